@@ -1,0 +1,25 @@
+// Dependency direction (DESIGN.md): ui -> state -> train -> {explain -> models, eval, data} -> core.
+import tseslint from 'typescript-eslint';
+
+const noUi = [
+  { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'echarts', 'echarts/*'], message: 'core code must not import UI libraries (DESIGN.md dependency direction)' },
+  { group: ['**/ui/**', '**/state/**'], message: 'core code must not import ui/ or state/' },
+];
+const noTf = { group: ['@tensorflow/*'], message: 'eval/ and data/ never import tfjs' };
+const noTrain = { group: ['**/train/**'], message: 'train/ sits above this layer' };
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['src/core/**'], rules: { 'no-restricted-imports': ['error', { patterns: [...noUi, noTf, noTrain, { group: ['**/data/**', '**/models/**', '**/eval/**', '**/explain/**'], message: 'core imports nothing' }] }] } },
+  { files: ['src/data/**', 'src/eval/**'], rules: { 'no-restricted-imports': ['error', { patterns: [...noUi, noTf, noTrain, { group: ['**/models/**', '**/explain/**'], message: 'data/eval sit below models/explain' }] }] } },
+  { files: ['src/models/**', 'src/explain/**'], rules: { 'no-restricted-imports': ['error', { patterns: [...noUi, noTrain] }] } },
+  { files: ['src/train/**'], rules: { 'no-restricted-imports': ['error', { patterns: noUi }] } },
+  { files: ['src/state/**'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/ui/**'], message: 'state must not import ui' }, { group: ['echarts', 'echarts/*'], message: 'charts belong in ui/' }] }] } },
+);

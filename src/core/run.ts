@@ -1,0 +1,96 @@
+/**
+ * A run is plain JSON. It passes unchanged through the store, the worker, the URL and the headless runner.
+ * Every field has a default (see defaultRun) so a partial URL or file still makes a full run.
+ */
+export interface RunConfig {
+  /** 'bundled' (public/data default), 'synthetic', or a file name / URL the user loaded */
+  dataset: DatasetSpec;
+  /** universe name from Panel.universes ('all', 'top100', 'next150', 'rest') */
+  universe: string;
+  /** factor groups or names to use; empty = all */
+  factors: string[];
+  preprocessing: PreprocessConfig;
+  split: SplitConfig;
+  /** model id from the registry ('linear', 'ew', 'mlp', ...) */
+  model: string;
+  /** model hyper-parameters (model-specific; defaults from the model's config schema) */
+  config: Record<string, number | string | boolean>;
+  seed: number;
+  strategy: StrategyConfig;
+}
+
+export interface DatasetSpec {
+  kind: 'bundled' | 'synthetic' | 'file' | 'url';
+  /** file name, URL or bundled id */
+  name: string;
+  /** synthetic market settings (kind === 'synthetic') */
+  synthetic?: Record<string, number>;
+  /** restrict to dates >= start / <= end (ISO) */
+  start?: string;
+  end?: string;
+}
+
+export interface PreprocessConfig {
+  /** MAD winsorising: clip at median +- k * 1.4826 * MAD; 0 = off */
+  madK: number;
+  /** per-date normalisation */
+  normalize: 'zscore' | 'rank' | 'none';
+  /** missing factor values: fill with the cross-sectional mean (0 after normalising) or mask the stock out */
+  missing: 'fill' | 'mask';
+  /** regress out industry dummies per date */
+  industryNeutral: boolean;
+  /** trading days of price history a stock needs before it enters */
+  minHistory: number;
+}
+
+export interface SplitConfig {
+  /** 'walkforward' (DMFM/E2EAI), 'rolling' (Deep Factor Model, monthly), 'fixed' (FactorVAE) */
+  kind: 'walkforward' | 'rolling' | 'fixed';
+  /** first test date (ISO) for walk-forward / rolling; train start for fixed */
+  start?: string;
+  /** number of walk-forward groups (half-years); 0 = as many as the data allows */
+  groups?: number;
+  /** gap in trading days between validation end and test start (>= longest label horizon) */
+  gap?: number;
+  /** fixed split boundaries (ISO, inclusive ends) */
+  trainEnd?: string;
+  validEnd?: string;
+  testEnd?: string;
+  /** rolling window in months (Deep Factor Model: 60) */
+  windowMonths?: number;
+}
+
+export interface StrategyConfig {
+  kind: 'topquantile' | 'longshort' | 'topkdrop' | 'modelweight';
+  /** number of quantile groups (10 = deciles) */
+  groups?: number;
+  /** rebalance every n trading days (21 ~ monthly), 1 = daily */
+  rebalance?: number;
+  /** one-way cost as a fraction of traded value (0.004 = 0.4%) */
+  cost?: number;
+  /** TopK-Drop */
+  k?: number;
+  n?: number;
+  openCost?: number;
+  closeCost?: number;
+  /** TDrisk: rank by mu - eta * sigma */
+  eta?: number;
+  /** model-weighted: per-stock cap */
+  cap?: number;
+  /** horizon (trading days) of the label the score is judged against */
+  horizon?: number;
+}
+
+export const defaultPreprocessing: PreprocessConfig = { madK: 5, normalize: 'zscore', missing: 'fill', industryNeutral: false, minHistory: 60 };
+
+export const defaultRun: RunConfig = {
+  dataset: { kind: 'bundled', name: 'us-large-cap-2012-2019' },
+  universe: 'all',
+  factors: [],
+  preprocessing: defaultPreprocessing,
+  split: { kind: 'walkforward', groups: 2, gap: 21 },
+  model: 'mlp',
+  config: {},
+  seed: 42,
+  strategy: { kind: 'topquantile', groups: 10, rebalance: 21, cost: 0.004, horizon: 20 },
+};

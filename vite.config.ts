@@ -6,7 +6,13 @@ export default defineConfig({
   base: './',
   plugins: [react()],
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 8000, assetsInlineLimit: 0 },
+  // bench.html is the browser half of `npm run bench` (scripts/bench-browser.ts); users never need it.
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 8000,
+    assetsInlineLimit: 0,
+    rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+  },
   optimizeDeps: { exclude: ['parquet-wasm', '@duckdb/duckdb-wasm'] },
   server: { fs: { allow: ['..'] } },
 });

@@ -1,5 +1,6 @@
 // Serves dist/ under a sub-path (default /lab/) to prove the static build works from any base.
-// Usage: node scripts/serve-static.mjs [port] [subpath]
+// Usage: node scripts/serve-static.mjs [port] [subpath] [extra-data-dir]
+// With extra-data-dir, files of that folder are also served under <subpath>__data/ (the benchmark's full dataset).
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -7,6 +8,7 @@ import { extname, join, normalize } from 'node:path';
 const port = Number(process.argv[2] ?? 4173);
 const sub = process.argv[3] ?? '/lab/';
 const root = new URL('../dist/', import.meta.url).pathname;
+const extra = process.argv[4] ? normalize(process.argv[4] + '/') : null;
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.parquet': 'application/octet-stream', '.png': 'image/png' };
 
 createServer(async (req, res) => {
@@ -14,8 +16,10 @@ createServer(async (req, res) => {
   if (url.pathname === '/' || url.pathname === sub.slice(0, -1)) { res.writeHead(302, { location: sub }); res.end(); return; }
   if (!url.pathname.startsWith(sub)) { res.writeHead(404); res.end('not under ' + sub); return; }
   let rel = decodeURIComponent(url.pathname.slice(sub.length)) || 'index.html';
-  let file = normalize(join(root, rel));
-  if (!file.startsWith(root)) { res.writeHead(403); res.end(); return; }
+  const base = extra && rel.startsWith('__data/') ? extra : root;
+  if (base === extra) rel = rel.slice('__data/'.length);
+  let file = normalize(join(base, rel));
+  if (!file.startsWith(base)) { res.writeHead(403); res.end(); return; }
   try {
     if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
     const body = await readFile(file);

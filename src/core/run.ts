@@ -17,6 +17,8 @@ export interface RunConfig {
   config: Record<string, number | string | boolean>;
   seed: number;
   strategy: StrategyConfig;
+  /** tfjs backend: 'auto' (default: real-GPU webgpu, else the fastest of wasm/webgl on a probe, cpu last) or forced */
+  backend?: 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 }
 
 export interface DatasetSpec {

@@ -1,0 +1,61 @@
+/**
+ * Browser half of `npm run bench`: builds the site, serves it from /lab/ with the full shared dataset under
+ * /lab/__data/, opens bench.html in headless Chromium (Debian chromium via Playwright) and records:
+ * the data pipeline on the full dataset in the lab worker (load + validate + factors + panel), the peak RSS of
+ * all Chromium processes meanwhile, and training time per trading day on each tfjs backend the browser offers
+ * (webgpu here is SwiftShader unless a real GPU is present: it is labelled so).
+ */
+import { execSync, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from '@playwright/test';
+import { ensureChromium } from './ensure-chromium.mjs';
+
+interface Figure { name: string; runtime: string; backend?: string; value: number; unit: string }
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const dataDir = join(root, '..', 'shared', 'data');
+
+function chromiumRssMb(): number {
+  try {
+    const out = execSync('ps -C chromium -o rss= 2>/dev/null || true', { encoding: 'utf8', shell: '/bin/bash' });
+    return out.split('\n').reduce((a, l) => a + (Number(l.trim()) || 0), 0) / 1024;
+  } catch { return 0; }
+}
+
+export async function benchBrowser(): Promise<Figure[]> {
+  const exe = ensureChromium();
+  execSync('npx vite build --logLevel warn', { cwd: root, stdio: 'inherit' });
+  const port = 4199;
+  const server = spawn('node', [join(here, 'serve-static.mjs'), String(port), '/lab/', dataDir], { cwd: root, stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 800));
+  const browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--disable-quic'] });
+  const out: Figure[] = [];
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') console.error('[chromium]', m.text()); });
+    await page.goto(`http://127.0.0.1:${port}/lab/bench.html`);
+    await page.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });
+    const base = chromiumRssMb();
+    let peak = base;
+    const timer = setInterval(() => { peak = Math.max(peak, chromiumRssMb()); }, 250);
+    const data: Figure[] = await page.evaluate(() => (window as any).__bench.data('__data/us_large_cap_prices.parquet', '__data/us_large_cap_sectors.parquet'), undefined);
+    clearInterval(timer);
+    out.push(...data, { name: 'data: peak RSS of all Chromium processes during the load', runtime: 'chromium', value: peak, unit: 'MB' });
+    await page.close();
+    const page2 = await browser.newPage();
+    await page2.goto(`http://127.0.0.1:${port}/lab/bench.html`);
+    await page2.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });
+    page2.setDefaultTimeout(600_000);
+    out.push(...(await page2.evaluate(() => (window as any).__bench.train(), undefined)));
+  } finally {
+    await browser.close();
+    server.kill();
+  }
+  return out;
+}
+
+if (process.argv[1] && /bench-browser\.ts$/.test(process.argv[1])) {
+  for (const f of await benchBrowser()) console.log(`${f.runtime} ${(f.backend ?? '').padEnd(6)} ${f.name.padEnd(80)} ${f.value.toFixed(2).padStart(10)} ${f.unit}`);
+}

@@ -1,0 +1,207 @@
+/**
+ * Headless experiment runner: the same core as the browser (data -> runOnPanel -> eval) in Node.
+ *   npm run experiment -- --config examples/synthetic-quick.json --out results/synth [--backend wasm|cpu] [--models mlp,ew]
+ * Config: a (partial) RunConfig, or { name?, run: partial RunConfig, models: [{ model, config?, label? }] } to compare
+ * several models on one dataset and split. Writes into --out:
+ *   metrics.json       per model: per-horizon ic / rank_ic / icir / rank_icir, portfolio metrics (src/eval evaluate),
+ *                      groups (dates, best epoch), backend, timings
+ *   scores.parquet     date, ticker, model, horizon, score, label   (test dates, stocks in the cross-section)
+ *   portfolio.parquet  date, model, portfolio_return, benchmark_return   (holding days of the backtest)
+ * Progress goes to stderr.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import * as arrow from 'apache-arrow';
+import { defaultRun, type RunConfig } from '../src/core/run';
+import { isoToDay } from '../src/core/dates';
+import type { Panel } from '../src/core/panel';
+import { tableToParquet } from '../src/data/parquet';
+import { initParquetNode } from '../src/data/parquet-node';
+import { selectBackend, type BackendName } from '../src/train/backend';
+import { loadPanel } from '../src/train/dataset';
+import { nodeDataIO } from '../src/train/node-io';
+import { runOnPanel, type RunResult } from '../src/train/runner';
+import type { TrainProgress } from '../src/train/loop';
+
+export interface ModelEntry { model: string; config?: RunConfig['config']; label?: string }
+export interface ExperimentConfig {
+  name?: string;
+  run?: Partial<RunConfig>;
+  models?: ModelEntry[];
+  /** for dataset kind 'file': local parquet paths (relative to the config file) of the prices / factor panel and sectors */
+  files?: { prices: string; sectors?: string };
+}
+
+/** defaultRun with `p` merged one level deep (dataset, preprocessing, split, strategy, config are merged, not replaced) */
+export function mergeRun(p: Partial<RunConfig>): RunConfig {
+  return {
+    ...defaultRun, ...p,
+    dataset: { ...defaultRun.dataset, ...p.dataset },
+    preprocessing: { ...defaultRun.preprocessing, ...p.preprocessing },
+    split: { ...defaultRun.split, ...p.split },
+    strategy: { ...defaultRun.strategy, ...p.strategy },
+    config: { ...p.config },
+  };
+}
+
+/** The runs of an experiment config: one per model entry (or the single run). */
+export function expandConfig(c: ExperimentConfig & Partial<RunConfig>): { name: string; runs: { label: string; run: RunConfig }[] } {
+  if (!c.models) return { name: c.name ?? 'experiment', runs: [{ label: c.model ?? defaultRun.model, run: mergeRun(c) }] };
+  const base = c.run ?? {};
+  return {
+    name: c.name ?? 'experiment',
+    runs: c.models.map((m) => ({ label: m.label ?? m.model, run: mergeRun({ ...base, model: m.model, config: { ...base.config, ...m.config } }) })),
+  };
+}
+
+function args(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) if (argv[i].startsWith('--')) { out[argv[i].slice(2)] = argv[i + 1] ?? ''; i++; }
+  return out;
+}
+
+const dateVector = (days: Int32Array) => arrow.makeVector(arrow.makeData({ type: new arrow.DateDay(), length: days.length, data: days }));
+const dictVector = (codes: Int32Array, dict: string[]) => {
+  const d = arrow.vectorFromArray(dict, new arrow.Utf8());
+  return arrow.makeVector(arrow.makeData({ type: new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()), length: codes.length, data: codes, dictionary: d }));
+};
+
+/** scores.parquet rows: every (test date, stock in the cross-section, horizon) of every run */
+export function scoresTable(panel: Panel, results: { label: string; r: RunResult }[]): arrow.Table {
+  const T = panel.dates.length, N = panel.tickers.length;
+  let rows = 0;
+  for (const { r } of results) for (let k = 0; k < r.scoresByHorizon.length; k++) if (Number.isFinite(r.scoresByHorizon[k])) rows++;
+  const date = new Int32Array(rows), ticker = new Int32Array(rows), model = new Int32Array(rows), horizon = new Int32Array(rows);
+  const score = new Float32Array(rows), label = new Float32Array(rows);
+  const dayOf = panel.dates.map(isoToDay);
+  let i = 0;
+  results.forEach(({ r }, m) => {
+    const D = r.testIndex.length, H = r.horizons.length;
+    for (let h = 0; h < H; h++) for (let j = 0; j < D; j++) {
+      const t = r.testIndex[j];
+      for (let n = 0; n < N; n++) {
+        const s = r.scoresByHorizon[(h * D + j) * N + n];
+        if (!Number.isFinite(s)) continue;
+        date[i] = dayOf[t]; ticker[i] = n; model[i] = m; horizon[i] = r.horizons[h];
+        score[i] = s; label[i] = panel.fwd[(h * T + t) * N + n];
+        i++;
+      }
+    }
+  });
+  return new arrow.Table({
+    date: dateVector(date), ticker: dictVector(ticker, panel.tickers), model: dictVector(model, results.map((x) => x.label)),
+    horizon: arrow.makeVector(horizon), score: arrow.makeVector(score), label: arrow.makeVector(label),
+  });
+}
+
+/** portfolio.parquet rows: the daily backtest series of every run */
+export function portfolioTable(results: { label: string; r: RunResult }[]): arrow.Table {
+  const days: number[] = [], model: number[] = [], port: number[] = [], bench: number[] = [];
+  results.forEach(({ r }, m) => {
+    const s = r.eval.series;
+    for (let k = 0; k < s.iso.length; k++) { days.push(isoToDay(s.iso[k])); model.push(m); port.push(s.portfolio[k]); bench.push(s.benchmark[k]); }
+  });
+  return new arrow.Table({
+    date: dateVector(Int32Array.from(days)), model: dictVector(Int32Array.from(model), results.map((x) => x.label)),
+    portfolio_return: arrow.makeVector(Float64Array.from(port)), benchmark_return: arrow.makeVector(Float64Array.from(bench)),
+  });
+}
+
+/** metrics.json entry of one run */
+export function runMetrics(label: string, r: RunResult) {
+  const num = (v: number) => (Number.isFinite(v) ? v : null);
+  return {
+    label, model: r.model.id, config: r.model.config, seed: r.run.seed,
+    backend: { name: r.backend.backend, reason: r.backend.reason },
+    evalHorizon: r.evalHorizon,
+    horizons: Object.fromEntries(r.horizonMetrics.map((m) => [String(m.horizon), { ic: num(m.ic), rank_ic: num(m.rank_ic), icir: num(m.icir), rank_icir: num(m.rank_icir), dates: m.dates }])),
+    portfolio: Object.fromEntries(Object.entries(r.eval.metrics).map(([k, v]) => [k, num(v)])),
+    strategy: r.eval.strategy,
+    groups: r.groups.map((g) => ({ label: g.label, train: g.train, valid: g.valid, test: g.test, epochs: g.history.epochs.length, bestEpoch: g.history.bestEpoch, bestValMetric: g.history.bestValMetric, stoppedEarly: g.history.stoppedEarly })),
+    timings: r.timings,
+    warnings: r.warnings,
+  };
+}
+
+function progressLine(label: string, p: TrainProgress): string {
+  const g = p.groups && p.groups > 1 ? ` group ${(p.group ?? 0) + 1}/${p.groups}` : '';
+  if (p.phase === 'fit') return `[${label}]${g} fit (closed form / statistics on the training dates)`;
+  const loss = p.lossTerms.loss !== undefined ? ` loss ${p.lossTerms.loss.toFixed(4)}` : '';
+  const val = p.valMetric !== null ? ` val ${p.valMetric.toFixed(4)}` : '';
+  return `[${label}]${g} ${p.phase} epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps}${loss}${val} eta ${p.eta_s.toFixed(0)}s`;
+}
+
+/** Run an experiment config; returns the metrics object written to metrics.json. */
+export async function runExperiment(config: ExperimentConfig & Partial<RunConfig>, out: string, o: { backend?: BackendName | 'auto'; only?: string[]; log?: (s: string) => void; baseDir?: string } = {}) {
+  const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  const { name, runs } = expandConfig(config);
+  const todo = o.only ? runs.filter((r) => o.only!.includes(r.label) || o.only!.includes(r.run.model)) : runs;
+  if (todo.length === 0) throw new Error(`no model of ${runs.map((r) => r.label).join(', ')} matches --models ${o.only?.join(',')}`);
+  mkdirSync(out, { recursive: true });
+  const io = nodeDataIO();
+  const first = todo[0].run;
+  for (const r of todo) {
+    if (JSON.stringify([r.run.dataset, r.run.preprocessing]) !== JSON.stringify([first.dataset, first.preprocessing]))
+      throw new Error(`all models of one experiment share the dataset and preprocessing ("${r.label}" differs)`);
+  }
+  log(`[experiment] ${name}: loading ${first.dataset.kind} dataset "${first.dataset.name}"`);
+  const file = (rel: string) => new Uint8Array(readFileSync(isAbsolute(rel) ? rel : join(o.baseDir ?? process.cwd(), rel)));
+  if (first.dataset.kind === 'file' && !config.files) throw new Error(`dataset kind 'file' needs "files": { "prices": "<path.parquet>", "sectors"?: "<path.parquet>" } in the config`);
+  const bytes = first.dataset.kind === 'file' ? file(config.files!.prices) : undefined;
+  const sectors = first.dataset.kind === 'file' && config.files!.sectors ? file(config.files!.sectors) : undefined;
+  const loaded = await loadPanel(io, first.dataset, first.preprocessing, bytes, sectors);
+  const panel = loaded.panel;
+  log(`[experiment] panel ${panel.dates.length} dates x ${panel.tickers.length} stocks x ${panel.factorNames.length} factors (${panel.dates[0]}..${panel.dates[panel.dates.length - 1]}), ${(loaded.load_ms / 1000).toFixed(1)} s`);
+  for (const w of loaded.warnings) log(`[experiment] warning: ${w}`);
+  const forced = o.backend ?? first.backend ?? 'auto';
+  const choice = await selectBackend({ forced, candidates: ['wasm', 'cpu'] });
+  log(`[experiment] backend ${choice.backend}: ${choice.reason}`);
+
+  const results: { label: string; r: RunResult }[] = [];
+  for (const { label, run } of todo) {
+    let last = 0;
+    const r = await runOnPanel(panel, run, {
+      backend: choice,
+      onProgress: (p) => {
+        const now = performance.now();
+        if (p.phase === 'validate' || p.phase === 'fit' || now - last > 2000) { last = now; log(progressLine(label, p)); }
+      },
+    });
+    const hm = r.horizonMetrics.map((m) => `h${m.horizon} ic ${m.ic.toFixed(4)} rankIC ${m.rank_ic.toFixed(4)}`).join(' | ');
+    log(`[${label}] done in ${(r.timings.total_ms / 1000).toFixed(1)} s: ${hm}; alpha ${(r.eval.metrics.alpha * 100).toFixed(2)}% IR ${r.eval.metrics.ir.toFixed(2)}`);
+    results.push({ label, r });
+  }
+
+  await initParquetNode();
+  writeFileSync(join(out, 'scores.parquet'), tableToParquet(scoresTable(panel, results)));
+  writeFileSync(join(out, 'portfolio.parquet'), tableToParquet(portfolioTable(results)));
+  const metrics = {
+    name, created: new Date().toISOString(),
+    dataset: { ...first.dataset, source: panel.source.name, T: panel.dates.length, N: panel.tickers.length, F: panel.factorNames.length, start: panel.dates[0], end: panel.dates[panel.dates.length - 1], horizons: panel.horizons, notes: loaded.notes, warnings: loaded.warnings },
+    split: first.split, universe: first.universe,
+    backend: { name: choice.backend, reason: choice.reason, probes: choice.probes },
+    models: Object.fromEntries(results.map(({ label, r }) => [label, runMetrics(label, r)])),
+  };
+  writeFileSync(join(out, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  io.close();
+  log(`[experiment] wrote ${join(out, 'metrics.json')}, scores.parquet, portfolio.parquet`);
+  return metrics;
+}
+
+async function main() {
+  const a = args(process.argv.slice(2));
+  if (!a.config || !a.out) {
+    process.stderr.write('usage: npm run experiment -- --config <run.json> --out <dir> [--backend wasm|cpu|auto] [--models linear,mlp]\n');
+    process.exit(2);
+  }
+  const config = JSON.parse(readFileSync(a.config, 'utf8'));
+  await runExperiment(config, a.out, { backend: (a.backend as BackendName | 'auto') || undefined, only: a.models ? a.models.split(',') : undefined, baseDir: dirname(a.config) });
+}
+
+const isMain = process.argv[1] && /experiment\.ts$/.test(process.argv[1]);
+if (isMain) {
+  main().catch((e) => {
+    process.stderr.write(`[experiment] ${e.name === 'LabError' ? '' : (e.name ?? 'Error') + ': '}${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+    process.exit(1);
+  });
+}

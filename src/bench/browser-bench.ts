@@ -1,0 +1,61 @@
+/**
+ * Browser half of `npm run bench` (bench.html). scripts/bench-browser.ts opens this page in headless Chromium and
+ * calls window.__bench: the data pipeline runs in the real lab worker (DuckDB-WASM + parquet-wasm, exactly the
+ * app's path), training steps run on each tfjs backend the browser offers.
+ */
+import { createLabClient } from '../train/client';
+import { defaultPreprocessing } from '../core/run';
+import { registerBrowserBackends } from '../train/backend-browser';
+import { checkWebGpu, registeredBackends, type BackendName } from '../train/backend';
+import { benchTrainStep, MLP_BENCH, type TrainFigure } from '../train/bench';
+
+async function fetchBytes(url: string): Promise<ArrayBuffer> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.arrayBuffer();
+}
+
+/** Load a prices parquet (+ sectors) through the lab worker; returns the worker's own timing and the panel size. */
+async function benchData(pricesUrl: string, sectorsUrl: string): Promise<TrainFigure[]> {
+  const client = createLabClient();
+  try {
+    const t0 = performance.now();
+    const [prices, sectors] = await Promise.all([fetchBytes(pricesUrl), fetchBytes(sectorsUrl)]);
+    const fetchMs = performance.now() - t0;
+    const t1 = performance.now();
+    const s = await client.loadDataset({ kind: 'file', name: pricesUrl.split('/').pop() ?? 'prices.parquet' }, defaultPreprocessing, prices, sectors);
+    const wall = performance.now() - t1;
+    const rt = 'chromium';
+    return [
+      { name: 'data: fetch full prices + sectors parquet', runtime: rt, backend: '', value: fetchMs, unit: 'ms' },
+      { name: 'data: load + validate + factors + panel (worker, full dataset)', runtime: rt, backend: '', value: wall, unit: 'ms' },
+      { name: `data: panel arrays (T=${s.T}, N=${s.N}, F=${s.F})`, runtime: rt, backend: '', value: s.mb, unit: 'MB' },
+    ];
+  } finally {
+    client.terminate();
+  }
+}
+
+async function benchTrain(): Promise<TrainFigure[]> {
+  registerBrowserBackends();
+  const gpu = await checkWebGpu();
+  const out: TrainFigure[] = [];
+  for (const b of ['cpu', 'wasm', 'webgl', 'webgpu'] as BackendName[]) {
+    if (!registeredBackends().includes(b)) continue;
+    try {
+      const shape = { ...MLP_BENCH, steps: b === 'cpu' ? 3 : b === 'webgpu' && !gpu.ok ? 3 : MLP_BENCH.steps };
+      const figs = await benchTrainStep(b, shape, 'chromium');
+      if (b === 'webgpu') for (const f of figs) f.name += gpu.ok ? '' : ` [fallback adapter: ${gpu.info}]`;
+      out.push(...figs);
+    } catch (e) {
+      console.error(`bench ${b} failed`, e);
+    }
+  }
+  return out;
+}
+
+declare global {
+  interface Window { __bench: { data: typeof benchData; train: typeof benchTrain; ready: boolean } }
+}
+window.__bench = { data: benchData, train: benchTrain, ready: true };
+document.getElementById('out')!.textContent = 'ready';

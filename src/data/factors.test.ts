@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LabError } from '../core/errors';
+import { dayToIso, isoToDay } from '../core/dates';
+import { createNodeEngine } from './sql-engine-node';
+import { initParquetNode } from './parquet-node';
+import { loadParquet, tableToParquet } from './parquet';
+import { validatePrices } from './schema';
+import { computeFactorFrame, factorCatalog, FACTOR_DEFS, selectFactors } from './factors';
+import { referenceFactors, type RefPriceRow } from './factors-reference';
+import { priceFixture, pricesTable, weekdays } from './test-fixtures';
+import type { FactorFrame } from './frame';
+import type { SqlEngine } from './sql-engine';
+
+const H = [1, 3, 5, 10, 15, 20];
+let engine: SqlEngine;
+beforeAll(async () => { engine = await createNodeEngine(); await initParquetNode(); });
+afterAll(() => engine.close());
+
+/** fixture rows -> parquet -> DuckDB -> validated table `name` */
+async function loadPrices(name: string, rows: RefPriceRow[]): Promise<void> {
+  await loadParquet(engine, `${name}_raw`, tableToParquet(pricesTable(rows)));
+  validatePrices(engine, `${name}_raw`, { file: `${name}.parquet`, out: name });
+}
+
+const rowIndex = (f: FactorFrame) => {
+  const m = new Map<string, number>();
+  for (let r = 0; r < f.nRows; r++) m.set(`${f.date[r]}|${f.tickers[f.ticker[r]]}`, r);
+  return m;
+};
+const col = (f: FactorFrame, name: string): Float32Array => {
+  const c = f.factors.find((x) => x.name === name) ?? null;
+  if (c) return c.values;
+  const h = f.fwd.find((x) => `fwd_${x.horizon}` === name);
+  if (h) return h.values;
+  if (name === 'ret') return f.ret;
+  if (name === 'dv') return f.dollarVolume;
+  throw new Error(`no column ${name}`);
+};
+
+describe('factor library catalog', () => {
+  it('has >= 30 uniquely named factors in the 7 groups, each with a one-line description', () => {
+    const cat = factorCatalog();
+    expect(cat.length).toBeGreaterThanOrEqual(30);
+    expect(new Set(cat.map((c) => c.name)).size).toBe(cat.length);
+    expect([...new Set(cat.map((c) => c.group))].sort()).toEqual(['candle', 'liquidity', 'momentum', 'reversal', 'size', 'trend', 'volatility']);
+    for (const c of cat) { expect(c.description.length).toBeGreaterThan(5); expect(c.description).not.toContain('\n'); }
+  });
+  it('selects by group or name and rejects unknown names', () => {
+    expect(selectFactors(['momentum']).map((f) => f.name)).toEqual(['mom_20', 'mom_60', 'mom_120', 'mom_6_1', 'mom_12_1']);
+    expect(selectFactors(['rev_1', 'candle']).length).toBe(11);
+    expect(() => selectFactors(['value'])).toThrow(LabError);
+  });
+});
+
+describe('computeFactorFrame vs the plain TypeScript reference', () => {
+  // 5 tickers x 300 weekdays (one listing late, one with a 5-day gap, a doji, a zero-volume day)
+  const rows = priceFixture(300, 7);
+  let f: FactorFrame;
+  beforeAll(async () => {
+    await loadPrices('fx', rows);
+    f = computeFactorFrame(engine, { prices: 'fx', minStocks: 1 });
+  });
+
+  it('keeps every row, sorted by (date, ticker)', () => {
+    expect(f.nRows).toBe(rows.length);
+    expect(f.tickers).toEqual(['AAA', 'BBB', 'CCC', 'DDD', 'EEE']);
+    for (let r = 1; r < f.nRows; r++) {
+      expect(f.date[r] > f.date[r - 1] || (f.date[r] === f.date[r - 1] && f.ticker[r] > f.ticker[r - 1])).toBe(true);
+    }
+    expect(f.factors.length).toBe(FACTOR_DEFS.length);
+  });
+
+  it('every SQL factor, forward return, ret and dollar volume equals the reference within 1e-5 relative', () => {
+    const ref = referenceFactors(rows, H);
+    const idx = rowIndex(f);
+    const names = [...FACTOR_DEFS.map((d) => d.name), ...H.map((k) => `fwd_${k}`), 'ret', 'dv'];
+    const report: string[] = [];
+    for (const name of names) {
+      const got = col(f, name);
+      let compared = 0, nanMismatch = 0, worst = 0;
+      for (const [key, r] of idx) {
+        const want = ref.rows.get(key)![name];
+        if (Number.isNaN(want) !== Number.isNaN(got[r])) { nanMismatch++; continue; }
+        if (Number.isNaN(want)) continue;
+        compared++;
+        // relative error; 1e-7 floor = float32 resolution for values near 0
+        worst = Math.max(worst, Math.abs(got[r] - want) / Math.max(Math.abs(want), 1e-7));
+      }
+      // a window factor still has values on >= 190 rows (mom_12_1 needs 252 rows of history: 300 - 252 = 48 per full ticker)
+      if (nanMismatch > 0 || worst > 1e-5 || compared < 190) report.push(`${name}: compared ${compared}, NaN mismatches ${nanMismatch}, worst rel ${worst.toExponential(2)}`);
+    }
+    expect(report).toEqual([]);
+  });
+
+  it('matches the reference for the stock with a gap (over its own trading days) and the late listing', () => {
+    const ref = referenceFactors(rows, H);
+    const idx = rowIndex(f);
+    // EEE's first row after its gap: its previous row is 6 weekdays earlier, mom_20 spans 20 of ITS rows
+    const eee = rows.filter((r) => r.ticker === 'EEE');
+    const afterGap = eee[100];
+    const r = idx.get(`${afterGap.day}|EEE`)!;
+    expect(col(f, 'mom_20')[r]).toBeCloseTo(eee[100].adj / eee[80].adj - 1, 5);
+    expect(col(f, 'ret')[r]).toBeCloseTo(eee[100].adj / eee[99].adj - 1, 6);
+    expect(f.age[r]).toBe(100);
+    // DDD lists on weekday 40: age 0 there, no return, no 20-day factor until its 20th row
+    const ddd0 = rows.find((x) => x.ticker === 'DDD')!;
+    const r0 = idx.get(`${ddd0.day}|DDD`)!;
+    expect(f.age[r0]).toBe(0);
+    expect(col(f, 'ret')[r0]).toBeNaN();
+    expect(col(f, 'vol_20')[r0]).toBeNaN();
+    expect(ref.rows.get(`${ddd0.day}|DDD`)!.age).toBe(0);
+  });
+});
+
+describe('forward returns and no look-ahead', () => {
+  // 5 tickers, 30 weekdays; ticker k's price on weekday t is (10 + t) * (1 + k), so returns are the same for all
+  const days = weekdays('2022-01-03', 30);
+  const linear: RefPriceRow[] = days.flatMap((d, t) => [0, 1, 2, 3, 4].map((k) => {
+    const p = (10 + t) * (1 + k);
+    return { day: d, ticker: `S${k}`, open: p, high: p * 1.01, low: p * 0.99, close: p, adj: p, volume: 100 };
+  }));
+  let f: FactorFrame;
+  beforeAll(async () => {
+    await loadPrices('lin', linear);
+    f = computeFactorFrame(engine, { prices: 'lin' });
+  });
+
+  it('fwd_k(t) = P[t+1+k] / P[t+1] - 1, from the next day on (worked numbers)', () => {
+    const at = (t: number, k = 0) => t * 5 + k; // rows: 5 tickers per date, in ticker order
+    // t = 0: P = 10, next day 11. fwd_1 = P[2]/P[1] - 1 = 12/11 - 1 = 0.090909; fwd_3 = 14/11 - 1 = 0.272727; fwd_5 = 16/11 - 1
+    expect(col(f, 'fwd_1')[at(0)]).toBeCloseTo(12 / 11 - 1, 6);
+    expect(col(f, 'fwd_3')[at(0, 3)]).toBeCloseTo(14 / 11 - 1, 6);
+    expect(col(f, 'fwd_5')[at(0, 4)]).toBeCloseTo(16 / 11 - 1, 6);
+    // t = 10: P = 20; fwd_20 = P[31]/P[11] - 1 needs day 31: there are 30 days (0..29), so NaN
+    expect(col(f, 'fwd_20')[at(10)]).toBeNaN();
+    // t = 8: fwd_20 = P[29]/P[9] = 39/19 - 1 (the last day exists)
+    expect(col(f, 'fwd_20')[at(8)]).toBeCloseTo(39 / 19 - 1, 6);
+    // t = 27: fwd_1 = P[29]/P[28] - 1 = 39/38 - 1; t = 28: needs P[30]: NaN; t = 29: NaN
+    expect(col(f, 'fwd_1')[at(27)]).toBeCloseTo(39 / 38 - 1, 6);
+    expect(col(f, 'fwd_1')[at(28)]).toBeNaN();
+    expect(col(f, 'fwd_1')[at(29)]).toBeNaN();
+    // ret(t) = P[t]/P[t-1] - 1: ret(1) = 11/10 - 1 = 0.1; ret(0) unknown
+    expect(col(f, 'ret')[at(1)]).toBeCloseTo(0.1, 6);
+    expect(col(f, 'ret')[at(0)]).toBeNaN();
+    // mom_20 at t = 20: 30/10 - 1 = 2; ma_5 at t = 4: mean(10..14) / 14 = 12/14; dv = close * volume = 10 * 100 (S0, t 0)
+    expect(col(f, 'mom_20')[at(20)]).toBeCloseTo(2, 6);
+    expect(col(f, 'mom_20')[at(19)]).toBeNaN();
+    expect(col(f, 'ma_5')[at(4)]).toBeCloseTo(12 / 14, 6);
+    expect(col(f, 'dv')[at(0)]).toBe(1000);
+    expect(f.age[at(29)]).toBe(29);
+  });
+
+  it('changing prices after day D leaves every factor and ret at or before D unchanged; labels at D see the change', async () => {
+    const D = days[15];
+    const bumped = linear.map((r) => (r.day > D ? { ...r, open: r.open * 3, high: r.high * 3, low: r.low * 3, close: r.close * 3, adj: r.adj * 3 } : r));
+    await loadPrices('lin_bumped', bumped);
+    const g = computeFactorFrame(engine, { prices: 'lin_bumped' });
+    let same = 0;
+    for (let r = 0; r < f.nRows && f.date[r] <= D; r++) {
+      for (const c of f.factors) { expect(Object.is(g.factors.find((x) => x.name === c.name)!.values[r], c.values[r])).toBe(true); same++; }
+      expect(Object.is(g.ret[r], f.ret[r])).toBe(true);
+    }
+    expect(same).toBe(16 * 5 * FACTOR_DEFS.length); // 16 dates (0..15) x 5 stocks x every factor
+    // fwd_1 at D (t = 15) = P[17]/P[16] - 1 = 27/26 - 1 both ways (both after D, the x3 cancels) ...
+    const rD = 15 * 5;
+    expect(g.fwd[0].values[rD]).toBeCloseTo(27 / 26 - 1, 6);
+    // ... but fwd_1 at t = 14 = P[16]/P[15] - 1 straddles D: 3 * 26 / 25 - 1 instead of 26/25 - 1
+    expect(g.fwd[0].values[14 * 5]).toBeCloseTo((3 * 26) / 25 - 1, 5);
+    expect(f.fwd[0].values[14 * 5]).toBeCloseTo(26 / 25 - 1, 6);
+  });
+
+  it('end: prices after `end` are never read; start: earlier history still feeds the windows', () => {
+    const end = dayToIso(days[20]);
+    const g = computeFactorFrame(engine, { prices: 'lin_bumped', end });
+    // with end = day 20 the x3 after day 15 is seen only up to day 20; fwd at day 20 needs day 21+: NaN
+    expect(dayToIso(g.date[g.nRows - 1])).toBe(end);
+    expect(g.fwd[0].values[g.nRows - 1]).toBeNaN();
+    expect(g.fwd[0].values[18 * 5]).toBeCloseTo(3 * 30 / (3 * 29) - 1, 6); // fwd_1(18) = P[20]/P[19] - 1 = 30/29 - 1
+    const start = dayToIso(days[25]);
+    const h = computeFactorFrame(engine, { prices: 'lin', start });
+    expect(h.nRows).toBe(5 * 5); // days 25..29
+    expect(dayToIso(h.date[0])).toBe(start);
+    // mom_20 at day 25 uses day 5 (before start): 35/15 - 1
+    expect(h.factors.find((c) => c.name === 'mom_20')!.values[0]).toBeCloseTo(35 / 15 - 1, 6);
+    expect(h.age[0]).toBe(25);
+    expect(() => computeFactorFrame(engine, { prices: 'lin', start: '2030-01-01' })).toThrow(LabError);
+    expect(() => computeFactorFrame(engine, { prices: 'lin', end: '2022-13-01' })).toThrow(/is not a date/);
+    expect(isoToDay(start)).toBe(days[25]);
+  });
+});

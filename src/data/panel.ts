@@ -1,0 +1,226 @@
+/**
+ * FactorFrame (long rows) -> Panel (dense [T, N, F] typed arrays, masks, industries, labels, universes).
+ *
+ * One pass places every row at (t, n) with a running date index (rows are sorted by date) and the row's
+ * ticker index; then each date's [N, F] slice is preprocessed in place (preprocess.ts). No per-element objects.
+ * The stock axis is frame.tickers unchanged (ids stay stable when the date range is restricted).
+ */
+import { LabError } from '../core/errors';
+import { dayToIso, isoToDay } from '../core/dates';
+import type { Panel, UniverseDef } from '../core/panel';
+import { panelBytes } from '../core/panel';
+import type { PreprocessConfig } from '../core/run';
+import type { FactorFrame } from './frame';
+import { makeScratch, preprocessCrossSection } from './preprocess';
+import { dollarVolumeUniverses, type UniverseSizes, defaultUniverseSizes } from './universes';
+
+export interface BuildPanelOptions {
+  /** factor names or group names to keep (in frame order); empty / absent = all */
+  factors?: string[];
+  /** keep dates >= start / <= end (ISO); universes still use the history before start */
+  start?: string;
+  end?: string;
+  universeSizes?: UniverseSizes;
+  /** refuse to allocate a panel above this many MB (default 1024); restrict dates or factors instead */
+  maxMB?: number;
+}
+
+/** Fewest valid stocks a date needs; below it the whole date is set invalid. */
+export const MIN_STOCKS_PER_DATE = 5;
+
+/** Factor column indices selected by names or group names (empty = all), in frame order. */
+export function selectFactors(frame: FactorFrame, wanted: string[] | undefined): number[] {
+  const cols = frame.factors;
+  if (!wanted || wanted.length === 0) return cols.map((_, j) => j);
+  const want = new Set(wanted);
+  const unknown = wanted.filter((w) => !cols.some((c) => c.name === w || c.group === w));
+  if (unknown.length > 0) {
+    const groups = [...new Set(cols.map((c) => c.group))];
+    throw new LabError(
+      `${frame.source.name}: unknown factor or group ${unknown.map((u) => `'${u}'`).join(', ')} (frame has ${cols.length} factor columns, ${frame.nRows} rows)`,
+      `Expected one of the factor names ${cols.map((c) => c.name).join(', ')} or the groups ${groups.join(', ')}.`,
+    );
+  }
+  return cols.map((c, j) => (want.has(c.name) || want.has(c.group) ? j : -1)).filter((j) => j >= 0);
+}
+
+/** Bytes a panel of these dimensions holds (x, valid, industry, fwd, ret, tradable, universes). */
+export function estimatePanelBytes(T: number, N: number, F: number, H: number, nUniverses: number): number {
+  return T * N * (4 * F + 1 + 4 + 4 * H + 4 + 1 + nUniverses);
+}
+
+/** Build the model-ready Panel from a FactorFrame: place rows, mask, preprocess per date, attach labels and universes. */
+export function buildPanel(frame: FactorFrame, prep: PreprocessConfig, opts: BuildPanelOptions = {}): Panel {
+  const nRows = frame.nRows;
+  const N = frame.tickers.length;
+  const what = `${frame.source.name} (${nRows} rows)`;
+  if (frame.date.length < nRows || frame.ticker.length < nRows) {
+    throw new LabError(`${what}: date/ticker columns hold ${frame.date.length}/${frame.ticker.length} entries, expected ${nRows}`);
+  }
+  // --- date axis over the whole frame (universes need history before `start`)
+  const allDays: number[] = [];
+  for (let r = 0; r < nRows; r++) {
+    const d = frame.date[r];
+    const last = allDays.length ? allDays[allDays.length - 1] : -Infinity;
+    if (d > last) allDays.push(d);
+    else if (d < last) {
+      throw new LabError(`${what}: column 'date' is not sorted: row ${r} has ${dayToIso(d)} after ${dayToIso(last)}`, 'Sort the rows by (date, ticker).');
+    }
+  }
+  const Tall = allDays.length;
+  const t0 = opts.start ? lowerBound(allDays, isoToDay(opts.start)) : 0;
+  const t1 = opts.end ? upperBound(allDays, isoToDay(opts.end)) : Tall; // dates [t0, t1)
+  const T = t1 - t0;
+  if (T <= 0) {
+    const range = Tall ? `${dayToIso(allDays[0])}..${dayToIso(allDays[Tall - 1])}` : 'no dates';
+    throw new LabError(`${what}: no dates between ${opts.start ?? 'the start'} and ${opts.end ?? 'the end'} (the frame covers ${range})`);
+  }
+  const sel = selectFactors(frame, opts.factors);
+  const F = sel.length;
+  if (F === 0) throw new LabError(`${what}: no factor columns to build a panel from`);
+  const cols = sel.map((j) => frame.factors[j].values);
+  const horizons = frame.fwd.map((h) => h.horizon);
+  const H = horizons.length;
+  const sizes = opts.universeSizes ?? defaultUniverseSizes;
+  const nUni = 4 + (frame.universeColumns?.length ?? 0);
+  const bytes = estimatePanelBytes(T, N, F, H, nUni);
+  const maxMB = opts.maxMB ?? 1024;
+  if (bytes / 2 ** 20 > maxMB) {
+    throw new LabError(
+      `${what}: the panel would take ${(bytes / 2 ** 20).toFixed(0)} MB (${T} dates x ${N} stocks x ${F} factors), above the ${maxMB} MB limit`,
+      'Restrict the date range (start/end) or select fewer factors.',
+    );
+  }
+  for (const c of cols) if (c.length < nRows) throw new LabError(`${what}: a factor column holds ${c.length} values, expected ${nRows}`);
+
+  // --- single placement pass
+  const x = new Float32Array(T * N * F); // [T, N, F]
+  const present = new Uint8Array(T * N); // [T, N] a row exists for (t, n)
+  const valid = new Uint8Array(T * N); // [T, N]
+  const industry = new Int32Array(T * N).fill(-1); // [T, N]
+  const fwd = new Float32Array(H * T * N).fill(NaN); // [H, T, N]
+  const ret = new Float32Array(T * N).fill(NaN); // [T, N]
+  const dvAll = new Float32Array(Tall * N).fill(NaN); // [Tall, N] for the universes
+  const uniCols = frame.universeColumns ?? [];
+  const uniMember = uniCols.map(() => new Uint8Array(T * N)); // [T, N] each
+  const fwdCols = frame.fwd.map((h) => h.values);
+  const minHist = prep.minHistory;
+  let ta = -1; // index into allDays of the current row
+  let prevDay = -Infinity;
+  for (let r = 0; r < nRows; r++) {
+    const d = frame.date[r];
+    if (d !== prevDay) { ta++; prevDay = d; }
+    const n = frame.ticker[r];
+    if (!(n >= 0 && n < N)) throw new LabError(`${what}: row ${r} has ticker index ${n}, expected 0..${N - 1}`);
+    dvAll[ta * N + n] = frame.dollarVolume[r];
+    if (ta < t0 || ta >= t1) continue;
+    const t = ta - t0;
+    const tn = t * N + n;
+    if (present[tn]) throw new LabError(`${what}: duplicate row for ${frame.tickers[n]} on ${dayToIso(d)} (row ${r})`);
+    present[tn] = 1;
+    valid[tn] = frame.age[r] >= minHist ? 1 : 0;
+    industry[tn] = frame.industry[r];
+    ret[tn] = frame.ret[r];
+    for (let h = 0; h < H; h++) fwd[h * T * N + tn] = fwdCols[h][r];
+    const o = tn * F;
+    for (let j = 0; j < F; j++) x[o + j] = cols[j][r];
+    for (let u = 0; u < uniCols.length; u++) { const v = uniCols[u].values[r]; if (v > 0) uniMember[u][tn] = 1; }
+  }
+
+  // --- per-date preprocessing and the minimum cross-section
+  const scratch = makeScratch(N, frame.industries.length);
+  const thinDates: number[] = [];
+  for (let t = 0; t < T; t++) {
+    const xs = x.subarray(t * N * F, (t + 1) * N * F); // [N, F]
+    const vs = valid.subarray(t * N, (t + 1) * N); // [N]
+    const nValid = preprocessCrossSection(xs, vs, industry.subarray(t * N, (t + 1) * N), N, F, prep, scratch);
+    if (nValid < MIN_STOCKS_PER_DATE) {
+      if (nValid > 0) { vs.fill(0); xs.fill(0); }
+      thinDates.push(t);
+    }
+  }
+
+  // --- universes: 'all' = present that day; monthly dollar-volume universes; user columns
+  const dates = new Array<string>(T);
+  for (let t = 0; t < T; t++) dates[t] = dayToIso(allDays[t0 + t]);
+  const universes: UniverseDef[] = [{ name: 'all', description: 'every stock with a row that day', member: present.slice() }];
+  for (const u of dollarVolumeUniverses(allDays, dvAll, N, sizes)) {
+    universes.push({ ...u, member: u.member.slice(t0 * N, t1 * N) });
+  }
+  uniCols.forEach((c, u) => universes.push({ name: c.name, description: `user column '${c.name}' (value > 0 = member)`, member: uniMember[u] }));
+
+  const notes = [...(frame.source.notes ?? [])];
+  if (thinDates.length > 0) {
+    notes.push(`${thinDates.length} of ${T} dates have fewer than ${MIN_STOCKS_PER_DATE} valid stocks and are marked invalid: ${formatDateRuns(thinDates, dates)}`);
+  }
+  return {
+    dates,
+    tickers: frame.tickers.slice(),
+    factorNames: sel.map((j) => frame.factors[j].name),
+    factorGroups: sel.map((j) => frame.factors[j].group),
+    x, valid, industry,
+    industryNames: frame.industries.slice(),
+    horizons, fwd, ret,
+    tradable: present,
+    universes,
+    source: { name: frame.source.name, kind: frame.source.kind, notes },
+  };
+}
+
+export interface PanelSummary {
+  T: number; N: number; F: number; H: number;
+  start: string; end: string;
+  /** dates with at least one valid stock */
+  validDates: number;
+  /** valid stocks per date over all T dates */
+  stocksPerDate: { min: number; median: number; max: number };
+  /** MB held by the typed arrays */
+  mb: number;
+}
+
+/** Dimensions, date range, valid stocks per date (min / median / max) and memory of a panel. */
+export function panelSummary(p: Panel): PanelSummary {
+  const T = p.dates.length, N = p.tickers.length;
+  const counts = new Float64Array(T);
+  let validDates = 0;
+  for (let t = 0; t < T; t++) {
+    let c = 0;
+    for (let n = 0; n < N; n++) c += p.valid[t * N + n];
+    counts[t] = c;
+    if (c > 0) validDates++;
+  }
+  counts.sort();
+  const median = T === 0 ? 0 : T & 1 ? counts[T >> 1] : (counts[T / 2 - 1] + counts[T / 2]) / 2;
+  return {
+    T, N, F: p.factorNames.length, H: p.horizons.length,
+    start: p.dates[0] ?? '', end: p.dates[T - 1] ?? '',
+    validDates,
+    stocksPerDate: { min: T ? counts[0] : 0, median, max: T ? counts[T - 1] : 0 },
+    mb: panelBytes(p) / 2 ** 20,
+  };
+}
+
+function lowerBound(a: number[], v: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) { const m = (lo + hi) >>> 1; if (a[m] < v) lo = m + 1; else hi = m; }
+  return lo;
+}
+function upperBound(a: number[], v: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) { const m = (lo + hi) >>> 1; if (a[m] <= v) lo = m + 1; else hi = m; }
+  return lo;
+}
+
+/** "2010-01-04..2010-03-26 (60), 2012-05-01" for sorted date indices. */
+function formatDateRuns(ts: number[], dates: string[]): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < ts.length && parts.length < 8) {
+    let j = i;
+    while (j + 1 < ts.length && ts[j + 1] === ts[j] + 1) j++;
+    parts.push(j === i ? dates[ts[i]] : `${dates[ts[i]]}..${dates[ts[j]]} (${j - i + 1})`);
+    i = j + 1;
+  }
+  if (i < ts.length) parts.push(`and ${ts.length - i} more`);
+  return parts.join(', ');
+}

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { makeRng } from '../core/rng';
+import {
+  argsortInPlace, madClip, makeScratch, medianInPlace, medianMadSorted, preprocessCrossSection, rankNormalizeInPlace,
+  type CrossSectionConfig,
+} from './preprocess';
+
+const cfg = (c: Partial<CrossSectionConfig>): CrossSectionConfig => ({ madK: 0, normalize: 'none', missing: 'fill', industryNeutral: false, ...c });
+
+/** One-factor cross-section: x [n, 1] from values, all valid. */
+function column(values: number[], c: Partial<CrossSectionConfig>, industry: number[] | null = null) {
+  const x = Float32Array.from(values);
+  const valid = new Uint8Array(values.length).fill(1);
+  const nValid = preprocessCrossSection(x, valid, industry ? Int32Array.from(industry) : null, values.length, 1, cfg(c));
+  return { x: Array.from(x), valid: Array.from(valid), nValid };
+}
+
+describe('MAD winsorising + z-score', () => {
+  it('clips [1,2,3,4,100] at k=3 and z-scores with ddof=0', () => {
+    // median = 3; |x - 3| = [2,1,0,1,97] -> MAD = 1; bounds = 3 +- 3 * 1.4826 * 1 = [-1.4478, 7.4478]
+    // clipped = [1, 2, 3, 4, 7.4478]; mean = 17.4478 / 5 = 3.48956
+    // deviations = [-2.48956, -1.48956, -0.48956, 0.51044, 3.95824]; sum of squares = 24.58458
+    // sd (ddof 0) = sqrt(24.58458 / 5) = 2.217412
+    // z = [-1.122732, -0.671756, -0.220780, 0.230196, 1.785072]
+    const { x, nValid } = column([1, 2, 3, 4, 100], { madK: 3, normalize: 'zscore' });
+    expect(nValid).toBe(5);
+    [-1.122732, -0.671756, -0.22078, 0.230196, 1.785072].forEach((v, i) => expect(x[i]).toBeCloseTo(v, 5));
+    // ddof = 0: the z-scores' mean square is exactly 1
+    expect(x.reduce((s, v) => s + v * v, 0) / 5).toBeCloseTo(1, 6);
+  });
+
+  it('returns the clip bounds and leaves values inside them untouched', () => {
+    const a = Float64Array.from([1, 2, 3, 4, 100]);
+    const bounds = madClip(a, 5, 3, new Float64Array(5));
+    expect(bounds![0]).toBeCloseTo(3 - 4.4478, 10);
+    expect(bounds![1]).toBeCloseTo(3 + 4.4478, 10);
+    expect(Array.from(a)).toEqual([1, 2, 3, 4, 7.4478]);
+  });
+
+  it('skips clipping when MAD = 0 (a factor constant for most stocks is kept)', () => {
+    // [5,5,5,5,100]: median 5, deviations [0,0,0,0,95] -> MAD 0 -> no clip; mean 24, deviations [-19 x4, 76]
+    // sd = sqrt((4 * 361 + 5776) / 5) = sqrt(1444) = 38 -> z = [-0.5 x4, 2]
+    const { x } = column([5, 5, 5, 5, 100], { madK: 3, normalize: 'zscore' });
+    expect(x).toEqual([-0.5, -0.5, -0.5, -0.5, 2]);
+  });
+
+  it('maps a constant column to 0 and a single stock to 0', () => {
+    expect(column([7, 7, 7], { normalize: 'zscore' }).x).toEqual([0, 0, 0]);
+    expect(column([7], { normalize: 'zscore' }).x).toEqual([0]);
+    expect(column([7], { normalize: 'rank' }).x).toEqual([0]);
+  });
+
+  it('median (quickselect) and median/MAD of sorted data agree with a full sort on random data with ties', () => {
+    const rng = makeRng(7);
+    for (let trial = 0; trial < 200; trial++) {
+      const m = 1 + rng.int(60);
+      const vals = Float64Array.from({ length: m }, () => Math.round(rng.normal() * 4) / 2 + 0); // many ties (+0 turns -0 into 0)
+      const sorted = Float64Array.from(vals).sort();
+      const h = m >> 1;
+      const med = m & 1 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
+      const dev = Float64Array.from(sorted, (v) => Math.abs(v - med)).sort();
+      const mad = m & 1 ? dev[h] : (dev[h - 1] + dev[h]) / 2;
+      expect(medianInPlace(Float64Array.from(vals), m)).toBe(med);
+      expect(medianMadSorted(sorted, m)).toEqual([med, mad]);
+    }
+  });
+});
+
+describe('rank normalisation', () => {
+  it('gives ties the average rank, mapped to [-1, 1]', () => {
+    // [10,20,20,30]: 0-based ranks 0, (1+2)/2 = 1.5, 1.5, 3 -> u = 2 r / 3 - 1 = [-1, 0, 0, 1]
+    expect(column([10, 20, 20, 30], { normalize: 'rank' }).x).toEqual([-1, 0, 0, 1]);
+    // [3,1,2]: ranks [2,0,1] -> u = r - 1 = [1,-1,0]
+    expect(column([3, 1, 2], { normalize: 'rank' }).x).toEqual([1, -1, 0]);
+  });
+
+  it('MAD-clipped values tie at the bounds (one shared sort)', () => {
+    // [1,2,3,4,100], k = 0.5: median 3, MAD 1 -> bounds 3 +- 0.7413 = [2.2587, 3.7413]
+    // clipped [2.2587, 2.2587, 3, 3.7413, 3.7413] -> ranks [0.5, 0.5, 2, 3.5, 3.5] -> u = r/2 - 1
+    //   = [-0.75, -0.75, 0, 0.75, 0.75]
+    expect(column([4, 100, 1, 3, 2], { normalize: 'rank', madK: 0.5 }).x).toEqual([0.75, 0.75, -0.75, 0, -0.75]);
+    // the clipped values equal the quickselect path's
+    const a = Float64Array.from([1, 2, 3, 4, 100]);
+    madClip(a, 5, 0.5, new Float64Array(5));
+    expect(a[0]).toBeCloseTo(2.2587, 10);
+    expect(a[4]).toBeCloseTo(3.7413, 10);
+  });
+
+  it('argsort sorts and its ranks match a brute-force average rank', () => {
+    const rng = makeRng(3);
+    for (let trial = 0; trial < 50; trial++) {
+      const m = 1 + rng.int(300);
+      const vals = Float64Array.from({ length: m }, () => rng.int(40) - 20);
+      const b = Float64Array.from(vals), perm = Int32Array.from({ length: m }, (_, i) => i);
+      argsortInPlace(b, perm, 0, m - 1);
+      for (let r = 0; r < m; r++) expect(b[r]).toBe(vals[perm[r]]);
+      for (let r = 1; r < m; r++) expect(b[r - 1]).toBeLessThanOrEqual(b[r]);
+      const a = Float64Array.from(vals);
+      rankNormalizeInPlace(a, m, new Float64Array(m), new Int32Array(m));
+      for (let i = 0; i < Math.min(m, 20); i++) {
+        let less = 0, eq = 0;
+        for (let j = 0; j < m; j++) { if (vals[j] < vals[i]) less++; else if (vals[j] === vals[i]) eq++; }
+        const r = less + (eq - 1) / 2;
+        expect(a[i]).toBeCloseTo(m > 1 ? (2 * r) / (m - 1) - 1 : 0, 12);
+      }
+    }
+  });
+});
+
+describe('missing values', () => {
+  // 4 stocks x 2 factors; stock 2 misses factor 0
+  const raw = [1, 10, 2, 20, NaN, 30, 3, 40];
+  it("'fill': z-score over the 3 known values, the missing entry gets 0 (the mean)", () => {
+    const x = Float32Array.from(raw), valid = new Uint8Array(4).fill(1);
+    expect(preprocessCrossSection(x, valid, null, 4, 2, cfg({ normalize: 'zscore' }))).toBe(4);
+    // factor 0 over [1,2,3]: mean 2, sd = sqrt(2/3) = 0.816497 -> [-1.224745, 0, 1.224745]; stock 2 -> 0
+    // factor 1 over [10,20,30,40]: mean 25, sd = sqrt(500/4) = 11.18034 -> [-1.341641, -0.447214, 0.447214, 1.341641]
+    const e = [-1.224745, -1.341641, 0, -0.447214, 0, 0.447214, 1.224745, 1.341641];
+    e.forEach((v, i) => expect(x[i]).toBeCloseTo(v, 5));
+    expect(Array.from(valid)).toEqual([1, 1, 1, 1]);
+  });
+  it("'mask': the stock leaves the cross-section, its row is 0, the others use 3 stocks", () => {
+    const x = Float32Array.from(raw), valid = new Uint8Array(4).fill(1);
+    expect(preprocessCrossSection(x, valid, null, 4, 2, cfg({ normalize: 'zscore', missing: 'mask' }))).toBe(3);
+    expect(Array.from(valid)).toEqual([1, 1, 0, 1]);
+    // factor 1 over [10,20,40]: mean 70/3 = 23.3333, deviations [-13.3333, -3.3333, 16.6667],
+    // sd = sqrt((177.778 + 11.111 + 277.778) / 3) = sqrt(155.556) = 12.47219 -> [-1.069045, -0.267261, 1.336306]
+    const e = [-1.224745, -1.069045, 0, -0.267261, 0, 0, 1.224745, 1.336306];
+    e.forEach((v, i) => expect(x[i]).toBeCloseTo(v, 5));
+  });
+  it("'fill' with normalize 'none' uses the column mean; +-Infinity counts as missing", () => {
+    // [2, Inf, 4, 6] -> known mean (2 + 4 + 6) / 3 = 4
+    expect(column([2, Infinity, 4, 6], {}).x).toEqual([2, 4, 4, 6]);
+  });
+  it('invalid stocks hold 0 and are left out of the statistics', () => {
+    const x = Float32Array.from([1, 99, 3]), valid = Uint8Array.from([1, 0, 1]);
+    expect(preprocessCrossSection(x, valid, null, 3, 1, cfg({ normalize: 'zscore' }))).toBe(2);
+    // [1, 3]: mean 2, sd 1 -> [-1, 3 -> 1]
+    expect(Array.from(x)).toEqual([-1, 0, 1]);
+  });
+});
+
+describe('industry neutralisation', () => {
+  const values = [1, 2, 3, 10, 14, 5];
+  const industry = [0, 0, 0, 1, 1, -1];
+  it('subtracts the industry mean (unknown industry is its own group)', () => {
+    // industry 0 mean 2 -> [-1, 0, 1]; industry 1 mean 12 -> [-2, 2]; the unknown stock alone -> 0
+    expect(column(values, { industryNeutral: true }, industry).x).toEqual([-1, 0, 1, -2, 2, 0]);
+  });
+  it('re-standardises after demeaning', () => {
+    // z-scoring is affine, so the result is [-1,0,1,-2,2,0] / sd with sd = sqrt(10 / 6) = 1.290994
+    const { x } = column(values, { normalize: 'zscore', industryNeutral: true }, industry);
+    [-0.774597, 0, 0.774597, -1.549193, 1.549193, 0].forEach((v, i) => expect(x[i]).toBeCloseTo(v, 5));
+  });
+  it('equals the residual of OLS on industry dummies', () => {
+    const rng = makeRng(11);
+    const n = 40, K = 4;
+    const ind = Array.from({ length: n }, () => rng.int(K));
+    const y = Array.from({ length: n }, () => Math.fround(rng.normal() * 3 + 1));
+    // OLS: minimise |y - D b|^2 with D the n x K dummy matrix: normal equations D'D b = D'y
+    const A = Array.from({ length: K }, () => new Array(K).fill(0)), rhs = new Array(K).fill(0);
+    for (let i = 0; i < n; i++) { A[ind[i]][ind[i]] += 1; rhs[ind[i]] += y[i]; }
+    const b = rhs.map((r, k) => r / A[k][k]); // D'D is diagonal
+    const resid = y.map((v, i) => v - b[ind[i]]);
+    const { x } = column(y, { industryNeutral: true }, ind);
+    resid.forEach((r, i) => expect(x[i]).toBeCloseTo(r, 5));
+  });
+});
+
+describe('scratch reuse', () => {
+  it('gives the same result with a shared scratch across cross-sections of different sizes', () => {
+    const rng = makeRng(5);
+    const sc = makeScratch(50, 3);
+    for (let rep = 0; rep < 5; rep++) {
+      const n = 10 + rng.int(40), f = 3;
+      const raw = Float32Array.from({ length: n * f }, () => rng.normal());
+      const ind = Int32Array.from({ length: n }, () => rng.int(3));
+      const c = cfg({ madK: 2, normalize: 'rank', industryNeutral: true });
+      const x1 = raw.slice(), x2 = raw.slice(), v1 = new Uint8Array(n).fill(1), v2 = new Uint8Array(n).fill(1);
+      preprocessCrossSection(x1, v1, ind, n, f, c, sc);
+      preprocessCrossSection(x2, v2, ind, n, f, c);
+      expect(Array.from(x1)).toEqual(Array.from(x2));
+    }
+  });
+});

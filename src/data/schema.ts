@@ -1,0 +1,487 @@
+/**
+ * Input shapes and validation, in SQL over a raw table loaded from the user's file.
+ *
+ *   (a) factor panel: date, a stock id (ticker | code | instrument), optional industry (industry | sub_industry |
+ *       sector), optional universe columns (univ_* | in_* | weight*), numeric factor columns, forward returns
+ *       (fwd_ret_<k> | label_<k> | ret_fwd_<k>, taken as P[t+1+k]/P[t+1]-1, Qlib's label convention) and/or a
+ *       price column (adj_close | close) to compute them from.
+ *   (b) daily prices: date, ticker, open, high, low, close, [adj_close | adj_factor], volume (adjusted close =
+ *       adj_close, else close * adj_factor, else close); plus an optional sectors file
+ *       (ticker, sector, [sub_industry]; industry = sub_industry, falling back to sector).
+ *
+ * Each validator writes a clean table with canonical column names and returns {shape, warnings, notes, stats}.
+ * Errors (the file cannot be used) are LabError naming the file, the column, row counts and what was expected.
+ * Policy: duplicates (date, ticker), unreadable dates, missing columns, wrong types and empty files are errors;
+ * prices rows with NaN / Inf / <= 0 adjusted close are dropped (warning); NaN / Inf factor values become missing
+ * (warning); rows in neither (date, ...) nor (ticker, date) order are sorted (note); the clean table keeps the
+ * file's order when it is one of those two layouts; dates with fewer than `minStocks` stocks are kept in the table but
+ * reported (warning: they are dropped from cross-sections); a stock alone in its industry is valid (note).
+ */
+import { LabError } from '../core/errors';
+import { describeColumns, queryRows, queryScalar, sqlIdent, type SqlEngine } from './sql-engine';
+
+export type InputShape = 'prices' | 'factors' | 'sectors';
+
+export interface ValidationStats {
+  /** rows in the raw file */
+  rows: number;
+  /** rows in the clean table */
+  keptRows: number;
+  droppedRows: number;
+  tickers: number;
+  dates: number;
+  /** ISO first / last date (null for a sectors file) */
+  start: string | null;
+  end: string | null;
+  /** dates with fewer than minStocks stocks */
+  thinDates: number;
+  minStocksPerDate: number;
+  maxStocksPerDate: number;
+}
+
+export interface PanelColumns {
+  /** factor columns (canonical names in the clean table = original names) */
+  factors: string[];
+  /** forward-return columns in the clean table, renamed fwd_<k> */
+  fwd: { column: string; source: string; horizon: number }[];
+  universe: string[];
+  /** 'industry' in the clean table, or null */
+  industry: string | null;
+  /** 'price' in the clean table (adj_close, else close), or null */
+  price: string | null;
+  /** 'dollar_volume' in the clean table, or null */
+  dollarVolume: string | null;
+}
+
+export interface ValidationResult {
+  shape: InputShape;
+  /** the clean table written */
+  table: string;
+  /** things the user should know (data was dropped, treated as missing, or will be excluded) */
+  warnings: string[];
+  /** informational (sorted for you, singleton industries, fallbacks used) */
+  notes: string[];
+  stats: ValidationStats;
+  /** factor-panel column roles */
+  columns?: PanelColumns;
+}
+
+export interface ValidateOptions {
+  /** file name for messages */
+  file: string;
+  /** clean table to write (default prices | sectors | factor_panel) */
+  out?: string;
+  /** dates with fewer stocks than this are reported as thin (default 5) */
+  minStocks?: number;
+}
+
+// ---------------------------------------------------------------- column naming
+
+const ID_NAMES = ['ticker', 'code', 'instrument', 'symbol'];
+const DATE_NAMES = ['date', 'datetime', 'trade_date'];
+const PRICE_NAMES = ['open', 'high', 'low', 'close', 'adj_close', 'volume'];
+/** price-like columns that are never treated as factors in a factor panel */
+const NON_FACTOR = new Set([...PRICE_NAMES, 'adjclose', 'adj close', 'adj_factor', 'vwap', 'amount', 'dollar_volume', 'dividend', 'split', 'name', 'factor']);
+const FWD_RE = /^(?:fwd_ret|label|ret_fwd|fwd)_(\d+)d?$/i;
+const isUniverse = (n: string) => /^(univ_|in_)/i.test(n) || /^weight/i.test(n);
+
+const lower = (s: string) => s.toLowerCase();
+function findCol(cols: { name: string }[], names: string[]): string | null {
+  for (const n of names) {
+    const c = cols.find((x) => lower(x.name) === n);
+    if (c) return c.name;
+  }
+  return null;
+}
+
+const NUMERIC_RE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL(\(.*\))?)$/i;
+const isNumericType = (t: string) => NUMERIC_RE.test(t);
+
+/** Decide the shape of a raw table from its column names alone. */
+export function detectShape(columns: { name: string; type: string }[], file = 'file'): InputShape {
+  const names = columns.map((c) => lower(c.name));
+  const hasDate = DATE_NAMES.some((n) => names.includes(n));
+  const hasId = ID_NAMES.some((n) => names.includes(n));
+  if (!hasDate && hasId && names.includes('sector')) return 'sectors';
+  if (!hasDate) {
+    throw new LabError(`${file}: missing column 'date' (columns found: ${columns.map((c) => c.name).join(', ')}); expected a 'date' column in a prices or factor file, or 'ticker' + 'sector' in a sectors file`);
+  }
+  if (!hasId) {
+    throw new LabError(`${file}: missing stock id column (columns found: ${columns.map((c) => c.name).join(', ')}); expected one of ${ID_NAMES.join(', ')}`);
+  }
+  const other = names.filter((n) => !DATE_NAMES.includes(n) && !ID_NAMES.includes(n) && !NON_FACTOR.has(n)
+    && !['industry', 'sector', 'sub_industry'].includes(n) && !isUniverse(n));
+  // any factor or label column makes it a factor panel; otherwise it is (possibly incomplete) daily prices
+  return other.length > 0 ? 'factors' : 'prices';
+}
+
+// ---------------------------------------------------------------- shared checks
+
+function rowCount(engine: SqlEngine, table: string): number {
+  return Number(queryScalar(engine, `SELECT count(*) FROM ${sqlIdent(table)}`));
+}
+
+function requireNonEmpty(engine: SqlEngine, raw: string, file: string, expected: string): number {
+  const n = rowCount(engine, raw);
+  if (n === 0) throw new LabError(`${file}: the file is empty (0 rows); expected ${expected}`);
+  return n;
+}
+
+/** SQL expression reading column `col` of DuckDB type `type` as a DATE (NULL when unreadable). */
+function dateExpr(col: string, type: string, file: string): string {
+  const c = sqlIdent(col);
+  const t = type.toUpperCase();
+  if (t === 'DATE') return c;
+  if (t.startsWith('TIMESTAMP')) return `CAST(${c} AS DATE)`;
+  if (t === 'VARCHAR') return `coalesce(TRY_CAST(${c} AS DATE), TRY_CAST(TRY_STRPTIME(${c}, '%Y%m%d') AS DATE))`;
+  if (/^(INTEGER|BIGINT|UINTEGER|UBIGINT|HUGEINT)$/.test(t)) {
+    // yyyymmdd integers (e.g. 20200102), as in many Chinese-market and Qlib exports
+    return `CASE WHEN ${c} BETWEEN 18000101 AND 29991231 THEN TRY_CAST(TRY_STRPTIME(CAST(${c} AS VARCHAR), '%Y%m%d') AS DATE) END`;
+  }
+  throw new LabError(`${file}: column '${col}' has type ${type}; expected dates (DATE, TIMESTAMP, 'YYYY-MM-DD' text or yyyymmdd integers)`);
+}
+
+/** SQL expression reading a numeric column as DOUBLE; VARCHAR is accepted only if every value parses. */
+function numericExpr(engine: SqlEngine, raw: string, col: string, type: string, file: string, what: string, notes: string[]): string {
+  const c = sqlIdent(col);
+  if (isNumericType(type)) return `${c}::DOUBLE`;
+  if (type.toUpperCase() === 'VARCHAR') {
+    const bad = queryRows<{ n: number; row: number | null; v: string | null }>(engine,
+      `SELECT count(*)::INTEGER AS n, (min(rowid) + 1)::INTEGER AS row, arg_min(${c}, rowid) AS v FROM ${sqlIdent(raw)}
+       WHERE ${c} IS NOT NULL AND trim(${c}) <> '' AND TRY_CAST(${c} AS DOUBLE) IS NULL`)[0];
+    if (bad.n === 0) {
+      notes.push(`${file}: column '${col}' is text; its values were read as numbers`);
+      return `TRY_CAST(${c} AS DOUBLE)`;
+    }
+    throw new LabError(`${file}: column '${col}' has type VARCHAR and ${bad.n} value(s) that are not numbers (e.g. row ${bad.row}: '${bad.v}'); expected numeric ${what}`);
+  }
+  throw new LabError(`${file}: column '${col}' has type ${type}; expected numeric ${what}`);
+}
+
+/** Error when any date could not be read. `stage` has columns _row, date, _date_raw. */
+function checkDates(engine: SqlEngine, stage: string, file: string, col: string): void {
+  const bad = queryRows<{ n: number; row: number | null; v: string | null }>(engine,
+    `SELECT count(*)::INTEGER AS n, min(_row)::INTEGER AS row, CAST(arg_min(_date_raw, _row) AS VARCHAR) AS v FROM ${stage} WHERE date IS NULL`)[0];
+  if (bad.n > 0) {
+    throw new LabError(`${file}: ${bad.n} row(s) have a missing or unreadable '${col}' (e.g. row ${bad.row}: ${bad.v === null ? 'empty' : `'${bad.v}'`}); expected dates such as 2019-12-31`);
+  }
+}
+
+function checkIds(engine: SqlEngine, stage: string, file: string, col: string): void {
+  const bad = queryRows<{ n: number; row: number | null }>(engine,
+    `SELECT count(*)::INTEGER AS n, min(_row)::INTEGER AS row FROM ${stage} WHERE ticker IS NULL OR trim(ticker) = ''`)[0];
+  if (bad.n > 0) throw new LabError(`${file}: ${bad.n} row(s) have an empty '${col}' (e.g. row ${bad.row}); expected a stock id on every row`);
+}
+
+function checkDuplicates(engine: SqlEngine, stage: string, file: string, where = 'true'): void {
+  const dup = queryRows<{ groups: number; extra: number; date: string; ticker: string; c: number; row: number }>(engine,
+    `WITH g AS (SELECT date, ticker, count(*) AS c, min(_row) AS row FROM ${stage} WHERE ${where} GROUP BY date, ticker HAVING count(*) > 1)
+     SELECT (SELECT count(*) FROM g)::INTEGER AS groups, (SELECT sum(c - 1) FROM g)::INTEGER AS extra,
+            CAST(date AS VARCHAR) AS date, ticker, c::INTEGER AS c, row::INTEGER AS row FROM g ORDER BY row LIMIT 1`);
+  if (dup.length > 0) {
+    const d = dup[0];
+    throw new LabError(`${file}: ${d.extra} duplicate (date, ticker) row(s) in ${d.groups} group(s), e.g. ${d.date} ${d.ticker} appears ${d.c} times (first at row ${d.row}); expected one row per stock per date`,
+      'Remove the duplicated rows (keep one per date and stock) and load the file again.');
+  }
+}
+
+/**
+ * Order of the file's rows. Two layouts are normal and accepted silently: sorted by date (a panel, one date after
+ * the other) and sorted by (ticker, date) (one stock's history after the other). Anything else is noted; the
+ * clean table is then written sorted by (date, ticker). `strict`: (date, ticker) or (ticker, date) strictly
+ * increases row by row, which also rules out duplicates (the duplicate check can be skipped).
+ * A table scan returns rows in insertion (= file) order (DuckDB preserve_insertion_order), so `lag() OVER ()`
+ * compares each row with the file's previous row.
+ */
+function checkOrder(engine: SqlEngine, stage: string, file: string, notes: string[]): { layout: boolean; strict: boolean } {
+  const r = queryRows<{ back: number; same: number; tback: number; tdate: number }>(engine,
+    `SELECT count(*) FILTER (WHERE date < pd)::INTEGER AS back,
+            count(*) FILTER (WHERE date = pd AND ticker <= pt)::INTEGER AS same,
+            count(*) FILTER (WHERE ticker < pt)::INTEGER AS tback,
+            count(*) FILTER (WHERE ticker = pt AND date <= pd)::INTEGER AS tdate
+     FROM (SELECT date, ticker, lag(date) OVER () AS pd, lag(ticker) OVER () AS pt FROM ${stage})`)[0];
+  const byDate = r.back === 0, byTicker = r.tback === 0 && r.tdate === 0;
+  if (!byDate && !byTicker) {
+    notes.push(`${file}: rows were not in date order (${r.back} place(s) where the date goes back); they were sorted by (date, ticker)`);
+  }
+  return { layout: byDate || byTicker, strict: (byDate && r.same === 0) || byTicker };
+}
+
+function thinDateWarning(engine: SqlEngine, table: string, file: string, minStocks: number, warnings: string[]) {
+  const s = queryRows<{ thin: number; ex: string | null; exn: number | null; mn: number; mx: number }>(engine,
+    `WITH c AS (SELECT date, count(*) AS n FROM ${sqlIdent(table)} GROUP BY date)
+     SELECT count(*) FILTER (WHERE n < ${minStocks})::INTEGER AS thin,
+            CAST(arg_min(date, date) FILTER (WHERE n < ${minStocks}) AS VARCHAR) AS ex,
+            arg_min(n, date) FILTER (WHERE n < ${minStocks})::INTEGER AS exn,
+            coalesce(min(n), 0)::INTEGER AS mn, coalesce(max(n), 0)::INTEGER AS mx FROM c`)[0];
+  if (s.thin > 0) {
+    warnings.push(`${file}: ${s.thin} date(s) have fewer than ${minStocks} stocks (e.g. ${s.ex} with ${s.exn}); they are dropped from cross-sections`);
+  }
+  return s;
+}
+
+function tableStats(engine: SqlEngine, table: string, rawRows: number, thin: { thin: number; mn: number; mx: number }): ValidationStats {
+  const s = queryRows<{ n: number; tk: number; dt: number; a: string | null; b: string | null }>(engine,
+    `SELECT count(*)::INTEGER AS n, count(DISTINCT ticker)::INTEGER AS tk, count(DISTINCT date)::INTEGER AS dt,
+            CAST(min(date) AS VARCHAR) AS a, CAST(max(date) AS VARCHAR) AS b FROM ${sqlIdent(table)}`)[0];
+  return {
+    rows: rawRows, keptRows: s.n, droppedRows: rawRows - s.n, tickers: s.tk, dates: s.dt, start: s.a, end: s.b,
+    thinDates: thin.thin, minStocksPerDate: thin.mn, maxStocksPerDate: thin.mx,
+  };
+}
+
+/** Note industries with a single stock (valid; industry-neutralisation leaves that stock at 0). */
+function noteSingletonIndustries(engine: SqlEngine, sql: string, file: string, notes: string[]): void {
+  const s = queryRows<{ n: number; ind: string | null; tk: string | null }>(engine,
+    `WITH g AS (SELECT industry, count(DISTINCT ticker) AS k, min(ticker) AS tk FROM (${sql}) WHERE industry IS NOT NULL GROUP BY industry)
+     SELECT count(*) FILTER (WHERE k = 1)::INTEGER AS n, arg_min(industry, industry) FILTER (WHERE k = 1) AS ind,
+            arg_min(tk, industry) FILTER (WHERE k = 1) AS tk FROM g`)[0];
+  if (s.n > 0) notes.push(`${file}: ${s.n} industr${s.n === 1 ? 'y has' : 'ies have'} a single stock (e.g. '${s.ind}': ${s.tk}); valid, but industry-neutral factors are 0 for it`);
+}
+
+/** Per column: how many non-null values are NaN / +-Inf, the first such row and its value (one scan). */
+function nonFiniteReport(engine: SqlEngine, stage: string, cols: string[], extraWhere = 'true'):
+  { col: string; n: number; row: number; v: number | null }[] {
+  if (cols.length === 0) return [];
+  const aggs = cols.map((c, i) => {
+    const cond = `${extraWhere} AND ${sqlIdent(c)} IS NOT NULL AND NOT isfinite(${sqlIdent(c)})`;
+    return `count(*) FILTER (WHERE ${cond})::INTEGER AS n${i}, min(_row) FILTER (WHERE ${cond})::INTEGER AS r${i}, arg_min(${sqlIdent(c)}, _row) FILTER (WHERE ${cond}) AS v${i}`;
+  });
+  const r = queryRows<Record<string, number | null>>(engine, `SELECT ${aggs.join(', ')} FROM ${stage}`)[0];
+  return cols.map((col, i) => ({ col, n: Number(r[`n${i}`]), row: Number(r[`r${i}`]), v: r[`v${i}`] as number | null })).filter((x) => x.n > 0);
+}
+
+// ---------------------------------------------------------------- prices
+
+/** Validate a raw daily-prices table and write the clean table (default 'prices'). */
+export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOptions): ValidationResult {
+  const file = opts.file;
+  const out = opts.out ?? 'prices';
+  const minStocks = opts.minStocks ?? 5;
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  const cols = describeColumns(engine, raw);
+  const expected = 'daily prices with columns date, ticker, open, high, low, close, [adj_close], volume';
+  const dateCol = findCol(cols, DATE_NAMES);
+  const idCol = findCol(cols, ID_NAMES);
+  const missing: string[] = [];
+  if (!dateCol) missing.push('date');
+  if (!idCol) missing.push('ticker');
+  const pc: Record<string, string | null> = {};
+  for (const n of PRICE_NAMES) {
+    pc[n] = findCol(cols, n === 'adj_close' ? ['adj_close', 'adjclose', 'adj close'] : [n]);
+    if (!pc[n] && n !== 'adj_close') missing.push(n);
+  }
+  if (missing.length) {
+    throw new LabError(`${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (columns found: ${cols.map((c) => c.name).join(', ')}); expected ${expected}`);
+  }
+  const rawRows = requireNonEmpty(engine, raw, file, expected);
+  const typeOf = (c: string) => cols.find((x) => x.name === c)!.type;
+  const dexpr = dateExpr(dateCol!, typeOf(dateCol!), file);
+  const num: Record<string, string> = {};
+  for (const n of PRICE_NAMES) {
+    const c = pc[n];
+    if (c) num[n] = numericExpr(engine, raw, c, typeOf(c), file, n === 'volume' ? 'volumes' : 'prices', notes);
+  }
+  const factorCol = findCol(cols, ['adj_factor']);
+  if (!pc.adj_close && factorCol) {
+    // compact layout (the bundled dataset): adjusted close = close * adj_factor
+    num.adj_close = `(${num.close}) * ${numericExpr(engine, raw, factorCol, typeOf(factorCol), file, 'adjustment factors', notes)}`;
+  } else if (!pc.adj_close) {
+    num.adj_close = num.close;
+    notes.push(`${file}: no 'adj_close' column; returns use 'close' (not adjusted for splits and dividends)`);
+  }
+  const stage = '_val_stage';
+  engine.run(`CREATE OR REPLACE TEMP VIEW ${stage} AS SELECT (rowid + 1)::BIGINT AS _row, ${sqlIdent(dateCol!)} AS _date_raw, ${dexpr} AS date,
+    CAST(${sqlIdent(idCol!)} AS VARCHAR) AS ticker, ${PRICE_NAMES.map((n) => `${num[n]} AS ${n}`).join(', ')} FROM ${sqlIdent(raw)}`);
+  try {
+    checkDates(engine, stage, file, dateCol!);
+    checkIds(engine, stage, file, idCol!);
+    const order = checkOrder(engine, stage, file, notes);
+    if (!order.strict) checkDuplicates(engine, stage, file);
+    // rows whose adjusted close is missing, NaN, Inf or <= 0 cannot give a return: dropped
+    const adjName = pc.adj_close ?? pc.close!;
+    const bad = queryRows<{ n: number; row: number | null; v: number | null }>(engine,
+      `SELECT count(*)::INTEGER AS n, min(_row)::INTEGER AS row, arg_min(adj_close, _row) AS v FROM ${stage}
+       WHERE adj_close IS NULL OR NOT isfinite(adj_close) OR adj_close <= 0`)[0];
+    if (bad.n > 0) {
+      warnings.push(`${file}: ${bad.n} of ${rawRows} row(s) dropped because '${adjName}' is missing, NaN, infinite or <= 0 (e.g. row ${bad.row}: ${bad.v})`);
+    }
+    const keep = 'adj_close IS NOT NULL AND isfinite(adj_close) AND adj_close > 0';
+    // other non-finite prices / volumes become missing (the factors that need them are missing on that row)
+    const other = ['open', 'high', 'low', 'close', 'volume'].filter((n) => !(n === 'close' && !pc.adj_close));
+    for (const r of nonFiniteReport(engine, stage, other, keep)) {
+      warnings.push(`${file}: ${r.n} value(s) of '${pc[r.col]}' are NaN or infinite (e.g. row ${r.row}); treated as missing`);
+    }
+    const neg = queryRows<{ n: number; row: number | null }>(engine,
+      `SELECT count(*)::INTEGER AS n, min(_row)::INTEGER AS row FROM ${stage} WHERE ${keep} AND (open <= 0 OR high <= 0 OR low <= 0 OR close <= 0 OR volume < 0)`)[0];
+    if (neg.n > 0) warnings.push(`${file}: ${neg.n} row(s) have a non-positive open/high/low/close or a negative volume (e.g. row ${neg.row}); those values are treated as missing`);
+    const fin = (c: string, pos: string) => `CASE WHEN isfinite(${c}) AND ${c} ${pos} THEN ${c} END AS ${c}`;
+    engine.run(`CREATE OR REPLACE TABLE ${sqlIdent(out)} AS SELECT date, ticker, ${fin('open', '> 0')}, ${fin('high', '> 0')}, ${fin('low', '> 0')},
+      ${fin('close', '> 0')}, adj_close, ${fin('volume', '>= 0')} FROM ${stage} WHERE ${keep} ${order.layout ? '' : 'ORDER BY date, ticker'}`);
+    const kept = rowCount(engine, out);
+    if (kept === 0) throw new LabError(`${file}: no usable rows (all ${rawRows} rows have a missing or non-positive '${adjName}'); expected positive prices`);
+    const thin = thinDateWarning(engine, out, file, minStocks, warnings);
+    return { shape: 'prices', table: out, warnings, notes, stats: tableStats(engine, out, rawRows, thin) };
+  } finally {
+    engine.run(`DROP VIEW IF EXISTS ${stage}`);
+  }
+}
+
+// ---------------------------------------------------------------- sectors
+
+/**
+ * Validate a sectors file (ticker, sector, [sub_industry] or [industry]) and write `out` (default 'sectors')
+ * with columns ticker, sector, industry (= sub_industry / industry, falling back to sector).
+ * If `pricesTable` is given, notes price tickers without a sector and industries with a single stock.
+ */
+export function validateSectors(engine: SqlEngine, raw: string, opts: ValidateOptions & { pricesTable?: string }): ValidationResult {
+  const file = opts.file;
+  const out = opts.out ?? 'sectors';
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  const cols = describeColumns(engine, raw);
+  const idCol = findCol(cols, ID_NAMES);
+  const sectorCol = findCol(cols, ['sector', 'gics_sector']);
+  const subCol = findCol(cols, ['sub_industry', 'industry', 'gics_sub_industry']);
+  const missing = [!idCol && 'ticker', !sectorCol && !subCol && 'sector'].filter(Boolean) as string[];
+  if (missing.length) {
+    throw new LabError(`${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (columns found: ${cols.map((c) => c.name).join(', ')}); expected a sectors file with ticker, sector, [sub_industry]`);
+  }
+  const rawRows = requireNonEmpty(engine, raw, file, 'one row per ticker with its sector');
+  const txt = (c: string | null) => (c ? `nullif(trim(CAST(${sqlIdent(c)} AS VARCHAR)), '')` : 'NULL');
+  const stage = '_val_sect';
+  engine.run(`CREATE OR REPLACE TEMP TABLE ${stage} AS SELECT (rowid + 1)::BIGINT AS _row, CAST(${sqlIdent(idCol!)} AS VARCHAR) AS ticker,
+    ${txt(sectorCol)} AS sector, ${txt(subCol)} AS sub FROM ${sqlIdent(raw)}`);
+  try {
+    const dup = queryRows<{ n: number; tk: string | null }>(engine,
+      `SELECT count(*)::INTEGER AS n, min(ticker) AS tk FROM (SELECT ticker FROM ${stage} GROUP BY ticker HAVING count(*) > 1)`)[0];
+    if (dup.n > 0) warnings.push(`${file}: ${dup.n} ticker(s) appear more than once (e.g. ${dup.tk}); the first row is used`);
+    engine.run(`CREATE OR REPLACE TABLE ${sqlIdent(out)} AS SELECT ticker, arg_min(sector, _row) AS sector,
+      coalesce(arg_min(sub, _row), arg_min(sector, _row)) AS industry FROM ${stage} WHERE ticker IS NOT NULL GROUP BY ticker ORDER BY ticker`);
+    const fallback = Number(queryScalar(engine, `SELECT count(*) FROM ${stage} WHERE sub IS NULL AND sector IS NOT NULL`));
+    if (subCol && fallback > 0) notes.push(`${file}: ${fallback} ticker(s) have no '${subCol}'; their industry is their sector`);
+    if (opts.pricesTable) {
+      const p = sqlIdent(opts.pricesTable);
+      const noSector = queryRows<{ n: number; tk: string | null }>(engine,
+        `SELECT count(*)::INTEGER AS n, min(ticker) AS tk FROM (SELECT DISTINCT ticker FROM ${p}) WHERE ticker NOT IN (SELECT ticker FROM ${sqlIdent(out)} WHERE industry IS NOT NULL)`)[0];
+      if (noSector.n > 0) notes.push(`${file}: ${noSector.n} ticker(s) in the prices have no sector (e.g. ${noSector.tk}); their industry is unknown`);
+      noteSingletonIndustries(engine, `SELECT s.industry, s.ticker FROM ${sqlIdent(out)} s SEMI JOIN (SELECT DISTINCT ticker FROM ${p}) q USING (ticker)`, file, notes);
+    } else {
+      noteSingletonIndustries(engine, `SELECT industry, ticker FROM ${sqlIdent(out)}`, file, notes);
+    }
+    const s = queryRows<{ n: number }>(engine, `SELECT count(*)::INTEGER AS n FROM ${sqlIdent(out)}`)[0];
+    return {
+      shape: 'sectors', table: out, warnings, notes,
+      stats: { rows: rawRows, keptRows: s.n, droppedRows: rawRows - s.n, tickers: s.n, dates: 0, start: null, end: null, thinDates: 0, minStocksPerDate: 0, maxStocksPerDate: 0 },
+    };
+  } finally {
+    engine.run(`DROP TABLE IF EXISTS ${stage}`);
+  }
+}
+
+// ---------------------------------------------------------------- factor panel
+
+/** Roles of the columns of a raw factor-panel table (throws LabError if unusable). */
+export function classifyPanelColumns(cols: { name: string; type: string }[], file: string):
+  { date: string; id: string; industry: string | null; price: string | null; dollarVolume: string | null; universe: string[]; fwd: { source: string; horizon: number }[]; factors: string[] } {
+  const date = findCol(cols, DATE_NAMES);
+  const id = findCol(cols, ID_NAMES);
+  if (!date || !id) detectShape(cols, file); // throws the missing-column error
+  const industry = findCol(cols, ['industry', 'sub_industry', 'sector']);
+  const price = findCol(cols, ['adj_close', 'adjclose', 'price', 'close']);
+  const dollarVolume = findCol(cols, ['dollar_volume', 'amount']);
+  const universe: string[] = [];
+  const fwd: { source: string; horizon: number }[] = [];
+  const factors: string[] = [];
+  const roles = new Set([date, id].map((x) => lower(x!)));
+  for (const c of cols) {
+    const n = lower(c.name);
+    if (roles.has(n) || ['industry', 'sub_industry', 'sector', 'price'].includes(n) || NON_FACTOR.has(n)) continue;
+    const m = FWD_RE.exec(c.name);
+    if (m) fwd.push({ source: c.name, horizon: Number(m[1]) });
+    else if (isUniverse(c.name)) universe.push(c.name);
+    else factors.push(c.name);
+  }
+  fwd.sort((a, b) => a.horizon - b.horizon);
+  for (let i = 1; i < fwd.length; i++) {
+    if (fwd[i].horizon === fwd[i - 1].horizon) throw new LabError(`${file}: columns '${fwd[i - 1].source}' and '${fwd[i].source}' are both forward returns over ${fwd[i].horizon} days; expected one column per horizon`);
+  }
+  if (factors.length === 0) {
+    throw new LabError(`${file}: no factor columns (columns found: ${cols.map((c) => c.name).join(', ')}); expected numeric factor columns besides date, ticker, industry, labels and universes`);
+  }
+  if (fwd.length === 0 && !price) {
+    throw new LabError(`${file}: no forward-return columns and no price column; expected fwd_ret_<k> / label_<k> / ret_fwd_<k> columns (e.g. fwd_ret_5) or adj_close / close to compute them`);
+  }
+  return { date: date!, id: id!, industry, price, dollarVolume, universe, fwd, factors };
+}
+
+/** Validate a raw factor-panel table and write the clean table (default 'factor_panel'). */
+export function validateFactorPanel(engine: SqlEngine, raw: string, opts: ValidateOptions): ValidationResult {
+  const file = opts.file;
+  const out = opts.out ?? 'factor_panel';
+  const minStocks = opts.minStocks ?? 5;
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  const cols = describeColumns(engine, raw);
+  const roles = classifyPanelColumns(cols, file);
+  const rawRows = requireNonEmpty(engine, raw, file, 'a factor panel with one row per date and stock');
+  const typeOf = (c: string) => cols.find((x) => x.name === c)!.type;
+  const dexpr = dateExpr(roles.date, typeOf(roles.date), file);
+  const sel: string[] = [
+    `(rowid + 1)::BIGINT AS _row`, `${sqlIdent(roles.date)} AS _date_raw`, `${dexpr} AS date`,
+    `CAST(${sqlIdent(roles.id)} AS VARCHAR) AS ticker`,
+  ];
+  if (roles.industry) sel.push(`nullif(trim(CAST(${sqlIdent(roles.industry)} AS VARCHAR)), '') AS industry`);
+  if (roles.price) sel.push(`${numericExpr(engine, raw, roles.price, typeOf(roles.price), file, 'prices', notes)} AS price`);
+  if (roles.dollarVolume) sel.push(`${numericExpr(engine, raw, roles.dollarVolume, typeOf(roles.dollarVolume), file, 'dollar volumes', notes)} AS dollar_volume`);
+  for (const f of roles.factors) sel.push(`${numericExpr(engine, raw, f, typeOf(f), file, 'factor values', notes)} AS ${sqlIdent(f)}`);
+  for (const f of roles.fwd) sel.push(`${numericExpr(engine, raw, f.source, typeOf(f.source), file, 'forward returns', notes)} AS fwd_${f.horizon}`);
+  for (const u of roles.universe) sel.push(`${numericExpr(engine, raw, u, typeOf(u), file, 'universe membership / weights', notes)} AS ${sqlIdent(u)}`);
+  const stage = '_val_panel';
+  engine.run(`CREATE OR REPLACE TEMP VIEW ${stage} AS SELECT ${sel.join(', ')} FROM ${sqlIdent(raw)}`);
+  try {
+    checkDates(engine, stage, file, roles.date);
+    checkIds(engine, stage, file, roles.id);
+    const order = checkOrder(engine, stage, file, notes);
+    if (!order.strict) checkDuplicates(engine, stage, file);
+    const valueCols = [...roles.factors, ...roles.fwd.map((f) => `fwd_${f.horizon}`), ...roles.universe];
+    for (const r of nonFiniteReport(engine, stage, valueCols)) {
+      warnings.push(`${file}: ${r.n} value(s) of '${r.col}' are NaN or infinite (e.g. row ${r.row}: ${r.v}); treated as missing`);
+    }
+    if (roles.price) {
+      const badP = queryRows<{ n: number; row: number | null }>(engine,
+        `SELECT count(*)::INTEGER AS n, min(_row)::INTEGER AS row FROM ${stage} WHERE price IS NOT NULL AND (NOT isfinite(price) OR price <= 0)`)[0];
+      if (badP.n > 0) warnings.push(`${file}: ${badP.n} value(s) of '${roles.price}' are NaN, infinite or <= 0 (e.g. row ${badP.row}); treated as missing`);
+      if (roles.fwd.length === 0) notes.push(`${file}: no forward-return columns; forward returns computed from '${roles.price}'`);
+    }
+    const fin = (c: string) => `CASE WHEN isfinite(${sqlIdent(c)}) THEN ${sqlIdent(c)} END AS ${sqlIdent(c)}`;
+    const outCols = ['date', 'ticker'];
+    if (roles.industry) outCols.push('industry');
+    if (roles.price) outCols.push(`CASE WHEN isfinite(price) AND price > 0 THEN price END AS price`);
+    if (roles.dollarVolume) outCols.push(fin('dollar_volume'));
+    for (const c of valueCols) outCols.push(fin(c));
+    engine.run(`CREATE OR REPLACE TABLE ${sqlIdent(out)} AS SELECT ${outCols.join(', ')} FROM ${stage} ${order.layout ? '' : 'ORDER BY date, ticker'}`);
+    const thin = thinDateWarning(engine, out, file, minStocks, warnings);
+    if (roles.industry) noteSingletonIndustries(engine, `SELECT industry, ticker FROM ${sqlIdent(out)}`, file, notes);
+    const columns: PanelColumns = {
+      factors: roles.factors,
+      fwd: roles.fwd.map((f) => ({ column: `fwd_${f.horizon}`, source: f.source, horizon: f.horizon })),
+      universe: roles.universe,
+      industry: roles.industry ? 'industry' : null,
+      price: roles.price ? 'price' : null,
+      dollarVolume: roles.dollarVolume ? 'dollar_volume' : null,
+    };
+    return { shape: 'factors', table: out, warnings, notes, stats: tableStats(engine, out, rawRows, thin), columns };
+  } finally {
+    engine.run(`DROP VIEW IF EXISTS ${stage}`);
+  }
+}
+
+/** Detect the shape of a raw table and run the matching validator. */
+export function validateInput(engine: SqlEngine, raw: string, opts: ValidateOptions & { pricesTable?: string }): ValidationResult {
+  const shape = detectShape(describeColumns(engine, raw), opts.file);
+  if (shape === 'sectors') return validateSectors(engine, raw, opts);
+  if (shape === 'factors') return validateFactorPanel(engine, raw, opts);
+  return validatePrices(engine, raw, opts);
+}

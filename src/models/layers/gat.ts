@@ -1,0 +1,352 @@
+/**
+ * Graph attention (GAT, Velickovic et al. 2018) over the dynamic stock graphs of DMFM (section 3.1-3.2, eq. 2-6).
+ * One head, for a batch of B dates of N stocks with h context features:
+ *   z = C W                                   [B, N, h]   projected contexts
+ *   s_i = z_i . a_src,  t_j = z_j . a_dst      [B, N]      query / key scores
+ *   e_ij = LeakyReLU(s_i + t_j, 0.2)           [B, N, N]   attention logits (GAT's additive form)
+ *   alpha_ij = softmax_j(e_ij) over M_ij = 1   [B, N, N]   masked: rows sum to 1, exactly 0 where M_ij = 0
+ *   H_i = sum_j alpha_ij z_j                   [B, N, h]   the influence of i's neighbours on i
+ * No output nonlinearity: DMFM subtracts H from the context (eq. 4, 6), so H stays in the context's space. With W = I
+ * and uniform attention, H is the neighbourhood mean and C - H the classic demeaning (industry / market neutralisation).
+ *
+ * Graphs (DMFM eq. 2, Definition 2), rebuilt for every date from the batch's masks:
+ *   industry: M_ij = 1 when i and j are valid members of the same (known) industry on that date, plus M_ii = 1 always,
+ *             so a stock alone in its industry (or of unknown industry) attends only to itself;
+ *   universe: M_ij = 1 when both are valid members, plus M_ii = 1.
+ * Padding stocks (mask 0) only have their self loop: they never influence a member.
+ *
+ * Two kernels compute the same H (and the same gradients):
+ *  - 'dense': the [B, N, N] logits, masked softmax and a batched matMul. The reference (tests, attention maps) and the
+ *    fast path on GPU backends.
+ *  - 'sorted': exact, O(N log N + N h) per date, in JS float64 through tf.customGrad (for the cpu / wasm backends, where
+ *    [B, N, N] element-wise work and batched matMuls dominate a step). It uses that LeakyReLU is piecewise linear: in a
+ *    neighbourhood sorted by t (descending), the pairs with s_i + t_j > 0 form a prefix, so
+ *      sum_j exp(e_ij) [z_j, 1] = exp(s_i) * prefix_{c_i} exp(t_j) [z_j, 1] + exp(0.2 s_i) * suffix_{c_i} exp(0.2 t_j) [z_j, 1],
+ *    c_i = #{j : t_j > -s_i} (binary search). The backward pass sums over i for each j the same way, sorted by s.
+ *    Every exponent is shifted by the row maximum M_i = LeakyReLU(s_i + max_j t_j), so every factor is <= 1.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { LabError } from '../../core/errors';
+import { dense3 } from '../common';
+
+/** GAT's LeakyReLU slope for the attention logits (Velickovic et al.) */
+export const GAT_SLOPE = 0.2;
+
+export type GatKernel = 'dense' | 'sorted';
+export type GraphKind = 'industry' | 'universe';
+
+/** The graph of a batch: which relation, the cross-section mask [B, N] and (industry graph) the ids [B, N]. */
+export interface BatchGraph {
+  kind: GraphKind;
+  /** [B, N] 1 = valid member on that date */
+  mask: tf.Tensor2D;
+  /** [B, N] industry id, -1 = unknown (required for kind 'industry') */
+  industry?: tf.Tensor2D;
+}
+
+/** The kernel 'auto' picks: the JS sorted kernel on the CPU backends, dense matMuls on GPU backends. */
+export function autoKernel(): GatKernel {
+  const b = tf.getBackend();
+  return b === 'cpu' || b === 'wasm' ? 'sorted' : 'dense';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// dense kernel
+
+/**
+ * Adjacency M [B, N, N] of the industry graph (eq. 2): same known industry among valid stocks, plus the diagonal.
+ * industry [B, N] (float ids, -1 unknown), mask [B, N].
+ */
+export function industryMask(industry: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const N = mask.shape[1];
+    const known = industry.greaterEqual(0).toFloat().mul(mask); // [B, N]
+    const same = tf.equal(industry.expandDims(2), industry.expandDims(1)).toFloat(); // [B, N, N]
+    const both = known.expandDims(2).mul(known.expandDims(1)); // [B, N, N]
+    return tf.maximum(same.mul(both), tf.eye(N).expandDims(0)) as tf.Tensor3D; // [B, N, N]
+  });
+}
+
+/** Adjacency M [B, N, N] of the universe graph: all pairs of valid members, plus the diagonal. mask [B, N]. */
+export function universeMask(mask: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const N = mask.shape[1];
+    return tf.maximum(mask.expandDims(2).mul(mask.expandDims(1)), tf.eye(N).expandDims(0)) as tf.Tensor3D; // [B, N, N]
+  });
+}
+
+/** the dense adjacency of a batch graph, [B, N, N] */
+export function adjacency(g: BatchGraph): tf.Tensor3D {
+  if (g.kind === 'universe') return universeMask(g.mask);
+  if (!g.industry) throw new LabError('GAT: the industry graph needs industry ids per batch (ForwardContext.industry is missing).', 'The training loop passes them; a custom caller must too.');
+  return industryMask(g.industry, g.mask);
+}
+
+/**
+ * Masked softmax over the last axis: logits [..., N], mask [..., N] of 0/1 with at least one 1 per row.
+ * softmax(logits - 1e9 (1 - mask)) * mask: no -Infinity (no NaN in the gradient), exp(-1e9) underflows to exactly 0,
+ * and the final multiply makes the masked entries exactly 0 regardless.
+ */
+export function maskedSoftmax(logits: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.softmax(logits.add(mask.sub(1).mul(1e9))).mul(mask));
+}
+
+/**
+ * Dense GAT attention: s [B, N], t [B, N], z [B, N, h], adjacency m [B, N, N] ->
+ * { out [B, N, h] = alpha @ z, alpha [B, N, N] }.
+ */
+export function gatAttendDense(s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D, m: tf.Tensor3D, slope = GAT_SLOPE): { out: tf.Tensor3D; alpha: tf.Tensor3D } {
+  return tf.tidy(() => {
+    const e = tf.leakyRelu(s.expandDims(2).add(t.expandDims(1)), slope); // [B, N, N]  e_ij = LeakyReLU(s_i + t_j)
+    const alpha = maskedSoftmax(e, m) as tf.Tensor3D; // [B, N, N]
+    return { out: tf.matMul(alpha, z), alpha }; // [B, N, h]
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// sorted kernel (exact, JS float64)
+
+/** Neighbourhoods of a batch as CSR: segment q holds stocks members[start[q] .. start[q+1]) of date date[q]. */
+export interface Segments {
+  B: number;
+  N: number;
+  members: Int32Array;
+  start: Int32Array;
+  date: Int32Array;
+}
+
+/**
+ * The graph's neighbourhoods from plain arrays: industry graph = one segment per (date, known industry) over the
+ * valid stocks; universe graph = one segment per date; every other stock (padding, unknown industry) is a
+ * singleton segment (its self loop). mask [B * N] 0/1, industry [B * N] ids (-1 unknown; ignored for 'universe').
+ */
+export function buildSegments(kind: GraphKind, B: number, N: number, mask: ArrayLike<number>, industry?: ArrayLike<number>): Segments {
+  const members = new Int32Array(B * N);
+  const start: number[] = [0];
+  const date: number[] = [];
+  let p = 0;
+  const groups = new Map<number, number[]>();
+  for (let b = 0; b < B; b++) {
+    groups.clear();
+    const singles: number[] = [];
+    for (let n = 0; n < N; n++) {
+      const k = b * N + n;
+      if (!mask[k]) { singles.push(n); continue; }
+      const g = kind === 'universe' ? 0 : Math.round(industry![k]);
+      if (g < 0) { singles.push(n); continue; }
+      let list = groups.get(g);
+      if (!list) { list = []; groups.set(g, list); }
+      list.push(n);
+    }
+    for (const list of groups.values()) { for (const n of list) members[p++] = n; start.push(p); date.push(b); }
+    for (const n of singles) { members[p++] = n; start.push(p); date.push(b); }
+  }
+  return { B, N, members, start: Int32Array.from(start), date: Int32Array.from(date) };
+}
+
+const leaky = (x: number, a: number) => (x > 0 ? x : a * x);
+
+/** number of entries of `desc` (sorted descending, length n) strictly greater than `v` */
+function countGreater(desc: Float64Array, n: number, v: number): number {
+  let lo = 0, hi = n;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (desc[mid] > v) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+/**
+ * Forward of the sorted kernel on plain arrays: s, t [B * N], z [B * N * h] -> out [B * N * h].
+ * Returns the per-node quantities the backward pass reuses.
+ */
+export function sortedAttendForward(seg: Segments, s: Float32Array, t: Float32Array, z: Float32Array, h: number, slope: number) {
+  const { B, N, members, start } = seg;
+  const out = new Float32Array(B * N * h);
+  const outD = new Float64Array(B * N * h); // float64 copy for the backward pass
+  const den = new Float64Array(B * N), Ai = new Float64Array(B * N), Bi = new Float64Array(B * N);
+  const tmaxOf = new Float64Array(seg.date.length);
+  const h1 = h + 1;
+  let SP = new Float64Array(0), RQ = new Float64Array(0), ord = new Int32Array(0), tDesc = new Float64Array(0);
+  for (let q = 0; q < seg.date.length; q++) {
+    const a = start[q], n = start[q + 1] - a, base = seg.date[q] * N;
+    if (n === 1) { // self loop only: alpha_ii = 1, out_i = z_i
+      const k = base + members[a];
+      for (let c = 0; c < h; c++) { out[k * h + c] = z[k * h + c]; outD[k * h + c] = z[k * h + c]; }
+      den[k] = 1; Ai[k] = 1; Bi[k] = 1; tmaxOf[q] = t[k];
+      continue;
+    }
+    if (ord.length < n) { ord = new Int32Array(n); tDesc = new Float64Array(n); }
+    if (SP.length < (n + 1) * h1) { SP = new Float64Array((n + 1) * h1); RQ = new Float64Array((n + 1) * h1); }
+    const idx = Array.from(members.subarray(a, a + n), (m) => base + m);
+    idx.sort((i, j) => t[j] - t[i]); // t descending
+    for (let r = 0; r < n; r++) { ord[r] = idx[r]; tDesc[r] = t[idx[r]]; }
+    const tmax = tDesc[0];
+    tmaxOf[q] = tmax;
+    // SP[r] = sum_{q < r} exp(t_q - tmax) [z_q, 1]   (prefix, exclusive);  RQ[r] = sum_{q >= r} exp(slope (t_q - tmax)) [z_q, 1]
+    SP.fill(0, 0, h1);
+    for (let r = 0; r < n; r++) {
+      const k = ord[r], P = Math.exp(tDesc[r] - tmax);
+      const o0 = r * h1, o1 = (r + 1) * h1;
+      for (let c = 0; c < h; c++) SP[o1 + c] = SP[o0 + c] + P * z[k * h + c];
+      SP[o1 + h] = SP[o0 + h] + P;
+    }
+    RQ.fill(0, n * h1, (n + 1) * h1);
+    for (let r = n - 1; r >= 0; r--) {
+      const k = ord[r], Q = Math.exp(slope * (tDesc[r] - tmax));
+      const o0 = r * h1, o1 = (r + 1) * h1;
+      for (let c = 0; c < h; c++) RQ[o0 + c] = RQ[o1 + c] + Q * z[k * h + c];
+      RQ[o0 + h] = RQ[o1 + h] + Q;
+    }
+    for (let r = 0; r < n; r++) {
+      const i = idx[r], si = s[i];
+      const ci = countGreater(tDesc, n, -si); // pairs with s_i + t_j > 0: the first ci in t order
+      const Mi = leaky(si + tmax, slope); // row max of e_ij
+      const A = Math.exp(si + tmax - Mi), Bq = Math.exp(slope * (si + tmax) - Mi);
+      const oP = ci * h1;
+      const d = A * SP[oP + h] + Bq * RQ[oP + h];
+      for (let c = 0; c < h; c++) {
+        const v = (A * SP[oP + c] + Bq * RQ[oP + c]) / d;
+        outD[i * h + c] = v; out[i * h + c] = v;
+      }
+      den[i] = d; Ai[i] = A; Bi[i] = Bq;
+    }
+  }
+  return { out, outD, den, Ai, Bi, tmaxOf };
+}
+
+/**
+ * Backward of the sorted kernel: given g = dL/dout [B * N * h], returns ds, dt [B * N], dz [B * N * h].
+ *   alpha_ij = w_ij / den_i, lambda_ij = 1 (s_i + t_j > 0) or slope;  q_i = g_i . out_i
+ *   dz_j = sum_i alpha_ij g_i
+ *   ds_i = sum_j alpha_ij lambda_ij (g_i . z_j - q_i),   dt_j = sum_i alpha_ij lambda_ij (g_i . z_j - q_i)
+ */
+export function sortedAttendBackward(seg: Segments, s: Float32Array, t: Float32Array, z: Float32Array, h: number, slope: number,
+  fw: ReturnType<typeof sortedAttendForward>, g: Float32Array) {
+  const { B, N, members, start } = seg;
+  const ds = new Float32Array(B * N), dt = new Float32Array(B * N), dz = new Float32Array(B * N * h);
+  const { outD, den, Ai, Bi, tmaxOf } = fw;
+  const h1 = h + 1, h2 = h + 2;
+  let SP = new Float64Array(0), RQ = new Float64Array(0), GP = new Float64Array(0), GQ = new Float64Array(0);
+  let tDesc = new Float64Array(0), sDesc = new Float64Array(0);
+  const q = new Float64Array(B * N);
+  for (let sg = 0; sg < seg.date.length; sg++) {
+    const a = start[sg], n = start[sg + 1] - a, base = seg.date[sg] * N;
+    if (n === 1) { // out_i = z_i: dz_i = g_i, no dependence on s, t
+      const k = base + members[a];
+      for (let c = 0; c < h; c++) dz[k * h + c] = g[k * h + c];
+      continue;
+    }
+    if (tDesc.length < n) { tDesc = new Float64Array(n); sDesc = new Float64Array(n); }
+    if (SP.length < (n + 1) * h1) { SP = new Float64Array((n + 1) * h1); RQ = new Float64Array((n + 1) * h1); }
+    if (GP.length < (n + 1) * h2) { GP = new Float64Array((n + 1) * h2); GQ = new Float64Array((n + 1) * h2); }
+    const tmax = tmaxOf[sg];
+    const byT = Array.from(members.subarray(a, a + n), (m) => base + m).sort((i, j) => t[j] - t[i]);
+    const byS = byT.slice().sort((i, j) => s[j] - s[i]);
+    for (let r = 0; r < n; r++) { tDesc[r] = t[byT[r]]; sDesc[r] = s[byS[r]]; }
+    // forward prefix sums again (cheaper to recompute than to keep per segment)
+    SP.fill(0, 0, h1);
+    for (let r = 0; r < n; r++) {
+      const k = byT[r], P = Math.exp(tDesc[r] - tmax), o0 = r * h1, o1 = (r + 1) * h1;
+      for (let c = 0; c < h; c++) SP[o1 + c] = SP[o0 + c] + P * z[k * h + c];
+      SP[o1 + h] = SP[o0 + h] + P;
+    }
+    RQ.fill(0, n * h1, (n + 1) * h1);
+    for (let r = n - 1; r >= 0; r--) {
+      const k = byT[r], Q = Math.exp(slope * (tDesc[r] - tmax)), o0 = r * h1, o1 = (r + 1) * h1;
+      for (let c = 0; c < h; c++) RQ[o0 + c] = RQ[o1 + c] + Q * z[k * h + c];
+      RQ[o0 + h] = RQ[o1 + h] + Q;
+    }
+    // ds_i = [A_i (g_i . SPz + ...)]: sum_j alpha_ij lambda_ij z_j = (A SP_z + slope B RQ_z) / den, same for the weights
+    for (let r = 0; r < n; r++) {
+      const i = byT[r];
+      let qi = 0;
+      for (let c = 0; c < h; c++) qi += g[i * h + c] * outD[i * h + c];
+      q[i] = qi;
+      const ci = countGreater(tDesc, n, -s[i]), o = ci * h1;
+      const A = Ai[i] / den[i], Bq = (slope * Bi[i]) / den[i];
+      let gz = 0;
+      for (let c = 0; c < h; c++) gz += g[i * h + c] * (A * SP[o + c] + Bq * RQ[o + c]);
+      ds[i] = gz - qi * (A * SP[o + h] + Bq * RQ[o + h]);
+    }
+    // GP[r] = sum_{q < r in s order} (A_i / den_i) [g_i, q_i, 1];  GQ[r] = sum_{q >= r} (B_i / den_i) [g_i, q_i, 1]
+    GP.fill(0, 0, h2);
+    for (let r = 0; r < n; r++) {
+      const i = byS[r], w = Ai[i] / den[i], o0 = r * h2, o1 = (r + 1) * h2;
+      for (let c = 0; c < h; c++) GP[o1 + c] = GP[o0 + c] + w * g[i * h + c];
+      GP[o1 + h] = GP[o0 + h] + w * q[i];
+    }
+    GQ.fill(0, n * h2, (n + 1) * h2);
+    for (let r = n - 1; r >= 0; r--) {
+      const i = byS[r], w = Bi[i] / den[i], o0 = r * h2, o1 = (r + 1) * h2;
+      for (let c = 0; c < h; c++) GQ[o0 + c] = GQ[o1 + c] + w * g[i * h + c];
+      GQ[o0 + h] = GQ[o1 + h] + w * q[i];
+    }
+    for (let r = 0; r < n; r++) {
+      const j = byT[r], tj = t[j];
+      const dj = countGreater(sDesc, n, -tj); // rows i with s_i + t_j > 0: the first dj in s order
+      const P = Math.exp(tj - tmax), Q = Math.exp(slope * (tj - tmax));
+      const o = dj * h2;
+      let zu = 0;
+      for (let c = 0; c < h; c++) {
+        const gu = P * GP[o + c], gv = Q * GQ[o + c];
+        dz[j * h + c] = gu + gv;
+        zu += z[j * h + c] * (gu + slope * gv);
+      }
+      dt[j] = zu - (P * GP[o + h] + slope * Q * GQ[o + h]);
+    }
+  }
+  return { ds, dt, dz };
+}
+
+/**
+ * Sorted-kernel GAT attention as a differentiable tfjs op: s [B, N], t [B, N], z [B, N, h] -> out [B, N, h].
+ * The neighbourhoods are constants of the batch (no gradient flows into the graph).
+ */
+export function gatAttendSorted(s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D, seg: Segments, slope = GAT_SLOPE): tf.Tensor3D {
+  const [B, N, h] = z.shape;
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [sT, tT, zT] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor3D];
+    const sv = sT.dataSync() as Float32Array, tv = tT.dataSync() as Float32Array, zv = zT.dataSync() as Float32Array;
+    const fw = sortedAttendForward(seg, sv, tv, zv, h, slope);
+    return {
+      value: tf.tensor3d(fw.out, [B, N, h]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = sortedAttendBackward(seg, sv, tv, zv, h, slope, fw, dy.dataSync() as Float32Array);
+        return [tf.tensor2d(g.ds, [B, N]), tf.tensor2d(g.dt, [B, N]), tf.tensor3d(g.dz, [B, N, h])];
+      },
+    };
+  })) as (s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D) => tf.Tensor3D;
+  return op(s, t, z);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the layer
+
+/** Parameters of one GAT head: W [h, h] and the attention vectors a = [a_src, a_dst] as one [h, 2] matrix. */
+export interface GatParams { w: tf.Variable; a: tf.Variable }
+
+/** The neighbourhoods of a batch graph for the sorted kernel (reads the small [B, N] masks back). */
+export function segmentsOf(g: BatchGraph): Segments {
+  const [B, N] = g.mask.shape;
+  if (g.kind === 'industry' && !g.industry) throw new LabError('GAT: the industry graph needs industry ids per batch (ForwardContext.industry is missing).', 'The training loop passes them; a custom caller must too.');
+  return buildSegments(g.kind, B, N, g.mask.dataSync(), g.kind === 'industry' ? g.industry!.dataSync() : undefined);
+}
+
+/**
+ * H = GAT(C) over the batch graph (DMFM eq. 3 / eq. 5): c [B, N, h] -> { h [B, N, h], alpha [B, N, N] (dense kernel only) }.
+ * `pre`: precomputed adjacency (dense) or segments (sorted), when the caller reuses them.
+ */
+export function gatLayer(c: tf.Tensor3D, p: GatParams, g: BatchGraph, kernel: GatKernel, pre?: tf.Tensor3D | Segments): { h: tf.Tensor3D; alpha?: tf.Tensor3D } {
+  return tf.tidy(() => {
+    const [B, N] = c.shape;
+    const z = dense3(c, p.w as tf.Tensor2D); // [B, N, h]
+    const st = dense3(z, p.a as tf.Tensor2D); // [B, N, 2]
+    const s = st.slice([0, 0, 0], [B, N, 1]).reshape([B, N]) as tf.Tensor2D; // [B, N] query score
+    const t = st.slice([0, 0, 1], [B, N, 1]).reshape([B, N]) as tf.Tensor2D; // [B, N] key score
+    if (kernel === 'sorted') {
+      const seg = (pre && !(pre instanceof tf.Tensor) ? pre : segmentsOf(g)) as Segments;
+      return { h: gatAttendSorted(s, t, z, seg) };
+    }
+    const m = pre instanceof tf.Tensor ? pre : adjacency(g);
+    const r = gatAttendDense(s, t, z, m);
+    return { h: r.out, alpha: r.alpha };
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * MLP: the DMFM "MLP" baseline (section 4): a stock-context encoder and a feature decoder, no cross-stock relations.
+ *   encoder (DMFM eq. 1):  C = MLP(BatchNorm(F_t))
+ *     BatchNorm is taken literally as the paper's financial reading of it, a cross-sectional z-score per date:
+ *     zhat = (x - mean_n x) / sqrt(var_n x + 1e-5) over the date's stocks, then a learned scale and shift
+ *     (gamma * zhat + beta). No running statistics: training and inference compute the same thing, and a
+ *     seed fully determines the run.
+ *     MLP = `layers` x [Dense(hidden) -> LeakyReLU(0.1)]
+ *   decoder: Dense(H) -- one linear head per horizon (DMFM eq. 8 without the output LeakyReLU, which would
+ *     only squash the negative half of a ranking score).
+ * Loss (chosen: 'mse' default): masked MSE to the standardised label; 'ic': negative Pearson IC per date.
+ * MSE to a per-date z-scored label is a smooth, well-scaled regression target that trains stably with Adam;
+ * the IC loss optimises the ranking directly but gives weak gradients on noisy days.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ParamStore, applyMask, dense3, maskedZscore, resolveConfig, trainingFields } from './common';
+import { crossSectionalLoss, type LossKind } from './losses';
+import type { BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from './types';
+
+const schema: ConfigField[] = [
+  { key: 'hidden', label: 'Hidden units', default: 64, min: 1, max: 1024, step: 1, help: 'Width of each encoder layer (the stock context has this many features).' },
+  { key: 'layers', label: 'Encoder layers', default: 2, min: 1, max: 6, step: 1, help: 'Number of Dense + LeakyReLU layers in the context encoder.' },
+  { key: 'loss', label: 'Loss', default: 'mse', options: ['mse', 'ic'], help: "'mse': masked MSE to the cross-sectionally standardised label; 'ic': negative Pearson IC per date (scale-free)." },
+  ...trainingFields,
+];
+
+const LEAK = 0.1;
+
+class MlpModel implements Model {
+  readonly trainable = true;
+  private readonly p: ParamStore;
+  private readonly gamma: tf.Variable;
+  private readonly beta: tf.Variable;
+  private readonly enc: { w: tf.Variable; b: tf.Variable }[] = [];
+  private readonly head: { w: tf.Variable; b: tf.Variable };
+  private readonly lossKind: LossKind;
+  private readonly hidden: number;
+  constructor(private readonly ctx: BuildContext) {
+    const cfg = resolveConfig(schema, ctx.config, 'mlp');
+    this.lossKind = cfg.loss as LossKind;
+    this.hidden = Number(cfg.hidden);
+    this.p = new ParamStore(ctx.seed);
+    this.gamma = this.p.add('norm/gamma', [ctx.F], new Float32Array(ctx.F).fill(1));
+    this.beta = this.p.add('norm/beta', [ctx.F], new Float32Array(ctx.F));
+    let fanIn = ctx.F;
+    for (let l = 0; l < Number(cfg.layers); l++) { this.enc.push(this.p.dense(`encoder${l}`, fanIn, this.hidden)); fanIn = this.hidden; }
+    this.head = this.p.dense('decoder', fanIn, ctx.horizons.length);
+  }
+  forward(x: tf.Tensor3D, c: ForwardContext): tf.Tensor3D {
+    return tf.tidy(() => {
+      let h = maskedZscore(x, c.mask, 1e-5).mul(this.gamma).add(this.beta) as tf.Tensor3D; // [B, N, F]
+      for (const { w, b } of this.enc) h = tf.leakyRelu(dense3(h, w as tf.Tensor2D, b as tf.Tensor1D), LEAK); // [B, N, hidden]
+      return applyMask(dense3(h, this.head.w as tf.Tensor2D, this.head.b as tf.Tensor1D), c.mask); // [B, N, H]
+    });
+  }
+  loss(scores: tf.Tensor3D, target: LossTarget) { return crossSectionalLoss(this.lossKind, scores, target, this.ctx.horizons); }
+  variables() { return this.p.variables(); }
+  /** weight matrices for the L2 penalty */
+  decayed() { return this.p.decayed(); }
+  activationsPerStock() { return 3 * this.ctx.F + 2 * this.hidden * this.enc.length + this.ctx.horizons.length; }
+  async extras() { return { parameters: this.p.count() }; }
+  getWeights() { return this.p.getWeights(); }
+  setWeights(w: NamedWeight[]) { this.p.setWeights(w); }
+  dispose() { this.p.dispose(); }
+}
+
+export const mlpSpec: ModelSpec = {
+  id: 'mlp',
+  name: 'MLP',
+  family: 'neural',
+  description:
+    'MLP (DMFM baseline "MLP"): context encoder (cross-sectional normalisation with learned scale/shift, then Dense+LeakyReLU ' +
+    'layers) and a linear decoder with one head per horizon. Each stock is scored from its own factors only. Loss: masked MSE ' +
+    'to the per-date standardised forward return (default) or negative IC. Trained by Adam with early stopping on validation rank IC.',
+  configSchema: schema,
+  trainable: true,
+  build: (ctx) => new MlpModel(ctx),
+};

@@ -1,0 +1,29 @@
+/** The model zoo as the UI and the runner see it: every ModelSpec, looked up by id. */
+import { LabError } from '../core/errors';
+import { ewSpec } from './ew';
+import { linearSpec } from './linear';
+import { mlpSpec } from './mlp';
+import { dmfmSpec } from './dmfm';
+import { mgatSpec } from './mgat';
+import { dfmSpec } from './dfm';
+import { ridgeSpec } from './ridge';
+import { rfSpec } from './rf';
+import { svrSpec } from './svr';
+import type { ModelConfig, ModelSpec } from './types';
+
+/** all registered models, in menu order */
+export const models: ModelSpec[] = [linearSpec, ewSpec, mlpSpec, mgatSpec, dmfmSpec, dfmSpec, ridgeSpec, rfSpec, svrSpec];
+
+/** the spec for `id`; a LabError listing the known ids otherwise */
+export function getModel(id: string): ModelSpec {
+  const m = models.find((s) => s.id === id);
+  if (!m) throw new LabError(`Unknown model "${id}".`, `Known models: ${models.map((s) => s.id).join(', ')}.`);
+  return m;
+}
+
+/** the schema defaults of a model, e.g. for a new run or the URL encoder */
+export function defaultConfig(id: string): ModelConfig {
+  const out: ModelConfig = {};
+  for (const f of getModel(id).configSchema) out[f.key] = f.default;
+  return out;
+}

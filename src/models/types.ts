@@ -1,0 +1,153 @@
+/**
+ * The model contract. A model is one file exporting a `ModelSpec`: static metadata for the UI (id, name,
+ * help text, config schema) and `build(ctx)`, which returns a `Model` instance holding its own tfjs variables.
+ * One training loop (src/train/loop.ts) drives every model through this interface; it never looks inside.
+ *
+ * Shapes: B = dates in the batch, N = stocks (the full panel width; masked stocks are zero rows),
+ * F = input factors, H = forward-return horizons (one output head per horizon, DMFM eq. 8).
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+/** One hyper-parameter as the UI shows it. Numbers have min/max/step; strings list their `options`. */
+export interface ConfigField {
+  key: string;
+  label: string;
+  default: number | string | boolean;
+  min?: number;
+  max?: number;
+  step?: number;
+  /** allowed values for a string field (rendered as a select) */
+  options?: string[];
+  help: string;
+}
+
+export type ModelConfig = Record<string, number | string | boolean>;
+
+export type ModelFamily = 'linear' | 'composite' | 'neural' | 'graph' | 'attention' | 'generative';
+
+/** What `build` is told: input width, output heads, the seed for initialisation, the user's config. */
+export interface BuildContext {
+  /** number of input factors */
+  F: number;
+  /** forward-return horizons in trading days; the model has one output per horizon */
+  horizons: number[];
+  /** seeds every initialiser (weights are drawn with makeRng(seed) in JS, so every backend starts identical) */
+  seed: number;
+  /** model hyper-parameters (missing keys take the schema defaults, see resolveConfig) */
+  config: ModelConfig;
+  factorNames?: string[];
+  factorGroups?: string[];
+}
+
+/** Per-batch side information for `forward`. */
+export interface ForwardContext {
+  /** [B, N] 1 = the stock is in the cross-section on that date, 0 = padding */
+  mask: tf.Tensor2D;
+  /** [B, N] industry id (-1 unknown), for graph models */
+  industry?: tf.Tensor2D;
+  /** true while training (dropout etc.); forward must not depend on it for determinism otherwise */
+  training?: boolean;
+}
+
+/** Training target for `loss`: standardised labels and where they exist. */
+export interface LossTarget {
+  /** [B, N, H] cross-sectionally standardised forward return (z-score per date and horizon, clipped) */
+  y: tf.Tensor3D;
+  /** [B, N, H] 1 where the stock is in the cross-section and its label for that horizon exists */
+  mask: tf.Tensor3D;
+  /**
+   * [B, H] the cross-sectional sd of the raw forward return that divided the label (0 where the date has no label):
+   * y * scale is the demeaned, clipped forward return (DMFM's factor return b is in return units).
+   */
+  scale?: tf.Tensor2D;
+}
+
+/** Auxiliary forward outputs a model's loss needs besides the scores (DMFM: deep factors and attention estimate). */
+export type ForwardAux = Record<string, tf.Tensor>;
+
+/**
+ * What `extras` may summarise: a set of dates (a split group's test segment), fed batch by batch as `forward` sees
+ * them. The caller creates and disposes the batch tensors.
+ */
+export interface ExtrasInput {
+  /** ISO dates, in the order the batches visit them */
+  dates: string[];
+  /** calls `fn` for consecutive batches of those dates; `offset` = index of the batch's first date in `dates` */
+  forEachBatch(fn: (x: tf.Tensor3D, ctx: ForwardContext, offset: number) => Promise<void> | void): Promise<void>;
+}
+
+export interface LossResult {
+  /** the scalar the optimiser minimises */
+  total: tf.Scalar;
+  /** named parts (shown in progress; a non-finite term stops the run naming it) */
+  terms: Record<string, tf.Scalar>;
+}
+
+/** Weights as plain arrays: serialisable across the worker boundary and used for best-checkpoint restore. */
+export interface NamedWeight { name: string; shape: number[]; values: Float32Array }
+
+/**
+ * Data for models fitted in closed form or from statistics (Linear OLS/ridge, EW signs).
+ * Arrays are the full prepared panel; `dates` selects the training dates.
+ */
+export interface FitData {
+  T: number;
+  N: number;
+  F: number;
+  H: number;
+  horizons: number[];
+  /** [T, N, F] factor values (0 where masked) */
+  x: Float32Array;
+  /** [T, N] 1 = in the cross-section */
+  mask: Uint8Array;
+  /** [T, N, H] standardised label (as the loss sees it); 0 where targetMask is 0 */
+  target: Float32Array;
+  /** [T, N, H] 1 where the label exists and the stock is in the cross-section */
+  targetMask: Uint8Array;
+  /** [H, T, N] raw forward returns (Panel.fwd; NaN where unavailable) */
+  fwd: Float32Array;
+  /** indices into T: the training dates */
+  dates: Int32Array;
+}
+
+/** A built model: owns its variables until `dispose()`. */
+export interface Model {
+  /** true: trained by the gradient loop; false: `fit` (closed form / statistics) or nothing */
+  readonly trainable: boolean;
+  /** x [B, N, F] -> scores [B, N, H] (masked stocks score 0). Pure: creates tensors, disposes none of its inputs. */
+  forward(x: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D;
+  /**
+   * Optional: forward that also returns the tensors its loss needs (same scores as `forward`). While training, the
+   * loop calls this instead of `forward` and passes `aux` to `loss`.
+   */
+  forwardAux?(x: tf.Tensor3D, ctx: ForwardContext): { scores: tf.Tensor3D; aux: ForwardAux };
+  /** scores [B, N, H] vs target -> total and named terms; `aux` from `forwardAux` of the same batch when defined */
+  loss(scores: tf.Tensor3D, target: LossTarget, aux?: ForwardAux): LossResult;
+  /** the variables the optimiser updates (empty for non-trainable models) */
+  variables(): tf.Variable[];
+  /** the weight matrices the L2 penalty applies to (default: none) */
+  decayed?(): tf.Variable[];
+  /** closed-form or statistical fit on the training dates (called once before any gradient training) */
+  fit?(data: FitData): void;
+  /** extra outputs for explanation (attention maps, relevance, fitted coefficients); `input`: dates to summarise */
+  extras?(input?: ExtrasInput): Promise<Record<string, unknown>>;
+  /** floats of activations kept per stock and date in one forward pass (for the memory estimate) */
+  activationsPerStock?(): number;
+  /** copies of all weights (read back asynchronously) */
+  getWeights(): Promise<NamedWeight[]>;
+  setWeights(w: NamedWeight[]): void;
+  dispose(): void;
+}
+
+/** Static description of a model for the registry and the UI. */
+export interface ModelSpec {
+  id: string;
+  name: string;
+  /** help text: what it is, which paper, the choices made where the paper was silent */
+  description: string;
+  family: ModelFamily;
+  configSchema: ConfigField[];
+  /** whether the default configuration is trained by gradient descent (EW: never) */
+  trainable: boolean;
+  build(ctx: BuildContext): Model;
+}

@@ -1,0 +1,132 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { LabError } from '../core/errors';
+import { defaultRun, type RunConfig } from '../core/run';
+import { cancelTraining, initLab, loadDataset, loadFile, runQuery, setHyper, setModel, startTraining, toggleFactorGroup, togglePause } from './actions';
+import type { DatasetSummary, LabApi, ModelInfo, TrainProgress, TrainResult } from './lab-api';
+import { useLab } from './store';
+
+// A scripted LabApi double: each call does exactly what the test tells it to.
+const models: ModelInfo[] = [
+  { id: 'linear', label: 'Linear', configSchema: [{ key: 'l2', label: 'L2', default: 0.01, min: 0, max: 1 }] },
+  { id: 'mlp', label: 'MLP', configSchema: [{ key: 'hidden', label: 'Hidden', default: 64, min: 4, max: 512 }, { key: 'epochs', label: 'Epochs', default: 10, min: 1, max: 200 }] },
+];
+const summary = (name: string): DatasetSummary => ({
+  name, kind: 'prices', dates: { start: '2012-01-03', end: '2019-12-31', count: 2012 }, stocks: 400,
+  factors: [{ name: 'mom_20', group: 'momentum' }, { name: 'vol_20', group: 'volatility' }, { name: 'rev_5', group: 'reversal' }],
+  universes: [{ name: 'all', description: 'all', avgMembers: 390 }], bytes: 1e6, edges: { dates: [], avgEdges: [] }, industries: [], tables: [], notes: [],
+});
+const result = (model: string): TrainResult => ({
+  model, label: model, backend: 'cpu', run: defaultRun, elapsedMs: 10,
+  metrics: { columns: [{ key: 'ic', label: 'IC', format: 'number' }], rows: [{ method: model, label: model, values: { ic: 0.02 } }] },
+  series: [{ method: model, label: model, dates: ['2019-01-02', '2019-01-03'], cumReturn: [0, 0.01], cumExcess: [0, 0.002], icDates: ['2019-01-02', '2019-01-03'], ic: [0.01, 0.03] }],
+  benchmark: { label: 'EW', dates: ['2019-01-02', '2019-01-03'], cumReturn: [0, 0.008] },
+});
+
+let trainImpl: LabApi['train'];
+let loadImpl: LabApi['loadDataset'];
+const paused: boolean[] = [];
+const api: LabApi = {
+  loadDataset: (...a) => loadImpl(...a),
+  query: async (sql) => ({ columns: ['sql'], rows: [[sql]] }),
+  train: (...a) => trainImpl(...a),
+  setPaused: (p) => { paused.push(p); },
+  listModels: async () => models,
+};
+
+beforeEach(async () => {
+  useLab.setState({ summary: null, dataStatus: 'empty', loadedSpec: null, results: [], trainStatus: 'idle', dataError: null, trainError: null, lastError: null });
+  loadImpl = async (spec) => summary(spec.name);
+  paused.length = 0;
+  await initLab(api, { hash: '#model=mlp&config.hidden=2000', search: '?backend=wasm' });
+});
+
+describe('actions', () => {
+  it('start-up reads the link, clamps hyper-parameters to the schema and takes the forced backend', async () => {
+    await new Promise((r) => setTimeout(r, 0));
+    const s = useLab.getState();
+    expect(s.run.config).toEqual({ hidden: 512, epochs: 10 }); // 2000 clamped to max 512; epochs from its default
+    expect(s.backendPref).toBe('wasm');
+    expect(s.backendForced).toBe(true);
+    expect(s.dataStatus).toBe('ready'); // the link named the bundled dataset, so it auto-loaded
+  });
+
+  it('a failed load shows the error and keeps the previous dataset', async () => {
+    expect(await loadDataset()).toBe(true);
+    loadImpl = async () => { throw new LabError('bad.parquet has no column ticker', 'add it'); };
+    const csv = new File(['date,close\n2019-01-02,1\n'], 'bad.parquet');
+    expect(await loadFile(csv)).toBe(false); // rejected by the PAR1 check before the engine
+    expect(useLab.getState().dataError?.message).toMatch(/^bad\.parquet is not a parquet file/);
+    const pq = new File(['PAR1xxxxxxxxPAR1'], 'bad.parquet');
+    expect(await loadFile(pq)).toBe(false);
+    const s = useLab.getState();
+    expect(s.dataError).toMatchObject({ message: 'bad.parquet has no column ticker', hint: 'add it', where: 'data' });
+    expect(s.lastError?.message).toBe('bad.parquet has no column ticker');
+    expect(s.dataStatus).toBe('ready');
+    expect(s.summary?.name).toBe('us-large-cap-2012-2019');
+    expect(s.run.dataset.kind).toBe('bundled');
+  });
+
+  it('choosing a model resets its hyper-parameters; setHyper clamps', () => {
+    setModel('linear');
+    expect(useLab.getState().run.config).toEqual({ l2: 0.01 });
+    setHyper('l2', 5);
+    expect(useLab.getState().run.config).toEqual({ l2: 1 });
+  });
+
+  it('factor groups: unticking one from "all" lists the rest, ticking it back means all again', async () => {
+    const groups = ['momentum', 'volatility', 'reversal'];
+    toggleFactorGroup('volatility', groups);
+    expect(useLab.getState().run.factors).toEqual(['momentum', 'reversal']);
+    toggleFactorGroup('volatility', groups);
+    expect(useLab.getState().run.factors).toEqual([]);
+  });
+
+  it('train records progress, pause/cancel, then a finished run replaces the same model result', async () => {
+    await loadDataset();
+    let release!: () => void;
+    trainImpl = (_run: RunConfig, onP: (p: TrainProgress) => void, signal: AbortSignal) => new Promise((resolve, reject) => {
+      onP({ phase: 'training', epoch: 1, epochs: 2, step: 2, steps: 4, fraction: 0.25, elapsedMs: 100, loss: 0.9, backend: 'wasm' });
+      onP({ phase: 'training', epoch: 1, epochs: 2, step: 4, steps: 4, fraction: 0.5, elapsedMs: 200, loss: 0.8, validLoss: 0.85, validIC: 0.03 });
+      signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+      release = () => resolve(result('mlp'));
+    });
+    const first = startTraining();
+    let s = useLab.getState();
+    expect(s.trainStatus).toBe('running');
+    expect(s.lossCurve).toEqual([{ x: 0.5, loss: 0.9 }, { x: 1, loss: 0.8 }]);
+    expect(s.validCurve).toEqual([{ x: 1, loss: 0.85, ic: 0.03 }]);
+    expect(s.backendInUse).toBe('wasm');
+    togglePause();
+    expect(useLab.getState().trainStatus).toBe('paused');
+    cancelTraining();
+    expect(paused).toEqual([true, false]);
+    await first;
+    s = useLab.getState();
+    expect(s.trainStatus).toBe('cancelled');
+    expect(s.trainError).toBeNull();
+    expect(s.results).toEqual([]);
+
+    const second = startTraining();
+    release();
+    await second;
+    const third = startTraining();
+    release();
+    await third;
+    s = useLab.getState();
+    expect(s.trainStatus).toBe('done');
+    expect(s.results.map((r) => r.model)).toEqual(['mlp']);
+    expect(s.progress?.fraction).toBe(1);
+  });
+
+  it('a training failure shows its message; SQL writes are refused before reaching the engine', async () => {
+    await loadDataset();
+    trainImpl = async () => { throw new LabError('MLP needs at least 2 epochs', 'raise Epochs'); };
+    await startTraining();
+    expect(useLab.getState().trainStatus).toBe('error');
+    expect(useLab.getState().trainError?.hint).toBe('raise Epochs');
+    await runQuery('DROP TABLE prices');
+    expect(useLab.getState().queryError?.message).toMatch(/read-only/);
+    await runQuery('SELECT 1');
+    expect(useLab.getState().queryResult).toEqual({ columns: ['sql'], rows: [['SELECT 1']] });
+  });
+});

@@ -1,0 +1,416 @@
+/**
+ * Module-level actions: the only code that calls the LabApi. Components and worker callbacks call
+ * these; they read and write the store through useLab.getState()/setState().
+ */
+import { LabError } from '../core/errors';
+import type { DatasetSpec, PreprocessConfig, RunConfig, SplitConfig, StrategyConfig } from '../core/run';
+import { labApi, setLabApi } from './api';
+import { normalizeConfig, schemaDefaults } from './derive';
+import { checkParquetBytes } from './file-check';
+import { isAbortError, type BackendPref, type DataPrep, type LabApi, type TrainProgress, type TrainResult } from './lab-api';
+import { checkReadOnlySql } from './sql-guard';
+import { useLab, type ErrorInfo, type LabState, type LossPoint, type ValidPoint } from './store';
+import { hashToRun, readBackendParam } from './url-state';
+
+const set = (patch: Partial<LabState>) => useLab.setState(patch);
+const get = () => useLab.getState();
+
+/** Turn anything thrown into what the red error box shows. */
+export function toErrorInfo(e: unknown, where: ErrorInfo['where']): ErrorInfo {
+  if (e instanceof Error) return { where, name: e.name, message: e.message || e.name, hint: (e as LabError).hint, at: Date.now() };
+  return { where, name: 'Error', message: String(e), at: Date.now() };
+}
+
+/** After a success in `where`: clear lastError if it came from there (the area's own box was cleared on start). */
+function clearLast(where: ErrorInfo['where']): void {
+  if (get().lastError?.where === where) set({ lastError: null });
+}
+
+function report(where: ErrorInfo['where'], e: unknown): ErrorInfo {
+  const info = toErrorInfo(e, where);
+  const key = ({ data: 'dataError', model: 'modelsError', train: 'trainError', results: 'resultsError', sql: 'queryError', app: 'lastError' } as const)[where];
+  set({ [key]: info, lastError: info } as Partial<LabState>);
+  if (!(e instanceof LabError)) console.error(e);
+  return info;
+}
+
+/** Clear the error box of one area. */
+export function dismissError(where: ErrorInfo['where']): void {
+  const key = ({ data: 'dataError', model: 'modelsError', train: 'trainError', results: 'resultsError', sql: 'queryError', app: 'lastError' } as const)[where];
+  set({ [key]: null } as Partial<LabState>);
+}
+
+export const prepOf = (r: RunConfig): DataPrep => ({ universe: r.universe, factors: r.factors, preprocessing: r.preprocessing });
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+// ---------------------------------------------------------------- start-up
+
+/** Install the engine, read the URL (hash = run, ?backend= forced backend), fetch models, auto-load a linked dataset. */
+export async function initLab(api: LabApi, loc: { hash: string; search: string }): Promise<void> {
+  setLabApi(api);
+  const parsed = hashToRun(loc.hash);
+  const forced = readBackendParam(loc.search);
+  const warnings = [...parsed.warnings];
+  if (new URLSearchParams(loc.search).get('backend') && !forced) warnings.push(`?backend=${new URLSearchParams(loc.search).get('backend')} is not a backend (auto, webgpu, webgl, wasm, cpu); using auto`);
+  if (parsed.present && parsed.run.dataset.kind === 'file') warnings.push(`This link was made with the file ${parsed.run.dataset.name}: load that file in the Data panel to reproduce the run.`);
+  // the backend is a property of this browser, not of the experiment: it lives in backendPref, and the run
+  // sent to the engine gets it at Train. A link's backend= is honoured unless ?backend= overrides it.
+  const { backend: linkBackend, ...run } = parsed.run;
+  set({ run, urlWarnings: warnings, backendPref: forced ?? linkBackend ?? 'auto', backendForced: forced !== null });
+  const models = loadModels();
+  void probeBackends();
+  if (parsed.present && (parsed.run.dataset.kind === 'bundled' || parsed.run.dataset.kind === 'synthetic')) {
+    await models;
+    await loadDataset(parsed.run.dataset);
+  }
+}
+
+/** Fetch the model registry and complete the run's hyper-parameters from the chosen model's schema. */
+export async function loadModels(): Promise<void> {
+  set({ modelsStatus: 'loading', modelsError: null });
+  try {
+    const models = await labApi().listModels();
+    const run = get().run;
+    let model = models.find((m) => m.id === run.model);
+    const warnings = [...get().urlWarnings];
+    if (!model && models.length) {
+      warnings.push(`model '${run.model}' is not in this build; using ${models[0].label}`);
+      model = models.find((m) => m.id === 'mlp') ?? models[0];
+    }
+    set({
+      models,
+      modelsStatus: 'ready',
+      urlWarnings: warnings,
+      run: model ? { ...run, model: model.id, config: normalizeConfig(model.configSchema, run.config) } : run,
+    });
+  } catch (e) {
+    set({ modelsStatus: 'error' });
+    report('model', e);
+  }
+}
+
+async function probeBackends(): Promise<void> {
+  const api = labApi();
+  if (!api.probeBackends) return;
+  try {
+    set({ backends: await api.probeBackends() });
+  } catch (e) {
+    console.warn('backend probe failed', e);
+  }
+}
+
+// ---------------------------------------------------------------- run config edits
+
+/** Choose a model: its hyper-parameters reset to the schema defaults. */
+export function setModel(id: string): void {
+  const m = get().models.find((x) => x.id === id);
+  if (!m) return;
+  get().setRun((r) => ({ ...r, model: id, config: schemaDefaults(m.configSchema) }));
+}
+
+/** Set one hyper-parameter (numbers are clamped to the schema range). */
+export function setHyper(key: string, value: number | string | boolean): void {
+  const s = get();
+  const m = s.models.find((x) => x.id === s.run.model);
+  s.setRun((r) => {
+    const config = { ...r.config, [key]: value };
+    return { ...r, config: m ? normalizeConfig(m.configSchema, config) : config };
+  });
+}
+
+/** Put every hyper-parameter of the current model back to its default. */
+export function resetHypers(): void {
+  const s = get();
+  const m = s.models.find((x) => x.id === s.run.model);
+  if (m) s.setRun((r) => ({ ...r, config: schemaDefaults(m.configSchema) }));
+}
+
+export const setPreprocessing = (patch: Partial<PreprocessConfig>) => get().setRun((r) => ({ ...r, preprocessing: { ...r.preprocessing, ...patch } }));
+export const setUniverse = (universe: string) => get().setRun((r) => ({ ...r, universe }));
+export const setSeed = (seed: number) => get().setRun((r) => ({ ...r, seed: Math.max(0, Math.floor(seed)) }));
+export const setSplit = (patch: Partial<SplitConfig>) => get().setRun((r) => ({ ...r, split: { ...r.split, ...patch } }));
+export const setStrategy = (patch: Partial<StrategyConfig>) => get().setRun((r) => ({ ...r, strategy: { ...r.strategy, ...patch } }));
+
+/** Each strategy's paper defaults (src/eval/backtest.ts resolveStrategy), written out so the link carries them. */
+export const STRATEGY_DEFAULTS: Record<StrategyConfig['kind'], Omit<StrategyConfig, 'kind' | 'horizon'>> = {
+  topquantile: { groups: 10, rebalance: 21, cost: 0.004 }, // DMFM: top decile, monthly, 0.4% of traded value
+  longshort: { groups: 5, rebalance: 21, cost: 0 }, // Deep Factor Model: quintile long-short, monthly, gross
+  topkdrop: { k: 50, n: 5, rebalance: 1, openCost: 0.0005, closeCost: 0.0015, eta: 1 }, // FactorVAE / Qlib TopkDropout
+  modelweight: { rebalance: 21, cost: 0.004, cap: 1 }, // E2EAI: the model's own weights, per-stock cap
+};
+
+/** Switch the portfolio construction: the new kind starts from its paper defaults; the label horizon is kept. */
+export const setStrategyKind = (kind: StrategyConfig['kind']) => get().setRun((r) => ({ ...r, strategy: { kind, ...STRATEGY_DEFAULTS[kind], horizon: r.strategy.horizon } }));
+
+/**
+ * Toggle a factor group. run.factors = [] means "all"; unticking a group from "all" lists the others.
+ * `allGroups` are the groups of the loaded dataset.
+ */
+export function toggleFactorGroup(group: string, allGroups: string[]): void {
+  get().setRun((r) => {
+    const cur = r.factors.length ? r.factors.filter((g) => allGroups.includes(g)) : [...allGroups];
+    const next = cur.includes(group) ? cur.filter((g) => g !== group) : [...cur, group];
+    const ordered = allGroups.filter((g) => next.includes(g));
+    return { ...r, factors: ordered.length === allGroups.length ? [] : ordered };
+  });
+}
+
+export function setBackendPref(pref: BackendPref): void {
+  set({ backendPref: pref, backendForced: false });
+}
+
+// ---------------------------------------------------------------- data
+
+let lastFile: File | null = null;
+let loadToken = 0;
+
+/** A synthetic market spec (keys are src/data/synthetic.ts SyntheticOptions; the rest take its defaults). */
+export const syntheticSpec = (settings?: Record<string, number>): DatasetSpec => ({
+  kind: 'synthetic',
+  name: 'synthetic',
+  synthetic: { nStocks: 200, nDays: 750, nIndustries: 8, nFactors: 12, alpha: 0.003, seed: 42, ...settings },
+});
+
+export const bundledSpec = (): DatasetSpec => ({ kind: 'bundled', name: 'us-large-cap-2012-2019' });
+
+/**
+ * Load a dataset (the run's, or `spec`). A failed load shows the error and keeps the previous dataset.
+ * For kind 'file' pass the File (or reuse the last loaded one).
+ */
+export async function loadDataset(spec?: DatasetSpec, file?: File): Promise<boolean> {
+  const s = get();
+  if (s.trainStatus === 'running' || s.trainStatus === 'paused' || s.trainStatus === 'cancelling') {
+    report('data', new LabError('A training run is in progress: cancel it before loading another dataset.'));
+    return false;
+  }
+  const target = spec ?? s.run.dataset;
+  const token = ++loadToken;
+  const before = s.summary ? 'ready' : 'empty';
+  set({ dataStatus: 'loading', dataError: null, dataActivity: target.kind === 'file' ? `Reading ${target.name}…` : target.kind === 'synthetic' ? 'Generating a synthetic market…' : `Loading the bundled dataset ${target.name}…` });
+  try {
+    let bytes: ArrayBuffer | undefined;
+    if (target.kind === 'file') {
+      const f = file ?? (lastFile && lastFile.name === target.name ? lastFile : null);
+      if (!f) throw new LabError(`The file ${target.name} is not loaded in this page.`, 'Choose the file with "Load a parquet file" (or drop it on the Data panel).');
+      bytes = await f.arrayBuffer();
+      checkParquetBytes(f.name, bytes);
+      set({ dataActivity: `Decoding ${f.name} (${(f.size / 1e6).toFixed(1)} MB) and building the panel…` });
+    }
+    const prep = prepOf(get().run);
+    const summary = await labApi().loadDataset(target, prep, bytes);
+    if (token !== loadToken) return false;
+    if (file) lastFile = file;
+    const cur = get();
+    const sameData = cur.loadedSpec !== null && sameJson(cur.loadedSpec, target);
+    const universe = summary.universes.some((u) => u.name === cur.run.universe) ? cur.run.universe : 'all';
+    const groups = new Set(summary.factors.map((f) => f.group));
+    const factors = cur.run.factors.filter((g) => groups.has(g) || summary.factors.some((f) => f.name === g));
+    set({
+      summary,
+      dataStatus: 'ready',
+      dataActivity: null,
+      loadedSpec: target,
+      loadedPrep: { ...prep, universe },
+      run: { ...cur.run, dataset: target, universe, factors },
+      results: sameData ? cur.results : [],
+    });
+    clearLast('data');
+    return true;
+  } catch (e) {
+    if (token !== loadToken) return false;
+    set({ dataStatus: before, dataActivity: null });
+    report('data', e);
+    return false;
+  }
+}
+
+/** Load a user's parquet file (file input or drop). */
+export function loadFile(file: File): Promise<boolean> {
+  return loadDataset({ kind: 'file', name: file.name }, file);
+}
+
+/** Rebuild the panel of the loaded dataset with the current universe / factors / preprocessing. */
+export function applyPrep(): Promise<boolean> {
+  const spec = get().loadedSpec;
+  return spec ? loadDataset(spec) : Promise.resolve(false);
+}
+
+// ---------------------------------------------------------------- training
+
+let controller: AbortController | null = null;
+const MAX_LOSS_POINTS = 4000;
+
+/** Position of a progress message on the loss chart's x axis, in epochs across groups. */
+export const progressX = (p: TrainProgress) => ((p.group ?? 1) - 1) * p.epochs + (p.epoch - 1) + (p.steps > 0 ? p.step / p.steps : 0);
+
+function onProgress(ac: AbortController, p: TrainProgress): void {
+  if (controller !== ac) return; // a stale run
+  const s = get();
+  const patch: Partial<LabState> = { progress: p };
+  if (p.backend) patch.backendInUse = p.backend;
+  const x = progressX(p);
+  if (p.phase === 'training' && Number.isFinite(p.loss)) {
+    let curve: LossPoint[] = [...s.lossCurve, { x, loss: p.loss as number }];
+    if (curve.length > MAX_LOSS_POINTS) curve = curve.filter((_, i) => i % 2 === 0);
+    patch.lossCurve = curve;
+  }
+  if (Number.isFinite(p.validLoss) || Number.isFinite(p.validIC)) {
+    const last = s.validCurve[s.validCurve.length - 1];
+    const pt: ValidPoint = { x, loss: p.validLoss, ic: p.validIC };
+    patch.validCurve = last && last.x === x ? [...s.validCurve.slice(0, -1), pt] : [...s.validCurve, pt];
+  }
+  set(patch);
+}
+
+/** Train `run` on the loaded dataset; the result replaces that model's previous one in the Results panel. */
+async function trainOne(run: RunConfig): Promise<'done' | 'cancelled' | 'error'> {
+  const s = get();
+  const ac = new AbortController();
+  controller = ac;
+  set({
+    trainStatus: 'running',
+    trainingRun: run,
+    trainError: null,
+    lossCurve: [],
+    validCurve: [],
+    progress: { phase: 'preparing', message: 'Preparing the panel and the model…', epoch: 0, epochs: Number(run.config.epochs) || 0, step: 0, steps: 0, fraction: 0, elapsedMs: 0 },
+  });
+  try {
+    const result: TrainResult = await labApi().train({ ...run, backend: s.backendPref }, (p) => onProgress(ac, p), ac.signal, { backend: s.backendPref });
+    if (controller !== ac) return 'cancelled';
+    const others = get().results.filter((r) => r.model !== result.model);
+    const prev = get().progress;
+    set({
+      trainStatus: 'done',
+      results: [...others, result],
+      backendInUse: result.backend,
+      progress: prev ? { ...prev, phase: 'done', fraction: 1, elapsedMs: result.elapsedMs, message: 'Done' } : null,
+    });
+    clearLast('train');
+    return 'done';
+  } catch (e) {
+    if (controller !== ac) return 'cancelled';
+    if (isAbortError(e) || ac.signal.aborted) {
+      set({ trainStatus: 'cancelled' });
+      return 'cancelled';
+    }
+    set({ trainStatus: 'error' });
+    report('train', e);
+    return 'error';
+  } finally {
+    if (controller === ac) controller = null;
+  }
+}
+
+function canTrain(): boolean {
+  if (controller) return false;
+  if (!get().summary) {
+    report('train', new LabError('No dataset is loaded yet.', 'Load the bundled dataset (or a file) in the Data panel first.'));
+    return false;
+  }
+  return true;
+}
+
+/** Train the current run on the loaded dataset; the result joins the Results panel. */
+export async function startTraining(): Promise<void> {
+  if (!canTrain()) return;
+  await trainOne(structuredClone(get().run));
+}
+
+/**
+ * "Compare methods": train and evaluate each model of `ids` in turn on the same data, split, seed and strategy (one
+ * worker run after another), so the results table and charts hold all of them. The selected model keeps the
+ * hyper-parameters set in the Model panel; the others use their schema defaults. Cancel stops the whole queue.
+ */
+export async function compareMethods(ids: string[] = get().compareIds): Promise<void> {
+  if (!canTrain()) return;
+  const s = get();
+  const todo = ids.filter((id) => s.models.some((m) => m.id === id));
+  if (!todo.length) {
+    report('train', new LabError('No model is ticked for the comparison.', 'Tick two or more models next to "Compare methods".'));
+    return;
+  }
+  const base = structuredClone(s.run);
+  set({ queue: { ids: todo, index: 0, finished: [] } });
+  try {
+    for (let i = 0; i < todo.length; i++) {
+      const id = todo[i];
+      const m = get().models.find((x) => x.id === id)!;
+      const config = id === base.model ? base.config : schemaDefaults(m.configSchema);
+      set({ queue: { ids: todo, index: i, finished: todo.slice(0, i) } });
+      const outcome = await trainOne({ ...base, model: id, config });
+      if (outcome !== 'done') return;
+    }
+  } finally {
+    set({ queue: null });
+  }
+}
+
+/**
+ * Re-evaluate every stored result with the current strategy settings (no training: the worker re-scores the
+ * stored out-of-sample scores). Results whose engine cannot re-evaluate are left as they are.
+ */
+export async function reevaluateResults(): Promise<void> {
+  const api = labApi();
+  const s = get();
+  if (!api.evaluate || s.reevalStatus === 'running' || controller) return;
+  const run = s.run;
+  set({ reevalStatus: 'running', resultsError: null });
+  try {
+    const out = [];
+    for (const r of s.results) out.push(r.scores ? await api.evaluate(r, run) : r);
+    // a dataset load in between cleared the results: drop what was computed for the old ones
+    if (get().results === s.results) set({ results: out });
+    clearLast('results');
+  } catch (e) {
+    report('results', e);
+  } finally {
+    set({ reevalStatus: 'idle' });
+  }
+}
+
+/** Pause a running training run, or resume a paused one. */
+export function togglePause(): void {
+  const s = get();
+  if (s.trainStatus === 'running') {
+    labApi().setPaused(true);
+    set({ trainStatus: 'paused' });
+  } else if (s.trainStatus === 'paused') {
+    labApi().setPaused(false);
+    set({ trainStatus: 'running' });
+  }
+}
+
+/** Cancel the current training run (the curves so far stay on screen). */
+export function cancelTraining(): void {
+  if (!controller) return;
+  if (get().trainStatus === 'paused') labApi().setPaused(false);
+  set({ trainStatus: 'cancelling' });
+  controller.abort();
+}
+
+// ---------------------------------------------------------------- SQL
+
+let queryToken = 0;
+
+/** Run the console's SQL (read-only SELECTs) over the loaded tables. */
+export async function runQuery(sql?: string): Promise<void> {
+  const text = sql ?? get().sql;
+  if (sql !== undefined) set({ sql });
+  const token = ++queryToken;
+  try {
+    const stmt = checkReadOnlySql(text);
+    if (!get().summary) throw new LabError('No tables are loaded yet.', 'Load a dataset in the Data panel first; its tables appear here.');
+    set({ queryStatus: 'running', queryError: null });
+    const t0 = performance.now();
+    const res = await labApi().query(stmt);
+    if (token !== queryToken) return;
+    set({ queryStatus: 'idle', queryResult: res, queryMs: performance.now() - t0 });
+    clearLast('sql');
+  } catch (e) {
+    if (token !== queryToken) return;
+    set({ queryStatus: 'idle' });
+    report('sql', e);
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * LabApi: the narrow interface the UI state needs from the engine (DuckDB + training worker).
+ * The shipped app implements it in lab-api-worker.ts on top of src/train/client.ts; nothing else
+ * in state/ or ui/ talks to the worker. Everything here is plain, structured-cloneable data.
+ */
+import type { DatasetSpec, PreprocessConfig, RunConfig, StrategyConfig } from '../core/run';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export type BackendPref = 'auto' | BackendName;
+export const BACKEND_PREFS: readonly BackendPref[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** The part of a run that shapes the panel built from a dataset. */
+export interface DataPrep {
+  universe: string;
+  factors: string[];
+  preprocessing: PreprocessConfig;
+}
+
+/** What the summary card, the Data panel and the SQL console need to know about a loaded dataset. */
+export interface DatasetSummary {
+  /** display name (file name, bundled id or 'synthetic') */
+  name: string;
+  kind: 'prices' | 'factors' | 'synthetic';
+  /** first / last trading date (ISO) and number of trading days T */
+  dates: { start: string; end: string; count: number };
+  /** distinct stocks N */
+  stocks: number;
+  /** one entry per factor column F */
+  factors: { name: string; group: string; description?: string }[];
+  /** dynamic universes; always includes 'all'. avgMembers = mean members per date */
+  universes: { name: string; description: string; avgMembers: number }[];
+  /** bytes held by the panel's typed arrays */
+  bytes: number;
+  /** size of the source file, when there was one */
+  fileBytes?: number;
+  /** average number of same-industry edges per stock per day: [T'] values over dates [T'] */
+  edges: { dates: string[]; avgEdges: number[] };
+  /** share of stocks per industry (shares sum to 1), largest first; count = stocks, when known */
+  industries: { name: string; share: number; count?: number }[];
+  /** tables the SQL console can query */
+  tables: { name: string; columns: string[]; rows: number }[];
+  /** caveats to show next to anything computed on this data (e.g. survivorship) */
+  notes: string[];
+  /** data problems found while loading (e.g. rows dropped), shown under the summary */
+  warnings?: string[];
+  /** [T] every trading date of the panel (ISO): the split timeline is planned on these */
+  tradingDays?: string[];
+  /** the panel's forward-return label horizons in trading days, e.g. [1, 5, 10, 20] */
+  horizons?: number[];
+}
+
+export interface QueryResult {
+  columns: string[];
+  /** row-major cell values (numbers, strings, booleans, null; dates as ISO strings) */
+  rows: unknown[][];
+  /** true when the engine returned only the first rows */
+  truncated?: boolean;
+  totalRows?: number;
+}
+
+/** One hyper-parameter of a model (mirrors src/models/registry.ts configSchema). */
+export interface ConfigField {
+  key: string;
+  label: string;
+  default: number | string | boolean;
+  min?: number;
+  max?: number;
+  step?: number;
+  help?: string;
+  /** for string-valued fields: the allowed values */
+  options?: string[];
+}
+
+export interface ModelInfo {
+  id: string;
+  label: string;
+  description?: string;
+  configSchema: ConfigField[];
+}
+
+export interface TrainProgress {
+  phase: 'preparing' | 'training' | 'evaluating' | 'done';
+  /** what is happening right now, e.g. 'building panel', 'walk-forward group 2/3' */
+  message?: string;
+  /** the backend actually in use */
+  backend?: BackendName;
+  /** 1-based epoch and its total */
+  epoch: number;
+  epochs: number;
+  /** 1-based step within the epoch and steps per epoch */
+  step: number;
+  steps: number;
+  /** 1-based walk-forward / rolling group, if the split has several */
+  group?: number;
+  groups?: number;
+  /** overall progress in [0, 1] */
+  fraction: number;
+  elapsedMs: number;
+  /** the engine's own estimate of the time left (else the UI extrapolates from fraction and elapsedMs) */
+  etaMs?: number;
+  /** latest training loss (smoothed over the last steps) */
+  loss?: number;
+  /** set once per epoch, after the validation pass */
+  validLoss?: number;
+  validIC?: number;
+  /** what validIC measures, e.g. 'rank IC' (default 'IC') */
+  validMetric?: string;
+}
+
+export interface MetricColumn {
+  key: string;
+  label: string;
+  /** as src/eval/metrics.ts METRICS: 'pct' values are fractions shown x100 */
+  format: 'pct' | 'ratio' | 'count' | 'number';
+  /** the metric's definition (column tooltip) */
+  help?: string;
+  better?: 'higher' | 'lower' | 'none';
+}
+
+export interface MetricsTable {
+  columns: MetricColumn[];
+  rows: { method: string; label: string; values: Record<string, number> }[];
+}
+
+/** Per-method series over the test period of one run. */
+export interface MethodSeries {
+  /** method id: a model id ('mlp'), a baseline ('ew') */
+  method: string;
+  label: string;
+  /** [D] holding days (ISO) of the backtest */
+  dates: string[];
+  /** [D] cumulative portfolio return, 0 = start */
+  cumReturn: number[];
+  /** [D] cumulative excess return over the benchmark */
+  cumExcess: number[];
+  /** [E] evaluation (formation) dates of the IC series */
+  icDates: string[];
+  /** [E] per-date cross-sectional IC of the score against the label; NaN where undefined */
+  ic: number[];
+  /** [E] per-date rank IC */
+  rankIc?: number[];
+  /** [D] net value prod(1 + r) of the portfolio (1 = start) and of its benchmark */
+  nav?: number[];
+  benchNav?: number[];
+  /** [D] underwater curve of the compounded excess return: 1 - V_t / max V (>= 0) */
+  drawdown?: number[];
+  /** monthly mean IC heat map: years [Y] and [Y, 12] row-major means (NaN = no date in that month) */
+  monthly?: { years: number[]; ic: number[]; rankIc: number[] };
+  /** score quantile groups: [G] mean forward return (over `horizon` days) per group, 1 = lowest score; monotonicity = Spearman(group, mean) */
+  quantiles?: { groups: number; horizon: number; mean: number[]; monotonicity: number };
+  /** [R] rebalance dates with one-way turnover and holdings after the trade */
+  rebalances?: { dates: string[]; turnover: number[]; holdings: number[] };
+}
+
+/** The same scores evaluated on one universe of the panel. */
+export interface UniverseResult {
+  universe: string;
+  description?: string;
+  /** every metric of src/eval/metrics.ts METRICS, by key */
+  values: Record<string, number>;
+  /** evaluation dates with an IC (0 = nothing of this universe was scored) */
+  icDates: number;
+}
+
+/** One walk-forward / rolling group of the run as trained (ISO first and last date per segment, '' = empty). */
+export interface GroupSpan {
+  label: string;
+  train: [string, string];
+  valid: [string, string];
+  test: [string, string];
+}
+
+export interface TrainResult {
+  model: string;
+  label: string;
+  backend: BackendName;
+  run: RunConfig;
+  elapsedMs: number;
+  metrics: MetricsTable;
+  series: MethodSeries[];
+  /** [D] cumulative benchmark return over its holding days */
+  benchmark: { label: string; dates: string[]; cumReturn: number[] };
+  /** every metric (METRICS keys) on the run's universe */
+  allMetrics?: Record<string, number>;
+  /** the same scores on every universe of the panel (the results table's universe columns) */
+  universes?: UniverseResult[];
+  /** the strategy the numbers were computed with, with the engine's defaults filled in */
+  strategy?: Required<Pick<StrategyConfig, 'kind' | 'groups' | 'rebalance' | 'k' | 'n' | 'eta' | 'cap' | 'horizon'>> & { openCost: number; closeCost: number };
+  /** the stored out-of-sample scores, so a strategy change can be re-evaluated without training */
+  scores?: { scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[] };
+  /** split groups as trained */
+  groups?: GroupSpan[];
+  /** engine notes (split adjustments, strategy caveats) */
+  warnings?: string[];
+}
+
+export interface TrainOptions {
+  backend: BackendPref;
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  available: boolean;
+  /** e.g. 'SwiftShader fallback adapter (slow)' */
+  note?: string;
+}
+
+export interface LabApi {
+  /** Load (or re-prepare) a dataset; fileBytes carries a user file (kind 'file'). Rejects with LabError. */
+  loadDataset(spec: DatasetSpec, prep: DataPrep, fileBytes?: ArrayBuffer): Promise<DatasetSummary>;
+  /** Run one read-only SQL statement over the loaded tables. */
+  query(sql: string): Promise<QueryResult>;
+  /** Train and evaluate a run; rejects with an AbortError-named error when signal aborts. */
+  train(run: RunConfig, onProgress: (p: TrainProgress) => void, signal: AbortSignal, opts: TrainOptions): Promise<TrainResult>;
+  /** Pause / resume the current training run (no-op when none). */
+  setPaused(paused: boolean): void;
+  /** Models from the registry with their hyper-parameter schema. */
+  listModels(): Promise<ModelInfo[]>;
+  /** Which backends this browser offers (optional: the selector still works without it). */
+  probeBackends?(): Promise<BackendInfo[]>;
+  /**
+   * Evaluate a finished result's stored scores again with `run.strategy` (no training); returns the result with its
+   * metrics, series and universes replaced and `run.strategy` set. Optional: without it the UI asks to retrain.
+   */
+  evaluate?(result: TrainResult, run: RunConfig): Promise<TrainResult>;
+}
+
+/** True when an error means "the user cancelled", not a failure. */
+export const isAbortError = (e: unknown): boolean => e instanceof Error && (e.name === 'AbortError' || e.name === 'CancelledError');

@@ -1,0 +1,194 @@
+/**
+ * One bound zustand store built from slices (zustand docs: slices-pattern). Slices hold data and
+ * small synchronous setters; async flows (loading, training, SQL) are module-level actions in
+ * actions.ts that worker callbacks call (zustand docs: practice-with-no-store-actions).
+ */
+import { create, type StateCreator } from 'zustand';
+import { defaultRun, type DatasetSpec, type RunConfig } from '../core/run';
+import type {
+  BackendInfo, BackendName, BackendPref, DataPrep, DatasetSummary, ModelInfo, QueryResult, TrainProgress, TrainResult,
+} from './lab-api';
+
+/** An error as the UI shows it: message + hint in a red box next to where it happened. */
+export interface ErrorInfo {
+  where: 'data' | 'model' | 'train' | 'results' | 'sql' | 'app';
+  name: string;
+  message: string;
+  hint?: string;
+  /** Date.now() when it happened */
+  at: number;
+}
+
+export interface DataSlice {
+  /** 'ready' means `summary` holds a loaded dataset; a failed load keeps the previous one */
+  dataStatus: 'empty' | 'loading' | 'ready';
+  /** what the loader is doing right now (shown next to the spinner) */
+  dataActivity: string | null;
+  summary: DatasetSummary | null;
+  /** spec and prep the current summary was built with */
+  loadedSpec: DatasetSpec | null;
+  loadedPrep: DataPrep | null;
+  dataError: ErrorInfo | null;
+}
+
+export interface RunSlice {
+  run: RunConfig;
+  models: ModelInfo[];
+  modelsStatus: 'loading' | 'ready' | 'error';
+  modelsError: ErrorInfo | null;
+  /** settings in the link that could not be used */
+  urlWarnings: string[];
+  setRun: (update: (r: RunConfig) => RunConfig) => void;
+}
+
+export interface LossPoint {
+  /** position in epochs, counted across walk-forward groups */
+  x: number;
+  loss: number;
+}
+export interface ValidPoint {
+  x: number;
+  loss?: number;
+  ic?: number;
+}
+
+export interface TrainingSlice {
+  trainStatus: 'idle' | 'running' | 'paused' | 'cancelling' | 'done' | 'cancelled' | 'error';
+  progress: TrainProgress | null;
+  lossCurve: LossPoint[];
+  validCurve: ValidPoint[];
+  backendPref: BackendPref;
+  /** set when ?backend= forced the choice */
+  backendForced: boolean;
+  /** what the engine reports it is using (after the first progress message) */
+  backendInUse: BackendName | null;
+  backends: BackendInfo[];
+  trainError: ErrorInfo | null;
+  /** the run being trained (frozen at Train) */
+  trainingRun: RunConfig | null;
+  /** "Compare methods": the model ids trained one after another on the same data and split, and the current one */
+  queue: { ids: string[]; index: number; finished: string[] } | null;
+  /** models ticked for "Compare methods" */
+  compareIds: string[];
+  setCompareIds: (ids: string[]) => void;
+}
+
+/** Column sets of the results table: the lab's overview or one of the papers' tables (src/eval/table.ts TABLE_PRESETS). */
+export type TablePreset = 'lab' | 'dmfm' | 'e2eai' | 'factorvae' | 'dfm';
+
+export interface ResultsSlice {
+  /** latest result per model on the loaded dataset, in the order they finished */
+  results: TrainResult[];
+  /** trailing window (trading days) of the IC rolling mean */
+  icWindow: number;
+  /** 'excess': cumulative excess return; 'absolute': net value of each method with the benchmark */
+  cumMode: 'excess' | 'absolute';
+  /** which correlation the IC chart and the monthly heat map show */
+  icKind: 'ic' | 'rankIc';
+  tablePreset: TablePreset;
+  /** universes hidden from the results table (all shown by default) */
+  hiddenUniverses: string[];
+  /** method shown in the monthly IC heat map (null = the latest result) */
+  heatMethod: string | null;
+  /** a strategy re-evaluation of the stored scores is running */
+  reevalStatus: 'idle' | 'running';
+  /** a failed re-evaluation or export */
+  resultsError: ErrorInfo | null;
+  setIcWindow: (w: number) => void;
+  setCumMode: (m: 'excess' | 'absolute') => void;
+  setIcKind: (k: 'ic' | 'rankIc') => void;
+  setTablePreset: (p: TablePreset) => void;
+  toggleUniverse: (u: string) => void;
+  setHeatMethod: (m: string | null) => void;
+}
+
+export interface SqlSlice {
+  sql: string;
+  queryStatus: 'idle' | 'running';
+  queryResult: QueryResult | null;
+  queryMs: number | null;
+  queryError: ErrorInfo | null;
+  setSql: (sql: string) => void;
+}
+
+export interface AppSlice {
+  /** the most recent error anywhere (for the test API and the header) */
+  lastError: ErrorInfo | null;
+}
+
+export type LabState = DataSlice & RunSlice & TrainingSlice & ResultsSlice & SqlSlice & AppSlice;
+
+const createDataSlice: StateCreator<LabState, [], [], DataSlice> = () => ({
+  dataStatus: 'empty',
+  dataActivity: null,
+  summary: null,
+  loadedSpec: null,
+  loadedPrep: null,
+  dataError: null,
+});
+
+const createRunSlice: StateCreator<LabState, [], [], RunSlice> = (set) => ({
+  run: structuredClone(defaultRun),
+  models: [],
+  modelsStatus: 'loading',
+  modelsError: null,
+  urlWarnings: [],
+  setRun: (update) => set((s) => ({ run: update(s.run) })),
+});
+
+const createTrainingSlice: StateCreator<LabState, [], [], TrainingSlice> = (set) => ({
+  trainStatus: 'idle',
+  progress: null,
+  lossCurve: [],
+  validCurve: [],
+  backendPref: 'auto',
+  backendForced: false,
+  backendInUse: null,
+  backends: [],
+  trainError: null,
+  trainingRun: null,
+  queue: null,
+  compareIds: ['linear', 'ew', 'mlp'],
+  setCompareIds: (compareIds) => set({ compareIds }),
+});
+
+const createResultsSlice: StateCreator<LabState, [], [], ResultsSlice> = (set) => ({
+  results: [],
+  icWindow: 60,
+  cumMode: 'excess',
+  icKind: 'ic',
+  tablePreset: 'dmfm',
+  hiddenUniverses: [],
+  heatMethod: null,
+  reevalStatus: 'idle',
+  resultsError: null,
+  setIcWindow: (icWindow) => set({ icWindow }),
+  setCumMode: (cumMode) => set({ cumMode }),
+  setIcKind: (icKind) => set({ icKind }),
+  setTablePreset: (tablePreset) => set({ tablePreset }),
+  toggleUniverse: (u) => set((s) => ({ hiddenUniverses: s.hiddenUniverses.includes(u) ? s.hiddenUniverses.filter((x) => x !== u) : [...s.hiddenUniverses, u] })),
+  setHeatMethod: (heatMethod) => set({ heatMethod }),
+});
+
+export const DEFAULT_SQL = 'SELECT * FROM prices LIMIT 20';
+
+const createSqlSlice: StateCreator<LabState, [], [], SqlSlice> = (set) => ({
+  sql: DEFAULT_SQL,
+  queryStatus: 'idle',
+  queryResult: null,
+  queryMs: null,
+  queryError: null,
+  setSql: (sql) => set({ sql }),
+});
+
+const createAppSlice: StateCreator<LabState, [], [], AppSlice> = () => ({ lastError: null });
+
+/** The bound store: `useLab(selector)` in components, `useLab.getState()/setState()` in actions. */
+export const useLab = create<LabState>()((...a) => ({
+  ...createDataSlice(...a),
+  ...createRunSlice(...a),
+  ...createTrainingSlice(...a),
+  ...createResultsSlice(...a),
+  ...createSqlSlice(...a),
+  ...createAppSlice(...a),
+}));

@@ -1,0 +1,153 @@
+/** Derived views over the store for the Results panel and the test API (pure functions of state). */
+import type { SplitConfig, StrategyConfig } from '../core/run';
+import { makeSplits, splitTimeline, type TimelineRow } from '../data/splits';
+import { rollingMean } from '../eval/ic';
+import { METRICS } from '../eval/metrics';
+import { TABLE_PRESETS, buildResultsTable, tableToCsv, type ResultRow, type ResultsTable, type TableColumn } from '../eval/table';
+import type { MethodSeries, MetricsTable, TrainResult } from './lab-api';
+import type { LabState, TablePreset } from './store';
+
+/** One series per method across results: the latest result that carries a method wins. */
+export function methodViews(results: TrainResult[]): MethodSeries[] {
+  const byMethod = new Map<string, MethodSeries>();
+  for (const r of results) for (const s of r.series) byMethod.set(s.method, s);
+  return [...byMethod.values()];
+}
+
+/** Benchmark of the latest result, or null. */
+export function benchmarkView(results: TrainResult[]): TrainResult['benchmark'] | null {
+  return results.length ? results[results.length - 1].benchmark : null;
+}
+
+/** Metrics rows merged across results (latest row per method wins), columns of the latest result. */
+export function mergedMetrics(results: TrainResult[]): MetricsTable | null {
+  if (!results.length) return null;
+  const rows = new Map<string, MetricsTable['rows'][number]>();
+  for (const r of results) for (const row of r.metrics.rows) rows.set(row.method, row);
+  return { columns: results[results.length - 1].metrics.columns, rows: [...rows.values()] };
+}
+
+/** IC (or rank IC) series with its trailing rolling mean, per method. */
+export function icViews(results: TrainResult[], window: number, kind: 'ic' | 'rankIc' = 'ic') {
+  return methodViews(results)
+    .map((m) => ({ m, x: kind === 'rankIc' ? (m.rankIc ?? []) : m.ic }))
+    .filter(({ x }) => x.length > 0)
+    .map(({ m, x }) => ({ method: m.method, label: m.label, dates: m.icDates, ic: x, rolling: Array.from(rollingMean(x, window)) }));
+}
+
+// ---------------------------------------------------------------- results table (paper style)
+
+/** The lab's own overview columns (src/eval/metrics.ts METRICS keys). */
+export const LAB_COLUMNS: TableColumn[] = [
+  { key: 'ic', label: 'IC' }, { key: 'rankIc', label: 'Rank IC' }, { key: 'icir', label: 'ICIR' }, { key: 'alpha', label: 'α (%)' },
+  { key: 'ir', label: 'IR' }, { key: 'sharpe', label: 'SR' }, { key: 'mdd', label: 'MDD (%)' }, { key: 'turnover', label: 'TT' },
+];
+
+/** Menu of table presets: the lab overview and the four papers' column sets. */
+export const TABLE_PRESET_MENU: { id: TablePreset; label: string }[] = [
+  { id: 'dmfm', label: `${TABLE_PRESETS.dmfm.title}: α, ICIR, IR, SR` },
+  { id: 'e2eai', label: `${TABLE_PRESETS.e2eai.title}: α, IR, MD, TT, n̄` },
+  { id: 'factorvae', label: `${TABLE_PRESETS.factorvae.title}: AR, SR, MDD, rank IC` },
+  { id: 'dfm', label: `${TABLE_PRESETS.dfm.title}: return, vol, SR, MAE, RMSE` },
+  { id: 'lab', label: 'Lab overview: IC, rank IC, ICIR, α, IR, SR, MDD, TT' },
+];
+
+export interface ResultsTableView {
+  table: ResultsTable;
+  /** [M] model ids of table.methods (which holds the display labels) */
+  ids: string[];
+  /** every universe the results carry, in panel order (table.universes = the shown ones) */
+  allUniverses: string[];
+  /** per column: the metric's definition (src/eval METRICS) */
+  definitions: Record<string, string>;
+}
+
+/** Latest result per model, in finishing order. */
+export function latestResults(results: TrainResult[]): TrainResult[] {
+  const by = new Map<string, TrainResult>();
+  for (const r of results) {
+    by.delete(r.model);
+    by.set(r.model, r);
+  }
+  return [...by.values()];
+}
+
+/**
+ * Methods x universes x metrics from the stored results (src/eval buildResultsTable: best / second marks per
+ * universe and metric). Universes come from each result's per-universe evaluation, ordered as `order` (the panel's);
+ * a result without one contributes its run universe. `hidden` universes are left out of the table.
+ */
+export function resultsTableView(results: TrainResult[], preset: TablePreset, order: string[] = [], hidden: string[] = []): ResultsTableView | null {
+  const latest = latestResults(results);
+  if (!latest.length) return null;
+  const rows: ResultRow[] = [];
+  const present = new Set<string>();
+  for (const r of latest) {
+    const us = r.universes?.length ? r.universes : [{ universe: r.run.universe, values: r.allMetrics ?? r.metrics.rows[0]?.values ?? {}, icDates: 1 }];
+    for (const u of us) present.add(u.universe);
+  }
+  const allUniverses = [...order.filter((u) => present.has(u)), ...[...present].filter((u) => !order.includes(u))];
+  let shown = allUniverses.filter((u) => !hidden.includes(u));
+  if (!shown.length) shown = allUniverses.slice(0, 1);
+  for (const u of shown) {
+    for (const r of latest) {
+      const us = r.universes?.length ? r.universes : [{ universe: r.run.universe, values: r.allMetrics ?? r.metrics.rows[0]?.values ?? {}, icDates: 1 }];
+      const hit = us.find((x) => x.universe === u);
+      rows.push({ method: r.label, universe: u, metrics: (hit?.values ?? {}) as ResultRow['metrics'] });
+    }
+  }
+  const table = preset === 'lab' ? buildResultsTable(rows, LAB_COLUMNS, 'Lab overview') : buildResultsTable(rows, preset);
+  const definitions = Object.fromEntries(table.columns.map((c) => [c.key, METRICS[c.key].definition]));
+  return { table, ids: table.methods.map((label) => latest.find((r) => r.label === label)!.model), allUniverses, definitions };
+}
+
+/** CSV of the table as shown (wide layout, paper-formatted values, **best** and _second_). */
+export const resultsCsv = (v: ResultsTableView): string => tableToCsv(v.table);
+
+/** A file name for the CSV export, e.g. factor-lab-dmfm-2019-01-02_2019-12-31.csv. */
+export function csvFileName(preset: TablePreset, results: TrainResult[]): string {
+  const d = results[results.length - 1]?.series[0]?.dates ?? [];
+  const span = d.length ? `-${d[0]}_${d[d.length - 1]}` : '';
+  return `factor-lab-${preset}${span}.csv`;
+}
+
+// ---------------------------------------------------------------- split timeline
+
+export interface TimelineView {
+  rows: TimelineRow[];
+  groups: { index: number; label: string }[];
+  warnings: string[];
+  /** first and last test date of the stitched out-of-sample period */
+  test: [string, string] | null;
+  testDays: number;
+  /** a message when the split cannot be planned on this data (the rows are then empty) */
+  error: string | null;
+}
+
+/** The split plan of `split` on the loaded panel's dates, as rows for the timeline chart (src/data/splits.ts). */
+export function splitTimelineView(tradingDays: string[] | undefined, horizons: number[] | undefined, split: SplitConfig): TimelineView | null {
+  if (!tradingDays?.length || !horizons?.length) return null;
+  try {
+    const plan = makeSplits(tradingDays, split, horizons);
+    const rows = splitTimeline(plan, tradingDays);
+    const tests = rows.filter((r) => r.segment === 'test');
+    return {
+      rows,
+      groups: plan.groups.map((g) => ({ index: g.index, label: g.label })),
+      warnings: plan.warnings,
+      test: tests.length ? [tests[0].from, tests[tests.length - 1].to] : null,
+      testDays: tests.reduce((a, r) => a + r.days, 0),
+      error: plan.groups.length ? null : `The ${split.kind} split produces no groups on ${tradingDays.length} dates (${tradingDays[0]} … ${tradingDays[tradingDays.length - 1]}).`,
+    };
+  } catch (e) {
+    return { rows: [], groups: [], warnings: [], test: null, testDays: 0, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** True when a result was computed with other strategy settings than `strategy` (needs a re-evaluation). */
+export const strategyStale = (r: TrainResult, strategy: StrategyConfig): boolean => JSON.stringify(r.run.strategy) !== JSON.stringify(strategy);
+
+/** The results table as the Results panel shows it (preset, panel universe order, hidden universes). */
+export function tableViewOf(s: Pick<LabState, 'results' | 'tablePreset' | 'summary' | 'hiddenUniverses'>): ResultsTableView | null {
+  return resultsTableView(s.results, s.tablePreset, s.summary?.universes.map((u) => u.name) ?? [], s.hiddenUniverses);
+}

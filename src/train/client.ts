@@ -1,0 +1,125 @@
+/**
+ * The typed API the UI uses to talk to the lab worker (never postMessage directly). Every call gets a request
+ * id; replies are matched by it. train() returns a handle: the result promise plus cancel / pause / resume,
+ * and progress arrives through a callback.
+ */
+import type { DatasetSpec, PreprocessConfig, RunConfig } from '../core/run';
+import { deserializeError } from '../core/errors';
+import type { BackendChoice, BackendName } from './backend';
+import type { TrainProgress } from './loop';
+import type { SeededStepResult } from './parity';
+import { ReplyType, RequestType, type DatasetSummary, type EvalOutput, type QueryResult, type RequestBody, type TrainOutput, type WorkerReply } from './protocol';
+
+/** The part of a Worker the client needs (a real Worker, or an in-process stand-in in tests). */
+export interface WorkerLike {
+  postMessage(msg: unknown, transfer: Transferable[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent) => void): void;
+  terminate?(): void;
+}
+
+export interface TrainHandle {
+  requestId: number;
+  result: Promise<TrainOutput>;
+  cancel(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+interface Pending { resolve: (r: WorkerReply) => void; reject: (e: Error) => void; onProgress?: (p: TrainProgress) => void }
+
+/** an owned ArrayBuffer holding exactly these bytes (sliced when the view is part of a larger buffer) */
+function ownBuffer(b: ArrayBuffer | Uint8Array): ArrayBuffer {
+  if (b instanceof ArrayBuffer) return b;
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer ? b.buffer : (b.slice().buffer as ArrayBuffer);
+}
+
+export class LabClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly baseUrl: string | undefined;
+
+  constructor(private readonly worker: WorkerLike, opts: { baseUrl?: string } = {}) {
+    this.baseUrl = opts.baseUrl ?? (globalThis as { document?: { baseURI?: string } }).document?.baseURI;
+    worker.addEventListener('message', (e: MessageEvent) => this.onMessage(e.data as WorkerReply));
+  }
+
+  private onMessage(msg: WorkerReply) {
+    const p = this.pending.get(msg.requestId);
+    if (!p) return;
+    if (msg.type === ReplyType.PROGRESS) { p.onProgress?.(msg.progress); return; }
+    this.pending.delete(msg.requestId);
+    if (msg.type === ReplyType.ERROR) p.reject(deserializeError(msg.error));
+    else p.resolve(msg);
+  }
+
+  private send(body: RequestBody, transfer: Transferable[] = [], onProgress?: (p: TrainProgress) => void): { id: number; reply: Promise<WorkerReply> } {
+    const id = this.nextId++;
+    const reply = new Promise<WorkerReply>((resolve, reject) => this.pending.set(id, { resolve, reject, onProgress }));
+    this.worker.postMessage({ ...body, requestId: id }, transfer);
+    return { id, reply };
+  }
+
+  private async expect<T extends WorkerReply['type']>(reply: Promise<WorkerReply>, type: T): Promise<Extract<WorkerReply, { type: T }>> {
+    const r = await reply;
+    if (r.type !== type) throw new Error(`LabClient: expected a ${type} reply, got ${r.type}`);
+    return r as Extract<WorkerReply, { type: T }>;
+  }
+
+  /** select (or force) the tfjs backend now; returns the choice with its probe timings */
+  async initBackend(backend?: BackendName | 'auto'): Promise<BackendChoice> {
+    return (await this.expect(this.send({ type: RequestType.INIT_BACKEND, backend }).reply, ReplyType.BACKEND)).choice;
+  }
+
+  /** Load a dataset into the worker (bytes for a local file are transferred: the caller's buffer is detached). */
+  async loadDataset(spec: DatasetSpec, prep: PreprocessConfig, bytes?: ArrayBuffer | Uint8Array, sectorsBytes?: ArrayBuffer | Uint8Array): Promise<DatasetSummary> {
+    const b = bytes ? ownBuffer(bytes) : undefined, s = sectorsBytes ? ownBuffer(sectorsBytes) : undefined;
+    const transfer = [b, s].filter((x): x is ArrayBuffer => !!x);
+    const { reply } = this.send({ type: RequestType.LOAD_DATASET, spec, prep, bytes: b, sectorsBytes: s, baseUrl: this.baseUrl }, transfer);
+    return (await this.expect(reply, ReplyType.DATASET)).summary;
+  }
+
+  /** run SQL in the worker's DuckDB; at most the first 1000 rows come back */
+  async query(sql: string): Promise<QueryResult> {
+    return (await this.expect(this.send({ type: RequestType.QUERY, sql }).reply, ReplyType.QUERY_RESULT)).result;
+  }
+
+  /** Start a run. Progress via `onProgress`; an aborted `signal` cancels (the result rejects with CancelledError). */
+  train(run: RunConfig, opts: { onProgress?: (p: TrainProgress) => void; signal?: AbortSignal } = {}): TrainHandle {
+    const { id, reply } = this.send({ type: RequestType.TRAIN, run, baseUrl: this.baseUrl }, [], opts.onProgress);
+    const control = async (type: RequestType.CANCEL | RequestType.PAUSE | RequestType.RESUME) => { await this.send({ type, target: id }).reply; };
+    opts.signal?.addEventListener('abort', () => { void control(RequestType.CANCEL); }, { once: true });
+    return {
+      requestId: id,
+      result: this.expect(reply, ReplyType.TRAIN_RESULT).then((r) => r.result),
+      cancel: () => control(RequestType.CANCEL),
+      pause: () => control(RequestType.PAUSE),
+      resume: () => control(RequestType.RESUME),
+    };
+  }
+
+  /**
+   * Evaluate a finished run's scores again on the loaded panel (run.strategy, run.universe, and every universe) without
+   * training. scoresByHorizon [H, D, N] and testIndex [D] are copied, not transferred: the caller keeps them.
+   */
+  async evaluate(run: RunConfig, scores: { scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[] }): Promise<EvalOutput> {
+    const { reply } = this.send({ type: RequestType.EVALUATE, run, scoresByHorizon: scores.scoresByHorizon, testIndex: scores.testIndex, horizons: scores.horizons });
+    return (await this.expect(reply, ReplyType.EVAL_RESULT)).result;
+  }
+
+  /** one seeded training step on `backend` (for parity checks against cpu) */
+  async seededStep(backend: BackendName): Promise<SeededStepResult> {
+    return (await this.expect(this.send({ type: RequestType.SEEDED_STEP, backend }).reply, ReplyType.SEEDED_STEP_RESULT)).result;
+  }
+
+  terminate() {
+    this.worker.terminate?.();
+    for (const p of this.pending.values()) p.reject(new Error('LabClient: the worker was terminated'));
+    this.pending.clear();
+  }
+}
+
+/** Start the lab worker (browser) and return a client for it. */
+export function createLabClient(): LabClient {
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'factor-lab' });
+  return new LabClient(worker);
+}

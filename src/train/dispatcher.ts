@@ -1,0 +1,180 @@
+/**
+ * The lab worker's request handler, independent of the runtime: worker.ts wires it to `self` in the browser,
+ * tests wire it to an in-process channel in Node. Holds the worker's state: the SQL engine (via DataIO), the
+ * loaded panel, the selected backend and the running trainings (for cancel / pause / resume).
+ */
+import * as arrow from 'apache-arrow';
+import type { Panel } from '../core/panel';
+import type { DatasetSpec, PreprocessConfig, RunConfig } from '../core/run';
+import { LabError, serializeError } from '../core/errors';
+import { selectBackend, type BackendChoice, type BackendName } from './backend';
+import { listTables, loadPanel, summarizePanel, type DataIO, type LoadedDataset } from './dataset';
+import { PauseGate } from './loop';
+import { oneSeededStep } from './parity';
+import { ReplyType, RequestType, transferables, type QueryResult, type WorkerReply, type WorkerRequest } from './protocol';
+import { runOnPanel } from './runner';
+import { evaluateScores, evaluateUniverses } from './reevaluate';
+
+export interface WorkerEnv {
+  /** DataIO factory; receives the page's base URL (for bundled data) when the client sent one */
+  io(baseUrl: string | undefined): DataIO;
+  /** register browser-only backends (webgpu, wasm paths) once */
+  registerBackends?: () => void;
+}
+
+export type Post = (msg: WorkerReply, transfer: Transferable[]) => void;
+
+const MAX_ROWS = 1000;
+
+/** JSON-safe cell: bigint -> number, dates -> ISO, nested vectors -> JSON text */
+function cell(v: unknown, type: arrow.DataType): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return Number(v);
+  if (arrow.DataType.isDate(type) || arrow.DataType.isTimestamp(type)) {
+    const ms = typeof v === 'number' ? v : v instanceof Date ? v.getTime() : Number(v);
+    const iso = new Date(ms).toISOString();
+    return arrow.DataType.isDate(type) ? iso.slice(0, 10) : iso;
+  }
+  if (typeof v === 'object') return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? Number(x) : x));
+  return v;
+}
+
+/** Run SQL and return the first 1000 rows as plain values. */
+export function runQuery(engine: { query(sql: string): arrow.Table }, sql: string): QueryResult {
+  const t = engine.query(sql);
+  const fields = t.schema.fields;
+  const n = Math.min(t.numRows, MAX_ROWS);
+  const cols = fields.map((_, j) => t.getChildAt(j));
+  const rows: unknown[][] = [];
+  for (let i = 0; i < n; i++) rows.push(fields.map((f, j) => cell(cols[j]?.get(i), f.type)));
+  return { columns: fields.map((f) => ({ name: f.name, type: String(f.type) })), rows, totalRows: t.numRows, truncated: t.numRows > n };
+}
+
+/** Create the message handler. `post` sends a reply (with the buffers to transfer). */
+export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerRequest) => Promise<void> {
+  let baseUrl: string | undefined;
+  let io: DataIO | null = null;
+  const getIo = () => (io ??= env.io(baseUrl));
+  let panel: Panel | null = null;
+  let loadedKey = '';
+  let loadedMeta: Omit<LoadedDataset, 'panel'> | null = null;
+  let fileBytes: { bytes?: Uint8Array; sectors?: Uint8Array } = {};
+  let backend: { key: string; choice: BackendChoice } | null = null;
+  const active = new Map<number, { ac: AbortController; gate: PauseGate }>();
+  let registered = false;
+
+  const keyOf = (spec: DatasetSpec, prep: PreprocessConfig) => JSON.stringify([spec, prep]);
+  const panelBuffers = () => {
+    const s = new Set<ArrayBufferLike>();
+    if (panel) for (const a of [panel.x, panel.valid, panel.industry, panel.fwd, panel.ret, panel.tradable, ...panel.universes.map((u) => u.member)]) s.add(a.buffer);
+    return s;
+  };
+  const ensureBackends = () => { if (!registered) { registered = true; env.registerBackends?.(); } };
+
+  async function ensurePanel(spec: DatasetSpec, prep: PreprocessConfig): Promise<Panel> {
+    const key = keyOf(spec, prep);
+    if (panel && key === loadedKey) return panel;
+    if (spec.kind === 'file' && !fileBytes.bytes) throw new LabError(`Dataset "${spec.name}" is a local file that is not loaded in the worker.`, 'Load the file again (Data page), then start the run.');
+    const loaded = await loadPanel(getIo(), spec, prep, spec.kind === 'file' ? fileBytes.bytes : undefined, spec.kind === 'file' ? fileBytes.sectors : undefined);
+    panel = loaded.panel;
+    loadedKey = key;
+    loadedMeta = { warnings: loaded.warnings, notes: loaded.notes, load_ms: loaded.load_ms };
+    return panel;
+  }
+
+  async function ensureBackend(forced: BackendName | 'auto' | undefined, shape?: { rows: number; inner: number; hidden: number }): Promise<BackendChoice> {
+    ensureBackends();
+    const key = forced ?? 'auto';
+    if (backend && backend.key === key) return backend.choice;
+    const choice = await selectBackend({ forced, shape });
+    backend = { key, choice };
+    return choice;
+  }
+
+  async function train(requestId: number, run: RunConfig) {
+    if (active.size > 0) throw new LabError('A run is already training in this worker.', 'Cancel it or wait until it finishes.');
+    const p = await ensurePanel(run.dataset, run.preprocessing);
+    const hidden = Number(run.config?.hidden ?? 64);
+    const batch = Number(run.config?.batchDates ?? 16);
+    const choice = await ensureBackend(run.backend, { rows: batch * p.tickers.length, inner: p.factorNames.length, hidden });
+    const ac = new AbortController();
+    const gate = new PauseGate();
+    active.set(requestId, { ac, gate });
+    try {
+      const result = await runOnPanel(p, run, {
+        signal: ac.signal, gate, backend: choice,
+        onProgress: (progress) => post({ type: ReplyType.PROGRESS, requestId, progress }, []),
+      });
+      // the same scores on every universe of the panel (the results table's universe columns): cheap, no training
+      const universes = evaluateUniverses(p, run, { scoresByHorizon: result.scoresByHorizon, testIndex: result.testIndex, horizons: result.horizons });
+      const output = { ...result, universes };
+      post({ type: ReplyType.TRAIN_RESULT, requestId, result: output }, transferables(output, panelBuffers()));
+    } finally {
+      active.delete(requestId);
+    }
+  }
+
+  return async function dispatch(req: WorkerRequest): Promise<void> {
+    const { requestId } = req;
+    try {
+      switch (req.type) {
+        case RequestType.INIT_BACKEND: {
+          backend = null;
+          const choice = await ensureBackend(req.backend);
+          post({ type: ReplyType.BACKEND, requestId, choice }, []);
+          return;
+        }
+        case RequestType.LOAD_DATASET: {
+          if (req.baseUrl) baseUrl = req.baseUrl;
+          if (req.spec.kind === 'file') fileBytes = { bytes: req.bytes ? new Uint8Array(req.bytes) : undefined, sectors: req.sectorsBytes ? new Uint8Array(req.sectorsBytes) : undefined };
+          else if (req.bytes && req.spec.kind === 'url') fileBytes = { bytes: new Uint8Array(req.bytes) };
+          loadedKey = '';
+          const p = await ensurePanel(req.spec, req.prep);
+          const tables = req.spec.kind === 'synthetic' ? [] : listTables(await getIo().engine());
+          const summary = summarizePanel(p, loadedMeta!, tables);
+          post({ type: ReplyType.DATASET, requestId, summary }, transferables(summary, panelBuffers()));
+          return;
+        }
+        case RequestType.QUERY: {
+          const engine = await getIo().engine();
+          post({ type: ReplyType.QUERY_RESULT, requestId, result: runQuery(engine, req.sql) }, []);
+          return;
+        }
+        case RequestType.TRAIN:
+          if (req.baseUrl) baseUrl = req.baseUrl;
+          await train(requestId, req.run);
+          return;
+        case RequestType.CANCEL:
+          active.get(req.target)?.ac.abort();
+          post({ type: ReplyType.OK, requestId }, []);
+          return;
+        case RequestType.PAUSE:
+          active.get(req.target)?.gate.pause();
+          post({ type: ReplyType.OK, requestId }, []);
+          return;
+        case RequestType.RESUME:
+          active.get(req.target)?.gate.resume();
+          post({ type: ReplyType.OK, requestId }, []);
+          return;
+        case RequestType.EVALUATE: {
+          const p = await ensurePanel(req.run.dataset, req.run.preprocessing);
+          const scores = { scoresByHorizon: req.scoresByHorizon, testIndex: req.testIndex, horizons: req.horizons };
+          const result = { eval: evaluateScores(p, req.run, scores), universes: evaluateUniverses(p, req.run, scores) };
+          post({ type: ReplyType.EVAL_RESULT, requestId, result }, transferables(result, panelBuffers()));
+          return;
+        }
+        case RequestType.SEEDED_STEP: {
+          ensureBackends();
+          const result = await oneSeededStep(req.backend);
+          backend = null; // the step switched backends: select again before the next run
+          post({ type: ReplyType.SEEDED_STEP_RESULT, requestId, result }, transferables(result));
+          return;
+        }
+        default:
+          throw new LabError(`Worker: unknown request type "${(req as { type: string }).type}".`);
+      }
+    } catch (e) {
+      post({ type: ReplyType.ERROR, requestId, error: serializeError(e) }, []);
+    }
+  };
+}

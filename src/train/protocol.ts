@@ -1,0 +1,140 @@
+/**
+ * The ONLY message types between the UI thread and the lab worker (which hosts both the data layer, DuckDB-WASM
+ * blocking build, and training). Modelled on duckdb-wasm's worker_request.ts: string-enum types, a
+ * discriminated union, a request id on every reply, errors as plain {name, message, hint, stack}, large
+ * buffers transferred rather than copied. UI code never posts these itself: it calls src/train/client.ts.
+ */
+import type { SerializedError } from '../core/errors';
+import type { DatasetSpec, PreprocessConfig, RunConfig } from '../core/run';
+import type { BackendChoice, BackendName } from './backend';
+import type { TrainProgress } from './loop';
+import type { SeededStepResult } from './parity';
+import type { RunResult } from './runner';
+import type { EvalResult } from '../eval/evaluate';
+import type { UniverseMetrics } from './reevaluate';
+
+export enum RequestType {
+  /** select / force the tfjs backend now (otherwise done at the first train) */
+  INIT_BACKEND = 'INIT_BACKEND',
+  LOAD_DATASET = 'LOAD_DATASET',
+  QUERY = 'QUERY',
+  TRAIN = 'TRAIN',
+  CANCEL = 'CANCEL',
+  PAUSE = 'PAUSE',
+  RESUME = 'RESUME',
+  /** one seeded training step on a backend (browser parity checks) */
+  SEEDED_STEP = 'SEEDED_STEP',
+  /** evaluate a finished run's scores again (another strategy, every universe) on the loaded panel; no training */
+  EVALUATE = 'EVALUATE',
+}
+
+export enum ReplyType {
+  OK = 'OK',
+  ERROR = 'ERROR',
+  BACKEND = 'BACKEND',
+  DATASET = 'DATASET',
+  QUERY_RESULT = 'QUERY_RESULT',
+  PROGRESS = 'PROGRESS',
+  TRAIN_RESULT = 'TRAIN_RESULT',
+  SEEDED_STEP_RESULT = 'SEEDED_STEP_RESULT',
+  EVAL_RESULT = 'EVAL_RESULT',
+}
+
+/** A training result as the worker sends it: the run's result plus its scores evaluated on every universe. */
+export type TrainOutput = RunResult & { universes?: UniverseMetrics[] };
+
+/** Reply to EVALUATE: the evaluation on the run's universe and the headline metrics on every universe. */
+export interface EvalOutput { eval: EvalResult; universes: UniverseMetrics[] }
+
+/** What the UI shows after a dataset loads (+ the DMFM Figure 3 / 4 series for charts). */
+export interface DatasetSummary {
+  name: string;
+  kind: 'prices' | 'factors' | 'synthetic';
+  T: number;
+  N: number;
+  F: number;
+  start: string;
+  end: string;
+  factorNames: string[];
+  factorGroups: string[];
+  industryNames: string[];
+  horizons: number[];
+  universes: { name: string; description: string; meanMembers: number }[];
+  /** valid stocks per date: min / median / max */
+  stocksPerDate: { min: number; median: number; max: number };
+  /** MB held by the panel's typed arrays */
+  mb: number;
+  notes: string[];
+  warnings: string[];
+  /** DMFM Fig. 3: average number of same-industry edges per stock, per date [T] */
+  edgesPerStock: { dates: string[]; values: Float32Array };
+  /** DMFM Fig. 4: industry shares at month ends [M, K] (row-major; K = industries.length) */
+  industryProportion: { dates: string[]; industries: string[]; share: Float32Array };
+  /** ms to load (decode, validate, factors, panel) */
+  load_ms: number;
+  /** tables the SQL console can query (empty for a synthetic dataset: no SQL involved) */
+  tables: { name: string; columns: string[]; rows: number }[];
+}
+
+export interface QueryResult {
+  columns: { name: string; type: string }[];
+  /** at most the first 1000 rows; values are numbers, strings, booleans or null (dates as ISO strings) */
+  rows: unknown[][];
+  totalRows: number;
+  truncated: boolean;
+}
+
+/** `baseUrl`: the page's base URL (document.baseURI), so the worker finds bundled data under any sub-path. */
+interface Req<T extends RequestType> { type: T; requestId: number }
+
+export type WorkerRequest =
+  | (Req<RequestType.INIT_BACKEND> & { backend?: BackendName | 'auto' })
+  | (Req<RequestType.LOAD_DATASET> & { spec: DatasetSpec; prep: PreprocessConfig; bytes?: ArrayBuffer; sectorsBytes?: ArrayBuffer; baseUrl?: string })
+  | (Req<RequestType.QUERY> & { sql: string })
+  | (Req<RequestType.TRAIN> & { run: RunConfig; baseUrl?: string })
+  | (Req<RequestType.CANCEL> & { target: number })
+  | (Req<RequestType.PAUSE> & { target: number })
+  | (Req<RequestType.RESUME> & { target: number })
+  | (Req<RequestType.SEEDED_STEP> & { backend: BackendName })
+  /** scoresByHorizon [H, D, N] on the panel dates testIndex [D]; run gives dataset / preprocessing / universe / strategy */
+  | (Req<RequestType.EVALUATE> & { run: RunConfig; scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[] });
+
+interface Rep<T extends ReplyType> { type: T; requestId: number }
+
+export type WorkerReply =
+  | Rep<ReplyType.OK>
+  | (Rep<ReplyType.ERROR> & { error: SerializedError })
+  | (Rep<ReplyType.BACKEND> & { choice: BackendChoice })
+  | (Rep<ReplyType.DATASET> & { summary: DatasetSummary })
+  | (Rep<ReplyType.QUERY_RESULT> & { result: QueryResult })
+  | (Rep<ReplyType.PROGRESS> & { progress: TrainProgress })
+  | (Rep<ReplyType.TRAIN_RESULT> & { result: TrainOutput })
+  | (Rep<ReplyType.SEEDED_STEP_RESULT> & { result: SeededStepResult })
+  | (Rep<ReplyType.EVAL_RESULT> & { result: EvalOutput });
+
+/** Distributes Omit over a union (so each request variant keeps its own fields). */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type RequestBody = DistributiveOmit<WorkerRequest, 'requestId'>;
+
+/**
+ * The ArrayBuffers of every typed array reachable from `value` that owns its whole buffer (so transferring it
+ * detaches nothing else), minus `exclude` (e.g. the worker's own panel arrays). Deduplicated.
+ */
+export function transferables(value: unknown, exclude: Set<ArrayBufferLike> = new Set()): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const seen = new Set<object>();
+  const walk = (v: unknown, depth: number) => {
+    if (v === null || typeof v !== 'object' || depth > 12 || seen.has(v)) return;
+    seen.add(v);
+    if (ArrayBuffer.isView(v)) {
+      const b = v.buffer;
+      if (b instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === b.byteLength && !exclude.has(b)) out.add(b);
+      return;
+    }
+    if (v instanceof ArrayBuffer) { if (!exclude.has(v)) out.add(v); return; }
+    if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
+    for (const x of Object.values(v)) walk(x, depth + 1);
+  };
+  walk(value, 0);
+  return [...out];
+}

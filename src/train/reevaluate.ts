@@ -1,0 +1,89 @@
+/**
+ * Evaluate a run's stitched out-of-sample scores again without retraining: with another strategy (the UI's
+ * "Re-evaluate") and on every universe of the panel (the universe column groups of the papers' tables).
+ * It makes the same evaluate() call as runOnPanel (scores on the full [T, N] grid, test dates marked, the run's
+ * universe as the member mask, 'all' = no mask), so with the run's own strategy and universe it reproduces
+ * RunResult.eval exactly (runner.test / reevaluate.test).
+ */
+import type { Panel } from '../core/panel';
+import type { RunConfig } from '../core/run';
+import { LabError } from '../core/errors';
+import { evaluate, type EvalResult } from '../eval/evaluate';
+import { METRICS, type MetricKey } from '../eval/metrics';
+
+/** The scores of a finished run, as RunResult carries them. */
+export interface RunScores {
+  /** [H, D, N] scores of every horizon head on the stitched test dates (NaN = not in the cross-section) */
+  scoresByHorizon: Float32Array;
+  /** [D] panel date index of each test date */
+  testIndex: Int32Array;
+  /** [H] the label horizons of the heads, in order */
+  horizons: number[];
+}
+
+/** Headline metrics of the same scores evaluated on one universe of the panel. */
+export interface UniverseMetrics {
+  universe: string;
+  description: string;
+  metrics: Record<MetricKey, number>;
+  /** evaluation dates with at least 2 stocks in the IC (0 = nothing of this universe was scored) */
+  icDates: number;
+  warnings: string[];
+}
+
+/** The run's evaluation horizon: strategy.horizon, else the panel's longest (as runOnPanel). */
+export function evalHorizonOf(run: RunConfig, horizons: number[]): number {
+  return run.strategy.horizon ?? horizons[horizons.length - 1];
+}
+
+/** [T, N] grid holding the horizon-`horizon` scores on the test dates, NaN elsewhere, and the [T] test mask. */
+export function scoreGrid(panel: Panel, s: RunScores, horizon: number): { scores: Float32Array; testMask: Uint8Array } {
+  const T = panel.dates.length, N = panel.tickers.length, D = s.testIndex.length, H = s.horizons.length;
+  const h = s.horizons.indexOf(horizon);
+  if (h < 0) throw new LabError(`Re-evaluate: the strategy horizon ${horizon} is not one of the model's heads [${s.horizons.join(', ')}].`, 'Pick one of those horizons in the strategy settings.');
+  if (s.scoresByHorizon.length !== H * D * N) {
+    throw new LabError(`Re-evaluate: the stored scores have ${s.scoresByHorizon.length} entries; this panel needs H x D x N = ${H} x ${D} x ${N} = ${H * D * N}.`, 'The dataset changed since the run: train the model again.');
+  }
+  const scores = new Float32Array(T * N).fill(NaN);
+  const testMask = new Uint8Array(T);
+  for (let j = 0; j < D; j++) {
+    const t = s.testIndex[j];
+    if (t < 0 || t >= T) throw new LabError(`Re-evaluate: test date index ${t} is outside the panel's ${T} dates.`, 'The dataset changed since the run: train the model again.');
+    scores.set(s.scoresByHorizon.subarray((h * D + j) * N, (h * D + j + 1) * N), t * N);
+    testMask[t] = 1;
+  }
+  return { scores, testMask };
+}
+
+function evalOn(panel: Panel, run: RunConfig, grid: { scores: Float32Array; testMask: Uint8Array }, horizon: number, universe: string): EvalResult {
+  const uni = universe && universe !== 'all' ? panel.universes.find((u) => u.name === universe) : undefined;
+  if (universe && universe !== 'all' && !uni) throw new LabError(`Re-evaluate: universe "${universe}" is not in this panel (${panel.universes.map((u) => u.name).join(', ')}).`);
+  return evaluate(
+    { dates: panel.dates, scores: grid.scores, fwd: panel.fwd, horizons: panel.horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, member: uni?.member, testMask: grid.testMask },
+    { ...run.strategy, horizon },
+  );
+}
+
+/** Evaluate stored scores with `run.strategy` on `run.universe` (what runOnPanel does after training). */
+export function evaluateScores(panel: Panel, run: RunConfig, s: RunScores): EvalResult {
+  const horizon = evalHorizonOf(run, s.horizons);
+  return evalOn(panel, run, scoreGrid(panel, s, horizon), horizon, run.universe);
+}
+
+/** The same scores and strategy evaluated on every universe of the panel (cheap: no training). */
+export function evaluateUniverses(panel: Panel, run: RunConfig, s: RunScores): UniverseMetrics[] {
+  const horizon = evalHorizonOf(run, s.horizons);
+  const grid = scoreGrid(panel, s, horizon);
+  return panel.universes.map((u) => {
+    try {
+      const e = evalOn(panel, run, grid, horizon, u.name);
+      let icDates = 0;
+      for (let i = 0; i < e.icCount.length; i++) if (e.icCount[i] >= 2) icDates++;
+      return { universe: u.name, description: u.description, metrics: e.metrics, icDates, warnings: e.warnings };
+    } catch (err) {
+      // a universe with nothing to evaluate (e.g. the run trained on another universe) is a row of NaN, not a failure
+      const nan = Object.fromEntries(Object.keys(METRICS).map((k) => [k, NaN])) as Record<MetricKey, number>;
+      return { universe: u.name, description: u.description, metrics: nan, icDates: 0, warnings: [(err as Error).message] };
+    }
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * The lab worker (browser): hosts DuckDB-WASM (blocking build), parquet-wasm and tfjs, and answers the
+ * messages of protocol.ts through the dispatcher. Started by client.ts createLabClient().
+ */
+import { createBrowserEngine } from '../data/sql-engine-browser';
+import { initParquetBrowser } from '../data/parquet-browser';
+import type { SqlEngine } from '../data/sql-engine';
+import { LabError } from '../core/errors';
+import { registerBrowserBackends } from './backend-browser';
+import { readBundledWith } from './bundled';
+import { createDispatcher } from './dispatcher';
+import type { WorkerRequest } from './protocol';
+
+const ctx = self as unknown as { postMessage(m: unknown, t: Transferable[]): void; onmessage: ((e: MessageEvent) => void) | null; location: Location };
+
+async function fetchBytes(url: string, optional: boolean): Promise<Uint8Array | null> {
+  let r: Response;
+  try { r = await fetch(url); } catch (e) { throw new LabError(`Could not fetch ${url}: ${(e as Error).message}`, 'Check the address and that the server allows cross-origin requests.'); }
+  if (!r.ok) {
+    if (optional && r.status === 404) return null;
+    throw new LabError(`Fetching ${url} failed: HTTP ${r.status} ${r.statusText}.`);
+  }
+  const bytes = new Uint8Array(await r.arrayBuffer());
+  // a dev server answers unknown paths with index.html: that is "absent", not a parquet file
+  if (optional && bytes.length > 0 && bytes[0] === 0x3c) return null;
+  return bytes;
+}
+
+let engine: Promise<SqlEngine> | null = null;
+const dispatch = createDispatcher(
+  {
+    io: (baseUrl) => {
+      const base = new URL('data/', baseUrl ?? new URL('../', ctx.location.href).href).href;
+      return {
+        engine: () => (engine ??= createBrowserEngine()),
+        initParquet: initParquetBrowser,
+        readBundled: (name) => readBundledWith(name, (rel) => fetchBytes(base + rel, true)),
+        fetchUrl: async (url) => (await fetchBytes(url, false))!,
+      };
+    },
+    registerBackends: registerBrowserBackends,
+  },
+  (msg, transfer) => ctx.postMessage(msg, transfer),
+);
+
+ctx.onmessage = (e: MessageEvent) => { void dispatch(e.data as WorkerRequest); };

@@ -1,0 +1,118 @@
+/** ECharts option builders for the lab's charts: plain functions of state data, one colour per method. */
+import type { EChartsCoreOption } from 'echarts/core';
+import type { DatasetSummary, MethodSeries, TrainResult } from '../../state/lab-api';
+import type { LossPoint, ValidPoint } from '../../state/store';
+import { methodColor, UI_COLORS } from '../colors';
+
+const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
+const pctAxis = (digits = 0) => (v: number) => `${(v * 100).toFixed(digits)}%`;
+const pctTip = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : '–');
+const numTip = (digits: number) => (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
+
+/** [date, value] pairs; non-finite values become gaps (null). */
+export function datePairs(dates: string[], values: ArrayLike<number>): [string, number | null][] {
+  const out: [string, number | null][] = new Array(Math.min(dates.length, values.length));
+  for (let i = 0; i < out.length; i++) out[i] = [dates[i], Number.isFinite(values[i]) ? values[i] : null];
+  return out;
+}
+
+function base(extra: EChartsCoreOption): EChartsCoreOption {
+  return {
+    animation: false,
+    textStyle: { fontFamily: FONT, fontSize: 12, color: UI_COLORS.ink },
+    grid: { left: 56, right: 20, top: 40, bottom: 32, containLabel: false },
+    tooltip: { trigger: 'axis', confine: true },
+    ...extra,
+  };
+}
+
+// years as 2019, months as 2019-04 (the default 'Apr' hides which year the first labels belong to)
+const timeAxis = { type: 'time', axisLabel: { hideOverlap: true, color: UI_COLORS.muted, formatter: { year: '{yyyy}', month: '{yyyy}-{MM}', day: '{yyyy}-{MM}-{dd}' } }, axisLine: { lineStyle: { color: UI_COLORS.muted } }, splitLine: { show: false } };
+const valueAxis = (extra: Record<string, unknown> = {}) => ({ type: 'value', scale: true, axisLabel: { color: UI_COLORS.muted }, splitLine: { lineStyle: { color: UI_COLORS.grid } }, ...extra });
+const legend = { top: 4, left: 'center', itemWidth: 18, itemHeight: 10, textStyle: { fontSize: 12 } };
+
+/** Average same-industry edges per stock per day. */
+export function edgesOption(s: DatasetSummary): EChartsCoreOption {
+  return base({
+    grid: { left: 44, right: 16, top: 12, bottom: 28 },
+    xAxis: timeAxis,
+    yAxis: valueAxis(),
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: numTip(1) },
+    series: [{ name: 'Same-industry edges per stock', type: 'line', showSymbol: false, data: datePairs(s.edges.dates, s.edges.avgEdges), lineStyle: { width: 1.5, color: UI_COLORS.edges }, itemStyle: { color: UI_COLORS.edges }, areaStyle: { color: 'rgba(37,99,235,0.08)' } }],
+  });
+}
+
+/** Bars shown before the rest are pooled into one "other" bar (sub-industry data has 100+ groups). */
+export const MAX_INDUSTRY_BARS = 12;
+
+/** Industry shares, largest first; beyond MAX_INDUSTRY_BARS - 1 the rest are summed into "other (k industries)". */
+export function topIndustries(industries: DatasetSummary['industries'], max = MAX_INDUSTRY_BARS): { name: string; share: number }[] {
+  const sorted = [...industries].sort((a, b) => b.share - a.share);
+  if (sorted.length <= max) return sorted;
+  const head = sorted.slice(0, max - 1);
+  const rest = sorted.slice(max - 1);
+  return [...head, { name: `other (${rest.length} industries)`, share: rest.reduce((a, r) => a + r.share, 0) }];
+}
+
+/** Share of stocks per industry, largest on top. */
+export function industriesOption(s: DatasetSummary): EChartsCoreOption {
+  const rows = topIndustries(s.industries).reverse();
+  return base({
+    grid: { left: 150, right: 48, top: 8, bottom: 24 },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true, valueFormatter: pctTip },
+    xAxis: { type: 'value', splitNumber: 4, axisLabel: { formatter: pctAxis(0), color: UI_COLORS.muted, hideOverlap: true }, splitLine: { lineStyle: { color: UI_COLORS.grid } } },
+    yAxis: { type: 'category', data: rows.map((r) => r.name), axisLabel: { width: 140, overflow: 'truncate', color: UI_COLORS.ink }, axisTick: { show: false } },
+    series: [{ name: 'Share of stocks', type: 'bar', data: rows.map((r) => r.share), barMaxWidth: 14, itemStyle: { color: UI_COLORS.accent, borderRadius: [0, 3, 3, 0] }, label: { show: true, position: 'right', formatter: (p: { value: number }) => `${(p.value * 100).toFixed(1)}%`, fontSize: 11, color: UI_COLORS.muted } }],
+  });
+}
+
+/** Live training loss (per step), validation loss and validation IC (per epoch). */
+export function lossOption(loss: LossPoint[], valid: ValidPoint[], model: string, validMetric = 'IC'): EChartsCoreOption {
+  const c = methodColor(model);
+  const hasIc = valid.some((v) => Number.isFinite(v.ic));
+  return base({
+    legend,
+    grid: { left: 56, right: hasIc ? 56 : 20, top: 40, bottom: 40 },
+    xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 24, min: 0, axisLabel: { color: UI_COLORS.muted }, splitLine: { show: false } },
+    yAxis: [valueAxis({ name: 'loss', nameTextStyle: { color: UI_COLORS.muted } }), valueAxis({ name: `valid ${validMetric}`, show: hasIc, splitLine: { show: false }, nameTextStyle: { color: UI_COLORS.muted } })],
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: numTip(4) },
+    series: [
+      { name: 'train loss', type: 'line', showSymbol: false, data: loss.map((p) => [p.x, p.loss]), lineStyle: { width: 1.5, color: c }, itemStyle: { color: c } },
+      { name: 'valid loss', type: 'line', symbol: 'circle', symbolSize: 6, data: valid.filter((p) => Number.isFinite(p.loss)).map((p) => [p.x, p.loss]), lineStyle: { width: 2, type: 'dashed', color: c }, itemStyle: { color: c } },
+      ...(hasIc ? [{ name: `valid ${validMetric}`, type: 'line', yAxisIndex: 1, symbol: 'diamond', symbolSize: 7, data: valid.filter((p) => Number.isFinite(p.ic)).map((p) => [p.x, p.ic]), lineStyle: { width: 1.5, type: 'dotted', color: UI_COLORS.validIc }, itemStyle: { color: UI_COLORS.validIc } }] : []),
+    ],
+  });
+}
+
+/** Cumulative excess return per method (mode 'excess'), or cumulative return with the benchmark ('absolute'). */
+export function cumOption(methods: MethodSeries[], bench: TrainResult['benchmark'] | null, mode: 'excess' | 'absolute'): EChartsCoreOption {
+  const series: Record<string, unknown>[] = methods.map((m) => ({
+    name: m.label, type: 'line', showSymbol: false, data: datePairs(m.dates, mode === 'excess' ? m.cumExcess : m.cumReturn),
+    lineStyle: { width: 2, color: methodColor(m.method) }, itemStyle: { color: methodColor(m.method) },
+  }));
+  if (mode === 'absolute' && bench) series.push({ name: bench.label, type: 'line', showSymbol: false, data: datePairs(bench.dates, bench.cumReturn), lineStyle: { width: 2, type: 'dashed', color: methodColor('benchmark') }, itemStyle: { color: methodColor('benchmark') } });
+  if (series.length) (series[0] as { markLine?: unknown }).markLine = { silent: true, symbol: 'none', label: { show: false }, lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 }, data: [{ yAxis: 0 }] };
+  return base({
+    legend,
+    xAxis: timeAxis,
+    yAxis: valueAxis({ axisLabel: { formatter: pctAxis(0), color: UI_COLORS.muted } }),
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip },
+    series,
+  });
+}
+
+/** Daily IC of method `barsFor` (if given) as faint bars, plus the rolling mean of every method. */
+export function icOption(views: { method: string; label: string; dates: string[]; ic: number[]; rolling: number[] }[], window: number, barsFor?: string, metric = 'IC'): EChartsCoreOption {
+  const last = barsFor === undefined ? undefined : views.find((v) => v.method === barsFor);
+  const series: Record<string, unknown>[] = [];
+  if (last) series.push({ name: `${last.label} daily ${metric}`, type: 'bar', data: datePairs(last.dates, last.ic), barMaxWidth: 3, itemStyle: { color: methodColor(last.method), opacity: 0.28 }, large: true });
+  for (const v of views) series.push({ name: `${v.label} ${window}-day mean ${metric}`, type: 'line', showSymbol: false, data: datePairs(v.dates, v.rolling), lineStyle: { width: 2, color: methodColor(v.method) }, itemStyle: { color: methodColor(v.method) }, connectNulls: false });
+  if (series.length) (series[series.length - 1] as { markLine?: unknown }).markLine = { silent: true, symbol: 'none', label: { show: false }, lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 }, data: [{ yAxis: 0 }] };
+  return base({
+    legend,
+    xAxis: timeAxis,
+    yAxis: valueAxis({ scale: false, axisLabel: { formatter: (v: number) => v.toFixed(2), color: UI_COLORS.muted } }),
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: numTip(3) },
+    series,
+  });
+}

@@ -1,0 +1,41 @@
+/** The split timeline: train / validation / gap / test of every group of the current split on the loaded dates. */
+import { useMemo } from 'react';
+import { useLab } from '../../state/store';
+import { splitTimelineView } from '../../state/views';
+import { EChart } from '../charts/EChart';
+import { splitTimelineOption } from '../charts/eval-options';
+import { ChartCard } from '../components/common';
+
+const KIND: Record<string, string> = { walkforward: 'walk-forward, expanding training window', rolling: 'rolling monthly window', fixed: 'fixed train / validation / test' };
+
+export function SplitTimeline() {
+  const days = useLab((s) => s.summary?.tradingDays);
+  const horizons = useLab((s) => s.summary?.horizons);
+  const split = useLab((s) => s.run.split);
+  const view = useMemo(() => splitTimelineView(days, horizons, split), [days, horizons, split]);
+  const option = useMemo(() => (view && days && view.rows.length ? splitTimelineOption(view, days) : null), [view, days]);
+  if (!view) return null;
+  const G = view.groups.length;
+  return (
+    <ChartCard
+      testId="splits"
+      className="split-card"
+      title="Split timeline"
+      help={
+        <>
+          {G} group{G === 1 ? '' : 's'} ({KIND[split.kind]}); the gap between validation and test covers the longest label horizon ({Math.max(...(horizons ?? [0]))} days), so no test label leaks into training.
+          {view.test && (
+            <>
+              {' '}
+              Stitched test period <b>{view.test[0]}</b> … <b>{view.test[1]}</b> ({view.testDays} days).
+            </>
+          )}
+          {view.warnings.length > 0 && <span className="muted"> {view.warnings.join(' ')}</span>}
+        </>
+      }
+      empty={view.error ?? (option ? null : 'The split has no segments on these dates.')}
+    >
+      {option && <EChart id="splits" option={option} height={Math.min(360, 64 + 22 * G)} label="Train, validation, gap and test dates of each split group" />}
+    </ChartCard>
+  );
+}

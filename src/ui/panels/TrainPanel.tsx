@@ -1,0 +1,218 @@
+/** Step 3, Train: backend, Train / Pause / Cancel, progress with epoch, step and ETA, live loss and validation curves. */
+import { useMemo } from 'react';
+import { cancelTraining, compareMethods, setBackendPref, startTraining, togglePause } from '../../state/actions';
+import { etaMs } from '../../state/derive';
+import { BACKEND_PREFS, type BackendPref } from '../../state/lab-api';
+import { useLab } from '../../state/store';
+import { EChart } from '../charts/EChart';
+import { lossOption } from '../charts/options';
+import { fmtDuration, fmtNum } from '../format';
+import { methodColor } from '../colors';
+import { Empty, ErrorBox, Panel } from '../components/common';
+import { SplitTimeline } from './SplitTimeline';
+
+/** "Compare methods": tick registry models and train them one after another on the same data, split and seed. */
+function CompareMethods({ disabled }: { disabled: boolean }) {
+  const models = useLab((s) => s.models);
+  const ids = useLab((s) => s.compareIds);
+  const setIds = useLab((s) => s.setCompareIds);
+  const queue = useLab((s) => s.queue);
+  const runModel = useLab((s) => s.run.model);
+  const picked = models.filter((m) => ids.includes(m.id));
+  const toggle = (id: string) => setIds(ids.includes(id) ? ids.filter((x) => x !== id) : models.map((m) => m.id).filter((x) => x === id || ids.includes(x)));
+  return (
+    <div className="compare" data-testid="compare-methods">
+      <div className="compare-row">
+        <span className="compare-title">Compare methods</span>
+        {models.map((m) => (
+          <label key={m.id} className="check">
+            <input type="checkbox" checked={ids.includes(m.id)} disabled={disabled || queue !== null} onChange={() => toggle(m.id)} data-testid={`compare-${m.id}`} />
+            <span className="dot" style={{ background: methodColor(m.id) }} aria-hidden="true" />
+            {m.label}
+          </label>
+        ))}
+        <button type="button" className="btn" disabled={disabled || picked.length === 0} onClick={() => void compareMethods()} data-testid="compare-button">
+          Train &amp; compare {picked.length}
+        </button>
+      </div>
+      {queue ? (
+        <p className="field-help" data-testid="compare-queue">
+          {queue.ids.map((id, i) => {
+            const label = models.find((m) => m.id === id)?.label ?? id;
+            const state = i < queue.index ? '✓' : i === queue.index ? '…' : '';
+            return (
+              <span key={id} className={i === queue.index ? 'strong' : i < queue.index ? '' : 'muted'}>
+                {i > 0 && ' → '}
+                {label} {state}
+              </span>
+            );
+          })}
+          <span className="muted"> · method {queue.index + 1} of {queue.ids.length}</span>
+        </p>
+      ) : (
+        <p className="field-help">Trains each ticked model in turn on the same data, split, seed and portfolio; the selected model ({models.find((m) => m.id === runModel)?.label ?? runModel}) keeps your hyper-parameters, the others use their defaults.</p>
+      )}
+    </div>
+  );
+}
+
+const STATUS_TEXT: Record<string, string> = {
+  idle: 'ready to train',
+  running: 'training',
+  paused: 'paused',
+  cancelling: 'cancelling…',
+  done: 'finished',
+  cancelled: 'cancelled',
+  error: 'failed',
+};
+
+const BACKEND_LABEL: Record<BackendPref, string> = { auto: 'auto (fastest measured)', webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly', cpu: 'CPU (plain JS)' };
+
+export function TrainPanel() {
+  const status = useLab((s) => s.trainStatus);
+  const progress = useLab((s) => s.progress);
+  const lossCurve = useLab((s) => s.lossCurve);
+  const validCurve = useLab((s) => s.validCurve);
+  const pref = useLab((s) => s.backendPref);
+  const forced = useLab((s) => s.backendForced);
+  const inUse = useLab((s) => s.backendInUse);
+  const backends = useLab((s) => s.backends);
+  const error = useLab((s) => s.trainError);
+  const hasData = useLab((s) => s.summary !== null && s.dataStatus !== 'loading');
+  const models = useLab((s) => s.models);
+  const runModel = useLab((s) => s.run.model);
+  const trainingRun = useLab((s) => s.trainingRun);
+  const active = status === 'running' || status === 'paused' || status === 'cancelling';
+  const model = trainingRun?.model ?? runModel;
+  const modelLabel = models.find((m) => m.id === runModel)?.label ?? runModel;
+  const validMetric = progress?.validMetric ?? 'IC';
+  const option = useMemo(() => lossOption(lossCurve, validCurve, model, validMetric), [lossCurve, validCurve, model, validMetric]);
+  const frac = progress?.fraction ?? 0;
+  const eta = progress && status === 'running' ? (progress.etaMs ?? etaMs(frac, progress.elapsedMs)) : null;
+  const lastLoss = lossCurve[lossCurve.length - 1]?.loss;
+  const lastValid = validCurve[validCurve.length - 1];
+
+  return (
+    <Panel
+      id="panel-train"
+      step={3}
+      title="Train"
+      busy={active}
+      status={<span data-testid="train-status" data-status={status}>{STATUS_TEXT[status]}</span>}
+      help={
+        <>
+          <p>
+            Training runs in a background worker with TensorFlow.js, so the page stays responsive. <b>Backends</b>: WebGPU and WebGL use the graphics card, WebAssembly and CPU the processor; <i>auto</i>
+            measures and picks the fastest here (a software WebGPU adapter can be slower than WebAssembly). All give the same numbers to about 1e-5.
+          </p>
+          <p>
+            The <b>loss</b> is the training objective on mini-batches (lower is better). The <b>validation</b> points, once per epoch, are computed on months the model has not trained on; when train loss keeps
+            falling but validation stops improving, the model is starting to overfit. The ETA extrapolates the time so far.
+          </p>
+        </>
+      }
+    >
+      <div className="train-controls">
+        <div className="field inline">
+          <label htmlFor="backend-select">Backend</label>
+          <select id="backend-select" value={pref} disabled={active} onChange={(e) => setBackendPref(e.target.value as BackendPref)} data-testid="backend-select">
+            {BACKEND_PREFS.map((b) => {
+              const info = backends.find((x) => x.name === b);
+              return (
+                <option key={b} value={b} disabled={info ? !info.available : false}>
+                  {BACKEND_LABEL[b]}
+                  {info && !info.available ? ' (unavailable)' : info?.note ? ` (${info.note})` : ''}
+                </option>
+              );
+            })}
+          </select>
+          <span className="muted small" data-testid="backend-in-use">
+            {inUse ? <>using <b>{inUse}</b></> : pref === 'auto' ? 'chosen when training starts' : null}
+            {forced && <> · set by ?backend= in the link</>}
+          </span>
+        </div>
+        <div className="btn-row">
+          <button type="button" className="btn primary" disabled={!hasData || active} onClick={() => void startTraining()} data-testid="train-button">
+            Train {modelLabel}
+          </button>
+          <button type="button" className="btn" disabled={status !== 'running' && status !== 'paused'} onClick={togglePause} data-testid="pause-button" aria-pressed={status === 'paused'}>
+            {status === 'paused' ? 'Resume' : 'Pause'}
+          </button>
+          <button type="button" className="btn danger" disabled={!active || status === 'cancelling'} onClick={cancelTraining} data-testid="cancel-button">
+            Cancel
+          </button>
+        </div>
+      </div>
+
+      <CompareMethods disabled={!hasData || active} />
+
+      {!hasData && status === 'idle' && <p className="muted small">Load a dataset (step 1) to enable training.</p>}
+
+      {progress && (
+        <div className="progress-block">
+          <div
+            className={`progress ${status}`}
+            role="progressbar"
+            aria-label="Training progress"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={Math.round(frac * 100)}
+            aria-valuetext={`${Math.round(frac * 100)}%`}
+            data-testid="train-progress"
+          >
+            <div className="progress-fill" style={{ width: `${(frac * 100).toFixed(1)}%` }} />
+          </div>
+          <div className="progress-text" aria-live="polite">
+            {trainingRun && <span className="strong">{models.find((m) => m.id === trainingRun.model)?.label ?? trainingRun.model}</span>}
+            <span className="strong">{Math.round(frac * 100)}%</span>
+            {progress.phase === 'training' && progress.epochs > 0 && (
+              <span data-testid="progress-epoch">
+                epoch {progress.epoch}/{progress.epochs}
+              </span>
+            )}
+            {progress.phase === 'training' && progress.steps > 0 && (
+              <span>
+                step {progress.step}/{progress.steps}
+              </span>
+            )}
+            {progress.groups !== undefined && progress.groups > 1 && (
+              <span>
+                group {progress.group}/{progress.groups}
+              </span>
+            )}
+            <span>elapsed {fmtDuration(progress.elapsedMs)}</span>
+            {status === 'running' && <span data-testid="progress-eta">ETA {fmtDuration(eta)}</span>}
+            {progress.message && <span className="muted">{progress.message}</span>}
+          </div>
+        </div>
+      )}
+
+      <ErrorBox error={error} />
+
+      <SplitTimeline />
+
+      {lossCurve.length > 0 || validCurve.length > 0 ? (
+        <>
+          <div className="kv-row">
+            <span>
+              train loss <b>{fmtNum(lastLoss ?? NaN, 4)}</b>
+            </span>
+            {lastValid?.loss !== undefined && (
+              <span>
+                valid loss <b>{fmtNum(lastValid.loss, 4)}</b>
+              </span>
+            )}
+            {lastValid?.ic !== undefined && (
+              <span>
+                valid {validMetric} <b>{fmtNum(lastValid.ic, 4)}</b>
+              </span>
+            )}
+          </div>
+          <EChart id="loss" option={option} height={220} label="Training loss per step and validation loss and IC per epoch" />
+        </>
+      ) : (
+        hasData && status !== 'running' && <Empty>The loss and validation curves appear here while a model trains.</Empty>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,190 @@
+/**
+ * window.__lab: the small read-only API the Playwright specs use (ECharts draws on canvas, so the
+ * numbers are read here). getState() is a JSON summary; chartData(id) is what chart `id` was given.
+ */
+import { etaMs } from '../state/derive';
+import { useLab } from '../state/store';
+import { icViews, mergedMetrics, methodViews, resultsCsv, tableViewOf } from '../state/views';
+import { chartSeries, mountedCharts, type ChartSeriesData } from './charts/registry';
+import { downloadCsv } from './panels/ResultsTable';
+
+export interface LabSnapshot {
+  data: {
+    status: 'empty' | 'loading' | 'ready';
+    activity: string | null;
+    summary: null | {
+      name: string;
+      kind: string;
+      start: string;
+      end: string;
+      days: number;
+      stocks: number;
+      factors: number;
+      factorGroups: string[];
+      mb: number;
+      universes: string[];
+      industries: number;
+      edgeDays: number;
+      tables: string[];
+    };
+  };
+  run: unknown;
+  models: string[];
+  training: {
+    status: string;
+    backendPref: string;
+    backendInUse: string | null;
+    progress: null | { phase: string; epoch: number; epochs: number; step: number; steps: number; fraction: number; elapsedMs: number; etaMs: number | null };
+    lossPoints: number;
+    validPoints: number;
+  };
+  results: {
+    models: string[];
+    metrics: null | { columns: string[]; rows: { method: string; values: Record<string, number> }[] };
+    /** series lengths per method */
+    cumExcess: Record<string, number>;
+    ic: Record<string, number>;
+    /** the strategy each result was evaluated with */
+    strategies: Record<string, unknown>;
+    /** universes each result was evaluated on */
+    universes: Record<string, string[]>;
+    /** "Compare methods" queue while it runs */
+    queue: null | { ids: string[]; index: number };
+    reevalStatus: string;
+    tablePreset: string;
+  };
+  sql: { status: string; columns: string[]; rows: number; error: string | null };
+  lastError: null | { where: string; message: string; hint?: string };
+  urlWarnings: string[];
+}
+
+/** A JSON-safe summary of the store. */
+export function snapshot(): LabSnapshot {
+  const s = useLab.getState();
+  const sum = s.summary;
+  const metrics = mergedMetrics(s.results);
+  return {
+    data: {
+      status: s.dataStatus,
+      activity: s.dataActivity,
+      summary: sum && {
+        name: sum.name,
+        kind: sum.kind,
+        start: sum.dates.start,
+        end: sum.dates.end,
+        days: sum.dates.count,
+        stocks: sum.stocks,
+        factors: sum.factors.length,
+        factorGroups: [...new Set(sum.factors.map((f) => f.group))],
+        mb: sum.bytes / 1e6,
+        universes: sum.universes.map((u) => u.name),
+        industries: sum.industries.length,
+        edgeDays: sum.edges.dates.length,
+        tables: sum.tables.map((t) => t.name),
+      },
+    },
+    run: s.run,
+    models: s.models.map((m) => m.id),
+    training: {
+      status: s.trainStatus,
+      backendPref: s.backendPref,
+      backendInUse: s.backendInUse,
+      progress: s.progress && {
+        phase: s.progress.phase,
+        epoch: s.progress.epoch,
+        epochs: s.progress.epochs,
+        step: s.progress.step,
+        steps: s.progress.steps,
+        fraction: s.progress.fraction,
+        elapsedMs: s.progress.elapsedMs,
+        etaMs: s.progress.etaMs ?? etaMs(s.progress.fraction, s.progress.elapsedMs),
+      },
+      lossPoints: s.lossCurve.length,
+      validPoints: s.validCurve.length,
+    },
+    results: {
+      models: s.results.map((r) => r.model),
+      metrics: metrics && { columns: metrics.columns.map((c) => c.key), rows: metrics.rows.map((r) => ({ method: r.method, values: r.values })) },
+      cumExcess: Object.fromEntries(methodViews(s.results).map((m) => [m.method, m.cumExcess.length])),
+      ic: Object.fromEntries(icViews(s.results, s.icWindow).map((m) => [m.method, m.ic.length])),
+      strategies: Object.fromEntries(s.results.map((r) => [r.model, r.run.strategy])),
+      universes: Object.fromEntries(s.results.map((r) => [r.model, (r.universes ?? []).map((u) => u.universe)])),
+      queue: s.queue && { ids: s.queue.ids, index: s.queue.index },
+      reevalStatus: s.reevalStatus,
+      tablePreset: s.tablePreset,
+    },
+    sql: { status: s.queryStatus, columns: s.queryResult?.columns ?? [], rows: s.queryResult?.rows.length ?? 0, error: s.queryError?.message ?? null },
+    lastError: s.lastError && { where: s.lastError.where, message: s.lastError.message, hint: s.lastError.hint },
+    urlWarnings: s.urlWarnings,
+  };
+}
+
+/** The results table as shown: values in raw units (NaN as null), marks per cell. */
+export interface ResultsTableSnapshot {
+  title: string;
+  preset: string;
+  /** [M] display labels and model ids */
+  methods: string[];
+  ids: string[];
+  universes: string[];
+  columns: { key: string; label: string; better: string; format: string }[];
+  /** [M][U x C] values, universe-major (cells[m][u * C + c]) */
+  cells: (number | null)[][];
+  marks: ('best' | 'second' | null)[][];
+}
+
+/** The results table of the current state, or null without results. */
+export function resultsTableSnapshot(): ResultsTableSnapshot | null {
+  const s = useLab.getState();
+  const v = tableViewOf(s);
+  if (!v) return null;
+  const t = v.table;
+  return {
+    title: t.title,
+    preset: s.tablePreset,
+    methods: t.methods,
+    ids: v.ids,
+    universes: t.universes,
+    columns: t.columns.map((c) => ({ key: c.key, label: c.label, better: c.better, format: c.format })),
+    cells: t.cells.map((row) => row.map((c) => (Number.isFinite(c.value) ? c.value : null))),
+    marks: t.cells.map((row) => row.map((c) => c.mark)),
+  };
+}
+
+export interface LabTestApi {
+  getState(): LabSnapshot;
+  /**
+   * Series set on chart id; null if not on screen. Ids: 'edges', 'industries', 'loss', 'splits' (split timeline),
+   * 'cumExcess' | 'netValue' (the toggle), 'drawdown', 'turnover', 'ic' (IC or rank IC, the toggle), 'icHeatmap',
+   * 'quantiles', 'monotonicity'.
+   */
+  chartData(id: string): ChartSeriesData[] | null;
+  charts(): string[];
+  /** the results table as shown (preset, universes), with best / second marks */
+  resultsTable(): ResultsTableSnapshot | null;
+  /** the CSV text the "Export CSV" button downloads (null without results) */
+  exportCsv(): string | null;
+  /** click-free download through the same code path as the button; returns the file name */
+  downloadCsv(): string | null;
+}
+
+declare global {
+  interface Window {
+    __lab?: LabTestApi;
+  }
+}
+
+/** Install window.__lab. */
+export function installTestApi(win: Window = window): void {
+  win.__lab = {
+    getState: snapshot,
+    chartData: chartSeries,
+    charts: mountedCharts,
+    resultsTable: resultsTableSnapshot,
+    exportCsv: () => {
+      const v = tableViewOf(useLab.getState());
+      return v ? resultsCsv(v) : null;
+    },
+    downloadCsv,
+  };
+}

@@ -69,8 +69,12 @@ test('compare Linear and MLP: results table, evaluation charts, CSV, re-evaluati
       expect(best).toBe(Math.max(...(vals as number[])));
     }
   }
-  await expect(lab.byTestId('metrics-table').locator('tbody tr')).toHaveCount(2);
+  // 4 universes x 4 metrics is too wide for column groups at 1280 px: 'auto' shows one row block per universe
+  await expect(lab.byTestId('metrics-table')).toHaveAttribute('data-layout', 'rows');
+  await expect(lab.byTestId('metrics-table').locator('tbody tr[data-method="linear"]')).toHaveCount(t.universes.length);
   await expect(lab.byTestId('metrics-table').locator('td[data-mark="best"]').first()).toBeVisible();
+  // the DOM shows the table's numbers: the 'all' alpha of Linear in percent with 2 decimals
+  await expect(lab.byTestId('metrics-table').locator('tr[data-method="linear"][data-universe="all"] td[data-col="all:alpha"]')).toHaveText((cell(t, 'linear', 'all', 'alpha')! * 100).toFixed(2));
   // the table's 'all' column is the worker's per-universe evaluation; it equals the run's own metrics (universe all)
   for (const id of ['linear', 'mlp']) {
     const row = s.results.metrics!.rows.find((r) => r.method === id)!;
@@ -132,6 +136,13 @@ test('compare Linear and MLP: results table, evaluation charts, CSV, re-evaluati
   await lab.byTestId('panel-results').scrollIntoViewIfNeeded();
   await page.evaluate(() => document.getElementById('panel-results')!.scrollIntoView({ block: 'start' }));
   await lab.screenshot('10-results-table');
+  // three universes fit as the papers' column groups
+  await lab.byTestId('universe-rest').uncheck();
+  await expect(lab.byTestId('metrics-table')).toHaveAttribute('data-layout', 'columns');
+  expect((await table(page)).universes).toEqual(t.universes.filter((u) => u !== 'rest'));
+  await page.evaluate(() => document.querySelector('[data-testid="metrics-table"]')!.scrollIntoView({ block: 'center' }));
+  await lab.screenshot('10b-results-table-columns');
+  await lab.byTestId('universe-rest').check();
   for (const [card, name] of [['card-cum', '11-results-curves'], ['card-ic', '12-results-ic'], ['card-quantiles', '13-results-groups']]) {
     await page.evaluate((id) => document.querySelector(`[data-testid="${id}"]`)!.scrollIntoView({ block: 'start' }), card);
     await lab.screenshot(name);
@@ -156,4 +167,23 @@ test('compare Linear and MLP: results table, evaluation charts, CSV, re-evaluati
     }
   }
   await page.screenshot({ path: `${SCREENS}/14-results-reevaluated.png` });
+
+  // TopK-Drop (FactorVAE): the kind starts from its paper defaults (k 50, n 5, daily), the link carries it, and after
+  // re-evaluating the E2EAI table's average holdings n̄ is at most k
+  await lab.byTestId('strategy-kind').selectOption('topkdrop');
+  await expect(lab.byTestId('strategy-k')).toHaveValue('50');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('strategy.kind=topkdrop');
+  expect(await page.evaluate(() => location.hash)).toContain('strategy.k=50');
+  await lab.byTestId('reevaluate').click();
+  await expect(lab.byTestId('strategy-stale')).toHaveCount(0, { timeout: 30_000 });
+  await lab.byTestId('table-preset').selectOption('e2eai');
+  const topk = await table(page);
+  for (const id of ['linear', 'mlp']) {
+    const n = cell(topk, id, 'all', 'holdings')!;
+    expect(n).toBeGreaterThan(40);
+    expect(n).toBeLessThanOrEqual(50);
+  }
+  await lab.byTestId('cum-absolute').check();
+  await page.evaluate(() => document.querySelector('[data-testid="card-cum"]')!.scrollIntoView({ block: 'start' }));
+  await lab.screenshot('15-results-netvalue-topk');
 });

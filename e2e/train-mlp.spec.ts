@@ -61,7 +61,9 @@ test('MLP on bundled data: progress, pause, cancel, train again to the end, metr
   // metrics: a row for MLP with IC-family values that are correlations (|x| <= 1)
   const table = lab.byTestId('metrics-table');
   await expect(table).toBeVisible();
-  await expect(table.locator('tbody tr[data-method="mlp"]')).toHaveCount(1);
+  // one row per universe the scores were evaluated on (row blocks), or one row (universes as column groups)
+  const layout = await table.getAttribute('data-layout');
+  await expect(table.locator('tbody tr[data-method="mlp"]')).toHaveCount(layout === 'rows' ? s.data.summary!.universes.length : 1);
   const row = s.results.metrics!.rows.find((r) => r.method === 'mlp')!;
   for (const k of ['ic', 'rankIc']) {
     expect(Number.isFinite(row.values[k])).toBe(true);

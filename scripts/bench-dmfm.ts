@@ -4,6 +4,8 @@
  * 5 horizons (k = 3, 5, 10, 15, 20), 11 industries, on the wasm and cpu backends, with the GAT kernel the model picks
  * ('sorted' on these backends) and, for comparison, the dense [dates, N, N] kernel.
  * Issue 5's target: <= 12 ms per trading day on the best CPU backend (a PyTorch 1.13 CPU step: about 6 ms).
+ * Wall time is what the target is about; on the shared 2-core machine other processes inflate it, so the process CPU
+ * time per day (single-threaded: wall time on an idle machine) is reported next to it.
  *   npm run bench -- dmfm      or      npx tsx scripts/bench-dmfm.ts [--quick]
  */
 import { tf } from '../src/train/tf';
@@ -29,7 +31,10 @@ async function benchDmfm(backend: BackendName, kernel: 'auto' | 'dense', steps: 
   await trainModel(warm, d, { train: dates.slice(0, 2 * B), valid: [] }, trainOptionsFrom(cfg, 1, 0));
   warm.dispose();
   const m = getModel(model).build({ F, horizons, seed: 1, config: cfg });
+  const c0 = process.cpuUsage();
   const h = await trainModel(m, d, { train: dates, valid: [] }, trainOptionsFrom(cfg, 1, 0));
+  const c1 = process.cpuUsage(c0);
+  const cpuMsPerDay = (c1.user + c1.system) / 1000 / (h.steps * B); // CPU time of this process: robust to other load
   const t0 = performance.now();
   await predict(m, d, dates, B);
   const inferMs = (performance.now() - t0) / T;
@@ -38,6 +43,7 @@ async function benchDmfm(backend: BackendName, kernel: 'auto' | 'dense', steps: 
   const tag = `${model.toUpperCase()} F=${F} hidden=${HIDDEN} N=${N} B=${B} K=${horizons.length} gat=${used}`;
   return [
     { name: `train per trading day (${tag})`, runtime: 'node', backend, value: h.stepMs / B, unit: 'ms/day' },
+    { name: `train per trading day, process CPU time (${tag})`, runtime: 'node', backend, value: cpuMsPerDay, unit: 'cpu-ms/day' },
     { name: `inference per trading day (${tag})`, runtime: 'node', backend, value: inferMs, unit: 'ms/day' },
   ];
 }

@@ -7,6 +7,11 @@
  *                      groups (dates, best epoch), backend, timings
  *   scores.parquet     date, ticker, model, horizon, score, label   (test dates, stocks in the cross-section)
  *   portfolio.parquet  date, model, portfolio_return, benchmark_return   (holding days of the backtest)
+ *   relevance.parquet  date, ticker, model, factor, relevance   (explained runs: `explain: true` in the run or model
+ *                      entry, and every Deep Factor Model run unless explain is false; the test period's month ends,
+ *                      every stock in the cross-section; LRP or, where LRP cannot pass the model, gradient x input.
+ *                      For the LRP epsilon rule two extra rows per stock, factor '(bias)' and '(epsilon)', hold the
+ *                      relevance the biases and the stabiliser keep, so a stock's rows sum to its prediction.)
  * Progress goes to stderr.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,8 +27,11 @@ import { loadPanel } from '../src/train/dataset';
 import { nodeDataIO } from '../src/train/node-io';
 import { runOnPanel, type RunResult } from '../src/train/runner';
 import type { TrainProgress } from '../src/train/loop';
+import { prepareData } from '../src/train/data';
+import { explainMethodFor, explainRun, monthEndPoints, type RunExplanation } from '../src/explain/run';
+import { groupShares } from '../src/explain/relevance';
 
-export interface ModelEntry { model: string; config?: RunConfig['config']; label?: string }
+export interface ModelEntry { model: string; config?: RunConfig['config']; label?: string; explain?: RunConfig['explain'] }
 export interface ExperimentConfig {
   name?: string;
   run?: Partial<RunConfig>;
@@ -50,7 +58,7 @@ export function expandConfig(c: ExperimentConfig & Partial<RunConfig>): { name: 
   const base = c.run ?? {};
   return {
     name: c.name ?? 'experiment',
-    runs: c.models.map((m) => ({ label: m.label ?? m.model, run: mergeRun({ ...base, model: m.model, config: { ...base.config, ...m.config } }) })),
+    runs: c.models.map((m) => ({ label: m.label ?? m.model, run: mergeRun({ ...base, model: m.model, config: { ...base.config, ...m.config }, ...(m.explain !== undefined ? { explain: m.explain } : {}) }) })),
   };
 }
 
@@ -107,6 +115,57 @@ export function portfolioTable(results: { label: string; r: RunResult }[]): arro
   });
 }
 
+/** relevance.parquet rows: every explained (month end, stock, factor) of every explained run (see the file comment) */
+export function relevanceTable(panel: Panel, explained: { label: string; ex: RunExplanation }[], labels: string[]): arrow.Table {
+  const date: number[] = [], ticker: number[] = [], model: number[] = [], factor: number[] = [], rel: number[] = [];
+  const names = [...new Set(explained.flatMap(({ ex }) => ex.factorNames)), '(bias)', '(epsilon)'];
+  const fIdx = new Map(names.map((n, i) => [n, i]));
+  for (const { label, ex } of explained) {
+    const m = labels.indexOf(label), F = ex.factorNames.length;
+    const fcodes = ex.factorNames.map((n) => fIdx.get(n)!);
+    const withTerms = ex.method === 'lrp-epsilon';
+    for (const d of ex.dates) {
+      const day = isoToDay(d.date);
+      d.stocks.forEach((n, k) => {
+        const push = (f: number, v: number) => { date.push(day); ticker.push(n); model.push(m); factor.push(f); rel.push(v); };
+        for (let f = 0; f < F; f++) push(fcodes[f], d.relevance[k * F + f]);
+        if (withTerms) { push(fIdx.get('(bias)')!, d.bias[k]); push(fIdx.get('(epsilon)')!, d.eps[k]); }
+      });
+    }
+  }
+  return new arrow.Table({
+    date: dateVector(Int32Array.from(date)), ticker: dictVector(Int32Array.from(ticker), panel.tickers), model: dictVector(Int32Array.from(model), labels),
+    factor: dictVector(Int32Array.from(factor), names), relevance: arrow.makeVector(Float32Array.from(rel)),
+  });
+}
+
+/** metrics.json summary of an explanation: method, Table 5 (mean over dates), the last date's top stock and portfolio */
+export function explainSummary(panel: Panel, ex: RunExplanation) {
+  const last = ex.dates[ex.dates.length - 1];
+  const pct = (a: Float64Array) => Object.fromEntries(ex.groups.map((g, i) => [g, Number.isFinite(a[i]) ? +a[i].toFixed(2) : null]));
+  let best = -1;
+  if (last) last.prediction.forEach((v, k) => { if (best < 0 || v > last.prediction[best]) best = k; });
+  const F = ex.factorNames.length;
+  const topStock = best >= 0 ? (() => {
+    const rel = last.relevance.subarray(best * F, (best + 1) * F);
+    return { ticker: panel.tickers[last.stocks[best]], prediction: last.prediction[best], bias: last.bias[best], eps: last.eps[best], groupShare: pct(groupShares(rel, ex.factorGroups, ex.groups).share) };
+  })() : null;
+  return {
+    method: ex.method, methodLabel: ex.methodLabel, note: ex.note, horizon: ex.horizon, dates: ex.dates.length, quantiles: ex.quantiles,
+    table5: ex.table5, lastDate: last ? { date: last.date, topStock, portfolioGroupShare: pct(last.portfolioGroups.share) } : null,
+    meanAbsResidual: ex.dates.length ? ex.dates.reduce((s, d) => s + d.residual.reduce((a, v) => a + Math.abs(v), 0) / Math.max(1, d.residual.length), 0) / ex.dates.length : null,
+  };
+}
+
+/** Table 4 rows (Deep Factor Model paper): annualised long-short return, volatility, Sharpe, MAE, RMSE at the month ends */
+export function table4(results: { label: string; r: RunResult }[]) {
+  const num = (v: number | undefined, d: number) => (v !== undefined && Number.isFinite(v) ? +v.toFixed(d) : null);
+  return results.map(({ label, r }) => ({
+    model: label, returnPct: num(r.eval.metrics.annReturn * 100, 2), volatilityPct: num(r.eval.metrics.vol * 100, 2), sharpe: num(r.eval.metrics.sharpe, 2),
+    mae: num(r.monthEnd?.mae, 4), rmse: num(r.monthEnd?.rmse, 4), monthEndIc: num(r.monthEnd?.ic, 4), months: r.monthEnd?.dates ?? null,
+  }));
+}
+
 /** metrics.json entry of one run */
 export function runMetrics(label: string, r: RunResult) {
   const num = (v: number) => (Number.isFinite(v) ? v : null);
@@ -120,6 +179,7 @@ export function runMetrics(label: string, r: RunResult) {
     groups: r.groups.map((g) => ({ label: g.label, train: g.train, valid: g.valid, test: g.test, epochs: g.history.epochs.length, bestEpoch: g.history.bestEpoch, bestValMetric: g.history.bestValMetric, stoppedEarly: g.history.stoppedEarly })),
     timings: r.timings,
     warnings: r.warnings,
+    ...(r.monthEnd ? { monthEnd: Object.fromEntries(Object.entries(r.monthEnd).map(([k, v]) => [k, num(v)])) } : {}),
   };
 }
 
@@ -158,6 +218,7 @@ export async function runExperiment(config: ExperimentConfig & Partial<RunConfig
   log(`[experiment] backend ${choice.backend}: ${choice.reason}`);
 
   const results: { label: string; r: RunResult }[] = [];
+  const explained: { label: string; ex: RunExplanation }[] = [];
   for (const { label, run } of todo) {
     let last = 0;
     const r = await runOnPanel(panel, run, {
@@ -170,21 +231,43 @@ export async function runExperiment(config: ExperimentConfig & Partial<RunConfig
     const hm = r.horizonMetrics.map((m) => `h${m.horizon} ic ${m.ic.toFixed(4)} rankIC ${m.rank_ic.toFixed(4)}`).join(' | ');
     log(`[${label}] done in ${(r.timings.total_ms / 1000).toFixed(1)} s: ${hm}; alpha ${(r.eval.metrics.alpha * 100).toFixed(2)}% IR ${r.eval.metrics.ir.toFixed(2)}`);
     results.push({ label, r });
+    if (r.monthEnd) log(`[${label}] long-short ${(r.eval.metrics.annReturn * 100).toFixed(2)}% vol ${(r.eval.metrics.vol * 100).toFixed(2)}% Sharpe ${r.eval.metrics.sharpe.toFixed(2)}; month ends: MAE ${r.monthEnd.mae.toFixed(4)} RMSE ${r.monthEnd.rmse.toFixed(4)} IC ${r.monthEnd.ic.toFixed(4)}`);
+    // explanations (relevance.parquet): asked for, or a Deep Factor Model run
+    const wanted = run.explain ?? (run.model === 'dfm');
+    if (wanted && explainMethodFor(run.model)) {
+      const te = performance.now();
+      const { points, skipped } = monthEndPoints(panel.dates, r.groups);
+      const es = typeof wanted === 'object' ? wanted : {};
+      const ex = await explainRun(prepareData(panel, { universe: run.universe, factors: run.factors }), { id: run.model, config: r.model.config, seed: run.seed }, points, r.horizons.indexOf(r.evalHorizon), { rule: es.rule, epsilon: es.epsilon });
+      explained.push({ label, ex });
+      const last = ex.dates[ex.dates.length - 1];
+      log(`[${label}] explained ${ex.dates.length} month ends (${ex.methodLabel}${skipped ? `; ${skipped} skipped: no weights` : ''}) in ${((performance.now() - te) / 1000).toFixed(1)} s; top quintile ${last?.date}: ${ex.groups.map((g, i) => `${g} ${last?.portfolioGroups.share[i].toFixed(1)}%`).join(', ')}`);
+    } else if (wanted) log(`[${label}] not explained: ${run.model} predicts outside tfjs`);
   }
 
   await initParquetNode();
   writeFileSync(join(out, 'scores.parquet'), tableToParquet(scoresTable(panel, results)));
   writeFileSync(join(out, 'portfolio.parquet'), tableToParquet(portfolioTable(results)));
+  if (explained.length) writeFileSync(join(out, 'relevance.parquet'), tableToParquet(relevanceTable(panel, explained, results.map((x) => x.label))));
   const metrics = {
     name, created: new Date().toISOString(),
     dataset: { ...first.dataset, source: panel.source.name, T: panel.dates.length, N: panel.tickers.length, F: panel.factorNames.length, start: panel.dates[0], end: panel.dates[panel.dates.length - 1], horizons: panel.horizons, notes: loaded.notes, warnings: loaded.warnings },
     split: first.split, universe: first.universe,
     backend: { name: choice.backend, reason: choice.reason, probes: choice.probes },
-    models: Object.fromEntries(results.map(({ label, r }) => [label, runMetrics(label, r)])),
+    // the Deep Factor Model paper's Table 4 for rolling runs: long-short return / volatility / Sharpe, month-end MAE / RMSE
+    ...(results.some(({ r }) => r.monthEnd) ? { table4: table4(results) } : {}),
+    models: Object.fromEntries(results.map(({ label, r }) => {
+      const ex = explained.find((e) => e.label === label)?.ex;
+      return [label, { ...runMetrics(label, r), ...(ex ? { explain: explainSummary(panel, ex) } : {}) }];
+    })),
   };
   writeFileSync(join(out, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  if (metrics.table4) {
+    log('[experiment] Table 4 (long-short quintiles; MAE / RMSE at the month ends):');
+    for (const t of metrics.table4) log(`  ${t.model.padEnd(18)} return ${t.returnPct}%  vol ${t.volatilityPct}%  Sharpe ${t.sharpe}  MAE ${t.mae}  RMSE ${t.rmse}`);
+  }
   io.close();
-  log(`[experiment] wrote ${join(out, 'metrics.json')}, scores.parquet, portfolio.parquet`);
+  log(`[experiment] wrote ${join(out, 'metrics.json')}, scores.parquet, portfolio.parquet${explained.length ? ', relevance.parquet' : ''}`);
   return metrics;
 }
 

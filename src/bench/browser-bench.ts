@@ -7,7 +7,7 @@ import { createLabClient } from '../train/client';
 import { defaultPreprocessing } from '../core/run';
 import { registerBrowserBackends } from '../train/backend-browser';
 import { checkWebGpu, registeredBackends, type BackendName } from '../train/backend';
-import { benchTrainStep, MLP_BENCH, type TrainFigure } from '../train/bench';
+import { benchTrainStep, DMFM_BENCH, MLP_BENCH, type TrainFigure } from '../train/bench';
 
 async function fetchBytes(url: string): Promise<ArrayBuffer> {
   const r = await fetch(url);
@@ -30,6 +30,8 @@ async function benchData(pricesUrl: string, sectorsUrl: string): Promise<TrainFi
       { name: 'data: fetch full prices + sectors parquet', runtime: rt, backend: '', value: fetchMs, unit: 'ms' },
       { name: 'data: load + validate + factors + panel (worker, full dataset)', runtime: rt, backend: '', value: wall, unit: 'ms' },
       { name: `data: panel arrays (T=${s.T}, N=${s.N}, F=${s.F})`, runtime: rt, backend: '', value: s.mb, unit: 'MB' },
+      { name: 'data: worker load (load_ms, without the summary and messaging)', runtime: rt, backend: '', value: s.load_ms, unit: 'ms' },
+      ...Object.entries(s.load_steps ?? {}).map(([k, ms]) => ({ name: `data: load step '${k}' (worker)`, runtime: rt, backend: '', value: ms, unit: 'ms' })),
     ];
   } finally {
     client.terminate();
@@ -42,13 +44,15 @@ async function benchTrain(): Promise<TrainFigure[]> {
   const out: TrainFigure[] = [];
   for (const b of ['cpu', 'wasm', 'webgl', 'webgpu'] as BackendName[]) {
     if (!registeredBackends().includes(b)) continue;
-    try {
-      const shape = { ...MLP_BENCH, steps: b === 'cpu' ? 3 : b === 'webgpu' && !gpu.ok ? 3 : MLP_BENCH.steps };
-      const figs = await benchTrainStep(b, shape, 'chromium');
-      if (b === 'webgpu') for (const f of figs) f.name += gpu.ok ? '' : ` [fallback adapter: ${gpu.info}]`;
-      out.push(...figs);
-    } catch (e) {
-      console.error(`bench ${b} failed`, e);
+    const slow = b === 'cpu' || (b === 'webgpu' && !gpu.ok);
+    for (const base of [MLP_BENCH, DMFM_BENCH]) {
+      try {
+        const figs = await benchTrainStep(b, { ...base, steps: slow ? 2 : base.steps }, 'chromium');
+        if (b === 'webgpu') for (const f of figs) f.name += gpu.ok ? ' [real GPU adapter]' : ` [fallback adapter: ${gpu.info}]`;
+        out.push(...figs);
+      } catch (e) {
+        console.error(`bench ${base.model} on ${b} failed`, e);
+      }
     }
   }
   return out;

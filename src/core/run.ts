@@ -19,6 +19,11 @@ export interface RunConfig {
   strategy: StrategyConfig;
   /** tfjs backend: 'auto' (default: real-GPU webgpu, else the fastest of wasm/webgl on a probe, cpu last) or forced */
   backend?: 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+  /**
+   * explain the predictions (LRP where the model allows it, else gradient x input) at the test period's month ends;
+   * the headless runner writes relevance.parquet. Deep Factor Model runs are explained unless this is false.
+   */
+  explain?: boolean | { rule?: 'epsilon' | 'z'; epsilon?: number };
 }
 
 export interface DatasetSpec {
@@ -43,6 +48,14 @@ export interface PreprocessConfig {
   industryNeutral: boolean;
   /** trading days of price history a stock needs before it enters */
   minHistory: number;
+  /**
+   * industry of a stock when prices come with a sectors file: 'sector' (default; 11 GICS sectors, always set) or
+   * 'sub_industry' (GICS sub-industry, the sector where it is missing; ~120 groups, many with a single stock).
+   * The sector is the default because the industry graph and industry neutralisation need peers: the DMFM paper's
+   * industries are ~30 CITIC level-1 groups, and the sector is the closest level here. A factor-panel file's own
+   * industry column is used as it is.
+   */
+  industryLevel?: 'sector' | 'sub_industry';
 }
 
 export interface SplitConfig {

@@ -21,10 +21,12 @@ describe('loadDataset', () => {
   }));
 
   it('prices + sectors in any order -> factor frame with industries; raw tables dropped', async () => {
-    const { frame, reports } = await loadDataset(engine, [{ name: 'sectors.parquet', bytes: sectorsBytes() }, { name: 'px.parquet', bytes: pricesBytes() }]);
+    const { frame, reports } = await loadDataset(engine, [{ name: 'sectors.parquet', bytes: sectorsBytes() }, { name: 'px.parquet', bytes: pricesBytes() }], { industryLevel: 'sub_industry' });
     expect(reports.map((r) => r.shape)).toEqual(['prices', 'sectors']);
     expect(frame.source.kind).toBe('prices');
     expect(frame.industries).toEqual(['Gas', 'Oil', 'Software']);
+    // default level: the two sectors
+    expect((await loadDataset(engine, [{ name: 'px.parquet', bytes: pricesBytes() }, { name: 'sectors.parquet', bytes: sectorsBytes() }])).frame.industries).toEqual(['Energy', 'Tech']);
     // DDD lists on day 40, so days 0..39 have 4 stocks (< 5): left out; 40 days x 5 stocks remain
     expect(frame.nRows).toBe(40 * 5);
     expect(tableExists(engine, '_raw_0') || tableExists(engine, '_raw_1')).toBe(false);

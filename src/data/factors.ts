@@ -1,18 +1,24 @@
 /**
- * From clean SQL tables to a FactorFrame (long (date, ticker) rows, typed arrays).
+ * From clean SQL tables to a FactorFrame (long (date, ticker) rows) or straight to a Panel.
  *  - computeFactorFrame: the price-factor library (factors-sql.ts) over a clean prices table (schema.validatePrices).
+ *  - computeFactorPanel: the same values written straight into the panel's dense arrays (no FactorFrame in between).
  *  - factorPanelToFrame: a user factor panel (schema.validateFactorPanel) as it is.
- * SQL computes every value in one streamed query (engine.stream: batch by batch, never materialised whole); the
- * rows come in (ticker, date) order and TypeScript keeps the dates inside [start, end] that have at least
- * `minStocks` stocks (a thin date is not a cross-section), applies each factor's history mask (minAge), compacts
- * the ticker / industry ids and scatters every batch straight to (date, ticker) order (two stable counting sorts
- * give the permutation; much cheaper than DuckDB sorting 50 wide columns).
+ * A few small queries plan the pass (market return and rows per date, rows per ticker, industries); SQL then
+ * computes every value in one streamed query over the prices in (ticker, date) order (engine.stream: batch by
+ * batch, never materialised whole). TypeScript keeps the dates inside [start, end] that have at least `minStocks`
+ * stocks (a thin date is not a cross-section), counts each row's age and the rows left in its ticker, masks every
+ * factor by its history need (minAge) and every label by the rows ahead, and writes each batch straight to its
+ * destination: frame rows in (date, ticker) order (a cursor per date: each date's rows arrive in ticker order) or
+ * panel cells (t, n).
  */
 import type * as arrow from 'apache-arrow';
 import { LabError } from '../core/errors';
-import { isoToDay } from '../core/dates';
+import { dayToIso, isoToDay } from '../core/dates';
+import type { Panel } from '../core/panel';
+import type { PreprocessConfig } from '../core/run';
 import type { FactorFrame } from './frame';
-import { DEFAULT_HORIZONS, FACTOR_DEFS, MARKET_SQL, STARTS_SQL, factorSelectSql, sortedPricesSql, type FactorDef, type PassConstants } from './factors-sql';
+import { DEFAULT_HORIZONS, FACTOR_DEFS, RET_MIN_AGE, factorPassSql, type FactorDef, type PassConstants } from './factors-sql';
+import { allocPanelDraft, finishPanel, type BuildPanelOptions } from './panel';
 import { classifyPanelColumns, type PanelColumns } from './schema';
 import { describeColumns, sqlIdent, sqlString, tableExists, type SqlEngine } from './sql-engine';
 
@@ -25,8 +31,14 @@ export const factorCatalog = (): { name: string; group: string; description: str
 export interface ComputeFactorOptions {
   /** clean prices table (default 'prices') */
   prices?: string;
-  /** clean sectors table (ticker, industry); optional */
+  /** clean sectors table (schema.validateSectors: ticker, sector, industry); optional */
   sectors?: string;
+  /**
+   * which sectors column is a stock's industry: 'sector' (default: 11 GICS sectors, always set; the industry graph
+   * needs peers) or 'sub_industry' (GICS sub-industry, falling back to the sector when missing; ~120 groups, many
+   * of a single stock)
+   */
+  industryLevel?: IndustryLevel;
   /** ISO dates: frame rows restricted to [start, end]; history before start feeds the windows, prices after end are never read */
   start?: string;
   end?: string;
@@ -191,104 +203,390 @@ function dropTemps(engine: SqlEngine): void {
 
 const tryF32 = (c: string) => `TRY_CAST(${c} AS FLOAT) AS ${c}`;
 
-/** Market return per calendar day and each ticker's first row, from the sorted table (see factors-sql.ts). */
-function passConstants(engine: SqlEngine): PassConstants {
-  const m = engine.query(MARKET_SQL);
-  const days = readInt32(m, 'day');
-  const mv = m.getChild('mkt')!;
-  const day0 = days.length ? days[0] : 0;
-  const mkt: (number | null)[] = new Array(days.length ? days[days.length - 1] - day0 + 1 : 0).fill(null);
-  for (let i = 0; i < days.length; i++) { const x = mv.get(i); mkt[days[i] - day0] = x === null ? null : Number(x); }
-  const st = engine.query(STARTS_SQL);
-  const tids = readInt32(st, 'tid');
-  const sv = st.getChild('start')!;
-  const starts: number[] = [];
-  for (let i = 0; i < tids.length; i++) starts[tids[i]] = Number(sv.get(i));
-  return { day0, mkt, starts };
-}
-
 // ------------------------------------------------------------------ prices -> factor library
 
-/** Compute the factor library, forward returns, daily returns, dollar volume and age from a clean prices table. */
-export function computeFactorFrame(engine: SqlEngine, opts: ComputeFactorOptions = {}): FactorFrame {
+/** Which column of the sectors table is a stock's industry (see ComputeFactorOptions.industryLevel). */
+export type IndustryLevel = 'sector' | 'sub_industry';
+
+/** Everything the factor pass needs besides the SQL: the source, the kept dates and stocks, the market series. */
+interface PassPlan {
+  /** SQL source in (ticker, date) order: the prices table itself, a filter of it (end), or the sorted copy _fl_s */
+  source: string;
+  defs: FactorDef[];
+  horizons: number[];
+  consts: PassConstants;
+  /** rows per source ticker (source tickers in name order = the order of the stream's runs) */
+  srcCount: Int32Array;
+  /** source ticker -> stock index n in `tickers` (-1: the ticker has no row on a kept date) */
+  nOfTid: Int32Array;
+  tickers: string[];
+  industries: string[];
+  /** [N] industry id of each stock (index into industries), -1 unknown */
+  industryOfN: Int32Array;
+  /** kept dates (ascending day numbers) and rows on each */
+  days: Int32Array;
+  rowsPerDay: Int32Array;
+  /** day - dayMin -> index into days, -1 for a date that is not kept */
+  tOfDay: Int32Array;
+  dayMin: number;
+  /** rows on kept dates */
+  nRows: number;
+  droppedDates: number;
+  name: string;
+}
+
+/** Market series + per-date row counts + out-of-order rows per date (0 everywhere = the source is (ticker, date)-sorted). */
+const marketOrderSql = (source: string) => `SELECT (date - DATE '1970-01-01')::INTEGER AS day, count(*)::INTEGER AS n, avg(lr) AS mkt,
+    count(*) FILTER (WHERE bad)::INTEGER AS bad
+  FROM (SELECT date, CASE WHEN pt = ticker THEN ln(adj_close / pa) END AS lr, coalesce(pt > ticker OR (pt = ticker AND pd >= date), false) AS bad
+    FROM (SELECT date, ticker, adj_close, lag(ticker) OVER () AS pt, lag(date) OVER () AS pd, lag(adj_close) OVER () AS pa FROM ${source}))
+  GROUP BY date ORDER BY day`;
+
+/** Run the small queries that plan the factor pass (market, dates, stocks, industries); sorts a copy if needed. */
+function planFactorPass(engine: SqlEngine, opts: ComputeFactorOptions, tt: Record<string, number>): PassPlan {
   const prices = opts.prices ?? 'prices';
   if (!tableExists(engine, prices)) throw new Error(`computeFactorFrame: table '${prices}' does not exist (load and validate the prices first)`);
   const defs = selectFactors(opts.factors);
   const horizons = opts.horizons ?? DEFAULT_HORIZONS;
-  if (opts.start) isoDate(opts.start, 'start');
+  const startSql = opts.start ? isoDate(opts.start, 'start') : null;
   const endSql = opts.end ? isoDate(opts.end, 'end') : null;
   const minStocks = opts.minStocks ?? 5;
-  const p = sqlIdent(prices);
-  const tt: Record<string, number> = {};
+  const name = opts.name ?? prices;
   let t0 = performance.now();
-  const lap = (k: string) => { tt[k] = performance.now() - t0; t0 = performance.now(); };
-  try {
-    engine.run(`CREATE OR REPLACE TEMP TABLE _fl_tk AS SELECT ticker, (row_number() OVER (ORDER BY ticker) - 1)::INTEGER AS tid
-      FROM (SELECT DISTINCT ticker FROM ${p} ${endSql ? `WHERE date <= ${endSql}` : ''})`);
-    if (opts.sectors) {
-      engine.run(`CREATE OR REPLACE TEMP TABLE _fl_ind AS SELECT s.ticker, s.industry FROM ${sqlIdent(opts.sectors)} s SEMI JOIN _fl_tk USING (ticker) WHERE s.industry IS NOT NULL`);
-    } else {
-      engine.run(`CREATE OR REPLACE TEMP TABLE _fl_ind AS SELECT NULL::VARCHAR AS ticker, NULL::VARCHAR AS industry WHERE false`);
-    }
-    engine.run(`CREATE OR REPLACE TEMP TABLE _fl_indid AS SELECT industry, (row_number() OVER (ORDER BY industry) - 1)::INTEGER AS iid FROM (SELECT DISTINCT industry FROM _fl_ind)`);
-    // ids joined BEFORE the sort, so the stored (ticker, date) order is the sort's
-    engine.run(`CREATE OR REPLACE TEMP VIEW _fl_px AS SELECT p.*, k.tid, coalesce(ii.iid, -1)::INTEGER AS iid
-      FROM ${p} p JOIN _fl_tk k USING (ticker) LEFT JOIN _fl_ind i USING (ticker) LEFT JOIN _fl_indid ii ON ii.industry = i.industry`);
-    engine.run(sortedPricesSql('_fl_px', endSql, ['tid', 'iid']));
-    engine.run('DROP VIEW _fl_px');
+  const lap = (k: string) => { tt[k] = (tt[k] ?? 0) + performance.now() - t0; t0 = performance.now(); };
+  // prices after `end` are never read: the whole pass runs over the filtered source
+  let source = endSql ? `(SELECT * FROM ${sqlIdent(prices)} WHERE date <= ${endSql})` : sqlIdent(prices);
+  let m = engine.query(marketOrderSql(source));
+  let badRows = 0;
+  for (const b of readInt32(m, 'bad')) badRows += b;
+  if (badRows > 0) {
+    // not in (ticker, date) order (validatePrices with order 'file'): one sorted copy, the only sort
+    engine.run(`CREATE OR REPLACE TEMP TABLE _fl_s AS SELECT date, ticker, open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low,
+      close::DOUBLE AS close, adj_close::DOUBLE AS adj_close, volume::DOUBLE AS volume FROM ${source} ORDER BY ticker, date`);
     lap('sort');
-    const consts = passConstants(engine);
-    const ids = engine.query(`SELECT (date - DATE '1970-01-01')::INTEGER AS _day, tid AS _tid, iid AS _iid FROM _fl_s`);
-    const tickerNames = namesById(engine, 'SELECT ticker FROM _fl_tk ORDER BY tid');
-    const industryNames = namesById(engine, 'SELECT industry FROM _fl_indid ORDER BY iid');
-    lap('market');
-    // input rows = the scan order of _fl_s, which the factor pass streams in the same order (checked by _ord)
-    const day = readInt32(ids, '_day');
-    const tid = readInt32(ids, '_tid');
-    const n = day.length;
-    const ageIn = new Int32Array(n); // rows of history: row number (1-based) minus the ticker's first row number
-    for (let i = 0; i < n; i++) ageIn[i] = i + 1 - consts.starts[tid[i]];
-    const sel = selectRows(day, tid, readInt32(ids, '_iid'), tickerNames, industryNames,
-      opts.start ? isoToDay(opts.start) : -Infinity, opts.end ? isoToDay(opts.end) : Infinity, minStocks);
-    if (sel.perm.length === 0) throw new LabError(`${opts.name ?? prices}: no rows between ${opts.start ?? 'the first date'} and ${opts.end ?? 'the last date'} on dates with at least ${minStocks} stocks`);
-    const m = sel.perm.length;
-    const inv = invertPerm(sel.perm, n);
-    const age = new Int32Array(m);
-    for (let r = 0; r < m; r++) age[r] = ageIn[sel.perm[r]];
-    const floatCols = [...defs.map((d) => d.name), ...horizons.map((k) => `fwd_${k}`), 'ret', 'dv'];
-    const minAge = [...defs.map((d) => d.minAge), ...horizons.map(() => 0), 0, 0];
-    const cols = floatCols.map(() => new Float32Array(m));
-    // the library's values are bounded (price ratios, logs, moments): a plain CAST to FLOAT cannot overflow
-    const sql = `SELECT _ord::INTEGER AS _ord, ${floatCols.map((c) => `CAST(${sqlIdent(c)} AS FLOAT) AS ${sqlIdent(c)}`).join(', ')}
-      FROM (${factorSelectSql(defs, horizons, consts, ['tid', 'iid'], { mask: false })})`;
-    let g = 0;
-    for (const batch of engine.stream(sql)) {
-      const ord = batch.getChildAt(0)!;
-      for (const d of ord.data) {
-        const o = d.values as Int32Array;
-        for (let i = 0; i < d.length; i++) {
-          // internal guard: the streaming windows must have seen rows in (ticker, date) order
-          if (o[d.offset + i] !== 1) throw new Error('factor SQL: rows were not in (ticker, date) order inside a streaming window; results would be wrong');
-        }
-      }
-      for (let c = 0; c < floatCols.length; c++) scatterF32(batch.getChildAt(c + 1)!, g, inv, ageIn, minAge[c], cols[c]);
-      g += batch.numRows;
+    source = '_fl_s';
+    m = engine.query(marketOrderSql(source));
+  }
+  const allDays = readInt32(m, 'day'), perDay = readInt32(m, 'n');
+  const mv = m.getChild('mkt')!;
+  const dayMin = allDays.length ? allDays[0] : 0;
+  const span = allDays.length ? allDays[allDays.length - 1] - dayMin + 1 : 0;
+  const mkt: (number | null)[] = new Array(span).fill(null);
+  for (let i = 0; i < allDays.length; i++) { const x = mv.get(i); mkt[allDays[i] - dayMin] = x === null ? null : Number(x); }
+  // kept dates: inside [start, end] with at least minStocks stocks
+  const startDay = opts.start ? isoToDay(opts.start) : -Infinity, endDay = opts.end ? isoToDay(opts.end) : Infinity;
+  const tOfDay = new Int32Array(span).fill(-1);
+  const days: number[] = [], rows: number[] = [];
+  const thinInRange: number[] = [];
+  for (let i = 0; i < allDays.length; i++) {
+    const d = allDays[i];
+    if (d < startDay || d > endDay) continue;
+    if (perDay[i] >= minStocks) { tOfDay[d - dayMin] = days.length; days.push(d); rows.push(perDay[i]); } else thinInRange.push(d);
+  }
+  if (days.length === 0) throw new LabError(`${name}: no rows between ${opts.start ?? 'the first date'} and ${opts.end ?? 'the last date'} on dates with at least ${minStocks} stocks`);
+  lap('market');
+  // stocks: rows per ticker (in the source) and on kept dates; industry from the sectors table at the chosen level
+  const keepCond = [startSql ? `date >= ${startSql}` : '', thinInRange.length ? `date NOT IN (${thinInRange.map((d) => `DATE ${sqlString(dayToIso(d))}`).join(', ')})` : '']
+    .filter(Boolean).join(' AND ') || 'true';
+  let sectorsSql = 'SELECT NULL::VARCHAR AS ticker, NULL::VARCHAR AS ind WHERE false';
+  if (opts.sectors) {
+    const sc = describeColumns(engine, opts.sectors).map((c) => c.name);
+    const level = opts.industryLevel ?? 'sector';
+    // 'sector' falls back to the finer column when a file has no sector (and vice versa)
+    const ind = level === 'sector' && sc.includes('sector') ? (sc.includes('industry') ? 'coalesce(sector, industry)' : 'sector') : sc.includes('industry') ? 'industry' : 'sector';
+    sectorsSql = `SELECT ticker, ${ind} AS ind FROM ${sqlIdent(opts.sectors)}`;
+  }
+  const tk = engine.query(`SELECT g.ticker, g.n, g.k, s.ind, CASE WHEN s.ind IS NOT NULL THEN dense_rank() OVER (ORDER BY s.ind) - 1 END::INTEGER AS irank
+    FROM (SELECT ticker, count(*)::INTEGER AS n, count(*) FILTER (WHERE ${keepCond})::INTEGER AS k FROM ${source} GROUP BY ticker) g
+    LEFT JOIN (${sectorsSql}) s USING (ticker) ORDER BY g.ticker`);
+  const srcCount = readInt32(tk, 'n'), kept = readInt32(tk, 'k'), irank = readInt32(tk, 'irank');
+  const tv = tk.getChild('ticker')!, iv = tk.getChild('ind')!;
+  const nOfTid = new Int32Array(tk.numRows).fill(-1);
+  const tickers: string[] = [];
+  const rankNames: string[] = [];
+  const rankUsed: number[] = [];
+  for (let i = 0; i < tk.numRows; i++) {
+    if (irank[i] >= 0) rankNames[irank[i]] = String(iv.get(i));
+    if (kept[i] > 0) { nOfTid[i] = tickers.length; tickers.push(String(tv.get(i))); if (irank[i] >= 0) rankUsed[irank[i]] = 1; }
+  }
+  // industries of the kept stocks, ids in name order
+  const idOfRank = new Int32Array(rankNames.length).fill(-1);
+  const industries: string[] = [];
+  for (let r = 0; r < rankNames.length; r++) if (rankUsed[r]) { idOfRank[r] = industries.length; industries.push(rankNames[r]); }
+  const industryOfN = new Int32Array(tickers.length).fill(-1);
+  for (let i = 0; i < tk.numRows; i++) if (nOfTid[i] >= 0 && irank[i] >= 0) industryOfN[nOfTid[i]] = idOfRank[irank[i]];
+  lap('stocks');
+  let nRows = 0;
+  for (const r of rows) nRows += r;
+  return {
+    source, defs, horizons, consts: { day0: dayMin, mkt }, srcCount, nOfTid, tickers, industries, industryOfN,
+    days: Int32Array.from(days), rowsPerDay: Int32Array.from(rows), tOfDay, dayMin, nRows,
+    droppedDates: allDays.length - days.length, name,
+  };
+}
+
+/**
+ * The value columns of one result batch as ONE Float64Array (and a byte view for the validity bitmaps) over the
+ * batch's IPC body, so the hot loops index a single typed array: column c's row r is f64[start[c] + r]; it is
+ * NULL when bits[c] >= 0 and bit r of u8[bits[c] ..] is 0. (If a column does not sit in the shared body, e.g. an
+ * unaligned buffer that apache-arrow copied, every column is copied into reusable scratch instead.)
+ */
+interface BatchValues { f64: Float64Array; u8: Uint8Array; start: Int32Array; bits: Int32Array }
+
+function batchValues(batch: arrow.RecordBatch, first: number, nCols: number, len: number, scratch: { f64: Float64Array; u8: Uint8Array }): BatchValues {
+  const start = new Int32Array(nCols), bits = new Int32Array(nCols);
+  const vs = Array.from({ length: nCols }, (_, c) => batch.getChildAt(first + c)!);
+  const ds = vs.map((x) => x.data[0]);
+  const buf = (ds[0]?.values as Float64Array | undefined)?.buffer;
+  let shared = true;
+  for (const d of ds) {
+    if (d.length !== len) throw new Error(`internal: factor pass column has ${d.length} rows in a batch of ${len}`);
+    const v = d.values as Float64Array;
+    if (!(v instanceof Float64Array) || v.buffer !== buf || d.offset !== 0 || (d.nullCount > 0 && (d.nullBitmap.buffer !== buf || d.nullBitmap.length < (len + 7) >> 3))) shared = false;
+  }
+  if (shared && buf) {
+    ds.forEach((d, c) => { start[c] = (d.values as Float64Array).byteOffset / 8; bits[c] = d.nullCount > 0 ? d.nullBitmap.byteOffset : -1; });
+    return { f64: new Float64Array(buf), u8: new Uint8Array(buf), start, bits };
+  }
+  const bmBytes = (len + 7) >> 3;
+  if (scratch.f64.length < nCols * len) { scratch.f64 = new Float64Array(nCols * len); scratch.u8 = new Uint8Array(nCols * bmBytes); }
+  ds.forEach((d, c) => {
+    start[c] = c * len;
+    bits[c] = -1;
+    for (let r = 0; r < len; r++) scratch.f64[c * len + r] = Number((d.values as ArrayLike<number>)[d.offset + r]);
+    if (d.nullCount > 0) {
+      bits[c] = c * bmBytes;
+      scratch.u8.fill(0, c * bmBytes, (c + 1) * bmBytes);
+      for (let r = 0; r < len; r++) if (vs[c].isValid(r)) scratch.u8[c * bmBytes + (r >> 3)] |= 1 << (r & 7);
     }
-    if (g !== n) throw new Error(`internal: factor pass returned ${g} rows, expected ${n}`);
-    lap('factors');
+  });
+  return { f64: scratch.f64, u8: scratch.u8, start, bits };
+}
+
+/**
+ * Columns [c0, c1) of a batch, row by row, to out[dst[r] * stride + (c - c0)] (a panel row's factors are
+ * contiguous: one cache line run per row instead of one line per value). NULL, non-finite, or gate[r] < min[c] -> NaN.
+ * Rows old enough for every column of a batch without NULLs (nearly all) take a loop without those checks.
+ */
+function writeRows(v: BatchValues, c0: number, c1: number, dst: Int32Array, gate: Int32Array, min: Int32Array, len: number, out: Float32Array, stride: number): void {
+  const { f64, u8, start, bits } = v;
+  let maxMin = 0, anyNull = false;
+  for (let c = c0; c < c1; c++) { if (min[c] > maxMin) maxMin = min[c]; if (bits[c] >= 0) anyNull = true; }
+  for (let r = 0; r < len; r++) {
+    const cell = dst[r];
+    if (cell < 0) continue;
+    const base = cell * stride - c0, g = gate[r];
+    if (g >= maxMin && !anyNull) {
+      for (let c = c0; c < c1; c++) {
+        const x = f64[start[c] + r];
+        out[base + c] = x - x === 0 ? x : NaN; // x - x is NaN for +-Inf and NaN
+      }
+      continue;
+    }
+    for (let c = c0; c < c1; c++) {
+      const x = f64[start[c] + r];
+      const b = bits[c];
+      out[base + c] = g >= min[c] && x - x === 0 && (b < 0 || (u8[b + (r >> 3)] & (1 << (r & 7))) !== 0) ? x : NaN;
+    }
+  }
+}
+
+/** Column c of a batch to out[dst[r] * stride + offset] (NaN as in writeRows, with gate[r] < min). */
+function writeColumn(v: BatchValues, c: number, dst: Int32Array, gate: Int32Array, min: number, len: number, out: Float32Array, stride: number, offset: number): void {
+  const { f64, u8 } = v;
+  const s = v.start[c], b = v.bits[c];
+  for (let r = 0; r < len; r++) {
+    const cell = dst[r];
+    if (cell < 0) continue;
+    const x = f64[s + r];
+    out[cell * stride + offset] = gate[r] >= min && x - x === 0 && (b < 0 || (u8[b + (r >> 3)] & (1 << (r & 7))) !== 0) ? x : NaN;
+  }
+}
+
+/** Where the factor pass writes: the target of each kept row, per-row bookkeeping, and the batch's values. */
+interface PassSink {
+  /** target index of a kept row (t = kept date index, n = stock index) */
+  target(t: number, n: number): number;
+  /** per kept row (batch row i): its target, date index, day, stock and age */
+  row(i: number, dst: number, t: number, day: number, n: number, age: number): void;
+  /**
+   * write a batch's value columns (factors, then fwd per horizon, ret, dv): dst[r] = target or -1, age[r] = rows of
+   * history, rem[r] = rows left in the ticker; min[c] = the gate of column c (age for factors / ret / dv, rem for fwd)
+   */
+  write(v: BatchValues, dst: Int32Array, age: Int32Array, rem: Int32Array, min: Int32Array, len: number): void;
+}
+
+/**
+ * Stream the factor pass (factors-sql.ts factorPassSql) into `sink`, batch by batch. Checks the order the streaming
+ * windows saw: each row's ticker compares equal (0) or greater (1) than the previous row's, the dates of a ticker
+ * strictly increase, and the stream has exactly one run per source ticker with that ticker's row count, so run k
+ * is the k-th ticker in name order. Ages (rows of history) and rows left in the ticker are counted here.
+ */
+function runFactorPass(engine: SqlEngine, plan: PassPlan, sink: PassSink): void {
+  const { defs, horizons, srcCount, nOfTid, tOfDay, dayMin } = plan;
+  const nF = defs.length, nH = horizons.length;
+  const sql = factorPassSql(plan.source, defs, horizons, plan.consts);
+  const nCols = nF + nH + 2;
+  const scratch = { f64: new Float64Array(0), u8: new Uint8Array(0) };
+  const minOf = Int32Array.from([...defs.map((d) => d.minAge), ...horizons.map((k) => 1 + k), RET_MIN_AGE, 0]);
+  let dst = new Int32Array(0), age = new Int32Array(0), rem = new Int32Array(0);
+  let tid = -1, a = 0, prevDay = 0, g = 0;
+  const nTickers = srcCount.length;
+  const orderError = (what: string) => new Error(`factor pass: row ${g} ${what}; the streaming windows did not see (ticker, date) order, results would be wrong`);
+  for (const batch of engine.stream(sql)) {
+    const len = batch.numRows;
+    if (dst.length < len) { dst = new Int32Array(len); age = new Int32Array(len); rem = new Int32Array(len); }
+    // per row: run (ticker) index, age, rows left, target
+    let i = 0;
+    const ordV = batch.getChildAt(1)!;
+    const dayV = batch.getChildAt(0)!;
+    const dayChunks = dayV.data;
+    let ci = 0;
+    for (const od of ordV.data) {
+      const ov = od.values as Int8Array;
+      const dd = dayChunks[ci++];
+      const dv = dd.values as Int32Array;
+      const obm = od.nullCount > 0 ? od.nullBitmap : null;
+      for (let k = 0; k < od.length; k++, i++, g++) {
+        const jo = od.offset + k;
+        const day = dv[dd.offset + k];
+        const isNull = obm !== null && !(obm[jo >> 3] & (1 << (jo & 7)));
+        const o = isNull ? (g === 0 ? 1 : NaN) : ov[jo];
+        if (g === 0 && !isNull) throw orderError('is the first but has a previous row');
+        if (o === 1) {
+          if (tid >= 0 && a + 1 !== srcCount[tid]) throw orderError(`starts a new ticker after ${a + 1} rows of the previous one, expected ${srcCount[tid]}`);
+          tid++; a = 0;
+          if (tid >= nTickers) throw orderError(`starts ticker run ${tid + 1}, expected ${nTickers}`);
+        } else if (o === 0) {
+          a++;
+          if (day <= prevDay) throw orderError('has a date not after the previous row of its ticker');
+        } else throw orderError('has a ticker before the previous row\'s');
+        prevDay = day;
+        age[i] = a;
+        rem[i] = srcCount[tid] - 1 - a;
+        const t = tOfDay[day - dayMin];
+        const n = nOfTid[tid];
+        if (t >= 0 && n >= 0) {
+          const c = sink.target(t, n);
+          dst[i] = c;
+          sink.row(i, c, t, day, n, a);
+        } else dst[i] = -1;
+      }
+    }
+    sink.write(batchValues(batch, 2, nCols, len, scratch), dst, age, rem, minOf, len);
+  }
+  if (tid !== nTickers - 1 || (tid >= 0 && a + 1 !== srcCount[tid])) throw orderError(`ends after ${tid + 1} ticker runs, expected ${nTickers}`);
+}
+
+/** dst[c * rows + r] = src[r * cols + c]: a [rows, cols] matrix transposed, in 64 x 64 blocks (both sides cache-friendly). */
+function transposeInto<A extends Float32Array | Uint8Array>(src: A, dst: A, rows: number, cols: number): void {
+  const B = 64;
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(rows, r0 + B);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(cols, c0 + B);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) dst[c * rows + r] = src[r * cols + c];
+    }
+  }
+}
+
+function passNotes(plan: PassPlan, minStocks: number): string[] {
+  const notes = [`${plan.defs.length} factors computed in DuckDB SQL (streaming window functions over each stock's own trading days)`];
+  if (plan.droppedDates > 0) notes.push(`${plan.droppedDates} date(s) outside [start, end] or with fewer than ${minStocks} stocks left out`);
+  return notes;
+}
+
+/** Compute the factor library, forward returns, daily returns, dollar volume and age from a clean prices table. */
+export function computeFactorFrame(engine: SqlEngine, opts: ComputeFactorOptions = {}): FactorFrame {
+  const tt: Record<string, number> = {};
+  try {
+    const plan = planFactorPass(engine, opts, tt);
+    const t0 = performance.now();
+    const m = plan.nRows, nF = plan.defs.length, nH = plan.horizons.length;
+    // frame rows in (date, ticker) order: the stream brings each date's rows in ticker order, so a cursor per date
+    const rowStart = new Int32Array(plan.days.length);
+    for (let t = 1; t < rowStart.length; t++) rowStart[t] = rowStart[t - 1] + plan.rowsPerDay[t - 1];
+    const cursor = rowStart.slice();
+    const date = new Int32Array(m), ticker = new Int32Array(m), industry = new Int32Array(m), age = new Int32Array(m);
+    const cols = Array.from({ length: nF + nH + 2 }, () => new Float32Array(m));
+    runFactorPass(engine, plan, {
+      target: (t) => cursor[t]++,
+      row: (_i, r, _t, day, n, a) => { date[r] = day; ticker[r] = n; industry[r] = plan.industryOfN[n]; age[r] = a; },
+      write: (v, dst, age, rem, min, len) => {
+        for (let c = 0; c < cols.length; c++) writeColumn(v, c, dst, c >= nF && c < nF + nH ? rem : age, min[c], len, cols[c], 1, 0);
+      },
+    });
+    tt.factors = performance.now() - t0;
     lastTimings = tt;
-    const nF = defs.length, nH = horizons.length;
-    const notes = [`${nF} factors computed in DuckDB SQL (streaming window functions over each stock's own trading days)`];
-    if (sel.droppedDates > 0) notes.push(`${sel.droppedDates} date(s) outside [start, end] or with fewer than ${minStocks} stocks left out`);
     return {
-      nRows: sel.perm.length, date: sel.date, ticker: sel.ticker, tickers: sel.tickers, industry: sel.industry, industries: sel.industries,
-      factors: defs.map((d, i) => ({ name: d.name, group: d.group, description: d.description, values: cols[i] })),
-      fwd: horizons.map((k, i) => ({ horizon: k, values: cols[nF + i] })),
+      nRows: m, date, ticker, tickers: plan.tickers, industry, industries: plan.industries,
+      factors: plan.defs.map((d, i) => ({ name: d.name, group: d.group, description: d.description, values: cols[i] })),
+      fwd: plan.horizons.map((k, i) => ({ horizon: k, values: cols[nF + i] })),
       ret: cols[nF + nH], dollarVolume: cols[nF + nH + 1], age,
-      source: { name: opts.name ?? prices, kind: 'prices', notes },
+      source: { name: plan.name, kind: 'prices', notes: passNotes(plan, opts.minStocks ?? 5) },
     };
   } finally {
-    engine.run('DROP VIEW IF EXISTS _fl_px');
+    dropTemps(engine);
+  }
+}
+
+/**
+ * The factor library straight into a Panel: the same plan and pass as computeFactorFrame, but every batch is
+ * written into the panel's dense arrays ([T, N, F] factors, [H, T, N] labels, ...) as it arrives, so the long
+ * FactorFrame (~370 MB on the full shared dataset) is never built; then finishPanel preprocesses each date.
+ * Equals buildPanel(computeFactorFrame(engine, opts), prep, panelOpts) exactly (tested).
+ */
+export function computeFactorPanel(engine: SqlEngine, opts: ComputeFactorOptions, prep: PreprocessConfig,
+  panelOpts: Pick<BuildPanelOptions, 'universeSizes' | 'maxMB'> = {}): Panel {
+  const tt: Record<string, number> = {};
+  try {
+    const plan = planFactorPass(engine, opts, tt);
+    let t0 = performance.now();
+    const T = plan.days.length, N = plan.tickers.length, F = plan.defs.length, H = plan.horizons.length;
+    const d = allocPanelDraft(plan.days, 0, T, N, F, H, [], `${plan.name} (${plan.nRows} rows)`, panelOpts.maxMB);
+    const { x, fwd, ret, dvAll, present, valid, industry } = d;
+    const minHist = prep.minHistory;
+    // the [T, N] planes are staged stock-major ([N, T]: the stream's order, so each write follows the previous one)
+    // and transposed once at the end; x rows (F contiguous values) go straight to [T, N, F]
+    const NT = N * T;
+    const presentS = new Uint8Array(NT), validS = new Uint8Array(NT);
+    const fwdS = new Float32Array(H * NT).fill(NaN), retS = new Float32Array(NT).fill(NaN), dvS = new Float32Array(NT).fill(NaN);
+    let stage = new Int32Array(4096); // per batch row: its index in the staged planes
+    const ensureStage = (len: number) => { if (len > stage.length) { const grown = new Int32Array(2 * len); grown.set(stage); stage = grown; } };
+    runFactorPass(engine, plan, {
+      target: (t, n) => t * N + n,
+      row: (i, _c, t, _day, n, a) => {
+        ensureStage(i + 1);
+        const sIdx = n * T + t;
+        stage[i] = sIdx;
+        presentS[sIdx] = 1;
+        validS[sIdx] = a >= minHist ? 1 : 0;
+      },
+      write: (v, dst, age, rem, min, len) => {
+        ensureStage(len);
+        for (let r = 0; r < len; r++) if (dst[r] < 0) stage[r] = -1;
+        writeRows(v, 0, F, dst, age, min, len, x, F);
+        for (let h = 0; h < H; h++) writeColumn(v, F + h, stage, rem, min[F + h], len, fwdS, 1, h * NT);
+        writeColumn(v, F + H, stage, age, min[F + H], len, retS, 1, 0);
+        writeColumn(v, F + H + 1, stage, age, min[F + H + 1], len, dvS, 1, 0);
+      },
+    });
+    transposeInto(presentS, present, N, T);
+    transposeInto(validS, valid, N, T);
+    for (let h = 0; h < H; h++) transposeInto(fwdS.subarray(h * NT, (h + 1) * NT), fwd.subarray(h * NT, (h + 1) * NT), N, T);
+    transposeInto(retS, ret, N, T);
+    transposeInto(dvS, dvAll, N, T);
+    for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) if (present[t * N + n]) industry[t * N + n] = plan.industryOfN[n];
+    tt.factors = performance.now() - t0; t0 = performance.now();
+    const panel = finishPanel(d, {
+      tickers: plan.tickers, factorNames: plan.defs.map((f) => f.name), factorGroups: plan.defs.map((f) => f.group),
+      industries: plan.industries, horizons: plan.horizons.slice(),
+      source: { name: plan.name, kind: 'prices', notes: passNotes(plan, opts.minStocks ?? 5) },
+    }, prep, panelOpts.universeSizes);
+    tt.panel = performance.now() - t0;
+    lastTimings = tt;
+    return panel;
+  } finally {
     dropTemps(engine);
   }
 }

@@ -82,41 +82,26 @@ export function buildPanel(frame: FactorFrame, prep: PreprocessConfig, opts: Bui
   const horizons = frame.fwd.map((h) => h.horizon);
   const H = horizons.length;
   const sizes = opts.universeSizes ?? defaultUniverseSizes;
-  const nUni = 4 + (frame.universeColumns?.length ?? 0);
-  const bytes = estimatePanelBytes(T, N, F, H, nUni);
-  const maxMB = opts.maxMB ?? 1024;
-  if (bytes / 2 ** 20 > maxMB) {
-    throw new LabError(
-      `${what}: the panel would take ${(bytes / 2 ** 20).toFixed(0)} MB (${T} dates x ${N} stocks x ${F} factors), above the ${maxMB} MB limit`,
-      'Restrict the date range (start/end) or select fewer factors.',
-    );
-  }
   for (const c of cols) if (c.length < nRows) throw new LabError(`${what}: a factor column holds ${c.length} values, expected ${nRows}`);
 
   // --- single placement pass
-  const x = new Float32Array(T * N * F); // [T, N, F]
-  const present = new Uint8Array(T * N); // [T, N] a row exists for (t, n)
-  const valid = new Uint8Array(T * N); // [T, N]
-  const industry = new Int32Array(T * N).fill(-1); // [T, N]
-  const fwd = new Float32Array(H * T * N).fill(NaN); // [H, T, N]
-  const ret = new Float32Array(T * N).fill(NaN); // [T, N]
-  const dvAll = new Float32Array(Tall * N).fill(NaN); // [Tall, N] for the universes
+  const d = allocPanelDraft(allDays, t0, t1, N, F, H, frame.universeColumns?.map((c) => c.name) ?? [], what, opts.maxMB);
+  const { x, present, valid, industry, fwd, ret, dvAll } = d;
   const uniCols = frame.universeColumns ?? [];
-  const uniMember = uniCols.map(() => new Uint8Array(T * N)); // [T, N] each
   const fwdCols = frame.fwd.map((h) => h.values);
   const minHist = prep.minHistory;
   let ta = -1; // index into allDays of the current row
   let prevDay = -Infinity;
   for (let r = 0; r < nRows; r++) {
-    const d = frame.date[r];
-    if (d !== prevDay) { ta++; prevDay = d; }
+    const day = frame.date[r];
+    if (day !== prevDay) { ta++; prevDay = day; }
     const n = frame.ticker[r];
     if (!(n >= 0 && n < N)) throw new LabError(`${what}: row ${r} has ticker index ${n}, expected 0..${N - 1}`);
     dvAll[ta * N + n] = frame.dollarVolume[r];
     if (ta < t0 || ta >= t1) continue;
     const t = ta - t0;
     const tn = t * N + n;
-    if (present[tn]) throw new LabError(`${what}: duplicate row for ${frame.tickers[n]} on ${dayToIso(d)} (row ${r})`);
+    if (present[tn]) throw new LabError(`${what}: duplicate row for ${frame.tickers[n]} on ${dayToIso(day)} (row ${r})`);
     present[tn] = 1;
     valid[tn] = frame.age[r] >= minHist ? 1 : 0;
     industry[tn] = frame.industry[r];
@@ -124,11 +109,91 @@ export function buildPanel(frame: FactorFrame, prep: PreprocessConfig, opts: Bui
     for (let h = 0; h < H; h++) fwd[h * T * N + tn] = fwdCols[h][r];
     const o = tn * F;
     for (let j = 0; j < F; j++) x[o + j] = cols[j][r];
-    for (let u = 0; u < uniCols.length; u++) { const v = uniCols[u].values[r]; if (v > 0) uniMember[u][tn] = 1; }
+    for (let u = 0; u < uniCols.length; u++) { const v = uniCols[u].values[r]; if (v > 0) d.uniMember[u][tn] = 1; }
   }
+  return finishPanel(d, {
+    tickers: frame.tickers.slice(),
+    factorNames: sel.map((j) => frame.factors[j].name),
+    factorGroups: sel.map((j) => frame.factors[j].group),
+    industries: frame.industries.slice(),
+    horizons,
+    source: frame.source,
+  }, prep, sizes);
+}
 
+/**
+ * The dense arrays of a panel before per-date preprocessing: filled row by row by buildPanel (from a FactorFrame)
+ * or batch by batch by factors.ts computeFactorPanel (straight from the SQL stream, no FactorFrame in between).
+ * Dates [t0, t1) of allDays are the panel's; allDays as a whole feeds the universes (history before t0).
+ */
+export interface PanelDraft {
+  /** day numbers of every date (ascending), Tall = allDays.length */
+  allDays: ArrayLike<number>;
+  t0: number;
+  t1: number;
+  N: number;
+  F: number;
+  H: number;
+  /** [T, N, F] raw factor values (NaN = missing), preprocessed in place by finishPanel */
+  x: Float32Array;
+  /** [T, N] a row exists */
+  present: Uint8Array;
+  /** [T, N] enough history (age >= minHistory) */
+  valid: Uint8Array;
+  /** [T, N] industry id, -1 unknown */
+  industry: Int32Array;
+  /** [H, T, N] forward returns, NaN where unavailable */
+  fwd: Float32Array;
+  /** [T, N] daily return, NaN where unavailable */
+  ret: Float32Array;
+  /** [Tall, N] dollar volume for the universes, NaN where unknown */
+  dvAll: Float32Array;
+  /** user universe columns: names and [T, N] membership */
+  uniNames: string[];
+  uniMember: Uint8Array[];
+}
+
+/** Allocate a PanelDraft (refusing sizes above maxMB, default 1024). `what` names the input in the error. */
+export function allocPanelDraft(allDays: ArrayLike<number>, t0: number, t1: number, N: number, F: number, H: number,
+  uniNames: string[], what: string, maxMB = 1024): PanelDraft {
+  const T = t1 - t0, Tall = allDays.length;
+  const bytes = estimatePanelBytes(T, N, F, H, 4 + uniNames.length);
+  if (bytes / 2 ** 20 > maxMB) {
+    throw new LabError(
+      `${what}: the panel would take ${(bytes / 2 ** 20).toFixed(0)} MB (${T} dates x ${N} stocks x ${F} factors), above the ${maxMB} MB limit`,
+      'Restrict the date range (start/end) or select fewer factors.',
+    );
+  }
+  return {
+    allDays, t0, t1, N, F, H,
+    x: new Float32Array(T * N * F), // [T, N, F]
+    present: new Uint8Array(T * N), // [T, N]
+    valid: new Uint8Array(T * N), // [T, N]
+    industry: new Int32Array(T * N).fill(-1), // [T, N]
+    fwd: new Float32Array(H * T * N).fill(NaN), // [H, T, N]
+    ret: new Float32Array(T * N).fill(NaN), // [T, N]
+    dvAll: new Float32Array(Tall * N).fill(NaN), // [Tall, N]
+    uniNames,
+    uniMember: uniNames.map(() => new Uint8Array(T * N)), // [T, N] each
+  };
+}
+
+/** Panel names and provenance that finishPanel attaches to a filled PanelDraft. */
+export interface PanelMeta {
+  tickers: string[];
+  factorNames: string[];
+  factorGroups: string[];
+  industries: string[];
+  horizons: number[];
+  source: Panel['source'];
+}
+
+/** Preprocess every date of a filled draft in place (preprocess.ts), mark thin dates, build the universes. */
+export function finishPanel(d: PanelDraft, meta: PanelMeta, prep: PreprocessConfig, sizes: UniverseSizes = defaultUniverseSizes): Panel {
+  const { x, valid, industry, present, N, F, t0, t1, allDays } = d;
+  const T = t1 - t0;
   // --- per-date preprocessing and the minimum cross-section
-  const scratch = makeScratch(N, frame.industries.length);
+  const scratch = makeScratch(N, meta.industries.length);
   const thinDates: number[] = [];
   for (let t = 0; t < T; t++) {
     const xs = x.subarray(t * N * F, (t + 1) * N * F); // [N, F]
@@ -144,26 +209,26 @@ export function buildPanel(frame: FactorFrame, prep: PreprocessConfig, opts: Bui
   const dates = new Array<string>(T);
   for (let t = 0; t < T; t++) dates[t] = dayToIso(allDays[t0 + t]);
   const universes: UniverseDef[] = [{ name: 'all', description: 'every stock with a row that day', member: present.slice() }];
-  for (const u of dollarVolumeUniverses(allDays, dvAll, N, sizes)) {
-    universes.push({ ...u, member: u.member.slice(t0 * N, t1 * N) });
+  for (const u of dollarVolumeUniverses(allDays, d.dvAll, N, sizes)) {
+    universes.push({ ...u, member: t0 === 0 && t1 === allDays.length ? u.member : u.member.slice(t0 * N, t1 * N) });
   }
-  uniCols.forEach((c, u) => universes.push({ name: c.name, description: `user column '${c.name}' (value > 0 = member)`, member: uniMember[u] }));
+  d.uniNames.forEach((name, u) => universes.push({ name, description: `user column '${name}' (value > 0 = member)`, member: d.uniMember[u] }));
 
-  const notes = [...(frame.source.notes ?? [])];
+  const notes = [...(meta.source.notes ?? [])];
   if (thinDates.length > 0) {
     notes.push(`${thinDates.length} of ${T} dates have fewer than ${MIN_STOCKS_PER_DATE} valid stocks and are marked invalid: ${formatDateRuns(thinDates, dates)}`);
   }
   return {
     dates,
-    tickers: frame.tickers.slice(),
-    factorNames: sel.map((j) => frame.factors[j].name),
-    factorGroups: sel.map((j) => frame.factors[j].group),
+    tickers: meta.tickers,
+    factorNames: meta.factorNames,
+    factorGroups: meta.factorGroups,
     x, valid, industry,
-    industryNames: frame.industries.slice(),
-    horizons, fwd, ret,
+    industryNames: meta.industries,
+    horizons: meta.horizons, fwd: d.fwd, ret: d.ret,
     tradable: present,
     universes,
-    source: { name: frame.source.name, kind: frame.source.kind, notes },
+    source: { name: meta.source.name, kind: meta.source.kind, notes },
   };
 }
 

@@ -36,6 +36,39 @@ export interface CrossSectionScratch {
   /** [K + 1] per-industry sums and counts (last slot = unknown industry) */
   indSum: Float64Array;
   indCnt: Float64Array;
+  /**
+   * [2 F] per factor column: the previous date's median and MAD (NaN = none yet), the starting bracket of the
+   * next date's selections (a factor's cross-section moves little from one day to the next). Grown on first use.
+   */
+  hint?: Float64Array;
+  /** column-major copies of a date's [N, F] slice (grown on first use): see preprocessCrossSection */
+  cols?: ColumnScratch;
+}
+
+/** [F, N] gathered values / their rows / dense results of one date, and per-column views of them. */
+interface ColumnScratch {
+  n: number;
+  f: number;
+  vals: Float64Array[];
+  rows: Int32Array[];
+  /** [F * N] processed values, dense by row (column j at j * N) */
+  dense: Float32Array;
+  count: Int32Array;
+  /** [N] the valid rows */
+  validRows: Int32Array;
+}
+
+function columnScratch(scratch: CrossSectionScratch, n: number, f: number): ColumnScratch {
+  const c = scratch.cols;
+  if (c && c.n >= n && c.f >= f) return c;
+  const vals = new Float64Array(f * n), rows = new Int32Array(f * n);
+  scratch.cols = {
+    n, f,
+    vals: Array.from({ length: f }, (_, j) => vals.subarray(j * n, (j + 1) * n)),
+    rows: Array.from({ length: f }, (_, j) => rows.subarray(j * n, (j + 1) * n)),
+    dense: new Float32Array(f * n), count: new Int32Array(f), validRows: new Int32Array(n),
+  };
+  return scratch.cols;
 }
 
 /** Work buffers for cross-sections of up to n stocks and nIndustries industries. */
@@ -87,6 +120,88 @@ export function medianInPlace(buf: Float64Array, m: number): number {
   return (lower + upper) / 2;
 }
 
+/**
+ * k-th smallest of a[0..m) (with `both`, also the (k-1)-th: returns their mean) if it lies in [lo, hi], else NaN.
+ * One branch-free pass counts the values below lo and copies those inside [lo, hi] to `out`; quickselect then
+ * runs on that bracket only (~3x cheaper than a quickselect over all m when the bracket is narrow). Exact: the
+ * result is the same order statistic. a is not modified.
+ */
+export function selectInBracket(a: Float64Array, m: number, k: number, both: boolean, lo: number, hi: number, out: Float64Array): number {
+  let nl = 0, nm = 0;
+  for (let i = 0; i < m; i++) {
+    const v = a[i];
+    out[nm] = v;
+    // arithmetic on the comparisons, no branches: the comparisons are unpredictable
+    nl += +(v < lo);
+    nm += +(v >= lo) & +(v <= hi);
+  }
+  const k0 = both ? k - 1 : k;
+  if (!(nl <= k0 && k < nl + nm)) return NaN;
+  const up = quickselect(out, nm, k - nl);
+  if (!both) return up;
+  // after selecting k - nl, out[0 .. k - nl) holds the smaller ones: the (k-1)-th overall is their max
+  let lower = -Infinity;
+  for (let i = 0; i < k - nl; i++) if (out[i] > lower) lower = out[i];
+  return (lower + up) / 2;
+}
+
+/** As selectInBracket over the absolute deviations |a[i] - center| (computed on the fly, not stored). */
+function selectDevInBracket(a: Float64Array, m: number, center: number, k: number, both: boolean, lo: number, hi: number, out: Float64Array): number {
+  let nl = 0, nm = 0;
+  for (let i = 0; i < m; i++) {
+    const v = Math.abs(a[i] - center);
+    out[nm] = v;
+    nl += +(v < lo);
+    nm += +(v >= lo) & +(v <= hi);
+  }
+  const k0 = both ? k - 1 : k;
+  if (!(nl <= k0 && k < nl + nm)) return NaN;
+  const up = quickselect(out, nm, k - nl);
+  if (!both) return up;
+  let lower = -Infinity;
+  for (let i = 0; i < k - nl; i++) if (out[i] > lower) lower = out[i];
+  return (lower + up) / 2;
+}
+
+/**
+ * madClip with a starting guess of the median and the MAD (hint[h0], hint[h0 + 1]: the previous date's): the same
+ * bounds and clipped values as madClip (exact order statistics), found ~3x faster when the guess is close (one
+ * branch-free pass per statistic instead of a quickselect over all m). Stores this cross-section's median and
+ * MAD in the hint. Returns the sum of a[0..m) after clipping (summed in index order, as zscoreInPlace does), or
+ * NaN when nothing was clipped (off, m < 3, MAD = 0). `work` is scratch of length >= m.
+ */
+export function madClipGuided(a: Float64Array, m: number, k: number, work: Float64Array, hint: Float64Array, h0: number): number {
+  if (!(k > 0) || m < 3) return NaN;
+  const gMed = hint[h0], gMad = hint[h0 + 1];
+  const h = m >> 1, even = (m & 1) === 0;
+  const guided = gMad > 0 && gMad - gMad === 0 && gMed - gMed === 0 && m >= 32;
+  // median: the bracket guess +- MAD / 2, else a full quickselect
+  let med = guided ? selectInBracket(a, m, h, even, gMed - 0.5 * gMad, gMed + 0.5 * gMad, work) : NaN;
+  if (med !== med) {
+    for (let i = 0; i < m; i++) work[i] = a[i];
+    med = medianInPlace(work, m);
+  }
+  // MAD: the bracket guess +- MAD / 4 over the deviations, else a full quickselect
+  let mad = guided ? selectDevInBracket(a, m, med, h, even, 0.75 * gMad, 1.25 * gMad, work) : NaN;
+  if (mad !== mad) {
+    for (let i = 0; i < m; i++) work[i] = Math.abs(a[i] - med);
+    mad = medianInPlace(work, m);
+  }
+  hint[h0] = med;
+  hint[h0 + 1] = mad;
+  if (!(mad > 0)) return NaN;
+  const lo = med - k * MAD_SCALE * mad;
+  const hi = med + k * MAD_SCALE * mad;
+  let sum = 0;
+  for (let i = 0; i < m; i++) {
+    let v = a[i];
+    if (v < lo) a[i] = v = lo;
+    else if (v > hi) a[i] = v = hi;
+    sum += v;
+  }
+  return sum;
+}
+
 /** Clip a[0..m) to median +- k * 1.4826 * MAD in place; returns [lo, hi] bounds (or null when off / MAD = 0). */
 export function madClip(a: Float64Array, m: number, k: number, work: Float64Array): [number, number] | null {
   if (!(k > 0) || m < 3) return null;
@@ -105,11 +220,14 @@ export function madClip(a: Float64Array, m: number, k: number, work: Float64Arra
   return [lo, hi];
 }
 
-/** z-score a[0..m) in place with ddof = 0; a constant (or single) column becomes all 0. */
-export function zscoreInPlace(a: Float64Array, m: number): void {
+/**
+ * z-score a[0..m) in place with ddof = 0; a constant (or single) column becomes all 0. `sum`: the sum of a[0..m)
+ * in index order when the caller already has it (madClipGuided), else NaN.
+ */
+export function zscoreInPlace(a: Float64Array, m: number, sum = NaN): void {
   if (m === 0) return;
-  let s = 0;
-  for (let i = 0; i < m; i++) s += a[i];
+  let s = sum;
+  if (s !== s) { s = 0; for (let i = 0; i < m; i++) s += a[i]; }
   const mean = s / m;
   let ss = 0;
   for (let i = 0; i < m; i++) { const d = a[i] - mean; ss += d * d; }
@@ -228,8 +346,8 @@ export function preprocessCrossSection(
   x: Float32Array, valid: Uint8Array, industry: Int32Array | null, n: number, f: number,
   cfg: CrossSectionConfig, scratch: CrossSectionScratch = makeScratch(n, maxIndustry(industry, n) + 1),
 ): number {
-  const { a, b, idx } = scratch;
-  if (a.length < n) throw new Error(`preprocessCrossSection: scratch holds ${a.length} stocks, slice has ${n}`);
+  const { b } = scratch;
+  if (scratch.a.length < n) throw new Error(`preprocessCrossSection: scratch holds ${scratch.a.length} stocks, slice has ${n}`);
   // 1. missing policy 'mask': drop stocks with any non-finite factor (v - v is NaN for NaN and +-Infinity)
   if (cfg.missing === 'mask') {
     for (let i = 0; i < n; i++) {
@@ -238,36 +356,56 @@ export function preprocessCrossSection(
       for (let j = 0; j < f; j++) { const v = x[o + j]; if (!(v - v === 0)) { valid[i] = 0; break; } }
     }
   }
+  const cs = columnScratch(scratch, n, f);
+  const { vals, rows, dense, count, validRows } = cs;
   let nValid = 0;
   for (let i = 0; i < n; i++) {
-    if (valid[i]) nValid++;
+    if (valid[i]) validRows[nValid++] = i;
     else x.fill(0, i * f, i * f + f); // 3. invalid stocks hold 0
   }
   if (nValid === 0) return 0;
   // industry ids beyond the scratch's slots share the 'unknown' group (industryDemeanInPlace)
   const neutral = cfg.industryNeutral && industry !== null;
-  for (let j = 0; j < f; j++) {
-    // 2. gather the valid, finite entries of column j
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      if (!valid[i]) continue;
-      const v = x[i * f + j];
-      if (v - v === 0) { a[m] = v; idx[m] = i; m++; }
+  if (!scratch.hint || scratch.hint.length < 2 * f) scratch.hint = new Float64Array(2 * f).fill(NaN);
+  const { hint } = scratch;
+  // 2. gather the valid, finite entries of every column in one sweep along the rows (the [N, F] slice is
+  // row-major: reading a column directly would touch a new cache line per value); non-finite values are
+  // written and then overwritten (the count only advances on a finite one)
+  count.fill(0, 0, f);
+  for (let q = 0; q < nValid; q++) {
+    const i = validRows[q], o = i * f;
+    for (let j = 0; j < f; j++) {
+      const v = x[o + j];
+      const k = count[j];
+      vals[j][k] = v;
+      rows[j][k] = i;
+      count[j] = k + (v - v === 0 ? 1 : 0);
     }
+  }
+  for (let j = 0; j < f; j++) {
+    const a = vals[j], idx = rows[j], m = count[j];
     if (cfg.normalize === 'rank') rankNormalizeInPlace(a, m, b, scratch.perm, cfg.madK); // 2a + 2b sharing one sort
     else {
-      if (cfg.madK > 0) madClip(a, m, cfg.madK, b); // 2a
-      if (cfg.normalize === 'zscore') zscoreInPlace(a, m); // 2b
+      const sum = cfg.madK > 0 ? madClipGuided(a, m, cfg.madK, b, hint, 2 * j) : NaN; // 2a
+      if (cfg.normalize === 'zscore') zscoreInPlace(a, m, sum); // 2b
     }
     if (neutral) { // 2c
       industryDemeanInPlace(a, m, idx, industry, scratch.indSum, scratch.indCnt);
       if (cfg.normalize !== 'none') zscoreInPlace(a, m);
     }
     // 2d. fill value for valid stocks with a missing entry: the processed column's mean
-    let fill = 0;
-    if (cfg.normalize === 'none' && m > 0) { let s = 0; for (let i = 0; i < m; i++) s += a[i]; fill = s / m; }
-    if (m < nValid) for (let i = 0; i < n; i++) if (valid[i]) x[i * f + j] = fill;
-    for (let i = 0; i < m; i++) x[idx[i] * f + j] = a[i];
+    const d = j * n;
+    if (m < nValid) {
+      let fill = 0;
+      if (cfg.normalize === 'none' && m > 0) { let s2 = 0; for (let i = 0; i < m; i++) s2 += a[i]; fill = s2 / m; }
+      for (let q = 0; q < nValid; q++) dense[d + validRows[q]] = fill;
+    }
+    for (let i = 0; i < m; i++) dense[d + idx[i]] = a[i];
+  }
+  // back into the row-major slice, again one sweep along the rows
+  for (let q = 0; q < nValid; q++) {
+    const i = validRows[q], o = i * f;
+    for (let j = 0; j < f; j++) x[o + j] = dense[j * n + i];
   }
   return nValid;
 }

@@ -221,11 +221,16 @@ describe('validateSectors', () => {
       'sectors.parquet: 1 ticker(s) in the prices have no sector (e.g. T5); their industry is unknown',
       "sectors.parquet: 1 industry has a single stock (e.g. 'Chips': T2); valid, but industry-neutral factors are 0 for it",
     ]);
-    // the stock alone in its industry is valid: it gets its own industry id in the frame
-    const f = computeFactorFrame(engine, { prices: 's_px_clean', sectors: 's_clean' });
+    // the stock alone in its industry is valid: it gets its own industry id in the frame (sub-industry level;
+    // T3, T4 have no sub_industry and fall back to their sector)
+    const f = computeFactorFrame(engine, { prices: 's_px_clean', sectors: 's_clean', industryLevel: 'sub_industry' });
     expect(f.industries).toEqual(['Chips', 'Energy', 'Software']);
     const ind = (tk: string) => f.industry[f.tickers.indexOf(tk)]; // first date's rows are T0..T5 in order
     expect([ind('T0'), ind('T1'), ind('T2'), ind('T3'), ind('T4'), ind('T5')]).toEqual([2, 2, 0, 1, 1, -1]);
+    // the default level is the sector: T0..T2 Tech, T3, T4 Energy, T5 unknown
+    const g = computeFactorFrame(engine, { prices: 's_px_clean', sectors: 's_clean' });
+    expect(g.industries).toEqual(['Energy', 'Tech']);
+    expect([0, 1, 2, 3, 4, 5].map((n) => g.industry[n])).toEqual([1, 1, 1, 0, 0, -1]);
   });
 });
 

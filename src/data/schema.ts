@@ -73,6 +73,12 @@ export interface ValidateOptions {
   out?: string;
   /** dates with fewer stocks than this are reported as thin (default 5) */
   minStocks?: number;
+  /**
+   * row order of a clean prices table: 'file' (default) keeps the file's order when it is sorted by date or by
+   * (ticker, date), else sorts by (date, ticker); 'ticker' writes (ticker, date) order, the order the factor library
+   * reads, so computing factors needs no sorted copy of its own
+   */
+  order?: 'file' | 'ticker';
 }
 
 // ---------------------------------------------------------------- column naming
@@ -113,6 +119,21 @@ export function detectShape(columns: { name: string; type: string }[], file = 'f
     && !['industry', 'sector', 'sub_industry'].includes(n) && !isUniverse(n));
   // any factor or label column makes it a factor panel; otherwise it is (possibly incomplete) daily prices
   return other.length > 0 ? 'factors' : 'prices';
+}
+
+/**
+ * The columns validatePrices reads from a daily-prices file (date, id, open, high, low, close, adj_close or
+ * adj_factor, volume), in file order; undefined when the names are not a prices file. Lets the loader skip the
+ * rest (e.g. dividend, split in the shared dataset) instead of decoding and storing them.
+ */
+export function pricesInputColumns(names: string[]): string[] | undefined {
+  const cols = names.map((name) => ({ name, type: '' }));
+  let shape: InputShape;
+  try { shape = detectShape(cols); } catch { return undefined; }
+  if (shape !== 'prices') return undefined;
+  const used = [findCol(cols, DATE_NAMES), findCol(cols, ID_NAMES), ...PRICE_NAMES.map((n) => findCol(cols, n === 'adj_close' ? ['adj_close', 'adjclose', 'adj close'] : [n])),
+    findCol(cols, ['adj_factor'])].filter((c): c is string => c !== null);
+  return names.filter((n) => used.includes(n));
 }
 
 // ---------------------------------------------------------------- shared checks
@@ -193,40 +214,42 @@ function checkDuplicates(engine: SqlEngine, stage: string, file: string, where =
  * A table scan returns rows in insertion (= file) order (DuckDB preserve_insertion_order), so `lag() OVER ()`
  * compares each row with the file's previous row.
  */
-function checkOrder(engine: SqlEngine, stage: string, file: string, notes: string[]): { layout: boolean; strict: boolean } {
+function checkOrder(engine: SqlEngine, stage: string, file: string, notes: string[]): { layout: boolean; strict: boolean; byTicker: boolean } {
   const r = queryRows<{ back: number; same: number; tback: number; tdate: number }>(engine,
     `SELECT count(*) FILTER (WHERE date < pd)::INTEGER AS back,
             count(*) FILTER (WHERE date = pd AND ticker <= pt)::INTEGER AS same,
             count(*) FILTER (WHERE ticker < pt)::INTEGER AS tback,
             count(*) FILTER (WHERE ticker = pt AND date <= pd)::INTEGER AS tdate
      FROM (SELECT date, ticker, lag(date) OVER () AS pd, lag(ticker) OVER () AS pt FROM ${stage})`)[0];
+  return orderOf(r, file, notes);
+}
+
+/** The layout from checkOrder's four counts (rows where the date goes back, ...); notes an unsorted file. */
+function orderOf(r: { back: number; same: number; tback: number; tdate: number }, file: string, notes: string[]): { layout: boolean; strict: boolean; byTicker: boolean } {
   const byDate = r.back === 0, byTicker = r.tback === 0 && r.tdate === 0;
   if (!byDate && !byTicker) {
     notes.push(`${file}: rows were not in date order (${r.back} place(s) where the date goes back); they were sorted by (date, ticker)`);
   }
-  return { layout: byDate || byTicker, strict: (byDate && r.same === 0) || byTicker };
+  return { layout: byDate || byTicker, strict: (byDate && r.same === 0) || byTicker, byTicker };
 }
 
-function thinDateWarning(engine: SqlEngine, table: string, file: string, minStocks: number, warnings: string[]) {
-  const s = queryRows<{ thin: number; ex: string | null; exn: number | null; mn: number; mx: number }>(engine,
-    `WITH c AS (SELECT date, count(*) AS n FROM ${sqlIdent(table)} GROUP BY date)
+/** Stats of a clean table and the thin-date warning (dates with fewer than minStocks stocks), in one query. */
+function tableStats(engine: SqlEngine, table: string, file: string, rawRows: number, minStocks: number, warnings: string[]): ValidationStats {
+  const t = sqlIdent(table);
+  const s = queryRows<{ thin: number; ex: string | null; exn: number | null; mn: number; mx: number; n: number; tk: number; dt: number; a: string | null; b: string | null }>(engine,
+    `WITH c AS (SELECT date, count(*) AS n FROM ${t} GROUP BY date)
      SELECT count(*) FILTER (WHERE n < ${minStocks})::INTEGER AS thin,
             CAST(arg_min(date, date) FILTER (WHERE n < ${minStocks}) AS VARCHAR) AS ex,
             arg_min(n, date) FILTER (WHERE n < ${minStocks})::INTEGER AS exn,
-            coalesce(min(n), 0)::INTEGER AS mn, coalesce(max(n), 0)::INTEGER AS mx FROM c`)[0];
+            coalesce(min(n), 0)::INTEGER AS mn, coalesce(max(n), 0)::INTEGER AS mx,
+            coalesce(sum(n), 0)::INTEGER AS n, count(*)::INTEGER AS dt, CAST(min(date) AS VARCHAR) AS a, CAST(max(date) AS VARCHAR) AS b,
+            (SELECT count(DISTINCT ticker) FROM ${t})::INTEGER AS tk FROM c`)[0];
   if (s.thin > 0) {
     warnings.push(`${file}: ${s.thin} date(s) have fewer than ${minStocks} stocks (e.g. ${s.ex} with ${s.exn}); they are dropped from cross-sections`);
   }
-  return s;
-}
-
-function tableStats(engine: SqlEngine, table: string, rawRows: number, thin: { thin: number; mn: number; mx: number }): ValidationStats {
-  const s = queryRows<{ n: number; tk: number; dt: number; a: string | null; b: string | null }>(engine,
-    `SELECT count(*)::INTEGER AS n, count(DISTINCT ticker)::INTEGER AS tk, count(DISTINCT date)::INTEGER AS dt,
-            CAST(min(date) AS VARCHAR) AS a, CAST(max(date) AS VARCHAR) AS b FROM ${sqlIdent(table)}`)[0];
   return {
     rows: rawRows, keptRows: s.n, droppedRows: rawRows - s.n, tickers: s.tk, dates: s.dt, start: s.a, end: s.b,
-    thinDates: thin.thin, minStocksPerDate: thin.mn, maxStocksPerDate: thin.mx,
+    thinDates: s.thin, minStocksPerDate: s.mn, maxStocksPerDate: s.mx,
   };
 }
 
@@ -295,34 +318,48 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
   engine.run(`CREATE OR REPLACE TEMP VIEW ${stage} AS SELECT (rowid + 1)::BIGINT AS _row, ${sqlIdent(dateCol!)} AS _date_raw, ${dexpr} AS date,
     CAST(${sqlIdent(idCol!)} AS VARCHAR) AS ticker, ${PRICE_NAMES.map((n) => `${num[n]} AS ${n}`).join(', ')} FROM ${sqlIdent(raw)}`);
   try {
-    checkDates(engine, stage, file, dateCol!);
-    checkIds(engine, stage, file, idCol!);
-    const order = checkOrder(engine, stage, file, notes);
-    if (!order.strict) checkDuplicates(engine, stage, file);
-    // rows whose adjusted close is missing, NaN, Inf or <= 0 cannot give a return: dropped
+    // every check in ONE scan (the checks used to be a scan each: ~10 passes over the file); errors keep their order
     const adjName = pc.adj_close ?? pc.close!;
-    const bad = queryRows<{ n: number; row: number | null; v: number | null }>(engine,
-      `SELECT count(*)::INTEGER AS n, min(_row)::INTEGER AS row, arg_min(adj_close, _row) AS v FROM ${stage}
-       WHERE adj_close IS NULL OR NOT isfinite(adj_close) OR adj_close <= 0`)[0];
-    if (bad.n > 0) {
-      warnings.push(`${file}: ${bad.n} of ${rawRows} row(s) dropped because '${adjName}' is missing, NaN, infinite or <= 0 (e.g. row ${bad.row}: ${bad.v})`);
-    }
-    const keep = 'adj_close IS NOT NULL AND isfinite(adj_close) AND adj_close > 0';
+    // rows whose adjusted close is missing, NaN, Inf or <= 0 cannot give a return: dropped
+    const keep = 'coalesce(isfinite(adj_close) AND adj_close > 0, false)';
     // other non-finite prices / volumes become missing (the factors that need them are missing on that row)
     const other = ['open', 'high', 'low', 'close', 'volume'].filter((n) => !(n === 'close' && !pc.adj_close));
-    for (const r of nonFiniteReport(engine, stage, other, keep)) {
-      warnings.push(`${file}: ${r.n} value(s) of '${pc[r.col]}' are NaN or infinite (e.g. row ${r.row}); treated as missing`);
+    const nonFinite = (c: string) => `_keep AND ${c} IS NOT NULL AND NOT isfinite(${c})`;
+    const negative = '_keep AND (open <= 0 OR high <= 0 OR low <= 0 OR close <= 0 OR volume < 0)';
+    const badId = `ticker IS NULL OR trim(ticker) = ''`;
+    const c = queryRows<Record<string, number | string | null>>(engine, `SELECT
+        count(*) FILTER (WHERE date IS NULL)::INTEGER AS d_n, min(_row) FILTER (WHERE date IS NULL)::INTEGER AS d_row,
+        CAST(arg_min(_date_raw, _row) FILTER (WHERE date IS NULL) AS VARCHAR) AS d_v,
+        count(*) FILTER (WHERE ${badId})::INTEGER AS i_n, min(_row) FILTER (WHERE ${badId})::INTEGER AS i_row,
+        count(*) FILTER (WHERE date < pd)::INTEGER AS back, count(*) FILTER (WHERE date = pd AND ticker <= pt)::INTEGER AS same,
+        count(*) FILTER (WHERE ticker < pt)::INTEGER AS tback, count(*) FILTER (WHERE ticker = pt AND date <= pd)::INTEGER AS tdate,
+        count(*) FILTER (WHERE NOT _keep)::INTEGER AS a_n, min(_row) FILTER (WHERE NOT _keep)::INTEGER AS a_row,
+        arg_min(adj_close, _row) FILTER (WHERE NOT _keep) AS a_v,
+        ${other.map((o, i) => `count(*) FILTER (WHERE ${nonFinite(o)})::INTEGER AS nf${i}, min(_row) FILTER (WHERE ${nonFinite(o)})::INTEGER AS nfr${i}`).join(',\n        ')},
+        count(*) FILTER (WHERE ${negative})::INTEGER AS neg_n, min(_row) FILTER (WHERE ${negative})::INTEGER AS neg_row
+      FROM (SELECT *, lag(date) OVER () AS pd, lag(ticker) OVER () AS pt, ${keep} AS _keep FROM ${stage})`)[0];
+    const num = (k: string) => Number(c[k]);
+    if (num('d_n') > 0) {
+      throw new LabError(`${file}: ${num('d_n')} row(s) have a missing or unreadable '${dateCol}' (e.g. row ${num('d_row')}: ${c.d_v === null ? 'empty' : `'${c.d_v}'`}); expected dates such as 2019-12-31`);
     }
-    const neg = queryRows<{ n: number; row: number | null }>(engine,
-      `SELECT count(*)::INTEGER AS n, min(_row)::INTEGER AS row FROM ${stage} WHERE ${keep} AND (open <= 0 OR high <= 0 OR low <= 0 OR close <= 0 OR volume < 0)`)[0];
-    if (neg.n > 0) warnings.push(`${file}: ${neg.n} row(s) have a non-positive open/high/low/close or a negative volume (e.g. row ${neg.row}); those values are treated as missing`);
-    const fin = (c: string, pos: string) => `CASE WHEN isfinite(${c}) AND ${c} ${pos} THEN ${c} END AS ${c}`;
+    if (num('i_n') > 0) throw new LabError(`${file}: ${num('i_n')} row(s) have an empty '${idCol}' (e.g. row ${num('i_row')}); expected a stock id on every row`);
+    const order = orderOf({ back: num('back'), same: num('same'), tback: num('tback'), tdate: num('tdate') }, file, notes);
+    if (!order.strict) checkDuplicates(engine, stage, file);
+    if (num('a_n') > 0) {
+      warnings.push(`${file}: ${num('a_n')} of ${rawRows} row(s) dropped because '${adjName}' is missing, NaN, infinite or <= 0 (e.g. row ${num('a_row')}: ${c.a_v})`);
+    }
+    other.forEach((o, i) => {
+      if (num(`nf${i}`) > 0) warnings.push(`${file}: ${num(`nf${i}`)} value(s) of '${pc[o]}' are NaN or infinite (e.g. row ${num(`nfr${i}`)}); treated as missing`);
+    });
+    if (num('neg_n') > 0) warnings.push(`${file}: ${num('neg_n')} row(s) have a non-positive open/high/low/close or a negative volume (e.g. row ${num('neg_row')}); those values are treated as missing`);
+    const fin = (col: string, pos: string) => `CASE WHEN isfinite(${col}) AND ${col} ${pos} THEN ${col} END AS ${col}`;
+    // 'ticker': (ticker, date) order, the order the factor library streams (factors.ts), so it needs no copy of its own
+    const sortBy = opts.order === 'ticker' ? (order.byTicker ? '' : 'ORDER BY ticker, date') : order.layout ? '' : 'ORDER BY date, ticker';
     engine.run(`CREATE OR REPLACE TABLE ${sqlIdent(out)} AS SELECT date, ticker, ${fin('open', '> 0')}, ${fin('high', '> 0')}, ${fin('low', '> 0')},
-      ${fin('close', '> 0')}, adj_close, ${fin('volume', '>= 0')} FROM ${stage} WHERE ${keep} ${order.layout ? '' : 'ORDER BY date, ticker'}`);
-    const kept = rowCount(engine, out);
+      ${fin('close', '> 0')}, adj_close, ${fin('volume', '>= 0')} FROM ${stage} WHERE ${keep} ${sortBy}`);
+    const kept = rawRows - num('a_n');
     if (kept === 0) throw new LabError(`${file}: no usable rows (all ${rawRows} rows have a missing or non-positive '${adjName}'); expected positive prices`);
-    const thin = thinDateWarning(engine, out, file, minStocks, warnings);
-    return { shape: 'prices', table: out, warnings, notes, stats: tableStats(engine, out, rawRows, thin) };
+    return { shape: 'prices', table: out, warnings, notes, stats: tableStats(engine, out, file, rawRows, minStocks, warnings) };
   } finally {
     engine.run(`DROP VIEW IF EXISTS ${stage}`);
   }
@@ -349,7 +386,7 @@ export function validateSectors(engine: SqlEngine, raw: string, opts: ValidateOp
     throw new LabError(`${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (columns found: ${cols.map((c) => c.name).join(', ')}); expected a sectors file with ticker, sector, [sub_industry]`);
   }
   const rawRows = requireNonEmpty(engine, raw, file, 'one row per ticker with its sector');
-  const txt = (c: string | null) => (c ? `nullif(trim(CAST(${sqlIdent(c)} AS VARCHAR)), '')` : 'NULL');
+  const txt = (c: string | null) => (c ? `nullif(trim(CAST(${sqlIdent(c)} AS VARCHAR)), '')` : 'NULL::VARCHAR');
   const stage = '_val_sect';
   engine.run(`CREATE OR REPLACE TEMP TABLE ${stage} AS SELECT (rowid + 1)::BIGINT AS _row, CAST(${sqlIdent(idCol!)} AS VARCHAR) AS ticker,
     ${txt(sectorCol)} AS sector, ${txt(subCol)} AS sub FROM ${sqlIdent(raw)}`);
@@ -462,7 +499,7 @@ export function validateFactorPanel(engine: SqlEngine, raw: string, opts: Valida
     if (roles.dollarVolume) outCols.push(fin('dollar_volume'));
     for (const c of valueCols) outCols.push(fin(c));
     engine.run(`CREATE OR REPLACE TABLE ${sqlIdent(out)} AS SELECT ${outCols.join(', ')} FROM ${stage} ${order.layout ? '' : 'ORDER BY date, ticker'}`);
-    const thin = thinDateWarning(engine, out, file, minStocks, warnings);
+    const stats = tableStats(engine, out, file, rawRows, minStocks, warnings);
     if (roles.industry) noteSingletonIndustries(engine, `SELECT industry, ticker FROM ${sqlIdent(out)}`, file, notes);
     const columns: PanelColumns = {
       factors: roles.factors,
@@ -472,7 +509,7 @@ export function validateFactorPanel(engine: SqlEngine, raw: string, opts: Valida
       price: roles.price ? 'price' : null,
       dollarVolume: roles.dollarVolume ? 'dollar_volume' : null,
     };
-    return { shape: 'factors', table: out, warnings, notes, stats: tableStats(engine, out, rawRows, thin), columns };
+    return { shape: 'factors', table: out, warnings, notes, stats, columns };
   } finally {
     engine.run(`DROP VIEW IF EXISTS ${stage}`);
   }

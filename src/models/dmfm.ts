@@ -25,9 +25,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../core/errors';
-import { ParamStore, applyMask, dense3, resolveConfig, trainingFields } from './common';
+import { ParamStore, applyMask, dense3, glorotUniform, resolveConfig, trainingFields } from './common';
 import { contextEncoder, contextParams, type ContextParams } from './layers/context';
 import { factorAttention } from './layers/factor-attention';
+import { leakyRelu, linear3 } from './layers/ops';
 import { autoKernel, gatLayer, segmentsOf, type BatchGraph, type GatKernel, type GatParams } from './layers/gat';
 import type { BuildContext, ConfigField, ExtrasInput, ForwardAux, ForwardContext, LossResult, LossTarget, Model, ModelSpec, NamedWeight } from './types';
 
@@ -134,7 +135,7 @@ export function dmfmLoss(f: tf.Tensor3D, fhat: tf.Tensor3D, mask: tf.Tensor2D, t
 export function gatParams(p: ParamStore, name: string, h: number, init: string): GatParams {
   const eye = new Float32Array(h * h);
   for (let i = 0; i < h; i++) eye[i * h + i] = 1;
-  const w = init === 'identity' ? p.add(`${name}/W`, [h, h], eye, true) : p.dense(`${name}/W`, h, h).w;
+  const w = p.add(`${name}/W`, [h, h], init === 'identity' ? eye : glorotUniform(p.rng, h, h), true);
   const a = p.add(`${name}/a`, [h, 2], (() => { const lim = Math.sqrt(6 / (h + 2)); return Float32Array.from({ length: 2 * h }, () => (2 * p.rng.uniform() - 1) * lim); })(), true);
   return { w, a };
 }
@@ -184,23 +185,25 @@ class DmfmModel implements Model {
   }
 
   /** f [B, N, K], f-hat [B, N, K], a-bar [B, K, m] and the scores [B, N, H] of one batch */
-  private run(x: tf.Tensor3D, c: ForwardContext, perStockAttention = false) {
+  private run(x: tf.Tensor3D, c: ForwardContext) {
     return tf.tidy(() => {
       const kernel = kernelOf(this.cfg);
       const C = contextEncoder(x, c.mask, this.enc); // [B, N, h]  eq. 1
       const gI: BatchGraph = { kind: 'industry', mask: c.mask, industry: c.industry };
       const gU: BatchGraph = { kind: 'universe', mask: c.mask };
-      const pre = kernel === 'sorted' ? [segmentsOf(gI), segmentsOf(gU)] : [undefined, undefined];
-      const HI = gatLayer(C, this.gatI, gI, kernel, pre[0]).h; // [B, N, h]  eq. 3
+      const graphs = kernel === 'sorted' ? [segmentsOf(gI), segmentsOf(gU)] : [undefined, undefined];
+      const HI = gatLayer(C, this.gatI, gI, kernel, graphs[0]).h; // [B, N, h]  eq. 3
       const CI = C.sub(HI) as tf.Tensor3D; // [B, N, h]  eq. 4
-      const HU = gatLayer(CI, this.gatU, gU, kernel, pre[1]).h; // [B, N, h]  eq. 5
+      const HU = gatLayer(CI, this.gatU, gU, kernel, graphs[1]).h; // [B, N, h]  eq. 5
       const CU = CI.sub(HU) as tf.Tensor3D; // [B, N, h]  eq. 6
-      const cat = tf.concat([C, CI, CU], 2) as tf.Tensor3D; // [B, N, 3h]
-      const f = applyMask(tf.leakyRelu(dense3(cat, this.head.w as tf.Tensor2D, this.head.b as tf.Tensor1D), HEAD_SLOPE), c.mask); // [B, N, K]  eq. 8
-      const K = this.plan.trained.length;
-      const fa = factorAttention(x, c.mask, this.attn.w as tf.Tensor2D, this.attn.b as tf.Tensor1D, K, perStockAttention); // eq. 9-12
+      // W_k^T (C || C_I || C_U) as three matMuls with the row blocks of W [3h, K] (no [B, N, 3h] concat: slow on wasm)
+      const h = this.hidden, K = this.plan.trained.length;
+      const wk = (i: number) => this.head.w.slice([i * h, 0], [h, K]) as tf.Tensor2D; // [h, K]
+      const pre = linear3(C, wk(0), this.head.b as tf.Tensor1D).add(linear3(CI, wk(1))).add(linear3(CU, wk(2))) as tf.Tensor3D; // [B, N, K]
+      const f = applyMask(leakyRelu(pre, HEAD_SLOPE), c.mask); // [B, N, K]  eq. 8
+      const fa = factorAttention(x, c.mask, this.attn.w as tf.Tensor2D, this.attn.b as tf.Tensor1D, K); // eq. 9-12
       const scores = this.toPanel ? dense3(f, this.toPanel) : f; // [B, N, H]
-      return { scores, f, fhat: fa.fhat, abar: fa.abar, ...(fa.attention ? { attention: fa.attention } : {}) };
+      return { scores, f, fhat: fa.fhat, abar: fa.abar };
     });
   }
 
@@ -224,6 +227,7 @@ class DmfmModel implements Model {
   decayed() { return this.p.decayed(); }
   activationsPerStock() {
     const h = this.hidden, K = this.plan.trained.length, F = this.ctx.F;
+    // encoder, two GATs (z, H, C - H), heads, factor attention logits / softmax; the dense kernel adds [N, N] rows (N ~ 400)
     return 3 * F + 2 * Number(this.cfg.layers) * h + 2 * 4 * h + 3 * h + 2 * K + 3 * K * F + (kernelOf(this.cfg) === 'dense' ? 2 * 3 * 400 : 0);
   }
 

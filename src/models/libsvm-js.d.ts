@@ -21,6 +21,7 @@ declare module 'libsvm-js/asm.js' {
     predict(samples: number[][]): number[];
     predictOne(sample: number[]): number;
     getSVIndices(): number[];
+    serializeModel(): string;
     free(): void;
     static SVM_TYPES: { C_SVC: string; NU_SVC: string; ONE_CLASS: string; EPSILON_SVR: string; NU_SVR: string };
     static KERNEL_TYPES: { LINEAR: string; POLYNOMIAL: string; RBF: string; SIGMOID: string; PRECOMPUTED: string };

@@ -27,7 +27,7 @@ function fixture(x: number[][][], fwd: number[][][], mask?: number[][], horizons
 
 describe('registry', () => {
   it('lists linear, ew, mlp with complete schemas and rejects unknown ids', () => {
-    expect(models.map((m) => m.id)).toEqual(['linear', 'ew', 'mlp']);
+    expect(models.map((m) => m.id).slice(0, 3)).toEqual(['linear', 'ew', 'mlp']); // later models append to the menu
     for (const m of models) {
       for (const f of m.configSchema) {
         expect(f.help.length).toBeGreaterThan(10);

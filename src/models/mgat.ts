@@ -8,9 +8,10 @@
  * Loss as the MLP's: masked MSE to the standardised label (default) or negative IC.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ParamStore, applyMask, dense3, resolveConfig, trainingFields } from './common';
+import { ParamStore, applyMask, resolveConfig, trainingFields } from './common';
 import { contextEncoder, contextParams, type ContextParams } from './layers/context';
 import { gatLayer, type GatParams } from './layers/gat';
+import { linear3 } from './layers/ops';
 import { crossSectionalLoss, type LossKind } from './losses';
 import { gatFields, gatParams, kernelOf } from './dmfm';
 import type { BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from './types';
@@ -44,7 +45,7 @@ class MgatModel implements Model {
       const C = contextEncoder(x, c.mask, this.enc); // [B, N, h]
       const H = gatLayer(C, this.gat, { kind: 'universe', mask: c.mask }, kernelOf(this.cfg)).h; // [B, N, h]
       const cat = tf.concat([C, H], 2) as tf.Tensor3D; // [B, N, 2h]
-      return applyMask(dense3(cat, this.head.w as tf.Tensor2D, this.head.b as tf.Tensor1D), c.mask); // [B, N, H]
+      return applyMask(linear3(cat, this.head.w as tf.Tensor2D, this.head.b as tf.Tensor1D), c.mask); // [B, N, H]
     });
   }
   loss(scores: tf.Tensor3D, target: LossTarget) { return crossSectionalLoss(this.cfg.loss as LossKind, scores, target, this.ctx.horizons); }

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LabError } from '../core/errors';
 import { defaultRun, type RunConfig } from '../core/run';
-import { cancelTraining, initLab, loadDataset, loadFile, runQuery, setHyper, setModel, startTraining, toggleFactorGroup, togglePause } from './actions';
+import { cancelTraining, compareMethods, initLab, loadDataset, loadFile, reevaluateResults, runQuery, setHyper, setModel, setStrategy, setStrategyKind, startTraining, toggleFactorGroup, togglePause } from './actions';
 import type { DatasetSummary, LabApi, ModelInfo, TrainProgress, TrainResult } from './lab-api';
 import { useLab } from './store';
 
@@ -15,8 +15,8 @@ const summary = (name: string): DatasetSummary => ({
   factors: [{ name: 'mom_20', group: 'momentum' }, { name: 'vol_20', group: 'volatility' }, { name: 'rev_5', group: 'reversal' }],
   universes: [{ name: 'all', description: 'all', avgMembers: 390 }], bytes: 1e6, edges: { dates: [], avgEdges: [] }, industries: [], tables: [], notes: [],
 });
-const result = (model: string): TrainResult => ({
-  model, label: model, backend: 'cpu', run: defaultRun, elapsedMs: 10,
+const result = (model: string, run: RunConfig = defaultRun): TrainResult => ({
+  model, label: model, backend: 'cpu', run, elapsedMs: 10,
   metrics: { columns: [{ key: 'ic', label: 'IC', format: 'number' }], rows: [{ method: model, label: model, values: { ic: 0.02 } }] },
   series: [{ method: model, label: model, dates: ['2019-01-02', '2019-01-03'], cumReturn: [0, 0.01], cumExcess: [0, 0.002], icDates: ['2019-01-02', '2019-01-03'], ic: [0.01, 0.03] }],
   benchmark: { label: 'EW', dates: ['2019-01-02', '2019-01-03'], cumReturn: [0, 0.008] },
@@ -34,7 +34,7 @@ const api: LabApi = {
 };
 
 beforeEach(async () => {
-  useLab.setState({ summary: null, dataStatus: 'empty', loadedSpec: null, results: [], trainStatus: 'idle', dataError: null, trainError: null, lastError: null });
+  useLab.setState({ summary: null, dataStatus: 'empty', loadedSpec: null, results: [], trainStatus: 'idle', dataError: null, trainError: null, resultsError: null, lastError: null, queue: null });
   loadImpl = async (spec) => summary(spec.name);
   paused.length = 0;
   await initLab(api, { hash: '#model=mlp&config.hidden=2000', search: '?backend=wasm' });
@@ -128,5 +128,63 @@ describe('actions', () => {
     expect(useLab.getState().queryError?.message).toMatch(/read-only/);
     await runQuery('SELECT 1');
     expect(useLab.getState().queryResult).toEqual({ columns: ['sql'], rows: [['SELECT 1']] });
+  });
+
+  it('compare methods: trains each ticked model in turn (selected model keeps its hyper-parameters), stops on cancel', async () => {
+    await loadDataset();
+    setModel('mlp');
+    setHyper('epochs', 2);
+    const seen: { model: string; config: Record<string, unknown>; queue: number | undefined }[] = [];
+    trainImpl = async (run) => {
+      seen.push({ model: run.model, config: run.config, queue: useLab.getState().queue?.index });
+      return result(run.model, run);
+    };
+    await compareMethods(['linear', 'mlp', 'nope']);
+    let s = useLab.getState();
+    // 'nope' is not in the registry and is skipped; linear gets its schema defaults, mlp the Model panel's values
+    expect(seen).toEqual([{ model: 'linear', config: { l2: 0.01 }, queue: 0 }, { model: 'mlp', config: { hidden: 64, epochs: 2 }, queue: 1 }]);
+    expect(s.results.map((r) => r.model)).toEqual(['linear', 'mlp']);
+    expect(s.queue).toBeNull();
+    expect(s.trainStatus).toBe('done');
+
+    // cancelling the first model ends the queue: the second never starts
+    seen.length = 0;
+    trainImpl = (run, _p, signal) => {
+      seen.push({ model: run.model, config: run.config, queue: useLab.getState().queue?.index });
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))));
+    };
+    const p = compareMethods(['linear', 'mlp']);
+    cancelTraining();
+    await p;
+    s = useLab.getState();
+    expect(seen.map((x) => x.model)).toEqual(['linear']);
+    expect(s.trainStatus).toBe('cancelled');
+    expect(s.queue).toBeNull();
+    expect(s.results.map((r) => r.model)).toEqual(['linear', 'mlp']); // the earlier results stay
+  });
+
+  it('strategy: a kind starts from its paper defaults; re-evaluate sends every stored result with the new strategy', async () => {
+    setStrategyKind('topkdrop');
+    expect(useLab.getState().run.strategy).toEqual({ kind: 'topkdrop', k: 50, n: 5, rebalance: 1, openCost: 0.0005, closeCost: 0.0015, eta: 1, horizon: 20 });
+    setStrategy({ k: 30 });
+    const asked: { model: string; strategy: unknown }[] = [];
+    api.evaluate = async (r, run) => {
+      asked.push({ model: r.model, strategy: run.strategy });
+      return { ...r, run: { ...r.run, strategy: run.strategy }, label: `${r.model}*` };
+    };
+    const withScores = (m: string) => ({ ...result(m), scores: { scoresByHorizon: new Float32Array(1), testIndex: new Int32Array(1), horizons: [20] } });
+    useLab.setState({ results: [withScores('linear'), result('ew'), withScores('mlp')] });
+    await reevaluateResults();
+    const s = useLab.getState();
+    const want = { kind: 'topkdrop', k: 30, n: 5, rebalance: 1, openCost: 0.0005, closeCost: 0.0015, eta: 1, horizon: 20 };
+    expect(asked).toEqual([{ model: 'linear', strategy: want }, { model: 'mlp', strategy: want }]); // ew has no stored scores
+    expect(s.results.map((r) => r.label)).toEqual(['linear*', 'ew', 'mlp*']);
+    expect(s.reevalStatus).toBe('idle');
+    api.evaluate = async () => { throw new LabError('Re-evaluate: the strategy horizon 7 is not one of the model\'s heads [20].'); };
+    await reevaluateResults();
+    expect(useLab.getState().resultsError?.message).toMatch(/horizon 7/);
+    expect(useLab.getState().results.map((r) => r.label)).toEqual(['linear*', 'ew', 'mlp*']); // unchanged on failure
+    delete api.evaluate;
+    setStrategyKind('topquantile');
   });
 });

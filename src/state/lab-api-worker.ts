@@ -11,7 +11,7 @@ import type { TrainProgress as EngineProgress } from '../train/loop';
 import type { DatasetSummary as EngineSummary, QueryResult as EngineQuery, TrainOutput } from '../train/protocol';
 import type { UniverseMetrics } from '../train/reevaluate';
 import type { EvalResult } from '../eval/evaluate';
-import type { BackendName, DatasetSummary, LabApi, MetricColumn, ModelInfo, QueryResult, TrainProgress, TrainResult, UniverseResult } from './lab-api';
+import type { BackendName, DatasetSummary, DmfmPeriod, LabApi, MetricColumn, ModelInfo, QueryResult, TrainProgress, TrainResult, UniverseResult } from './lab-api';
 
 /** Metrics shown in the Results table, in order (definitions, labels and directions from src/eval METRICS). */
 export const RESULT_METRICS: MetricKey[] = ['ic', 'rankIc', 'icir', 'rankIcir', 'alpha', 'ir', 'mdd', 'sharpe', 'turnover'];
@@ -41,6 +41,8 @@ export function toSummary(s: EngineSummary, fileBytes?: number): DatasetSummary 
     fileBytes,
     edges: { dates: s.edgesPerStock.dates, avgEdges: Array.from(s.edgesPerStock.values) },
     industries,
+    // Figure 4: industry shares over time, the month ends that have members; [M'][K]
+    industryProportion: { dates: rows.map((m) => s.industryProportion.dates[m]), industries: s.industryProportion.industries.slice(), share: rows.map((m) => Array.from(s.industryProportion.share.subarray(m * K, (m + 1) * K))) },
     tables: s.tables,
     notes: s.notes,
     warnings: s.warnings,
@@ -132,7 +134,32 @@ export function toResult(r: TrainOutput): TrainResult {
     scores: r.scoresByHorizon ? { scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons } : undefined,
     groups: r.groups?.map((g) => ({ label: g.label, train: g.train, valid: g.valid, test: g.test })),
     warnings: r.warnings,
+    tickers: r.explanation ? r.tickers : undefined,
+    explanation: r.explanation,
+    explainNote: r.explainNote,
+    dmfm: dmfmPeriods(r),
   };
+}
+
+interface DmfmExtras {
+  attention?: { start: string; end: string; factors: string[]; factorGroups: string[]; groups: string[]; weights: number[][]; groupWeights: number[][] };
+  horizons?: number[];
+  faithfulness?: { horizon: number; corr: number; corrSd: number; dates: number }[];
+}
+
+/** DMFM extras of each split group -> the attention / faithfulness views (the large f-hat estimate is dropped). */
+export function dmfmPeriods(r: TrainOutput): DmfmPeriod[] | undefined {
+  const out: DmfmPeriod[] = [];
+  for (const g of r.groups ?? []) {
+    const e = g.extras as DmfmExtras | undefined;
+    if (!e?.attention || !e.horizons) continue;
+    const a = e.attention;
+    out.push({
+      label: g.label, start: a.start, end: a.end, horizons: e.horizons, factors: a.factors, factorGroups: a.factorGroups, groups: a.groups, weights: a.weights, groupWeights: a.groupWeights,
+      faithfulness: (e.faithfulness ?? []).map((f) => ({ horizon: f.horizon, corr: f.corr, corrSd: f.corrSd, dates: f.dates })),
+    });
+  }
+  return out.length ? out : undefined;
 }
 
 const toQuery = (q: EngineQuery): QueryResult => ({ columns: q.columns.map((c) => c.name), rows: q.rows, truncated: q.truncated, totalRows: q.totalRows });

@@ -4,6 +4,27 @@
  * in state/ or ui/ talks to the worker. Everything here is plain, structured-cloneable data.
  */
 import type { DatasetSpec, PreprocessConfig, RunConfig, StrategyConfig } from '../core/run';
+import type { RunExplanation } from '../train/protocol';
+
+export type { RunExplanation, DateExplanation, Table5Row } from '../train/protocol';
+
+/** DMFM factor attention (a-bar_k, paper Eq. 11) and faithfulness (corr f_k vs f-hat_k) of one test period. */
+export interface DmfmPeriod {
+  label: string;
+  start: string;
+  end: string;
+  /** trained horizons k */
+  horizons: number[];
+  factors: string[];
+  factorGroups: string[];
+  groups: string[];
+  /** [K][m] mean a-bar_k over the period's dates (rows sum to 1) */
+  weights: number[][];
+  /** [K][G] summed per factor group (rows sum to 1) */
+  groupWeights: number[][];
+  /** per horizon: mean / sd over dates of the cross-sectional Pearson correlation of f_k and f-hat_k */
+  faithfulness: { horizon: number; corr: number; corrSd: number; dates: number }[];
+}
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPref = 'auto' | BackendName;
@@ -37,6 +58,8 @@ export interface DatasetSummary {
   edges: { dates: string[]; avgEdges: number[] };
   /** share of stocks per industry (shares sum to 1), largest first; count = stocks, when known */
   industries: { name: string; share: number; count?: number }[];
+  /** DMFM Figure 4: share of stocks per industry at each month end: share[m][k] (rows sum to 1) */
+  industryProportion?: { dates: string[]; industries: string[]; share: number[][] };
   /** tables the SQL console can query */
   tables: { name: string; columns: string[]; rows: number }[];
   /** caveats to show next to anything computed on this data (e.g. survivorship) */
@@ -192,6 +215,14 @@ export interface TrainResult {
   groups?: GroupSpan[];
   /** engine notes (split adjustments, strategy caveats) */
   warnings?: string[];
+  /** panel tickers (index = DateExplanation.stocks entries) */
+  tickers?: string[];
+  /** LRP explanation of the test month-ends (DFM, MLP, linear) */
+  explanation?: RunExplanation;
+  /** why there is no (or a partial) explanation */
+  explainNote?: string;
+  /** DMFM attention and faithfulness, one entry per test period (split group) */
+  dmfm?: DmfmPeriod[];
 }
 
 export interface TrainOptions {

@@ -86,6 +86,8 @@ export interface ResultsSlice {
   /** which correlation the IC chart and the monthly heat map show */
   icKind: 'ic' | 'rankIc';
   tablePreset: TablePreset;
+  /** universes as column groups (the papers' layout), as row blocks, or 'auto' (columns while they fit at 1280 px) */
+  tableLayout: 'auto' | 'columns' | 'rows';
   /** universes hidden from the results table (all shown by default) */
   hiddenUniverses: string[];
   /** method shown in the monthly IC heat map (null = the latest result) */
@@ -98,6 +100,7 @@ export interface ResultsSlice {
   setCumMode: (m: 'excess' | 'absolute') => void;
   setIcKind: (k: 'ic' | 'rankIc') => void;
   setTablePreset: (p: TablePreset) => void;
+  setTableLayout: (l: 'auto' | 'columns' | 'rows') => void;
   toggleUniverse: (u: string) => void;
   setHeatMethod: (m: string | null) => void;
 }
@@ -158,6 +161,7 @@ const createResultsSlice: StateCreator<LabState, [], [], ResultsSlice> = (set) =
   cumMode: 'excess',
   icKind: 'ic',
   tablePreset: 'dmfm',
+  tableLayout: 'auto',
   hiddenUniverses: [],
   heatMethod: null,
   reevalStatus: 'idle',
@@ -166,6 +170,7 @@ const createResultsSlice: StateCreator<LabState, [], [], ResultsSlice> = (set) =
   setCumMode: (cumMode) => set({ cumMode }),
   setIcKind: (icKind) => set({ icKind }),
   setTablePreset: (tablePreset) => set({ tablePreset }),
+  setTableLayout: (tableLayout) => set({ tableLayout }),
   toggleUniverse: (u) => set((s) => ({ hiddenUniverses: s.hiddenUniverses.includes(u) ? s.hiddenUniverses.filter((x) => x !== u) : [...s.hiddenUniverses, u] })),
   setHeatMethod: (heatMethod) => set({ heatMethod }),
 });

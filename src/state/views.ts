@@ -101,6 +101,13 @@ export function resultsTableView(results: TrainResult[], preset: TablePreset, or
   return { table, ids: table.methods.map((label) => latest.find((r) => r.label === label)!.model), allUniverses, definitions };
 }
 
+/** Most numeric columns the universes-as-column-groups layout shows before 'auto' switches to row blocks (1280 px). */
+export const MAX_WIDE_COLUMNS = 12;
+
+/** The layout the table uses: the user's choice, or columns while universes x metrics <= MAX_WIDE_COLUMNS. */
+export const effectiveLayout = (v: ResultsTableView, layout: 'auto' | 'columns' | 'rows'): 'columns' | 'rows' =>
+  layout !== 'auto' ? layout : v.table.universes.length * v.table.columns.length <= MAX_WIDE_COLUMNS ? 'columns' : 'rows';
+
 /** CSV of the table as shown (wide layout, paper-formatted values, **best** and _second_). */
 export const resultsCsv = (v: ResultsTableView): string => tableToCsv(v.table);
 

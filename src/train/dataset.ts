@@ -3,16 +3,17 @@
  * initialisation, reading bundled files) come in through `DataIO`, so the worker passes browser versions and
  * the headless runner Node versions.
  *   synthetic:             data/synthetic panelFromSynthetic
- *   bundled / file / url:  parquet -> DuckDB (loadParquet) -> validateInput -> computeFactorFrame (prices) or
- *                          factorPanelToFrame (factor panel) -> buildPanel
+ *   bundled / file / url:  parquet -> DuckDB (loadParquet; raw table dropped once validated) -> validateInput ->
+ *                          computeFactorPanel (prices: factors streamed straight into the panel) or
+ *                          factorPanelToFrame + buildPanel (factor panel)
  */
 import type { Panel } from '../core/panel';
 import type { DatasetSpec, PreprocessConfig } from '../core/run';
 import { LabError } from '../core/errors';
 import type { SqlEngine } from '../data/sql-engine';
 import { loadParquet } from '../data/parquet';
-import { validateInput, validateSectors, type ValidationResult } from '../data/schema';
-import { computeFactorFrame, factorPanelToFrame } from '../data/factors';
+import { pricesInputColumns, validateInput, validateSectors, type ValidationResult } from '../data/schema';
+import { computeFactorPanel, factorPanelToFrame, lastTimings } from '../data/factors';
 import { buildPanel, panelSummary } from '../data/panel';
 import { panelFromSynthetic } from '../data/synthetic';
 import { industryProportions, sameIndustryEdgesPerStock } from '../data/graphs';
@@ -30,7 +31,14 @@ export interface DataIO {
   fetchUrl(url: string): Promise<Uint8Array>;
 }
 
-export interface LoadedDataset { panel: Panel; warnings: string[]; notes: string[]; load_ms: number }
+export interface LoadedDataset {
+  panel: Panel;
+  warnings: string[];
+  notes: string[];
+  load_ms: number;
+  /** ms per step of the load (parquet, validate, market, stocks, sort, factors, preprocess / panel) */
+  steps?: Record<string, number>;
+}
 
 /** Load the dataset `spec` into a Panel; `bytes` (and `sectorsBytes`) for a user file (kind 'file'). */
 export async function loadPanel(io: DataIO, spec: DatasetSpec, prep: PreprocessConfig, bytes?: Uint8Array, sectorsBytes?: Uint8Array): Promise<LoadedDataset> {
@@ -47,29 +55,48 @@ export async function loadPanel(io: DataIO, spec: DatasetSpec, prep: PreprocessC
     prices = await io.fetchUrl(spec.name);
   }
   if (!prices) throw new LabError(`Dataset "${spec.name}": no file bytes were given for kind "${spec.kind}".`, 'Choose a parquet file to load.');
+  const steps: Record<string, number> = {};
+  let t1 = performance.now();
+  const lap = (k: string) => { steps[k] = performance.now() - t1; t1 = performance.now(); };
   await io.initParquet();
   const engine = await io.engine();
-  await loadParquet(engine, 'raw_input', prices, { fileName });
-  const v: ValidationResult = validateInput(engine, 'raw_input', { file: fileName });
+  lap('init');
+  // a prices file: only the columns validation reads are decoded (e.g. not dividend, split)
+  await loadParquet(engine, 'raw_input', prices, { fileName, selectColumns: pricesInputColumns });
+  lap('parquet');
+  let v: ValidationResult;
+  try {
+    // prices are written in (ticker, date) order: the order the factor pass streams, so it needs no sorted copy
+    v = validateInput(engine, 'raw_input', { file: fileName, order: 'ticker' });
+  } finally {
+    engine.run('DROP TABLE IF EXISTS raw_input'); // the clean table is a copy: free the raw one now
+  }
   const warnings = [...v.warnings], notes = [...v.notes];
-  let frame;
+  let panel: Panel;
   if (v.shape === 'prices') {
     let sectorsTable: string | undefined;
     if (sectors) {
       await loadParquet(engine, 'raw_sectors', sectors, { fileName: `${fileName} (sectors)` });
-      const s = validateSectors(engine, 'raw_sectors', { file: `${fileName} (sectors)`, pricesTable: v.table });
-      warnings.push(...s.warnings); notes.push(...s.notes);
-      sectorsTable = s.table;
+      try {
+        const s = validateSectors(engine, 'raw_sectors', { file: `${fileName} (sectors)`, pricesTable: v.table });
+        warnings.push(...s.warnings); notes.push(...s.notes);
+        sectorsTable = s.table;
+      } finally {
+        engine.run('DROP TABLE IF EXISTS raw_sectors');
+      }
     }
-    frame = computeFactorFrame(engine, { prices: v.table, sectors: sectorsTable, start: spec.start, end: spec.end, name: spec.name });
+    lap('validate');
+    panel = computeFactorPanel(engine, { prices: v.table, sectors: sectorsTable, start: spec.start, end: spec.end, name: spec.name, industryLevel: prep.industryLevel }, prep);
+    for (const [k, ms] of Object.entries(lastTimings)) steps[k === 'panel' ? 'preprocess' : k] = ms;
   } else if (v.shape === 'factors') {
-    frame = factorPanelToFrame(engine, v.table, { columns: v.columns, start: spec.start, end: spec.end, name: spec.name });
+    lap('validate');
+    panel = buildPanel(factorPanelToFrame(engine, v.table, { columns: v.columns, start: spec.start, end: spec.end, name: spec.name }), prep);
+    lap('panel');
   } else {
     throw new LabError(`${fileName}: this is a sectors file (ticker, sector); a dataset needs prices (date, ticker, close, ...) or a factor panel.`, 'Load the prices file first, then add the sectors file next to it.');
   }
-  const panel = buildPanel(frame, prep);
   notes.push(...(panel.source.notes ?? []));
-  return { panel, warnings, notes, load_ms: performance.now() - t0 };
+  return { panel, warnings, notes, load_ms: performance.now() - t0, steps };
 }
 
 /** the engine's tables with their columns and row counts (for the SQL console) */
@@ -108,6 +135,7 @@ export function summarizePanel(panel: Panel, loaded: Omit<LoadedDataset, 'panel'
     edgesPerStock: { dates: panel.dates.slice(), values: edges },
     industryProportion: { dates: me.map((t) => panel.dates[t]), industries: prop.industries, share },
     load_ms: loaded.load_ms,
+    load_steps: loaded.steps,
     tables,
   };
 }

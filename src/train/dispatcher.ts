@@ -14,6 +14,24 @@ import { oneSeededStep } from './parity';
 import { ReplyType, RequestType, transferables, type QueryResult, type WorkerReply, type WorkerRequest } from './protocol';
 import { runOnPanel } from './runner';
 import { evaluateScores, evaluateUniverses } from './reevaluate';
+import { explainMethodFor, explainRun, monthEndPoints, type RunExplanation } from '../explain/run';
+import { prepareData } from './data';
+import type { RunResult } from './runner';
+
+/** Explain a finished run at its test month-ends (LRP models only: cheap, no tfjs graph). Never throws. */
+async function explainResult(p: Panel, run: RunConfig, result: RunResult): Promise<{ explanation?: RunExplanation; explainNote?: string }> {
+  if (explainMethodFor(run.model) !== 'lrp') return { explainNote: `LRP views: ${result.model.name} has layers LRP cannot pass (or predicts outside tfjs); no explanation computed.` };
+  try {
+    const d = prepareData(p, { universe: run.universe, factors: run.factors, target: result.model.config.target === 'raw' ? 'raw' : 'zscore' });
+    const { points, skipped } = monthEndPoints(d.dates, result.groups);
+    if (points.length === 0) return { explainNote: `LRP views: no test month-end with recorded weights (${skipped} skipped).` };
+    const head = Math.max(0, result.horizons.indexOf(result.evalHorizon));
+    const explanation = await explainRun({ N: d.N, F: d.F, x: d.x, mask: d.mask, industry: d.industry, dates: d.dates, tickers: d.tickers, factorNames: d.factorNames, factorGroups: d.factorGroups, horizons: d.horizons }, { id: result.model.id, config: result.model.config, seed: run.seed }, points, head);
+    return { explanation, explainNote: skipped ? `${skipped} month-ends skipped (no weights recorded)` : undefined };
+  } catch (e) {
+    return { explainNote: `LRP views: explaining failed: ${(e as Error).message}` };
+  }
+}
 
 export interface WorkerEnv {
   /** DataIO factory; receives the page's base URL (for bundled data) when the client sent one */
@@ -75,10 +93,13 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
     const key = keyOf(spec, prep);
     if (panel && key === loadedKey) return panel;
     if (spec.kind === 'file' && !fileBytes.bytes) throw new LabError(`Dataset "${spec.name}" is a local file that is not loaded in the worker.`, 'Load the file again (Data page), then start the run.');
+    // drop the old panel first: a reload (other preprocessing) must not hold two panels at once
+    panel = null;
+    loadedKey = '';
     const loaded = await loadPanel(getIo(), spec, prep, spec.kind === 'file' ? fileBytes.bytes : undefined, spec.kind === 'file' ? fileBytes.sectors : undefined);
     panel = loaded.panel;
     loadedKey = key;
-    loadedMeta = { warnings: loaded.warnings, notes: loaded.notes, load_ms: loaded.load_ms };
+    loadedMeta = { warnings: loaded.warnings, notes: loaded.notes, load_ms: loaded.load_ms, steps: loaded.steps };
     return panel;
   }
 
@@ -107,7 +128,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
       });
       // the same scores on every universe of the panel (the results table's universe columns): cheap, no training
       const universes = evaluateUniverses(p, run, { scoresByHorizon: result.scoresByHorizon, testIndex: result.testIndex, horizons: result.horizons });
-      const output = { ...result, universes };
+      const output = { ...result, universes, ...(await explainResult(p, run, result)) };
       post({ type: ReplyType.TRAIN_RESULT, requestId, result: output }, transferables(output, panelBuffers()));
     } finally {
       active.delete(requestId);

@@ -12,6 +12,9 @@ import type { SeededStepResult } from './parity';
 import type { RunResult } from './runner';
 import type { EvalResult } from '../eval/evaluate';
 import type { UniverseMetrics } from './reevaluate';
+import type { RunExplanation } from '../explain/run';
+
+export type { RunExplanation, DateExplanation, Table5Row } from '../explain/run';
 
 export enum RequestType {
   /** select / force the tfjs backend now (otherwise done at the first train) */
@@ -41,7 +44,13 @@ export enum ReplyType {
 }
 
 /** A training result as the worker sends it: the run's result plus its scores evaluated on every universe. */
-export type TrainOutput = RunResult & { universes?: UniverseMetrics[] };
+export type TrainOutput = RunResult & {
+  universes?: UniverseMetrics[];
+  /** LRP (or gradient x input) explanation of the test month-ends (explainable models only) */
+  explanation?: RunExplanation;
+  /** why there is no explanation (model not explainable, no weights, error) */
+  explainNote?: string;
+};
 
 /** Reply to EVALUATE: the evaluation on the run's universe and the headline metrics on every universe. */
 export interface EvalOutput { eval: EvalResult; universes: UniverseMetrics[] }
@@ -72,6 +81,8 @@ export interface DatasetSummary {
   industryProportion: { dates: string[]; industries: string[]; share: Float32Array };
   /** ms to load (decode, validate, factors, panel) */
   load_ms: number;
+  /** ms per step of that load (parquet, validate, market, stocks, factors, preprocess, ...), when known */
+  load_steps?: Record<string, number>;
   /** tables the SQL console can query (empty for a synthetic dataset: no SQL involved) */
   tables: { name: string; columns: string[]; rows: number }[];
 }

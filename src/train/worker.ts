@@ -27,6 +27,11 @@ async function fetchBytes(url: string, optional: boolean): Promise<Uint8Array | 
 }
 
 let engine: Promise<SqlEngine> | null = null;
+// start DuckDB-WASM and parquet-wasm as soon as the worker exists (compiling ~40 MB of wasm takes 1-2 s), so a
+// first load overlaps it with the page fetching its data; a failure surfaces at that load, not here
+engine = createBrowserEngine();
+engine.catch(() => { engine = null; });
+initParquetBrowser().catch(() => {});
 const dispatch = createDispatcher(
   {
     io: (baseUrl) => {

@@ -5,6 +5,7 @@
 import { etaMs } from '../state/derive';
 import { useLab } from '../state/store';
 import { icViews, mergedMetrics, methodViews, resultsCsv, tableViewOf } from '../state/views';
+import { dmfmResult, explainedResult, groupSharesOverTime, meanAttention, stockContribution, type StockContribution } from '../state/explain-views';
 import { chartSeries, mountedCharts, type ChartSeriesData } from './charts/registry';
 import { downloadCsv } from './panels/ResultsTable';
 
@@ -156,12 +157,23 @@ export interface LabTestApi {
   /**
    * Series set on chart id; null if not on screen. Ids: 'edges', 'industries', 'loss', 'splits' (split timeline),
    * 'cumExcess' | 'netValue' (the toggle), 'drawdown', 'turnover', 'ic' (IC or rank IC, the toggle), 'icHeatmap',
-   * 'quantiles', 'monotonicity'.
+   * 'quantiles', 'monotonicity'; Explain: 'lrpStock' (waterfall: 'base', 'contribution', 'value' = signed steps),
+   * 'lrpGroupShares' (one stacked series per factor group, %), 'dmfmAttention', 'dmfmFaithfulness', 'industryProportion'.
    */
   chartData(id: string): ChartSeriesData[] | null;
   charts(): string[];
   /** the results table as shown (preset, universes), with best / second marks */
   resultsTable(): ResultsTableSnapshot | null;
+  /** one stock's LRP contributions on an explained date (last explained result); null if not explained */
+  explainStock(date: string, ticker: string): StockContribution | null;
+  /** the explanation of the last explained result: dates, groups, group shares per date (%), Table 5; DMFM attention summary */
+  explanation(): null | {
+    model: string; method: string; dates: string[]; groups: string[]; share: number[][];
+    table5: { group: string; lrpShare: number; spearman: number; kendall: number }[];
+    /** top-quintile stock tickers per date (first date) */
+    tickers: string[];
+  };
+  dmfm(): null | { horizons: number[]; groups: string[]; groupWeights: number[][]; faithfulness: { horizon: number; corr: number }[] };
   /** the CSV text the "Export CSV" button downloads (null without results) */
   exportCsv(): string | null;
   /** click-free download through the same code path as the button; returns the file name */
@@ -181,6 +193,27 @@ export function installTestApi(win: Window = window): void {
     chartData: chartSeries,
     charts: mountedCharts,
     resultsTable: resultsTableSnapshot,
+    explainStock: (date, ticker) => {
+      const r = explainedResult(useLab.getState().results);
+      return r ? stockContribution(r, date, ticker) : null;
+    },
+    explanation: () => {
+      const r = explainedResult(useLab.getState().results);
+      const ex = r?.explanation, g = r ? groupSharesOverTime(r) : null;
+      if (!r || !ex || !g) return null;
+      const d0 = ex.dates[0];
+      return {
+        model: r.model, method: ex.methodLabel, dates: g.dates, groups: g.groups, share: g.share,
+        table5: ex.table5.map((t) => ({ group: t.group, lrpShare: t.lrpShare, spearman: t.spearman, kendall: t.kendall })),
+        tickers: d0 && r.tickers ? Array.from(d0.top, (m) => r.tickers![d0.stocks[m]]) : [],
+      };
+    },
+    dmfm: () => {
+      const r = dmfmResult(useLab.getState().results);
+      if (!r?.dmfm) return null;
+      const a = meanAttention(r.dmfm);
+      return { horizons: a.horizons, groups: a.groups, groupWeights: a.groupWeights, faithfulness: a.faithfulness };
+    },
     exportCsv: () => {
       const v = tableViewOf(useLab.getState());
       return v ? resultsCsv(v) : null;

@@ -8,7 +8,8 @@
  * factor to pass on. The MLP is `layers` x [Dense(hidden) -> LeakyReLU(0.1)].
  */
 import * as tf from '@tensorflow/tfjs';
-import { dense3, maskedZscore, type ParamStore } from '../common';
+import { maskedZscore, type ParamStore } from '../common';
+import { leakyRelu, linear3 } from './ops';
 
 export const CONTEXT_SLOPE = 0.1;
 
@@ -32,7 +33,7 @@ export function contextParams(p: ParamStore, F: number, hidden: number, layers: 
 export function contextEncoder(x: tf.Tensor3D, mask: tf.Tensor2D, p: ContextParams): tf.Tensor3D {
   return tf.tidy(() => {
     let h = maskedZscore(x, mask, 1e-5).mul(p.gamma).add(p.beta) as tf.Tensor3D; // [B, N, F]  BatchNorm
-    for (const { w, b } of p.layers) h = tf.leakyRelu(dense3(h, w as tf.Tensor2D, b as tf.Tensor1D), CONTEXT_SLOPE); // [B, N, hidden]
+    for (const { w, b } of p.layers) h = leakyRelu(linear3(h, w as tf.Tensor2D, b as tf.Tensor1D), CONTEXT_SLOPE); // [B, N, hidden]
     return h;
   });
 }

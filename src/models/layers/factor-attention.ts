@@ -11,7 +11,7 @@
  * trainable on any universe size. All K heads run as one [m, K m] matMul.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dense3 } from '../common';
+import { leakyRelu, linear3 } from './ops';
 
 /** LeakyReLU slope of eq. 9 */
 export const ATTN_SLOPE = 0.2;
@@ -30,7 +30,7 @@ export interface FactorAttentionOut {
 export function factorAttention(x: tf.Tensor3D, mask: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, K: number, perStock = false): FactorAttentionOut & { attention?: tf.Tensor4D } {
   return tf.tidy(() => {
     const [B, N, m] = x.shape;
-    const u = tf.leakyRelu(dense3(x, w, b), ATTN_SLOPE).reshape([B, N, K, m]); // [B, N, K, m]  eq. 9
+    const u = leakyRelu(linear3(x, w, b, true), ATTN_SLOPE).reshape([B, N, K, m]); // [B, N, K, m]  eq. 9 (x is data: no input gradient)
     const a = tf.softmax(u) as tf.Tensor4D; // [B, N, K, m]  eq. 10, over factors
     const mk = mask.reshape([B, N, 1, 1]); // [B, N, 1, 1]
     const cnt = mask.sum(1).maximum(1).reshape([B, 1, 1]); // [B, 1, 1]

@@ -27,7 +27,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../../core/errors';
-import { dense3 } from '../common';
+import { leakyRelu, linear3 } from './ops';
 
 /** GAT's LeakyReLU slope for the attention logits (Velickovic et al.) */
 export const GAT_SLOPE = 0.2;
@@ -97,7 +97,7 @@ export function maskedSoftmax(logits: tf.Tensor, mask: tf.Tensor): tf.Tensor {
  */
 export function gatAttendDense(s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D, m: tf.Tensor3D, slope = GAT_SLOPE): { out: tf.Tensor3D; alpha: tf.Tensor3D } {
   return tf.tidy(() => {
-    const e = tf.leakyRelu(s.expandDims(2).add(t.expandDims(1)), slope); // [B, N, N]  e_ij = LeakyReLU(s_i + t_j)
+    const e = leakyRelu(s.expandDims(2).add(t.expandDims(1)), slope); // [B, N, N]  e_ij = LeakyReLU(s_i + t_j)
     const alpha = maskedSoftmax(e, m) as tf.Tensor3D; // [B, N, N]
     return { out: tf.matMul(alpha, z), alpha }; // [B, N, h]
   });
@@ -146,70 +146,106 @@ export function buildSegments(kind: GraphKind, B: number, N: number, mask: Array
 
 const leaky = (x: number, a: number) => (x > 0 ? x : a * x);
 
-/** number of entries of `desc` (sorted descending, length n) strictly greater than `v` */
+/** number of entries of `desc` (sorted descending, first n) strictly greater than `v` */
 function countGreater(desc: Float64Array, n: number, v: number): number {
   let lo = 0, hi = n;
   while (lo < hi) { const mid = (lo + hi) >> 1; if (desc[mid] > v) lo = mid + 1; else hi = mid; }
   return lo;
 }
 
+/** Scratch buffers reused across calls (the kernel is synchronous, so one set suffices). */
+const scratch = { f32: new Float32Array(64), u32: new Uint32Array(64), keys: new Float64Array(64) };
+function ensureScratch(n: number) {
+  if (scratch.f32.length >= n) return;
+  const buf = new ArrayBuffer(4 * n);
+  scratch.f32 = new Float32Array(buf); scratch.u32 = new Uint32Array(buf); scratch.keys = new Float64Array(n);
+}
+// f32 and u32 must alias the same buffer
+{ const buf = new ArrayBuffer(4 * 64); scratch.f32 = new Float32Array(buf); scratch.u32 = new Uint32Array(buf); }
+
+/**
+ * Sort the n nodes members[a .. a+n) (+ base) by v descending into ord (global indices) and vDesc (their values).
+ * Keys pack the float32's order-preserving bit pattern and the local index into one exact float64, so the native
+ * numeric typed-array sort does the work (no comparator calls).
+ */
+function argsortDesc(v: Float32Array, members: Int32Array, a: number, n: number, base: number, ord: Int32Array, vDesc: Float64Array): void {
+  ensureScratch(n);
+  const { f32, u32, keys } = scratch;
+  for (let r = 0; r < n; r++) f32[r] = v[base + members[a + r]];
+  for (let r = 0; r < n; r++) {
+    const u = u32[r];
+    const key = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0; // ascending in the float's value
+    keys[r] = (0xffffffff - key) * 1048576 + r; // descending value, then local index (< 2^20): exact below 2^52
+  }
+  const k = keys.subarray(0, n).sort();
+  for (let r = 0; r < n; r++) {
+    const loc = k[r] % 1048576;
+    const g = base + members[a + loc];
+    ord[r] = g; vDesc[r] = v[g];
+  }
+}
+
+/** prefix SP[r] = sum_{q<r} exp(t_q - tmax) [z_q, 1] and suffix RQ[r] = sum_{q>=r} exp(slope (t_q - tmax)) [z_q, 1], rows 0..n */
+function prefixSums(ord: Int32Array, tDesc: Float64Array, n: number, tmax: number, z: Float32Array, h: number, slope: number, SP: Float64Array, RQ: Float64Array): void {
+  const h1 = h + 1;
+  SP.fill(0, 0, h1);
+  for (let r = 0; r < n; r++) {
+    const zo = ord[r] * h, P = Math.exp(tDesc[r] - tmax), o0 = r * h1, o1 = o0 + h1;
+    for (let c = 0; c < h; c++) SP[o1 + c] = SP[o0 + c] + P * z[zo + c];
+    SP[o1 + h] = SP[o0 + h] + P;
+  }
+  RQ.fill(0, n * h1, (n + 1) * h1);
+  for (let r = n - 1; r >= 0; r--) {
+    const zo = ord[r] * h, Q = Math.exp(slope * (tDesc[r] - tmax)), o0 = r * h1, o1 = o0 + h1;
+    for (let c = 0; c < h; c++) RQ[o0 + c] = RQ[o1 + c] + Q * z[zo + c];
+    RQ[o0 + h] = RQ[o1 + h] + Q;
+  }
+}
+
+/** Float64 work buffers of the kernels, grown on demand and reused across calls (the kernels are synchronous). */
+const work: Record<string, Float64Array> = {};
+const buf = (key: string, n: number): Float64Array => (work[key]?.length >= n ? work[key] : (work[key] = new Float64Array(n)));
+
+/** largest segment of a batch */
+const maxSegment = (seg: Segments) => { let m = 1; for (let q = 0; q < seg.date.length; q++) m = Math.max(m, seg.start[q + 1] - seg.start[q]); return m; };
+
 /**
  * Forward of the sorted kernel on plain arrays: s, t [B * N], z [B * N * h] -> out [B * N * h].
- * Returns the per-node quantities the backward pass reuses.
+ * Returns the per-node quantities the backward pass reuses (row normaliser den_i and the factors A_i, B_i).
  */
 export function sortedAttendForward(seg: Segments, s: Float32Array, t: Float32Array, z: Float32Array, h: number, slope: number) {
   const { B, N, members, start } = seg;
   const out = new Float32Array(B * N * h);
-  const outD = new Float64Array(B * N * h); // float64 copy for the backward pass
   const den = new Float64Array(B * N), Ai = new Float64Array(B * N), Bi = new Float64Array(B * N);
   const tmaxOf = new Float64Array(seg.date.length);
-  const h1 = h + 1;
-  let SP = new Float64Array(0), RQ = new Float64Array(0), ord = new Int32Array(0), tDesc = new Float64Array(0);
+  const h1 = h + 1, nMax = maxSegment(seg);
+  const SP = buf('SP', (nMax + 1) * h1), RQ = buf('RQ', (nMax + 1) * h1);
+  const ord = new Int32Array(nMax), tDesc = buf('tDesc', nMax);
   for (let q = 0; q < seg.date.length; q++) {
     const a = start[q], n = start[q + 1] - a, base = seg.date[q] * N;
     if (n === 1) { // self loop only: alpha_ii = 1, out_i = z_i
       const k = base + members[a];
-      for (let c = 0; c < h; c++) { out[k * h + c] = z[k * h + c]; outD[k * h + c] = z[k * h + c]; }
+      out.set(z.subarray(k * h, (k + 1) * h), k * h);
       den[k] = 1; Ai[k] = 1; Bi[k] = 1; tmaxOf[q] = t[k];
       continue;
     }
-    if (ord.length < n) { ord = new Int32Array(n); tDesc = new Float64Array(n); }
-    if (SP.length < (n + 1) * h1) { SP = new Float64Array((n + 1) * h1); RQ = new Float64Array((n + 1) * h1); }
-    const idx = Array.from(members.subarray(a, a + n), (m) => base + m);
-    idx.sort((i, j) => t[j] - t[i]); // t descending
-    for (let r = 0; r < n; r++) { ord[r] = idx[r]; tDesc[r] = t[idx[r]]; }
+    argsortDesc(t, members, a, n, base, ord, tDesc);
     const tmax = tDesc[0];
     tmaxOf[q] = tmax;
-    // SP[r] = sum_{q < r} exp(t_q - tmax) [z_q, 1]   (prefix, exclusive);  RQ[r] = sum_{q >= r} exp(slope (t_q - tmax)) [z_q, 1]
-    SP.fill(0, 0, h1);
+    prefixSums(ord, tDesc, n, tmax, z, h, slope, SP, RQ);
     for (let r = 0; r < n; r++) {
-      const k = ord[r], P = Math.exp(tDesc[r] - tmax);
-      const o0 = r * h1, o1 = (r + 1) * h1;
-      for (let c = 0; c < h; c++) SP[o1 + c] = SP[o0 + c] + P * z[k * h + c];
-      SP[o1 + h] = SP[o0 + h] + P;
-    }
-    RQ.fill(0, n * h1, (n + 1) * h1);
-    for (let r = n - 1; r >= 0; r--) {
-      const k = ord[r], Q = Math.exp(slope * (tDesc[r] - tmax));
-      const o0 = r * h1, o1 = (r + 1) * h1;
-      for (let c = 0; c < h; c++) RQ[o0 + c] = RQ[o1 + c] + Q * z[k * h + c];
-      RQ[o0 + h] = RQ[o1 + h] + Q;
-    }
-    for (let r = 0; r < n; r++) {
-      const i = idx[r], si = s[i];
+      const i = ord[r], si = s[i];
       const ci = countGreater(tDesc, n, -si); // pairs with s_i + t_j > 0: the first ci in t order
       const Mi = leaky(si + tmax, slope); // row max of e_ij
       const A = Math.exp(si + tmax - Mi), Bq = Math.exp(slope * (si + tmax) - Mi);
-      const oP = ci * h1;
-      const d = A * SP[oP + h] + Bq * RQ[oP + h];
-      for (let c = 0; c < h; c++) {
-        const v = (A * SP[oP + c] + Bq * RQ[oP + c]) / d;
-        outD[i * h + c] = v; out[i * h + c] = v;
-      }
+      const o = ci * h1;
+      const d = A * SP[o + h] + Bq * RQ[o + h];
+      const Ad = A / d, Bd = Bq / d, io = i * h;
+      for (let c = 0; c < h; c++) out[io + c] = Ad * SP[o + c] + Bd * RQ[o + c];
       den[i] = d; Ai[i] = A; Bi[i] = Bq;
     }
   }
-  return { out, outD, den, Ai, Bi, tmaxOf };
+  return { out, den, Ai, Bi, tmaxOf };
 }
 
 /**
@@ -217,80 +253,66 @@ export function sortedAttendForward(seg: Segments, s: Float32Array, t: Float32Ar
  *   alpha_ij = w_ij / den_i, lambda_ij = 1 (s_i + t_j > 0) or slope;  q_i = g_i . out_i
  *   dz_j = sum_i alpha_ij g_i
  *   ds_i = sum_j alpha_ij lambda_ij (g_i . z_j - q_i),   dt_j = sum_i alpha_ij lambda_ij (g_i . z_j - q_i)
+ * For fixed j the rows with s_i + t_j > 0 are a prefix of the nodes sorted by s: prefix / suffix sums again.
  */
 export function sortedAttendBackward(seg: Segments, s: Float32Array, t: Float32Array, z: Float32Array, h: number, slope: number,
   fw: ReturnType<typeof sortedAttendForward>, g: Float32Array) {
   const { B, N, members, start } = seg;
   const ds = new Float32Array(B * N), dt = new Float32Array(B * N), dz = new Float32Array(B * N * h);
-  const { outD, den, Ai, Bi, tmaxOf } = fw;
-  const h1 = h + 1, h2 = h + 2;
-  let SP = new Float64Array(0), RQ = new Float64Array(0), GP = new Float64Array(0), GQ = new Float64Array(0);
-  let tDesc = new Float64Array(0), sDesc = new Float64Array(0);
-  const q = new Float64Array(B * N);
+  const { out, den, Ai, Bi, tmaxOf } = fw;
+  const h1 = h + 1, h2 = h + 2, nMax = maxSegment(seg);
+  const SP = buf('SP', (nMax + 1) * h1), RQ = buf('RQ', (nMax + 1) * h1);
+  const GP = buf('GP', (nMax + 1) * h2), GQ = buf('GQ', (nMax + 1) * h2);
+  const byT = new Int32Array(nMax), byS = new Int32Array(nMax), tDesc = buf('tDesc', nMax), sDesc = buf('sDesc', nMax);
+  const q = new Float64Array(B * N); // q_i = g_i . out_i
   for (let sg = 0; sg < seg.date.length; sg++) {
     const a = start[sg], n = start[sg + 1] - a, base = seg.date[sg] * N;
     if (n === 1) { // out_i = z_i: dz_i = g_i, no dependence on s, t
       const k = base + members[a];
-      for (let c = 0; c < h; c++) dz[k * h + c] = g[k * h + c];
+      dz.set(g.subarray(k * h, (k + 1) * h), k * h);
       continue;
     }
-    if (tDesc.length < n) { tDesc = new Float64Array(n); sDesc = new Float64Array(n); }
-    if (SP.length < (n + 1) * h1) { SP = new Float64Array((n + 1) * h1); RQ = new Float64Array((n + 1) * h1); }
-    if (GP.length < (n + 1) * h2) { GP = new Float64Array((n + 1) * h2); GQ = new Float64Array((n + 1) * h2); }
     const tmax = tmaxOf[sg];
-    const byT = Array.from(members.subarray(a, a + n), (m) => base + m).sort((i, j) => t[j] - t[i]);
-    const byS = byT.slice().sort((i, j) => s[j] - s[i]);
-    for (let r = 0; r < n; r++) { tDesc[r] = t[byT[r]]; sDesc[r] = s[byS[r]]; }
-    // forward prefix sums again (cheaper to recompute than to keep per segment)
-    SP.fill(0, 0, h1);
+    argsortDesc(t, members, a, n, base, byT, tDesc);
+    argsortDesc(s, members, a, n, base, byS, sDesc);
+    prefixSums(byT, tDesc, n, tmax, z, h, slope, SP, RQ);
+    // ds_i = g_i . (A SP_z + slope B RQ_z) / den_i - q_i (A SP_1 + slope B RQ_1) / den_i
     for (let r = 0; r < n; r++) {
-      const k = byT[r], P = Math.exp(tDesc[r] - tmax), o0 = r * h1, o1 = (r + 1) * h1;
-      for (let c = 0; c < h; c++) SP[o1 + c] = SP[o0 + c] + P * z[k * h + c];
-      SP[o1 + h] = SP[o0 + h] + P;
-    }
-    RQ.fill(0, n * h1, (n + 1) * h1);
-    for (let r = n - 1; r >= 0; r--) {
-      const k = byT[r], Q = Math.exp(slope * (tDesc[r] - tmax)), o0 = r * h1, o1 = (r + 1) * h1;
-      for (let c = 0; c < h; c++) RQ[o0 + c] = RQ[o1 + c] + Q * z[k * h + c];
-      RQ[o0 + h] = RQ[o1 + h] + Q;
-    }
-    // ds_i = [A_i (g_i . SPz + ...)]: sum_j alpha_ij lambda_ij z_j = (A SP_z + slope B RQ_z) / den, same for the weights
-    for (let r = 0; r < n; r++) {
-      const i = byT[r];
+      const i = byT[r], io = i * h;
       let qi = 0;
-      for (let c = 0; c < h; c++) qi += g[i * h + c] * outD[i * h + c];
+      for (let c = 0; c < h; c++) qi += g[io + c] * out[io + c];
       q[i] = qi;
       const ci = countGreater(tDesc, n, -s[i]), o = ci * h1;
       const A = Ai[i] / den[i], Bq = (slope * Bi[i]) / den[i];
       let gz = 0;
-      for (let c = 0; c < h; c++) gz += g[i * h + c] * (A * SP[o + c] + Bq * RQ[o + c]);
+      for (let c = 0; c < h; c++) gz += g[io + c] * (A * SP[o + c] + Bq * RQ[o + c]);
       ds[i] = gz - qi * (A * SP[o + h] + Bq * RQ[o + h]);
     }
-    // GP[r] = sum_{q < r in s order} (A_i / den_i) [g_i, q_i, 1];  GQ[r] = sum_{q >= r} (B_i / den_i) [g_i, q_i, 1]
+    // GP[r] = sum_{q < r in s order} (A_i / den_i) [g_i, q_i];  GQ[r] = sum_{q >= r} (B_i / den_i) [g_i, q_i]
     GP.fill(0, 0, h2);
     for (let r = 0; r < n; r++) {
-      const i = byS[r], w = Ai[i] / den[i], o0 = r * h2, o1 = (r + 1) * h2;
-      for (let c = 0; c < h; c++) GP[o1 + c] = GP[o0 + c] + w * g[i * h + c];
+      const i = byS[r], io = i * h, w = Ai[i] / den[i], o0 = r * h2, o1 = o0 + h2;
+      for (let c = 0; c < h; c++) GP[o1 + c] = GP[o0 + c] + w * g[io + c];
       GP[o1 + h] = GP[o0 + h] + w * q[i];
     }
     GQ.fill(0, n * h2, (n + 1) * h2);
     for (let r = n - 1; r >= 0; r--) {
-      const i = byS[r], w = Bi[i] / den[i], o0 = r * h2, o1 = (r + 1) * h2;
-      for (let c = 0; c < h; c++) GQ[o0 + c] = GQ[o1 + c] + w * g[i * h + c];
+      const i = byS[r], io = i * h, w = Bi[i] / den[i], o0 = r * h2, o1 = o0 + h2;
+      for (let c = 0; c < h; c++) GQ[o0 + c] = GQ[o1 + c] + w * g[io + c];
       GQ[o0 + h] = GQ[o1 + h] + w * q[i];
     }
     for (let r = 0; r < n; r++) {
-      const j = byT[r], tj = t[j];
+      const j = byT[r], tj = tDesc[r], jo = j * h;
       const dj = countGreater(sDesc, n, -tj); // rows i with s_i + t_j > 0: the first dj in s order
-      const P = Math.exp(tj - tmax), Q = Math.exp(slope * (tj - tmax));
+      const P = Math.exp(tj - tmax), Q = Math.exp(slope * (tj - tmax)), sQ = slope * Q;
       const o = dj * h2;
       let zu = 0;
       for (let c = 0; c < h; c++) {
-        const gu = P * GP[o + c], gv = Q * GQ[o + c];
-        dz[j * h + c] = gu + gv;
-        zu += z[j * h + c] * (gu + slope * gv);
+        const gp = GP[o + c], gq = GQ[o + c];
+        dz[jo + c] = P * gp + Q * gq;
+        zu += z[jo + c] * (P * gp + sQ * gq);
       }
-      dt[j] = zu - (P * GP[o + h] + slope * Q * GQ[o + h]);
+      dt[j] = zu - (P * GP[o + h] + sQ * GQ[o + h]);
     }
   }
   return { ds, dt, dz };
@@ -337,8 +359,8 @@ export function segmentsOf(g: BatchGraph): Segments {
 export function gatLayer(c: tf.Tensor3D, p: GatParams, g: BatchGraph, kernel: GatKernel, pre?: tf.Tensor3D | Segments): { h: tf.Tensor3D; alpha?: tf.Tensor3D } {
   return tf.tidy(() => {
     const [B, N] = c.shape;
-    const z = dense3(c, p.w as tf.Tensor2D); // [B, N, h]
-    const st = dense3(z, p.a as tf.Tensor2D); // [B, N, 2]
+    const z = linear3(c, p.w as tf.Tensor2D); // [B, N, h]
+    const st = linear3(z, p.a as tf.Tensor2D); // [B, N, 2]
     const s = st.slice([0, 0, 0], [B, N, 1]).reshape([B, N]) as tf.Tensor2D; // [B, N] query score
     const t = st.slice([0, 0, 1], [B, N, 1]).reshape([B, N]) as tf.Tensor2D; // [B, N] key score
     if (kernel === 'sorted') {

@@ -47,7 +47,7 @@ export function drawdownOption(methods: MethodSeries[]): EChartsCoreOption {
 
 /** One-way turnover of each rebalance, per method. */
 export function turnoverOption(methods: MethodSeries[]): EChartsCoreOption {
-  const series = methods.filter((m) => m.rebalances?.dates.length).map((m) => line(m, datePairs(m.rebalances!.dates, m.rebalances!.turnover), { showSymbol: true, symbolSize: 5, step: false, lineStyle: { width: 1.5, color: methodColor(m.method) } }));
+  const series = methods.filter((m) => m.rebalances?.dates.length).map((m) => line(m, datePairs(m.rebalances!.dates, m.rebalances!.turnover), { showSymbol: m.rebalances!.dates.length <= 60, symbolSize: 5, lineStyle: { width: 1.5, color: methodColor(m.method) } }));
   return base({ legend, xAxis: timeAxis, yAxis: valueAxis({ min: 0, scale: false, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }), tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(1) }, series });
 }
 
@@ -71,12 +71,12 @@ export function icHeatmapOption(m: MethodSeries, kind: 'ic' | 'rankIc'): ECharts
   const lim = absMax > 0 ? Math.ceil(absMax * 100) / 100 : 0.05;
   const label = kind === 'rankIc' ? 'rank IC' : 'IC';
   return base({
-    grid: { left: 56, right: 96, top: 8, bottom: 28 },
+    grid: { left: 56, right: 16, top: 30, bottom: 24 },
     tooltip: { trigger: 'item', confine: true, formatter: (p: { value: [number, number, number] }) => `${mo.years[p.value[1]]}-${String(p.value[0] + 1).padStart(2, '0')}: mean ${label} ${p.value[2].toFixed(3)}` },
     xAxis: { type: 'category', data: MONTHS, splitArea: { show: false }, axisTick: { show: false }, axisLabel: { color: UI_COLORS.muted } },
     yAxis: { type: 'category', data: mo.years.map(String), axisTick: { show: false }, axisLabel: { color: UI_COLORS.ink } },
-    visualMap: { type: 'continuous', min: -lim, max: lim, calculable: false, orient: 'vertical', right: 8, top: 'middle', itemHeight: 90, itemWidth: 12, precision: 2, text: [`+${lim.toFixed(2)}`, `−${lim.toFixed(2)}`], textStyle: { fontSize: 11, color: UI_COLORS.muted }, inRange: { color: ['#b2182b', '#f7f7f7', '#2166ac'] } },
-    series: [{ name: `${m.label} monthly ${label}`, type: 'heatmap', data, label: { show: true, fontSize: 11, formatter: (p: { value: [number, number, number] }) => p.value[2].toFixed(2) }, itemStyle: { borderColor: '#fff', borderWidth: 2 } }],
+    visualMap: { type: 'continuous', min: -lim, max: lim, calculable: false, orient: 'horizontal', right: 16, top: 2, itemHeight: 140, itemWidth: 10, precision: 2, text: [`+${lim.toFixed(2)}`, `${label} −${lim.toFixed(2)}`], textStyle: { fontSize: 11, color: UI_COLORS.muted }, inRange: { color: ['#b2182b', '#f7f7f7', '#2166ac'] } },
+    series: [{ name: `${m.label} monthly ${label}`, type: 'heatmap', data, label: { show: true, fontSize: 11, formatter: (p: { value: [number, number, number] }) => p.value[2].toFixed(2).replace(/^-(0\.0+)$/, '$1') }, itemStyle: { borderColor: '#fff', borderWidth: 2 } }],
   });
 }
 
@@ -84,12 +84,12 @@ export function icHeatmapOption(m: MethodSeries, kind: 'ic' | 'rankIc'): ECharts
 export function quantileOption(methods: MethodSeries[]): EChartsCoreOption {
   const withQ = methods.filter((m) => m.quantiles?.mean.length);
   const G = Math.max(0, ...withQ.map((m) => m.quantiles!.groups));
-  const cats = Array.from({ length: G }, (_, g) => (g === 0 ? '1 low' : g === G - 1 ? `${G} high` : String(g + 1)));
+  const cats = Array.from({ length: G }, (_, g) => String(g + 1));
   return base({
     legend,
     grid: { left: 56, right: 16, top: 36, bottom: 40 },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true, valueFormatter: pctTip(2) },
-    xAxis: { type: 'category', data: cats, name: 'score group', nameLocation: 'middle', nameGap: 26, axisTick: { show: false }, axisLabel: { color: UI_COLORS.muted } },
+    xAxis: { type: 'category', data: cats, name: 'score group (1 = lowest)', nameLocation: 'middle', nameGap: 26, axisTick: { show: false }, axisLabel: { color: UI_COLORS.muted, interval: 0 } },
     yAxis: valueAxis({ scale: false, axisLabel: { formatter: pct(1), color: UI_COLORS.muted } }),
     series: withQ.map((m) => ({ name: m.label, type: 'bar', data: m.quantiles!.mean.map((v) => (Number.isFinite(v) ? v : null)), barMaxWidth: 14, itemStyle: { color: methodColor(m.method) } })),
   });
@@ -141,6 +141,8 @@ export function splitTimelineOption(view: TimelineView, tradingDays: string[]): 
     });
   }
   const T = tradingDays.length;
+  const yearStarts: number[] = [];
+  for (let t = 0; t < T; t++) if (t === 0 || tradingDays[t].slice(0, 4) !== tradingDays[t - 1].slice(0, 4)) yearStarts.push(t);
   const series: Record<string, unknown>[] = [];
   segs.forEach((seg, si) => {
     series.push({ name: `pad-${seg}`, type: 'bar', stack: 'plan', silent: true, itemStyle: { color: 'transparent' }, emphasis: { disabled: true }, tooltip: { show: false }, data: pads[si] });
@@ -154,7 +156,13 @@ export function splitTimelineOption(view: TimelineView, tradingDays: string[]): 
       confine: true,
       formatter: (p: { seriesName: string; name: string; data: { from?: string; to?: string; days?: number } }) => (p.data?.from ? `${p.name} ${p.seriesName}: ${p.data.from} … ${p.data.to} (${p.data.days} days)` : ''),
     },
-    xAxis: { type: 'value', min: 0, max: T, splitNumber: 8, axisLabel: { color: UI_COLORS.muted, hideOverlap: true, formatter: (v: number) => tradingDays[Math.min(T - 1, Math.max(0, Math.round(v)))]?.slice(0, 7) ?? '' }, splitLine: { lineStyle: { color: UI_COLORS.grid } } },
+    xAxis: {
+      type: 'value', min: 0, max: T,
+      // ticks at the first trading day of each year (labelled with the year) rather than at round day counts
+      axisTick: { customValues: yearStarts },
+      axisLabel: { color: UI_COLORS.muted, hideOverlap: true, customValues: yearStarts, formatter: (v: number) => tradingDays[Math.min(T - 1, Math.max(0, Math.round(v)))]?.slice(0, 4) ?? '' },
+      splitLine: { show: false },
+    },
     yAxis: { type: 'category', data: cats, inverse: true, axisTick: { show: false }, axisLabel: { color: UI_COLORS.ink, interval: G > 16 ? Math.ceil(G / 16) - 1 : 0 } },
     series,
   });

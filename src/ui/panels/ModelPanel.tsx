@@ -11,7 +11,7 @@ function HyperField({ f, value, disabled }: { f: ConfigField; value: number | st
     return (
       <div className="field">
         <label className="check">
-          <input type="checkbox" checked={value === true} disabled={disabled} onChange={(e) => setHyper(f.key, e.target.checked)} data-testid={testId} />
+          <input type="checkbox" checked={value === undefined ? f.default === true : value === true || value === 'true'} disabled={disabled} onChange={(e) => setHyper(f.key, e.target.checked)} data-testid={testId} />
           {f.label} <span className="range">(default {String(f.default)})</span>
         </label>
         {f.help && <p className="field-help">{f.help}</p>}

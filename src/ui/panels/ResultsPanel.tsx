@@ -13,6 +13,7 @@ import { drawdownOption, icHeatmapOption, monotonicityOption, navOption, quantil
 import { cumOption, icOption } from '../charts/options';
 import { SURVIVORSHIP } from '../help-text';
 import { Caveats, ChartCard, Empty, ErrorBox, Panel } from '../components/common';
+import { ExplainSection } from './ExplainSection';
 import { ResultsTable } from './ResultsTable';
 import { STRATEGY_LABEL, StrategySettings, describeStrategy } from './StrategySettings';
 
@@ -58,7 +59,8 @@ export function ResultsPanel() {
     q: methods.some((m) => m.quantiles?.mean.some(Number.isFinite)),
   };
   const horizon = methods.find((m) => m.quantiles)?.quantiles?.horizon ?? last?.run.strategy.horizon ?? 20;
-  const periods = useMemo(() => new Set(results.map((r) => (r.series[0]?.dates.length ? `${r.series[0].dates[0]} … ${r.series[0].dates[r.series[0].dates.length - 1]}` : ''))), [results]);
+  // the evaluation (formation) dates: the stitched test period of the split timeline
+  const periods = useMemo(() => new Set(results.map((r) => (r.series[0]?.icDates.length ? `${r.series[0].icDates[0]} … ${r.series[0].icDates[r.series[0].icDates.length - 1]}` : ''))), [results]);
   const period = [...periods][0];
   const strategies = new Set(results.map((r) => JSON.stringify(r.run.strategy)));
 
@@ -129,10 +131,10 @@ export function ResultsPanel() {
           </ChartCard>
 
           <div className="chart-grid">
-            <ChartCard testId="drawdown" title="Drawdown (underwater)" help={drawdownDefinition.replace(/^Drawdown \(underwater\): /, 'How far the compounded excess curve is below its running peak: ')} empty={has.dd ? null : 'No excess-return series to draw a drawdown from.'}>
+            <ChartCard testId="drawdown" title="Drawdown (underwater)" help={<span title={drawdownDefinition}>How far each method’s compounded excess curve is below its running peak, 1 − V/max V; the deepest point is the MDD.</span>} empty={has.dd ? null : 'No excess-return series to draw a drawdown from.'}>
               <EChart id="drawdown" option={dd} height={210} label="Drawdown of each method's excess curve" />
             </ChartCard>
-            <ChartCard testId="turnover" title="Turnover per rebalance" help={turnoverDefinition} empty={has.to ? null : 'No rebalances in the test period.'}>
+            <ChartCard testId="turnover" title="Turnover per rebalance" help={<span title={turnoverDefinition}>Share of the portfolio traded at each rebalance, one-way: Σ|w_new − w_old| / 2 (the first buys in from cash).</span>} empty={has.to ? null : 'No rebalances in the test period.'}>
               <EChart id="turnover" option={to} height={210} label="One-way turnover at each rebalance" />
             </ChartCard>
           </div>
@@ -140,7 +142,12 @@ export function ResultsPanel() {
           <ChartCard
             testId="ic"
             title={`Daily ${icLabel} and its rolling mean`}
-            help={`${icKind === 'rankIc' ? rankIcDefinition : icDefinition} The line is the trailing ${icWindow}-date mean (${rollingMeanDefinition.replace(/^Rolling IC: /, '')}); bars are the daily values of ${last.label}.`}
+            help={
+              <span title={`${icKind === 'rankIc' ? rankIcDefinition : icDefinition} ${rollingMeanDefinition}`}>
+                Per test date, the {icKind === 'rankIc' ? 'Spearman (rank)' : 'Pearson'} correlation across stocks between score and {horizon}-day forward return; lines: trailing {icWindow}-date mean
+                per method{showDaily ? `, bars: daily values of ${last.label}` : ''}.
+              </span>
+            }
             controls={
               <div className="field inline">
                 <select aria-label="Correlation" value={icKind} onChange={(e) => setIcKind(e.target.value as 'ic' | 'rankIc')} data-testid="ic-kind">
@@ -169,7 +176,7 @@ export function ResultsPanel() {
           <ChartCard
             testId="icHeatmap"
             title={`Monthly mean ${icLabel}`}
-            help={`Mean of the daily ${icLabel} in each calendar month of the test period (year × month); blue = the scores ranked stocks the right way round that month, red = the wrong way.`}
+            help={`Mean daily ${icLabel} of ${heatOf?.label ?? 'the method'} per calendar month of the test period: blue = scores ranked stocks the right way round, red = the wrong way.`}
             controls={
               methods.length > 1 && (
                 <div className="field inline">
@@ -188,14 +195,14 @@ export function ResultsPanel() {
             }
             empty={heat && has.ic ? null : 'No monthly IC: the results carry no IC series.'}
           >
-            {heat && <EChart id="icHeatmap" option={heat} height={Math.min(320, 44 + 34 * Math.max(1, heatYears))} label="Monthly mean IC heat map, years by months" />}
+            {heat && <EChart id="icHeatmap" option={heat} height={Math.min(340, 62 + 34 * Math.max(1, heatYears))} label="Monthly mean IC heat map, years by months" />}
           </ChartCard>
 
           <div className="chart-grid">
             <ChartCard
               testId="quantiles"
               title="Return by score group"
-              help={`Mean ${horizon}-day forward return of the stocks in each score group (deciles; 1 = lowest scores), averaged over the test dates. ${quantileDefinition.replace(/^Quantile groups: /, 'Groups: ')}`}
+              help={<span title={quantileDefinition}>Mean {horizon}-day forward return of each score decile (1 = lowest scores), averaged over the test dates.</span>}
               empty={has.q ? null : 'No score groups: no test date had enough scored stocks with a forward return.'}
             >
               <EChart id="quantiles" option={qs} height={230} label="Mean forward return per score group" />
@@ -203,12 +210,14 @@ export function ResultsPanel() {
             <ChartCard
               testId="monotonicity"
               title="Monotonicity"
-              help="The same group means minus their average, so methods line up: a good score rises from group 1 to the top group. ρ = Spearman correlation of group number and mean return (1 = perfectly increasing)."
+              help="The decile means minus their average: a good score rises from 1 to 10. ρ = Spearman(decile, mean return); 1 = perfectly increasing."
               empty={has.q ? null : 'No score groups to check for monotonicity.'}
             >
               <EChart id="monotonicity" option={mono} height={230} label="Mean forward return per score decile, demeaned, per method" />
             </ChartCard>
           </div>
+
+          <ExplainSection />
         </>
       )}
     </Panel>

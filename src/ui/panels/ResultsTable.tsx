@@ -5,7 +5,7 @@
 import { Fragment, useMemo } from 'react';
 import { formatMetric } from '../../eval/table';
 import { useLab, type TablePreset } from '../../state/store';
-import { TABLE_PRESET_MENU, csvFileName, resultsCsv, tableViewOf } from '../../state/views';
+import { TABLE_PRESET_MENU, csvFileName, effectiveLayout, resultsCsv, tableViewOf } from '../../state/views';
 import { methodColor } from '../colors';
 
 /** CSV text of the table as shown (the same text the Export button downloads); null without results. */
@@ -33,18 +33,129 @@ export function downloadCsv(): string | null {
 
 const UNIVERSE_HELP: Record<string, string> = { all: 'every stock', top100: '100 largest by dollar volume', next150: 'next 150', rest: 'the rest' };
 
+type View = NonNullable<ReturnType<typeof tableViewOf>>;
+type Cell = View['table']['cells'][number][number];
+
+function NumCell({ cell, format, gstart, col }: { cell: Cell; format: View['table']['columns'][number]['format']; gstart?: boolean; col: string }) {
+  const text = formatMetric(cell.value, format, 2);
+  return (
+    <td className={`num${cell.mark ? ` ${cell.mark}` : ''}${gstart ? ' gstart' : ''}`} data-mark={cell.mark ?? undefined} data-col={col}>
+      {text || '–'}
+    </td>
+  );
+}
+
+function MetricHead({ c, def, gstart }: { c: View['table']['columns'][number]; def: string; gstart?: boolean }) {
+  return (
+    <th scope="col" className={`num${gstart ? ' gstart' : ''}`} title={def}>
+      {c.label}
+      {(c.better === 'higher' || c.better === 'lower') && <span className="better">{c.better === 'higher' ? '↑' : '↓'}</span>}
+    </th>
+  );
+}
+
+/** Universes as column groups, methods as rows: the papers' layout. */
+function ColumnsTable({ view, describe }: { view: View; describe: (u: string) => string }) {
+  const { table, ids, definitions } = view;
+  const C = table.columns.length;
+  const grouped = table.universes.length > 1;
+  return (
+    <table className="metrics paper" data-testid="metrics-table" data-layout="columns">
+      <caption className="sr-only">{table.title}: methods by universe and metric; best value in bold, second best underlined</caption>
+      <thead>
+        {grouped && (
+          <tr>
+            <th scope="col" rowSpan={2}>
+              Method
+            </th>
+            {table.universes.map((u) => (
+              <th key={u} scope="colgroup" colSpan={C} className="ugroup" title={describe(u)}>
+                {u}
+              </th>
+            ))}
+          </tr>
+        )}
+        <tr>
+          {!grouped && <th scope="col">Method{table.universes[0] ? ` (${table.universes[0]})` : ''}</th>}
+          {table.universes.map((u, ui) => table.columns.map((c, ci) => <MetricHead key={`${u}-${c.key}`} c={c} def={definitions[c.key]} gstart={ci === 0 && ui > 0} />))}
+        </tr>
+      </thead>
+      <tbody>
+        {table.methods.map((m, mi) => (
+          <tr key={ids[mi]} data-method={ids[mi]}>
+            <th scope="row">
+              <span className="dot" style={{ background: methodColor(ids[mi]) }} aria-hidden="true" />
+              {m}
+            </th>
+            {table.cells[mi].map((cell, j) => (
+              <NumCell key={j} cell={cell} format={table.columns[j % C].format} gstart={j % C === 0 && j > 0} col={`${table.universes[Math.floor(j / C)]}:${table.columns[j % C].key}`} />
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** One block of rows per universe (methods inside), metrics as columns: fits any number of universes. */
+function RowsTable({ view, describe, members }: { view: View; describe: (u: string) => string; members: (u: string) => string | null }) {
+  const { table, ids, definitions } = view;
+  const C = table.columns.length;
+  return (
+    <table className="metrics paper rows" data-testid="metrics-table" data-layout="rows">
+      <caption className="sr-only">{table.title}: one block per universe, methods by metric; best value in bold, second best underlined</caption>
+      <thead>
+        <tr>
+          <th scope="col">Universe</th>
+          <th scope="col">Method</th>
+          {table.columns.map((c) => (
+            <MetricHead key={c.key} c={c} def={definitions[c.key]} />
+          ))}
+        </tr>
+      </thead>
+      {table.universes.map((u, ui) => (
+        <tbody key={u} className="ublock">
+          {table.methods.map((m, mi) => (
+            <tr key={ids[mi]} data-method={ids[mi]} data-universe={u}>
+              {mi === 0 && (
+                <th scope="rowgroup" rowSpan={table.methods.length} className="uname" title={describe(u)}>
+                  {u}
+                  {members(u) && <span className="udesc">{members(u)}</span>}
+                </th>
+              )}
+              <th scope="row">
+                <span className="dot" style={{ background: methodColor(ids[mi]) }} aria-hidden="true" />
+                {m}
+              </th>
+              {table.columns.map((c, ci) => (
+                <NumCell key={c.key} cell={table.cells[mi][ui * C + ci]} format={c.format} col={`${u}:${c.key}`} />
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      ))}
+    </table>
+  );
+}
+
 export function ResultsTable() {
   const results = useLab((s) => s.results);
   const preset = useLab((s) => s.tablePreset);
+  const layoutPref = useLab((s) => s.tableLayout);
   const summary = useLab((s) => s.summary);
   const hidden = useLab((s) => s.hiddenUniverses);
   const setPreset = useLab((s) => s.setTablePreset);
+  const setLayout = useLab((s) => s.setTableLayout);
   const toggleUniverse = useLab((s) => s.toggleUniverse);
   const view = useMemo(() => tableViewOf({ results, tablePreset: preset, summary, hiddenUniverses: hidden }), [results, preset, summary, hidden]);
   if (!view) return null;
-  const { table, ids, allUniverses, definitions } = view;
-  const C = table.columns.length;
+  const { table, allUniverses, definitions } = view;
+  const layout = effectiveLayout(view, layoutPref);
   const describe = (u: string) => summary?.universes.find((x) => x.name === u)?.description ?? UNIVERSE_HELP[u] ?? u;
+  const members = (u: string) => {
+    const n = summary?.universes.find((x) => x.name === u)?.avgMembers;
+    return n ? `~${Math.round(n)} stocks/day` : null;
+  };
 
   return (
     <div className="results-table">
@@ -73,61 +184,21 @@ export function ResultsTable() {
               {u}
             </label>
           ))}
+          <span className="seg layout-seg" role="radiogroup" aria-label="Universes as">
+            <span className="muted small">as</span>
+            {(['columns', 'rows'] as const).map((l) => (
+              <label key={l} className="radio small">
+                <input type="radio" name="table-layout" checked={layout === l} onChange={() => setLayout(l)} data-testid={`layout-${l}`} />
+                {l === 'columns' ? 'column groups' : 'row blocks'}
+              </label>
+            ))}
+          </span>
         </div>
       )}
-      <div className="table-wrap">
-        <table className="metrics paper" data-testid="metrics-table">
-          <caption className="sr-only">
-            {table.title}: methods by universe and metric; best value in bold, second best underlined
-          </caption>
-          <thead>
-            {table.universes.length > 1 && (
-              <tr>
-                <th scope="col" rowSpan={2}>
-                  Method
-                </th>
-                {table.universes.map((u) => (
-                  <th key={u} scope="colgroup" colSpan={C} className="ugroup" title={describe(u)}>
-                    {u}
-                  </th>
-                ))}
-              </tr>
-            )}
-            <tr>
-              {table.universes.length <= 1 && <th scope="col">Method</th>}
-              {table.universes.map((u, ui) =>
-                table.columns.map((c, ci) => (
-                  <th key={`${u}-${c.key}`} scope="col" className={`num${ci === 0 && ui > 0 ? ' gstart' : ''}`} title={definitions[c.key]}>
-                    {c.label}
-                    {(c.better === 'higher' || c.better === 'lower') && <span className="better">{c.better === 'higher' ? '↑' : '↓'}</span>}
-                  </th>
-                )),
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {table.methods.map((m, mi) => (
-              <tr key={ids[mi]} data-method={ids[mi]}>
-                <th scope="row">
-                  <span className="dot" style={{ background: methodColor(ids[mi]) }} aria-hidden="true" />
-                  {m}
-                </th>
-                {table.cells[mi].map((cell, j) => {
-                  const c = table.columns[j % C];
-                  const text = formatMetric(cell.value, c.format, 2);
-                  return (
-                    <td key={j} className={`num${cell.mark ? ` ${cell.mark}` : ''}${j % C === 0 && j > 0 ? ' gstart' : ''}`} data-mark={cell.mark ?? undefined} data-col={`${table.universes[Math.floor(j / C)]}:${c.key}`}>
-                      {text || '–'}
-                    </td>
-                  );
-                })}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <div className="table-wrap">{layout === 'columns' ? <ColumnsTable view={view} describe={describe} /> : <RowsTable view={view} describe={describe} members={members} />}</div>
       <p className="table-note muted small">
-        <b>Bold</b> = best, <u>underlined</u> = second best per universe and column (needs two or more methods). Percent columns are ×100. Hover a header for its definition.
+        <b>Bold</b> = best, <u>underlined</u> = second best per universe and column (↑ higher / ↓ lower is better; needs two or more methods). Percent columns are ×100; the benchmark of each universe
+        is its equal-weighted return.
       </p>
       <dl className="defs" data-testid="metric-definitions">
         {table.columns.map((c) => (

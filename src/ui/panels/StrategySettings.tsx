@@ -9,10 +9,10 @@ import { strategyStale } from '../../state/views';
 import { NumberField } from '../components/common';
 
 export const STRATEGY_LABEL: Record<StrategyConfig['kind'], string> = {
-  topquantile: 'Top quantile, equal weight (DMFM)',
-  longshort: 'Long-short quantiles (Deep Factor Model)',
-  topkdrop: 'TopK-Drop (FactorVAE / Qlib)',
-  modelweight: "Model's own weights (E2EAI)",
+  topquantile: 'Top quantile (DMFM)',
+  longshort: 'Long-short (Deep Factor Model)',
+  topkdrop: 'TopK-Drop (FactorVAE, Qlib)',
+  modelweight: 'Model weights (E2EAI)',
 };
 
 const STRATEGY_HELP: Record<StrategyConfig['kind'], string> = {
@@ -96,7 +96,7 @@ export function StrategySettings() {
         </div>
       </div>
       <p className="field-help">
-        {STRATEGY_HELP[kind]} The label horizon is the forward return the IC and the score groups are judged against (and the validation metric's label when training).
+        {STRATEGY_HELP[kind]} Label horizon: the forward return IC and score groups are judged against.
       </p>
       {stale.length > 0 && (
         <div className="stale" role="status" data-testid="strategy-stale">

@@ -1,0 +1,100 @@
+/**
+ * (issue 6) Explain a Deep Factor Model run: a boolean hyper-parameter (warmStart) is a checkbox that round-trips
+ * through the URL; a short rolling DFM run on the bundled data (3 months, 12-month window, 2 epochs); the LRP views:
+ * pick a date and a stock, the factor contributions + bias + epsilon add up to the prediction (read via window.__lab),
+ * the top-quintile group shares sum to 100 on every date, Table 5 has a row per factor group; screenshots.
+ */
+import { expect, test } from '@playwright/test';
+import { LabPage } from './pages/lab-page';
+
+const RUN = '#model=dfm&split.kind=rolling&split.start=2019-08-01&split.groups=3&split.windowMonths=12&config.epochs=2&config.warmEpochs=1';
+
+test('Deep Factor Model: LRP contributions add up to the prediction; group shares; Table 5; screenshots', async ({ page }) => {
+  test.setTimeout(240_000);
+  const lab = new LabPage(page);
+  await lab.goto(`./?backend=cpu${RUN}`);
+  expect((await lab.state()).urlWarnings).toEqual([]);
+
+  // boolean hyper-parameter: a checkbox (default on), unchecking it lands in the URL and survives a reload
+  const warm = lab.byTestId('hyper-warmStart');
+  await expect(warm).toHaveAttribute('type', 'checkbox');
+  await expect(warm).toBeChecked();
+  await warm.uncheck();
+  await expect.poll(() => page.url()).toContain('config.warmStart=false');
+  await page.reload();
+  await lab.goto(page.url());
+  await expect(lab.byTestId('hyper-warmStart')).not.toBeChecked();
+  await lab.byTestId('hyper-warmStart').check();
+  await expect.poll(() => page.url()).toContain('config.warmStart=true');
+
+  await lab.loadBundled();
+  await lab.byTestId('train-button').click();
+  const s = await lab.waitTrainStatus(['done', 'error', 'cancelled'], 200_000);
+  expect(s.lastError?.message ?? null).toBeNull();
+  expect(s.training.status).toBe('done');
+
+  // the explanation: 3 month-ends, LRP epsilon rule
+  const ex = (await page.evaluate(() => window.__lab!.explanation()))!;
+  expect(ex).not.toBeNull();
+  expect(ex.model).toBe('dfm');
+  expect(ex.method).toMatch(/^LRP/);
+  expect(ex.dates.length).toBeGreaterThanOrEqual(2);
+  expect(ex.groups.length).toBeGreaterThan(1);
+  for (const row of ex.share) {
+    expect(row).toHaveLength(ex.groups.length);
+    expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 6);
+    for (const v of row) expect(v).toBeGreaterThanOrEqual(0);
+  }
+  expect(ex.table5.map((r) => r.group)).toEqual(ex.groups);
+  for (const r of ex.table5) {
+    expect(Number.isFinite(r.lrpShare)).toBe(true);
+    expect(Math.abs(r.spearman)).toBeLessThanOrEqual(1);
+    expect(Math.abs(r.kendall)).toBeLessThanOrEqual(1);
+  }
+  expect(ex.table5.reduce((a, r) => a + r.lrpShare, 0)).toBeCloseTo(100, 6);
+
+  // the LRP views: pick the first date and a top-quintile stock through the UI
+  const section = lab.byTestId('explain-section');
+  await section.scrollIntoViewIfNeeded();
+  const date = ex.dates[0];
+  const ticker = ex.tickers[0];
+  await lab.byTestId('lrp-date').selectOption(date);
+  await lab.byTestId('lrp-ticker').fill(ticker);
+  await expect(lab.byTestId('card-lrp-stock')).toContainText(`Why ${ticker} got`);
+  await expect(lab.byTestId('card-lrp-stock')).toContainText(date);
+
+  // contributions add up to the prediction: sum(relevances) + bias + eps = prediction (epsilon rule)
+  const c = (await page.evaluate(([d, t]) => window.__lab!.explainStock(d, t), [date, ticker] as const))!;
+  expect(c).not.toBeNull();
+  const rel = Object.values(c.relevances);
+  expect(rel.length).toBeGreaterThan(5);
+  expect(rel.every(Number.isFinite)).toBe(true);
+  const sum = rel.reduce((a, b) => a + b, 0);
+  expect(Math.abs(sum + c.bias + c.eps - c.prediction)).toBeLessThan(1e-4);
+  expect(c.top).toBe(true);
+  expect(Math.abs(c.prediction)).toBeGreaterThan(0);
+  // the waterfall shows the same numbers: the signed steps before the total add up to the total
+  const wf = (await lab.chartData('lrpStock'))!;
+  const steps = wf.find((x) => x.name === 'value')!.data as number[];
+  expect(steps[steps.length - 1]).toBeCloseTo(c.prediction, 6);
+  expect(Math.abs(steps.slice(0, -1).reduce((a, b) => a + b, 0) - c.prediction)).toBeLessThan(1e-4);
+  // another stock of the same date is explained too (not only the default one)
+  const other = ex.tickers[ex.tickers.length - 1];
+  const c2 = (await page.evaluate(([d, t]) => window.__lab!.explainStock(d, t), [date, other] as const))!;
+  expect(Math.abs(Object.values(c2.relevances).reduce((a, b) => a + b, 0) + c2.bias + c2.eps - c2.prediction)).toBeLessThan(1e-4);
+
+  // group shares over time: one stacked series per group, one point per explained date
+  const area = (await lab.chartData('lrpGroupShares'))!;
+  expect(area.map((x) => x.name)).toEqual(ex.groups);
+  for (const x of area) expect(x.length).toBe(ex.dates.length);
+  await expect(lab.byTestId('table5').locator('tbody tr')).toHaveCount(ex.groups.length);
+  // DMFM views are empty for a DFM run; the industry composition (Figure 4) comes from the dataset
+  await expect(lab.byTestId('dmfm-empty')).toBeVisible();
+  const prop = (await lab.chartData('industryProportion'))!;
+  expect(prop[0].length).toBeGreaterThan(0);
+
+  await lab.byTestId('card-lrp-stock').scrollIntoViewIfNeeded();
+  await lab.screenshot('30-explain-lrp-stock');
+  await lab.byTestId('card-lrp-groups').scrollIntoViewIfNeeded();
+  await lab.screenshot('31-explain-lrp-groups-table5');
+});

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { defaultRun } from '../core/run';
+import type { TrainResult, UniverseResult } from './lab-api';
+import { effectiveLayout, icViews, latestResults, resultsCsv, resultsTableView, splitTimelineView, strategyStale } from './views';
+
+const uni = (universe: string, alpha: number, icir: number, ir: number, sharpe: number): UniverseResult => ({ universe, values: { alpha, icir, ir, sharpe, ic: icir / 10 }, icDates: 10 });
+const result = (model: string, label: string, universes?: UniverseResult[]): TrainResult => ({
+  model, label, backend: 'cpu', run: defaultRun, elapsedMs: 1,
+  metrics: { columns: [], rows: [{ method: model, label, values: { alpha: 0.5, icir: 0.5, ir: 0.5, sharpe: 0.5 } }] },
+  series: [{ method: model, label, dates: ['2019-01-03'], cumReturn: [0], cumExcess: [0], icDates: ['2019-01-02', '2019-01-03', '2019-01-04'], ic: [0.1, 0.2, 0.3], rankIc: [0.3, 0.2, 0.1] }],
+  benchmark: { label: 'EW', dates: ['2019-01-03'], cumReturn: [0] },
+  universes,
+});
+
+describe('results table view', () => {
+  // three methods on two universes; DMFM columns alpha, ICIR, IR, SR (all higher-is-better)
+  const results = [
+    result('linear', 'Linear', [uni('all', 0.05, 0.8, 1.0, 2.0), uni('top100', -0.01, 0.2, 0.1, 1.2)]),
+    result('mlp', 'MLP', [uni('all', -0.08, 0.3, -1.5, 1.4), uni('top100', 0.02, 0.2, 0.4, 1.1)]),
+    result('ew', 'EW', [uni('all', 0.01, 0.5, 0.2, 1.9), uni('top100', 0.00, -0.1, 0.0, 1.0)]),
+  ];
+
+  it('rows are methods, column groups universes in panel order, best / second per universe and metric', () => {
+    const v = resultsTableView(results, 'dmfm', ['top100', 'all'])!;
+    expect(v.table.methods).toEqual(['Linear', 'MLP', 'EW']);
+    expect(v.ids).toEqual(['linear', 'mlp', 'ew']);
+    expect(v.table.universes).toEqual(['top100', 'all']);
+    expect(v.table.columns.map((c) => c.key)).toEqual(['alpha', 'icir', 'ir', 'sharpe']);
+    // top100 alpha: -0.01, 0.02, 0.00 -> MLP best, EW second, Linear unmarked
+    expect(v.table.cells.map((r) => r[0].mark)).toEqual([null, 'best', 'second']);
+    // top100 ICIR: 0.2, 0.2, -0.1 -> a tie: both best; the next distinct value (-0.1) is second
+    expect(v.table.cells.map((r) => r[1].mark)).toEqual(['best', 'best', 'second']);
+    // all SR (universe 1, column 3): 2.0, 1.4, 1.9 -> Linear best, EW second
+    expect(v.table.cells.map((r) => r[4 + 3].mark)).toEqual(['best', null, 'second']);
+    expect(v.table.cells[1][4].value).toBe(-0.08);
+    expect(v.definitions.icir).toMatch(/^ICIR: mean\(IC\) \/ std\(IC\)/);
+  });
+
+  it('hidden universes leave the table (never all of them); the latest result per model wins', () => {
+    const v = resultsTableView(results, 'dmfm', ['all', 'top100'], ['top100'])!;
+    expect(v.table.universes).toEqual(['all']);
+    expect(v.allUniverses).toEqual(['all', 'top100']);
+    expect(resultsTableView(results, 'dmfm', ['all', 'top100'], ['all', 'top100'])!.table.universes).toEqual(['all']);
+    const again = [...results, result('linear', 'Linear', [uni('all', 0.09, 0.9, 1.1, 2.1)])];
+    expect(latestResults(again).map((r) => r.model)).toEqual(['mlp', 'ew', 'linear']);
+    const w = resultsTableView(again, 'dmfm', ['all'])!;
+    expect(w.ids).toEqual(['mlp', 'ew', 'linear']);
+    expect(w.table.cells[2][0].value).toBe(0.09);
+  });
+
+  it('a result without per-universe metrics contributes its run universe from its metrics row', () => {
+    const v = resultsTableView([result('mlp', 'MLP')], 'lab', [])!;
+    expect(v.table.universes).toEqual(['all']);
+    expect(v.table.cells[0][v.table.columns.findIndex((c) => c.key === 'alpha')].value).toBe(0.5);
+    expect(Number.isNaN(v.table.cells[0][0].value)).toBe(true); // no IC in that row
+  });
+
+  it('CSV: header row of universe x label, one row per method, percent x 100 with marks', () => {
+    const v = resultsTableView(results, 'dmfm', ['all', 'top100'], ['top100'])!;
+    const lines = resultsCsv(v).trim().split('\n');
+    expect(lines[0]).toBe('method,all α(%),all ICIR,all IR,all SR');
+    // Linear on all: alpha 0.05 -> 5.00 (best), ICIR 0.80 (best), IR 1.00 (best), SR 2.00 (best)
+    expect(lines[1]).toBe('Linear,**5.00**,**0.80**,**1.00**,**2.00**');
+    // MLP: alpha -8.00 (worst), ICIR 0.30 (third), IR -1.50, SR 1.40
+    expect(lines[2]).toBe('MLP,-8.00,0.30,-1.50,1.40');
+    expect(lines[3]).toBe('EW,_1.00_,_0.50_,_0.20_,_1.90_');
+  });
+
+  it('auto layout: column groups while universes x metrics <= 12, else row blocks', () => {
+    const two = resultsTableView(results, 'dmfm', [])!;
+    expect(effectiveLayout(two, 'auto')).toBe('columns'); // 2 x 4 = 8
+    const four = resultsTableView([result('a', 'A', ['all', 'top100', 'next150', 'rest'].map((u) => uni(u, 0, 0, 0, 0)))], 'dmfm', [])!;
+    expect(effectiveLayout(four, 'auto')).toBe('rows'); // 4 x 4 = 16
+    expect(effectiveLayout(four, 'columns')).toBe('columns');
+  });
+});
+
+describe('split timeline view', () => {
+  // 2 years of weekday dates 2018-01-01 .. 2019-12-31; walk-forward with 2 half-year test groups and a 21-day gap
+  const days: string[] = [];
+  for (let d = new Date('2018-01-01T00:00:00Z'); d <= new Date('2019-12-31T00:00:00Z'); d.setUTCDate(d.getUTCDate() + 1)) if (d.getUTCDay() % 6 !== 0) days.push(d.toISOString().slice(0, 10));
+
+  it('one row per segment, test after the gap, the gap covers the longest horizon', () => {
+    const v = splitTimelineView(days, [1, 5, 20], { kind: 'walkforward', groups: 2, gap: 21 })!;
+    expect(v.error).toBeNull();
+    expect(v.groups.map((g) => g.label)).toEqual(['2019H1', '2019H2']);
+    for (const g of v.groups) {
+      const seg = (s: string) => v.rows.find((r) => r.group === g.index && r.segment === s)!;
+      expect(seg('gap').days).toBeGreaterThanOrEqual(20);
+      expect(seg('valid').endIndex).toBe(seg('gap').startIndex);
+      expect(seg('gap').endIndex).toBe(seg('test').startIndex);
+    }
+    expect(v.test).toEqual(['2019-01-01', '2019-12-31']);
+    expect(v.testDays).toBe(days.filter((d) => d >= '2019-01-01').length);
+  });
+
+  it('no dates, no view; a split the data cannot hold says why', () => {
+    expect(splitTimelineView(undefined, [1], { kind: 'walkforward' })).toBeNull();
+    const v = splitTimelineView(days.slice(0, 60), [20], { kind: 'walkforward', groups: 2, gap: 21 })!;
+    expect(v.rows).toEqual([]);
+    expect(v.error).toMatch(/./);
+  });
+});
+
+describe('small derivations', () => {
+  it('icViews picks IC or rank IC; strategyStale compares the strategy', () => {
+    const r = [result('mlp', 'MLP')];
+    expect(icViews(r, 2, 'rankIc')[0].ic).toEqual([0.3, 0.2, 0.1]);
+    // trailing mean over 2 dates: [NaN, (0.1 + 0.2) / 2, (0.2 + 0.3) / 2]
+    const ic = icViews(r, 2, 'ic')[0].rolling;
+    expect(ic[0]).toBeNaN();
+    expect(ic[1]).toBeCloseTo(0.15, 12);
+    expect(ic[2]).toBeCloseTo(0.25, 12);
+    expect(strategyStale(r[0], defaultRun.strategy)).toBe(false);
+    expect(strategyStale(r[0], { ...defaultRun.strategy, cost: 0 })).toBe(true);
+  });
+});

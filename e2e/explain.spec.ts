@@ -96,5 +96,57 @@ test('Deep Factor Model: LRP contributions add up to the prediction; group share
   await lab.byTestId('card-lrp-stock').scrollIntoViewIfNeeded();
   await lab.screenshot('30-explain-lrp-stock');
   await lab.byTestId('card-lrp-groups').scrollIntoViewIfNeeded();
-  await lab.screenshot('31-explain-lrp-groups-table5');
+  await lab.screenshot('31-explain-lrp-groups');
+  await lab.byTestId('card-lrp-table5').scrollIntoViewIfNeeded();
+  await lab.screenshot('32-explain-table5-dmfm');
+});
+
+test('DMFM: factor attention heat map per horizon, faithfulness, industry composition; screenshot', async ({ page }) => {
+  test.setTimeout(240_000);
+  const lab = new LabPage(page);
+  // a short fixed split: ~7 months of training, one epoch, a small hidden size (auto backend: cpu is too slow here)
+  await lab.goto('./#model=dmfm&split.kind=fixed&split.start=2018-06-01&split.trainEnd=2018-12-31&split.validEnd=2019-03-31&split.testEnd=2019-09-30&config.epochs=1&config.hidden=16');
+  expect((await lab.state()).urlWarnings).toEqual([]);
+  await lab.loadBundled();
+  await lab.byTestId('train-button').click();
+  const s = await lab.waitTrainStatus(['done', 'error', 'cancelled'], 200_000);
+  expect(s.lastError?.message ?? null).toBeNull();
+  expect(s.training.status).toBe('done');
+
+  const d = (await page.evaluate(() => window.__lab!.dmfm()))!;
+  expect(d).not.toBeNull();
+  expect(d.horizons).toEqual([3, 5, 10, 15, 20]);
+  // a-bar_k is a softmax over the factors averaged over stocks and dates: each horizon's group weights sum to 1
+  for (const row of d.groupWeights) {
+    expect(row).toHaveLength(d.groups.length);
+    expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+  }
+  for (const f of d.faithfulness) expect(Math.abs(f.corr)).toBeLessThanOrEqual(1);
+  // LRP cannot pass DMFM's attention / graph layers: the fallback is gradient x input, labelled as such
+  // where the backend has the gradient kernels (cpu, webgl; not wasm: UnsortedSegmentSum), otherwise the LRP views say why
+  await expect(lab.byTestId('lrp-method').or(lab.byTestId('lrp-empty'))).toContainText('gradient x input');
+  const gx = await page.evaluate(() => window.__lab!.explanation());
+  if (gx) {
+    expect(gx.model).toBe('dmfm');
+    for (const row of gx.share) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 6);
+    const g0 = (await page.evaluate(([dd, t]) => window.__lab!.explainStock(dd, t), [gx.dates[0], gx.tickers[0]] as const))!;
+    // gradient x input does not conserve: the unexplained part is reported, and the parts still add up
+    expect(Math.abs(Object.values(g0.relevances).reduce((a, b) => a + b, 0) + g0.bias + g0.eps + g0.residual - g0.prediction)).toBeLessThan(1e-4);
+  } else {
+    await expect(lab.byTestId('lrp-empty')).toContainText(/failed on the \w+ backend/);
+  }
+
+  const heat = (await lab.chartData('dmfmAttention'))!;
+  expect(heat[0].length).toBe(d.groups.length * d.horizons.length); // groups x horizons cells
+  await lab.byTestId('dmfm-horizon').selectOption('20');
+  await expect(lab.byTestId('card-dmfm-attention')).toContainText('k = 20, per test period');
+  const heat20 = (await lab.chartData('dmfmAttention'))!;
+  expect(heat20[0].length).toBe(d.groups.length); // one test period
+  const faith = (await lab.chartData('dmfmFaithfulness'))!;
+  expect(faith[0].length).toBe(d.horizons.length);
+  await lab.byTestId('dmfm-horizon').selectOption('all');
+  await lab.byTestId('card-dmfm-attention').scrollIntoViewIfNeeded();
+  await lab.screenshot('33-explain-dmfm-attention');
+  await lab.byTestId('card-industry-proportion').scrollIntoViewIfNeeded();
+  await lab.screenshot('34-explain-industry-proportion');
 });

@@ -18,27 +18,37 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const dataDir = join(root, '..', 'shared', 'data');
 
-function chromiumRssMb(): number {
+/**
+ * Chromium processes started by THIS script (descendants of this Node process): other sessions on the machine may
+ * run their own Chromium, which must not be counted. From `ps` (pid, ppid, rss in KB, name).
+ */
+function ownChromium(): { pid: number; rssKb: number }[] {
   try {
-    const out = execSync('ps -C chromium -o rss= 2>/dev/null || true', { encoding: 'utf8', shell: '/bin/bash' });
-    return out.split('\n').reduce((a, l) => a + (Number(l.trim()) || 0), 0) / 1024;
-  } catch { return 0; }
+    const rows = execSync('ps -eo pid=,ppid=,rss=,comm=', { encoding: 'utf8' }).split('\n').map((l) => l.trim().split(/\s+/)).filter((r) => r.length >= 4);
+    const kids = new Map<number, number[]>();
+    for (const r of rows) { const pp = Number(r[1]); if (!kids.has(pp)) kids.set(pp, []); kids.get(pp)!.push(Number(r[0])); }
+    const mine = new Set<number>();
+    const stack = [process.pid];
+    while (stack.length) { const p = stack.pop()!; for (const k of kids.get(p) ?? []) if (!mine.has(k)) { mine.add(k); stack.push(k); } }
+    return rows.filter((r) => mine.has(Number(r[0])) && /chrom/i.test(r.slice(3).join(' '))).map((r) => ({ pid: Number(r[0]), rssKb: Number(r[2]) }));
+  } catch { return []; }
 }
 
-/** CPU seconds (user + system) used so far by all Chromium processes, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+function chromiumRssMb(): number {
+  return ownChromium().reduce((a, p) => a + p.rssKb, 0) / 1024;
+}
+
+/** CPU seconds (user + system) used so far by this script's Chromium processes, from /proc/<pid>/stat (ticks of 1/100 s). */
 function chromiumCpuSeconds(): number {
-  try {
-    const pids = execSync('ps -C chromium -o pid= 2>/dev/null || true', { encoding: 'utf8', shell: '/bin/bash' }).split('\n').map((l) => l.trim()).filter(Boolean);
-    let ticks = 0;
-    for (const pid of pids) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-        ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
-      } catch { /* exited */ }
-    }
-    return ticks / 100;
-  } catch { return 0; }
+  let ticks = 0;
+  for (const { pid } of ownChromium()) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
+    } catch { /* exited */ }
+  }
+  return ticks / 100;
 }
 
 const loadAvg = (): number => { try { return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]); } catch { return NaN; } };
@@ -64,9 +74,9 @@ export async function benchBrowser(): Promise<Figure[]> {
     const cpu = chromiumCpuSeconds() - cpu0;
     clearInterval(timer);
     out.push(...data,
-      { name: 'data: peak RSS of all Chromium processes during the load', runtime: 'chromium', value: peak, unit: 'MB' },
+      { name: 'data: peak RSS of the benchmark\'s Chromium processes during the load', runtime: 'chromium', value: peak, unit: 'MB' },
       // the machine is shared: CPU time is the steadier figure, the load average says how contended the wall time was
-      { name: 'data: CPU time of all Chromium processes during fetch + load', runtime: 'chromium', value: cpu * 1000, unit: 'ms' },
+      { name: 'data: CPU time of the benchmark\'s Chromium processes during fetch + load', runtime: 'chromium', value: cpu * 1000, unit: 'ms' },
       { name: 'data: 1-minute load average at the start of the load', runtime: 'chromium', value: load0, unit: '' });
     await page.close();
     const page2 = await browser.newPage();

@@ -7,6 +7,7 @@ import { createLabClient } from '../train/client';
 import { defaultPreprocessing } from '../core/run';
 import { registerBrowserBackends } from '../train/backend-browser';
 import { checkWebGpu, registeredBackends, type BackendName } from '../train/backend';
+import { oneSeededStep, type SeededStepResult } from '../train/parity';
 import { benchTrainStep, DMFM_BENCH, MLP_BENCH, type TrainFigure } from '../train/bench';
 
 async function fetchBytes(url: string): Promise<ArrayBuffer> {
@@ -58,8 +59,22 @@ async function benchTrain(): Promise<TrainFigure[]> {
   return out;
 }
 
-declare global {
-  interface Window { __bench: { data: typeof benchData; train: typeof benchTrain; ready: boolean } }
+/** One seeded MLP training step on `backend` in this page (the browser parity test compares backends). */
+async function seededStep(backend: BackendName): Promise<SeededStepResult & { fallbackAdapter?: boolean; available: boolean }> {
+  registerBrowserBackends();
+  if (!registeredBackends().includes(backend)) return { backend, loss: NaN, lossAfter: NaN, weights: [], available: false };
+  const gpu = backend === 'webgpu' ? await checkWebGpu() : null;
+  try {
+    const r = await oneSeededStep(backend);
+    return { ...r, fallbackAdapter: gpu ? !gpu.ok : undefined, available: true };
+  } catch (e) {
+    // e.g. no WebGPU adapter at all in this Chromium: reported, not hidden
+    return { backend, loss: NaN, lossAfter: NaN, weights: [], available: false, fallbackAdapter: gpu ? !gpu.ok : undefined, error: String(e) } as never;
+  }
 }
-window.__bench = { data: benchData, train: benchTrain, ready: true };
+
+declare global {
+  interface Window { __bench: { data: typeof benchData; train: typeof benchTrain; seededStep: typeof seededStep; ready: boolean } }
+}
+window.__bench = { data: benchData, train: benchTrain, seededStep, ready: true };
 document.getElementById('out')!.textContent = 'ready';

@@ -23,8 +23,9 @@
  *
  * Passes (factors.ts):
  *   source   the clean prices ORDER BY ticker, date (validatePrices writes it so, else one sort);
- *   market   MARKET_SQL: market log return and row count per date (one GROUP BY), passed to the factor pass
- *            as a literal list indexed by day (a join could reorder the rows);
+ *   market   marketSql: market log return and row count per date (one GROUP BY; its order counts double as the
+ *            check that the source is (ticker, date)-sorted), passed to the factor pass as a literal list indexed
+ *            by day (a join could reorder the rows);
  *   factors  factorPassSql: one pipeline of CTE levels over the scan of the source, streaming windows only.
  *
  * Notation (per ticker, t = its own trading-day index, adj = adjusted close):
@@ -154,13 +155,15 @@ const M20: { x: string; kind: 'max' | 'maxn' | 'minn' }[] = [{ x: 'r', kind: 'ma
 const MOM_LAGS = [5, 20, 21, 60, 120, 126, 252];
 
 /**
- * Market log return and row count per date over a (ticker, date)-sorted source: mkt = mean of lr over the stocks
- * with a previous row (equal-weighted), n = stocks that day. `day` = days since 1970-01-01.
+ * Market log return and row count per date over a (ticker, date)-sorted source, plus the rows per date that break
+ * that order (all 0 when the source is sorted): mkt = mean of lr over the stocks with a previous row
+ * (equal-weighted), n = stocks that day, day = days since 1970-01-01.
  */
 export function marketSql(source: string): string {
-  return `SELECT (date - DATE '1970-01-01')::INTEGER AS day, count(*)::INTEGER AS n, avg(lr) AS mkt
-FROM (SELECT date, CASE WHEN lag(ticker) OVER () = ticker THEN ln(adj_close / lag(adj_close) OVER ()) END AS lr FROM ${source})
-GROUP BY date ORDER BY day`;
+  return `SELECT (date - DATE '1970-01-01')::INTEGER AS day, count(*)::INTEGER AS n, avg(lr) AS mkt, count(*) FILTER (WHERE bad)::INTEGER AS bad
+  FROM (SELECT date, CASE WHEN pt = ticker THEN ln(adj_close / pa) END AS lr, coalesce(pt > ticker OR (pt = ticker AND pd >= date), false) AS bad
+    FROM (SELECT date, ticker, adj_close, lag(ticker) OVER () AS pt, lag(date) OVER () AS pd, lag(adj_close) OVER () AS pa FROM ${source}))
+  GROUP BY date ORDER BY day`;
 }
 
 /** Market return per calendar day from `day0` (null = no stock had a previous row that day). */
@@ -182,13 +185,14 @@ export function factorPassSql(source: string, defs: FactorDef[], horizons: numbe
   const Q20 = [...S20, ...S14];
   // l0: scan, order guard, previous row's adj (another ticker's on a ticker's first row: masked by age)
   levels.push(`SELECT date, ticker, open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close, adj_close::DOUBLE AS adj, volume::DOUBLE AS volume,
-    (lag(ticker) OVER () < ticker)::TINYINT - (lag(ticker) OVER () > ticker)::TINYINT AS _ord, lag(adj_close) OVER () AS adj_l1 FROM ${source}`);
-  // l1: per-row ratios; the market return of the row's date from the literal list
-  levels.push(`SELECT *, adj / close AS af, adj / adj_l1 AS g, ln(adj / adj_l1) AS lr, adj - adj_l1 AS d, close * volume AS dv,
+    lag(ticker) OVER () AS _pt, lag(adj_close) OVER () AS adj_l1 FROM ${source}`);
+  // l1: per-row ratios; the market return of the row's date from the literal list (a join on a market table
+  // measured no faster, and a join may reorder rows)
+  levels.push(`SELECT *, (_pt < ticker)::TINYINT - (_pt > ticker)::TINYINT AS _ord, adj / close AS af, adj / adj_l1 AS g, ln(adj / adj_l1) AS lr, adj - adj_l1 AS d, close * volume AS dv,
     ln(1e0 + volume) AS lv, (high - low) / close AS hlr,
+    list_extract(${listLiteral(consts.mkt, 'DOUBLE')}, (date - DATE '1970-01-01')::INTEGER - ${consts.day0 - 1}) AS mkt,
     CASE WHEN open >= close THEN open WHEN open < close THEN close END AS oc_hi,
-    CASE WHEN open <= close THEN open WHEN open > close THEN close END AS oc_lo,
-    list_extract(${listLiteral(consts.mkt, 'DOUBLE')}, (date - DATE '1970-01-01')::INTEGER - ${consts.day0 - 1}) AS mkt`);
+    CASE WHEN open <= close THEN open WHEN open > close THEN close END AS oc_lo`);
   levels.push(`SELECT *, g - 1e0 AS r, high * af AS ah, low * af AS al, open * af AS ao, adj * adj AS adj2, volume * volume AS vol2,
     lv * lv AS lv2, adj * lv AS alv, ${pos('d')} AS dpos, abs(d) AS dabs, mkt * mkt AS mkt2, lr * lr AS lr2,
     (lr - abs(lr)) * 0.5e0 AS lneg, lr * mkt AS lrm`);

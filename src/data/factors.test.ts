@@ -4,8 +4,12 @@ import { dayToIso, isoToDay } from '../core/dates';
 import { createNodeEngine } from './sql-engine-node';
 import { initParquetNode } from './parquet-node';
 import { loadParquet, tableToParquet } from './parquet';
-import { validatePrices } from './schema';
-import { computeFactorFrame, factorCatalog, FACTOR_DEFS, selectFactors } from './factors';
+import { validatePrices, validateSectors } from './schema';
+import { computeFactorFrame, computeFactorPanel, factorCatalog, FACTOR_DEFS, selectFactors } from './factors';
+import { buildPanel } from './panel';
+import { makeTable } from './test-fixtures';
+import type { Panel } from '../core/panel';
+import type { PreprocessConfig } from '../core/run';
 import { referenceFactors, type RefPriceRow } from './factors-reference';
 import { priceFixture, pricesTable, weekdays } from './test-fixtures';
 import type { FactorFrame } from './frame';
@@ -16,10 +20,25 @@ let engine: SqlEngine;
 beforeAll(async () => { engine = await createNodeEngine(); await initParquetNode(); });
 afterAll(() => engine.close());
 
-/** fixture rows -> parquet -> DuckDB -> validated table `name` */
-async function loadPrices(name: string, rows: RefPriceRow[]): Promise<void> {
+/** fixture rows -> parquet -> DuckDB -> validated table `name` (in the file's (date, ticker) order, or (ticker, date)) */
+async function loadPrices(name: string, rows: RefPriceRow[], order: 'file' | 'ticker' = 'file'): Promise<void> {
   await loadParquet(engine, `${name}_raw`, tableToParquet(pricesTable(rows)));
-  validatePrices(engine, `${name}_raw`, { file: `${name}.parquet`, out: name });
+  validatePrices(engine, `${name}_raw`, { file: `${name}.parquet`, out: name, order });
+}
+
+/** every typed array of two frames / panels holds the same bytes (NaN payloads included), names equal */
+function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength), y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+function panelDiffs(p: Panel, q: Panel): string[] {
+  const out: string[] = [];
+  for (const k of ['dates', 'tickers', 'factorNames', 'factorGroups', 'industryNames', 'horizons'] as const) if (JSON.stringify(p[k]) !== JSON.stringify(q[k])) out.push(k);
+  for (const k of ['x', 'valid', 'industry', 'fwd', 'ret', 'tradable'] as const) if (!sameBytes(p[k], q[k])) out.push(k);
+  if (p.universes.length !== q.universes.length) out.push('universes');
+  p.universes.forEach((u, i) => { if (u.name !== q.universes[i]?.name || !sameBytes(u.member, q.universes[i].member)) out.push(`universe ${u.name}`); });
+  if (JSON.stringify(p.source) !== JSON.stringify(q.source)) out.push('source');
+  return out;
 }
 
 const rowIndex = (f: FactorFrame) => {
@@ -109,6 +128,58 @@ describe('computeFactorFrame vs the plain TypeScript reference', () => {
     expect(col(f, 'ret')[r0]).toBeNaN();
     expect(col(f, 'vol_20')[r0]).toBeNaN();
     expect(ref.rows.get(`${ddd0.day}|DDD`)!.age).toBe(0);
+  });
+});
+
+describe('the factor pass in either storage order, and straight into a panel', () => {
+  const rows = priceFixture(300, 7);
+  beforeAll(async () => {
+    await loadPrices('fx_d', rows); // (date, ticker): computeFactorFrame sorts a copy
+    await loadPrices('fx_t', rows, 'ticker'); // (ticker, date): streamed as it is
+    // sectors: 2 sectors, 3 sub-industries (EEE has none: it falls back to its sector)
+    await loadParquet(engine, 'fx_sect_raw', tableToParquet(makeTable({
+      ticker: { kind: 'utf8', values: ['AAA', 'BBB', 'CCC', 'DDD', 'EEE'] },
+      sector: { kind: 'utf8', values: ['Tech', 'Tech', 'Energy', 'Energy', 'Energy'] },
+      sub_industry: { kind: 'utf8', values: ['Software', 'Chips', 'Oil', 'Oil', null] },
+    })));
+    validateSectors(engine, 'fx_sect_raw', { file: 'sectors.parquet', out: 'fx_sect' });
+  });
+
+  it('a (ticker, date)-sorted table gives the same frame, byte for byte, as a (date, ticker) one', () => {
+    const a = computeFactorFrame(engine, { prices: 'fx_d', sectors: 'fx_sect', minStocks: 1 });
+    const b = computeFactorFrame(engine, { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1 });
+    expect(b.nRows).toBe(rows.length);
+    const cols = (f: typeof a) => [f.date, f.ticker, f.industry, f.age, f.ret, f.dollarVolume, ...f.factors.map((c) => c.values), ...f.fwd.map((c) => c.values)];
+    expect(cols(a).every((c, i) => sameBytes(c, cols(b)[i]))).toBe(true);
+    expect([a.tickers, a.industries]).toEqual([b.tickers, b.industries]);
+  });
+
+  it('industry level: 2 sectors by default, 4 sub-industries (EEE falls back to its sector) when asked', () => {
+    const sec = computeFactorFrame(engine, { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1 });
+    expect(sec.industries).toEqual(['Energy', 'Tech']);
+    const sub = computeFactorFrame(engine, { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1, industryLevel: 'sub_industry' });
+    expect(sub.industries).toEqual(['Chips', 'Energy', 'Oil', 'Software']);
+    // rows of the first full date (DDD lists on day 40): AAA..EEE in order
+    const r0 = Array.from(sub.date).indexOf(weekdays('2015-01-01', 41)[40]);
+    expect(Array.from(sub.industry.subarray(r0, r0 + 5))).toEqual([3, 0, 2, 2, 1]);
+    expect(Array.from(sec.industry.subarray(r0, r0 + 5))).toEqual([1, 1, 0, 0, 0]);
+  });
+
+  it('computeFactorPanel equals buildPanel(computeFactorFrame) exactly, for each preprocessing, range and industry level', () => {
+    const preps: PreprocessConfig[] = [
+      { madK: 5, normalize: 'zscore', missing: 'fill', industryNeutral: false, minHistory: 60 },
+      { madK: 3, normalize: 'rank', missing: 'fill', industryNeutral: true, minHistory: 20, industryLevel: 'sub_industry' },
+      { madK: 0, normalize: 'none', missing: 'mask', industryNeutral: false, minHistory: 0 },
+    ];
+    for (const prep of preps) {
+      for (const opts of [{ minStocks: 1 }, { minStocks: 5, start: '2015-06-01', end: '2015-12-31' }]) {
+        const o = { prices: 'fx_t', sectors: 'fx_sect', industryLevel: prep.industryLevel, ...opts };
+        const want = buildPanel(computeFactorFrame(engine, o), prep);
+        const got = computeFactorPanel(engine, o, prep);
+        expect(panelDiffs(got, want), `${JSON.stringify(prep)} ${JSON.stringify(opts)}`).toEqual([]);
+        expect(got.dates.length).toBeGreaterThan(100);
+      }
+    }
   });
 });
 

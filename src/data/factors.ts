@@ -17,7 +17,7 @@ import { dayToIso, isoToDay } from '../core/dates';
 import type { Panel } from '../core/panel';
 import type { PreprocessConfig } from '../core/run';
 import type { FactorFrame } from './frame';
-import { DEFAULT_HORIZONS, FACTOR_DEFS, RET_MIN_AGE, factorPassSql, type FactorDef, type PassConstants } from './factors-sql';
+import { DEFAULT_HORIZONS, FACTOR_DEFS, RET_MIN_AGE, factorPassSql, marketSql, type FactorDef, type PassConstants } from './factors-sql';
 import { allocPanelDraft, finishPanel, type BuildPanelOptions } from './panel';
 import { classifyPanelColumns, type PanelColumns } from './schema';
 import { describeColumns, sqlIdent, sqlString, tableExists, type SqlEngine } from './sql-engine';
@@ -235,13 +235,6 @@ interface PassPlan {
   name: string;
 }
 
-/** Market series + per-date row counts + out-of-order rows per date (0 everywhere = the source is (ticker, date)-sorted). */
-const marketOrderSql = (source: string) => `SELECT (date - DATE '1970-01-01')::INTEGER AS day, count(*)::INTEGER AS n, avg(lr) AS mkt,
-    count(*) FILTER (WHERE bad)::INTEGER AS bad
-  FROM (SELECT date, CASE WHEN pt = ticker THEN ln(adj_close / pa) END AS lr, coalesce(pt > ticker OR (pt = ticker AND pd >= date), false) AS bad
-    FROM (SELECT date, ticker, adj_close, lag(ticker) OVER () AS pt, lag(date) OVER () AS pd, lag(adj_close) OVER () AS pa FROM ${source}))
-  GROUP BY date ORDER BY day`;
-
 /** Run the small queries that plan the factor pass (market, dates, stocks, industries); sorts a copy if needed. */
 function planFactorPass(engine: SqlEngine, opts: ComputeFactorOptions, tt: Record<string, number>): PassPlan {
   const prices = opts.prices ?? 'prices';
@@ -256,7 +249,8 @@ function planFactorPass(engine: SqlEngine, opts: ComputeFactorOptions, tt: Recor
   const lap = (k: string) => { tt[k] = (tt[k] ?? 0) + performance.now() - t0; t0 = performance.now(); };
   // prices after `end` are never read: the whole pass runs over the filtered source
   let source = endSql ? `(SELECT * FROM ${sqlIdent(prices)} WHERE date <= ${endSql})` : sqlIdent(prices);
-  let m = engine.query(marketOrderSql(source));
+  // market return and rows per date; its out-of-order counts check that the source is (ticker, date)-sorted
+  let m = engine.query(marketSql(source));
   let badRows = 0;
   for (const b of readInt32(m, 'bad')) badRows += b;
   if (badRows > 0) {
@@ -265,7 +259,7 @@ function planFactorPass(engine: SqlEngine, opts: ComputeFactorOptions, tt: Recor
       close::DOUBLE AS close, adj_close::DOUBLE AS adj_close, volume::DOUBLE AS volume FROM ${source} ORDER BY ticker, date`);
     lap('sort');
     source = '_fl_s';
-    m = engine.query(marketOrderSql(source));
+    m = engine.query(marketSql(source));
   }
   const allDays = readInt32(m, 'day'), perDay = readInt32(m, 'n');
   const mv = m.getChild('mkt')!;

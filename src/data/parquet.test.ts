@@ -3,8 +3,9 @@ import * as arrow from 'apache-arrow';
 import { LabError } from '../core/errors';
 import { createNodeEngine } from './sql-engine-node';
 import { initParquetNode } from './parquet-node';
-import { loadParquet, parquetRowGroups, parquetToTable, tableToParquet } from './parquet';
-import { queryRows, type SqlEngine } from './sql-engine';
+import { loadParquet, parquetColumnNames, parquetRowGroups, parquetToTable, tableToParquet } from './parquet';
+import { pricesInputColumns } from './schema';
+import { describeColumns, queryRows, type SqlEngine } from './sql-engine';
 import { makeTable } from './test-fixtures';
 
 let engine: SqlEngine;
@@ -51,8 +52,9 @@ describe('parquet (parquet-wasm)', () => {
     expect(await parquetRowGroups(bytes)).toEqual([128, 128, 128, 128, 128, 128, 128, 104]);
     const a = await loadParquet(engine, 'pq_rg', bytes);
     const b = await loadParquet(engine, 'pq_whole', bytes, { mode: 'whole' });
-    expect(a).toEqual({ rows: 1000, rowGroups: 8, mode: 'rowgroups' });
-    expect(b).toEqual({ rows: 1000, rowGroups: 1, mode: 'whole' });
+    const all = ['date', 'ticker', 'x', 'volume', 'y'];
+    expect(a).toEqual({ rows: 1000, rowGroups: 8, mode: 'rowgroups', columns: all });
+    expect(b).toEqual({ rows: 1000, rowGroups: 1, mode: 'whole', columns: all });
     const q = (t: string) => queryRows(engine, `SELECT count(*)::INTEGER AS n, count(x)::INTEGER AS nx, sum(volume)::DOUBLE AS v,
       min(date)::VARCHAR AS d0, max(date)::VARCHAR AS d1, count(*) FILTER (WHERE isnan(x))::INTEGER AS nans FROM ${t}`)[0];
     // volume sum = 1000 * (0 + 1 + ... + 999) = 1000 * 499500; x: one null; dates 16000 (2013-10-22) .. 16249 (2014-06-28)
@@ -62,6 +64,21 @@ describe('parquet (parquet-wasm)', () => {
     // identical rows in the same order
     const diff = queryRows(engine, `SELECT count(*)::INTEGER AS n FROM (SELECT * FROM pq_rg EXCEPT ALL SELECT * FROM pq_whole)`)[0];
     expect(diff.n).toBe(0);
+  });
+
+  it('reads the file\'s column names from the footer and loads only the selected columns', async () => {
+    const bytes = tableToParquet(sample(300), { rowGroupSize: 128 });
+    expect(await parquetColumnNames(bytes)).toEqual(['date', 'ticker', 'x', 'volume', 'y']);
+    const r = await loadParquet(engine, 'pq_sel', bytes, { selectColumns: (names) => names.filter((n) => n !== 'x' && n !== 'y') });
+    expect(r).toEqual({ rows: 300, rowGroups: 3, mode: 'rowgroups', columns: ['date', 'ticker', 'volume'] });
+    expect(describeColumns(engine, 'pq_sel').map((c) => c.name)).toEqual(['date', 'ticker', 'volume']);
+    // volume sum = 1000 * (0 + ... + 299) = 44_850_000, the same rows as the full load
+    expect(queryRows(engine, 'SELECT sum(volume)::DOUBLE AS v, count(DISTINCT ticker)::INTEGER AS k FROM pq_sel')[0]).toEqual({ v: 44_850_000, k: 4 });
+    // a prices file: dividend and split are not read (the columns validatePrices uses, in file order)
+    expect(pricesInputColumns(['date', 'ticker', 'open', 'high', 'low', 'close', 'adj_close', 'volume', 'dividend', 'split'])).toEqual(['date', 'ticker', 'open', 'high', 'low', 'close', 'adj_close', 'volume']);
+    expect(pricesInputColumns(['Date', 'code', 'close', 'adj_factor', 'volume', 'open', 'high', 'low', 'name'])).toEqual(['Date', 'code', 'close', 'adj_factor', 'volume', 'open', 'high', 'low']);
+    // not a prices file (a factor column): everything is read
+    expect(pricesInputColumns(['date', 'ticker', 'close', 'alpha'])).toBeUndefined();
   });
 
   it('replaces an existing table on reload', async () => {

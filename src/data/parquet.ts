@@ -127,7 +127,7 @@ export async function loadParquet(engine: SqlEngine, table: string, bytes: Uint8
     const groups = pf.metadata().rowGroups().map((g) => g.numRows());
     if (mode === 'whole' || groups.length === 0) {
       // no row groups: the (empty) table from the schema alone
-      engine.insertArrowIPC(table, parquetToIPC(bytes, { ...opts, columns: cols }));
+      engine.insertArrowIPC(table, parquetToIPC(bytes, { ...opts, columns: cols }), true);
     } else {
       for (let i = 0; i < groups.length; i++) {
         let ipc: Uint8Array;
@@ -136,7 +136,7 @@ export async function loadParquet(engine: SqlEngine, table: string, bytes: Uint8
         } catch (e) {
           throw decodeError(file, e);
         }
-        engine.insertArrowIPC(table, ipc);
+        engine.insertArrowIPC(table, ipc, i === 0); // the table was dropped above: the first group creates it
       }
     }
     const rows = Number(engine.query(`SELECT count(*)::BIGINT AS n FROM ${sqlIdent(table)}`).getChild('n')!.get(0));

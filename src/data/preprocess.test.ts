@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../core/rng';
 import {
-  argsortInPlace, madClip, makeScratch, medianInPlace, medianMadSorted, preprocessCrossSection, rankNormalizeInPlace,
-  type CrossSectionConfig,
+  argsortInPlace, madClip, madClipGuided, makeScratch, medianInPlace, medianMadSorted, preprocessCrossSection, rankNormalizeInPlace,
+  selectInBracket, type CrossSectionConfig,
 } from './preprocess';
 
 const cfg = (c: Partial<CrossSectionConfig>): CrossSectionConfig => ({ madK: 0, normalize: 'none', missing: 'fill', industryNeutral: false, ...c });
@@ -63,6 +63,45 @@ describe('MAD winsorising + z-score', () => {
       expect(medianInPlace(Float64Array.from(vals), m)).toBe(med);
       expect(medianMadSorted(sorted, m)).toEqual([med, mad]);
     }
+  });
+});
+
+describe('guided selection (the previous date\'s median / MAD as a bracket)', () => {
+  it('selectInBracket returns the exact order statistic when the bracket holds it, else NaN', () => {
+    // [9, 1, 7, 3, 5, 8, 2]: sorted 1 2 3 5 7 8 9, median (k = 3) = 5
+    const a = Float64Array.from([9, 1, 7, 3, 5, 8, 2]), out = new Float64Array(7);
+    expect(selectInBracket(a, 7, 3, false, 4, 6, out)).toBe(5); // bracket [4, 6] holds only 5; 3 values below it
+    expect(selectInBracket(a, 7, 3, false, 2.5, 8, out)).toBe(5);
+    expect(selectInBracket(a, 7, 3, false, 6, 10, out)).toBeNaN(); // 4 values below 6: the median is not inside
+    // even m = 6 without the 9: sorted 1 2 3 5 7 8, median = (3 + 5) / 2 = 4 needs ranks 2 and 3 inside the bracket
+    expect(selectInBracket(a.subarray(1), 6, 3, true, 2.5, 6, out)).toBe(4);
+    expect(selectInBracket(a.subarray(1), 6, 3, true, 4, 6, out)).toBeNaN(); // rank 2 (= 3) lies below
+    expect(Array.from(a)).toEqual([9, 1, 7, 3, 5, 8, 2]); // not modified
+  });
+
+  it('madClipGuided clips exactly as madClip, whatever the hint (good, poor, none), and keeps the hint current', () => {
+    const rng = makeRng(11);
+    const hint = new Float64Array(2).fill(NaN);
+    let misses = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const m = 30 + rng.int(400);
+      const shift = trial % 7 === 0 ? 5 * rng.normal() : 0.05 * rng.normal(); // now and then a jump: the hint misses
+      const vals = Float64Array.from({ length: m }, () => shift + (trial % 3 === 0 ? Math.round(rng.normal() * 6) / 3 : rng.normal() / (0.05 + rng.uniform())));
+      const want = Float64Array.from(vals);
+      const bounds = madClip(want, m, 5, new Float64Array(m));
+      const got = Float64Array.from(vals);
+      const before = Array.from(hint);
+      const sum = madClipGuided(got, m, 5, new Float64Array(m), hint, 0);
+      expect(got).toEqual(want);
+      if (bounds) expect(sum).toBe(want.reduce((s, v) => s + v, 0)); // the sum zscore needs, in index order
+      else expect(sum).toBeNaN();
+      // the hint now holds this cross-section's median and MAD
+      const sorted = Float64Array.from(vals).sort();
+      const med = medianMadSorted(sorted, m);
+      expect(Array.from(hint)).toEqual(med);
+      if (before[0] === before[0] && Math.abs(med[0] - before[0]) > 0.5 * before[1]) misses++;
+    }
+    expect(misses).toBeGreaterThan(10); // the fallback path was exercised too
   });
 });
 

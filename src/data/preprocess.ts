@@ -41,34 +41,6 @@ export interface CrossSectionScratch {
    * next date's selections (a factor's cross-section moves little from one day to the next). Grown on first use.
    */
   hint?: Float64Array;
-  /** column-major copies of a date's [N, F] slice (grown on first use): see preprocessCrossSection */
-  cols?: ColumnScratch;
-}
-
-/** [F, N] gathered values / their rows / dense results of one date, and per-column views of them. */
-interface ColumnScratch {
-  n: number;
-  f: number;
-  vals: Float64Array[];
-  rows: Int32Array[];
-  /** [F * N] processed values, dense by row (column j at j * N) */
-  dense: Float32Array;
-  count: Int32Array;
-  /** [N] the valid rows */
-  validRows: Int32Array;
-}
-
-function columnScratch(scratch: CrossSectionScratch, n: number, f: number): ColumnScratch {
-  const c = scratch.cols;
-  if (c && c.n >= n && c.f >= f) return c;
-  const vals = new Float64Array(f * n), rows = new Int32Array(f * n);
-  scratch.cols = {
-    n, f,
-    vals: Array.from({ length: f }, (_, j) => vals.subarray(j * n, (j + 1) * n)),
-    rows: Array.from({ length: f }, (_, j) => rows.subarray(j * n, (j + 1) * n)),
-    dense: new Float32Array(f * n), count: new Int32Array(f), validRows: new Int32Array(n),
-  };
-  return scratch.cols;
 }
 
 /** Work buffers for cross-sections of up to n stocks and nIndustries industries. */
@@ -225,7 +197,14 @@ export function madClip(a: Float64Array, m: number, k: number, work: Float64Arra
  * in index order when the caller already has it (madClipGuided), else NaN.
  */
 export function zscoreInPlace(a: Float64Array, m: number, sum = NaN): void {
-  if (m === 0) return;
+  const [mean, inv] = zscoreParams(a, m, sum);
+  if (inv === 0) { a.fill(0, 0, m); return; }
+  for (let i = 0; i < m; i++) a[i] = (a[i] - mean) * inv;
+}
+
+/** Mean and 1 / sd (ddof = 0) of a[0..m) for zscoreInPlace; inv = 0 for a constant (or single, or empty) column. */
+export function zscoreParams(a: Float64Array, m: number, sum = NaN): [number, number] {
+  if (m === 0) return [0, 0];
   let s = sum;
   if (s !== s) { s = 0; for (let i = 0; i < m; i++) s += a[i]; }
   const mean = s / m;
@@ -233,9 +212,8 @@ export function zscoreInPlace(a: Float64Array, m: number, sum = NaN): void {
   for (let i = 0; i < m; i++) { const d = a[i] - mean; ss += d * d; }
   const sd = Math.sqrt(ss / m);
   // a spread below 1e-12 of the level is rounding noise of a constant column
-  if (!(sd > 1e-12 * Math.max(1, Math.abs(mean)))) { a.fill(0, 0, m); return; }
-  const inv = 1 / sd;
-  for (let i = 0; i < m; i++) a[i] = (a[i] - mean) * inv;
+  if (!(sd > 1e-12 * Math.max(1, Math.abs(mean)))) return [mean, 0];
+  return [mean, 1 / sd];
 }
 
 /** Sort b[lo..hi] ascending in place, permuting perm alongside (quicksort, median-of-three, insertion sort below 16). */
@@ -346,8 +324,8 @@ export function preprocessCrossSection(
   x: Float32Array, valid: Uint8Array, industry: Int32Array | null, n: number, f: number,
   cfg: CrossSectionConfig, scratch: CrossSectionScratch = makeScratch(n, maxIndustry(industry, n) + 1),
 ): number {
-  const { b } = scratch;
-  if (scratch.a.length < n) throw new Error(`preprocessCrossSection: scratch holds ${scratch.a.length} stocks, slice has ${n}`);
+  const { a, b, idx } = scratch;
+  if (a.length < n) throw new Error(`preprocessCrossSection: scratch holds ${a.length} stocks, slice has ${n}`);
   // 1. missing policy 'mask': drop stocks with any non-finite factor (v - v is NaN for NaN and +-Infinity)
   if (cfg.missing === 'mask') {
     for (let i = 0; i < n; i++) {
@@ -356,11 +334,9 @@ export function preprocessCrossSection(
       for (let j = 0; j < f; j++) { const v = x[o + j]; if (!(v - v === 0)) { valid[i] = 0; break; } }
     }
   }
-  const cs = columnScratch(scratch, n, f);
-  const { vals, rows, dense, count, validRows } = cs;
   let nValid = 0;
   for (let i = 0; i < n; i++) {
-    if (valid[i]) validRows[nValid++] = i;
+    if (valid[i]) nValid++;
     else x.fill(0, i * f, i * f + f); // 3. invalid stocks hold 0
   }
   if (nValid === 0) return 0;
@@ -368,44 +344,37 @@ export function preprocessCrossSection(
   const neutral = cfg.industryNeutral && industry !== null;
   if (!scratch.hint || scratch.hint.length < 2 * f) scratch.hint = new Float64Array(2 * f).fill(NaN);
   const { hint } = scratch;
-  // 2. gather the valid, finite entries of every column in one sweep along the rows (the [N, F] slice is
-  // row-major: reading a column directly would touch a new cache line per value); non-finite values are
-  // written and then overwritten (the count only advances on a finite one)
-  count.fill(0, 0, f);
-  for (let q = 0; q < nValid; q++) {
-    const i = validRows[q], o = i * f;
-    for (let j = 0; j < f; j++) {
-      const v = x[o + j];
-      const k = count[j];
-      vals[j][k] = v;
-      rows[j][k] = i;
-      count[j] = k + (v - v === 0 ? 1 : 0);
-    }
-  }
   for (let j = 0; j < f; j++) {
-    const a = vals[j], idx = rows[j], m = count[j];
+    // 2. gather the valid, finite entries of column j
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      if (!valid[i]) continue;
+      const v = x[i * f + j];
+      if (v - v === 0) { a[m] = v; idx[m] = i; m++; }
+    }
     if (cfg.normalize === 'rank') rankNormalizeInPlace(a, m, b, scratch.perm, cfg.madK); // 2a + 2b sharing one sort
     else {
-      const sum = cfg.madK > 0 ? madClipGuided(a, m, cfg.madK, b, hint, 2 * j) : NaN; // 2a
-      if (cfg.normalize === 'zscore') zscoreInPlace(a, m, sum); // 2b
+      const sum = cfg.madK > 0 ? madClipGuided(a, m, cfg.madK, b, hint, 2 * j) : NaN; // 2a (+ the sum 2b needs)
+      if (cfg.normalize === 'zscore') {
+        if (!neutral) {
+          // 2b + write-back in one pass (the common path): missing entries of valid stocks get the mean, 0
+          const [mean, inv] = zscoreParams(a, m, sum);
+          if (m < nValid) for (let i = 0; i < n; i++) if (valid[i]) x[i * f + j] = 0;
+          for (let i = 0; i < m; i++) x[idx[i] * f + j] = inv === 0 ? 0 : (a[i] - mean) * inv;
+          continue;
+        }
+        zscoreInPlace(a, m, sum); // 2b
+      }
     }
     if (neutral) { // 2c
       industryDemeanInPlace(a, m, idx, industry, scratch.indSum, scratch.indCnt);
       if (cfg.normalize !== 'none') zscoreInPlace(a, m);
     }
     // 2d. fill value for valid stocks with a missing entry: the processed column's mean
-    const d = j * n;
-    if (m < nValid) {
-      let fill = 0;
-      if (cfg.normalize === 'none' && m > 0) { let s2 = 0; for (let i = 0; i < m; i++) s2 += a[i]; fill = s2 / m; }
-      for (let q = 0; q < nValid; q++) dense[d + validRows[q]] = fill;
-    }
-    for (let i = 0; i < m; i++) dense[d + idx[i]] = a[i];
-  }
-  // back into the row-major slice, again one sweep along the rows
-  for (let q = 0; q < nValid; q++) {
-    const i = validRows[q], o = i * f;
-    for (let j = 0; j < f; j++) x[o + j] = dense[j * n + i];
+    let fill = 0;
+    if (cfg.normalize === 'none' && m > 0) { let s = 0; for (let i = 0; i < m; i++) s += a[i]; fill = s / m; }
+    if (m < nValid) for (let i = 0; i < n; i++) if (valid[i]) x[i * f + j] = fill;
+    for (let i = 0; i < m; i++) x[idx[i] * f + j] = a[i];
   }
   return nValid;
 }

@@ -327,17 +327,24 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
     const nonFinite = (c: string) => `_keep AND ${c} IS NOT NULL AND NOT isfinite(${c})`;
     const negative = '_keep AND (open <= 0 OR high <= 0 OR low <= 0 OR close <= 0 OR volume < 0)';
     const badId = `ticker IS NULL OR trim(ticker) = ''`;
+    // counts first (one scan); the example rows only for the conditions that occur (a second scan, rarely needed)
+    const conds: Record<string, string> = { d: 'date IS NULL', i: badId, a: 'NOT _keep', neg: negative };
+    other.forEach((o, i) => { conds[`nf${i}`] = nonFinite(o); });
+    const scan = `(SELECT *, lag(date) OVER () AS pd, lag(ticker) OVER () AS pt, ${keep} AS _keep FROM ${stage})`;
     const c = queryRows<Record<string, number | string | null>>(engine, `SELECT
-        count(*) FILTER (WHERE date IS NULL)::INTEGER AS d_n, min(_row) FILTER (WHERE date IS NULL)::INTEGER AS d_row,
-        CAST(arg_min(_date_raw, _row) FILTER (WHERE date IS NULL) AS VARCHAR) AS d_v,
-        count(*) FILTER (WHERE ${badId})::INTEGER AS i_n, min(_row) FILTER (WHERE ${badId})::INTEGER AS i_row,
+        ${Object.entries(conds).map(([k, w]) => `count(*) FILTER (WHERE ${w})::INTEGER AS ${k}_n`).join(', ')},
         count(*) FILTER (WHERE date < pd)::INTEGER AS back, count(*) FILTER (WHERE date = pd AND ticker <= pt)::INTEGER AS same,
-        count(*) FILTER (WHERE ticker < pt)::INTEGER AS tback, count(*) FILTER (WHERE ticker = pt AND date <= pd)::INTEGER AS tdate,
-        count(*) FILTER (WHERE NOT _keep)::INTEGER AS a_n, min(_row) FILTER (WHERE NOT _keep)::INTEGER AS a_row,
-        arg_min(adj_close, _row) FILTER (WHERE NOT _keep) AS a_v,
-        ${other.map((o, i) => `count(*) FILTER (WHERE ${nonFinite(o)})::INTEGER AS nf${i}, min(_row) FILTER (WHERE ${nonFinite(o)})::INTEGER AS nfr${i}`).join(',\n        ')},
-        count(*) FILTER (WHERE ${negative})::INTEGER AS neg_n, min(_row) FILTER (WHERE ${negative})::INTEGER AS neg_row
-      FROM (SELECT *, lag(date) OVER () AS pd, lag(ticker) OVER () AS pt, ${keep} AS _keep FROM ${stage})`)[0];
+        count(*) FILTER (WHERE ticker < pt)::INTEGER AS tback, count(*) FILTER (WHERE ticker = pt AND date <= pd)::INTEGER AS tdate
+      FROM ${scan}`)[0];
+    const found = Object.keys(conds).filter((k) => Number(c[`${k}_n`]) > 0);
+    if (found.length > 0) {
+      const ex = queryRows<Record<string, number | string | null>>(engine, `SELECT
+          ${found.map((k) => `min(_row) FILTER (WHERE ${conds[k]})::INTEGER AS ${k}_row`).join(', ')}
+          ${found.includes('d') ? ', CAST(arg_min(_date_raw, _row) FILTER (WHERE date IS NULL) AS VARCHAR) AS d_v' : ''}
+          ${found.includes('a') ? ', arg_min(adj_close, _row) FILTER (WHERE NOT _keep) AS a_v' : ''}
+        FROM ${scan}`)[0];
+      Object.assign(c, ex);
+    }
     const num = (k: string) => Number(c[k]);
     if (num('d_n') > 0) {
       throw new LabError(`${file}: ${num('d_n')} row(s) have a missing or unreadable '${dateCol}' (e.g. row ${num('d_row')}: ${c.d_v === null ? 'empty' : `'${c.d_v}'`}); expected dates such as 2019-12-31`);
@@ -349,7 +356,7 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
       warnings.push(`${file}: ${num('a_n')} of ${rawRows} row(s) dropped because '${adjName}' is missing, NaN, infinite or <= 0 (e.g. row ${num('a_row')}: ${c.a_v})`);
     }
     other.forEach((o, i) => {
-      if (num(`nf${i}`) > 0) warnings.push(`${file}: ${num(`nf${i}`)} value(s) of '${pc[o]}' are NaN or infinite (e.g. row ${num(`nfr${i}`)}); treated as missing`);
+      if (num(`nf${i}_n`) > 0) warnings.push(`${file}: ${num(`nf${i}_n`)} value(s) of '${pc[o]}' are NaN or infinite (e.g. row ${num(`nf${i}_row`)}); treated as missing`);
     });
     if (num('neg_n') > 0) warnings.push(`${file}: ${num('neg_n')} row(s) have a non-positive open/high/low/close or a negative volume (e.g. row ${num('neg_row')}); those values are treated as missing`);
     const fin = (col: string, pos: string) => `CASE WHEN isfinite(${col}) AND ${col} ${pos} THEN ${col} END AS ${col}`;

@@ -18,8 +18,11 @@ export interface SqlEngine {
   stream(sql: string): Iterable<arrow.RecordBatch>;
   /** run a statement (or several separated by `;`), discarding any result */
   run(sql: string): void;
-  /** insert an Arrow IPC stream into `table`: creates the table if it does not exist, else appends */
-  insertArrowIPC(table: string, ipc: Uint8Array): void;
+  /**
+   * insert an Arrow IPC stream into `table`: creates the table if it does not exist, else appends (`create`: skip
+   * the existence check, the caller knows: true creates, false appends)
+   */
+  insertArrowIPC(table: string, ipc: Uint8Array, create?: boolean): void;
   /** close the connection and release the database */
   close(): void;
   /** DuckDB library version, e.g. 'v1.4.3' */
@@ -79,10 +82,9 @@ export function engineFromBindings(db: BlockingBindings): SqlEngine {
       check();
       db.runQuery(connId, sql);
     },
-    insertArrowIPC(table: string, ipc: Uint8Array): void {
+    insertArrowIPC(table: string, ipc: Uint8Array, create?: boolean): void {
       check();
-      const exists = tableExists(engine, table);
-      db.insertArrowFromIPCStream(connId, ipc, { name: table, create: !exists });
+      db.insertArrowFromIPCStream(connId, ipc, { name: table, create: create ?? !tableExists(engine, table) });
     },
     close(): void {
       if (closed) return;

@@ -24,6 +24,16 @@ describe('url-state', () => {
     expect(back.run).toEqual(run);
   });
 
+  it('carries the optional industry level (sector by default) and rejects other values', () => {
+    const run: RunConfig = { ...structuredClone(defaultRun), preprocessing: { ...defaultRun.preprocessing, industryLevel: 'sub_industry' } };
+    const h = runToHash(run);
+    expect(h).toContain('preprocessing.industryLevel=sub_industry');
+    expect(hashToRun(h).run).toEqual(run);
+    const bad = hashToRun('#preprocessing.industryLevel=citic');
+    expect(bad.run.preprocessing.industryLevel).toBeUndefined();
+    expect(bad.warnings).toEqual(['preprocessing.industryLevel=citic: expected one of sector, sub_industry; ignored']);
+  });
+
   it('fills what a partial link leaves out from defaultRun', () => {
     const { run, warnings } = hashToRun('#model=linear&seed=3');
     expect(warnings).toEqual([]);

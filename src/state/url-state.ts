@@ -13,6 +13,7 @@ const ENUMS: Record<string, readonly string[]> = {
   'dataset.kind': ['bundled', 'synthetic', 'file', 'url'],
   'preprocessing.normalize': ['zscore', 'rank', 'none'],
   'preprocessing.missing': ['fill', 'mask'],
+  'preprocessing.industryLevel': ['sector', 'sub_industry'],
   'split.kind': ['walkforward', 'rolling', 'fixed'],
   'strategy.kind': ['topquantile', 'longshort', 'topkdrop', 'modelweight'],
   backend: BACKEND_PREFS,
@@ -117,6 +118,10 @@ export function hashToRun(hash: string, base: RunConfig = defaultRun): ParsedHas
       continue;
     } else if (key === 'backend') {
       if (!ENUMS.backend.includes(raw)) { warnings.push(`backend=${raw}: expected one of ${ENUMS.backend.join(', ')}; using auto`); continue; }
+      value = raw;
+    } else if (ENUMS[key]) {
+      // an optional enum field without a default (preprocessing.industryLevel)
+      if (!ENUMS[key].includes(raw)) { warnings.push(`${key}=${raw}: expected one of ${ENUMS[key].join(', ')}; ignored`); continue; }
       value = raw;
     } else {
       const parent = path.slice(0, -1).join('.');

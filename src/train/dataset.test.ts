@@ -8,7 +8,7 @@ import { tableToParquet } from '../data/parquet';
 import { initParquetNode } from '../data/parquet-node';
 import { makeRng } from '../core/rng';
 import { defaultPreprocessing } from '../core/run';
-import { loadPanel, summarizePanel } from './dataset';
+import { listTables, loadPanel, summarizePanel } from './dataset';
 import { nodeDataIO } from './node-io';
 import { bundledFiles, readBundledWith } from './bundled';
 
@@ -66,6 +66,32 @@ describe('loadPanel', () => {
     const full = Array.from({ length: T }, (_, t) => t).find((t) => Array.from(p.valid.subarray(t * N, (t + 1) * N)).every((v) => v === 1));
     expect(full).toBeDefined();
     expect(s.edgesPerStock.values[full!]).toBeCloseTo(1.25, 6);
+  });
+
+  it('industry level: the same prices give 3 sectors by default, 6 groups by sub-industry (T5 falls back to its sector); raw tables dropped', async () => {
+    const { prices } = await pricesParquet();
+    // T0..T6: sectors Energy x3, Financials x2, Utilities x2; sub-industries Oil, Oil, Gas, Banks, Insurance, (none), Water;
+    // T5 has no sub-industry and falls back to 'Utilities'; T7 has no row (unknown)
+    const s = arrow.tableFromArrays({
+      ticker: ['T0', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6'],
+      sector: ['Energy', 'Energy', 'Energy', 'Financials', 'Financials', 'Utilities', 'Utilities'],
+      sub_industry: ['Oil', 'Oil', 'Gas', 'Banks', 'Insurance', null, 'Water'],
+    });
+    const sectors = tableToParquet(s);
+    const prep = { ...defaultPreprocessing, minHistory: 20 };
+    const bySector = await loadPanel(io, { kind: 'file', name: 'lvl.parquet' }, prep, prices, sectors);
+    expect(bySector.panel.industryNames).toEqual(['Energy', 'Financials', 'Utilities']);
+    const bySub = await loadPanel(io, { kind: 'file', name: 'lvl.parquet' }, { ...prep, industryLevel: 'sub_industry' }, prices, sectors);
+    expect(bySub.panel.industryNames).toEqual(['Banks', 'Gas', 'Insurance', 'Oil', 'Utilities', 'Water']);
+    // the last date's ids, stocks T0..T7 (industry ids index the sorted names; T7 unknown)
+    const { panel: p } = bySub, N = 8, t = p.dates.length - 1;
+    expect(Array.from(p.industry.subarray(t * N, (t + 1) * N))).toEqual([3, 3, 1, 0, 2, 4, 5, -1]);
+    expect(Array.from(bySector.panel.industry.subarray(t * N, (t + 1) * N))).toEqual([0, 0, 0, 1, 1, 2, 2, -1]);
+    // the raw tables are dropped once validated; the clean ones stay for the SQL console
+    const names = listTables(await io.engine()).map((x) => x.name);
+    expect(names).toEqual(expect.arrayContaining(['prices', 'sectors']));
+    expect(names.filter((n) => n.startsWith('raw_'))).toEqual([]);
+    expect(bySub.steps && Object.keys(bySub.steps)).toEqual(expect.arrayContaining(['parquet', 'validate', 'factors', 'preprocess']));
   });
 
   it('a sectors file alone is refused with a LabError saying what a dataset needs', async () => {

@@ -17,19 +17,27 @@ import { evaluateScores, evaluateUniverses } from './reevaluate';
 import { explainMethodFor, explainRun, monthEndPoints, type RunExplanation } from '../explain/run';
 import { prepareData } from './data';
 import type { RunResult } from './runner';
+import { tf } from './tf';
 
-/** Explain a finished run at its test month-ends (LRP models only: cheap, no tfjs graph). Never throws. */
+/** test month-ends explained by gradient x input at most (one forward + backward pass of the model per date) */
+const MAX_GRAD_POINTS = 24;
+
+/** Explain a finished run at its test month-ends (LRP, or gradient x input for short runs of graph models). Never throws. */
 async function explainResult(p: Panel, run: RunConfig, result: RunResult): Promise<{ explanation?: RunExplanation; explainNote?: string }> {
-  if (explainMethodFor(run.model) !== 'lrp') return { explainNote: `LRP views: ${result.model.name} has layers LRP cannot pass (or predicts outside tfjs); no explanation computed.` };
+  const method = explainMethodFor(run.model);
+  if (method === null) return { explainNote: `${result.model.name} predicts outside tfjs: neither LRP nor gradient x input can explain it.` };
   try {
     const d = prepareData(p, { universe: run.universe, factors: run.factors, target: result.model.config.target === 'raw' ? 'raw' : 'zscore' });
     const { points, skipped } = monthEndPoints(d.dates, result.groups);
-    if (points.length === 0) return { explainNote: `LRP views: no test month-end with recorded weights (${skipped} skipped).` };
+    if (points.length === 0) return { explainNote: `No test month-end with recorded weights to explain (${skipped} skipped).` };
+    // gradient x input (graph / attention models) runs the model once per date: only for short runs
+    if (method === 'grad-input' && points.length > MAX_GRAD_POINTS) return { explainNote: `${result.model.name}: LRP cannot pass its layers; the gradient x input fallback is computed for runs of at most ${MAX_GRAD_POINTS} test month-ends (this one has ${points.length}).` };
     const head = Math.max(0, result.horizons.indexOf(result.evalHorizon));
     const explanation = await explainRun({ N: d.N, F: d.F, x: d.x, mask: d.mask, industry: d.industry, dates: d.dates, tickers: d.tickers, factorNames: d.factorNames, factorGroups: d.factorGroups, horizons: d.horizons }, { id: result.model.id, config: result.model.config, seed: run.seed }, points, head);
     return { explanation, explainNote: skipped ? `${skipped} month-ends skipped (no weights recorded)` : undefined };
   } catch (e) {
-    return { explainNote: `LRP views: explaining failed: ${(e as Error).message}` };
+    const what = method === 'grad-input' ? `the gradient x input fallback (LRP cannot pass ${result.model.name}'s layers) failed on the ${tf.getBackend()} backend` : 'LRP failed';
+    return { explainNote: `Explaining: ${what}: ${(e as Error).message}${method === 'grad-input' ? ' (the cpu and webgl backends have every gradient kernel)' : ''}` };
   }
 }
 
@@ -93,7 +101,8 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
     const key = keyOf(spec, prep);
     if (panel && key === loadedKey) return panel;
     if (spec.kind === 'file' && !fileBytes.bytes) throw new LabError(`Dataset "${spec.name}" is a local file that is not loaded in the worker.`, 'Load the file again (Data page), then start the run.');
-    // drop the old panel first: a reload (other preprocessing) must not hold two panels at once
+    // drop the old panel before building the new one, so the tab never holds two (~400 MB each on the full shared
+    // dataset): once the key changed it is never served again (a failed load leaves no panel, as it did before)
     panel = null;
     loadedKey = '';
     const loaded = await loadPanel(getIo(), spec, prep, spec.kind === 'file' ? fileBytes.bytes : undefined, spec.kind === 'file' ? fileBytes.sectors : undefined);

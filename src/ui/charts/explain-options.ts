@@ -33,7 +33,10 @@ export function waterfallSteps(c: StockContribution, max = MAX_FACTOR_BARS): Wat
   return steps;
 }
 
-/** Waterfall of one stock's contributions: an invisible 'base' series lifts each 'contribution' bar to its running sum. */
+/**
+ * Waterfall of one stock's contributions: an invisible 'base' series lifts each 'contribution' bar (|step|) to the
+ * lower end of its step (stackStrategy 'all': a negative base and a positive bar stack as a plain sum).
+ */
 export function waterfallOption(c: StockContribution): EChartsCoreOption {
   const steps = waterfallSteps(c);
   const base: number[] = [], bar: { value: number; itemStyle: { color: string } }[] = [];
@@ -57,8 +60,8 @@ export function waterfallOption(c: StockContribution): EChartsCoreOption {
     xAxis: { type: 'value', scale: true, axisLabel: { color: UI_COLORS.muted, formatter: (v: number) => fmt(v) }, splitLine: { lineStyle: { color: UI_COLORS.grid } } },
     yAxis: { type: 'category', inverse: true, data: names, axisTick: { show: false }, axisLabel: { width: 140, overflow: 'truncate', color: UI_COLORS.ink } },
     series: [
-      { name: 'base', type: 'bar', stack: 'w', silent: true, data: base, itemStyle: { color: 'transparent' }, barMaxWidth: 16 },
-      { name: 'contribution', type: 'bar', stack: 'w', data: bar, barMaxWidth: 16 },
+      { name: 'base', type: 'bar', stack: 'w', stackStrategy: 'all', silent: true, data: base, itemStyle: { color: 'transparent' }, barMaxWidth: 16 },
+      { name: 'contribution', type: 'bar', stack: 'w', stackStrategy: 'all', data: bar, barMaxWidth: 16 },
       // the signed step values (not drawn: for __lab readers that want the numbers without the base)
       { name: 'value', type: 'line', data: steps.map((s) => s.value), showSymbol: false, lineStyle: { opacity: 0 }, silent: true, tooltip: { show: false } },
     ],

@@ -170,6 +170,15 @@ export function DataPanel() {
         {universe?.description && <p className="field-help">{universe.description}</p>}
       </div>
 
+      <div className="field">
+        <label htmlFor="industry-level">Industry level</label>
+        <select id="industry-level" value={p.industryLevel ?? 'sector'} disabled={busy} onChange={(e) => setPreprocessing({ industryLevel: e.target.value as 'sector' | 'sub_industry' })} data-testid="industry-level-select">
+          <option value="sector">GICS sector (11 groups)</option>
+          <option value="sub_industry">GICS sub-industry (~120; sector where missing)</option>
+        </select>
+        <p className="field-help">Industries of a prices file with a sectors file: the industry graph and industry-neutral factors. Sectors give every stock peers; sub-industries are finer, but many hold a single stock.</p>
+      </div>
+
       <fieldset className="checks" disabled={!summary || busy}>
         <legend>Factor groups</legend>
         {groups.length === 0 && <p className="muted small">Load a dataset to see its factors.</p>}

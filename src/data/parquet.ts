@@ -58,6 +58,11 @@ export function parquetToTable(bytes: Uint8Array, opts: ParquetReadOptions = {})
 
 /** Row counts of each row group, read from the footer. */
 export async function parquetRowGroups(bytes: Uint8Array, fileName = 'parquet'): Promise<number[]> {
+  return withParquetFooter(bytes, fileName, (file) => file.metadata().rowGroups().map((g) => g.numRows()));
+}
+
+/** Open a parquet file's footer (a decode failure becomes the user-facing LabError), run `fn`, free the file. */
+async function withParquetFooter<T>(bytes: Uint8Array, fileName: string, fn: (file: pq.ParquetFile) => T): Promise<T> {
   needInit();
   let file: pq.ParquetFile;
   try {
@@ -66,7 +71,7 @@ export async function parquetRowGroups(bytes: Uint8Array, fileName = 'parquet'):
     throw decodeError(fileName, e);
   }
   try {
-    return file.metadata().rowGroups().map((g) => g.numRows());
+    return fn(file);
   } finally {
     file.free();
   }
@@ -83,18 +88,7 @@ export interface LoadParquetOptions extends ParquetReadOptions {
 
 /** Column names of a parquet file's schema, in file order (from the footer only). */
 export async function parquetColumnNames(bytes: Uint8Array, fileName = 'parquet'): Promise<string[]> {
-  needInit();
-  let file: pq.ParquetFile;
-  try {
-    file = await pq.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
-  } catch (e) {
-    throw decodeError(fileName, e);
-  }
-  try {
-    return schemaNames(file);
-  } finally {
-    file.free();
-  }
+  return withParquetFooter(bytes, fileName, schemaNames);
 }
 
 function schemaNames(file: pq.ParquetFile): string[] {

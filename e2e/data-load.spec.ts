@@ -29,15 +29,19 @@ test('opens empty, loads the bundled dataset, shows its summary and charts', asy
   await expect(lab.byTestId('summary-stocks')).toHaveText(sum.stocks.toLocaleString('en-US'));
   await expect(lab.byTestId('summary-factors')).toHaveText(sum.factors.toLocaleString('en-US'));
 
-  // edge-count chart: one point per trading day; same-industry neighbours per stock lie in [0, N - 1]
+  // edge-count chart (DMFM Fig. 3): one line per universe of the summary, in its order, one point per trading day;
+  // same-industry neighbours per stock lie in [0, N - 1] (gaps where a universe has no members, e.g. its first month)
   const edges = (await lab.chartData('edges'))!;
-  expect(edges).toHaveLength(1);
-  expect(edges[0].length).toBe(sum.edgeDays);
-  const e = ys(edges[0]);
-  expect(e.length).toBeGreaterThan(sum.edgeDays / 2);
-  expect(Math.min(...e)).toBeGreaterThanOrEqual(0);
-  expect(Math.max(...e)).toBeGreaterThan(0);
-  expect(Math.max(...e)).toBeLessThanOrEqual(sum.stocks - 1);
+  expect(edges.map((x) => x.name)).toEqual(sum.universes);
+  for (const line of edges) {
+    expect(line.length, line.name).toBe(sum.edgeDays);
+    const e = ys(line);
+    expect(e.length, line.name).toBeGreaterThan(sum.edgeDays / 2);
+    expect(e.every(Number.isFinite), line.name).toBe(true);
+    expect(Math.min(...e), line.name).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...e), line.name).toBeGreaterThan(0);
+    expect(Math.max(...e), line.name).toBeLessThanOrEqual(sum.stocks - 1);
+  }
 
   // industry shares: one bar per industry (past 12, the smallest pooled into one 'other' bar), summing to 1
   // (each month's shares sum to 1, so does their mean, and pooling keeps the total)

@@ -101,7 +101,7 @@ test('Deep Factor Model: LRP contributions add up to the prediction; group share
   await lab.screenshot('32-explain-table5-dmfm');
 });
 
-test('DMFM: factor attention heat map per horizon, faithfulness, industry composition; screenshot', async ({ page }) => {
+test('DMFM: factor attention heat map per horizon, faithfulness, f vs f-hat portfolio, industry composition; screenshots', async ({ page }) => {
   test.setTimeout(240_000);
   const lab = new LabPage(page);
   // a short fixed split: ~7 months of training, one epoch, a small hidden size (auto backend: cpu is too slow here)
@@ -144,6 +144,41 @@ test('DMFM: factor attention heat map per horizon, faithfulness, industry compos
   expect(heat20[0].length).toBe(d.groups.length); // one test period
   const faith = (await lab.chartData('dmfmFaithfulness'))!;
   expect(faith[0].length).toBe(d.horizons.length);
+
+  // the deep factor's portfolio next to its attention estimate's: same strategy and holding days, two lines with
+  // finite cumulative excess returns; the table has both rows with a finite IC, and f's row is the results table's
+  const card = lab.byTestId('card-dmfm-estimate');
+  await card.scrollIntoViewIfNeeded();
+  const port = (await lab.chartData('dmfmEstimatePortfolio'))!;
+  expect(port).toHaveLength(2);
+  expect(port[0].length).toBeGreaterThan(20);
+  expect(port[1].data.map((p) => (p as [string, number])[0])).toEqual(port[0].data.map((p) => (p as [string, number])[0]));
+  for (const line of port) {
+    const v = line.data.map((p) => (p as [string, number | null])[1]);
+    expect(v.every((x) => typeof x === 'number' && Number.isFinite(x))).toBe(true);
+  }
+  const cell = async (row: string, key: string) => Number(await lab.byTestId(`dmfm-estimate-row-${row}`).locator(`td[data-key="${key}"]`).getAttribute('data-value'));
+  const icF = await cell('f', 'ic'), icHat = await cell('fhat', 'ic');
+  expect(Number.isFinite(icF)).toBe(true);
+  expect(Number.isFinite(icHat)).toBe(true);
+  expect(icF).not.toBe(icHat); // two different signals
+  const own = (await lab.state()).results.metrics!.rows.find((r) => r.method === 'dmfm')!;
+  expect(icF).toBeCloseTo(own.values.ic, 12);
+  const alphaF = await cell('f', 'alpha'), alphaHat = await cell('fhat', 'alpha');
+  expect(Number.isFinite(alphaF) && Number.isFinite(alphaHat)).toBe(true);
+  console.log(`DMFM f vs f-hat: IC ${icF.toFixed(4)} vs ${icHat.toFixed(4)}; rank IC ${(await cell('f', 'rankIc')).toFixed(4)} vs ${(await cell('fhat', 'rankIc')).toFixed(4)}; alpha ${(alphaF * 100).toFixed(2)}% vs ${(alphaHat * 100).toFixed(2)}%; IR ${(await cell('f', 'ir')).toFixed(2)} vs ${(await cell('fhat', 'ir')).toFixed(2)}`);
+  await expect(lab.byTestId('dmfm-estimate-note')).toContainText('Excess over the benchmark');
+  await page.evaluate(() => document.querySelector('[data-testid="card-dmfm-estimate"]')!.scrollIntoView({ block: 'start' }));
+  await lab.screenshot('35-explain-dmfm-estimate');
+  // re-evaluating with another strategy (no costs) re-scores f-hat too: its alpha rises, its IC (the signal) is unchanged
+  await lab.byTestId('strategy-cost').fill('0');
+  await lab.byTestId('strategy-cost').press('Enter');
+  await lab.byTestId('reevaluate').click();
+  await expect(lab.byTestId('strategy-stale')).toHaveCount(0, { timeout: 30_000 });
+  expect((await lab.state()).training.status).toBe('done');
+  await expect.poll(() => cell('fhat', 'alpha')).toBeGreaterThan(alphaHat);
+  expect(await cell('fhat', 'ic')).toBe(icHat);
+  expect(await cell('f', 'alpha')).toBeGreaterThan(alphaF);
   await lab.byTestId('dmfm-horizon').selectOption('all');
   await lab.byTestId('card-dmfm-attention').scrollIntoViewIfNeeded();
   await lab.screenshot('33-explain-dmfm-attention');

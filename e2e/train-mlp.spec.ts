@@ -84,3 +84,53 @@ test('MLP on bundled data: progress, pause, cancel, train again to the end, metr
   await lab.byTestId('panel-results').scrollIntoViewIfNeeded();
   await lab.screenshot('06-results');
 });
+
+test('a stopped walk-forward run resumes from its saved groups, also after a reload', async ({ page }) => {
+  test.setTimeout(180_000);
+  const lab = new LabPage(page);
+  // a small synthetic market (760 trading days from 2015-01) and 3 walk-forward half-years of a 1-epoch MLP
+  await lab.goto('./#dataset.kind=synthetic&dataset.name=synthetic&dataset.synthetic.nStocks=80&dataset.synthetic.nDays=760&dataset.synthetic.seed=5&model=mlp&config.epochs=1&config.hidden=16&split.kind=walkforward&split.groups=3&split.gap=21');
+  let s = await lab.waitDataIdle();
+  expect(s.data.status).toBe('ready');
+  await expect(lab.byTestId('resume-button')).toHaveCount(0);
+
+  // train; cancel as soon as the first group's checkpoint is in
+  await lab.byTestId('train-button').click();
+  await page.waitForFunction(() => (window.__lab!.getState().training.checkpoint?.done ?? 0) >= 1, null, { timeout: 120_000 });
+  await lab.byTestId('cancel-button').click();
+  s = await lab.waitTrainStatus(['cancelled', 'done', 'error'], 60_000);
+  expect(s.training.status).toBe('cancelled');
+  const cp = s.training.checkpoint!;
+  expect(cp.total).toBe(3);
+  expect(cp.done).toBeGreaterThanOrEqual(1);
+  expect(cp.done).toBeLessThan(3);
+  expect(s.results.models).toEqual([]);
+
+  // a reload keeps the saved groups (IndexedDB); the link reloads the same market
+  await page.waitForTimeout(500); // let the last IndexedDB write settle
+  await page.reload();
+  await page.waitForFunction(() => (window.__lab?.getState().models.length ?? 0) > 0 && window.__lab!.getState().data.status === 'ready', null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.__lab!.getState().training.checkpoint !== null, null, { timeout: 10_000 });
+  s = await lab.state();
+  expect(s.training.checkpoint).toEqual(cp);
+  const resume = lab.byTestId('resume-button');
+  await expect(resume).toHaveText(`Resume (${cp.done} of 3 groups done)`);
+  await expect(lab.byTestId('discard-checkpoint')).toBeVisible();
+  await lab.byTestId('panel-train').scrollIntoViewIfNeeded();
+  await lab.screenshot('07-train-resume');
+
+  // resume (keyboard): progress starts at done / 3, the run finishes with every group and a result
+  await resume.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.__lab!.getState().training.status !== 'cancelled', null, { timeout: 10_000 });
+  s = await lab.state();
+  expect(s.training.progress!.fraction).toBeGreaterThanOrEqual(cp.done / 3 - 1e-9);
+  s = await lab.waitTrainStatus(['done', 'error', 'cancelled'], 120_000);
+  expect(s.lastError?.message ?? null).toBeNull();
+  expect(s.training.status).toBe('done');
+  expect(s.training.progress!.fraction).toBe(1);
+  expect(s.training.checkpoint).toBeNull();
+  expect(s.results.models).toEqual(['mlp']);
+  expect(s.results.cumExcess.mlp).toBeGreaterThan(100); // three half-years of test days
+  await expect(lab.byTestId('resume-button')).toHaveCount(0);
+});

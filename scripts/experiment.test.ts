@@ -3,10 +3,11 @@
  * agree with each other (IC recomputed from scores.parquet equals metrics.json).
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandConfig, mergeRun, runExperiment } from './experiment';
+import { checkpointDir, expandConfig, mergeRun, readCheckpoints, runExperiment, writeCheckpoint } from './experiment';
+import type { GroupCheckpoint } from '../src/train/run-key';
 import { parquetToTable } from '../src/data/parquet';
 import { initParquetNode } from '../src/data/parquet-node';
 
@@ -75,5 +76,59 @@ describe('scripts/experiment.ts', () => {
     let sum = 0, n = 0;
     for (let i = 0; i < port.numRows; i++) if (port.getChild('model')!.get(i) === 'linear') { sum += (port.getChild('portfolio_return')!.get(i) as number) - (port.getChild('benchmark_return')!.get(i) as number); n++; }
     expect((sum / n) * 252).toBeCloseTo(json.models.linear.portfolio.alpha, 8);
+  });
+
+  it('--resume: a run stopped after group 1 continues from its checkpoints with the same metrics', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'factor-lab-resume-'));
+    const cfg = { ...config, run: { ...config.run, split: { kind: 'walkforward' as const, groups: 2, gap: 21 } }, models: [{ model: 'mlp', label: 'MLP tiny', config: { hidden: 8, layers: 1, epochs: 1 } }] };
+    const first = await runExperiment(cfg, out, { backend: 'cpu', log: () => {} });
+    const dir = checkpointDir(out, 'MLP tiny');
+    expect(dir).toBe(join(out, 'checkpoints', 'MLP_tiny'));
+    expect(readdirSync(dir).sort()).toEqual(['g0.bin', 'g0.json', 'g1.bin', 'g1.json']);
+    // the files give back the checkpoints: float32 scores [H, Dg, N], the record with typed weights
+    const cps = readCheckpoints(dir);
+    expect(cps.map((c) => [c.groupIndex, c.label, c.total])).toEqual([[0, '2016H1', 2], [1, '2016H2', 2]]);
+    const [H, Dg, N] = cps[0].shape;
+    expect([H, N]).toEqual([4, 40]);
+    expect(cps[0].scores.length).toBe(H * Dg * N);
+    expect(cps.map((c) => c.record.test)).toEqual(first.models['MLP tiny'].groups.map((g: { test: [string, string] }) => g.test));
+    expect(cps[0].record.history.epochs).toHaveLength(1);
+    expect(cps[0].record.weights![0].values).toBeInstanceOf(Float32Array);
+
+    // "stopped after group 1": group 2's files gone; --resume trains only group 2
+    for (const f of ['g1.json', 'g1.bin']) rmSync(join(dir, f));
+    const lines: string[] = [];
+    const again = await runExperiment(cfg, out, { backend: 'cpu', resume: true, log: (l) => lines.push(l) });
+    expect(lines.filter((l) => /resuming|checkpointed/.test(l))).toEqual([
+      `[MLP tiny] resuming: 1 of 2 groups from ${dir} (2016H1)`,
+      '[MLP tiny] group 2/2 (2016H2) checkpointed',
+    ]);
+    expect(lines.some((l) => l.includes(' group 1/2 train'))).toBe(false);
+    expect(again.models['MLP tiny'].horizons).toEqual(first.models['MLP tiny'].horizons);
+    expect(again.models['MLP tiny'].portfolio).toEqual(first.models['MLP tiny'].portfolio);
+    expect(readCheckpoints(dir).map((c) => Array.from(c.scores))).toEqual(cps.map((c) => Array.from(c.scores)));
+
+    // another seed: the saved groups belong to another run and are replaced; without --resume the directory starts afresh
+    const lines2: string[] = [];
+    await runExperiment({ ...cfg, run: { ...cfg.run, seed: 7 } }, out, { backend: 'cpu', resume: true, log: (l) => lines2.push(l) });
+    expect(lines2.some((l) => /^\[MLP tiny\] removing 2 checkpoint\(s\) of another run/.test(l))).toBe(true);
+    expect(lines2.some((l) => l.includes('resuming'))).toBe(false);
+    expect(existsSync(join(dir, 'g1.json'))).toBe(true);
+  });
+
+  it('checkpoint files keep typed arrays and non-finite numbers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'factor-lab-cp-'));
+    const cp = {
+      runKey: 'mlp-0123456789abcdef', groupIndex: 3, label: '2017H2', total: 5, test: ['2017-07-03', '2017-12-29'], shape: [1, 2, 2],
+      scores: Float32Array.of(0.25, NaN, -1.5, Infinity),
+      record: { index: 3, label: '2017H2', history: { bestValMetric: NaN, epochs: [{ epoch: 1, valMetric: -Infinity }] }, extras: { estimate: { scores: Float64Array.of(1e-300, NaN) }, codes: Int32Array.of(-7, 9) } },
+    } as unknown as GroupCheckpoint;
+    writeCheckpoint(dir, cp);
+    expect(readdirSync(dir).sort()).toEqual(['g3.bin', 'g3.json']);
+    const [back] = readCheckpoints(dir);
+    expect(back).toEqual(cp);
+    expect(back.scores).toBeInstanceOf(Float32Array);
+    expect((back.record.extras as { estimate: { scores: unknown } }).estimate.scores).toBeInstanceOf(Float64Array);
+    expect((back.record.extras as { codes: unknown }).codes).toBeInstanceOf(Int32Array);
   });
 });

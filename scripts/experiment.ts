@@ -1,6 +1,6 @@
 /**
  * Headless experiment runner: the same core as the browser (data -> runOnPanel -> eval) in Node.
- *   npm run experiment -- --config examples/synthetic-quick.json --out results/synth [--backend wasm|cpu] [--models mlp,ew]
+ *   npm run experiment -- --config examples/synthetic-quick.json --out results/synth [--backend wasm|cpu] [--models mlp,ew] [--resume]
  * Config: a (partial) RunConfig, or { name?, run: partial RunConfig, models: [{ model, config?, label? }] } to compare
  * several models on one dataset and split. Writes into --out:
  *   metrics.json       per model: per-horizon ic / rank_ic / icir / rank_icir, portfolio metrics (src/eval evaluate),
@@ -12,9 +12,13 @@
  *                      every stock in the cross-section; LRP or, where LRP cannot pass the model, gradient x input.
  *                      For the LRP epsilon rule two extra rows per stock, factor '(bias)' and '(epsilon)', hold the
  *                      relevance the biases and the stabiliser keep, so a stock's rows sum to its prediction.)
+ *   checkpoints/<model label>/g<k>.json + g<k>.bin   every finished split group (record; scores [H, Dg, N] float32 LE):
+ *                      with --resume a stopped run continues from the next group, with the same result as an
+ *                      uninterrupted one (checkpoints of another run (runKey) are ignored; without --resume they are
+ *                      replaced)
  * Progress goes to stderr.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { defaultRun, type RunConfig } from '../src/core/run';
@@ -26,6 +30,7 @@ import { selectBackend, type BackendName } from '../src/train/backend';
 import { loadPanel } from '../src/train/dataset';
 import { nodeDataIO } from '../src/train/node-io';
 import { runOnPanel, type RunResult } from '../src/train/runner';
+import { runKey, type GroupCheckpoint } from '../src/train/run-key';
 import type { TrainProgress } from '../src/train/loop';
 import { prepareData } from '../src/train/data';
 import { explainMethodFor, explainRun, monthEndPoints, type RunExplanation } from '../src/explain/run';
@@ -64,7 +69,13 @@ export function expandConfig(c: ExperimentConfig & Partial<RunConfig>): { name: 
 
 function args(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) if (argv[i].startsWith('--')) { out[argv[i].slice(2)] = argv[i + 1] ?? ''; i++; }
+  // --name value, or a flag (--resume) when no value follows
+  for (let i = 0; i < argv.length; i++) {
+    if (!argv[i].startsWith('--')) continue;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) out[argv[i].slice(2)] = '';
+    else { out[argv[i].slice(2)] = v; i++; }
+  }
   return out;
 }
 
@@ -183,6 +194,50 @@ export function runMetrics(label: string, r: RunResult) {
   };
 }
 
+/** JSON replacer / reviver that keep typed arrays (base64 of their bytes) and non-finite numbers (NaN, +-Infinity). */
+function typedReplacer(_k: string, v: unknown): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v)) return { $num: String(v) };
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return { $typed: v.constructor.name, b64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+  return v;
+}
+function typedReviver(_k: string, v: unknown): unknown {
+  if (v && typeof v === 'object' && '$num' in v) return Number((v as { $num: string }).$num);
+  if (v && typeof v === 'object' && '$typed' in v) {
+    const { $typed, b64 } = v as { $typed: string; b64: string };
+    const C = (globalThis as unknown as Record<string, new (b: ArrayBuffer) => ArrayBufferView>)[$typed];
+    const b = Buffer.from(b64, 'base64');
+    return new C(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+  }
+  return v;
+}
+
+/** checkpoints/<label>/: the label with anything but letters, digits, '.', '_' and '-' replaced */
+export const checkpointDir = (out: string, label: string) => join(out, 'checkpoints', label.replace(/[^A-Za-z0-9._-]+/g, '_'));
+
+/** Write one group checkpoint: g<k>.bin (scores [H, Dg, N] float32 LE), then g<k>.json (the rest; its presence = complete). */
+export function writeCheckpoint(dir: string, cp: GroupCheckpoint): void {
+  mkdirSync(dir, { recursive: true });
+  const base = join(dir, `g${cp.groupIndex}`);
+  writeFileSync(`${base}.bin`, Buffer.from(cp.scores.buffer, cp.scores.byteOffset, cp.scores.byteLength));
+  const { scores: _scores, ...meta } = cp;
+  writeFileSync(`${base}.json.tmp`, JSON.stringify(meta, typedReplacer));
+  renameSync(`${base}.json.tmp`, `${base}.json`);
+}
+
+/** Read the group checkpoints of a directory (none when it does not exist), by group index. */
+export function readCheckpoints(dir: string): GroupCheckpoint[] {
+  if (!existsSync(dir)) return [];
+  const out: GroupCheckpoint[] = [];
+  for (const f of readdirSync(dir)) {
+    const m = /^g(\d+)\.json$/.exec(f);
+    if (!m) continue;
+    const meta = JSON.parse(readFileSync(join(dir, f), 'utf8'), typedReviver) as Omit<GroupCheckpoint, 'scores'>;
+    const b = readFileSync(join(dir, `g${m[1]}.bin`));
+    out.push({ ...meta, scores: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer) });
+  }
+  return out.sort((a, b) => a.groupIndex - b.groupIndex);
+}
+
 function progressLine(label: string, p: TrainProgress): string {
   const g = p.groups && p.groups > 1 ? ` group ${(p.group ?? 0) + 1}/${p.groups}` : '';
   if (p.phase === 'fit') return `[${label}]${g} fit (closed form / statistics on the training dates)`;
@@ -192,7 +247,7 @@ function progressLine(label: string, p: TrainProgress): string {
 }
 
 /** Run an experiment config; returns the metrics object written to metrics.json. */
-export async function runExperiment(config: ExperimentConfig & Partial<RunConfig>, out: string, o: { backend?: BackendName | 'auto'; only?: string[]; log?: (s: string) => void; baseDir?: string } = {}) {
+export async function runExperiment(config: ExperimentConfig & Partial<RunConfig>, out: string, o: { backend?: BackendName | 'auto'; only?: string[]; log?: (s: string) => void; baseDir?: string; resume?: boolean } = {}) {
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const { name, runs } = expandConfig(config);
   const todo = o.only ? runs.filter((r) => o.only!.includes(r.label) || o.only!.includes(r.run.model)) : runs;
@@ -221,8 +276,25 @@ export async function runExperiment(config: ExperimentConfig & Partial<RunConfig
   const explained: { label: string; ex: RunExplanation }[] = [];
   for (const { label, run } of todo) {
     let last = 0;
+    // group checkpoints: read back with --resume (this run's only), otherwise start the directory afresh
+    const cdir = checkpointDir(out, label);
+    const key = runKey(run);
+    let resume: GroupCheckpoint[] = [];
+    if (o.resume) {
+      const found = readCheckpoints(cdir);
+      resume = found.filter((c) => c.runKey === key);
+      const other = found.filter((c) => c.runKey !== key);
+      if (other.length) log(`[${label}] removing ${other.length} checkpoint(s) of another run (key ${other[0].runKey}; this run is ${key})`);
+      for (const c of other) for (const ext of ['json', 'bin']) rmSync(join(cdir, `g${c.groupIndex}.${ext}`), { force: true });
+      if (resume.length) log(`[${label}] resuming: ${resume.length} of ${resume[0].total} groups from ${cdir} (${resume.map((c) => c.label).join(', ')})`);
+    } else rmSync(cdir, { recursive: true, force: true });
     const r = await runOnPanel(panel, run, {
       backend: choice,
+      resume,
+      onGroupDone: (cp) => {
+        writeCheckpoint(cdir, cp);
+        log(`[${label}] group ${cp.groupIndex + 1}/${cp.total} (${cp.label}) checkpointed`);
+      },
       onProgress: (p) => {
         const now = performance.now();
         if (p.phase === 'validate' || p.phase === 'fit' || now - last > 2000) { last = now; log(progressLine(label, p)); }
@@ -274,11 +346,11 @@ export async function runExperiment(config: ExperimentConfig & Partial<RunConfig
 async function main() {
   const a = args(process.argv.slice(2));
   if (!a.config || !a.out) {
-    process.stderr.write('usage: npm run experiment -- --config <run.json> --out <dir> [--backend wasm|cpu|auto] [--models linear,mlp]\n');
+    process.stderr.write('usage: npm run experiment -- --config <run.json> --out <dir> [--backend wasm|cpu|auto] [--models linear,mlp] [--resume]\n');
     process.exit(2);
   }
   const config = JSON.parse(readFileSync(a.config, 'utf8'));
-  await runExperiment(config, a.out, { backend: (a.backend as BackendName | 'auto') || undefined, only: a.models ? a.models.split(',') : undefined, baseDir: dirname(a.config) });
+  await runExperiment(config, a.out, { backend: (a.backend as BackendName | 'auto') || undefined, only: a.models ? a.models.split(',') : undefined, baseDir: dirname(a.config), resume: 'resume' in a });
 }
 
 const isMain = process.argv[1] && /experiment\.ts$/.test(process.argv[1]);

@@ -73,6 +73,11 @@ export interface SplitConfig {
   testEnd?: string;
   /** rolling window in months (Deep Factor Model: 60) */
   windowMonths?: number;
+  /**
+   * walk-forward only: train on at most the last `trainYears` years (whole half-years) before the validation
+   * half-year; 0 / absent = expanding window from the first date (the DMFM paper's protocol)
+   */
+  trainYears?: number;
 }
 
 export interface StrategyConfig {

@@ -54,6 +54,27 @@ describe('walk-forward (DMFM / E2EAI)', () => {
     expect(checkSplits(plan, HORIZONS, dates.length)).toEqual([]);
   });
 
+  it('trainYears keeps a fixed-length training window of whole half-years before validation', () => {
+    // test 2019H1: validation half-year 2018H2; 2.5 years = 5 half-years before it: 2016H1..2018H1
+    const plan = makeSplits(dates, { kind: 'walkforward', groups: 2, trainYears: 2.5 }, HORIZONS);
+    const [g0, g1] = plan.groups;
+    expect(g0.label).toBe('2019H1');
+    expect(dates[g0.train.start]).toBe('2016-01-01');
+    expect(dates[g0.train.end - 1]).toBe('2018-06-29');
+    // the window slides by a half-year: 2016H2..2018H2 for test 2019H2
+    expect(dates[g1.train.start]).toBe('2016-07-01');
+    expect(dates[g1.train.end - 1]).toBe('2018-12-31');
+    // expanding (trainYears 0 / absent) starts at the first date
+    expect(makeSplits(dates, { kind: 'walkforward', groups: 2, trainYears: 0 }, HORIZONS).groups[0].train.start).toBe(0);
+    // a window longer than the history is clipped at the first date
+    expect(makeSplits(dates, { kind: 'walkforward', start: '2012-01-01', groups: 1, trainYears: 5 }, HORIZONS).groups[0].train.start).toBe(0);
+    // below one half-year: one half-year, with a warning
+    const tiny = makeSplits(dates, { kind: 'walkforward', groups: 1, trainYears: 0.2 }, HORIZONS);
+    expect(dates[tiny.groups[0].train.start]).toBe('2018-07-02');
+    expect(tiny.warnings.join(' ')).toMatch(/less than one half-year/);
+    expect(checkSplits(plan, HORIZONS, dates.length)).toEqual([]);
+  });
+
   it('a configured gap shorter than the longest horizon is raised to it (with a warning)', () => {
     const plan = makeSplits(dates, { kind: 'walkforward', start: '2016-01-01', groups: 1, gap: 5 }, HORIZONS);
     expect(plan.groups[0].gap.end - plan.groups[0].gap.start).toBe(20);
@@ -159,6 +180,7 @@ describe('property: no split lets a test date or its future into training or val
     { kind: 'walkforward', groups: 0 },
     { kind: 'walkforward', groups: 4, gap: 1 },
     { kind: 'walkforward', start: '2013-07-01', gap: 30 },
+    { kind: 'walkforward', groups: 6, trainYears: 1 },
     { kind: 'rolling', windowMonths: 60 },
     { kind: 'rolling', windowMonths: 12, groups: 24 },
     { kind: 'rolling', windowMonths: 36, gap: 3 },

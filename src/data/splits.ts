@@ -110,7 +110,8 @@ export function makeSplits(dates: string[], cfg: SplitConfig, horizons: number[]
 /**
  * DMFM / E2EAI walk-forward: one group per test half-year. Group with test half-year b: train = [0, start of b-1),
  * valid = half-year b-1 without its last `gap` days, gap = those days, test = half-year b.
- * `cfg.start` picks the first test half-year (the half-year containing it); `cfg.groups` how many (0 = all).
+ * `cfg.start` picks the first test half-year (the half-year containing it); `cfg.groups` how many (0 = all);
+ * `cfg.trainYears` > 0 keeps only that many years (whole half-years) of training before the validation half-year.
  * Without a start, `groups > 0` takes the last `groups` half-years, else every half-year with >= 1 year of training.
  */
 export function walkForwardSplits(dates: string[], cfg: SplitConfig, maxHorizon: number): SplitPlan {
@@ -138,6 +139,9 @@ export function walkForwardSplits(dates: string[], cfg: SplitConfig, maxHorizon:
   }
   if (nWanted > 0 && last - first < nWanted) warnings.push(`walk-forward: ${nWanted} groups requested, the data allows ${last - first}.`);
   last = Math.max(last, first + 1);
+  const trainYears = Math.max(0, Number(cfg.trainYears ?? 0) || 0);
+  const trainHalves = trainYears > 0 ? Math.max(1, Math.round(trainYears * 2)) : 0;
+  if (trainYears > 0 && trainYears < 0.5) warnings.push(`walk-forward: a training window of ${trainYears} years is less than one half-year; one half-year is used.`);
 
   const groups: SplitGroup[] = [];
   for (let b = first; b < last; b++) {
@@ -151,10 +155,12 @@ export function walkForwardSplits(dates: string[], cfg: SplitConfig, maxHorizon:
     if (gap >= v.end - v.start) {
       throw new LabError(`splits: a gap of ${gap} trading days leaves no validation dates in half-year ${halfYearLabel(v.key)} (${v.end - v.start} dates).`, 'Use a shorter gap or shorter label horizons.');
     }
+    // trainYears > 0: only the last 2 * trainYears half-years before the validation half-year b-1
+    const trainFirst = trainHalves > 0 ? Math.max(0, b - 1 - trainHalves) : 0;
     groups.push({
       index: groups.length,
       label: halfYearLabel(t.key),
-      train: { start: 0, end: v.start },
+      train: { start: hy[trainFirst].start, end: v.start },
       valid: { start: v.start, end: t.start - gap },
       gap: { start: t.start - gap, end: t.start },
       test: { start: t.start, end: t.end },

@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LabError } from '../core/errors';
 import { defaultRun, type RunConfig } from '../core/run';
-import { cancelTraining, compareMethods, initLab, loadDataset, loadFile, reevaluateResults, runQuery, setHyper, setModel, setStrategy, setStrategyKind, startTraining, toggleFactorGroup, togglePause } from './actions';
-import type { DatasetSummary, LabApi, ModelInfo, TrainProgress, TrainResult } from './lab-api';
+import { cancelTraining, compareMethods, discardCheckpoint, initLab, restoreCheckpoint, resumeTraining, loadDataset, loadFile, reevaluateResults, runQuery, setHyper, setModel, setStrategy, setStrategyKind, startTraining, toggleFactorGroup, togglePause } from './actions';
+import type { DatasetSummary, GroupCheckpoint, LabApi, ModelInfo, TrainProgress, TrainResult } from './lab-api';
+import { checkpointStore, memoryCheckpointStore, runKey, setCheckpointStore } from './checkpoints';
 import { useLab } from './store';
 
 // A scripted LabApi double: each call does exactly what the test tells it to.
@@ -186,5 +187,76 @@ describe('actions', () => {
     expect(useLab.getState().results.map((r) => r.label)).toEqual(['linear*', 'ew', 'mlp*']); // unchanged on failure
     delete api.evaluate;
     setStrategyKind('topquantile');
+  });
+
+  it('cancel after 1 of 2 groups keeps a saved checkpoint; Resume sends it to the engine, trains the rest, then clears it', async () => {
+    setCheckpointStore(memoryCheckpointStore());
+    useLab.setState({ checkpoint: null });
+    await loadDataset();
+    // a group checkpoint as the engine hands it out: scores [H=1, Dg=2, N=1]
+    const cp = (run: RunConfig, i: number): GroupCheckpoint => ({
+      runKey: runKey(run), groupIndex: i, label: ['2016H1', '2016H2'][i], total: 2, test: [['2016-01-04', '2016-06-30'], ['2016-07-01', '2016-12-30']][i] as [string, string],
+      record: { index: i, label: ['2016H1', '2016H2'][i] } as GroupCheckpoint['record'], shape: [1, 2, 1], scores: Float32Array.of(i + 0.5, -i),
+    });
+    const calls: { run: RunConfig; resume?: number[] }[] = [];
+    let release!: () => void;
+    trainImpl = (run, onP, signal, opts) => new Promise((resolve, reject) => {
+      calls.push({ run, resume: opts.resume?.map((g) => g.groupIndex) });
+      const have = new Set(opts.resume?.map((g) => g.groupIndex));
+      if (!have.has(0)) opts.onGroupDone?.(cp(run, 0));
+      // resumed at 2 of 4 quarters (f0 = 0.5): at f = 0.75 after 1 s the time left is 1 s x (1 - 0.75) / (0.75 - 0.5) = 1 s
+      // (extrapolating from f alone would say 1 s x 0.25 / 0.75 = 0.33 s)
+      if (have.has(0)) onP({ phase: 'training', epoch: 1, epochs: 2, step: 1, steps: 2, group: 2, groups: 2, fraction: 0.75, elapsedMs: 1000 });
+      signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+      release = () => { opts.onGroupDone?.(cp(run, 1)); resolve(result('mlp', run)); };
+    });
+    const first = startTraining();
+    const key = runKey(calls[0].run);
+    expect(useLab.getState().checkpoint).toMatchObject({ runKey: key, label: 'MLP on us-large-cap-2012-2019', total: 2 });
+    cancelTraining();
+    await first;
+    let s = useLab.getState();
+    expect(s.trainStatus).toBe('cancelled');
+    expect(s.checkpoint!.groups.map((g) => g.groupIndex)).toEqual([0]);
+    // saved: after a "reload" (store emptied) it comes back from the checkpoint store with its scores
+    useLab.setState({ checkpoint: null });
+    await restoreCheckpoint();
+    s = useLab.getState();
+    expect(s.checkpoint!.runKey).toBe(key);
+    expect(Array.from(s.checkpoint!.groups[0].scores)).toEqual([0.5, -0]);
+
+    // another dataset loaded: the resume is refused with what to load
+    useLab.setState({ loadedSpec: { kind: 'synthetic', name: 'synthetic' } });
+    await resumeTraining();
+    expect(useLab.getState().trainError?.message).toBe('The saved groups of MLP on us-large-cap-2012-2019 were trained on the dataset "us-large-cap-2012-2019"; the loaded one is "synthetic".');
+    expect(calls).toHaveLength(1);
+    await loadDataset();
+
+    // the current settings changed since: Resume still trains the saved run, from 1 of 2 groups
+    setHyper('hidden', 32);
+    const second = resumeTraining();
+    s = useLab.getState();
+    expect(calls[1].resume).toEqual([0]);
+    expect(calls[1].run.config.hidden).toBe(512);
+    expect(runKey(calls[1].run)).toBe(key);
+    expect(s.progress).toMatchObject({ phase: 'training', fraction: 0.75, startFraction: 0.5, etaMs: 1000 });
+    release();
+    await second;
+    s = useLab.getState();
+    expect(s.trainStatus).toBe('done');
+    expect(s.results.map((r) => r.model)).toEqual(['mlp']);
+    expect(s.checkpoint).toBeNull();
+    await restoreCheckpoint(); // runs after the queued delete
+    expect(await checkpointStore().get(key)).toBeNull();
+    expect(useLab.getState().checkpoint).toBeNull();
+
+    // Discard deletes a saved checkpoint
+    const third = startTraining();
+    cancelTraining();
+    await third;
+    expect(useLab.getState().checkpoint!.groups).toHaveLength(1);
+    await discardCheckpoint();
+    expect(useLab.getState().checkpoint).toBeNull();
+    expect(await checkpointStore().latest()).toBeNull();
   });
 });

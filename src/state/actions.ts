@@ -5,9 +5,12 @@
 import { LabError } from '../core/errors';
 import type { DatasetSpec, PreprocessConfig, RunConfig, SplitConfig, StrategyConfig } from '../core/run';
 import { labApi, setLabApi } from './api';
-import { normalizeConfig, schemaDefaults } from './derive';
+import { etaMs, normalizeConfig, schemaDefaults } from './derive';
+import { checkpointStore, type SavedCheckpoint } from './checkpoints';
+import { presetById } from './presets';
 import { checkParquetBytes } from './file-check';
-import { isAbortError, type BackendPref, type DataPrep, type LabApi, type TrainProgress, type TrainResult } from './lab-api';
+import { isAbortError, type BackendPref, type DataPrep, type GroupCheckpoint, type LabApi, type TrainProgress, type TrainResult } from './lab-api';
+import { runKey } from '../train/run-key';
 import { checkReadOnlySql } from './sql-guard';
 import { useLab, type ErrorInfo, type LabState, type LossPoint, type ValidPoint } from './store';
 import { hashToRun, readBackendParam } from './url-state';
@@ -58,6 +61,7 @@ export async function initLab(api: LabApi, loc: { hash: string; search: string }
   // sent to the engine gets it at Train. A link's backend= is honoured unless ?backend= overrides it.
   const { backend: linkBackend, ...run } = parsed.run;
   set({ run, urlWarnings: warnings, backendPref: forced ?? linkBackend ?? 'auto', backendForced: forced !== null });
+  void restoreCheckpoint(); // groups a stopped run saved before this page (re)loaded
   const models = loadModels();
   void probeBackends();
   if (parsed.present && (parsed.run.dataset.kind === 'bundled' || parsed.run.dataset.kind === 'synthetic')) {
@@ -102,11 +106,26 @@ async function probeBackends(): Promise<void> {
 
 // ---------------------------------------------------------------- run config edits
 
-/** Choose a model: its hyper-parameters reset to the schema defaults. */
+/** Choose a model: its hyper-parameters reset to the schema defaults (or to those a run preset set for it). */
 export function setModel(id: string): void {
   const m = get().models.find((x) => x.id === id);
   if (!m) return;
-  get().setRun((r) => ({ ...r, model: id, config: schemaDefaults(m.configSchema) }));
+  const preset = get().presetConfigs[id];
+  get().setRun((r) => ({ ...r, model: id, config: normalizeConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...preset }) }));
+}
+
+/**
+ * Apply a run preset (src/state/presets.ts): the selected model with its hyper-parameters, split, strategy and seed,
+ * the methods ticked for "Compare methods" and their hyper-parameters. Data settings stay as they are.
+ */
+export function applyPreset(id: string): void {
+  const p = presetById(id);
+  if (!p) return;
+  const s = get();
+  const m = s.models.find((x) => x.id === p.run.model);
+  const config = { ...(m ? schemaDefaults(m.configSchema) : {}), ...p.configs[p.run.model] };
+  s.setRun((r) => ({ ...r, model: p.run.model, config: m ? normalizeConfig(m.configSchema, config) : config, split: { ...p.run.split }, strategy: { ...p.run.strategy }, seed: p.run.seed }));
+  set({ compareIds: p.compare.filter((x) => s.models.length === 0 || s.models.some((mm) => mm.id === x)), presetConfigs: structuredClone(p.configs), presetId: p.id });
 }
 
 /** Set one hyper-parameter (numbers are clamped to the schema range). */
@@ -244,8 +263,16 @@ const MAX_LOSS_POINTS = 4000;
 /** Position of a progress message on the loss chart's x axis, in epochs across groups. */
 export const progressX = (p: TrainProgress) => ((p.group ?? 1) - 1) * p.epochs + (p.epoch - 1) + (p.steps > 0 ? p.step / p.steps : 0);
 
+/** the fraction a resumed run's checkpoint already held (0 for a fresh run) */
+let startFraction = 0;
+
 function onProgress(ac: AbortController, p: TrainProgress): void {
   if (controller !== ac) return; // a stale run
+  if (startFraction > 0) {
+    // resumed: extrapolate the time left from the progress made since the resume, f - f0 in elapsed, not from f
+    const f0 = startFraction, e = p.etaMs ?? etaMs((p.fraction - f0) / (1 - f0), p.elapsedMs);
+    p = { ...p, startFraction: f0, ...(e !== null ? { etaMs: e } : {}) };
+  }
   const s = get();
   const patch: Partial<LabState> = { progress: p };
   if (p.backend) patch.backendInUse = p.backend;
@@ -263,22 +290,60 @@ function onProgress(ac: AbortController, p: TrainProgress): void {
   set(patch);
 }
 
-/** Train `run` on the loaded dataset; the result replaces that model's previous one in the Results panel. */
-async function trainOne(run: RunConfig): Promise<'done' | 'cancelled' | 'error'> {
+// checkpoint saves and deletes run one after another (a late save never resurrects a deleted checkpoint)
+let saving: Promise<void> = Promise.resolve();
+function persist(f: () => Promise<void>): Promise<void> {
+  saving = saving.then(f).catch((e) => console.warn('Factor Lab: saving the group checkpoints failed (they stay in this page only):', e));
+  return saving;
+}
+
+/** Show the most recently saved checkpoint (IndexedDB; after a reload or a stopped run that finished no group). */
+export function restoreCheckpoint(): Promise<void> {
+  return persist(async () => {
+    const cp = await checkpointStore().latest();
+    if (!controller) set({ checkpoint: cp });
+  });
+}
+
+/**
+ * Train `run` on the loaded dataset; the result replaces that model's previous one in the Results panel. Each finished
+ * split group is checkpointed (store + IndexedDB); with `resume` the groups it holds are not trained again.
+ */
+async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done' | 'cancelled' | 'error'> {
   const s = get();
   const ac = new AbortController();
   controller = ac;
+  const key = runKey(run);
+  const label = `${s.models.find((m) => m.id === run.model)?.label ?? run.model} on ${run.dataset.name}`;
+  const done = resume?.groups.length ?? 0, total = resume?.total ?? 0;
+  startFraction = resume && total > 0 ? done / total : 0;
   set({
     trainStatus: 'running',
     trainingRun: run,
     trainError: null,
     lossCurve: [],
     validCurve: [],
-    progress: { phase: 'preparing', message: 'Preparing the panel and the model…', epoch: 0, epochs: Number(run.config.epochs) || 0, step: 0, steps: 0, fraction: 0, elapsedMs: 0 },
+    // a fresh run shows no checkpoint until its first group finishes (a saved one of the same run is replaced then)
+    checkpoint: resume ?? null,
+    progress: {
+      phase: 'preparing', message: resume ? `Resuming: ${done} of ${total} groups done…` : 'Preparing the panel and the model…', epoch: 0, epochs: Number(run.config.epochs) || 0, step: 0, steps: 0,
+      fraction: startFraction, elapsedMs: 0, ...(resume ? { startFraction, group: done + 1, groups: total } : {}),
+    },
   });
+  const onGroupDone = (gc: GroupCheckpoint) => {
+    if (controller !== ac) return;
+    const cur = get().checkpoint;
+    const base: SavedCheckpoint = cur && cur.runKey === gc.runKey ? cur : { runKey: gc.runKey, label, run, groups: [], total: gc.total, savedAt: 0 };
+    const next: SavedCheckpoint = { ...base, total: gc.total, savedAt: Date.now(), groups: [...base.groups.filter((g) => g.groupIndex !== gc.groupIndex), gc].sort((a, b) => a.groupIndex - b.groupIndex) };
+    set({ checkpoint: next });
+    void persist(() => checkpointStore().put(next));
+  };
   try {
-    const result: TrainResult = await labApi().train({ ...run, backend: s.backendPref }, (p) => onProgress(ac, p), ac.signal, { backend: s.backendPref });
+    const result: TrainResult = await labApi().train({ ...run, backend: s.backendPref }, (p) => onProgress(ac, p), ac.signal, { backend: s.backendPref, onGroupDone, ...(resume ? { resume: resume.groups } : {}) });
     if (controller !== ac) return 'cancelled';
+    // finished: its groups are in the result, the checkpoint is not needed any more
+    set({ checkpoint: null });
+    void persist(() => checkpointStore().delete(key));
     const others = get().results.filter((r) => r.model !== result.model);
     const prev = get().progress;
     set({
@@ -291,13 +356,13 @@ async function trainOne(run: RunConfig): Promise<'done' | 'cancelled' | 'error'>
     return 'done';
   } catch (e) {
     if (controller !== ac) return 'cancelled';
-    if (isAbortError(e) || ac.signal.aborted) {
-      set({ trainStatus: 'cancelled' });
-      return 'cancelled';
-    }
-    set({ trainStatus: 'error' });
-    report('train', e);
-    return 'error';
+    const stopped = isAbortError(e) || ac.signal.aborted;
+    set({ trainStatus: stopped ? 'cancelled' : 'error' });
+    if (!stopped) report('train', e);
+    if (controller === ac) controller = null;
+    // no group finished in this run: show what was saved before (this run's earlier checkpoint or another run's)
+    if (!get().checkpoint?.groups.length) void restoreCheckpoint();
+    return stopped ? 'cancelled' : 'error';
   } finally {
     if (controller === ac) controller = null;
   }
@@ -312,16 +377,37 @@ function canTrain(): boolean {
   return true;
 }
 
-/** Train the current run on the loaded dataset; the result joins the Results panel. */
+/** Train the current run on the loaded dataset (afresh: a saved checkpoint of it is replaced); the result joins the Results panel. */
 export async function startTraining(): Promise<void> {
   if (!canTrain()) return;
   await trainOne(structuredClone(get().run));
 }
 
+/** Resume the stopped run of the saved checkpoint: its finished groups are kept, the rest are trained. */
+export async function resumeTraining(): Promise<void> {
+  const cp = get().checkpoint;
+  if (!cp || !canTrain()) return;
+  const loaded = get().loadedSpec;
+  if (!sameJson(loaded, cp.run.dataset)) {
+    report('train', new LabError(`The saved groups of ${cp.label} were trained on the dataset "${cp.run.dataset.name}"; the loaded one is "${loaded?.name ?? 'none'}".`, `Load ${cp.run.dataset.name} in the Data panel, then resume (or discard the saved groups).`));
+    return;
+  }
+  await trainOne(structuredClone(cp.run), cp);
+}
+
+/** Delete the saved checkpoint (store and IndexedDB). */
+export async function discardCheckpoint(): Promise<void> {
+  const cp = get().checkpoint;
+  if (!cp || controller) return;
+  set({ checkpoint: null });
+  await persist(() => checkpointStore().delete(cp.runKey));
+}
+
 /**
  * "Compare methods": train and evaluate each model of `ids` in turn on the same data, split, seed and strategy (one
  * worker run after another), so the results table and charts hold all of them. The selected model keeps the
- * hyper-parameters set in the Model panel; the others use their schema defaults. Cancel stops the whole queue.
+ * hyper-parameters set in the Model panel; the others use those of the last run preset, else their schema defaults.
+ * Cancel stops the whole queue.
  */
 export async function compareMethods(ids: string[] = get().compareIds): Promise<void> {
   if (!canTrain()) return;
@@ -337,7 +423,7 @@ export async function compareMethods(ids: string[] = get().compareIds): Promise<
     for (let i = 0; i < todo.length; i++) {
       const id = todo[i];
       const m = get().models.find((x) => x.id === id)!;
-      const config = id === base.model ? base.config : schemaDefaults(m.configSchema);
+      const config = id === base.model ? base.config : normalizeConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...s.presetConfigs[id] });
       set({ queue: { ids: todo, index: i, finished: todo.slice(0, i) } });
       const outcome = await trainOne({ ...base, model: id, config });
       if (outcome !== 'done') return;

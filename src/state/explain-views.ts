@@ -3,7 +3,8 @@
  * contributions on one date, the top-quintile portfolio's group shares over time, and DMFM attention averaged over
  * test periods. Plain functions of state data (no React), shared by the Explain section and window.__lab.
  */
-import type { DmfmPeriod, TrainResult } from './lab-api';
+import { METRICS, type MetricKey } from '../eval/metrics';
+import type { DmfmPeriod, MetricColumn, TrainResult } from './lab-api';
 
 /** The last result carrying an LRP explanation (or the one of `model`), else null. */
 export function explainedResult(results: TrainResult[], model?: string): TrainResult | null {
@@ -73,4 +74,42 @@ export function meanAttention(periods: DmfmPeriod[]): { horizons: number[]; fact
     return { horizon, corr: v.length ? v.reduce((s, x) => s + x, 0) / v.length : NaN, periods: v.length };
   });
   return { horizons: p0.horizons, factors: p0.factors, groups: p0.groups, weights: avg((p) => p.weights), groupWeights: avg((p) => p.groupWeights), faithfulness };
+}
+
+/** Columns of the f vs f-hat table: IC, rank IC, ICIR, annualised excess return, IR, turnover (src/eval METRICS). */
+export const ESTIMATE_METRICS: MetricKey[] = ['ic', 'rankIc', 'icir', 'alpha', 'ir', 'turnover'];
+
+/** The deep factor's portfolio next to its attention estimate's (same strategy, dates and engine). */
+export interface EstimateComparison {
+  /** strategy horizon and the head k whose f_k / f-hat_k are compared */
+  horizon: number;
+  head: number;
+  columns: MetricColumn[];
+  /** row 0: f_k (the model's own scores), row 1: f-hat_k */
+  rows: { key: 'f' | 'fhat'; method: string; label: string; values: Record<string, number> }[];
+  /** cumulative excess return over the benchmark, per row, on the holding days */
+  series: { key: 'f' | 'fhat'; method: string; label: string; dates: string[]; cumExcess: number[] }[];
+  benchmark: string;
+}
+
+/** f vs f-hat view of a DMFM result carrying an estimate portfolio, else null. */
+export function estimateComparison(r: TrainResult): EstimateComparison | null {
+  const e = r.estimate;
+  const own = r.series.find((x) => x.method === r.model) ?? r.series[0];
+  if (!e || !own) return null;
+  const columns: MetricColumn[] = ESTIMATE_METRICS.map((k) => ({ key: k, label: METRICS[k].label, format: METRICS[k].format, better: METRICS[k].better, help: METRICS[k].definition }));
+  const pick = (m: Record<string, number> | undefined) => Object.fromEntries(ESTIMATE_METRICS.map((k) => [k, m?.[k] ?? NaN]));
+  const fLabel = `f_k (k = ${e.head}): ${r.label}`, hLabel = `f-hat_k (k = ${e.head}): attention estimate F a-bar_k`;
+  return {
+    horizon: e.horizon, head: e.head, columns,
+    rows: [
+      { key: 'f', method: r.model, label: fLabel, values: pick(r.allMetrics) },
+      { key: 'fhat', method: e.series.method, label: hLabel, values: pick(e.metrics) },
+    ],
+    series: [
+      { key: 'f', method: r.model, label: fLabel, dates: own.dates, cumExcess: own.cumExcess },
+      { key: 'fhat', method: e.series.method, label: hLabel, dates: e.series.dates, cumExcess: e.series.cumExcess },
+    ],
+    benchmark: r.benchmark.label,
+  };
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRun } from '../core/run';
+import { defaultRun, type RunConfig } from '../core/run';
 import type { TrainProgress as EngineProgress } from '../train/loop';
 import type { DatasetSummary as EngineSummary, TrainOutput } from '../train/protocol';
-import { RESULT_METRICS, toProgress, toResult, toSummary } from './lab-api-worker';
+import { RESULT_METRICS, createWorkerLabApi, toProgress, toResult, toSummary } from './lab-api-worker';
+import type { LabClient } from '../train/client';
 
 describe('lab-api-worker mappers', () => {
   it('toSummary averages industry shares over month ends and keeps the counts', () => {
@@ -11,7 +12,11 @@ describe('lab-api-worker mappers', () => {
       factorNames: ['mom_20', 'vol_20'], factorGroups: ['momentum', 'volatility'], industryNames: ['A', 'B'], horizons: [1, 20],
       universes: [{ name: 'all', description: 'every stock', meanMembers: 3.5 }], stocksPerDate: { min: 3, median: 4, max: 4 },
       mb: 1.25, notes: ['survivorship'], warnings: ['2 rows dropped'],
-      edgesPerStock: { dates: ['2019-01-31', '2019-02-28', '2019-03-29'], values: Float32Array.from([1, 1.5, 2]) },
+      edgesPerStock: {
+        dates: ['2019-01-31', '2019-02-28', '2019-03-29'], values: Float32Array.from([1, 1.5, 2]),
+        // per universe: top100 has no members in the first month (NaN, a gap on the chart)
+        byUniverse: [{ name: 'all', values: Float32Array.from([1, 1.5, 2]) }, { name: 'top100', values: Float32Array.from([NaN, 0.25, 0.75]) }],
+      },
       // share [M=3, K=2]: month 0 has no members (NaN row, skipped); month 1 A 0.5 B 0.5; month 2 A 0.75 B 0.25
       // -> mean A (0.5 + 0.75) / 2 = 0.625, B (0.5 + 0.25) / 2 = 0.375
       industryProportion: { dates: ['2018-12-31', '2019-01-31', '2019-02-28'], industries: ['A', 'B'], share: Float32Array.from([NaN, NaN, 0.5, 0.5, 0.75, 0.25]) },
@@ -25,7 +30,11 @@ describe('lab-api-worker mappers', () => {
     expect(u.universes).toEqual([{ name: 'all', description: 'every stock', avgMembers: 3.5 }]);
     expect(u.bytes).toBe(1_250_000);
     expect(u.fileBytes).toBe(2048);
-    expect(u.edges).toEqual({ dates: ['2019-01-31', '2019-02-28', '2019-03-29'], avgEdges: [1, 1.5, 2] });
+    expect(u.edges.dates).toEqual(['2019-01-31', '2019-02-28', '2019-03-29']);
+    expect(u.edges.avgEdges).toEqual([1, 1.5, 2]);
+    // one plain-array series per universe, names and order kept; NaN stays NaN (drawn as a gap)
+    expect(u.edges.byUniverse).toEqual([{ name: 'all', avgEdges: [1, 1.5, 2] }, { name: 'top100', avgEdges: [NaN, 0.25, 0.75] }]);
+    expect(Array.isArray(u.edges.byUniverse![1].avgEdges)).toBe(true);
     expect(u.warnings).toEqual(['2 rows dropped']);
   });
 
@@ -86,5 +95,70 @@ describe('lab-api-worker mappers', () => {
     expect(t.strategy).toMatchObject({ kind: 'topquantile', groups: 10, openCost: 0.004, horizon: 20 });
     expect(t.scores!.testIndex).toEqual(Int32Array.from([7]));
     expect(t.groups).toEqual([{ label: '2019H1', train: ['2012-01-03', '2018-05-31'], valid: ['2018-06-01', '2018-11-30'], test: ['2019-01-02', '2019-06-28'] }]);
+  });
+});
+
+describe('DMFM attention-estimate portfolio (TrainResult.estimate)', () => {
+  // a minimal EvalResult: what evalParts reads; metrics are every RESULT_METRICS key + the ones named here
+  const evalOf = (horizon: number, ic: number, alpha: number, cumExcess: number[]) => ({
+    settings: { benchmark: 'equal-weighted universe', horizon }, evalIso: ['2019-01-02', '2019-01-03'], ic: Float64Array.from([ic, ic]), rankIc: Float64Array.from([ic, ic]),
+    metrics: { ...Object.fromEntries(RESULT_METRICS.map((k) => [k, 0])), ic, alpha, ir: alpha * 10, icir: ic * 5, rankIc: ic, turnover: 0.3 },
+    strategy: { kind: 'topquantile', groups: 10, rebalance: 5, openCost: 0.004, closeCost: 0.004, k: 50, n: 5, eta: 1, cap: 1, horizon },
+    series: { iso: ['2019-01-03', '2019-01-04'], nav: Float64Array.from([1, 1]), benchNav: Float64Array.from([1, 1]), cumExcess: Float64Array.from(cumExcess), drawdown: Float64Array.from([0, 0]) },
+    monthlyIc: { years: [2019], values: new Float64Array(12) }, monthlyRankIc: { years: [2019], values: new Float64Array(12) },
+    quantiles: { groups: 2, mean: Float64Array.from([0, 0]), monotonicity: 0 },
+    rebalances: { iso: ['2019-01-02'], turnover: Float64Array.from([1]), holdings: Int32Array.from([2]) },
+    warnings: [],
+  });
+  // panel horizons [1, 20]; DMFM 'paper' heads: only k = 20 is trained and scores both horizons
+  const fhat = Float32Array.from([0.5, -0.5, 0.25, -0.25]); // [H = 2, D = 1, N = 2]
+  const output = {
+    run: { ...defaultRun, model: 'dmfm' }, model: { id: 'dmfm', name: 'DMFM', config: {} }, backend: { backend: 'cpu', forced: true, reason: 'forced', probes: [] },
+    timings: { total_ms: 1 }, horizons: [1, 20], testIndex: Int32Array.from([7]), scoresByHorizon: Float32Array.from([1, 2, 3, 4]), groups: [], warnings: [],
+    eval: evalOf(20, 0.05, 0.12, [0.01, 0.02]),
+    estimate: { horizon: 20, head: 20, headOf: [20, 20], scoresByHorizon: fhat, eval: evalOf(20, 0.03, 0.04, [0.005, -0.01]) },
+  } as unknown as TrainOutput;
+
+  it('toResult maps the f-hat evaluation: metrics, cumExcess series, head, scores kept for re-evaluation', () => {
+    const t = toResult(output);
+    const e = t.estimate!;
+    expect(e).toBeDefined();
+    expect(e.horizon).toBe(20);
+    expect(e.head).toBe(20);
+    expect(e.headOf).toEqual([20, 20]);
+    expect(e.metrics.ic).toBe(0.03);
+    expect(e.metrics.alpha).toBe(0.04);
+    expect(e.series.method).toBe('dmfm:fhat');
+    expect(e.series.label).toBe('f-hat (attention estimate, k = 20)');
+    expect(e.series.cumExcess).toEqual([0.005, -0.01]);
+    expect(e.series.dates).toEqual(['2019-01-03', '2019-01-04']);
+    expect(e.scoresByHorizon).toBe(fhat);
+    // the model's own row is untouched
+    expect(t.allMetrics!.ic).toBe(0.05);
+    expect(t.series[0].cumExcess).toEqual([0.01, 0.02]);
+    expect(toResult({ ...output, estimate: undefined } as TrainOutput).estimate).toBeUndefined();
+  });
+
+  it('evaluate (new strategy) re-evaluates the f-hat scores in the same request', async () => {
+    const calls: { run: RunConfig; est?: Float32Array }[] = [];
+    const client = {
+      evaluate: async (run: RunConfig, _s: unknown, est?: Float32Array) => {
+        calls.push({ run, est });
+        return { eval: evalOf(1, 0.07, 0.2, [0.03, 0.04]), universes: [], estimate: est ? evalOf(1, 0.01, -0.02, [-0.001, -0.002]) : undefined };
+      },
+    } as unknown as LabClient;
+    const api = createWorkerLabApi(() => client);
+    const before = toResult(output);
+    const strategy = { ...defaultRun.strategy, horizon: 1, rebalance: 1 };
+    const after = await api.evaluate!(before, { ...before.run, strategy });
+    expect(calls).toHaveLength(1);
+    expect(calls[0].est).toBe(fhat);
+    expect(calls[0].run.strategy).toEqual(strategy);
+    expect(after.allMetrics!.ic).toBe(0.07);
+    // horizon 1 is scored by head 20 (headOf[0])
+    expect(after.estimate!.horizon).toBe(1);
+    expect(after.estimate!.head).toBe(20);
+    expect(after.estimate!.metrics.ic).toBe(0.01);
+    expect(after.estimate!.series.cumExcess).toEqual([-0.001, -0.002]);
   });
 });

@@ -11,7 +11,7 @@ import type { TrainProgress as EngineProgress } from '../train/loop';
 import type { DatasetSummary as EngineSummary, QueryResult as EngineQuery, TrainOutput } from '../train/protocol';
 import type { UniverseMetrics } from '../train/reevaluate';
 import type { EvalResult } from '../eval/evaluate';
-import type { BackendName, DatasetSummary, DmfmPeriod, LabApi, MetricColumn, ModelInfo, QueryResult, TrainProgress, TrainResult, UniverseResult } from './lab-api';
+import type { BackendName, DatasetSummary, DmfmPeriod, EstimatePortfolio, LabApi, MetricColumn, ModelInfo, QueryResult, TrainProgress, TrainResult, UniverseResult } from './lab-api';
 
 /** Metrics shown in the Results table, in order (definitions, labels and directions from src/eval METRICS). */
 export const RESULT_METRICS: MetricKey[] = ['ic', 'rankIc', 'icir', 'rankIcir', 'alpha', 'ir', 'mdd', 'sharpe', 'turnover'];
@@ -39,7 +39,12 @@ export function toSummary(s: EngineSummary, fileBytes?: number): DatasetSummary 
     universes: s.universes.map((u) => ({ name: u.name, description: u.description, avgMembers: u.meanMembers })),
     bytes: s.mb * 1e6,
     fileBytes,
-    edges: { dates: s.edgesPerStock.dates, avgEdges: Array.from(s.edgesPerStock.values) },
+    // Figure 3: NaN (a universe without members that day) stays NaN; the chart draws it as a gap
+    edges: {
+      dates: s.edgesPerStock.dates,
+      avgEdges: Array.from(s.edgesPerStock.values),
+      byUniverse: s.edgesPerStock.byUniverse.map((u) => ({ name: u.name, avgEdges: Array.from(u.values) })),
+    },
     industries,
     // Figure 4: industry shares over time, the month ends that have members; [M'][K]
     industryProportion: { dates: rows.map((m) => s.industryProportion.dates[m]), industries: s.industryProportion.industries.slice(), share: rows.map((m) => Array.from(s.industryProportion.share.subarray(m * K, (m + 1) * K))) },
@@ -138,7 +143,19 @@ export function toResult(r: TrainOutput): TrainResult {
     explanation: r.explanation,
     explainNote: r.explainNote,
     dmfm: dmfmPeriods(r),
+    estimate: r.estimate ? estimatePortfolio(r.estimate.eval, r.model.id, r.estimate.headOf, r.horizons, r.estimate.scoresByHorizon) : undefined,
   };
+}
+
+/**
+ * DMFM f-hat portfolio -> UI: the metrics and series of the attention-estimate scores (same evalParts mapping as the
+ * model's own row), the head that scores the evaluated horizon, and the scores kept for re-evaluation.
+ */
+export function estimatePortfolio(e: EvalResult, model: string, headOf: number[], horizons: number[], scoresByHorizon: Float32Array): EstimatePortfolio {
+  const horizon = e.settings.horizon;
+  const head = headOf[horizons.indexOf(horizon)] ?? horizon;
+  const p = evalParts(e, `${model}:fhat`, `f-hat (attention estimate, k = ${head})`);
+  return { horizon, head, headOf: headOf.slice(), metrics: p.allMetrics!, series: p.series[0], scoresByHorizon };
 }
 
 interface DmfmExtras {
@@ -181,7 +198,7 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
     async query(sql) {
       return toQuery(await c().query(sql));
     },
-    async train(run, onProgress, signal) {
+    async train(run, onProgress, signal, opts) {
       const t0 = performance.now();
       pausedMs = 0;
       pausedAt = null;
@@ -193,6 +210,8 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
       const h = c().train(run, {
         signal,
         onProgress: (p) => onProgress(toProgress(p, run, performance.now() - t0 - pausedMs, backend)),
+        onGroupDone: opts?.onGroupDone,
+        resume: opts?.resume,
       });
       handle = h;
       try {
@@ -215,8 +234,11 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
     async evaluate(result, run) {
       if (!result.scores) throw new LabError(`${result.label}: this result has no stored scores to re-evaluate.`, 'Train the model again.');
       const evRun: RunConfig = { ...result.run, strategy: run.strategy };
-      const out = await c().evaluate(evRun, result.scores);
-      return { ...result, run: evRun, ...evalParts(out.eval, result.model, result.label, out.universes), warnings: out.eval.warnings };
+      // DMFM: the f-hat scores are re-evaluated in the same request, with the same strategy
+      const est = result.estimate;
+      const out = await c().evaluate(evRun, result.scores, est?.scoresByHorizon);
+      const estimate = est && out.estimate ? estimatePortfolio(out.estimate, result.model, est.headOf, result.scores.horizons, est.scoresByHorizon) : undefined;
+      return { ...result, run: evRun, ...evalParts(out.eval, result.model, result.label, out.universes), warnings: out.eval.warnings, estimate };
     },
     async listModels(): Promise<ModelInfo[]> {
       // the registry carries the model code (tfjs) too: loaded as a separate chunk, off the first paint

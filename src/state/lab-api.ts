@@ -5,8 +5,11 @@
  */
 import type { DatasetSpec, PreprocessConfig, RunConfig, StrategyConfig } from '../core/run';
 import type { RunExplanation } from '../train/protocol';
+import type { GroupCheckpoint } from '../train/run-key';
 
 export type { RunExplanation, DateExplanation, Table5Row } from '../train/protocol';
+/** one finished split group of a run (record + test scores), as the engine hands it out; see src/train/run-key.ts */
+export type { GroupCheckpoint } from '../train/run-key';
 
 /** DMFM factor attention (a-bar_k, paper Eq. 11) and faithfulness (corr f_k vs f-hat_k) of one test period. */
 export interface DmfmPeriod {
@@ -24,6 +27,24 @@ export interface DmfmPeriod {
   groupWeights: number[][];
   /** per horizon: mean / sd over dates of the cross-sectional Pearson correlation of f_k and f-hat_k */
   faithfulness: { horizon: number; corr: number; corrSd: number; dates: number }[];
+}
+
+/**
+ * DMFM: the portfolio built from the attention estimate f-hat_k = F a-bar_k (paper Eq. 12) of the strategy horizon's
+ * head, evaluated with the same strategy, dates and engine as the deep factor f_k's own portfolio (TrainResult.series).
+ */
+export interface EstimatePortfolio {
+  /** the strategy horizon and the trained head k whose f-hat scores it */
+  horizon: number;
+  head: number;
+  /** [H] trained head per panel horizon (scores.horizons order) */
+  headOf: number[];
+  /** every metric (METRICS keys) of the f-hat portfolio, as TrainResult.allMetrics */
+  metrics: Record<string, number>;
+  /** its series (method '<model>:fhat'): cumExcess, nav, IC, ... */
+  series: MethodSeries;
+  /** [H, D, N] f-hat scores per panel horizon on scores.testIndex, for re-evaluation with another strategy */
+  scoresByHorizon: Float32Array;
 }
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -54,8 +75,11 @@ export interface DatasetSummary {
   bytes: number;
   /** size of the source file, when there was one */
   fileBytes?: number;
-  /** average number of same-industry edges per stock per day: [T'] values over dates [T'] */
-  edges: { dates: string[]; avgEdges: number[] };
+  /**
+   * average number of same-industry edges per stock per day: [T'] values over dates [T'] (every stock);
+   * byUniverse: the same per universe (nodes = that universe's members), [T'] each; NaN = no members that day
+   */
+  edges: { dates: string[]; avgEdges: number[]; byUniverse?: { name: string; avgEdges: number[] }[] };
   /** share of stocks per industry (shares sum to 1), largest first; count = stocks, when known */
   industries: { name: string; share: number; count?: number }[];
   /** DMFM Figure 4: share of stocks per industry at each month end: share[m][k] (rows sum to 1) */
@@ -118,6 +142,8 @@ export interface TrainProgress {
   groups?: number;
   /** overall progress in [0, 1] */
   fraction: number;
+  /** a resumed run: the fraction its checkpoint already held (the ETA extrapolates from the progress since) */
+  startFraction?: number;
   elapsedMs: number;
   /** the engine's own estimate of the time left (else the UI extrapolates from fraction and elapsedMs) */
   etaMs?: number;
@@ -223,10 +249,16 @@ export interface TrainResult {
   explainNote?: string;
   /** DMFM attention and faithfulness, one entry per test period (split group) */
   dmfm?: DmfmPeriod[];
+  /** DMFM: the attention estimate's portfolio next to the deep factor's (same strategy and dates) */
+  estimate?: EstimatePortfolio;
 }
 
 export interface TrainOptions {
   backend: BackendPref;
+  /** groups an earlier, stopped run of the same runKey finished: copied in, not trained again */
+  resume?: GroupCheckpoint[];
+  /** after each trained split group: its checkpoint (kept so a stopped run can resume) */
+  onGroupDone?: (cp: GroupCheckpoint) => void;
 }
 
 export interface BackendInfo {

@@ -8,6 +8,7 @@ import { defaultRun, type DatasetSpec, type RunConfig } from '../core/run';
 import type {
   BackendInfo, BackendName, BackendPref, DataPrep, DatasetSummary, ModelInfo, QueryResult, TrainProgress, TrainResult,
 } from './lab-api';
+import type { SavedCheckpoint } from './checkpoints';
 
 /** An error as the UI shows it: message + hint in a red box next to where it happened. */
 export interface ErrorInfo {
@@ -71,6 +72,15 @@ export interface TrainingSlice {
   /** models ticked for "Compare methods" */
   compareIds: string[];
   setCompareIds: (ids: string[]) => void;
+  /**
+   * split groups finished by the run in progress or by the last stopped one (also saved in IndexedDB, so a reload
+   * keeps them): "Resume" trains only the remaining groups; cleared when a run finishes
+   */
+  checkpoint: SavedCheckpoint | null;
+  /** hyper-parameters a run preset set per model id: used by "Compare methods" and when that model is chosen */
+  presetConfigs: Record<string, Record<string, number | string | boolean>>;
+  /** the run preset applied last (null = none); later edits keep it (the chip says "from preset") */
+  presetId: string | null;
 }
 
 /** Column sets of the results table: the lab's overview or one of the papers' tables (src/eval/table.ts TABLE_PRESETS). */
@@ -153,6 +163,9 @@ const createTrainingSlice: StateCreator<LabState, [], [], TrainingSlice> = (set)
   queue: null,
   compareIds: ['linear', 'ew', 'mlp'],
   setCompareIds: (compareIds) => set({ compareIds }),
+  checkpoint: null,
+  presetConfigs: {},
+  presetId: null,
 });
 
 const createResultsSlice: StateCreator<LabState, [], [], ResultsSlice> = (set) => ({

@@ -10,6 +10,7 @@ import { nodeWorkerEnv } from './node-io';
 import { defaultRun, type RunConfig } from '../core/run';
 import { LabError } from '../core/errors';
 import { ReplyType, RequestType, transferables, type WorkerReply } from './protocol';
+import { runKey, type GroupCheckpoint } from './run-key';
 
 /** A Worker stand-in: messages cross as structured clones (buffers transferred), one macrotask later. */
 function inProcessWorker(log: WorkerReply[]): WorkerLike {
@@ -76,6 +77,42 @@ describe('LabClient <-> dispatcher', () => {
     expect(reply.result.scores.length).toBe(0);
     expect(reply.result.scoresByHorizon.length).toBe(0);
     expect(reply.result.tickers.length).toBe(N); // plain arrays are copied
+  });
+
+  it('GROUP_DONE brings one checkpoint per group; resume passes through and trains only the missing group', async () => {
+    const two = run({ model: 'mlp', split: { kind: 'walkforward', groups: 2, gap: 21 }, config: { hidden: 8, layers: 1, epochs: 1, batchDates: 16 } });
+    const cps: GroupCheckpoint[] = [];
+    const full = await client.train(two, { onGroupDone: (cp) => cps.push(cp) }).result;
+    expect(full.groups.map((g) => g.label)).toEqual(['2016H1', '2016H2']);
+    expect(cps.map((c) => [c.groupIndex, c.label, c.total, c.runKey])).toEqual([[0, '2016H1', 2, runKey(two)], [1, '2016H2', 2, runKey(two)]]);
+    const D = full.testDates.length, N = 50;
+    const Dg = cps.map((c) => c.shape[1]);
+    expect(Dg[0] + Dg[1]).toBe(D);
+    cps.forEach((c, i) => {
+      expect(c.shape).toEqual([4, Dg[i], N]); // [H, Dg, N]
+      expect(c.scores).toBeInstanceOf(Float32Array);
+      expect(c.scores.length).toBe(4 * Dg[i] * N);
+      expect(c.record.history.epochs).toHaveLength(1);
+      expect(c.record.weights!.length).toBeGreaterThan(0);
+      expect(c.test).toEqual(full.groups[i].test);
+    });
+    // group 1's last-horizon block = rows Dg0.. of the stitched [H, D, N] result's last block
+    expect(Array.from(cps[1].scores.subarray(3 * Dg[1] * N))).toEqual(Array.from(full.scoresByHorizon.subarray((3 * D + Dg[0]) * N, 4 * D * N)));
+    // the worker transferred the scores (detached on its side) and copied the record
+    const sent = log.filter((m) => m.type === ReplyType.GROUP_DONE);
+    expect(sent.slice(-2).map((m) => (m.type === ReplyType.GROUP_DONE ? [m.checkpoint.scores.length, m.checkpoint.record.weights!.length > 0] : null))).toEqual([[0, true], [0, true]]);
+
+    const groups = new Set<number | undefined>();
+    const again: GroupCheckpoint[] = [];
+    const resumed = await client.train(two, { resume: [cps[0]], onProgress: (p) => groups.add(p.group), onGroupDone: (cp) => again.push(cp) }).result;
+    expect([...groups]).toEqual([1]);
+    expect(again.map((c) => c.groupIndex)).toEqual([1]);
+    expect(Array.from(resumed.scoresByHorizon)).toEqual(Array.from(full.scoresByHorizon));
+    expect(resumed.eval.metrics).toEqual(full.eval.metrics);
+    expect(cps[0].scores.length).toBe(4 * Dg[0] * N); // resume checkpoints are copied, not transferred
+    const wrong = await client.train({ ...two, seed: 1 }, { resume: [cps[0]] }).result.catch((e) => e);
+    expect(wrong).toBeInstanceOf(LabError);
+    expect(wrong.message).toMatch(/belongs to another run/);
   });
 
   it('Linear on the planted synthetic signal scores a clearly positive test IC', async () => {

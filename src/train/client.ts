@@ -8,6 +8,7 @@ import { deserializeError } from '../core/errors';
 import type { BackendChoice, BackendName } from './backend';
 import type { TrainProgress } from './loop';
 import type { SeededStepResult } from './parity';
+import type { GroupCheckpoint } from './run-key';
 import { ReplyType, RequestType, type DatasetSummary, type EvalOutput, type QueryResult, type RequestBody, type TrainOutput, type WorkerReply } from './protocol';
 
 /** The part of a Worker the client needs (a real Worker, or an in-process stand-in in tests). */
@@ -25,7 +26,18 @@ export interface TrainHandle {
   resume(): Promise<void>;
 }
 
-interface Pending { resolve: (r: WorkerReply) => void; reject: (e: Error) => void; onProgress?: (p: TrainProgress) => void }
+interface Pending { resolve: (r: WorkerReply) => void; reject: (e: Error) => void; onProgress?: (p: TrainProgress) => void; onGroupDone?: (cp: GroupCheckpoint) => void }
+
+/** Options of LabClient.train. */
+export interface TrainRequestOptions {
+  onProgress?: (p: TrainProgress) => void;
+  /** an aborted signal cancels the run (the result rejects with CancelledError) */
+  signal?: AbortSignal;
+  /** after each trained split group: its checkpoint (keep them to resume a stopped run) */
+  onGroupDone?: (cp: GroupCheckpoint) => void;
+  /** checkpoints of an earlier, stopped run of the same runKey: those groups are not trained again (copied, not transferred) */
+  resume?: GroupCheckpoint[];
+}
 
 /** an owned ArrayBuffer holding exactly these bytes (sliced when the view is part of a larger buffer) */
 function ownBuffer(b: ArrayBuffer | Uint8Array): ArrayBuffer {
@@ -47,14 +59,15 @@ export class LabClient {
     const p = this.pending.get(msg.requestId);
     if (!p) return;
     if (msg.type === ReplyType.PROGRESS) { p.onProgress?.(msg.progress); return; }
+    if (msg.type === ReplyType.GROUP_DONE) { p.onGroupDone?.(msg.checkpoint); return; }
     this.pending.delete(msg.requestId);
     if (msg.type === ReplyType.ERROR) p.reject(deserializeError(msg.error));
     else p.resolve(msg);
   }
 
-  private send(body: RequestBody, transfer: Transferable[] = [], onProgress?: (p: TrainProgress) => void): { id: number; reply: Promise<WorkerReply> } {
+  private send(body: RequestBody, transfer: Transferable[] = [], hooks: Pick<Pending, 'onProgress' | 'onGroupDone'> = {}): { id: number; reply: Promise<WorkerReply> } {
     const id = this.nextId++;
-    const reply = new Promise<WorkerReply>((resolve, reject) => this.pending.set(id, { resolve, reject, onProgress }));
+    const reply = new Promise<WorkerReply>((resolve, reject) => this.pending.set(id, { resolve, reject, ...hooks }));
     this.worker.postMessage({ ...body, requestId: id }, transfer);
     return { id, reply };
   }
@@ -83,9 +96,13 @@ export class LabClient {
     return (await this.expect(this.send({ type: RequestType.QUERY, sql }).reply, ReplyType.QUERY_RESULT)).result;
   }
 
-  /** Start a run. Progress via `onProgress`; an aborted `signal` cancels (the result rejects with CancelledError). */
-  train(run: RunConfig, opts: { onProgress?: (p: TrainProgress) => void; signal?: AbortSignal } = {}): TrainHandle {
-    const { id, reply } = this.send({ type: RequestType.TRAIN, run, baseUrl: this.baseUrl }, [], opts.onProgress);
+  /**
+   * Start a run. Progress via `onProgress`, a checkpoint per finished split group via `onGroupDone`; `resume` skips the
+   * groups an earlier stopped run finished; an aborted `signal` cancels (the result rejects with CancelledError).
+   */
+  train(run: RunConfig, opts: TrainRequestOptions = {}): TrainHandle {
+    const body = { type: RequestType.TRAIN as const, run, baseUrl: this.baseUrl, ...(opts.resume?.length ? { resume: opts.resume } : {}) };
+    const { id, reply } = this.send(body, [], { onProgress: opts.onProgress, onGroupDone: opts.onGroupDone });
     const control = async (type: RequestType.CANCEL | RequestType.PAUSE | RequestType.RESUME) => { await this.send({ type, target: id }).reply; };
     opts.signal?.addEventListener('abort', () => { void control(RequestType.CANCEL); }, { once: true });
     return {
@@ -100,9 +117,10 @@ export class LabClient {
   /**
    * Evaluate a finished run's scores again on the loaded panel (run.strategy, run.universe, and every universe) without
    * training. scoresByHorizon [H, D, N] and testIndex [D] are copied, not transferred: the caller keeps them.
+   * `estimateByHorizon` [H, D, N] (DMFM f-hat scores on the same dates) is evaluated alike into EvalOutput.estimate.
    */
-  async evaluate(run: RunConfig, scores: { scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[] }): Promise<EvalOutput> {
-    const { reply } = this.send({ type: RequestType.EVALUATE, run, scoresByHorizon: scores.scoresByHorizon, testIndex: scores.testIndex, horizons: scores.horizons });
+  async evaluate(run: RunConfig, scores: { scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[] }, estimateByHorizon?: Float32Array): Promise<EvalOutput> {
+    const { reply } = this.send({ type: RequestType.EVALUATE, run, scoresByHorizon: scores.scoresByHorizon, testIndex: scores.testIndex, horizons: scores.horizons, estimateByHorizon });
     return (await this.expect(reply, ReplyType.EVAL_RESULT)).result;
   }
 

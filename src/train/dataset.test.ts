@@ -7,6 +7,8 @@ import * as arrow from 'apache-arrow';
 import { tableToParquet } from '../data/parquet';
 import { initParquetNode } from '../data/parquet-node';
 import { makeRng } from '../core/rng';
+import type { Panel } from '../core/panel';
+import { industryAdjacency } from '../data/graphs';
 import { defaultPreprocessing } from '../core/run';
 import { listTables, loadPanel, summarizePanel } from './dataset';
 import { nodeDataIO } from './node-io';
@@ -46,6 +48,64 @@ async function pricesParquet(): Promise<{ prices: Uint8Array; sectors: Uint8Arra
   return { prices: tableToParquet(t), sectors: tableToParquet(s) };
 }
 
+/**
+ * 2 dates x 6 stocks, industries A = 0, B = 1 (-1 unknown); universes 'all', 'top', 'small'.
+ *   stock          S0 S1 S2 S3 S4 S5
+ *   t0 industry     A  A  A  B  B  B    valid 1 1 1 1 1 0   top 1 1 0 1 0 0   small 0 0 1 0 1 1
+ *   t1 industry     A  A  B  B  B  -1   valid 1 1 1 1 1 1   top 1 0 1 1 0 1   small 0 0 0 0 0 0
+ */
+function twoUniversePanel(): Panel {
+  const T = 2, N = 6;
+  const u8 = (a: number[]) => Uint8Array.from(a);
+  return {
+    dates: ['2020-01-31', '2020-02-28'], tickers: ['S0', 'S1', 'S2', 'S3', 'S4', 'S5'], factorNames: ['f0'], factorGroups: ['g'],
+    x: new Float32Array(T * N), valid: u8([1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]),
+    industry: Int32Array.from([0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, -1]), industryNames: ['A', 'B'],
+    horizons: [1], fwd: new Float32Array(T * N).fill(NaN), ret: new Float32Array(T * N), tradable: new Uint8Array(T * N).fill(1),
+    universes: [
+      { name: 'all', description: 'every stock', member: new Uint8Array(T * N).fill(1) },
+      { name: 'top', description: 'big', member: u8([1, 1, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1]) },
+      { name: 'small', description: 'small', member: u8([0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0]) },
+    ],
+    source: { name: 'two-universe', kind: 'synthetic' },
+  };
+}
+
+describe('summarizePanel', () => {
+  it('DMFM Fig. 3 per universe: same-industry edges per stock, nodes = members AND valid', () => {
+    const p = twoUniversePanel();
+    const s = summarizePanel(p, { warnings: [], notes: [], load_ms: 0 });
+    expect(s.edgesPerStock.dates).toEqual(['2020-01-31', '2020-02-28']);
+    expect(s.edgesPerStock.byUniverse.map((u) => u.name)).toEqual(['all', 'top', 'small']);
+    const [all, top, small] = s.edgesPerStock.byUniverse.map((u) => Array.from(u.values));
+    // all, t0: S5 invalid -> A {S0,S1,S2} c=3, B {S3,S4} c=2; edges 3*2 + 2*1 = 8 over 5 nodes = 1.6
+    // all, t1: A {S0,S1} c=2, B {S2,S3,S4} c=3, S5 unknown (0 edges, still a node); 2*1 + 3*2 = 8 over 6 = 1.3333
+    expect(all[0]).toBeCloseTo(8 / 5, 6);
+    expect(all[1]).toBeCloseTo(8 / 6, 6);
+    // top, t0: S0 A, S1 A, S3 B -> A c=2, B c=1; 2*1 + 1*0 = 2 over 3 = 0.6667
+    // top, t1: S0 A, S2 B, S3 B, S5 unknown -> A c=1, B c=2; 0 + 2*1 = 2 over 4 = 0.5
+    expect(top[0]).toBeCloseTo(2 / 3, 6);
+    expect(top[1]).toBeCloseTo(0.5, 6);
+    // small, t0: S2 A, S4 B (S5 is a member but invalid, so no node) -> 0 edges over 2 = 0; t1: no members -> NaN
+    expect(small[0]).toBe(0);
+    expect(small[1]).toBeNaN();
+    // the every-valid-stock series is the 'all' entry
+    expect(Array.from(s.edgesPerStock.values)).toEqual(all);
+    // cross-check by brute force on the industry graph: mean over nodes of (row degree - self loop)
+    p.universes.forEach((u, i) => {
+      for (let t = 0; t < 2; t++) {
+        const { index, mask } = industryAdjacency(p, t, u);
+        const n = index.length;
+        let deg = 0;
+        for (let k = 0; k < n * n; k++) deg += mask[k];
+        const want = n ? (deg - n) / n : NaN;
+        if (n) expect(s.edgesPerStock.byUniverse[i].values[t]).toBeCloseTo(want, 6);
+        else expect(s.edgesPerStock.byUniverse[i].values[t]).toBeNaN();
+      }
+    });
+  });
+});
+
 describe('loadPanel', () => {
   it('turns a prices parquet (+ sectors) into a Panel with the factor library and a summary', async () => {
     const { prices, sectors } = await pricesParquet();
@@ -66,6 +126,9 @@ describe('loadPanel', () => {
     const full = Array.from({ length: T }, (_, t) => t).find((t) => Array.from(p.valid.subarray(t * N, (t + 1) * N)).every((v) => v === 1));
     expect(full).toBeDefined();
     expect(s.edgesPerStock.values[full!]).toBeCloseTo(1.25, 6);
+    // one series per panel universe, in panel order; 'all' is the every-valid-stock series
+    expect(s.edgesPerStock.byUniverse.map((u) => u.name)).toEqual(p.universes.map((u) => u.name));
+    expect(Array.from(s.edgesPerStock.byUniverse[0].values)).toEqual(Array.from(s.edgesPerStock.values));
   });
 
   it('industry level: the same prices give 3 sectors by default, 6 groups by sub-industry (T5 falls back to its sector); raw tables dropped', async () => {

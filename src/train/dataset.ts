@@ -115,7 +115,9 @@ export function listTables(engine: SqlEngine): DatasetSummary['tables'] {
 export function summarizePanel(panel: Panel, loaded: Omit<LoadedDataset, 'panel'>, tables: DatasetSummary['tables'] = []): DatasetSummary {
   const s = panelSummary(panel);
   const T = panel.dates.length, N = panel.tickers.length;
-  const edges = sameIndustryEdgesPerStock(panel);
+  const edges = sameIndustryEdgesPerStock(panel); // [T] every valid stock
+  // [U] x [T] one Fig. 3 series per universe, nodes = members AND valid (universes are rebuilt monthly)
+  const byUniverse = panel.universes.map((u) => ({ name: u.name, values: sameIndustryEdgesPerStock(panel, u) }));
   const prop = industryProportions(panel);
   const K = prop.industries.length;
   const me = T ? Array.from(monthEnds(panel.dates)) : [];
@@ -132,7 +134,7 @@ export function summarizePanel(panel: Panel, loaded: Omit<LoadedDataset, 'panel'
     }),
     stocksPerDate: s.stocksPerDate, mb: s.mb,
     notes: loaded.notes, warnings: loaded.warnings,
-    edgesPerStock: { dates: panel.dates.slice(), values: edges },
+    edgesPerStock: { dates: panel.dates.slice(), values: edges, byUniverse },
     industryProportion: { dates: me.map((t) => panel.dates[t]), industries: prop.industries, share },
     load_ms: loaded.load_ms,
     load_steps: loaded.steps,

@@ -17,6 +17,7 @@ import { evaluateScores, evaluateUniverses } from './reevaluate';
 import { explainMethodFor, explainRun, monthEndPoints, type RunExplanation } from '../explain/run';
 import { prepareData } from './data';
 import type { RunResult } from './runner';
+import type { GroupCheckpoint } from './run-key';
 import { tf } from './tf';
 
 /** test month-ends explained by gradient x input at most (one forward + backward pass of the model per date) */
@@ -121,7 +122,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
     return choice;
   }
 
-  async function train(requestId: number, run: RunConfig) {
+  async function train(requestId: number, run: RunConfig, resume?: GroupCheckpoint[]) {
     if (active.size > 0) throw new LabError('A run is already training in this worker.', 'Cancel it or wait until it finishes.');
     const p = await ensurePanel(run.dataset, run.preprocessing);
     const hidden = Number(run.config?.hidden ?? 64);
@@ -134,6 +135,10 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
       const result = await runOnPanel(p, run, {
         signal: ac.signal, gate, backend: choice,
         onProgress: (progress) => post({ type: ReplyType.PROGRESS, requestId, progress }, []),
+        // the group's scores [H, Dg, N] are the runner's own copy: transferred; the record (weights the warm start
+        // still uses) is copied
+        onGroupDone: (checkpoint) => post({ type: ReplyType.GROUP_DONE, requestId, checkpoint }, transferables(checkpoint.scores)),
+        resume,
       });
       // the same scores on every universe of the panel (the results table's universe columns): cheap, no training
       const universes = evaluateUniverses(p, run, { scoresByHorizon: result.scoresByHorizon, testIndex: result.testIndex, horizons: result.horizons });
@@ -172,7 +177,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
         }
         case RequestType.TRAIN:
           if (req.baseUrl) baseUrl = req.baseUrl;
-          await train(requestId, req.run);
+          await train(requestId, req.run, req.resume);
           return;
         case RequestType.CANCEL:
           active.get(req.target)?.ac.abort();
@@ -189,7 +194,11 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
         case RequestType.EVALUATE: {
           const p = await ensurePanel(req.run.dataset, req.run.preprocessing);
           const scores = { scoresByHorizon: req.scoresByHorizon, testIndex: req.testIndex, horizons: req.horizons };
-          const result = { eval: evaluateScores(p, req.run, scores), universes: evaluateUniverses(p, req.run, scores) };
+          const result = {
+            eval: evaluateScores(p, req.run, scores), universes: evaluateUniverses(p, req.run, scores),
+            // DMFM f-hat portfolio: the same evaluate() path on the attention-estimate scores
+            ...(req.estimateByHorizon ? { estimate: evaluateScores(p, req.run, { ...scores, scoresByHorizon: req.estimateByHorizon }) } : {}),
+          };
           post({ type: ReplyType.EVAL_RESULT, requestId, result }, transferables(result, panelBuffers()));
           return;
         }

@@ -10,6 +10,7 @@ import type { BackendChoice, BackendName } from './backend';
 import type { TrainProgress } from './loop';
 import type { SeededStepResult } from './parity';
 import type { RunResult } from './runner';
+import type { GroupCheckpoint } from './run-key';
 import type { EvalResult } from '../eval/evaluate';
 import type { UniverseMetrics } from './reevaluate';
 import type { RunExplanation } from '../explain/run';
@@ -38,6 +39,8 @@ export enum ReplyType {
   DATASET = 'DATASET',
   QUERY_RESULT = 'QUERY_RESULT',
   PROGRESS = 'PROGRESS',
+  /** one split group of a TRAIN finished: its checkpoint (resumable; scores transferred) */
+  GROUP_DONE = 'GROUP_DONE',
   TRAIN_RESULT = 'TRAIN_RESULT',
   SEEDED_STEP_RESULT = 'SEEDED_STEP_RESULT',
   EVAL_RESULT = 'EVAL_RESULT',
@@ -52,8 +55,11 @@ export type TrainOutput = RunResult & {
   explainNote?: string;
 };
 
-/** Reply to EVALUATE: the evaluation on the run's universe and the headline metrics on every universe. */
-export interface EvalOutput { eval: EvalResult; universes: UniverseMetrics[] }
+/**
+ * Reply to EVALUATE: the evaluation on the run's universe and the headline metrics on every universe; `estimate`: the
+ * DMFM attention-estimate (f-hat) scores evaluated the same way, when the request carried them.
+ */
+export interface EvalOutput { eval: EvalResult; universes: UniverseMetrics[]; estimate?: EvalResult }
 
 /** What the UI shows after a dataset loads (+ the DMFM Figure 3 / 4 series for charts). */
 export interface DatasetSummary {
@@ -75,8 +81,12 @@ export interface DatasetSummary {
   mb: number;
   notes: string[];
   warnings: string[];
-  /** DMFM Fig. 3: average number of same-industry edges per stock, per date [T] */
-  edgesPerStock: { dates: string[]; values: Float32Array };
+  /**
+   * DMFM Fig. 3: average number of same-industry edges per stock, per date. values [T] on every valid stock
+   * ('all'); byUniverse: one [T] series per panel universe (panel order, 'all' included), nodes = members AND
+   * valid; NaN on dates without members.
+   */
+  edgesPerStock: { dates: string[]; values: Float32Array; byUniverse: { name: string; values: Float32Array }[] };
   /** DMFM Fig. 4: industry shares at month ends [M, K] (row-major; K = industries.length) */
   industryProportion: { dates: string[]; industries: string[]; share: Float32Array };
   /** ms to load (decode, validate, factors, panel) */
@@ -102,13 +112,17 @@ export type WorkerRequest =
   | (Req<RequestType.INIT_BACKEND> & { backend?: BackendName | 'auto' })
   | (Req<RequestType.LOAD_DATASET> & { spec: DatasetSpec; prep: PreprocessConfig; bytes?: ArrayBuffer; sectorsBytes?: ArrayBuffer; baseUrl?: string })
   | (Req<RequestType.QUERY> & { sql: string })
-  | (Req<RequestType.TRAIN> & { run: RunConfig; baseUrl?: string })
+  /** resume: groups finished by an earlier run of the same runKey (copied in, not trained again) */
+  | (Req<RequestType.TRAIN> & { run: RunConfig; baseUrl?: string; resume?: GroupCheckpoint[] })
   | (Req<RequestType.CANCEL> & { target: number })
   | (Req<RequestType.PAUSE> & { target: number })
   | (Req<RequestType.RESUME> & { target: number })
   | (Req<RequestType.SEEDED_STEP> & { backend: BackendName })
-  /** scoresByHorizon [H, D, N] on the panel dates testIndex [D]; run gives dataset / preprocessing / universe / strategy */
-  | (Req<RequestType.EVALUATE> & { run: RunConfig; scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[] });
+  /**
+   * scoresByHorizon [H, D, N] on the panel dates testIndex [D]; run gives dataset / preprocessing / universe / strategy;
+   * estimateByHorizon [H, D, N]: DMFM f-hat scores on the same dates, evaluated the same way (RunResult.estimate)
+   */
+  | (Req<RequestType.EVALUATE> & { run: RunConfig; scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[]; estimateByHorizon?: Float32Array });
 
 interface Rep<T extends ReplyType> { type: T; requestId: number }
 
@@ -119,6 +133,7 @@ export type WorkerReply =
   | (Rep<ReplyType.DATASET> & { summary: DatasetSummary })
   | (Rep<ReplyType.QUERY_RESULT> & { result: QueryResult })
   | (Rep<ReplyType.PROGRESS> & { progress: TrainProgress })
+  | (Rep<ReplyType.GROUP_DONE> & { checkpoint: GroupCheckpoint })
   | (Rep<ReplyType.TRAIN_RESULT> & { result: TrainOutput })
   | (Rep<ReplyType.SEEDED_STEP_RESULT> & { result: SeededStepResult })
   | (Rep<ReplyType.EVAL_RESULT> & { result: EvalOutput });

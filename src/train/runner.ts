@@ -15,7 +15,8 @@ import { icSeries } from '../eval/ic';
 import { maeRmse, seriesStats } from '../eval/metrics';
 import type { BackendChoice } from './backend';
 import { prepareData, type Prepared } from './data';
-import { checkMemory, estimateMemory, extrasInput, predict, preparedBytes, trainModel, trainOptionsFrom, type TrainHistory, type TrainHooks } from './loop';
+import { CancelledError, checkMemory, estimateMemory, extrasInput, predict, preparedBytes, trainModel, trainOptionsFrom, type TrainHistory, type TrainHooks } from './loop';
+import { checkResume, runKey, type GroupCheckpoint } from './run-key';
 import { tf } from './tf';
 
 export interface GroupRecord {
@@ -63,9 +64,60 @@ export interface RunResult {
   eval: EvalResult;
   /** rolling runs only: IC and MAE / RMSE over the month-end predictions (one cross-section per month) */
   monthEnd?: MonthEndMetrics;
+  /** DMFM only: the portfolio of the attention estimate f-hat_k = F a-bar_k (eq. 12), evaluated like `scores` */
+  estimate?: EstimateResult;
   memory: { bytes: number; parts: Record<string, number> };
   timings: { prepare_ms: number; train_ms: number; predict_ms: number; eval_ms: number; total_ms: number; step_ms: number };
   warnings: string[];
+}
+
+/**
+ * The attention estimate f-hat_k = F a-bar_k (DMFM eq. 12) stitched over the test segments and evaluated with the same
+ * evaluate() call as the model's own scores, so "how faithful is the explanation" reads as f's portfolio vs f-hat's.
+ */
+export interface EstimateResult {
+  /** the strategy horizon (evalHorizon) and the trained head k that scores it */
+  horizon: number;
+  head: number;
+  /** [H] trained head per panel horizon (the model's headOfHorizon) */
+  headOf: number[];
+  /** [H, D, N] f-hat of each panel horizon's head on the test dates (NaN = not in the cross-section), like scoresByHorizon */
+  scoresByHorizon: Float32Array;
+  /** the evaluation of the evalHorizon f-hat scores (same inputs, strategy and options as RunResult.eval) */
+  eval: EvalResult;
+}
+
+/** The `estimate` extras of a DMFM group: f-hat [K, Dg, N] per trained head on the group's test dates. */
+interface GroupEstimate { dates: string[]; horizons: number[]; N: number; scores?: Float32Array }
+
+/**
+ * Stitch the groups' f-hat extras into [H, D, N] (each panel horizon from its head, as the model's scores) and drop
+ * the per-group copies from the records (they are the bulk of a DMFM result). Null when a group carries no estimate.
+ */
+export function stitchEstimate(groups: GroupRecord[], horizons: number[], D: number, N: number): { scoresByHorizon: Float32Array; headOf: number[] } | null {
+  const est = groups.map((g) => g.extras?.estimate as GroupEstimate | undefined);
+  const hoh = groups[0]?.extras?.headOfHorizon as Record<string, number> | undefined;
+  if (!hoh || est.length === 0 || est.some((e) => !e?.scores)) return null;
+  const H = horizons.length;
+  const headOf = horizons.map((k) => hoh[String(k)]);
+  const out = new Float32Array(H * D * N).fill(NaN); // [H, D, N]
+  let offset = 0;
+  for (const e of est as GroupEstimate[]) {
+    const Dg = e.dates.length, K = e.horizons.length;
+    if (e.N !== N || e.scores!.length !== K * Dg * N) throw new LabError(`DMFM: a group's attention estimate holds ${e.scores!.length} values; K x D x N = ${K} x ${Dg} x ${N} = ${K * Dg * N} expected.`);
+    for (let h = 0; h < H; h++) {
+      const k = e.horizons.indexOf(headOf[h]);
+      if (k < 0) throw new LabError(`DMFM: no attention estimate for head ${headOf[h]} (heads ${e.horizons.join(', ')}).`);
+      out.set(e.scores!.subarray(k * Dg * N, (k + 1) * Dg * N), (h * D + offset) * N); // [Dg, N] block of head k
+    }
+    offset += Dg;
+  }
+  if (offset !== D) throw new LabError(`DMFM: the attention estimates cover ${offset} test dates; the run has ${D}.`);
+  for (const g of groups) {
+    const e = g.extras!.estimate as GroupEstimate;
+    g.extras = { ...g.extras, estimate: { dates: e.dates, horizons: e.horizons, N: e.N } };
+  }
+  return { scoresByHorizon: out, headOf };
 }
 
 export interface RunOptions extends TrainHooks {
@@ -75,6 +127,10 @@ export interface RunOptions extends TrainHooks {
   memoryLimitBytes?: number;
   /** a precomputed split plan (default makeSplits(panel.dates, run.split, panel.horizons)) */
   plan?: SplitPlan;
+  /** called after each trained group with its checkpoint (awaited; not called for resumed groups) */
+  onGroupDone?: (cp: GroupCheckpoint) => void | Promise<void>;
+  /** groups finished by an earlier, stopped run of the same runKey: copied in, not trained again (run-key.ts checkResume) */
+  resume?: GroupCheckpoint[];
 }
 
 const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
@@ -135,8 +191,26 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   // rolling protocol warm start (config warmStart / warmEpochs): each month starts from the previous month's weights
   const warmStart = plan.kind === 'rolling' && String(config.warmStart) === 'true' && spec.trainable;
   let prevWeights: NamedWeight[] | undefined;
+  const key = runKey(run);
+  const resumed = checkResume(o.resume ?? [], key, plan, panel.dates, H, N);
 
   for (const g of plan.groups) {
+    const cp = resumed.get(g.index);
+    if (cp) {
+      // a group finished by an earlier run: its scores [H, Dg, N] and record as they were (the record is copied: the
+      // estimate stitching below replaces its extras)
+      const Dg = g.test.end - g.test.start;
+      for (let h = 0; h < H; h++) scoresByHorizon.set(cp.scores.subarray(h * Dg * N, (h + 1) * Dg * N), (h * D + offset) * N);
+      offset += Dg;
+      groups.push({ ...cp.record });
+      stepMsSum += cp.record.history.stepMs * cp.record.history.steps; stepCount += cp.record.history.steps;
+      if (warmStart) {
+        prevWeights = cp.record.weights ?? cp.warmWeights;
+        if (!prevWeights && plan.groups.some((x) => x.index > g.index && !resumed.has(x.index))) throw new LabError(`Checkpoint of group ${g.index + 1} (${g.label}) has no weights to warm-start the next month from.`, 'Discard the saved groups and train afresh.');
+      }
+      continue;
+    }
+    if (o.signal?.aborted) throw new CancelledError();
     const model = spec.build({ F: d.F, horizons, seed: run.seed, config, factorNames: d.factorNames, factorGroups: d.factorGroups });
     try {
       const warm = warmStart && model.trainable && prevWeights !== undefined;
@@ -167,7 +241,13 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
         history, extras: await model.extras?.(extrasInput(d, test, Math.max(opts.batchDates, 16))), weights: params <= 1e6 ? await model.getWeights() : undefined,
         ...(g.trainSamples ? { samples: Array.from(g.trainSamples, (t) => panel.dates[t]), warmStarted: warm } : {}),
       });
-      if (warmStart) prevWeights = groups[groups.length - 1].weights ?? (await model.getWeights());
+      const rec = groups[groups.length - 1];
+      if (warmStart) prevWeights = rec.weights ?? (await model.getWeights());
+      await o.onGroupDone?.({
+        runKey: key, groupIndex: g.index, label: g.label, total: plan.groups.length, test: rec.test,
+        record: { ...rec }, shape: [H, test.length, N], scores: sc,
+        ...(warmStart && !rec.weights ? { warmWeights: prevWeights } : {}),
+      });
     } finally {
       model.dispose();
     }
@@ -179,13 +259,26 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   const full = new Float32Array(T * N).fill(NaN);
   for (let j = 0; j < D; j++) full.set(scoresByHorizon.subarray((hEval * D + j) * N, (hEval * D + j + 1) * N), testIndex[j] * N);
   const uni = run.universe && run.universe !== 'all' ? panel.universes.find((u) => u.name === run.universe) : undefined;
-  const evalResult = evaluate(
-    { dates: panel.dates, scores: full, fwd: panel.fwd, horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, member: uni?.member, testMask: stitchedTestMask(plan, T) },
+  const testMask = stitchedTestMask(plan, T);
+  /** the one evaluate() call of this run: [T, N] scores on the test dates, the run's universe and strategy */
+  const evalGrid = (scores: Float32Array) => evaluate(
+    { dates: panel.dates, scores, fwd: panel.fwd, horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, member: uni?.member, testMask },
     { ...run.strategy, horizon: evalHorizon },
     // rolling: rebalance at each month's prediction date (its first test date, a month end); raw targets are returns
     { rebalanceAt: plan.kind === 'rolling' ? plan.groups.map((g) => g.test.start) : undefined, predictsReturns: rawTarget },
   );
+  const evalResult = evalGrid(full);
   warnings.push(...evalResult.warnings);
+  // DMFM: the portfolio of the attention estimate f-hat (eq. 12) of the strategy horizon's head, same evaluation
+  let estimate: EstimateResult | undefined;
+  const st = stitchEstimate(groups, horizons, D, N);
+  if (st) {
+    const fh = new Float32Array(T * N).fill(NaN); // [T, N]
+    for (let j = 0; j < D; j++) fh.set(st.scoresByHorizon.subarray((hEval * D + j) * N, (hEval * D + j + 1) * N), testIndex[j] * N);
+    estimate = { horizon: evalHorizon, head: st.headOf[hEval], headOf: st.headOf, scoresByHorizon: st.scoresByHorizon, eval: evalGrid(fh) };
+  } else if (groups.some((g) => (g.extras?.estimate as GroupEstimate | undefined)?.scores)) {
+    warnings.push('DMFM: some test groups carry no attention estimate (e.g. resumed from an older checkpoint): the f-hat portfolio is not shown.');
+  }
   const hm = horizonMetrics(d, scoresByHorizon, testIndex);
   const monthEnd = plan.kind === 'rolling' ? monthEndMetrics(d, full, plan.groups.map((g) => g.test.start), hEval) : undefined;
   const evalMs = performance.now() - te;
@@ -197,7 +290,7 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
     horizons: horizons.slice(), evalHorizon, tickers: panel.tickers.slice(),
     testDates: Array.from(testIndex, (t) => panel.dates[t]), testIndex,
     scores: scoresByHorizon.slice(hEval * D * N, (hEval + 1) * D * N), scoresByHorizon,
-    groups, horizonMetrics: hm, eval: evalResult, monthEnd, memory,
+    groups, horizonMetrics: hm, eval: evalResult, monthEnd, estimate, memory,
     timings: { prepare_ms: t1 - t0, train_ms: trainMs, predict_ms: predictMs, eval_ms: evalMs, total_ms: performance.now() - t0, step_ms: stepCount ? stepMsSum / stepCount : 0 },
     warnings,
   };

@@ -30,5 +30,22 @@ export function methodColor(id: string): string {
   return SPARE[h % SPARE.length];
 }
 
+/**
+ * One colour per universe (the edges-per-stock chart; any chart that splits by universe should reuse these).
+ * 'all' keeps the edges blue; the dollar-volume tiers are named top{k} / next{k} / rest by the data layer.
+ */
+export const UNIVERSE_COLORS: Record<string, string> = { all: '#2563eb', top: '#D55E00', next: '#009E73', rest: '#CC79A7' };
+
+/** The colour of a universe name: 'all', 'rest', top{k} / next{k} by prefix, else a stable spare colour. */
+export function universeColor(name: string): string {
+  const exact = UNIVERSE_COLORS[name];
+  if (exact) return exact;
+  const tier = /^(top|next)\d*$/.exec(name);
+  if (tier) return UNIVERSE_COLORS[tier[1]];
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
+  return SPARE[h % SPARE.length];
+}
+
 /** Neutral colours used by charts that show no method. */
 export const UI_COLORS = { ink: '#1f2933', muted: '#6b7785', grid: '#e4e7eb', accent: '#2563eb', validIc: '#6b7785', edges: '#2563eb' };

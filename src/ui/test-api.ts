@@ -38,6 +38,8 @@ export interface LabSnapshot {
     progress: null | { phase: string; epoch: number; epochs: number; step: number; steps: number; fraction: number; elapsedMs: number; etaMs: number | null };
     lossPoints: number;
     validPoints: number;
+    /** saved split groups of the running or last stopped run (null = none) */
+    checkpoint: null | { runKey: string; label: string; model: string; groups: string[]; done: number; total: number };
   };
   results: {
     models: string[];
@@ -98,10 +100,14 @@ export function snapshot(): LabSnapshot {
         steps: s.progress.steps,
         fraction: s.progress.fraction,
         elapsedMs: s.progress.elapsedMs,
-        etaMs: s.progress.etaMs ?? etaMs(s.progress.fraction, s.progress.elapsedMs),
+        etaMs: s.progress.etaMs ?? (s.progress.startFraction ? null : etaMs(s.progress.fraction, s.progress.elapsedMs)),
       },
       lossPoints: s.lossCurve.length,
       validPoints: s.validCurve.length,
+      checkpoint: s.checkpoint && {
+        runKey: s.checkpoint.runKey, label: s.checkpoint.label, model: s.checkpoint.run.model,
+        groups: s.checkpoint.groups.map((g) => g.label), done: s.checkpoint.groups.length, total: s.checkpoint.total,
+      },
     },
     results: {
       models: s.results.map((r) => r.model),

@@ -17,6 +17,22 @@ const timeAxis = { type: 'time', axisLabel: { hideOverlap: true, color: UI_COLOR
 const valueAxis = (extra: Record<string, unknown> = {}) => ({ type: 'value', scale: true, axisLabel: { color: UI_COLORS.muted }, splitLine: { lineStyle: { color: UI_COLORS.grid } }, ...extra });
 const zeroLine = (y: number) => ({ silent: true, symbol: 'none', label: { show: false }, lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 }, data: [{ yAxis: y }] });
 
+/**
+ * Grid top that clears a wrapping legend: ECharts wraps legend items onto more rows when they do not fit, and does
+ * not move the plot down. Item width ~ symbol + gap + 6.6 px per character at 12 px; `width` = the chart's width
+ * at 1280 x 800 (half-width cards ~370 px, full-width ~800 px).
+ */
+export function legendGridTop(labels: string[], width: number): number {
+  let rows = 1, x = 0;
+  for (const l of labels) {
+    const w = 18 + 5 + l.length * 6.6 + 10;
+    if (x > 0 && x + w > width) { rows++; x = 0; }
+    x += w;
+  }
+  return 14 + rows * 20;
+}
+const HALF = 370;
+
 function base(extra: EChartsCoreOption): EChartsCoreOption {
   return {
     animation: false,
@@ -42,13 +58,13 @@ export function navOption(methods: MethodSeries[], bench: TrainResult['benchmark
 /** Underwater chart: drawdown of each method's compounded excess curve, drawn below zero. */
 export function drawdownOption(methods: MethodSeries[]): EChartsCoreOption {
   const series = methods.filter((m) => m.drawdown?.length).map((m) => line(m, datePairs(m.dates, m.drawdown!.map((v) => -v)), { lineStyle: { width: 1.5, color: methodColor(m.method) }, areaStyle: { color: methodColor(m.method), opacity: 0.12 } }));
-  return base({ legend, xAxis: timeAxis, yAxis: valueAxis({ max: 0, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }), tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(2) }, series });
+  return base({ legend, grid: { left: 56, right: 20, top: legendGridTop(series.map((x) => x.name), HALF), bottom: 30 }, xAxis: timeAxis, yAxis: valueAxis({ max: 0, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }), tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(2) }, series });
 }
 
 /** One-way turnover of each rebalance, per method. */
 export function turnoverOption(methods: MethodSeries[]): EChartsCoreOption {
   const series = methods.filter((m) => m.rebalances?.dates.length).map((m) => line(m, datePairs(m.rebalances!.dates, m.rebalances!.turnover), { showSymbol: m.rebalances!.dates.length <= 60, symbolSize: 5, lineStyle: { width: 1.5, color: methodColor(m.method) } }));
-  return base({ legend, xAxis: timeAxis, yAxis: valueAxis({ min: 0, scale: false, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }), tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(1) }, series });
+  return base({ legend, grid: { left: 56, right: 20, top: legendGridTop(series.map((x) => x.name), HALF), bottom: 30 }, xAxis: timeAxis, yAxis: valueAxis({ min: 0, scale: false, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }), tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(1) }, series });
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -87,7 +103,7 @@ export function quantileOption(methods: MethodSeries[]): EChartsCoreOption {
   const cats = Array.from({ length: G }, (_, g) => String(g + 1));
   return base({
     legend,
-    grid: { left: 56, right: 16, top: 36, bottom: 40 },
+    grid: { left: 56, right: 16, top: legendGridTop(withQ.map((m) => m.label), HALF), bottom: 40 },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true, valueFormatter: pctTip(2) },
     xAxis: { type: 'category', data: cats, name: 'score group (1 = lowest)', nameLocation: 'middle', nameGap: 26, axisTick: { show: false }, axisLabel: { color: UI_COLORS.muted, interval: 0 } },
     yAxis: valueAxis({ scale: false, axisLabel: { formatter: pct(1), color: UI_COLORS.muted } }),

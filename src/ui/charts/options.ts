@@ -2,7 +2,7 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import type { DatasetSummary, MethodSeries, TrainResult } from '../../state/lab-api';
 import type { LossPoint, ValidPoint } from '../../state/store';
-import { methodColor, UI_COLORS } from '../colors';
+import { methodColor, UI_COLORS, universeColor } from '../colors';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
 const pctAxis = (digits = 0) => (v: number) => `${(v * 100).toFixed(digits)}%`;
@@ -31,14 +31,29 @@ const timeAxis = { type: 'time', axisLabel: { hideOverlap: true, color: UI_COLOR
 const valueAxis = (extra: Record<string, unknown> = {}) => ({ type: 'value', scale: true, axisLabel: { color: UI_COLORS.muted }, splitLine: { lineStyle: { color: UI_COLORS.grid } }, ...extra });
 const legend = { top: 4, left: 'center', itemWidth: 18, itemHeight: 10, textStyle: { fontSize: 12 } };
 
-/** Average same-industry edges per stock per day. */
+/**
+ * Average same-industry edges per stock per day (DMFM Fig. 3), one line per universe (legend, universe colours);
+ * falls back to the single every-stock series when the summary has no per-universe split. Gaps = no members.
+ */
 export function edgesOption(s: DatasetSummary): EChartsCoreOption {
+  const lines = s.edges.byUniverse?.length ? s.edges.byUniverse : [{ name: 'all', avgEdges: s.edges.avgEdges }];
+  const multi = lines.length > 1;
+  const desc = new Map(s.universes.map((u) => [u.name, `${u.name}: ${u.description} (${u.avgMembers.toFixed(0)} members a day on average)`]));
+  const series = lines.map((u) => {
+    const color = multi ? universeColor(u.name) : UI_COLORS.edges;
+    return {
+      name: multi ? u.name : 'Same-industry edges per stock', type: 'line', showSymbol: false, sampling: 'lttb', connectNulls: false,
+      data: datePairs(s.edges.dates, u.avgEdges), lineStyle: { width: u.name === 'all' ? 2 : 1.5, color }, itemStyle: { color },
+      ...(multi ? {} : { areaStyle: { color: 'rgba(37,99,235,0.08)' } }),
+    };
+  });
   return base({
-    grid: { left: 44, right: 16, top: 12, bottom: 28 },
+    grid: { left: 44, right: 16, top: multi ? 30 : 12, bottom: 28 },
+    ...(multi ? { legend: { ...legend, top: 2, data: lines.map((u) => u.name), tooltip: { show: true, formatter: (p: { name: string }) => desc.get(p.name) ?? p.name } } } : {}),
     xAxis: timeAxis,
-    yAxis: valueAxis(),
+    yAxis: valueAxis({ min: 0 }),
     tooltip: { trigger: 'axis', confine: true, valueFormatter: numTip(1) },
-    series: [{ name: 'Same-industry edges per stock', type: 'line', showSymbol: false, data: datePairs(s.edges.dates, s.edges.avgEdges), lineStyle: { width: 1.5, color: UI_COLORS.edges }, itemStyle: { color: UI_COLORS.edges }, areaStyle: { color: 'rgba(37,99,235,0.08)' } }],
+    series,
   });
 }
 

@@ -4,11 +4,13 @@
  * faithfulness of the attention estimate, industry composition over time).
  */
 import { useMemo, useState } from 'react';
-import { dmfmResult, explainedResult, explainedTickers, groupSharesOverTime, meanAttention, stockContribution } from '../../state/explain-views';
+import { dmfmResult, estimateComparison, explainedResult, explainedTickers, groupSharesOverTime, meanAttention, stockContribution, type EstimateComparison } from '../../state/explain-views';
 import { useLab } from '../../state/store';
 import { EChart } from '../charts/EChart';
-import { attentionOption, faithfulnessOption, groupShareOption, waterfallOption } from '../charts/explain-options';
+import { attentionOption, estimatePortfolioOption, faithfulnessOption, groupShareOption, waterfallOption } from '../charts/explain-options';
+import { methodColor } from '../colors';
 import { ChartCard, HelpToggle } from '../components/common';
+import { fmtMetric } from '../format';
 
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–');
@@ -130,6 +132,60 @@ function LrpViews() {
   );
 }
 
+/** A short line sample (solid or dashed) in the method's colour, as the chart draws it. */
+const LineKey = ({ color, dashed }: { color: string; dashed: boolean }) => (
+  <span aria-hidden="true" style={{ display: 'inline-block', width: 22, marginRight: 8, verticalAlign: 'middle', borderTop: `2.5px ${dashed ? 'dashed' : 'solid'} ${color}` }} />
+);
+
+/** DMFM: the deep factor f_k's portfolio next to its attention estimate f-hat_k's (table + cumulative excess). */
+function EstimateCard({ c, faith }: { c: EstimateComparison | null; faith: number }) {
+  const opt = useMemo(() => (c ? estimatePortfolioOption(c) : null), [c]);
+  const color = methodColor(c?.rows[0].method ?? 'dmfm');
+  const [f, fh] = c ? [c.rows[0].values, c.rows[1].values] : [{}, {}] as Record<string, number>[];
+  const alphaCol = c?.columns.find((x) => x.key === 'alpha');
+  return (
+    <ChartCard
+      testId="dmfm-estimate"
+      title="Deep factor vs its attention estimate"
+      help="Both portfolios use the same strategy, dates and costs: one ranks stocks by the deep factor f_k, the other by its attention estimate f-hat_k = F a-bar_k. If f-hat earns about what f earns, the attention weights capture what the deep factor trades on; a big gap means the deep factor uses non-linear or industry / universe graph information the attention weights do not show."
+      empty={c ? null : 'This DMFM result has no attention-estimate portfolio (train it again).'}
+    >
+      {c && opt && (
+        <>
+          <div className="table-wrap">
+            <table className="metrics" data-testid="dmfm-estimate-table">
+              <thead>
+                <tr>
+                  <th>Portfolio ranked by</th>
+                  {c.columns.map((col) => (
+                    <th key={col.key} title={col.help}>{col.label}</th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {c.rows.map((row) => (
+                  <tr key={row.key} data-testid={`dmfm-estimate-row-${row.key}`}>
+                    <th><LineKey color={color} dashed={row.key === 'fhat'} />{row.label}</th>
+                    {c.columns.map((col) => (
+                      <td key={col.key} className="num" data-key={col.key} data-value={String(row.values[col.key])}>{fmtMetric(row.values[col.key], col)}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <EChart id="dmfmEstimatePortfolio" option={opt} height={240} label="Cumulative excess return of the deep factor's portfolio and of its attention estimate's" />
+          <p className="muted small" data-testid="dmfm-estimate-note">
+            Excess over the benchmark ({c.benchmark}); head k = {c.head} scores the strategy horizon of {c.horizon} days.
+            {alphaCol && Number.isFinite(f.alpha) && Number.isFinite(fh.alpha) ? ` Annualised excess return ${fmtMetric(f.alpha, alphaCol)}% (f) vs ${fmtMetric(fh.alpha, alphaCol)}% (f-hat).` : ''}
+            {Number.isFinite(faith) ? ` corr(f_k, f-hat_k) = ${faith.toFixed(2)}.` : ''}
+          </p>
+        </>
+      )}
+    </ChartCard>
+  );
+}
+
 function DmfmViews() {
   const results = useLab((s) => s.results);
   const summary = useLab((s) => s.summary);
@@ -147,6 +203,7 @@ function DmfmViews() {
     return attentionOption(rows, r.dmfm.map((p) => p.start.slice(0, 7)), r.dmfm.map((p) => pick(p)[k]), `test period (k = ${hz})`);
   }, [r, att, level, hz]);
   const faith = useMemo(() => (att ? faithfulnessOption(att.faithfulness) : null), [att]);
+  const est = useMemo(() => (r ? estimateComparison(r) : null), [r]);
   const prop = useMemo(() => {
     const ip = summary?.industryProportion;
     if (!ip || ip.dates.length === 0) return null;
@@ -188,6 +245,7 @@ function DmfmViews() {
           </ChartCard>
         </div>
       )}
+      {r && att && <EstimateCard c={est} faith={att.faithfulness.find((x) => x.horizon === est?.head)?.corr ?? NaN} />}
       <ChartCard
         testId="industry-proportion"
         title="Industry composition over time (DMFM Figure 4)"

@@ -1,5 +1,7 @@
 /** Step 2, Model: registry model, its hyper-parameters (defaults, ranges, help), seed, split and portfolio. */
-import { resetHypers, setHyper, setModel, setSeed, setSplit } from '../../state/actions';
+import { applyPreset, resetHypers, setHyper, setModel, setSeed, setSplit } from '../../state/actions';
+import type { SplitConfig } from '../../core/run';
+import { PRESETS } from '../../state/presets';
 import type { ConfigField } from '../../state/lab-api';
 import { useLab } from '../../state/store';
 import { methodColor } from '../colors';
@@ -59,6 +61,74 @@ function HyperField({ f, value, disabled }: { f: ConfigField; value: number | st
   );
 }
 
+/** An ISO date field (empty = unset); commits on change when the value is a full date. */
+function DateField({ label, value, onCommit, help, testId, min, max }: { label: string; value: string | undefined; onCommit: (v: string | undefined) => void; help?: string; testId: string; min?: string; max?: string }) {
+  const id = `split-${testId}`;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} type="date" value={value ?? ''} min={min} max={max} onChange={(e) => onCommit(e.target.value || undefined)} data-testid={testId} aria-describedby={help ? `${id}-help` : undefined} />
+      {help && <p className="field-help" id={`${id}-help`}>{help}</p>}
+    </div>
+  );
+}
+
+/** Split settings per kind: walk-forward (first test half-year, groups, training window), rolling (window), fixed (dates). */
+function SplitFields({ split, first, last }: { split: SplitConfig; first?: string; last?: string }) {
+  const set = (patch: Partial<SplitConfig>) => setSplit(patch);
+  return (
+    <>
+      {split.kind === 'walkforward' && (
+        <>
+          <DateField label="First test half-year" value={split.start} min={first} max={last} onCommit={(v) => set({ start: v })} testId="split-start" help="the test starts at the half-year containing this date; empty = the last Groups half-years" />
+          <div className="grid-2">
+            <NumberField label="Groups" value={split.groups ?? 0} min={0} max={40} step={1} onCommit={(v) => set({ groups: Math.round(v) })} help="test half-years; 0 = all the data allows" testId="split-groups" />
+            <NumberField label="Training window" value={split.trainYears ?? 0} min={0} max={30} step={0.5} suffix="years" onCommit={(v) => set({ trainYears: v })} help="0 = expanding from the first date (the paper)" testId="split-train-years" />
+          </div>
+        </>
+      )}
+      {split.kind === 'rolling' && (
+        <>
+          <DateField label="First prediction month" value={split.start} min={first} max={last} onCommit={(v) => set({ start: v })} testId="split-start" help="empty = the first month with a full window" />
+          <div className="grid-2">
+            <NumberField label="Window" value={split.windowMonths ?? 60} min={1} max={240} step={1} suffix="months" onCommit={(v) => set({ windowMonths: Math.round(v) })} help="month-end cross-sections trained on (Deep Factor Model: 60)" testId="split-window" />
+            <NumberField label="Months" value={split.groups ?? 0} min={0} max={400} step={1} onCommit={(v) => set({ groups: Math.round(v) })} help="test months; 0 = all" testId="split-groups" />
+          </div>
+        </>
+      )}
+      {split.kind === 'fixed' && (
+        <div className="grid-3">
+          <DateField label="Train end" value={split.trainEnd} min={first} max={last} onCommit={(v) => set({ trainEnd: v })} testId="split-train-end" />
+          <DateField label="Validation end" value={split.validEnd} min={first} max={last} onCommit={(v) => set({ validEnd: v })} testId="split-valid-end" />
+          <DateField label="Test end" value={split.testEnd} min={first} max={last} onCommit={(v) => set({ testEnd: v })} testId="split-test-end" />
+        </div>
+      )}
+      <NumberField label="Gap" value={split.gap ?? 21} min={0} max={120} step={1} suffix="days" onCommit={(v) => set({ gap: Math.round(v) })} help="trading days between validation and test; raised to the longest label horizon so no label leaks" testId="split-gap" />
+      {split.kind === 'fixed' && <p className="field-help">Empty boundaries: the last two years test, the year before validates (FactorVAE's layout). Set the train and validation ends together.</p>}
+    </>
+  );
+}
+
+/** One-click run presets (split, strategy, model, compared baselines with their hyper-parameters). */
+function Presets({ disabled }: { disabled: boolean }) {
+  const presetId = useLab((s) => s.presetId);
+  const current = PRESETS.find((p) => p.id === presetId);
+  return (
+    <div className="field presets" role="group" aria-labelledby="presets-label">
+      <span id="presets-label" className="label">Presets</span>
+      <div className="btn-row">
+        {PRESETS.map((p) => (
+          <button key={p.id} type="button" className={`btn small${p.id === presetId ? ' active' : ''}`} disabled={disabled} title={p.summary} aria-pressed={p.id === presetId} onClick={() => applyPreset(p.id)} data-testid={`preset-${p.id}`}>
+            {p.label}
+          </button>
+        ))}
+      </div>
+      <p className="field-help" data-testid="preset-help">
+        {current ? current.help : 'A preset sets the model and its hyper-parameters, the split, the portfolio and the baselines ticked for "Compare methods" in step 3, so a paper\'s table is one click away. Your data settings stay as they are.'}
+      </p>
+    </div>
+  );
+}
 export function ModelPanel() {
   const run = useLab((s) => s.run);
   const models = useLab((s) => s.models);
@@ -67,13 +137,14 @@ export function ModelPanel() {
   const busy = useLab((s) => s.trainStatus === 'running' || s.trainStatus === 'paused' || s.trainStatus === 'cancelling');
   const model = models.find((m) => m.id === run.model);
   const split = run.split;
+  const summary = useLab((s) => s.summary);
 
   return (
     <Panel
       id="panel-model"
       step={2}
       title="Model"
-      status={model ? <span className="chip" style={{ borderColor: methodColor(model.id) }}><span className="dot" style={{ background: methodColor(model.id) }} />{model.label}</span> : undefined}
+      status={model ? <span className="chip" title={model.label} style={{ borderColor: methodColor(model.id) }}><span className="dot" style={{ background: methodColor(model.id) }} />{model.label.replace(/\s*\(.*\)$/, '')}</span> : undefined}
       help={
         <>
           <p>
@@ -92,6 +163,7 @@ export function ModelPanel() {
     >
       {status === 'loading' && <Spinner label="Reading the model registry…" />}
       <ErrorBox error={error} />
+      <Presets disabled={busy || !models.length} />
       <div className="field">
         <label htmlFor="model-select">Model</label>
         <select id="model-select" value={run.model} disabled={busy || !models.length} onChange={(e) => setModel(e.target.value)} data-testid="model-select">
@@ -132,10 +204,7 @@ export function ModelPanel() {
               <option value="fixed">fixed train / valid / test</option>
             </select>
           </div>
-          <div className="grid-2">
-            <NumberField label="Groups" value={split.groups ?? 0} min={0} max={20} step={1} onCommit={(v) => setSplit({ groups: Math.round(v) })} help="test half-years; 0 = all the data allows" testId="split-groups" />
-            <NumberField label="Gap" value={split.gap ?? 21} min={0} max={120} step={1} suffix="days" onCommit={(v) => setSplit({ gap: Math.round(v) })} help="between validation and test" testId="split-gap" />
-          </div>
+          <SplitFields split={split} first={summary?.dates.start} last={summary?.dates.end} />
           <p className="field-help">The split timeline is drawn in step 3; the portfolio (strategy, costs, label horizon) is set in step 4, Results.</p>
         </fieldset>
       </details>

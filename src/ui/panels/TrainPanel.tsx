@@ -1,6 +1,6 @@
 /** Step 3, Train: backend, Train / Pause / Cancel, progress with epoch, step and ETA, live loss and validation curves. */
 import { useMemo } from 'react';
-import { cancelTraining, compareMethods, setBackendPref, startTraining, togglePause } from '../../state/actions';
+import { cancelTraining, compareMethods, discardCheckpoint, resumeTraining, setBackendPref, startTraining, togglePause } from '../../state/actions';
 import { etaMs } from '../../state/derive';
 import { BACKEND_PREFS, type BackendPref } from '../../state/lab-api';
 import { useLab } from '../../state/store';
@@ -10,6 +10,7 @@ import { fmtDuration, fmtNum } from '../format';
 import { methodColor } from '../colors';
 import { Empty, ErrorBox, Panel } from '../components/common';
 import { SplitTimeline } from './SplitTimeline';
+import { runKey } from '../../state/checkpoints';
 
 /** "Compare methods": tick registry models and train them one after another on the same data, split and seed. */
 function CompareMethods({ disabled }: { disabled: boolean }) {
@@ -88,7 +89,12 @@ export function TrainPanel() {
   const validMetric = progress?.validMetric ?? 'IC';
   const option = useMemo(() => lossOption(lossCurve, validCurve, model, validMetric), [lossCurve, validCurve, model, validMetric]);
   const frac = progress?.fraction ?? 0;
-  const eta = progress && status === 'running' ? (progress.etaMs ?? etaMs(frac, progress.elapsedMs)) : null;
+  // a resumed run's ETA comes with its progress (extrapolated from the groups trained since the resume)
+  const eta = progress && status === 'running' ? (progress.etaMs ?? (progress.startFraction ? null : etaMs(frac, progress.elapsedMs))) : null;
+  const checkpoint = useLab((s) => s.checkpoint);
+  const run = useLab((s) => s.run);
+  const saved = checkpoint && !active && checkpoint.groups.length > 0 ? checkpoint : null;
+  const savedIsOther = saved !== null && saved.runKey !== runKey(run);
   const lastLoss = lossCurve[lossCurve.length - 1]?.loss;
   const lastValid = validCurve[validCurve.length - 1];
 
@@ -108,6 +114,11 @@ export function TrainPanel() {
           <p>
             The <b>loss</b> is the training objective on mini-batches (lower is better). The <b>validation</b> points, once per epoch, are computed on months the model has not trained on; when train loss keeps
             falling but validation stops improving, the model is starting to overfit. The ETA extrapolates the time so far.
+          </p>
+          <p>
+            <b>Resume</b>: every finished walk-forward group is saved in this browser (IndexedDB). When a run stops (Cancel, an error, a reload), <i>Resume</i> trains only the groups still
+            missing of that same run, with the same result as an uninterrupted run; <i>Discard</i> deletes the saved groups. <i>Train</i> always starts afresh from the current settings (its first
+            finished group replaces the saved groups of the same run).
           </p>
         </>
       }
@@ -141,8 +152,25 @@ export function TrainPanel() {
           <button type="button" className="btn danger" disabled={!active || status === 'cancelling'} onClick={cancelTraining} data-testid="cancel-button">
             Cancel
           </button>
+          {saved && (
+            <>
+              <button type="button" className="btn" disabled={!hasData} onClick={() => void resumeTraining()} data-testid="resume-button" title={`Train the remaining groups of ${saved.label}`}>
+                Resume ({saved.groups.length} of {saved.total} groups done)
+              </button>
+              <button type="button" className="btn small" onClick={() => void discardCheckpoint()} data-testid="discard-checkpoint" title="Delete the saved groups">
+                Discard
+              </button>
+            </>
+          )}
         </div>
       </div>
+
+      {saved && (
+        <p className="field-help" data-testid="checkpoint-note">
+          Saved in this browser: {saved.label}, finished groups {saved.groups.map((g) => g.label).join(', ')} ({saved.groups.length} of {saved.total})
+          {savedIsOther ? '; other settings than the current ones: Resume trains the saved run' : ''}. Resume trains only the missing groups; Train starts afresh.
+        </p>
+      )}
 
       <CompareMethods disabled={!hasData || active} />
 

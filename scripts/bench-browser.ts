@@ -62,29 +62,33 @@ export async function benchBrowser(): Promise<Figure[]> {
   const browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--disable-quic'] });
   const out: Figure[] = [];
   try {
-    const page = await browser.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') console.error('[chromium]', m.text()); });
-    await page.goto(`http://127.0.0.1:${port}/lab/bench.html`);
-    await page.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });
-    const base = chromiumRssMb();
-    let peak = base;
-    const timer = setInterval(() => { peak = Math.max(peak, chromiumRssMb()); }, 250);
-    const cpu0 = chromiumCpuSeconds(), load0 = loadAvg();
-    const data: Figure[] = await page.evaluate(() => (window as any).__bench.data('__data/us_large_cap_prices.parquet', '__data/us_large_cap_sectors.parquet'), undefined);
-    const cpu = chromiumCpuSeconds() - cpu0;
-    clearInterval(timer);
-    out.push(...data,
-      { name: 'data: peak RSS of the benchmark\'s Chromium processes during the load', runtime: 'chromium', value: peak, unit: 'MB' },
-      // the machine is shared: CPU time is the steadier figure, the load average says how contended the wall time was
-      { name: 'data: CPU time of the benchmark\'s Chromium processes during worker start + fetch + load', runtime: 'chromium', value: cpu * 1000, unit: 'ms' },
-      { name: 'data: 1-minute load average at the start of the load', runtime: 'chromium', value: load0, unit: '' });
-    await page.close();
+    // BENCH_TRAIN_ONLY=1 skips the data part (training figures only)
+    if (!process.env.BENCH_TRAIN_ONLY) {
+      const page = await browser.newPage();
+      page.on('console', (m) => { if (m.type() === 'error') console.error('[chromium]', m.text()); });
+      await page.goto(`http://127.0.0.1:${port}/lab/bench.html`);
+      await page.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });
+      const base = chromiumRssMb();
+      let peak = base;
+      const timer = setInterval(() => { peak = Math.max(peak, chromiumRssMb()); }, 250);
+      const cpu0 = chromiumCpuSeconds(), load0 = loadAvg();
+      const data: Figure[] = await page.evaluate(() => (window as any).__bench.data('__data/us_large_cap_prices.parquet', '__data/us_large_cap_sectors.parquet'), undefined);
+      const cpu = chromiumCpuSeconds() - cpu0;
+      clearInterval(timer);
+      out.push(...data,
+        { name: 'data: peak RSS of the benchmark\'s Chromium processes during the load', runtime: 'chromium', value: peak, unit: 'MB' },
+        // the machine is shared: CPU time is the steadier figure, the load average says how contended the wall time was
+        { name: 'data: CPU time of the benchmark\'s Chromium processes during worker start + fetch + load', runtime: 'chromium', value: cpu * 1000, unit: 'ms' },
+        { name: 'data: 1-minute load average at the start of the load', runtime: 'chromium', value: load0, unit: '' });
+      await page.close();
+    }
     // BENCH_DATA_ONLY=1 skips the training part (a quick data-path check)
     if (!process.env.BENCH_DATA_ONLY) {
       const page2 = await browser.newPage();
       await page2.goto(`http://127.0.0.1:${port}/lab/bench.html`);
       await page2.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });
       page2.setDefaultTimeout(600_000);
+      out.push({ name: 'train: 1-minute load average at the start of the training figures', runtime: 'chromium', value: loadAvg(), unit: '' });
       out.push(...(await page2.evaluate(() => (window as any).__bench.train(), undefined)));
     }
   } finally {

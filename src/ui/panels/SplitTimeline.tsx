@@ -23,7 +23,7 @@ export function SplitTimeline() {
       title="Split timeline"
       help={
         <>
-          {G} group{G === 1 ? '' : 's'} ({KIND[split.kind]}); the gap between validation and test covers the longest label horizon ({Math.max(...(horizons ?? [0]))} days), so no test label leaks into training.
+          {G} group{G === 1 ? '' : 's'} ({split.kind === 'walkforward' && (split.trainYears ?? 0) > 0 ? `walk-forward, training on the last ${split.trainYears} years before validation` : KIND[split.kind]}); the gap between validation and test covers the longest label horizon ({Math.max(...(horizons ?? [0]))} days), so no test label leaks into training.
           {view.test && (
             <>
               {' '}

@@ -85,7 +85,7 @@ export async function benchBrowser(): Promise<Figure[]> {
     // BENCH_DATA_ONLY=1 skips the training part (a quick data-path check)
     if (!process.env.BENCH_DATA_ONLY) {
       const page2 = await browser.newPage();
-      await page2.goto(`http://127.0.0.1:${port}/lab/bench.html`);
+      await page2.goto(`http://127.0.0.1:${port}/lab/bench.html${process.env.BENCH_BACKENDS ? `?backends=${process.env.BENCH_BACKENDS}` : ''}`);
       await page2.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });
       page2.setDefaultTimeout(600_000);
       out.push({ name: 'train: 1-minute load average at the start of the training figures', runtime: 'chromium', value: loadAvg(), unit: '' });

@@ -5,6 +5,7 @@
  */
 import { createLabClient } from '../train/client';
 import { defaultPreprocessing } from '../core/run';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerBrowserBackends } from '../train/backend-browser';
 import { checkWebGpu, registeredBackends, type BackendName } from '../train/backend';
 import { oneSeededStep, type SeededStepResult } from '../train/parity';
@@ -49,13 +50,16 @@ async function benchTrain(): Promise<TrainFigure[]> {
   registerBrowserBackends();
   const gpu = await checkWebGpu();
   const out: TrainFigure[] = [];
+  // bench.html?backends=wasm,webgl limits the backends (scripts/bench-browser.ts passes BENCH_BACKENDS)
+  const only = new URLSearchParams(location.search).get('backends')?.split(',');
   for (const b of ['cpu', 'wasm', 'webgl', 'webgpu'] as BackendName[]) {
-    if (!registeredBackends().includes(b)) continue;
+    if (!registeredBackends().includes(b) || (only && !only.includes(b))) continue;
     const slow = b === 'cpu' || (b === 'webgpu' && !gpu.ok);
     for (const base of [MLP_BENCH, DMFM_BENCH]) {
       try {
         const figs = await benchTrainStep(b, { ...base, steps: slow ? 2 : base.steps }, 'chromium');
         if (b === 'webgpu') for (const f of figs) f.name += gpu.ok ? ' [real GPU adapter]' : ` [fallback adapter: ${gpu.info}]`;
+        if (b === 'wasm') for (const f of figs) f.name += ` [${getThreadsCount()} thread(s)]`;
         out.push(...figs);
       } catch (e) {
         console.error(`bench ${base.model} on ${b} failed`, e);

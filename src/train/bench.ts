@@ -15,7 +15,7 @@ export interface TrainBenchShape { model: string; B: number; N: number; F: numbe
 
 export const MLP_BENCH: TrainBenchShape = { model: 'mlp', B: 16, N: 400, F: 35, hidden: 64, horizons: [1, 3, 5, 10, 15, 20], steps: 12, config: { layers: 2 } };
 /** issue 5's DMFM benchmark shape: 16 dates per step, 400 stocks, 44 factors, hidden 64, 5 horizons, 11 industries */
-export const DMFM_BENCH: TrainBenchShape = { model: 'dmfm', B: 16, N: 400, F: 44, hidden: 64, horizons: [3, 5, 10, 15, 20], steps: 8, nIndustries: 11, config: { layers: 2 } };
+export const DMFM_BENCH: TrainBenchShape = { model: 'dmfm', B: 16, N: 400, F: 44, hidden: 64, horizons: [3, 5, 10, 15, 20], steps: 10, nIndustries: 11, config: { layers: 2 } };
 
 /** ms per trading day of training (forward + backward + Adam update, batch upload and loss read-back) and inference */
 export async function benchTrainStep(backend: BackendName, s: TrainBenchShape, runtime: string): Promise<TrainFigure[]> {

@@ -456,6 +456,54 @@ export async function reevaluateResults(): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------- benchmark
+
+const trainingBusy = () => ['running', 'paused', 'cancelling'].includes(get().trainStatus);
+
+/**
+ * Load the user's benchmark series (parquet: date + return | close) into the engine; the stored results are then
+ * re-evaluated against it (no retraining). A bad file shows its error and keeps the previous benchmark.
+ */
+export async function loadBenchmarkFile(file: File): Promise<boolean> {
+  const api = labApi();
+  try {
+    if (!api.loadBenchmark) throw new LabError('This engine cannot use a benchmark file.');
+    if (trainingBusy()) throw new LabError('A training run is in progress: wait for it (or cancel it) before changing the benchmark.');
+    set({ benchmarkStatus: 'loading', resultsError: null });
+    const bytes = await file.arrayBuffer();
+    checkParquetBytes(file.name, bytes);
+    set({ benchmark: await api.loadBenchmark(bytes, file.name) });
+    clearLast('results');
+  } catch (e) {
+    report('results', e);
+    return false;
+  } finally {
+    set({ benchmarkStatus: 'idle' });
+  }
+  if (get().results.length) {
+    await reevaluateResults();
+    // e.g. the series misses a holding day (the engine's message names it): say what the results still show
+    const err = get().resultsError;
+    if (err && !err.hint) set({ resultsError: { ...err, hint: `The results below still use their earlier benchmark. Load a series that covers the whole test period, or choose "Use default".` } });
+  }
+  return true;
+}
+
+/** Go back to the default benchmark (equal-weighted universe) and re-evaluate the stored results. */
+export async function clearBenchmark(): Promise<void> {
+  const api = labApi();
+  try {
+    if (trainingBusy()) throw new LabError('A training run is in progress: wait for it (or cancel it) before changing the benchmark.');
+    await api.clearBenchmark?.();
+    set({ benchmark: null, resultsError: null });
+    clearLast('results');
+  } catch (e) {
+    report('results', e);
+    return;
+  }
+  if (get().results.length) await reevaluateResults();
+}
+
 /** Pause a running training run, or resume a paused one. */
 export function togglePause(): void {
   const s = get();

@@ -240,6 +240,12 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
       const estimate = est && out.estimate ? estimatePortfolio(out.estimate, result.model, est.headOf, result.scores.horizons, est.scoresByHorizon) : undefined;
       return { ...result, run: evRun, ...evalParts(out.eval, result.model, result.label, out.universes), warnings: out.eval.warnings, estimate };
     },
+    async loadBenchmark(fileBytes, name) {
+      return c().loadBenchmark(fileBytes, name);
+    },
+    async clearBenchmark() {
+      await c().clearBenchmark();
+    },
     async listModels(): Promise<ModelInfo[]> {
       // the registry carries the model code (tfjs) too: loaded as a separate chunk, off the first paint
       const { models } = await import('../models/registry');

@@ -268,6 +268,14 @@ export interface BackendInfo {
   note?: string;
 }
 
+/** A user benchmark series kept by the engine (src/data/benchmark.ts): rows = daily returns, first / last ISO date. */
+export interface BenchmarkInfo {
+  name: string;
+  rows: number;
+  first: string;
+  last: string;
+}
+
 export interface LabApi {
   /** Load (or re-prepare) a dataset; fileBytes carries a user file (kind 'file'). Rejects with LabError. */
   loadDataset(spec: DatasetSpec, prep: DataPrep, fileBytes?: ArrayBuffer): Promise<DatasetSummary>;
@@ -286,6 +294,13 @@ export interface LabApi {
    * metrics, series and universes replaced and `run.strategy` set. Optional: without it the UI asks to retrain.
    */
   evaluate?(result: TrainResult, run: RunConfig): Promise<TrainResult>;
+  /**
+   * Parse a benchmark parquet file (date + return | close) and keep it: later trainings and evaluations measure excess,
+   * alpha and IR against it instead of the equal-weighted universe. Rejects with a LabError for a bad file. Optional.
+   */
+  loadBenchmark?(fileBytes: ArrayBuffer, name: string): Promise<BenchmarkInfo>;
+  /** Forget the benchmark: back to the equal-weighted universe. */
+  clearBenchmark?(): Promise<void>;
 }
 
 /** True when an error means "the user cancelled", not a failure. */

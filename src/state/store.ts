@@ -6,7 +6,7 @@
 import { create, type StateCreator } from 'zustand';
 import { defaultRun, type DatasetSpec, type RunConfig } from '../core/run';
 import type {
-  BackendInfo, BackendName, BackendPref, DataPrep, DatasetSummary, ModelInfo, QueryResult, TrainProgress, TrainResult,
+  BackendInfo, BackendName, BackendPref, BenchmarkInfo, DataPrep, DatasetSummary, ModelInfo, QueryResult, TrainProgress, TrainResult,
 } from './lab-api';
 import type { SavedCheckpoint } from './checkpoints';
 
@@ -106,6 +106,10 @@ export interface ResultsSlice {
   reevalStatus: 'idle' | 'running';
   /** a failed re-evaluation or export */
   resultsError: ErrorInfo | null;
+  /** the user's benchmark series the engine keeps (null = equal-weighted universe); survives dataset loads */
+  benchmark: BenchmarkInfo | null;
+  /** a benchmark file is being read */
+  benchmarkStatus: 'idle' | 'loading';
   setIcWindow: (w: number) => void;
   setCumMode: (m: 'excess' | 'absolute') => void;
   setIcKind: (k: 'ic' | 'rankIc') => void;
@@ -179,6 +183,8 @@ const createResultsSlice: StateCreator<LabState, [], [], ResultsSlice> = (set) =
   heatMethod: null,
   reevalStatus: 'idle',
   resultsError: null,
+  benchmark: null,
+  benchmarkStatus: 'idle',
   setIcWindow: (icWindow) => set({ icWindow }),
   setCumMode: (cumMode) => set({ cumMode }),
   setIcKind: (icKind) => set({ icKind }),

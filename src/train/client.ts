@@ -9,7 +9,7 @@ import type { BackendChoice, BackendName } from './backend';
 import type { TrainProgress } from './loop';
 import type { SeededStepResult } from './parity';
 import type { GroupCheckpoint } from './run-key';
-import { ReplyType, RequestType, type DatasetSummary, type EvalOutput, type QueryResult, type RequestBody, type TrainOutput, type WorkerReply } from './protocol';
+import { ReplyType, RequestType, type BenchmarkSummary, type DatasetSummary, type EvalOutput, type QueryResult, type RequestBody, type TrainOutput, type WorkerReply } from './protocol';
 
 /** The part of a Worker the client needs (a real Worker, or an in-process stand-in in tests). */
 export interface WorkerLike {
@@ -122,6 +122,20 @@ export class LabClient {
   async evaluate(run: RunConfig, scores: { scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[] }, estimateByHorizon?: Float32Array): Promise<EvalOutput> {
     const { reply } = this.send({ type: RequestType.EVALUATE, run, scoresByHorizon: scores.scoresByHorizon, testIndex: scores.testIndex, horizons: scores.horizons, estimateByHorizon });
     return (await this.expect(reply, ReplyType.EVAL_RESULT)).result;
+  }
+
+  /**
+   * Parse a benchmark parquet file in the worker and keep it: every later evaluation (train, evaluate) measures excess
+   * against it. The bytes are transferred (the caller's buffer is detached). Rejects with the LabError of a bad file.
+   */
+  async loadBenchmark(bytes: ArrayBuffer | Uint8Array, name: string): Promise<BenchmarkSummary> {
+    const b = ownBuffer(bytes);
+    return (await this.expect(this.send({ type: RequestType.LOAD_BENCHMARK, bytes: b, name }, [b]).reply, ReplyType.BENCHMARK)).summary;
+  }
+
+  /** forget the benchmark series: evaluations go back to the default (equal-weighted universe) */
+  async clearBenchmark(): Promise<void> {
+    await this.expect(this.send({ type: RequestType.CLEAR_BENCHMARK }).reply, ReplyType.OK);
   }
 
   /** one seeded training step on `backend` (for parity checks against cpu) */

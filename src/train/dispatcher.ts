@@ -14,6 +14,7 @@ import { oneSeededStep } from './parity';
 import { ReplyType, RequestType, transferables, type QueryResult, type WorkerReply, type WorkerRequest } from './protocol';
 import { runOnPanel } from './runner';
 import { evaluateScores, evaluateUniverses } from './reevaluate';
+import { parseBenchmark, type BenchmarkSeries } from '../data/benchmark';
 import { explainMethodFor, explainRun, monthEndPoints, type RunExplanation } from '../explain/run';
 import { prepareData } from './data';
 import type { RunResult } from './runner';
@@ -89,6 +90,8 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
   let backend: { key: string; choice: BackendChoice } | null = null;
   const active = new Map<number, { ac: AbortController; gate: PauseGate }>();
   let registered = false;
+  /** the user's benchmark series (LOAD_BENCHMARK), passed to every evaluation until CLEAR_BENCHMARK; null = default */
+  let benchmark: BenchmarkSeries | null = null;
 
   const keyOf = (spec: DatasetSpec, prep: PreprocessConfig) => JSON.stringify([spec, prep]);
   const panelBuffers = () => {
@@ -133,7 +136,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
     active.set(requestId, { ac, gate });
     try {
       const result = await runOnPanel(p, run, {
-        signal: ac.signal, gate, backend: choice,
+        signal: ac.signal, gate, backend: choice, benchmark: benchmark ?? undefined,
         onProgress: (progress) => post({ type: ReplyType.PROGRESS, requestId, progress }, []),
         // the group's scores [H, Dg, N] are the runner's own copy: transferred; the record (weights the warm start
         // still uses) is copied
@@ -141,7 +144,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
         resume,
       });
       // the same scores on every universe of the panel (the results table's universe columns): cheap, no training
-      const universes = evaluateUniverses(p, run, { scoresByHorizon: result.scoresByHorizon, testIndex: result.testIndex, horizons: result.horizons });
+      const universes = evaluateUniverses(p, run, { scoresByHorizon: result.scoresByHorizon, testIndex: result.testIndex, horizons: result.horizons }, benchmark ?? undefined);
       const output = { ...result, universes, ...(await explainResult(p, run, result)) };
       post({ type: ReplyType.TRAIN_RESULT, requestId, result: output }, transferables(output, panelBuffers()));
     } finally {
@@ -194,14 +197,28 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
         case RequestType.EVALUATE: {
           const p = await ensurePanel(req.run.dataset, req.run.preprocessing);
           const scores = { scoresByHorizon: req.scoresByHorizon, testIndex: req.testIndex, horizons: req.horizons };
+          const bench = benchmark ?? undefined;
           const result = {
-            eval: evaluateScores(p, req.run, scores), universes: evaluateUniverses(p, req.run, scores),
+            eval: evaluateScores(p, req.run, scores, bench), universes: evaluateUniverses(p, req.run, scores, bench),
             // DMFM f-hat portfolio: the same evaluate() path on the attention-estimate scores
-            ...(req.estimateByHorizon ? { estimate: evaluateScores(p, req.run, { ...scores, scoresByHorizon: req.estimateByHorizon }) } : {}),
+            ...(req.estimateByHorizon ? { estimate: evaluateScores(p, req.run, { ...scores, scoresByHorizon: req.estimateByHorizon }, bench) } : {}),
           };
           post({ type: ReplyType.EVAL_RESULT, requestId, result }, transferables(result, panelBuffers()));
           return;
         }
+        case RequestType.LOAD_BENCHMARK: {
+          const io = getIo();
+          await io.initParquet();
+          // a failed parse keeps the previous series (the error names the file and what was wrong)
+          benchmark = await parseBenchmark(await io.engine(), new Uint8Array(req.bytes), req.name);
+          const { name, rows, first, last } = benchmark;
+          post({ type: ReplyType.BENCHMARK, requestId, summary: { name, rows, first, last } }, []);
+          return;
+        }
+        case RequestType.CLEAR_BENCHMARK:
+          benchmark = null;
+          post({ type: ReplyType.OK, requestId }, []);
+          return;
         case RequestType.SEEDED_STEP: {
           ensureBackends();
           const result = await oneSeededStep(req.backend);

@@ -30,6 +30,10 @@ export enum RequestType {
   SEEDED_STEP = 'SEEDED_STEP',
   /** evaluate a finished run's scores again (another strategy, every universe) on the loaded panel; no training */
   EVALUATE = 'EVALUATE',
+  /** parse and keep a user benchmark series (parquet bytes): later evaluations measure excess against it */
+  LOAD_BENCHMARK = 'LOAD_BENCHMARK',
+  /** forget the user benchmark: back to the default (equal-weighted universe) */
+  CLEAR_BENCHMARK = 'CLEAR_BENCHMARK',
 }
 
 export enum ReplyType {
@@ -44,6 +48,7 @@ export enum ReplyType {
   TRAIN_RESULT = 'TRAIN_RESULT',
   SEEDED_STEP_RESULT = 'SEEDED_STEP_RESULT',
   EVAL_RESULT = 'EVAL_RESULT',
+  BENCHMARK = 'BENCHMARK',
 }
 
 /** A training result as the worker sends it: the run's result plus its scores evaluated on every universe. */
@@ -105,6 +110,9 @@ export interface QueryResult {
   truncated: boolean;
 }
 
+/** Reply to LOAD_BENCHMARK: the kept series in brief (rows = daily returns; first / last ISO dates). */
+export interface BenchmarkSummary { name: string; rows: number; first: string; last: string }
+
 /** `baseUrl`: the page's base URL (document.baseURI), so the worker finds bundled data under any sub-path. */
 interface Req<T extends RequestType> { type: T; requestId: number }
 
@@ -122,7 +130,9 @@ export type WorkerRequest =
    * scoresByHorizon [H, D, N] on the panel dates testIndex [D]; run gives dataset / preprocessing / universe / strategy;
    * estimateByHorizon [H, D, N]: DMFM f-hat scores on the same dates, evaluated the same way (RunResult.estimate)
    */
-  | (Req<RequestType.EVALUATE> & { run: RunConfig; scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[]; estimateByHorizon?: Float32Array });
+  | (Req<RequestType.EVALUATE> & { run: RunConfig; scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[]; estimateByHorizon?: Float32Array })
+  | (Req<RequestType.LOAD_BENCHMARK> & { bytes: ArrayBuffer; name: string })
+  | Req<RequestType.CLEAR_BENCHMARK>;
 
 interface Rep<T extends ReplyType> { type: T; requestId: number }
 
@@ -136,7 +146,8 @@ export type WorkerReply =
   | (Rep<ReplyType.GROUP_DONE> & { checkpoint: GroupCheckpoint })
   | (Rep<ReplyType.TRAIN_RESULT> & { result: TrainOutput })
   | (Rep<ReplyType.SEEDED_STEP_RESULT> & { result: SeededStepResult })
-  | (Rep<ReplyType.EVAL_RESULT> & { result: EvalOutput });
+  | (Rep<ReplyType.EVAL_RESULT> & { result: EvalOutput })
+  | (Rep<ReplyType.BENCHMARK> & { summary: BenchmarkSummary });
 
 /** Distributes Omit over a union (so each request variant keeps its own fields). */
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -8,7 +8,7 @@
 import type { Panel } from '../core/panel';
 import type { RunConfig } from '../core/run';
 import { LabError } from '../core/errors';
-import { evaluate, type EvalResult } from '../eval/evaluate';
+import { evaluate, type EvalInput, type EvalResult } from '../eval/evaluate';
 import { METRICS, type MetricKey } from '../eval/metrics';
 
 /** The scores of a finished run, as RunResult carries them. */
@@ -55,28 +55,31 @@ export function scoreGrid(panel: Panel, s: RunScores, horizon: number): { scores
   return { scores, testMask };
 }
 
-function evalOn(panel: Panel, run: RunConfig, grid: { scores: Float32Array; testMask: Uint8Array }, horizon: number, universe: string): EvalResult {
+/** a user benchmark series (src/data/benchmark.ts); absent = the engine's default (equal-weighted universe) */
+export type Benchmark = EvalInput['benchmark'];
+
+function evalOn(panel: Panel, run: RunConfig, grid: { scores: Float32Array; testMask: Uint8Array }, horizon: number, universe: string, benchmark?: Benchmark): EvalResult {
   const uni = universe && universe !== 'all' ? panel.universes.find((u) => u.name === universe) : undefined;
   if (universe && universe !== 'all' && !uni) throw new LabError(`Re-evaluate: universe "${universe}" is not in this panel (${panel.universes.map((u) => u.name).join(', ')}).`);
   return evaluate(
-    { dates: panel.dates, scores: grid.scores, fwd: panel.fwd, horizons: panel.horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, member: uni?.member, testMask: grid.testMask },
+    { dates: panel.dates, scores: grid.scores, fwd: panel.fwd, horizons: panel.horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, member: uni?.member, testMask: grid.testMask, benchmark },
     { ...run.strategy, horizon },
   );
 }
 
 /** Evaluate stored scores with `run.strategy` on `run.universe` (what runOnPanel does after training). */
-export function evaluateScores(panel: Panel, run: RunConfig, s: RunScores): EvalResult {
+export function evaluateScores(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark): EvalResult {
   const horizon = evalHorizonOf(run, s.horizons);
-  return evalOn(panel, run, scoreGrid(panel, s, horizon), horizon, run.universe);
+  return evalOn(panel, run, scoreGrid(panel, s, horizon), horizon, run.universe, benchmark);
 }
 
 /** The same scores and strategy evaluated on every universe of the panel (cheap: no training). */
-export function evaluateUniverses(panel: Panel, run: RunConfig, s: RunScores): UniverseMetrics[] {
+export function evaluateUniverses(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark): UniverseMetrics[] {
   const horizon = evalHorizonOf(run, s.horizons);
   const grid = scoreGrid(panel, s, horizon);
   return panel.universes.map((u) => {
     try {
-      const e = evalOn(panel, run, grid, horizon, u.name);
+      const e = evalOn(panel, run, grid, horizon, u.name, benchmark);
       let icDates = 0;
       for (let i = 0; i < e.icCount.length; i++) if (e.icCount[i] >= 2) icDates++;
       return { universe: u.name, description: u.description, metrics: e.metrics, icDates, warnings: e.warnings };

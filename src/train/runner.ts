@@ -10,7 +10,7 @@ import { getModel } from '../models/registry';
 import { resolveConfig } from '../models/common';
 import type { NamedWeight } from '../models/types';
 import { makeSplits, stitchedTestMask, type SplitPlan } from '../data/splits';
-import { evaluate, type EvalResult } from '../eval/evaluate';
+import { evaluate, type EvalInput, type EvalResult } from '../eval/evaluate';
 import { icSeries } from '../eval/ic';
 import { maeRmse, seriesStats } from '../eval/metrics';
 import type { BackendChoice } from './backend';
@@ -131,6 +131,8 @@ export interface RunOptions extends TrainHooks {
   onGroupDone?: (cp: GroupCheckpoint) => void | Promise<void>;
   /** groups finished by an earlier, stopped run of the same runKey: copied in, not trained again (run-key.ts checkResume) */
   resume?: GroupCheckpoint[];
+  /** a user benchmark series (src/data/benchmark.ts) the excess is measured against; must cover every holding day */
+  benchmark?: EvalInput['benchmark'];
 }
 
 const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
@@ -262,7 +264,7 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   const testMask = stitchedTestMask(plan, T);
   /** the one evaluate() call of this run: [T, N] scores on the test dates, the run's universe and strategy */
   const evalGrid = (scores: Float32Array) => evaluate(
-    { dates: panel.dates, scores, fwd: panel.fwd, horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, member: uni?.member, testMask },
+    { dates: panel.dates, scores, fwd: panel.fwd, horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, member: uni?.member, testMask, benchmark: o.benchmark },
     { ...run.strategy, horizon: evalHorizon },
     // rolling: rebalance at each month's prediction date (its first test date, a month end); raw targets are returns
     { rebalanceAt: plan.kind === 'rolling' ? plan.groups.map((g) => g.test.start) : undefined, predictsReturns: rawTarget },

@@ -55,6 +55,11 @@ export interface LabSnapshot {
     queue: null | { ids: string[]; index: number };
     reevalStatus: string;
     tablePreset: string;
+    /** the user's benchmark series (null = equal-weighted universe) and the benchmark label each result was evaluated against */
+    benchmark: null | { name: string; rows: number; first: string; last: string };
+    benchmarkLabels: Record<string, string>;
+    /** a failed re-evaluation / benchmark load */
+    error: string | null;
   };
   sql: { status: string; columns: string[]; rows: number; error: string | null };
   lastError: null | { where: string; message: string; hint?: string };
@@ -119,6 +124,9 @@ export function snapshot(): LabSnapshot {
       queue: s.queue && { ids: s.queue.ids, index: s.queue.index },
       reevalStatus: s.reevalStatus,
       tablePreset: s.tablePreset,
+      benchmark: s.benchmark && { ...s.benchmark },
+      benchmarkLabels: Object.fromEntries(s.results.map((r) => [r.model, r.benchmark.label])),
+      error: s.resultsError?.message ?? null,
     },
     sql: { status: s.queryStatus, columns: s.queryResult?.columns ?? [], rows: s.queryResult?.rows.length ?? 0, error: s.queryError?.message ?? null },
     lastError: s.lastError && { where: s.lastError.where, message: s.lastError.message, hint: s.lastError.hint },

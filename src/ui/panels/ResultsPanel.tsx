@@ -82,7 +82,7 @@ export function ResultsPanel() {
             curve; <b>TT</b> = one-way turnover per rebalance.
           </p>
           <p>
-            <b>Universes</b>: the same scores are evaluated on each universe of the panel (members rebuilt monthly by dollar volume); the benchmark is that universe's equal-weighted return.
+            <b>Universes</b>: the same scores are evaluated on each universe of the panel (members rebuilt monthly by dollar volume); the benchmark is that universe's equal-weighted return, unless a benchmark file is loaded in the strategy settings (then every universe is measured against it).
           </p>
         </>
       }

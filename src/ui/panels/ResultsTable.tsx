@@ -198,7 +198,7 @@ export function ResultsTable() {
       <div className="table-wrap">{layout === 'columns' ? <ColumnsTable view={view} describe={describe} /> : <RowsTable view={view} describe={describe} members={members} />}</div>
       <p className="table-note muted small">
         <b>Bold</b> = best, <u>underlined</u> = second best per universe and column (↑ higher / ↓ lower is better; needs two or more methods). Percent columns are ×100; the benchmark of each universe
-        is its equal-weighted return.
+        is its equal-weighted return, or the benchmark file loaded in the strategy settings (then the same series for every universe).
       </p>
       <dl className="defs" data-testid="metric-definitions">
         {table.columns.map((c) => (

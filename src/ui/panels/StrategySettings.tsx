@@ -2,7 +2,8 @@
  * Portfolio strategy settings (RunConfig.strategy, so they live in the URL too): the papers' four constructions with
  * their parameters, and "Re-evaluate" to apply a change to the stored results without training again.
  */
-import { reevaluateResults, setStrategy, setStrategyKind } from '../../state/actions';
+import { useRef } from 'react';
+import { clearBenchmark, loadBenchmarkFile, reevaluateResults, setStrategy, setStrategyKind } from '../../state/actions';
 import type { StrategyConfig } from '../../core/run';
 import { useLab } from '../../state/store';
 import { strategyStale } from '../../state/views';
@@ -48,6 +49,9 @@ export function StrategySettings() {
   const stale = results.filter((r) => strategyStale(r, st));
   const hOptions = horizons?.length ? horizons : [st.horizon ?? 20];
   const kind = st.kind;
+  const benchmark = useLab((s) => s.benchmark);
+  const benchBusy = useLab((s) => s.benchmarkStatus === 'loading') || reeval === 'running' || !canReeval;
+  const benchInput = useRef<HTMLInputElement>(null);
 
   return (
     <div className="strategy" data-testid="strategy-settings">
@@ -97,6 +101,46 @@ export function StrategySettings() {
       </div>
       <p className="field-help">
         {STRATEGY_HELP[kind]} Label horizon: the forward return IC and score groups are judged against.
+      </p>
+      <div className="strategy-row benchmark-row" data-testid="benchmark-row">
+        <span>
+          Benchmark:{' '}
+          <b data-testid="benchmark-name" title={benchmark ? `${benchmark.rows} daily returns, ${benchmark.first} to ${benchmark.last}` : undefined}>
+            {benchmark ? benchmark.name : 'equal-weighted universe (default)'}
+          </b>
+          {benchmark && <span className="muted small"> · {benchmark.rows} days, {benchmark.first} – {benchmark.last}</span>}
+        </span>
+        <input
+          ref={benchInput}
+          id="benchmark-file"
+          className="sr-only"
+          type="file"
+          accept=".parquet,application/octet-stream"
+          aria-label="Benchmark parquet file"
+          tabIndex={-1}
+          data-testid="benchmark-file"
+          disabled={benchBusy}
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void loadBenchmarkFile(f);
+            e.target.value = '';
+          }}
+        />
+        <button type="button" className="btn small" disabled={benchBusy} onClick={() => benchInput.current?.click()} data-testid="benchmark-load">
+          Load benchmark…
+        </button>
+        {benchmark && (
+          <button type="button" className="btn small" disabled={benchBusy} onClick={() => void clearBenchmark()} data-testid="benchmark-clear">
+            Use default
+          </button>
+        )}
+      </div>
+      <p className="field-help">
+        The benchmark is what the portfolio is measured against (Qlib&apos;s <i>benchmark</i>, e.g. an index such as SPY): excess return, α,
+        IR and the cumulative-excess chart use portfolio − benchmark each day. Default: the equal-weighted return of the universe (zero for
+        long-short). Your own: a .parquet file with a <code>date</code> column and either <code>return</code> / <code>ret</code> (daily simple
+        return) or <code>close</code> / <code>price</code> / <code>adj_close</code> (levels; returns are computed), covering every day of the
+        test period. Stored results are re-evaluated against it without retraining; it stays when you load another dataset.
       </p>
       {stale.length > 0 && (
         <div className="stale" role="status" data-testid="strategy-stale">

@@ -1,0 +1,103 @@
+/**
+ * A user's benchmark series (what Qlib calls the benchmark, e.g. an index such as SPY): a parquet file with a `date`
+ * column and either a daily simple return (`return` | `ret`) or a price level (`close` | `price` | `adj_close`, turned
+ * into returns r_t = close_t / close_{t-1} - 1, the first day dropped). Read through DuckDB like schema.ts; the result
+ * is what src/eval/evaluate.ts takes as `benchmark`. Unsorted rows are sorted; every other problem is a LabError naming
+ * the file, the column, the row count and what was expected.
+ */
+import { LabError } from '../core/errors';
+import { loadParquet } from './parquet';
+import { describeColumns, queryRows, sqlIdent, type SqlEngine } from './sql-engine';
+
+export interface BenchmarkSeries {
+  /** display name (the file name) */
+  name: string;
+  /** [R] ascending ISO dates of the returns */
+  dates: string[];
+  /** [R] daily simple return on each date */
+  ret: Float64Array;
+  /** first / last ISO date of `dates` */
+  first: string;
+  last: string;
+  /** R = returns kept (a price file gives its rows - 1) */
+  rows: number;
+}
+
+const DATE_NAMES = ['date', 'datetime', 'trade_date'];
+const RETURN_NAMES = ['return', 'ret'];
+const PRICE_NAMES = ['close', 'price', 'adj_close'];
+const NUMERIC_RE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL(\(.*\))?)$/i;
+
+function findCol(cols: { name: string }[], names: string[]): string | null {
+  for (const n of names) {
+    const c = cols.find((x) => x.name.toLowerCase() === n);
+    if (c) return c.name;
+  }
+  return null;
+}
+
+/** SQL reading `col` of DuckDB type `type` as DATE (NULL when unreadable). */
+function dateExpr(col: string, type: string, file: string): string {
+  const c = sqlIdent(col), t = type.toUpperCase();
+  if (t === 'DATE') return c;
+  if (t.startsWith('TIMESTAMP')) return `CAST(${c} AS DATE)`;
+  if (t === 'VARCHAR') return `TRY_CAST(${c} AS DATE)`;
+  throw new LabError(`${file}: column '${col}' has type ${type}; expected dates (DATE, TIMESTAMP or 'YYYY-MM-DD' text)`);
+}
+
+/** Parse and validate a benchmark parquet file (bytes) with DuckDB into a sorted daily return series. */
+export async function parseBenchmark(engine: SqlEngine, bytes: Uint8Array, file: string, table = 'benchmark_raw'): Promise<BenchmarkSeries> {
+  const { rows } = await loadParquet(engine, table, bytes, { fileName: file });
+  try {
+    const cols = describeColumns(engine, table);
+    const found = cols.map((c) => `${c.name} (${c.type})`).join(', ');
+    const dateCol = findCol(cols, DATE_NAMES);
+    if (!dateCol) throw new LabError(`${file}: missing column 'date' (columns found: ${found}); expected a 'date' column and a 'return' / 'ret' or 'close' / 'price' / 'adj_close' column`);
+    const retCol = findCol(cols, RETURN_NAMES);
+    const valCol = retCol ?? findCol(cols, PRICE_NAMES);
+    if (!valCol) throw new LabError(`${file}: missing value column (columns found: ${found}); expected a daily simple return column 'return' or 'ret', or a price level column 'close', 'price' or 'adj_close'`);
+    const isPrice = retCol === null;
+    const what = isPrice ? 'price levels' : 'daily simple returns';
+    if (rows === 0) throw new LabError(`${file}: the file is empty (0 rows); expected one row per trading day with '${dateCol}' and '${valCol}'`);
+    const type = cols.find((c) => c.name === valCol)!.type;
+    if (!NUMERIC_RE.test(type)) throw new LabError(`${file}: column '${valCol}' has type ${type}; expected numeric ${what}`);
+    const d = dateExpr(dateCol, cols.find((c) => c.name === dateCol)!.type, file);
+    const src = `(SELECT ${d} AS d, ${sqlIdent(dateCol)} AS raw, ${sqlIdent(valCol)}::DOUBLE AS v, rowid + 1 AS row FROM ${sqlIdent(table)})`;
+
+    const badDate = queryRows<{ n: number; row: number | null; raw: string | null }>(engine,
+      `SELECT count(*)::INTEGER AS n, min(row)::INTEGER AS row, CAST(arg_min(raw, row) AS VARCHAR) AS raw FROM ${src} WHERE d IS NULL`)[0];
+    if (badDate.n > 0) throw new LabError(`${file}: ${badDate.n} of ${rows} row(s) have a missing or unreadable '${dateCol}' (e.g. row ${badDate.row}: ${badDate.raw === null ? 'empty' : `'${badDate.raw}'`}); expected dates such as 2019-12-31`);
+
+    const bad = queryRows<{ n: number; first: string | null }>(engine,
+      `SELECT count(*)::INTEGER AS n, CAST(min(d) AS VARCHAR) AS first FROM ${src} WHERE v IS NULL OR isnan(v) OR isinf(v)`)[0];
+    if (bad.n > 0) throw new LabError(`${file}: column '${valCol}' has ${bad.n} of ${rows} value(s) that are missing, NaN or infinite (first on ${bad.first}); expected finite ${what} on every row`);
+
+    const dup = queryRows<{ n: number; first: string | null }>(engine,
+      `SELECT count(*)::INTEGER AS n, CAST(min(d) AS VARCHAR) AS first FROM (SELECT d FROM ${src} GROUP BY d HAVING count(*) > 1)`)[0];
+    if (dup.n > 0) throw new LabError(`${file}: ${dup.n} date(s) appear more than once in '${dateCol}' (first ${dup.first}) among ${rows} rows; expected one row per date`);
+
+    if (isPrice) {
+      const np = queryRows<{ n: number; first: string | null }>(engine,
+        `SELECT count(*)::INTEGER AS n, CAST(min(d) AS VARCHAR) AS first FROM ${src} WHERE v <= 0`)[0];
+      if (np.n > 0) throw new LabError(`${file}: column '${valCol}' has ${np.n} of ${rows} price(s) <= 0 (first on ${np.first}); expected positive price levels`);
+      if (rows < 2) throw new LabError(`${file}: 1 row of '${valCol}' prices gives no return; expected at least 2 dates of price levels`);
+    }
+
+    const t = engine.query(`SELECT CAST(d AS VARCHAR) AS d, v FROM ${src} ORDER BY d`);
+    const iso = Array.from(t.getChild('d')!.toArray() as ArrayLike<string>, String); // [rows] ascending
+    const v = Float64Array.from(t.getChild('v')!.toArray() as ArrayLike<number>); // [rows]
+    let dates: string[], ret: Float64Array;
+    if (isPrice) {
+      // r_t = P_t / P_{t-1} - 1 on the sorted levels; the first date has no previous level and is dropped
+      dates = iso.slice(1);
+      ret = new Float64Array(v.length - 1);
+      for (let i = 1; i < v.length; i++) ret[i - 1] = v[i] / v[i - 1] - 1;
+    } else {
+      dates = iso;
+      ret = v;
+    }
+    return { name: file, dates, ret, first: dates[0], last: dates[dates.length - 1], rows: dates.length };
+  } finally {
+    engine.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}`);
+  }
+}

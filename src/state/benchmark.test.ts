@@ -1,0 +1,87 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { LabError } from '../core/errors';
+import { defaultRun } from '../core/run';
+import { clearBenchmark, loadBenchmarkFile, loadDataset } from './actions';
+import { setLabApi } from './api';
+import type { BenchmarkInfo, LabApi, TrainResult } from './lab-api';
+import { useLab } from './store';
+
+// A scripted LabApi double (as actions.test.ts): records the benchmark calls and the re-evaluations.
+const calls: string[] = [];
+let loadImpl: (bytes: ArrayBuffer, name: string) => Promise<BenchmarkInfo>;
+const api: LabApi = {
+  loadDataset: async (spec) => ({
+    name: spec.name, kind: 'prices', dates: { start: '2019-01-02', end: '2019-12-31', count: 250 }, stocks: 10, factors: [],
+    universes: [{ name: 'all', description: 'all', avgMembers: 10 }], bytes: 1, edges: { dates: [], avgEdges: [] }, industries: [], tables: [], notes: [],
+  }),
+  query: async () => ({ columns: [], rows: [] }),
+  train: async () => { throw new Error('not used'); },
+  setPaused: () => {},
+  listModels: async () => [],
+  evaluate: async (r, run) => { calls.push(`evaluate ${r.model}`); return { ...r, run, label: `${r.model} vs ${useLab.getState().benchmark?.name ?? 'EW'}` }; },
+  loadBenchmark: (b, n) => { calls.push(`load ${n} ${b.byteLength}`); return loadImpl(b, n); },
+  clearBenchmark: async () => { calls.push('clear'); },
+};
+const evaluateImpl = api.evaluate;
+const result = (model: string): TrainResult => ({
+  model, label: model, backend: 'cpu', run: defaultRun, elapsedMs: 1, metrics: { columns: [], rows: [] }, series: [],
+  benchmark: { label: 'equal-weighted universe', dates: [], cumReturn: [] },
+  scores: { scoresByHorizon: new Float32Array(1), testIndex: new Int32Array(1), horizons: [20] },
+});
+const parquet = (name: string) => new File([new Uint8Array([0x50, 0x41, 0x52, 0x31, 1, 2, 3, 4, 0x50, 0x41, 0x52, 0x31])], name);
+const info: BenchmarkInfo = { name: 'spy.parquet', rows: 2011, first: '2012-01-04', last: '2019-12-31' };
+
+beforeEach(() => {
+  setLabApi(api);
+  api.evaluate = evaluateImpl;
+  calls.length = 0;
+  loadImpl = async (_b, name) => ({ ...info, name });
+  useLab.setState({ results: [], benchmark: null, benchmarkStatus: 'idle', resultsError: null, lastError: null, trainStatus: 'idle', reevalStatus: 'idle' });
+});
+
+describe('benchmark actions', () => {
+  it('load stores the summary, clear resets it; no results = nothing to re-evaluate', async () => {
+    expect(await loadBenchmarkFile(parquet('spy.parquet'))).toBe(true);
+    expect(useLab.getState().benchmark).toEqual(info);
+    expect(calls).toEqual(['load spy.parquet 12']);
+    await clearBenchmark();
+    expect(useLab.getState().benchmark).toBeNull();
+    expect(calls).toEqual(['load spy.parquet 12', 'clear']);
+  });
+
+  it('with results, load and clear re-evaluate every stored result against the new benchmark', async () => {
+    useLab.setState({ results: [result('linear'), result('mlp')] });
+    await loadBenchmarkFile(parquet('spy.parquet'));
+    expect(calls).toEqual(['load spy.parquet 12', 'evaluate linear', 'evaluate mlp']);
+    expect(useLab.getState().results.map((r) => r.label)).toEqual(['linear vs spy.parquet', 'mlp vs spy.parquet']);
+    await clearBenchmark();
+    expect(calls.slice(3)).toEqual(['clear', 'evaluate linear', 'evaluate mlp']);
+    expect(useLab.getState().results.map((r) => r.label)).toEqual(['linear vs EW', 'mlp vs EW']);
+  });
+
+  it('a bad file shows its error and keeps the previous benchmark; a non-parquet file never reaches the engine', async () => {
+    await loadBenchmarkFile(parquet('spy.parquet'));
+    loadImpl = async () => { throw new LabError("bad.parquet: missing column 'date' (columns found: day (DATE))"); };
+    expect(await loadBenchmarkFile(parquet('bad.parquet'))).toBe(false);
+    let s = useLab.getState();
+    expect(s.resultsError).toMatchObject({ where: 'results', message: "bad.parquet: missing column 'date' (columns found: day (DATE))" });
+    expect(s.benchmark?.name).toBe('spy.parquet');
+    expect(await loadBenchmarkFile(new File(['date,ret\n2019-01-02,0.01\n'], 'idx.csv'))).toBe(false);
+    s = useLab.getState();
+    expect(s.resultsError?.message).toMatch(/^idx\.csv is not a parquet file/);
+    expect(calls.filter((c) => c.startsWith('load'))).toEqual(['load spy.parquet 12', 'load bad.parquet 12']);
+  });
+
+  it('a re-evaluation the benchmark cannot cover shows the engine\'s message; a dataset load keeps the benchmark', async () => {
+    useLab.setState({ results: [result('linear')] });
+    api.evaluate = async () => { throw new LabError('evaluate: the benchmark series (10 rows) has no return for 2019-03-01; it must cover every holding day from 2019-01-02 to 2019-12-31.'); };
+    await loadBenchmarkFile(parquet('short.parquet'));
+    const s = useLab.getState();
+    expect(s.resultsError?.message).toContain('has no return for 2019-03-01');
+    expect(s.resultsError?.hint).toMatch(/still use their earlier benchmark.*covers the whole test period/);
+    expect(s.benchmark?.name).toBe('short.parquet');
+    expect(s.reevalStatus).toBe('idle');
+    expect(await loadDataset({ kind: 'bundled', name: 'other' })).toBe(true);
+    expect(useLab.getState().benchmark?.name).toBe('short.parquet');
+  });
+});

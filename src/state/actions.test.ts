@@ -259,4 +259,40 @@ describe('actions', () => {
     expect(useLab.getState().checkpoint).toBeNull();
     expect(await checkpointStore().latest()).toBeNull();
   });
+
+  it('a "Compare methods" queue stopped inside its first model resumes that model, then trains the models still queued', async () => {
+    setCheckpointStore(memoryCheckpointStore());
+    useLab.setState({ checkpoint: null, results: [] });
+    await loadDataset();
+    const cp = (run: RunConfig, i: number): GroupCheckpoint => ({
+      runKey: runKey(run), groupIndex: i, label: ['2016H1', '2016H2'][i], total: 2, test: [['2016-01-04', '2016-06-30'], ['2016-07-01', '2016-12-30']][i] as [string, string],
+      record: { index: i, label: ['2016H1', '2016H2'][i] } as GroupCheckpoint['record'], shape: [1, 2, 1], scores: Float32Array.of(i, i),
+    });
+    const calls: { model: string; resume?: number[] }[] = [];
+    let stopFirst = true;
+    trainImpl = (run, _onP, signal, opts) => new Promise((resolve, reject) => {
+      calls.push({ model: run.model, resume: opts.resume?.map((g) => g.groupIndex) });
+      if (!opts.resume?.length) opts.onGroupDone?.(cp(run, 0));
+      signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+      if (stopFirst) return; // left running: the test cancels it
+      opts.onGroupDone?.(cp(run, 1));
+      resolve(result(run.model, run));
+    });
+    const q = compareMethods(['linear', 'mlp']);
+    expect(calls.map((c) => c.model)).toEqual(['linear']);
+    // the checkpoint of the stopped model remembers the model still waiting
+    expect(useLab.getState().checkpoint!.queue!.map((r) => r.model)).toEqual(['mlp']);
+    cancelTraining();
+    await q;
+    expect(useLab.getState().queue).toBeNull();
+    expect(calls).toHaveLength(1); // cancel stopped the whole queue
+    stopFirst = false;
+    await resumeTraining();
+    // linear resumed from its group 0, then mlp trained afresh; both results, no checkpoint left
+    expect(calls).toEqual([{ model: 'linear' }, { model: 'linear', resume: [0] }, { model: 'mlp' }]);
+    const s = useLab.getState();
+    expect(s.results.map((r) => r.model)).toEqual(['linear', 'mlp']);
+    expect(s.checkpoint).toBeNull();
+    expect(s.queue).toBeNull();
+  });
 });

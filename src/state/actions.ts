@@ -309,6 +309,9 @@ export function restoreCheckpoint(): Promise<void> {
  * Train `run` on the loaded dataset; the result replaces that model's previous one in the Results panel. Each finished
  * split group is checkpointed (store + IndexedDB); with `resume` the groups it holds are not trained again.
  */
+/** the runs still queued after the one being trained ("Compare methods"): saved with its checkpoint */
+let queuedAfter: RunConfig[] = [];
+
 async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done' | 'cancelled' | 'error'> {
   const s = get();
   const ac = new AbortController();
@@ -333,7 +336,7 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
   const onGroupDone = (gc: GroupCheckpoint) => {
     if (controller !== ac) return;
     const cur = get().checkpoint;
-    const base: SavedCheckpoint = cur && cur.runKey === gc.runKey ? cur : { runKey: gc.runKey, label, run, groups: [], total: gc.total, savedAt: 0 };
+    const base: SavedCheckpoint = cur && cur.runKey === gc.runKey ? cur : { runKey: gc.runKey, label, run, groups: [], total: gc.total, savedAt: 0, ...(queuedAfter.length ? { queue: structuredClone(queuedAfter) } : {}) };
     const next: SavedCheckpoint = { ...base, total: gc.total, savedAt: Date.now(), groups: [...base.groups.filter((g) => g.groupIndex !== gc.groupIndex), gc].sort((a, b) => a.groupIndex - b.groupIndex) };
     set({ checkpoint: next });
     void persist(() => checkpointStore().put(next));
@@ -392,7 +395,30 @@ export async function resumeTraining(): Promise<void> {
     report('train', new LabError(`The saved groups of ${cp.label} were trained on the dataset "${cp.run.dataset.name}"; the loaded one is "${loaded?.name ?? 'none'}".`, `Load ${cp.run.dataset.name} in the Data panel, then resume (or discard the saved groups).`));
     return;
   }
-  await trainOne(structuredClone(cp.run), cp);
+  const rest = cp.queue ?? [];
+  if (!rest.length) {
+    await trainOne(structuredClone(cp.run), cp);
+    return;
+  }
+  // a stopped "Compare methods" queue: the resumed run, then the models that were still waiting
+  await runQueue([structuredClone(cp.run), ...rest], cp);
+}
+
+/** Train `runs` one after another (the queue shown in the Train panel); the first may resume `first`. Stops at a cancel or error. */
+async function runQueue(runs: RunConfig[], first?: SavedCheckpoint): Promise<void> {
+  const ids = runs.map((r) => r.model);
+  set({ queue: { ids, index: 0, finished: [] } });
+  try {
+    for (let i = 0; i < runs.length; i++) {
+      set({ queue: { ids, index: i, finished: ids.slice(0, i) } });
+      queuedAfter = runs.slice(i + 1);
+      const outcome = await trainOne(runs[i], i === 0 ? first : undefined);
+      if (outcome !== 'done') return;
+    }
+  } finally {
+    queuedAfter = [];
+    set({ queue: null });
+  }
 }
 
 /** Delete the saved checkpoint (store and IndexedDB). */
@@ -407,7 +433,8 @@ export async function discardCheckpoint(): Promise<void> {
  * "Compare methods": train and evaluate each model of `ids` in turn on the same data, split, seed and strategy (one
  * worker run after another), so the results table and charts hold all of them. The selected model keeps the
  * hyper-parameters set in the Model panel; the others use those of the last run preset, else their schema defaults.
- * Cancel stops the whole queue.
+ * Cancel stops the whole queue; the stopped model's checkpoint remembers the models still waiting, so Resume finishes
+ * the stopped model and then trains them.
  */
 export async function compareMethods(ids: string[] = get().compareIds): Promise<void> {
   if (!canTrain()) return;
@@ -418,19 +445,11 @@ export async function compareMethods(ids: string[] = get().compareIds): Promise<
     return;
   }
   const base = structuredClone(s.run);
-  set({ queue: { ids: todo, index: 0, finished: [] } });
-  try {
-    for (let i = 0; i < todo.length; i++) {
-      const id = todo[i];
-      const m = get().models.find((x) => x.id === id)!;
-      const config = id === base.model ? base.config : normalizeConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...s.presetConfigs[id] });
-      set({ queue: { ids: todo, index: i, finished: todo.slice(0, i) } });
-      const outcome = await trainOne({ ...base, model: id, config });
-      if (outcome !== 'done') return;
-    }
-  } finally {
-    set({ queue: null });
-  }
+  await runQueue(todo.map((id) => {
+    const m = get().models.find((x) => x.id === id)!;
+    const config = id === base.model ? base.config : normalizeConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...s.presetConfigs[id] });
+    return { ...structuredClone(base), model: id, config };
+  }));
 }
 
 /**

@@ -22,6 +22,8 @@ export interface SavedCheckpoint {
   total: number;
   /** Date.now() of the last save */
   savedAt: number;
+  /** "Compare methods": the runs still queued after this one (a resume trains them next, in order) */
+  queue?: RunConfig[];
 }
 
 export interface CheckpointStore {

@@ -155,7 +155,7 @@ export function TrainPanel() {
           {saved && (
             <>
               <button type="button" className="btn" disabled={!hasData} onClick={() => void resumeTraining()} data-testid="resume-button" title={`Train the remaining groups of ${saved.label}`}>
-                Resume ({saved.groups.length} of {saved.total} groups done)
+                Resume ({saved.groups.length} of {saved.total} groups done{saved.queue?.length ? `, then ${saved.queue.length} more model${saved.queue.length === 1 ? '' : 's'}` : ''})
               </button>
               <button type="button" className="btn small" onClick={() => void discardCheckpoint()} data-testid="discard-checkpoint" title="Delete the saved groups">
                 Discard
@@ -167,7 +167,7 @@ export function TrainPanel() {
 
       {saved && (
         <p className="field-help" data-testid="checkpoint-note">
-          Saved in this browser: {saved.label}, finished groups {saved.groups.map((g) => g.label).join(', ')} ({saved.groups.length} of {saved.total})
+          Saved in this browser: {saved.label}, finished groups {saved.groups.map((g) => g.label).join(', ')} ({saved.groups.length} of {saved.total}){saved.queue?.length ? `; "Compare methods" was stopped with ${saved.queue.map((r) => r.model).join(', ')} still to train` : ''}
           {savedIsOther ? '; other settings than the current ones: Resume trains the saved run' : ''}. Resume trains only the missing groups; Train starts afresh.
         </p>
       )}

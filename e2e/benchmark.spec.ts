@@ -62,6 +62,9 @@ test('a benchmark file re-evaluates the results against it; one that misses days
   const box = lab.byTestId('error-results');
   await expect(box).toBeVisible({ timeout: 30_000 });
   await expect(box).toContainText(/benchmark series \(\d+ rows\) has no return for \d{4}-\d\d-\d\d; it must cover every holding day/);
+  // the short file is not kept: the row and the results stay on the index loaded before
+  await expect(box).toContainText('short.parquet was not kept: the results are still measured against spy-levels.parquet');
+  await expect(lab.byTestId('benchmark-name')).toHaveText('spy-levels.parquet');
   await lab.screenshot('benchmark-gap-error');
 
   // still usable: back to the default, the result is re-evaluated against the equal-weighted universe again

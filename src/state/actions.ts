@@ -485,13 +485,17 @@ const trainingBusy = () => ['running', 'paused', 'cancelling'].includes(get().tr
  */
 export async function loadBenchmarkFile(file: File): Promise<boolean> {
   const api = labApi();
+  const prev = activeBenchmark;
+  let bytes: ArrayBuffer;
   try {
     if (!api.loadBenchmark) throw new LabError('This engine cannot use a benchmark file.');
     if (trainingBusy()) throw new LabError('A training run is in progress: wait for it (or cancel it) before changing the benchmark.');
     set({ benchmarkStatus: 'loading', resultsError: null });
-    const bytes = await file.arrayBuffer();
+    bytes = await file.arrayBuffer();
     checkParquetBytes(file.name, bytes);
+    const keep = bytes.slice(0); // the engine takes (transfers) the buffer it is sent
     set({ benchmark: await api.loadBenchmark(bytes, file.name) });
+    activeBenchmark = { bytes: keep, name: file.name };
     clearLast('results');
   } catch (e) {
     report('results', e);
@@ -501,12 +505,23 @@ export async function loadBenchmarkFile(file: File): Promise<boolean> {
   }
   if (get().results.length) {
     await reevaluateResults();
-    // e.g. the series misses a holding day (the engine's message names it): say what the results still show
+    // e.g. the series misses a holding day (the engine's message names it): go back to the benchmark the results use
     const err = get().resultsError;
-    if (err && !err.hint) set({ resultsError: { ...err, hint: `The results below still use their earlier benchmark. Load a series that covers the whole test period, or choose "Use default".` } });
+    if (err) {
+      try {
+        if (prev && api.loadBenchmark) set({ benchmark: await api.loadBenchmark(prev.bytes.slice(0), prev.name) });
+        else { await api.clearBenchmark?.(); set({ benchmark: null }); }
+        activeBenchmark = prev;
+      } catch { /* the error below still says what happened */ }
+      set({ resultsError: { ...err, hint: `${file.name} was not kept: the results are still measured against ${prev ? prev.name : 'the equal-weighted universe'}. Load a series that covers the whole test period.` } });
+      return false;
+    }
   }
   return true;
 }
+
+/** the benchmark file the engine holds (kept to go back to when a new one cannot be used) */
+let activeBenchmark: { bytes: ArrayBuffer; name: string } | null = null;
 
 /** Go back to the default benchmark (equal-weighted universe) and re-evaluate the stored results. */
 export async function clearBenchmark(): Promise<void> {
@@ -514,6 +529,7 @@ export async function clearBenchmark(): Promise<void> {
   try {
     if (trainingBusy()) throw new LabError('A training run is in progress: wait for it (or cancel it) before changing the benchmark.');
     await api.clearBenchmark?.();
+    activeBenchmark = null;
     set({ benchmark: null, resultsError: null });
     clearLast('results');
   } catch (e) {

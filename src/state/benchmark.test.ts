@@ -72,16 +72,31 @@ describe('benchmark actions', () => {
     expect(calls.filter((c) => c.startsWith('load'))).toEqual(['load spy.parquet 12', 'load bad.parquet 12']);
   });
 
-  it('a re-evaluation the benchmark cannot cover shows the engine\'s message; a dataset load keeps the benchmark', async () => {
+  it('a benchmark the re-evaluation cannot cover is not kept: the engine goes back to the previous one; a dataset load keeps the benchmark', async () => {
+    expect(await loadBenchmarkFile(parquet('spy.parquet'))).toBe(true);
     useLab.setState({ results: [result('linear')] });
+    const evaluate = api.evaluate;
     api.evaluate = async () => { throw new LabError('evaluate: the benchmark series (10 rows) has no return for 2019-03-01; it must cover every holding day from 2019-01-02 to 2019-12-31.'); };
-    await loadBenchmarkFile(parquet('short.parquet'));
-    const s = useLab.getState();
+    expect(await loadBenchmarkFile(parquet('short.parquet'))).toBe(false);
+    let s = useLab.getState();
     expect(s.resultsError?.message).toContain('has no return for 2019-03-01');
-    expect(s.resultsError?.hint).toMatch(/still use their earlier benchmark.*covers the whole test period/);
-    expect(s.benchmark?.name).toBe('short.parquet');
+    expect(s.resultsError?.hint).toBe('short.parquet was not kept: the results are still measured against spy.parquet. Load a series that covers the whole test period.');
+    // the engine was given spy.parquet back (its bytes kept by the action: the first load transferred the original)
+    expect(calls.filter((c) => c.startsWith('load'))).toEqual(['load spy.parquet 12', 'load short.parquet 12', 'load spy.parquet 12']);
+    expect(s.benchmark?.name).toBe('spy.parquet');
     expect(s.reevalStatus).toBe('idle');
     expect(await loadDataset({ kind: 'bundled', name: 'other' })).toBe(true);
-    expect(useLab.getState().benchmark?.name).toBe('short.parquet');
+    expect(useLab.getState().benchmark?.name).toBe('spy.parquet');
+    // with no earlier file: back to the default (the engine's series is cleared)
+    api.evaluate = evaluate;
+    await clearBenchmark();
+    useLab.setState({ results: [result('linear')] });
+    api.evaluate = async () => { throw new LabError('evaluate: the benchmark series (10 rows) has no return for 2019-03-01; it must cover every holding day from 2019-01-02 to 2019-12-31.'); };
+    expect(await loadBenchmarkFile(parquet('short.parquet'))).toBe(false);
+    s = useLab.getState();
+    expect(s.benchmark).toBeNull();
+    expect(calls[calls.length - 1]).toBe('clear');
+    expect(s.resultsError?.hint).toMatch(/still measured against the equal-weighted universe/);
+    api.evaluate = evaluate;
   });
 });

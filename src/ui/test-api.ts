@@ -172,7 +172,7 @@ export interface LabTestApi {
    * Series set on chart id; null if not on screen. Ids: 'edges', 'industries', 'loss', 'splits' (split timeline),
    * 'cumExcess' | 'netValue' (the toggle), 'drawdown', 'turnover', 'ic' (IC or rank IC, the toggle), 'icHeatmap',
    * 'quantiles', 'monotonicity'; Explain: 'lrpStock' (waterfall: 'base', 'contribution', 'value' = signed steps),
-   * 'lrpGroupShares' (one stacked series per factor group, %), 'dmfmAttention', 'dmfmFaithfulness', 'industryProportion'.
+   * 'lrpGroupShares' (one stacked series per factor group, %), 'dmfmAttention', 'dmfmFaithfulness', 'dmfmEstimatePortfolio' (f_k and f-hat_k cumulative excess), 'industryProportion', 'edges' (one line per universe).
    */
   chartData(id: string): ChartSeriesData[] | null;
   charts(): string[];

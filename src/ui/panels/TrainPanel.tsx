@@ -104,7 +104,7 @@ export function TrainPanel() {
       step={3}
       title="Train"
       busy={active}
-      status={<span data-testid="train-status" data-status={status}>{STATUS_TEXT[status]}</span>}
+      status={<span data-testid="train-status" data-status={status}>{saved && (status === 'idle' || status === 'cancelled' || status === 'error') ? `${STATUS_TEXT[status]} · ${saved.groups.length} of ${saved.total} groups saved` : STATUS_TEXT[status]}</span>}
       help={
         <>
           <p>

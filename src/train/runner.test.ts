@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from './tf';
 import { prepareData } from './data';
 import { plantedPanel } from './fixtures';
-import { runOnPanel } from './runner';
+import { runOnPanel, runEta } from './runner';
 import { defaultRun, type RunConfig } from '../core/run';
 import { LabError } from '../core/errors';
 import type { SplitPlan } from '../data/splits';
@@ -82,5 +82,20 @@ describe('runOnPanel', () => {
     expect(Array.from(b.scoresByHorizon)).toEqual(Array.from(a.scoresByHorizon));
     const c = await runOnPanel(panel, run({ model: 'mlp', config: cfg, seed: 7 }), { plan });
     expect(Array.from(c.scoresByHorizon)).not.toEqual(Array.from(a.scoresByHorizon));
+  });
+});
+
+describe('runEta (time left in a run of several groups)', () => {
+  it('before a group finishes: this group\'s bound plus each later group at this group\'s bounded pace', () => {
+    // 30 s elapsed, 90 s left if every epoch runs: 90 + 3 later groups x (30 + 90) = 450
+    expect(runEta(90, 30, [], 3)).toBe(450);
+  });
+  it('after groups finished: later groups at their mean wall time, the current remainder capped by it', () => {
+    // finished groups took 40 s and 60 s (mean 50); 20 s into the current one, its bound says 200 s left:
+    // min(200, 50 - 20) + 2 x 50 = 130
+    expect(runEta(200, 20, [40, 60], 2)).toBe(130);
+    // a current group already past the mean adds nothing of its own; a bound below the mean wins
+    expect(runEta(200, 70, [40, 60], 1)).toBe(50);
+    expect(runEta(5, 20, [40, 60], 0)).toBe(5);
   });
 });

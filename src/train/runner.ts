@@ -138,6 +138,17 @@ export interface RunOptions extends TrainHooks {
 const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
 const span = (dates: string[], a: number, b: number): [string, string] => (b > a ? [dates[a], dates[b - 1]] : ['', '']);
 
+/**
+ * Seconds left in a run of several groups. The loop's `withinEta` assumes every epoch runs (an upper bound: early
+ * stopping usually ends a group sooner). Before any group has finished, the later groups are priced at that bound;
+ * after, at the mean wall time of the finished groups, and the current group's remainder is capped by that mean.
+ */
+export function runEta(withinEta: number, elapsed: number, finishedGroupS: number[], laterGroups: number): number {
+  if (!finishedGroupS.length) return withinEta + laterGroups * (elapsed + withinEta);
+  const mean = finishedGroupS.reduce((a, b) => a + b, 0) / finishedGroupS.length;
+  return Math.min(withinEta, Math.max(0, mean - elapsed)) + laterGroups * mean;
+}
+
 /** IC / rank IC / ICIR per horizon of scores [H, D, N] vs Panel.fwd on the test dates (src/eval icSeries). */
 export function horizonMetrics(d: Prepared, scoresByHorizon: Float32Array, testIndex: Int32Array): HorizonMetrics[] {
   const D = testIndex.length, { N, T } = d;
@@ -196,6 +207,7 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   const key = runKey(run);
   const resumed = checkResume(o.resume ?? [], key, plan, panel.dates, H, N);
 
+  const trainedGroupS: number[] = []; // wall seconds of each group trained by this call (the ETA's pace)
   for (const g of plan.groups) {
     const cp = resumed.get(g.index);
     if (cp) {
@@ -226,10 +238,10 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
       const ts = performance.now();
       const history = await trainModel(model, d, { train, valid }, gOpts, {
         ...o,
-        // eta over the whole run: this group's remainder + the later groups at this group's pace (an upper bound)
-        onProgress: o.onProgress ? (p) => o.onProgress!({ ...p, group: g.index, groups: plan.groups.length, eta_s: p.eta_s + (plan.groups.length - g.index - 1) * (p.elapsed_s + p.eta_s) }) : undefined,
+        onProgress: o.onProgress ? (p) => o.onProgress!({ ...p, group: g.index, groups: plan.groups.length, eta_s: runEta(p.eta_s, p.elapsed_s, trainedGroupS, plan.groups.length - g.index - 1) }) : undefined,
       });
       trainMs += performance.now() - ts;
+      trainedGroupS.push((performance.now() - ts) / 1000);
       stepMsSum += history.stepMs * history.steps; stepCount += history.steps;
       const tp = performance.now();
       const test = range(g.test.start, g.test.end);

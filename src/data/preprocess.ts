@@ -107,6 +107,14 @@ export function selectInBracket(a: Float64Array, m: number, k: number, both: boo
     nl += +(v < lo);
     nm += +(v >= lo) & +(v <= hi);
   }
+  return selectFromBracket(out, nm, nl, k, both);
+}
+
+/**
+ * The order statistic k (with `both`, the mean of k-1 and k) of m values of which nl lie below the bracket and the
+ * nm in out[0 .. nm) inside it; NaN when it is not inside the bracket.
+ */
+function selectFromBracket(out: Float64Array, nm: number, nl: number, k: number, both: boolean): number {
   const k0 = both ? k - 1 : k;
   if (!(nl <= k0 && k < nl + nm)) return NaN;
   const up = quickselect(out, nm, k - nl);
@@ -126,13 +134,7 @@ function selectDevInBracket(a: Float64Array, m: number, center: number, k: numbe
     nl += +(v < lo);
     nm += +(v >= lo) & +(v <= hi);
   }
-  const k0 = both ? k - 1 : k;
-  if (!(nl <= k0 && k < nl + nm)) return NaN;
-  const up = quickselect(out, nm, k - nl);
-  if (!both) return up;
-  let lower = -Infinity;
-  for (let i = 0; i < k - nl; i++) if (out[i] > lower) lower = out[i];
-  return (lower + up) / 2;
+  return selectFromBracket(out, nm, nl, k, both);
 }
 
 /**

@@ -5,6 +5,7 @@ import { dmfmLoss, dmfmSpec, headPlan } from './dmfm';
 import { mgatSpec } from './mgat';
 import { factorAttention } from './layers/factor-attention';
 import type { ForwardContext, LossTarget, Model } from './types';
+import { directionalCheck } from './gradcheck-util';
 
 beforeAll(async () => { await tf.setBackend('cpu'); tf.enableProdMode(); });
 
@@ -83,25 +84,6 @@ function batch(seed: number) {
     scale: tf.tensor2d(Array.from({ length: B * H }, () => 0.01 + 0.02 * r.uniform()), [B, H]),
   };
   return { x, ctx, target, dispose: () => tf.dispose([x, ctx.mask, ctx.industry!, target.y, target.mask, target.scale!]) };
-}
-
-/** relative errors of directional derivatives (central differences, eps 1e-3) vs tf.variableGrads */
-function directionalCheck(vars: tf.Variable[], lossFn: () => tf.Scalar, seed: number, dirs = 3, eps = 1e-3): number[] {
-  const r = makeRng(seed);
-  const errs: number[] = [];
-  for (let k = 0; k < dirs; k++) {
-    const v = vars.map((w) => tf.tensor(Array.from({ length: w.size }, () => r.normal()), w.shape));
-    const { value, grads } = tf.variableGrads(lossFn, vars);
-    const analytic = vars.reduce((acc, w, i) => acc + tf.tidy(() => grads[w.name].mul(v[i]).sum().dataSync()[0]), 0);
-    tf.dispose([value, ...Object.values(grads)]);
-    const orig = vars.map((w) => w.clone());
-    const at = (sgn: number) => { vars.forEach((w, i) => w.assign(orig[i].add(v[i].mul(sgn * eps)))); return tf.tidy(() => lossFn().dataSync()[0]); };
-    const numeric = (at(1) - at(-1)) / (2 * eps);
-    vars.forEach((w, i) => w.assign(orig[i]));
-    tf.dispose([...orig, ...v]);
-    errs.push(Math.abs(numeric - analytic) / Math.max(Math.abs(analytic), 1e-2));
-  }
-  return errs;
 }
 
 const lossOf = (m: Model, b: ReturnType<typeof batch>) => () => {

@@ -12,6 +12,7 @@ import { linearSpec } from './linear';
 import { mlpSpec } from './mlp';
 import { maskedMse, negIc } from './losses';
 import type { LossTarget, Model } from './types';
+import { directionalCheck } from './gradcheck-util';
 
 beforeAll(async () => { await tf.setBackend('cpu'); tf.enableProdMode(); });
 
@@ -27,25 +28,6 @@ function batch(seed: number) {
   const y = tf.tensor3d(Array.from({ length: B * N * H }, () => r.normal()), [B, N, H]);
   const ymask = tf.tensor3d(ymArr, [B, N, H]);
   return { x, mask, target: { y, mask: ymask } as LossTarget };
-}
-
-/** max relative error of the directional derivative over `dirs` random directions */
-function directionalCheck(vars: tf.Variable[], lossFn: () => tf.Scalar, seed: number, dirs = 3, eps = 1e-3): number[] {
-  const r = makeRng(seed);
-  const errs: number[] = [];
-  for (let k = 0; k < dirs; k++) {
-    const v = vars.map((w) => tf.tensor(Array.from({ length: w.size }, () => r.normal()), w.shape));
-    const { grads } = tf.variableGrads(lossFn, vars);
-    const analytic = vars.reduce((acc, w, i) => acc + tf.tidy(() => grads[w.name].mul(v[i]).sum().dataSync()[0]), 0);
-    tf.dispose(Object.values(grads));
-    const orig = vars.map((w) => w.clone());
-    const at = (sgn: number) => { vars.forEach((w, i) => w.assign(orig[i].add(v[i].mul(sgn * eps)))); return tf.tidy(() => lossFn().dataSync()[0]); };
-    const numeric = (at(1) - at(-1)) / (2 * eps);
-    vars.forEach((w, i) => w.assign(orig[i]));
-    tf.dispose([...orig, ...v]);
-    errs.push(Math.abs(numeric - analytic) / Math.max(Math.abs(analytic), 1e-2));
-  }
-  return errs;
 }
 
 function checkModel(m: Model, lossSeed: number) {

@@ -8,7 +8,10 @@
 import type { Panel } from '../core/panel';
 import type { RunConfig } from '../core/run';
 import { LabError } from '../core/errors';
-import { evaluate, type EvalInput, type EvalResult } from '../eval/evaluate';
+import { evaluate, type EvalInput, type EvalOptions, type EvalResult } from '../eval/evaluate';
+import { makeSplits, type SplitPlan } from '../data/splits';
+import { getModel } from '../models/registry';
+import { resolveConfig } from '../models/common';
 import { METRICS, type MetricKey } from '../eval/metrics';
 
 /** The scores of a finished run, as RunResult carries them. */
@@ -58,28 +61,42 @@ export function scoreGrid(panel: Panel, s: RunScores, horizon: number): { scores
 /** a user benchmark series (src/data/benchmark.ts); absent = the engine's default (equal-weighted universe) */
 export type Benchmark = EvalInput['benchmark'];
 
-function evalOn(panel: Panel, run: RunConfig, grid: { scores: Float32Array; testMask: Uint8Array }, horizon: number, universe: string, benchmark?: Benchmark): EvalResult {
+/**
+ * The evaluate() options a run implies, the same for training and re-evaluation: a rolling run rebalances at each
+ * month's prediction date (its first test date, a month end); a model trained on raw returns predicts returns.
+ * `plan`: the run's split plan when the caller has it (else rebuilt, for rolling runs only).
+ */
+export function runEvalOptions(panel: Panel, run: RunConfig, plan?: SplitPlan): Pick<EvalOptions, 'rebalanceAt' | 'predictsReturns'> {
+  const p = plan ?? (run.split.kind === 'rolling' ? makeSplits(panel.dates, run.split, panel.horizons) : undefined);
+  const spec = getModel(run.model);
+  const config = resolveConfig(spec.configSchema, run.config ?? {}, spec.id);
+  return { rebalanceAt: p?.kind === 'rolling' ? p.groups.map((g) => g.test.start) : undefined, predictsReturns: config.target === 'raw' };
+}
+
+function evalOn(panel: Panel, run: RunConfig, grid: { scores: Float32Array; testMask: Uint8Array }, horizon: number, universe: string, opts: EvalOptions, benchmark?: Benchmark): EvalResult {
   const uni = universe && universe !== 'all' ? panel.universes.find((u) => u.name === universe) : undefined;
   if (universe && universe !== 'all' && !uni) throw new LabError(`Re-evaluate: universe "${universe}" is not in this panel (${panel.universes.map((u) => u.name).join(', ')}).`);
   return evaluate(
     { dates: panel.dates, scores: grid.scores, fwd: panel.fwd, horizons: panel.horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, member: uni?.member, testMask: grid.testMask, benchmark },
     { ...run.strategy, horizon },
+    opts,
   );
 }
 
 /** Evaluate stored scores with `run.strategy` on `run.universe` (what runOnPanel does after training). */
 export function evaluateScores(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark): EvalResult {
   const horizon = evalHorizonOf(run, s.horizons);
-  return evalOn(panel, run, scoreGrid(panel, s, horizon), horizon, run.universe, benchmark);
+  return evalOn(panel, run, scoreGrid(panel, s, horizon), horizon, run.universe, runEvalOptions(panel, run), benchmark);
 }
 
 /** The same scores and strategy evaluated on every universe of the panel (cheap: no training). */
 export function evaluateUniverses(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark): UniverseMetrics[] {
   const horizon = evalHorizonOf(run, s.horizons);
   const grid = scoreGrid(panel, s, horizon);
+  const opts = runEvalOptions(panel, run);
   return panel.universes.map((u) => {
     try {
-      const e = evalOn(panel, run, grid, horizon, u.name, benchmark);
+      const e = evalOn(panel, run, grid, horizon, u.name, opts, benchmark);
       let icDates = 0;
       for (let i = 0; i < e.icCount.length; i++) if (e.icCount[i] >= 2) icDates++;
       return { universe: u.name, description: u.description, metrics: e.metrics, icDates, warnings: e.warnings };

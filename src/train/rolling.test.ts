@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from './tf';
 import { plantedPanel } from './fixtures';
 import { runOnPanel } from './runner';
+import { evaluateScores, evaluateUniverses } from './reevaluate';
 import { defaultRun, type RunConfig } from '../core/run';
 import { monthEnds } from '../data/splits';
 
@@ -51,6 +52,19 @@ describe('rolling protocol (Deep Factor Model): 60 monthly cross-sections, re-tr
     expect(r.monthEnd!.dates).toBe(r.groups.length);
     expect(Number.isFinite(r.monthEnd!.mae) && Number.isFinite(r.eval.metrics.rmse)).toBe(true);
     expect(r.monthEnd!.rmse).toBeGreaterThanOrEqual(r.monthEnd!.mae);
+  });
+
+  it('re-evaluating a rolling run with its own strategy reproduces it: month-end rebalances, returns as predictions', async () => {
+    const cfg = { epochs: 1, warmEpochs: 1, batchDates: 20, warmStart: true };
+    const r = await runOnPanel(panel, run(cfg));
+    const scores = { scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons };
+    const e = evaluateScores(panel, run(cfg), scores);
+    expect(e.metrics).toEqual(r.eval.metrics);
+    expect(e.rebalances.iso).toEqual(r.eval.rebalances.iso);
+    // one rebalance per month, at the month's prediction date (without the run's schedule: every 21 days)
+    expect(e.rebalances.iso).toEqual(r.groups.map((g) => g.test[0]));
+    const all = evaluateUniverses(panel, run(cfg), scores).find((u) => u.universe === 'all')!;
+    expect(all.metrics).toEqual(r.eval.metrics);
   });
 
   it('warm start off: every month trains the full epochs from the seeded initialisation', async () => {

@@ -17,6 +17,7 @@ import type { BackendChoice } from './backend';
 import { prepareData, type Prepared } from './data';
 import { CancelledError, checkMemory, estimateMemory, extrasInput, predict, preparedBytes, trainModel, trainOptionsFrom, type TrainHistory, type TrainHooks } from './loop';
 import { checkResume, runKey, type GroupCheckpoint } from './run-key';
+import { runEvalOptions } from './reevaluate';
 import { tf } from './tf';
 
 export interface GroupRecord {
@@ -278,8 +279,7 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   const evalGrid = (scores: Float32Array) => evaluate(
     { dates: panel.dates, scores, fwd: panel.fwd, horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, member: uni?.member, testMask, benchmark: o.benchmark },
     { ...run.strategy, horizon: evalHorizon },
-    // rolling: rebalance at each month's prediction date (its first test date, a month end); raw targets are returns
-    { rebalanceAt: plan.kind === 'rolling' ? plan.groups.map((g) => g.test.start) : undefined, predictsReturns: rawTarget },
+    runEvalOptions(panel, run, plan), // the same options as a re-evaluation (rolling rebalance dates, raw targets)
   );
   const evalResult = evalGrid(full);
   warnings.push(...evalResult.warnings);

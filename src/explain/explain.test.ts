@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeRng } from '../core/rng';
-import { dfmSpec } from '../models/dfm';
-import { linearSpec } from '../models/linear';
-import { mlpSpec } from '../models/mlp';
-import { ridgeSpec } from '../models/ridge';
+import { dfmSpec } from '../models/dfm/dfm';
+import { linearSpec } from '../models/baselines/linear';
+import { mlpSpec } from '../models/baselines/mlp';
+import { ridgeSpec } from '../models/dfm/ridge';
 import type { Model, ModelSpec, NamedWeight } from '../models/types';
 import { gradientTimesInput } from './grad-input';
 import { lrpDense, outputDense } from './lrp';

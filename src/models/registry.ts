@@ -1,14 +1,14 @@
 /** The model zoo as the UI and the runner see it: every ModelSpec, looked up by id. */
 import { LabError } from '../core/errors';
-import { ewSpec } from './ew';
-import { linearSpec } from './linear';
-import { mlpSpec } from './mlp';
-import { dmfmSpec } from './dmfm';
-import { mgatSpec } from './mgat';
-import { dfmSpec } from './dfm';
-import { ridgeSpec } from './ridge';
-import { rfSpec } from './rf';
-import { svrSpec } from './svr';
+import { ewSpec } from './baselines/ew';
+import { linearSpec } from './baselines/linear';
+import { mlpSpec } from './baselines/mlp';
+import { dmfmSpec } from './dmfm/dmfm';
+import { mgatSpec } from './dmfm/mgat';
+import { dfmSpec } from './dfm/dfm';
+import { ridgeSpec } from './dfm/ridge';
+import { rfSpec } from './dfm/rf';
+import { svrSpec } from './dfm/svr';
 import type { ModelConfig, ModelSpec } from './types';
 
 /** all registered models, in menu order */

@@ -3,7 +3,7 @@
  * step (epsilon 1e-7) on a fixed batch of dates. Node compares cpu and wasm; the browser suite calls the same
  * function on webgl / webgpu (through window.__lab) and compares with the cpu numbers.
  */
-import { mlpSpec } from '../models/mlp';
+import { mlpSpec } from '../models/baselines/mlp';
 import type { NamedWeight } from '../models/types';
 import { useBackend, type BackendName } from './backend';
 import { disposeBatch, makeBatch, prepareData } from './data';

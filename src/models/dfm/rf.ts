@@ -9,9 +9,9 @@
  * is in every bootstrap sample). Target and horizon as the Deep Factor Model (raw forward return, 20 days).
  */
 import { RandomForestRegression } from 'ml-random-forest';
-import { resolveConfig } from './common';
+import { resolveConfig } from '../common';
 import { TabularModel, horizonIndex } from './tabular';
-import type { BuildContext, ConfigField, ModelSpec } from './types';
+import type { BuildContext, ConfigField, ModelSpec } from '../types';
 
 const schema: ConfigField[] = [
   { key: 'trees', label: 'Trees', default: 10, min: 1, max: 500, step: 1, help: 'Number of regression trees (scikit-learn default 100; 10 keeps a monthly refit near 1 s).' },

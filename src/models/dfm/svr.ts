@@ -12,9 +12,9 @@
  * one row per call through the emscripten heap, about 3x slower), checked against libsvm's own predict in the tests.
  */
 import SVM from 'libsvm-js/asm.js';
-import { resolveConfig } from './common';
+import { resolveConfig } from '../common';
 import { TabularModel, horizonIndex } from './tabular';
-import type { BuildContext, ConfigField, ModelSpec } from './types';
+import type { BuildContext, ConfigField, ModelSpec } from '../types';
 
 const schema: ConfigField[] = [
   { key: 'C', label: 'C (cost)', default: 1, min: 1e-4, max: 1e4, step: 0.01, help: 'Penalty on errors outside the epsilon tube (scikit-learn default 1).' },

@@ -20,10 +20,10 @@
  * output/bias.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LabError } from '../core/errors';
-import { ParamStore, applyMask, dense3, resolveConfig, trainingFields } from './common';
-import { maskedMse } from './losses';
-import type { BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from './types';
+import { LabError } from '../../core/errors';
+import { ParamStore, applyMask, dense3, resolveConfig, trainingFields } from '../common';
+import { maskedMse } from '../losses';
+import type { BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
 /** hidden layer widths of the paper's two architectures (Table 2) */
 export const DFM_ARCHS: Record<string, number[]> = { model1: [80, 50, 10], model2: [80, 80, 50, 10, 10] };

@@ -5,17 +5,17 @@
  * src/eval icSeries on the universe's members.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tf } from './tf';
-import { prepareData } from './data';
-import { plantedPanel } from './fixtures';
-import { extrasInput } from './loop';
-import { runOnPanel } from './runner';
-import { evaluateScores } from './reevaluate';
-import { dmfmSpec } from '../models/dmfm';
-import { icSeries } from '../eval/ic';
-import { seriesStats } from '../eval/metrics';
-import { defaultRun, type RunConfig } from '../core/run';
-import type { SplitPlan } from '../data/splits';
+import { tf } from '../../train/tf';
+import { prepareData } from '../../train/data';
+import { plantedPanel } from '../../train/fixtures';
+import { extrasInput } from '../../train/loop';
+import { runOnPanel } from '../../train/runner';
+import { evaluateScores } from '../../train/reevaluate';
+import { dmfmSpec } from './dmfm';
+import { icSeries } from '../../eval/ic';
+import { seriesStats } from '../../eval/metrics';
+import { defaultRun, type RunConfig } from '../../core/run';
+import type { SplitPlan } from '../../data/splits';
 
 beforeAll(async () => { await tf.setBackend('cpu'); });
 
@@ -117,10 +117,10 @@ describe('DMFM: the f-hat portfolio next to the f portfolio', () => {
 
 describe('worker path: TRAIN carries the f-hat evaluation, EVALUATE re-scores it', () => {
   it('EVALUATE with estimateByHorizon and the run strategy reproduces estimate.eval; another strategy changes it', async () => {
-    const { createDispatcher } = await import('./dispatcher');
-    const { nodeWorkerEnv } = await import('./node-io');
-    const { ReplyType, RequestType } = await import('./protocol');
-    type Reply = import('./protocol').WorkerReply;
+    const { createDispatcher } = await import('../../train/dispatcher');
+    const { nodeWorkerEnv } = await import('../../train/node-io');
+    const { ReplyType, RequestType } = await import('../../train/protocol');
+    type Reply = import('../../train/protocol').WorkerReply;
     const replies: Reply[] = [];
     const dispatch = createDispatcher(nodeWorkerEnv(), (msg) => { replies.push(msg); });
     const spec = { kind: 'synthetic' as const, name: 'synthetic', synthetic: { nStocks: 24, nDays: 400, nFactors: 6, alpha: 0.01 } };

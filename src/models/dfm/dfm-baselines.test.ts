@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultPreprocessing } from '../core/run';
-import { syntheticPanel } from '../data/synthetic';
-import { ic } from '../eval/metrics';
+import { defaultPreprocessing } from '../../core/run';
+import { syntheticPanel } from '../../data/synthetic';
+import { ic } from '../../eval/metrics';
 import { dfmSpec } from './dfm';
 import { rfSpec } from './rf';
 import { fitOlsIntercept, ridgeSpec } from './ridge';
 import SVM from 'libsvm-js/asm.js';
-import { makeRng } from '../core/rng';
+import { makeRng } from '../../core/rng';
 import { rbfDecision, rbfFromLibsvm, svrSpec } from './svr';
 import { trainingRows } from './tabular';
-import type { FitData, ModelSpec } from './types';
+import type { FitData, ModelSpec } from '../types';
 
 beforeAll(async () => { tf.enableProdMode(); await tf.setBackend('cpu'); });
 

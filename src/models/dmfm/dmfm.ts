@@ -24,13 +24,13 @@
  *    scored by the nearest trained head. 'panel' trains one head per panel horizon.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LabError } from '../core/errors';
-import { ParamStore, applyMask, dense3, glorotUniform, resolveConfig, trainingFields } from './common';
-import { contextEncoder, contextParams, type ContextParams } from './layers/context';
-import { factorAttention } from './layers/factor-attention';
-import { leakyRelu, linear3 } from './layers/ops';
-import { autoKernel, gatLayer, segmentsOf, type BatchGraph, type GatKernel, type GatParams } from './layers/gat';
-import type { BuildContext, ConfigField, ExtrasInput, ForwardAux, ForwardContext, LossResult, LossTarget, Model, ModelSpec, NamedWeight } from './types';
+import { LabError } from '../../core/errors';
+import { ParamStore, applyMask, dense3, glorotUniform, resolveConfig, trainingFields } from '../common';
+import { contextEncoder, contextParams, type ContextParams } from '../layers/context';
+import { factorAttention } from '../layers/factor-attention';
+import { leakyRelu, linear3 } from '../layers/ops';
+import { autoKernel, gatLayer, segmentsOf, type BatchGraph, type GatKernel, type GatParams } from '../layers/gat';
+import type { BuildContext, ConfigField, ExtrasInput, ForwardAux, ForwardContext, LossResult, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
 /** the deep-factor horizons of the paper (section 3.2, multi-head learning) */
 export const PAPER_HORIZONS = [3, 5, 10, 15, 20];

@@ -3,11 +3,11 @@
  * the extras over a set of dates, and cpu vs wasm parity of one seeded step.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tf } from './tf';
-import { dmfmSpec } from '../models/dmfm';
-import { plantedPanel } from './fixtures';
-import { extrasInput, trainModel, trainOptionsFrom } from './loop';
-import { disposeBatch, makeBatch, prepareData } from './data';
+import { tf } from '../../train/tf';
+import { dmfmSpec } from './dmfm';
+import { plantedPanel } from '../../train/fixtures';
+import { extrasInput, trainModel, trainOptionsFrom } from '../../train/loop';
+import { disposeBatch, makeBatch, prepareData } from '../../train/data';
 
 beforeAll(async () => { await tf.setBackend('cpu'); });
 afterAll(async () => { await tf.setBackend('cpu'); });

@@ -5,10 +5,10 @@
  * the cross-section and returns the scores as a tensor. One learned horizon; its prediction fills every head.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LabError } from '../core/errors';
-import { makeRng } from '../core/rng';
-import type { BuildContext, FitData, ForwardContext, LossTarget, Model, NamedWeight } from './types';
-import { maskedMse } from './losses';
+import { LabError } from '../../core/errors';
+import { makeRng } from '../../core/rng';
+import type { BuildContext, FitData, ForwardContext, LossTarget, Model, NamedWeight } from '../types';
+import { maskedMse } from '../losses';
 
 /** Training rows of one horizon: X [M][F], y [M]; `total` = labelled rows before subsampling. */
 export interface TabularRows { X: number[][]; y: number[]; total: number }

@@ -11,11 +11,11 @@
  * Target: 'zscore' regresses the standardised label the neural models see; 'raw' the forward return itself.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LabError } from '../core/errors';
-import { ParamStore, applyMask, dense3, resolveConfig, trainingFields } from './common';
-import { choleskySolve } from './linalg';
-import { maskedMse } from './losses';
-import type { BuildContext, FitData, ForwardContext, LossTarget, Model, ModelSpec } from './types';
+import { LabError } from '../../core/errors';
+import { ParamStore, applyMask, dense3, resolveConfig, trainingFields } from '../common';
+import { choleskySolve } from '../linalg';
+import { maskedMse } from '../losses';
+import type { BuildContext, FitData, ForwardContext, LossTarget, Model, ModelSpec } from '../types';
 
 const schema = [
   { key: 'solver', label: 'Solver', default: 'ols', options: ['ols', 'gd'], help: "'ols': exact closed-form pooled regression (ridge if lambda > 0) on the training dates; 'gd': the same linear layer trained by Adam on the masked MSE." },

@@ -12,10 +12,10 @@
  * Linear's (0.13 vs 0.18; rank IC 0.18 vs 0.17): the linear part is what OLS fits best with this little data.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tf } from './tf';
-import { defaultPreprocessing, defaultRun, type RunConfig } from '../core/run';
-import { syntheticPanel } from '../data/synthetic';
-import { runOnPanel } from './runner';
+import { tf } from '../../train/tf';
+import { defaultPreprocessing, defaultRun, type RunConfig } from '../../core/run';
+import { syntheticPanel } from '../../data/synthetic';
+import { runOnPanel } from '../../train/runner';
 
 beforeAll(async () => { await tf.setBackend('wasm'); await tf.ready(); });
 

@@ -13,9 +13,9 @@
  * the IC loss optimises the ranking directly but gives weak gradients on noisy days.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ParamStore, applyMask, dense3, maskedZscore, resolveConfig, trainingFields } from './common';
-import { crossSectionalLoss, type LossKind } from './losses';
-import type { BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from './types';
+import { ParamStore, applyMask, dense3, maskedZscore, resolveConfig, trainingFields } from '../common';
+import { crossSectionalLoss, type LossKind } from '../losses';
+import type { BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
 const schema: ConfigField[] = [
   { key: 'hidden', label: 'Hidden units', default: 64, min: 1, max: 1024, step: 1, help: 'Width of each encoder layer (the stock context has this many features).' },

@@ -9,12 +9,12 @@
  * Weight names: ridge/kernel [F, 1], ridge/bias [1] (a one-layer network for LRP: relevance_f = w_f x_f, bias b).
  */
 import * as tf from '@tensorflow/tfjs';
-import { LabError } from '../core/errors';
-import { ParamStore, applyMask, dense3, resolveConfig } from './common';
-import { choleskySolve } from './linalg';
-import { maskedMse } from './losses';
+import { LabError } from '../../core/errors';
+import { ParamStore, applyMask, dense3, resolveConfig } from '../common';
+import { choleskySolve } from '../linalg';
+import { maskedMse } from '../losses';
 import { horizonIndex, trainingRows } from './tabular';
-import type { BuildContext, ConfigField, FitData, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from './types';
+import type { BuildContext, ConfigField, FitData, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
 const schema: ConfigField[] = [
   { key: 'lambda', label: 'Ridge lambda', default: 0, min: 0, max: 100, step: 0.0001, help: 'Penalty lambda * n * |w|^2 (n = rows); 0 = ordinary least squares (scikit-learn LinearRegression).' },

@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { linearSpec, fitPooledOls } from './linear';
 import { ewSpec, meanFactorIc } from './ew';
-import { getModel, models, defaultConfig } from './registry';
-import type { FitData } from './types';
-import { choleskySolve } from './linalg';
+import { getModel, models, defaultConfig } from '../registry';
+import type { FitData } from '../types';
+import { choleskySolve } from '../linalg';
 
 beforeAll(async () => { await tf.setBackend('cpu'); tf.enableProdMode(); });
 

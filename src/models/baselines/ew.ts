@@ -7,9 +7,9 @@
  * With signs 'positive' every s = +1 (the factor library's own orientation).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ParamStore, applyMask, dense3, maskedZscore, resolveConfig } from './common';
-import { maskedMse } from './losses';
-import type { BuildContext, FitData, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from './types';
+import { ParamStore, applyMask, dense3, maskedZscore, resolveConfig } from '../common';
+import { maskedMse } from '../losses';
+import type { BuildContext, FitData, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
 const schema = [
   { key: 'signs', label: 'Factor signs', default: 'ic', options: ['ic', 'positive'], help: "'ic': each factor enters with the sign of its mean IC on the training dates (per horizon); 'positive': all +1." },

@@ -8,13 +8,13 @@
  * Loss as the MLP's: masked MSE to the standardised label (default) or negative IC.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ParamStore, applyMask, resolveConfig, trainingFields } from './common';
-import { contextEncoder, contextParams, type ContextParams } from './layers/context';
-import { gatLayer, type GatParams } from './layers/gat';
-import { linear3 } from './layers/ops';
-import { crossSectionalLoss, type LossKind } from './losses';
+import { ParamStore, applyMask, resolveConfig, trainingFields } from '../common';
+import { contextEncoder, contextParams, type ContextParams } from '../layers/context';
+import { gatLayer, type GatParams } from '../layers/gat';
+import { linear3 } from '../layers/ops';
+import { crossSectionalLoss, type LossKind } from '../losses';
 import { gatFields, gatParams, kernelOf } from './dmfm';
-import type { BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from './types';
+import type { BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
 const schema: ConfigField[] = [
   { key: 'hidden', label: 'Hidden units', default: 64, min: 1, max: 512, step: 1, help: 'Width of the stock context and the GAT.' },

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { makeRng } from '../core/rng';
+import { makeRng } from '../../core/rng';
 import { dmfmLoss, dmfmSpec, headPlan } from './dmfm';
 import { mgatSpec } from './mgat';
-import { factorAttention } from './layers/factor-attention';
-import type { ForwardContext, LossTarget, Model } from './types';
-import { directionalCheck } from './gradcheck-util';
+import { factorAttention } from '../layers/factor-attention';
+import type { ForwardContext, LossTarget, Model } from '../types';
+import { directionalCheck } from '../gradcheck-util';
 
 beforeAll(async () => { await tf.setBackend('cpu'); tf.enableProdMode(); });
 

@@ -9,6 +9,9 @@ import { expect, test } from '@playwright/test';
 import { LabPage, ys } from './pages/lab-page';
 import type { ResultsTableSnapshot } from '../src/ui/test-api';
 
+/** window.__lab.view('dmfm'): DMFM's mean attention and faithfulness (src/models/dmfm/views) */
+type DmfmView = null | { horizons: number[]; groups: string[]; groupWeights: number[][]; faithfulness: { horizon: number; corr: number }[] };
+
 test('DMFM Quick preset: DMFM + baselines, Table 1, Figures 1-4 with data; screenshots', async ({ page }) => {
   test.setTimeout(600_000);
   const lab = new LabPage(page);
@@ -68,7 +71,7 @@ test('DMFM Quick preset: DMFM + baselines, Table 1, Figures 1-4 with data; scree
   await lab.screenshot('42-dmfm-quick-figure1-cumulative-excess');
 
   // Figure 2: attention per factor group and horizon, one column per horizon, each summing to 1
-  const d = (await page.evaluate(() => window.__lab!.dmfm()))!;
+  const d = (await page.evaluate(() => window.__lab!.view('dmfm')) as DmfmView)!;
   expect(d.horizons).toEqual([3, 5, 10, 15, 20]);
   for (const row of d.groupWeights) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
   const heat = (await lab.chartData('dmfmAttention'))!;

@@ -7,6 +7,9 @@
 import { expect, test } from '@playwright/test';
 import { LabPage } from './pages/lab-page';
 
+/** window.__lab.view('dmfm'): DMFM's mean attention and faithfulness (src/models/dmfm/views) */
+type DmfmView = null | { horizons: number[]; groups: string[]; groupWeights: number[][]; faithfulness: { horizon: number; corr: number }[] };
+
 const RUN = '#model=dfm&split.kind=rolling&split.start=2019-08-01&split.groups=3&split.windowMonths=12&config.epochs=2&config.warmEpochs=1';
 
 test('Deep Factor Model: LRP contributions add up to the prediction; group shares; Table 5; screenshots', async ({ page }) => {
@@ -113,7 +116,7 @@ test('DMFM: factor attention heat map per horizon, faithfulness, f vs f-hat port
   expect(s.lastError?.message ?? null).toBeNull();
   expect(s.training.status).toBe('done');
 
-  const d = (await page.evaluate(() => window.__lab!.dmfm()))!;
+  const d = (await page.evaluate(() => window.__lab!.view('dmfm')) as DmfmView)!;
   expect(d).not.toBeNull();
   expect(d.horizons).toEqual([3, 5, 10, 15, 20]);
   // a-bar_k is a softmax over the factors averaged over stocks and dates: each horizon's group weights sum to 1

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkpointDir, expandConfig, mergeRun, readCheckpoints, runExperiment, writeCheckpoint } from './experiment';
+import { checkpointDir, expandConfig, mergeRun, readCheckpoints, runExperiment, scoresTable, writeCheckpoint } from './experiment';
+import type { Panel } from '../src/core/panel';
+import type { RunResult } from '../src/train/runner';
 import type { GroupCheckpoint } from '../src/train/run-key';
 import { parquetToTable } from '../src/data/parquet';
 import { initParquetNode } from '../src/data/parquet-node';
@@ -121,6 +123,7 @@ describe('scripts/experiment.ts', () => {
     const cp = {
       runKey: 'mlp-0123456789abcdef', groupIndex: 3, label: '2017H2', total: 5, test: ['2017-07-03', '2017-12-29'], shape: [1, 2, 2],
       scores: Float32Array.of(0.25, NaN, -1.5, Infinity),
+      channels: { fhat: Float32Array.of(0.5, NaN, -0.25, 1) },
       record: { index: 3, label: '2017H2', history: { bestValMetric: NaN, epochs: [{ epoch: 1, valMetric: -Infinity }] }, extras: { estimate: { scores: Float64Array.of(1e-300, NaN) }, codes: Int32Array.of(-7, 9) } },
     } as unknown as GroupCheckpoint;
     writeCheckpoint(dir, cp);
@@ -128,7 +131,34 @@ describe('scripts/experiment.ts', () => {
     const [back] = readCheckpoints(dir);
     expect(back).toEqual(cp);
     expect(back.scores).toBeInstanceOf(Float32Array);
+    expect(back.channels!.fhat).toBeInstanceOf(Float32Array);
     expect((back.record.extras as { estimate: { scores: unknown } }).estimate.scores).toBeInstanceOf(Float64Array);
     expect((back.record.extras as { codes: unknown }).codes).toBeInstanceOf(Int32Array);
+  });
+
+  it('scores.parquet has one column per output channel; a per-date channel repeats on every horizon, NaN for runs without it', () => {
+    // panel: T = 3 dates, N = 2 stocks, horizons [1, 5]; fwd [H, T, N] = 0.01 * (10 h + 2 t + n)
+    const fwd = Float32Array.from({ length: 2 * 3 * 2 }, (_, k) => 0.01 * k);
+    const panel = { dates: ['2019-01-02', '2019-01-03', '2019-01-04'], tickers: ['A', 'B'], fwd } as unknown as Panel;
+    // two runs on test dates [1, 2] (D = 2): scores [H, D, N]; run 0 has sigma [H, D, N] and weight [1, D, N]
+    const scores = Float32Array.from([1, 2, 3, NaN, 5, 6, 7, NaN]); // stock B not scored on date 2
+    const base = { testIndex: Int32Array.from([1, 2]), horizons: [1, 5], scoresByHorizon: scores };
+    const withCh = { ...base, channels: [
+      { spec: { name: 'sigma', kind: 'sigma', label: 'risk', perHorizon: true }, values: Float32Array.from([0.1, 0.2, 0.3, NaN, 0.5, 0.6, 0.7, NaN]) },
+      { spec: { name: 'weight', kind: 'weight', label: 'w', perHorizon: false }, values: Float32Array.from([0.4, 0.6, 1, NaN]) },
+    ] } as unknown as RunResult;
+    const plain = { ...base, channels: [] } as unknown as RunResult;
+    const t = scoresTable(panel, [{ label: 'a', r: withCh }, { label: 'b', r: plain }]);
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['date', 'ticker', 'model', 'horizon', 'score', 'label', 'sigma', 'weight']);
+    expect(t.numRows).toBe(12); // 6 finite scores per run
+    const col = (n: string) => Array.from(t.getChild(n)!.toArray() as Float32Array);
+    // run a, in (h, j, n) order: h=0 (1,A) (1,B) (2,A); h=1 (1,A) (1,B) (2,A)
+    expect(col('score').slice(0, 6)).toEqual([1, 2, 3, 5, 6, 7]);
+    expect(col('sigma').slice(0, 6).map((v) => Math.round(v * 10) / 10)).toEqual([0.1, 0.2, 0.3, 0.5, 0.6, 0.7]);
+    expect(col('weight').slice(0, 6).map((v) => Math.round(v * 10) / 10)).toEqual([0.4, 0.6, 1, 0.4, 0.6, 1]);
+    // label = fwd[h, t, n]: h=1, t=2, n=0 -> index (1*3+2)*2+0 = 10 -> 0.10
+    expect(col('label')[5]).toBeCloseTo(0.1, 6);
+    expect(col('sigma').slice(6).every(Number.isNaN)).toBe(true);
+    expect(col('weight').slice(6).every(Number.isNaN)).toBe(true);
   });
 });

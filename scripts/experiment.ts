@@ -85,13 +85,19 @@ const dictVector = (codes: Int32Array, dict: string[]) => {
   return arrow.makeVector(arrow.makeData({ type: new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()), length: codes.length, data: codes, dictionary: d }));
 };
 
-/** scores.parquet rows: every (test date, stock in the cross-section, horizon) of every run */
+/**
+ * scores.parquet rows: every (test date, stock in the cross-section, horizon) of every run, with one column per output
+ * channel any run has (sigma, weight, alternative scores such as DMFM's fhat; a per-date channel repeats on every
+ * horizon's row; NaN for a run without that channel)
+ */
 export function scoresTable(panel: Panel, results: { label: string; r: RunResult }[]): arrow.Table {
   const T = panel.dates.length, N = panel.tickers.length;
   let rows = 0;
   for (const { r } of results) for (let k = 0; k < r.scoresByHorizon.length; k++) if (Number.isFinite(r.scoresByHorizon[k])) rows++;
   const date = new Int32Array(rows), ticker = new Int32Array(rows), model = new Int32Array(rows), horizon = new Int32Array(rows);
   const score = new Float32Array(rows), label = new Float32Array(rows);
+  const channelNames = [...new Set(results.flatMap(({ r }) => (r.channels ?? []).map((c) => c.spec.name)))];
+  const channelCols = Object.fromEntries(channelNames.map((c) => [c, new Float32Array(rows).fill(NaN)]));
   const dayOf = panel.dates.map(isoToDay);
   let i = 0;
   results.forEach(({ r }, m) => {
@@ -103,6 +109,7 @@ export function scoresTable(panel: Panel, results: { label: string; r: RunResult
         if (!Number.isFinite(s)) continue;
         date[i] = dayOf[t]; ticker[i] = n; model[i] = m; horizon[i] = r.horizons[h];
         score[i] = s; label[i] = panel.fwd[(h * T + t) * N + n];
+        for (const c of r.channels ?? []) channelCols[c.spec.name][i] = c.values[((c.spec.perHorizon ? h : 0) * D + j) * N + n];
         i++;
       }
     }
@@ -110,6 +117,7 @@ export function scoresTable(panel: Panel, results: { label: string; r: RunResult
   return new arrow.Table({
     date: dateVector(date), ticker: dictVector(ticker, panel.tickers), model: dictVector(model, results.map((x) => x.label)),
     horizon: arrow.makeVector(horizon), score: arrow.makeVector(score), label: arrow.makeVector(label),
+    ...Object.fromEntries(channelNames.map((c) => [c, arrow.makeVector(channelCols[c])])),
   });
 }
 
@@ -187,6 +195,7 @@ export function runMetrics(label: string, r: RunResult) {
     horizons: Object.fromEntries(r.horizonMetrics.map((m) => [String(m.horizon), { ic: num(m.ic), rank_ic: num(m.rank_ic), icir: num(m.icir), rank_icir: num(m.rank_icir), dates: m.dates }])),
     portfolio: Object.fromEntries(Object.entries(r.eval.metrics).map(([k, v]) => [k, num(v)])),
     strategy: r.eval.strategy,
+    ...(r.alternatives?.length ? { alternatives: Object.fromEntries(r.alternatives.map((a) => [a.name, { label: a.label, portfolio: Object.fromEntries(Object.entries(a.eval.metrics).map(([k, v]) => [k, num(v)])) }])) } : {}),
     groups: r.groups.map((g) => ({ label: g.label, train: g.train, valid: g.valid, test: g.test, epochs: g.history.epochs.length, bestEpoch: g.history.bestEpoch, bestValMetric: g.history.bestValMetric, stoppedEarly: g.history.stoppedEarly })),
     timings: r.timings,
     warnings: r.warnings,

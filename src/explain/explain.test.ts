@@ -5,6 +5,7 @@ import { dfmSpec } from '../models/dfm/dfm';
 import { linearSpec } from '../models/baselines/linear';
 import { mlpSpec } from '../models/baselines/mlp';
 import { ridgeSpec } from '../models/dfm/ridge';
+import { getModel } from '../models/registry';
 import type { Model, ModelSpec, NamedWeight } from '../models/types';
 import { gradientTimesInput } from './grad-input';
 import { lrpDense, outputDense } from './lrp';
@@ -55,7 +56,7 @@ describe('networks: the extracted Dense nets reproduce the tfjs models (parity 1
       const sc = await scoresOf(m, cs);
       const H = horizons.length;
       for (let h = 0; h < H; h++) {
-        const en = lrpNetwork(spec.id, w, cs, h)!;
+        const en = lrpNetwork(spec, w, cs, h)!;
         for (let n = 0; n < N; n++) {
           if (!cs.mask[n]) continue;
           const xn = cs.x.subarray(n * F, (n + 1) * F);
@@ -71,7 +72,7 @@ describe('networks: the extracted Dense nets reproduce the tfjs models (parity 1
   }
 
   it('models with cross-stock layers have no LRP network; RF / SVR are not explainable', () => {
-    expect(lrpNetwork('mgat', [], crossSection(1, 2, 2), 0)).toBeNull();
+    expect(lrpNetwork(getModel('mgat'), [], crossSection(1, 2, 2), 0)).toBeNull();
     expect(explainMethodFor('dmfm')).toBe('grad-input');
     expect(explainMethodFor('mgat')).toBe('grad-input');
     expect(explainMethodFor('dfm')).toBe('lrp');

@@ -105,13 +105,10 @@ export interface RunExplanation {
   table5: Table5Row[];
 }
 
-/** models predicting outside tfjs: neither LRP nor gradients reach them */
-const NOT_EXPLAINABLE = new Set(['rf', 'svr']);
-
-/** Which method `auto` uses for a model: 'lrp', 'grad-input' or null (not explainable). */
+/** Which method `auto` uses for a model (its spec's `explain`; default gradient x input): 'lrp', 'grad-input' or null (not explainable). */
 export function explainMethodFor(modelId: string): 'lrp' | 'grad-input' | null {
-  if (NOT_EXPLAINABLE.has(modelId)) return null;
-  return ['dfm', 'mlp', 'ridge', 'linear'].includes(modelId) ? 'lrp' : 'grad-input';
+  const e = getModel(modelId).explain ?? 'grad-input';
+  return e === 'none' ? null : e === 'lrp' && getModel(modelId).lrpNetwork ? 'lrp' : 'grad-input';
 }
 
 const nanMean = (v: number[]) => { const a = v.filter(Number.isFinite); return a.length ? a.reduce((s, x) => s + x, 0) / a.length : NaN; };
@@ -142,7 +139,7 @@ export async function explainRun(data: ExplainData, model: { id: string; config:
     const relevance = new Float32Array(M * F), prediction = new Float64Array(M);
     const bias = new Float64Array(M), eps = new Float64Array(M), residual = new Float64Array(M);
     if (useLrp) {
-      const en = lrpNetwork(model.id, p.weights, { x: xs, mask: ms, N, F }, head);
+      const en = lrpNetwork(spec, p.weights, { x: xs, mask: ms, N, F }, head);
       if (!en) throw new LabError(`Explain: no LRP network for model "${model.id}".`);
       note = en.note;
       stocks.forEach((n, m) => {

@@ -1,10 +1,13 @@
 /**
- * The model contract. A model is one file exporting a `ModelSpec`: static metadata for the UI (id, name,
- * help text, config schema) and `build(ctx)`, which returns a `Model` instance holding its own tfjs variables.
- * One training loop (src/train/loop.ts) drives every model through this interface; it never looks inside.
+ * The model contract (v2). A paper model is one folder under src/models/ exporting a `ModelSpec` (static metadata for
+ * the UI: id, name, help text, config schema, output channels) and `build(ctx)`, which returns a `Model` instance
+ * holding its own tfjs variables, plus one line in registry.ts. One training loop (src/train/loop.ts) drives every
+ * model through this interface; the loop, the runner, the worker protocol and the state never name a model.
+ * docs/ARCHITECTURE.md explains the contract, the channels and how to add a model.
  *
  * Shapes: B = dates in the batch, N = stocks (the full panel width; masked stocks are zero rows),
- * F = input factors, H = forward-return horizons (one output head per horizon, DMFM eq. 8).
+ * F = input factors, H = forward-return horizons (one output head per horizon, DMFM eq. 8),
+ * L = lookback days of a sequence model (`ModelSpec.lookback`).
  */
 import type * as tf from '@tensorflow/tfjs';
 
@@ -41,8 +44,17 @@ export interface BuildContext {
 
 /** Per-batch side information for `forward`. */
 export interface ForwardContext {
-  /** [B, N] 1 = the stock is in the cross-section on that date, 0 = padding */
+  /**
+   * [B, N] 1 = the stock is in the cross-section on that date, 0 = padding. For a sequence model (lookback L > 1) a
+   * stock is in the cross-section only when it is also valid on each of the L days ending at the date (the history mask).
+   */
   mask: tf.Tensor2D;
+  /**
+   * [B, N, L, F] sequence models only (ModelSpec.lookback > 1): the factors of the L trading days ending at each batch
+   * date, oldest first (seq[:, :, L-1, :] equals x); zeros where the stock has no data. Built by the one windowing
+   * function (src/data/windows.ts) batch by batch, never as an L-fold copy of the panel.
+   */
+  seq?: tf.Tensor4D;
   /** [B, N] industry id (-1 unknown), for graph models */
   industry?: tf.Tensor2D;
   /** true while training (dropout etc.); forward must not depend on it for determinism otherwise */
@@ -60,6 +72,46 @@ export interface LossTarget {
    * y * scale is the demeaned, clipped forward return (DMFM's factor return b is in return units).
    */
   scale?: tf.Tensor2D;
+  /**
+   * [B, N, H] the raw forward return per horizon, fwd[h] = P[t+1+k] / P[t+1] - 1 (the horizon-1 entry is the raw
+   * next-day return P[t+2] / P[t+1] - 1): neither demeaned, standardised nor clipped; 0 where `mask` is 0. For models
+   * that maximise a portfolio return (E2EAI) or a return likelihood (FactorVAE). The loop always sets it.
+   */
+  raw?: tf.Tensor3D;
+}
+
+/**
+ * A named per-stock output besides the score (contract v2). The runner stitches every channel over the test groups,
+ * `evaluate` reads `sigma` (TDrisk: rank by score - eta sigma) and `weight` (the model-weighted strategy with the model's
+ * own weights), `scores.parquet` gets one column per channel, and each `score` channel is evaluated as an extra method.
+ */
+export interface ChannelSpec {
+  /** key: 'sigma', 'weight', or an alternative score's id (e.g. 'fhat') */
+  name: string;
+  /** sigma: predicted return sd per stock; weight: portfolio weight per stock and date; score: an alternative score */
+  kind: 'sigma' | 'weight' | 'score';
+  /** short label for tables and legends, e.g. "attention estimate f-hat = F a-bar" */
+  label: string;
+  /** true: [B, N, H] one value per horizon head (sigma, scores); false: [B, N] one per date (weights) */
+  perHorizon: boolean;
+}
+
+/** What `forwardChannels` returns: the scores of `forward` plus each declared channel. */
+export interface ChannelOutput {
+  /** [B, N, H] the same scores as `forward` */
+  scores: tf.Tensor3D;
+  /** by ChannelSpec.name: [B, N, H] (perHorizon) or [B, N] */
+  channels: Record<string, tf.Tensor>;
+}
+
+/** The validation metrics a model may early-stop on (higher is better; nll is reported as minus the NLL). */
+export type ValMetricKind = 'rank_ic' | 'ic' | 'portfolio' | 'nll';
+
+/** One training step's inputs, for `afterStep` (the loop creates and disposes them). */
+export interface StepBatch {
+  x: tf.Tensor3D;
+  ctx: ForwardContext;
+  target: LossTarget;
 }
 
 /** Auxiliary forward outputs a model's loss needs besides the scores (DMFM: deep factors and attention estimate). */
@@ -117,6 +169,11 @@ export interface Model {
   /** x [B, N, F] -> scores [B, N, H] (masked stocks score 0). Pure: creates tensors, disposes none of its inputs. */
   forward(x: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D;
   /**
+   * Optional, with ModelSpec.channels: the scores and every declared channel of one batch (prediction only; the loop
+   * uses it in place of `forward` when predicting test and validation dates).
+   */
+  forwardChannels?(x: tf.Tensor3D, ctx: ForwardContext): ChannelOutput;
+  /**
    * Optional: forward that also returns the tensors its loss needs (same scores as `forward`). While training, the
    * loop calls this instead of `forward` and passes `aux` to `loss`.
    */
@@ -127,6 +184,15 @@ export interface Model {
   variables(): tf.Variable[];
   /** the weight matrices the L2 penalty applies to (default: none) */
   decayed?(): tf.Variable[];
+  /**
+   * Training hooks (Algorithm 1 of E2EAI: per-epoch buffers). `onEpochStart` before the epoch's first step,
+   * `afterStep` after each optimiser update with that step's batch (outside the gradient tape: no gradient flows),
+   * `onEpochEnd` after the epoch's last step and before validation. State they keep that prediction needs belongs in
+   * getWeights / setWeights, so the best checkpoint restores it.
+   */
+  onEpochStart?(epoch: number): void;
+  afterStep?(batch: StepBatch): void | Promise<void>;
+  onEpochEnd?(epoch: number): void | Promise<void>;
   /** closed-form or statistical fit on the training dates (called once before any gradient training) */
   fit?(data: FitData): void;
   /** extra outputs for explanation (attention maps, relevance, fitted coefficients); `input`: dates to summarise */
@@ -149,5 +215,36 @@ export interface ModelSpec {
   configSchema: ConfigField[];
   /** whether the default configuration is trained by gradient descent (EW: never) */
   trainable: boolean;
+  /** sequence models: the lookback L in trading days for a resolved config (absent or 1: cross-sectional [B, N, F]) */
+  lookback?(config: ModelConfig): number;
+  /** output channels besides the score, for a resolved config (absent: none) */
+  channels?(config: ModelConfig): ChannelSpec[];
+  /** how the Explain views can attribute a prediction: LRP over `lrpNetwork`, gradient x input, or not at all */
+  explain?: 'lrp' | 'grad-input' | 'none';
+  /**
+   * LRP models: their weights as the Dense network LRP walks, explaining horizon head `head` on one date's
+   * cross-section (x [N, F] row-major, mask [N]); null when the weights do not describe such a network.
+   */
+  lrpNetwork?(weights: NamedWeight[], cs: { x: ArrayLike<number>; mask: ArrayLike<number>; N: number; F: number }, head: number): LrpNetwork | null;
   build(ctx: BuildContext): Model;
+}
+
+/** One Dense layer as LRP walks it: w [inDim, outDim] row-major, b [outDim]. */
+export interface LrpLayer {
+  w: ArrayLike<number>;
+  b: ArrayLike<number>;
+  inDim: number;
+  outDim: number;
+  act: 'relu' | 'leakyRelu' | 'linear';
+  /** LeakyReLU slope */
+  alpha?: number;
+  name?: string;
+}
+
+/** A model's network for LRP (src/explain/lrp.ts) and the output unit that is the explained prediction. */
+export interface LrpNetwork {
+  net: { layers: LrpLayer[] };
+  output: number;
+  /** how the model maps onto the network (shown with the relevance) */
+  note: string;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DmfmPeriod, TrainResult } from './lab-api';
-import { estimateComparison, explainedResult, explainedTickers, groupSharesOverTime, meanAttention, stockContribution } from './explain-views';
+import type { TrainResult } from './lab-api';
+import { explainedResult, explainedTickers, groupSharesOverTime, stockContribution } from './explain-views';
 
 // a hand-made explanation: panel tickers A, B, C; on 2019-01-31 the cross-section is stocks [2, 0] = C, A
 // (positions 0, 1); factors m1 (momentum), v1 (volatility), v2 (volatility)
@@ -47,41 +47,5 @@ describe('explain views', () => {
     expect(g.dates).toEqual(['2019-01-31']);
     expect(g.share[0][0]).toBeCloseTo(66.6667, 3);
     expect(g.share[0][0] + g.share[0][1]).toBeCloseTo(100, 9);
-  });
-
-  it('mean attention averages the test periods cell by cell', () => {
-    const p = (w: number[][], corr: number): DmfmPeriod => ({ label: 'g', start: '2019-01-02', end: '2019-06-28', horizons: [5, 20], factors: ['m1', 'v1'], factorGroups: ['momentum', 'volatility'], groups: ['momentum', 'volatility'], weights: w, groupWeights: w, faithfulness: [{ horizon: 5, corr, corrSd: 0, dates: 10 }, { horizon: 20, corr: NaN, corrSd: NaN, dates: 0 }] });
-    const m = meanAttention([p([[0.2, 0.8], [0.5, 0.5]], 0.9), p([[0.4, 0.6], [0.7, 0.3]], 0.7)]);
-    expect(m.weights[0][0]).toBeCloseTo(0.3, 9); // (0.2 + 0.4) / 2
-    expect(m.weights[1][1]).toBeCloseTo(0.4, 9); // (0.5 + 0.3) / 2
-    expect(m.faithfulness[0]).toEqual({ horizon: 5, corr: expect.closeTo(0.8, 9), periods: 2 });
-    expect(m.faithfulness[1].periods).toBe(0);
-    expect(Number.isNaN(m.faithfulness[1].corr)).toBe(true);
-  });
-});
-
-describe('DMFM f vs f-hat comparison', () => {
-  const series = (method: string, cum: number[]) => ({ method, label: method, dates: ['2019-01-03', '2019-01-04'], cumReturn: cum, cumExcess: cum, icDates: [], ic: [] });
-  const dmfm = {
-    model: 'dmfm', label: 'DMFM', benchmark: { label: 'equal-weighted universe', dates: [], cumReturn: [] },
-    series: [series('dmfm', [0.01, 0.03])],
-    allMetrics: { ic: 0.05, rankIc: 0.06, icir: 0.4, alpha: 0.12, ir: 1.1, turnover: 0.5, sharpe: 2 },
-    estimate: { horizon: 20, head: 20, headOf: [20, 20], metrics: { ic: 0.02, rankIc: 0.01, icir: 0.1, alpha: -0.03, ir: -0.2, turnover: 0.4 }, series: series('dmfm:fhat', [-0.01, -0.02]), scoresByHorizon: new Float32Array(0) },
-  } as unknown as TrainResult;
-
-  it('two rows (f then f-hat) with the six metrics, METRICS labels and definitions, and both cumExcess series', () => {
-    const c = estimateComparison(dmfm)!;
-    expect(c.columns.map((x) => x.key)).toEqual(['ic', 'rankIc', 'icir', 'alpha', 'ir', 'turnover']);
-    expect(c.columns.find((x) => x.key === 'alpha')).toMatchObject({ label: 'α (%)', format: 'pct' });
-    expect(c.columns.find((x) => x.key === 'alpha')!.help).toMatch(/annualised excess return/);
-    expect(c.rows.map((r) => r.key)).toEqual(['f', 'fhat']);
-    expect(c.rows[0].values).toEqual({ ic: 0.05, rankIc: 0.06, icir: 0.4, alpha: 0.12, ir: 1.1, turnover: 0.5 }); // sharpe not a column
-    expect(c.rows[1].values.alpha).toBe(-0.03);
-    expect(c.rows[1].method).toBe('dmfm:fhat');
-    expect(c.series[0].cumExcess).toEqual([0.01, 0.03]);
-    expect(c.series[1].cumExcess).toEqual([-0.01, -0.02]);
-    expect(c.head).toBe(20);
-    expect(c.benchmark).toBe('equal-weighted universe');
-    expect(estimateComparison({ ...dmfm, estimate: undefined })).toBeNull();
   });
 });

@@ -98,7 +98,7 @@ describe('lab-api-worker mappers', () => {
   });
 });
 
-describe('DMFM attention-estimate portfolio (TrainResult.estimate)', () => {
+describe('model output channels and alternative scores (TrainResult.alternatives, scores.channels)', () => {
   // a minimal EvalResult: what evalParts reads; metrics are every RESULT_METRICS key + the ones named here
   const evalOf = (horizon: number, ic: number, alpha: number, cumExcess: number[]) => ({
     settings: { benchmark: 'equal-weighted universe', horizon }, evalIso: ['2019-01-02', '2019-01-03'], ic: Float64Array.from([ic, ic]), rankIc: Float64Array.from([ic, ic]),
@@ -110,41 +110,42 @@ describe('DMFM attention-estimate portfolio (TrainResult.estimate)', () => {
     rebalances: { iso: ['2019-01-02'], turnover: Float64Array.from([1]), holdings: Int32Array.from([2]) },
     warnings: [],
   });
-  // panel horizons [1, 20]; DMFM 'paper' heads: only k = 20 is trained and scores both horizons
-  const fhat = Float32Array.from([0.5, -0.5, 0.25, -0.25]); // [H = 2, D = 1, N = 2]
+  // panel horizons [1, 20]; an alternative score channel 'fhat' [H = 2, D = 1, N = 2]
+  const fhat = Float32Array.from([0.5, -0.5, 0.25, -0.25]);
+  const spec = { name: 'fhat', kind: 'score', label: 'attention estimate', perHorizon: true };
   const output = {
     run: { ...defaultRun, model: 'dmfm' }, model: { id: 'dmfm', name: 'DMFM', config: {} }, backend: { backend: 'cpu', forced: true, reason: 'forced', probes: [] },
     timings: { total_ms: 1 }, horizons: [1, 20], testIndex: Int32Array.from([7]), scoresByHorizon: Float32Array.from([1, 2, 3, 4]), groups: [], warnings: [],
     eval: evalOf(20, 0.05, 0.12, [0.01, 0.02]),
-    estimate: { horizon: 20, head: 20, headOf: [20, 20], scoresByHorizon: fhat, eval: evalOf(20, 0.03, 0.04, [0.005, -0.01]) },
+    channels: [{ spec, values: fhat }],
+    alternatives: [{ name: 'fhat', label: 'attention estimate', eval: evalOf(20, 0.03, 0.04, [0.005, -0.01]) }],
   } as unknown as TrainOutput;
 
-  it('toResult maps the f-hat evaluation: metrics, cumExcess series, head, scores kept for re-evaluation', () => {
+  it('toResult maps each alternative to an extra method and keeps the channels for re-evaluation', () => {
     const t = toResult(output);
-    const e = t.estimate!;
-    expect(e).toBeDefined();
-    expect(e.horizon).toBe(20);
-    expect(e.head).toBe(20);
-    expect(e.headOf).toEqual([20, 20]);
+    expect(t.alternatives).toHaveLength(1);
+    const e = t.alternatives![0];
+    expect(e.name).toBe('fhat');
+    expect(e.method).toBe('dmfm:fhat');
+    expect(e.label).toBe('DMFM · attention estimate');
     expect(e.metrics.ic).toBe(0.03);
     expect(e.metrics.alpha).toBe(0.04);
     expect(e.series.method).toBe('dmfm:fhat');
-    expect(e.series.label).toBe('f-hat (attention estimate, k = 20)');
     expect(e.series.cumExcess).toEqual([0.005, -0.01]);
     expect(e.series.dates).toEqual(['2019-01-03', '2019-01-04']);
-    expect(e.scoresByHorizon).toBe(fhat);
+    expect(t.scores!.channels!.fhat).toBe(fhat);
     // the model's own row is untouched
     expect(t.allMetrics!.ic).toBe(0.05);
     expect(t.series[0].cumExcess).toEqual([0.01, 0.02]);
-    expect(toResult({ ...output, estimate: undefined } as TrainOutput).estimate).toBeUndefined();
+    expect(toResult({ ...output, channels: [], alternatives: [] } as unknown as TrainOutput).alternatives).toBeUndefined();
   });
 
-  it('evaluate (new strategy) re-evaluates the f-hat scores in the same request', async () => {
-    const calls: { run: RunConfig; est?: Float32Array }[] = [];
+  it('evaluate (new strategy) sends the channels and re-evaluates the alternatives in the same request', async () => {
+    const calls: { run: RunConfig; channels?: Record<string, Float32Array> }[] = [];
     const client = {
-      evaluate: async (run: RunConfig, _s: unknown, est?: Float32Array) => {
-        calls.push({ run, est });
-        return { eval: evalOf(1, 0.07, 0.2, [0.03, 0.04]), universes: [], estimate: est ? evalOf(1, 0.01, -0.02, [-0.001, -0.002]) : undefined };
+      evaluate: async (run: RunConfig, s: { channels?: Record<string, Float32Array> }) => {
+        calls.push({ run, channels: s.channels });
+        return { eval: evalOf(1, 0.07, 0.2, [0.03, 0.04]), universes: [], alternatives: s.channels?.fhat ? [{ name: 'fhat', label: 'attention estimate', eval: evalOf(1, 0.01, -0.02, [-0.001, -0.002]) }] : [] };
       },
     } as unknown as LabClient;
     const api = createWorkerLabApi(() => client);
@@ -152,13 +153,10 @@ describe('DMFM attention-estimate portfolio (TrainResult.estimate)', () => {
     const strategy = { ...defaultRun.strategy, horizon: 1, rebalance: 1 };
     const after = await api.evaluate!(before, { ...before.run, strategy });
     expect(calls).toHaveLength(1);
-    expect(calls[0].est).toBe(fhat);
+    expect(calls[0].channels!.fhat).toBe(fhat);
     expect(calls[0].run.strategy).toEqual(strategy);
     expect(after.allMetrics!.ic).toBe(0.07);
-    // horizon 1 is scored by head 20 (headOf[0])
-    expect(after.estimate!.horizon).toBe(1);
-    expect(after.estimate!.head).toBe(20);
-    expect(after.estimate!.metrics.ic).toBe(0.01);
-    expect(after.estimate!.series.cumExcess).toEqual([-0.001, -0.002]);
+    expect(after.alternatives![0].metrics.ic).toBe(0.01);
+    expect(after.alternatives![0].series.cumExcess).toEqual([-0.001, -0.002]);
   });
 });

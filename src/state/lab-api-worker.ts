@@ -9,9 +9,9 @@ import { METRICS, type MetricKey } from '../eval/metrics';
 import { createLabClient, type LabClient, type TrainHandle } from '../train/client';
 import type { TrainProgress as EngineProgress } from '../train/loop';
 import type { DatasetSummary as EngineSummary, QueryResult as EngineQuery, TrainOutput } from '../train/protocol';
-import type { UniverseMetrics } from '../train/reevaluate';
+import type { AlternativeEval, UniverseMetrics } from '../train/reevaluate';
 import type { EvalResult } from '../eval/evaluate';
-import type { BackendName, DatasetSummary, DmfmPeriod, EstimatePortfolio, LabApi, MetricColumn, ModelInfo, QueryResult, TrainProgress, TrainResult, UniverseResult } from './lab-api';
+import type { AlternativeResult, BackendName, DatasetSummary, LabApi, MetricColumn, ModelInfo, QueryResult, TrainProgress, TrainResult, UniverseResult } from './lab-api';
 
 /** Metrics shown in the Results table, in order (definitions, labels and directions from src/eval METRICS). */
 export const RESULT_METRICS: MetricKey[] = ['ic', 'rankIc', 'icir', 'rankIcir', 'alpha', 'ir', 'mdd', 'sharpe', 'turnover'];
@@ -136,47 +136,25 @@ export function toResult(r: TrainOutput): TrainResult {
     run: r.run,
     elapsedMs: r.timings.total_ms,
     ...evalParts(r.eval, r.model.id, label, r.universes),
-    scores: r.scoresByHorizon ? { scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons } : undefined,
+    scores: r.scoresByHorizon ? { scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons, ...(r.channels?.length ? { channels: Object.fromEntries(r.channels.map((c) => [c.spec.name, c.values])) } : {}) } : undefined,
     groups: r.groups?.map((g) => ({ label: g.label, train: g.train, valid: g.valid, test: g.test })),
     warnings: r.warnings,
     tickers: r.explanation ? r.tickers : undefined,
     explanation: r.explanation,
     explainNote: r.explainNote,
-    dmfm: dmfmPeriods(r),
-    estimate: r.estimate ? estimatePortfolio(r.estimate.eval, r.model.id, r.estimate.headOf, r.horizons, r.estimate.scoresByHorizon) : undefined,
+    groupExtras: r.groups?.some((g) => g.extras) ? r.groups.map((g) => ({ label: g.label, extras: g.extras ?? {} })) : undefined,
+    alternatives: alternativeResults(r.alternatives, r.model.id, label),
   };
 }
 
-/**
- * DMFM f-hat portfolio -> UI: the metrics and series of the attention-estimate scores (same evalParts mapping as the
- * model's own row), the head that scores the evaluated horizon, and the scores kept for re-evaluation.
- */
-export function estimatePortfolio(e: EvalResult, model: string, headOf: number[], horizons: number[], scoresByHorizon: Float32Array): EstimatePortfolio {
-  const horizon = e.settings.horizon;
-  const head = headOf[horizons.indexOf(horizon)] ?? horizon;
-  const p = evalParts(e, `${model}:fhat`, `f-hat (attention estimate, k = ${head})`);
-  return { horizon, head, headOf: headOf.slice(), metrics: p.allMetrics!, series: p.series[0], scoresByHorizon };
-}
-
-interface DmfmExtras {
-  attention?: { start: string; end: string; factors: string[]; factorGroups: string[]; groups: string[]; weights: number[][]; groupWeights: number[][] };
-  horizons?: number[];
-  faithfulness?: { horizon: number; corr: number; corrSd: number; dates: number }[];
-}
-
-/** DMFM extras of each split group -> the attention / faithfulness views (the large f-hat estimate is dropped). */
-export function dmfmPeriods(r: TrainOutput): DmfmPeriod[] | undefined {
-  const out: DmfmPeriod[] = [];
-  for (const g of r.groups ?? []) {
-    const e = g.extras as DmfmExtras | undefined;
-    if (!e?.attention || !e.horizons) continue;
-    const a = e.attention;
-    out.push({
-      label: g.label, start: a.start, end: a.end, horizons: e.horizons, factors: a.factors, factorGroups: a.factorGroups, groups: a.groups, weights: a.weights, groupWeights: a.groupWeights,
-      faithfulness: (e.faithfulness ?? []).map((f) => ({ horizon: f.horizon, corr: f.corr, corrSd: f.corrSd, dates: f.dates })),
-    });
-  }
-  return out.length ? out : undefined;
+/** Alternative score evaluations -> UI: each an extra method '<model>:<name>' with its metrics and series. */
+export function alternativeResults(alts: AlternativeEval[] | undefined, model: string, label: string): AlternativeResult[] | undefined {
+  if (!alts?.length) return undefined;
+  return alts.map((a) => {
+    const method = `${model}:${a.name}`;
+    const p = evalParts(a.eval, method, `${label} · ${a.label}`);
+    return { name: a.name, method, label: `${label} · ${a.label}`, metrics: p.allMetrics!, series: p.series[0] };
+  });
 }
 
 const toQuery = (q: EngineQuery): QueryResult => ({ columns: q.columns.map((c) => c.name), rows: q.rows, truncated: q.truncated, totalRows: q.totalRows });
@@ -234,11 +212,9 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
     async evaluate(result, run) {
       if (!result.scores) throw new LabError(`${result.label}: this result has no stored scores to re-evaluate.`, 'Train the model again.');
       const evRun: RunConfig = { ...result.run, strategy: run.strategy };
-      // DMFM: the f-hat scores are re-evaluated in the same request, with the same strategy
-      const est = result.estimate;
-      const out = await c().evaluate(evRun, result.scores, est?.scoresByHorizon);
-      const estimate = est && out.estimate ? estimatePortfolio(out.estimate, result.model, est.headOf, result.scores.horizons, est.scoresByHorizon) : undefined;
-      return { ...result, run: evRun, ...evalParts(out.eval, result.model, result.label, out.universes), warnings: out.eval.warnings, estimate };
+      // the model's channels (sigma, weights, alternative scores) are re-evaluated in the same request, same strategy
+      const out = await c().evaluate(evRun, result.scores);
+      return { ...result, run: evRun, ...evalParts(out.eval, result.model, result.label, out.universes), warnings: out.eval.warnings, alternatives: alternativeResults(out.alternatives, result.model, result.label) };
     },
     async loadBenchmark(fileBytes, name) {
       return c().loadBenchmark(fileBytes, name);

@@ -11,40 +11,20 @@ export type { RunExplanation, DateExplanation, Table5Row } from '../train/protoc
 /** one finished split group of a run (record + test scores), as the engine hands it out; see src/train/run-key.ts */
 export type { GroupCheckpoint } from '../train/run-key';
 
-/** DMFM factor attention (a-bar_k, paper Eq. 11) and faithfulness (corr f_k vs f-hat_k) of one test period. */
-export interface DmfmPeriod {
-  label: string;
-  start: string;
-  end: string;
-  /** trained horizons k */
-  horizons: number[];
-  factors: string[];
-  factorGroups: string[];
-  groups: string[];
-  /** [K][m] mean a-bar_k over the period's dates (rows sum to 1) */
-  weights: number[][];
-  /** [K][G] summed per factor group (rows sum to 1) */
-  groupWeights: number[][];
-  /** per horizon: mean / sd over dates of the cross-sectional Pearson correlation of f_k and f-hat_k */
-  faithfulness: { horizon: number; corr: number; corrSd: number; dates: number }[];
-}
-
 /**
- * DMFM: the portfolio built from the attention estimate f-hat_k = F a-bar_k (paper Eq. 12) of the strategy horizon's
- * head, evaluated with the same strategy, dates and engine as the deep factor f_k's own portfolio (TrainResult.series).
+ * An alternative score of a run (a model's `score` output channel, e.g. DMFM's attention estimate f-hat_k = F a-bar_k)
+ * evaluated with the same strategy, dates and engine as the model's own scores: an extra method in the results views.
  */
-export interface EstimatePortfolio {
-  /** the strategy horizon and the trained head k whose f-hat scores it */
-  horizon: number;
-  head: number;
-  /** [H] trained head per panel horizon (scores.horizons order) */
-  headOf: number[];
-  /** every metric (METRICS keys) of the f-hat portfolio, as TrainResult.allMetrics */
+export interface AlternativeResult {
+  /** channel name, e.g. 'fhat' */
+  name: string;
+  /** method id '<model>:<name>' (its colour is the model's, drawn dashed) */
+  method: string;
+  label: string;
+  /** every metric (METRICS keys), as TrainResult.allMetrics */
   metrics: Record<string, number>;
-  /** its series (method '<model>:fhat'): cumExcess, nav, IC, ... */
+  /** its series: cumExcess, nav, IC, ... */
   series: MethodSeries;
-  /** [H, D, N] f-hat scores per panel horizon on scores.testIndex, for re-evaluation with another strategy */
-  scoresByHorizon: Float32Array;
 }
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -235,8 +215,11 @@ export interface TrainResult {
   universes?: UniverseResult[];
   /** the strategy the numbers were computed with, with the engine's defaults filled in */
   strategy?: Required<Pick<StrategyConfig, 'kind' | 'groups' | 'rebalance' | 'k' | 'n' | 'eta' | 'cap' | 'horizon'>> & { openCost: number; closeCost: number };
-  /** the stored out-of-sample scores, so a strategy change can be re-evaluated without training */
-  scores?: { scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[] };
+  /**
+   * the stored out-of-sample scores and the model's output channels (sigma, weight, alternative scores), so a strategy
+   * change can be re-evaluated without training
+   */
+  scores?: { scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[]; channels?: Record<string, Float32Array> };
   /** split groups as trained */
   groups?: GroupSpan[];
   /** engine notes (split adjustments, strategy caveats) */
@@ -247,10 +230,10 @@ export interface TrainResult {
   explanation?: RunExplanation;
   /** why there is no (or a partial) explanation */
   explainNote?: string;
-  /** DMFM attention and faithfulness, one entry per test period (split group) */
-  dmfm?: DmfmPeriod[];
-  /** DMFM: the attention estimate's portfolio next to the deep factor's (same strategy and dates) */
-  estimate?: EstimatePortfolio;
+  /** each split group's model extras (attention maps, coefficients, ...), read by the model's own views */
+  groupExtras?: { label: string; extras: Record<string, unknown> }[];
+  /** the model's alternative scores evaluated like its own (extra methods in the results views) */
+  alternatives?: AlternativeResult[];
 }
 
 export interface TrainOptions {

@@ -7,10 +7,10 @@ import { TABLE_PRESETS, buildResultsTable, tableToCsv, type ResultRow, type Resu
 import type { MethodSeries, MetricsTable, TrainResult } from './lab-api';
 import type { LabState, TablePreset } from './store';
 
-/** One series per method across results: the latest result that carries a method wins. */
+/** One series per method across results (a model's alternative scores are methods too): the latest result wins. */
 export function methodViews(results: TrainResult[]): MethodSeries[] {
   const byMethod = new Map<string, MethodSeries>();
-  for (const r of results) for (const s of r.series) byMethod.set(s.method, s);
+  for (const r of results) for (const s of [...r.series, ...(r.alternatives ?? []).map((a) => a.series)]) byMethod.set(s.method, s);
   return [...byMethod.values()];
 }
 
@@ -23,8 +23,12 @@ export function benchmarkView(results: TrainResult[]): TrainResult['benchmark'] 
 export function mergedMetrics(results: TrainResult[]): MetricsTable | null {
   if (!results.length) return null;
   const rows = new Map<string, MetricsTable['rows'][number]>();
-  for (const r of results) for (const row of r.metrics.rows) rows.set(row.method, row);
-  return { columns: results[results.length - 1].metrics.columns, rows: [...rows.values()] };
+  const columns = results[results.length - 1].metrics.columns;
+  for (const r of results) {
+    for (const row of r.metrics.rows) rows.set(row.method, row);
+    for (const a of r.alternatives ?? []) rows.set(a.method, { method: a.method, label: a.label, values: Object.fromEntries(columns.map((c) => [c.key, a.metrics[c.key] ?? NaN])) });
+  }
+  return { columns, rows: [...rows.values()] };
 }
 
 /** IC (or rank IC) series with its trailing rolling mean, per method. */
@@ -89,16 +93,23 @@ export function resultsTableView(results: TrainResult[], preset: TablePreset, or
   const allUniverses = [...order.filter((u) => present.has(u)), ...[...present].filter((u) => !order.includes(u))];
   let shown = allUniverses.filter((u) => !hidden.includes(u));
   if (!shown.length) shown = allUniverses.slice(0, 1);
+  const idOf = new Map<string, string>();
   for (const u of shown) {
     for (const r of latest) {
       const us = r.universes?.length ? r.universes : [{ universe: r.run.universe, values: r.allMetrics ?? r.metrics.rows[0]?.values ?? {}, icDates: 1 }];
       const hit = us.find((x) => x.universe === u);
       rows.push({ method: r.label, universe: u, metrics: (hit?.values ?? {}) as ResultRow['metrics'] });
+      idOf.set(r.label, r.model);
+      // the model's alternative scores, evaluated on the run's universe (other universes: no value)
+      for (const a of r.alternatives ?? []) {
+        rows.push({ method: a.label, universe: u, metrics: (u === (r.run.universe || 'all') ? a.metrics : {}) as ResultRow['metrics'] });
+        idOf.set(a.label, a.method);
+      }
     }
   }
   const table = preset === 'lab' ? buildResultsTable(rows, LAB_COLUMNS, 'Lab overview') : buildResultsTable(rows, preset);
   const definitions = Object.fromEntries(table.columns.map((c) => [c.key, METRICS[c.key].definition]));
-  return { table, ids: table.methods.map((label) => latest.find((r) => r.label === label)!.model), allUniverses, definitions };
+  return { table, ids: table.methods.map((label) => idOf.get(label) ?? label), allUniverses, definitions };
 }
 
 /** Most numeric columns the universes-as-column-groups layout shows before 'auto' switches to row blocks (1280 px). */

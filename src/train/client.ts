@@ -116,11 +116,11 @@ export class LabClient {
 
   /**
    * Evaluate a finished run's scores again on the loaded panel (run.strategy, run.universe, and every universe) without
-   * training. scoresByHorizon [H, D, N] and testIndex [D] are copied, not transferred: the caller keeps them.
-   * `estimateByHorizon` [H, D, N] (DMFM f-hat scores on the same dates) is evaluated alike into EvalOutput.estimate.
+   * training. scoresByHorizon [H, D, N], testIndex [D] and the model's channels are copied, not transferred: the caller
+   * keeps them. Alternative score channels come back evaluated alike (EvalOutput.alternatives).
    */
-  async evaluate(run: RunConfig, scores: { scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[] }, estimateByHorizon?: Float32Array): Promise<EvalOutput> {
-    const { reply } = this.send({ type: RequestType.EVALUATE, run, scoresByHorizon: scores.scoresByHorizon, testIndex: scores.testIndex, horizons: scores.horizons, estimateByHorizon });
+  async evaluate(run: RunConfig, scores: { scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[]; channels?: Record<string, Float32Array> }): Promise<EvalOutput> {
+    const { reply } = this.send({ type: RequestType.EVALUATE, run, scoresByHorizon: scores.scoresByHorizon, testIndex: scores.testIndex, horizons: scores.horizons, channels: scores.channels });
     return (await this.expect(reply, ReplyType.EVAL_RESULT)).result;
   }
 

@@ -6,6 +6,7 @@
 import type { Panel } from '../core/panel';
 import { LabError } from '../core/errors';
 import type { FitData } from '../models/types';
+import { gatherWindows, historyMask } from '../data/windows';
 import { tf } from './tf';
 
 /** The prepared panel (FitData without the date selection) plus names for the models and the UI. */
@@ -20,6 +21,8 @@ export interface Prepared extends Omit<FitData, 'dates'> {
   labelClip: number;
   /** [T, H] the cross-sectional sd of the raw forward return that standardised the label (0 where none) */
   labelScale?: Float32Array;
+  /** sequence models: the lookback L (batches carry seq [B, N, L, F]; `mask` includes the history mask); 1 = none */
+  lookback: number;
 }
 
 export interface PrepareOptions {
@@ -34,6 +37,11 @@ export interface PrepareOptions {
    * mean +- labelClip * sd (= mean + sd * the clipped z), for models that predict returns (Deep Factor Model)
    */
   target?: 'zscore' | 'raw';
+  /**
+   * sequence models: the lookback L in trading days (default 1). The cross-section mask then also requires the stock to
+   * be valid on each of the L days ending at the date (src/data/windows.ts historyMask), and batches carry the windows.
+   */
+  lookback?: number;
 }
 
 /** Factor indices selected by name or group (empty = all); LabError naming unknown entries. */
@@ -71,6 +79,11 @@ export function prepareData(p: Panel, o: PrepareOptions = {}): Prepared {
   const uni = uname ? p.universes.find((u) => u.name === uname) : undefined;
   if (uname && !uni) throw new LabError(`Run: universe "${uname}" is not in panel "${p.source.name}".`, `Universes: ${p.universes.map((u) => u.name).join(', ')}.`);
   for (let k = 0; k < T * N; k++) mask[k] = p.valid[k] && (!uni || uni.member[k]) ? 1 : 0;
+  const L = Math.max(1, Math.floor(o.lookback ?? 1));
+  if (L > 1) {
+    const hist = historyMask(p.valid, T, N, L); // [T, N]
+    for (let k = 0; k < T * N; k++) mask[k] &= hist[k];
+  }
   // --- standardised label [T, N, H]
   const target = new Float32Array(T * N * H);
   const targetMask = new Uint8Array(T * N * H);
@@ -100,7 +113,7 @@ export function prepareData(p: Panel, o: PrepareOptions = {}): Prepared {
   return {
     T, N, F, H, horizons: p.horizons.slice(), x, mask, target, targetMask, fwd: p.fwd, industry: p.industry,
     factorNames: cols.map((f) => p.factorNames[f]), factorGroups: cols.map((f) => p.factorGroups[f]),
-    dates: p.dates, tickers: p.tickers, labelClip: clip, labelScale,
+    dates: p.dates, tickers: p.tickers, labelClip: clip, labelScale, lookback: L,
   };
 }
 
@@ -115,6 +128,10 @@ export interface Batch {
   ymask: tf.Tensor3D; // [B, N, H]
   /** [B, H] label scale (Prepared.labelScale; zeros when absent or without targets) */
   yscale: tf.Tensor2D;
+  /** [B, N, H] raw forward return (Panel.fwd) where ymask is 1, else 0 (LossTarget.raw) */
+  raw: tf.Tensor3D;
+  /** [B, N, L, F] sequence windows (Prepared.lookback > 1 only) */
+  seq?: tf.Tensor4D;
 }
 
 /** Copy the given dates' slices into tensors (the caller disposes them with disposeBatch). */
@@ -123,6 +140,8 @@ export function makeBatch(d: Prepared, dates: ArrayLike<number>, withTarget = tr
   const x = new Float32Array(B * N * F), m = new Float32Array(B * N), ind = new Float32Array(B * N);
   const y = new Float32Array(withTarget ? B * N * H : 0), ym = new Float32Array(withTarget ? B * N * H : 0);
   const ys = new Float32Array(B * H);
+  const raw = new Float32Array(withTarget ? B * N * H : 0);
+  const { T } = d;
   for (let b = 0; b < B; b++) {
     const t = dates[b];
     x.set(d.x.subarray(t * N * F, (t + 1) * N * F), b * N * F);
@@ -131,8 +150,12 @@ export function makeBatch(d: Prepared, dates: ArrayLike<number>, withTarget = tr
       y.set(d.target.subarray(t * N * H, (t + 1) * N * H), b * N * H);
       for (let k = 0; k < N * H; k++) ym[b * N * H + k] = d.targetMask[t * N * H + k];
       if (d.labelScale) ys.set(d.labelScale.subarray(t * H, (t + 1) * H), b * H);
+      for (let i = 0; i < N; i++) {
+        for (let h = 0; h < H; h++) if (d.targetMask[(t * N + i) * H + h]) raw[(b * N + i) * H + h] = d.fwd[(h * T + t) * N + i];
+      }
     }
   }
+  const L = d.lookback ?? 1;
   return {
     x: tf.tensor3d(x, [B, N, F]),
     mask: tf.tensor2d(m, [B, N]),
@@ -140,7 +163,12 @@ export function makeBatch(d: Prepared, dates: ArrayLike<number>, withTarget = tr
     y: withTarget ? tf.tensor3d(y, [B, N, H]) : (tf.zeros([B, N, H]) as tf.Tensor3D),
     ymask: withTarget ? tf.tensor3d(ym, [B, N, H]) : (tf.zeros([B, N, H]) as tf.Tensor3D),
     yscale: tf.tensor2d(ys, [B, H]),
+    raw: withTarget ? tf.tensor3d(raw, [B, N, H]) : (tf.zeros([B, N, H]) as tf.Tensor3D),
+    ...(L > 1 ? { seq: tf.tensor4d(gatherWindows(d.x, T, N, F, dates, L), [B, N, L, F]) } : {}),
   };
 }
 
-export const disposeBatch = (b: Batch) => tf.dispose([b.x, b.mask, b.industry, b.y, b.ymask, b.yscale]);
+export const disposeBatch = (b: Batch) => tf.dispose([b.x, b.mask, b.industry, b.y, b.ymask, b.yscale, b.raw, ...(b.seq ? [b.seq] : [])]);
+
+/** the ForwardContext of a batch (sequence windows included when the panel was prepared with a lookback) */
+export const batchContext = (b: Batch, training: boolean) => ({ mask: b.mask, industry: b.industry, training, ...(b.seq ? { seq: b.seq } : {}) });

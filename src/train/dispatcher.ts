@@ -11,9 +11,9 @@ import { selectBackend, type BackendChoice, type BackendName } from './backend';
 import { listTables, loadPanel, summarizePanel, type DataIO, type LoadedDataset } from './dataset';
 import { PauseGate } from './loop';
 import { oneSeededStep } from './parity';
-import { ReplyType, RequestType, transferables, type QueryResult, type WorkerReply, type WorkerRequest } from './protocol';
+import { ReplyType, RequestType, transferables, type EvalOutput, type QueryResult, type WorkerReply, type WorkerRequest } from './protocol';
 import { runOnPanel } from './runner';
-import { evaluateScores, evaluateUniverses } from './reevaluate';
+import { evaluateAlternatives, evaluateScores, evaluateUniverses } from './reevaluate';
 import { parseBenchmark, type BenchmarkSeries } from '../data/benchmark';
 import { explainMethodFor, explainRun, monthEndPoints, type RunExplanation } from '../explain/run';
 import { prepareData } from './data';
@@ -140,11 +140,12 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
         onProgress: (progress) => post({ type: ReplyType.PROGRESS, requestId, progress }, []),
         // the group's scores [H, Dg, N] are the runner's own copy: transferred; the record (weights the warm start
         // still uses) is copied
-        onGroupDone: (checkpoint) => post({ type: ReplyType.GROUP_DONE, requestId, checkpoint }, transferables(checkpoint.scores)),
+        onGroupDone: (checkpoint) => post({ type: ReplyType.GROUP_DONE, requestId, checkpoint }, transferables([checkpoint.scores, checkpoint.channels])),
         resume,
       });
       // the same scores on every universe of the panel (the results table's universe columns): cheap, no training
-      const universes = evaluateUniverses(p, run, { scoresByHorizon: result.scoresByHorizon, testIndex: result.testIndex, horizons: result.horizons }, benchmark ?? undefined);
+      const channels = Object.fromEntries(result.channels.map((c) => [c.spec.name, c.values]));
+      const universes = evaluateUniverses(p, run, { scoresByHorizon: result.scoresByHorizon, testIndex: result.testIndex, horizons: result.horizons, channels }, benchmark ?? undefined);
       const output = { ...result, universes, ...(await explainResult(p, run, result)) };
       post({ type: ReplyType.TRAIN_RESULT, requestId, result: output }, transferables(output, panelBuffers()));
     } finally {
@@ -196,12 +197,12 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
           return;
         case RequestType.EVALUATE: {
           const p = await ensurePanel(req.run.dataset, req.run.preprocessing);
-          const scores = { scoresByHorizon: req.scoresByHorizon, testIndex: req.testIndex, horizons: req.horizons };
+          const scores = { scoresByHorizon: req.scoresByHorizon, testIndex: req.testIndex, horizons: req.horizons, channels: req.channels };
           const bench = benchmark ?? undefined;
-          const result = {
+          const result: EvalOutput = {
             eval: evaluateScores(p, req.run, scores, bench), universes: evaluateUniverses(p, req.run, scores, bench),
-            // DMFM f-hat portfolio: the same evaluate() path on the attention-estimate scores
-            ...(req.estimateByHorizon ? { estimate: evaluateScores(p, req.run, { ...scores, scoresByHorizon: req.estimateByHorizon }, bench) } : {}),
+            // alternative score channels (e.g. DMFM's f-hat): the same evaluate() path as the model's own scores
+            alternatives: evaluateAlternatives(p, req.run, scores, bench),
           };
           post({ type: ReplyType.EVAL_RESULT, requestId, result }, transferables(result, panelBuffers()));
           return;

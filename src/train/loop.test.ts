@@ -125,9 +125,12 @@ describe('training loop on a planted linear signal', () => {
   it('memory estimate refuses a run above the limit with the parts named', () => {
     // MLP F=35, hidden 64, 2 layers -> 35*64+64 + 64*64+64 + 64*6+6 + 70 = 6964 params
     const est = estimateMemory({ params: 6964, B: 16, N: 400, F: 35, H: 6, actPerStock: 3 * 35 + 2 * 64 * 2 + 6, preparedBytes: 0 });
-    // parameters 6964*16 = 111424; batch 16*400*(35+2+12)*4 = 1254400; activations 16*400*367*4*2 = 18790400
-    expect(est.parts).toEqual({ parameters: 111424, batch: 1254400, activations: 18790400, panel: 0 });
-    expect(() => checkMemory(est, 10 * 2 ** 20, 'MLP')).toThrow(/MLP: estimated memory 19\.2 MB exceeds the limit of 10\.0 MB \(parameters 0\.1 MB, batch 1\.2 MB, activations 17\.9 MB/);
+    // parameters 6964*16 = 111424; batch (x, mask, industry, y, ymask, raw) 16*400*(35+2+3*6)*4 = 1408000;
+    // activations 16*400*367*4*2 = 18790400
+    expect(est.parts).toEqual({ parameters: 111424, batch: 1408000, activations: 18790400, panel: 0 });
+    // a sequence model with lookback 20 also holds the windows [B, N, L, F]: + 16*400*20*35*4 = 17920000 bytes
+    expect(estimateMemory({ params: 6964, B: 16, N: 400, F: 35, H: 6, L: 20, actPerStock: 3 * 35 + 2 * 64 * 2 + 6, preparedBytes: 0 }).parts.batch).toBe(1408000 + 17920000);
+    expect(() => checkMemory(est, 10 * 2 ** 20, 'MLP')).toThrow(/MLP: estimated memory 19\.4 MB exceeds the limit of 10\.0 MB \(parameters 0\.1 MB, batch 1\.3 MB, activations 17\.9 MB/);
     expect(() => checkMemory(est, 2 ** 30, 'MLP')).not.toThrow();
   });
 });

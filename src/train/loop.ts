@@ -7,8 +7,8 @@
  */
 import { LabError } from '../core/errors';
 import { makeRng } from '../core/rng';
-import type { ExtrasInput, Model, NamedWeight } from '../models/types';
-import { disposeBatch, fitData, makeBatch, type Prepared } from './data';
+import type { ChannelOutput, ExtrasInput, Model, NamedWeight, ValMetricKind } from '../models/types';
+import { batchContext, disposeBatch, fitData, makeBatch, type Prepared } from './data';
 import { tf } from './tf';
 import { dailyIc, nanMean } from './valmetric';
 
@@ -18,7 +18,8 @@ export interface TrainOptions {
   batchDates: number;
   patience: number;
   weightDecay: number;
-  valMetric: 'rank_ic' | 'ic';
+  /** early-stopping metric (higher is better): mean (rank) IC, the model's own portfolio return, or minus the NLL */
+  valMetric: ValMetricKind;
   /** index into horizons of the label the validation metric judges */
   evalHorizonIndex: number;
   /** seeds the batch order (initialisation is seeded by the model's build) */
@@ -122,7 +123,7 @@ export function trainOptionsFrom(config: Record<string, number | string | boolea
     batchDates: Math.max(1, Math.floor(num('batchDates', 16))),
     patience: Math.max(1, Math.floor(num('patience', 5))),
     weightDecay: num('weightDecay', 0),
-    valMetric: config.valMetric === 'ic' ? 'ic' : 'rank_ic',
+    valMetric: (['ic', 'portfolio', 'nll'] as const).find((k) => k === config.valMetric) ?? 'rank_ic',
     evalHorizonIndex,
     seed,
   };
@@ -134,10 +135,12 @@ export interface MemoryEstimate { bytes: number; parts: Record<string, number> }
  * Memory a run needs, in bytes: parameters x4 (weights, gradients, Adam m and v), one batch of inputs and labels,
  * activations kept for the backward pass (x2 for their gradients), and the prepared panel arrays in JS memory.
  */
-export function estimateMemory(a: { params: number; B: number; N: number; F: number; H: number; actPerStock: number; preparedBytes: number }): MemoryEstimate {
+export function estimateMemory(a: { params: number; B: number; N: number; F: number; H: number; L?: number; actPerStock: number; preparedBytes: number }): MemoryEstimate {
+  const L = a.L ?? 1;
   const parts = {
     parameters: a.params * 4 * 4,
-    batch: a.B * a.N * (a.F + 2 + 2 * a.H) * 4,
+    // x [B, N, F], mask, industry, y / ymask / raw [B, N, H], and the sequence windows [B, N, L, F] of sequence models
+    batch: a.B * a.N * (a.F + 2 + 3 * a.H + (L > 1 ? L * a.F : 0)) * 4,
     activations: a.B * a.N * a.actPerStock * 4 * 2,
     panel: a.preparedBytes,
   };
@@ -158,26 +161,52 @@ export function checkMemory(est: MemoryEstimate, limitBytes: number, what: strin
 export const preparedBytes = (d: Prepared, panelX: Float32Array) =>
   d.target.byteLength + d.targetMask.byteLength + d.mask.byteLength + (d.x === panelX ? 0 : d.x.byteLength);
 
-/** Model scores for `dates`: [H, D, N], NaN where the stock is not in the cross-section. Batched, no gradients. */
-export async function predict(model: Model, d: Prepared, dates: ArrayLike<number>, batchDates: number): Promise<Float32Array> {
+/**
+ * What a model predicts for a set of dates. scores [H, D, N]; channels by name: [H, D, N] for per-horizon channels
+ * (a [B, N, H] tensor from forwardChannels) or [1, D, N] for per-date ones (a [B, N] tensor); NaN where the stock is
+ * not in the cross-section.
+ */
+export interface Prediction { scores: Float32Array; channels: Record<string, Float32Array> }
+
+/** Model scores and channels for `dates`, batched, no gradients (models without forwardChannels: scores only). */
+export async function predictAll(model: Model, d: Prepared, dates: ArrayLike<number>, batchDates: number): Promise<Prediction> {
   const D = dates.length, { N, H } = d;
   const out = new Float32Array(H * D * N);
-  for (let s = 0; s < D; s += batchDates) {
-    const idx = Array.from({ length: Math.min(batchDates, D - s) }, (_, i) => dates[s + i]);
-    const b = makeBatch(d, idx, false);
-    const sc = tf.tidy(() => model.forward(b.x, { mask: b.mask, industry: b.industry, training: false }));
-    const v = (await sc.data()) as Float32Array; // [B, N, H]
-    sc.dispose();
-    disposeBatch(b);
+  const channels: Record<string, Float32Array> = {};
+  const place = (dst: Float32Array, v: ArrayLike<number>, C: number, s: number, idx: number[]) => {
     for (let j = 0; j < idx.length; j++) {
       const t = idx[j];
       for (let i = 0; i < N; i++) {
         const inX = d.mask[t * N + i] === 1;
-        for (let h = 0; h < H; h++) out[(h * D + s + j) * N + i] = inX ? v[(j * N + i) * H + h] : NaN;
+        for (let c = 0; c < C; c++) dst[(c * D + s + j) * N + i] = inX ? v[(j * N + i) * C + c] : NaN;
       }
     }
+  };
+  for (let s = 0; s < D; s += batchDates) {
+    const idx = Array.from({ length: Math.min(batchDates, D - s) }, (_, i) => dates[s + i]);
+    const b = makeBatch(d, idx, false);
+    const ctx = batchContext(b, false);
+    const o: ChannelOutput = model.forwardChannels
+      ? (tf.tidy(() => { const r = model.forwardChannels!(b.x, ctx); return { scores: r.scores, channels: r.channels } as unknown as tf.TensorContainer; }) as unknown as ChannelOutput)
+      : { scores: tf.tidy(() => model.forward(b.x, ctx)), channels: {} };
+    try {
+      place(out, (await o.scores.data()) as Float32Array, H, s, idx); // [B, N, H]
+      for (const [name, t] of Object.entries(o.channels)) {
+        const C: number = t.rank === 3 ? (t.shape[2] as number) : 1; // [B, N, H] or [B, N]
+        channels[name] ??= new Float32Array(C * D * N).fill(NaN);
+        place(channels[name], (await t.data()) as Float32Array, C, s, idx);
+      }
+    } finally {
+      tf.dispose([o.scores, ...Object.values(o.channels)]);
+      disposeBatch(b);
+    }
   }
-  return out;
+  return { scores: out, channels };
+}
+
+/** Model scores for `dates`: [H, D, N], NaN where the stock is not in the cross-section. Batched, no gradients. */
+export async function predict(model: Model, d: Prepared, dates: ArrayLike<number>, batchDates: number): Promise<Float32Array> {
+  return (await predictAll(model, d, dates, batchDates)).scores;
 }
 
 /** The `extras` input for `dates` (indices into the prepared panel): batches built and disposed here, no labels. */
@@ -188,18 +217,68 @@ export function extrasInput(d: Prepared, dates: ArrayLike<number>, batchDates: n
     async forEachBatch(fn) {
       for (let s = 0; s < idx.length; s += batchDates) {
         const b = makeBatch(d, idx.slice(s, s + batchDates), false);
-        try { await fn(b.x, { mask: b.mask, industry: b.industry, training: false }, s); } finally { disposeBatch(b); }
+        try { await fn(b.x, batchContext(b, false), s); } finally { disposeBatch(b); }
       }
     },
   };
 }
 
-/** mean (rank) IC of scores [H, D, N] at horizon index h vs the raw forward return on those dates */
-export function validationMetric(scores: Float32Array, d: Prepared, dates: ArrayLike<number>, h: number, rank: boolean): number {
+/** [D, N] the raw forward return of horizon index h on `dates` */
+function labelsOn(d: Prepared, dates: ArrayLike<number>, h: number): Float32Array {
   const D = dates.length, { N, T } = d;
   const lab = new Float32Array(D * N);
   for (let j = 0; j < D; j++) lab.set(d.fwd.subarray((h * T + dates[j]) * N, (h * T + dates[j] + 1) * N), j * N);
-  return nanMean(dailyIc(scores.subarray(h * D * N, (h + 1) * D * N), lab, D, N, rank));
+  return lab;
+}
+
+/** mean (rank) IC of scores [H, D, N] at horizon index h vs the raw forward return on those dates */
+export function validationMetric(scores: Float32Array, d: Prepared, dates: ArrayLike<number>, h: number, rank: boolean): number {
+  const D = dates.length, { N } = d;
+  return nanMean(dailyIc(scores.subarray(h * D * N, (h + 1) * D * N), labelsOn(d, dates, h), D, N, rank));
+}
+
+/**
+ * The early-stopping metric of a prediction on `dates` (higher is better), at horizon index h:
+ *  rank_ic / ic: mean over dates of the cross-sectional (rank) IC of the score vs the raw forward return;
+ *  portfolio:    mean over dates of sum_n w[t, n] fwd_h[t, n] with the model's own `weight` channel (a stock without a
+ *                label earns 0, as a held stock without a price does in the backtest);
+ *  nll:          minus the mean Gaussian negative log-likelihood 0.5 log(2 pi sigma^2) + (y - mu)^2 / (2 sigma^2) of the raw
+ *                forward return y under mu = the score and sigma = the `sigma` channel, over (date, stock) pairs with a label.
+ */
+export function validationValue(kind: ValMetricKind, p: Prediction, d: Prepared, dates: ArrayLike<number>, h: number): number {
+  const D = dates.length, { N, H } = d;
+  if (kind === 'rank_ic' || kind === 'ic') return validationMetric(p.scores, d, dates, h, kind === 'rank_ic');
+  const lab = labelsOn(d, dates, h);
+  if (kind === 'portfolio') {
+    const w = p.channels.weight;
+    if (!w) throw new LabError('Validation metric "portfolio" needs the model\'s "weight" channel; this model has none.', 'Choose rank IC or IC as the validation metric.');
+    const C = w.length / (D * N), off = C === H ? h * D * N : 0;
+    const per: number[] = [];
+    for (let j = 0; j < D; j++) {
+      let r = 0, any = false;
+      for (let i = 0; i < N; i++) {
+        const wi = w[off + j * N + i];
+        if (!Number.isFinite(wi)) continue;
+        any = true;
+        const y = lab[j * N + i];
+        if (Number.isFinite(y)) r += wi * y;
+      }
+      if (any) per.push(r);
+    }
+    return per.length ? per.reduce((a, b) => a + b, 0) / per.length : NaN;
+  }
+  const sg = p.channels.sigma;
+  if (!sg) throw new LabError('Validation metric "nll" needs the model\'s "sigma" channel; this model has none.', 'Choose rank IC or IC as the validation metric.');
+  let sum = 0, n = 0;
+  for (let j = 0; j < D; j++) {
+    for (let i = 0; i < N; i++) {
+      const mu = p.scores[(h * D + j) * N + i], s = sg[(h * D + j) * N + i], y = lab[j * N + i];
+      if (!Number.isFinite(mu) || !Number.isFinite(s) || !Number.isFinite(y) || !(s > 0)) continue;
+      sum += 0.5 * Math.log(2 * Math.PI * s * s) + ((y - mu) * (y - mu)) / (2 * s * s);
+      n++;
+    }
+  }
+  return n ? -sum / n : NaN;
 }
 
 /**
@@ -216,11 +295,10 @@ export async function trainModel(model: Model, d: Prepared, split: { train: Arra
     if (signal?.aborted) throw new CancelledError();
   };
   const history: TrainHistory = { epochs: [], bestEpoch: -1, bestValMetric: null, stoppedEarly: false, steps: 0, stepMs: 0, stepLosses: [] };
-  const rank = o.valMetric === 'rank_ic';
   const validate = async (): Promise<number | null> => {
     if (split.valid.length === 0) return null;
-    const sc = await predict(model, d, split.valid, o.batchDates);
-    const v = validationMetric(sc, d, split.valid, o.evalHorizonIndex, rank);
+    const p = await predictAll(model, d, split.valid, o.batchDates);
+    const v = validationValue(o.valMetric, p, d, split.valid, o.evalHorizonIndex);
     return Number.isFinite(v) ? v : null;
   };
   const base = { epoch: 0, epochs: o.epochs, step: 0, steps: 0, lossTerms: {}, valMetric: null, bestValMetric: null };
@@ -258,14 +336,15 @@ export async function trainModel(model: Model, d: Prepared, split: { train: Arra
       const te = performance.now();
       const order = epochOrder(o.seed, epoch, split.train);
       const sums: Record<string, number> = {};
+      model.onEpochStart?.(epoch);
       for (let s = 0; s < steps; s++) {
         const ts = performance.now();
         const batch = makeBatch(d, order.slice(s * o.batchDates, (s + 1) * o.batchDates));
         const kept: Record<string, tf.Scalar> = {};
         const cost = opt.minimize(() => {
-          const fctx = { mask: batch.mask, industry: batch.industry, training: true };
+          const fctx = batchContext(batch, true);
           const out = model.forwardAux ? model.forwardAux(batch.x, fctx) : { scores: model.forward(batch.x, fctx), aux: undefined };
-          const l = model.loss(out.scores, { y: batch.y, mask: batch.ymask, scale: batch.yscale }, out.aux);
+          const l = model.loss(out.scores, { y: batch.y, mask: batch.ymask, scale: batch.yscale, raw: batch.raw }, out.aux);
           for (const [k, v] of Object.entries(l.terms)) kept[k] = tf.keep(v);
           let total = l.total;
           if (decayed.length) {
@@ -279,7 +358,12 @@ export async function trainModel(model: Model, d: Prepared, split: { train: Arra
         const packed = tf.stack([cost, ...Object.values(kept)]);
         const vals = await packed.data();
         tf.dispose([packed, cost, ...Object.values(kept)]);
-        disposeBatch(batch);
+        try {
+          // outside the tape: a model's running statistics (E2EAI's directional buffers) see this batch, no gradient
+          await model.afterStep?.({ x: batch.x, ctx: batchContext(batch, false), target: { y: batch.y, mask: batch.ymask, scale: batch.yscale, raw: batch.raw } });
+        } finally {
+          disposeBatch(batch);
+        }
         stepTime += performance.now() - ts;
         history.steps++;
         const terms: Record<string, number> = {};
@@ -304,6 +388,7 @@ export async function trainModel(model: Model, d: Prepared, split: { train: Arra
       }
       const meanTerms: Record<string, number> = {};
       for (const k of Object.keys(sums)) meanTerms[k] = sums[k] / steps;
+      await model.onEpochEnd?.(epoch);
       lastVal = await validate();
       const rec: EpochRecord = { epoch: epoch + 1, terms: meanTerms, valMetric: lastVal, ms: performance.now() - te };
       history.epochs.push(rec);

@@ -12,7 +12,7 @@ import type { SeededStepResult } from './parity';
 import type { RunResult } from './runner';
 import type { GroupCheckpoint } from './run-key';
 import type { EvalResult } from '../eval/evaluate';
-import type { UniverseMetrics } from './reevaluate';
+import type { AlternativeEval, UniverseMetrics } from './reevaluate';
 import type { RunExplanation } from '../explain/run';
 
 export type { RunExplanation, DateExplanation, Table5Row } from '../explain/run';
@@ -61,10 +61,10 @@ export type TrainOutput = RunResult & {
 };
 
 /**
- * Reply to EVALUATE: the evaluation on the run's universe and the headline metrics on every universe; `estimate`: the
- * DMFM attention-estimate (f-hat) scores evaluated the same way, when the request carried them.
+ * Reply to EVALUATE: the evaluation on the run's universe, the headline metrics on every universe, and each
+ * alternative score channel the request carried evaluated the same way.
  */
-export interface EvalOutput { eval: EvalResult; universes: UniverseMetrics[]; estimate?: EvalResult }
+export interface EvalOutput { eval: EvalResult; universes: UniverseMetrics[]; alternatives: AlternativeEval[] }
 
 /** What the UI shows after a dataset loads (+ the DMFM Figure 3 / 4 series for charts). */
 export interface DatasetSummary {
@@ -128,9 +128,10 @@ export type WorkerRequest =
   | (Req<RequestType.SEEDED_STEP> & { backend: BackendName })
   /**
    * scoresByHorizon [H, D, N] on the panel dates testIndex [D]; run gives dataset / preprocessing / universe / strategy;
-   * estimateByHorizon [H, D, N]: DMFM f-hat scores on the same dates, evaluated the same way (RunResult.estimate)
+   * channels: the model's output channels on the same dates by name ([H, D, N] or [1, D, N]; RunResult.channels): sigma
+   * and weight feed the strategy, alternative scores are evaluated the same way
    */
-  | (Req<RequestType.EVALUATE> & { run: RunConfig; scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[]; estimateByHorizon?: Float32Array })
+  | (Req<RequestType.EVALUATE> & { run: RunConfig; scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[]; channels?: Record<string, Float32Array> })
   | (Req<RequestType.LOAD_BENCHMARK> & { bytes: ArrayBuffer; name: string })
   | Req<RequestType.CLEAR_BENCHMARK>;
 

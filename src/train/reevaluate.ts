@@ -13,6 +13,7 @@ import { makeSplits, type SplitPlan } from '../data/splits';
 import { getModel } from '../models/registry';
 import { resolveConfig } from '../models/common';
 import { METRICS, type MetricKey } from '../eval/metrics';
+import type { ChannelSpec } from '../models/types';
 
 /** The scores of a finished run, as RunResult carries them. */
 export interface RunScores {
@@ -22,6 +23,16 @@ export interface RunScores {
   testIndex: Int32Array;
   /** [H] the label horizons of the heads, in order */
   horizons: number[];
+  /** the model's output channels on the same dates (RunResult.channels values): [H, D, N] per horizon or [1, D, N] */
+  channels?: Record<string, Float32Array>;
+}
+
+/** An alternative score channel (e.g. DMFM's attention estimate f-hat) evaluated like the model's own scores. */
+export interface AlternativeEval {
+  /** channel name, e.g. 'fhat' */
+  name: string;
+  label: string;
+  eval: EvalResult;
 }
 
 /** Headline metrics of the same scores evaluated on one universe of the panel. */
@@ -58,6 +69,27 @@ export function scoreGrid(panel: Panel, s: RunScores, horizon: number): { scores
   return { scores, testMask };
 }
 
+/** the channels the run's model declares (its spec's `channels` for the run's resolved config) */
+export function channelSpecsOf(run: RunConfig): ChannelSpec[] {
+  const spec = getModel(run.model);
+  return spec.channels?.(resolveConfig(spec.configSchema, run.config ?? {}, spec.id)) ?? [];
+}
+
+/** [T, N] grid of channel `name` at `horizon` (a per-date channel has one row for every horizon); undefined if absent */
+export function channelGrid(panel: Panel, s: RunScores, name: string, horizon: number): Float32Array | undefined {
+  const v = s.channels?.[name];
+  if (!v) return undefined;
+  const D = s.testIndex.length, N = panel.tickers.length, H = s.horizons.length;
+  const C = v.length / (D * N);
+  if (C !== H && C !== 1) throw new LabError(`Re-evaluate: channel "${name}" has ${v.length} values; ${H} x ${D} x ${N} or ${D} x ${N} expected.`, 'The dataset changed since the run: train the model again.');
+  const h = C === 1 ? 0 : s.horizons.indexOf(horizon);
+  if (h < 0) throw new LabError(`Re-evaluate: the strategy horizon ${horizon} is not one of the model's heads [${s.horizons.join(', ')}].`);
+  const T = panel.dates.length;
+  const grid = new Float32Array(T * N).fill(NaN); // [T, N]
+  for (let j = 0; j < D; j++) grid.set(v.subarray((h * D + j) * N, (h * D + j + 1) * N), s.testIndex[j] * N);
+  return grid;
+}
+
 /** a user benchmark series (src/data/benchmark.ts); absent = the engine's default (equal-weighted universe) */
 export type Benchmark = EvalInput['benchmark'];
 
@@ -73,11 +105,17 @@ export function runEvalOptions(panel: Panel, run: RunConfig, plan?: SplitPlan): 
   return { rebalanceAt: p?.kind === 'rolling' ? p.groups.map((g) => g.test.start) : undefined, predictsReturns: config.target === 'raw' };
 }
 
-function evalOn(panel: Panel, run: RunConfig, grid: { scores: Float32Array; testMask: Uint8Array }, horizon: number, universe: string, opts: EvalOptions, benchmark?: Benchmark): EvalResult {
+/** the model's sigma (TDrisk) and weight (model-weighted strategy) channels as [T, N] grids, when it has them */
+function channelInputs(panel: Panel, s: RunScores, horizon: number): Pick<EvalInput, 'sigma' | 'weights'> {
+  const sigma = channelGrid(panel, s, 'sigma', horizon), weights = channelGrid(panel, s, 'weight', horizon);
+  return { ...(sigma ? { sigma } : {}), ...(weights ? { weights } : {}) };
+}
+
+function evalOn(panel: Panel, run: RunConfig, grid: { scores: Float32Array; testMask: Uint8Array } & Pick<EvalInput, 'sigma' | 'weights'>, horizon: number, universe: string, opts: EvalOptions, benchmark?: Benchmark): EvalResult {
   const uni = universe && universe !== 'all' ? panel.universes.find((u) => u.name === universe) : undefined;
   if (universe && universe !== 'all' && !uni) throw new LabError(`Re-evaluate: universe "${universe}" is not in this panel (${panel.universes.map((u) => u.name).join(', ')}).`);
   return evaluate(
-    { dates: panel.dates, scores: grid.scores, fwd: panel.fwd, horizons: panel.horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, member: uni?.member, testMask: grid.testMask, benchmark },
+    { dates: panel.dates, scores: grid.scores, fwd: panel.fwd, horizons: panel.horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, member: uni?.member, testMask: grid.testMask, benchmark, sigma: grid.sigma, weights: grid.weights },
     { ...run.strategy, horizon },
     opts,
   );
@@ -86,13 +124,26 @@ function evalOn(panel: Panel, run: RunConfig, grid: { scores: Float32Array; test
 /** Evaluate stored scores with `run.strategy` on `run.universe` (what runOnPanel does after training). */
 export function evaluateScores(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark): EvalResult {
   const horizon = evalHorizonOf(run, s.horizons);
-  return evalOn(panel, run, scoreGrid(panel, s, horizon), horizon, run.universe, runEvalOptions(panel, run), benchmark);
+  return evalOn(panel, run, { ...scoreGrid(panel, s, horizon), ...channelInputs(panel, s, horizon) }, horizon, run.universe, runEvalOptions(panel, run), benchmark);
+}
+
+/**
+ * Each alternative score channel of the run's model (ChannelSpec kind 'score') evaluated with the run's strategy,
+ * universe, dates and costs, like the model's own scores (as an extra method; no sigma or model weights).
+ */
+export function evaluateAlternatives(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark): AlternativeEval[] {
+  const horizon = evalHorizonOf(run, s.horizons);
+  const opts = runEvalOptions(panel, run);
+  return channelSpecsOf(run).filter((c) => c.kind === 'score' && s.channels?.[c.name]).map((c) => {
+    const grid = { scores: channelGrid(panel, s, c.name, horizon)!, testMask: scoreGrid(panel, s, horizon).testMask };
+    return { name: c.name, label: c.label, eval: evalOn(panel, run, grid, horizon, run.universe, opts, benchmark) };
+  });
 }
 
 /** The same scores and strategy evaluated on every universe of the panel (cheap: no training). */
 export function evaluateUniverses(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark): UniverseMetrics[] {
   const horizon = evalHorizonOf(run, s.horizons);
-  const grid = scoreGrid(panel, s, horizon);
+  const grid = { ...scoreGrid(panel, s, horizon), ...channelInputs(panel, s, horizon) };
   const opts = runEvalOptions(panel, run);
   return panel.universes.map((u) => {
     try {

@@ -7,28 +7,9 @@
 import type { RunConfig } from '../core/run';
 import { LabError } from '../core/errors';
 import type { SplitPlan } from '../data/splits';
-import type { NamedWeight } from '../models/types';
-import type { GroupRecord } from './runner';
+import type { GroupCheckpoint } from './types';
 
-/** One finished split group of a run: enough to put it back without training it again. */
-export interface GroupCheckpoint {
-  /** runKey(run) of the run that trained it */
-  runKey: string;
-  /** the group's index in the split plan (0-based) and its label, e.g. '2016H2' */
-  groupIndex: number;
-  label: string;
-  /** groups in the run's split plan */
-  total: number;
-  /** first and last ISO date of the group's test segment */
-  test: [string, string];
-  record: GroupRecord;
-  /** shape of `scores`: [H, Dg, N] */
-  shape: [number, number, number];
-  /** [H, Dg, N] the group's test scores (NaN = not in the cross-section) */
-  scores: Float32Array;
-  /** rolling warm start only: the final weights when the record does not keep them (models above 1e6 parameters) */
-  warmWeights?: NamedWeight[];
-}
+export type { GroupCheckpoint } from './types';
 
 /** JSON with object keys sorted (recursively) and undefined fields dropped: equal values give equal text. */
 export function stableJson(v: unknown): string {

@@ -9,117 +9,19 @@ import { LabError } from '../core/errors';
 import { getModel } from '../models/registry';
 import { resolveConfig } from '../models/common';
 import type { NamedWeight } from '../models/types';
-import { makeSplits, stitchedTestMask, type SplitPlan } from '../data/splits';
-import { evaluate, type EvalInput, type EvalResult } from '../eval/evaluate';
+import type { GroupRecord, HorizonMetrics, MonthEndMetrics, RunResult } from './types';
+import { makeSplits, type SplitPlan } from '../data/splits';
+import type { EvalInput } from '../eval/evaluate';
 import { icSeries } from '../eval/ic';
 import { maeRmse, seriesStats } from '../eval/metrics';
-import type { BackendChoice } from './backend';
 import { prepareData, type Prepared } from './data';
-import { CancelledError, checkMemory, estimateMemory, extrasInput, predict, preparedBytes, trainModel, trainOptionsFrom, type TrainHistory, type TrainHooks } from './loop';
-import { checkResume, runKey, type GroupCheckpoint } from './run-key';
-import { runEvalOptions } from './reevaluate';
+import { CancelledError, checkMemory, estimateMemory, extrasInput, predictAll, preparedBytes, trainModel, trainOptionsFrom, type TrainHooks } from './loop';
+import { checkResume, runKey } from './run-key';
+import type { GroupCheckpoint } from './types';
+
+export type { GroupRecord, HorizonMetrics, MonthEndMetrics, RunChannel, RunResult } from './types';
+import { evaluateAlternatives, evaluateScores, type RunScores } from './reevaluate';
 import { tf } from './tf';
-
-export interface GroupRecord {
-  index: number;
-  label: string;
-  /** first and last ISO date of each segment ('' when empty) */
-  train: [string, string];
-  valid: [string, string];
-  test: [string, string];
-  history: TrainHistory;
-  /** model extras after training (coefficients, signs, ...) */
-  extras?: Record<string, unknown>;
-  /** final weights of this group's model (small models only; omitted above 1e6 parameters) */
-  weights?: NamedWeight[];
-  /** rolling protocol: ISO dates of the month-end cross-sections the model was trained on */
-  samples?: string[];
-  /** rolling protocol: the model started from the previous month's weights (config warmStart) */
-  warmStarted?: boolean;
-}
-
-/** Deep Factor Model Table 4 accuracy at the month-end predictions of a rolling run (eval horizon, raw labels). */
-export interface MonthEndMetrics { dates: number; ic: number; rankIc: number; mae: number; rmse: number; rows: number }
-
-export interface HorizonMetrics { horizon: number; ic: number; rank_ic: number; icir: number; rank_icir: number; dates: number }
-
-export interface RunResult {
-  run: RunConfig;
-  model: { id: string; name: string; config: Record<string, number | string | boolean> };
-  backend: BackendChoice | { backend: string; forced: boolean; reason: string; probes: [] };
-  horizons: number[];
-  /** the horizon the strategy / validation judge (strategy.horizon) */
-  evalHorizon: number;
-  tickers: string[];
-  /** stitched out-of-sample dates (ISO) and their indices into the panel */
-  testDates: string[];
-  testIndex: Int32Array;
-  /** [D, N] scores at evalHorizon on the test dates (NaN = not in the cross-section) */
-  scores: Float32Array;
-  /** [H, D, N] scores for every horizon head */
-  scoresByHorizon: Float32Array;
-  groups: GroupRecord[];
-  /** per-horizon IC statistics on the test dates */
-  horizonMetrics: HorizonMetrics[];
-  /** the full evaluation of the evalHorizon scores (src/eval evaluate) */
-  eval: EvalResult;
-  /** rolling runs only: IC and MAE / RMSE over the month-end predictions (one cross-section per month) */
-  monthEnd?: MonthEndMetrics;
-  /** DMFM only: the portfolio of the attention estimate f-hat_k = F a-bar_k (eq. 12), evaluated like `scores` */
-  estimate?: EstimateResult;
-  memory: { bytes: number; parts: Record<string, number> };
-  timings: { prepare_ms: number; train_ms: number; predict_ms: number; eval_ms: number; total_ms: number; step_ms: number };
-  warnings: string[];
-}
-
-/**
- * The attention estimate f-hat_k = F a-bar_k (DMFM eq. 12) stitched over the test segments and evaluated with the same
- * evaluate() call as the model's own scores, so "how faithful is the explanation" reads as f's portfolio vs f-hat's.
- */
-export interface EstimateResult {
-  /** the strategy horizon (evalHorizon) and the trained head k that scores it */
-  horizon: number;
-  head: number;
-  /** [H] trained head per panel horizon (the model's headOfHorizon) */
-  headOf: number[];
-  /** [H, D, N] f-hat of each panel horizon's head on the test dates (NaN = not in the cross-section), like scoresByHorizon */
-  scoresByHorizon: Float32Array;
-  /** the evaluation of the evalHorizon f-hat scores (same inputs, strategy and options as RunResult.eval) */
-  eval: EvalResult;
-}
-
-/** The `estimate` extras of a DMFM group: f-hat [K, Dg, N] per trained head on the group's test dates. */
-interface GroupEstimate { dates: string[]; horizons: number[]; N: number; scores?: Float32Array }
-
-/**
- * Stitch the groups' f-hat extras into [H, D, N] (each panel horizon from its head, as the model's scores) and drop
- * the per-group copies from the records (they are the bulk of a DMFM result). Null when a group carries no estimate.
- */
-export function stitchEstimate(groups: GroupRecord[], horizons: number[], D: number, N: number): { scoresByHorizon: Float32Array; headOf: number[] } | null {
-  const est = groups.map((g) => g.extras?.estimate as GroupEstimate | undefined);
-  const hoh = groups[0]?.extras?.headOfHorizon as Record<string, number> | undefined;
-  if (!hoh || est.length === 0 || est.some((e) => !e?.scores)) return null;
-  const H = horizons.length;
-  const headOf = horizons.map((k) => hoh[String(k)]);
-  const out = new Float32Array(H * D * N).fill(NaN); // [H, D, N]
-  let offset = 0;
-  for (const e of est as GroupEstimate[]) {
-    const Dg = e.dates.length, K = e.horizons.length;
-    if (e.N !== N || e.scores!.length !== K * Dg * N) throw new LabError(`DMFM: a group's attention estimate holds ${e.scores!.length} values; K x D x N = ${K} x ${Dg} x ${N} = ${K * Dg * N} expected.`);
-    for (let h = 0; h < H; h++) {
-      const k = e.horizons.indexOf(headOf[h]);
-      if (k < 0) throw new LabError(`DMFM: no attention estimate for head ${headOf[h]} (heads ${e.horizons.join(', ')}).`);
-      out.set(e.scores!.subarray(k * Dg * N, (k + 1) * Dg * N), (h * D + offset) * N); // [Dg, N] block of head k
-    }
-    offset += Dg;
-  }
-  if (offset !== D) throw new LabError(`DMFM: the attention estimates cover ${offset} test dates; the run has ${D}.`);
-  for (const g of groups) {
-    const e = g.extras!.estimate as GroupEstimate;
-    g.extras = { ...g.extras, estimate: { dates: e.dates, horizons: e.horizons, N: e.N } };
-  }
-  return { scoresByHorizon: out, headOf };
-}
 
 export interface RunOptions extends TrainHooks {
   /** backend already selected for this run (recorded in the result) */
@@ -186,7 +88,10 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
 
   // a model config `target: 'raw'` trains on the (winsorised) forward return itself instead of its per-date z-score
   const rawTarget = config.target === 'raw';
-  const d = prepareData(panel, { universe: run.universe, factors: run.factors, target: rawTarget ? 'raw' : 'zscore' });
+  // sequence models (ModelSpec.lookback): batches carry [B, N, L, F] windows and the mask requires L days of history
+  const lookback = Math.max(1, Math.floor(spec.lookback?.(config) ?? 1));
+  const d = prepareData(panel, { universe: run.universe, factors: run.factors, target: rawTarget ? 'raw' : 'zscore', lookback });
+  const channelSpecs = spec.channels?.(config) ?? [];
   const plan = o.plan ?? makeSplits(panel.dates, run.split, horizons);
   if (plan.groups.length === 0) throw new LabError(`Run: the split (${run.split.kind}) produced no groups on ${panel.dates.length} dates (${panel.dates[0]}..${panel.dates[panel.dates.length - 1]}).`, 'Use an earlier split start, fewer groups, or a longer date range.');
   const warnings = [...plan.warnings];
@@ -199,6 +104,15 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   const testIndex = Int32Array.from(testIdx);
   const D = testIndex.length, { N, H } = d;
   const scoresByHorizon = new Float32Array(H * D * N).fill(NaN);
+  // every declared channel stitched like the scores: [C, D, N] (C = H per horizon, 1 per date)
+  const channels: Record<string, Float32Array> = {};
+  for (const c of channelSpecs) channels[c.name] = new Float32Array((c.perHorizon ? H : 1) * D * N).fill(NaN);
+  /** copy a group's [C, Dg, N] block into the stitched [C, D, N] array at test offset `at` */
+  const place = (dst: Float32Array, src: Float32Array, Dg: number, at: number) => {
+    const C = src.length / (Dg * N);
+    if (dst.length !== C * D * N) throw new LabError(`Run: a group's channel holds ${src.length} values, which does not fit ${dst.length / (D * N)} x ${Dg} x ${N}.`);
+    for (let c = 0; c < C; c++) dst.set(src.subarray(c * Dg * N, (c + 1) * Dg * N), (c * D + at) * N);
+  };
   const groups: GroupRecord[] = [];
   let trainMs = 0, predictMs = 0, stepMsSum = 0, stepCount = 0, offset = 0;
   let memory = { bytes: 0, parts: {} as Record<string, number> };
@@ -215,7 +129,12 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
       // a group finished by an earlier run: its scores [H, Dg, N] and record as they were (the record is copied: the
       // estimate stitching below replaces its extras)
       const Dg = g.test.end - g.test.start;
-      for (let h = 0; h < H; h++) scoresByHorizon.set(cp.scores.subarray(h * Dg * N, (h + 1) * Dg * N), (h * D + offset) * N);
+      place(scoresByHorizon, cp.scores, Dg, offset);
+      for (const c of channelSpecs) {
+        const v = cp.channels?.[c.name];
+        if (!v) throw new LabError(`Checkpoint of group ${g.index + 1} (${g.label}) has no "${c.name}" channel.`, 'Discard the saved groups and train afresh.');
+        place(channels[c.name], v, Dg, offset);
+      }
       offset += Dg;
       groups.push({ ...cp.record });
       stepMsSum += cp.record.history.stepMs * cp.record.history.steps; stepCount += cp.record.history.steps;
@@ -232,7 +151,7 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
       if (warm) model.setWeights(prevWeights!);
       const gOpts = warm && config.warmEpochs !== undefined ? { ...opts, epochs: Math.max(1, Math.floor(Number(config.warmEpochs))) } : opts;
       const params = model.variables().reduce((s, v) => s + v.size, 0) || (await model.getWeights()).reduce((s, w) => s + w.values.length, 0);
-      memory = estimateMemory({ params, B: opts.batchDates, N, F: d.F, H, actPerStock: model.activationsPerStock?.() ?? d.F + H, preparedBytes: preparedBytes(d, panel.x) });
+      memory = estimateMemory({ params, B: opts.batchDates, N, F: d.F, H, L: lookback, actPerStock: model.activationsPerStock?.() ?? d.F + H, preparedBytes: preparedBytes(d, panel.x) });
       checkMemory(memory, o.memoryLimitBytes ?? 2 ** 31, `${spec.name} on ${panel.source.name}`);
       const train = g.trainSamples ? Array.from(g.trainSamples) : range(g.train.start, g.train.end);
       const valid = range(g.valid.start, g.valid.end);
@@ -246,8 +165,14 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
       stepMsSum += history.stepMs * history.steps; stepCount += history.steps;
       const tp = performance.now();
       const test = range(g.test.start, g.test.end);
-      const sc = await predict(model, d, test, Math.max(opts.batchDates, 16)); // [H, Dg, N]
-      for (let h = 0; h < H; h++) scoresByHorizon.set(sc.subarray(h * test.length * N, (h + 1) * test.length * N), (h * D + offset) * N);
+      const pred = await predictAll(model, d, test, Math.max(opts.batchDates, 16)); // scores [H, Dg, N], channels [C, Dg, N]
+      const sc = pred.scores;
+      place(scoresByHorizon, sc, test.length, offset);
+      for (const c of channelSpecs) {
+        const v = pred.channels[c.name];
+        if (!v) throw new LabError(`${spec.name} declares the output channel "${c.name}" but its forwardChannels did not return it.`);
+        place(channels[c.name], v, test.length, offset);
+      }
       offset += test.length;
       predictMs += performance.now() - tp;
       groups.push({
@@ -261,6 +186,7 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
       await o.onGroupDone?.({
         runKey: key, groupIndex: g.index, label: g.label, total: plan.groups.length, test: rec.test,
         record: { ...rec }, shape: [H, test.length, N], scores: sc,
+        ...(channelSpecs.length ? { channels: Object.fromEntries(channelSpecs.map((c) => [c.name, pred.channels[c.name]])) } : {}),
         ...(warmStart && !rec.weights ? { warmWeights: prevWeights } : {}),
       });
     } finally {
@@ -268,31 +194,16 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
     }
   }
 
-  // evaluate: scores placed on the full [T, N] grid, test dates marked
+  // evaluate: the same calls as a re-evaluation (reevaluate.ts): the run's universe and strategy, sigma / weight
+  // channels into the strategy, every alternative score channel as an extra method
   const te = performance.now();
   const T = panel.dates.length;
-  const full = new Float32Array(T * N).fill(NaN);
-  for (let j = 0; j < D; j++) full.set(scoresByHorizon.subarray((hEval * D + j) * N, (hEval * D + j + 1) * N), testIndex[j] * N);
-  const uni = run.universe && run.universe !== 'all' ? panel.universes.find((u) => u.name === run.universe) : undefined;
-  const testMask = stitchedTestMask(plan, T);
-  /** the one evaluate() call of this run: [T, N] scores on the test dates, the run's universe and strategy */
-  const evalGrid = (scores: Float32Array) => evaluate(
-    { dates: panel.dates, scores, fwd: panel.fwd, horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, member: uni?.member, testMask, benchmark: o.benchmark },
-    { ...run.strategy, horizon: evalHorizon },
-    runEvalOptions(panel, run, plan), // the same options as a re-evaluation (rolling rebalance dates, raw targets)
-  );
-  const evalResult = evalGrid(full);
+  const stitched: RunScores = { scoresByHorizon, testIndex, horizons, channels };
+  const evalResult = evaluateScores(panel, run, stitched, o.benchmark);
   warnings.push(...evalResult.warnings);
-  // DMFM: the portfolio of the attention estimate f-hat (eq. 12) of the strategy horizon's head, same evaluation
-  let estimate: EstimateResult | undefined;
-  const st = stitchEstimate(groups, horizons, D, N);
-  if (st) {
-    const fh = new Float32Array(T * N).fill(NaN); // [T, N]
-    for (let j = 0; j < D; j++) fh.set(st.scoresByHorizon.subarray((hEval * D + j) * N, (hEval * D + j + 1) * N), testIndex[j] * N);
-    estimate = { horizon: evalHorizon, head: st.headOf[hEval], headOf: st.headOf, scoresByHorizon: st.scoresByHorizon, eval: evalGrid(fh) };
-  } else if (groups.some((g) => (g.extras?.estimate as GroupEstimate | undefined)?.scores)) {
-    warnings.push('DMFM: some test groups carry no attention estimate (e.g. resumed from an older checkpoint): the f-hat portfolio is not shown.');
-  }
+  const alternatives = evaluateAlternatives(panel, run, stitched, o.benchmark);
+  const full = new Float32Array(T * N).fill(NaN); // [T, N] eval-horizon scores (rolling month-end metrics)
+  for (let j = 0; j < D; j++) full.set(scoresByHorizon.subarray((hEval * D + j) * N, (hEval * D + j + 1) * N), testIndex[j] * N);
   const hm = horizonMetrics(d, scoresByHorizon, testIndex);
   const monthEnd = plan.kind === 'rolling' ? monthEndMetrics(d, full, plan.groups.map((g) => g.test.start), hEval) : undefined;
   const evalMs = performance.now() - te;
@@ -304,7 +215,8 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
     horizons: horizons.slice(), evalHorizon, tickers: panel.tickers.slice(),
     testDates: Array.from(testIndex, (t) => panel.dates[t]), testIndex,
     scores: scoresByHorizon.slice(hEval * D * N, (hEval + 1) * D * N), scoresByHorizon,
-    groups, horizonMetrics: hm, eval: evalResult, monthEnd, estimate, memory,
+    groups, horizonMetrics: hm, eval: evalResult, monthEnd, memory,
+    channels: channelSpecs.map((c) => ({ spec: c, values: channels[c.name] })), alternatives,
     timings: { prepare_ms: t1 - t0, train_ms: trainMs, predict_ms: predictMs, eval_ms: evalMs, total_ms: performance.now() - t0, step_ms: stepCount ? stepMsSum / stepCount : 0 },
     warnings,
   };

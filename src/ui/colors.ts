@@ -1,34 +1,27 @@
+import { MODEL_COLORS } from '../models/palette';
+
 /**
- * One colour per method across every chart and table (Okabe-Ito based, colour-blind safe first).
- * Keyed by model id; unknown ids get a stable colour from the spare palette.
+ * One colour per method across every chart and table (Okabe-Ito based, colour-blind safe first). The models' own
+ * colours live with the models (src/models/palette.ts); unknown ids get a stable colour from the spare palette. An
+ * alternative score of a model ('<model>:<channel>', e.g. DMFM's attention estimate) takes its model's colour and is
+ * drawn dotted (methodLineType).
  */
-export const METHOD_COLORS: Record<string, string> = {
-  linear: '#0072B2',
-  ew: '#56B4E9',
-  mlp: '#E69F00',
-  mgat: '#009E73',
-  dmfm: '#D55E00',
-  e2eai: '#CC79A7',
-  dfm: '#7F3C8D',
-  ridge: '#8C6D31',
-  rf: '#CF1C90',
-  svr: '#008695',
-  dfm1: '#8C6D31',
-  dfm2: '#7F3C8D',
-  factorvae: '#11A579',
-  benchmark: '#4B4B4B',
-};
+export const METHOD_COLORS: Record<string, string> = { ...MODEL_COLORS, benchmark: '#4B4B4B' };
 
 const SPARE = ['#3969AC', '#F2B701', '#E73F74', '#80BA5A', '#E68310', '#008695', '#CF1C90', '#A5AA99'];
 
-/** The colour of a method id (model id, baseline or 'benchmark'). */
+/** The colour of a method id (model id, an alternative '<model>:<channel>', or 'benchmark'). */
 export function methodColor(id: string): string {
-  const c = METHOD_COLORS[id];
+  const base = id.includes(':') ? id.slice(0, id.indexOf(':')) : id;
+  const c = METHOD_COLORS[base];
   if (c) return c;
   let h = 0;
-  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  for (let i = 0; i < base.length; i++) h = (h * 31 + base.charCodeAt(i)) >>> 0;
   return SPARE[h % SPARE.length];
 }
+
+/** Line style of a method's series: solid for a model, dotted for a model's alternative score ('<model>:<channel>'). */
+export const methodLineType = (id: string): 'solid' | 'dotted' => (id.includes(':') ? 'dotted' : 'solid');
 
 /**
  * One colour per universe (the edges-per-stock chart; any chart that splits by universe should reuse these).

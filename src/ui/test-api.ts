@@ -5,7 +5,8 @@
 import { etaMs } from '../state/derive';
 import { useLab } from '../state/store';
 import { icViews, mergedMetrics, methodViews, resultsCsv, tableViewOf } from '../state/views';
-import { dmfmResult, explainedResult, groupSharesOverTime, meanAttention, stockContribution, type StockContribution } from '../state/explain-views';
+import { explainedResult, groupSharesOverTime, stockContribution, type StockContribution } from '../state/explain-views';
+import { modelViews } from './model-views';
 import { chartSeries, mountedCharts, type ChartSeriesData } from './charts/registry';
 import { downloadCsv } from './panels/ResultsTable';
 
@@ -187,7 +188,11 @@ export interface LabTestApi {
     /** top-quintile stock tickers per date (first date) */
     tickers: string[];
   };
-  dmfm(): null | { horizons: number[]; groups: string[]; groupWeights: number[][]; faithfulness: { horizon: number; corr: number }[] };
+  /**
+   * a model's own test data, registered with its views (src/models/<id>/views testApi), e.g. view('dmfm'): DMFM's mean
+   * attention and faithfulness; undefined when no model registered `name`
+   */
+  view(name: string): unknown;
   /** the CSV text the "Export CSV" button downloads (null without results) */
   exportCsv(): string | null;
   /** click-free download through the same code path as the button; returns the file name */
@@ -222,12 +227,7 @@ export function installTestApi(win: Window = window): void {
         tickers: d0 && r.tickers ? Array.from(d0.top, (m) => r.tickers![d0.stocks[m]]) : [],
       };
     },
-    dmfm: () => {
-      const r = dmfmResult(useLab.getState().results);
-      if (!r?.dmfm) return null;
-      const a = meanAttention(r.dmfm);
-      return { horizons: a.horizons, groups: a.groups, groupWeights: a.groupWeights, faithfulness: a.faithfulness };
-    },
+    view: (name) => modelViews.find((v) => v.testApi?.[name])?.testApi![name](useLab.getState().results),
     exportCsv: () => {
       const v = tableViewOf(useLab.getState());
       return v ? resultsCsv(v) : null;

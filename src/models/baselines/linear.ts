@@ -16,6 +16,7 @@ import { ParamStore, applyMask, dense3, resolveConfig, trainingFields } from '..
 import { choleskySolve } from '../linalg';
 import { maskedMse } from '../losses';
 import type { BuildContext, FitData, ForwardContext, LossTarget, Model, ModelSpec } from '../types';
+import { denseLayer, weightMap } from '../lrp-net';
 
 const schema = [
   { key: 'solver', label: 'Solver', default: 'ols', options: ['ols', 'gd'], help: "'ols': exact closed-form pooled regression (ridge if lambda > 0) on the training dates; 'gd': the same linear layer trained by Adam on the masked MSE." },
@@ -149,6 +150,8 @@ class LinearModel implements Model {
 
 export const linearSpec: ModelSpec = {
   id: 'linear',
+  explain: 'lrp',
+  lrpNetwork: (weights, _cs, head) => ({ net: { layers: [denseLayer(weightMap(weights), 'linear', 'linear', 'linear')] }, output: head, note: 'one linear layer: relevance = w * x, the bias is the bias term' }),
   name: 'Linear',
   family: 'linear',
   description:

@@ -15,7 +15,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ParamStore, applyMask, dense3, maskedZscore, resolveConfig, trainingFields } from '../common';
 import { crossSectionalLoss, type LossKind } from '../losses';
-import type { BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
+import type { LrpLayer, BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
+import { denseLayer, normLayer, weightMap } from '../lrp-net';
 
 const schema: ConfigField[] = [
   { key: 'hidden', label: 'Hidden units', default: 64, min: 1, max: 1024, step: 1, help: 'Width of each encoder layer (the stock context has this many features).' },
@@ -66,6 +67,15 @@ class MlpModel implements Model {
 
 export const mlpSpec: ModelSpec = {
   id: 'mlp',
+  explain: 'lrp',
+  // the per-date normalisation is a diagonal linear layer on the explained date (src/models/lrp-net.ts normLayer)
+  lrpNetwork(weights, cs, head) {
+    const ws = weightMap(weights);
+    const layers: LrpLayer[] = [normLayer(ws, 'norm', 'mlp', cs, 1e-5)];
+    for (let l = 0; ws.has(`encoder${l}/kernel`); l++) layers.push(denseLayer(ws, `encoder${l}`, 'mlp', 'leakyRelu', LEAK));
+    layers.push(denseLayer(ws, 'decoder', 'mlp', 'linear'));
+    return { net: { layers }, output: head, note: "per-date normalisation as a diagonal linear layer (this date's mean / sd), Dense/LeakyReLU(0.1) encoder, linear decoder" };
+  },
   name: 'MLP',
   family: 'neural',
   description:

@@ -23,7 +23,8 @@ import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../../core/errors';
 import { ParamStore, applyMask, dense3, resolveConfig, trainingFields } from '../common';
 import { maskedMse } from '../losses';
-import type { BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
+import type { LrpLayer, BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
+import { denseLayer, weightMap } from '../lrp-net';
 
 /** hidden layer widths of the paper's two architectures (Table 2) */
 export const DFM_ARCHS: Record<string, number[]> = { model1: [80, 50, 10], model2: [80, 80, 50, 10, 10] };
@@ -91,6 +92,14 @@ class DfmModel implements Model {
 
 export const dfmSpec: ModelSpec = {
   id: 'dfm',
+  explain: 'lrp',
+  lrpNetwork(weights) {
+    const ws = weightMap(weights);
+    const layers: LrpLayer[] = [];
+    for (let l = 0; ws.has(`hidden${l}/kernel`); l++) layers.push(denseLayer(ws, `hidden${l}`, 'dfm', 'relu'));
+    layers.push(denseLayer(ws, 'output', 'dfm', 'linear'));
+    return { net: { layers }, output: 0, note: `Dense/ReLU ${layers.slice(0, -1).map((L) => L.outDim).join('-')}, linear output (one unit for every horizon head)` };
+  },
   name: 'Deep Factor Model',
   family: 'neural',
   description:

@@ -55,6 +55,8 @@ class RfModel extends TabularModel {
 
 export const rfSpec: ModelSpec = {
   id: 'rf',
+  // predicts outside tfjs: neither LRP nor gradients reach it
+  explain: 'none',
   name: 'Random forest',
   family: 'composite',
   description:

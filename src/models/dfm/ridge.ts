@@ -15,6 +15,7 @@ import { choleskySolve } from '../linalg';
 import { maskedMse } from '../losses';
 import { horizonIndex, trainingRows } from './tabular';
 import type { BuildContext, ConfigField, FitData, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
+import { denseLayer, weightMap } from '../lrp-net';
 
 const schema: ConfigField[] = [
   { key: 'lambda', label: 'Ridge lambda', default: 0, min: 0, max: 100, step: 0.0001, help: 'Penalty lambda * n * |w|^2 (n = rows); 0 = ordinary least squares (scikit-learn LinearRegression).' },
@@ -85,6 +86,8 @@ class RidgeModel implements Model {
 
 export const ridgeSpec: ModelSpec = {
   id: 'ridge',
+  explain: 'lrp',
+  lrpNetwork: (weights) => ({ net: { layers: [denseLayer(weightMap(weights), 'ridge', 'ridge', 'linear')] }, output: 0, note: 'one linear layer: relevance = w * x, the intercept is the bias term' }),
   name: 'Linear (pooled OLS)',
   family: 'linear',
   description:

@@ -97,6 +97,8 @@ class SvrModel extends TabularModel {
 
 export const svrSpec: ModelSpec = {
   id: 'svr',
+  // predicts outside tfjs: neither LRP nor gradients reach it
+  explain: 'none',
   name: 'SVR',
   family: 'composite',
   description:

@@ -1,16 +1,17 @@
 /**
- * The DMFM attention-estimate portfolio (runner.ts RunResult.estimate): f-hat_k = F a-bar_k (paper eq. 12) stitched
- * over the split groups and evaluated with the run's own evaluate() call. Checked against an independent recomputation:
- * every group's model rebuilt from its recorded weights, its extras re-run on its test dates, the IC re-taken with
- * src/eval icSeries on the universe's members.
+ * The DMFM attention-estimate portfolio through the generic channel path: DMFM declares an output channel 'fhat'
+ * (f-hat_k = F a-bar_k, paper eq. 12) of kind 'score'; the runner stitches it over the split groups (RunResult.channels)
+ * and evaluates it with the run's own evaluate() call as an alternative (RunResult.alternatives). Checked against an
+ * independent recomputation: every group's model rebuilt from its recorded weights, f-hat re-taken from forwardAux (the
+ * training path) on its test dates, the IC re-taken with src/eval icSeries on the universe's members.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../train/tf';
 import { prepareData } from '../../train/data';
 import { plantedPanel } from '../../train/fixtures';
-import { extrasInput } from '../../train/loop';
+import { disposeBatch, makeBatch } from '../../train/data';
 import { runOnPanel } from '../../train/runner';
-import { evaluateScores } from '../../train/reevaluate';
+import { evaluateAlternatives, evaluateScores } from '../../train/reevaluate';
 import { dmfmSpec } from './dmfm';
 import { icSeries } from '../../eval/ic';
 import { seriesStats } from '../../eval/metrics';
@@ -41,38 +42,36 @@ describe('DMFM: the f-hat portfolio next to the f portfolio', () => {
     const r = await runOnPanel(panel, run, { plan });
     const D = r.testIndex.length, H = r.horizons.length;
     expect(D).toBe(25); // 12 + 13 test dates
-    const e = r.estimate!;
-    expect(e).toBeDefined();
+    expect(r.channels.map((c) => c.spec)).toEqual([{ name: 'fhat', kind: 'score', label: 'attention estimate f-hat = F a-bar', perHorizon: true }]);
+    const fhat = r.channels[0].values; // [H, D, N]
+    expect(r.alternatives.map((a) => a.name)).toEqual(['fhat']);
+    const e = { scoresByHorizon: fhat, eval: r.alternatives[0].eval };
     // 'paper' heads on horizons [1, 5]: one head k = 5 scores both panel horizons
-    expect(e.horizon).toBe(5);
-    expect(e.head).toBe(5);
-    expect(e.headOf).toEqual([5, 5]);
+    expect(r.groups[0].extras!.headOfHorizon).toEqual({ '1': 5, '5': 5 });
     expect(e.scoresByHorizon.length).toBe(H * D * N);
     // same evaluation dates and strategy as the model's own portfolio
     expect(e.eval.evalIso).toEqual(r.testDates);
     expect(e.eval.evalIso).toEqual(r.eval.evalIso);
     expect(e.eval.series.iso).toEqual(r.eval.series.iso);
     expect(e.eval.strategy).toEqual(r.eval.strategy);
-    // the per-group copies were dropped from the records (metadata kept)
-    for (const g of r.groups) {
-      const ge = g.extras!.estimate as { dates: string[]; scores?: Float32Array };
-      expect(ge.scores).toBeUndefined();
-      expect(ge.dates.length).toBe(g.index === 0 ? 12 : 13);
-    }
 
-    // independent f-hat: rebuild each group's model from its weights and re-run its extras on its test dates
+    // independent f-hat: rebuild each group's model from its weights, take f-hat from forwardAux on its test dates
     const d = prepareData(panel, { universe: 'even', factors: run.factors, target: 'zscore' });
     let offset = 0, maxDiff = 0, finite = 0;
     for (const [gi, g] of plan.groups.entries()) {
       const m = dmfmSpec.build({ F: d.F, horizons: d.horizons, seed: run.seed, config: r.model.config, factorNames: d.factorNames, factorGroups: d.factorGroups });
       m.setWeights(r.groups[gi].weights!);
       const test = Array.from({ length: g.test.end - g.test.start }, (_, i) => g.test.start + i);
-      const ex = (await m.extras!(extrasInput(d, test, 4))) as { estimate: { scores: Float32Array } };
+      const b = makeBatch(d, test, false);
+      const aux = m.forwardAux!(b.x, { mask: b.mask, industry: b.industry, training: false });
+      const fh = (await aux.aux.fhat.data()) as Float32Array; // [Dg, N, K = 1]
+      tf.dispose([aux.scores, ...Object.values(aux.aux)]);
+      disposeBatch(b);
       m.dispose();
       for (let h = 0; h < H; h++) {
         for (let j = 0; j < test.length; j++) {
           for (let n = 0; n < N; n++) {
-            const want = ex.estimate.scores[j * N + n]; // [K = 1, Dg, N]
+            const want = d.mask[test[j] * N + n] ? fh[j * N + n] : NaN; // f-hat is only defined on the cross-section
             const got = e.scoresByHorizon[(h * D + offset + j) * N + n];
             if (Number.isNaN(want)) { expect(got).toBeNaN(); continue; }
             finite++;
@@ -107,16 +106,19 @@ describe('DMFM: the f-hat portfolio next to the f portfolio', () => {
     // re-evaluation (the UI's path) with the run's own strategy reproduces the runner's f-hat evaluation
     const again = evaluateScores(panel, run, { scoresByHorizon: e.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons });
     expect(again.metrics).toEqual(e.eval.metrics);
+    const alt = evaluateAlternatives(panel, run, { scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons, channels: { fhat } });
+    expect(alt[0].eval.metrics).toEqual(e.eval.metrics);
   }, 30_000);
 
-  it('non-DMFM runs carry no estimate', async () => {
+  it('models without channels carry none and no alternatives', async () => {
     const r = await runOnPanel(panel, { ...run, model: 'linear', config: {} }, { plan });
-    expect(r.estimate).toBeUndefined();
+    expect(r.channels).toEqual([]);
+    expect(r.alternatives).toEqual([]);
   });
 });
 
 describe('worker path: TRAIN carries the f-hat evaluation, EVALUATE re-scores it', () => {
-  it('EVALUATE with estimateByHorizon and the run strategy reproduces estimate.eval; another strategy changes it', async () => {
+  it('EVALUATE with the channels and the run strategy reproduces the alternative; another strategy changes it', async () => {
     const { createDispatcher } = await import('../../train/dispatcher');
     const { nodeWorkerEnv } = await import('../../train/node-io');
     const { ReplyType, RequestType } = await import('../../train/protocol');
@@ -134,25 +136,26 @@ describe('worker path: TRAIN carries the f-hat evaluation, EVALUATE re-scores it
     if (done.type !== ReplyType.TRAIN_RESULT) throw new Error(`train failed: ${done.type === ReplyType.ERROR ? done.error.message : done.type}`);
     const r = done.result;
     expect(r.groups).toHaveLength(2);
-    const e = r.estimate!;
+    const e = { scoresByHorizon: r.channels[0].values, eval: r.alternatives[0].eval };
     expect(e.eval.evalIso).toEqual(r.testDates);
-    const body = { run, scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons, estimateByHorizon: e.scoresByHorizon };
+    const body = { run, scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons, channels: { fhat: e.scoresByHorizon } };
     await dispatch({ type: RequestType.EVALUATE, requestId: 2, ...body });
     const same = replies.find((m) => m.requestId === 2)!;
     if (same.type !== ReplyType.EVAL_RESULT) throw new Error(`evaluate failed: ${same.type === ReplyType.ERROR ? same.error.message : same.type}`);
     expect(same.result.eval.metrics).toEqual(r.eval.metrics);
-    expect(same.result.estimate!.metrics).toEqual(e.eval.metrics);
+    expect(same.result.alternatives.map((a) => a.name)).toEqual(['fhat']);
+    expect(same.result.alternatives[0].eval.metrics).toEqual(e.eval.metrics);
     // horizon 20 (a trained head) and monthly rebalancing: the f-hat portfolio is evaluated with the new strategy
     const other = { ...run, strategy: { ...run.strategy, horizon: 20, rebalance: 21 } };
     await dispatch({ type: RequestType.EVALUATE, requestId: 3, ...body, run: other });
     const moved = replies.find((m) => m.requestId === 3)!;
     if (moved.type !== ReplyType.EVAL_RESULT) throw new Error(`evaluate failed: ${moved.type === ReplyType.ERROR ? moved.error.message : moved.type}`);
-    expect(moved.result.estimate!.settings.horizon).toBe(20);
-    expect(moved.result.estimate!.strategy.rebalance).toBe(21);
-    expect(moved.result.estimate!.metrics.ic).not.toBe(e.eval.metrics.ic);
-    // without estimate scores there is no estimate evaluation
-    await dispatch({ type: RequestType.EVALUATE, requestId: 4, ...body, estimateByHorizon: undefined });
+    expect(moved.result.alternatives[0].eval.settings.horizon).toBe(20);
+    expect(moved.result.alternatives[0].eval.strategy.rebalance).toBe(21);
+    expect(moved.result.alternatives[0].eval.metrics.ic).not.toBe(e.eval.metrics.ic);
+    // without the channel there is no alternative evaluation
+    await dispatch({ type: RequestType.EVALUATE, requestId: 4, ...body, channels: undefined });
     const plain = replies.find((m) => m.requestId === 4)!;
-    expect(plain.type === ReplyType.EVAL_RESULT && plain.result.estimate).toBeUndefined();
+    expect(plain.type === ReplyType.EVAL_RESULT && plain.result.alternatives).toEqual([]);
   }, 60_000);
 });

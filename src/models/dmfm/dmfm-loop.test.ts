@@ -45,13 +45,20 @@ describe('training through the shared loop', () => {
     expect(ex.attention.groups).toEqual(['signal', 'noise']);
     expect(ex.attention.groupWeights[0][0]).toBeCloseTo(ex.attention.weights[0][0] + ex.attention.weights[0][1] + ex.attention.weights[0][2], 6);
     expect(ex.attention.groupMeanWeights[0][1]).toBeCloseTo((ex.attention.weights[0][3] + ex.attention.weights[0][4]) / 2, 6);
-    // recompute the faithfulness of date 3 from the forward scores and the estimate scores
+    // recompute the faithfulness of date 3 from the forward scores and the 'fhat' output channel (forwardChannels)
     const b = makeBatch(d, [dates[3]], false);
     const sc = tf.tidy(() => m.forward(b.x, { mask: b.mask, industry: b.industry })).dataSync(); // [1, N, H]
+    const ch = m.forwardChannels!(b.x, { mask: b.mask, industry: b.industry });
+    const scCh = ch.scores.dataSync(), est = ch.channels.fhat.dataSync(); // [1, N, H]: f-hat of each horizon's head
+    tf.dispose([ch.scores, ch.channels.fhat]);
     disposeBatch(b);
-    const N0 = d.N, est = ex.estimate.scores as Float32Array;
+    expect(Array.from(scCh)).toEqual(Array.from(sc)); // the channel path's scores are forward's
+    const N0 = d.N;
     const a: number[] = [], c: number[] = [];
-    for (let n = 0; n < N0; n++) if (d.mask[dates[3] * N0 + n]) { a.push(sc[n * 2 + 1]); c.push(est[3 * N0 + n]); } else expect(est[3 * N0 + n]).toBeNaN();
+    for (let n = 0; n < N0; n++) {
+      if (d.mask[dates[3] * N0 + n]) { a.push(sc[n * 2 + 1]); c.push(est[n * 2 + 1]); expect(est[n * 2]).toBe(est[n * 2 + 1]); } // both horizons: head 5
+      else expect(est[n * 2 + 1]).toBe(0); // masked stocks are 0 in the batch (predictAll turns them into NaN)
+    }
     const ma = a.reduce((s, v) => s + v, 0) / a.length, mc = c.reduce((s, v) => s + v, 0) / c.length;
     const cov = a.reduce((s, v, i) => s + (v - ma) * (c[i] - mc), 0), va = a.reduce((s, v) => s + (v - ma) ** 2, 0), vc = c.reduce((s, v) => s + (v - mc) ** 2, 0);
     expect(ex.faithfulness[0].perDate[3]).toBeCloseTo(cov / Math.sqrt(va * vc), 4);

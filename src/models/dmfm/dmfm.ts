@@ -30,7 +30,7 @@ import { contextEncoder, contextParams, type ContextParams } from '../layers/con
 import { factorAttention } from '../layers/factor-attention';
 import { leakyRelu, linear3 } from '../layers/ops';
 import { autoKernel, gatLayer, segmentsOf, type BatchGraph, type GatKernel, type GatParams } from '../layers/gat';
-import type { BuildContext, ConfigField, ExtrasInput, ForwardAux, ForwardContext, LossResult, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
+import type { ChannelOutput, BuildContext, ConfigField, ExtrasInput, ForwardAux, ForwardContext, LossResult, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
 /** the deep-factor horizons of the paper (section 3.2, multi-head learning) */
 export const PAPER_HORIZONS = [3, 5, 10, 15, 20];
@@ -210,6 +210,14 @@ class DmfmModel implements Model {
   forward(x: tf.Tensor3D, c: ForwardContext): tf.Tensor3D {
     return tf.tidy(() => this.run(x, c).scores);
   }
+  /** scores and the attention-estimate channel 'fhat': f-hat_k = F a-bar_k (eq. 12) of each panel horizon's head [B, N, H] */
+  forwardChannels(x: tf.Tensor3D, c: ForwardContext): ChannelOutput {
+    const r = this.run(x, c);
+    const fhat = applyMask(this.toPanel ? dense3(r.fhat, this.toPanel) : r.fhat, c.mask); // [B, N, H]
+    if (fhat !== r.fhat) r.fhat.dispose();
+    tf.dispose([r.f, r.abar]);
+    return { scores: r.scores, channels: { fhat } };
+  }
   forwardAux(x: tf.Tensor3D, c: ForwardContext): { scores: tf.Tensor3D; aux: ForwardAux } {
     const r = this.run(x, c);
     return { scores: r.scores, aux: { f: r.f, fhat: r.fhat, abar: r.abar, mask: c.mask } };
@@ -233,8 +241,8 @@ class DmfmModel implements Model {
 
   /**
    * Parameters and head plan; with `input`, over its dates: the mean attention a-bar per head and factor (and factor
-   * group: sum and mean of its factors' weights), the per-date correlation of f_k with f-hat_k (faithfulness), and the
-   * attention-estimate scores f-hat [K, D, N] (NaN outside the cross-section) for the f-hat portfolio.
+   * group: sum and mean of its factors' weights) and the per-date correlation of f_k with f-hat_k (faithfulness). The
+   * f-hat scores themselves leave through the 'fhat' output channel (forwardChannels), evaluated by the runner.
    */
   async extras(input?: ExtrasInput): Promise<Record<string, unknown>> {
     const names = this.ctx.factorNames ?? Array.from({ length: this.ctx.F }, (_, f) => `f${f}`);
@@ -250,13 +258,12 @@ class DmfmModel implements Model {
     const abarSum = new Float64Array(K * m);
     let abarDates = 0, N = 0;
     const corr = Array.from({ length: K }, () => new Float64Array(D).fill(NaN));
-    let est = new Float32Array(0);
     await input.forEachBatch(async (x, c, offset) => {
       const r = tf.tidy(() => { const o = this.run(x, c); return [o.abar, o.f, o.fhat]; });
       const [ab, fv, fh, mv] = await Promise.all([r[0].data(), r[1].data(), r[2].data(), c.mask.data()]);
       tf.dispose(r);
       const B = x.shape[0];
-      if (!N) { N = x.shape[1]; est = new Float32Array(K * D * N).fill(NaN); }
+      if (!N) N = x.shape[1];
       for (let b = 0; b < B; b++) {
         const idx: number[] = [];
         for (let n = 0; n < N; n++) if (mv[b * N + n]) idx.push(n);
@@ -265,7 +272,7 @@ class DmfmModel implements Model {
         for (let q = 0; q < K * m; q++) abarSum[q] += ab[b * K * m + q];
         for (let k = 0; k < K; k++) {
           const fa = new Float64Array(N), fb = new Float64Array(N);
-          for (const n of idx) { fa[n] = fv[(b * N + n) * K + k]; fb[n] = fh[(b * N + n) * K + k]; est[(k * D + offset + b) * N + n] = fb[n]; }
+          for (const n of idx) { fa[n] = fv[(b * N + n) * K + k]; fb[n] = fh[(b * N + n) * K + k]; }
           corr[k][offset + b] = pearson(fa, fb, idx);
         }
       }
@@ -293,7 +300,6 @@ class DmfmModel implements Model {
       },
       /** per head: Pearson correlation of f_k and f-hat_k over each date's stocks, mean and sd over dates */
       faithfulness: this.plan.trained.map((k, i) => { const st = stats(corr[i]); return { horizon: k, corr: st.mean, corrSd: st.sd, dates: st.dates, perDate: Array.from(corr[i]) }; }),
-      estimate: { dates: input.dates.slice(), horizons: this.plan.trained.slice(), N, scores: est },
     };
   }
   getWeights() { return this.p.getWeights(); }
@@ -320,5 +326,6 @@ export const dmfmSpec: ModelSpec = {
     'between f_k and f-hat_k (explainability); the three weights are settings. Use several dates per step (ICIR needs a spread).',
   configSchema: schema,
   trainable: true,
+  channels: () => [{ name: 'fhat', kind: 'score', label: 'attention estimate f-hat = F a-bar', perHorizon: true }],
   build: (ctx) => new DmfmModel(ctx),
 };

@@ -5,7 +5,7 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import type { MethodSeries, TrainResult } from '../../state/lab-api';
 import type { TimelineView } from '../../state/views';
-import { methodColor, UI_COLORS } from '../colors';
+import { methodColor, methodLineType, UI_COLORS } from '../colors';
 import { datePairs } from './options';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
@@ -44,7 +44,7 @@ function base(extra: EChartsCoreOption): EChartsCoreOption {
 }
 
 const line = (m: { method: string; label: string }, data: unknown[], extra: Record<string, unknown> = {}) => ({
-  name: m.label, type: 'line', showSymbol: false, data, lineStyle: { width: 2, color: methodColor(m.method) }, itemStyle: { color: methodColor(m.method) }, ...extra,
+  name: m.label, type: 'line', showSymbol: false, data, lineStyle: { width: 2, color: methodColor(m.method), type: methodLineType(m.method) }, itemStyle: { color: methodColor(m.method) }, ...extra,
 });
 
 /** Net value prod(1 + r) of every method (1 = start) with the benchmark dashed: the DMFM paper's Figure 1. */
@@ -57,13 +57,13 @@ export function navOption(methods: MethodSeries[], bench: TrainResult['benchmark
 
 /** Underwater chart: drawdown of each method's compounded excess curve, drawn below zero. */
 export function drawdownOption(methods: MethodSeries[]): EChartsCoreOption {
-  const series = methods.filter((m) => m.drawdown?.length).map((m) => line(m, datePairs(m.dates, m.drawdown!.map((v) => -v)), { lineStyle: { width: 1.5, color: methodColor(m.method) }, areaStyle: { color: methodColor(m.method), opacity: 0.12 } }));
+  const series = methods.filter((m) => m.drawdown?.length).map((m) => line(m, datePairs(m.dates, m.drawdown!.map((v) => -v)), { lineStyle: { width: 1.5, color: methodColor(m.method), type: methodLineType(m.method) }, areaStyle: { color: methodColor(m.method), opacity: 0.12 } }));
   return base({ legend, grid: { left: 56, right: 20, top: legendGridTop(series.map((x) => x.name), HALF), bottom: 30 }, xAxis: timeAxis, yAxis: valueAxis({ max: 0, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }), tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(2) }, series });
 }
 
 /** One-way turnover of each rebalance, per method. */
 export function turnoverOption(methods: MethodSeries[]): EChartsCoreOption {
-  const series = methods.filter((m) => m.rebalances?.dates.length).map((m) => line(m, datePairs(m.rebalances!.dates, m.rebalances!.turnover), { showSymbol: m.rebalances!.dates.length <= 60, symbolSize: 5, lineStyle: { width: 1.5, color: methodColor(m.method) } }));
+  const series = methods.filter((m) => m.rebalances?.dates.length).map((m) => line(m, datePairs(m.rebalances!.dates, m.rebalances!.turnover), { showSymbol: m.rebalances!.dates.length <= 60, symbolSize: 5, lineStyle: { width: 1.5, color: methodColor(m.method), type: methodLineType(m.method) } }));
   return base({ legend, grid: { left: 56, right: 20, top: legendGridTop(series.map((x) => x.name), HALF), bottom: 30 }, xAxis: timeAxis, yAxis: valueAxis({ min: 0, scale: false, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }), tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(1) }, series });
 }
 

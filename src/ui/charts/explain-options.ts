@@ -1,14 +1,13 @@
 /**
- * ECharts options of the Explain section: one stock's LRP contributions (waterfall), the top-quintile portfolio's
- * relevance by factor group over time (stacked area, %), DMFM factor attention (heat map), faithfulness (bars) and the
- * deep factor's portfolio vs its attention estimate's (cumulative excess lines).
+ * ECharts options of the Explain section's generic views: one stock's LRP contributions (waterfall), the top-quintile
+ * portfolio's relevance by factor group over time (stacked area, %) and a heat map (attention weights, industry shares).
+ * A model's own views build their options in its folder (src/models/<id>/views/).
  */
 import type { EChartsCoreOption } from 'echarts/core';
-import type { EstimateComparison, StockContribution } from '../../state/explain-views';
-import { methodColor, UI_COLORS } from '../colors';
-import { datePairs } from './options';
+import type { StockContribution } from '../../state/explain-views';
+import { UI_COLORS } from '../colors';
 
-const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
+export const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
 const POS = '#2166ac', NEG = '#b2182b', TERM = '#8c8c8c', TOTAL = '#7F3C8D';
 /** group colours (Okabe-Ito, then spares) */
 export const GROUP_COLORS = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#4B4B4B', '#8C6D31', '#3969AC', '#E73F74', '#80BA5A'];
@@ -102,45 +101,5 @@ export function attentionOption(rows: string[], cols: string[], values: number[]
     yAxis: { type: 'category', data: rows, inverse: true, axisTick: { show: false }, axisLabel: { width: 140, overflow: 'truncate', color: UI_COLORS.ink } },
     visualMap: { type: 'continuous', min: 0, max: lim, calculable: false, orient: 'horizontal', right: 16, top: 2, itemHeight: 140, itemWidth: 10, precision: 3, text: [lim.toFixed(3), `${what} 0`], textStyle: { fontSize: 11, color: UI_COLORS.muted }, inRange: { color: ['#f7fbff', '#6baed6', '#08306b'] } },
     series: [{ name: what, type: 'heatmap', data, label: { show: rows.length * cols.length <= 80, fontSize: 11, formatter: (p: { value: [number, number, number] }) => p.value[2].toFixed(2) }, itemStyle: { borderColor: '#fff', borderWidth: 1 } }],
-  };
-}
-
-/** Bars: mean correlation of f_k and its attention estimate f-hat_k per horizon (1 = the attention explains f_k fully). */
-export function faithfulnessOption(rows: { horizon: number; corr: number }[]): EChartsCoreOption {
-  return {
-    animation: false,
-    textStyle: { fontFamily: FONT, fontSize: 12, color: UI_COLORS.ink },
-    grid: { left: 48, right: 16, top: 16, bottom: 40 },
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true, valueFormatter: (x: unknown) => (typeof x === 'number' ? x.toFixed(3) : '–') },
-    xAxis: { type: 'category', data: rows.map((r) => `k = ${r.horizon}`), name: 'horizon (trading days)', nameLocation: 'middle', nameGap: 26, axisLabel: { color: UI_COLORS.muted } },
-    yAxis: { type: 'value', min: -1, max: 1, axisLabel: { color: UI_COLORS.muted }, splitLine: { lineStyle: { color: UI_COLORS.grid } } },
-    series: [{ name: 'corr(f_k, f-hat_k)', type: 'bar', data: rows.map((r) => (Number.isFinite(r.corr) ? r.corr : null)), barMaxWidth: 36, itemStyle: { color: UI_COLORS.accent }, label: { show: true, position: 'top', fontSize: 11, formatter: (p: { value: number }) => p.value.toFixed(2) } }],
-  };
-}
-
-/**
- * Cumulative excess return of the deep factor f_k's portfolio (the model's colour, solid) and of its attention
- * estimate f-hat_k's (same colour, dashed), same strategy and holding days; a zero line for the benchmark.
- */
-export function estimatePortfolioOption(c: EstimateComparison): EChartsCoreOption {
-  const pct = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : '–');
-  const series = c.series.map((s, i) => {
-    const color = methodColor(c.series[0].method);
-    return {
-      name: s.label, type: 'line', symbol: 'none', data: datePairs(s.dates, s.cumExcess),
-      lineStyle: { width: 2, color, type: s.key === 'fhat' ? 'dashed' : 'solid' }, itemStyle: { color },
-      ...(i === 0 ? { markLine: { silent: true, symbol: 'none', label: { show: false }, lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 }, data: [{ yAxis: 0 }] } } : {}),
-    };
-  });
-  return {
-    animation: false,
-    textStyle: { fontFamily: FONT, fontSize: 12, color: UI_COLORS.ink },
-    // legend keys: the line style only (solid / dashed), no symbol
-    legend: { top: 4, left: 'center', itemWidth: 28, itemHeight: 10, itemStyle: { opacity: 0 }, textStyle: { fontSize: 12 } },
-    grid: { left: 56, right: 20, top: 40, bottom: 32 },
-    tooltip: { trigger: 'axis', confine: true, valueFormatter: pct },
-    xAxis: { type: 'time', axisLabel: { hideOverlap: true, color: UI_COLORS.muted, formatter: { year: '{yyyy}', month: '{yyyy}-{MM}', day: '{yyyy}-{MM}-{dd}' } }, axisLine: { lineStyle: { color: UI_COLORS.muted } }, splitLine: { show: false } },
-    yAxis: { type: 'value', scale: true, axisLabel: { color: UI_COLORS.muted, formatter: (v: number) => `${(v * 100).toFixed(1)}%` }, splitLine: { lineStyle: { color: UI_COLORS.grid } } },
-    series,
   };
 }

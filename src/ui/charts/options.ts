@@ -2,7 +2,7 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import type { DatasetSummary, MethodSeries, TrainResult } from '../../state/lab-api';
 import type { LossPoint, ValidPoint } from '../../state/store';
-import { methodColor, UI_COLORS, universeColor } from '../colors';
+import { methodColor, methodLineType, UI_COLORS, universeColor } from '../colors';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
 const pctAxis = (digits = 0) => (v: number) => `${(v * 100).toFixed(digits)}%`;
@@ -103,7 +103,7 @@ export function lossOption(loss: LossPoint[], valid: ValidPoint[], model: string
 export function cumOption(methods: MethodSeries[], bench: TrainResult['benchmark'] | null, mode: 'excess' | 'absolute'): EChartsCoreOption {
   const series: Record<string, unknown>[] = methods.map((m) => ({
     name: m.label, type: 'line', showSymbol: false, data: datePairs(m.dates, mode === 'excess' ? m.cumExcess : m.cumReturn),
-    lineStyle: { width: 2, color: methodColor(m.method) }, itemStyle: { color: methodColor(m.method) },
+    lineStyle: { width: 2, color: methodColor(m.method), type: methodLineType(m.method) }, itemStyle: { color: methodColor(m.method) },
   }));
   if (mode === 'absolute' && bench) series.push({ name: bench.label, type: 'line', showSymbol: false, data: datePairs(bench.dates, bench.cumReturn), lineStyle: { width: 2, type: 'dashed', color: methodColor('benchmark') }, itemStyle: { color: methodColor('benchmark') } });
   if (series.length) (series[0] as { markLine?: unknown }).markLine = { silent: true, symbol: 'none', label: { show: false }, lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 }, data: [{ yAxis: 0 }] };
@@ -121,7 +121,7 @@ export function icOption(views: { method: string; label: string; dates: string[]
   const last = barsFor === undefined ? undefined : views.find((v) => v.method === barsFor);
   const series: Record<string, unknown>[] = [];
   if (last) series.push({ name: `${last.label} daily ${metric}`, type: 'bar', data: datePairs(last.dates, last.ic), barMaxWidth: 3, itemStyle: { color: methodColor(last.method), opacity: 0.28 }, large: true });
-  for (const v of views) series.push({ name: `${v.label} ${window}-day mean ${metric}`, type: 'line', showSymbol: false, data: datePairs(v.dates, v.rolling), lineStyle: { width: 2, color: methodColor(v.method) }, itemStyle: { color: methodColor(v.method) }, connectNulls: false });
+  for (const v of views) series.push({ name: `${v.label} ${window}-day mean ${metric}`, type: 'line', showSymbol: false, data: datePairs(v.dates, v.rolling), lineStyle: { width: 2, color: methodColor(v.method), type: methodLineType(v.method) }, itemStyle: { color: methodColor(v.method) }, connectNulls: false });
   if (series.length) (series[series.length - 1] as { markLine?: unknown }).markLine = { silent: true, symbol: 'none', label: { show: false }, lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 }, data: [{ yAxis: 0 }] };
   return base({
     legend,

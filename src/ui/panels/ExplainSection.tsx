@@ -1,47 +1,47 @@
 /**
- * Results › Explain: why a model predicts what it predicts. LRP views (per-stock waterfall, top-quintile relevance by
- * factor group over time, the Deep Factor Model paper's Table 5) and the DMFM views (factor attention heat map,
- * faithfulness of the attention estimate, industry composition over time).
+ * Results › Explain: why a model predicts what it predicts. For the selected trained model, the views that apply to
+ * it: the generic attribution views (LRP or gradient x input: per-stock waterfall, top-quintile relevance by factor
+ * group over time, the Deep Factor Model paper's Table 5) and the views the model registered from its own folder
+ * (src/ui/model-views.ts); then the dataset's industry composition over time.
  */
-import { useMemo, useState } from 'react';
-import { dmfmResult, estimateComparison, explainedResult, explainedTickers, groupSharesOverTime, meanAttention, stockContribution, type EstimateComparison } from '../../state/explain-views';
+import { useEffect, useMemo, useState } from 'react';
+import { explainedTickers, groupSharesOverTime, stockContribution } from '../../state/explain-views';
+import type { TrainResult } from '../../state/lab-api';
+import { latestResults } from '../../state/views';
 import { useLab } from '../../state/store';
 import { EChart } from '../charts/EChart';
-import { attentionOption, estimatePortfolioOption, faithfulnessOption, groupShareOption, waterfallOption } from '../charts/explain-options';
-import { methodColor } from '../colors';
+import { attentionOption, groupShareOption, waterfallOption } from '../charts/explain-options';
 import { ChartCard, HelpToggle } from '../components/common';
-import { fmtMetric } from '../format';
+import { modelViews, type ModelViews } from '../model-views';
 
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–');
 const sci = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(4) : v.toExponential(2)) : '–');
 
-function LrpViews() {
-  const results = useLab((s) => s.results);
-  const r = useMemo(() => explainedResult(results), [results]);
-  const ex = r?.explanation;
+function LrpViews({ result: r }: { result: TrainResult }) {
+  const ex = r.explanation;
   const dates = useMemo(() => ex?.dates.map((d) => d.date) ?? [], [ex]);
   const [date, setDate] = useState('');
   const day = dates.includes(date) ? date : dates[dates.length - 1] ?? '';
-  const tickers = useMemo(() => (r ? explainedTickers(r, day) : []), [r, day]);
+  const tickers = useMemo(() => explainedTickers(r, day), [r, day]);
   // default stock: the top prediction of the date
   const topTicker = useMemo(() => {
     const d = ex?.dates.find((x) => x.date === day);
-    if (!d || !r?.tickers) return '';
+    if (!d || !r.tickers) return '';
     let best = 0;
     for (let m = 1; m < d.prediction.length; m++) if (d.prediction[m] > d.prediction[best]) best = m;
     return d.stocks.length ? r.tickers[d.stocks[best]] : '';
   }, [ex, r, day]);
   const [typed, setTyped] = useState('');
   const ticker = tickers.includes(typed) ? typed : topTicker;
-  const contrib = useMemo(() => (r && day && ticker ? stockContribution(r, day, ticker) : null), [r, day, ticker]);
+  const contrib = useMemo(() => (day && ticker ? stockContribution(r, day, ticker) : null), [r, day, ticker]);
   const wf = useMemo(() => (contrib ? waterfallOption(contrib) : null), [contrib]);
-  const shares = useMemo(() => (r ? groupSharesOverTime(r) : null), [r]);
+  const shares = useMemo(() => groupSharesOverTime(r), [r]);
   const area = useMemo(() => (shares ? groupShareOption(shares) : null), [shares]);
-  const note = [...results].reverse().find((x) => x.explainNote)?.explainNote;
+  const note = r.explainNote;
 
-  if (!r || !ex) {
-    return <p className="muted small" data-testid="lrp-empty">{note ?? 'Train a Deep Factor Model (DFM), MLP or linear model to see its LRP explanation here.'}</p>;
+  if (!ex) {
+    return <p className="muted small" data-testid="lrp-empty">{note ?? `${r.label} carries no explanation.`}</p>;
   }
   const relSum = contrib ? Object.values(contrib.relevances).reduce((s, v) => s + v, 0) : 0;
   return (
@@ -132,120 +132,31 @@ function LrpViews() {
   );
 }
 
-/** A short line sample (solid or dashed) in the method's colour, as the chart draws it. */
-const LineKey = ({ color, dashed }: { color: string; dashed: boolean }) => (
-  <span aria-hidden="true" style={{ display: 'inline-block', width: 22, marginRight: 8, verticalAlign: 'middle', borderTop: `2.5px ${dashed ? 'dashed' : 'solid'} ${color}` }} />
-);
+/** The generic attribution views: any result with an explanation (or a note saying why there is none). */
+export const attributionViews: ModelViews = {
+  id: 'attribution',
+  title: 'Attribution: LRP or gradient x input',
+  applies: (r) => !!r.explanation || !!r.explainNote,
+  Component: LrpViews,
+};
 
-/** DMFM: the deep factor f_k's portfolio next to its attention estimate f-hat_k's (table + cumulative excess). */
-function EstimateCard({ c, faith }: { c: EstimateComparison | null; faith: number }) {
-  const opt = useMemo(() => (c ? estimatePortfolioOption(c) : null), [c]);
-  const color = methodColor(c?.rows[0].method ?? 'dmfm');
-  const [f, fh] = c ? [c.rows[0].values, c.rows[1].values] : [{}, {}] as Record<string, number>[];
-  const alphaCol = c?.columns.find((x) => x.key === 'alpha');
-  return (
-    <ChartCard
-      testId="dmfm-estimate"
-      title="Deep factor vs its attention estimate"
-      help="Both portfolios use the same strategy, dates and costs: one ranks stocks by the deep factor f_k, the other by its attention estimate f-hat_k = F a-bar_k. If f-hat earns about what f earns, the attention weights capture what the deep factor trades on; a big gap means the deep factor uses non-linear or industry / universe graph information the attention weights do not show."
-      empty={c ? null : 'This DMFM result has no attention-estimate portfolio (train it again).'}
-    >
-      {c && opt && (
-        <>
-          <div className="table-wrap">
-            <table className="metrics" data-testid="dmfm-estimate-table">
-              <thead>
-                <tr>
-                  <th>Portfolio ranked by</th>
-                  {c.columns.map((col) => (
-                    <th key={col.key} title={col.help}>{col.label}</th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {c.rows.map((row) => (
-                  <tr key={row.key} data-testid={`dmfm-estimate-row-${row.key}`}>
-                    <th><LineKey color={color} dashed={row.key === 'fhat'} />{row.label}</th>
-                    {c.columns.map((col) => (
-                      <td key={col.key} className="num" data-key={col.key} data-value={String(row.values[col.key])}>{fmtMetric(row.values[col.key], col)}</td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <EChart id="dmfmEstimatePortfolio" option={opt} height={240} label="Cumulative excess return of the deep factor's portfolio and of its attention estimate's" />
-          <p className="muted small" data-testid="dmfm-estimate-note">
-            Excess over the benchmark ({c.benchmark}); head k = {c.head} scores the strategy horizon of {c.horizon} days.
-            {alphaCol && Number.isFinite(f.alpha) && Number.isFinite(fh.alpha) ? ` Annualised excess return ${fmtMetric(f.alpha, alphaCol)}% (f) vs ${fmtMetric(fh.alpha, alphaCol)}% (f-hat).` : ''}
-            {Number.isFinite(faith) ? ` corr(f_k, f-hat_k) = ${faith.toFixed(2)}.` : ''}
-          </p>
-        </>
-      )}
-    </ChartCard>
-  );
+/** every registration, generic first */
+export const allViews: ModelViews[] = [attributionViews, ...modelViews];
+
+/** Latest result per model that has at least one view, with the views that apply to it. */
+export function explainable(results: TrainResult[]): { result: TrainResult; views: ModelViews[] }[] {
+  return latestResults(results).map((result) => ({ result, views: allViews.filter((v) => v.applies(result)) })).filter((x) => x.views.length > 0);
 }
 
-function DmfmViews() {
-  const results = useLab((s) => s.results);
+/** The dataset's industry shares at month ends (DMFM Figure 4): data, not a model, so it shows for any run. */
+function IndustryComposition() {
   const summary = useLab((s) => s.summary);
-  const r = useMemo(() => dmfmResult(results), [results]);
-  const [level, setLevel] = useState<'groups' | 'factors'>('groups');
-  const [hz, setHz] = useState<string>('all');
-  const att = useMemo(() => (r?.dmfm ? meanAttention(r.dmfm) : null), [r]);
-  const heat = useMemo(() => {
-    if (!r?.dmfm || !att) return null;
-    const rows = level === 'groups' ? att.groups : att.factors;
-    const pick = (w: { weights: number[][]; groupWeights: number[][] }) => (level === 'groups' ? w.groupWeights : w.weights);
-    const k = att.horizons.indexOf(Number(hz));
-    if (hz === 'all' || k < 0) return attentionOption(rows, att.horizons.map(String), pick(att), 'horizon k (trading days)');
-    // one horizon over the test periods
-    return attentionOption(rows, r.dmfm.map((p) => p.start.slice(0, 7)), r.dmfm.map((p) => pick(p)[k]), `test period (k = ${hz})`);
-  }, [r, att, level, hz]);
-  const faith = useMemo(() => (att ? faithfulnessOption(att.faithfulness) : null), [att]);
-  const est = useMemo(() => (r ? estimateComparison(r) : null), [r]);
   const prop = useMemo(() => {
     const ip = summary?.industryProportion;
     if (!ip || ip.dates.length === 0) return null;
     return attentionOption(ip.industries, ip.dates.map((d) => d.slice(0, 7)), ip.share, 'month end', 'share of stocks');
   }, [summary]);
   return (
-    <>
-      {!r || !att || !heat ? (
-        <p className="muted small" data-testid="dmfm-empty">Train the DMFM to see its factor attention and how faithful the attention estimate is.</p>
-      ) : (
-        <div className="chart-grid">
-          <ChartCard
-            testId="dmfm-attention"
-            title={`DMFM factor attention${hz === 'all' ? ' per horizon' : `, k = ${hz}, per test period`}`}
-            help="a-bar_k (paper Eq. 11): for each deep factor f_k, a softmax over the input factors says how much of f_k each input factor accounts for, averaged over the stocks and the test dates. A column sums to 1; groups sum their factors' weights. Hover a cell for the number."
-            controls={
-              <div className="field inline">
-                <select aria-label="Rows" value={level} onChange={(e) => setLevel(e.target.value as 'groups' | 'factors')} data-testid="dmfm-level">
-                  <option value="groups">factor groups</option>
-                  <option value="factors">factors</option>
-                </select>
-                <select aria-label="Horizon" value={hz} onChange={(e) => setHz(e.target.value)} data-testid="dmfm-horizon">
-                  <option value="all">all horizons</option>
-                  {att.horizons.map((k) => (
-                    <option key={k} value={String(k)}>k = {k}</option>
-                  ))}
-                </select>
-              </div>
-            }
-          >
-            <EChart id="dmfmAttention" option={heat} height={Math.min(620, 90 + 22 * (level === 'groups' ? att.groups.length : att.factors.length))} label="DMFM mean factor attention" />
-          </ChartCard>
-          <ChartCard
-            testId="dmfm-faithfulness"
-            title="Faithfulness: corr(f_k, f-hat_k)"
-            help="f-hat_k = F a-bar_k is the attention's linear estimate of the deep factor. The correlation across stocks (mean over test dates and periods) says how much of f_k the attention weights explain: near 1, read the heat map as the factor's recipe; near 0, the deep factor relies on things the attention does not show (non-linear mixes, the industry and universe context)."
-          >
-            {faith && <EChart id="dmfmFaithfulness" option={faith} height={220} label="Correlation of each deep factor with its attention estimate" />}
-          </ChartCard>
-        </div>
-      )}
-      {r && att && <EstimateCard c={est} faith={att.faithfulness.find((x) => x.horizon === est?.head)?.corr ?? NaN} />}
       <ChartCard
         testId="industry-proportion"
         title="Industry composition over time (DMFM Figure 4)"
@@ -254,6 +165,37 @@ function DmfmViews() {
       >
         {prop && <EChart id="industryProportion" option={prop} height={Math.min(560, 90 + 18 * (summary?.industryProportion?.industries.length ?? 1))} label="Share of stocks per industry at each month end" />}
       </ChartCard>
+  );
+}
+
+/** The views of one trained model, chosen in a selector when several trained models have views (default: the latest). */
+function ModelSelectorViews() {
+  const results = useLab((s) => s.results);
+  const items = useMemo(() => explainable(results), [results]);
+  const [picked, setPicked] = useState('');
+  const latest = items[items.length - 1]?.result.model ?? '';
+  // a newly trained model becomes the selection
+  useEffect(() => setPicked(latest), [latest]);
+  const cur = items.find((x) => x.result.model === picked) ?? items[items.length - 1];
+  if (!cur) return <p className="muted small" data-testid="explain-empty">Train a model to see why it predicts what it predicts.</p>;
+  return (
+    <>
+      {items.length > 1 && (
+        <div className="field inline" data-testid="explain-model-field">
+          <label htmlFor="explain-model">Model</label>
+          <select id="explain-model" value={cur.result.model} onChange={(e) => setPicked(e.target.value)} data-testid="explain-model">
+            {items.map((x) => (
+              <option key={x.result.model} value={x.result.model}>{x.result.label}</option>
+            ))}
+          </select>
+        </div>
+      )}
+      {cur.views.map((v) => (
+        <div key={v.id} data-testid={`views-${v.id}`}>
+          <h4>{v.title}: {cur.result.label}</h4>
+          <v.Component result={cur.result} />
+        </div>
+      ))}
     </>
   );
 }
@@ -278,10 +220,8 @@ export function ExplainSection() {
           factor gets in the attention estimate f-hat_k = F a-bar_k of each deep factor; the faithfulness chart says how closely that estimate follows the deep factor.
         </p>
       </HelpToggle>
-      <h4>LRP views</h4>
-      <LrpViews />
-      <h4>DMFM views</h4>
-      <DmfmViews />
+      <ModelSelectorViews />
+      <IndustryComposition />
     </section>
   );
 }

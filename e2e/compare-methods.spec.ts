@@ -53,7 +53,7 @@ test('compare Linear and MLP: results table, evaluation charts, CSV, re-evaluati
 
   // the results table: both methods, finite numbers on every universe, one best and one second per column
   let t = await table(page);
-  expect(t.preset).toBe('dmfm');
+  expect(t.preset).toBe('paper-dmfm');
   expect(t.ids).toEqual(['linear', 'mlp']);
   expect(t.universes).toEqual(s.data.summary!.universes);
   expect(t.columns.map((c) => c.key)).toEqual(['alpha', 'icir', 'ir', 'sharpe']);
@@ -120,14 +120,14 @@ test('compare Linear and MLP: results table, evaluation charts, CSV, re-evaluati
   for (const x of nav) expect(Math.abs(ys(x)[0] - 1)).toBeLessThan(0.1);
 
   // CSV: the exporter's text and the file the button downloads are the same, with a header row and one row per method
-  await lab.byTestId('table-preset').selectOption('dmfm');
+  await lab.byTestId('table-preset').selectOption('paper-dmfm');
   const csv = (await page.evaluate(() => window.__lab!.exportCsv()))!;
   const lines = csv.trim().split('\n');
   expect(lines[0]).toBe('method,' + t.universes.flatMap((u) => ['α(%)', 'ICIR', 'IR', 'SR'].map((c) => `${u} ${c}`)).join(','));
   expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(t.methods);
   expect(lines).toHaveLength(3);
   const [download] = await Promise.all([page.waitForEvent('download'), lab.byTestId('export-csv').click()]);
-  expect(download.suggestedFilename()).toMatch(/^factor-lab-dmfm-\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.csv$/);
+  expect(download.suggestedFilename()).toMatch(/^factor-lab-paper-dmfm-\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.csv$/);
   expect(readFileSync(await download.path(), 'utf8')).toBe(csv);
 
   // screenshots of the Results panel at 1280x800 (strategy + table, curves, IC, groups)
@@ -176,7 +176,7 @@ test('compare Linear and MLP: results table, evaluation charts, CSV, re-evaluati
   expect(await page.evaluate(() => location.hash)).toContain('strategy.k=50');
   await lab.byTestId('reevaluate').click();
   await expect(lab.byTestId('strategy-stale')).toHaveCount(0, { timeout: 30_000 });
-  await lab.byTestId('table-preset').selectOption('e2eai');
+  await lab.byTestId('table-preset').selectOption('paper-e2eai');
   const topk = await table(page);
   for (const id of ['linear', 'mlp']) {
     const n = cell(topk, id, 'all', 'holdings')!;

@@ -6,7 +6,7 @@
  */
 import { tf } from '../src/train/tf';
 import { useBackend, type BackendName } from '../src/train/backend';
-import { benchTrainStep, MLP_BENCH } from '../src/train/bench';
+import { benchTrainStep, MLP_BENCH } from '../src/bench/train-bench';
 import { getModel } from '../src/models/registry';
 import { plantedPanel } from '../src/train/fixtures';
 import { fitData, prepareData } from '../src/train/data';

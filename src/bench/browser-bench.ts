@@ -9,7 +9,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerBrowserBackends } from '../train/backend-browser';
 import { checkWebGpu, registeredBackends, type BackendName } from '../train/backend';
 import { oneSeededStep, type SeededStepResult } from '../train/parity';
-import { benchTrainStep, DMFM_BENCH, MLP_BENCH, type TrainFigure } from '../train/bench';
+import { benchTrainStep, DMFM_BENCH, MLP_BENCH, type TrainFigure } from './train-bench';
 
 async function fetchBytes(url: string): Promise<ArrayBuffer> {
   const r = await fetch(url);

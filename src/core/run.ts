@@ -114,3 +114,26 @@ export const defaultRun: RunConfig = {
   seed: 42,
   strategy: { kind: 'topquantile', groups: 10, rebalance: 21, cost: 0.004, horizon: 20 },
 };
+
+/**
+ * A run preset: one click sets the split, the strategy, the selected model with its hyper-parameters, and the methods
+ * ticked for "Compare methods" with theirs, so a paper's table can be reproduced. Plain data; each model folder may
+ * export `presets` from its presets.ts.
+ */
+export interface RunPreset {
+  id: string;
+  label: string;
+  /** one-line summary for the button's title */
+  summary: string;
+  /** what the preset runs, why, and how long it takes (help text) */
+  help: string;
+  /** the run fields the preset sets (dataset, universe, factors and preprocessing stay as loaded) */
+  run: Pick<RunConfig, 'model' | 'split' | 'strategy' | 'seed'>;
+  /** hyper-parameters per model id: the selected model's and those of the other compared methods */
+  configs: Record<string, Record<string, number | string | boolean>>;
+  /** models ticked for "Compare methods", in training order */
+  compare: string[];
+}
+
+/** the methods ticked for "Compare methods" in a new session: the baselines every paper shares */
+export const defaultCompare: string[] = ['linear', 'ew', 'mlp'];

@@ -12,7 +12,7 @@ const rows: ResultRow[] = [
 ];
 
 describe('paper-style results table', () => {
-  const t = buildResultsTable(rows, 'e2eai');
+  const t = buildResultsTable(rows, 'paper-e2eai');
 
   it('methods x universes x metrics in first-seen order', () => {
     expect(t.methods).toEqual(['Linear', 'EW', 'DMFM']);
@@ -44,7 +44,7 @@ describe('paper-style results table', () => {
   });
 
   it('long CSV keeps raw values and marks; missing metrics are empty', () => {
-    const t2 = buildResultsTable([...rows, { method: 'MLP', universe: 'CSI500', metrics: { alpha: 0.0448 } }], 'e2eai');
+    const t2 = buildResultsTable([...rows, { method: 'MLP', universe: 'CSI500', metrics: { alpha: 0.0448 } }], 'paper-e2eai');
     const lines = tableToCsv(t2, { layout: 'long' }).trim().split('\n');
     expect(lines[0]).toBe('method,universe,metric,label,value,mark');
     expect(lines).toContain('DMFM,CSI500,alpha,α,0.0903,best');

@@ -14,16 +14,16 @@ export interface ResultRow {
 
 export interface TableColumn { key: MetricKey; label: string }
 
-/** Column sets of the four papers' tables. */
-export const TABLE_PRESETS: Record<'dmfm' | 'e2eai' | 'factorvae' | 'dfm', { title: string; columns: TableColumn[] }> = {
+/** Column sets of the four papers' tables (keyed by paper, not by model: a paper's table lists several models). */
+export const TABLE_PRESETS: Record<'paper-dmfm' | 'paper-e2eai' | 'paper-factorvae' | 'paper-dfm', { title: string; columns: TableColumn[] }> = {
   // DMFM Table 1: alpha(%), ICIR, IR, SR
-  dmfm: { title: 'DMFM Table 1', columns: [{ key: 'alpha', label: 'α(%)' }, { key: 'icir', label: 'ICIR' }, { key: 'ir', label: 'IR' }, { key: 'sharpe', label: 'SR' }] },
+  'paper-dmfm': { title: 'DMFM Table 1', columns: [{ key: 'alpha', label: 'α(%)' }, { key: 'icir', label: 'ICIR' }, { key: 'ir', label: 'IR' }, { key: 'sharpe', label: 'SR' }] },
   // E2EAI Table 1: alpha, IR, MD (max active drawdown), TT (turnover; ours is one-way), n (average holdings)
-  e2eai: { title: 'E2EAI Table 1', columns: [{ key: 'alpha', label: 'α' }, { key: 'ir', label: 'IR' }, { key: 'mdd', label: 'MD' }, { key: 'turnover', label: 'TT' }, { key: 'holdings', label: 'n̄' }] },
+  'paper-e2eai': { title: 'E2EAI Table 1', columns: [{ key: 'alpha', label: 'α' }, { key: 'ir', label: 'IR' }, { key: 'mdd', label: 'MD' }, { key: 'turnover', label: 'TT' }, { key: 'holdings', label: 'n̄' }] },
   // FactorVAE Tables 1 and 3: AR, SR, MDD of the excess returns relative to the benchmark, rank IC
-  factorvae: { title: 'FactorVAE Tables 1 and 3', columns: [{ key: 'alpha', label: 'AR' }, { key: 'ir', label: 'SR (excess)' }, { key: 'mdd', label: 'MDD' }, { key: 'rankIc', label: 'Rank IC' }, { key: 'rankIcir', label: 'Rank ICIR' }] },
+  'paper-factorvae': { title: 'FactorVAE Tables 1 and 3', columns: [{ key: 'alpha', label: 'AR' }, { key: 'ir', label: 'SR (excess)' }, { key: 'mdd', label: 'MDD' }, { key: 'rankIc', label: 'Rank IC' }, { key: 'rankIcir', label: 'Rank ICIR' }] },
   // Deep Factor Model Table 4: return, volatility, Sharpe of the long-short portfolio, MAE, RMSE
-  dfm: { title: 'Deep Factor Model Table 4', columns: [{ key: 'annReturn', label: 'Return' }, { key: 'vol', label: 'Volatility' }, { key: 'sharpe', label: 'Sharpe Ratio' }, { key: 'mae', label: 'MAE' }, { key: 'rmse', label: 'RMSE' }] },
+  'paper-dfm': { title: 'Deep Factor Model Table 4', columns: [{ key: 'annReturn', label: 'Return' }, { key: 'vol', label: 'Volatility' }, { key: 'sharpe', label: 'Sharpe Ratio' }, { key: 'mae', label: 'MAE' }, { key: 'rmse', label: 'RMSE' }] },
 };
 
 export interface TableCell { value: number; mark: 'best' | 'second' | null }

@@ -55,7 +55,11 @@ export class ParamStore {
   /** add a variable; `decay` marks weight matrices for the L2 penalty */
   add(name: string, shape: number[], values: Float32Array, decay = false, trainable = true): tf.Variable {
     // no tfjs name: tfjs variable names are global and must be unique across model instances
-    const v = tf.variable(tf.tensor(values, shape, 'float32'), trainable);
+    // tf.variable shares the initial tensor's data and takes a reference of its own: dispose the initial tensor, or
+    // every model build leaks one tensor per variable (the conformance test counts them)
+    const init = tf.tensor(values, shape, 'float32');
+    const v = tf.variable(init, trainable);
+    init.dispose();
     this.vars.push({ name, v, decay });
     return v;
   }

@@ -3,7 +3,7 @@
  * these; they read and write the store through useLab.getState()/setState().
  */
 import { LabError } from '../core/errors';
-import type { DatasetSpec, PreprocessConfig, RunConfig, SplitConfig, StrategyConfig } from '../core/run';
+import { defaultRun, type DatasetSpec, type PreprocessConfig, type RunConfig, type SplitConfig, type StrategyConfig } from '../core/run';
 import { labApi, setLabApi } from './api';
 import { etaMs, normalizeConfig, schemaDefaults } from './derive';
 import { checkpointStore, type SavedCheckpoint } from './checkpoints';
@@ -79,8 +79,8 @@ export async function loadModels(): Promise<void> {
     let model = models.find((m) => m.id === run.model);
     const warnings = [...get().urlWarnings];
     if (!model && models.length) {
-      warnings.push(`model '${run.model}' is not in this build; using ${models[0].label}`);
-      model = models.find((m) => m.id === 'mlp') ?? models[0];
+      model = models.find((m) => m.id === defaultRun.model) ?? models[0];
+      warnings.push(`model '${run.model}' is not in this build; using ${model.label}`);
     }
     set({
       models,

@@ -4,7 +4,7 @@
  * actions.ts that worker callbacks call (zustand docs: practice-with-no-store-actions).
  */
 import { create, type StateCreator } from 'zustand';
-import { defaultRun, type DatasetSpec, type RunConfig } from '../core/run';
+import { defaultCompare, defaultRun, type DatasetSpec, type RunConfig } from '../core/run';
 import type {
   BackendInfo, BackendName, BackendPref, BenchmarkInfo, DataPrep, DatasetSummary, ModelInfo, QueryResult, TrainProgress, TrainResult,
 } from './lab-api';
@@ -84,7 +84,7 @@ export interface TrainingSlice {
 }
 
 /** Column sets of the results table: the lab's overview or one of the papers' tables (src/eval/table.ts TABLE_PRESETS). */
-export type TablePreset = 'lab' | 'dmfm' | 'e2eai' | 'factorvae' | 'dfm';
+export type TablePreset = 'lab' | 'paper-dmfm' | 'paper-e2eai' | 'paper-factorvae' | 'paper-dfm';
 
 export interface ResultsSlice {
   /** latest result per model on the loaded dataset, in the order they finished */
@@ -165,7 +165,7 @@ const createTrainingSlice: StateCreator<LabState, [], [], TrainingSlice> = (set)
   trainError: null,
   trainingRun: null,
   queue: null,
-  compareIds: ['linear', 'ew', 'mlp'],
+  compareIds: defaultCompare.slice(),
   setCompareIds: (compareIds) => set({ compareIds }),
   checkpoint: null,
   presetConfigs: {},
@@ -177,7 +177,7 @@ const createResultsSlice: StateCreator<LabState, [], [], ResultsSlice> = (set) =
   icWindow: 60,
   cumMode: 'excess',
   icKind: 'ic',
-  tablePreset: 'dmfm',
+  tablePreset: 'paper-dmfm',
   tableLayout: 'auto',
   hiddenUniverses: [],
   heatMethod: null,

@@ -21,7 +21,7 @@ describe('results table view', () => {
   ];
 
   it('rows are methods, column groups universes in panel order, best / second per universe and metric', () => {
-    const v = resultsTableView(results, 'dmfm', ['top100', 'all'])!;
+    const v = resultsTableView(results, 'paper-dmfm', ['top100', 'all'])!;
     expect(v.table.methods).toEqual(['Linear', 'MLP', 'EW']);
     expect(v.ids).toEqual(['linear', 'mlp', 'ew']);
     expect(v.table.universes).toEqual(['top100', 'all']);
@@ -37,13 +37,13 @@ describe('results table view', () => {
   });
 
   it('hidden universes leave the table (never all of them); the latest result per model wins', () => {
-    const v = resultsTableView(results, 'dmfm', ['all', 'top100'], ['top100'])!;
+    const v = resultsTableView(results, 'paper-dmfm', ['all', 'top100'], ['top100'])!;
     expect(v.table.universes).toEqual(['all']);
     expect(v.allUniverses).toEqual(['all', 'top100']);
-    expect(resultsTableView(results, 'dmfm', ['all', 'top100'], ['all', 'top100'])!.table.universes).toEqual(['all']);
+    expect(resultsTableView(results, 'paper-dmfm', ['all', 'top100'], ['all', 'top100'])!.table.universes).toEqual(['all']);
     const again = [...results, result('linear', 'Linear', [uni('all', 0.09, 0.9, 1.1, 2.1)])];
     expect(latestResults(again).map((r) => r.model)).toEqual(['mlp', 'ew', 'linear']);
-    const w = resultsTableView(again, 'dmfm', ['all'])!;
+    const w = resultsTableView(again, 'paper-dmfm', ['all'])!;
     expect(w.ids).toEqual(['mlp', 'ew', 'linear']);
     expect(w.table.cells[2][0].value).toBe(0.09);
   });
@@ -56,7 +56,7 @@ describe('results table view', () => {
   });
 
   it('CSV: header row of universe x label, one row per method, percent x 100 with marks', () => {
-    const v = resultsTableView(results, 'dmfm', ['all', 'top100'], ['top100'])!;
+    const v = resultsTableView(results, 'paper-dmfm', ['all', 'top100'], ['top100'])!;
     const lines = resultsCsv(v).trim().split('\n');
     expect(lines[0]).toBe('method,all α(%),all ICIR,all IR,all SR');
     // Linear on all: alpha 0.05 -> 5.00 (best), ICIR 0.80 (best), IR 1.00 (best), SR 2.00 (best)
@@ -67,9 +67,9 @@ describe('results table view', () => {
   });
 
   it('auto layout: column groups while universes x metrics <= 12, else row blocks', () => {
-    const two = resultsTableView(results, 'dmfm', [])!;
+    const two = resultsTableView(results, 'paper-dmfm', [])!;
     expect(effectiveLayout(two, 'auto')).toBe('columns'); // 2 x 4 = 8
-    const four = resultsTableView([result('a', 'A', ['all', 'top100', 'next150', 'rest'].map((u) => uni(u, 0, 0, 0, 0)))], 'dmfm', [])!;
+    const four = resultsTableView([result('a', 'A', ['all', 'top100', 'next150', 'rest'].map((u) => uni(u, 0, 0, 0, 0)))], 'paper-dmfm', [])!;
     expect(effectiveLayout(four, 'auto')).toBe('rows'); // 4 x 4 = 16
     expect(effectiveLayout(four, 'columns')).toBe('columns');
   });

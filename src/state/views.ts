@@ -49,10 +49,10 @@ export const LAB_COLUMNS: TableColumn[] = [
 
 /** Menu of table presets: the lab overview and the four papers' column sets. */
 export const TABLE_PRESET_MENU: { id: TablePreset; label: string }[] = [
-  { id: 'dmfm', label: `${TABLE_PRESETS.dmfm.title}: α, ICIR, IR, SR` },
-  { id: 'e2eai', label: `${TABLE_PRESETS.e2eai.title}: α, IR, MD, TT, n̄` },
-  { id: 'factorvae', label: `${TABLE_PRESETS.factorvae.title}: AR, SR, MDD, rank IC` },
-  { id: 'dfm', label: `${TABLE_PRESETS.dfm.title}: return, vol, SR, MAE, RMSE` },
+  { id: 'paper-dmfm', label: `${TABLE_PRESETS['paper-dmfm'].title}: α, ICIR, IR, SR` },
+  { id: 'paper-e2eai', label: `${TABLE_PRESETS['paper-e2eai'].title}: α, IR, MD, TT, n̄` },
+  { id: 'paper-factorvae', label: `${TABLE_PRESETS['paper-factorvae'].title}: AR, SR, MDD, rank IC` },
+  { id: 'paper-dfm', label: `${TABLE_PRESETS['paper-dfm'].title}: return, vol, SR, MAE, RMSE` },
   { id: 'lab', label: 'Lab overview: IC, rank IC, ICIR, α, IR, SR, MDD, TT' },
 ];
 
@@ -122,7 +122,7 @@ export const effectiveLayout = (v: ResultsTableView, layout: 'auto' | 'columns' 
 /** CSV of the table as shown (wide layout, paper-formatted values, **best** and _second_). */
 export const resultsCsv = (v: ResultsTableView): string => tableToCsv(v.table);
 
-/** A file name for the CSV export, e.g. factor-lab-dmfm-2019-01-02_2019-12-31.csv. */
+/** A file name for the CSV export, e.g. factor-lab-paper-dmfm-2019-01-02_2019-12-31.csv. */
 export function csvFileName(preset: TablePreset, results: TrainResult[]): string {
   const d = results[results.length - 1]?.series[0]?.dates ?? [];
   const span = d.length ? `-${d[0]}_${d[d.length - 1]}` : '';

@@ -4,10 +4,10 @@
  * `npm run bench` only.
  */
 import { getModel } from '../models/registry';
-import { plantedPanel } from './fixtures';
-import { prepareData } from './data';
-import { predict, trainModel, trainOptionsFrom } from './loop';
-import { useBackend, type BackendName } from './backend';
+import { plantedPanel } from '../train/fixtures';
+import { prepareData } from '../train/data';
+import { predict, trainModel, trainOptionsFrom } from '../train/loop';
+import { useBackend, type BackendName } from '../train/backend';
 
 export interface TrainFigure { name: string; runtime: string; backend: string; value: number; unit: string }
 

@@ -44,7 +44,8 @@ test('DMFM Quick preset: DMFM + baselines, Table 1, Figures 1-4 with data; scree
   // Table 1: methods x universes x (alpha, ICIR, IR, SR); best and second best marked in every column
   const t = (await page.evaluate(() => window.__lab!.resultsTable())) as ResultsTableSnapshot;
   expect(t.preset).toBe('paper-dmfm');
-  expect(t.ids).toEqual(['linear', 'ew', 'mlp', 'mgat', 'dmfm']);
+  // DMFM's attention estimate f-hat (an alternative score channel) is listed as an extra method after DMFM
+  expect(t.ids).toEqual(['linear', 'ew', 'mlp', 'mgat', 'dmfm', 'dmfm:fhat']);
   expect(t.universes).toEqual(s.data.summary!.universes);
   expect(t.columns.map((c) => c.key)).toEqual(['alpha', 'icir', 'ir', 'sharpe']);
   const allU = t.universes.indexOf('all');

@@ -91,8 +91,10 @@ test('Deep Factor Model: LRP contributions add up to the prediction; group share
   expect(area.map((x) => x.name)).toEqual(ex.groups);
   for (const x of area) expect(x.length).toBe(ex.dates.length);
   await expect(lab.byTestId('table5').locator('tbody tr')).toHaveCount(ex.groups.length);
-  // DMFM views are empty for a DFM run; the industry composition (Figure 4) comes from the dataset
-  await expect(lab.byTestId('dmfm-empty')).toBeVisible();
+  // only the views that apply to the selected model show: the attribution views, no DMFM views for a DFM run; the
+  // industry composition (Figure 4) comes from the dataset
+  await expect(lab.byTestId('views-attribution')).toBeVisible();
+  await expect(lab.byTestId('views-dmfm')).toHaveCount(0);
   const prop = (await lab.chartData('industryProportion'))!;
   expect(prop[0].length).toBeGreaterThan(0);
 

@@ -61,7 +61,8 @@ export function toProgress(p: EngineProgress, run: RunConfig, elapsedMs: number,
   const groups = Math.max(1, p.groups ?? 1);
   const g = Math.min(groups - 1, Math.max(0, p.group ?? 0)); // 0-based in the engine
   const within = p.phase === 'done' || p.phase === 'predict' ? 1 : p.epochs > 0 ? Math.min(1, (Math.max(0, p.epoch - 1) + (p.steps > 0 ? p.step / p.steps : 0)) / p.epochs) : 0;
-  const metric = String(run.config.valMetric ?? 'rank_ic') === 'ic' ? 'IC' : 'rank IC';
+  const VAL_LABELS: Record<string, string> = { rank_ic: 'rank IC', ic: 'IC', portfolio: 'portfolio return', nll: '−NLL' };
+  const metric = VAL_LABELS[String(run.config.valMetric ?? 'rank_ic')] ?? 'rank IC';
   const messages: Record<EngineProgress['phase'], string> = {
     fit: 'fitting (closed form)',
     train: 'training',

@@ -29,7 +29,7 @@ import { initParquetNode } from '../src/data/parquet-node';
 import { selectBackend, type BackendName } from '../src/train/backend';
 import { loadPanel } from '../src/train/dataset';
 import { nodeDataIO } from '../src/train/node-io';
-import { runOnPanel, type RunResult } from '../src/train/runner';
+import { lookbackOf, runOnPanel, type RunResult } from '../src/train/runner';
 import { runKey, type GroupCheckpoint } from '../src/train/run-key';
 import type { TrainProgress } from '../src/train/loop';
 import { prepareData } from '../src/train/data';
@@ -319,7 +319,8 @@ export async function runExperiment(config: ExperimentConfig & Partial<RunConfig
       const te = performance.now();
       const { points, skipped } = monthEndPoints(panel.dates, r.groups);
       const es = typeof wanted === 'object' ? wanted : {};
-      const ex = await explainRun(prepareData(panel, { universe: run.universe, factors: run.factors }), { id: run.model, config: r.model.config, seed: run.seed }, points, r.horizons.indexOf(r.evalHorizon), { rule: es.rule, epsilon: es.epsilon });
+      const lookback = lookbackOf(run.model, r.model.config);
+      const ex = await explainRun({ ...prepareData(panel, { universe: run.universe, factors: run.factors, lookback }), lookback }, { id: run.model, config: r.model.config, seed: run.seed }, points, r.horizons.indexOf(r.evalHorizon), { rule: es.rule, epsilon: es.epsilon });
       explained.push({ label, ex });
       const last = ex.dates[ex.dates.length - 1];
       log(`[${label}] explained ${ex.dates.length} month ends (${ex.methodLabel}${skipped ? `; ${skipped} skipped: no weights` : ''}) in ${((performance.now() - te) / 1000).toFixed(1)} s; top quintile ${last?.date}: ${ex.groups.map((g, i) => `${g} ${last?.portfolioGroups.share[i].toFixed(1)}%`).join(', ')}`);

@@ -6,6 +6,9 @@
  * the score only for a bias-free piecewise-linear network; the difference is reported as `residual`.
  * Per-stock models (the score of n depends on x[n] only) need one backward pass per date (gradient of the sum of the
  * scores); cross-stock models one per explained stock.
+ * Sequence models (lookback L > 1) read the window seq [N, L, F] of the L days ending at the date: the gradient is taken
+ * with respect to the window and a factor's relevance is summed over its L days,
+ *   relevance[n, f] = sum_l seq[n, l, f] * d score[n, h] / d seq[n, l, f].
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/types';
@@ -31,32 +34,46 @@ export interface GradInputResult {
 }
 
 /** Gradient x input of `model` on one date's cross-section (see the file comment). */
-export async function gradientTimesInput(model: Model, cs: CrossSection & { industry?: ArrayLike<number> }, o: GradInputOptions): Promise<GradInputResult> {
+export async function gradientTimesInput(model: Model, cs: CrossSection & { industry?: ArrayLike<number>; seq?: { values: Float32Array; L: number } }, o: GradInputOptions): Promise<GradInputResult> {
   const { N, F } = cs;
+  const L = cs.seq?.L ?? 1;
   const stocks = Int32Array.from(o.stocks ?? Array.from({ length: N }, (_, n) => n).filter((n) => cs.mask[n]));
   const M = stocks.length;
   const x = tf.tensor3d(Float32Array.from(cs.x), [1, N, F]);
   const mask = tf.tensor2d(Float32Array.from(cs.mask), [1, N]);
   const industry = tf.tensor2d(Float32Array.from(cs.industry ?? new Float32Array(N).fill(-1)), [1, N]);
-  const ctx = { mask, industry, training: false };
+  const seq = cs.seq ? tf.tensor4d(cs.seq.values, [1, N, L, F]) : null;
+  /** the differentiated input: the window [1, N, L, F] of a sequence model, else x [1, N, F] */
+  const input: tf.Tensor = seq ?? x;
+  const inputValues: ArrayLike<number> = cs.seq?.values ?? cs.x;
+  /** the model's scores [N] at the head as a function of that input */
+  const scoreOf = (v: tf.Tensor) => (seq ? model.forward(x, { mask, industry, training: false, seq: v as tf.Tensor4D }) : model.forward(v as tf.Tensor3D, { mask, industry, training: false })).slice([0, 0, o.head], [1, N, 1]).reshape([N]);
+  /** relevance[m, f] = sum over the window days of gradient x input (one day for cross-sectional models) */
+  const accumulate = (gv: ArrayLike<number>, n: number, m: number) => {
+    for (let f = 0; f < F; f++) {
+      let r = 0;
+      for (let l = 0; l < L; l++) { const k = (n * L + l) * F + f; r += gv[k] * inputValues[k]; }
+      relevance[m * F + f] = r;
+    }
+  };
   const relevance = new Float64Array(M * F), output = new Float64Array(M), residual = new Float64Array(M);
   try {
-    const scores = tf.tidy(() => model.forward(x, ctx).slice([0, 0, o.head], [1, N, 1]).reshape([N]));
+    const scores = tf.tidy(() => scoreOf(input));
     const sv = await scores.data();
     scores.dispose();
     if (!o.crossStock) {
       // per-stock model: d(sum_m s_m)/dx[n] = ds_n/dx[n]
-      const g = tf.tidy(() => tf.grad((xx: tf.Tensor) => model.forward(xx as tf.Tensor3D, ctx).slice([0, 0, o.head], [1, N, 1]).mul(mask.expandDims(2)).sum())(x));
-      const gv = await g.data(); // [1, N, F]
+      const g = tf.tidy(() => tf.grad((v: tf.Tensor) => scoreOf(v).mul(mask.reshape([N])).sum())(input));
+      const gv = await g.data(); // [1, N, (L,) F]
       g.dispose();
-      stocks.forEach((n, m) => { for (let f = 0; f < F; f++) relevance[m * F + f] = gv[n * F + f] * cs.x[n * F + f]; });
+      stocks.forEach((n, m) => accumulate(gv, n, m));
     } else {
       for (let m = 0; m < M; m++) {
         const n = stocks[m];
-        const g = tf.tidy(() => tf.grad((xx: tf.Tensor) => model.forward(xx as tf.Tensor3D, ctx).slice([0, 0, o.head], [1, N, 1]).reshape([N]).gather([n]).sum())(x));
+        const g = tf.tidy(() => tf.grad((v: tf.Tensor) => scoreOf(v).gather([n]).sum())(input));
         const gv = await g.data();
         g.dispose();
-        for (let f = 0; f < F; f++) relevance[m * F + f] = gv[n * F + f] * cs.x[n * F + f];
+        accumulate(gv, n, m);
       }
     }
     stocks.forEach((n, m) => {
@@ -66,7 +83,7 @@ export async function gradientTimesInput(model: Model, cs: CrossSection & { indu
       residual[m] = sv[n] - s;
     });
   } finally {
-    tf.dispose([x, mask, industry]);
+    tf.dispose([x, mask, industry, ...(seq ? [seq] : [])]);
   }
   return { stocks, relevance, output, residual };
 }

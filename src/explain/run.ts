@@ -10,6 +10,7 @@
 import { LabError } from '../core/errors';
 import { getModel } from '../models/registry';
 import type { ModelConfig, NamedWeight } from '../models/types';
+import { gatherWindows } from '../data/windows';
 import { gradientTimesInput } from './grad-input';
 import { lrpDense, type LrpRule } from './lrp';
 import { lrpNetwork } from './networks';
@@ -43,6 +44,8 @@ export interface ExplainData {
   factorNames: string[];
   factorGroups: string[];
   horizons: number[];
+  /** sequence models: the lookback L (mask already includes the history mask: prepareData with the same lookback) */
+  lookback?: number;
 }
 
 /** One prediction date and the weights of the model that made the prediction (e.g. that month's refit). */
@@ -154,7 +157,10 @@ export async function explainRun(data: ExplainData, model: { id: string; config:
       try {
         inst.setWeights(p.weights);
         const ind = data.industry?.subarray(t * N, (t + 1) * N);
-        const g = await gradientTimesInput(inst, { x: xs, mask: ms, N, F, industry: ind }, { head, stocks, crossStock });
+        const L = data.lookback ?? 1;
+        // a sequence model's window of the L days ending at t, from the one windowing function
+        const seq = L > 1 ? { values: gatherWindows(data.x, data.dates.length, N, F, [t], L), L } : undefined;
+        const g = await gradientTimesInput(inst, { x: xs, mask: ms, N, F, industry: ind, seq }, { head, stocks, crossStock });
         relevance.set(Float32Array.from(g.relevance));
         prediction.set(g.output);
         residual.set(g.residual);

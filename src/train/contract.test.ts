@@ -15,6 +15,7 @@ import { disposeBatch, makeBatch, prepareData } from './data';
 import { plantedPanel } from './fixtures';
 import { predictAll, trainModel, validationValue, type Prediction } from './loop';
 import { runOnPanel } from './runner';
+import { explainRun } from '../explain/run';
 
 beforeAll(async () => { await tf.setBackend('cpu'); });
 
@@ -181,5 +182,24 @@ describe('runner: channels stitched over the groups and read by evaluate', () =>
     const p = await predictAll(m, d, Array.from({ length: 10 }, (_, i) => 35 + i), 4);
     m.dispose();
     expect(Array.from(p.channels.weight)).toEqual(Array.from(weight.subarray(0, 10 * N)));
+  });
+
+  it('gradient x input of a sequence model sums over the window: relevance = mean_l seq[n, l, f] * w_f, residual 0', async () => {
+    const d = prepareData(panel, { lookback: L });
+    // w [F = 3, H = 2] row-major; the probe scores mean_l(seq) . w_h, so d score / d seq[n, l, f] = w[f, h] / L
+    const w = Float32Array.from([0.5, -1, 0.25, 2, -0.75, 0.1]);
+    const t = 40, h = 1;
+    const ex = await explainRun({ ...d, lookback: L }, { id: 'contract-probe', config: {}, seed: 2 }, [{ t, weights: [{ name: 'w', shape: [3, 2], values: w }] }], h, { method: 'grad-input' });
+    const day = ex.dates[0];
+    expect(ex.method).toBe('grad-input');
+    expect(day.stocks.length).toBeGreaterThan(5);
+    day.stocks.forEach((n, m) => {
+      for (let f = 0; f < 3; f++) {
+        let mean = 0;
+        for (let l = 0; l < L; l++) mean += panel.x[((t - L + 1 + l) * 12 + n) * 3 + f] / L;
+        expect(day.relevance[m * 3 + f]).toBeCloseTo(mean * w[f * 2 + h], 5);
+      }
+      expect(Math.abs(day.residual[m])).toBeLessThan(1e-5); // a bias-free linear model: gradient x input conserves
+    });
   });
 });

@@ -12,7 +12,7 @@ import { listTables, loadPanel, summarizePanel, type DataIO, type LoadedDataset 
 import { PauseGate } from './loop';
 import { oneSeededStep } from './parity';
 import { ReplyType, RequestType, transferables, type EvalOutput, type QueryResult, type WorkerReply, type WorkerRequest } from './protocol';
-import { runOnPanel } from './runner';
+import { lookbackOf, runOnPanel } from './runner';
 import { evaluateAlternatives, evaluateScores, evaluateUniverses } from './reevaluate';
 import { parseBenchmark, type BenchmarkSeries } from '../data/benchmark';
 import { explainMethodFor, explainRun, monthEndPoints, type RunExplanation } from '../explain/run';
@@ -29,13 +29,14 @@ async function explainResult(p: Panel, run: RunConfig, result: RunResult): Promi
   const method = explainMethodFor(run.model);
   if (method === null) return { explainNote: `${result.model.name} predicts outside tfjs: neither LRP nor gradient x input can explain it.` };
   try {
-    const d = prepareData(p, { universe: run.universe, factors: run.factors, target: result.model.config.target === 'raw' ? 'raw' : 'zscore' });
+    const lookback = lookbackOf(run.model, result.model.config);
+    const d = prepareData(p, { universe: run.universe, factors: run.factors, target: result.model.config.target === 'raw' ? 'raw' : 'zscore', lookback });
     const { points, skipped } = monthEndPoints(d.dates, result.groups);
     if (points.length === 0) return { explainNote: `No test month-end with recorded weights to explain (${skipped} skipped).` };
     // gradient x input (graph / attention models) runs the model once per date: only for short runs
     if (method === 'grad-input' && points.length > MAX_GRAD_POINTS) return { explainNote: `${result.model.name}: LRP cannot pass its layers; the gradient x input fallback is computed for runs of at most ${MAX_GRAD_POINTS} test month-ends (this one has ${points.length}).` };
     const head = Math.max(0, result.horizons.indexOf(result.evalHorizon));
-    const explanation = await explainRun({ N: d.N, F: d.F, x: d.x, mask: d.mask, industry: d.industry, dates: d.dates, tickers: d.tickers, factorNames: d.factorNames, factorGroups: d.factorGroups, horizons: d.horizons }, { id: result.model.id, config: result.model.config, seed: run.seed }, points, head);
+    const explanation = await explainRun({ N: d.N, F: d.F, x: d.x, mask: d.mask, industry: d.industry, dates: d.dates, tickers: d.tickers, factorNames: d.factorNames, factorGroups: d.factorGroups, horizons: d.horizons, lookback }, { id: result.model.id, config: result.model.config, seed: run.seed }, points, head);
     return { explanation, explainNote: skipped ? `${skipped} month-ends skipped (no weights recorded)` : undefined };
   } catch (e) {
     const what = method === 'grad-input' ? `the gradient x input fallback (LRP cannot pass ${result.model.name}'s layers) failed on the ${tf.getBackend()} backend` : 'LRP failed';

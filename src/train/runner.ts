@@ -76,6 +76,11 @@ export function monthEndMetrics(d: Prepared, scores: Float32Array, at: number[],
   return { dates: at.length, ic: seriesStats(s.ic).mean, rankIc: seriesStats(s.rankIc).mean, mae: e.mae, rmse: e.rmse, rows: e.n };
 }
 
+/** The lookback L of a model for a resolved config: its spec's `lookback` (sequence models), else 1 (cross-sectional). */
+export function lookbackOf(modelId: string, config: Record<string, number | string | boolean>): number {
+  return Math.max(1, Math.floor(getModel(modelId).lookback?.(config) ?? 1));
+}
+
 /** Run `run` on `panel`: train/fit per split group, predict the test segments, evaluate. */
 export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {}): Promise<RunResult> {
   const t0 = performance.now();
@@ -89,7 +94,7 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   // a model config `target: 'raw'` trains on the (winsorised) forward return itself instead of its per-date z-score
   const rawTarget = config.target === 'raw';
   // sequence models (ModelSpec.lookback): batches carry [B, N, L, F] windows and the mask requires L days of history
-  const lookback = Math.max(1, Math.floor(spec.lookback?.(config) ?? 1));
+  const lookback = lookbackOf(spec.id, config);
   const d = prepareData(panel, { universe: run.universe, factors: run.factors, target: rawTarget ? 'raw' : 'zscore', lookback });
   const channelSpecs = spec.channels?.(config) ?? [];
   const plan = o.plan ?? makeSplits(panel.dates, run.split, horizons);

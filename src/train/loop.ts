@@ -243,7 +243,7 @@ export async function trainModel(model: Model, d: Prepared, split: { train: Arra
 
   const vars = model.variables();
   const decayed = o.weightDecay > 0 ? (model.decayed?.() ?? []) : [];
-  // Adam with epsilon 1e-7 on every backend: tfjs WebGL would otherwise raise the default to 1e-4 (DESIGN.md)
+  // Adam with epsilon 1e-7 on every backend: tfjs WebGL would otherwise raise the default to 1e-4 (docs/ARCHITECTURE.md, toolchain facts)
   const opt = tf.train.adam(o.lr, 0.9, 0.999, 1e-7);
   const steps = Math.ceil(split.train.length / o.batchDates);
   const interval = o.progressIntervalMs ?? 100;

@@ -10,7 +10,7 @@ import { makeRng } from '../core/rng';
 import type { ExtrasInput, Model, NamedWeight } from '../models/types';
 import { disposeBatch, fitData, makeBatch, type Prepared } from './data';
 import { tf } from './tf';
-import { dailyIc, nanMean } from './valmetric';
+import { dailyIc, mean as nanMean } from '../eval';
 
 export interface TrainOptions {
   epochs: number;

@@ -25,10 +25,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../../core/errors';
+import { pearson } from '../../eval/metrics';
 import { ParamStore, applyMask, dense3, glorotUniform, resolveConfig, trainingFields } from '../common';
 import { contextEncoder, contextParams, type ContextParams } from '../layers/context';
 import { factorAttention } from '../layers/factor-attention';
 import { leakyRelu, linear3 } from '../layers/ops';
+import { maskedIc } from '../losses';
 import { autoKernel, gatLayer, segmentsOf, type BatchGraph, type GatKernel, type GatParams } from '../layers/gat';
 import type { BuildContext, ConfigField, ExtrasInput, ForwardAux, ForwardContext, LossResult, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
@@ -92,15 +94,11 @@ export function dmfmLoss(f: tf.Tensor3D, fhat: tf.Tensor3D, mask: tf.Tensor2D, t
     const ident = K === H && o.labelIdx.every((v, i) => v === i);
     const pick = <T extends tf.Tensor>(a: T, axis: number) => (ident ? a : tf.gather(a, o.labelIdx, axis) as T);
     const y = pick(target.y, 2), m = pick(target.mask, 2); // [B, N, K]
-    const cnt = m.sum(1); // [B, K]
-    const c1 = cnt.maximum(1);
-    const fc = f.sub(f.mul(m).sum(1, true).div(c1.expandDims(1))).mul(m); // [B, N, K] demeaned over labelled stocks
-    const yc = y.sub(y.mul(m).sum(1, true).div(c1.expandDims(1))).mul(m); // [B, N, K]
-    const sff = fc.square().sum(1), syy = yc.square().sum(1), sfy = fc.mul(yc).sum(1); // [B, K]
+    // per-date IC_t of f_k (the moments of f and y over the labelled stocks, reused by b below)
+    const { cnt, c1, sxx: sff, sxy: sfy, ic } = maskedIc(f, y, m, IC_EPS); // [B, K]
     const w = cnt.greaterEqual(2).toFloat(); // [B, K] dates with a cross-section
     const nw = w.sum(0).maximum(1); // [K]
     // c_k: ICIR over the batch's dates
-    const ic = sfy.div(sff.add(IC_EPS).sqrt().mul(syy.add(IC_EPS).sqrt())); // [B, K]
     const icMean = ic.mul(w).sum(0).div(nw); // [K]
     const icVar = ic.sub(icMean).square().mul(w).sum(0).div(nw); // [K]
     const icir = icMean.div(icVar.add(ICIR_EPS).sqrt()); // [K]
@@ -142,18 +140,6 @@ export function gatParams(p: ParamStore, name: string, h: number, init: string):
 
 /** the kernel a config asks for ('auto' resolved against the current backend) */
 export const kernelOf = (cfg: Record<string, unknown>): GatKernel => (cfg.gatKernel === 'dense' || cfg.gatKernel === 'sorted' ? cfg.gatKernel : autoKernel());
-
-/** per-head summary of extras: Pearson correlation of a and b over entries with use = 1 (NaN if undefined) */
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>, idx: number[]): number {
-  const n = idx.length;
-  if (n < 2) return NaN;
-  let sa = 0, sb = 0;
-  for (const i of idx) { sa += a[i]; sb += b[i]; }
-  const ma = sa / n, mb = sb / n;
-  let ab = 0, aa = 0, bb = 0;
-  for (const i of idx) { const x = a[i] - ma, y = b[i] - mb; ab += x * y; aa += x * x; bb += y * y; }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : NaN;
-}
 
 class DmfmModel implements Model {
   readonly trainable = true;
@@ -264,9 +250,9 @@ class DmfmModel implements Model {
         abarDates++;
         for (let q = 0; q < K * m; q++) abarSum[q] += ab[b * K * m + q];
         for (let k = 0; k < K; k++) {
-          const fa = new Float64Array(N), fb = new Float64Array(N);
-          for (const n of idx) { fa[n] = fv[(b * N + n) * K + k]; fb[n] = fh[(b * N + n) * K + k]; est[(k * D + offset + b) * N + n] = fb[n]; }
-          corr[k][offset + b] = pearson(fa, fb, idx);
+          const fa = new Float64Array(idx.length), fb = new Float64Array(idx.length);
+          idx.forEach((n, j) => { fa[j] = fv[(b * N + n) * K + k]; fb[j] = fh[(b * N + n) * K + k]; est[(k * D + offset + b) * N + n] = fb[j]; });
+          corr[k][offset + b] = pearson(fa, fb);
         }
       }
     });

@@ -26,22 +26,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../../core/errors';
 import { pearson } from '../../eval/metrics';
-import { ParamStore, applyMask, dense3, glorotUniform, resolveConfig, trainingFields } from '../common';
+import { ParamStore, applyMask, dense3, resolveConfig, trainingFields } from '../common';
 import { contextEncoder, contextParams, type ContextParams } from '../layers/context';
 import { factorAttention } from '../layers/factor-attention';
 import { leakyRelu, linear3 } from '../layers/ops';
 import { maskedIc } from '../losses';
-import { autoKernel, gatLayer, segmentsOf, type BatchGraph, type GatKernel, type GatParams } from '../layers/gat';
+import { gatFields, gatLayer, gatParams, kernelOf, segmentsOf, type BatchGraph, type GatParams } from '../layers/gat';
 import type { BuildContext, ConfigField, ExtrasInput, ForwardAux, ForwardContext, LossResult, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
 /** the deep-factor horizons of the paper (section 3.2, multi-head learning) */
 export const PAPER_HORIZONS = [3, 5, 10, 15, 20];
 export const HEAD_SLOPE = 0.1;
-
-export const gatFields: ConfigField[] = [
-  { key: 'gatInit', label: 'GAT init', default: 'identity', options: ['identity', 'glorot'], help: "'identity': the GAT projection W starts as the identity, so C - H starts as the plain demeaning by industry / universe (the classic neutralisation) and attention refines it; 'glorot': random W." },
-  { key: 'gatKernel', label: 'GAT kernel', default: 'auto', options: ['auto', 'dense', 'sorted'], help: "How attention is computed (same numbers): 'dense' builds the [dates, N, N] attention (fast on GPU backends); 'sorted' is an exact O(N log N) JS kernel that uses that GAT logits are LeakyReLU(s_i + t_j) (fast on cpu / wasm); 'auto' picks by backend." },
-];
 
 const schema: ConfigField[] = [
   { key: 'hidden', label: 'Hidden units', default: 64, min: 1, max: 512, step: 1, help: 'Width m1 of the stock context C (eq. 1) and of both GATs.' },
@@ -128,18 +123,6 @@ export function dmfmLoss(f: tf.Tensor3D, fhat: tf.Tensor3D, mask: tf.Tensor2D, t
   tf.dispose([parts.icir, parts.bMean, parts.dMean]);
   return { total: parts.total, terms };
 }
-
-/** GAT parameters: W [h, h] (identity or Glorot) and a [h, 2] (Glorot) */
-export function gatParams(p: ParamStore, name: string, h: number, init: string): GatParams {
-  const eye = new Float32Array(h * h);
-  for (let i = 0; i < h; i++) eye[i * h + i] = 1;
-  const w = p.add(`${name}/W`, [h, h], init === 'identity' ? eye : glorotUniform(p.rng, h, h), true);
-  const a = p.add(`${name}/a`, [h, 2], (() => { const lim = Math.sqrt(6 / (h + 2)); return Float32Array.from({ length: 2 * h }, () => (2 * p.rng.uniform() - 1) * lim); })(), true);
-  return { w, a };
-}
-
-/** the kernel a config asks for ('auto' resolved against the current backend) */
-export const kernelOf = (cfg: Record<string, unknown>): GatKernel => (cfg.gatKernel === 'dense' || cfg.gatKernel === 'sorted' ? cfg.gatKernel : autoKernel());
 
 class DmfmModel implements Model {
   readonly trainable = true;

@@ -27,6 +27,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../../core/errors';
+import { glorotUniform, type ParamStore } from '../common';
+import type { ConfigField } from '../types';
 import { leakyRelu, linear3 } from './ops';
 
 /** GAT's LeakyReLU slope for the attention logits (Velickovic et al.) */
@@ -344,6 +346,24 @@ export function gatAttendSorted(s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D, 
 
 /** Parameters of one GAT head: W [h, h] and the attention vectors a = [a_src, a_dst] as one [h, 2] matrix. */
 export interface GatParams { w: tf.Variable; a: tf.Variable }
+
+/** The GAT settings of a model's config schema (DMFM, MGAT). */
+export const gatFields: ConfigField[] = [
+  { key: 'gatInit', label: 'GAT init', default: 'identity', options: ['identity', 'glorot'], help: "'identity': the GAT projection W starts as the identity, so C - H starts as the plain demeaning by industry / universe (the classic neutralisation) and attention refines it; 'glorot': random W." },
+  { key: 'gatKernel', label: 'GAT kernel', default: 'auto', options: ['auto', 'dense', 'sorted'], help: "How attention is computed (same numbers): 'dense' builds the [dates, N, N] attention (fast on GPU backends); 'sorted' is an exact O(N log N) JS kernel that uses that GAT logits are LeakyReLU(s_i + t_j) (fast on cpu / wasm); 'auto' picks by backend." },
+];
+
+/** GAT parameters: W [h, h] (identity or Glorot) and a [h, 2] (Glorot) */
+export function gatParams(p: ParamStore, name: string, h: number, init: string): GatParams {
+  const eye = new Float32Array(h * h);
+  for (let i = 0; i < h; i++) eye[i * h + i] = 1;
+  const w = p.add(`${name}/W`, [h, h], init === 'identity' ? eye : glorotUniform(p.rng, h, h), true);
+  const a = p.add(`${name}/a`, [h, 2], (() => { const lim = Math.sqrt(6 / (h + 2)); return Float32Array.from({ length: 2 * h }, () => (2 * p.rng.uniform() - 1) * lim); })(), true);
+  return { w, a };
+}
+
+/** the kernel a config asks for ('auto' resolved against the current backend) */
+export const kernelOf = (cfg: Record<string, unknown>): GatKernel => (cfg.gatKernel === 'dense' || cfg.gatKernel === 'sorted' ? cfg.gatKernel : autoKernel());
 
 /** The neighbourhoods of a batch graph for the sorted kernel (reads the small [B, N] masks back). */
 export function segmentsOf(g: BatchGraph): Segments {

@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { pearson } from '../../eval/metrics';
-import { ParamStore, applyMask, dense3, maskedZscore, resolveConfig } from '../common';
+import { ParamStore, applyMask, maskedZscore, resolveConfig } from '../common';
+import { linear3 } from '../layers/ops';
 import { maskedMse } from '../losses';
 import type { BuildContext, FitData, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
@@ -66,7 +67,7 @@ class EwModel implements Model {
   }
   forward(x: tf.Tensor3D, c: ForwardContext): tf.Tensor3D {
     // z-score with eps 1e-12: a factor constant on a date contributes exactly 0 (numerator 0)
-    return tf.tidy(() => applyMask(dense3(maskedZscore(x, c.mask, 1e-12), this.weights as tf.Tensor2D), c.mask));
+    return tf.tidy(() => applyMask(linear3(maskedZscore(x, c.mask, 1e-12), this.weights as tf.Tensor2D), c.mask));
   }
   loss(scores: tf.Tensor3D, target: LossTarget) { return maskedMse(scores, target, this.ctx.horizons); }
   variables() { return []; }

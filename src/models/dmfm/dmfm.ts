@@ -26,7 +26,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../../core/errors';
 import { pearson } from '../../eval/metrics';
-import { ParamStore, applyMask, dense3, resolveConfig, trainingFields } from '../common';
+import { ParamStore, applyMask, resolveConfig, trainingFields } from '../common';
 import { contextEncoder, contextParams, type ContextParams } from '../layers/context';
 import { factorAttention } from '../layers/factor-attention';
 import { leakyRelu, linear3 } from '../layers/ops';
@@ -171,7 +171,7 @@ class DmfmModel implements Model {
       const pre = linear3(C, wk(0), this.head.b as tf.Tensor1D).add(linear3(CI, wk(1))).add(linear3(CU, wk(2))) as tf.Tensor3D; // [B, N, K]
       const f = applyMask(leakyRelu(pre, HEAD_SLOPE), c.mask); // [B, N, K]  eq. 8
       const fa = factorAttention(x, c.mask, this.attn.w as tf.Tensor2D, this.attn.b as tf.Tensor1D, K); // eq. 9-12
-      const scores = this.toPanel ? dense3(f, this.toPanel) : f; // [B, N, H]
+      const scores = this.toPanel ? linear3(f, this.toPanel) : f; // [B, N, H]
       return { scores, f, fhat: fa.fhat, abar: fa.abar };
     });
   }

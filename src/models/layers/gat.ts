@@ -358,7 +358,7 @@ export function gatParams(p: ParamStore, name: string, h: number, init: string):
   const eye = new Float32Array(h * h);
   for (let i = 0; i < h; i++) eye[i * h + i] = 1;
   const w = p.add(`${name}/W`, [h, h], init === 'identity' ? eye : glorotUniform(p.rng, h, h), true);
-  const a = p.add(`${name}/a`, [h, 2], (() => { const lim = Math.sqrt(6 / (h + 2)); return Float32Array.from({ length: 2 * h }, () => (2 * p.rng.uniform() - 1) * lim); })(), true);
+  const a = p.add(`${name}/a`, [h, 2], glorotUniform(p.rng, h, 2), true);
   return { w, a };
 }
 

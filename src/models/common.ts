@@ -8,7 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeRng, type Rng } from '../core/rng';
 import { LabError } from '../core/errors';
-import type { ConfigField, ModelConfig, NamedWeight } from './types';
+import type { ConfigField, NamedWeight } from './types';
+
+export { resolveConfig } from './config';
 
 /** Hyper-parameters of the shared training loop; every gradient-trained model appends these to its schema. */
 export const trainingFields: ConfigField[] = [
@@ -19,26 +21,6 @@ export const trainingFields: ConfigField[] = [
   { key: 'weightDecay', label: 'L2 penalty', default: 0, min: 0, max: 1, step: 0.0001, help: 'Adds weightDecay * sum(w^2) over weight matrices (not biases) to the loss, as the term "l2".' },
   { key: 'valMetric', label: 'Validation metric', default: 'rank_ic', options: ['rank_ic', 'ic'], help: 'Mean (rank) IC of the score vs the evaluated horizon on validation dates; drives early stopping.' },
 ];
-
-/** Fill missing keys from the schema defaults and check numeric ranges / string options. */
-export function resolveConfig(schema: ConfigField[], config: ModelConfig, modelId: string): ModelConfig {
-  const out: ModelConfig = {};
-  for (const f of schema) {
-    const v = config[f.key] ?? f.default;
-    if (typeof f.default === 'number') {
-      const n = Number(v);
-      if (!Number.isFinite(n)) throw new LabError(`Model "${modelId}": config "${f.key}" = ${String(v)} is not a number.`, `Expected a number in [${f.min}, ${f.max}].`);
-      if ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max))
-        throw new LabError(`Model "${modelId}": config "${f.key}" = ${n} is outside [${f.min}, ${f.max}].`, f.help);
-      out[f.key] = n;
-    } else if (f.options) {
-      if (!f.options.includes(String(v))) throw new LabError(`Model "${modelId}": config "${f.key}" = "${String(v)}" is not one of ${f.options.join(', ')}.`, f.help);
-      out[f.key] = String(v);
-    } else out[f.key] = v;
-  }
-  for (const k of Object.keys(config)) if (!(k in out)) out[k] = config[k];
-  return out;
-}
 
 /** Glorot/Xavier uniform: U(-l, l), l = sqrt(6 / (fanIn + fanOut)). */
 export function glorotUniform(rng: Rng, fanIn: number, fanOut: number): Float32Array {

@@ -18,8 +18,9 @@
  * Choices where the paper is silent (all in the help text):
  *  - the exposure is standardised before the regression: b of the raw f is scale-covariant (b(c f) = b(f) / c), so
  *    maximising it would only shrink the factor. The standardised slope is b = IC_t * sd_t(return).
- *  - GAT: one head, LeakyReLU(0.2) logits, no output nonlinearity, W initialised to the identity by default, so the
- *    neutralisations start as plain industry / universe demeaning (C - group mean) and attention learns from there.
+ *  - GAT: one head, LeakyReLU(0.2) logits, no output nonlinearity, W initialised to the identity by default (the
+ *    attention vector is random), so the neutralisations start as attention-weighted industry / universe demeaning
+ *    (C - weighted group mean; plain demeaning only under uniform attention) and attention learns from there.
  *  - heads: the paper's k = 3, 5, 10, 15, 20 that the panel has ('paper'); other panel horizons (e.g. 1 day) are
  *    scored by the nearest trained head. 'panel' trains one head per panel horizon.
  */

@@ -1,8 +1,8 @@
-// Dependency direction (DESIGN.md): ui -> state -> train -> {explain -> models, eval, data} -> core.
+// Dependency direction (docs/ARCHITECTURE.md, dependency direction): ui -> state -> train -> {explain -> models, eval, data} -> core.
 import tseslint from 'typescript-eslint';
 
 const noUi = [
-  { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'echarts', 'echarts/*'], message: 'core code must not import UI libraries (DESIGN.md dependency direction)' },
+  { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'echarts', 'echarts/*'], message: 'core code must not import UI libraries (docs/ARCHITECTURE.md, dependency direction)' },
   { group: ['**/ui/**', '**/state/**'], message: 'core code must not import ui/ or state/' },
 ];
 const noTf = { group: ['@tensorflow/*'], message: 'eval/ and data/ never import tfjs' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { icSeries, monthlyMatrix, quantileOf, quantileReturns, rollingMean } from './ic';
+import { dailyIc, icSeries, monthlyMatrix, quantileOf, quantileReturns, rollingMean } from './ic';
 
 describe('per-date IC series over a [T, N] panel', () => {
   // 3 dates x 5 stocks (row-major)
@@ -25,6 +25,14 @@ describe('per-date IC series over a [T, N] panel', () => {
     const only1 = icSeries(score, label, 5, [1]);
     expect(only1.ic.length).toBe(1);
     expect(only1.rankIc[0]).toBeCloseTo(-0.8, 12);
+  });
+
+  it('dailyIc (the early-stopping metric) is icSeries over every date, one kind at a time', () => {
+    const s = icSeries(score, label, 5, [0, 1, 2]);
+    expect(Array.from(dailyIc(score, label, 3, 5, false))).toEqual(Array.from(s.ic));
+    expect(Array.from(dailyIc(score, label, 3, 5, true))).toEqual(Array.from(s.rankIc));
+    const mask = new Uint8Array([1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(Array.from(dailyIc(score, label, 3, 5, true, mask))).toEqual(Array.from(icSeries(score, label, 5, [0, 1, 2], mask).rankIc));
   });
 
   it('the mask removes stocks (here the two best on t0)', () => {

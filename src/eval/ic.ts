@@ -3,7 +3,7 @@
  * and quantile (group) forward returns for the group-returns bar chart and the monotonicity view.
  * Index helpers: row t of a [T, N] array starts at t * N.
  */
-import { CorrScratch, ascendingOrder, averageRanks, gatherPairs, pearson, ranksFromOrder } from './metrics';
+import { CorrScratch, ascendingOrder, averageRanks, gatherPairs, ic, pearson, rankIc, ranksFromOrder } from './metrics';
 
 export interface IcSeries {
   /** [E] IC per evaluation date (NaN where fewer than 2 valid stocks or no variance) */
@@ -49,6 +49,18 @@ export function signalAnalysis(score: ArrayLike<number>, label: ArrayLike<number
     ics.rankIc[e] = pearson(s.rx, s.ry, m);
   }
   return { ics, quantiles: summariseQuantiles(Gq, perDate, count, spread, E) };
+}
+
+/**
+ * IC (or, with `rank`, rank IC) of each date of score [D, N] vs label [D, N] over the valid pairs (finite both, mask
+ * set if given): [D], NaN where fewer than 2 pairs or no variance. Only the asked-for one is computed (the training
+ * loop's early-stopping metric, every epoch).
+ */
+export function dailyIc(score: ArrayLike<number>, label: ArrayLike<number>, D: number, N: number, rank: boolean, mask?: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(D);
+  const s = new CorrScratch(N);
+  for (let t = 0; t < D; t++) out[t] = rank ? rankIc(score, label, t * N, N, mask, s) : ic(score, label, t * N, N, mask, s);
+  return out;
 }
 
 export const rollingMeanDefinition = 'Rolling IC: mean of the finite IC values in the trailing window of w evaluation dates (NaN for the first w - 1).';

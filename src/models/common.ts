@@ -1,12 +1,16 @@
 /**
- * Shared pieces for models: config resolution, seeded parameters, masked cross-sectional statistics.
+ * Shared pieces for models: config resolution, seeded parameters (Glorot init, ParamStore), masked cross-sectional
+ * statistics. The dense layer itself (x @ w + b on every stock of every date, with its fast gradients) is
+ * `linear3` in layers/ops.ts; the BatchNorm + Dense encoder is layers/context.ts.
  * Weights are drawn in JS with makeRng(seed) and uploaded, so the same seed gives bit-identical initial
  * weights on every backend (tfjs' own initialisers draw on the backend and differ between them).
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeRng, type Rng } from '../core/rng';
 import { LabError } from '../core/errors';
-import type { ConfigField, ModelConfig, NamedWeight } from './types';
+import type { ConfigField, NamedWeight } from './types';
+
+export { resolveConfig } from './config';
 
 /** Hyper-parameters of the shared training loop; every gradient-trained model appends these to its schema. */
 export const trainingFields: ConfigField[] = [
@@ -17,26 +21,6 @@ export const trainingFields: ConfigField[] = [
   { key: 'weightDecay', label: 'L2 penalty', default: 0, min: 0, max: 1, step: 0.0001, help: 'Adds weightDecay * sum(w^2) over weight matrices (not biases) to the loss, as the term "l2".' },
   { key: 'valMetric', label: 'Validation metric', default: 'rank_ic', options: ['rank_ic', 'ic'], help: 'Mean (rank) IC of the score vs the evaluated horizon on validation dates; drives early stopping.' },
 ];
-
-/** Fill missing keys from the schema defaults and check numeric ranges / string options. */
-export function resolveConfig(schema: ConfigField[], config: ModelConfig, modelId: string): ModelConfig {
-  const out: ModelConfig = {};
-  for (const f of schema) {
-    const v = config[f.key] ?? f.default;
-    if (typeof f.default === 'number') {
-      const n = Number(v);
-      if (!Number.isFinite(n)) throw new LabError(`Model "${modelId}": config "${f.key}" = ${String(v)} is not a number.`, `Expected a number in [${f.min}, ${f.max}].`);
-      if ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max))
-        throw new LabError(`Model "${modelId}": config "${f.key}" = ${n} is outside [${f.min}, ${f.max}].`, f.help);
-      out[f.key] = n;
-    } else if (f.options) {
-      if (!f.options.includes(String(v))) throw new LabError(`Model "${modelId}": config "${f.key}" = "${String(v)}" is not one of ${f.options.join(', ')}.`, f.help);
-      out[f.key] = String(v);
-    } else out[f.key] = v;
-  }
-  for (const k of Object.keys(config)) if (!(k in out)) out[k] = config[k];
-  return out;
-}
 
 /** Glorot/Xavier uniform: U(-l, l), l = sqrt(6 / (fanIn + fanOut)). */
 export function glorotUniform(rng: Rng, fanIn: number, fanOut: number): Float32Array {
@@ -87,36 +71,6 @@ export class ParamStore {
     }
   }
   dispose(): void { for (const x of this.vars) x.v.dispose(); this.vars.length = 0; }
-}
-
-/**
- * x [M, F] @ w [F, K] with explicit transposes in the gradient: dx = dy @ transpose(w), dw = transpose(x) @ dy.
- * tfjs-wasm 4.22 runs matMul with transposeA / transposeB 10-20x slower than on pre-transposed operands
- * (measured: [6400, 35]^T @ [6400, 64] 27 ms vs 1.6 ms), and tfjs' own matMul gradient uses those flags.
- */
-const matMulExplicitGrad = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-  save([x, w]);
-  return {
-    value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-      tf.matMul(dy as tf.Tensor2D, saved[1].transpose() as tf.Tensor2D),
-      tf.matMul(saved[0].transpose() as tf.Tensor2D, dy as tf.Tensor2D),
-    ],
-  };
-})) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
-
-/** x [M, F] @ w [F, K]; on wasm with the explicit-transpose gradient (same numbers, much faster backward) */
-export function matMul2d(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  return tf.getBackend() === 'wasm' ? matMulExplicitGrad(x, w) : tf.matMul(x, w);
-}
-
-/** x [B, N, F] @ w [F, K] + b [K] -> [B, N, K] (a dense layer applied to every stock of every date). */
-export function dense3(x: tf.Tensor3D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor3D {
-  const [B, N, F] = x.shape;
-  const y = matMul2d(x.reshape([B * N, F]), w); // [B*N, K]
-  const yb = b ? y.add(b) : y;
-  return yb.reshape([B, N, w.shape[1]]);
 }
 
 /**

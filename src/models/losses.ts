@@ -37,20 +37,31 @@ export function maskedMse(scores: tf.Tensor3D, target: LossTarget, horizons: num
 }
 
 /**
- * Negative Pearson IC, averaged over the dates of the batch (dates with fewer than 2 labelled stocks skipped):
- *   IC_{b,h} = sum_n sc*yc / (sqrt(sum_n sc^2 + eps) * sqrt(sum_n yc^2 + eps)),  sc = m (s - mean_m s), yc likewise;
+ * Per-date masked Pearson IC, differentiable (the loss-side twin of eval's plain-array IC): scores s, labels y and
+ * mask m [B, N, H] ->
+ *   cnt [B, H] labelled stocks, c1 = max(1, cnt), sc = m (s - mean_m s), yc likewise (means over the labelled stocks),
+ *   sxx = sum_n sc^2, syy = sum_n yc^2, sxy = sum_n sc yc  [B, H],
+ *   ic = sxy / (sqrt(sxx + eps) sqrt(syy + eps))  [B, H]  (0, not NaN, where a date has no spread).
+ * Call it inside a tf.tidy (it allocates its intermediates).
+ */
+export function maskedIc(s: tf.Tensor3D, y: tf.Tensor3D, m: tf.Tensor3D, eps: number) {
+  const cnt = m.sum(1) as tf.Tensor2D; // [B, H]
+  const c1 = cnt.maximum(1) as tf.Tensor2D; // [B, H]
+  const sc = s.sub(s.mul(m).sum(1, true).div(c1.expandDims(1))).mul(m); // [B, N, H] demeaned over labelled stocks
+  const yc = y.sub(y.mul(m).sum(1, true).div(c1.expandDims(1))).mul(m); // [B, N, H]
+  const sxx = sc.square().sum(1) as tf.Tensor2D, syy = yc.square().sum(1) as tf.Tensor2D, sxy = sc.mul(yc).sum(1) as tf.Tensor2D; // [B, H]
+  const ic = sxy.div(sxx.add(eps).sqrt().mul(syy.add(eps).sqrt())) as tf.Tensor2D; // [B, H]
+  return { cnt, c1, sxx, syy, sxy, ic };
+}
+
+/**
+ * Negative Pearson IC (maskedIc), averaged over the dates of the batch (dates with fewer than 2 labelled stocks skipped):
  *   L_h = - sum_b w_b IC_{b,h} / max(1, sum_b w_b).  Scale-free: only the ordering/shape of the scores matters.
  */
 export function negIc(scores: tf.Tensor3D, target: LossTarget, horizons: number[], eps = 1e-8): LossResult {
   const perH = tf.tidy(() => {
-    const m = target.mask; // [B, N, H]
-    const cnt = m.sum(1, true); // [B, 1, H]
-    const c1 = cnt.maximum(1);
-    const sc = scores.sub(scores.mul(m).sum(1, true).div(c1)).mul(m); // [B, N, H]
-    const yc = target.y.sub(target.y.mul(m).sum(1, true).div(c1)).mul(m); // [B, N, H]
-    const cov = sc.mul(yc).sum(1); // [B, H]
-    const ic = cov.div(sc.square().sum(1).add(eps).sqrt().mul(yc.square().sum(1).add(eps).sqrt())); // [B, H]
-    const w = cnt.squeeze([1]).greaterEqual(2).toFloat(); // [B, H]
+    const { cnt, ic } = maskedIc(scores, target.y, target.mask, eps); // [B, H]
+    const w = cnt.greaterEqual(2).toFloat(); // [B, H]
     return ic.mul(w).sum(0).div(w.sum(0).maximum(1)).neg() as tf.Tensor1D; // [H]
   });
   const r = perHorizon(perH, horizons, 'ic');

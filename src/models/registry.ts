@@ -1,5 +1,6 @@
 /** The model zoo as the UI and the runner see it: every ModelSpec, looked up by id. */
 import { LabError } from '../core/errors';
+import { schemaDefaults } from './config';
 import { ewSpec } from './baselines/ew';
 import { linearSpec } from './baselines/linear';
 import { mlpSpec } from './baselines/mlp';
@@ -23,7 +24,5 @@ export function getModel(id: string): ModelSpec {
 
 /** the schema defaults of a model, e.g. for a new run or the URL encoder */
 export function defaultConfig(id: string): ModelConfig {
-  const out: ModelConfig = {};
-  for (const f of getModel(id).configSchema) out[f.key] = f.default;
-  return out;
+  return schemaDefaults(getModel(id).configSchema);
 }

@@ -5,7 +5,8 @@
 import { LabError } from '../core/errors';
 import { defaultRun, type DatasetSpec, type PreprocessConfig, type RunConfig, type SplitConfig, type StrategyConfig } from '../core/run';
 import { labApi, setLabApi } from './api';
-import { etaMs, normalizeConfig, schemaDefaults } from './derive';
+import { resolveConfig, schemaDefaults } from '../models/config';
+import { etaMs } from './derive';
 import { checkpointStore, type SavedCheckpoint } from './checkpoints';
 import { presetById } from './presets';
 import { checkParquetBytes } from './file-check';
@@ -86,7 +87,7 @@ export async function loadModels(): Promise<void> {
       models,
       modelsStatus: 'ready',
       urlWarnings: warnings,
-      run: model ? { ...run, model: model.id, config: normalizeConfig(model.configSchema, run.config) } : run,
+      run: model ? { ...run, model: model.id, config: resolveConfig(model.configSchema, run.config, model.id, 'clamp') } : run,
     });
   } catch (e) {
     set({ modelsStatus: 'error' });
@@ -111,7 +112,7 @@ export function setModel(id: string): void {
   const m = get().models.find((x) => x.id === id);
   if (!m) return;
   const preset = get().presetConfigs[id];
-  get().setRun((r) => ({ ...r, model: id, config: normalizeConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...preset }) }));
+  get().setRun((r) => ({ ...r, model: id, config: resolveConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...preset }, m.id, 'clamp') }));
 }
 
 /**
@@ -124,7 +125,7 @@ export function applyPreset(id: string): void {
   const s = get();
   const m = s.models.find((x) => x.id === p.run.model);
   const config = { ...(m ? schemaDefaults(m.configSchema) : {}), ...p.configs[p.run.model] };
-  s.setRun((r) => ({ ...r, model: p.run.model, config: m ? normalizeConfig(m.configSchema, config) : config, split: { ...p.run.split }, strategy: { ...p.run.strategy }, seed: p.run.seed }));
+  s.setRun((r) => ({ ...r, model: p.run.model, config: m ? resolveConfig(m.configSchema, config, m.id, 'clamp') : config, split: { ...p.run.split }, strategy: { ...p.run.strategy }, seed: p.run.seed }));
   set({ compareIds: p.compare.filter((x) => s.models.length === 0 || s.models.some((mm) => mm.id === x)), presetConfigs: structuredClone(p.configs), presetId: p.id });
 }
 
@@ -134,7 +135,7 @@ export function setHyper(key: string, value: number | string | boolean): void {
   const m = s.models.find((x) => x.id === s.run.model);
   s.setRun((r) => {
     const config = { ...r.config, [key]: value };
-    return { ...r, config: m ? normalizeConfig(m.configSchema, config) : config };
+    return { ...r, config: m ? resolveConfig(m.configSchema, config, m.id, 'clamp') : config };
   });
 }
 
@@ -447,7 +448,7 @@ export async function compareMethods(ids: string[] = get().compareIds): Promise<
   const base = structuredClone(s.run);
   await runQueue(todo.map((id) => {
     const m = get().models.find((x) => x.id === id)!;
-    const config = id === base.model ? base.config : normalizeConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...s.presetConfigs[id] });
+    const config = id === base.model ? base.config : resolveConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...s.presetConfigs[id] }, m.id, 'clamp');
     return { ...structuredClone(base), model: id, config };
   }));
 }

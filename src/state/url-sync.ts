@@ -1,6 +1,6 @@
 /** Keep the URL hash and the store's run in step: write on every change, apply links pasted into the address bar. */
 import { hashToRun, runToHash } from './url-state';
-import { normalizeConfig } from './derive';
+import { resolveConfig } from '../models/config';
 import { useLab } from './store';
 
 /** Start syncing; returns a function that stops it. */
@@ -20,7 +20,7 @@ export function startUrlSync(win: Window = window): () => void {
     const s = useLab.getState();
     const m = s.models.find((x) => x.id === parsed.run.model);
     useLab.setState({
-      run: m ? { ...parsed.run, config: normalizeConfig(m.configSchema, parsed.run.config) } : parsed.run,
+      run: m ? { ...parsed.run, config: resolveConfig(m.configSchema, parsed.run.config, m.id, 'clamp') } : parsed.run,
       urlWarnings: parsed.warnings,
     });
   };

@@ -1,5 +1,5 @@
 /**
- * Backend selection. Order of preference (DESIGN.md, measured facts):
+ * Backend selection. Order of preference (docs/ARCHITECTURE.md, toolchain facts):
  *  1. webgpu, only on a real GPU adapter: requestAdapter() must succeed, not be `isFallbackAdapter`, and its
  *     info must not mention SwiftShader (the software adapter is ~14x slower than wasm);
  *  2. otherwise the fastest of wasm / webgl on a short probe (a few matmuls of the model's size);

@@ -10,7 +10,7 @@ import { makeRng } from '../core/rng';
 import type { ChannelOutput, ExtrasInput, Model, NamedWeight, ValMetricKind } from '../models/types';
 import { batchContext, disposeBatch, fitData, makeBatch, type Prepared } from './data';
 import { tf } from './tf';
-import { dailyIc, nanMean } from './valmetric';
+import { dailyIc, mean as nanMean } from '../eval';
 
 export interface TrainOptions {
   epochs: number;
@@ -321,7 +321,7 @@ export async function trainModel(model: Model, d: Prepared, split: { train: Arra
 
   const vars = model.variables();
   const decayed = o.weightDecay > 0 ? (model.decayed?.() ?? []) : [];
-  // Adam with epsilon 1e-7 on every backend: tfjs WebGL would otherwise raise the default to 1e-4 (DESIGN.md)
+  // Adam with epsilon 1e-7 on every backend: tfjs WebGL would otherwise raise the default to 1e-4 (docs/ARCHITECTURE.md, toolchain facts)
   const opt = tf.train.adam(o.lr, 0.9, 0.999, 1e-7);
   const steps = Math.ceil(split.train.length / o.batchDates);
   const interval = o.progressIntervalMs ?? 100;

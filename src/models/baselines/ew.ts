@@ -7,7 +7,9 @@
  * With signs 'positive' every s = +1 (the factor library's own orientation).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ParamStore, applyMask, dense3, maskedZscore, resolveConfig } from '../common';
+import { pearson } from '../../eval/metrics';
+import { ParamStore, applyMask, maskedZscore, resolveConfig } from '../common';
+import { linear3 } from '../layers/ops';
 import { maskedMse } from '../losses';
 import type { BuildContext, FitData, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
@@ -15,35 +17,24 @@ const schema = [
   { key: 'signs', label: 'Factor signs', default: 'ic', options: ['ic', 'positive'], help: "'ic': each factor enters with the sign of its mean IC on the training dates (per horizon); 'positive': all +1." },
 ];
 
-/** Pearson correlation of a and b over the entries with use = 1; NaN if fewer than 2 or zero variance. */
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>, use: Uint8Array): number {
-  let n = 0, sa = 0, sb = 0;
-  for (let i = 0; i < use.length; i++) if (use[i]) { n++; sa += a[i]; sb += b[i]; }
-  if (n < 2) return NaN;
-  const ma = sa / n, mb = sb / n;
-  let cab = 0, caa = 0, cbb = 0;
-  for (let i = 0; i < use.length; i++) if (use[i]) { const da = a[i] - ma, db = b[i] - mb; cab += da * db; caa += da * da; cbb += db * db; }
-  return caa > 0 && cbb > 0 ? cab / Math.sqrt(caa * cbb) : NaN;
-}
-
 /** mean over the training dates of the per-date Pearson IC of each factor vs each horizon's forward return -> [F, H] */
 export function meanFactorIc(d: FitData): Float64Array {
   const { N, F, H, T } = d;
   const ic = new Float64Array(F * H);
   const cnt = new Float64Array(F * H);
-  const col = new Float64Array(N);
-  const y = new Float64Array(N);
-  const use = new Uint8Array(N);
+  const col = new Float64Array(N); // the factor over the date's usable stocks
+  const y = new Float64Array(N); // their forward returns
+  const use = new Int32Array(N); // usable stocks: in the cross-section with a finite forward return
   for (const t of d.dates) {
     for (let h = 0; h < H; h++) {
+      let n = 0;
       for (let i = 0; i < N; i++) {
         const r = d.fwd[(h * T + t) * N + i];
-        use[i] = d.mask[t * N + i] === 1 && Number.isFinite(r) ? 1 : 0;
-        y[i] = use[i] ? r : 0;
+        if (d.mask[t * N + i] === 1 && Number.isFinite(r)) { use[n] = i; y[n] = r; n++; }
       }
       for (let f = 0; f < F; f++) {
-        for (let i = 0; i < N; i++) col[i] = d.x[(t * N + i) * F + f];
-        const c = pearson(col, y, use);
+        for (let j = 0; j < n; j++) col[j] = d.x[(t * N + use[j]) * F + f];
+        const c = pearson(col, y, n);
         if (Number.isFinite(c)) { ic[f * H + h] += c; cnt[f * H + h]++; }
       }
     }
@@ -76,7 +67,7 @@ class EwModel implements Model {
   }
   forward(x: tf.Tensor3D, c: ForwardContext): tf.Tensor3D {
     // z-score with eps 1e-12: a factor constant on a date contributes exactly 0 (numerator 0)
-    return tf.tidy(() => applyMask(dense3(maskedZscore(x, c.mask, 1e-12), this.weights as tf.Tensor2D), c.mask));
+    return tf.tidy(() => applyMask(linear3(maskedZscore(x, c.mask, 1e-12), this.weights as tf.Tensor2D), c.mask));
   }
   loss(scores: tf.Tensor3D, target: LossTarget) { return maskedMse(scores, target, this.ctx.horizons); }
   variables() { return []; }

@@ -12,7 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../../core/errors';
-import { ParamStore, applyMask, dense3, resolveConfig, trainingFields } from '../common';
+import { ParamStore, applyMask, resolveConfig, trainingFields } from '../common';
+import { linear3 } from '../layers/ops';
 import { choleskySolve } from '../linalg';
 import { maskedMse } from '../losses';
 import type { BuildContext, FitData, ForwardContext, LossTarget, Model, ModelSpec } from '../types';
@@ -119,7 +120,7 @@ class LinearModel implements Model {
   }
 
   forward(x: tf.Tensor3D, c: ForwardContext): tf.Tensor3D {
-    return tf.tidy(() => applyMask(dense3(x, this.w as tf.Tensor2D, this.b as tf.Tensor1D), c.mask));
+    return tf.tidy(() => applyMask(linear3(x, this.w as tf.Tensor2D, this.b as tf.Tensor1D), c.mask));
   }
   loss(scores: tf.Tensor3D, target: LossTarget) { return maskedMse(scores, target, this.ctx.horizons); }
   variables() { return this.trainable ? this.p.variables() : []; }

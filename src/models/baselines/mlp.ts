@@ -13,7 +13,9 @@
  * the IC loss optimises the ranking directly but gives weak gradients on noisy days.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ParamStore, applyMask, dense3, maskedZscore, resolveConfig, trainingFields } from '../common';
+import { ParamStore, applyMask, resolveConfig, trainingFields } from '../common';
+import { CONTEXT_SLOPE, contextEncoder, contextParams, type ContextParams } from '../layers/context';
+import { linear3 } from '../layers/ops';
 import { crossSectionalLoss, type LossKind } from '../losses';
 import type { LrpLayer, BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 import { denseLayer, normLayer, weightMap } from '../lrp-net';
@@ -25,14 +27,11 @@ const schema: ConfigField[] = [
   ...trainingFields,
 ];
 
-const LEAK = 0.1;
-
 class MlpModel implements Model {
   readonly trainable = true;
   private readonly p: ParamStore;
-  private readonly gamma: tf.Variable;
-  private readonly beta: tf.Variable;
-  private readonly enc: { w: tf.Variable; b: tf.Variable }[] = [];
+  /** the DMFM context encoder (layers/context.ts): per-date z-score with learned scale / shift, Dense + LeakyReLU(0.1) */
+  private readonly enc: ContextParams;
   private readonly head: { w: tf.Variable; b: tf.Variable };
   private readonly lossKind: LossKind;
   private readonly hidden: number;
@@ -41,24 +40,20 @@ class MlpModel implements Model {
     this.lossKind = cfg.loss as LossKind;
     this.hidden = Number(cfg.hidden);
     this.p = new ParamStore(ctx.seed);
-    this.gamma = this.p.add('norm/gamma', [ctx.F], new Float32Array(ctx.F).fill(1));
-    this.beta = this.p.add('norm/beta', [ctx.F], new Float32Array(ctx.F));
-    let fanIn = ctx.F;
-    for (let l = 0; l < Number(cfg.layers); l++) { this.enc.push(this.p.dense(`encoder${l}`, fanIn, this.hidden)); fanIn = this.hidden; }
-    this.head = this.p.dense('decoder', fanIn, ctx.horizons.length);
+    this.enc = contextParams(this.p, ctx.F, this.hidden, Number(cfg.layers), { norm: 'norm', dense: 'encoder' });
+    this.head = this.p.dense('decoder', this.hidden, ctx.horizons.length);
   }
   forward(x: tf.Tensor3D, c: ForwardContext): tf.Tensor3D {
     return tf.tidy(() => {
-      let h = maskedZscore(x, c.mask, 1e-5).mul(this.gamma).add(this.beta) as tf.Tensor3D; // [B, N, F]
-      for (const { w, b } of this.enc) h = tf.leakyRelu(dense3(h, w as tf.Tensor2D, b as tf.Tensor1D), LEAK); // [B, N, hidden]
-      return applyMask(dense3(h, this.head.w as tf.Tensor2D, this.head.b as tf.Tensor1D), c.mask); // [B, N, H]
+      const h = contextEncoder(x, c.mask, this.enc); // [B, N, hidden]
+      return applyMask(linear3(h, this.head.w as tf.Tensor2D, this.head.b as tf.Tensor1D), c.mask); // [B, N, H]
     });
   }
   loss(scores: tf.Tensor3D, target: LossTarget) { return crossSectionalLoss(this.lossKind, scores, target, this.ctx.horizons); }
   variables() { return this.p.variables(); }
   /** weight matrices for the L2 penalty */
   decayed() { return this.p.decayed(); }
-  activationsPerStock() { return 3 * this.ctx.F + 2 * this.hidden * this.enc.length + this.ctx.horizons.length; }
+  activationsPerStock() { return 3 * this.ctx.F + 2 * this.hidden * this.enc.layers.length + this.ctx.horizons.length; }
   async extras() { return { parameters: this.p.count() }; }
   getWeights() { return this.p.getWeights(); }
   setWeights(w: NamedWeight[]) { this.p.setWeights(w); }
@@ -72,7 +67,7 @@ export const mlpSpec: ModelSpec = {
   lrpNetwork(weights, cs, head) {
     const ws = weightMap(weights);
     const layers: LrpLayer[] = [normLayer(ws, 'norm', 'mlp', cs, 1e-5)];
-    for (let l = 0; ws.has(`encoder${l}/kernel`); l++) layers.push(denseLayer(ws, `encoder${l}`, 'mlp', 'leakyRelu', LEAK));
+    for (let l = 0; ws.has(`encoder${l}/kernel`); l++) layers.push(denseLayer(ws, `encoder${l}`, 'mlp', 'leakyRelu', CONTEXT_SLOPE));
     layers.push(denseLayer(ws, 'decoder', 'mlp', 'linear'));
     return { net: { layers }, output: head, note: "per-date normalisation as a diagonal linear layer (this date's mean / sd), Dense/LeakyReLU(0.1) encoder, linear decoder" };
   },

@@ -21,7 +21,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../../core/errors';
-import { ParamStore, applyMask, dense3, resolveConfig, trainingFields } from '../common';
+import { ParamStore, applyMask, resolveConfig, trainingFields } from '../common';
+import { linear3 } from '../layers/ops';
 import { maskedMse } from '../losses';
 import type { LrpLayer, BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 import { denseLayer, weightMap } from '../lrp-net';
@@ -67,8 +68,8 @@ class DfmModel implements Model {
   forward(x: tf.Tensor3D, c: ForwardContext): tf.Tensor3D {
     return tf.tidy(() => {
       let h = x; // [B, N, F]
-      for (const { w, b } of this.layers) h = tf.relu(dense3(h, w as tf.Tensor2D, b as tf.Tensor1D)); // [B, N, width]  (eqs. 1-2)
-      const y = dense3(h, this.out.w as tf.Tensor2D, this.out.b as tf.Tensor1D); // [B, N, 1]  (eq. 3, linear output)
+      for (const { w, b } of this.layers) h = tf.relu(linear3(h, w as tf.Tensor2D, b as tf.Tensor1D)); // [B, N, width]  (eqs. 1-2)
+      const y = linear3(h, this.out.w as tf.Tensor2D, this.out.b as tf.Tensor1D); // [B, N, 1]  (eq. 3, linear output)
       return applyMask(tf.tile(y, [1, 1, this.ctx.horizons.length]) as tf.Tensor3D, c.mask); // [B, N, H]
     });
   }

@@ -10,7 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../../core/errors';
-import { ParamStore, applyMask, dense3, resolveConfig } from '../common';
+import { ParamStore, applyMask, resolveConfig } from '../common';
+import { linear3 } from '../layers/ops';
 import { choleskySolve } from '../linalg';
 import { maskedMse } from '../losses';
 import { horizonIndex, trainingRows } from './tabular';
@@ -69,7 +70,7 @@ class RidgeModel implements Model {
     tf.tidy(() => { this.w.assign(tf.tensor2d(Float32Array.from(w), [this.ctx.F, 1])); this.b.assign(tf.tensor1d([b])); });
   }
   forward(x: tf.Tensor3D, c: ForwardContext): tf.Tensor3D {
-    return tf.tidy(() => applyMask(tf.tile(dense3(x, this.w as tf.Tensor2D, this.b as tf.Tensor1D), [1, 1, this.ctx.horizons.length]) as tf.Tensor3D, c.mask));
+    return tf.tidy(() => applyMask(tf.tile(linear3(x, this.w as tf.Tensor2D, this.b as tf.Tensor1D), [1, 1, this.ctx.horizons.length]) as tf.Tensor3D, c.mask));
   }
   loss(scores: tf.Tensor3D, target: LossTarget) { return maskedMse(scores, target, this.ctx.horizons); }
   variables(): tf.Variable[] { return []; }

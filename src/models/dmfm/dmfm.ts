@@ -18,28 +18,26 @@
  * Choices where the paper is silent (all in the help text):
  *  - the exposure is standardised before the regression: b of the raw f is scale-covariant (b(c f) = b(f) / c), so
  *    maximising it would only shrink the factor. The standardised slope is b = IC_t * sd_t(return).
- *  - GAT: one head, LeakyReLU(0.2) logits, no output nonlinearity, W initialised to the identity by default, so the
- *    neutralisations start as plain industry / universe demeaning (C - group mean) and attention learns from there.
+ *  - GAT: one head, LeakyReLU(0.2) logits, no output nonlinearity, W initialised to the identity by default (the
+ *    attention vector is random), so the neutralisations start as attention-weighted industry / universe demeaning
+ *    (C - weighted group mean; plain demeaning only under uniform attention) and attention learns from there.
  *  - heads: the paper's k = 3, 5, 10, 15, 20 that the panel has ('paper'); other panel horizons (e.g. 1 day) are
  *    scored by the nearest trained head. 'panel' trains one head per panel horizon.
  */
 import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../../core/errors';
-import { ParamStore, applyMask, dense3, glorotUniform, resolveConfig, trainingFields } from '../common';
+import { pearson } from '../../eval/metrics';
+import { ParamStore, applyMask, resolveConfig, trainingFields } from '../common';
 import { contextEncoder, contextParams, type ContextParams } from '../layers/context';
 import { factorAttention } from '../layers/factor-attention';
 import { leakyRelu, linear3 } from '../layers/ops';
-import { autoKernel, gatLayer, segmentsOf, type BatchGraph, type GatKernel, type GatParams } from '../layers/gat';
+import { maskedIc } from '../losses';
+import { gatFields, gatLayer, gatParams, kernelOf, segmentsOf, type BatchGraph, type GatParams } from '../layers/gat';
 import type { ChannelOutput, BuildContext, ConfigField, ExtrasInput, ForwardAux, ForwardContext, LossResult, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
 /** the deep-factor horizons of the paper (section 3.2, multi-head learning) */
 export const PAPER_HORIZONS = [3, 5, 10, 15, 20];
 export const HEAD_SLOPE = 0.1;
-
-export const gatFields: ConfigField[] = [
-  { key: 'gatInit', label: 'GAT init', default: 'identity', options: ['identity', 'glorot'], help: "'identity': the GAT projection W starts as the identity, so C - H starts as the plain demeaning by industry / universe (the classic neutralisation) and attention refines it; 'glorot': random W." },
-  { key: 'gatKernel', label: 'GAT kernel', default: 'auto', options: ['auto', 'dense', 'sorted'], help: "How attention is computed (same numbers): 'dense' builds the [dates, N, N] attention (fast on GPU backends); 'sorted' is an exact O(N log N) JS kernel that uses that GAT logits are LeakyReLU(s_i + t_j) (fast on cpu / wasm); 'auto' picks by backend." },
-];
 
 const schema: ConfigField[] = [
   { key: 'hidden', label: 'Hidden units', default: 64, min: 1, max: 512, step: 1, help: 'Width m1 of the stock context C (eq. 1) and of both GATs.' },
@@ -92,15 +90,11 @@ export function dmfmLoss(f: tf.Tensor3D, fhat: tf.Tensor3D, mask: tf.Tensor2D, t
     const ident = K === H && o.labelIdx.every((v, i) => v === i);
     const pick = <T extends tf.Tensor>(a: T, axis: number) => (ident ? a : tf.gather(a, o.labelIdx, axis) as T);
     const y = pick(target.y, 2), m = pick(target.mask, 2); // [B, N, K]
-    const cnt = m.sum(1); // [B, K]
-    const c1 = cnt.maximum(1);
-    const fc = f.sub(f.mul(m).sum(1, true).div(c1.expandDims(1))).mul(m); // [B, N, K] demeaned over labelled stocks
-    const yc = y.sub(y.mul(m).sum(1, true).div(c1.expandDims(1))).mul(m); // [B, N, K]
-    const sff = fc.square().sum(1), syy = yc.square().sum(1), sfy = fc.mul(yc).sum(1); // [B, K]
+    // per-date IC_t of f_k (the moments of f and y over the labelled stocks, reused by b below)
+    const { cnt, c1, sxx: sff, sxy: sfy, ic } = maskedIc(f, y, m, IC_EPS); // [B, K]
     const w = cnt.greaterEqual(2).toFloat(); // [B, K] dates with a cross-section
     const nw = w.sum(0).maximum(1); // [K]
     // c_k: ICIR over the batch's dates
-    const ic = sfy.div(sff.add(IC_EPS).sqrt().mul(syy.add(IC_EPS).sqrt())); // [B, K]
     const icMean = ic.mul(w).sum(0).div(nw); // [K]
     const icVar = ic.sub(icMean).square().mul(w).sum(0).div(nw); // [K]
     const icir = icMean.div(icVar.add(ICIR_EPS).sqrt()); // [K]
@@ -129,30 +123,6 @@ export function dmfmLoss(f: tf.Tensor3D, fhat: tf.Tensor3D, mask: tf.Tensor2D, t
   });
   tf.dispose([parts.icir, parts.bMean, parts.dMean]);
   return { total: parts.total, terms };
-}
-
-/** GAT parameters: W [h, h] (identity or Glorot) and a [h, 2] (Glorot) */
-export function gatParams(p: ParamStore, name: string, h: number, init: string): GatParams {
-  const eye = new Float32Array(h * h);
-  for (let i = 0; i < h; i++) eye[i * h + i] = 1;
-  const w = p.add(`${name}/W`, [h, h], init === 'identity' ? eye : glorotUniform(p.rng, h, h), true);
-  const a = p.add(`${name}/a`, [h, 2], (() => { const lim = Math.sqrt(6 / (h + 2)); return Float32Array.from({ length: 2 * h }, () => (2 * p.rng.uniform() - 1) * lim); })(), true);
-  return { w, a };
-}
-
-/** the kernel a config asks for ('auto' resolved against the current backend) */
-export const kernelOf = (cfg: Record<string, unknown>): GatKernel => (cfg.gatKernel === 'dense' || cfg.gatKernel === 'sorted' ? cfg.gatKernel : autoKernel());
-
-/** per-head summary of extras: Pearson correlation of a and b over entries with use = 1 (NaN if undefined) */
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>, idx: number[]): number {
-  const n = idx.length;
-  if (n < 2) return NaN;
-  let sa = 0, sb = 0;
-  for (const i of idx) { sa += a[i]; sb += b[i]; }
-  const ma = sa / n, mb = sb / n;
-  let ab = 0, aa = 0, bb = 0;
-  for (const i of idx) { const x = a[i] - ma, y = b[i] - mb; ab += x * y; aa += x * x; bb += y * y; }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : NaN;
 }
 
 class DmfmModel implements Model {
@@ -202,7 +172,7 @@ class DmfmModel implements Model {
       const pre = linear3(C, wk(0), this.head.b as tf.Tensor1D).add(linear3(CI, wk(1))).add(linear3(CU, wk(2))) as tf.Tensor3D; // [B, N, K]
       const f = applyMask(leakyRelu(pre, HEAD_SLOPE), c.mask); // [B, N, K]  eq. 8
       const fa = factorAttention(x, c.mask, this.attn.w as tf.Tensor2D, this.attn.b as tf.Tensor1D, K); // eq. 9-12
-      const scores = this.toPanel ? dense3(f, this.toPanel) : f; // [B, N, H]
+      const scores = this.toPanel ? linear3(f, this.toPanel) : f; // [B, N, H]
       return { scores, f, fhat: fa.fhat, abar: fa.abar };
     });
   }
@@ -213,7 +183,7 @@ class DmfmModel implements Model {
   /** scores and the attention-estimate channel 'fhat': f-hat_k = F a-bar_k (eq. 12) of each panel horizon's head [B, N, H] */
   forwardChannels(x: tf.Tensor3D, c: ForwardContext): ChannelOutput {
     const r = this.run(x, c);
-    const fhat = applyMask(this.toPanel ? dense3(r.fhat, this.toPanel) : r.fhat, c.mask); // [B, N, H]
+    const fhat = applyMask(this.toPanel ? linear3(r.fhat, this.toPanel) : r.fhat, c.mask); // [B, N, H]
     if (fhat !== r.fhat) r.fhat.dispose();
     tf.dispose([r.f, r.abar]);
     return { scores: r.scores, channels: { fhat } };
@@ -271,9 +241,9 @@ class DmfmModel implements Model {
         abarDates++;
         for (let q = 0; q < K * m; q++) abarSum[q] += ab[b * K * m + q];
         for (let k = 0; k < K; k++) {
-          const fa = new Float64Array(N), fb = new Float64Array(N);
-          for (const n of idx) { fa[n] = fv[(b * N + n) * K + k]; fb[n] = fh[(b * N + n) * K + k]; }
-          corr[k][offset + b] = pearson(fa, fb, idx);
+          const fa = new Float64Array(idx.length), fb = new Float64Array(idx.length);
+          idx.forEach((n, j) => { fa[j] = fv[(b * N + n) * K + k]; fb[j] = fh[(b * N + n) * K + k]; });
+          corr[k][offset + b] = pearson(fa, fb);
         }
       }
     });

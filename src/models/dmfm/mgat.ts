@@ -10,10 +10,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { ParamStore, applyMask, resolveConfig, trainingFields } from '../common';
 import { contextEncoder, contextParams, type ContextParams } from '../layers/context';
-import { gatLayer, type GatParams } from '../layers/gat';
+import { gatFields, gatLayer, gatParams, kernelOf, type GatParams } from '../layers/gat';
 import { linear3 } from '../layers/ops';
 import { crossSectionalLoss, type LossKind } from '../losses';
-import { gatFields, gatParams, kernelOf } from './dmfm';
 import type { BuildContext, ConfigField, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
 const schema: ConfigField[] = [

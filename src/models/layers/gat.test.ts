@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeRng } from '../../core/rng';
-import { buildSegments, gatAttendDense, gatAttendSorted, gatLayer, industryMask, maskedSoftmax, universeMask, type BatchGraph } from './gat';
+import { ParamStore } from '../common';
+import { buildSegments, gatAttendDense, gatAttendSorted, gatLayer, gatParams, industryMask, maskedSoftmax, universeMask, type BatchGraph } from './gat';
 
 beforeAll(async () => { await tf.setBackend('cpu'); tf.enableProdMode(); });
 
@@ -88,6 +89,32 @@ describe('neutralised contexts (DMFM eq. 4, 6) on a worked fixture', () => {
       expect(hU2.dataSync()[0]).toBeCloseTo(2, 5);
       p.w.dispose(); p.a.dispose();
     }
+  });
+
+  it("gatInit 'identity' (gatParams): W = I, a random; with a = 0 the layer is plain demeaning, x - H = x - industry mean", () => {
+    // the fixture's 2 dates x 6 stocks, h = 4 random contexts; neighbourhood of a valid stock of known industry = the
+    // valid stocks of that industry (itself included); anyone else (padding, unknown industry, alone) only itself -> 0
+    const h = 4, r = makeRng(5);
+    const xv = Array.from({ length: B * N * h }, () => 3 * r.normal());
+    const expected: number[] = [];
+    for (let b = 0; b < B; b++) for (let i = 0; i < N; i++) {
+      const k = b * N + i;
+      const nb = MASK[k] && IND[k] >= 0 ? Array.from({ length: N }, (_, j) => b * N + j).filter((q) => MASK[q] && IND[q] === IND[k]) : [k];
+      for (let c = 0; c < h; c++) expected.push(xv[k * h + c] - nb.reduce((s, q) => s + xv[q * h + c], 0) / nb.length);
+    }
+    const ps = new ParamStore(3);
+    const p = gatParams(ps, 'gat_industry', h, 'identity');
+    expect(Array.from(p.w.dataSync())).toEqual(Array.from({ length: h * h }, (_, q) => (q % (h + 1) === 0 ? 1 : 0)));
+    expect(Array.from(p.a.dataSync()).some((v) => v !== 0)).toBe(true); // the help text says so: not plain demeaning at init
+    const x = tf.tensor3d(xv, [B, N, h]);
+    const g: BatchGraph = { kind: 'industry', mask: tf.tensor2d(MASK, [B, N]), industry: tf.tensor2d(IND, [B, N]) };
+    p.a.assign(tf.zeros([h, 2]));
+    for (const kernel of ['dense', 'sorted'] as const) {
+      const got = x.sub(gatLayer(x, p, g, kernel).h).dataSync();
+      for (let q = 0; q < expected.length; q++) expect(Math.abs(got[q] - expected[q])).toBeLessThan(1e-6);
+    }
+    tf.dispose([x, g.mask, g.industry!]);
+    ps.dispose();
   });
 
   it('a non-uniform case: one industry of 2 with hand-computed attention', () => {

@@ -4,6 +4,7 @@
  * Config: a (partial) RunConfig, or { name?, run: partial RunConfig, models: [{ model, config?, label? }] } to compare
  * several models on one dataset and split. Writes into --out:
  *   metrics.json       per model: per-horizon ic / rank_ic / icir / rank_icir, portfolio metrics (src/eval evaluate),
+ *                      the resolved strategy and its execution lag (`lag`: 1 = traded at the next day's close),
  *                      groups (dates, best epoch), backend, timings
  *   scores.parquet     date, ticker, model, horizon, score, label   (test dates, stocks in the cross-section)
  *   portfolio.parquet  date, model, portfolio_return, benchmark_return   (holding days of the backtest)
@@ -187,6 +188,8 @@ export function runMetrics(label: string, r: RunResult) {
     horizons: Object.fromEntries(r.horizonMetrics.map((m) => [String(m.horizon), { ic: num(m.ic), rank_ic: num(m.rank_ic), icir: num(m.icir), rank_icir: num(m.rank_icir), dates: m.dates }])),
     portfolio: Object.fromEntries(Object.entries(r.eval.metrics).map(([k, v]) => [k, num(v)])),
     strategy: r.eval.strategy,
+    /** execution lag in trading days: the scores of date t are traded at close t + lag (the strategy's, default 1) */
+    lag: r.eval.strategy.lag,
     groups: r.groups.map((g) => ({ label: g.label, train: g.train, valid: g.valid, test: g.test, epochs: g.history.epochs.length, bestEpoch: g.history.bestEpoch, bestValMetric: g.history.bestValMetric, stoppedEarly: g.history.stoppedEarly })),
     timings: r.timings,
     warnings: r.warnings,

@@ -78,6 +78,14 @@ describe('scripts/experiment.ts', () => {
     let sum = 0, n = 0;
     for (let i = 0; i < port.numRows; i++) if (port.getChild('model')!.get(i) === 'linear') { sum += (port.getChild('portfolio_return')!.get(i) as number) - (port.getChild('benchmark_return')!.get(i) as number); n++; }
     expect((sum / n) * 252).toBeCloseTo(json.models.linear.portfolio.alpha, 8);
+    // lag 1 (the default) is recorded beside the strategy, and the first holding day is the third test date: the scores
+    // of the first test date are traded at the close of the second and first earn the third
+    expect(json.models.linear.lag).toBe(1);
+    expect(json.models.linear.strategy.lag).toBe(1);
+    const testDays = [...new Set(Array.from({ length: scores.numRows }, (_, i) => Number(col('date').get(i))))].sort((a, b) => a - b);
+    let firstHeld = Infinity;
+    for (let i = 0; i < port.numRows; i++) firstHeld = Math.min(firstHeld, Number(port.getChild('date')!.get(i)));
+    expect(firstHeld).toBe(testDays[2]);
   });
 
   it('--resume: a run stopped after group 1 continues from its checkpoints with the same metrics', async () => {

@@ -4,6 +4,8 @@
  * Config: a (partial) RunConfig, or { name?, run: partial RunConfig, models: [{ model, config?, label? }] } to compare
  * several models on one dataset and split. Writes into --out:
  *   metrics.json       per model: per-horizon ic / rank_ic / icir / rank_icir, portfolio metrics (src/eval evaluate),
+ *                      the resolved strategy and its execution lag (`lag`: 1 = traded at the next day's close),
+ *                      alpha / IR / IC per universe of the panel, DMFM's attention-estimate portfolio (`estimate`),
  *                      groups (dates, best epoch), backend, timings
  *   scores.parquet     date, ticker, model, horizon, score, label   (test dates, stocks in the cross-section)
  *   portfolio.parquet  date, model, portfolio_return, benchmark_return   (holding days of the backtest)
@@ -30,6 +32,7 @@ import { selectBackend, type BackendName } from '../src/train/backend';
 import { loadPanel } from '../src/train/dataset';
 import { nodeDataIO } from '../src/train/node-io';
 import { lookbackOf, runOnPanel, type RunResult } from '../src/train/runner';
+import { evaluateUniverses } from '../src/train/reevaluate';
 import { runKey, type GroupCheckpoint } from '../src/train/run-key';
 import type { TrainProgress } from '../src/train/loop';
 import { prepareData } from '../src/train/data';
@@ -195,12 +198,22 @@ export function runMetrics(label: string, r: RunResult) {
     horizons: Object.fromEntries(r.horizonMetrics.map((m) => [String(m.horizon), { ic: num(m.ic), rank_ic: num(m.rank_ic), icir: num(m.icir), rank_icir: num(m.rank_icir), dates: m.dates }])),
     portfolio: Object.fromEntries(Object.entries(r.eval.metrics).map(([k, v]) => [k, num(v)])),
     strategy: r.eval.strategy,
+    /** execution lag in trading days: the scores of date t are traded at close t + lag (the strategy's, default 1) */
+    lag: r.eval.strategy.lag,
     ...(r.alternatives?.length ? { alternatives: Object.fromEntries(r.alternatives.map((a) => [a.name, { label: a.label, portfolio: Object.fromEntries(Object.entries(a.eval.metrics).map(([k, v]) => [k, num(v)])) }])) } : {}),
     groups: r.groups.map((g) => ({ label: g.label, train: g.train, valid: g.valid, test: g.test, epochs: g.history.epochs.length, bestEpoch: g.history.bestEpoch, bestValMetric: g.history.bestValMetric, stoppedEarly: g.history.stoppedEarly })),
     timings: r.timings,
     warnings: r.warnings,
     ...(r.monthEnd ? { monthEnd: Object.fromEntries(Object.entries(r.monthEnd).map(([k, v]) => [k, num(v)])) } : {}),
   };
+}
+
+/** metrics.json: alpha / IR / IC of the same scores on every universe of the panel (the results table's columns) */
+function universeMetrics(panel: Panel, r: RunResult) {
+  const num = (v: number) => (Number.isFinite(v) ? v : null);
+  const channels = Object.fromEntries((r.channels ?? []).map((c) => [c.spec.name, c.values]));
+  const us = evaluateUniverses(panel, r.run, { scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons, channels });
+  return Object.fromEntries(us.map((u) => [u.universe, { alpha: num(u.metrics.alpha), ir: num(u.metrics.ir), ic: num(u.metrics.ic), rankIc: num(u.metrics.rankIc) }]));
 }
 
 /** JSON replacer / reviver that keep typed arrays (base64 of their bytes) and non-finite numbers (NaN, +-Infinity). */
@@ -340,7 +353,7 @@ export async function runExperiment(config: ExperimentConfig & Partial<RunConfig
     ...(results.some(({ r }) => r.monthEnd) ? { table4: table4(results) } : {}),
     models: Object.fromEntries(results.map(({ label, r }) => {
       const ex = explained.find((e) => e.label === label)?.ex;
-      return [label, { ...runMetrics(label, r), ...(ex ? { explain: explainSummary(panel, ex) } : {}) }];
+      return [label, { ...runMetrics(label, r), universes: universeMetrics(panel, r), ...(ex ? { explain: explainSummary(panel, ex) } : {}) }];
     })),
   };
   writeFileSync(join(out, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');

@@ -99,6 +99,11 @@ export interface StrategyConfig {
   cap?: number;
   /** horizon (trading days) of the label the score is judged against */
   horizon?: number;
+  /**
+   * execution lag in trading days (default 1): the scores of date t are traded at close t + lag. 1 = the next day's
+   * close (Qlib's backtest with the previous day's prediction); 0 = the close that formed the score (optimistic)
+   */
+  lag?: number;
 }
 
 export const defaultPreprocessing: PreprocessConfig = { madK: 5, normalize: 'zscore', missing: 'fill', industryNeutral: false, minHistory: 60 };
@@ -112,7 +117,7 @@ export const defaultRun: RunConfig = {
   model: 'mlp',
   config: {},
   seed: 42,
-  strategy: { kind: 'topquantile', groups: 10, rebalance: 21, cost: 0.004, horizon: 20 },
+  strategy: { kind: 'topquantile', groups: 10, rebalance: 21, cost: 0.004, horizon: 20, lag: 1 },
 };
 
 /**

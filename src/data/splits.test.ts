@@ -16,10 +16,28 @@ function weekdays(start: string, end: string): string[] {
 const dates = weekdays('2010-01-01', '2019-12-31');
 const HORIZONS = [1, 3, 5, 10, 15, 20];
 
-/** Independent brute-force leakage check: every train / valid date t and every horizon h has t + 1 + h <= test start. */
+/**
+ * Independent brute-force leakage check: every train / valid date t and every horizon h has t + 1 + h <= test start;
+ * and every training label window [t+1, t+1+h] (the prices the label of t uses) shares no date with the prices any
+ * validation label uses ([v+1, v+1+h] for each validation date v) and ends by the first validation date (the close at
+ * which the first validation prediction is made).
+ */
 function bruteForceNoLeak(plan: SplitPlan, horizons: number[]) {
   const violations: string[] = [];
+  const H = Math.max(...horizons);
   for (const g of plan.groups) {
+    const trainDates = g.trainSamples ? Array.from(g.trainSamples) : Array.from({ length: g.train.end - g.train.start }, (_, i) => g.train.start + i);
+    if (g.valid.end > g.valid.start) {
+      const validPrices = new Set<number>();
+      for (let v = g.valid.start; v < g.valid.end; v++) for (let u = v + 1; u <= v + 1 + H; u++) validPrices.add(u);
+      for (const t of trainDates) {
+        if (t >= g.valid.start && t < g.valid.end) violations.push(`${g.label}: train date ${t} is a validation date`);
+        for (const h of horizons) {
+          for (let u = t + 1; u <= t + 1 + h; u++) if (validPrices.has(u)) { violations.push(`${g.label}: train date ${t} horizon ${h} uses price ${u} of a validation label`); break; }
+          if (t + 1 + h > g.valid.start) violations.push(`${g.label}: train date ${t} horizon ${h} reaches ${t + 1 + h} > validation start ${g.valid.start}`);
+        }
+      }
+    }
     const seen = new Uint8Array(g.test.end);
     for (const s of [g.train, g.valid]) seen.fill(1, s.start, s.end);
     for (let t = g.test.start; t < g.test.end; t++) if (seen[t]) violations.push(`${g.label}: test date ${t} in train/valid`);
@@ -40,7 +58,11 @@ describe('walk-forward (DMFM / E2EAI)', () => {
     const [g0, g1] = plan.groups;
     expect(g0.label).toBe('2016H1');
     expect(dates[g0.train.start]).toBe('2010-01-01');
-    expect(dates[g0.train.end - 1]).toBe('2015-06-30');
+    // purge: the last 20 (= longest horizon) dates before validation, 2015-06-03..06-30, leave training
+    expect(dates[g0.train.end - 1]).toBe('2015-06-02');
+    expect(g0.purge).toEqual({ start: g0.train.end, end: g0.valid.start });
+    expect(dates[g0.purge!.start]).toBe('2015-06-03');
+    expect(g0.valid.start - g0.train.end).toBe(20);
     expect(dates[g0.valid.start]).toBe('2015-07-01');
     expect(dates[g0.valid.end - 1]).toBe('2015-11-30'); // the last month (December) is the gap
     expect(dates[g0.gap.start]).toBe('2015-12-01');
@@ -48,7 +70,7 @@ describe('walk-forward (DMFM / E2EAI)', () => {
     expect(dates[g0.test.end - 1]).toBe('2016-06-30');
     // the training window expands by six months; tests are consecutive half-years
     expect(g1.label).toBe('2016H2');
-    expect(dates[g1.train.end - 1]).toBe('2015-12-31');
+    expect(dates[g1.train.end - 1]).toBe('2015-12-03'); // 2015-12-04..12-31 (20 weekdays) purged
     expect(g1.test.start).toBe(g0.test.end);
     expect(dates[g1.test.end - 1]).toBe('2016-12-30');
     expect(checkSplits(plan, HORIZONS, dates.length)).toEqual([]);
@@ -60,10 +82,10 @@ describe('walk-forward (DMFM / E2EAI)', () => {
     const [g0, g1] = plan.groups;
     expect(g0.label).toBe('2019H1');
     expect(dates[g0.train.start]).toBe('2016-01-01');
-    expect(dates[g0.train.end - 1]).toBe('2018-06-29');
+    expect(dates[g0.train.end - 1]).toBe('2018-06-01'); // then the 20-day purge 2018-06-04..06-29
     // the window slides by a half-year: 2016H2..2018H2 for test 2019H2
     expect(dates[g1.train.start]).toBe('2016-07-01');
-    expect(dates[g1.train.end - 1]).toBe('2018-12-31');
+    expect(dates[g1.train.end - 1]).toBe('2018-12-03'); // purge 2018-12-04..12-31
     // expanding (trainYears 0 / absent) starts at the first date
     expect(makeSplits(dates, { kind: 'walkforward', groups: 2, trainYears: 0 }, HORIZONS).groups[0].train.start).toBe(0);
     // a window longer than the history is clipped at the first date
@@ -157,7 +179,8 @@ describe('fixed years (FactorVAE)', () => {
     const plan = makeSplits(dates, { kind: 'fixed', trainEnd: '2016-12-31', validEnd: '2017-12-31', testEnd: '2019-12-31' }, HORIZONS);
     const g = plan.groups[0];
     expect(dates[g.train.start]).toBe('2010-01-01');
-    expect(dates[g.train.end - 1]).toBe('2016-12-30');
+    expect(dates[g.train.end - 1]).toBe('2016-12-02'); // the purge 2016-12-05..12-30 (20 weekdays) leaves training
+    expect(g.valid.start - g.train.end).toBe(20);
     expect(dates[g.valid.start]).toBe('2017-01-02');
     expect(g.gap.end - g.gap.start).toBe(20);
     expect(dates[g.test.start]).toBe('2018-01-01');
@@ -201,6 +224,16 @@ describe('property: no split lets a test date or its future into training or val
     }
   }
 
+  it('checkSplits catches a plan without the purge before validation', () => {
+    const plan = makeSplits(dates, { kind: 'walkforward', groups: 1 }, [20]);
+    const g = plan.groups[0];
+    const unpurged: SplitPlan = { ...plan, groups: [{ ...g, train: { start: g.train.start, end: g.valid.start }, purge: { start: g.valid.start, end: g.valid.start } }] };
+    expect(checkSplits(unpurged, [20], dates.length)).toEqual([`group ${g.label}: horizon 20: label of training date ${g.valid.start - 1} reaches date ${g.valid.start + 20} > validation start ${g.valid.start}`]);
+    // one date short of the purge is caught too
+    const short: SplitPlan = { ...plan, groups: [{ ...g, train: { start: g.train.start, end: g.train.end + 1 }, purge: { start: g.train.end + 1, end: g.valid.start } }] };
+    expect(checkSplits(short, [20], dates.length).length).toBe(1);
+  });
+
   it('checkSplits catches a leaking plan', () => {
     const plan = makeSplits(dates, { kind: 'walkforward', groups: 1 }, [20]);
     const g = plan.groups[0];
@@ -213,8 +246,9 @@ describe('timeline chart data', () => {
   it('one row per non-empty segment per group with inclusive ISO ends', () => {
     const plan = makeSplits(dates, { kind: 'walkforward', start: '2016-01-01', groups: 1 }, [20]);
     const rows = splitTimeline(plan, dates);
-    expect(rows.map((r) => r.segment)).toEqual(['train', 'valid', 'gap', 'test']);
-    expect(rows[3]).toMatchObject({ group: 0, label: '2016H1', from: '2016-01-01', to: '2016-06-30' });
+    expect(rows.map((r) => r.segment)).toEqual(['train', 'purge', 'valid', 'gap', 'test']);
+    expect(rows[1]).toMatchObject({ from: '2015-06-03', to: '2015-06-30', days: 20 });
+    expect(rows[4]).toMatchObject({ group: 0, label: '2016H1', from: '2016-01-01', to: '2016-06-30' });
     expect(rows.reduce((s, r) => s + r.days, 0)).toBe(plan.groups[0].test.end);
   });
 });

@@ -2,23 +2,27 @@
  * Leakage-free train / validation / test splits over the panel's trading-day list.
  *
  * Every segment is a half-open range of date indices [start, end) into `Panel.dates`.
- * Within a group the segments are contiguous and ordered: train, valid, gap, test.
+ * Within a group the segments are ordered: train, (purge), valid, gap, test; valid, gap and test are contiguous.
  *
  * Leakage rule (all protocols). A label at date t is fwd[h][t] = P[t+1+h] / P[t+1] - 1 (see Panel.fwd), so
  * it is only known at close t+1+h. A prediction at the first test date s is made at close s. Hence every
  * training or validation date t must satisfy  t + 1 + h <= s  for every horizon h, i.e. the last H = max(h)
- * dates before s are held out: gap = s - (end of train/valid) >= H. `checkSplits` verifies this.
+ * dates before s are held out: gap = s - (end of train/valid) >= H.
+ * Purge (walk-forward, fixed). The same rule holds between training and validation, because validation drives
+ * early stopping: every training date t has t + 1 + H <= v (the first validation date), i.e. the last H dates
+ * before validation are dropped from training (`purge`), so no training label is realised after validation starts.
+ * Rolling groups have no validation segment. `checkSplits` verifies both rules.
  *
  * Protocols
  * - walkforward (DMFM sec. 4 "Dataset Construction"; E2EAI sec. 5): one group per half-year of test period.
- *   Training expands from the first date; validation is the half-year before the test half-year minus its
- *   last `gap` trading days (default: its last calendar month, as in DMFM, raised to >= H); test is the
- *   half-year. Tests of consecutive groups are consecutive half-years and stitch into one OOS series.
+ *   Training expands from the first date and ends H trading days before validation (the purge); validation is
+ *   the half-year before the test half-year minus its last `gap` trading days (default: its last calendar month,
+ *   as in DMFM, raised to >= H); test is the half-year. Tests of consecutive groups are consecutive half-years and stitch into one OOS series.
  * - rolling (Deep Factor Model sec. 4.2): monthly cross-sections. At month-end m a model is trained on the
  *   month-end samples of the previous `windowMonths` (60) months whose labels are realised by m, predicts at m
  *   and is used for the month [m, next month-end). Slides by one month. No validation segment.
  * - fixed (FactorVAE "Experiment Settings": train 2010-2017, valid 2018, test 2019-2020): fixed boundaries
- *   (ISO, inclusive ends); validation's last `gap` (>= H) dates become the gap.
+ *   (ISO, inclusive ends); validation's last `gap` (>= H) dates become the gap, training's last H dates the purge.
  */
 import type { SplitConfig } from '../core/run';
 import { LabError } from '../core/errors';
@@ -32,6 +36,11 @@ export interface SplitGroup {
   /** e.g. '2016H1' (walkforward), '2016-03' (rolling), 'fixed' */
   label: string;
   train: Segment;
+  /**
+   * training dates dropped before validation (their labels reach into it): the last H dates before `valid`; empty
+   * without validation. Optional for hand-made plans; makeSplits always sets it.
+   */
+  purge?: Segment;
   valid: Segment;
   /** held-out dates between validation (or train) and test; length >= the longest label horizon */
   gap: Segment;
@@ -108,8 +117,9 @@ export function makeSplits(dates: string[], cfg: SplitConfig, horizons: number[]
 }
 
 /**
- * DMFM / E2EAI walk-forward: one group per test half-year. Group with test half-year b: train = [0, start of b-1),
- * valid = half-year b-1 without its last `gap` days, gap = those days, test = half-year b.
+ * DMFM / E2EAI walk-forward: one group per test half-year. Group with test half-year b: train = [0, start of b-1 - H),
+ * purge = the H dates before half-year b-1, valid = half-year b-1 without its last `gap` days, gap = those days,
+ * test = half-year b.
  * `cfg.start` picks the first test half-year (the half-year containing it); `cfg.groups` how many (0 = all);
  * `cfg.trainYears` > 0 keeps only that many years (whole half-years) of training before the validation half-year.
  * Without a start, `groups > 0` takes the last `groups` half-years, else every half-year with >= 1 year of training.
@@ -157,10 +167,16 @@ export function walkForwardSplits(dates: string[], cfg: SplitConfig, maxHorizon:
     }
     // trainYears > 0: only the last 2 * trainYears half-years before the validation half-year b-1
     const trainFirst = trainHalves > 0 ? Math.max(0, b - 1 - trainHalves) : 0;
+    // purge: training labels must be realised by the first validation date (t + 1 + H <= v.start)
+    const trainEnd = Math.max(hy[trainFirst].start, v.start - maxHorizon);
+    if (trainEnd <= hy[trainFirst].start) {
+      throw new LabError(`splits: the ${maxHorizon}-day purge before validation half-year ${halfYearLabel(v.key)} leaves no training dates.`, 'Use a longer training window (trainYears) or shorter label horizons.');
+    }
     groups.push({
       index: groups.length,
       label: halfYearLabel(t.key),
-      train: { start: hy[trainFirst].start, end: v.start },
+      train: { start: hy[trainFirst].start, end: trainEnd },
+      purge: { start: trainEnd, end: v.start },
       valid: { start: v.start, end: t.start - gap },
       gap: { start: t.start - gap, end: t.start },
       test: { start: t.start, end: t.end },
@@ -214,6 +230,7 @@ export function rollingSplits(dates: string[], cfg: SplitConfig, maxHorizon: num
       index: groups.length,
       label: dates[testStart].slice(0, 7),
       train: { start: trainStart, end: trainEnd },
+      purge: { start: trainEnd, end: trainEnd },
       valid: { start: trainEnd, end: trainEnd },
       gap: { start: trainEnd, end: testStart },
       test: { start: testStart, end: me[j + 1] },
@@ -225,7 +242,8 @@ export function rollingSplits(dates: string[], cfg: SplitConfig, maxHorizon: num
 
 /**
  * FactorVAE fixed split: train [start, trainEnd], valid (trainEnd, validEnd], test (validEnd, testEnd] (ISO, inclusive).
- * The last max(gap, H) validation dates become the gap. Without boundaries: test = the last two calendar years,
+ * The last max(gap, H) validation dates become the gap; when validation keeps dates, the last H training dates
+ * become the purge. Without boundaries: test = the last two calendar years,
  * valid = the year before, train = the rest (FactorVAE's 8/1/2-year shape); with fewer than 4 years, 60/20/20 by date.
  */
 export function fixedSplit(dates: string[], cfg: SplitConfig, maxHorizon: number): SplitPlan {
@@ -259,13 +277,17 @@ export function fixedSplit(dates: string[], cfg: SplitConfig, maxHorizon: number
   const gapStart = Math.max(a, c - gap);
   if (gapStart < b) warnings.push(`fixed split: the ${gap}-day gap is longer than validation; training ends at ${dates[Math.max(a, gapStart - 1)]}.`);
   if (gapStart <= a) throw new LabError(`splits: the ${gap}-day gap before the test leaves no training dates.`);
+  const validStart = Math.min(b, gapStart);
+  const trainEnd = validStart < gapStart ? validStart - maxHorizon : validStart; // purge only before a validation segment
+  if (trainEnd <= a) throw new LabError(`splits: the ${maxHorizon}-day purge before validation (${dates[validStart]}) leaves no training dates.`, 'Move trainEnd later or use shorter label horizons.');
   return {
     kind: 'fixed',
     groups: [{
       index: 0,
       label: 'fixed',
-      train: { start: a, end: Math.min(b, gapStart) },
-      valid: { start: Math.min(b, gapStart), end: gapStart },
+      train: { start: a, end: trainEnd },
+      purge: { start: trainEnd, end: validStart },
+      valid: { start: validStart, end: gapStart },
       gap: { start: gapStart, end: c },
       test: { start: c, end: d },
     }],
@@ -291,7 +313,7 @@ export function testGroupOfDate(plan: SplitPlan, T: number): Int32Array {
 export interface TimelineRow {
   group: number;
   label: string;
-  segment: 'train' | 'valid' | 'gap' | 'test';
+  segment: 'train' | 'purge' | 'valid' | 'gap' | 'test';
   startIndex: number;
   /** exclusive */
   endIndex: number;
@@ -305,9 +327,9 @@ export interface TimelineRow {
 export function splitTimeline(plan: SplitPlan, dates: string[]): TimelineRow[] {
   const rows: TimelineRow[] = [];
   for (const g of plan.groups) {
-    for (const segment of ['train', 'valid', 'gap', 'test'] as const) {
+    for (const segment of ['train', 'purge', 'valid', 'gap', 'test'] as const) {
       const s = g[segment];
-      if (s.end <= s.start) continue;
+      if (!s || s.end <= s.start) continue;
       rows.push({ group: g.index, label: g.label, segment, startIndex: s.start, endIndex: s.end, from: dates[s.start], to: dates[s.end - 1], days: s.end - s.start });
     }
   }
@@ -316,14 +338,15 @@ export function splitTimeline(plan: SplitPlan, dates: string[]): TimelineRow[] {
 
 /**
  * Leakage check: returns one message per violation (empty = clean). For every group and every horizon h:
- * segments ordered and inside [0, T); each train/valid date t has t + 1 + h <= test start; test segments disjoint;
- * rolling samples inside train.
+ * segments ordered and inside [0, T); each train/valid date t has t + 1 + h <= test start; with a validation
+ * segment, each train date t has t + 1 + h <= validation start (the purge); test segments disjoint; rolling samples
+ * inside train.
  */
 export function checkSplits(plan: SplitPlan, horizons: number[], T: number): string[] {
   const bad: string[] = [];
   let prevTestEnd = -1;
   for (const g of plan.groups) {
-    const seq = [g.train, g.valid, g.gap, g.test];
+    const seq = g.purge ? [g.train, g.purge, g.valid, g.gap, g.test] : [g.train, g.valid, g.gap, g.test];
     for (let i = 0; i < seq.length; i++) {
       if (seq[i].start > seq[i].end || seq[i].start < 0 || seq[i].end > T) bad.push(`group ${g.label}: segment ${i} [${seq[i].start}, ${seq[i].end}) out of order or out of range`);
       if (i > 0 && seq[i].start < seq[i - 1].end) bad.push(`group ${g.label}: segment ${i} starts before segment ${i - 1} ends`);
@@ -333,6 +356,7 @@ export function checkSplits(plan: SplitPlan, horizons: number[], T: number): str
     const lastSeen = Math.max(g.train.end, g.valid.end) - 1;
     for (const h of horizons) {
       if (lastSeen + 1 + h > g.test.start) bad.push(`group ${g.label}: horizon ${h}: label of date ${lastSeen} reaches date ${lastSeen + 1 + h} > test start ${g.test.start}`);
+      if (g.valid.end > g.valid.start && g.train.end + h > g.valid.start) bad.push(`group ${g.label}: horizon ${h}: label of training date ${g.train.end - 1} reaches date ${g.train.end + h} > validation start ${g.valid.start}`);
     }
     if (g.test.start < prevTestEnd) bad.push(`group ${g.label}: test overlaps the previous group's test`);
     prevTestEnd = g.test.end;

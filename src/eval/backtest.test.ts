@@ -27,7 +27,7 @@ describe('top-decile rebalance with costs over three periods', () => {
     6: { 17: -0.02, 16: 0.0 },
   };
   const ret = grid(T, N, (t, n) => R[t]?.[n] ?? 0.3 * ((n % 3) - 1)); // other stocks move, but are not held
-  const st = resolveStrategy({ kind: 'topquantile', groups: 10, rebalance: 2, cost: 0.004 });
+  const st = resolveStrategy({ lag: 0, kind: 'topquantile', groups: 10, rebalance: 2, cost: 0.004 });
   const bt = backtest({ T, N, score, ret }, st, { formation: range(0, 6) });
 
   it('holding days, rebalance days, holdings', () => {
@@ -92,7 +92,7 @@ describe('TopK-Drop sequence over four days (k = 3, n = 1, Qlib semantics)', () 
     [0.2, 0, 0, 0, 0.05, 0],
   ];
   const ret = grid(T, N, (t, n) => RET[t][n]);
-  const st = resolveStrategy({ kind: 'topkdrop', k: 3, n: 1 });
+  const st = resolveStrategy({ lag: 0, kind: 'topkdrop', k: 3, n: 1 });
   const bt = backtest({ T, N, score, ret }, st, { formation: [0, 1, 2, 3] });
 
   it('uses the Qlib defaults and trades daily', () => {
@@ -145,7 +145,7 @@ describe('quintile long-short', () => {
 
   it('return = mean(top) - mean(bottom), no cost by default', () => {
     // (.04 + .02)/2 - (-.01 + .03)/2 = .03 - .01 = .02
-    const bt = backtest({ T, N, score, ret }, resolveStrategy({ kind: 'longshort' }), { formation: [0] });
+    const bt = backtest({ T, N, score, ret }, resolveStrategy({ lag: 0, kind: 'longshort' }), { formation: [0] });
     expect(bt.ret[0]).toBeCloseTo(0.02, 15);
     expect(bt.long[0]).toBeCloseTo(1, 15);
     expect(bt.short[0]).toBeCloseTo(-1, 15);
@@ -155,7 +155,7 @@ describe('quintile long-short', () => {
 
   it('with a 0.1% cost on a gross traded value of 2', () => {
     // cost = .001 x 2 = .002; net = .998 x 1.02 - 1 = .01796
-    const bt = backtest({ T, N, score, ret }, resolveStrategy({ kind: 'longshort', cost: 0.001 }), { formation: [0] });
+    const bt = backtest({ T, N, score, ret }, resolveStrategy({ lag: 0, kind: 'longshort', cost: 0.001 }), { formation: [0] });
     expect(bt.ret[0]).toBeCloseTo(0.01796, 15);
   });
 });
@@ -185,7 +185,7 @@ describe('model-weighted with a per-stock cap', () => {
     const T = 2, N = 4;
     const weights = grid(T, N, (_t, n) => [0.45, 0.35, 0.1, 0.1][n]);
     const ret = grid(T, N, (t, n) => (t === 1 ? [0.1, 0, 0, -0.1][n] : 0));
-    const bt = backtest({ T, N, score: weights, weights, ret }, resolveStrategy({ kind: 'modelweight', cap: 0.36, cost: 0 }), { formation: [0] });
+    const bt = backtest({ T, N, score: weights, weights, ret }, resolveStrategy({ lag: 0, kind: 'modelweight', cap: 0.36, cost: 0 }), { formation: [0] });
     // R = .36 x .1 + .14 x -.1 = .022
     expect(bt.ret[0]).toBeCloseTo(0.022, 15);
   });
@@ -202,7 +202,7 @@ describe('suspended stocks are neither bought nor sold', () => {
     tradable[1 * N + 11] = 0;
     tradable[1 * N + 8] = 0;
     const ret = grid(T, N, (t, n) => (t === 2 ? ({ 11: NaN, 10: 0.04, 9: 0.08, 8: 0.5 } as Record<number, number>)[n] ?? 0 : 0));
-    const bt = backtest({ T, N, score, ret, tradable }, resolveStrategy({ kind: 'topquantile', groups: 5, rebalance: 1, cost: 0.004 }), { formation: [0, 1] });
+    const bt = backtest({ T, N, score, ret, tradable }, resolveStrategy({ lag: 0, kind: 'topquantile', groups: 5, rebalance: 1, cost: 0.004 }), { formation: [0, 1] });
     // t = 1 trade: 10 .5 -> .25, 9 0 -> .25: turnover (.25 + .25) / 2 = .25, cost .004 x .5 = .002
     expect(bt.holdings[1]).toBe(3);
     expect(bt.turnover[1]).toBeCloseTo(0.25, 15);
@@ -224,7 +224,7 @@ describe('suspended stocks are neither bought nor sold', () => {
     tradable[1 * N + 2] = 0;
     tradable[2 * N + 0] = 0;
     const ret = grid(T, N, (t, n) => (t === 2 ? [0.1, 0.5, 0.5, 0][n] : 0));
-    const bt = backtest({ T, N, score, ret, tradable }, resolveStrategy({ kind: 'topkdrop', k: 2, n: 1, openCost: 0, closeCost: 0 }), { formation: [0, 1, 2] });
+    const bt = backtest({ T, N, score, ret, tradable }, resolveStrategy({ lag: 0, kind: 'topkdrop', k: 2, n: 1, openCost: 0, closeCost: 0 }), { formation: [0, 1, 2] });
     // day 2: only stock 0 at .5 (rest cash) -> R = .05
     expect(bt.ret[1]).toBeCloseTo(0.05, 15);
     // day 2 trade: holdings {0} at .55/1.05; last = [0], today = top (1 + 2 - 1) = {2, 3};
@@ -241,11 +241,11 @@ describe('timing and schedule', () => {
     const score = grid(T, N, (_t, n) => n);
     // a huge return on the formation day itself must not be earned
     const ret = grid(T, N, (t, n) => (t === 1 && n >= 8 ? 1.0 : t === 2 && n >= 8 ? 0.01 : 0));
-    const bt = backtest({ T, N, score, ret }, resolveStrategy({ kind: 'topquantile', groups: 5, cost: 0 }), { formation: [1, 2] });
+    const bt = backtest({ T, N, score, ret }, resolveStrategy({ lag: 0, kind: 'topquantile', groups: 5, cost: 0 }), { formation: [1, 2] });
     expect(bt.day[0]).toBe(2);
     expect(bt.ret[0]).toBeCloseTo(0.01, 15);
     // lag 1: trade at close 2, first return on day 3
-    const lagged = backtest({ T, N, score, ret }, resolveStrategy({ kind: 'topquantile', groups: 5, cost: 0 }), { formation: [1, 2], lag: 1 });
+    const lagged = backtest({ T, N, score, ret }, resolveStrategy({ kind: 'topquantile', groups: 5, cost: 0 }), { formation: [1, 2] });
     expect(lagged.day[0]).toBe(3);
   });
 
@@ -253,7 +253,154 @@ describe('timing and schedule', () => {
     const T = 6, N = 10;
     const score = grid(T, N, (_t, n) => n);
     const ret = grid(T, N, () => 0);
-    const bt = backtest({ T, N, score, ret }, resolveStrategy({ kind: 'topquantile', groups: 5 }), { formation: range(0, 5), rebalanceAt: [0, 3, 7] });
+    const bt = backtest({ T, N, score, ret }, resolveStrategy({ lag: 0, kind: 'topquantile', groups: 5 }), { formation: range(0, 5), rebalanceAt: [0, 3, 7] });
     expect(Array.from(bt.rebalanceDay)).toEqual([0, 3]);
+  });
+});
+
+describe('lag 1 (the default): a top-quintile fixture traded at the next close', () => {
+  // 10 stocks, 5 groups -> top 2. Formation dates 0..3, rebalance every 2 formation dates: t = 0 and t = 2, executed
+  // at closes 1 and 3. Holding days 2..5 (the last formation date 3 is held through 3 + lag + 1 = 5). Cost 0.4%.
+  const T = 6, N = 10;
+  const score = grid(T, N, (t, n) => (t >= 2 && n === 9 ? -1 : n)); // t = 0: top {9, 8}; t = 2: top {8, 7}
+  const R: Record<number, Record<number, number>> = {
+    1: { 9: 0.5, 8: 0.5 }, // earned by a lag-0 portfolio (bought at close 0), not by the lag-1 one (bought at close 1)
+    2: { 9: 0.10, 8: -0.05 },
+    3: { 9: 0.02, 8: 0.04 },
+    4: { 8: 0.10, 7: -0.10 },
+    5: { 8: 0.0, 7: 0.20 },
+  };
+  const ret = grid(T, N, (t, n) => R[t]?.[n] ?? 0.3 * ((n % 3) - 1)); // other stocks move, but are not held
+  const st = resolveStrategy({ kind: 'topquantile', groups: 5, rebalance: 2, cost: 0.004 });
+  const bt = backtest({ T, N, score, ret }, st, { formation: [0, 1, 2, 3] });
+
+  it('resolves lag 1 and shifts the trades and the holding days by one', () => {
+    expect(st.lag).toBe(1);
+    expect(Array.from(bt.rebalanceDay)).toEqual([1, 3]);
+    expect(Array.from(bt.day)).toEqual([2, 3, 4, 5]);
+    expect(Array.from(bt.holdings)).toEqual([2, 2]);
+  });
+
+  it('the trade at close 1 (from the scores of date 0) does not earn day 1', () => {
+    // day 2: R = .5 x .10 + .5 x -.05 = .025; build cost .004 x 1 -> net = .996 x 1.025 - 1 = .0209
+    expect(bt.cost[0]).toBeCloseTo(0.004, 15);
+    expect(bt.ret[0]).toBeCloseTo(0.0209, 14);
+    // day 3: weights drifted to .55/1.025, .475/1.025 -> R = (.55 x .02 + .475 x .04) / 1.025 = .03 / 1.025
+    expect(bt.ret[1]).toBeCloseTo(0.03 / 1.025, 14);
+  });
+
+  it('the trade at close 3 (from the scores of date 2): sell 9, top up 8, buy 7', () => {
+    // values before the trade: 9: .55 x 1.02 = .561, 8: .475 x 1.04 = .494, total 1.055
+    // |dw|: 9 .561/1.055; 8 .5 - .494/1.055 = .0335/1.055; 7 .5 = .5275/1.055 -> sum 1.122/1.055
+    expect(bt.turnover[1]).toBeCloseTo(0.561 / 1.055, 14);
+    const c = 0.004 * (1.122 / 1.055);
+    // day 4: R = .5 x .10 + .5 x -.10 = 0 -> net = -c; day 5: weights .55, .45 -> R = .45 x .20 = .09
+    expect(bt.cost[2]).toBeCloseTo(c, 15);
+    expect(bt.ret[2]).toBeCloseTo(-c, 15);
+    expect(bt.ret[3]).toBeCloseTo(0.09, 14);
+  });
+
+  it('lag 0 on the same data trades at closes 0 and 2 and earns day 1', () => {
+    const b0 = backtest({ T, N, score, ret }, resolveStrategy({ ...st, lag: 0 }), { formation: [0, 1, 2, 3] });
+    expect(Array.from(b0.rebalanceDay)).toEqual([0, 2]);
+    expect(Array.from(b0.day)).toEqual([1, 2, 3, 4]);
+    // day 1: R = .5 x .5 + .5 x .5 = .5 -> net = .996 x 1.5 - 1 = .494
+    expect(b0.ret[0]).toBeCloseTo(0.494, 14);
+  });
+
+  it('a top stock with no price on the execution day is not bought', () => {
+    // 9 is top at formation 0 but has no price at close 1: the trade at close 1 picks from the 9 tradable stocks
+    // (5 groups over 9: group floor(r x 5 / 9) = 4 for ranks r >= 8 -> only 8 is top) and buys 8 alone at 1
+    const tradable = new Uint8Array(T * N).fill(1);
+    tradable[1 * N + 9] = 0;
+    const b = backtest({ T, N, score, ret, tradable }, st, { formation: [0, 1, 2, 3] });
+    expect(b.holdings[0]).toBe(1);
+    expect(b.gross[0]).toBeCloseTo(-0.05, 15); // day 2: all in 8
+  });
+
+  it('rejects a negative or fractional lag', () => {
+    expect(() => resolveStrategy({ kind: 'topquantile', lag: -1 })).toThrow(/execution lag = -1/);
+    expect(() => resolveStrategy({ kind: 'topquantile', lag: 0.5 })).toThrow(/whole number/);
+  });
+});
+
+describe('delistings: a held stock with no price for the rest of the data is sold at its last price', () => {
+  it('top quantile: the weight goes to cash on the first day without a price, the sell cost is charged', () => {
+    // 10 stocks, 5 groups -> top {9, 8}, bought at close 1 (formation 0, lag 1), no later rebalance.
+    // 9's last price is day 3 (tradable 0 and no return from day 4). 8 is suspended on day 3 only (price back on
+    // day 4): a suspension, not a delisting, so 8 is kept.
+    const T = 7, N = 10;
+    const score = grid(T, N, (_t, n) => n);
+    const RET: Record<number, Record<number, number>> = {
+      2: { 9: 0.10, 8: 0.0 },
+      3: { 9: 0.0, 8: NaN },
+      4: { 9: NaN, 8: 0.05 },
+      5: { 9: NaN, 8: 0.10 },
+      6: { 9: NaN, 8: -0.10 },
+    };
+    const ret = grid(T, N, (t, n) => RET[t]?.[n] ?? 0.01 * n);
+    const tradable = grid(T, N, (t, n) => ((n === 9 && t >= 4) || (n === 8 && t === 3) ? 0 : 1));
+    const st = resolveStrategy({ kind: 'topquantile', groups: 5, cost: 0.004 });
+    const formation = [0, 1, 2, 3, 4, 5];
+    const bt = backtest({ T, N, score, ret, tradable }, st, { formation });
+    expect(Array.from(bt.day)).toEqual([2, 3, 4, 5, 6]);
+    // day 2: R = .5 x .10 = .05; net = .996 x 1.05 - 1 = .0458. Values (per 1 invested): 9 .55, 8 .5
+    expect(bt.ret[0]).toBeCloseTo(0.0458, 14);
+    // day 3: 9 earns 0, 8 has no price (earns 0): R = 0
+    expect(bt.ret[1]).toBe(0);
+    // day 4: 9 has no price and none later: it earns 0 (delisting return 0); 8 +5%: R = .5 x .05 / 1.05 = .025 / 1.05.
+    // values 9 .55, 8 .525, total 1.075; at close 4, 9 (weight .55 / 1.075) is sold into cash
+    expect(bt.ret[2]).toBeCloseTo(0.025 / 1.05, 14);
+    expect(Array.from(bt.delisted.day)).toEqual([4]);
+    expect(Array.from(bt.delisted.stock)).toEqual([9]);
+    expect(bt.delisted.weight[0]).toBeCloseTo(0.55 / 1.075, 15);
+    // day 5: sell cost c = .004 x .55 / 1.075 charged; gross = (.525 / 1.075) x .10 = .0525 / 1.075
+    const c = (0.004 * 0.55) / 1.075;
+    expect(bt.cost[3]).toBeCloseTo(c, 15);
+    expect(bt.gross[3]).toBeCloseTo(0.0525 / 1.075, 15);
+    expect(bt.ret[3]).toBeCloseTo((1 - c) * (1 + 0.0525 / 1.075) - 1, 15);
+    // day 6: 8 is worth .5775, cash .55 (total 1.1275): R = .5775 x -.10 / 1.1275
+    expect(bt.ret[4]).toBeCloseTo(-0.05775 / 1.1275, 14);
+    expect(bt.finalWeights[9]).toBe(0);
+    expect(bt.finalWeights[8]).toBeCloseTo((0.5775 * 0.9) / (1.1275 - 0.05775), 14);
+    // without `tradable` the last price is the last finite return: the same delisting; 8's NaN on day 3 alone is not
+    // one because 8 has returns later
+    const noTr = backtest({ T, N, score, ret }, st, { formation });
+    expect(Array.from(noTr.delisted.stock)).toEqual([9]);
+    expect(Array.from(noTr.ret)).toEqual(Array.from(bt.ret));
+  });
+
+  it('TopK-Drop: the delisted holding frees its slot and its cash buys the next best stock', () => {
+    // A, B, C, D = 0..3, k = 2, n = 1, open cost 0, close cost 0.1%, daily, lag 1. Scores A .9, B .8, C .7, D .6;
+    // B has no price after day 2 and no score from date 2 on.
+    const T = 6, N = 4;
+    const score = grid(T, N, (t, n) => (n === 1 && t >= 2 ? NaN : [0.9, 0.8, 0.7, 0.6][n]));
+    const RET: Record<number, number[]> = { 2: [0.02, 0.04, 0, 0], 3: [0.01, NaN, 0, 0], 4: [0, NaN, 0.10, 0], 5: [0, NaN, 0, 0] };
+    const ret = grid(T, N, (t, n) => RET[t]?.[n] ?? 0);
+    const tradable = grid(T, N, (t, n) => (n === 1 && t >= 3 ? 0 : 1));
+    const st = resolveStrategy({ kind: 'topkdrop', k: 2, n: 1, openCost: 0, closeCost: 0.001 });
+    const bt = backtest({ T, N, score, ret, tradable }, st, { formation: [0, 1, 2, 3, 4] });
+    // formation 4 would trade at close 5, the last date: no day left to hold, so no rebalance
+    expect(Array.from(bt.rebalanceDay)).toEqual([1, 2, 3, 4]);
+    // close 1: buy A, B at .5. Day 2: R = .03, values A .51, B .52. Close 2: comb A, B, C -> bottom C not held: no trade
+    expect(bt.ret[0]).toBeCloseTo(0.03, 15);
+    expect(bt.turnover[1]).toBe(0);
+    // day 3: B has no price (and none later) -> earns 0; R = .51 x .01 / 1.03. Values A .5151, B .52, total 1.0351.
+    expect(bt.ret[1]).toBeCloseTo(0.0051 / 1.03, 15);
+    // close 3: B (.52 / 1.0351) is sold into cash first; then last = [A], today = the best 2 of C, D;
+    // comb A, C, D -> bottom D not held: sell none; buy the first 0 + 2 - 1 = 1 of today = C with all the cash
+    expect(Array.from(bt.delisted.stock)).toEqual([1]);
+    expect(Array.from(bt.delisted.day)).toEqual([3]);
+    const wB = 0.52 / 1.0351;
+    expect(bt.holdings[2]).toBe(2);
+    expect(bt.turnover[2]).toBeCloseTo(wB / 2, 15); // the buy of C; the forced sale of B is not rebalance turnover
+    // day 4: cost = .001 x wB (the sale of B; C bought at open cost 0); C +10%: R = wB x .10
+    expect(bt.cost[2]).toBeCloseTo(0.001 * wB, 15);
+    expect(bt.ret[2]).toBeCloseTo((1 - 0.001 * wB) * (1 + 0.1 * wB) - 1, 15);
+    // (kept frozen, B would hold its slot: last = [A, B], B unscored ranks last and is 'sold' but untradable, and
+    // the buy of C gets no cash). Held at the end: A and C only
+    expect(bt.finalWeights[1]).toBe(0);
+    expect(bt.finalWeights[3]).toBe(0);
+    expect(bt.finalWeights[0] + bt.finalWeights[2]).toBeCloseTo(1, 15);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * Daily backtests of score-driven portfolios over [T, N] typed arrays. No tfjs.
  *
- * Timing (no look-ahead). A score at date t uses information up to close t. With execution lag L (default 0) the
- * trade decided from the scores of formation date t is executed at close t + L, and the portfolio then earns the
- * daily returns ret[t+L+1], ret[t+L+2], ... until the next rebalance. Weights drift with returns between
- * rebalances: w_i <- w_i (1 + r_i) / (1 + R), R = sum_i w_i r_i (cash, weight 1 - sum w, earns 0).
+ * Timing (no look-ahead). A score at date t uses information up to close t. With execution lag L (the strategy's
+ * `lag`, default 1) the trade decided from the scores of formation date t is executed at close t + L, and the
+ * portfolio then earns the daily returns ret[t+L+1], ret[t+L+2], ... until the next rebalance. L = 1 trades at the
+ * next day's close (Qlib's backtest trades on the previous day's prediction); L = 0 trades at the close that formed
+ * the score, which is optimistic (factors such as the 1-day reversal use that very close). Weights drift with returns
+ * between rebalances: w_i <- w_i (1 + r_i) / (1 + R), R = sum_i w_i r_i (cash, weight 1 - sum w, earns 0).
  * The returned series is indexed by the day a return is earned; the cost of a rebalance at close t is charged in
  * the return of day t+1:  r_net = (1 - cost) (1 + R) - 1.
  *
@@ -15,6 +17,12 @@
  *
  * Suspended / missing prices: a stock with tradable[t, n] = 0 on an execution date is neither bought nor sold (its
  * weight is carried over unchanged). A held stock with a NaN return on a day earns 0 that day (price unchanged).
+ *
+ * Delistings. A stock's last price is its last date with tradable = 1 (without `tradable`: its last finite return).
+ * A stock still held on the first day after its last price (no later price in the data) is liquidated at the close
+ * of that day at its last price: it earns 0 that day (delisting return 0), its weight goes to cash, the sell cost
+ * (closeCost x |w|; openCost to cover a short) is charged in the next day's return like a rebalance cost, and it no
+ * longer holds a TopK-Drop slot. These forced sales are listed in `delisted`, not in the rebalance turnover.
  */
 import type { StrategyConfig } from '../core/run';
 import { LabError } from '../core/errors';
@@ -37,12 +45,15 @@ export interface ResolvedStrategy {
   cap: number;
   /** label horizon (trading days) for IC and quantile returns */
   horizon: number;
+  /** execution lag in trading days: the scores of date t are traded at close t + lag (1 = next day's close) */
+  lag: number;
 }
 
 /**
  * Defaults per strategy. topquantile: top 10%, every 21 days, 0.4% (DMFM). longshort: quintiles, every 21 days,
  * no cost (Deep Factor Model reports gross returns). topkdrop: k 50, n 5, daily, open 0.05% / close 0.15%
- * (FactorVAE / Qlib). modelweight: every 21 days, 0.4%, no cap.
+ * (FactorVAE / Qlib). modelweight: every 21 days, 0.4%, no cap. Every kind: execution lag 1 (trade at the next
+ * day's close), label horizon 20.
  */
 export function resolveStrategy(s: StrategyConfig): ResolvedStrategy {
   const kind = s.kind;
@@ -58,12 +69,14 @@ export function resolveStrategy(s: StrategyConfig): ResolvedStrategy {
     eta: s.eta ?? 1,
     cap: s.cap ?? 1,
     horizon: s.horizon ?? 20,
+    lag: s.lag ?? 1,
   };
   if (!['topquantile', 'longshort', 'topkdrop', 'modelweight'].includes(kind)) throw new LabError(`strategy: unknown kind '${kind}'; expected topquantile, longshort, topkdrop or modelweight.`);
   if (r.groups < 2) throw new LabError(`strategy: groups = ${r.groups}; need at least 2 quantile groups.`);
   if (r.k < 1 || r.n < 0) throw new LabError(`strategy: TopK-Drop needs k >= 1 and n >= 0 (got k = ${r.k}, n = ${r.n}).`);
   if (!(r.cap > 0)) throw new LabError(`strategy: cap = ${r.cap}; the per-stock cap must be > 0.`);
   if (r.openCost < 0 || r.closeCost < 0) throw new LabError('strategy: costs must be >= 0.');
+  if (!Number.isInteger(r.lag) || r.lag < 0) throw new LabError(`strategy: execution lag = ${r.lag}; it must be a whole number of trading days >= 0.`, 'Use 1 (trade at the next day\'s close) or 0 (trade at the signal\'s close, optimistic).');
   return r;
 }
 
@@ -88,8 +101,6 @@ export interface BacktestSchedule {
   formation: ArrayLike<number>;
   /** formation dates to rebalance on (subset of formation); default every `rebalance`-th formation date from the first */
   rebalanceAt?: ArrayLike<number>;
-  /** execution lag in trading days (0 = trade at the close of the score date) */
-  lag?: number;
 }
 
 export interface BacktestResult {
@@ -112,6 +123,8 @@ export interface BacktestResult {
   short: Float64Array;
   /** [N] weights after the last day's drift */
   finalWeights: Float64Array;
+  /** forced sales after a stock's last price (see the file comment): day of the sale, stock, weight sold */
+  delisted: { day: Int32Array; stock: Int32Array; weight: Float64Array };
   warnings: string[];
 }
 
@@ -288,9 +301,10 @@ export function backtest(a: BacktestArrays, st: ResolvedStrategy, schedule: Back
   const { T, N } = a;
   if (a.score.length !== T * N || a.ret.length !== T * N) throw new LabError(`backtest: score (${a.score.length}) and ret (${a.ret.length}) must both have T x N = ${T} x ${N} = ${T * N} entries.`);
   const F = schedule.formation;
-  const lag = Math.max(0, Math.floor(schedule.lag ?? 0));
+  const lag = st.lag;
   const warnings: string[] = [];
-  const empty = (): BacktestResult => ({ day: new Int32Array(0), ret: new Float64Array(0), gross: new Float64Array(0), cost: new Float64Array(0), rebalanceDay: new Int32Array(0), turnover: new Float64Array(0), holdings: new Int32Array(0), long: new Float64Array(0), short: new Float64Array(0), finalWeights: new Float64Array(N), warnings });
+  const noDelisted = () => ({ day: new Int32Array(0), stock: new Int32Array(0), weight: new Float64Array(0) });
+  const empty = (): BacktestResult => ({ day: new Int32Array(0), ret: new Float64Array(0), gross: new Float64Array(0), cost: new Float64Array(0), rebalanceDay: new Int32Array(0), turnover: new Float64Array(0), holdings: new Int32Array(0), long: new Float64Array(0), short: new Float64Array(0), finalWeights: new Float64Array(N), delisted: noDelisted(), warnings });
   if (F.length === 0) { warnings.push('backtest: no formation dates.'); return empty(); }
   for (let i = 1; i < F.length; i++) if (!(F[i] > F[i - 1])) throw new LabError('backtest: formation dates must be strictly ascending date indices.');
 
@@ -309,11 +323,22 @@ export function backtest(a: BacktestArrays, st: ResolvedStrategy, schedule: Back
   const d0 = reb[0] + lag;
   const D = dEnd - d0;
 
+  // [N] date index of each stock's last price (-1: none): tradable = 1, or a finite return without `tradable`
+  const lastPrice = new Int32Array(N).fill(-1);
+  for (let t = T - 1; t >= 0; t--) {
+    const off = t * N;
+    for (let n = 0; n < N; n++) {
+      if (lastPrice[n] >= 0) continue;
+      if (a.tradable ? a.tradable[off + n] !== 0 : Number.isFinite(a.ret[off + n])) lastPrice[n] = t;
+    }
+  }
+
   const ctx: Ctx = { a, st, cand: new Int32Array(N), candScore: new Float64Array(N), idx: new Int32Array(N), rowScore: new Float64Array(N), sort: new SortScratch(N), warnings, warned: new Set() };
   const target = { topquantile: targetTopQuantile, longshort: targetLongShort, modelweight: targetModelWeight, topkdrop: targetTopkDrop }[st.kind];
 
   const day = new Int32Array(D), ret = new Float64Array(D), gross = new Float64Array(D), cost = new Float64Array(D);
   const rDay: number[] = [], rTurn: number[] = [], rHold: number[] = [], rLong: number[] = [], rShort: number[] = [];
+  const xDay: number[] = [], xStock: number[] = [], xWeight: number[] = [];
   const w = new Float64Array(N), out = new Float64Array(N);
   const held = new Int32Array(N); // indices with w != 0 (the daily loops touch only these)
   let nHeld = 0;
@@ -331,6 +356,16 @@ export function backtest(a: BacktestArrays, st: ResolvedStrategy, schedule: Back
       if (!(g > 0)) nHeld = 0; // wiped out
       day[k] = d; gross[k] = R; cost[k] = pending; ret[k] = (1 - pending) * g - 1;
       pending = 0;
+      // delistings: a holding past its last price is sold at that price (earned 0 today) into cash
+      let kept = 0;
+      for (let i = 0; i < nHeld; i++) {
+        const n = held[i];
+        if (lastPrice[n] >= d) { held[kept++] = n; continue; }
+        pending += (w[n] > 0 ? st.closeCost : st.openCost) * Math.abs(w[n]);
+        xDay.push(d); xStock.push(n); xWeight.push(w[n]);
+        w[n] = 0;
+      }
+      nHeld = kept;
     }
     if (ri < reb.length && reb[ri] + lag === d) {
       const tf = reb[ri++];
@@ -346,7 +381,7 @@ export function backtest(a: BacktestArrays, st: ResolvedStrategy, schedule: Back
         w.set(out);
         nHeld = 0;
         for (let n = 0; n < N; n++) if (w[n] !== 0) held[nHeld++] = n;
-        pending = c;
+        pending += c;
         rDay.push(d); rTurn.push(to / 2); rHold.push(h); rLong.push(lo); rShort.push(sh);
       }
     }
@@ -355,6 +390,8 @@ export function backtest(a: BacktestArrays, st: ResolvedStrategy, schedule: Back
     day, ret, gross, cost,
     rebalanceDay: Int32Array.from(rDay), turnover: Float64Array.from(rTurn), holdings: Int32Array.from(rHold),
     long: Float64Array.from(rLong), short: Float64Array.from(rShort),
-    finalWeights: Float64Array.from(w), warnings,
+    finalWeights: Float64Array.from(w),
+    delisted: { day: Int32Array.from(xDay), stock: Int32Array.from(xStock), weight: Float64Array.from(xWeight) },
+    warnings,
   };
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { LabError } from '../core/errors';
 import { makeRng } from '../core/rng';
-import { evaluate, evaluateStrategies, type EvalInput } from './evaluate';
+import { equalWeightBenchmark, evaluate, evaluateStrategies, type EvalInput } from './evaluate';
 import { annualizedMean, annualizedRatio, ic as icOne } from './metrics';
 
 const isoDays = (T: number) => Array.from({ length: T }, (_, t) => new Date(Date.UTC(2020, 0, 1 + t)).toISOString().slice(0, 10));
 
-describe('evaluate: a hand-made top-quintile run against the equal-weighted universe', () => {
+describe('evaluate: a hand-made top-quintile run against the equal-weighted universe (lag 0)', () => {
+  // lag 0 (trade at the close that formed the score) keeps the arithmetic short; lag 1: backtest.test.ts.
   // 11 stocks; stock 0 is outside the universe (member 0) and jumps 50% a day (must not enter anything).
   // score = n -> 10 eligible candidates, 5 groups -> top 2 = {9, 10}. ret[d][n] = 0.001 n d for n >= 1.
   const T = 4, N = 11;
@@ -18,7 +19,7 @@ describe('evaluate: a hand-made top-quintile run against the equal-weighted univ
     member[t * N + n] = n === 0 ? 0 : 1;
   }
   const input: EvalInput = { dates, scores, ret, member, labels: ret, testMask: new Uint8Array([1, 1, 1, 0]) };
-  const res = evaluate(input, { kind: 'topquantile', groups: 5, rebalance: 21, cost: 0.004 });
+  const res = evaluate(input, { kind: 'topquantile', groups: 5, rebalance: 21, cost: 0.004, lag: 0 });
 
   it('benchmark = mean return of the 10 members = 0.001 x 5.5 x d', () => {
     expect(Array.from(res.series.day)).toEqual([1, 2, 3]);
@@ -55,13 +56,13 @@ describe('evaluate: a hand-made top-quintile run against the equal-weighted univ
   });
 
   it('a user benchmark replaces the equal-weighted one and must cover every holding day', () => {
-    const b = evaluate({ ...input, benchmark: { dates, ret: [0, 0.01, 0.02, 0.03] } }, { kind: 'topquantile', groups: 5 });
+    const b = evaluate({ ...input, benchmark: { dates, ret: [0, 0.01, 0.02, 0.03] } }, { kind: 'topquantile', groups: 5, lag: 0 });
     expect(Array.from(b.series.benchmark)).toEqual([0.01, 0.02, 0.03]);
-    expect(() => evaluate({ ...input, benchmark: { dates: dates.slice(0, 3), ret: [0, 0.01, 0.02] } }, { kind: 'topquantile', groups: 5 })).toThrow(LabError);
+    expect(() => evaluate({ ...input, benchmark: { dates: dates.slice(0, 3), ret: [0, 0.01, 0.02] } }, { kind: 'topquantile', groups: 5, lag: 0 })).toThrow(LabError);
   });
 
   it('long-short is judged against zero: excess = portfolio', () => {
-    const ls = evaluate(input, { kind: 'longshort', groups: 5 });
+    const ls = evaluate(input, { kind: 'longshort', groups: 5, lag: 0 });
     expect(Array.from(ls.series.benchmark)).toEqual([0, 0, 0]);
     expect(Array.from(ls.series.excess)).toEqual(Array.from(ls.series.portfolio));
     // day 1: long {9, 10}, short {1, 2}: (.009 + .010)/2 - (.001 + .002)/2 = .008
@@ -97,14 +98,21 @@ describe('evaluate: inputs', () => {
     expect(r.metrics.rankIcir).toBeNaN();
   });
 
-  it('test mask and date range select the evaluation dates', () => {
+  it('test mask and date range select the evaluation dates; the default lag 1 trades a day later', () => {
     const mask = new Uint8Array(T);
     mask.fill(1, 20, 50);
     const r = evaluate({ dates, scores: lab5, labels: lab5, ret, testMask: mask, range: { start: dates[30] } }, { kind: 'topquantile' });
     expect(r.evalDates[0]).toBe(30);
     expect(r.evalDates[r.evalDates.length - 1]).toBe(49);
-    expect(r.series.day[0]).toBe(31);
-    expect(r.series.day[r.series.day.length - 1]).toBe(50);
+    // formation 30 is traded at close 31 and first earns day 32; the last formation (49) is held through day 51
+    expect(r.settings.lag).toBe(1);
+    expect(r.strategy.lag).toBe(1);
+    expect(r.rebalances.day[0]).toBe(31);
+    expect(r.series.day[0]).toBe(32);
+    expect(r.series.day[r.series.day.length - 1]).toBe(51);
+    const r0 = evaluate({ dates, scores: lab5, labels: lab5, ret, testMask: mask, range: { start: dates[30] } }, { kind: 'topquantile', lag: 0 });
+    expect(r0.series.day[0]).toBe(31);
+    expect(r0.series.day[r0.series.day.length - 1]).toBe(50);
   });
 
   it('TDrisk: ranking by mu - eta sigma changes the selection, IC still uses mu', () => {
@@ -112,9 +120,9 @@ describe('evaluate: inputs', () => {
     const T2 = 2, N2 = 10;
     const mu = new Float32Array(T2 * N2), sigma = new Float32Array(T2 * N2), r2 = new Float32Array(T2 * N2);
     for (let n = 0; n < N2; n++) { mu[n] = n; mu[N2 + n] = n; sigma[9] = 5; r2[N2 + n] = n === 9 ? 0.1 : n === 7 ? 0.02 : 0; }
-    const base = evaluate({ dates: isoDays(2), scores: mu, ret: r2, testMask: new Uint8Array([1, 0]) }, { kind: 'topquantile', groups: 5, cost: 0 });
+    const base = evaluate({ dates: isoDays(2), scores: mu, ret: r2, testMask: new Uint8Array([1, 0]) }, { kind: 'topquantile', groups: 5, cost: 0, lag: 0 });
     expect(base.series.gross[0]).toBeCloseTo(0.05, 7); // {9, 8}: .5 x .1
-    const risk = evaluate({ dates: isoDays(2), scores: mu, sigma, ret: r2, testMask: new Uint8Array([1, 0]) }, { kind: 'topquantile', groups: 5, cost: 0, eta: 1 });
+    const risk = evaluate({ dates: isoDays(2), scores: mu, sigma, ret: r2, testMask: new Uint8Array([1, 0]) }, { kind: 'topquantile', groups: 5, cost: 0, eta: 1, lag: 0 });
     expect(risk.series.gross[0]).toBeCloseTo(0.01, 7); // {8, 7}: .5 x .02
   });
 
@@ -140,5 +148,42 @@ describe('evaluate: inputs', () => {
 
   it('shape errors are LabErrors naming the array and the expected size', () => {
     expect(() => evaluate({ dates, scores: lab5, ret: ret.subarray(1) }, { kind: 'topquantile' })).toThrow(/ret has 1799 entries; expected T x N = 60 x 30 = 1800/);
+  });
+});
+
+describe('one stock set for the portfolio and the equal-weighted benchmark', () => {
+  // 5 stocks. member = {1, 2, 3, 4}; valid = {0, 1, 2, 3}: stock 4 has a price (a row) but too little history
+  // (valid 0), stock 0 is valid but outside the universe. Eligible = member AND valid = {1, 2, 3} every day.
+  // Both 0 and 4 gain 100% a day: neither may enter the portfolio or the benchmark.
+  const T = 3, N = 5;
+  const ret = new Float64Array([
+    0, 0, 0, 0, 0,
+    1, 0.01, 0.02, 0.03, 1, // day 1
+    1, 0.04, 0.05, NaN, 1, // day 2: stock 3 has no return
+  ]);
+  const member = new Uint8Array([0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1]);
+  const valid = new Uint8Array([1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0]);
+  const scores = new Float64Array(T * N).map((_, i) => i % N); // score = n: 4 > 3 > ... but 4 is not eligible
+
+  it('the benchmark averages the eligible stocks of the previous day, a missing return counting as 0', () => {
+    const eligible = member.map((m, i) => m & valid[i]);
+    const b = equalWeightBenchmark(ret, T, N, eligible);
+    expect(b[0]).toBe(0);
+    expect(b[1]).toBeCloseTo((0.01 + 0.02 + 0.03) / 3, 15); // .02
+    expect(b[2]).toBeCloseTo((0.04 + 0.05 + 0) / 3, 15); // .03 (stock 3: NaN -> 0, still counted)
+    // without eligibility every stock counts: day 1 (1 + .01 + .02 + .03 + 1) / 5 = .412
+    expect(equalWeightBenchmark(ret, T, N)[1]).toBeCloseTo(0.412, 15);
+  });
+
+  it('evaluate: the portfolio picks from the same set and its missing return is 0 too', () => {
+    // 3 groups over the 3 eligible candidates -> top = {3}; formation 0, traded at close 1 (lag 1), held on day 2,
+    // where 3 has no return: portfolio 0 - cost 0, benchmark .03, excess -.03
+    const r = evaluate({ dates: isoDays(T), scores, ret, member, valid, testMask: new Uint8Array([1, 0, 0]) }, { kind: 'topquantile', groups: 3, cost: 0 });
+    expect(Array.from(r.series.day)).toEqual([2]);
+    expect(r.rebalances.holdings[0]).toBe(1);
+    expect(r.series.portfolio[0]).toBe(0);
+    expect(r.series.benchmark[0]).toBeCloseTo(0.03, 15);
+    expect(r.series.excess[0]).toBeCloseTo(-0.03, 15);
+    expect(r.settings.benchmark).toBe('equal-weighted universe');
   });
 });

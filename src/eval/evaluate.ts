@@ -13,10 +13,14 @@ import {
 } from './metrics';
 
 export const TIMING_CONVENTION =
-  'Scores at date t use information up to close t. The portfolio is traded at close t (+ lag) and earns the daily ' +
-  'returns ret[t+1], ret[t+2], ... until the next rebalance; weights drift with returns in between. A rebalance ' +
-  "cost is charged in the next day's return. Benchmark (default): equal-weighted return of the universe members of " +
-  'the previous day. IC and quantile returns use the forward-return label fwd[h][t] = P[t+1+h] / P[t+1] - 1.';
+  'Scores at date t use information up to close t. The portfolio is traded at close t + lag (the strategy\'s ' +
+  "execution lag, default 1: the next day's close; 0 trades at the close that formed the score, which is optimistic) " +
+  'and earns the daily returns ret[t+lag+1], ret[t+lag+2], ... until the next rebalance; weights drift with returns ' +
+  "in between. A rebalance cost is charged in the next day's return. A holding with no price for the rest of the " +
+  'data is sold at its last price on the first day without one (return 0 that day, sell cost charged). Benchmark ' +
+  '(default): equal-weighted return over the stocks the portfolio may pick from on the previous day (universe ' +
+  'member and valid), a missing return counting as 0 as it does in the portfolio. IC and quantile returns use the ' +
+  'forward-return label fwd[h][t] = P[t+1+h] / P[t+1] - 1.';
 
 export interface EvalInput {
   /** [T] ascending ISO dates */
@@ -55,8 +59,6 @@ export interface EvalOptions extends Partial<MetricSettings> {
   quantiles?: number;
   /** explicit rebalance (formation) date indices, e.g. month ends for the rolling protocol */
   rebalanceAt?: ArrayLike<number>;
-  /** execution lag in trading days (default 0) */
-  lag?: number;
   /** the scores are return forecasts: report MAE / RMSE against the labels */
   predictsReturns?: boolean;
 }
@@ -128,17 +130,21 @@ interface Prepared {
   ewBench?: Float64Array;
 }
 
-/** [T] equal-weighted return of day d over the universe members of day d - 1 with a finite return (0 if none). */
-function equalWeightBenchmark(input: EvalInput, T: number, N: number): Float64Array {
+/**
+ * [T] equal-weighted return of day d over the eligible stocks of day d - 1 (member AND valid: the set the portfolio
+ * picks from; every stock when neither is given). A missing (NaN) return counts as 0, as it does for a holding.
+ * 0 on day 0 and on a day with no eligible stock the day before.
+ */
+export function equalWeightBenchmark(ret: ArrayLike<number>, T: number, N: number, eligible?: ArrayLike<number>): Float64Array {
   const out = new Float64Array(T);
-  const uni = input.member ?? input.valid;
   for (let d = 1; d < T; d++) {
     const prev = (d - 1) * N, off = d * N;
     let s = 0, c = 0;
     for (let n = 0; n < N; n++) {
-      if (uni && !uni[prev + n]) continue;
-      const r = input.ret[off + n];
-      if (Number.isFinite(r)) { s += r; c++; }
+      if (eligible && !eligible[prev + n]) continue;
+      const r = ret[off + n];
+      if (Number.isFinite(r)) s += r;
+      c++;
     }
     out[d] = c ? s / c : 0;
   }
@@ -235,7 +241,7 @@ function runStrategy(input: EvalInput, p: Prepared, sig: Signal, st: ResolvedStr
   const bt: BacktestResult = backtest(
     { T, N, score: rankScore, ret: input.ret, tradable: input.tradable, eligible, weights: input.weights },
     st,
-    { formation: evalDates, rebalanceAt: opts.rebalanceAt, lag: opts.lag ?? 0 },
+    { formation: evalDates, rebalanceAt: opts.rebalanceAt },
   );
   warnings.push(...bt.warnings);
 
@@ -257,7 +263,7 @@ function runStrategy(input: EvalInput, p: Prepared, sig: Signal, st: ResolvedStr
     benchName = 'none (net-zero long-short: excess = portfolio)';
   } else {
     benchName = 'equal-weighted universe';
-    p.ewBench ??= equalWeightBenchmark(input, T, N);
+    p.ewBench ??= equalWeightBenchmark(input.ret, T, N, eligible);
     for (let k = 0; k < D; k++) bench[k] = p.ewBench[bt.day[k]];
   }
   const excess = new Float64Array(D);
@@ -299,7 +305,7 @@ function runStrategy(input: EvalInput, p: Prepared, sig: Signal, st: ResolvedStr
 
   return {
     strategy: st,
-    settings: { ...settings, rollingWindow, quantiles: G, lag: opts.lag ?? 0, horizon: st.horizon, benchmark: benchName },
+    settings: { ...settings, rollingWindow, quantiles: G, lag: st.lag, horizon: st.horizon, benchmark: benchName },
     timing: TIMING_CONVENTION,
     evalDates, evalIso,
     ic: ics.ic, rankIc: ics.rankIc, icCount: ics.count,

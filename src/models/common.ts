@@ -16,7 +16,7 @@ export { resolveConfig } from './config';
 export const trainingFields: ConfigField[] = [
   { key: 'epochs', label: 'Max epochs', default: 30, min: 1, max: 500, step: 1, help: 'Upper bound on passes over the training dates; early stopping usually ends sooner.' },
   { key: 'lr', label: 'Learning rate', default: 0.001, min: 1e-5, max: 0.1, step: 0.0001, help: 'Adam step size (beta1 0.9, beta2 0.999, epsilon 1e-7 on every backend).' },
-  { key: 'batchDates', label: 'Dates per step', default: 16, min: 1, max: 256, step: 1, help: 'Trading days (whole cross-sections) in one optimiser step.' },
+  { key: 'batchDates', label: 'Dates per step', default: 16, min: 1, max: 256, step: 1, help: 'Trading days (whole cross-sections) in one optimiser step; a last batch of an epoch with fewer than 4 dates (or fewer than this, if smaller) joins the batch before it.' },
   { key: 'patience', label: 'Patience', default: 5, min: 1, max: 100, step: 1, help: 'Stop after this many epochs without a better validation metric; the best epoch is restored.' },
   { key: 'weightDecay', label: 'L2 penalty', default: 0, min: 0, max: 1, step: 0.0001, help: 'Adds weightDecay * sum(w^2) over weight matrices (not biases) to the loss, as the term "l2".' },
   { key: 'valMetric', label: 'Validation metric', default: 'rank_ic', options: ['rank_ic', 'ic'], help: 'Mean (rank) IC of the score vs the evaluated horizon on validation dates; drives early stopping.' },

@@ -166,7 +166,7 @@ describe('actions', () => {
 
   it('strategy: a kind starts from its paper defaults; re-evaluate sends every stored result with the new strategy', async () => {
     setStrategyKind('topkdrop');
-    expect(useLab.getState().run.strategy).toEqual({ kind: 'topkdrop', k: 50, n: 5, rebalance: 1, openCost: 0.0005, closeCost: 0.0015, eta: 1, horizon: 20 });
+    expect(useLab.getState().run.strategy).toEqual({ kind: 'topkdrop', k: 50, n: 5, rebalance: 1, openCost: 0.0005, closeCost: 0.0015, eta: 1, horizon: 20, lag: 1 });
     setStrategy({ k: 30 });
     const asked: { model: string; strategy: unknown }[] = [];
     api.evaluate = async (r, run) => {
@@ -177,7 +177,7 @@ describe('actions', () => {
     useLab.setState({ results: [withScores('linear'), result('ew'), withScores('mlp')] });
     await reevaluateResults();
     const s = useLab.getState();
-    const want = { kind: 'topkdrop', k: 30, n: 5, rebalance: 1, openCost: 0.0005, closeCost: 0.0015, eta: 1, horizon: 20 };
+    const want = { kind: 'topkdrop', k: 30, n: 5, rebalance: 1, openCost: 0.0005, closeCost: 0.0015, eta: 1, horizon: 20, lag: 1 };
     expect(asked).toEqual([{ model: 'linear', strategy: want }, { model: 'mlp', strategy: want }]); // ew has no stored scores
     expect(s.results.map((r) => r.label)).toEqual(['linear*', 'ew', 'mlp*']);
     expect(s.reevalStatus).toBe('idle');

@@ -160,8 +160,8 @@ export const STRATEGY_DEFAULTS: Record<StrategyConfig['kind'], Omit<StrategyConf
   modelweight: { rebalance: 21, cost: 0.004, cap: 1 }, // E2EAI: the model's own weights, per-stock cap
 };
 
-/** Switch the portfolio construction: the new kind starts from its paper defaults; the label horizon is kept. */
-export const setStrategyKind = (kind: StrategyConfig['kind']) => get().setRun((r) => ({ ...r, strategy: { kind, ...STRATEGY_DEFAULTS[kind], horizon: r.strategy.horizon } }));
+/** Switch the portfolio construction: the new kind starts from its paper defaults; label horizon and execution lag are kept. */
+export const setStrategyKind = (kind: StrategyConfig['kind']) => get().setRun((r) => ({ ...r, strategy: { kind, ...STRATEGY_DEFAULTS[kind], horizon: r.strategy.horizon, lag: r.strategy.lag } }));
 
 /**
  * Toggle a factor group. run.factors = [] means "all"; unticking a group from "all" lists the others.

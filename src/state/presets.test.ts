@@ -49,7 +49,7 @@ describe('run presets', () => {
     // preset values over the schema defaults; keys the schema lacks (batchDates, lr, patience here) are dropped by normalizeConfig
     expect(s.run.config).toEqual({ hidden: 32, epochs: 4, layers: 2, wIcir: 1 });
     expect(s.run.split).toEqual({ kind: 'walkforward', groups: 2, gap: 21, trainYears: 2.5 });
-    expect(s.run.strategy).toEqual({ kind: 'topquantile', groups: 10, rebalance: 21, cost: 0.004, horizon: 20 });
+    expect(s.run.strategy).toEqual({ kind: 'topquantile', groups: 10, rebalance: 21, cost: 0.004, horizon: 20, lag: 1 });
     expect(s.compareIds).toEqual(['linear', 'ew', 'mlp', 'mgat', 'dmfm']);
     expect(s.presetId).toBe('dmfm-quick');
     // the data settings are untouched

@@ -69,6 +69,14 @@ describe('url-state', () => {
     expect(keys).toContain('strategy.cost');
   });
 
+  it('carries the execution lag: default 1 in the hash, 0 read back as a number, a bad value keeps the default', () => {
+    expect(runToHash(defaultRun)).toContain('strategy.lag=1');
+    expect(hashToRun('#strategy.lag=0').run.strategy.lag).toBe(0);
+    const bad = hashToRun('#strategy.lag=soon');
+    expect(bad.run.strategy.lag).toBe(1);
+    expect(bad.warnings).toEqual(['strategy.lag=soon: expected a number, kept 1']);
+  });
+
   it('reads ?backend= and ignores unknown backends', () => {
     expect(readBackendParam('?backend=webgl')).toBe('webgl');
     expect(readBackendParam('?x=1&backend=cpu')).toBe('cpu');

@@ -44,8 +44,10 @@ describe('rolling protocol (Deep Factor Model): 60 monthly cross-sections, re-tr
       expect(g.history.epochs.length).toBe(g.index === 0 ? 2 : 1);
       expect(g.warmStarted).toBe(g.index > 0);
     }
-    // the test months stitch, the long-short book is rebalanced exactly at the month-end prediction dates
-    const starts = r.groups.map((g) => g.test[0]);
+    // the test months stitch, the long-short book is formed at the month-end prediction dates and traded at the
+    // next day's close (execution lag 1)
+    const next = (iso: string) => panel.dates[panel.dates.indexOf(iso) + 1];
+    const starts = r.groups.map((g) => next(g.test[0]));
     expect(r.eval.rebalances.iso.every((d) => starts.includes(d))).toBe(true);
     expect(r.eval.rebalances.iso.length).toBe(starts.length);
     // raw target: MAE / RMSE reported, by day and at the month ends
@@ -61,8 +63,9 @@ describe('rolling protocol (Deep Factor Model): 60 monthly cross-sections, re-tr
     const e = evaluateScores(panel, run(cfg), scores);
     expect(e.metrics).toEqual(r.eval.metrics);
     expect(e.rebalances.iso).toEqual(r.eval.rebalances.iso);
-    // one rebalance per month, at the month's prediction date (without the run's schedule: every 21 days)
-    expect(e.rebalances.iso).toEqual(r.groups.map((g) => g.test[0]));
+    // one rebalance per month, traded the day after the month's prediction date (without the run's schedule: every
+    // 21 days)
+    expect(e.rebalances.iso).toEqual(r.groups.map((g) => panel.dates[panel.dates.indexOf(g.test[0]) + 1]));
     const all = evaluateUniverses(panel, run(cfg), scores).find((u) => u.universe === 'all')!;
     expect(all.metrics).toEqual(r.eval.metrics);
   });

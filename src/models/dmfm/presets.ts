@@ -6,8 +6,8 @@
  */
 import type { RunConfig, RunPreset } from '../../core/run';
 
-/** The DMFM paper's strategy: monthly top decile (Table 1: "top 10% stocks"), 0.4% one-way cost, 20-day label. */
-const DMFM_STRATEGY: RunConfig['strategy'] = { kind: 'topquantile', groups: 10, rebalance: 21, cost: 0.004, horizon: 20 };
+/** The DMFM paper's strategy: monthly top decile (Table 1: "top 10% stocks"), 0.4% one-way cost, 20-day label, traded at the next close. */
+const DMFM_STRATEGY: RunConfig['strategy'] = { kind: 'topquantile', groups: 10, rebalance: 21, cost: 0.004, horizon: 20, lag: 1 };
 
 export const presets: RunPreset[] = [
   {

@@ -135,14 +135,14 @@ export function monotonicityOption(methods: MethodSeries[]): EChartsCoreOption {
 }
 
 /** Segment colours of the split timeline (distinct from the method colours). */
-export const SPLIT_COLORS = { train: '#7c93b8', valid: '#d9a441', gap: '#d3d7de', test: '#2f8f5b' } as const;
+export const SPLIT_COLORS = { train: '#7c93b8', purge: '#e6e8ec', valid: '#d9a441', gap: '#d3d7de', test: '#2f8f5b' } as const;
 
-/** Train / validation / gap / test of every split group as stacked horizontal bars over the trading days. */
+/** Train / purge / validation / gap / test of every split group as stacked horizontal bars over the trading days. */
 export function splitTimelineOption(view: TimelineView, tradingDays: string[]): EChartsCoreOption {
   const G = view.groups.length;
   const cats = view.groups.map((g) => g.label);
-  const segs = ['train', 'valid', 'gap', 'test'] as const;
-  const names = { train: 'train', valid: 'validation', gap: 'gap', test: 'test' } as const;
+  const segs = ['train', 'purge', 'valid', 'gap', 'test'] as const;
+  const names = { train: 'train', purge: 'purge', valid: 'validation', gap: 'gap', test: 'test' } as const;
   // per group: a transparent pad before each segment (segments are contiguous in a plan, the pads are then 0)
   const pads = segs.map(() => new Array<number>(G).fill(0));
   const vals = segs.map(() => new Array<{ value: number; from: string; to: string; days: number } | number>(G).fill(0));

@@ -1,4 +1,4 @@
-/** The split timeline: train / validation / gap / test of every group of the current split on the loaded dates. */
+/** The split timeline: train / purge / validation / gap / test of every group of the current split on the loaded dates. */
 import { useMemo } from 'react';
 import { useLab } from '../../state/store';
 import { splitTimelineView } from '../../state/views';
@@ -23,7 +23,7 @@ export function SplitTimeline() {
       title="Split timeline"
       help={
         <>
-          {G} group{G === 1 ? '' : 's'} ({split.kind === 'walkforward' && (split.trainYears ?? 0) > 0 ? `walk-forward, training on the last ${split.trainYears} years before validation` : KIND[split.kind]}); the gap between validation and test covers the longest label horizon ({Math.max(...(horizons ?? [0]))} days), so no test label leaks into training.
+          {G} group{G === 1 ? '' : 's'} ({split.kind === 'walkforward' && (split.trainYears ?? 0) > 0 ? `walk-forward, training on the last ${split.trainYears} years before validation` : KIND[split.kind]}); the gap between validation and test covers the longest label horizon ({Math.max(...(horizons ?? [0]))} days), so no test label leaks into training, and the purge drops the same number of training days before validation, so no training label reaches into the validation period that picks the epoch.
           {view.test && (
             <>
               {' '}

@@ -25,18 +25,26 @@ const STRATEGY_HELP: Record<StrategyConfig['kind'], string> = {
 
 const bp = (v: number | undefined) => Math.round((v ?? 0) * 1e6) / 100;
 
-/** One-line description of a strategy, e.g. "top 10% · every 21 days · 40 bp". */
+/** The execution lag in words, e.g. "trade at the next close (lag 1)"; lag 0 is marked optimistic. */
+export function describeLag(lag: number | undefined): string {
+  const L = lag ?? 1;
+  if (L === 0) return 'trade at the signal close (lag 0, optimistic)';
+  return L === 1 ? 'trade at the next close (lag 1)' : `trade ${L} closes later (lag ${L})`;
+}
+
+/** One-line description of a strategy, e.g. "top 10% · every 21 days · 40 bp · trade at the next close (lag 1)". */
 export function describeStrategy(st: StrategyConfig): string {
   const every = st.rebalance === 1 ? 'daily' : `every ${st.rebalance ?? 21} days`;
+  const lag = describeLag(st.lag);
   switch (st.kind) {
     case 'topquantile':
-      return `top ${Math.round(100 / (st.groups ?? 10))}% · ${every} · ${bp(st.cost ?? 0.004)} bp`;
+      return `top ${Math.round(100 / (st.groups ?? 10))}% · ${every} · ${bp(st.cost ?? 0.004)} bp · ${lag}`;
     case 'longshort':
-      return `long-short ${st.groups ?? 5} groups · ${every} · ${bp(st.cost ?? 0)} bp`;
+      return `long-short ${st.groups ?? 5} groups · ${every} · ${bp(st.cost ?? 0)} bp · ${lag}`;
     case 'topkdrop':
-      return `TopK-Drop k ${st.k ?? 50}, n ${st.n ?? 5} · ${every} · ${bp(st.openCost ?? 0.0005)}/${bp(st.closeCost ?? 0.0015)} bp`;
+      return `TopK-Drop k ${st.k ?? 50}, n ${st.n ?? 5} · ${every} · ${bp(st.openCost ?? 0.0005)}/${bp(st.closeCost ?? 0.0015)} bp · ${lag}`;
     case 'modelweight':
-      return `model weights · cap ${Math.round((st.cap ?? 1) * 100)}% · ${every} · ${bp(st.cost ?? 0.004)} bp`;
+      return `model weights · cap ${Math.round((st.cap ?? 1) * 100)}% · ${every} · ${bp(st.cost ?? 0.004)} bp · ${lag}`;
   }
 }
 
@@ -88,6 +96,7 @@ export function StrategySettings() {
         ) : (
           <NumberField compact label="Cost (one-way)" value={bp(st.cost ?? (kind === 'longshort' ? 0 : 0.004))} min={0} max={200} step={1} suffix="bp" testId="strategy-cost" onCommit={(v) => setStrategy({ cost: v / 1e4 })} />
         )}
+        <NumberField compact label="Execution lag" value={st.lag ?? 1} min={0} max={20} step={1} suffix="days" testId="strategy-lag" onCommit={(v) => setStrategy({ lag: Math.round(v) })} />
         <div className="field">
           <label htmlFor="strategy-horizon">Label horizon</label>
           <select id="strategy-horizon" value={st.horizon ?? 20} onChange={(e) => setStrategy({ horizon: Number(e.target.value) })} data-testid="strategy-horizon">
@@ -100,7 +109,12 @@ export function StrategySettings() {
         </div>
       </div>
       <p className="field-help">
-        {STRATEGY_HELP[kind]} Label horizon: the forward return IC and score groups are judged against.
+        {STRATEGY_HELP[kind]} Label horizon: the forward return IC and score groups are judged against. Execution lag: the scores of
+        day t are traded at the close of day t + lag and earn from the day after. 1 (default) trades at the next day&apos;s close, like
+        Qlib&apos;s backtest trading on the previous day&apos;s prediction; 0 trades at the very close that formed the scores, which is
+        optimistic (some factors use that close). A holding with no price for the rest of the data is sold at its last price on its first
+        day without one: it earns 0 that day, its weight goes to cash and the sell cost is charged.
+        {(st.lag ?? 1) === 0 && <b data-testid="strategy-lag-optimistic"> Lag 0 is optimistic.</b>}
       </p>
       <div className="strategy-row benchmark-row" data-testid="benchmark-row">
         <span>
@@ -137,7 +151,8 @@ export function StrategySettings() {
       </div>
       <p className="field-help">
         The benchmark is what the portfolio is measured against (Qlib&apos;s <i>benchmark</i>, e.g. an index such as SPY): excess return, α,
-        IR and the cumulative-excess chart use portfolio − benchmark each day. Default: the equal-weighted return of the universe (zero for
+        IR and the cumulative-excess chart use portfolio − benchmark each day. Default: the equal-weighted return of the stocks the portfolio
+        could pick from on the previous day (universe members with enough history), a missing return counting as 0 as it does for a holding (zero for
         long-short). Your own: a .parquet file with a <code>date</code> column and either <code>return</code> / <code>ret</code> (daily simple
         return) or <code>close</code> / <code>price</code> / <code>adj_close</code> (levels; returns are computed), covering every day of the
         test period. Stored results are re-evaluated against it without retraining; it stays when you load another dataset.

@@ -3,7 +3,7 @@ import { tf } from './tf';
 import { getModel } from '../models/registry';
 import { plantedPanel } from './fixtures';
 import { prepareData } from './data';
-import { epochBatches, epochOrder, trainModel, trainOptionsFrom } from './loop';
+import { epochBatches, epochOrder, maxBatchDates, trainModel, trainOptionsFrom } from './loop';
 
 const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
 const sizes = (n: number, B: number, min?: number) => epochBatches(range(0, n), B, min).map((b) => b.length);
@@ -26,6 +26,9 @@ describe('epochBatches: no batch of fewer than 4 dates when the epoch has more',
     // another minimum
     expect(sizes(21, 16, 6)).toEqual([21]);
     expect(sizes(22, 16, 6)).toEqual([16, 6]);
+    // the memory estimate's batch is the largest epochBatches makes: 16 + 3 = 19, 2 + 1 = 3, 1
+    expect([maxBatchDates(16), maxBatchDates(2), maxBatchDates(1)]).toEqual([19, 3, 1]);
+    for (let n = 1; n <= 70; n++) expect(Math.max(...sizes(n, 16))).toBeLessThanOrEqual(maxBatchDates(16));
   });
 
   it('every date exactly once, in the shuffled order', () => {

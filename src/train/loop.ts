@@ -120,6 +120,7 @@ export function epochOrder(seed: number, epoch: number, dates: ArrayLike<number>
  * one of 19, 20 are 16 + 4). Only an epoch with fewer dates than that is a smaller batch (all of it). Every date
  * appears exactly once, in order. Why: a rank-IC / ICIR loss over 1-3 dates divides by a near-zero variance.
  */
+
 export function epochBatches(order: number[], batchDates: number, minDates = 4): number[][] {
   const B = Math.max(1, Math.floor(batchDates));
   const out: number[][] = [];
@@ -127,6 +128,9 @@ export function epochBatches(order: number[], batchDates: number, minDates = 4):
   if (out.length > 1 && out[out.length - 1].length < Math.min(minDates, B)) out[out.length - 2].push(...out.pop()!);
   return out;
 }
+
+/** the largest batch epochBatches can make: batchDates plus a merged remainder of up to min(minDates, batchDates) - 1 dates */
+export const maxBatchDates = (batchDates: number, minDates = 4) => Math.max(1, Math.floor(batchDates)) + Math.min(minDates, Math.max(1, Math.floor(batchDates))) - 1;
 
 /** options for the loop from a resolved model config (the `trainingFields` keys) */
 export function trainOptionsFrom(config: Record<string, number | string | boolean>, seed: number, evalHorizonIndex: number): TrainOptions {

@@ -15,7 +15,7 @@ import type { EvalInput } from '../eval/evaluate';
 import { icSeries } from '../eval/ic';
 import { maeRmse, seriesStats } from '../eval/metrics';
 import { prepareData, type Prepared } from './data';
-import { CancelledError, checkMemory, estimateMemory, extrasInput, predictAll, preparedBytes, trainModel, trainOptionsFrom, type TrainHooks } from './loop';
+import { CancelledError, checkMemory, estimateMemory, extrasInput, maxBatchDates, predictAll, preparedBytes, trainModel, trainOptionsFrom, type TrainHooks } from './loop';
 import { checkResume, runKey } from './run-key';
 import type { GroupCheckpoint } from './types';
 
@@ -156,7 +156,7 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
       if (warm) model.setWeights(prevWeights!);
       const gOpts = warm && config.warmEpochs !== undefined ? { ...opts, epochs: Math.max(1, Math.floor(Number(config.warmEpochs))) } : opts;
       const params = model.variables().reduce((s, v) => s + v.size, 0) || (await model.getWeights()).reduce((s, w) => s + w.values.length, 0);
-      memory = estimateMemory({ params, B: opts.batchDates, N, F: d.F, H, L: lookback, actPerStock: model.activationsPerStock?.() ?? d.F + H, preparedBytes: preparedBytes(d, panel.x) });
+      memory = estimateMemory({ params, B: maxBatchDates(opts.batchDates), N, F: d.F, H, L: lookback, actPerStock: model.activationsPerStock?.() ?? d.F + H, preparedBytes: preparedBytes(d, panel.x) });
       checkMemory(memory, o.memoryLimitBytes ?? 2 ** 31, `${spec.name} on ${panel.source.name}`);
       const train = g.trainSamples ? Array.from(g.trainSamples) : range(g.train.start, g.train.end);
       const valid = range(g.valid.start, g.valid.end);

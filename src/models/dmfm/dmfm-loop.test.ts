@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../train/tf';
 import { dmfmSpec } from './dmfm';
 import { plantedPanel } from '../../train/fixtures';
-import { extrasInput, trainModel, trainOptionsFrom } from '../../train/loop';
+import { extrasInput, predictAll, trainModel, trainOptionsFrom } from '../../train/loop';
 import { disposeBatch, makeBatch, prepareData } from '../../train/data';
 
 beforeAll(async () => { await tf.setBackend('cpu'); });
@@ -107,3 +107,18 @@ describe('backend parity: one seeded DMFM step, cpu vs wasm', () => {
   });
 });
 
+describe('prediction channels when the heads are the panel horizons', () => {
+  it('predictAll returns scores = f and the f-hat channel (no tensor of the output disposed, no leak)', async () => {
+    const panel = plantedPanel({ T: 30, N: 12, F: 4, horizons: [3, 5], seed: 4, noise: 0.5, missing: 0.1, nIndustries: 3 });
+    const d = prepareData(panel);
+    const m = dmfmSpec.build({ F: d.F, horizons: d.horizons, seed: 1, config: { hidden: 6, layers: 1 } }); // paper heads 3, 5: the identity map
+    const before = tf.memory().numTensors;
+    const p = await predictAll(m, d, [20, 21, 22], 2);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(p.scores.length).toBe(2 * 3 * 12);
+    expect(p.channels.fhat.length).toBe(2 * 3 * 12);
+    for (let k = 0; k < p.scores.length; k++) expect(Number.isNaN(p.scores[k])).toBe(Number.isNaN(p.channels.fhat[k]));
+    expect(p.scores.some(Number.isFinite)).toBe(true);
+    m.dispose();
+  });
+});

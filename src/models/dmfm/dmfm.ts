@@ -182,10 +182,10 @@ class DmfmModel implements Model {
   }
   /** scores and the attention-estimate channel 'fhat': f-hat_k = F a-bar_k (eq. 12) of each panel horizon's head [B, N, H] */
   forwardChannels(x: tf.Tensor3D, c: ForwardContext): ChannelOutput {
+    // called inside tf.tidy by the loop's predictAll, which frees f, a-bar and the unmapped f-hat (scores may be f
+    // itself when the heads are the panel horizons: nothing here disposes a tensor it returns)
     const r = this.run(x, c);
     const fhat = applyMask(this.toPanel ? linear3(r.fhat, this.toPanel) : r.fhat, c.mask); // [B, N, H]
-    if (fhat !== r.fhat) r.fhat.dispose();
-    tf.dispose([r.f, r.abar]);
     return { scores: r.scores, channels: { fhat } };
   }
   forwardAux(x: tf.Tensor3D, c: ForwardContext): { scores: tf.Tensor3D; aux: ForwardAux } {

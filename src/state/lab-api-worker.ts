@@ -154,7 +154,7 @@ export function alternativeResults(alts: AlternativeEval[] | undefined, model: s
   return alts.map((a) => {
     const method = `${model}:${a.name}`;
     const p = evalParts(a.eval, method, `${label} · ${a.label}`);
-    return { name: a.name, method, label: `${label} · ${a.label}`, metrics: p.allMetrics!, series: p.series[0] };
+    return { name: a.name, method, label: `${label} · ${a.label}`, metrics: p.allMetrics!, series: p.series[0], universes: toUniverses(a.universes) };
   });
 }
 

@@ -25,6 +25,8 @@ export interface AlternativeResult {
   metrics: Record<string, number>;
   /** its series: cumExcess, nav, IC, ... */
   series: MethodSeries;
+  /** the same alternative scores on every universe of the panel */
+  universes?: UniverseResult[];
 }
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';

@@ -20,6 +20,21 @@ describe('results table view', () => {
     result('ew', 'EW', [uni('all', 0.01, 0.5, 0.2, 1.9), uni('top100', 0.00, -0.1, 0.0, 1.0)]),
   ];
 
+  it("a model's alternative scores are extra rows after it, on every universe they were evaluated on, with the model's id:channel", () => {
+    const dm = {
+      ...result('dmfm', 'DMFM', [uni('all', 0.04, 0.6, 0.9, 1.8), uni('top100', 0.03, 0.1, 0.2, 1.0)]),
+      alternatives: [{ name: 'fhat', method: 'dmfm:fhat', label: 'DMFM · f-hat', metrics: { alpha: 0.09 }, series: result('x', 'x').series[0], universes: [uni('all', 0.02, 0.4, 0.5, 1.5), uni('top100', 0.06, 0.3, 0.7, 1.3)] }],
+    } as TrainResult;
+    const v = resultsTableView([results[0], dm], 'paper-dmfm', ['all', 'top100'])!;
+    expect(v.table.methods).toEqual(['Linear', 'DMFM', 'DMFM · f-hat']);
+    expect(v.ids).toEqual(['linear', 'dmfm', 'dmfm:fhat']);
+    // alpha on 'all' then 'top100' (first column of each group): 0.02 from the alternative's own universes
+    expect(v.table.cells[2][0].value).toBe(0.02);
+    expect(v.table.cells[2][4].value).toBe(0.06);
+    // top100 alpha: Linear -0.01, DMFM 0.03, f-hat 0.06 -> f-hat best, DMFM second
+    expect(v.table.cells.map((r) => r[4].mark)).toEqual([null, 'second', 'best']);
+  });
+
   it('rows are methods, column groups universes in panel order, best / second per universe and metric', () => {
     const v = resultsTableView(results, 'paper-dmfm', ['top100', 'all'])!;
     expect(v.table.methods).toEqual(['Linear', 'MLP', 'EW']);

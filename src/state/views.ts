@@ -100,9 +100,10 @@ export function resultsTableView(results: TrainResult[], preset: TablePreset, or
       const hit = us.find((x) => x.universe === u);
       rows.push({ method: r.label, universe: u, metrics: (hit?.values ?? {}) as ResultRow['metrics'] });
       idOf.set(r.label, r.model);
-      // the model's alternative scores, evaluated on the run's universe (other universes: no value)
+      // the model's alternative scores, on every universe when evaluated there (else the run's universe only)
       for (const a of r.alternatives ?? []) {
-        rows.push({ method: a.label, universe: u, metrics: (u === (r.run.universe || 'all') ? a.metrics : {}) as ResultRow['metrics'] });
+        const au = a.universes?.find((x) => x.universe === u)?.values ?? (u === (r.run.universe || 'all') ? a.metrics : {});
+        rows.push({ method: a.label, universe: u, metrics: au as ResultRow['metrics'] });
         idOf.set(a.label, a.method);
       }
     }

@@ -147,7 +147,9 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
       // the same scores on every universe of the panel (the results table's universe columns): cheap, no training
       const channels = Object.fromEntries(result.channels.map((c) => [c.spec.name, c.values]));
       const universes = evaluateUniverses(p, run, { scoresByHorizon: result.scoresByHorizon, testIndex: result.testIndex, horizons: result.horizons, channels }, benchmark ?? undefined);
-      const output = { ...result, universes, ...(await explainResult(p, run, result)) };
+      // the alternative scores on every universe too (their rows in the results table)
+      const alternatives = evaluateAlternatives(p, run, { scoresByHorizon: result.scoresByHorizon, testIndex: result.testIndex, horizons: result.horizons, channels }, benchmark ?? undefined, { universes: true });
+      const output = { ...result, alternatives, universes, ...(await explainResult(p, run, result)) };
       post({ type: ReplyType.TRAIN_RESULT, requestId, result: output }, transferables(output, panelBuffers()));
     } finally {
       active.delete(requestId);
@@ -203,7 +205,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
           const result: EvalOutput = {
             eval: evaluateScores(p, req.run, scores, bench), universes: evaluateUniverses(p, req.run, scores, bench),
             // alternative score channels (e.g. DMFM's f-hat): the same evaluate() path as the model's own scores
-            alternatives: evaluateAlternatives(p, req.run, scores, bench),
+            alternatives: evaluateAlternatives(p, req.run, scores, bench, { universes: true }),
           };
           post({ type: ReplyType.EVAL_RESULT, requestId, result }, transferables(result, panelBuffers()));
           return;

@@ -33,6 +33,8 @@ export interface AlternativeEval {
   name: string;
   label: string;
   eval: EvalResult;
+  /** the same alternative scores on every universe of the panel (the results table's universe columns), when asked */
+  universes?: UniverseMetrics[];
 }
 
 /** Headline metrics of the same scores evaluated on one universe of the panel. */
@@ -131,12 +133,16 @@ export function evaluateScores(panel: Panel, run: RunConfig, s: RunScores, bench
  * Each alternative score channel of the run's model (ChannelSpec kind 'score') evaluated with the run's strategy,
  * universe, dates and costs, like the model's own scores (as an extra method; no sigma or model weights).
  */
-export function evaluateAlternatives(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark): AlternativeEval[] {
+export function evaluateAlternatives(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark, o: { universes?: boolean } = {}): AlternativeEval[] {
   const horizon = evalHorizonOf(run, s.horizons);
   const opts = runEvalOptions(panel, run);
   return channelSpecsOf(run).filter((c) => c.kind === 'score' && s.channels?.[c.name]).map((c) => {
     const grid = { scores: channelGrid(panel, s, c.name, horizon)!, testMask: scoreGrid(panel, s, horizon).testMask };
-    return { name: c.name, label: c.label, eval: evalOn(panel, run, grid, horizon, run.universe, opts, benchmark) };
+    const own: RunScores = { scoresByHorizon: s.channels![c.name], testIndex: s.testIndex, horizons: s.horizons };
+    return {
+      name: c.name, label: c.label, eval: evalOn(panel, run, grid, horizon, run.universe, opts, benchmark),
+      ...(o.universes ? { universes: evaluateUniverses(panel, run, own, benchmark) } : {}),
+    };
   });
 }
 

@@ -144,6 +144,9 @@ describe('worker path: TRAIN carries the f-hat evaluation, EVALUATE re-scores it
     if (same.type !== ReplyType.EVAL_RESULT) throw new Error(`evaluate failed: ${same.type === ReplyType.ERROR ? same.error.message : same.type}`);
     expect(same.result.eval.metrics).toEqual(r.eval.metrics);
     expect(same.result.alternatives.map((a) => a.name)).toEqual(['fhat']);
+    // the alternative on every universe of the panel too (its rows in the results table)
+    expect(same.result.alternatives[0].universes!.map((u) => u.universe)).toEqual(same.result.universes.map((u) => u.universe));
+    expect(same.result.alternatives[0].universes!.find((u) => u.universe === 'all')!.metrics.ic).toBe(e.eval.metrics.ic);
     expect(same.result.alternatives[0].eval.metrics).toEqual(e.eval.metrics);
     // horizon 20 (a trained head) and monthly rebalancing: the f-hat portfolio is evaluated with the new strategy
     const other = { ...run, strategy: { ...run.strategy, horizon: 20, rebalance: 21 } };

@@ -1,12 +1,12 @@
 /**
- * One call from file bytes to a FactorFrame: load each parquet file into DuckDB, detect its shape (prices,
+ * One call from file bytes to a FactorFrame: load each parquet or CSV file into DuckDB, detect its shape (prices,
  * factor panel, sectors), validate it, and build the frame (the factor library for prices, the file's own
  * factors for a panel). Used by the lab worker and the headless runner; the bundled dataset goes through it too.
  */
 import { LabError } from '../core/errors';
 import type { FactorFrame } from './frame';
 import { computeFactorFrame, factorPanelToFrame, type ComputeFactorOptions } from './factors';
-import { loadParquet } from './parquet';
+import { loadTableFile } from './table-file';
 import { detectShape, validateFactorPanel, validatePrices, validateSectors, type ValidationResult } from './schema';
 import { describeColumns, type SqlEngine } from './sql-engine';
 
@@ -24,7 +24,7 @@ export async function loadDataset(engine: SqlEngine, files: InputFile[], opts: O
   try {
     for (const [i, file] of files.entries()) {
       const raw = `_raw_${i}`;
-      await loadParquet(engine, raw, file.bytes, { fileName: file.name });
+      await loadTableFile(engine, raw, file.bytes, { fileName: file.name });
       shapes.push({ file, raw, shape: detectShape(describeColumns(engine, raw), file.name) });
     }
     const of = (s: string) => shapes.filter((x) => x.shape === s);

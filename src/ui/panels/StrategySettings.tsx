@@ -115,8 +115,8 @@ export function StrategySettings() {
           id="benchmark-file"
           className="sr-only"
           type="file"
-          accept=".parquet,application/octet-stream"
-          aria-label="Benchmark parquet file"
+          accept=".parquet,.csv,.csv.gz,.tsv,.txt,text/csv,application/octet-stream"
+          aria-label="Benchmark file (parquet or CSV)"
           tabIndex={-1}
           data-testid="benchmark-file"
           disabled={benchBusy}
@@ -138,7 +138,7 @@ export function StrategySettings() {
       <p className="field-help">
         The benchmark is what the portfolio is measured against (Qlib&apos;s <i>benchmark</i>, e.g. an index such as SPY): excess return, α,
         IR and the cumulative-excess chart use portfolio − benchmark each day. Default: the equal-weighted return of the universe (zero for
-        long-short). Your own: a .parquet file with a <code>date</code> column and either <code>return</code> / <code>ret</code> (daily simple
+        long-short). Your own: a .parquet or .csv (.csv.gz) file with a <code>date</code> column (yyyy-mm-dd) and either <code>return</code> / <code>ret</code> (daily simple
         return) or <code>close</code> / <code>price</code> / <code>adj_close</code> (levels; returns are computed), covering every day of the
         test period. Stored results are re-evaluated against it without retraining; it stays when you load another dataset.
       </p>

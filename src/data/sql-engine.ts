@@ -24,8 +24,8 @@ export interface SqlEngine {
    */
   insertArrowIPC(table: string, ipc: Uint8Array, create?: boolean): void;
   /**
-   * make `bytes` readable by SQL as the virtual file `name` (e.g. `read_csv('name', ...)`); the engine keeps a
-   * reference until dropFile, so the bytes must not change meanwhile
+   * make `bytes` readable by SQL as the virtual file `name` (e.g. `read_csv('name', ...)`); DuckDB-WASM copies them
+   * into its own memory, held until dropFile
    */
   registerFile(name: string, bytes: Uint8Array): void;
   /** forget a file given to registerFile (no-op if unknown) */

@@ -1,12 +1,12 @@
 /**
- * A user's benchmark series (what Qlib calls the benchmark, e.g. an index such as SPY): a parquet file with a `date`
+ * A user's benchmark series (what Qlib calls the benchmark, e.g. an index such as SPY): a parquet or CSV file with a `date`
  * column and either a daily simple return (`return` | `ret`) or a price level (`close` | `price` | `adj_close`, turned
  * into returns r_t = close_t / close_{t-1} - 1, the first day dropped). Read through DuckDB like schema.ts; the result
  * is what src/eval/evaluate.ts takes as `benchmark`. Unsorted rows are sorted; every other problem is a LabError naming
  * the file, the column, the row count and what was expected.
  */
 import { LabError } from '../core/errors';
-import { loadParquet } from './parquet';
+import { loadTableFile } from './table-file';
 import { describeColumns, queryRows, sqlIdent, type SqlEngine } from './sql-engine';
 
 export interface BenchmarkSeries {
@@ -45,9 +45,9 @@ function dateExpr(col: string, type: string, file: string): string {
   throw new LabError(`${file}: column '${col}' has type ${type}; expected dates (DATE, TIMESTAMP or 'YYYY-MM-DD' text)`);
 }
 
-/** Parse and validate a benchmark parquet file (bytes) with DuckDB into a sorted daily return series. */
+/** Parse and validate a benchmark parquet or CSV file (bytes) with DuckDB into a sorted daily return series. */
 export async function parseBenchmark(engine: SqlEngine, bytes: Uint8Array, file: string, table = 'benchmark_raw'): Promise<BenchmarkSeries> {
-  const { rows } = await loadParquet(engine, table, bytes, { fileName: file });
+  const { rows } = await loadTableFile(engine, table, bytes, { fileName: file, expected: "date and return (or ret), or date and close (or price, adj_close)" });
   try {
     const cols = describeColumns(engine, table);
     const found = cols.map((c) => `${c.name} (${c.type})`).join(', ');

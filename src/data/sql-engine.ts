@@ -23,6 +23,13 @@ export interface SqlEngine {
    * the existence check, the caller knows: true creates, false appends)
    */
   insertArrowIPC(table: string, ipc: Uint8Array, create?: boolean): void;
+  /**
+   * make `bytes` readable by SQL as the virtual file `name` (e.g. `read_csv('name', ...)`); DuckDB-WASM copies them
+   * into its own memory, held until dropFile
+   */
+  registerFile(name: string, bytes: Uint8Array): void;
+  /** forget a file given to registerFile (no-op if unknown) */
+  dropFile(name: string): void;
   /** close the connection and release the database */
   close(): void;
   /** DuckDB library version, e.g. 'v1.4.3' */
@@ -39,6 +46,8 @@ export interface BlockingBindings {
   pollPendingQuery(conn: number): Uint8Array | null;
   fetchQueryResults(conn: number): Uint8Array | null;
   insertArrowFromIPCStream(conn: number, buffer: Uint8Array, options?: { name: string; schema?: string; create?: boolean }): void;
+  registerFileBuffer(name: string, buffer: Uint8Array): void;
+  dropFile(name: string): void;
   reset(): void;
 }
 
@@ -85,6 +94,14 @@ export function engineFromBindings(db: BlockingBindings): SqlEngine {
     insertArrowIPC(table: string, ipc: Uint8Array, create?: boolean): void {
       check();
       db.insertArrowFromIPCStream(connId, ipc, { name: table, create: create ?? !tableExists(engine, table) });
+    },
+    registerFile(name: string, bytes: Uint8Array): void {
+      check();
+      db.registerFileBuffer(name, bytes);
+    },
+    dropFile(name: string): void {
+      check();
+      db.dropFile(name);
     },
     close(): void {
       if (closed) return;

@@ -9,7 +9,7 @@ import { resolveConfig, schemaDefaults } from '../models/config';
 import { etaMs } from './derive';
 import { checkpointStore, type SavedCheckpoint } from './checkpoints';
 import { presetById } from './presets';
-import { checkParquetBytes } from './file-check';
+import { checkTableBytes } from './file-check';
 import { isAbortError, type BackendPref, type DataPrep, type GroupCheckpoint, type LabApi, type TrainProgress, type TrainResult } from './lab-api';
 import { runKey } from '../train/run-key';
 import { checkReadOnlySql } from './sql-guard';
@@ -212,9 +212,9 @@ export async function loadDataset(spec?: DatasetSpec, file?: File): Promise<bool
     let bytes: ArrayBuffer | undefined;
     if (target.kind === 'file') {
       const f = file ?? (lastFile && lastFile.name === target.name ? lastFile : null);
-      if (!f) throw new LabError(`The file ${target.name} is not loaded in this page.`, 'Choose the file with "Load a parquet file" (or drop it on the Data panel).');
+      if (!f) throw new LabError(`The file ${target.name} is not loaded in this page.`, 'Choose the file again under "Your parquet or CSV file" (or drop it on the Data panel).');
       bytes = await f.arrayBuffer();
-      checkParquetBytes(f.name, bytes);
+      checkTableBytes(f.name, bytes);
       set({ dataActivity: `Decoding ${f.name} (${(f.size / 1e6).toFixed(1)} MB) and building the panel…` });
     }
     const prep = prepOf(get().run);
@@ -245,7 +245,7 @@ export async function loadDataset(spec?: DatasetSpec, file?: File): Promise<bool
   }
 }
 
-/** Load a user's parquet file (file input or drop). */
+/** Load a user's parquet or CSV file (file input or drop). */
 export function loadFile(file: File): Promise<boolean> {
   return loadDataset({ kind: 'file', name: file.name }, file);
 }
@@ -481,7 +481,7 @@ export async function reevaluateResults(): Promise<void> {
 const trainingBusy = () => ['running', 'paused', 'cancelling'].includes(get().trainStatus);
 
 /**
- * Load the user's benchmark series (parquet: date + return | close) into the engine; the stored results are then
+ * Load the user's benchmark series (parquet or CSV: date + return | close) into the engine; the stored results are then
  * re-evaluated against it (no retraining). A bad file shows its error and keeps the previous benchmark.
  */
 export async function loadBenchmarkFile(file: File): Promise<boolean> {
@@ -493,7 +493,7 @@ export async function loadBenchmarkFile(file: File): Promise<boolean> {
     if (trainingBusy()) throw new LabError('A training run is in progress: wait for it (or cancel it) before changing the benchmark.');
     set({ benchmarkStatus: 'loading', resultsError: null });
     bytes = await file.arrayBuffer();
-    checkParquetBytes(file.name, bytes);
+    checkTableBytes(file.name, bytes);
     const keep = bytes.slice(0); // the engine takes (transfers) the buffer it is sent
     set({ benchmark: await api.loadBenchmark(bytes, file.name) });
     activeBenchmark = { bytes: keep, name: file.name };

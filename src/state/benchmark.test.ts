@@ -59,17 +59,23 @@ describe('benchmark actions', () => {
     expect(useLab.getState().results.map((r) => r.label)).toEqual(['linear vs EW', 'mlp vs EW']);
   });
 
-  it('a bad file shows its error and keeps the previous benchmark; a non-parquet file never reaches the engine', async () => {
+  it('a bad file shows its error and keeps the previous benchmark; a file neither parquet nor CSV never reaches the engine', async () => {
     await loadBenchmarkFile(parquet('spy.parquet'));
     loadImpl = async () => { throw new LabError("bad.parquet: missing column 'date' (columns found: day (DATE))"); };
     expect(await loadBenchmarkFile(parquet('bad.parquet'))).toBe(false);
     let s = useLab.getState();
     expect(s.resultsError).toMatchObject({ where: 'results', message: "bad.parquet: missing column 'date' (columns found: day (DATE))" });
     expect(s.benchmark?.name).toBe('spy.parquet');
-    expect(await loadBenchmarkFile(new File(['date,ret\n2019-01-02,0.01\n'], 'idx.csv'))).toBe(false);
+    expect(await loadBenchmarkFile(new File([new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0])], 'idx.xlsx'))).toBe(false);
     s = useLab.getState();
-    expect(s.resultsError?.message).toMatch(/^idx\.csv is not a parquet file/);
+    expect(s.resultsError?.message).toBe('idx.xlsx is neither parquet nor CSV: it holds a zip archive (an Excel .xlsx workbook is one), 8 bytes.');
+    expect(await loadBenchmarkFile(new File(['date,ret\n2019-01-02,0.01\n'], 'idx.parquet'))).toBe(false);
+    expect(useLab.getState().resultsError?.message).toMatch(/^idx\.parquet is not a parquet file/);
     expect(calls.filter((c) => c.startsWith('load'))).toEqual(['load spy.parquet 12', 'load bad.parquet 12']);
+    // a CSV goes to the engine (which reads it with DuckDB's CSV reader)
+    loadImpl = async (_b, name) => ({ ...info, name });
+    expect(await loadBenchmarkFile(new File(['date,ret\n2019-01-02,0.01\n'], 'idx.csv'))).toBe(true);
+    expect(calls.filter((c) => c.startsWith('load'))).toEqual(['load spy.parquet 12', 'load bad.parquet 12', 'load idx.csv 25']);
   });
 
   it('a benchmark the re-evaluation cannot cover is not kept: the engine goes back to the previous one; a dataset load keeps the benchmark', async () => {

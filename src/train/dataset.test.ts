@@ -4,7 +4,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as arrow from 'apache-arrow';
-import { tableToParquet } from '../data/parquet';
+import { gzipSync } from 'node:zlib';
+import { parquetToTable, tableToParquet } from '../data/parquet';
 import { initParquetNode } from '../data/parquet-node';
 import { makeRng } from '../core/rng';
 import type { Panel } from '../core/panel';
@@ -155,6 +156,39 @@ describe('loadPanel', () => {
     expect(names).toEqual(expect.arrayContaining(['prices', 'sectors']));
     expect(names.filter((n) => n.startsWith('raw_'))).toEqual([]);
     expect(bySub.steps && Object.keys(bySub.steps)).toEqual(expect.arrayContaining(['parquet', 'validate', 'factors', 'preprocess']));
+  });
+
+  it('the same prices and sectors as CSV (sectors gzip-compressed) give the same Panel as parquet, array for array', async () => {
+    const { prices, sectors } = await pricesParquet();
+    /** a parquet file as CSV text: ISO dates, numbers as JS prints them (they parse back to the same double) */
+    const toCsv = (bytes: Uint8Array): string => {
+      const t = parquetToTable(bytes);
+      const names = t.schema.fields.map((f) => f.name);
+      const cell = (v: unknown, isDate: boolean) => (v === null ? '' : isDate ? new Date(Number(v)).toISOString().slice(0, 10) : String(v));
+      const lines = Array.from({ length: t.numRows }, (_, i) => names.map((n) => cell(t.getChild(n)!.get(i), n === 'date')).join(','));
+      return [names.join(','), ...lines].join('\n') + '\n';
+    };
+    const csv = new TextEncoder().encode(toCsv(prices));
+    const sectorsGz = gzipSync(new TextEncoder().encode(toCsv(sectors)));
+    const prep = { ...defaultPreprocessing, horizons: [1, 5] };
+    const a = await loadPanel(io, { kind: 'file', name: 'same' }, prep, prices, sectors);
+    const b = await loadPanel(io, { kind: 'file', name: 'same' }, prep, csv, sectorsGz);
+    const pa = a.panel as unknown as Record<string, unknown>, pb = b.panel as unknown as Record<string, unknown>;
+    expect(Object.keys(pb).sort()).toEqual(Object.keys(pa).sort());
+    expect(b.panel.dates.length).toBe(160);
+    expect(b.panel.tickers).toEqual(['T0', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7']);
+    expect(b.panel.industryNames).toEqual(['Energy', 'Financials', 'Utilities']);
+    for (const k of Object.keys(pa)) {
+      const x = pa[k], y = pb[k];
+      if (ArrayBuffer.isView(x)) {
+        const bytes = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+        expect(bytes(y as ArrayBufferView).equals(bytes(x)), k).toBe(true); // bit for bit, NaN payloads included
+      } else {
+        expect(y, k).toEqual(x);
+      }
+    }
+    expect(b.warnings).toEqual(a.warnings);
+    expect(b.notes).toEqual(a.notes);
   });
 
   it('a sectors file alone is refused with a LabError saying what a dataset needs', async () => {

@@ -3,7 +3,7 @@
  * initialisation, reading bundled files) come in through `DataIO`, so the worker passes browser versions and
  * the headless runner Node versions.
  *   synthetic:             data/synthetic panelFromSynthetic
- *   bundled / file / url:  parquet -> DuckDB (loadParquet; raw table dropped once validated) -> validateInput ->
+ *   bundled / file / url:  parquet or CSV -> DuckDB (loadTableFile; raw table dropped once validated) -> validateInput ->
  *                          computeFactorPanel (prices: factors streamed straight into the panel) or
  *                          factorPanelToFrame + buildPanel (factor panel)
  */
@@ -11,7 +11,7 @@ import type { Panel } from '../core/panel';
 import type { DatasetSpec, PreprocessConfig } from '../core/run';
 import { LabError } from '../core/errors';
 import type { SqlEngine } from '../data/sql-engine';
-import { loadParquet } from '../data/parquet';
+import { loadTableFile } from '../data/table-file';
 import { pricesInputColumns, validateInput, validateSectors, type ValidationResult } from '../data/schema';
 import { computeFactorPanel, factorPanelToFrame, lastTimings } from '../data/factors';
 import { buildPanel, panelSummary } from '../data/panel';
@@ -54,7 +54,7 @@ export async function loadPanel(io: DataIO, spec: DatasetSpec, prep: PreprocessC
   } else if (spec.kind === 'url' && !prices) {
     prices = await io.fetchUrl(spec.name);
   }
-  if (!prices) throw new LabError(`Dataset "${spec.name}": no file bytes were given for kind "${spec.kind}".`, 'Choose a parquet file to load.');
+  if (!prices) throw new LabError(`Dataset "${spec.name}": no file bytes were given for kind "${spec.kind}".`, 'Choose a parquet or CSV file to load.');
   const steps: Record<string, number> = {};
   let t1 = performance.now();
   const lap = (k: string) => { steps[k] = performance.now() - t1; t1 = performance.now(); };
@@ -62,7 +62,7 @@ export async function loadPanel(io: DataIO, spec: DatasetSpec, prep: PreprocessC
   const engine = await io.engine();
   lap('init');
   // a prices file: only the columns validation reads are decoded (e.g. not dividend, split)
-  await loadParquet(engine, 'raw_input', prices, { fileName, selectColumns: pricesInputColumns });
+  await loadTableFile(engine, 'raw_input', prices, { fileName, selectColumns: pricesInputColumns });
   lap('parquet');
   let v: ValidationResult;
   try {
@@ -76,7 +76,7 @@ export async function loadPanel(io: DataIO, spec: DatasetSpec, prep: PreprocessC
   if (v.shape === 'prices') {
     let sectorsTable: string | undefined;
     if (sectors) {
-      await loadParquet(engine, 'raw_sectors', sectors, { fileName: `${fileName} (sectors)` });
+      await loadTableFile(engine, 'raw_sectors', sectors, { fileName: `${fileName} (sectors)`, expected: 'ticker, sector, [sub_industry]' });
       try {
         const s = validateSectors(engine, 'raw_sectors', { file: `${fileName} (sectors)`, pricesTable: v.table });
         warnings.push(...s.warnings); notes.push(...s.notes);

@@ -6,6 +6,7 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import type { StockContribution } from '../../state/explain-views';
 import { UI_COLORS } from '../colors';
+import { escapeHtml } from './options';
 
 export const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
 const POS = '#2166ac', NEG = '#b2182b', TERM = '#8c8c8c', TOTAL = '#7F3C8D';
@@ -56,7 +57,7 @@ export function waterfallOption(c: StockContribution): EChartsCoreOption {
     grid: { left: 150, right: 24, top: 16, bottom: 28 },
     tooltip: {
       trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true,
-      formatter: (ps: { dataIndex: number }[]) => { const s = steps[ps[0].dataIndex]; return `${s.name}: ${s.value >= 0 ? '+' : ''}${fmt(s.value)}`; },
+      formatter: (ps: { dataIndex: number }[]) => { const s = steps[ps[0].dataIndex]; return `${escapeHtml(s.name)}: ${s.value >= 0 ? '+' : ''}${fmt(s.value)}`; },
     },
     xAxis: { type: 'value', scale: true, axisLabel: { color: UI_COLORS.muted, formatter: (v: number) => fmt(v) }, splitLine: { lineStyle: { color: UI_COLORS.grid } } },
     yAxis: { type: 'category', inverse: true, data: names, axisTick: { show: false }, axisLabel: { width: 140, overflow: 'truncate', color: UI_COLORS.ink } },
@@ -96,7 +97,7 @@ export function attentionOption(rows: string[], cols: string[], values: number[]
     animation: false,
     textStyle: { fontFamily: FONT, fontSize: 12, color: UI_COLORS.ink },
     grid: { left: 150, right: 16, top: 34, bottom: 40 },
-    tooltip: { trigger: 'item', confine: true, formatter: (p: { value: [number, number, number] }) => `${rows[p.value[1]]}, ${colName} ${cols[p.value[0]]}: ${what} ${p.value[2].toFixed(4)}` },
+    tooltip: { trigger: 'item', confine: true, formatter: (p: { value: [number, number, number] }) => escapeHtml(`${rows[p.value[1]]}, ${colName} ${cols[p.value[0]]}: ${what} ${p.value[2].toFixed(4)}`) },
     xAxis: { type: 'category', data: cols, name: colName, nameLocation: 'middle', nameGap: 26, axisTick: { show: false }, axisLabel: { color: UI_COLORS.muted } },
     yAxis: { type: 'category', data: rows, inverse: true, axisTick: { show: false }, axisLabel: { width: 140, overflow: 'truncate', color: UI_COLORS.ink } },
     visualMap: { type: 'continuous', min: 0, max: lim, calculable: false, orient: 'horizontal', right: 16, top: 2, itemHeight: 140, itemWidth: 10, precision: 3, text: [lim.toFixed(3), `${what} 0`], textStyle: { fontSize: 11, color: UI_COLORS.muted }, inRange: { color: ['#f7fbff', '#6baed6', '#08306b'] } },

@@ -5,6 +5,11 @@ import type { LossPoint, ValidPoint } from '../../state/store';
 import { methodColor, methodLineType, UI_COLORS, universeColor } from '../colors';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
+/**
+ * Text for an ECharts tooltip formatter's return value, which ECharts inserts as HTML: names from a user's file
+ * (factor columns, industries, universes) must never become markup.
+ */
+export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const pctAxis = (digits = 0) => (v: number) => `${(v * 100).toFixed(digits)}%`;
 const pctTip = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : '–');
 const numTip = (digits: number) => (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
@@ -49,7 +54,7 @@ export function edgesOption(s: DatasetSummary): EChartsCoreOption {
   });
   return base({
     grid: { left: 44, right: 16, top: multi ? 30 : 12, bottom: 28 },
-    ...(multi ? { legend: { ...legend, top: 2, data: lines.map((u) => u.name), tooltip: { show: true, formatter: (p: { name: string }) => desc.get(p.name) ?? p.name } } } : {}),
+    ...(multi ? { legend: { ...legend, top: 2, data: lines.map((u) => u.name), tooltip: { show: true, formatter: (p: { name: string }) => escapeHtml(desc.get(p.name) ?? p.name) } } } : {}),
     xAxis: timeAxis,
     yAxis: valueAxis({ min: 0 }),
     tooltip: { trigger: 'axis', confine: true, valueFormatter: numTip(1) },

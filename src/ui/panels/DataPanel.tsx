@@ -72,7 +72,9 @@ export function DataPanel() {
         <>
           <p>
             <b>Dataset.</b> The bundled set is daily prices of US large caps, 2012–2019, with technical factors computed in the browser. A <b>synthetic market</b> has a known signal, so you can check a model
-            finds it. Your own <b>parquet file</b> holds daily prices (columns <code>date</code>, <code>ticker</code>, <code>adj_close</code> or <code>close</code>, <code>volume</code>) or a factor panel (<code>date</code>, <code>ticker</code> and numeric factor columns); it never leaves your browser.
+            finds it. Your own <b>parquet or CSV file</b> holds daily prices (columns <code>date</code>, <code>ticker</code>, <code>adj_close</code> or <code>close</code>, <code>volume</code>) or a factor panel (<code>date</code>, <code>ticker</code> and numeric factor columns); it never leaves your browser.
+            A CSV (<code>.csv</code> or gzip-compressed <code>.csv.gz</code>) needs a header row naming the columns, values separated by commas (semicolons, tabs or <code>|</code> work too;
+            a semicolon file may use decimal commas) and dates written <code>yyyy-mm-dd</code> (or <code>yyyymmdd</code>); a date such as 03/01/2012 is refused, as day and month cannot be told apart.
           </p>
           <p>
             <b>Survivorship caveat:</b> the bundled universe is the S&amp;P 500 membership of April 2021, not the membership on each past date, so stocks that later failed are missing and past returns look
@@ -108,7 +110,7 @@ export function DataPanel() {
             [
               ['bundled', 'Bundled: US large caps 2012–2019'],
               ['synthetic', 'Synthetic market'],
-              ['file', 'Your parquet file'],
+              ['file', 'Your parquet or CSV file'],
             ] as const
           ).map(([k, label]) => (
             <label key={k} className="radio">
@@ -133,7 +135,7 @@ export function DataPanel() {
               id="file-input"
               className="sr-only"
               type="file"
-              accept=".parquet,application/octet-stream"
+              accept=".parquet,.csv,.csv.gz,.tsv,.txt,text/csv,application/octet-stream"
               data-testid="file-input"
               disabled={busy}
               onChange={(e) => {
@@ -145,7 +147,7 @@ export function DataPanel() {
             <button type="button" className="btn primary" disabled={busy} onClick={() => fileInput.current?.click()} data-testid="choose-file">
               Choose a file…
             </button>
-            <span className="muted small">.parquet, or drop it on this panel</span>
+            <span className="muted small">.parquet, .csv or .csv.gz, or drop it on this panel</span>
           </div>
         ) : (
           <button type="button" className="btn primary" disabled={busy} data-testid="load-dataset" onClick={() => void loadDataset(source === 'bundled' ? bundledSpec() : syntheticSpec(synth))}>

@@ -129,8 +129,8 @@ export function StrategySettings() {
           id="benchmark-file"
           className="sr-only"
           type="file"
-          accept=".parquet,application/octet-stream"
-          aria-label="Benchmark parquet file"
+          accept=".parquet,.csv,.csv.gz,.tsv,.txt,text/csv,application/octet-stream"
+          aria-label="Benchmark file (parquet or CSV)"
           tabIndex={-1}
           data-testid="benchmark-file"
           disabled={benchBusy}
@@ -153,7 +153,7 @@ export function StrategySettings() {
         The benchmark is what the portfolio is measured against (Qlib&apos;s <i>benchmark</i>, e.g. an index such as SPY): excess return, α,
         IR and the cumulative-excess chart use portfolio − benchmark each day. Default: the equal-weighted return of the stocks the portfolio
         could pick from on the previous day (universe members with enough history), a missing return counting as 0 as it does for a holding (zero for
-        long-short). Your own: a .parquet file with a <code>date</code> column and either <code>return</code> / <code>ret</code> (daily simple
+        long-short). Your own: a .parquet or .csv (.csv.gz) file with a <code>date</code> column (yyyy-mm-dd) and either <code>return</code> / <code>ret</code> (daily simple
         return) or <code>close</code> / <code>price</code> / <code>adj_close</code> (levels; returns are computed), covering every day of the
         test period. Stored results are re-evaluated against it without retraining; it stays when you load another dataset.
       </p>

@@ -2,7 +2,10 @@
 import tseslint from 'typescript-eslint';
 
 const noUi = [
-  { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'echarts', 'echarts/*'], message: 'core code must not import UI libraries (docs/ARCHITECTURE.md, dependency direction)' },
+  {
+    group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'echarts', 'echarts/*'],
+    message: 'core code must not import UI libraries (docs/ARCHITECTURE.md, dependency direction)',
+  },
   { group: ['**/ui/**', '**/state/**'], message: 'core code must not import ui/ or state/' },
 ];
 const noTf = { group: ['@tensorflow/*'], message: 'eval/ and data/ never import tfjs' };
@@ -17,12 +20,70 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  { files: ['src/core/**'], rules: { 'no-restricted-imports': ['error', { patterns: [...noUi, noTf, noTrain, { group: ['**/data/**', '**/models/**', '**/eval/**', '**/explain/**'], message: 'core imports nothing' }] }] } },
-  { files: ['src/data/**', 'src/eval/**'], rules: { 'no-restricted-imports': ['error', { patterns: [...noUi, noTf, noTrain, { group: ['**/models/**', '**/explain/**'], message: 'data/eval sit below models/explain' }] }] } },
-  { files: ['src/models/**', 'src/explain/**'], ignores: ['src/models/**/*.test.ts', 'src/models/*/views/**'], rules: { 'no-restricted-imports': ['error', { patterns: [...noUi, noTrain, { group: ['**/views', '**/views/**'], message: 'a model never imports its UI views (only ui/ does, through src/ui/model-views.ts)' }] }] } },
+  {
+    files: ['src/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...noUi,
+            noTf,
+            noTrain,
+            { group: ['**/data/**', '**/models/**', '**/eval/**', '**/explain/**'], message: 'core imports nothing' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/data/**', 'src/eval/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...noUi, noTf, noTrain, { group: ['**/models/**', '**/explain/**'], message: 'data/eval sit below models/explain' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/models/**', 'src/explain/**'],
+    ignores: ['src/models/**/*.test.ts', 'src/models/*/views/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...noUi,
+            noTrain,
+            {
+              group: ['**/views', '**/views/**'],
+              message: 'a model never imports its UI views (only ui/ does, through src/ui/model-views.ts)',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // a model's tests may drive it through the one training loop and runner (src/train)
-  { files: ['src/models/**/*.test.ts'], ignores: ['src/models/*/views/**'], rules: { 'no-restricted-imports': ['error', { patterns: noUi }] } },
+  {
+    files: ['src/models/**/*.test.ts'],
+    ignores: ['src/models/*/views/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: noUi }] },
+  },
   // a model's views (src/models/<id>/views/) are UI code: they sit at the ui layer and may import state/ and ui/
   { files: ['src/train/**'], rules: { 'no-restricted-imports': ['error', { patterns: noUi }] } },
-  { files: ['src/state/**'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/ui/**'], message: 'state must not import ui' }, { group: ['echarts', 'echarts/*'], message: 'charts belong in ui/' }] }] } },
+  {
+    files: ['src/state/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/ui/**'], message: 'state must not import ui' },
+            { group: ['echarts', 'echarts/*'], message: 'charts belong in ui/' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -42,9 +42,13 @@ test('a benchmark file re-evaluates the results against it; one that misses days
 
   // load an index covering the whole dataset: the result is re-evaluated (not retrained) against it
   const days = weekdays(sum.start, sum.end);
-  await lab.byTestId('benchmark-file').setInputFiles({ name: 'spy-levels.parquet', mimeType: 'application/octet-stream', buffer: indexFile(days) });
+  await lab
+    .byTestId('benchmark-file')
+    .setInputFiles({ name: 'spy-levels.parquet', mimeType: 'application/octet-stream', buffer: indexFile(days) });
   await expect(lab.byTestId('benchmark-name')).toHaveText('spy-levels.parquet');
-  await page.waitForFunction(() => window.__lab!.getState().results.benchmarkLabels.linear === 'spy-levels.parquet', null, { timeout: 30_000 });
+  await page.waitForFunction(() => window.__lab!.getState().results.benchmarkLabels.linear === 'spy-levels.parquet', null, {
+    timeout: 30_000,
+  });
   s = await lab.state();
   expect(s.results.benchmark).toEqual({ name: 'spy-levels.parquet', rows: days.length - 1, first: days[1], last: days[days.length - 1] });
   expect(s.training.status).toBe('done'); // no training happened
@@ -58,7 +62,11 @@ test('a benchmark file re-evaluates the results against it; one that misses days
   await lab.byTestId('strategy-settings').screenshot({ path: 'test-results/screens/benchmark-strategy-row.png' });
 
   // an index that stops half-way: the re-evaluation fails with the engine's message naming the first missing day
-  await lab.byTestId('benchmark-file').setInputFiles({ name: 'short.parquet', mimeType: 'application/octet-stream', buffer: indexFile(days.slice(0, Math.floor(days.length / 2))) });
+  await lab.byTestId('benchmark-file').setInputFiles({
+    name: 'short.parquet',
+    mimeType: 'application/octet-stream',
+    buffer: indexFile(days.slice(0, Math.floor(days.length / 2))),
+  });
   const box = lab.byTestId('error-results');
   await expect(box).toBeVisible({ timeout: 30_000 });
   await expect(box).toContainText(/benchmark series \(\d+ rows\) has no return for \d{4}-\d\d-\d\d; it must cover every holding day/);
@@ -70,7 +78,9 @@ test('a benchmark file re-evaluates the results against it; one that misses days
   // still usable: back to the default, the result is re-evaluated against the equal-weighted universe again
   await lab.byTestId('benchmark-clear').click();
   await expect(lab.byTestId('benchmark-name')).toHaveText('equal-weighted universe (default)');
-  await page.waitForFunction(() => window.__lab!.getState().results.benchmarkLabels.linear === 'equal-weighted universe', null, { timeout: 30_000 });
+  await page.waitForFunction(() => window.__lab!.getState().results.benchmarkLabels.linear === 'equal-weighted universe', null, {
+    timeout: 30_000,
+  });
   await expect(box).toHaveCount(0);
   s = await lab.state();
   expect(alphaOf(s)).toBeCloseTo(alphaEw, 12);

@@ -12,7 +12,9 @@ import type { ResultsTableSnapshot } from '../src/ui/test-api';
 const table = (page: import('@playwright/test').Page) => page.evaluate(() => window.__lab!.resultsTable()) as Promise<ResultsTableSnapshot>;
 /** cell value of (method id, universe, metric key) */
 function cell(t: ResultsTableSnapshot, id: string, universe: string, key: string): number | null {
-  const m = t.ids.indexOf(id), u = t.universes.indexOf(universe), c = t.columns.findIndex((x) => x.key === key);
+  const m = t.ids.indexOf(id),
+    u = t.universes.indexOf(universe),
+    c = t.columns.findIndex((x) => x.key === key);
   return t.cells[m][u * t.columns.length + c];
 }
 
@@ -44,7 +46,14 @@ test('compare Linear and MLP: results table, evaluation charts, CSV, re-evaluati
   await expect(lab.byTestId('compare-mlp')).toBeChecked();
   await lab.byTestId('compare-button').click();
   await page.waitForFunction(() => window.__lab!.getState().results.queue !== null, null, { timeout: 30_000 });
-  await page.waitForFunction(() => { const s = window.__lab!.getState(); return s.results.queue === null && s.training.status !== 'running'; }, null, { timeout: 200_000 });
+  await page.waitForFunction(
+    () => {
+      const s = window.__lab!.getState();
+      return s.results.queue === null && s.training.status !== 'running';
+    },
+    null,
+    { timeout: 200_000 },
+  );
   let s = await lab.state();
   expect(s.lastError?.message ?? null).toBeNull();
   expect(s.training.status).toBe('done');
@@ -61,7 +70,10 @@ test('compare Linear and MLP: results table, evaluation charts, CSV, re-evaluati
     for (let c = 0; c < t.columns.length; c++) {
       const j = u * t.columns.length + c;
       const vals = t.cells.map((row) => row[j]);
-      expect(vals.every((v) => typeof v === 'number' && Number.isFinite(v)), `${t.universes[u]} ${t.columns[c].key}`).toBe(true);
+      expect(
+        vals.every((v) => typeof v === 'number' && Number.isFinite(v)),
+        `${t.universes[u]} ${t.columns[c].key}`,
+      ).toBe(true);
       const marks = t.marks.map((row) => row[j]).sort();
       expect(marks).toEqual(vals[0] === vals[1] ? ['best', 'best'] : ['best', 'second']);
       // best is the higher value for these columns (all 'higher is better')
@@ -74,7 +86,9 @@ test('compare Linear and MLP: results table, evaluation charts, CSV, re-evaluati
   await expect(lab.byTestId('metrics-table').locator('tbody tr[data-method="linear"]')).toHaveCount(t.universes.length);
   await expect(lab.byTestId('metrics-table').locator('td[data-mark="best"]').first()).toBeVisible();
   // the DOM shows the table's numbers: the 'all' alpha of Linear in percent with 2 decimals
-  await expect(lab.byTestId('metrics-table').locator('tr[data-method="linear"][data-universe="all"] td[data-col="all:alpha"]')).toHaveText((cell(t, 'linear', 'all', 'alpha')! * 100).toFixed(2));
+  await expect(lab.byTestId('metrics-table').locator('tr[data-method="linear"][data-universe="all"] td[data-col="all:alpha"]')).toHaveText(
+    (cell(t, 'linear', 'all', 'alpha')! * 100).toFixed(2),
+  );
   // the table's 'all' column is the worker's per-universe evaluation; it equals the run's own metrics (universe all)
   for (const id of ['linear', 'mlp']) {
     const row = s.results.metrics!.rows.find((r) => r.method === id)!;
@@ -95,7 +109,10 @@ test('compare Linear and MLP: results table, evaluation charts, CSV, re-evaluati
   // drawdown: underwater (<= 0), and its deepest point is the MDD of the lab overview
   await lab.byTestId('table-preset').selectOption('lab');
   t = await table(page);
-  for (const [id, label] of [['linear', 'Linear'], ['mlp', 'MLP']]) {
+  for (const [id, label] of [
+    ['linear', 'Linear'],
+    ['mlp', 'MLP'],
+  ]) {
     const dd = ys((await lab.chartData('drawdown'))!.find((c) => c.name.startsWith(label))!);
     expect(Math.max(...dd)).toBeLessThanOrEqual(0);
     expect(-Math.min(...dd)).toBeCloseTo(cell(t, id, 'all', 'mdd')!, 10);
@@ -143,7 +160,11 @@ test('compare Linear and MLP: results table, evaluation charts, CSV, re-evaluati
   await page.evaluate(() => document.querySelector('[data-testid="metrics-table"]')!.scrollIntoView({ block: 'center' }));
   await lab.screenshot('10b-results-table-columns');
   await lab.byTestId('universe-rest').check();
-  for (const [card, name] of [['card-cum', '11-results-curves'], ['card-ic', '12-results-ic'], ['card-quantiles', '13-results-groups']]) {
+  for (const [card, name] of [
+    ['card-cum', '11-results-curves'],
+    ['card-ic', '12-results-ic'],
+    ['card-quantiles', '13-results-groups'],
+  ]) {
     await page.evaluate((id) => document.querySelector(`[data-testid="${id}"]`)!.scrollIntoView({ block: 'start' }), card);
     await lab.screenshot(name);
   }

@@ -22,7 +22,9 @@ function pricesCsv(): string {
   return lines.join('\n') + '\n';
 }
 
-test('a semicolon CSV of prices (and its .csv.gz) loads into a panel; a day/month/year date column is refused by name', async ({ page }) => {
+test('a semicolon CSV of prices (and its .csv.gz) loads into a panel; a day/month/year date column is refused by name', async ({
+  page,
+}) => {
   const lab = new LabPage(page);
   await lab.goto();
   const csv = pricesCsv();

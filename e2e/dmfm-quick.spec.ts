@@ -10,7 +10,12 @@ import { LabPage, ys } from './pages/lab-page';
 import type { ResultsTableSnapshot } from '../src/ui/test-api';
 
 /** window.__lab.view('dmfm'): DMFM's mean attention and faithfulness (src/models/dmfm/views) */
-type DmfmView = null | { horizons: number[]; groups: string[]; groupWeights: number[][]; faithfulness: { horizon: number; corr: number }[] };
+type DmfmView = null | {
+  horizons: number[];
+  groups: string[];
+  groupWeights: number[][];
+  faithfulness: { horizon: number; corr: number }[];
+};
 
 test('DMFM Quick preset: DMFM + baselines, Table 1, Figures 1-4 with data; screenshots', async ({ page }) => {
   test.setTimeout(600_000);
@@ -34,7 +39,14 @@ test('DMFM Quick preset: DMFM + baselines, Table 1, Figures 1-4 with data; scree
   const t0 = Date.now();
   await lab.byTestId('compare-button').click();
   await page.waitForFunction(() => window.__lab!.getState().results.queue !== null, null, { timeout: 30_000 });
-  await page.waitForFunction(() => { const st = window.__lab!.getState(); return st.results.queue === null && st.training.status !== 'running'; }, null, { timeout: 560_000 });
+  await page.waitForFunction(
+    () => {
+      const st = window.__lab!.getState();
+      return st.results.queue === null && st.training.status !== 'running';
+    },
+    null,
+    { timeout: 560_000 },
+  );
   s = await lab.state();
   expect(s.lastError?.message ?? null).toBeNull();
   expect(s.training.status).toBe('done');
@@ -72,7 +84,7 @@ test('DMFM Quick preset: DMFM + baselines, Table 1, Figures 1-4 with data; scree
   await lab.screenshot('42-dmfm-quick-figure1-cumulative-excess');
 
   // Figure 2: attention per factor group and horizon, one column per horizon, each summing to 1
-  const d = (await page.evaluate(() => window.__lab!.view('dmfm')) as DmfmView)!;
+  const d = ((await page.evaluate(() => window.__lab!.view('dmfm'))) as DmfmView)!;
   expect(d.horizons).toEqual([3, 5, 10, 15, 20]);
   for (const row of d.groupWeights) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
   const heat = (await lab.chartData('dmfmAttention'))!;

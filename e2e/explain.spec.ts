@@ -8,7 +8,12 @@ import { expect, test } from '@playwright/test';
 import { LabPage } from './pages/lab-page';
 
 /** window.__lab.view('dmfm'): DMFM's mean attention and faithfulness (src/models/dmfm/views) */
-type DmfmView = null | { horizons: number[]; groups: string[]; groupWeights: number[][]; faithfulness: { horizon: number; corr: number }[] };
+type DmfmView = null | {
+  horizons: number[];
+  groups: string[];
+  groupWeights: number[][];
+  faithfulness: { horizon: number; corr: number }[];
+};
 
 const RUN = '#model=dfm&split.kind=rolling&split.start=2019-08-01&split.groups=3&split.windowMonths=12&config.epochs=2&config.warmEpochs=1';
 
@@ -106,11 +111,15 @@ test('Deep Factor Model: LRP contributions add up to the prediction; group share
   await lab.screenshot('32-explain-table5-dmfm');
 });
 
-test('DMFM: factor attention heat map per horizon, faithfulness, f vs f-hat portfolio, industry composition; screenshots', async ({ page }) => {
+test('DMFM: factor attention heat map per horizon, faithfulness, f vs f-hat portfolio, industry composition; screenshots', async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   const lab = new LabPage(page);
   // a short fixed split: ~7 months of training, one epoch, a small hidden size (auto backend: cpu is too slow here)
-  await lab.goto('./#model=dmfm&split.kind=fixed&split.start=2018-06-01&split.trainEnd=2018-12-31&split.validEnd=2019-03-31&split.testEnd=2019-09-30&config.epochs=1&config.hidden=16');
+  await lab.goto(
+    './#model=dmfm&split.kind=fixed&split.start=2018-06-01&split.trainEnd=2018-12-31&split.validEnd=2019-03-31&split.testEnd=2019-09-30&config.epochs=1&config.hidden=16',
+  );
   expect((await lab.state()).urlWarnings).toEqual([]);
   await lab.loadBundled();
   await lab.byTestId('train-button').click();
@@ -118,7 +127,7 @@ test('DMFM: factor attention heat map per horizon, faithfulness, f vs f-hat port
   expect(s.lastError?.message ?? null).toBeNull();
   expect(s.training.status).toBe('done');
 
-  const d = (await page.evaluate(() => window.__lab!.view('dmfm')) as DmfmView)!;
+  const d = ((await page.evaluate(() => window.__lab!.view('dmfm'))) as DmfmView)!;
   expect(d).not.toBeNull();
   expect(d.horizons).toEqual([3, 5, 10, 15, 20]);
   // a-bar_k is a softmax over the factors averaged over stocks and dates: each horizon's group weights sum to 1
@@ -136,7 +145,9 @@ test('DMFM: factor attention heat map per horizon, faithfulness, f vs f-hat port
     for (const row of gx.share) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 6);
     const g0 = (await page.evaluate(([dd, t]) => window.__lab!.explainStock(dd, t), [gx.dates[0], gx.tickers[0]] as const))!;
     // gradient x input does not conserve: the unexplained part is reported, and the parts still add up
-    expect(Math.abs(Object.values(g0.relevances).reduce((a, b) => a + b, 0) + g0.bias + g0.eps + g0.residual - g0.prediction)).toBeLessThan(1e-4);
+    expect(Math.abs(Object.values(g0.relevances).reduce((a, b) => a + b, 0) + g0.bias + g0.eps + g0.residual - g0.prediction)).toBeLessThan(
+      1e-4,
+    );
   } else {
     await expect(lab.byTestId('lrp-empty')).toContainText(/failed on the \w+ backend/);
   }
@@ -162,16 +173,21 @@ test('DMFM: factor attention heat map per horizon, faithfulness, f vs f-hat port
     const v = line.data.map((p) => (p as [string, number | null])[1]);
     expect(v.every((x) => typeof x === 'number' && Number.isFinite(x))).toBe(true);
   }
-  const cell = async (row: string, key: string) => Number(await lab.byTestId(`dmfm-estimate-row-${row}`).locator(`td[data-key="${key}"]`).getAttribute('data-value'));
-  const icF = await cell('f', 'ic'), icHat = await cell('fhat', 'ic');
+  const cell = async (row: string, key: string) =>
+    Number(await lab.byTestId(`dmfm-estimate-row-${row}`).locator(`td[data-key="${key}"]`).getAttribute('data-value'));
+  const icF = await cell('f', 'ic'),
+    icHat = await cell('fhat', 'ic');
   expect(Number.isFinite(icF)).toBe(true);
   expect(Number.isFinite(icHat)).toBe(true);
   expect(icF).not.toBe(icHat); // two different signals
   const own = (await lab.state()).results.metrics!.rows.find((r) => r.method === 'dmfm')!;
   expect(icF).toBeCloseTo(own.values.ic, 12);
-  const alphaF = await cell('f', 'alpha'), alphaHat = await cell('fhat', 'alpha');
+  const alphaF = await cell('f', 'alpha'),
+    alphaHat = await cell('fhat', 'alpha');
   expect(Number.isFinite(alphaF) && Number.isFinite(alphaHat)).toBe(true);
-  console.log(`DMFM f vs f-hat: IC ${icF.toFixed(4)} vs ${icHat.toFixed(4)}; rank IC ${(await cell('f', 'rankIc')).toFixed(4)} vs ${(await cell('fhat', 'rankIc')).toFixed(4)}; alpha ${(alphaF * 100).toFixed(2)}% vs ${(alphaHat * 100).toFixed(2)}%; IR ${(await cell('f', 'ir')).toFixed(2)} vs ${(await cell('fhat', 'ir')).toFixed(2)}`);
+  console.log(
+    `DMFM f vs f-hat: IC ${icF.toFixed(4)} vs ${icHat.toFixed(4)}; rank IC ${(await cell('f', 'rankIc')).toFixed(4)} vs ${(await cell('fhat', 'rankIc')).toFixed(4)}; alpha ${(alphaF * 100).toFixed(2)}% vs ${(alphaHat * 100).toFixed(2)}%; IR ${(await cell('f', 'ir')).toFixed(2)} vs ${(await cell('fhat', 'ir')).toFixed(2)}`,
+  );
   await expect(lab.byTestId('dmfm-estimate-note')).toContainText('Excess over the benchmark');
   await page.evaluate(() => document.querySelector('[data-testid="card-dmfm-estimate"]')!.scrollIntoView({ block: 'start' }));
   await lab.screenshot('35-explain-dmfm-estimate');

@@ -12,7 +12,14 @@ test('MLP on bundled data: progress, pause, cancel, train again to the end, metr
 
   // start, and see progress move
   await lab.byTestId('train-button').click();
-  await page.waitForFunction(() => { const t = window.__lab!.getState().training; return t.status !== 'running' || (t.lossPoints > 0 && (t.progress?.fraction ?? 0) > 0); }, null, { timeout: 300_000 });
+  await page.waitForFunction(
+    () => {
+      const t = window.__lab!.getState().training;
+      return t.status !== 'running' || (t.lossPoints > 0 && (t.progress?.fraction ?? 0) > 0);
+    },
+    null,
+    { timeout: 300_000 },
+  );
   let s = await lab.state();
   expect(s.training.status).toBe('running');
   const f1 = s.training.progress!.fraction;
@@ -89,7 +96,9 @@ test('a stopped walk-forward run resumes from its saved groups, also after a rel
   test.setTimeout(180_000);
   const lab = new LabPage(page);
   // a small synthetic market (760 trading days from 2015-01) and 3 walk-forward half-years of a 1-epoch MLP
-  await lab.goto('./#dataset.kind=synthetic&dataset.name=synthetic&dataset.synthetic.nStocks=80&dataset.synthetic.nDays=760&dataset.synthetic.seed=5&model=mlp&config.epochs=1&config.hidden=16&split.kind=walkforward&split.groups=3&split.gap=21');
+  await lab.goto(
+    './#dataset.kind=synthetic&dataset.name=synthetic&dataset.synthetic.nStocks=80&dataset.synthetic.nDays=760&dataset.synthetic.seed=5&model=mlp&config.epochs=1&config.hidden=16&split.kind=walkforward&split.groups=3&split.gap=21',
+  );
   let s = await lab.waitDataIdle();
   expect(s.data.status).toBe('ready');
   await expect(lab.byTestId('resume-button')).toHaveCount(0);
@@ -109,7 +118,11 @@ test('a stopped walk-forward run resumes from its saved groups, also after a rel
   // a reload keeps the saved groups (IndexedDB); the link reloads the same market
   await page.waitForTimeout(500); // let the last IndexedDB write settle
   await page.reload();
-  await page.waitForFunction(() => (window.__lab?.getState().models.length ?? 0) > 0 && window.__lab!.getState().data.status === 'ready', null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => (window.__lab?.getState().models.length ?? 0) > 0 && window.__lab!.getState().data.status === 'ready',
+    null,
+    { timeout: 60_000 },
+  );
   await page.waitForFunction(() => window.__lab!.getState().training.checkpoint !== null, null, { timeout: 10_000 });
   s = await lab.state();
   expect(s.training.checkpoint).toEqual(cp);

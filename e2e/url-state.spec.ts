@@ -35,7 +35,9 @@ test('a link sets the run; edits rewrite the hash; ?backend= forces the backend'
 
 test('a link with a synthetic market loads that market on open', async ({ page }) => {
   const lab = new LabPage(page);
-  await lab.goto('./#dataset.kind=synthetic&dataset.name=synthetic&dataset.synthetic.nStocks=60&dataset.synthetic.nDays=300&dataset.synthetic.seed=5&model=linear');
+  await lab.goto(
+    './#dataset.kind=synthetic&dataset.name=synthetic&dataset.synthetic.nStocks=60&dataset.synthetic.nDays=300&dataset.synthetic.seed=5&model=linear',
+  );
   const s = await lab.waitDataIdle();
   expect(s.lastError).toBeNull();
   expect(s.data.status).toBe('ready');

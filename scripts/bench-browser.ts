@@ -12,7 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { ensureChromium } from './ensure-chromium.mjs';
 
-interface Figure { name: string; runtime: string; backend?: string; value: number; unit: string }
+interface Figure {
+  name: string;
+  runtime: string;
+  backend?: string;
+  value: number;
+  unit: string;
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -24,14 +30,32 @@ const dataDir = join(root, '..', 'shared', 'data');
  */
 function ownChromium(): { pid: number; rssKb: number }[] {
   try {
-    const rows = execSync('ps -eo pid=,ppid=,rss=,comm=', { encoding: 'utf8' }).split('\n').map((l) => l.trim().split(/\s+/)).filter((r) => r.length >= 4);
+    const rows = execSync('ps -eo pid=,ppid=,rss=,comm=', { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((r) => r.length >= 4);
     const kids = new Map<number, number[]>();
-    for (const r of rows) { const pp = Number(r[1]); if (!kids.has(pp)) kids.set(pp, []); kids.get(pp)!.push(Number(r[0])); }
+    for (const r of rows) {
+      const pp = Number(r[1]);
+      if (!kids.has(pp)) kids.set(pp, []);
+      kids.get(pp)!.push(Number(r[0]));
+    }
     const mine = new Set<number>();
     const stack = [process.pid];
-    while (stack.length) { const p = stack.pop()!; for (const k of kids.get(p) ?? []) if (!mine.has(k)) { mine.add(k); stack.push(k); } }
-    return rows.filter((r) => mine.has(Number(r[0])) && /chrom/i.test(r.slice(3).join(' '))).map((r) => ({ pid: Number(r[0]), rssKb: Number(r[2]) }));
-  } catch { return []; }
+    while (stack.length) {
+      const p = stack.pop()!;
+      for (const k of kids.get(p) ?? [])
+        if (!mine.has(k)) {
+          mine.add(k);
+          stack.push(k);
+        }
+    }
+    return rows
+      .filter((r) => mine.has(Number(r[0])) && /chrom/i.test(r.slice(3).join(' ')))
+      .map((r) => ({ pid: Number(r[0]), rssKb: Number(r[2]) }));
+  } catch {
+    return [];
+  }
 }
 
 function chromiumRssMb(): number {
@@ -46,12 +70,20 @@ function chromiumCpuSeconds(): number {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
       ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return ticks / 100;
 }
 
-const loadAvg = (): number => { try { return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]); } catch { return NaN; } };
+const loadAvg = (): number => {
+  try {
+    return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  } catch {
+    return NaN;
+  }
+};
 
 export async function benchBrowser(): Promise<Figure[]> {
   const exe = ensureChromium();
@@ -59,36 +91,69 @@ export async function benchBrowser(): Promise<Figure[]> {
   const port = 4199;
   const server = spawn('node', [join(here, 'serve-static.mjs'), String(port), '/lab/', dataDir], { cwd: root, stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 800));
-  const browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--disable-quic'] });
+  const browser = await chromium.launch({
+    executablePath: exe,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--enable-unsafe-webgpu',
+      '--disable-quic',
+    ],
+  });
   const out: Figure[] = [];
   try {
     // BENCH_TRAIN_ONLY=1 skips the data part (training figures only)
     if (!process.env.BENCH_TRAIN_ONLY) {
       const page = await browser.newPage();
-      page.on('console', (m) => { if (m.type() === 'error') console.error('[chromium]', m.text()); });
+      page.on('console', (m) => {
+        if (m.type() === 'error') console.error('[chromium]', m.text());
+      });
       await page.goto(`http://127.0.0.1:${port}/lab/bench.html`);
       await page.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });
       const base = chromiumRssMb();
       let peak = base;
-      const timer = setInterval(() => { peak = Math.max(peak, chromiumRssMb()); }, 250);
-      const cpu0 = chromiumCpuSeconds(), load0 = loadAvg();
-      const data: Figure[] = await page.evaluate(() => (window as any).__bench.data('__data/us_large_cap_prices.parquet', '__data/us_large_cap_sectors.parquet'), undefined);
+      const timer = setInterval(() => {
+        peak = Math.max(peak, chromiumRssMb());
+      }, 250);
+      const cpu0 = chromiumCpuSeconds(),
+        load0 = loadAvg();
+      const data: Figure[] = await page.evaluate(
+        () => (window as any).__bench.data('__data/us_large_cap_prices.parquet', '__data/us_large_cap_sectors.parquet'),
+        undefined,
+      );
       const cpu = chromiumCpuSeconds() - cpu0;
       clearInterval(timer);
-      out.push(...data,
-        { name: 'data: peak RSS of the benchmark\'s Chromium processes during the load', runtime: 'chromium', value: peak, unit: 'MB' },
+      out.push(
+        ...data,
+        { name: "data: peak RSS of the benchmark's Chromium processes during the load", runtime: 'chromium', value: peak, unit: 'MB' },
         // the machine is shared: CPU time is the steadier figure, the load average says how contended the wall time was
-        { name: 'data: CPU time of the benchmark\'s Chromium processes during worker start + fetch + load', runtime: 'chromium', value: cpu * 1000, unit: 'ms' },
-        { name: 'data: 1-minute load average at the start of the load', runtime: 'chromium', value: load0, unit: '' });
+        {
+          name: "data: CPU time of the benchmark's Chromium processes during worker start + fetch + load",
+          runtime: 'chromium',
+          value: cpu * 1000,
+          unit: 'ms',
+        },
+        { name: 'data: 1-minute load average at the start of the load', runtime: 'chromium', value: load0, unit: '' },
+      );
       await page.close();
     }
     // BENCH_DATA_ONLY=1 skips the training part (a quick data-path check)
     if (!process.env.BENCH_DATA_ONLY) {
       const page2 = await browser.newPage();
-      await page2.goto(`http://127.0.0.1:${port}/lab/bench.html${process.env.BENCH_BACKENDS ? `?backends=${process.env.BENCH_BACKENDS}` : ''}`);
+      await page2.goto(
+        `http://127.0.0.1:${port}/lab/bench.html${process.env.BENCH_BACKENDS ? `?backends=${process.env.BENCH_BACKENDS}` : ''}`,
+      );
       await page2.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });
       page2.setDefaultTimeout(600_000);
-      out.push({ name: 'train: 1-minute load average at the start of the training figures', runtime: 'chromium', value: loadAvg(), unit: '' });
+      out.push({
+        name: 'train: 1-minute load average at the start of the training figures',
+        runtime: 'chromium',
+        value: loadAvg(),
+        unit: '',
+      });
       out.push(...(await page2.evaluate(() => (window as any).__bench.train(), undefined)));
     }
   } finally {
@@ -99,5 +164,6 @@ export async function benchBrowser(): Promise<Figure[]> {
 }
 
 if (process.argv[1] && /bench-browser\.ts$/.test(process.argv[1])) {
-  for (const f of await benchBrowser()) console.log(`${f.runtime} ${(f.backend ?? '').padEnd(6)} ${f.name.padEnd(80)} ${f.value.toFixed(2).padStart(10)} ${f.unit}`);
+  for (const f of await benchBrowser())
+    console.log(`${f.runtime} ${(f.backend ?? '').padEnd(6)} ${f.name.padEnd(80)} ${f.value.toFixed(2).padStart(10)} ${f.unit}`);
 }

@@ -18,7 +18,12 @@ import { computeFactorFrame, computeFactorPanel, lastTimings } from '../src/data
 import { panelSummary } from '../src/data/panel';
 import { defaultPreprocessing } from '../src/core/run';
 
-export interface BenchResult { name: string; runtime: 'node'; value: number; unit: string }
+export interface BenchResult {
+  name: string;
+  runtime: 'node';
+  value: number;
+  unit: string;
+}
 
 export interface BenchDataOptions {
   /** directory holding us_large_cap_prices.parquet and us_large_cap_sectors.parquet */
@@ -26,15 +31,25 @@ export interface BenchDataOptions {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const loadAvg = (): number => { try { return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]); } catch { return NaN; } };
+const loadAvg = (): number => {
+  try {
+    return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  } catch {
+    return NaN;
+  }
+};
 
 /** Load + validate + factor panel on the full shared prices; returns one row per measurement. */
 export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchResult[]> {
   const dir = opts.dataDir ?? join(here, '..', '..', 'shared', 'data');
   const out: BenchResult[] = [];
   const add = (name: string, value: number, unit: string) => out.push({ name, runtime: 'node', value: Math.round(value * 10) / 10, unit });
-  let t = 0, cpu0 = process.cpuUsage();
-  const start = () => { t = performance.now(); cpu0 = process.cpuUsage(); };
+  let t = 0,
+    cpu0 = process.cpuUsage();
+  const start = () => {
+    t = performance.now();
+    cpu0 = process.cpuUsage();
+  };
   const stop = (name: string) => {
     const c = process.cpuUsage(cpu0);
     add(name, performance.now() - t, 'ms');
@@ -48,7 +63,10 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
     const sectorsBytes = readFileSync(join(dir, 'us_large_cap_sectors.parquet'));
     const t0 = performance.now();
     start();
-    const load = await loadParquet(engine, 'raw_prices', pricesBytes, { fileName: 'us_large_cap_prices.parquet', selectColumns: pricesInputColumns });
+    const load = await loadParquet(engine, 'raw_prices', pricesBytes, {
+      fileName: 'us_large_cap_prices.parquet',
+      selectColumns: pricesInputColumns,
+    });
     await loadParquet(engine, 'raw_sectors', sectorsBytes);
     stop(`data: parquet load (${load.rows} rows, ${load.rowGroups} row groups, ${load.columns.length} columns -> DuckDB)`);
     start();
@@ -72,7 +90,9 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
     // the default dataset a page loads (public/data, 775k rows): end to end, bytes -> Panel
     const bundled = join(here, '..', 'public', 'data');
     start();
-    await loadParquet(engine, 'b_raw', readFileSync(join(bundled, 'us-large-cap-2012-2019.parquet')), { selectColumns: pricesInputColumns });
+    await loadParquet(engine, 'b_raw', readFileSync(join(bundled, 'us-large-cap-2012-2019.parquet')), {
+      selectColumns: pricesInputColumns,
+    });
     await loadParquet(engine, 'b_sect_raw', readFileSync(join(bundled, 'us-large-cap-sectors.parquet')));
     validatePrices(engine, 'b_raw', { file: 'us-large-cap-2012-2019.parquet', out: 'b_prices', order: 'ticker' });
     validateSectors(engine, 'b_sect_raw', { file: 'us-large-cap-sectors.parquet', out: 'b_sectors', pricesTable: 'b_prices' });
@@ -86,6 +106,12 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  benchDataNode().then((rows) => { for (const r of rows) console.log(`${r.name}: ${r.value} ${r.unit}`); })
-    .catch((e) => { console.error(e); process.exit(1); });
+  benchDataNode()
+    .then((rows) => {
+      for (const r of rows) console.log(`${r.name}: ${r.value} ${r.unit}`);
+    })
+    .catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
 }

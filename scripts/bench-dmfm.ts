@@ -15,9 +15,19 @@ import { plantedPanel } from '../src/train/fixtures';
 import { prepareData } from '../src/train/data';
 import { predict, trainModel, trainOptionsFrom } from '../src/train/loop';
 
-export interface Figure { name: string; runtime: 'node'; backend: string; value: number; unit: string }
+export interface Figure {
+  name: string;
+  runtime: 'node';
+  backend: string;
+  value: number;
+  unit: string;
+}
 
-const B = 16, N = 400, F = 44, HIDDEN = 64, INDUSTRIES = 11;
+const B = 16,
+  N = 400,
+  F = 44,
+  HIDDEN = 64,
+  INDUSTRIES = 11;
 const horizons = [3, 5, 10, 15, 20];
 
 /** ms per trading day of DMFM training (and inference) on `backend` with `kernel`, over `steps` timed steps */
@@ -61,5 +71,6 @@ export async function benchDmfmNode(quick = false): Promise<Figure[]> {
 }
 
 if (process.argv[1] && /bench-dmfm\.ts$/.test(process.argv[1])) {
-  for (const f of await benchDmfmNode(process.argv.includes('--quick'))) console.log(`${f.runtime} ${f.backend.padEnd(5)} ${f.name.padEnd(90)} ${f.value.toFixed(3).padStart(10)} ${f.unit}`);
+  for (const f of await benchDmfmNode(process.argv.includes('--quick')))
+    console.log(`${f.runtime} ${f.backend.padEnd(5)} ${f.name.padEnd(90)} ${f.value.toFixed(3).padStart(10)} ${f.unit}`);
 }

@@ -6,7 +6,12 @@ import { evaluate, evaluateStrategies, type EvalInput } from '../src/eval/evalua
 import { signalAnalysis } from '../src/eval/ic';
 import type { StrategyConfig } from '../src/core/run';
 
-interface Figure { name: string; runtime: 'node'; value: number; unit: string }
+interface Figure {
+  name: string;
+  runtime: 'node';
+  value: number;
+  unit: string;
+}
 
 /** A synthetic panel: returns N(0, 2%), a score with a small edge on the next day's return, 1% suspended cells. */
 export function syntheticEvalInput(T = 5000, N = 400, seed = 1): EvalInput {
@@ -15,26 +20,35 @@ export function syntheticEvalInput(T = 5000, N = 400, seed = 1): EvalInput {
   for (let d = new Date('2000-01-03T00:00:00Z'); dates.length < T; d.setUTCDate(d.getUTCDate() + 1)) {
     if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) dates.push(d.toISOString().slice(0, 10));
   }
-  const ret = new Float32Array(T * N), scores = new Float32Array(T * N), labels = new Float32Array(T * N);
-  const tradable = new Uint8Array(T * N), member = new Uint8Array(T * N);
+  const ret = new Float32Array(T * N),
+    scores = new Float32Array(T * N),
+    labels = new Float32Array(T * N);
+  const tradable = new Uint8Array(T * N),
+    member = new Uint8Array(T * N);
   for (let i = 0; i < T * N; i++) {
     ret[i] = 0.02 * rng.normal();
     tradable[i] = rng.uniform() < 0.99 ? 1 : 0;
     member[i] = 1;
     if (!tradable[i]) ret[i] = NaN;
   }
-  for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) {
-    const next = t + 1 < T ? ret[(t + 1) * N + n] : NaN;
-    labels[t * N + n] = next;
-    scores[t * N + n] = (Number.isFinite(next) ? 0.05 * next / 0.02 : 0) + rng.normal();
-  }
+  for (let t = 0; t < T; t++)
+    for (let n = 0; n < N; n++) {
+      const next = t + 1 < T ? ret[(t + 1) * N + n] : NaN;
+      labels[t * N + n] = next;
+      scores[t * N + n] = (Number.isFinite(next) ? (0.05 * next) / 0.02 : 0) + rng.normal();
+    }
   return { dates, scores, labels, ret, tradable, member };
 }
 
-const time = (f: () => void) => { const t0 = performance.now(); f(); return (performance.now() - t0) / 1000; };
+const time = (f: () => void) => {
+  const t0 = performance.now();
+  f();
+  return (performance.now() - t0) / 1000;
+};
 
 export async function benchEvalNode(): Promise<Figure[]> {
-  const T = 5000, N = 400;
+  const T = 5000,
+    N = 400;
   const input = syntheticEvalInput(T, N);
   const strategies: [string, StrategyConfig][] = [
     ['top-decile', { kind: 'topquantile', groups: 10, rebalance: 21, cost: 0.004 }],
@@ -42,24 +56,41 @@ export async function benchEvalNode(): Promise<Figure[]> {
     ['TopK-Drop k50 n5', { kind: 'topkdrop', k: 50, n: 5 }],
   ];
   // warm-up (JIT) on a small panel, then the timed runs
-  evaluateStrategies(syntheticEvalInput(300, N, 2), strategies.map(([, s]) => s));
+  evaluateStrategies(
+    syntheticEvalInput(300, N, 2),
+    strategies.map(([, s]) => s),
+  );
   const figs: Figure[] = [];
   const all = Int32Array.from({ length: T }, (_, t) => t);
-  figs.push({ name: `eval IC + rank IC + deciles ${T}x${N}`, runtime: 'node', value: time(() => signalAnalysis(input.scores, input.labels!, N, all, 10, input.member)), unit: 's' });
+  figs.push({
+    name: `eval IC + rank IC + deciles ${T}x${N}`,
+    runtime: 'node',
+    value: time(() => signalAnalysis(input.scores, input.labels!, N, all, 10, input.member)),
+    unit: 's',
+  });
   for (const [name, s] of strategies) {
     let alpha = NaN;
-    const sec = time(() => { alpha = evaluate(input, s).metrics.alpha; });
+    const sec = time(() => {
+      alpha = evaluate(input, s).metrics.alpha;
+    });
     if (!Number.isFinite(alpha)) throw new Error(`bench-eval: ${name} produced a non-finite alpha`);
     figs.push({ name: `eval evaluate() ${name} ${T}x${N}`, runtime: 'node', value: sec, unit: 's' });
   }
   // the headline: every metric for all three strategies, the IC family computed once (evaluateStrategies)
   let n = 0;
-  const total = time(() => { n = evaluateStrategies(input, strategies.map(([, s]) => s)).length; });
+  const total = time(() => {
+    n = evaluateStrategies(
+      input,
+      strategies.map(([, s]) => s),
+    ).length;
+  });
   if (n !== 3) throw new Error('bench-eval: expected three results');
   figs.push({ name: `eval full metrics + 3 strategies ${T}x${N}`, runtime: 'node', value: total, unit: 's' });
   return figs;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  void benchEvalNode().then((figs) => { for (const f of figs) console.log(`${f.name.padEnd(48)} ${f.value.toFixed(3)} ${f.unit}`); });
+  void benchEvalNode().then((figs) => {
+    for (const f of figs) console.log(`${f.name.padEnd(48)} ${f.value.toFixed(3)} ${f.unit}`);
+  });
 }

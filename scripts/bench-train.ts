@@ -11,9 +11,16 @@ import { getModel } from '../src/models/registry';
 import { plantedPanel } from '../src/train/fixtures';
 import { fitData, prepareData } from '../src/train/data';
 
-export interface Figure { name: string; runtime: string; backend: string; value: number; unit: string }
+export interface Figure {
+  name: string;
+  runtime: string;
+  backend: string;
+  value: number;
+  unit: string;
+}
 
-const N = 400, F = 35;
+const N = 400,
+  F = 35;
 const horizons = [1, 3, 5, 10, 15, 20];
 
 /** Linear closed-form pooled OLS on 500 dates x 400 stocks x 35 factors x 6 horizons (JS float64, backend-independent) */
@@ -22,10 +29,23 @@ async function benchLinear(): Promise<Figure[]> {
   const d = prepareData(plantedPanel({ T, N, F, horizons, seed: 2, noise: 1, missing: 0.05 }));
   const m = getModel('linear').build({ F, horizons, seed: 1, config: {} });
   const t0 = performance.now();
-  m.fit!(fitData(d, Array.from({ length: T }, (_, t) => t)));
+  m.fit!(
+    fitData(
+      d,
+      Array.from({ length: T }, (_, t) => t),
+    ),
+  );
   const ms = performance.now() - t0;
   m.dispose();
-  return [{ name: `Linear OLS fit, ${T} dates x ${N} stocks x ${F} factors x ${horizons.length} horizons`, runtime: 'node', backend: 'js', value: ms, unit: 'ms' }];
+  return [
+    {
+      name: `Linear OLS fit, ${T} dates x ${N} stocks x ${F} factors x ${horizons.length} horizons`,
+      runtime: 'node',
+      backend: 'js',
+      value: ms,
+      unit: 'ms',
+    },
+  ];
 }
 
 /** All training figures for `npm run bench` (cpu, wasm). */
@@ -40,5 +60,6 @@ export async function benchTrainNode(): Promise<Figure[]> {
 }
 
 if (process.argv[1] && /bench-train\.ts$/.test(process.argv[1])) {
-  for (const f of await benchTrainNode()) console.log(`${f.runtime} ${f.backend.padEnd(5)} ${f.name.padEnd(80)} ${f.value.toFixed(3).padStart(10)} ${f.unit}`);
+  for (const f of await benchTrainNode())
+    console.log(`${f.runtime} ${f.backend.padEnd(5)} ${f.name.padEnd(80)} ${f.value.toFixed(3).padStart(10)} ${f.unit}`);
 }

@@ -2,7 +2,13 @@
 // Writes every figure to bench-results.json as {name, runtime, backend?, value, unit, date}.
 import { writeFileSync } from 'node:fs';
 
-interface Figure { name: string; runtime: string; backend?: string; value: number; unit: string }
+interface Figure {
+  name: string;
+  runtime: string;
+  backend?: string;
+  value: number;
+  unit: string;
+}
 
 const figures: Figure[] = [];
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -14,7 +20,10 @@ async function section(name: string, fn: () => Promise<Figure[]>) {
   try {
     const f = await fn();
     figures.push(...f);
-    for (const x of f) console.log(`${x.runtime.padEnd(8)} ${(x.backend ?? '').padEnd(7)} ${x.name.padEnd(44)} ${x.value.toFixed(x.value < 10 ? 3 : 1).padStart(10)} ${x.unit}`);
+    for (const x of f)
+      console.log(
+        `${x.runtime.padEnd(8)} ${(x.backend ?? '').padEnd(7)} ${x.name.padEnd(44)} ${x.value.toFixed(x.value < 10 ? 3 : 1).padStart(10)} ${x.unit}`,
+      );
   } catch (e) {
     console.error(`[bench] ${name} failed:`, e);
     process.exitCode = 1;
@@ -28,5 +37,12 @@ await section('dmfm', async () => (await import('./bench-dmfm')).benchDmfmNode()
 await section('browser', async () => (await import('./bench-browser')).benchBrowser());
 
 const date = new Date().toISOString();
-writeFileSync('bench-results.json', JSON.stringify(figures.map((f) => ({ ...f, date })), null, 2) + '\n');
+writeFileSync(
+  'bench-results.json',
+  JSON.stringify(
+    figures.map((f) => ({ ...f, date })),
+    null,
+    2,
+  ) + '\n',
+);
 console.error(`[bench] wrote ${figures.length} figures to bench-results.json`);

@@ -8,9 +8,14 @@ export function findChromium() {
   for (const c of candidates) if (c && existsSync(c)) return c;
   try {
     // Playwright's own browser, where it could be downloaded.
-    const out = execSync('node -e "console.log(require(\'playwright-core\').chromium.executablePath())"', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const out = execSync('node -e "console.log(require(\'playwright-core\').chromium.executablePath())"', {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     if (out && existsSync(out)) return out;
-  } catch { /* not installed */ }
+  } catch {
+    /* not installed */
+  }
   return null;
 }
 
@@ -19,12 +24,22 @@ export function ensureChromium() {
   if (path) return path;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   let hasApt = false;
-  try { execSync('command -v apt-get', { stdio: 'ignore' }); hasApt = true; } catch { /* no apt */ }
+  try {
+    execSync('command -v apt-get', { stdio: 'ignore' });
+    hasApt = true;
+  } catch {
+    /* no apt */
+  }
   if (isRoot && hasApt) {
     console.error('[factor-lab] installing Debian chromium for the browser tests (apt-get install -y chromium)...');
     try {
-      execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', { stdio: ['ignore', 'ignore', 'inherit'], shell: '/bin/bash' });
-    } catch { /* reported below */ }
+      execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        shell: '/bin/bash',
+      });
+    } catch {
+      /* reported below */
+    }
     path = findChromium();
     if (path) return path;
   }
@@ -32,8 +47,12 @@ export function ensureChromium() {
     execSync('npx playwright install chromium', { stdio: 'ignore', timeout: 180_000 });
     path = findChromium();
     if (path) return path;
-  } catch { /* offline */ }
-  console.error('Chromium not found: install it (Debian: `sudo apt-get install -y chromium`, or `npx playwright install chromium`) or set CHROMIUM_PATH.');
+  } catch {
+    /* offline */
+  }
+  console.error(
+    'Chromium not found: install it (Debian: `sudo apt-get install -y chromium`, or `npx playwright install chromium`) or set CHROMIUM_PATH.',
+  );
   process.exit(2);
 }
 

@@ -38,7 +38,14 @@ describe('scripts/experiment.ts: relevance.parquet', () => {
     expect(json.models.dfm.explain.method).toBe('lrp-epsilon');
     expect(json.models.ols.explain.method).toBe('lrp-z');
     // synthetic factors cycle through six groups (7 factors: the 7th is momentum again)
-    expect(json.models.dfm.explain.table5.map((r: { group: string }) => r.group)).toEqual(['momentum', 'reversal', 'volatility', 'liquidity', 'value', 'quality']);
+    expect(json.models.dfm.explain.table5.map((r: { group: string }) => r.group)).toEqual([
+      'momentum',
+      'reversal',
+      'volatility',
+      'liquidity',
+      'value',
+      'quality',
+    ]);
     expect(json.models.svr.explain).toBeUndefined();
     const monthEnds = json.models.dfm.groups.map((g: { test: string[] }) => g.test[0]);
 
@@ -48,12 +55,16 @@ describe('scripts/experiment.ts: relevance.parquet', () => {
     const scores = parquetToTable(new Uint8Array(readFileSync(join(out, 'scores.parquet'))));
     const iso = (d: unknown) => new Date(Number(d)).toISOString().slice(0, 10);
     const sums = new Map<string, number>();
-    const models = new Set<string>(), dates = new Set<string>(), factors = new Set<string>();
+    const models = new Set<string>(),
+      dates = new Set<string>(),
+      factors = new Set<string>();
     const c = (n: string) => rel.getChild(n)!;
     for (let i = 0; i < rel.numRows; i++) {
       const k = `${iso(c('date').get(i))}|${c('ticker').get(i)}|${c('model').get(i)}`;
       sums.set(k, (sums.get(k) ?? 0) + (c('relevance').get(i) as number));
-      models.add(c('model').get(i)); dates.add(iso(c('date').get(i))); factors.add(c('factor').get(i));
+      models.add(c('model').get(i));
+      dates.add(iso(c('date').get(i)));
+      factors.add(c('factor').get(i));
     }
     expect([...models].sort()).toEqual(['dfm', 'ols']);
     expect([...dates].sort()).toEqual(monthEnds);

@@ -61,9 +61,16 @@ describe('scripts/experiment.ts', () => {
       byDate.get(d)!.y.push(y);
     }
     const corr = (a: number[], b: number[]) => {
-      const ma = a.reduce((x, v) => x + v, 0) / a.length, mb = b.reduce((x, v) => x + v, 0) / b.length;
-      let ab = 0, aa = 0, bb = 0;
-      a.forEach((v, i) => { ab += (v - ma) * (b[i] - mb); aa += (v - ma) ** 2; bb += (b[i] - mb) ** 2; });
+      const ma = a.reduce((x, v) => x + v, 0) / a.length,
+        mb = b.reduce((x, v) => x + v, 0) / b.length;
+      let ab = 0,
+        aa = 0,
+        bb = 0;
+      a.forEach((v, i) => {
+        ab += (v - ma) * (b[i] - mb);
+        aa += (v - ma) ** 2;
+        bb += (b[i] - mb) ** 2;
+      });
       return ab / Math.sqrt(aa * bb);
     };
     const ics = [...byDate.values()].filter((v) => v.s.length >= 2).map((v) => corr(v.s, v.y));
@@ -75,8 +82,13 @@ describe('scripts/experiment.ts', () => {
     expect(port.schema.fields.map((f) => f.name)).toEqual(['date', 'model', 'portfolio_return', 'benchmark_return']);
     expect(port.numRows % 3).toBe(0); // same holding days for the three models
     // annualised alpha in metrics.json = mean(portfolio - benchmark) * 252 over the linear rows
-    let sum = 0, n = 0;
-    for (let i = 0; i < port.numRows; i++) if (port.getChild('model')!.get(i) === 'linear') { sum += (port.getChild('portfolio_return')!.get(i) as number) - (port.getChild('benchmark_return')!.get(i) as number); n++; }
+    let sum = 0,
+      n = 0;
+    for (let i = 0; i < port.numRows; i++)
+      if (port.getChild('model')!.get(i) === 'linear') {
+        sum += (port.getChild('portfolio_return')!.get(i) as number) - (port.getChild('benchmark_return')!.get(i) as number);
+        n++;
+      }
     expect((sum / n) * 252).toBeCloseTo(json.models.linear.portfolio.alpha, 8);
     // lag 1 (the default) is recorded beside the strategy, and the first holding day is the third test date: the scores
     // of the first test date are traded at the close of the second and first earn the third
@@ -90,14 +102,21 @@ describe('scripts/experiment.ts', () => {
 
   it('--resume: a run stopped after group 1 continues from its checkpoints with the same metrics', async () => {
     const out = mkdtempSync(join(tmpdir(), 'factor-lab-resume-'));
-    const cfg = { ...config, run: { ...config.run, split: { kind: 'walkforward' as const, groups: 2, gap: 21 } }, models: [{ model: 'mlp', label: 'MLP tiny', config: { hidden: 8, layers: 1, epochs: 1 } }] };
+    const cfg = {
+      ...config,
+      run: { ...config.run, split: { kind: 'walkforward' as const, groups: 2, gap: 21 } },
+      models: [{ model: 'mlp', label: 'MLP tiny', config: { hidden: 8, layers: 1, epochs: 1 } }],
+    };
     const first = await runExperiment(cfg, out, { backend: 'cpu', log: () => {} });
     const dir = checkpointDir(out, 'MLP tiny');
     expect(dir).toBe(join(out, 'checkpoints', 'MLP_tiny'));
     expect(readdirSync(dir).sort()).toEqual(['g0.bin', 'g0.json', 'g1.bin', 'g1.json']);
     // the files give back the checkpoints: float32 scores [H, Dg, N], the record with typed weights
     const cps = readCheckpoints(dir);
-    expect(cps.map((c) => [c.groupIndex, c.label, c.total])).toEqual([[0, '2016H1', 2], [1, '2016H2', 2]]);
+    expect(cps.map((c) => [c.groupIndex, c.label, c.total])).toEqual([
+      [0, '2016H1', 2],
+      [1, '2016H2', 2],
+    ]);
     const [H, Dg, N] = cps[0].shape;
     expect([H, N]).toEqual([4, 40]);
     expect(cps[0].scores.length).toBe(H * Dg * N);
@@ -129,10 +148,20 @@ describe('scripts/experiment.ts', () => {
   it('checkpoint files keep typed arrays and non-finite numbers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'factor-lab-cp-'));
     const cp = {
-      runKey: 'mlp-0123456789abcdef', groupIndex: 3, label: '2017H2', total: 5, test: ['2017-07-03', '2017-12-29'], shape: [1, 2, 2],
+      runKey: 'mlp-0123456789abcdef',
+      groupIndex: 3,
+      label: '2017H2',
+      total: 5,
+      test: ['2017-07-03', '2017-12-29'],
+      shape: [1, 2, 2],
       scores: Float32Array.of(0.25, NaN, -1.5, Infinity),
       channels: { fhat: Float32Array.of(0.5, NaN, -0.25, 1) },
-      record: { index: 3, label: '2017H2', history: { bestValMetric: NaN, epochs: [{ epoch: 1, valMetric: -Infinity }] }, extras: { estimate: { scores: Float64Array.of(1e-300, NaN) }, codes: Int32Array.of(-7, 9) } },
+      record: {
+        index: 3,
+        label: '2017H2',
+        history: { bestValMetric: NaN, epochs: [{ epoch: 1, valMetric: -Infinity }] },
+        extras: { estimate: { scores: Float64Array.of(1e-300, NaN) }, codes: Int32Array.of(-7, 9) },
+      },
     } as unknown as GroupCheckpoint;
     writeCheckpoint(dir, cp);
     expect(readdirSync(dir).sort()).toEqual(['g3.bin', 'g3.json']);
@@ -151,19 +180,36 @@ describe('scripts/experiment.ts', () => {
     // two runs on test dates [1, 2] (D = 2): scores [H, D, N]; run 0 has sigma [H, D, N] and weight [1, D, N]
     const scores = Float32Array.from([1, 2, 3, NaN, 5, 6, 7, NaN]); // stock B not scored on date 2
     const base = { testIndex: Int32Array.from([1, 2]), horizons: [1, 5], scoresByHorizon: scores };
-    const withCh = { ...base, channels: [
-      { spec: { name: 'sigma', kind: 'sigma', label: 'risk', perHorizon: true }, values: Float32Array.from([0.1, 0.2, 0.3, NaN, 0.5, 0.6, 0.7, NaN]) },
-      { spec: { name: 'weight', kind: 'weight', label: 'w', perHorizon: false }, values: Float32Array.from([0.4, 0.6, 1, NaN]) },
-    ] } as unknown as RunResult;
+    const withCh = {
+      ...base,
+      channels: [
+        {
+          spec: { name: 'sigma', kind: 'sigma', label: 'risk', perHorizon: true },
+          values: Float32Array.from([0.1, 0.2, 0.3, NaN, 0.5, 0.6, 0.7, NaN]),
+        },
+        { spec: { name: 'weight', kind: 'weight', label: 'w', perHorizon: false }, values: Float32Array.from([0.4, 0.6, 1, NaN]) },
+      ],
+    } as unknown as RunResult;
     const plain = { ...base, channels: [] } as unknown as RunResult;
-    const t = scoresTable(panel, [{ label: 'a', r: withCh }, { label: 'b', r: plain }]);
+    const t = scoresTable(panel, [
+      { label: 'a', r: withCh },
+      { label: 'b', r: plain },
+    ]);
     expect(t.schema.fields.map((f) => f.name)).toEqual(['date', 'ticker', 'model', 'horizon', 'score', 'label', 'sigma', 'weight']);
     expect(t.numRows).toBe(12); // 6 finite scores per run
     const col = (n: string) => Array.from(t.getChild(n)!.toArray() as Float32Array);
     // run a, in (h, j, n) order: h=0 (1,A) (1,B) (2,A); h=1 (1,A) (1,B) (2,A)
     expect(col('score').slice(0, 6)).toEqual([1, 2, 3, 5, 6, 7]);
-    expect(col('sigma').slice(0, 6).map((v) => Math.round(v * 10) / 10)).toEqual([0.1, 0.2, 0.3, 0.5, 0.6, 0.7]);
-    expect(col('weight').slice(0, 6).map((v) => Math.round(v * 10) / 10)).toEqual([0.4, 0.6, 1, 0.4, 0.6, 1]);
+    expect(
+      col('sigma')
+        .slice(0, 6)
+        .map((v) => Math.round(v * 10) / 10),
+    ).toEqual([0.1, 0.2, 0.3, 0.5, 0.6, 0.7]);
+    expect(
+      col('weight')
+        .slice(0, 6)
+        .map((v) => Math.round(v * 10) / 10),
+    ).toEqual([0.4, 0.6, 1, 0.4, 0.6, 1]);
     // label = fwd[h, t, n]: h=1, t=2, n=0 -> index (1*3+2)*2+0 = 10 -> 0.10
     expect(col('label')[5]).toBeCloseTo(0.1, 6);
     expect(col('sigma').slice(6).every(Number.isNaN)).toBe(true);

@@ -39,7 +39,12 @@ import { prepareData } from '../src/train/data';
 import { explainMethodFor, explainRun, monthEndPoints, type RunExplanation } from '../src/explain/run';
 import { groupShares } from '../src/explain/relevance';
 
-export interface ModelEntry { model: string; config?: RunConfig['config']; label?: string; explain?: RunConfig['explain'] }
+export interface ModelEntry {
+  model: string;
+  config?: RunConfig['config'];
+  label?: string;
+  explain?: RunConfig['explain'];
+}
 export interface ExperimentConfig {
   name?: string;
   run?: Partial<RunConfig>;
@@ -51,7 +56,8 @@ export interface ExperimentConfig {
 /** defaultRun with `p` merged one level deep (dataset, preprocessing, split, strategy, config are merged, not replaced) */
 export function mergeRun(p: Partial<RunConfig>): RunConfig {
   return {
-    ...defaultRun, ...p,
+    ...defaultRun,
+    ...p,
     dataset: { ...defaultRun.dataset, ...p.dataset },
     preprocessing: { ...defaultRun.preprocessing, ...p.preprocessing },
     split: { ...defaultRun.split, ...p.split },
@@ -66,7 +72,15 @@ export function expandConfig(c: ExperimentConfig & Partial<RunConfig>): { name: 
   const base = c.run ?? {};
   return {
     name: c.name ?? 'experiment',
-    runs: c.models.map((m) => ({ label: m.label ?? m.model, run: mergeRun({ ...base, model: m.model, config: { ...base.config, ...m.config }, ...(m.explain !== undefined ? { explain: m.explain } : {}) }) })),
+    runs: c.models.map((m) => ({
+      label: m.label ?? m.model,
+      run: mergeRun({
+        ...base,
+        model: m.model,
+        config: { ...base.config, ...m.config },
+        ...(m.explain !== undefined ? { explain: m.explain } : {}),
+      }),
+    })),
   };
 }
 
@@ -77,7 +91,10 @@ function args(argv: string[]): Record<string, string> {
     if (!argv[i].startsWith('--')) continue;
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) out[argv[i].slice(2)] = '';
-    else { out[argv[i].slice(2)] = v; i++; }
+    else {
+      out[argv[i].slice(2)] = v;
+      i++;
+    }
   }
   return out;
 }
@@ -85,7 +102,9 @@ function args(argv: string[]): Record<string, string> {
 const dateVector = (days: Int32Array) => arrow.makeVector(arrow.makeData({ type: new arrow.DateDay(), length: days.length, data: days }));
 const dictVector = (codes: Int32Array, dict: string[]) => {
   const d = arrow.vectorFromArray(dict, new arrow.Utf8());
-  return arrow.makeVector(arrow.makeData({ type: new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()), length: codes.length, data: codes, dictionary: d }));
+  return arrow.makeVector(
+    arrow.makeData({ type: new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()), length: codes.length, data: codes, dictionary: d }),
+  );
 };
 
 /**
@@ -94,70 +113,118 @@ const dictVector = (codes: Int32Array, dict: string[]) => {
  * horizon's row; NaN for a run without that channel)
  */
 export function scoresTable(panel: Panel, results: { label: string; r: RunResult }[]): arrow.Table {
-  const T = panel.dates.length, N = panel.tickers.length;
+  const T = panel.dates.length,
+    N = panel.tickers.length;
   let rows = 0;
   for (const { r } of results) for (let k = 0; k < r.scoresByHorizon.length; k++) if (Number.isFinite(r.scoresByHorizon[k])) rows++;
-  const date = new Int32Array(rows), ticker = new Int32Array(rows), model = new Int32Array(rows), horizon = new Int32Array(rows);
-  const score = new Float32Array(rows), label = new Float32Array(rows);
+  const date = new Int32Array(rows),
+    ticker = new Int32Array(rows),
+    model = new Int32Array(rows),
+    horizon = new Int32Array(rows);
+  const score = new Float32Array(rows),
+    label = new Float32Array(rows);
   const channelNames = [...new Set(results.flatMap(({ r }) => (r.channels ?? []).map((c) => c.spec.name)))];
   const channelCols = Object.fromEntries(channelNames.map((c) => [c, new Float32Array(rows).fill(NaN)]));
   const dayOf = panel.dates.map(isoToDay);
   let i = 0;
   results.forEach(({ r }, m) => {
-    const D = r.testIndex.length, H = r.horizons.length;
-    for (let h = 0; h < H; h++) for (let j = 0; j < D; j++) {
-      const t = r.testIndex[j];
-      for (let n = 0; n < N; n++) {
-        const s = r.scoresByHorizon[(h * D + j) * N + n];
-        if (!Number.isFinite(s)) continue;
-        date[i] = dayOf[t]; ticker[i] = n; model[i] = m; horizon[i] = r.horizons[h];
-        score[i] = s; label[i] = panel.fwd[(h * T + t) * N + n];
-        for (const c of r.channels ?? []) channelCols[c.spec.name][i] = c.values[((c.spec.perHorizon ? h : 0) * D + j) * N + n];
-        i++;
+    const D = r.testIndex.length,
+      H = r.horizons.length;
+    for (let h = 0; h < H; h++)
+      for (let j = 0; j < D; j++) {
+        const t = r.testIndex[j];
+        for (let n = 0; n < N; n++) {
+          const s = r.scoresByHorizon[(h * D + j) * N + n];
+          if (!Number.isFinite(s)) continue;
+          date[i] = dayOf[t];
+          ticker[i] = n;
+          model[i] = m;
+          horizon[i] = r.horizons[h];
+          score[i] = s;
+          label[i] = panel.fwd[(h * T + t) * N + n];
+          for (const c of r.channels ?? []) channelCols[c.spec.name][i] = c.values[((c.spec.perHorizon ? h : 0) * D + j) * N + n];
+          i++;
+        }
       }
-    }
   });
   return new arrow.Table({
-    date: dateVector(date), ticker: dictVector(ticker, panel.tickers), model: dictVector(model, results.map((x) => x.label)),
-    horizon: arrow.makeVector(horizon), score: arrow.makeVector(score), label: arrow.makeVector(label),
+    date: dateVector(date),
+    ticker: dictVector(ticker, panel.tickers),
+    model: dictVector(
+      model,
+      results.map((x) => x.label),
+    ),
+    horizon: arrow.makeVector(horizon),
+    score: arrow.makeVector(score),
+    label: arrow.makeVector(label),
     ...Object.fromEntries(channelNames.map((c) => [c, arrow.makeVector(channelCols[c])])),
   });
 }
 
 /** portfolio.parquet rows: the daily backtest series of every run */
 export function portfolioTable(results: { label: string; r: RunResult }[]): arrow.Table {
-  const days: number[] = [], model: number[] = [], port: number[] = [], bench: number[] = [];
+  const days: number[] = [],
+    model: number[] = [],
+    port: number[] = [],
+    bench: number[] = [];
   results.forEach(({ r }, m) => {
     const s = r.eval.series;
-    for (let k = 0; k < s.iso.length; k++) { days.push(isoToDay(s.iso[k])); model.push(m); port.push(s.portfolio[k]); bench.push(s.benchmark[k]); }
+    for (let k = 0; k < s.iso.length; k++) {
+      days.push(isoToDay(s.iso[k]));
+      model.push(m);
+      port.push(s.portfolio[k]);
+      bench.push(s.benchmark[k]);
+    }
   });
   return new arrow.Table({
-    date: dateVector(Int32Array.from(days)), model: dictVector(Int32Array.from(model), results.map((x) => x.label)),
-    portfolio_return: arrow.makeVector(Float64Array.from(port)), benchmark_return: arrow.makeVector(Float64Array.from(bench)),
+    date: dateVector(Int32Array.from(days)),
+    model: dictVector(
+      Int32Array.from(model),
+      results.map((x) => x.label),
+    ),
+    portfolio_return: arrow.makeVector(Float64Array.from(port)),
+    benchmark_return: arrow.makeVector(Float64Array.from(bench)),
   });
 }
 
 /** relevance.parquet rows: every explained (month end, stock, factor) of every explained run (see the file comment) */
 export function relevanceTable(panel: Panel, explained: { label: string; ex: RunExplanation }[], labels: string[]): arrow.Table {
-  const date: number[] = [], ticker: number[] = [], model: number[] = [], factor: number[] = [], rel: number[] = [];
+  const date: number[] = [],
+    ticker: number[] = [],
+    model: number[] = [],
+    factor: number[] = [],
+    rel: number[] = [];
   const names = [...new Set(explained.flatMap(({ ex }) => ex.factorNames)), '(bias)', '(epsilon)'];
   const fIdx = new Map(names.map((n, i) => [n, i]));
   for (const { label, ex } of explained) {
-    const m = labels.indexOf(label), F = ex.factorNames.length;
+    const m = labels.indexOf(label),
+      F = ex.factorNames.length;
     const fcodes = ex.factorNames.map((n) => fIdx.get(n)!);
     const withTerms = ex.method === 'lrp-epsilon';
     for (const d of ex.dates) {
       const day = isoToDay(d.date);
       d.stocks.forEach((n, k) => {
-        const push = (f: number, v: number) => { date.push(day); ticker.push(n); model.push(m); factor.push(f); rel.push(v); };
+        const push = (f: number, v: number) => {
+          date.push(day);
+          ticker.push(n);
+          model.push(m);
+          factor.push(f);
+          rel.push(v);
+        };
         for (let f = 0; f < F; f++) push(fcodes[f], d.relevance[k * F + f]);
-        if (withTerms) { push(fIdx.get('(bias)')!, d.bias[k]); push(fIdx.get('(epsilon)')!, d.eps[k]); }
+        if (withTerms) {
+          push(fIdx.get('(bias)')!, d.bias[k]);
+          push(fIdx.get('(epsilon)')!, d.eps[k]);
+        }
       });
     }
   }
   return new arrow.Table({
-    date: dateVector(Int32Array.from(date)), ticker: dictVector(Int32Array.from(ticker), panel.tickers), model: dictVector(Int32Array.from(model), labels),
-    factor: dictVector(Int32Array.from(factor), names), relevance: arrow.makeVector(Float32Array.from(rel)),
+    date: dateVector(Int32Array.from(date)),
+    ticker: dictVector(Int32Array.from(ticker), panel.tickers),
+    model: dictVector(Int32Array.from(model), labels),
+    factor: dictVector(Int32Array.from(factor), names),
+    relevance: arrow.makeVector(Float32Array.from(rel)),
   });
 }
 
@@ -166,16 +233,36 @@ export function explainSummary(panel: Panel, ex: RunExplanation) {
   const last = ex.dates[ex.dates.length - 1];
   const pct = (a: Float64Array) => Object.fromEntries(ex.groups.map((g, i) => [g, Number.isFinite(a[i]) ? +a[i].toFixed(2) : null]));
   let best = -1;
-  if (last) last.prediction.forEach((v, k) => { if (best < 0 || v > last.prediction[best]) best = k; });
+  if (last)
+    last.prediction.forEach((v, k) => {
+      if (best < 0 || v > last.prediction[best]) best = k;
+    });
   const F = ex.factorNames.length;
-  const topStock = best >= 0 ? (() => {
-    const rel = last.relevance.subarray(best * F, (best + 1) * F);
-    return { ticker: panel.tickers[last.stocks[best]], prediction: last.prediction[best], bias: last.bias[best], eps: last.eps[best], groupShare: pct(groupShares(rel, ex.factorGroups, ex.groups).share) };
-  })() : null;
+  const topStock =
+    best >= 0
+      ? (() => {
+          const rel = last.relevance.subarray(best * F, (best + 1) * F);
+          return {
+            ticker: panel.tickers[last.stocks[best]],
+            prediction: last.prediction[best],
+            bias: last.bias[best],
+            eps: last.eps[best],
+            groupShare: pct(groupShares(rel, ex.factorGroups, ex.groups).share),
+          };
+        })()
+      : null;
   return {
-    method: ex.method, methodLabel: ex.methodLabel, note: ex.note, horizon: ex.horizon, dates: ex.dates.length, quantiles: ex.quantiles,
-    table5: ex.table5, lastDate: last ? { date: last.date, topStock, portfolioGroupShare: pct(last.portfolioGroups.share) } : null,
-    meanAbsResidual: ex.dates.length ? ex.dates.reduce((s, d) => s + d.residual.reduce((a, v) => a + Math.abs(v), 0) / Math.max(1, d.residual.length), 0) / ex.dates.length : null,
+    method: ex.method,
+    methodLabel: ex.methodLabel,
+    note: ex.note,
+    horizon: ex.horizon,
+    dates: ex.dates.length,
+    quantiles: ex.quantiles,
+    table5: ex.table5,
+    lastDate: last ? { date: last.date, topStock, portfolioGroupShare: pct(last.portfolioGroups.share) } : null,
+    meanAbsResidual: ex.dates.length
+      ? ex.dates.reduce((s, d) => s + d.residual.reduce((a, v) => a + Math.abs(v), 0) / Math.max(1, d.residual.length), 0) / ex.dates.length
+      : null,
   };
 }
 
@@ -183,8 +270,14 @@ export function explainSummary(panel: Panel, ex: RunExplanation) {
 export function table4(results: { label: string; r: RunResult }[]) {
   const num = (v: number | undefined, d: number) => (v !== undefined && Number.isFinite(v) ? +v.toFixed(d) : null);
   return results.map(({ label, r }) => ({
-    model: label, returnPct: num(r.eval.metrics.annReturn * 100, 2), volatilityPct: num(r.eval.metrics.vol * 100, 2), sharpe: num(r.eval.metrics.sharpe, 2),
-    mae: num(r.monthEnd?.mae, 4), rmse: num(r.monthEnd?.rmse, 4), monthEndIc: num(r.monthEnd?.ic, 4), months: r.monthEnd?.dates ?? null,
+    model: label,
+    returnPct: num(r.eval.metrics.annReturn * 100, 2),
+    volatilityPct: num(r.eval.metrics.vol * 100, 2),
+    sharpe: num(r.eval.metrics.sharpe, 2),
+    mae: num(r.monthEnd?.mae, 4),
+    rmse: num(r.monthEnd?.rmse, 4),
+    monthEndIc: num(r.monthEnd?.ic, 4),
+    months: r.monthEnd?.dates ?? null,
   }));
 }
 
@@ -192,16 +285,42 @@ export function table4(results: { label: string; r: RunResult }[]) {
 export function runMetrics(label: string, r: RunResult) {
   const num = (v: number) => (Number.isFinite(v) ? v : null);
   return {
-    label, model: r.model.id, config: r.model.config, seed: r.run.seed,
+    label,
+    model: r.model.id,
+    config: r.model.config,
+    seed: r.run.seed,
     backend: { name: r.backend.backend, reason: r.backend.reason },
     evalHorizon: r.evalHorizon,
-    horizons: Object.fromEntries(r.horizonMetrics.map((m) => [String(m.horizon), { ic: num(m.ic), rank_ic: num(m.rank_ic), icir: num(m.icir), rank_icir: num(m.rank_icir), dates: m.dates }])),
+    horizons: Object.fromEntries(
+      r.horizonMetrics.map((m) => [
+        String(m.horizon),
+        { ic: num(m.ic), rank_ic: num(m.rank_ic), icir: num(m.icir), rank_icir: num(m.rank_icir), dates: m.dates },
+      ]),
+    ),
     portfolio: Object.fromEntries(Object.entries(r.eval.metrics).map(([k, v]) => [k, num(v)])),
     strategy: r.eval.strategy,
     /** execution lag in trading days: the scores of date t are traded at close t + lag (the strategy's, default 1) */
     lag: r.eval.strategy.lag,
-    ...(r.alternatives?.length ? { alternatives: Object.fromEntries(r.alternatives.map((a) => [a.name, { label: a.label, portfolio: Object.fromEntries(Object.entries(a.eval.metrics).map(([k, v]) => [k, num(v)])) }])) } : {}),
-    groups: r.groups.map((g) => ({ label: g.label, train: g.train, valid: g.valid, test: g.test, epochs: g.history.epochs.length, bestEpoch: g.history.bestEpoch, bestValMetric: g.history.bestValMetric, stoppedEarly: g.history.stoppedEarly })),
+    ...(r.alternatives?.length
+      ? {
+          alternatives: Object.fromEntries(
+            r.alternatives.map((a) => [
+              a.name,
+              { label: a.label, portfolio: Object.fromEntries(Object.entries(a.eval.metrics).map(([k, v]) => [k, num(v)])) },
+            ]),
+          ),
+        }
+      : {}),
+    groups: r.groups.map((g) => ({
+      label: g.label,
+      train: g.train,
+      valid: g.valid,
+      test: g.test,
+      epochs: g.history.epochs.length,
+      bestEpoch: g.history.bestEpoch,
+      bestValMetric: g.history.bestValMetric,
+      stoppedEarly: g.history.stoppedEarly,
+    })),
     timings: r.timings,
     warnings: r.warnings,
     ...(r.monthEnd ? { monthEnd: Object.fromEntries(Object.entries(r.monthEnd).map(([k, v]) => [k, num(v)])) } : {}),
@@ -212,14 +331,25 @@ export function runMetrics(label: string, r: RunResult) {
 function universeMetrics(panel: Panel, r: RunResult) {
   const num = (v: number) => (Number.isFinite(v) ? v : null);
   const channels = Object.fromEntries((r.channels ?? []).map((c) => [c.spec.name, c.values]));
-  const us = evaluateUniverses(panel, r.run, { scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons, channels });
-  return Object.fromEntries(us.map((u) => [u.universe, { alpha: num(u.metrics.alpha), ir: num(u.metrics.ir), ic: num(u.metrics.ic), rankIc: num(u.metrics.rankIc) }]));
+  const us = evaluateUniverses(panel, r.run, {
+    scoresByHorizon: r.scoresByHorizon,
+    testIndex: r.testIndex,
+    horizons: r.horizons,
+    channels,
+  });
+  return Object.fromEntries(
+    us.map((u) => [
+      u.universe,
+      { alpha: num(u.metrics.alpha), ir: num(u.metrics.ir), ic: num(u.metrics.ic), rankIc: num(u.metrics.rankIc) },
+    ]),
+  );
 }
 
 /** JSON replacer / reviver that keep typed arrays (base64 of their bytes) and non-finite numbers (NaN, +-Infinity). */
 function typedReplacer(_k: string, v: unknown): unknown {
   if (typeof v === 'number' && !Number.isFinite(v)) return { $num: String(v) };
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return { $typed: v.constructor.name, b64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+    return { $typed: v.constructor.name, b64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
   return v;
 }
 function typedReviver(_k: string, v: unknown): unknown {
@@ -269,7 +399,11 @@ function progressLine(label: string, p: TrainProgress): string {
 }
 
 /** Run an experiment config; returns the metrics object written to metrics.json. */
-export async function runExperiment(config: ExperimentConfig & Partial<RunConfig>, out: string, o: { backend?: BackendName | 'auto'; only?: string[]; log?: (s: string) => void; baseDir?: string; resume?: boolean } = {}) {
+export async function runExperiment(
+  config: ExperimentConfig & Partial<RunConfig>,
+  out: string,
+  o: { backend?: BackendName | 'auto'; only?: string[]; log?: (s: string) => void; baseDir?: string; resume?: boolean } = {},
+) {
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const { name, runs } = expandConfig(config);
   const todo = o.only ? runs.filter((r) => o.only!.includes(r.label) || o.only!.includes(r.run.model)) : runs;
@@ -283,12 +417,15 @@ export async function runExperiment(config: ExperimentConfig & Partial<RunConfig
   }
   log(`[experiment] ${name}: loading ${first.dataset.kind} dataset "${first.dataset.name}"`);
   const file = (rel: string) => new Uint8Array(readFileSync(isAbsolute(rel) ? rel : join(o.baseDir ?? process.cwd(), rel)));
-  if (first.dataset.kind === 'file' && !config.files) throw new Error(`dataset kind 'file' needs "files": { "prices": "<path.parquet>", "sectors"?: "<path.parquet>" } in the config`);
+  if (first.dataset.kind === 'file' && !config.files)
+    throw new Error(`dataset kind 'file' needs "files": { "prices": "<path.parquet>", "sectors"?: "<path.parquet>" } in the config`);
   const bytes = first.dataset.kind === 'file' ? file(config.files!.prices) : undefined;
   const sectors = first.dataset.kind === 'file' && config.files!.sectors ? file(config.files!.sectors) : undefined;
   const loaded = await loadPanel(io, first.dataset, first.preprocessing, bytes, sectors);
   const panel = loaded.panel;
-  log(`[experiment] panel ${panel.dates.length} dates x ${panel.tickers.length} stocks x ${panel.factorNames.length} factors (${panel.dates[0]}..${panel.dates[panel.dates.length - 1]}), ${(loaded.load_ms / 1000).toFixed(1)} s`);
+  log(
+    `[experiment] panel ${panel.dates.length} dates x ${panel.tickers.length} stocks x ${panel.factorNames.length} factors (${panel.dates[0]}..${panel.dates[panel.dates.length - 1]}), ${(loaded.load_ms / 1000).toFixed(1)} s`,
+  );
   for (const w of loaded.warnings) log(`[experiment] warning: ${w}`);
   const forced = o.backend ?? first.backend ?? 'auto';
   const choice = await selectBackend({ forced, candidates: ['wasm', 'cpu'] });
@@ -306,9 +443,11 @@ export async function runExperiment(config: ExperimentConfig & Partial<RunConfig
       const found = readCheckpoints(cdir);
       resume = found.filter((c) => c.runKey === key);
       const other = found.filter((c) => c.runKey !== key);
-      if (other.length) log(`[${label}] removing ${other.length} checkpoint(s) of another run (key ${other[0].runKey}; this run is ${key})`);
+      if (other.length)
+        log(`[${label}] removing ${other.length} checkpoint(s) of another run (key ${other[0].runKey}; this run is ${key})`);
       for (const c of other) for (const ext of ['json', 'bin']) rmSync(join(cdir, `g${c.groupIndex}.${ext}`), { force: true });
-      if (resume.length) log(`[${label}] resuming: ${resume.length} of ${resume[0].total} groups from ${cdir} (${resume.map((c) => c.label).join(', ')})`);
+      if (resume.length)
+        log(`[${label}] resuming: ${resume.length} of ${resume[0].total} groups from ${cdir} (${resume.map((c) => c.label).join(', ')})`);
     } else rmSync(cdir, { recursive: true, force: true });
     const r = await runOnPanel(panel, run, {
       backend: choice,
@@ -319,47 +458,92 @@ export async function runExperiment(config: ExperimentConfig & Partial<RunConfig
       },
       onProgress: (p) => {
         const now = performance.now();
-        if (p.phase === 'validate' || p.phase === 'fit' || now - last > 2000) { last = now; log(progressLine(label, p)); }
+        if (p.phase === 'validate' || p.phase === 'fit' || now - last > 2000) {
+          last = now;
+          log(progressLine(label, p));
+        }
       },
     });
     const hm = r.horizonMetrics.map((m) => `h${m.horizon} ic ${m.ic.toFixed(4)} rankIC ${m.rank_ic.toFixed(4)}`).join(' | ');
-    log(`[${label}] done in ${(r.timings.total_ms / 1000).toFixed(1)} s: ${hm}; alpha ${(r.eval.metrics.alpha * 100).toFixed(2)}% IR ${r.eval.metrics.ir.toFixed(2)}`);
+    log(
+      `[${label}] done in ${(r.timings.total_ms / 1000).toFixed(1)} s: ${hm}; alpha ${(r.eval.metrics.alpha * 100).toFixed(2)}% IR ${r.eval.metrics.ir.toFixed(2)}`,
+    );
     results.push({ label, r });
-    if (r.monthEnd) log(`[${label}] long-short ${(r.eval.metrics.annReturn * 100).toFixed(2)}% vol ${(r.eval.metrics.vol * 100).toFixed(2)}% Sharpe ${r.eval.metrics.sharpe.toFixed(2)}; month ends: MAE ${r.monthEnd.mae.toFixed(4)} RMSE ${r.monthEnd.rmse.toFixed(4)} IC ${r.monthEnd.ic.toFixed(4)}`);
+    if (r.monthEnd)
+      log(
+        `[${label}] long-short ${(r.eval.metrics.annReturn * 100).toFixed(2)}% vol ${(r.eval.metrics.vol * 100).toFixed(2)}% Sharpe ${r.eval.metrics.sharpe.toFixed(2)}; month ends: MAE ${r.monthEnd.mae.toFixed(4)} RMSE ${r.monthEnd.rmse.toFixed(4)} IC ${r.monthEnd.ic.toFixed(4)}`,
+      );
     // explanations (relevance.parquet): asked for, or a Deep Factor Model run
-    const wanted = run.explain ?? (run.model === 'dfm');
+    const wanted = run.explain ?? run.model === 'dfm';
     if (wanted && explainMethodFor(run.model)) {
       const te = performance.now();
       const { points, skipped } = monthEndPoints(panel.dates, r.groups);
       const es = typeof wanted === 'object' ? wanted : {};
       const lookback = lookbackOf(run.model, r.model.config);
-      const ex = await explainRun({ ...prepareData(panel, { universe: run.universe, factors: run.factors, lookback }), lookback }, { id: run.model, config: r.model.config, seed: run.seed }, points, r.horizons.indexOf(r.evalHorizon), { rule: es.rule, epsilon: es.epsilon });
+      const ex = await explainRun(
+        { ...prepareData(panel, { universe: run.universe, factors: run.factors, lookback }), lookback },
+        { id: run.model, config: r.model.config, seed: run.seed },
+        points,
+        r.horizons.indexOf(r.evalHorizon),
+        { rule: es.rule, epsilon: es.epsilon },
+      );
       explained.push({ label, ex });
       const last = ex.dates[ex.dates.length - 1];
-      log(`[${label}] explained ${ex.dates.length} month ends (${ex.methodLabel}${skipped ? `; ${skipped} skipped: no weights` : ''}) in ${((performance.now() - te) / 1000).toFixed(1)} s; top quintile ${last?.date}: ${ex.groups.map((g, i) => `${g} ${last?.portfolioGroups.share[i].toFixed(1)}%`).join(', ')}`);
+      log(
+        `[${label}] explained ${ex.dates.length} month ends (${ex.methodLabel}${skipped ? `; ${skipped} skipped: no weights` : ''}) in ${((performance.now() - te) / 1000).toFixed(1)} s; top quintile ${last?.date}: ${ex.groups.map((g, i) => `${g} ${last?.portfolioGroups.share[i].toFixed(1)}%`).join(', ')}`,
+      );
     } else if (wanted) log(`[${label}] not explained: ${run.model} predicts outside tfjs`);
   }
 
   await initParquetNode();
   writeFileSync(join(out, 'scores.parquet'), tableToParquet(scoresTable(panel, results)));
   writeFileSync(join(out, 'portfolio.parquet'), tableToParquet(portfolioTable(results)));
-  if (explained.length) writeFileSync(join(out, 'relevance.parquet'), tableToParquet(relevanceTable(panel, explained, results.map((x) => x.label))));
+  if (explained.length)
+    writeFileSync(
+      join(out, 'relevance.parquet'),
+      tableToParquet(
+        relevanceTable(
+          panel,
+          explained,
+          results.map((x) => x.label),
+        ),
+      ),
+    );
   const metrics = {
-    name, created: new Date().toISOString(),
-    dataset: { ...first.dataset, source: panel.source.name, T: panel.dates.length, N: panel.tickers.length, F: panel.factorNames.length, start: panel.dates[0], end: panel.dates[panel.dates.length - 1], horizons: panel.horizons, notes: loaded.notes, warnings: loaded.warnings },
-    split: first.split, universe: first.universe,
+    name,
+    created: new Date().toISOString(),
+    dataset: {
+      ...first.dataset,
+      source: panel.source.name,
+      T: panel.dates.length,
+      N: panel.tickers.length,
+      F: panel.factorNames.length,
+      start: panel.dates[0],
+      end: panel.dates[panel.dates.length - 1],
+      horizons: panel.horizons,
+      notes: loaded.notes,
+      warnings: loaded.warnings,
+    },
+    split: first.split,
+    universe: first.universe,
     backend: { name: choice.backend, reason: choice.reason, probes: choice.probes },
     // the Deep Factor Model paper's Table 4 for rolling runs: long-short return / volatility / Sharpe, month-end MAE / RMSE
     ...(results.some(({ r }) => r.monthEnd) ? { table4: table4(results) } : {}),
-    models: Object.fromEntries(results.map(({ label, r }) => {
-      const ex = explained.find((e) => e.label === label)?.ex;
-      return [label, { ...runMetrics(label, r), universes: universeMetrics(panel, r), ...(ex ? { explain: explainSummary(panel, ex) } : {}) }];
-    })),
+    models: Object.fromEntries(
+      results.map(({ label, r }) => {
+        const ex = explained.find((e) => e.label === label)?.ex;
+        return [
+          label,
+          { ...runMetrics(label, r), universes: universeMetrics(panel, r), ...(ex ? { explain: explainSummary(panel, ex) } : {}) },
+        ];
+      }),
+    ),
   };
   writeFileSync(join(out, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   if (metrics.table4) {
     log('[experiment] Table 4 (long-short quintiles; MAE / RMSE at the month ends):');
-    for (const t of metrics.table4) log(`  ${t.model.padEnd(18)} return ${t.returnPct}%  vol ${t.volatilityPct}%  Sharpe ${t.sharpe}  MAE ${t.mae}  RMSE ${t.rmse}`);
+    for (const t of metrics.table4)
+      log(`  ${t.model.padEnd(18)} return ${t.returnPct}%  vol ${t.volatilityPct}%  Sharpe ${t.sharpe}  MAE ${t.mae}  RMSE ${t.rmse}`);
   }
   io.close();
   log(`[experiment] wrote ${join(out, 'metrics.json')}, scores.parquet, portfolio.parquet${explained.length ? ', relevance.parquet' : ''}`);
@@ -369,17 +553,26 @@ export async function runExperiment(config: ExperimentConfig & Partial<RunConfig
 async function main() {
   const a = args(process.argv.slice(2));
   if (!a.config || !a.out) {
-    process.stderr.write('usage: npm run experiment -- --config <run.json> --out <dir> [--backend wasm|cpu|auto] [--models linear,mlp] [--resume]\n');
+    process.stderr.write(
+      'usage: npm run experiment -- --config <run.json> --out <dir> [--backend wasm|cpu|auto] [--models linear,mlp] [--resume]\n',
+    );
     process.exit(2);
   }
   const config = JSON.parse(readFileSync(a.config, 'utf8'));
-  await runExperiment(config, a.out, { backend: (a.backend as BackendName | 'auto') || undefined, only: a.models ? a.models.split(',') : undefined, baseDir: dirname(a.config), resume: 'resume' in a });
+  await runExperiment(config, a.out, {
+    backend: (a.backend as BackendName | 'auto') || undefined,
+    only: a.models ? a.models.split(',') : undefined,
+    baseDir: dirname(a.config),
+    resume: 'resume' in a,
+  });
 }
 
 const isMain = process.argv[1] && /experiment\.ts$/.test(process.argv[1]);
 if (isMain) {
   main().catch((e) => {
-    process.stderr.write(`[experiment] ${e.name === 'LabError' ? '' : (e.name ?? 'Error') + ': '}${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+    process.stderr.write(
+      `[experiment] ${e.name === 'LabError' ? '' : (e.name ?? 'Error') + ': '}${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`,
+    );
     process.exit(1);
   });
 }

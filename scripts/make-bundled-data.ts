@@ -62,31 +62,44 @@ async function main(): Promise<void> {
   const v = validatePrices(engine, 'b_raw', { file: PRICES_FILE, out: 'b_prices' });
   await loadParquet(engine, 'b_sect_raw', readFileSync(join(outDir, SECTORS_FILE)));
   const s = validateSectors(engine, 'b_sect_raw', { file: SECTORS_FILE, out: 'b_sectors', pricesTable: 'b_prices' });
-  const err = queryRows<{ n: number; max_rel: number; max_rel_close: number }>(engine, `SELECT count(*)::INTEGER AS n,
+  const err = queryRows<{ n: number; max_rel: number; max_rel_close: number }>(
+    engine,
+    `SELECT count(*)::INTEGER AS n,
       max(abs(b.adj_close / p.adj_close - 1)) AS max_rel, max(abs(b.close / p.close - 1)) AS max_rel_close
-    FROM b_prices b JOIN src_prices p USING (date, ticker)`)[0];
-  if (err.n !== v.stats.keptRows || err.max_rel > 1e-6) throw new Error(`bundled prices do not reproduce the source: ${JSON.stringify(err)}`);
+    FROM b_prices b JOIN src_prices p USING (date, ticker)`,
+  )[0];
+  if (err.n !== v.stats.keptRows || err.max_rel > 1e-6)
+    throw new Error(`bundled prices do not reproduce the source: ${JSON.stringify(err)}`);
   const total = statSync(join(outDir, PRICES_FILE)).size + statSync(join(outDir, SECTORS_FILE)).size;
   if (total > BUDGET_BYTES) throw new Error(`bundled data is ${total} bytes, over the ${BUDGET_BYTES} budget`);
 
-  const manifest = [{
-    id: ID,
-    file: PRICES_FILE,
-    sectorsFile: SECTORS_FILE,
-    description: `US large caps (S&P 500 members of April 2021: survivorship bias), daily prices ${v.stats.start} to ${v.stats.end}, ${v.stats.tickers} stocks`,
-    rows: v.stats.keptRows,
-    tickers: v.stats.tickers,
-    start: v.stats.start,
-    end: v.stats.end,
-  }];
+  const manifest = [
+    {
+      id: ID,
+      file: PRICES_FILE,
+      sectorsFile: SECTORS_FILE,
+      description: `US large caps (S&P 500 members of April 2021: survivorship bias), daily prices ${v.stats.start} to ${v.stats.end}, ${v.stats.tickers} stocks`,
+      rows: v.stats.keptRows,
+      tickers: v.stats.tickers,
+      start: v.stats.start,
+      end: v.stats.end,
+    },
+  ];
   writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 
-  console.log(`${PRICES_FILE}: ${(pricesBytes.length / 1e6).toFixed(2)} MB, ${v.stats.keptRows} rows, ${v.stats.tickers} tickers, ${v.stats.start}..${v.stats.end}`);
+  console.log(
+    `${PRICES_FILE}: ${(pricesBytes.length / 1e6).toFixed(2)} MB, ${v.stats.keptRows} rows, ${v.stats.tickers} tickers, ${v.stats.start}..${v.stats.end}`,
+  );
   console.log(`${SECTORS_FILE}: ${(sectorsBytes.length / 1e3).toFixed(1)} kB, ${s.stats.keptRows} tickers`);
-  console.log(`adj_close reproduced to ${err.max_rel.toExponential(2)} relative; close rounded to the cent: max ${err.max_rel_close.toExponential(2)} relative`);
+  console.log(
+    `adj_close reproduced to ${err.max_rel.toExponential(2)} relative; close rounded to the cent: max ${err.max_rel_close.toExponential(2)} relative`,
+  );
   console.log(`validation warnings: ${JSON.stringify(v.warnings)} notes: ${JSON.stringify([...v.notes, ...s.notes])}`);
   console.log(`total ${(total / 1e6).toFixed(2)} MB (budget ${(BUDGET_BYTES / 1e6).toFixed(2)} MB)`);
   engine.close();
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -49,10 +49,14 @@ export class LabPage {
   async loadFile(name: string, buffer: Buffer): Promise<LabSnapshot> {
     await this.byTestId('source-file').check();
     await this.byTestId('file-input').setInputFiles({ name, mimeType: 'application/octet-stream', buffer });
-    await this.page.waitForFunction(() => {
-      const s = window.__lab!.getState();
-      return s.data.status !== 'loading' && (s.lastError?.where === 'data' || s.data.summary !== null);
-    }, null, { timeout: 120_000 });
+    await this.page.waitForFunction(
+      () => {
+        const s = window.__lab!.getState();
+        return s.data.status !== 'loading' && (s.lastError?.where === 'data' || s.data.summary !== null);
+      },
+      null,
+      { timeout: 120_000 },
+    );
     return this.state();
   }
 

@@ -30,7 +30,12 @@ async function benchData(pricesUrl: string, sectorsUrl: string): Promise<TrainFi
     const [prices, sectors] = await Promise.all([fetchBytes(pricesUrl), fetchBytes(sectorsUrl)]);
     const fetchMs = performance.now() - t0;
     const t1 = performance.now();
-    const s = await client.loadDataset({ kind: 'file', name: pricesUrl.split('/').pop() ?? 'prices.parquet' }, defaultPreprocessing, prices, sectors);
+    const s = await client.loadDataset(
+      { kind: 'file', name: pricesUrl.split('/').pop() ?? 'prices.parquet' },
+      defaultPreprocessing,
+      prices,
+      sectors,
+    );
     const wall = performance.now() - t1;
     const rt = 'chromium';
     return [
@@ -39,7 +44,13 @@ async function benchData(pricesUrl: string, sectorsUrl: string): Promise<TrainFi
       { name: 'data: load + validate + factors + panel (worker, full dataset)', runtime: rt, backend: '', value: wall, unit: 'ms' },
       { name: `data: panel arrays (T=${s.T}, N=${s.N}, F=${s.F})`, runtime: rt, backend: '', value: s.mb, unit: 'MB' },
       { name: 'data: worker load (load_ms, without the summary and messaging)', runtime: rt, backend: '', value: s.load_ms, unit: 'ms' },
-      ...Object.entries(s.load_steps ?? {}).map(([k, ms]) => ({ name: `data: load step '${k}' (worker)`, runtime: rt, backend: '', value: ms, unit: 'ms' })),
+      ...Object.entries(s.load_steps ?? {}).map(([k, ms]) => ({
+        name: `data: load step '${k}' (worker)`,
+        runtime: rt,
+        backend: '',
+        value: ms,
+        unit: 'ms',
+      })),
     ];
   } finally {
     client.terminate();
@@ -79,12 +90,22 @@ async function seededStep(backend: BackendName): Promise<SeededStepResult & { fa
     return { ...r, fallbackAdapter: gpu ? !gpu.ok : undefined, available: true };
   } catch (e) {
     // e.g. no WebGPU adapter at all in this Chromium: reported, not hidden
-    return { backend, loss: NaN, lossAfter: NaN, weights: [], available: false, fallbackAdapter: gpu ? !gpu.ok : undefined, error: String(e) } as never;
+    return {
+      backend,
+      loss: NaN,
+      lossAfter: NaN,
+      weights: [],
+      available: false,
+      fallbackAdapter: gpu ? !gpu.ok : undefined,
+      error: String(e),
+    } as never;
   }
 }
 
 declare global {
-  interface Window { __bench: { data: typeof benchData; train: typeof benchTrain; seededStep: typeof seededStep; ready: boolean } }
+  interface Window {
+    __bench: { data: typeof benchData; train: typeof benchTrain; seededStep: typeof seededStep; ready: boolean };
+  }
 }
 window.__bench = { data: benchData, train: benchTrain, seededStep, ready: true };
 document.getElementById('out')!.textContent = 'ready';

@@ -9,13 +9,48 @@ import { prepareData } from '../train/data';
 import { predict, trainModel, trainOptionsFrom } from '../train/loop';
 import { useBackend, type BackendName } from '../train/backend';
 
-export interface TrainFigure { name: string; runtime: string; backend: string; value: number; unit: string }
+export interface TrainFigure {
+  name: string;
+  runtime: string;
+  backend: string;
+  value: number;
+  unit: string;
+}
 
-export interface TrainBenchShape { model: string; B: number; N: number; F: number; hidden: number; horizons: number[]; steps: number; nIndustries?: number; config?: Record<string, number | string | boolean> }
+export interface TrainBenchShape {
+  model: string;
+  B: number;
+  N: number;
+  F: number;
+  hidden: number;
+  horizons: number[];
+  steps: number;
+  nIndustries?: number;
+  config?: Record<string, number | string | boolean>;
+}
 
-export const MLP_BENCH: TrainBenchShape = { model: 'mlp', B: 16, N: 400, F: 35, hidden: 64, horizons: [1, 3, 5, 10, 15, 20], steps: 12, config: { layers: 2 } };
+export const MLP_BENCH: TrainBenchShape = {
+  model: 'mlp',
+  B: 16,
+  N: 400,
+  F: 35,
+  hidden: 64,
+  horizons: [1, 3, 5, 10, 15, 20],
+  steps: 12,
+  config: { layers: 2 },
+};
 /** issue 5's DMFM benchmark shape: 16 dates per step, 400 stocks, 44 factors, hidden 64, 5 horizons, 11 industries */
-export const DMFM_BENCH: TrainBenchShape = { model: 'dmfm', B: 16, N: 400, F: 44, hidden: 64, horizons: [3, 5, 10, 15, 20], steps: 10, nIndustries: 11, config: { layers: 2 } };
+export const DMFM_BENCH: TrainBenchShape = {
+  model: 'dmfm',
+  B: 16,
+  N: 400,
+  F: 44,
+  hidden: 64,
+  horizons: [3, 5, 10, 15, 20],
+  steps: 10,
+  nIndustries: 11,
+  config: { layers: 2 },
+};
 
 /** ms per trading day of training (forward + backward + Adam update, batch upload and loss read-back) and inference */
 export async function benchTrainStep(backend: BackendName, s: TrainBenchShape, runtime: string): Promise<TrainFigure[]> {

@@ -10,7 +10,12 @@ export class LabError extends Error {
 }
 
 /** Errors crossing a worker boundary travel as plain objects. */
-export interface SerializedError { name: string; message: string; hint?: string; stack?: string }
+export interface SerializedError {
+  name: string;
+  message: string;
+  hint?: string;
+  stack?: string;
+}
 
 export function serializeError(e: unknown): SerializedError {
   if (e instanceof Error) return { name: e.name, message: e.message, hint: (e as LabError).hint, stack: e.stack };

@@ -35,7 +35,11 @@ export interface Panel {
   source: { name: string; kind: 'prices' | 'factors' | 'synthetic'; notes?: string[] };
 }
 
-export interface UniverseDef { name: string; description: string; member: Uint8Array }
+export interface UniverseDef {
+  name: string;
+  description: string;
+  member: Uint8Array;
+}
 
 export const panelDims = (p: Panel) => ({ T: p.dates.length, N: p.tickers.length, F: p.factorNames.length, H: p.horizons.length });
 

@@ -27,16 +27,31 @@ export function makeRng(seed: number): Rng {
   return {
     uniform: u,
     normal() {
-      if (spare !== null) { const s = spare; spare = null; return s; }
-      let x = 0, y = 0, r = 0;
-      do { x = 2 * u() - 1; y = 2 * u() - 1; r = x * x + y * y; } while (r === 0 || r >= 1);
+      if (spare !== null) {
+        const s = spare;
+        spare = null;
+        return s;
+      }
+      let x = 0,
+        y = 0,
+        r = 0;
+      do {
+        x = 2 * u() - 1;
+        y = 2 * u() - 1;
+        r = x * x + y * y;
+      } while (r === 0 || r >= 1);
       const f = Math.sqrt((-2 * Math.log(r)) / r);
       spare = y * f;
       return x * f;
     },
     int: (n: number) => Math.floor(u() * n),
     shuffle<T>(a: T[]) {
-      for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(u() * (i + 1)); const t = a[i]; a[i] = a[j]; a[j] = t; }
+      for (let i = a.length - 1; i > 0; i--) {
+        const j = Math.floor(u() * (i + 1));
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+      }
       return a;
     },
   };

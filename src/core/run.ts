@@ -106,7 +106,13 @@ export interface StrategyConfig {
   lag?: number;
 }
 
-export const defaultPreprocessing: PreprocessConfig = { madK: 5, normalize: 'zscore', missing: 'fill', industryNeutral: false, minHistory: 60 };
+export const defaultPreprocessing: PreprocessConfig = {
+  madK: 5,
+  normalize: 'zscore',
+  missing: 'fill',
+  industryNeutral: false,
+  minHistory: 60,
+};
 
 export const defaultRun: RunConfig = {
   dataset: { kind: 'bundled', name: 'us-large-cap-2012-2019' },

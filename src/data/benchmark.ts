@@ -38,7 +38,8 @@ function findCol(cols: { name: string }[], names: string[]): string | null {
 
 /** SQL reading `col` of DuckDB type `type` as DATE (NULL when unreadable). */
 function dateExpr(col: string, type: string, file: string): string {
-  const c = sqlIdent(col), t = type.toUpperCase();
+  const c = sqlIdent(col),
+    t = type.toUpperCase();
   if (t === 'DATE') return c;
   if (t.startsWith('TIMESTAMP')) return `CAST(${c} AS DATE)`;
   if (t === 'VARCHAR') return `TRY_CAST(${c} AS DATE)`;
@@ -46,40 +47,75 @@ function dateExpr(col: string, type: string, file: string): string {
 }
 
 /** Parse and validate a benchmark parquet or CSV file (bytes) with DuckDB into a sorted daily return series. */
-export async function parseBenchmark(engine: SqlEngine, bytes: Uint8Array, file: string, table = 'benchmark_raw'): Promise<BenchmarkSeries> {
-  const { rows } = await loadTableFile(engine, table, bytes, { fileName: file, expected: "date and return (or ret), or date and close (or price, adj_close)" });
+export async function parseBenchmark(
+  engine: SqlEngine,
+  bytes: Uint8Array,
+  file: string,
+  table = 'benchmark_raw',
+): Promise<BenchmarkSeries> {
+  const { rows } = await loadTableFile(engine, table, bytes, {
+    fileName: file,
+    expected: 'date and return (or ret), or date and close (or price, adj_close)',
+  });
   try {
     const cols = describeColumns(engine, table);
     const found = cols.map((c) => `${c.name} (${c.type})`).join(', ');
     const dateCol = findCol(cols, DATE_NAMES);
-    if (!dateCol) throw new LabError(`${file}: missing column 'date' (columns found: ${found}); expected a 'date' column and a 'return' / 'ret' or 'close' / 'price' / 'adj_close' column`);
+    if (!dateCol)
+      throw new LabError(
+        `${file}: missing column 'date' (columns found: ${found}); expected a 'date' column and a 'return' / 'ret' or 'close' / 'price' / 'adj_close' column`,
+      );
     const retCol = findCol(cols, RETURN_NAMES);
     const valCol = retCol ?? findCol(cols, PRICE_NAMES);
-    if (!valCol) throw new LabError(`${file}: missing value column (columns found: ${found}); expected a daily simple return column 'return' or 'ret', or a price level column 'close', 'price' or 'adj_close'`);
+    if (!valCol)
+      throw new LabError(
+        `${file}: missing value column (columns found: ${found}); expected a daily simple return column 'return' or 'ret', or a price level column 'close', 'price' or 'adj_close'`,
+      );
     const isPrice = retCol === null;
     const what = isPrice ? 'price levels' : 'daily simple returns';
-    if (rows === 0) throw new LabError(`${file}: the file is empty (0 rows); expected one row per trading day with '${dateCol}' and '${valCol}'`);
+    if (rows === 0)
+      throw new LabError(`${file}: the file is empty (0 rows); expected one row per trading day with '${dateCol}' and '${valCol}'`);
     const type = cols.find((c) => c.name === valCol)!.type;
     if (!NUMERIC_RE.test(type)) throw new LabError(`${file}: column '${valCol}' has type ${type}; expected numeric ${what}`);
     const d = dateExpr(dateCol, cols.find((c) => c.name === dateCol)!.type, file);
     const src = `(SELECT ${d} AS d, ${sqlIdent(dateCol)} AS raw, ${sqlIdent(valCol)}::DOUBLE AS v, rowid + 1 AS row FROM ${sqlIdent(table)})`;
 
-    const badDate = queryRows<{ n: number; row: number | null; raw: string | null }>(engine,
-      `SELECT count(*)::INTEGER AS n, min(row)::INTEGER AS row, CAST(arg_min(raw, row) AS VARCHAR) AS raw FROM ${src} WHERE d IS NULL`)[0];
-    if (badDate.n > 0) throw new LabError(`${file}: ${badDate.n} of ${rows} row(s) have a missing or unreadable '${dateCol}' (e.g. row ${badDate.row}: ${badDate.raw === null ? 'empty' : `'${badDate.raw}'`}); expected dates such as 2019-12-31`);
+    const badDate = queryRows<{ n: number; row: number | null; raw: string | null }>(
+      engine,
+      `SELECT count(*)::INTEGER AS n, min(row)::INTEGER AS row, CAST(arg_min(raw, row) AS VARCHAR) AS raw FROM ${src} WHERE d IS NULL`,
+    )[0];
+    if (badDate.n > 0)
+      throw new LabError(
+        `${file}: ${badDate.n} of ${rows} row(s) have a missing or unreadable '${dateCol}' (e.g. row ${badDate.row}: ${badDate.raw === null ? 'empty' : `'${badDate.raw}'`}); expected dates such as 2019-12-31`,
+      );
 
-    const bad = queryRows<{ n: number; first: string | null }>(engine,
-      `SELECT count(*)::INTEGER AS n, CAST(min(d) AS VARCHAR) AS first FROM ${src} WHERE v IS NULL OR isnan(v) OR isinf(v)`)[0];
-    if (bad.n > 0) throw new LabError(`${file}: column '${valCol}' has ${bad.n} of ${rows} value(s) that are missing, NaN or infinite (first on ${bad.first}); expected finite ${what} on every row`);
+    const bad = queryRows<{ n: number; first: string | null }>(
+      engine,
+      `SELECT count(*)::INTEGER AS n, CAST(min(d) AS VARCHAR) AS first FROM ${src} WHERE v IS NULL OR isnan(v) OR isinf(v)`,
+    )[0];
+    if (bad.n > 0)
+      throw new LabError(
+        `${file}: column '${valCol}' has ${bad.n} of ${rows} value(s) that are missing, NaN or infinite (first on ${bad.first}); expected finite ${what} on every row`,
+      );
 
-    const dup = queryRows<{ n: number; first: string | null }>(engine,
-      `SELECT count(*)::INTEGER AS n, CAST(min(d) AS VARCHAR) AS first FROM (SELECT d FROM ${src} GROUP BY d HAVING count(*) > 1)`)[0];
-    if (dup.n > 0) throw new LabError(`${file}: ${dup.n} date(s) appear more than once in '${dateCol}' (first ${dup.first}) among ${rows} rows; expected one row per date`);
+    const dup = queryRows<{ n: number; first: string | null }>(
+      engine,
+      `SELECT count(*)::INTEGER AS n, CAST(min(d) AS VARCHAR) AS first FROM (SELECT d FROM ${src} GROUP BY d HAVING count(*) > 1)`,
+    )[0];
+    if (dup.n > 0)
+      throw new LabError(
+        `${file}: ${dup.n} date(s) appear more than once in '${dateCol}' (first ${dup.first}) among ${rows} rows; expected one row per date`,
+      );
 
     if (isPrice) {
-      const np = queryRows<{ n: number; first: string | null }>(engine,
-        `SELECT count(*)::INTEGER AS n, CAST(min(d) AS VARCHAR) AS first FROM ${src} WHERE v <= 0`)[0];
-      if (np.n > 0) throw new LabError(`${file}: column '${valCol}' has ${np.n} of ${rows} price(s) <= 0 (first on ${np.first}); expected positive price levels`);
+      const np = queryRows<{ n: number; first: string | null }>(
+        engine,
+        `SELECT count(*)::INTEGER AS n, CAST(min(d) AS VARCHAR) AS first FROM ${src} WHERE v <= 0`,
+      )[0];
+      if (np.n > 0)
+        throw new LabError(
+          `${file}: column '${valCol}' has ${np.n} of ${rows} price(s) <= 0 (first on ${np.first}); expected positive price levels`,
+        );
       if (rows < 2) throw new LabError(`${file}: 1 row of '${valCol}' prices gives no return; expected at least 2 dates of price levels`);
     }
 

@@ -64,7 +64,9 @@ async function gunzipHead(bytes: Uint8Array, max: number, file: string): Promise
     for (let i = 0; i < bytes.length && !stop; i += 65536) await writer.write(bytes.subarray(i, i + 65536) as Uint8Array<ArrayBuffer>);
     if (!stop) await writer.close();
   })();
-  feed.catch(() => { /* the reader sees the same error */ });
+  feed.catch(() => {
+    /* the reader sees the same error */
+  });
   try {
     while (n < max) {
       const { done, value } = await reader.read();
@@ -74,8 +76,10 @@ async function gunzipHead(bytes: Uint8Array, max: number, file: string): Promise
     }
   } catch (e) {
     if (n === 0) {
-      throw new LabError(`${file}: could not decompress it as gzip (${e instanceof Error ? e.message : String(e)}); expected a gzip-compressed CSV file (.csv.gz)`,
-        'Choose the file again (it may be truncated), or load the uncompressed .csv.');
+      throw new LabError(
+        `${file}: could not decompress it as gzip (${e instanceof Error ? e.message : String(e)}); expected a gzip-compressed CSV file (.csv.gz)`,
+        'Choose the file again (it may be truncated), or load the uncompressed .csv.',
+      );
     }
   } finally {
     stop = true;
@@ -93,7 +97,8 @@ async function gunzipHead(bytes: Uint8Array, max: number, file: string): Promise
 
 /** Count `delim` outside double quotes. */
 function countOutsideQuotes(line: string, delim: string): number {
-  let n = 0, q = false;
+  let n = 0,
+    q = false;
   for (const ch of line) {
     if (ch === '"') q = !q;
     else if (!q && ch === delim) n++;
@@ -103,10 +108,14 @@ function countOutsideQuotes(line: string, delim: string): number {
 
 /** The delimiter occurring most often in the header line (ties: the order of CSV_DELIMITERS); null when none occurs. */
 export function detectDelimiter(header: string): string | null {
-  let best: string | null = null, most = 0;
+  let best: string | null = null,
+    most = 0;
   for (const d of CSV_DELIMITERS) {
     const n = countOutsideQuotes(header, d);
-    if (n > most) { best = d; most = n; }
+    if (n > most) {
+      best = d;
+      most = n;
+    }
   }
   return best;
 }
@@ -114,16 +123,21 @@ export function detectDelimiter(header: string): string | null {
 /** Split one CSV line on `delim`, honouring double quotes ("" inside quotes is a quote). */
 export function splitCsvLine(line: string, delim: string): string[] {
   const out: string[] = [];
-  let cur = '', q = false;
+  let cur = '',
+    q = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (q) {
-      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; }
-      else if (ch === '"') q = false;
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') q = false;
       else cur += ch;
     } else if (ch === '"') q = true;
-    else if (ch === delim) { out.push(cur); cur = ''; }
-    else cur += ch;
+    else if (ch === delim) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
   }
   out.push(cur);
   return out;
@@ -132,7 +146,12 @@ export function splitCsvLine(line: string, delim: string): string[] {
 /** A header field that reads as a value: a number or a date (a header-less file's first row). */
 function looksLikeData(s: string): 'a number' | 'a date' | null {
   const t = s.trim();
-  if (/^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}/.test(t) || /^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$/.test(t) || /^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(t)) return 'a date';
+  if (
+    /^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}/.test(t) ||
+    /^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$/.test(t) ||
+    /^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(t)
+  )
+    return 'a date';
   if (/^[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?%?$/.test(t)) return 'a number';
   return null;
 }
@@ -148,18 +167,26 @@ function readError(file: string, msg: string, delim: string, expected: string): 
   const cols = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(msg);
   const at = line ? `line ${line}${orig !== undefined ? ` ('${clip(orig, 60)}')` : ''}` : 'a line';
   if (cols) {
-    return new LabError(`${file}: ${at} has ${cols[2]} ${sep} values where the header has ${cols[1]} columns; expected ${cols[1]} values on every line`,
-      `Check that line for a stray ${DELIM_NAME[delim]} or quote; a value that contains a ${DELIM_NAME[delim]} must be in double quotes.`);
+    return new LabError(
+      `${file}: ${at} has ${cols[2]} ${sep} values where the header has ${cols[1]} columns; expected ${cols[1]} values on every line`,
+      `Check that line for a stray ${DELIM_NAME[delim]} or quote; a value that contains a ${DELIM_NAME[delim]} must be in double quotes.`,
+    );
   }
   if (/unterminated quote/i.test(msg)) {
-    return new LabError(`${file}: ${at} has a value with an unterminated double quote; expected every opening " to be closed on the same value`,
-      'Quote values with "..." and write a quote inside a value as "".');
+    return new LabError(
+      `${file}: ${at} has a value with an unterminated double quote; expected every opening " to be closed on the same value`,
+      'Quote values with "..." and write a quote inside a value as "".',
+    );
   }
   if (/unicode|utf-8/i.test(msg)) {
-    return new LabError(`${file}: ${line ? `line ${line}` : 'the file'} is not UTF-8 text; expected a UTF-8 encoded CSV file`,
-      'Save it as UTF-8 (Excel: Save As "CSV UTF-8"; pandas writes UTF-8 by default).');
+    return new LabError(
+      `${file}: ${line ? `line ${line}` : 'the file'} is not UTF-8 text; expected a UTF-8 encoded CSV file`,
+      'Save it as UTF-8 (Excel: Save As "CSV UTF-8"; pandas writes UTF-8 by default).',
+    );
   }
-  return new LabError(`${file}: could not read it as CSV (${clip(firstLine(msg), 200)}); expected ${sep} values with a header row (${expected})`);
+  return new LabError(
+    `${file}: could not read it as CSV (${clip(firstLine(msg), 200)}); expected ${sep} values with a header row (${expected})`,
+  );
 }
 
 /**
@@ -176,36 +203,57 @@ export async function loadCsv(engine: SqlEngine, table: string, bytes: Uint8Arra
   // ---- the header line and the delimiter, read here (not sniffed)
   const head = gzip ? await gunzipHead(bytes, HEAD_BYTES, file) : bytes.subarray(0, HEAD_BYTES);
   if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x41 && head[2] === 0x52 && head[3] === 0x31) {
-    throw new LabError(`${file} is a gzip-compressed parquet file; expected a plain .parquet file or a gzip-compressed CSV`, 'Decompress it (gunzip) and load the .parquet file.');
+    throw new LabError(
+      `${file} is a gzip-compressed parquet file; expected a plain .parquet file or a gzip-compressed CSV`,
+      'Decompress it (gunzip) and load the .parquet file.',
+    );
   }
-  if (!looksLikeText(head)) throw new LabError(`${file}: the ${gzip ? 'decompressed ' : ''}content is binary data, not CSV text; expected a UTF-8 CSV file with a header row (${expected})`);
+  if (!looksLikeText(head))
+    throw new LabError(
+      `${file}: the ${gzip ? 'decompressed ' : ''}content is binary data, not CSV text; expected a UTF-8 CSV file with a header row (${expected})`,
+    );
   const text = new TextDecoder('utf-8').decode(head).replace(/^\ufeff/, '');
   if (text.trim() === '') {
-    throw new LabError(`${file} is empty (${bytes.length === 0 ? '0 bytes' : 'no text, only blank lines'}); expected a CSV file with a header row (${expected}) and one row per line`,
-      'Choose the file again; it may not have finished downloading.');
+    throw new LabError(
+      `${file} is empty (${bytes.length === 0 ? '0 bytes' : 'no text, only blank lines'}); expected a CSV file with a header row (${expected}) and one row per line`,
+      'Choose the file again; it may not have finished downloading.',
+    );
   }
   const nl = text.indexOf('\n');
   const header = (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, '');
-  if (header.trim() === '') throw new LabError(`${file}: the first line is empty; expected a header row naming the columns (${expected})`, 'Remove the blank lines at the top of the file.');
+  if (header.trim() === '')
+    throw new LabError(
+      `${file}: the first line is empty; expected a header row naming the columns (${expected})`,
+      'Remove the blank lines at the top of the file.',
+    );
   const delim = detectDelimiter(header);
   if (delim === null) {
-    throw new LabError(`${file} has 1 column '${clip(header, 60)}': expected comma-separated columns ${expected}`,
-      'Separate the columns with commas (semicolons, tabs and | are recognised too) and name them on the first line.');
+    throw new LabError(
+      `${file} has 1 column '${clip(header, 60)}': expected comma-separated columns ${expected}`,
+      'Separate the columns with commas (semicolons, tabs and | are recognised too) and name them on the first line.',
+    );
   }
   const raw = splitCsvLine(header, delim).map((s) => s.trim());
   const dataLike = raw.map((s, i) => ({ s, i, kind: looksLikeData(s) })).filter((x) => x.kind !== null);
   if (dataLike.length > 0) {
-    const ex = dataLike.slice(0, 3).map((x) => `column ${x.i + 1} '${clip(x.s, 30)}' is ${x.kind}`).join(', ');
-    throw new LabError(`${file}: the first line looks like data, not a header (${ex}); expected a header row naming the columns (${expected})`,
-      `Add a first line with the column names, e.g. ${expected.split(' (')[0].replace(/, \.\.\.$/, '')}.`);
+    const ex = dataLike
+      .slice(0, 3)
+      .map((x) => `column ${x.i + 1} '${clip(x.s, 30)}' is ${x.kind}`)
+      .join(', ');
+    throw new LabError(
+      `${file}: the first line looks like data, not a header (${ex}); expected a header row naming the columns (${expected})`,
+      `Add a first line with the column names, e.g. ${expected.split(' (')[0].replace(/, \.\.\.$/, '')}.`,
+    );
   }
   const names = raw.map((s, i) => (s === '' ? `column${i + 1}` : s));
   const seen = new Map<string, number>();
   for (const n of names) seen.set(n.toLowerCase(), (seen.get(n.toLowerCase()) ?? 0) + 1);
   const dup = names.find((n) => seen.get(n.toLowerCase())! > 1);
   if (dup !== undefined) {
-    throw new LabError(`${file}: column '${dup}' appears ${seen.get(dup.toLowerCase())} times in the header (column names are not case-sensitive); expected each column once`,
-      'Rename or remove the repeated column.');
+    throw new LabError(
+      `${file}: column '${dup}' appears ${seen.get(dup.toLowerCase())} times in the header (column names are not case-sensitive); expected each column once`,
+      'Rename or remove the repeated column.',
+    );
   }
   const keep = opts.selectColumns?.(names) ?? names;
   const dateCols = keep.filter((n) => DATE_NAMES.includes(n.toLowerCase()));
@@ -215,16 +263,29 @@ export async function loadCsv(engine: SqlEngine, table: string, bytes: Uint8Arra
 
   const vfile = `_lab_upload_${++fileSeq}.csv`;
   const dialect = [
-    'header=true', `delim=${sqlString(delim)}`, `quote='"'`, `escape='"'`, 'skip=0', `comment=''`, 'strict_mode=true', 'null_padding=false',
+    'header=true',
+    `delim=${sqlString(delim)}`,
+    `quote='"'`,
+    `escape='"'`,
+    'skip=0',
+    `comment=''`,
+    'strict_mode=true',
+    'null_padding=false',
     `compression=${gzip ? "'gzip'" : "'none'"}`,
   ];
-  const sniffed = (sampleAll: boolean) => [
-    ...dialect, `names=[${names.map(sqlString).join(', ')}]`, `dateformat='%Y-%m-%d'`,
-    ...(dateCols.length ? [`types={${dateCols.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}`] : []),
-    ...(decimalComma ? [`decimal_separator=','`] : []),
-    ...(sampleAll ? ['sample_size=-1'] : []),
-  ].join(', ');
-  const create = (sampleAll: boolean) => engine.run(`CREATE TABLE ${sqlIdent(table)} AS SELECT ${keep.map(sqlIdent).join(', ')} FROM read_csv(${sqlString(vfile)}, ${sniffed(sampleAll)})`);
+  const sniffed = (sampleAll: boolean) =>
+    [
+      ...dialect,
+      `names=[${names.map(sqlString).join(', ')}]`,
+      `dateformat='%Y-%m-%d'`,
+      ...(dateCols.length ? [`types={${dateCols.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}`] : []),
+      ...(decimalComma ? [`decimal_separator=','`] : []),
+      ...(sampleAll ? ['sample_size=-1'] : []),
+    ].join(', ');
+  const create = (sampleAll: boolean) =>
+    engine.run(
+      `CREATE TABLE ${sqlIdent(table)} AS SELECT ${keep.map(sqlIdent).join(', ')} FROM read_csv(${sqlString(vfile)}, ${sniffed(sampleAll)})`,
+    );
 
   engine.registerFile(vfile, bytes);
   try {
@@ -264,20 +325,25 @@ export async function loadCsv(engine: SqlEngine, table: string, bytes: Uint8Arra
  * ignored); empty stays NULL (the validators report missing dates); any other non-empty value is a LabError.
  */
 function convertDateColumn(engine: SqlEngine, table: string, col: string, file: string): void {
-  const c = sqlIdent(col), t = sqlIdent(table);
+  const c = sqlIdent(col),
+    t = sqlIdent(table);
   const v = `nullif(trim(${c}), '')`;
   const conv = `CASE WHEN regexp_full_match(${v}, '[0-9]{8}') THEN TRY_CAST(TRY_STRPTIME(${v}, '%Y%m%d') AS DATE)
     WHEN regexp_matches(${v}, '^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}([ T]|$)')
     THEN TRY_CAST(replace(regexp_extract(${v}, '^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}'), '/', '-') AS DATE) END`;
-  const bad = queryRows<{ n: number; total: number; row: number | null; v: string | null }>(engine,
+  const bad = queryRows<{ n: number; total: number; row: number | null; v: string | null }>(
+    engine,
     `SELECT count(*) FILTER (WHERE ${v} IS NOT NULL AND (${conv}) IS NULL)::INTEGER AS n, count(${v})::INTEGER AS total,
             (min(rowid) FILTER (WHERE ${v} IS NOT NULL AND (${conv}) IS NULL) + 1)::INTEGER AS row,
-            arg_min(${c}, rowid) FILTER (WHERE ${v} IS NOT NULL AND (${conv}) IS NULL) AS v FROM ${t}`)[0];
+            arg_min(${c}, rowid) FILTER (WHERE ${v} IS NOT NULL AND (${conv}) IS NULL) AS v FROM ${t}`,
+  )[0];
   if (bad.n > 0) {
     const ex = String(bad.v);
     const why = /^\s*\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\s*$/.test(ex) ? ': day/month/year and month/day/year cannot be told apart' : '';
-    throw new LabError(`${file}: column '${col}' has ${bad.n} of ${bad.total} value(s) that are not dates in a known format (e.g. row ${bad.row}: '${clip(ex, 40)}'${why}); expected ISO dates yyyy-mm-dd such as 2019-12-31 (yyyymmdd such as 20191231 is also accepted)`,
-      'Write the dates as yyyy-mm-dd (pandas does for datetime columns; in Excel, format the column as yyyy-mm-dd before saving as CSV).');
+    throw new LabError(
+      `${file}: column '${col}' has ${bad.n} of ${bad.total} value(s) that are not dates in a known format (e.g. row ${bad.row}: '${clip(ex, 40)}'${why}); expected ISO dates yyyy-mm-dd such as 2019-12-31 (yyyymmdd such as 20191231 is also accepted)`,
+      'Write the dates as yyyy-mm-dd (pandas does for datetime columns; in Excel, format the column as yyyy-mm-dd before saving as CSV).',
+    );
   }
   engine.run(`ALTER TABLE ${t} ALTER ${c} SET DATA TYPE DATE USING (${conv})`);
 }

@@ -6,7 +6,16 @@
  * Not used by the app: slow and simple on purpose.
  */
 
-export interface RefPriceRow { day: number; ticker: string; open: number; high: number; low: number; close: number; adj: number; volume: number }
+export interface RefPriceRow {
+  day: number;
+  ticker: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  adj: number;
+  volume: number;
+}
 
 export interface RefOutput {
   /** key `${day}|${ticker}` -> values by factor name (and fwd_<k>, ret, dv, age) */
@@ -20,45 +29,81 @@ function stdS(xs: number[]): number {
   const m = mean(xs);
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) * (x - m), 0) / (xs.length - 1));
 }
-function maxSkip(xs: number[]): number { let m = NaN; for (const x of xs) if (!Number.isNaN(x) && (Number.isNaN(m) || x > m)) m = x; return m; }
-function minSkip(xs: number[]): number { let m = NaN; for (const x of xs) if (!Number.isNaN(x) && (Number.isNaN(m) || x < m)) m = x; return m; }
+function maxSkip(xs: number[]): number {
+  let m = NaN;
+  for (const x of xs) if (!Number.isNaN(x) && (Number.isNaN(m) || x > m)) m = x;
+  return m;
+}
+function minSkip(xs: number[]): number {
+  let m = NaN;
+  for (const x of xs) if (!Number.isNaN(x) && (Number.isNaN(m) || x < m)) m = x;
+  return m;
+}
 /** OLS of y on x: slope, residual sum of squares, R^2 */
 function ols(x: number[], y: number[]): { slope: number; rss: number; r2: number } {
-  const mx = mean(x), my = mean(y);
-  let sxx = 0, sxy = 0, syy = 0;
-  for (let i = 0; i < x.length; i++) { sxx += (x[i] - mx) ** 2; sxy += (x[i] - mx) * (y[i] - my); syy += (y[i] - my) ** 2; }
+  const mx = mean(x),
+    my = mean(y);
+  let sxx = 0,
+    sxy = 0,
+    syy = 0;
+  for (let i = 0; i < x.length; i++) {
+    sxx += (x[i] - mx) ** 2;
+    sxy += (x[i] - mx) * (y[i] - my);
+    syy += (y[i] - my) ** 2;
+  }
   const slope = sxx === 0 ? NaN : sxy / sxx;
   let rss = 0;
-  for (let i = 0; i < x.length; i++) { const e = y[i] - my - slope * (x[i] - mx); rss += e * e; }
+  for (let i = 0; i < x.length; i++) {
+    const e = y[i] - my - slope * (x[i] - mx);
+    rss += e * e;
+  }
   return { slope, rss, r2: syy === 0 || sxx === 0 ? NaN : (sxy * sxy) / (sxx * syy) };
 }
 function pearson(a: number[], b: number[]): number {
-  const ma = mean(a), mb = mean(b);
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < a.length; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
+  const ma = mean(a),
+    mb = mean(b);
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
   return saa === 0 || sbb === 0 ? NaN : sab / Math.sqrt(saa * sbb);
 }
 /** adjusted Fisher-Pearson sample skewness G1 */
 function skewG1(xs: number[]): number {
-  const n = xs.length, m = mean(xs);
-  let m2 = 0, m3 = 0;
-  for (const x of xs) { m2 += (x - m) ** 2; m3 += (x - m) ** 3; }
-  m2 /= n; m3 /= n;
-  return m2 > 0 ? (m3 / m2 ** 1.5) * Math.sqrt(n * (n - 1)) / (n - 2) : NaN;
+  const n = xs.length,
+    m = mean(xs);
+  let m2 = 0,
+    m3 = 0;
+  for (const x of xs) {
+    m2 += (x - m) ** 2;
+    m3 += (x - m) ** 3;
+  }
+  m2 /= n;
+  m3 /= n;
+  return m2 > 0 ? ((m3 / m2 ** 1.5) * Math.sqrt(n * (n - 1))) / (n - 2) : NaN;
 }
 const div = (a: number, b: number) => (b === 0 || Number.isNaN(b) ? NaN : a / b);
 
 /** Compute every library factor + forward returns for `rows` (any order; unique (day, ticker)). */
 export function referenceFactors(rows: RefPriceRow[], horizons: number[]): RefOutput {
   const byTicker = new Map<string, RefPriceRow[]>();
-  for (const r of rows) { if (!byTicker.has(r.ticker)) byTicker.set(r.ticker, []); byTicker.get(r.ticker)!.push(r); }
+  for (const r of rows) {
+    if (!byTicker.has(r.ticker)) byTicker.set(r.ticker, []);
+    byTicker.get(r.ticker)!.push(r);
+  }
   for (const s of byTicker.values()) s.sort((a, b) => a.day - b.day);
   // equal-weighted market log return per day, over the stocks with a previous row
-  const mktSum = new Map<number, number>(), mktN = new Map<number, number>();
+  const mktSum = new Map<number, number>(),
+    mktN = new Map<number, number>();
   for (const s of byTicker.values()) {
     for (let i = 1; i < s.length; i++) {
       const lr = Math.log(s[i].adj / s[i - 1].adj);
-      mktSum.set(s[i].day, (mktSum.get(s[i].day) ?? 0) + lr); mktN.set(s[i].day, (mktN.get(s[i].day) ?? 0) + 1);
+      mktSum.set(s[i].day, (mktSum.get(s[i].day) ?? 0) + lr);
+      mktN.set(s[i].day, (mktN.get(s[i].day) ?? 0) + 1);
     }
   }
   const out = new Map<string, Record<string, number>>();
@@ -76,7 +121,10 @@ export function referenceFactors(rows: RefPriceRow[], horizons: number[]): RefOu
       const row = s[i];
       const v: Record<string, number> = {};
       const need = (k: number, f: () => number) => (i >= k ? f() : NaN);
-      const wmean = (xs: number[], k: number) => { const w = win(xs, i, k); return anyNaN(w) ? NaN : mean(w); };
+      const wmean = (xs: number[], k: number) => {
+        const w = win(xs, i, k);
+        return anyNaN(w) ? NaN : mean(w);
+      };
       // momentum / reversal
       v.mom_20 = need(20, () => adj[i] / adj[i - 20] - 1);
       v.mom_60 = need(60, () => adj[i] / adj[i - 60] - 1);
@@ -90,17 +138,39 @@ export function referenceFactors(rows: RefPriceRow[], horizons: number[]): RefOu
       v.vol_20 = need(20, () => stdS(win(lr, i, 20)));
       v.vol_60 = need(60, () => stdS(win(lr, i, 60)));
       v.downvol_20 = need(20, () => Math.sqrt(mean(win(lr, i, 20).map((x) => (x < 0 ? x * x : 0)))));
-      v.range_20 = need(19, () => wmean(s.map((q) => (q.high - q.low) / q.close), 20));
+      v.range_20 = need(19, () =>
+        wmean(
+          s.map((q) => (q.high - q.low) / q.close),
+          20,
+        ),
+      );
       v.skew_60 = need(60, () => skewG1(win(lr, i, 60)));
       const reg = i >= 60 ? ols(win(mkt, i, 60), win(lr, i, 60)) : null;
       v.beta_60 = reg ? reg.slope : NaN;
       v.idvol_60 = reg ? Math.sqrt(reg.rss / 60) : NaN;
       // liquidity / size
-      v.amihud_20 = need(20, () => 1e9 * wmean(r.map((x, j) => div(Math.abs(x), dv[j])), 20));
+      v.amihud_20 = need(
+        20,
+        () =>
+          1e9 *
+          wmean(
+            r.map((x, j) => div(Math.abs(x), dv[j])),
+            20,
+          ),
+      );
       const vol = s.map((q) => q.volume);
       v.vratio_5_20 = need(19, () => wmean(vol, 5) / wmean(vol, 20));
       v.vstd_20 = need(19, () => stdS(win(vol, i, 20)) / mean(win(vol, i, 20)));
-      v.corr_pv_20 = need(19, () => pearson(win(adj, i, 20), win(vol.map((x) => Math.log(1 + x)), i, 20)));
+      v.corr_pv_20 = need(19, () =>
+        pearson(
+          win(adj, i, 20),
+          win(
+            vol.map((x) => Math.log(1 + x)),
+            i,
+            20,
+          ),
+        ),
+      );
       v.log_dv_20 = need(19, () => Math.log(wmean(dv, 20)));
       v.log_dv_60 = need(59, () => Math.log(wmean(dv, 60)));
       v.log_price = Math.log(row.close);
@@ -117,8 +187,13 @@ export function referenceFactors(rows: RefPriceRow[], horizons: number[]): RefOu
       v.slope_20 = need(19, () => ols(time, win(adj, i, 20)).slope / adj[i]);
       v.rsqr_20 = need(19, () => ols(time, win(adj, i, 20)).r2);
       v.rsi_14 = need(14, () => {
-        const d = win(adj, i, 15).slice(1).map((a, j) => a - win(adj, i, 15)[j]);
-        return div(d.reduce((acc, x) => acc + Math.max(x, 0), 0), d.reduce((acc, x) => acc + Math.abs(x), 0));
+        const d = win(adj, i, 15)
+          .slice(1)
+          .map((a, j) => a - win(adj, i, 15)[j]);
+        return div(
+          d.reduce((acc, x) => acc + Math.max(x, 0), 0),
+          d.reduce((acc, x) => acc + Math.abs(x), 0),
+        );
       });
       v.cntp_20 = need(20, () => win(r, i, 20).filter((x) => x > 0).length / 20);
       // candle (Alpha158 KBAR)

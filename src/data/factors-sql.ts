@@ -78,53 +78,209 @@ export const FACTOR_DEFS: FactorDef[] = [
   // ---- momentum (Jegadeesh & Titman 1993; 12-1 skips the last month's reversal)
   { name: 'mom_20', group: 'momentum', description: 'adj_t / adj_{t-20} - 1 (1-month return)', expr: `adj / adj_l20 - 1e0`, minAge: 20 },
   { name: 'mom_60', group: 'momentum', description: 'adj_t / adj_{t-60} - 1 (3-month return)', expr: `adj / adj_l60 - 1e0`, minAge: 60 },
-  { name: 'mom_120', group: 'momentum', description: 'adj_t / adj_{t-120} - 1 (6-month return)', expr: `adj / adj_l120 - 1e0`, minAge: 120 },
-  { name: 'mom_6_1', group: 'momentum', description: 'adj_{t-21} / adj_{t-126} - 1 (6-1 month momentum)', expr: `adj_l21 / adj_l126 - 1e0`, minAge: 126 },
-  { name: 'mom_12_1', group: 'momentum', description: 'adj_{t-21} / adj_{t-252} - 1 (12-1 month momentum)', expr: `adj_l21 / adj_l252 - 1e0`, minAge: 252 },
+  {
+    name: 'mom_120',
+    group: 'momentum',
+    description: 'adj_t / adj_{t-120} - 1 (6-month return)',
+    expr: `adj / adj_l120 - 1e0`,
+    minAge: 120,
+  },
+  {
+    name: 'mom_6_1',
+    group: 'momentum',
+    description: 'adj_{t-21} / adj_{t-126} - 1 (6-1 month momentum)',
+    expr: `adj_l21 / adj_l126 - 1e0`,
+    minAge: 126,
+  },
+  {
+    name: 'mom_12_1',
+    group: 'momentum',
+    description: 'adj_{t-21} / adj_{t-252} - 1 (12-1 month momentum)',
+    expr: `adj_l21 / adj_l252 - 1e0`,
+    minAge: 252,
+  },
   // ---- short-term reversal (Jegadeesh 1990) and the MAX / lottery effect (Bali, Cakici & Whitelaw 2011)
   { name: 'rev_1', group: 'reversal', description: '-r_t (minus the last daily return)', expr: `-r`, minAge: 1 },
-  { name: 'rev_5', group: 'reversal', description: '-(adj_t / adj_{t-5} - 1) (minus the 1-week return)', expr: `1e0 - adj / adj_l5`, minAge: 5 },
+  {
+    name: 'rev_5',
+    group: 'reversal',
+    description: '-(adj_t / adj_{t-5} - 1) (minus the 1-week return)',
+    expr: `1e0 - adj / adj_l5`,
+    minAge: 5,
+  },
   { name: 'max_ret_20', group: 'reversal', description: 'max of r over 20 days (lottery / MAX effect)', expr: `mx20_r`, minAge: 20 },
   // ---- volatility / risk (Ang et al. 2006 idiosyncratic volatility; Alpha158 STD)
-  { name: 'vol_20', group: 'volatility', description: 'sample std of lr over 20 days', expr: `sqrt(${varS('s20_lr', 's20_lr2', 20)})`, minAge: 20 },
-  { name: 'vol_60', group: 'volatility', description: 'sample std of lr over 60 days', expr: `sqrt(${varS('s60_lr', 's60_lr2', 60)})`, minAge: 60 },
-  { name: 'downvol_20', group: 'volatility', description: 'sqrt(mean(min(lr, 0)^2)) over 20 days (downside semi-deviation)', expr: `sqrt(s20_dsq / 20e0)`, minAge: 20 },
-  { name: 'range_20', group: 'volatility', description: 'mean((high - low) / close) over 20 days (range volatility)', expr: `s20_hlr / 20e0`, minAge: 19 },
-  { name: 'skew_60', group: 'volatility', description: 'sample skewness of lr over 60 days (adjusted Fisher-Pearson G1)', expr: SKEW, minAge: 60 },
-  { name: 'beta_60', group: 'volatility', description: 'OLS slope of lr on the equal-weighted market lr over 60 days: Sxy / Sxx', expr: `${SXY60} / ${SXX60}`, minAge: 60 },
-  { name: 'idvol_60', group: 'volatility', description: 'residual std of lr on market lr over 60 days: sqrt((Syy - Sxy^2/Sxx) / 60)', expr: `sqrt(${pos(`${SYY60} - ${SXY60} * ${SXY60} / ${SXX60}`)} / 60e0)`, minAge: 60 },
+  {
+    name: 'vol_20',
+    group: 'volatility',
+    description: 'sample std of lr over 20 days',
+    expr: `sqrt(${varS('s20_lr', 's20_lr2', 20)})`,
+    minAge: 20,
+  },
+  {
+    name: 'vol_60',
+    group: 'volatility',
+    description: 'sample std of lr over 60 days',
+    expr: `sqrt(${varS('s60_lr', 's60_lr2', 60)})`,
+    minAge: 60,
+  },
+  {
+    name: 'downvol_20',
+    group: 'volatility',
+    description: 'sqrt(mean(min(lr, 0)^2)) over 20 days (downside semi-deviation)',
+    expr: `sqrt(s20_dsq / 20e0)`,
+    minAge: 20,
+  },
+  {
+    name: 'range_20',
+    group: 'volatility',
+    description: 'mean((high - low) / close) over 20 days (range volatility)',
+    expr: `s20_hlr / 20e0`,
+    minAge: 19,
+  },
+  {
+    name: 'skew_60',
+    group: 'volatility',
+    description: 'sample skewness of lr over 60 days (adjusted Fisher-Pearson G1)',
+    expr: SKEW,
+    minAge: 60,
+  },
+  {
+    name: 'beta_60',
+    group: 'volatility',
+    description: 'OLS slope of lr on the equal-weighted market lr over 60 days: Sxy / Sxx',
+    expr: `${SXY60} / ${SXX60}`,
+    minAge: 60,
+  },
+  {
+    name: 'idvol_60',
+    group: 'volatility',
+    description: 'residual std of lr on market lr over 60 days: sqrt((Syy - Sxy^2/Sxx) / 60)',
+    expr: `sqrt(${pos(`${SYY60} - ${SXY60} * ${SXY60} / ${SXX60}`)} / 60e0)`,
+    minAge: 60,
+  },
   // ---- liquidity (Amihud 2002; Alpha158 VMA / VSTD / CORR)
-  { name: 'amihud_20', group: 'liquidity', description: '1e9 * mean(|r| / dollar volume) over 20 days (Amihud illiquidity)', expr: `s20_am * 5e7`, minAge: 20 },
-  { name: 'vratio_5_20', group: 'liquidity', description: 'mean(volume, 5) / mean(volume, 20) (volume surge)', expr: `(s5_volume / 5e0) / (s20_volume / 20e0)`, minAge: 19 },
-  { name: 'vstd_20', group: 'liquidity', description: 'sample std(volume, 20) / mean(volume, 20) (volume variability)', expr: `sqrt(${varS('s20_volume', 's20_vol2', 20)}) / (s20_volume / 20e0)`, minAge: 19 },
-  { name: 'corr_pv_20', group: 'liquidity', description: 'corr(adj, ln(1 + volume)) over 20 days (price-volume correlation)', expr: `${scd('s20_adj', 's20_lv', 's20_alv', 20)} / sqrt(${pos(ssd('s20_adj', 's20_adj2', 20))} * ${pos(ssd('s20_lv', 's20_lv2', 20))})`, minAge: 19 },
+  {
+    name: 'amihud_20',
+    group: 'liquidity',
+    description: '1e9 * mean(|r| / dollar volume) over 20 days (Amihud illiquidity)',
+    expr: `s20_am * 5e7`,
+    minAge: 20,
+  },
+  {
+    name: 'vratio_5_20',
+    group: 'liquidity',
+    description: 'mean(volume, 5) / mean(volume, 20) (volume surge)',
+    expr: `(s5_volume / 5e0) / (s20_volume / 20e0)`,
+    minAge: 19,
+  },
+  {
+    name: 'vstd_20',
+    group: 'liquidity',
+    description: 'sample std(volume, 20) / mean(volume, 20) (volume variability)',
+    expr: `sqrt(${varS('s20_volume', 's20_vol2', 20)}) / (s20_volume / 20e0)`,
+    minAge: 19,
+  },
+  {
+    name: 'corr_pv_20',
+    group: 'liquidity',
+    description: 'corr(adj, ln(1 + volume)) over 20 days (price-volume correlation)',
+    expr: `${scd('s20_adj', 's20_lv', 's20_alv', 20)} / sqrt(${pos(ssd('s20_adj', 's20_adj2', 20))} * ${pos(ssd('s20_lv', 's20_lv2', 20))})`,
+    minAge: 19,
+  },
   // ---- size proxy: no market caps in price data, dollar volume stands in (Fama-French size is market cap)
-  { name: 'log_dv_20', group: 'size', description: 'ln(mean(close * volume) over 20 days) (size proxy)', expr: `ln(nullif(s20_dv, 0) / 20e0)`, minAge: 19 },
-  { name: 'log_dv_60', group: 'size', description: 'ln(mean(close * volume) over 60 days) (size proxy)', expr: `ln(nullif(s60_dv, 0) / 60e0)`, minAge: 59 },
+  {
+    name: 'log_dv_20',
+    group: 'size',
+    description: 'ln(mean(close * volume) over 20 days) (size proxy)',
+    expr: `ln(nullif(s20_dv, 0) / 20e0)`,
+    minAge: 19,
+  },
+  {
+    name: 'log_dv_60',
+    group: 'size',
+    description: 'ln(mean(close * volume) over 60 days) (size proxy)',
+    expr: `ln(nullif(s60_dv, 0) / 60e0)`,
+    minAge: 59,
+  },
   { name: 'log_price', group: 'size', description: 'ln(close_t) (nominal share price)', expr: `ln(close)`, minAge: 0 },
   // ---- trend (Alpha158 MA / MAX / MIN / RSV / BETA / RSQR / SUMP / CNTP; George & Hwang 2004 52-week high)
   { name: 'ma_5', group: 'trend', description: 'mean(adj, 5) / adj_t', expr: `s5_adj / 5e0 / adj`, minAge: 4 },
   { name: 'ma_20', group: 'trend', description: 'mean(adj, 20) / adj_t', expr: `s20_adj / 20e0 / adj`, minAge: 19 },
   { name: 'ma_60', group: 'trend', description: 'mean(adj, 60) / adj_t', expr: `s60_adj / 60e0 / adj`, minAge: 59 },
-  { name: 'ma_cross_5_20', group: 'trend', description: 'mean(adj, 5) / mean(adj, 20) - 1 (moving-average crossover)', expr: `(s5_adj / 5e0) / (s20_adj / 20e0) - 1e0`, minAge: 19 },
+  {
+    name: 'ma_cross_5_20',
+    group: 'trend',
+    description: 'mean(adj, 5) / mean(adj, 20) - 1 (moving-average crossover)',
+    expr: `(s5_adj / 5e0) / (s20_adj / 20e0) - 1e0`,
+    minAge: 19,
+  },
   { name: 'max_20', group: 'trend', description: 'max(adjusted high, 20) / adj_t', expr: `mx20_ah / adj`, minAge: 19 },
   { name: 'min_20', group: 'trend', description: 'min(adjusted low, 20) / adj_t', expr: `mn20_al / adj`, minAge: 19 },
-  { name: 'rsv_20', group: 'trend', description: '(adj_t - min(al, 20)) / (max(ah, 20) - min(al, 20)) (stochastic %K)', expr: `(adj - mn20_al) / (mx20_ah - mn20_al)`, minAge: 19 },
+  {
+    name: 'rsv_20',
+    group: 'trend',
+    description: '(adj_t - min(al, 20)) / (max(ah, 20) - min(al, 20)) (stochastic %K)',
+    expr: `(adj - mn20_al) / (mx20_ah - mn20_al)`,
+    minAge: 19,
+  },
   { name: 'high_252', group: 'trend', description: 'adj_t / max(adj, 252) (52-week-high ratio)', expr: `adj / mx252_adj`, minAge: 251 },
-  { name: 'slope_20', group: 'trend', description: 'OLS slope of adj on time over 20 days / adj_t', expr: `sxy20_adj / ${SXX_T20} / adj`, minAge: 19 },
-  { name: 'rsqr_20', group: 'trend', description: 'R^2 of adj on time over 20 days: Sxy^2 / (Sxx Syy) (trend linearity)', expr: `sxy20_adj * sxy20_adj / ${SXX_T20} / ${ssd('s20_adj', 's20_adj2', 20)}`, minAge: 19 },
-  { name: 'rsi_14', group: 'trend', description: 'sum(max(d, 0)) / sum(|d|) over 14 days, d = adj_t - adj_{t-1} (RSI / 100)', expr: `s14_dpos / s14_dabs`, minAge: 14 },
+  {
+    name: 'slope_20',
+    group: 'trend',
+    description: 'OLS slope of adj on time over 20 days / adj_t',
+    expr: `sxy20_adj / ${SXX_T20} / adj`,
+    minAge: 19,
+  },
+  {
+    name: 'rsqr_20',
+    group: 'trend',
+    description: 'R^2 of adj on time over 20 days: Sxy^2 / (Sxx Syy) (trend linearity)',
+    expr: `sxy20_adj * sxy20_adj / ${SXX_T20} / ${ssd('s20_adj', 's20_adj2', 20)}`,
+    minAge: 19,
+  },
+  {
+    name: 'rsi_14',
+    group: 'trend',
+    description: 'sum(max(d, 0)) / sum(|d|) over 14 days, d = adj_t - adj_{t-1} (RSI / 100)',
+    expr: `s14_dpos / s14_dabs`,
+    minAge: 14,
+  },
   { name: 'cntp_20', group: 'trend', description: 'share of up days (r > 0) over 20 days', expr: `s20_up / 20e0`, minAge: 20 },
   // ---- candle / KBAR (Alpha158; same-day ratios, so split/dividend adjustment cancels). open > 0 (validated).
   { name: 'kmid', group: 'candle', description: '(close - open) / open', expr: `(close - open) / open`, minAge: 0 },
   { name: 'klen', group: 'candle', description: '(high - low) / open', expr: `(high - low) / open`, minAge: 0 },
   { name: 'kmid2', group: 'candle', description: '(close - open) / (high - low)', expr: `(close - open) / (high - low)`, minAge: 0 },
-  { name: 'kup', group: 'candle', description: '(high - max(open, close)) / open (upper shadow)', expr: `(high - oc_hi) / open`, minAge: 0 },
-  { name: 'kup2', group: 'candle', description: '(high - max(open, close)) / (high - low)', expr: `(high - oc_hi) / (high - low)`, minAge: 0 },
+  {
+    name: 'kup',
+    group: 'candle',
+    description: '(high - max(open, close)) / open (upper shadow)',
+    expr: `(high - oc_hi) / open`,
+    minAge: 0,
+  },
+  {
+    name: 'kup2',
+    group: 'candle',
+    description: '(high - max(open, close)) / (high - low)',
+    expr: `(high - oc_hi) / (high - low)`,
+    minAge: 0,
+  },
   { name: 'klow', group: 'candle', description: '(min(open, close) - low) / open (lower shadow)', expr: `(oc_lo - low) / open`, minAge: 0 },
-  { name: 'klow2', group: 'candle', description: '(min(open, close) - low) / (high - low)', expr: `(oc_lo - low) / (high - low)`, minAge: 0 },
+  {
+    name: 'klow2',
+    group: 'candle',
+    description: '(min(open, close) - low) / (high - low)',
+    expr: `(oc_lo - low) / (high - low)`,
+    minAge: 0,
+  },
   { name: 'ksft', group: 'candle', description: '(2 close - high - low) / open', expr: `(2e0 * close - high - low) / open`, minAge: 0 },
-  { name: 'ksft2', group: 'candle', description: '(2 close - high - low) / (high - low)', expr: `(2e0 * close - high - low) / (high - low)`, minAge: 0 },
+  {
+    name: 'ksft2',
+    group: 'candle',
+    description: '(2 close - high - low) / (high - low)',
+    expr: `(2e0 * close - high - low) / (high - low)`,
+    minAge: 0,
+  },
   { name: 'gap', group: 'candle', description: 'adjusted open_t / adj_{t-1} - 1 (overnight gap)', expr: `ao / adj_l1 - 1e0`, minAge: 1 },
 ];
 
@@ -151,7 +307,11 @@ const S5 = ['volume', 'adj'];
 /** quantities summed over 14 days (p8 + p4_{t-8} + p2_{t-12}) */
 const S14 = ['dpos', 'dabs'];
 /** rolling max (mx) / min (mn) over 20 days by doubling: m2, m4, m8, m16, then max(m16_t, m4_{t-16}) */
-const M20: { x: string; kind: 'max' | 'maxn' | 'minn' }[] = [{ x: 'r', kind: 'max' }, { x: 'ah', kind: 'maxn' }, { x: 'al', kind: 'minn' }];
+const M20: { x: string; kind: 'max' | 'maxn' | 'minn' }[] = [
+  { x: 'r', kind: 'max' },
+  { x: 'ah', kind: 'maxn' },
+  { x: 'al', kind: 'minn' },
+];
 const MOM_LAGS = [5, 20, 21, 60, 120, 126, 252];
 
 /**
@@ -167,7 +327,10 @@ export function marketSql(source: string): string {
 }
 
 /** Market return per calendar day from `day0` (null = no stock had a previous row that day). */
-export interface PassConstants { day0: number; mkt: (number | null)[] }
+export interface PassConstants {
+  day0: number;
+  mkt: (number | null)[];
+}
 
 const listLiteral = (xs: (number | null)[], type: string) =>
   `[${xs.map((x) => (x === null || !Number.isFinite(x) ? 'NULL' : String(x))).join(',')}]::${type}[]`;
@@ -198,7 +361,8 @@ export function factorPassSql(source: string, defs: FactorDef[], horizons: numbe
     (lr - abs(lr)) * 0.5e0 AS lneg, lr * mkt AS lrm`);
   // min(lr, 0) = (lr - |lr|) / 2 exactly; up = 1 when r > 0 (NULL stays NULL)
   levels.push(`SELECT *, abs(r) / dv AS am, lr2 * lr AS lr3, lneg * lneg AS dsq, (r > 0e0)::DOUBLE AS up`);
-  const mm = (kind: 'max' | 'maxn' | 'minn', a: string, b: string) => (kind === 'max' ? max2(a, b) : kind === 'maxn' ? max2n(a, b) : min2n(a, b));
+  const mm = (kind: 'max' | 'maxn' | 'minn', a: string, b: string) =>
+    kind === 'max' ? max2(a, b) : kind === 'maxn' ? max2n(a, b) : min2n(a, b);
   // doubling: pK = sum of the last K rows; mK = max / min of the last K rows; W_K = sum_{i<K} i x_{t-i} (adj only)
   levels.push(`SELECT *, ${Q20.map((x) => `${x} + ${lagS(x, 1)} AS p2_${x}`).join(', ')},
     ${M20.map(({ x, kind }) => `${mm(kind, x, lagS(x, 1))} AS m2_${x}`).join(', ')}, ${max2('adj', lagS('adj', 1))} AS m2_adj`);

@@ -17,7 +17,10 @@ import type { SqlEngine } from './sql-engine';
 
 const H = [1, 3, 5, 10, 15, 20];
 let engine: SqlEngine;
-beforeAll(async () => { engine = await createNodeEngine(); await initParquetNode(); });
+beforeAll(async () => {
+  engine = await createNodeEngine();
+  await initParquetNode();
+});
 afterAll(() => engine.close());
 
 /** fixture rows -> parquet -> DuckDB -> validated table `name` (in the file's (date, ticker) order, or (ticker, date)) */
@@ -28,15 +31,19 @@ async function loadPrices(name: string, rows: RefPriceRow[], order: 'file' | 'ti
 
 /** every typed array of two frames / panels holds the same bytes (NaN payloads included), names equal */
 function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
-  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength), y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength),
+    y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 function panelDiffs(p: Panel, q: Panel): string[] {
   const out: string[] = [];
-  for (const k of ['dates', 'tickers', 'factorNames', 'factorGroups', 'industryNames', 'horizons'] as const) if (JSON.stringify(p[k]) !== JSON.stringify(q[k])) out.push(k);
+  for (const k of ['dates', 'tickers', 'factorNames', 'factorGroups', 'industryNames', 'horizons'] as const)
+    if (JSON.stringify(p[k]) !== JSON.stringify(q[k])) out.push(k);
   for (const k of ['x', 'valid', 'industry', 'fwd', 'ret', 'tradable'] as const) if (!sameBytes(p[k], q[k])) out.push(k);
   if (p.universes.length !== q.universes.length) out.push('universes');
-  p.universes.forEach((u, i) => { if (u.name !== q.universes[i]?.name || !sameBytes(u.member, q.universes[i].member)) out.push(`universe ${u.name}`); });
+  p.universes.forEach((u, i) => {
+    if (u.name !== q.universes[i]?.name || !sameBytes(u.member, q.universes[i].member)) out.push(`universe ${u.name}`);
+  });
   if (JSON.stringify(p.source) !== JSON.stringify(q.source)) out.push('source');
   return out;
 }
@@ -61,8 +68,19 @@ describe('factor library catalog', () => {
     const cat = factorCatalog();
     expect(cat.length).toBeGreaterThanOrEqual(30);
     expect(new Set(cat.map((c) => c.name)).size).toBe(cat.length);
-    expect([...new Set(cat.map((c) => c.group))].sort()).toEqual(['candle', 'liquidity', 'momentum', 'reversal', 'size', 'trend', 'volatility']);
-    for (const c of cat) { expect(c.description.length).toBeGreaterThan(5); expect(c.description).not.toContain('\n'); }
+    expect([...new Set(cat.map((c) => c.group))].sort()).toEqual([
+      'candle',
+      'liquidity',
+      'momentum',
+      'reversal',
+      'size',
+      'trend',
+      'volatility',
+    ]);
+    for (const c of cat) {
+      expect(c.description.length).toBeGreaterThan(5);
+      expect(c.description).not.toContain('\n');
+    }
   });
   it('selects by group or name and rejects unknown names', () => {
     expect(selectFactors(['momentum']).map((f) => f.name)).toEqual(['mom_20', 'mom_60', 'mom_120', 'mom_6_1', 'mom_12_1']);
@@ -96,17 +114,23 @@ describe('computeFactorFrame vs the plain TypeScript reference', () => {
     const report: string[] = [];
     for (const name of names) {
       const got = col(f, name);
-      let compared = 0, nanMismatch = 0, worst = 0;
+      let compared = 0,
+        nanMismatch = 0,
+        worst = 0;
       for (const [key, r] of idx) {
         const want = ref.rows.get(key)![name];
-        if (Number.isNaN(want) !== Number.isNaN(got[r])) { nanMismatch++; continue; }
+        if (Number.isNaN(want) !== Number.isNaN(got[r])) {
+          nanMismatch++;
+          continue;
+        }
         if (Number.isNaN(want)) continue;
         compared++;
         // relative error; 1e-7 floor = float32 resolution for values near 0
         worst = Math.max(worst, Math.abs(got[r] - want) / Math.max(Math.abs(want), 1e-7));
       }
       // a window factor still has values on >= 190 rows (mom_12_1 needs 252 rows of history: 300 - 252 = 48 per full ticker)
-      if (nanMismatch > 0 || worst > 1e-5 || compared < 190) report.push(`${name}: compared ${compared}, NaN mismatches ${nanMismatch}, worst rel ${worst.toExponential(2)}`);
+      if (nanMismatch > 0 || worst > 1e-5 || compared < 190)
+        report.push(`${name}: compared ${compared}, NaN mismatches ${nanMismatch}, worst rel ${worst.toExponential(2)}`);
     }
     expect(report).toEqual([]);
   });
@@ -137,11 +161,17 @@ describe('the factor pass in either storage order, and straight into a panel', (
     await loadPrices('fx_d', rows); // (date, ticker): computeFactorFrame sorts a copy
     await loadPrices('fx_t', rows, 'ticker'); // (ticker, date): streamed as it is
     // sectors: 2 sectors, 3 sub-industries (EEE has none: it falls back to its sector)
-    await loadParquet(engine, 'fx_sect_raw', tableToParquet(makeTable({
-      ticker: { kind: 'utf8', values: ['AAA', 'BBB', 'CCC', 'DDD', 'EEE'] },
-      sector: { kind: 'utf8', values: ['Tech', 'Tech', 'Energy', 'Energy', 'Energy'] },
-      sub_industry: { kind: 'utf8', values: ['Software', 'Chips', 'Oil', 'Oil', null] },
-    })));
+    await loadParquet(
+      engine,
+      'fx_sect_raw',
+      tableToParquet(
+        makeTable({
+          ticker: { kind: 'utf8', values: ['AAA', 'BBB', 'CCC', 'DDD', 'EEE'] },
+          sector: { kind: 'utf8', values: ['Tech', 'Tech', 'Energy', 'Energy', 'Energy'] },
+          sub_industry: { kind: 'utf8', values: ['Software', 'Chips', 'Oil', 'Oil', null] },
+        }),
+      ),
+    );
     validateSectors(engine, 'fx_sect_raw', { file: 'sectors.parquet', out: 'fx_sect' });
   });
 
@@ -149,7 +179,16 @@ describe('the factor pass in either storage order, and straight into a panel', (
     const a = computeFactorFrame(engine, { prices: 'fx_d', sectors: 'fx_sect', minStocks: 1 });
     const b = computeFactorFrame(engine, { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1 });
     expect(b.nRows).toBe(rows.length);
-    const cols = (f: typeof a) => [f.date, f.ticker, f.industry, f.age, f.ret, f.dollarVolume, ...f.factors.map((c) => c.values), ...f.fwd.map((c) => c.values)];
+    const cols = (f: typeof a) => [
+      f.date,
+      f.ticker,
+      f.industry,
+      f.age,
+      f.ret,
+      f.dollarVolume,
+      ...f.factors.map((c) => c.values),
+      ...f.fwd.map((c) => c.values),
+    ];
     expect(cols(a).every((c, i) => sameBytes(c, cols(b)[i]))).toBe(true);
     expect([a.tickers, a.industries]).toEqual([b.tickers, b.industries]);
   });
@@ -186,10 +225,12 @@ describe('the factor pass in either storage order, and straight into a panel', (
 describe('forward returns and no look-ahead', () => {
   // 5 tickers, 30 weekdays; ticker k's price on weekday t is (10 + t) * (1 + k), so returns are the same for all
   const days = weekdays('2022-01-03', 30);
-  const linear: RefPriceRow[] = days.flatMap((d, t) => [0, 1, 2, 3, 4].map((k) => {
-    const p = (10 + t) * (1 + k);
-    return { day: d, ticker: `S${k}`, open: p, high: p * 1.01, low: p * 0.99, close: p, adj: p, volume: 100 };
-  }));
+  const linear: RefPriceRow[] = days.flatMap((d, t) =>
+    [0, 1, 2, 3, 4].map((k) => {
+      const p = (10 + t) * (1 + k);
+      return { day: d, ticker: `S${k}`, open: p, high: p * 1.01, low: p * 0.99, close: p, adj: p, volume: 100 };
+    }),
+  );
   let f: FactorFrame;
   beforeAll(async () => {
     await loadPrices('lin', linear);
@@ -223,12 +264,17 @@ describe('forward returns and no look-ahead', () => {
 
   it('changing prices after day D leaves every factor and ret at or before D unchanged; labels at D see the change', async () => {
     const D = days[15];
-    const bumped = linear.map((r) => (r.day > D ? { ...r, open: r.open * 3, high: r.high * 3, low: r.low * 3, close: r.close * 3, adj: r.adj * 3 } : r));
+    const bumped = linear.map((r) =>
+      r.day > D ? { ...r, open: r.open * 3, high: r.high * 3, low: r.low * 3, close: r.close * 3, adj: r.adj * 3 } : r,
+    );
     await loadPrices('lin_bumped', bumped);
     const g = computeFactorFrame(engine, { prices: 'lin_bumped' });
     let same = 0;
     for (let r = 0; r < f.nRows && f.date[r] <= D; r++) {
-      for (const c of f.factors) { expect(Object.is(g.factors.find((x) => x.name === c.name)!.values[r], c.values[r])).toBe(true); same++; }
+      for (const c of f.factors) {
+        expect(Object.is(g.factors.find((x) => x.name === c.name)!.values[r], c.values[r])).toBe(true);
+        same++;
+      }
       expect(Object.is(g.ret[r], f.ret[r])).toBe(true);
     }
     expect(same).toBe(16 * 5 * FACTOR_DEFS.length); // 16 dates (0..15) x 5 stocks x every factor
@@ -246,7 +292,7 @@ describe('forward returns and no look-ahead', () => {
     // with end = day 20 the x3 after day 15 is seen only up to day 20; fwd at day 20 needs day 21+: NaN
     expect(dayToIso(g.date[g.nRows - 1])).toBe(end);
     expect(g.fwd[0].values[g.nRows - 1]).toBeNaN();
-    expect(g.fwd[0].values[18 * 5]).toBeCloseTo(3 * 30 / (3 * 29) - 1, 6); // fwd_1(18) = P[20]/P[19] - 1 = 30/29 - 1
+    expect(g.fwd[0].values[18 * 5]).toBeCloseTo((3 * 30) / (3 * 29) - 1, 6); // fwd_1(18) = P[20]/P[19] - 1 = 30/29 - 1
     const start = dayToIso(days[25]);
     const h = computeFactorFrame(engine, { prices: 'lin', start });
     expect(h.nRows).toBe(5 * 5); // days 25..29

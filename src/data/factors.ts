@@ -62,7 +62,10 @@ export function selectFactors(names?: string[]): FactorDef[] {
   if (!names || names.length === 0) return FACTOR_DEFS;
   const known = new Set([...FACTOR_DEFS.map((f) => f.name), ...FACTOR_DEFS.map((f) => f.group)]);
   const unknown = names.filter((n) => !known.has(n));
-  if (unknown.length) throw new LabError(`unknown factor or group ${unknown.map((u) => `'${u}'`).join(', ')}; expected one of ${[...new Set(FACTOR_DEFS.map((f) => f.group))].join(', ')} or a factor name`);
+  if (unknown.length)
+    throw new LabError(
+      `unknown factor or group ${unknown.map((u) => `'${u}'`).join(', ')}; expected one of ${[...new Set(FACTOR_DEFS.map((f) => f.group))].join(', ')} or a factor name`,
+    );
   return FACTOR_DEFS.filter((f) => names.includes(f.name) || names.includes(f.group));
 }
 
@@ -141,31 +144,71 @@ interface RowSelection {
  * Keep rows with day in [start, end] on days with >= minStocks rows; compact ticker / industry ids to the ones
  * used; order by (day, ticker id) with two stable counting sorts (by ticker, then by day).
  */
-export function selectRows(day: Int32Array, tid: Int32Array, iid: Int32Array, tickerNames: string[], industryNames: string[],
-  startDay: number, endDay: number, minStocks: number): RowSelection {
+export function selectRows(
+  day: Int32Array,
+  tid: Int32Array,
+  iid: Int32Array,
+  tickerNames: string[],
+  industryNames: string[],
+  startDay: number,
+  endDay: number,
+  minStocks: number,
+): RowSelection {
   const n = day.length;
-  let dMin = Infinity, dMax = -Infinity;
-  for (let i = 0; i < n; i++) { if (day[i] < dMin) dMin = day[i]; if (day[i] > dMax) dMax = day[i]; }
-  if (n === 0) return { perm: new Int32Array(0), date: new Int32Array(0), ticker: new Int32Array(0), industry: new Int32Array(0), tickers: [], industries: [], nDates: 0, droppedDates: 0 };
+  let dMin = Infinity,
+    dMax = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (day[i] < dMin) dMin = day[i];
+    if (day[i] > dMax) dMax = day[i];
+  }
+  if (n === 0)
+    return {
+      perm: new Int32Array(0),
+      date: new Int32Array(0),
+      ticker: new Int32Array(0),
+      industry: new Int32Array(0),
+      tickers: [],
+      industries: [],
+      nDates: 0,
+      droppedDates: 0,
+    };
   const span = dMax - dMin + 1;
   const perDay = new Int32Array(span); // rows per calendar day offset
   for (let i = 0; i < n; i++) perDay[day[i] - dMin]++;
-  let allDates = 0, keptDates = 0;
+  let allDates = 0,
+    keptDates = 0;
   const keepDay = new Uint8Array(span);
   for (let d = 0; d < span; d++) {
     if (perDay[d] === 0) continue;
     allDates++;
     const dd = d + dMin;
-    if (dd >= startDay && dd <= endDay && perDay[d] >= minStocks) { keepDay[d] = 1; keptDates++; }
+    if (dd >= startDay && dd <= endDay && perDay[d] >= minStocks) {
+      keepDay[d] = 1;
+      keptDates++;
+    }
   }
   // compact tickers / industries to those on kept rows (ids in name order, since the input ids are)
   const tUsed = new Int32Array(tickerNames.length).fill(-1);
   const iUsed = new Int32Array(industryNames.length).fill(-1);
   let m = 0;
-  for (let i = 0; i < n; i++) if (keepDay[day[i] - dMin]) { m++; tUsed[tid[i]] = 0; if (iid[i] >= 0) iUsed[iid[i]] = 0; }
-  const tickers: string[] = [], industries: string[] = [];
-  for (let k = 0; k < tUsed.length; k++) if (tUsed[k] === 0) { tUsed[k] = tickers.length; tickers.push(tickerNames[k]); }
-  for (let k = 0; k < iUsed.length; k++) if (iUsed[k] === 0) { iUsed[k] = industries.length; industries.push(industryNames[k]); }
+  for (let i = 0; i < n; i++)
+    if (keepDay[day[i] - dMin]) {
+      m++;
+      tUsed[tid[i]] = 0;
+      if (iid[i] >= 0) iUsed[iid[i]] = 0;
+    }
+  const tickers: string[] = [],
+    industries: string[] = [];
+  for (let k = 0; k < tUsed.length; k++)
+    if (tUsed[k] === 0) {
+      tUsed[k] = tickers.length;
+      tickers.push(tickerNames[k]);
+    }
+  for (let k = 0; k < iUsed.length; k++)
+    if (iUsed[k] === 0) {
+      iUsed[k] = industries.length;
+      industries.push(industryNames[k]);
+    }
   // stable counting sort by ticker, then by day -> (day, ticker)
   const kept = new Int32Array(m);
   for (let i = 0, k = 0; i < n; i++) if (keepDay[day[i] - dMin]) kept[k++] = i;
@@ -180,10 +223,14 @@ export function selectRows(day: Int32Array, tid: Int32Array, iid: Int32Array, ti
   for (let d = 0; d < span; d++) cntD[d + 1] += cntD[d];
   const perm = new Int32Array(m);
   for (let k = 0; k < m; k++) perm[cntD[day[byT[k]] - dMin]++] = byT[k];
-  const date = new Int32Array(m), ticker = new Int32Array(m), industry = new Int32Array(m);
+  const date = new Int32Array(m),
+    ticker = new Int32Array(m),
+    industry = new Int32Array(m);
   for (let r = 0; r < m; r++) {
     const i = perm[r];
-    date[r] = day[i]; ticker[r] = tUsed[tid[i]]; industry[r] = iid[i] >= 0 ? iUsed[iid[i]] : -1;
+    date[r] = day[i];
+    ticker[r] = tUsed[tid[i]];
+    industry[r] = iid[i] >= 0 ? iUsed[iid[i]] : -1;
   }
   return { perm, date, ticker, industry, tickers, industries, nDates: keptDates, droppedDates: allDates - keptDates };
 }
@@ -238,7 +285,8 @@ interface PassPlan {
 /** Run the small queries that plan the factor pass (market, dates, stocks, industries); sorts a copy if needed. */
 function planFactorPass(engine: SqlEngine, opts: ComputeFactorOptions, tt: Record<string, number>): PassPlan {
   const prices = opts.prices ?? 'prices';
-  if (!tableExists(engine, prices)) throw new Error(`computeFactorFrame: table '${prices}' does not exist (load and validate the prices first)`);
+  if (!tableExists(engine, prices))
+    throw new Error(`computeFactorFrame: table '${prices}' does not exist (load and validate the prices first)`);
   const defs = selectFactors(opts.factors);
   const horizons = opts.horizons ?? DEFAULT_HORIZONS;
   const startSql = opts.start ? isoDate(opts.start, 'start') : null;
@@ -246,7 +294,10 @@ function planFactorPass(engine: SqlEngine, opts: ComputeFactorOptions, tt: Recor
   const minStocks = opts.minStocks ?? 5;
   const name = opts.name ?? prices;
   let t0 = performance.now();
-  const lap = (k: string) => { tt[k] = (tt[k] ?? 0) + performance.now() - t0; t0 = performance.now(); };
+  const lap = (k: string) => {
+    tt[k] = (tt[k] ?? 0) + performance.now() - t0;
+    t0 = performance.now();
+  };
   // prices after `end` are never read: the whole pass runs over the filtered source
   let source = endSql ? `(SELECT * FROM ${sqlIdent(prices)} WHERE date <= ${endSql})` : sqlIdent(prices);
   // market return and rows per date; its out-of-order counts check that the source is (ticker, date)-sorted
@@ -261,61 +312,111 @@ function planFactorPass(engine: SqlEngine, opts: ComputeFactorOptions, tt: Recor
     source = '_fl_s';
     m = engine.query(marketSql(source));
   }
-  const allDays = readInt32(m, 'day'), perDay = readInt32(m, 'n');
+  const allDays = readInt32(m, 'day'),
+    perDay = readInt32(m, 'n');
   const mv = m.getChild('mkt')!;
   const dayMin = allDays.length ? allDays[0] : 0;
   const span = allDays.length ? allDays[allDays.length - 1] - dayMin + 1 : 0;
   const mkt: (number | null)[] = new Array(span).fill(null);
-  for (let i = 0; i < allDays.length; i++) { const x = mv.get(i); mkt[allDays[i] - dayMin] = x === null ? null : Number(x); }
+  for (let i = 0; i < allDays.length; i++) {
+    const x = mv.get(i);
+    mkt[allDays[i] - dayMin] = x === null ? null : Number(x);
+  }
   // kept dates: inside [start, end] with at least minStocks stocks
-  const startDay = opts.start ? isoToDay(opts.start) : -Infinity, endDay = opts.end ? isoToDay(opts.end) : Infinity;
+  const startDay = opts.start ? isoToDay(opts.start) : -Infinity,
+    endDay = opts.end ? isoToDay(opts.end) : Infinity;
   const tOfDay = new Int32Array(span).fill(-1);
-  const days: number[] = [], rows: number[] = [];
+  const days: number[] = [],
+    rows: number[] = [];
   const thinInRange: number[] = [];
   for (let i = 0; i < allDays.length; i++) {
     const d = allDays[i];
     if (d < startDay || d > endDay) continue;
-    if (perDay[i] >= minStocks) { tOfDay[d - dayMin] = days.length; days.push(d); rows.push(perDay[i]); } else thinInRange.push(d);
+    if (perDay[i] >= minStocks) {
+      tOfDay[d - dayMin] = days.length;
+      days.push(d);
+      rows.push(perDay[i]);
+    } else thinInRange.push(d);
   }
-  if (days.length === 0) throw new LabError(`${name}: no rows between ${opts.start ?? 'the first date'} and ${opts.end ?? 'the last date'} on dates with at least ${minStocks} stocks`);
+  if (days.length === 0)
+    throw new LabError(
+      `${name}: no rows between ${opts.start ?? 'the first date'} and ${opts.end ?? 'the last date'} on dates with at least ${minStocks} stocks`,
+    );
   lap('market');
   // stocks: rows per ticker (in the source) and on kept dates; industry from the sectors table at the chosen level
-  const keepCond = [startSql ? `date >= ${startSql}` : '', thinInRange.length ? `date NOT IN (${thinInRange.map((d) => `DATE ${sqlString(dayToIso(d))}`).join(', ')})` : '']
-    .filter(Boolean).join(' AND ') || 'true';
+  const keepCond =
+    [
+      startSql ? `date >= ${startSql}` : '',
+      thinInRange.length ? `date NOT IN (${thinInRange.map((d) => `DATE ${sqlString(dayToIso(d))}`).join(', ')})` : '',
+    ]
+      .filter(Boolean)
+      .join(' AND ') || 'true';
   let sectorsSql = 'SELECT NULL::VARCHAR AS ticker, NULL::VARCHAR AS ind WHERE false';
   if (opts.sectors) {
     const sc = describeColumns(engine, opts.sectors).map((c) => c.name);
     const level = opts.industryLevel ?? 'sector';
     // 'sector' falls back to the finer column when a file has no sector (and vice versa)
-    const ind = level === 'sector' && sc.includes('sector') ? (sc.includes('industry') ? 'coalesce(sector, industry)' : 'sector') : sc.includes('industry') ? 'industry' : 'sector';
+    const ind =
+      level === 'sector' && sc.includes('sector')
+        ? sc.includes('industry')
+          ? 'coalesce(sector, industry)'
+          : 'sector'
+        : sc.includes('industry')
+          ? 'industry'
+          : 'sector';
     sectorsSql = `SELECT ticker, ${ind} AS ind FROM ${sqlIdent(opts.sectors)}`;
   }
-  const tk = engine.query(`SELECT g.ticker, g.n, g.k, s.ind, CASE WHEN s.ind IS NOT NULL THEN dense_rank() OVER (ORDER BY s.ind) - 1 END::INTEGER AS irank
+  const tk =
+    engine.query(`SELECT g.ticker, g.n, g.k, s.ind, CASE WHEN s.ind IS NOT NULL THEN dense_rank() OVER (ORDER BY s.ind) - 1 END::INTEGER AS irank
     FROM (SELECT ticker, count(*)::INTEGER AS n, count(*) FILTER (WHERE ${keepCond})::INTEGER AS k FROM ${source} GROUP BY ticker) g
     LEFT JOIN (${sectorsSql}) s USING (ticker) ORDER BY g.ticker`);
-  const srcCount = readInt32(tk, 'n'), kept = readInt32(tk, 'k'), irank = readInt32(tk, 'irank');
-  const tv = tk.getChild('ticker')!, iv = tk.getChild('ind')!;
+  const srcCount = readInt32(tk, 'n'),
+    kept = readInt32(tk, 'k'),
+    irank = readInt32(tk, 'irank');
+  const tv = tk.getChild('ticker')!,
+    iv = tk.getChild('ind')!;
   const nOfTid = new Int32Array(tk.numRows).fill(-1);
   const tickers: string[] = [];
   const rankNames: string[] = [];
   const rankUsed: number[] = [];
   for (let i = 0; i < tk.numRows; i++) {
     if (irank[i] >= 0) rankNames[irank[i]] = String(iv.get(i));
-    if (kept[i] > 0) { nOfTid[i] = tickers.length; tickers.push(String(tv.get(i))); if (irank[i] >= 0) rankUsed[irank[i]] = 1; }
+    if (kept[i] > 0) {
+      nOfTid[i] = tickers.length;
+      tickers.push(String(tv.get(i)));
+      if (irank[i] >= 0) rankUsed[irank[i]] = 1;
+    }
   }
   // industries of the kept stocks, ids in name order
   const idOfRank = new Int32Array(rankNames.length).fill(-1);
   const industries: string[] = [];
-  for (let r = 0; r < rankNames.length; r++) if (rankUsed[r]) { idOfRank[r] = industries.length; industries.push(rankNames[r]); }
+  for (let r = 0; r < rankNames.length; r++)
+    if (rankUsed[r]) {
+      idOfRank[r] = industries.length;
+      industries.push(rankNames[r]);
+    }
   const industryOfN = new Int32Array(tickers.length).fill(-1);
   for (let i = 0; i < tk.numRows; i++) if (nOfTid[i] >= 0 && irank[i] >= 0) industryOfN[nOfTid[i]] = idOfRank[irank[i]];
   lap('stocks');
   let nRows = 0;
   for (const r of rows) nRows += r;
   return {
-    source, defs, horizons, consts: { day0: dayMin, mkt }, srcCount, nOfTid, tickers, industries, industryOfN,
-    days: Int32Array.from(days), rowsPerDay: Int32Array.from(rows), tOfDay, dayMin, nRows,
-    droppedDates: allDays.length - days.length, name,
+    source,
+    defs,
+    horizons,
+    consts: { day0: dayMin, mkt },
+    srcCount,
+    nOfTid,
+    tickers,
+    industries,
+    industryOfN,
+    days: Int32Array.from(days),
+    rowsPerDay: Int32Array.from(rows),
+    tOfDay,
+    dayMin,
+    nRows,
+    droppedDates: allDays.length - days.length,
+    name,
   };
 }
 
@@ -325,10 +426,22 @@ function planFactorPass(engine: SqlEngine, opts: ComputeFactorOptions, tt: Recor
  * NULL when bits[c] >= 0 and bit r of u8[bits[c] ..] is 0. (If a column does not sit in the shared body, e.g. an
  * unaligned buffer that apache-arrow copied, every column is copied into reusable scratch instead.)
  */
-interface BatchValues { f64: Float64Array; u8: Uint8Array; start: Int32Array; bits: Int32Array }
+interface BatchValues {
+  f64: Float64Array;
+  u8: Uint8Array;
+  start: Int32Array;
+  bits: Int32Array;
+}
 
-function batchValues(batch: arrow.RecordBatch, first: number, nCols: number, len: number, scratch: { f64: Float64Array; u8: Uint8Array }): BatchValues {
-  const start = new Int32Array(nCols), bits = new Int32Array(nCols);
+function batchValues(
+  batch: arrow.RecordBatch,
+  first: number,
+  nCols: number,
+  len: number,
+  scratch: { f64: Float64Array; u8: Uint8Array },
+): BatchValues {
+  const start = new Int32Array(nCols),
+    bits = new Int32Array(nCols);
   const vs = Array.from({ length: nCols }, (_, c) => batch.getChildAt(first + c)!);
   const ds = vs.map((x) => x.data[0]);
   const buf = (ds[0]?.values as Float64Array | undefined)?.buffer;
@@ -336,14 +449,26 @@ function batchValues(batch: arrow.RecordBatch, first: number, nCols: number, len
   for (const d of ds) {
     if (d.length !== len) throw new Error(`internal: factor pass column has ${d.length} rows in a batch of ${len}`);
     const v = d.values as Float64Array;
-    if (!(v instanceof Float64Array) || v.buffer !== buf || d.offset !== 0 || (d.nullCount > 0 && (d.nullBitmap.buffer !== buf || d.nullBitmap.length < (len + 7) >> 3))) shared = false;
+    if (
+      !(v instanceof Float64Array) ||
+      v.buffer !== buf ||
+      d.offset !== 0 ||
+      (d.nullCount > 0 && (d.nullBitmap.buffer !== buf || d.nullBitmap.length < (len + 7) >> 3))
+    )
+      shared = false;
   }
   if (shared && buf) {
-    ds.forEach((d, c) => { start[c] = (d.values as Float64Array).byteOffset / 8; bits[c] = d.nullCount > 0 ? d.nullBitmap.byteOffset : -1; });
+    ds.forEach((d, c) => {
+      start[c] = (d.values as Float64Array).byteOffset / 8;
+      bits[c] = d.nullCount > 0 ? d.nullBitmap.byteOffset : -1;
+    });
     return { f64: new Float64Array(buf), u8: new Uint8Array(buf), start, bits };
   }
   const bmBytes = (len + 7) >> 3;
-  if (scratch.f64.length < nCols * len) { scratch.f64 = new Float64Array(nCols * len); scratch.u8 = new Uint8Array(nCols * bmBytes); }
+  if (scratch.f64.length < nCols * len) {
+    scratch.f64 = new Float64Array(nCols * len);
+    scratch.u8 = new Uint8Array(nCols * bmBytes);
+  }
   ds.forEach((d, c) => {
     start[c] = c * len;
     bits[c] = -1;
@@ -362,14 +487,29 @@ function batchValues(batch: arrow.RecordBatch, first: number, nCols: number, len
  * contiguous: one cache line run per row instead of one line per value). NULL, non-finite, or gate[r] < min[c] -> NaN.
  * Rows old enough for every column of a batch without NULLs (nearly all) take a loop without those checks.
  */
-function writeRows(v: BatchValues, c0: number, c1: number, dst: Int32Array, gate: Int32Array, min: Int32Array, len: number, out: Float32Array, stride: number): void {
+function writeRows(
+  v: BatchValues,
+  c0: number,
+  c1: number,
+  dst: Int32Array,
+  gate: Int32Array,
+  min: Int32Array,
+  len: number,
+  out: Float32Array,
+  stride: number,
+): void {
   const { f64, u8, start, bits } = v;
-  let maxMin = 0, anyNull = false;
-  for (let c = c0; c < c1; c++) { if (min[c] > maxMin) maxMin = min[c]; if (bits[c] >= 0) anyNull = true; }
+  let maxMin = 0,
+    anyNull = false;
+  for (let c = c0; c < c1; c++) {
+    if (min[c] > maxMin) maxMin = min[c];
+    if (bits[c] >= 0) anyNull = true;
+  }
   for (let r = 0; r < len; r++) {
     const cell = dst[r];
     if (cell < 0) continue;
-    const base = cell * stride - c0, g = gate[r];
+    const base = cell * stride - c0,
+      g = gate[r];
     if (g >= maxMin && !anyNull) {
       for (let c = c0; c < c1; c++) {
         const x = f64[start[c] + r];
@@ -386,9 +526,20 @@ function writeRows(v: BatchValues, c0: number, c1: number, dst: Int32Array, gate
 }
 
 /** Column c of a batch to out[dst[r] * stride + offset] (NaN as in writeRows, with gate[r] < min). */
-function writeColumn(v: BatchValues, c: number, dst: Int32Array, gate: Int32Array, min: number, len: number, out: Float32Array, stride: number, offset: number): void {
+function writeColumn(
+  v: BatchValues,
+  c: number,
+  dst: Int32Array,
+  gate: Int32Array,
+  min: number,
+  len: number,
+  out: Float32Array,
+  stride: number,
+  offset: number,
+): void {
   const { f64, u8 } = v;
-  const s = v.start[c], b = v.bits[c];
+  const s = v.start[c],
+    b = v.bits[c];
   for (let r = 0; r < len; r++) {
     const cell = dst[r];
     if (cell < 0) continue;
@@ -418,18 +569,29 @@ interface PassSink {
  */
 function runFactorPass(engine: SqlEngine, plan: PassPlan, sink: PassSink): void {
   const { defs, horizons, srcCount, nOfTid, tOfDay, dayMin } = plan;
-  const nF = defs.length, nH = horizons.length;
+  const nF = defs.length,
+    nH = horizons.length;
   const sql = factorPassSql(plan.source, defs, horizons, plan.consts);
   const nCols = nF + nH + 2;
   const scratch = { f64: new Float64Array(0), u8: new Uint8Array(0) };
   const minOf = Int32Array.from([...defs.map((d) => d.minAge), ...horizons.map((k) => 1 + k), RET_MIN_AGE, 0]);
-  let dst = new Int32Array(0), age = new Int32Array(0), rem = new Int32Array(0);
-  let tid = -1, a = 0, prevDay = 0, g = 0;
+  let dst = new Int32Array(0),
+    age = new Int32Array(0),
+    rem = new Int32Array(0);
+  let tid = -1,
+    a = 0,
+    prevDay = 0,
+    g = 0;
   const nTickers = srcCount.length;
-  const orderError = (what: string) => new Error(`factor pass: row ${g} ${what}; the streaming windows did not see (ticker, date) order, results would be wrong`);
+  const orderError = (what: string) =>
+    new Error(`factor pass: row ${g} ${what}; the streaming windows did not see (ticker, date) order, results would be wrong`);
   for (const batch of engine.stream(sql)) {
     const len = batch.numRows;
-    if (dst.length < len) { dst = new Int32Array(len); age = new Int32Array(len); rem = new Int32Array(len); }
+    if (dst.length < len) {
+      dst = new Int32Array(len);
+      age = new Int32Array(len);
+      rem = new Int32Array(len);
+    }
     // per row: run (ticker) index, age, rows left, target
     let i = 0;
     const ordV = batch.getChildAt(1)!;
@@ -448,13 +610,15 @@ function runFactorPass(engine: SqlEngine, plan: PassPlan, sink: PassSink): void 
         const o = isNull ? (g === 0 ? 1 : NaN) : ov[jo];
         if (g === 0 && !isNull) throw orderError('is the first but has a previous row');
         if (o === 1) {
-          if (tid >= 0 && a + 1 !== srcCount[tid]) throw orderError(`starts a new ticker after ${a + 1} rows of the previous one, expected ${srcCount[tid]}`);
-          tid++; a = 0;
+          if (tid >= 0 && a + 1 !== srcCount[tid])
+            throw orderError(`starts a new ticker after ${a + 1} rows of the previous one, expected ${srcCount[tid]}`);
+          tid++;
+          a = 0;
           if (tid >= nTickers) throw orderError(`starts ticker run ${tid + 1}, expected ${nTickers}`);
         } else if (o === 0) {
           a++;
           if (day <= prevDay) throw orderError('has a date not after the previous row of its ticker');
-        } else throw orderError('has a ticker before the previous row\'s');
+        } else throw orderError("has a ticker before the previous row's");
         prevDay = day;
         age[i] = a;
         rem[i] = srcCount[tid] - 1 - a;
@@ -469,7 +633,8 @@ function runFactorPass(engine: SqlEngine, plan: PassPlan, sink: PassSink): void 
     }
     sink.write(batchValues(batch, 2, nCols, len, scratch), dst, age, rem, minOf, len);
   }
-  if (tid !== nTickers - 1 || (tid >= 0 && a + 1 !== srcCount[tid])) throw orderError(`ends after ${tid + 1} ticker runs, expected ${nTickers}`);
+  if (tid !== nTickers - 1 || (tid >= 0 && a + 1 !== srcCount[tid]))
+    throw orderError(`ends after ${tid + 1} ticker runs, expected ${nTickers}`);
 }
 
 /** dst[c * rows + r] = src[r * cols + c]: a [rows, cols] matrix transposed, in 64 x 64 blocks (both sides cache-friendly). */
@@ -486,7 +651,8 @@ function transposeInto<A extends Float32Array | Uint8Array>(src: A, dst: A, rows
 
 function passNotes(plan: PassPlan, minStocks: number): string[] {
   const notes = [`${plan.defs.length} factors computed in DuckDB SQL (streaming window functions over each stock's own trading days)`];
-  if (plan.droppedDates > 0) notes.push(`${plan.droppedDates} date(s) outside [start, end] or with fewer than ${minStocks} stocks left out`);
+  if (plan.droppedDates > 0)
+    notes.push(`${plan.droppedDates} date(s) outside [start, end] or with fewer than ${minStocks} stocks left out`);
   return notes;
 }
 
@@ -496,16 +662,26 @@ export function computeFactorFrame(engine: SqlEngine, opts: ComputeFactorOptions
   try {
     const plan = planFactorPass(engine, opts, tt);
     const t0 = performance.now();
-    const m = plan.nRows, nF = plan.defs.length, nH = plan.horizons.length;
+    const m = plan.nRows,
+      nF = plan.defs.length,
+      nH = plan.horizons.length;
     // frame rows in (date, ticker) order: the stream brings each date's rows in ticker order, so a cursor per date
     const rowStart = new Int32Array(plan.days.length);
     for (let t = 1; t < rowStart.length; t++) rowStart[t] = rowStart[t - 1] + plan.rowsPerDay[t - 1];
     const cursor = rowStart.slice();
-    const date = new Int32Array(m), ticker = new Int32Array(m), industry = new Int32Array(m), age = new Int32Array(m);
+    const date = new Int32Array(m),
+      ticker = new Int32Array(m),
+      industry = new Int32Array(m),
+      age = new Int32Array(m);
     const cols = Array.from({ length: nF + nH + 2 }, () => new Float32Array(m));
     runFactorPass(engine, plan, {
       target: (t) => cursor[t]++,
-      row: (_i, r, _t, day, n, a) => { date[r] = day; ticker[r] = n; industry[r] = plan.industryOfN[n]; age[r] = a; },
+      row: (_i, r, _t, day, n, a) => {
+        date[r] = day;
+        ticker[r] = n;
+        industry[r] = plan.industryOfN[n];
+        age[r] = a;
+      },
       write: (v, dst, age, rem, min, len) => {
         for (let c = 0; c < cols.length; c++) writeColumn(v, c, dst, c >= nF && c < nF + nH ? rem : age, min[c], len, cols[c], 1, 0);
       },
@@ -513,10 +689,17 @@ export function computeFactorFrame(engine: SqlEngine, opts: ComputeFactorOptions
     tt.factors = performance.now() - t0;
     lastTimings = tt;
     return {
-      nRows: m, date, ticker, tickers: plan.tickers, industry, industries: plan.industries,
+      nRows: m,
+      date,
+      ticker,
+      tickers: plan.tickers,
+      industry,
+      industries: plan.industries,
       factors: plan.defs.map((d, i) => ({ name: d.name, group: d.group, description: d.description, values: cols[i] })),
       fwd: plan.horizons.map((k, i) => ({ horizon: k, values: cols[nF + i] })),
-      ret: cols[nF + nH], dollarVolume: cols[nF + nH + 1], age,
+      ret: cols[nF + nH],
+      dollarVolume: cols[nF + nH + 1],
+      age,
       source: { name: plan.name, kind: 'prices', notes: passNotes(plan, opts.minStocks ?? 5) },
     };
   } finally {
@@ -530,23 +713,39 @@ export function computeFactorFrame(engine: SqlEngine, opts: ComputeFactorOptions
  * FactorFrame (~370 MB on the full shared dataset) is never built; then finishPanel preprocesses each date.
  * Equals buildPanel(computeFactorFrame(engine, opts), prep, panelOpts) exactly (tested).
  */
-export function computeFactorPanel(engine: SqlEngine, opts: ComputeFactorOptions, prep: PreprocessConfig,
-  panelOpts: Pick<BuildPanelOptions, 'universeSizes' | 'maxMB'> = {}): Panel {
+export function computeFactorPanel(
+  engine: SqlEngine,
+  opts: ComputeFactorOptions,
+  prep: PreprocessConfig,
+  panelOpts: Pick<BuildPanelOptions, 'universeSizes' | 'maxMB'> = {},
+): Panel {
   const tt: Record<string, number> = {};
   try {
     const plan = planFactorPass(engine, opts, tt);
     let t0 = performance.now();
-    const T = plan.days.length, N = plan.tickers.length, F = plan.defs.length, H = plan.horizons.length;
+    const T = plan.days.length,
+      N = plan.tickers.length,
+      F = plan.defs.length,
+      H = plan.horizons.length;
     const d = allocPanelDraft(plan.days, 0, T, N, F, H, [], `${plan.name} (${plan.nRows} rows)`, panelOpts.maxMB);
     const { x, fwd, ret, dvAll, present, valid, industry } = d;
     const minHist = prep.minHistory;
     // the [T, N] planes are staged stock-major ([N, T]: the stream's order, so each write follows the previous one)
     // and transposed once at the end; x rows (F contiguous values) go straight to [T, N, F]
     const NT = N * T;
-    const presentS = new Uint8Array(NT), validS = new Uint8Array(NT);
-    const fwdS = new Float32Array(H * NT).fill(NaN), retS = new Float32Array(NT).fill(NaN), dvS = new Float32Array(NT).fill(NaN);
+    const presentS = new Uint8Array(NT),
+      validS = new Uint8Array(NT);
+    const fwdS = new Float32Array(H * NT).fill(NaN),
+      retS = new Float32Array(NT).fill(NaN),
+      dvS = new Float32Array(NT).fill(NaN);
     let stage = new Int32Array(4096); // per batch row: its index in the staged planes
-    const ensureStage = (len: number) => { if (len > stage.length) { const grown = new Int32Array(2 * len); grown.set(stage); stage = grown; } };
+    const ensureStage = (len: number) => {
+      if (len > stage.length) {
+        const grown = new Int32Array(2 * len);
+        grown.set(stage);
+        stage = grown;
+      }
+    };
     runFactorPass(engine, plan, {
       target: (t, n) => t * N + n,
       row: (i, _c, t, _day, n, a) => {
@@ -571,12 +770,21 @@ export function computeFactorPanel(engine: SqlEngine, opts: ComputeFactorOptions
     transposeInto(retS, ret, N, T);
     transposeInto(dvS, dvAll, N, T);
     for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) if (present[t * N + n]) industry[t * N + n] = plan.industryOfN[n];
-    tt.factors = performance.now() - t0; t0 = performance.now();
-    const panel = finishPanel(d, {
-      tickers: plan.tickers, factorNames: plan.defs.map((f) => f.name), factorGroups: plan.defs.map((f) => f.group),
-      industries: plan.industries, horizons: plan.horizons.slice(),
-      source: { name: plan.name, kind: 'prices', notes: passNotes(plan, opts.minStocks ?? 5) },
-    }, prep, panelOpts.universeSizes);
+    tt.factors = performance.now() - t0;
+    t0 = performance.now();
+    const panel = finishPanel(
+      d,
+      {
+        tickers: plan.tickers,
+        factorNames: plan.defs.map((f) => f.name),
+        factorGroups: plan.defs.map((f) => f.group),
+        industries: plan.industries,
+        horizons: plan.horizons.slice(),
+        source: { name: plan.name, kind: 'prices', notes: passNotes(plan, opts.minStocks ?? 5) },
+      },
+      prep,
+      panelOpts.universeSizes,
+    );
     tt.panel = performance.now() - t0;
     lastTimings = tt;
     return panel;
@@ -600,13 +808,19 @@ export interface PanelFrameOptions {
 
 /** Turn a clean factor-panel table (schema.validateFactorPanel) into a FactorFrame. */
 export function factorPanelToFrame(engine: SqlEngine, table = 'factor_panel', opts: PanelFrameOptions = {}): FactorFrame {
-  const cols = opts.columns ?? (() => {
-    const r = classifyPanelColumns(describeColumns(engine, table), table);
-    return {
-      factors: r.factors, universe: r.universe, industry: r.industry, price: r.price, dollarVolume: r.dollarVolume,
-      fwd: r.fwd.map((f) => ({ column: f.source, source: f.source, horizon: f.horizon })),
-    } satisfies PanelColumns;
-  })();
+  const cols =
+    opts.columns ??
+    (() => {
+      const r = classifyPanelColumns(describeColumns(engine, table), table);
+      return {
+        factors: r.factors,
+        universe: r.universe,
+        industry: r.industry,
+        price: r.price,
+        dollarVolume: r.dollarVolume,
+        fwd: r.fwd.map((f) => ({ column: f.source, source: f.source, horizon: f.horizon })),
+      } satisfies PanelColumns;
+    })();
   if (opts.start) isoDate(opts.start, 'start');
   if (opts.end) isoDate(opts.end, 'end');
   const minStocks = opts.minStocks ?? 5;
@@ -614,23 +828,33 @@ export function factorPanelToFrame(engine: SqlEngine, table = 'factor_panel', op
   const t = sqlIdent(table);
   const price = cols.price ? sqlIdent(cols.price) : null;
   // forward returns: the file's columns, else from the price column: fwd_k(t) = P[t+1+k] / P[t+1] - 1
-  const fwdSpecs = cols.fwd.length > 0
-    ? cols.fwd.map((f) => ({ horizon: f.horizon, sql: sqlIdent(f.column) }))
-    : (opts.horizons ?? DEFAULT_HORIZONS).map((k) => ({ horizon: k, sql: `lead(${price}, ${1 + k}) OVER wt / lead(${price}, 1) OVER wt - 1` }));
+  const fwdSpecs =
+    cols.fwd.length > 0
+      ? cols.fwd.map((f) => ({ horizon: f.horizon, sql: sqlIdent(f.column) }))
+      : (opts.horizons ?? DEFAULT_HORIZONS).map((k) => ({
+          horizon: k,
+          sql: `lead(${price}, ${1 + k}) OVER wt / lead(${price}, 1) OVER wt - 1`,
+        }));
   // daily return: from the price column, else ret(t) = fwd_1(t-2) = P[t]/P[t-1] - 1 (Qlib label convention)
   const fwd1 = cols.fwd.find((f) => f.horizon === 1);
   let retSql = 'NULL::DOUBLE';
   if (price) retSql = `${price} / lag(${price}) OVER wt - 1`;
-  else if (fwd1) { retSql = `lag(${sqlIdent(fwd1.column)}, 2) OVER wt`; notes.push('daily returns derived from the 1-day forward return (ret(t) = fwd_1(t-2))'); }
-  else notes.push('no price or 1-day forward-return column: daily returns are unavailable');
+  else if (fwd1) {
+    retSql = `lag(${sqlIdent(fwd1.column)}, 2) OVER wt`;
+    notes.push('daily returns derived from the 1-day forward return (ret(t) = fwd_1(t-2))');
+  } else notes.push('no price or 1-day forward-return column: daily returns are unavailable');
   const tt: Record<string, number> = {};
   let t0 = performance.now();
   try {
-    engine.run(`CREATE OR REPLACE TEMP TABLE _fl_tk AS SELECT ticker, (row_number() OVER (ORDER BY ticker) - 1)::INTEGER AS tid FROM (SELECT DISTINCT ticker FROM ${t})`);
+    engine.run(
+      `CREATE OR REPLACE TEMP TABLE _fl_tk AS SELECT ticker, (row_number() OVER (ORDER BY ticker) - 1)::INTEGER AS tid FROM (SELECT DISTINCT ticker FROM ${t})`,
+    );
     const ind = cols.industry ? sqlIdent(cols.industry) : null;
-    engine.run(ind
-      ? `CREATE OR REPLACE TEMP TABLE _fl_indid AS SELECT industry, (row_number() OVER (ORDER BY industry) - 1)::INTEGER AS iid FROM (SELECT DISTINCT ${ind} AS industry FROM ${t} WHERE ${ind} IS NOT NULL)`
-      : `CREATE OR REPLACE TEMP TABLE _fl_indid AS SELECT NULL::VARCHAR AS industry, 0 AS iid WHERE false`);
+    engine.run(
+      ind
+        ? `CREATE OR REPLACE TEMP TABLE _fl_indid AS SELECT industry, (row_number() OVER (ORDER BY industry) - 1)::INTEGER AS iid FROM (SELECT DISTINCT ${ind} AS industry FROM ${t} WHERE ${ind} IS NOT NULL)`
+        : `CREATE OR REPLACE TEMP TABLE _fl_indid AS SELECT NULL::VARCHAR AS industry, 0 AS iid WHERE false`,
+    );
     const fwdNames = fwdSpecs.map((f) => `_fwd_${f.horizon}`);
     const floatCols = [...cols.factors, ...fwdNames, '_ret', '_dv', ...cols.universe];
     const res = engine.query(`WITH p AS (
@@ -644,12 +868,24 @@ export function factorPanelToFrame(engine: SqlEngine, table = 'factor_panel', op
         FROM p WINDOW wt AS (PARTITION BY ticker ORDER BY date)
       )
       SELECT _day, _tid, _iid, _age, ${floatCols.map((c) => tryF32(sqlIdent(c))).join(', ')} FROM q`);
-    tt.query = performance.now() - t0; t0 = performance.now();
+    tt.query = performance.now() - t0;
+    t0 = performance.now();
     const tickerNames = namesById(engine, 'SELECT ticker FROM _fl_tk ORDER BY tid');
     const industryNames = namesById(engine, 'SELECT industry FROM _fl_indid ORDER BY iid');
-    const sel = selectRows(readInt32(res, '_day'), readInt32(res, '_tid'), readInt32(res, '_iid'), tickerNames, industryNames,
-      opts.start ? isoToDay(opts.start) : -Infinity, opts.end ? isoToDay(opts.end) : Infinity, minStocks);
-    if (sel.perm.length === 0) throw new LabError(`${opts.name ?? table}: no rows between ${opts.start ?? 'the first date'} and ${opts.end ?? 'the last date'} on dates with at least ${minStocks} stocks`);
+    const sel = selectRows(
+      readInt32(res, '_day'),
+      readInt32(res, '_tid'),
+      readInt32(res, '_iid'),
+      tickerNames,
+      industryNames,
+      opts.start ? isoToDay(opts.start) : -Infinity,
+      opts.end ? isoToDay(opts.end) : Infinity,
+      minStocks,
+    );
+    if (sel.perm.length === 0)
+      throw new LabError(
+        `${opts.name ?? table}: no rows between ${opts.start ?? 'the first date'} and ${opts.end ?? 'the last date'} on dates with at least ${minStocks} stocks`,
+      );
     const age32 = readInt32(res, '_age');
     const age = new Int32Array(sel.perm.length);
     for (let r = 0; r < age.length; r++) age[r] = age32[sel.perm[r]];
@@ -657,13 +893,22 @@ export function factorPanelToFrame(engine: SqlEngine, table = 'factor_panel', op
     const arrs = floatCols.map((c) => readFloat32(res, c, inv, sel.perm.length));
     tt.read = performance.now() - t0;
     lastTimings = tt;
-    const nF = cols.factors.length, nH = fwdSpecs.length;
-    if (sel.droppedDates > 0) notes.push(`${sel.droppedDates} date(s) outside [start, end] or with fewer than ${minStocks} stocks left out`);
+    const nF = cols.factors.length,
+      nH = fwdSpecs.length;
+    if (sel.droppedDates > 0)
+      notes.push(`${sel.droppedDates} date(s) outside [start, end] or with fewer than ${minStocks} stocks left out`);
     return {
-      nRows: sel.perm.length, date: sel.date, ticker: sel.ticker, tickers: sel.tickers, industry: sel.industry, industries: sel.industries,
+      nRows: sel.perm.length,
+      date: sel.date,
+      ticker: sel.ticker,
+      tickers: sel.tickers,
+      industry: sel.industry,
+      industries: sel.industries,
       factors: cols.factors.map((name, i) => ({ name, group: 'user', description: `user factor '${name}'`, values: arrs[i] })),
       fwd: fwdSpecs.map((f, i) => ({ horizon: f.horizon, values: arrs[nF + i] })),
-      ret: arrs[nF + nH], dollarVolume: arrs[nF + nH + 1], age,
+      ret: arrs[nF + nH],
+      dollarVolume: arrs[nF + nH + 1],
+      age,
       universeColumns: cols.universe.map((name, i) => ({ name, values: arrs[nF + nH + 2 + i] })),
       source: { name: opts.name ?? table, kind: 'factors', notes },
     };

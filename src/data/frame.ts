@@ -27,4 +27,9 @@ export interface FactorFrame {
   source: { name: string; kind: 'prices' | 'factors' | 'synthetic'; notes?: string[] };
 }
 
-export interface FactorColumn { name: string; group: string; description: string; values: Float32Array }
+export interface FactorColumn {
+  name: string;
+  group: string;
+  description: string;
+  values: Float32Array;
+}

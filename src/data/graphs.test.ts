@@ -11,16 +11,40 @@ import { graphNodes, industryAdjacency, industryProportions, sameIndustryEdgesPe
  * universe 'big' = stocks 0, 1, 2, 4 on every date
  */
 function handPanel(): Panel {
-  const T = 3, N = 5;
-  const industry = Int32Array.from([[0, 0, 1, 1, 2], [0, 0, 0, 1, 2], [0, 0, 1, -1, 2]].flat());
-  const valid = Uint8Array.from([[1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 0, 1, 1, 1]].flat());
+  const T = 3,
+    N = 5;
+  const industry = Int32Array.from(
+    [
+      [0, 0, 1, 1, 2],
+      [0, 0, 0, 1, 2],
+      [0, 0, 1, -1, 2],
+    ].flat(),
+  );
+  const valid = Uint8Array.from(
+    [
+      [1, 1, 1, 1, 1],
+      [1, 1, 1, 1, 1],
+      [1, 0, 1, 1, 1],
+    ].flat(),
+  );
   const big = Uint8Array.from({ length: T * N }, (_, k) => (k % N === 3 ? 0 : 1));
   return {
-    dates: ['2020-01-02', '2020-01-03', '2020-01-06'], tickers: ['S0', 'S1', 'S2', 'S3', 'S4'],
-    factorNames: ['f'], factorGroups: ['g'], x: new Float32Array(T * N), valid, industry,
-    industryNames: ['A', 'B', 'C'], horizons: [1], fwd: new Float32Array(T * N), ret: new Float32Array(T * N),
+    dates: ['2020-01-02', '2020-01-03', '2020-01-06'],
+    tickers: ['S0', 'S1', 'S2', 'S3', 'S4'],
+    factorNames: ['f'],
+    factorGroups: ['g'],
+    x: new Float32Array(T * N),
+    valid,
+    industry,
+    industryNames: ['A', 'B', 'C'],
+    horizons: [1],
+    fwd: new Float32Array(T * N),
+    ret: new Float32Array(T * N),
     tradable: new Uint8Array(T * N).fill(1),
-    universes: [{ name: 'all', description: '', member: new Uint8Array(T * N).fill(1) }, { name: 'big', description: '', member: big }],
+    universes: [
+      { name: 'all', description: '', member: new Uint8Array(T * N).fill(1) },
+      { name: 'big', description: '', member: big },
+    ],
     source: { name: 'hand', kind: 'synthetic' },
   };
 }
@@ -43,11 +67,21 @@ describe('industry graph', () => {
     // date 2: stock 1 invalid -> nodes 0, 2, 3, 4; stock 3's industry is unknown (-1)
     const { index, mask } = industryAdjacency(p, 2);
     expect(Array.from(index)).toEqual([0, 2, 3, 4]);
-    expect(rows(mask, 4)).toEqual([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
+    expect(rows(mask, 4)).toEqual([
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ]);
     // date 0 within 'big' (no stock 3): stock 2 loses its partner
     const b = industryAdjacency(p, 0, 'big');
     expect(Array.from(b.index)).toEqual([0, 1, 2, 4]);
-    expect(rows(b.mask, 4)).toEqual([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
+    expect(rows(b.mask, 4)).toEqual([
+      [1, 1, 0, 0],
+      [1, 1, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ]);
     // a raw [T, N] membership array works the same
     expect(Array.from(industryAdjacency(p, 0, p.universes[1].member).index)).toEqual([0, 1, 2, 4]);
   });
@@ -93,7 +127,11 @@ describe('DMFM Figure 3 / 4 series', () => {
     const { industries, share } = industryProportions(p);
     expect(industries).toEqual(['A', 'B', 'C', 'unknown']);
     // date 0: [2,2,1,0] / 5; date 1: [3,1,1,0] / 5; date 2 (4 nodes): [1,1,1,1] / 4
-    const e = [[0.4, 0.4, 0.2, 0], [0.6, 0.2, 0.2, 0], [0.25, 0.25, 0.25, 0.25]];
+    const e = [
+      [0.4, 0.4, 0.2, 0],
+      [0.6, 0.2, 0.2, 0],
+      [0.25, 0.25, 0.25, 0.25],
+    ];
     e.flat().forEach((v, k) => expect(share[k]).toBeCloseTo(v, 6));
     const b = industryProportions(p, 'big');
     expect(b.industries).toEqual(['A', 'B', 'C']); // no member of 'big' has an unknown industry

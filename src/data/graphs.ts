@@ -14,7 +14,8 @@ export type UniverseRef = string | UniverseDef | Uint8Array;
 export function resolveUniverse(p: Panel, u: UniverseRef | undefined): Uint8Array | null {
   if (u === undefined) return null;
   if (u instanceof Uint8Array) {
-    if (u.length !== p.valid.length) throw new LabError(`graphs: universe membership has ${u.length} entries, expected T*N = ${p.valid.length}`);
+    if (u.length !== p.valid.length)
+      throw new LabError(`graphs: universe membership has ${u.length} entries, expected T*N = ${p.valid.length}`);
     return u;
   }
   if (typeof u === 'string') {
@@ -50,14 +51,18 @@ export interface Adjacency {
  */
 export function industryAdjacency(p: Panel, t: number, universe?: UniverseRef): Adjacency {
   const index = graphNodes(p, t, universe);
-  const n = index.length, N = p.tickers.length;
+  const n = index.length,
+    N = p.tickers.length;
   const mask = new Uint8Array(n * n); // [n, n]
   for (let i = 0; i < n; i++) {
     const gi = p.industry[t * N + index[i]];
     mask[i * n + i] = 1;
     if (gi < 0) continue;
     for (let j = i + 1; j < n; j++) {
-      if (p.industry[t * N + index[j]] === gi) { mask[i * n + j] = 1; mask[j * n + i] = 1; }
+      if (p.industry[t * N + index[j]] === gi) {
+        mask[i * n + j] = 1;
+        mask[j * n + i] = 1;
+      }
     }
   }
   return { index, mask };
@@ -75,7 +80,9 @@ export function universeAdjacency(p: Panel, t: number, universe?: UniverseRef): 
  * [T]; NaN on dates without members.
  */
 export function sameIndustryEdgesPerStock(p: Panel, universe?: UniverseRef): Float32Array {
-  const T = p.dates.length, N = p.tickers.length, K = p.industryNames.length;
+  const T = p.dates.length,
+    N = p.tickers.length,
+    K = p.industryNames.length;
   const mem = resolveUniverse(p, universe);
   const out = new Float32Array(T); // [T]
   const cnt = new Float64Array(K);
@@ -101,7 +108,9 @@ export function sameIndustryEdgesPerStock(p: Panel, universe?: UniverseRef): Flo
  * date with members (NaN rows otherwise); a last column 'unknown' is added when some member has industry -1.
  */
 export function industryProportions(p: Panel, universe?: UniverseRef): { industries: string[]; share: Float32Array } {
-  const T = p.dates.length, N = p.tickers.length, K0 = p.industryNames.length;
+  const T = p.dates.length,
+    N = p.tickers.length,
+    K0 = p.industryNames.length;
   const mem = resolveUniverse(p, universe);
   let anyUnknown = false;
   for (let k = 0; k < T * N && !anyUnknown; k++) {

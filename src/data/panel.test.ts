@@ -16,7 +16,12 @@ import { generateSyntheticFrame } from './synthetic';
  * Raw factor value = 10 n + t + f / 10 (n stock, t date, f factor); E moves from industry 1 to 2 on date 2.
  */
 const DATES = ['2020-01-02', '2020-01-03', '2020-01-06', '2020-01-07'];
-const PRESENT = [[0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4], [0, 1, 2, 3]];
+const PRESENT = [
+  [0, 1, 2, 3, 4, 5],
+  [0, 1, 2, 3, 4, 5],
+  [0, 1, 2, 3, 4],
+  [0, 1, 2, 3],
+];
 function handFrame(): FactorFrame {
   const rows: { t: number; n: number }[] = [];
   PRESENT.forEach((ns, t) => ns.forEach((n) => rows.push({ t, n })));
@@ -44,7 +49,8 @@ function handFrame(): FactorFrame {
   };
 }
 const raw: PreprocessConfig = { madK: 0, normalize: 'none', missing: 'fill', industryNeutral: false, minHistory: 1 };
-const N = 6, T = 4;
+const N = 6,
+  T = 4;
 
 describe('buildPanel on a hand-made frame', () => {
   const p = buildPanel(handFrame(), raw);
@@ -62,30 +68,42 @@ describe('buildPanel on a hand-made frame', () => {
 
   it('validity: minHistory, presence and the 5-stock minimum; thin dates are listed in the notes', () => {
     const v = Array.from({ length: T }, (_, t) => Array.from(p.valid.subarray(t * N, t * N + N)));
-    expect(v).toEqual([[0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0], [0, 0, 0, 0, 0, 0]]);
+    expect(v).toEqual([
+      [0, 0, 0, 0, 0, 0],
+      [1, 1, 1, 1, 1, 1],
+      [1, 1, 1, 1, 1, 0],
+      [0, 0, 0, 0, 0, 0],
+    ]);
     expect(p.source.notes!.join(' ')).toContain('2 of 4 dates have fewer than 5 valid stocks');
     expect(p.source.notes!.join(' ')).toContain('2020-01-02, 2020-01-07');
   });
 
   it('places each row at (t, n) and zeroes invalid entries; a missing value is filled with the column mean', () => {
-    for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) for (let f = 0; f < F; f++) {
-      const got = p.x[(t * N + n) * F + f];
-      if (!p.valid[t * N + n]) { expect(got).toBe(0); continue; }
-      if (t === 2 && n === 4 && f === 0) {
-        // mom on date 2 over A..D = [2, 12, 22, 32] -> mean 17
-        expect(got).toBe(17);
-        continue;
-      }
-      expect(got).toBeCloseTo(10 * n + t + f / 10, 4);
-    }
+    for (let t = 0; t < T; t++)
+      for (let n = 0; n < N; n++)
+        for (let f = 0; f < F; f++) {
+          const got = p.x[(t * N + n) * F + f];
+          if (!p.valid[t * N + n]) {
+            expect(got).toBe(0);
+            continue;
+          }
+          if (t === 2 && n === 4 && f === 0) {
+            // mom on date 2 over A..D = [2, 12, 22, 32] -> mean 17
+            expect(got).toBe(17);
+            continue;
+          }
+          expect(got).toBeCloseTo(10 * n + t + f / 10, 4);
+        }
   });
 
   it('carries fwd [H, T, N], ret, tradable and per-date industries', () => {
-    for (let h = 0; h < 2; h++) for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) {
-      const v = p.fwd[(h * T + t) * N + n];
-      if (PRESENT[t].includes(n)) expect(v).toBeCloseTo(0.01 * (n + 1) + 0.1 * (h + 1) + 0.001 * t, 6);
-      else expect(v).toBeNaN();
-    }
+    for (let h = 0; h < 2; h++)
+      for (let t = 0; t < T; t++)
+        for (let n = 0; n < N; n++) {
+          const v = p.fwd[(h * T + t) * N + n];
+          if (PRESENT[t].includes(n)) expect(v).toBeCloseTo(0.01 * (n + 1) + 0.1 * (h + 1) + 0.001 * t, 6);
+          else expect(v).toBeNaN();
+        }
     expect(p.ret[0]).toBeNaN();
     expect(p.ret[1 * N + 3]).toBeCloseTo(0.003, 7);
     expect(p.ret[2 * N + 5]).toBeNaN(); // F absent on date 2
@@ -163,21 +181,30 @@ describe('buildPanel on a synthetic frame', () => {
   const sizes = { top: 30, next: 40 };
   const p = buildPanel(frame, prep, { universeSizes: sizes });
   const { F } = { F: p.factorNames.length };
-  const T2 = p.dates.length, N2 = p.tickers.length;
+  const T2 = p.dates.length,
+    N2 = p.tickers.length;
 
   it('z-scored factors have mean 0 and mean square 1 on every valid date (mask policy, ddof 0)', () => {
     let checked = 0;
     for (let t = 0; t < T2; t++) {
       let n = 0;
-      const s = new Float64Array(F), ss = new Float64Array(F);
+      const s = new Float64Array(F),
+        ss = new Float64Array(F);
       for (let i = 0; i < N2; i++) {
         if (!p.valid[t * N2 + i]) continue;
         n++;
-        for (let f = 0; f < F; f++) { const v = p.x[(t * N2 + i) * F + f]; s[f] += v; ss[f] += v * v; }
+        for (let f = 0; f < F; f++) {
+          const v = p.x[(t * N2 + i) * F + f];
+          s[f] += v;
+          ss[f] += v * v;
+        }
       }
       if (n === 0) continue;
       checked++;
-      for (let f = 0; f < F; f++) { expect(Math.abs(s[f] / n)).toBeLessThan(1e-5); expect(ss[f] / n).toBeCloseTo(1, 4); }
+      for (let f = 0; f < F; f++) {
+        expect(Math.abs(s[f] / n)).toBeLessThan(1e-5);
+        expect(ss[f] / n).toBeCloseTo(1, 4);
+      }
     }
     expect(checked).toBe(T2 - 20); // minHistory 20: the first 20 dates have no valid stock
   });
@@ -192,10 +219,12 @@ describe('buildPanel on a synthetic frame', () => {
     expect(p.dates.slice(0, mar).filter((d) => d.startsWith('2015-01')).length).toBe(20);
     for (let k = 0; k < mar * N2; k++) expect(top[k] + next[k] + rest[k]).toBe(0);
     for (let t = mar; t < T2; t++) {
-      let a = 0, b = 0;
+      let a = 0,
+        b = 0;
       for (let i = 0; i < N2; i++) {
         const k = t * N2 + i;
-        a += top[k]; b += next[k];
+        a += top[k];
+        b += next[k];
         expect(top[k] + next[k] + rest[k]).toBeLessThanOrEqual(1);
       }
       expect(a).toBe(30);

@@ -64,7 +64,10 @@ export function buildPanel(frame: FactorFrame, prep: PreprocessConfig, opts: Bui
     const last = allDays.length ? allDays[allDays.length - 1] : -Infinity;
     if (d > last) allDays.push(d);
     else if (d < last) {
-      throw new LabError(`${what}: column 'date' is not sorted: row ${r} has ${dayToIso(d)} after ${dayToIso(last)}`, 'Sort the rows by (date, ticker).');
+      throw new LabError(
+        `${what}: column 'date' is not sorted: row ${r} has ${dayToIso(d)} after ${dayToIso(last)}`,
+        'Sort the rows by (date, ticker).',
+      );
     }
   }
   const Tall = allDays.length;
@@ -94,7 +97,10 @@ export function buildPanel(frame: FactorFrame, prep: PreprocessConfig, opts: Bui
   let prevDay = -Infinity;
   for (let r = 0; r < nRows; r++) {
     const day = frame.date[r];
-    if (day !== prevDay) { ta++; prevDay = day; }
+    if (day !== prevDay) {
+      ta++;
+      prevDay = day;
+    }
     const n = frame.ticker[r];
     if (!(n >= 0 && n < N)) throw new LabError(`${what}: row ${r} has ticker index ${n}, expected 0..${N - 1}`);
     dvAll[ta * N + n] = frame.dollarVolume[r];
@@ -109,16 +115,24 @@ export function buildPanel(frame: FactorFrame, prep: PreprocessConfig, opts: Bui
     for (let h = 0; h < H; h++) fwd[h * T * N + tn] = fwdCols[h][r];
     const o = tn * F;
     for (let j = 0; j < F; j++) x[o + j] = cols[j][r];
-    for (let u = 0; u < uniCols.length; u++) { const v = uniCols[u].values[r]; if (v > 0) d.uniMember[u][tn] = 1; }
+    for (let u = 0; u < uniCols.length; u++) {
+      const v = uniCols[u].values[r];
+      if (v > 0) d.uniMember[u][tn] = 1;
+    }
   }
-  return finishPanel(d, {
-    tickers: frame.tickers.slice(),
-    factorNames: sel.map((j) => frame.factors[j].name),
-    factorGroups: sel.map((j) => frame.factors[j].group),
-    industries: frame.industries.slice(),
-    horizons,
-    source: frame.source,
-  }, prep, sizes);
+  return finishPanel(
+    d,
+    {
+      tickers: frame.tickers.slice(),
+      factorNames: sel.map((j) => frame.factors[j].name),
+      factorGroups: sel.map((j) => frame.factors[j].group),
+      industries: frame.industries.slice(),
+      horizons,
+      source: frame.source,
+    },
+    prep,
+    sizes,
+  );
 }
 
 /**
@@ -154,9 +168,19 @@ export interface PanelDraft {
 }
 
 /** Allocate a PanelDraft (refusing sizes above maxMB, default 1024). `what` names the input in the error. */
-export function allocPanelDraft(allDays: ArrayLike<number>, t0: number, t1: number, N: number, F: number, H: number,
-  uniNames: string[], what: string, maxMB = 1024): PanelDraft {
-  const T = t1 - t0, Tall = allDays.length;
+export function allocPanelDraft(
+  allDays: ArrayLike<number>,
+  t0: number,
+  t1: number,
+  N: number,
+  F: number,
+  H: number,
+  uniNames: string[],
+  what: string,
+  maxMB = 1024,
+): PanelDraft {
+  const T = t1 - t0,
+    Tall = allDays.length;
   const bytes = estimatePanelBytes(T, N, F, H, 4 + uniNames.length);
   if (bytes / 2 ** 20 > maxMB) {
     throw new LabError(
@@ -165,7 +189,12 @@ export function allocPanelDraft(allDays: ArrayLike<number>, t0: number, t1: numb
     );
   }
   return {
-    allDays, t0, t1, N, F, H,
+    allDays,
+    t0,
+    t1,
+    N,
+    F,
+    H,
     x: new Float32Array(T * N * F), // [T, N, F]
     present: new Uint8Array(T * N), // [T, N]
     valid: new Uint8Array(T * N), // [T, N]
@@ -200,7 +229,10 @@ export function finishPanel(d: PanelDraft, meta: PanelMeta, prep: PreprocessConf
     const vs = valid.subarray(t * N, (t + 1) * N); // [N]
     const nValid = preprocessCrossSection(xs, vs, industry.subarray(t * N, (t + 1) * N), N, F, prep, scratch);
     if (nValid < MIN_STOCKS_PER_DATE) {
-      if (nValid > 0) { vs.fill(0); xs.fill(0); }
+      if (nValid > 0) {
+        vs.fill(0);
+        xs.fill(0);
+      }
       thinDates.push(t);
     }
   }
@@ -212,20 +244,28 @@ export function finishPanel(d: PanelDraft, meta: PanelMeta, prep: PreprocessConf
   for (const u of dollarVolumeUniverses(allDays, d.dvAll, N, sizes)) {
     universes.push({ ...u, member: t0 === 0 && t1 === allDays.length ? u.member : u.member.slice(t0 * N, t1 * N) });
   }
-  d.uniNames.forEach((name, u) => universes.push({ name, description: `user column '${name}' (value > 0 = member)`, member: d.uniMember[u] }));
+  d.uniNames.forEach((name, u) =>
+    universes.push({ name, description: `user column '${name}' (value > 0 = member)`, member: d.uniMember[u] }),
+  );
 
   const notes = [...(meta.source.notes ?? [])];
   if (thinDates.length > 0) {
-    notes.push(`${thinDates.length} of ${T} dates have fewer than ${MIN_STOCKS_PER_DATE} valid stocks and are marked invalid: ${formatDateRuns(thinDates, dates)}`);
+    notes.push(
+      `${thinDates.length} of ${T} dates have fewer than ${MIN_STOCKS_PER_DATE} valid stocks and are marked invalid: ${formatDateRuns(thinDates, dates)}`,
+    );
   }
   return {
     dates,
     tickers: meta.tickers,
     factorNames: meta.factorNames,
     factorGroups: meta.factorGroups,
-    x, valid, industry,
+    x,
+    valid,
+    industry,
     industryNames: meta.industries,
-    horizons: meta.horizons, fwd: d.fwd, ret: d.ret,
+    horizons: meta.horizons,
+    fwd: d.fwd,
+    ret: d.ret,
     tradable: present,
     universes,
     source: { name: meta.source.name, kind: meta.source.kind, notes },
@@ -233,8 +273,12 @@ export function finishPanel(d: PanelDraft, meta: PanelMeta, prep: PreprocessConf
 }
 
 export interface PanelSummary {
-  T: number; N: number; F: number; H: number;
-  start: string; end: string;
+  T: number;
+  N: number;
+  F: number;
+  H: number;
+  start: string;
+  end: string;
   /** dates with at least one valid stock */
   validDates: number;
   /** valid stocks per date over all T dates */
@@ -245,7 +289,8 @@ export interface PanelSummary {
 
 /** Dimensions, date range, valid stocks per date (min / median / max) and memory of a panel. */
 export function panelSummary(p: Panel): PanelSummary {
-  const T = p.dates.length, N = p.tickers.length;
+  const T = p.dates.length,
+    N = p.tickers.length;
   const counts = new Float64Array(T);
   let validDates = 0;
   for (let t = 0; t < T; t++) {
@@ -257,8 +302,12 @@ export function panelSummary(p: Panel): PanelSummary {
   counts.sort();
   const median = T === 0 ? 0 : T & 1 ? counts[T >> 1] : (counts[T / 2 - 1] + counts[T / 2]) / 2;
   return {
-    T, N, F: p.factorNames.length, H: p.horizons.length,
-    start: p.dates[0] ?? '', end: p.dates[T - 1] ?? '',
+    T,
+    N,
+    F: p.factorNames.length,
+    H: p.horizons.length,
+    start: p.dates[0] ?? '',
+    end: p.dates[T - 1] ?? '',
     validDates,
     stocksPerDate: { min: T ? counts[0] : 0, median, max: T ? counts[T - 1] : 0 },
     mb: panelBytes(p) / 2 ** 20,
@@ -266,13 +315,23 @@ export function panelSummary(p: Panel): PanelSummary {
 }
 
 function lowerBound(a: number[], v: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) { const m = (lo + hi) >>> 1; if (a[m] < v) lo = m + 1; else hi = m; }
+  let lo = 0,
+    hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (a[m] < v) lo = m + 1;
+    else hi = m;
+  }
   return lo;
 }
 function upperBound(a: number[], v: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) { const m = (lo + hi) >>> 1; if (a[m] <= v) lo = m + 1; else hi = m; }
+  let lo = 0,
+    hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (a[m] <= v) lo = m + 1;
+    else hi = m;
+  }
   return lo;
 }
 

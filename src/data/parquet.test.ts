@@ -9,7 +9,10 @@ import { describeColumns, queryRows, type SqlEngine } from './sql-engine';
 import { makeTable } from './test-fixtures';
 
 let engine: SqlEngine;
-beforeAll(async () => { engine = await createNodeEngine(); await initParquetNode(); });
+beforeAll(async () => {
+  engine = await createNodeEngine();
+  await initParquetNode();
+});
 afterAll(() => engine.close());
 
 /** 1000 rows: date, ticker, a double with a null and a NaN, a float32, an int64 volume */
@@ -38,8 +41,10 @@ describe('parquet (parquet-wasm)', () => {
       expect(Number(col(back, 'volume', i))).toBe(i * 1000);
       expect(Number(col(back, 'date', i))).toBe(Number(col(t, 'date', i)));
       expect(col(back, 'y', i)).toBe(Math.fround(i / 3)); // float32 stays float32, bit for bit
-      if (i === 7) expect(col(back, 'x', i)).toBeNull(); // null stays null
-      else if (i === 8) expect(col(back, 'x', i)).toBeNaN(); // NaN stays NaN
+      if (i === 7)
+        expect(col(back, 'x', i)).toBeNull(); // null stays null
+      else if (i === 8)
+        expect(col(back, 'x', i)).toBeNaN(); // NaN stays NaN
       else expect(col(back, 'x', i)).toBe(i * 0.5 - 100);
     }
     const dt = back.getChild('date')!.type as arrow.Date_;
@@ -55,8 +60,12 @@ describe('parquet (parquet-wasm)', () => {
     const all = ['date', 'ticker', 'x', 'volume', 'y'];
     expect(a).toEqual({ rows: 1000, rowGroups: 8, mode: 'rowgroups', columns: all });
     expect(b).toEqual({ rows: 1000, rowGroups: 1, mode: 'whole', columns: all });
-    const q = (t: string) => queryRows(engine, `SELECT count(*)::INTEGER AS n, count(x)::INTEGER AS nx, sum(volume)::DOUBLE AS v,
-      min(date)::VARCHAR AS d0, max(date)::VARCHAR AS d1, count(*) FILTER (WHERE isnan(x))::INTEGER AS nans FROM ${t}`)[0];
+    const q = (t: string) =>
+      queryRows(
+        engine,
+        `SELECT count(*)::INTEGER AS n, count(x)::INTEGER AS nx, sum(volume)::DOUBLE AS v,
+      min(date)::VARCHAR AS d0, max(date)::VARCHAR AS d1, count(*) FILTER (WHERE isnan(x))::INTEGER AS nans FROM ${t}`,
+      )[0];
     // volume sum = 1000 * (0 + 1 + ... + 999) = 1000 * 499500; x: one null; dates 16000 (2013-10-22) .. 16249 (2014-06-28)
     const want = { n: 1000, nx: 999, v: 499_500_000, d0: '2013-10-22', d1: '2014-06-28', nans: 1 };
     expect(q('pq_rg')).toEqual(want);
@@ -66,17 +75,38 @@ describe('parquet (parquet-wasm)', () => {
     expect(diff.n).toBe(0);
   });
 
-  it('reads the file\'s column names from the footer and loads only the selected columns', async () => {
+  it("reads the file's column names from the footer and loads only the selected columns", async () => {
     const bytes = tableToParquet(sample(300), { rowGroupSize: 128 });
     expect(await parquetColumnNames(bytes)).toEqual(['date', 'ticker', 'x', 'volume', 'y']);
     const r = await loadParquet(engine, 'pq_sel', bytes, { selectColumns: (names) => names.filter((n) => n !== 'x' && n !== 'y') });
     expect(r).toEqual({ rows: 300, rowGroups: 3, mode: 'rowgroups', columns: ['date', 'ticker', 'volume'] });
     expect(describeColumns(engine, 'pq_sel').map((c) => c.name)).toEqual(['date', 'ticker', 'volume']);
     // volume sum = 1000 * (0 + ... + 299) = 44_850_000, the same rows as the full load
-    expect(queryRows(engine, 'SELECT sum(volume)::DOUBLE AS v, count(DISTINCT ticker)::INTEGER AS k FROM pq_sel')[0]).toEqual({ v: 44_850_000, k: 4 });
+    expect(queryRows(engine, 'SELECT sum(volume)::DOUBLE AS v, count(DISTINCT ticker)::INTEGER AS k FROM pq_sel')[0]).toEqual({
+      v: 44_850_000,
+      k: 4,
+    });
     // a prices file: dividend and split are not read (the columns validatePrices uses, in file order)
-    expect(pricesInputColumns(['date', 'ticker', 'open', 'high', 'low', 'close', 'adj_close', 'volume', 'dividend', 'split'])).toEqual(['date', 'ticker', 'open', 'high', 'low', 'close', 'adj_close', 'volume']);
-    expect(pricesInputColumns(['Date', 'code', 'close', 'adj_factor', 'volume', 'open', 'high', 'low', 'name'])).toEqual(['Date', 'code', 'close', 'adj_factor', 'volume', 'open', 'high', 'low']);
+    expect(pricesInputColumns(['date', 'ticker', 'open', 'high', 'low', 'close', 'adj_close', 'volume', 'dividend', 'split'])).toEqual([
+      'date',
+      'ticker',
+      'open',
+      'high',
+      'low',
+      'close',
+      'adj_close',
+      'volume',
+    ]);
+    expect(pricesInputColumns(['Date', 'code', 'close', 'adj_factor', 'volume', 'open', 'high', 'low', 'name'])).toEqual([
+      'Date',
+      'code',
+      'close',
+      'adj_factor',
+      'volume',
+      'open',
+      'high',
+      'low',
+    ]);
     // not a prices file (a factor column): everything is read
     expect(pricesInputColumns(['date', 'ticker', 'close', 'alpha'])).toBeUndefined();
   });
@@ -91,6 +121,8 @@ describe('parquet (parquet-wasm)', () => {
   it('rejects bytes that are not parquet with a LabError naming the file', async () => {
     const junk = new TextEncoder().encode('date,ticker\n2020-01-01,AAA\n');
     await expect(loadParquet(engine, 'bad', junk, { fileName: 'prices.csv' })).rejects.toThrow(LabError);
-    await expect(loadParquet(engine, 'bad', junk, { fileName: 'prices.csv' })).rejects.toThrow(/prices\.csv: could not read it as a parquet file/);
+    await expect(loadParquet(engine, 'bad', junk, { fileName: 'prices.csv' })).rejects.toThrow(
+      /prices\.csv: could not read it as a parquet file/,
+    );
   });
 });

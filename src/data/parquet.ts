@@ -15,8 +15,12 @@ let initialised = false;
 /** Instantiate parquet-wasm once (later calls reuse the first). `wasm`: bytes, or a URL / path string to fetch. */
 export function initParquet(wasm?: BufferSource | URL | string): Promise<void> {
   if (!ready) {
-    ready = pq.default(wasm === undefined ? undefined : { module_or_path: wasm }).then(() => { initialised = true; });
-    ready.catch(() => { ready = null; });
+    ready = pq.default(wasm === undefined ? undefined : { module_or_path: wasm }).then(() => {
+      initialised = true;
+    });
+    ready.catch(() => {
+      ready = null;
+    });
   }
   return ready;
 }
@@ -30,8 +34,10 @@ function needInit(): void {
 
 function decodeError(file: string, e: unknown): LabError {
   const msg = e instanceof Error ? e.message : String(e);
-  return new LabError(`${file}: could not read it as a parquet file (${msg.slice(0, 200)}); expected an Apache Parquet file`,
-    'Export the table as .parquet (e.g. pandas DataFrame.to_parquet) and load it again.');
+  return new LabError(
+    `${file}: could not read it as a parquet file (${msg.slice(0, 200)}); expected an Apache Parquet file`,
+    'Export the table as .parquet (e.g. pandas DataFrame.to_parquet) and load it again.',
+  );
 }
 
 export interface ParquetReadOptions {
@@ -58,7 +64,12 @@ export function parquetToTable(bytes: Uint8Array, opts: ParquetReadOptions = {})
 
 /** Row counts of each row group, read from the footer. */
 export async function parquetRowGroups(bytes: Uint8Array, fileName = 'parquet'): Promise<number[]> {
-  return withParquetFooter(bytes, fileName, (file) => file.metadata().rowGroups().map((g) => g.numRows()));
+  return withParquetFooter(bytes, fileName, (file) =>
+    file
+      .metadata()
+      .rowGroups()
+      .map((g) => g.numRows()),
+  );
 }
 
 /** Open a parquet file's footer (a decode failure becomes the user-facing LabError), run `fn`, free the file. */
@@ -77,7 +88,12 @@ async function withParquetFooter<T>(bytes: Uint8Array, fileName: string, fn: (fi
   }
 }
 
-export interface LoadParquetResult { rows: number; rowGroups: number; mode: 'rowgroups' | 'whole'; columns: string[] }
+export interface LoadParquetResult {
+  rows: number;
+  rowGroups: number;
+  mode: 'rowgroups' | 'whole';
+  columns: string[];
+}
 
 export interface LoadParquetOptions extends ParquetReadOptions {
   /** 'rowgroups' (default): decode and insert one row group at a time; 'whole': the whole file as one IPC stream */
@@ -92,7 +108,9 @@ export async function parquetColumnNames(bytes: Uint8Array, fileName = 'parquet'
 }
 
 function schemaNames(file: pq.ParquetFile): string[] {
-  return arrow.RecordBatchReader.from(file.schema().intoIPCStream()).open().schema.fields.map((f) => f.name);
+  return arrow.RecordBatchReader.from(file.schema().intoIPCStream())
+    .open()
+    .schema.fields.map((f) => f.name);
 }
 
 /**
@@ -102,7 +120,12 @@ function schemaNames(file: pq.ParquetFile): string[] {
  * held twice. Measured on the 1.8M-row shared file (Node, 2 shared cores): ~2.0 s / 0.6 GB RSS by row group vs
  * ~4.1 s / 1.2 GB whole; `selectColumns` skipping the 2 unused of 10 columns saves another ~20%.
  */
-export async function loadParquet(engine: SqlEngine, table: string, bytes: Uint8Array, opts: LoadParquetOptions = {}): Promise<LoadParquetResult> {
+export async function loadParquet(
+  engine: SqlEngine,
+  table: string,
+  bytes: Uint8Array,
+  opts: LoadParquetOptions = {},
+): Promise<LoadParquetResult> {
   const file = opts.fileName ?? table;
   engine.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}`);
   const mode = opts.mode ?? 'rowgroups';
@@ -118,7 +141,10 @@ export async function loadParquet(engine: SqlEngine, table: string, bytes: Uint8
     const wanted = opts.columns ?? names;
     const columns = opts.selectColumns?.(wanted) ?? wanted;
     const cols = columns.length === names.length ? undefined : columns;
-    const groups = pf.metadata().rowGroups().map((g) => g.numRows());
+    const groups = pf
+      .metadata()
+      .rowGroups()
+      .map((g) => g.numRows());
     if (mode === 'whole' || groups.length === 0) {
       // no row groups: the (empty) table from the schema alone
       engine.insertArrowIPC(table, parquetToIPC(bytes, { ...opts, columns: cols }), true);
@@ -133,7 +159,12 @@ export async function loadParquet(engine: SqlEngine, table: string, bytes: Uint8
         engine.insertArrowIPC(table, ipc, i === 0); // the table was dropped above: the first group creates it
       }
     }
-    const rows = Number(engine.query(`SELECT count(*)::BIGINT AS n FROM ${sqlIdent(table)}`).getChild('n')!.get(0));
+    const rows = Number(
+      engine
+        .query(`SELECT count(*)::BIGINT AS n FROM ${sqlIdent(table)}`)
+        .getChild('n')!
+        .get(0),
+    );
     return { rows, rowGroups: mode === 'whole' ? 1 : groups.length, mode, columns };
   } finally {
     pf?.free();
@@ -154,11 +185,9 @@ export function tableToParquet(input: arrow.Table | Uint8Array, opts: ParquetWri
   needInit();
   const ipc = input instanceof Uint8Array ? input : arrow.tableToIPC(input, 'stream');
   const wasmTable = pq.Table.fromIPCStream(ipc);
-  const compression = opts.compression === 'none' ? pq.Compression.UNCOMPRESSED
-    : opts.compression === 'snappy' ? pq.Compression.SNAPPY : pq.Compression.ZSTD;
-  let builder = new pq.WriterPropertiesBuilder()
-    .setCompression(compression)
-    .setMaxRowGroupSize(opts.rowGroupSize ?? 122880);
+  const compression =
+    opts.compression === 'none' ? pq.Compression.UNCOMPRESSED : opts.compression === 'snappy' ? pq.Compression.SNAPPY : pq.Compression.ZSTD;
+  let builder = new pq.WriterPropertiesBuilder().setCompression(compression).setMaxRowGroupSize(opts.rowGroupSize ?? 122880);
   const enc = { delta: pq.Encoding.DELTA_BINARY_PACKED, byte_stream_split: pq.Encoding.BYTE_STREAM_SPLIT, plain: pq.Encoding.PLAIN };
   for (const [col, e] of Object.entries(opts.columnEncodings ?? {})) {
     builder = builder.setColumnEncoding(col, enc[e]).setColumnDictionaryEnabled(col, false);

@@ -1,11 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../core/rng';
 import {
-  argsortInPlace, madClip, madClipGuided, makeScratch, medianInPlace, medianMadSorted, preprocessCrossSection, rankNormalizeInPlace,
-  selectInBracket, type CrossSectionConfig,
+  argsortInPlace,
+  madClip,
+  madClipGuided,
+  makeScratch,
+  medianInPlace,
+  medianMadSorted,
+  preprocessCrossSection,
+  rankNormalizeInPlace,
+  selectInBracket,
+  type CrossSectionConfig,
 } from './preprocess';
 
-const cfg = (c: Partial<CrossSectionConfig>): CrossSectionConfig => ({ madK: 0, normalize: 'none', missing: 'fill', industryNeutral: false, ...c });
+const cfg = (c: Partial<CrossSectionConfig>): CrossSectionConfig => ({
+  madK: 0,
+  normalize: 'none',
+  missing: 'fill',
+  industryNeutral: false,
+  ...c,
+});
 
 /** One-factor cross-section: x [n, 1] from values, all valid. */
 function column(values: number[], c: Partial<CrossSectionConfig>, industry: number[] | null = null) {
@@ -66,10 +80,11 @@ describe('MAD winsorising + z-score', () => {
   });
 });
 
-describe('guided selection (the previous date\'s median / MAD as a bracket)', () => {
+describe("guided selection (the previous date's median / MAD as a bracket)", () => {
   it('selectInBracket returns the exact order statistic when the bracket holds it, else NaN', () => {
     // [9, 1, 7, 3, 5, 8, 2]: sorted 1 2 3 5 7 8 9, median (k = 3) = 5
-    const a = Float64Array.from([9, 1, 7, 3, 5, 8, 2]), out = new Float64Array(7);
+    const a = Float64Array.from([9, 1, 7, 3, 5, 8, 2]),
+      out = new Float64Array(7);
     expect(selectInBracket(a, 7, 3, false, 4, 6, out)).toBe(5); // bracket [4, 6] holds only 5; 3 values below it
     expect(selectInBracket(a, 7, 3, false, 2.5, 8, out)).toBe(5);
     expect(selectInBracket(a, 7, 3, false, 6, 10, out)).toBeNaN(); // 4 values below 6: the median is not inside
@@ -86,14 +101,18 @@ describe('guided selection (the previous date\'s median / MAD as a bracket)', ()
     for (let trial = 0; trial < 300; trial++) {
       const m = 30 + rng.int(400);
       const shift = trial % 7 === 0 ? 5 * rng.normal() : 0.05 * rng.normal(); // now and then a jump: the hint misses
-      const vals = Float64Array.from({ length: m }, () => shift + (trial % 3 === 0 ? Math.round(rng.normal() * 6) / 3 : rng.normal() / (0.05 + rng.uniform())));
+      const vals = Float64Array.from(
+        { length: m },
+        () => shift + (trial % 3 === 0 ? Math.round(rng.normal() * 6) / 3 : rng.normal() / (0.05 + rng.uniform())),
+      );
       const want = Float64Array.from(vals);
       const bounds = madClip(want, m, 5, new Float64Array(m));
       const got = Float64Array.from(vals);
       const before = Array.from(hint);
       const sum = madClipGuided(got, m, 5, new Float64Array(m), hint, 0);
       expect(got).toEqual(want);
-      if (bounds) expect(sum).toBe(want.reduce((s, v) => s + v, 0)); // the sum zscore needs, in index order
+      if (bounds)
+        expect(sum).toBe(want.reduce((s, v) => s + v, 0)); // the sum zscore needs, in index order
       else expect(sum).toBeNaN();
       // the hint now holds this cross-section's median and MAD
       const sorted = Float64Array.from(vals).sort();
@@ -130,15 +149,20 @@ describe('rank normalisation', () => {
     for (let trial = 0; trial < 50; trial++) {
       const m = 1 + rng.int(300);
       const vals = Float64Array.from({ length: m }, () => rng.int(40) - 20);
-      const b = Float64Array.from(vals), perm = Int32Array.from({ length: m }, (_, i) => i);
+      const b = Float64Array.from(vals),
+        perm = Int32Array.from({ length: m }, (_, i) => i);
       argsortInPlace(b, perm, 0, m - 1);
       for (let r = 0; r < m; r++) expect(b[r]).toBe(vals[perm[r]]);
       for (let r = 1; r < m; r++) expect(b[r - 1]).toBeLessThanOrEqual(b[r]);
       const a = Float64Array.from(vals);
       rankNormalizeInPlace(a, m, new Float64Array(m), new Int32Array(m));
       for (let i = 0; i < Math.min(m, 20); i++) {
-        let less = 0, eq = 0;
-        for (let j = 0; j < m; j++) { if (vals[j] < vals[i]) less++; else if (vals[j] === vals[i]) eq++; }
+        let less = 0,
+          eq = 0;
+        for (let j = 0; j < m; j++) {
+          if (vals[j] < vals[i]) less++;
+          else if (vals[j] === vals[i]) eq++;
+        }
         const r = less + (eq - 1) / 2;
         expect(a[i]).toBeCloseTo(m > 1 ? (2 * r) / (m - 1) - 1 : 0, 12);
       }
@@ -150,7 +174,8 @@ describe('missing values', () => {
   // 4 stocks x 2 factors; stock 2 misses factor 0
   const raw = [1, 10, 2, 20, NaN, 30, 3, 40];
   it("'fill': z-score over the 3 known values, the missing entry gets 0 (the mean)", () => {
-    const x = Float32Array.from(raw), valid = new Uint8Array(4).fill(1);
+    const x = Float32Array.from(raw),
+      valid = new Uint8Array(4).fill(1);
     expect(preprocessCrossSection(x, valid, null, 4, 2, cfg({ normalize: 'zscore' }))).toBe(4);
     // factor 0 over [1,2,3]: mean 2, sd = sqrt(2/3) = 0.816497 -> [-1.224745, 0, 1.224745]; stock 2 -> 0
     // factor 1 over [10,20,30,40]: mean 25, sd = sqrt(500/4) = 11.18034 -> [-1.341641, -0.447214, 0.447214, 1.341641]
@@ -159,7 +184,8 @@ describe('missing values', () => {
     expect(Array.from(valid)).toEqual([1, 1, 1, 1]);
   });
   it("'mask': the stock leaves the cross-section, its row is 0, the others use 3 stocks", () => {
-    const x = Float32Array.from(raw), valid = new Uint8Array(4).fill(1);
+    const x = Float32Array.from(raw),
+      valid = new Uint8Array(4).fill(1);
     expect(preprocessCrossSection(x, valid, null, 4, 2, cfg({ normalize: 'zscore', missing: 'mask' }))).toBe(3);
     expect(Array.from(valid)).toEqual([1, 1, 0, 1]);
     // factor 1 over [10,20,40]: mean 70/3 = 23.3333, deviations [-13.3333, -3.3333, 16.6667],
@@ -172,7 +198,8 @@ describe('missing values', () => {
     expect(column([2, Infinity, 4, 6], {}).x).toEqual([2, 4, 4, 6]);
   });
   it('invalid stocks hold 0 and are left out of the statistics', () => {
-    const x = Float32Array.from([1, 99, 3]), valid = Uint8Array.from([1, 0, 1]);
+    const x = Float32Array.from([1, 99, 3]),
+      valid = Uint8Array.from([1, 0, 1]);
     expect(preprocessCrossSection(x, valid, null, 3, 1, cfg({ normalize: 'zscore' }))).toBe(2);
     // [1, 3]: mean 2, sd 1 -> [-1, 3 -> 1]
     expect(Array.from(x)).toEqual([-1, 0, 1]);
@@ -193,12 +220,17 @@ describe('industry neutralisation', () => {
   });
   it('equals the residual of OLS on industry dummies', () => {
     const rng = makeRng(11);
-    const n = 40, K = 4;
+    const n = 40,
+      K = 4;
     const ind = Array.from({ length: n }, () => rng.int(K));
     const y = Array.from({ length: n }, () => Math.fround(rng.normal() * 3 + 1));
     // OLS: minimise |y - D b|^2 with D the n x K dummy matrix: normal equations D'D b = D'y
-    const A = Array.from({ length: K }, () => new Array(K).fill(0)), rhs = new Array(K).fill(0);
-    for (let i = 0; i < n; i++) { A[ind[i]][ind[i]] += 1; rhs[ind[i]] += y[i]; }
+    const A = Array.from({ length: K }, () => new Array(K).fill(0)),
+      rhs = new Array(K).fill(0);
+    for (let i = 0; i < n; i++) {
+      A[ind[i]][ind[i]] += 1;
+      rhs[ind[i]] += y[i];
+    }
     const b = rhs.map((r, k) => r / A[k][k]); // D'D is diagonal
     const resid = y.map((v, i) => v - b[ind[i]]);
     const { x } = column(y, { industryNeutral: true }, ind);
@@ -211,11 +243,15 @@ describe('scratch reuse', () => {
     const rng = makeRng(5);
     const sc = makeScratch(50, 3);
     for (let rep = 0; rep < 5; rep++) {
-      const n = 10 + rng.int(40), f = 3;
+      const n = 10 + rng.int(40),
+        f = 3;
       const raw = Float32Array.from({ length: n * f }, () => rng.normal());
       const ind = Int32Array.from({ length: n }, () => rng.int(3));
       const c = cfg({ madK: 2, normalize: 'rank', industryNeutral: true });
-      const x1 = raw.slice(), x2 = raw.slice(), v1 = new Uint8Array(n).fill(1), v2 = new Uint8Array(n).fill(1);
+      const x1 = raw.slice(),
+        x2 = raw.slice(),
+        v1 = new Uint8Array(n).fill(1),
+        v2 = new Uint8Array(n).fill(1);
       preprocessCrossSection(x1, v1, ind, n, f, c, sc);
       preprocessCrossSection(x2, v2, ind, n, f, c);
       expect(Array.from(x1)).toEqual(Array.from(x2));

@@ -62,16 +62,31 @@ export function quickselect(buf: Float64Array, m: number, k: number): number {
   while (hi > lo) {
     const mid = (lo + hi) >>> 1;
     // median of three as pivot value
-    let p0 = buf[lo], p1 = buf[mid];
+    let p0 = buf[lo],
+      p1 = buf[mid];
     const p2 = buf[hi];
-    if (p0 > p1) { const s = p0; p0 = p1; p1 = s; }
-    if (p1 > p2) { p1 = p2; if (p0 > p1) p1 = p0; }
+    if (p0 > p1) {
+      const s = p0;
+      p0 = p1;
+      p1 = s;
+    }
+    if (p1 > p2) {
+      p1 = p2;
+      if (p0 > p1) p1 = p0;
+    }
     const pivot = p1;
-    let i = lo, j = hi;
+    let i = lo,
+      j = hi;
     while (i <= j) {
       while (buf[i] < pivot) i++;
       while (buf[j] > pivot) j--;
-      if (i <= j) { const s = buf[i]; buf[i] = buf[j]; buf[j] = s; i++; j--; }
+      if (i <= j) {
+        const s = buf[i];
+        buf[i] = buf[j];
+        buf[j] = s;
+        i++;
+        j--;
+      }
     }
     if (k <= j) hi = j;
     else if (k >= i) lo = i;
@@ -99,7 +114,8 @@ export function medianInPlace(buf: Float64Array, m: number): number {
  * result is the same order statistic. a is not modified.
  */
 export function selectInBracket(a: Float64Array, m: number, k: number, both: boolean, lo: number, hi: number, out: Float64Array): number {
-  let nl = 0, nm = 0;
+  let nl = 0,
+    nm = 0;
   for (let i = 0; i < m; i++) {
     const v = a[i];
     out[nm] = v;
@@ -126,8 +142,18 @@ function selectFromBracket(out: Float64Array, nm: number, nl: number, k: number,
 }
 
 /** As selectInBracket over the absolute deviations |a[i] - center| (computed on the fly, not stored). */
-function selectDevInBracket(a: Float64Array, m: number, center: number, k: number, both: boolean, lo: number, hi: number, out: Float64Array): number {
-  let nl = 0, nm = 0;
+function selectDevInBracket(
+  a: Float64Array,
+  m: number,
+  center: number,
+  k: number,
+  both: boolean,
+  lo: number,
+  hi: number,
+  out: Float64Array,
+): number {
+  let nl = 0,
+    nm = 0;
   for (let i = 0; i < m; i++) {
     const v = Math.abs(a[i] - center);
     out[nm] = v;
@@ -146,8 +172,10 @@ function selectDevInBracket(a: Float64Array, m: number, center: number, k: numbe
  */
 export function madClipGuided(a: Float64Array, m: number, k: number, work: Float64Array, hint: Float64Array, h0: number): number {
   if (!(k > 0) || m < 3) return NaN;
-  const gMed = hint[h0], gMad = hint[h0 + 1];
-  const h = m >> 1, even = (m & 1) === 0;
+  const gMed = hint[h0],
+    gMad = hint[h0 + 1];
+  const h = m >> 1,
+    even = (m & 1) === 0;
   const guided = gMad > 0 && gMad - gMad === 0 && gMed - gMed === 0 && m >= 32;
   // median: the bracket guess +- MAD / 2, else a full quickselect
   let med = guided ? selectInBracket(a, m, h, even, gMed - 0.5 * gMad, gMed + 0.5 * gMad, work) : NaN;
@@ -200,7 +228,10 @@ export function madClip(a: Float64Array, m: number, k: number, work: Float64Arra
  */
 export function zscoreInPlace(a: Float64Array, m: number, sum = NaN): void {
   const [mean, inv] = zscoreParams(a, m, sum);
-  if (inv === 0) { a.fill(0, 0, m); return; }
+  if (inv === 0) {
+    a.fill(0, 0, m);
+    return;
+  }
   for (let i = 0; i < m; i++) a[i] = (a[i] - mean) * inv;
 }
 
@@ -208,10 +239,16 @@ export function zscoreInPlace(a: Float64Array, m: number, sum = NaN): void {
 export function zscoreParams(a: Float64Array, m: number, sum = NaN): [number, number] {
   if (m === 0) return [0, 0];
   let s = sum;
-  if (s !== s) { s = 0; for (let i = 0; i < m; i++) s += a[i]; }
+  if (s !== s) {
+    s = 0;
+    for (let i = 0; i < m; i++) s += a[i];
+  }
   const mean = s / m;
   let ss = 0;
-  for (let i = 0; i < m; i++) { const d = a[i] - mean; ss += d * d; }
+  for (let i = 0; i < m; i++) {
+    const d = a[i] - mean;
+    ss += d * d;
+  }
   const sd = Math.sqrt(ss / m);
   // a spread below 1e-12 of the level is rounding noise of a constant column
   if (!(sd > 1e-12 * Math.max(1, Math.abs(mean)))) return [mean, 0];
@@ -222,29 +259,55 @@ export function zscoreParams(a: Float64Array, m: number, sum = NaN): [number, nu
 export function argsortInPlace(b: Float64Array, perm: Int32Array, lo: number, hi: number): void {
   while (hi - lo > 16) {
     const mid = (lo + hi) >>> 1;
-    let p0 = b[lo], p1 = b[mid];
+    let p0 = b[lo],
+      p1 = b[mid];
     const p2 = b[hi];
-    if (p0 > p1) { const s = p0; p0 = p1; p1 = s; }
-    if (p1 > p2) { p1 = p2; if (p0 > p1) p1 = p0; }
+    if (p0 > p1) {
+      const s = p0;
+      p0 = p1;
+      p1 = s;
+    }
+    if (p1 > p2) {
+      p1 = p2;
+      if (p0 > p1) p1 = p0;
+    }
     const pivot = p1;
-    let i = lo, j = hi;
+    let i = lo,
+      j = hi;
     while (i <= j) {
       while (b[i] < pivot) i++;
       while (b[j] > pivot) j--;
       if (i <= j) {
-        const s = b[i]; b[i] = b[j]; b[j] = s;
-        const q = perm[i]; perm[i] = perm[j]; perm[j] = q;
-        i++; j--;
+        const s = b[i];
+        b[i] = b[j];
+        b[j] = s;
+        const q = perm[i];
+        perm[i] = perm[j];
+        perm[j] = q;
+        i++;
+        j--;
       }
     }
     // recurse into the smaller side, loop on the larger (stack depth O(log n))
-    if (j - lo < hi - i) { argsortInPlace(b, perm, lo, j); lo = i; } else { argsortInPlace(b, perm, i, hi); hi = j; }
+    if (j - lo < hi - i) {
+      argsortInPlace(b, perm, lo, j);
+      lo = i;
+    } else {
+      argsortInPlace(b, perm, i, hi);
+      hi = j;
+    }
   }
   for (let i = lo + 1; i <= hi; i++) {
-    const v = b[i], q = perm[i];
+    const v = b[i],
+      q = perm[i];
     let j = i - 1;
-    while (j >= lo && b[j] > v) { b[j + 1] = b[j]; perm[j + 1] = perm[j]; j--; }
-    b[j + 1] = v; perm[j + 1] = q;
+    while (j >= lo && b[j] > v) {
+      b[j + 1] = b[j];
+      perm[j + 1] = perm[j];
+      j--;
+    }
+    b[j + 1] = v;
+    perm[j + 1] = q;
   }
 }
 
@@ -255,12 +318,20 @@ export function medianMadSorted(b: Float64Array, m: number): [number, number] {
   const med = m & 1 ? b[h] : (b[h - 1] + b[h]) / 2;
   let j = 0;
   while (j < m && b[j] < med) j++; // deviations med - b[i] for i < j grow as i falls; b[j] - med grow as j rises
-  let i = j - 1, prev = 0, cur = 0;
+  let i = j - 1,
+    prev = 0,
+    cur = 0;
   for (let k = 0; k <= h; k++) {
     const dl = i >= 0 ? med - b[i] : Infinity;
     const dr = j < m ? b[j] - med : Infinity;
     prev = cur;
-    if (dl <= dr) { cur = dl; i--; } else { cur = dr; j++; }
+    if (dl <= dr) {
+      cur = dl;
+      i--;
+    } else {
+      cur = dr;
+      j++;
+    }
   }
   return [med, m & 1 ? cur : (prev + cur) / 2];
 }
@@ -272,17 +343,24 @@ export function medianMadSorted(b: Float64Array, m: number): [number, number] {
 export function rankNormalizeInPlace(a: Float64Array, m: number, work: Float64Array, perm: Int32Array, madK = 0): void {
   if (m === 0) return;
   const b = work;
-  for (let i = 0; i < m; i++) { b[i] = a[i]; perm[i] = i; }
+  for (let i = 0; i < m; i++) {
+    b[i] = a[i];
+    perm[i] = i;
+  }
   argsortInPlace(b, perm, 0, m - 1);
   if (madK > 0 && m >= 3) {
     const [med, mad] = medianMadSorted(b, m);
     if (mad > 0) {
-      const lo = med - madK * MAD_SCALE * mad, hi = med + madK * MAD_SCALE * mad;
+      const lo = med - madK * MAD_SCALE * mad,
+        hi = med + madK * MAD_SCALE * mad;
       for (let r = 0; r < m && b[r] < lo; r++) b[r] = lo;
       for (let r = m - 1; r >= 0 && b[r] > hi; r--) b[r] = hi;
     }
   }
-  if (m === 1) { a[perm[0]] = 0; return; }
+  if (m === 1) {
+    a[perm[0]] = 0;
+    return;
+  }
   const scale = 2 / (m - 1);
   for (let r = 0; r < m;) {
     let e = r;
@@ -298,7 +376,12 @@ export function rankNormalizeInPlace(a: Float64Array, m: number, work: Float64Ar
  * the residual of OLS on industry dummies.
  */
 export function industryDemeanInPlace(
-  a: Float64Array, m: number, idx: Int32Array, industry: Int32Array, indSum: Float64Array, indCnt: Float64Array,
+  a: Float64Array,
+  m: number,
+  idx: Int32Array,
+  industry: Int32Array,
+  indSum: Float64Array,
+  indCnt: Float64Array,
 ): void {
   const unknown = indSum.length - 1;
   indSum.fill(0);
@@ -323,8 +406,13 @@ export function industryDemeanInPlace(
  * only for industry neutralisation. Returns the number of valid stocks afterwards.
  */
 export function preprocessCrossSection(
-  x: Float32Array, valid: Uint8Array, industry: Int32Array | null, n: number, f: number,
-  cfg: CrossSectionConfig, scratch: CrossSectionScratch = makeScratch(n, maxIndustry(industry, n) + 1),
+  x: Float32Array,
+  valid: Uint8Array,
+  industry: Int32Array | null,
+  n: number,
+  f: number,
+  cfg: CrossSectionConfig,
+  scratch: CrossSectionScratch = makeScratch(n, maxIndustry(industry, n) + 1),
 ): number {
   const { a, b, idx } = scratch;
   if (a.length < n) throw new Error(`preprocessCrossSection: scratch holds ${a.length} stocks, slice has ${n}`);
@@ -333,7 +421,13 @@ export function preprocessCrossSection(
     for (let i = 0; i < n; i++) {
       if (!valid[i]) continue;
       const o = i * f;
-      for (let j = 0; j < f; j++) { const v = x[o + j]; if (!(v - v === 0)) { valid[i] = 0; break; } }
+      for (let j = 0; j < f; j++) {
+        const v = x[o + j];
+        if (!(v - v === 0)) {
+          valid[i] = 0;
+          break;
+        }
+      }
     }
   }
   let nValid = 0;
@@ -352,9 +446,14 @@ export function preprocessCrossSection(
     for (let i = 0; i < n; i++) {
       if (!valid[i]) continue;
       const v = x[i * f + j];
-      if (v - v === 0) { a[m] = v; idx[m] = i; m++; }
+      if (v - v === 0) {
+        a[m] = v;
+        idx[m] = i;
+        m++;
+      }
     }
-    if (cfg.normalize === 'rank') rankNormalizeInPlace(a, m, b, scratch.perm, cfg.madK); // 2a + 2b sharing one sort
+    if (cfg.normalize === 'rank')
+      rankNormalizeInPlace(a, m, b, scratch.perm, cfg.madK); // 2a + 2b sharing one sort
     else {
       const sum = cfg.madK > 0 ? madClipGuided(a, m, cfg.madK, b, hint, 2 * j) : NaN; // 2a (+ the sum 2b needs)
       if (cfg.normalize === 'zscore') {
@@ -368,13 +467,18 @@ export function preprocessCrossSection(
         zscoreInPlace(a, m, sum); // 2b
       }
     }
-    if (neutral) { // 2c
+    if (neutral) {
+      // 2c
       industryDemeanInPlace(a, m, idx, industry, scratch.indSum, scratch.indCnt);
       if (cfg.normalize !== 'none') zscoreInPlace(a, m);
     }
     // 2d. fill value for valid stocks with a missing entry: the processed column's mean
     let fill = 0;
-    if (cfg.normalize === 'none' && m > 0) { let s = 0; for (let i = 0; i < m; i++) s += a[i]; fill = s / m; }
+    if (cfg.normalize === 'none' && m > 0) {
+      let s = 0;
+      for (let i = 0; i < m; i++) s += a[i];
+      fill = s / m;
+    }
     if (m < nValid) for (let i = 0; i < n; i++) if (valid[i]) x[i * f + j] = fill;
     for (let i = 0; i < m; i++) x[idx[i] * f + j] = a[i];
   }

@@ -12,7 +12,10 @@ import { makeTable, weekdays } from './test-fixtures';
 import { dayToIso } from '../core/dates';
 
 let engine: SqlEngine;
-beforeAll(async () => { engine = await createNodeEngine(); await initParquetNode(); });
+beforeAll(async () => {
+  engine = await createNodeEngine();
+  await initParquetNode();
+});
 afterAll(() => engine.close());
 
 /** load an Arrow table the way a user's file arrives: parquet bytes -> parquet-wasm -> DuckDB */
@@ -39,13 +42,18 @@ function prices(rows: [string, string, number | null][], drop: string[] = []): a
 /** `nTickers` tickers T0.. over `nDays` weekdays from 2020-01-01, price 10 + day index + ticker index */
 function grid(nTickers: number, nDays: number): [string, string, number][] {
   const out: [string, string, number][] = [];
-  for (const [i, d] of weekdays('2020-01-01', nDays).entries()) for (let k = 0; k < nTickers; k++) out.push([dayToIso(d), `T${k}`, 10 + i + k]);
+  for (const [i, d] of weekdays('2020-01-01', nDays).entries())
+    for (let k = 0; k < nTickers; k++) out.push([dayToIso(d), `T${k}`, 10 + i + k]);
   return out;
 }
 
 function expectLabError(f: () => unknown, re: RegExp): void {
   let err: unknown = null;
-  try { f(); } catch (e) { err = e; }
+  try {
+    f();
+  } catch (e) {
+    err = e;
+  }
   expect(err).toBeInstanceOf(LabError);
   expect((err as Error).message).toMatch(re);
 }
@@ -60,8 +68,14 @@ describe('detectShape', () => {
     expect(detectShape(cols('date', 'ticker', 'open', 'high', 'low', 'close'))).toBe('prices');
   });
   it('rejects a file without a date or a stock id, listing the columns found', () => {
-    expectLabError(() => detectShape(cols('ticker', 'close'), 'x.parquet'), /x\.parquet: missing column 'date' \(columns found: ticker, close\)/);
-    expectLabError(() => detectShape(cols('date', 'close'), 'x.parquet'), /x\.parquet: missing stock id column .* expected one of ticker, code, instrument/);
+    expectLabError(
+      () => detectShape(cols('ticker', 'close'), 'x.parquet'),
+      /x\.parquet: missing column 'date' \(columns found: ticker, close\)/,
+    );
+    expectLabError(
+      () => detectShape(cols('date', 'close'), 'x.parquet'),
+      /x\.parquet: missing stock id column .* expected one of ticker, code, instrument/,
+    );
   });
 });
 
@@ -73,46 +87,79 @@ describe('validatePrices', () => {
     expect(v.warnings).toEqual([]);
     expect(v.notes).toEqual([]);
     // 6 tickers x 4 weekdays from 2020-01-01 (Wed): 01, 02, 03, 06
-    expect(v.stats).toEqual({ rows: 24, keptRows: 24, droppedRows: 0, tickers: 6, dates: 4, start: '2020-01-01', end: '2020-01-06', thinDates: 0, minStocksPerDate: 6, maxStocksPerDate: 6 });
+    expect(v.stats).toEqual({
+      rows: 24,
+      keptRows: 24,
+      droppedRows: 0,
+      tickers: 6,
+      dates: 4,
+      start: '2020-01-01',
+      end: '2020-01-06',
+      thinDates: 0,
+      minStocksPerDate: 6,
+      maxStocksPerDate: 6,
+    });
   });
 
   it('missing column: names the file, the column, the columns found and what was expected', async () => {
     await load('p_novol', prices(grid(6, 3), ['volume']));
-    expectLabError(() => validatePrices(engine, 'p_novol', { file: 'prices.parquet' }),
-      /^prices\.parquet: missing column 'volume' \(columns found: date, ticker, open, high, low, close, adj_close\); expected daily prices with columns date, ticker, open, high, low, close, \[adj_close\], volume$/);
+    expectLabError(
+      () => validatePrices(engine, 'p_novol', { file: 'prices.parquet' }),
+      /^prices\.parquet: missing column 'volume' \(columns found: date, ticker, open, high, low, close, adj_close\); expected daily prices with columns date, ticker, open, high, low, close, \[adj_close\], volume$/,
+    );
     // validateInput detects the shape and gives the same message
     expectLabError(() => validateInput(engine, 'p_novol', { file: 'prices.parquet' }), /missing column 'volume'/);
   });
 
   it('empty file: an error, not an empty lab', async () => {
     await load('p_empty', prices([]));
-    expectLabError(() => validatePrices(engine, 'p_empty', { file: 'empty.parquet' }), /^empty\.parquet: the file is empty \(0 rows\); expected daily prices/);
+    expectLabError(
+      () => validatePrices(engine, 'p_empty', { file: 'empty.parquet' }),
+      /^empty\.parquet: the file is empty \(0 rows\); expected daily prices/,
+    );
   });
 
   it('wrong type: unparseable text dates and non-date date columns', async () => {
     const t = makeTable({
       date: { kind: 'utf8', values: ['2020-01-02', '2020-02-30', '2020-01-03'] },
       ticker: { kind: 'utf8', values: ['A', 'A', 'A'] },
-      open: { kind: 'f64', values: [1, 2, 3] }, high: { kind: 'f64', values: [1, 2, 3] }, low: { kind: 'f64', values: [1, 2, 3] },
-      close: { kind: 'f64', values: [1, 2, 3] }, volume: { kind: 'f64', values: [1, 2, 3] },
+      open: { kind: 'f64', values: [1, 2, 3] },
+      high: { kind: 'f64', values: [1, 2, 3] },
+      low: { kind: 'f64', values: [1, 2, 3] },
+      close: { kind: 'f64', values: [1, 2, 3] },
+      volume: { kind: 'f64', values: [1, 2, 3] },
     });
     await load('p_baddate', t);
     // row 2 holds 2020-02-30, which does not exist
-    expectLabError(() => validatePrices(engine, 'p_baddate', { file: 'd.parquet' }),
-      /^d\.parquet: 1 row\(s\) have a missing or unreadable 'date' \(e\.g\. row 2: '2020-02-30'\); expected dates such as 2019-12-31$/);
+    expectLabError(
+      () => validatePrices(engine, 'p_baddate', { file: 'd.parquet' }),
+      /^d\.parquet: 1 row\(s\) have a missing or unreadable 'date' \(e\.g\. row 2: '2020-02-30'\); expected dates such as 2019-12-31$/,
+    );
     const t2 = makeTable({
-      date: { kind: 'f64', values: [1.5] }, ticker: { kind: 'utf8', values: ['A'] }, open: { kind: 'f64', values: [1] },
-      high: { kind: 'f64', values: [1] }, low: { kind: 'f64', values: [1] }, close: { kind: 'f64', values: [1] }, volume: { kind: 'f64', values: [1] },
+      date: { kind: 'f64', values: [1.5] },
+      ticker: { kind: 'utf8', values: ['A'] },
+      open: { kind: 'f64', values: [1] },
+      high: { kind: 'f64', values: [1] },
+      low: { kind: 'f64', values: [1] },
+      close: { kind: 'f64', values: [1] },
+      volume: { kind: 'f64', values: [1] },
     });
     await load('p_dbldate', t2);
     expectLabError(() => validatePrices(engine, 'p_dbldate', { file: 'd.parquet' }), /column 'date' has type DOUBLE; expected dates/);
     const t3 = makeTable({
-      date: { kind: 'date', values: [18000] }, ticker: { kind: 'utf8', values: ['A'] }, open: { kind: 'utf8', values: ['1.5'] },
-      high: { kind: 'utf8', values: ['n/a'] }, low: { kind: 'f64', values: [1] }, close: { kind: 'f64', values: [1] }, volume: { kind: 'f64', values: [1] },
+      date: { kind: 'date', values: [18000] },
+      ticker: { kind: 'utf8', values: ['A'] },
+      open: { kind: 'utf8', values: ['1.5'] },
+      high: { kind: 'utf8', values: ['n/a'] },
+      low: { kind: 'f64', values: [1] },
+      close: { kind: 'f64', values: [1] },
+      volume: { kind: 'f64', values: [1] },
     });
     await load('p_txtnum', t3);
-    expectLabError(() => validatePrices(engine, 'p_txtnum', { file: 'd.parquet' }),
-      /column 'high' has type VARCHAR and 1 value\(s\) that are not numbers \(e\.g\. row 1: 'n\/a'\); expected numeric prices/);
+    expectLabError(
+      () => validatePrices(engine, 'p_txtnum', { file: 'd.parquet' }),
+      /column 'high' has type VARCHAR and 1 value\(s\) that are not numbers \(e\.g\. row 1: 'n\/a'\); expected numeric prices/,
+    );
   });
 
   it('NaN / Inf / <= 0 adjusted close: those rows are dropped with a warning (count + first example)', async () => {
@@ -125,7 +172,7 @@ describe('validatePrices', () => {
     const v = validatePrices(engine, 'p_nan', { file: 'nan.parquet', out: 'p_nan_clean' });
     // rows 7, 9, 11 are on 2020-01-02 (rows 7..12), which keeps 3 of its 6 stocks and so becomes thin as well
     expect(v.warnings).toEqual([
-      'nan.parquet: 4 of 18 row(s) dropped because \'adj_close\' is missing, NaN, infinite or <= 0 (e.g. row 4: NaN)',
+      "nan.parquet: 4 of 18 row(s) dropped because 'adj_close' is missing, NaN, infinite or <= 0 (e.g. row 4: NaN)",
       'nan.parquet: 1 date(s) have fewer than 5 stocks (e.g. 2020-01-02 with 3); they are dropped from cross-sections',
     ]);
     expect(v.stats.keptRows).toBe(14);
@@ -138,11 +185,17 @@ describe('validatePrices', () => {
     const t = prices(grid(5, 2));
     const open = t.getChild('open')!.toArray() as Float64Array;
     const rows = grid(5, 2);
-    const o = Array.from(open); o[2] = NaN; // row 3
+    const o = Array.from(open);
+    o[2] = NaN; // row 3
     const t2 = makeTable({
-      date: { kind: 'date', values: rows.map((r) => isoToDay(r[0])) }, ticker: { kind: 'utf8', values: rows.map((r) => r[1]) },
-      open: { kind: 'f64', values: o }, high: { kind: 'f64', values: rows.map((r) => r[2]) }, low: { kind: 'f64', values: rows.map((r) => r[2]) },
-      close: { kind: 'f64', values: rows.map((r) => r[2]) }, adj_close: { kind: 'f64', values: rows.map((r) => r[2]) }, volume: { kind: 'i64', values: rows.map(() => 5) },
+      date: { kind: 'date', values: rows.map((r) => isoToDay(r[0])) },
+      ticker: { kind: 'utf8', values: rows.map((r) => r[1]) },
+      open: { kind: 'f64', values: o },
+      high: { kind: 'f64', values: rows.map((r) => r[2]) },
+      low: { kind: 'f64', values: rows.map((r) => r[2]) },
+      close: { kind: 'f64', values: rows.map((r) => r[2]) },
+      adj_close: { kind: 'f64', values: rows.map((r) => r[2]) },
+      volume: { kind: 'i64', values: rows.map(() => 5) },
     });
     await load('p_nanopen', t2);
     const v = validatePrices(engine, 'p_nanopen', { file: 'o.parquet', out: 'p_nanopen_clean' });
@@ -155,8 +208,10 @@ describe('validatePrices', () => {
     const rows = grid(6, 3);
     rows.splice(5, 0, [rows[7][0], rows[7][1], 99]); // row 6 duplicates (2020-01-02, T1)
     await load('p_dup', prices(rows));
-    expectLabError(() => validatePrices(engine, 'p_dup', { file: 'dup.parquet' }),
-      /^dup\.parquet: 1 duplicate \(date, ticker\) row\(s\) in 1 group\(s\), e\.g\. 2020-01-02 T1 appears 2 times \(first at row 6\); expected one row per stock per date$/);
+    expectLabError(
+      () => validatePrices(engine, 'p_dup', { file: 'dup.parquet' }),
+      /^dup\.parquet: 1 duplicate \(date, ticker\) row\(s\) in 1 group\(s\), e\.g\. 2020-01-02 T1 appears 2 times \(first at row 6\); expected one row per stock per date$/,
+    );
   });
 
   it('unsorted dates are accepted, sorted and noted', async () => {
@@ -164,7 +219,9 @@ describe('validatePrices', () => {
     const shuffled = [...rows.slice(12), ...rows.slice(0, 12)]; // last date first
     await load('p_unsorted', prices(shuffled));
     const v = validatePrices(engine, 'p_unsorted', { file: 'u.parquet', out: 'p_unsorted_clean' });
-    expect(v.notes).toEqual(['u.parquet: rows were not in date order (1 place(s) where the date goes back); they were sorted by (date, ticker)']);
+    expect(v.notes).toEqual([
+      'u.parquet: rows were not in date order (1 place(s) where the date goes back); they were sorted by (date, ticker)',
+    ]);
     const order = queryRows<{ d: string; t: string }>(engine, `SELECT date::VARCHAR AS d, ticker AS t FROM p_unsorted_clean`);
     expect(order[0]).toEqual({ d: '2020-01-01', t: 'T0' });
     expect(order[17]).toEqual({ d: '2020-01-03', t: 'T5' });
@@ -173,24 +230,33 @@ describe('validatePrices', () => {
   it('a file sorted by (ticker, date) is a normal layout (no note); adj_factor gives adj_close = close * adj_factor', async () => {
     const rows = grid(6, 3).sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : 1));
     const t = makeTable({
-      date: { kind: 'date', values: rows.map((r) => isoToDay(r[0])) }, ticker: { kind: 'utf8', values: rows.map((r) => r[1]) },
-      open: { kind: 'f64', values: rows.map((r) => r[2]) }, high: { kind: 'f64', values: rows.map((r) => r[2]) },
-      low: { kind: 'f64', values: rows.map((r) => r[2]) }, close: { kind: 'f64', values: rows.map((r) => r[2]) },
-      adj_factor: { kind: 'f64', values: rows.map(() => 0.5) }, volume: { kind: 'i64', values: rows.map(() => 7) },
+      date: { kind: 'date', values: rows.map((r) => isoToDay(r[0])) },
+      ticker: { kind: 'utf8', values: rows.map((r) => r[1]) },
+      open: { kind: 'f64', values: rows.map((r) => r[2]) },
+      high: { kind: 'f64', values: rows.map((r) => r[2]) },
+      low: { kind: 'f64', values: rows.map((r) => r[2]) },
+      close: { kind: 'f64', values: rows.map((r) => r[2]) },
+      adj_factor: { kind: 'f64', values: rows.map(() => 0.5) },
+      volume: { kind: 'i64', values: rows.map(() => 7) },
     });
     await load('p_bytk', t);
     const v = validatePrices(engine, 'p_bytk', { file: 'bytk.parquet', out: 'p_bytk_clean' });
     expect(v.notes).toEqual([]);
     expect(v.warnings).toEqual([]);
     // T2 on 2020-01-03 (weekday 2): close = 10 + 2 + 2 = 14, adj_close = 14 * 0.5 = 7
-    expect(queryRows(engine, `SELECT close, adj_close FROM p_bytk_clean WHERE ticker = 'T2' AND date = DATE '2020-01-03'`)[0]).toEqual({ close: 14, adj_close: 7 });
+    expect(queryRows(engine, `SELECT close, adj_close FROM p_bytk_clean WHERE ticker = 'T2' AND date = DATE '2020-01-03'`)[0]).toEqual({
+      close: 14,
+      adj_close: 7,
+    });
   });
 
   it('a date with only 3 stocks: a warning, no crash, and the date is left out of the frame', async () => {
     const rows = grid(6, 30).filter(([d, t]) => !(d === '2020-01-15' && ['T3', 'T4', 'T5'].includes(t)));
     await load('p_thin', prices(rows));
     const v = validatePrices(engine, 'p_thin', { file: 'thin.parquet', out: 'p_thin_clean' });
-    expect(v.warnings).toEqual(['thin.parquet: 1 date(s) have fewer than 5 stocks (e.g. 2020-01-15 with 3); they are dropped from cross-sections']);
+    expect(v.warnings).toEqual([
+      'thin.parquet: 1 date(s) have fewer than 5 stocks (e.g. 2020-01-15 with 3); they are dropped from cross-sections',
+    ]);
     expect(v.stats.minStocksPerDate).toBe(3);
     const f = computeFactorFrame(engine, { prices: 'p_thin_clean' });
     // 30 dates, one thin: 29 dates x 6 stocks = 174 rows
@@ -198,7 +264,9 @@ describe('validatePrices', () => {
     expect(Array.from(f.date).includes(isoToDay('2020-01-15'))).toBe(false);
     expect(f.source.notes!.some((n) => n.includes('1 date(s) outside [start, end] or with fewer than 5 stocks left out'))).toBe(true);
     // T0 still has its 2020-01-15 price in its history: ret on 2020-01-16 is from 01-15, not 01-14
-    const r = Array.from({ length: f.nRows }, (_, i) => i).find((i) => f.date[i] === isoToDay('2020-01-16') && f.tickers[f.ticker[i]] === 'T0')!;
+    const r = Array.from({ length: f.nRows }, (_, i) => i).find(
+      (i) => f.date[i] === isoToDay('2020-01-16') && f.tickers[f.ticker[i]] === 'T0',
+    )!;
     // T0's price on weekday i is 10 + i; 2020-01-16 is weekday 11, 01-15 is weekday 10: 21/20 - 1 = 0.05
     expect(f.ret[r]).toBeCloseTo(0.05, 6);
   });
@@ -256,13 +324,19 @@ describe('validateFactorPanel', () => {
     const v = validateFactorPanel(engine, 'f_raw', { file: 'alpha.parquet' });
     expect(v.shape).toBe('factors');
     expect(v.columns).toEqual({
-      factors: ['mom', 'val'], fwd: [{ column: 'fwd_1', source: 'fwd_ret_1', horizon: 1 }], universe: ['univ_top'],
-      industry: 'industry', price: null, dollarVolume: null,
+      factors: ['mom', 'val'],
+      fwd: [{ column: 'fwd_1', source: 'fwd_ret_1', horizon: 1 }],
+      universe: ['univ_top'],
+      industry: 'industry',
+      price: null,
+      dollarVolume: null,
     });
     // row 5 = (2020-01-02, 600004) holds val = Infinity
     expect(v.warnings).toEqual(["alpha.parquet: 1 value(s) of 'val' are NaN or infinite (e.g. row 5: Infinity); treated as missing"]);
     expect(v.notes).toContain("alpha.parquet: column 'mom' is text; its values were read as numbers");
-    expect(v.notes).toContain("alpha.parquet: 1 industry has a single stock (e.g. 'Banks': 600004); valid, but industry-neutral factors are 0 for it");
+    expect(v.notes).toContain(
+      "alpha.parquet: 1 industry has a single stock (e.g. 'Banks': 600004); valid, but industry-neutral factors are 0 for it",
+    );
     expect(v.stats).toMatchObject({ rows: 20, keptRows: 20, tickers: 5, dates: 4, start: '2020-01-02', end: '2020-01-07' });
     const f = factorPanelToFrame(engine, 'factor_panel', { columns: v.columns });
     expect(f.nRows).toBe(20);
@@ -285,22 +359,33 @@ describe('validateFactorPanel', () => {
   it('wrong type: a factor column with text that is not a number', async () => {
     const mom = Array.from({ length: 20 }, (_, i) => (i === 2 ? 'abc' : '1'));
     await load('f_bad', panel({ mom }));
-    expectLabError(() => validateFactorPanel(engine, 'f_bad', { file: 'alpha.parquet' }),
-      /^alpha\.parquet: column 'mom' has type VARCHAR and 1 value\(s\) that are not numbers \(e\.g\. row 3: 'abc'\); expected numeric factor values$/);
+    expectLabError(
+      () => validateFactorPanel(engine, 'f_bad', { file: 'alpha.parquet' }),
+      /^alpha\.parquet: column 'mom' has type VARCHAR and 1 value\(s\) that are not numbers \(e\.g\. row 3: 'abc'\); expected numeric factor values$/,
+    );
   });
 
   it('no labels and no price column: an error saying what is expected', async () => {
-    const t = makeTable({ date: { kind: 'date', values: [18000] }, ticker: { kind: 'utf8', values: ['A'] }, f1: { kind: 'f64', values: [1] } });
+    const t = makeTable({
+      date: { kind: 'date', values: [18000] },
+      ticker: { kind: 'utf8', values: ['A'] },
+      f1: { kind: 'f64', values: [1] },
+    });
     await load('f_nolabel', t);
-    expectLabError(() => validateFactorPanel(engine, 'f_nolabel', { file: 'f.parquet' }), /no forward-return columns and no price column; expected fwd_ret_<k>/);
+    expectLabError(
+      () => validateFactorPanel(engine, 'f_nolabel', { file: 'f.parquet' }),
+      /no forward-return columns and no price column; expected fwd_ret_<k>/,
+    );
   });
 
   it('computes forward returns from a price column when the file has none', async () => {
     // one stock, prices 10, 11, 12, 13, 14: fwd_1(t) = P[t+2]/P[t+1] - 1 -> t0: 12/11 - 1, t1: 13/12 - 1, t2: 14/13 - 1
     const days = weekdays('2021-03-01', 5);
     const t = makeTable({
-      date: { kind: 'date', values: days }, ticker: { kind: 'utf8', values: days.map(() => 'A') },
-      f1: { kind: 'f64', values: [1, 2, 3, 4, 5] }, close: { kind: 'f64', values: [10, 11, 12, 13, 14] },
+      date: { kind: 'date', values: days },
+      ticker: { kind: 'utf8', values: days.map(() => 'A') },
+      f1: { kind: 'f64', values: [1, 2, 3, 4, 5] },
+      close: { kind: 'f64', values: [10, 11, 12, 13, 14] },
     });
     await load('f_px', t);
     const v = validateFactorPanel(engine, 'f_px', { file: 'f.parquet', out: 'f_px_clean', minStocks: 1 });
@@ -313,6 +398,12 @@ describe('validateFactorPanel', () => {
     expect(f1[2]).toBeCloseTo(14 / 13 - 1, 6);
     expect(f1[3]).toBeNaN();
     expect(f.fwd[1].values[0]).toBeCloseTo(13 / 11 - 1, 6); // fwd_2(t0) = P[3]/P[1] - 1
-    expect(Array.from(f.ret)).toEqual([NaN, Math.fround(0.1), Math.fround(12 / 11 - 1), Math.fround(13 / 12 - 1), Math.fround(14 / 13 - 1)]);
+    expect(Array.from(f.ret)).toEqual([
+      NaN,
+      Math.fround(0.1),
+      Math.fround(12 / 11 - 1),
+      Math.fround(13 / 12 - 1),
+      Math.fround(14 / 13 - 1),
+    ]);
   });
 });

@@ -87,7 +87,19 @@ const ID_NAMES = ['ticker', 'code', 'instrument', 'symbol'];
 const DATE_NAMES = ['date', 'datetime', 'trade_date'];
 const PRICE_NAMES = ['open', 'high', 'low', 'close', 'adj_close', 'volume'];
 /** price-like columns that are never treated as factors in a factor panel */
-const NON_FACTOR = new Set([...PRICE_NAMES, 'adjclose', 'adj close', 'adj_factor', 'vwap', 'amount', 'dollar_volume', 'dividend', 'split', 'name', 'factor']);
+const NON_FACTOR = new Set([
+  ...PRICE_NAMES,
+  'adjclose',
+  'adj close',
+  'adj_factor',
+  'vwap',
+  'amount',
+  'dollar_volume',
+  'dividend',
+  'split',
+  'name',
+  'factor',
+]);
 const FWD_RE = /^(?:fwd_ret|label|ret_fwd|fwd)_(\d+)d?$/i;
 const isUniverse = (n: string) => /^(univ_|in_)/i.test(n) || /^weight/i.test(n);
 
@@ -100,7 +112,8 @@ function findCol(cols: { name: string }[], names: string[]): string | null {
   return null;
 }
 
-const NUMERIC_RE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL(\(.*\))?)$/i;
+const NUMERIC_RE =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL(\(.*\))?)$/i;
 const isNumericType = (t: string) => NUMERIC_RE.test(t);
 
 /** Decide the shape of a raw table from its column names alone. */
@@ -110,13 +123,23 @@ export function detectShape(columns: { name: string; type: string }[], file = 'f
   const hasId = ID_NAMES.some((n) => names.includes(n));
   if (!hasDate && hasId && names.includes('sector')) return 'sectors';
   if (!hasDate) {
-    throw new LabError(`${file}: missing column 'date' (columns found: ${columns.map((c) => c.name).join(', ')}); expected a 'date' column in a prices or factor file, or 'ticker' + 'sector' in a sectors file`);
+    throw new LabError(
+      `${file}: missing column 'date' (columns found: ${columns.map((c) => c.name).join(', ')}); expected a 'date' column in a prices or factor file, or 'ticker' + 'sector' in a sectors file`,
+    );
   }
   if (!hasId) {
-    throw new LabError(`${file}: missing stock id column (columns found: ${columns.map((c) => c.name).join(', ')}); expected one of ${ID_NAMES.join(', ')}`);
+    throw new LabError(
+      `${file}: missing stock id column (columns found: ${columns.map((c) => c.name).join(', ')}); expected one of ${ID_NAMES.join(', ')}`,
+    );
   }
-  const other = names.filter((n) => !DATE_NAMES.includes(n) && !ID_NAMES.includes(n) && !NON_FACTOR.has(n)
-    && !['industry', 'sector', 'sub_industry'].includes(n) && !isUniverse(n));
+  const other = names.filter(
+    (n) =>
+      !DATE_NAMES.includes(n) &&
+      !ID_NAMES.includes(n) &&
+      !NON_FACTOR.has(n) &&
+      !['industry', 'sector', 'sub_industry'].includes(n) &&
+      !isUniverse(n),
+  );
   // any factor or label column makes it a factor panel; otherwise it is (possibly incomplete) daily prices
   return other.length > 0 ? 'factors' : 'prices';
 }
@@ -129,10 +152,18 @@ export function detectShape(columns: { name: string; type: string }[], file = 'f
 export function pricesInputColumns(names: string[]): string[] | undefined {
   const cols = names.map((name) => ({ name, type: '' }));
   let shape: InputShape;
-  try { shape = detectShape(cols); } catch { return undefined; }
+  try {
+    shape = detectShape(cols);
+  } catch {
+    return undefined;
+  }
   if (shape !== 'prices') return undefined;
-  const used = [findCol(cols, DATE_NAMES), findCol(cols, ID_NAMES), ...PRICE_NAMES.map((n) => findCol(cols, n === 'adj_close' ? ['adj_close', 'adjclose', 'adj close'] : [n])),
-    findCol(cols, ['adj_factor'])].filter((c): c is string => c !== null);
+  const used = [
+    findCol(cols, DATE_NAMES),
+    findCol(cols, ID_NAMES),
+    ...PRICE_NAMES.map((n) => findCol(cols, n === 'adj_close' ? ['adj_close', 'adjclose', 'adj close'] : [n])),
+    findCol(cols, ['adj_factor']),
+  ].filter((c): c is string => c !== null);
   return names.filter((n) => used.includes(n));
 }
 
@@ -167,42 +198,57 @@ function numericExpr(engine: SqlEngine, raw: string, col: string, type: string, 
   const c = sqlIdent(col);
   if (isNumericType(type)) return `${c}::DOUBLE`;
   if (type.toUpperCase() === 'VARCHAR') {
-    const bad = queryRows<{ n: number; row: number | null; v: string | null }>(engine,
+    const bad = queryRows<{ n: number; row: number | null; v: string | null }>(
+      engine,
       `SELECT count(*)::INTEGER AS n, (min(rowid) + 1)::INTEGER AS row, arg_min(${c}, rowid) AS v FROM ${sqlIdent(raw)}
-       WHERE ${c} IS NOT NULL AND trim(${c}) <> '' AND TRY_CAST(${c} AS DOUBLE) IS NULL`)[0];
+       WHERE ${c} IS NOT NULL AND trim(${c}) <> '' AND TRY_CAST(${c} AS DOUBLE) IS NULL`,
+    )[0];
     if (bad.n === 0) {
       notes.push(`${file}: column '${col}' is text; its values were read as numbers`);
       return `TRY_CAST(${c} AS DOUBLE)`;
     }
-    throw new LabError(`${file}: column '${col}' has type VARCHAR and ${bad.n} value(s) that are not numbers (e.g. row ${bad.row}: '${bad.v}'); expected numeric ${what}`);
+    throw new LabError(
+      `${file}: column '${col}' has type VARCHAR and ${bad.n} value(s) that are not numbers (e.g. row ${bad.row}: '${bad.v}'); expected numeric ${what}`,
+    );
   }
   throw new LabError(`${file}: column '${col}' has type ${type}; expected numeric ${what}`);
 }
 
 /** Error when any date could not be read. `stage` has columns _row, date, _date_raw. */
 function checkDates(engine: SqlEngine, stage: string, file: string, col: string): void {
-  const bad = queryRows<{ n: number; row: number | null; v: string | null }>(engine,
-    `SELECT count(*)::INTEGER AS n, min(_row)::INTEGER AS row, CAST(arg_min(_date_raw, _row) AS VARCHAR) AS v FROM ${stage} WHERE date IS NULL`)[0];
+  const bad = queryRows<{ n: number; row: number | null; v: string | null }>(
+    engine,
+    `SELECT count(*)::INTEGER AS n, min(_row)::INTEGER AS row, CAST(arg_min(_date_raw, _row) AS VARCHAR) AS v FROM ${stage} WHERE date IS NULL`,
+  )[0];
   if (bad.n > 0) {
-    throw new LabError(`${file}: ${bad.n} row(s) have a missing or unreadable '${col}' (e.g. row ${bad.row}: ${bad.v === null ? 'empty' : `'${bad.v}'`}); expected dates such as 2019-12-31`);
+    throw new LabError(
+      `${file}: ${bad.n} row(s) have a missing or unreadable '${col}' (e.g. row ${bad.row}: ${bad.v === null ? 'empty' : `'${bad.v}'`}); expected dates such as 2019-12-31`,
+    );
   }
 }
 
 function checkIds(engine: SqlEngine, stage: string, file: string, col: string): void {
-  const bad = queryRows<{ n: number; row: number | null }>(engine,
-    `SELECT count(*)::INTEGER AS n, min(_row)::INTEGER AS row FROM ${stage} WHERE ticker IS NULL OR trim(ticker) = ''`)[0];
-  if (bad.n > 0) throw new LabError(`${file}: ${bad.n} row(s) have an empty '${col}' (e.g. row ${bad.row}); expected a stock id on every row`);
+  const bad = queryRows<{ n: number; row: number | null }>(
+    engine,
+    `SELECT count(*)::INTEGER AS n, min(_row)::INTEGER AS row FROM ${stage} WHERE ticker IS NULL OR trim(ticker) = ''`,
+  )[0];
+  if (bad.n > 0)
+    throw new LabError(`${file}: ${bad.n} row(s) have an empty '${col}' (e.g. row ${bad.row}); expected a stock id on every row`);
 }
 
 function checkDuplicates(engine: SqlEngine, stage: string, file: string, where = 'true'): void {
-  const dup = queryRows<{ groups: number; extra: number; date: string; ticker: string; c: number; row: number }>(engine,
+  const dup = queryRows<{ groups: number; extra: number; date: string; ticker: string; c: number; row: number }>(
+    engine,
     `WITH g AS (SELECT date, ticker, count(*) AS c, min(_row) AS row FROM ${stage} WHERE ${where} GROUP BY date, ticker HAVING count(*) > 1)
      SELECT (SELECT count(*) FROM g)::INTEGER AS groups, (SELECT sum(c - 1) FROM g)::INTEGER AS extra,
-            CAST(date AS VARCHAR) AS date, ticker, c::INTEGER AS c, row::INTEGER AS row FROM g ORDER BY row LIMIT 1`);
+            CAST(date AS VARCHAR) AS date, ticker, c::INTEGER AS c, row::INTEGER AS row FROM g ORDER BY row LIMIT 1`,
+  );
   if (dup.length > 0) {
     const d = dup[0];
-    throw new LabError(`${file}: ${d.extra} duplicate (date, ticker) row(s) in ${d.groups} group(s), e.g. ${d.date} ${d.ticker} appears ${d.c} times (first at row ${d.row}); expected one row per stock per date`,
-      'Remove the duplicated rows (keep one per date and stock) and load the file again.');
+    throw new LabError(
+      `${file}: ${d.extra} duplicate (date, ticker) row(s) in ${d.groups} group(s), e.g. ${d.date} ${d.ticker} appears ${d.c} times (first at row ${d.row}); expected one row per stock per date`,
+      'Remove the duplicated rows (keep one per date and stock) and load the file again.',
+    );
   }
 }
 
@@ -214,19 +260,31 @@ function checkDuplicates(engine: SqlEngine, stage: string, file: string, where =
  * A table scan returns rows in insertion (= file) order (DuckDB preserve_insertion_order), so `lag() OVER ()`
  * compares each row with the file's previous row.
  */
-function checkOrder(engine: SqlEngine, stage: string, file: string, notes: string[]): { layout: boolean; strict: boolean; byTicker: boolean } {
-  const r = queryRows<{ back: number; same: number; tback: number; tdate: number }>(engine,
+function checkOrder(
+  engine: SqlEngine,
+  stage: string,
+  file: string,
+  notes: string[],
+): { layout: boolean; strict: boolean; byTicker: boolean } {
+  const r = queryRows<{ back: number; same: number; tback: number; tdate: number }>(
+    engine,
     `SELECT count(*) FILTER (WHERE date < pd)::INTEGER AS back,
             count(*) FILTER (WHERE date = pd AND ticker <= pt)::INTEGER AS same,
             count(*) FILTER (WHERE ticker < pt)::INTEGER AS tback,
             count(*) FILTER (WHERE ticker = pt AND date <= pd)::INTEGER AS tdate
-     FROM (SELECT date, ticker, lag(date) OVER () AS pd, lag(ticker) OVER () AS pt FROM ${stage})`)[0];
+     FROM (SELECT date, ticker, lag(date) OVER () AS pd, lag(ticker) OVER () AS pt FROM ${stage})`,
+  )[0];
   return orderOf(r, file, notes);
 }
 
 /** The layout from checkOrder's four counts (rows where the date goes back, ...); notes an unsorted file. */
-function orderOf(r: { back: number; same: number; tback: number; tdate: number }, file: string, notes: string[]): { layout: boolean; strict: boolean; byTicker: boolean } {
-  const byDate = r.back === 0, byTicker = r.tback === 0 && r.tdate === 0;
+function orderOf(
+  r: { back: number; same: number; tback: number; tdate: number },
+  file: string,
+  notes: string[],
+): { layout: boolean; strict: boolean; byTicker: boolean } {
+  const byDate = r.back === 0,
+    byTicker = r.tback === 0 && r.tdate === 0;
   if (!byDate && !byTicker) {
     notes.push(`${file}: rows were not in date order (${r.back} place(s) where the date goes back); they were sorted by (date, ticker)`);
   }
@@ -234,44 +292,85 @@ function orderOf(r: { back: number; same: number; tback: number; tdate: number }
 }
 
 /** Stats of a clean table and the thin-date warning (dates with fewer than minStocks stocks), in one query. */
-function tableStats(engine: SqlEngine, table: string, file: string, rawRows: number, minStocks: number, warnings: string[]): ValidationStats {
+function tableStats(
+  engine: SqlEngine,
+  table: string,
+  file: string,
+  rawRows: number,
+  minStocks: number,
+  warnings: string[],
+): ValidationStats {
   const t = sqlIdent(table);
-  const s = queryRows<{ thin: number; ex: string | null; exn: number | null; mn: number; mx: number; n: number; tk: number; dt: number; a: string | null; b: string | null }>(engine,
+  const s = queryRows<{
+    thin: number;
+    ex: string | null;
+    exn: number | null;
+    mn: number;
+    mx: number;
+    n: number;
+    tk: number;
+    dt: number;
+    a: string | null;
+    b: string | null;
+  }>(
+    engine,
     `WITH c AS (SELECT date, count(*) AS n FROM ${t} GROUP BY date)
      SELECT count(*) FILTER (WHERE n < ${minStocks})::INTEGER AS thin,
             CAST(arg_min(date, date) FILTER (WHERE n < ${minStocks}) AS VARCHAR) AS ex,
             arg_min(n, date) FILTER (WHERE n < ${minStocks})::INTEGER AS exn,
             coalesce(min(n), 0)::INTEGER AS mn, coalesce(max(n), 0)::INTEGER AS mx,
             coalesce(sum(n), 0)::INTEGER AS n, count(*)::INTEGER AS dt, CAST(min(date) AS VARCHAR) AS a, CAST(max(date) AS VARCHAR) AS b,
-            (SELECT count(DISTINCT ticker) FROM ${t})::INTEGER AS tk FROM c`)[0];
+            (SELECT count(DISTINCT ticker) FROM ${t})::INTEGER AS tk FROM c`,
+  )[0];
   if (s.thin > 0) {
-    warnings.push(`${file}: ${s.thin} date(s) have fewer than ${minStocks} stocks (e.g. ${s.ex} with ${s.exn}); they are dropped from cross-sections`);
+    warnings.push(
+      `${file}: ${s.thin} date(s) have fewer than ${minStocks} stocks (e.g. ${s.ex} with ${s.exn}); they are dropped from cross-sections`,
+    );
   }
   return {
-    rows: rawRows, keptRows: s.n, droppedRows: rawRows - s.n, tickers: s.tk, dates: s.dt, start: s.a, end: s.b,
-    thinDates: s.thin, minStocksPerDate: s.mn, maxStocksPerDate: s.mx,
+    rows: rawRows,
+    keptRows: s.n,
+    droppedRows: rawRows - s.n,
+    tickers: s.tk,
+    dates: s.dt,
+    start: s.a,
+    end: s.b,
+    thinDates: s.thin,
+    minStocksPerDate: s.mn,
+    maxStocksPerDate: s.mx,
   };
 }
 
 /** Note industries with a single stock (valid; industry-neutralisation leaves that stock at 0). */
 function noteSingletonIndustries(engine: SqlEngine, sql: string, file: string, notes: string[]): void {
-  const s = queryRows<{ n: number; ind: string | null; tk: string | null }>(engine,
+  const s = queryRows<{ n: number; ind: string | null; tk: string | null }>(
+    engine,
     `WITH g AS (SELECT industry, count(DISTINCT ticker) AS k, min(ticker) AS tk FROM (${sql}) WHERE industry IS NOT NULL GROUP BY industry)
      SELECT count(*) FILTER (WHERE k = 1)::INTEGER AS n, arg_min(industry, industry) FILTER (WHERE k = 1) AS ind,
-            arg_min(tk, industry) FILTER (WHERE k = 1) AS tk FROM g`)[0];
-  if (s.n > 0) notes.push(`${file}: ${s.n} industr${s.n === 1 ? 'y has' : 'ies have'} a single stock (e.g. '${s.ind}': ${s.tk}); valid, but industry-neutral factors are 0 for it`);
+            arg_min(tk, industry) FILTER (WHERE k = 1) AS tk FROM g`,
+  )[0];
+  if (s.n > 0)
+    notes.push(
+      `${file}: ${s.n} industr${s.n === 1 ? 'y has' : 'ies have'} a single stock (e.g. '${s.ind}': ${s.tk}); valid, but industry-neutral factors are 0 for it`,
+    );
 }
 
 /** Per column: how many non-null values are NaN / +-Inf, the first such row and its value (one scan). */
-function nonFiniteReport(engine: SqlEngine, stage: string, cols: string[], extraWhere = 'true'):
-  { col: string; n: number; row: number; v: number | null }[] {
+function nonFiniteReport(
+  engine: SqlEngine,
+  stage: string,
+  cols: string[],
+  extraWhere = 'true',
+): { col: string; n: number; row: number; v: number | null }[] {
   if (cols.length === 0) return [];
   const aggs = cols.map((c, i) => {
     const cond = `${extraWhere} AND ${sqlIdent(c)} IS NOT NULL AND NOT isfinite(${sqlIdent(c)})`;
     return `count(*) FILTER (WHERE ${cond})::INTEGER AS n${i}, min(_row) FILTER (WHERE ${cond})::INTEGER AS r${i}, arg_min(${sqlIdent(c)}, _row) FILTER (WHERE ${cond}) AS v${i}`;
   });
   const r = queryRows<Record<string, number | null>>(engine, `SELECT ${aggs.join(', ')} FROM ${stage}`)[0];
-  return cols.map((col, i) => ({ col, n: Number(r[`n${i}`]), row: Number(r[`r${i}`]), v: r[`v${i}`] as number | null })).filter((x) => x.n > 0);
+  return cols
+    .map((col, i) => ({ col, n: Number(r[`n${i}`]), row: Number(r[`r${i}`]), v: r[`v${i}`] as number | null }))
+    .filter((x) => x.n > 0);
 }
 
 // ---------------------------------------------------------------- prices
@@ -296,7 +395,9 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
     if (!pc[n] && n !== 'adj_close') missing.push(n);
   }
   if (missing.length) {
-    throw new LabError(`${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (columns found: ${cols.map((c) => c.name).join(', ')}); expected ${expected}`);
+    throw new LabError(
+      `${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (columns found: ${cols.map((c) => c.name).join(', ')}); expected ${expected}`,
+    );
   }
   const rawRows = requireNonEmpty(engine, raw, file, expected);
   const typeOf = (c: string) => cols.find((x) => x.name === c)!.type;
@@ -329,43 +430,69 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
     const badId = `ticker IS NULL OR trim(ticker) = ''`;
     // counts first (one scan); the example rows only for the conditions that occur (a second scan, rarely needed)
     const conds: Record<string, string> = { d: 'date IS NULL', i: badId, a: 'NOT _keep', neg: negative };
-    other.forEach((o, i) => { conds[`nf${i}`] = nonFinite(o); });
+    other.forEach((o, i) => {
+      conds[`nf${i}`] = nonFinite(o);
+    });
     const scan = `(SELECT *, lag(date) OVER () AS pd, lag(ticker) OVER () AS pt, ${keep} AS _keep FROM ${stage})`;
-    const c = queryRows<Record<string, number | string | null>>(engine, `SELECT
-        ${Object.entries(conds).map(([k, w]) => `count(*) FILTER (WHERE ${w})::INTEGER AS ${k}_n`).join(', ')},
+    const c = queryRows<Record<string, number | string | null>>(
+      engine,
+      `SELECT
+        ${Object.entries(conds)
+          .map(([k, w]) => `count(*) FILTER (WHERE ${w})::INTEGER AS ${k}_n`)
+          .join(', ')},
         count(*) FILTER (WHERE date < pd)::INTEGER AS back, count(*) FILTER (WHERE date = pd AND ticker <= pt)::INTEGER AS same,
         count(*) FILTER (WHERE ticker < pt)::INTEGER AS tback, count(*) FILTER (WHERE ticker = pt AND date <= pd)::INTEGER AS tdate
-      FROM ${scan}`)[0];
+      FROM ${scan}`,
+    )[0];
     const found = Object.keys(conds).filter((k) => Number(c[`${k}_n`]) > 0);
     if (found.length > 0) {
-      const ex = queryRows<Record<string, number | string | null>>(engine, `SELECT
+      const ex = queryRows<Record<string, number | string | null>>(
+        engine,
+        `SELECT
           ${found.map((k) => `min(_row) FILTER (WHERE ${conds[k]})::INTEGER AS ${k}_row`).join(', ')}
           ${found.includes('d') ? ', CAST(arg_min(_date_raw, _row) FILTER (WHERE date IS NULL) AS VARCHAR) AS d_v' : ''}
           ${found.includes('a') ? ', arg_min(adj_close, _row) FILTER (WHERE NOT _keep) AS a_v' : ''}
-        FROM ${scan}`)[0];
+        FROM ${scan}`,
+      )[0];
       Object.assign(c, ex);
     }
     const num = (k: string) => Number(c[k]);
     if (num('d_n') > 0) {
-      throw new LabError(`${file}: ${num('d_n')} row(s) have a missing or unreadable '${dateCol}' (e.g. row ${num('d_row')}: ${c.d_v === null ? 'empty' : `'${c.d_v}'`}); expected dates such as 2019-12-31`);
+      throw new LabError(
+        `${file}: ${num('d_n')} row(s) have a missing or unreadable '${dateCol}' (e.g. row ${num('d_row')}: ${c.d_v === null ? 'empty' : `'${c.d_v}'`}); expected dates such as 2019-12-31`,
+      );
     }
-    if (num('i_n') > 0) throw new LabError(`${file}: ${num('i_n')} row(s) have an empty '${idCol}' (e.g. row ${num('i_row')}); expected a stock id on every row`);
+    if (num('i_n') > 0)
+      throw new LabError(
+        `${file}: ${num('i_n')} row(s) have an empty '${idCol}' (e.g. row ${num('i_row')}); expected a stock id on every row`,
+      );
     const order = orderOf({ back: num('back'), same: num('same'), tback: num('tback'), tdate: num('tdate') }, file, notes);
     if (!order.strict) checkDuplicates(engine, stage, file);
     if (num('a_n') > 0) {
-      warnings.push(`${file}: ${num('a_n')} of ${rawRows} row(s) dropped because '${adjName}' is missing, NaN, infinite or <= 0 (e.g. row ${num('a_row')}: ${c.a_v})`);
+      warnings.push(
+        `${file}: ${num('a_n')} of ${rawRows} row(s) dropped because '${adjName}' is missing, NaN, infinite or <= 0 (e.g. row ${num('a_row')}: ${c.a_v})`,
+      );
     }
     other.forEach((o, i) => {
-      if (num(`nf${i}_n`) > 0) warnings.push(`${file}: ${num(`nf${i}_n`)} value(s) of '${pc[o]}' are NaN or infinite (e.g. row ${num(`nf${i}_row`)}); treated as missing`);
+      if (num(`nf${i}_n`) > 0)
+        warnings.push(
+          `${file}: ${num(`nf${i}_n`)} value(s) of '${pc[o]}' are NaN or infinite (e.g. row ${num(`nf${i}_row`)}); treated as missing`,
+        );
     });
-    if (num('neg_n') > 0) warnings.push(`${file}: ${num('neg_n')} row(s) have a non-positive open/high/low/close or a negative volume (e.g. row ${num('neg_row')}); those values are treated as missing`);
+    if (num('neg_n') > 0)
+      warnings.push(
+        `${file}: ${num('neg_n')} row(s) have a non-positive open/high/low/close or a negative volume (e.g. row ${num('neg_row')}); those values are treated as missing`,
+      );
     const fin = (col: string, pos: string) => `CASE WHEN isfinite(${col}) AND ${col} ${pos} THEN ${col} END AS ${col}`;
     // 'ticker': (ticker, date) order, the order the factor library streams (factors.ts), so it needs no copy of its own
     const sortBy = opts.order === 'ticker' ? (order.byTicker ? '' : 'ORDER BY ticker, date') : order.layout ? '' : 'ORDER BY date, ticker';
     engine.run(`CREATE OR REPLACE TABLE ${sqlIdent(out)} AS SELECT date, ticker, ${fin('open', '> 0')}, ${fin('high', '> 0')}, ${fin('low', '> 0')},
       ${fin('close', '> 0')}, adj_close, ${fin('volume', '>= 0')} FROM ${stage} WHERE ${keep} ${sortBy}`);
     const kept = rawRows - num('a_n');
-    if (kept === 0) throw new LabError(`${file}: no usable rows (all ${rawRows} rows have a missing or non-positive '${adjName}'); expected positive prices`);
+    if (kept === 0)
+      throw new LabError(
+        `${file}: no usable rows (all ${rawRows} rows have a missing or non-positive '${adjName}'); expected positive prices`,
+      );
     return { shape: 'prices', table: out, warnings, notes, stats: tableStats(engine, out, file, rawRows, minStocks, warnings) };
   } finally {
     engine.run(`DROP VIEW IF EXISTS ${stage}`);
@@ -390,7 +517,9 @@ export function validateSectors(engine: SqlEngine, raw: string, opts: ValidateOp
   const subCol = findCol(cols, ['sub_industry', 'industry', 'gics_sub_industry']);
   const missing = [!idCol && 'ticker', !sectorCol && !subCol && 'sector'].filter(Boolean) as string[];
   if (missing.length) {
-    throw new LabError(`${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (columns found: ${cols.map((c) => c.name).join(', ')}); expected a sectors file with ticker, sector, [sub_industry]`);
+    throw new LabError(
+      `${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (columns found: ${cols.map((c) => c.name).join(', ')}); expected a sectors file with ticker, sector, [sub_industry]`,
+    );
   }
   const rawRows = requireNonEmpty(engine, raw, file, 'one row per ticker with its sector');
   const txt = (c: string | null) => (c ? `nullif(trim(CAST(${sqlIdent(c)} AS VARCHAR)), '')` : 'NULL::VARCHAR');
@@ -398,8 +527,10 @@ export function validateSectors(engine: SqlEngine, raw: string, opts: ValidateOp
   engine.run(`CREATE OR REPLACE TEMP TABLE ${stage} AS SELECT (rowid + 1)::BIGINT AS _row, CAST(${sqlIdent(idCol!)} AS VARCHAR) AS ticker,
     ${txt(sectorCol)} AS sector, ${txt(subCol)} AS sub FROM ${sqlIdent(raw)}`);
   try {
-    const dup = queryRows<{ n: number; tk: string | null }>(engine,
-      `SELECT count(*)::INTEGER AS n, min(ticker) AS tk FROM (SELECT ticker FROM ${stage} GROUP BY ticker HAVING count(*) > 1)`)[0];
+    const dup = queryRows<{ n: number; tk: string | null }>(
+      engine,
+      `SELECT count(*)::INTEGER AS n, min(ticker) AS tk FROM (SELECT ticker FROM ${stage} GROUP BY ticker HAVING count(*) > 1)`,
+    )[0];
     if (dup.n > 0) warnings.push(`${file}: ${dup.n} ticker(s) appear more than once (e.g. ${dup.tk}); the first row is used`);
     engine.run(`CREATE OR REPLACE TABLE ${sqlIdent(out)} AS SELECT ticker, arg_min(sector, _row) AS sector,
       coalesce(arg_min(sub, _row), arg_min(sector, _row)) AS industry FROM ${stage} WHERE ticker IS NOT NULL GROUP BY ticker ORDER BY ticker`);
@@ -407,17 +538,39 @@ export function validateSectors(engine: SqlEngine, raw: string, opts: ValidateOp
     if (subCol && fallback > 0) notes.push(`${file}: ${fallback} ticker(s) have no '${subCol}'; their industry is their sector`);
     if (opts.pricesTable) {
       const p = sqlIdent(opts.pricesTable);
-      const noSector = queryRows<{ n: number; tk: string | null }>(engine,
-        `SELECT count(*)::INTEGER AS n, min(ticker) AS tk FROM (SELECT DISTINCT ticker FROM ${p}) WHERE ticker NOT IN (SELECT ticker FROM ${sqlIdent(out)} WHERE industry IS NOT NULL)`)[0];
-      if (noSector.n > 0) notes.push(`${file}: ${noSector.n} ticker(s) in the prices have no sector (e.g. ${noSector.tk}); their industry is unknown`);
-      noteSingletonIndustries(engine, `SELECT s.industry, s.ticker FROM ${sqlIdent(out)} s SEMI JOIN (SELECT DISTINCT ticker FROM ${p}) q USING (ticker)`, file, notes);
+      const noSector = queryRows<{ n: number; tk: string | null }>(
+        engine,
+        `SELECT count(*)::INTEGER AS n, min(ticker) AS tk FROM (SELECT DISTINCT ticker FROM ${p}) WHERE ticker NOT IN (SELECT ticker FROM ${sqlIdent(out)} WHERE industry IS NOT NULL)`,
+      )[0];
+      if (noSector.n > 0)
+        notes.push(`${file}: ${noSector.n} ticker(s) in the prices have no sector (e.g. ${noSector.tk}); their industry is unknown`);
+      noteSingletonIndustries(
+        engine,
+        `SELECT s.industry, s.ticker FROM ${sqlIdent(out)} s SEMI JOIN (SELECT DISTINCT ticker FROM ${p}) q USING (ticker)`,
+        file,
+        notes,
+      );
     } else {
       noteSingletonIndustries(engine, `SELECT industry, ticker FROM ${sqlIdent(out)}`, file, notes);
     }
     const s = queryRows<{ n: number }>(engine, `SELECT count(*)::INTEGER AS n FROM ${sqlIdent(out)}`)[0];
     return {
-      shape: 'sectors', table: out, warnings, notes,
-      stats: { rows: rawRows, keptRows: s.n, droppedRows: rawRows - s.n, tickers: s.n, dates: 0, start: null, end: null, thinDates: 0, minStocksPerDate: 0, maxStocksPerDate: 0 },
+      shape: 'sectors',
+      table: out,
+      warnings,
+      notes,
+      stats: {
+        rows: rawRows,
+        keptRows: s.n,
+        droppedRows: rawRows - s.n,
+        tickers: s.n,
+        dates: 0,
+        start: null,
+        end: null,
+        thinDates: 0,
+        minStocksPerDate: 0,
+        maxStocksPerDate: 0,
+      },
     };
   } finally {
     engine.run(`DROP TABLE IF EXISTS ${stage}`);
@@ -427,8 +580,19 @@ export function validateSectors(engine: SqlEngine, raw: string, opts: ValidateOp
 // ---------------------------------------------------------------- factor panel
 
 /** Roles of the columns of a raw factor-panel table (throws LabError if unusable). */
-export function classifyPanelColumns(cols: { name: string; type: string }[], file: string):
-  { date: string; id: string; industry: string | null; price: string | null; dollarVolume: string | null; universe: string[]; fwd: { source: string; horizon: number }[]; factors: string[] } {
+export function classifyPanelColumns(
+  cols: { name: string; type: string }[],
+  file: string,
+): {
+  date: string;
+  id: string;
+  industry: string | null;
+  price: string | null;
+  dollarVolume: string | null;
+  universe: string[];
+  fwd: { source: string; horizon: number }[];
+  factors: string[];
+} {
   const date = findCol(cols, DATE_NAMES);
   const id = findCol(cols, ID_NAMES);
   if (!date || !id) detectShape(cols, file); // throws the missing-column error
@@ -449,13 +613,20 @@ export function classifyPanelColumns(cols: { name: string; type: string }[], fil
   }
   fwd.sort((a, b) => a.horizon - b.horizon);
   for (let i = 1; i < fwd.length; i++) {
-    if (fwd[i].horizon === fwd[i - 1].horizon) throw new LabError(`${file}: columns '${fwd[i - 1].source}' and '${fwd[i].source}' are both forward returns over ${fwd[i].horizon} days; expected one column per horizon`);
+    if (fwd[i].horizon === fwd[i - 1].horizon)
+      throw new LabError(
+        `${file}: columns '${fwd[i - 1].source}' and '${fwd[i].source}' are both forward returns over ${fwd[i].horizon} days; expected one column per horizon`,
+      );
   }
   if (factors.length === 0) {
-    throw new LabError(`${file}: no factor columns (columns found: ${cols.map((c) => c.name).join(', ')}); expected numeric factor columns besides date, ticker, industry, labels and universes`);
+    throw new LabError(
+      `${file}: no factor columns (columns found: ${cols.map((c) => c.name).join(', ')}); expected numeric factor columns besides date, ticker, industry, labels and universes`,
+    );
   }
   if (fwd.length === 0 && !price) {
-    throw new LabError(`${file}: no forward-return columns and no price column; expected fwd_ret_<k> / label_<k> / ret_fwd_<k> columns (e.g. fwd_ret_5) or adj_close / close to compute them`);
+    throw new LabError(
+      `${file}: no forward-return columns and no price column; expected fwd_ret_<k> / label_<k> / ret_fwd_<k> columns (e.g. fwd_ret_5) or adj_close / close to compute them`,
+    );
   }
   return { date: date!, id: id!, industry, price, dollarVolume, universe, fwd, factors };
 }
@@ -473,15 +644,20 @@ export function validateFactorPanel(engine: SqlEngine, raw: string, opts: Valida
   const typeOf = (c: string) => cols.find((x) => x.name === c)!.type;
   const dexpr = dateExpr(roles.date, typeOf(roles.date), file);
   const sel: string[] = [
-    `(rowid + 1)::BIGINT AS _row`, `${sqlIdent(roles.date)} AS _date_raw`, `${dexpr} AS date`,
+    `(rowid + 1)::BIGINT AS _row`,
+    `${sqlIdent(roles.date)} AS _date_raw`,
+    `${dexpr} AS date`,
     `CAST(${sqlIdent(roles.id)} AS VARCHAR) AS ticker`,
   ];
   if (roles.industry) sel.push(`nullif(trim(CAST(${sqlIdent(roles.industry)} AS VARCHAR)), '') AS industry`);
   if (roles.price) sel.push(`${numericExpr(engine, raw, roles.price, typeOf(roles.price), file, 'prices', notes)} AS price`);
-  if (roles.dollarVolume) sel.push(`${numericExpr(engine, raw, roles.dollarVolume, typeOf(roles.dollarVolume), file, 'dollar volumes', notes)} AS dollar_volume`);
+  if (roles.dollarVolume)
+    sel.push(`${numericExpr(engine, raw, roles.dollarVolume, typeOf(roles.dollarVolume), file, 'dollar volumes', notes)} AS dollar_volume`);
   for (const f of roles.factors) sel.push(`${numericExpr(engine, raw, f, typeOf(f), file, 'factor values', notes)} AS ${sqlIdent(f)}`);
-  for (const f of roles.fwd) sel.push(`${numericExpr(engine, raw, f.source, typeOf(f.source), file, 'forward returns', notes)} AS fwd_${f.horizon}`);
-  for (const u of roles.universe) sel.push(`${numericExpr(engine, raw, u, typeOf(u), file, 'universe membership / weights', notes)} AS ${sqlIdent(u)}`);
+  for (const f of roles.fwd)
+    sel.push(`${numericExpr(engine, raw, f.source, typeOf(f.source), file, 'forward returns', notes)} AS fwd_${f.horizon}`);
+  for (const u of roles.universe)
+    sel.push(`${numericExpr(engine, raw, u, typeOf(u), file, 'universe membership / weights', notes)} AS ${sqlIdent(u)}`);
   const stage = '_val_panel';
   engine.run(`CREATE OR REPLACE TEMP VIEW ${stage} AS SELECT ${sel.join(', ')} FROM ${sqlIdent(raw)}`);
   try {
@@ -494,9 +670,14 @@ export function validateFactorPanel(engine: SqlEngine, raw: string, opts: Valida
       warnings.push(`${file}: ${r.n} value(s) of '${r.col}' are NaN or infinite (e.g. row ${r.row}: ${r.v}); treated as missing`);
     }
     if (roles.price) {
-      const badP = queryRows<{ n: number; row: number | null }>(engine,
-        `SELECT count(*)::INTEGER AS n, min(_row)::INTEGER AS row FROM ${stage} WHERE price IS NOT NULL AND (NOT isfinite(price) OR price <= 0)`)[0];
-      if (badP.n > 0) warnings.push(`${file}: ${badP.n} value(s) of '${roles.price}' are NaN, infinite or <= 0 (e.g. row ${badP.row}); treated as missing`);
+      const badP = queryRows<{ n: number; row: number | null }>(
+        engine,
+        `SELECT count(*)::INTEGER AS n, min(_row)::INTEGER AS row FROM ${stage} WHERE price IS NOT NULL AND (NOT isfinite(price) OR price <= 0)`,
+      )[0];
+      if (badP.n > 0)
+        warnings.push(
+          `${file}: ${badP.n} value(s) of '${roles.price}' are NaN, infinite or <= 0 (e.g. row ${badP.row}); treated as missing`,
+        );
       if (roles.fwd.length === 0) notes.push(`${file}: no forward-return columns; forward returns computed from '${roles.price}'`);
     }
     const fin = (c: string) => `CASE WHEN isfinite(${sqlIdent(c)}) THEN ${sqlIdent(c)} END AS ${sqlIdent(c)}`;
@@ -505,7 +686,9 @@ export function validateFactorPanel(engine: SqlEngine, raw: string, opts: Valida
     if (roles.price) outCols.push(`CASE WHEN isfinite(price) AND price > 0 THEN price END AS price`);
     if (roles.dollarVolume) outCols.push(fin('dollar_volume'));
     for (const c of valueCols) outCols.push(fin(c));
-    engine.run(`CREATE OR REPLACE TABLE ${sqlIdent(out)} AS SELECT ${outCols.join(', ')} FROM ${stage} ${order.layout ? '' : 'ORDER BY date, ticker'}`);
+    engine.run(
+      `CREATE OR REPLACE TABLE ${sqlIdent(out)} AS SELECT ${outCols.join(', ')} FROM ${stage} ${order.layout ? '' : 'ORDER BY date, ticker'}`,
+    );
     const stats = tableStats(engine, out, file, rawRows, minStocks, warnings);
     if (roles.industry) noteSingletonIndustries(engine, `SELECT industry, ticker FROM ${sqlIdent(out)}`, file, notes);
     const columns: PanelColumns = {

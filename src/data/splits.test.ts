@@ -26,15 +26,22 @@ function bruteForceNoLeak(plan: SplitPlan, horizons: number[]) {
   const violations: string[] = [];
   const H = Math.max(...horizons);
   for (const g of plan.groups) {
-    const trainDates = g.trainSamples ? Array.from(g.trainSamples) : Array.from({ length: g.train.end - g.train.start }, (_, i) => g.train.start + i);
+    const trainDates = g.trainSamples
+      ? Array.from(g.trainSamples)
+      : Array.from({ length: g.train.end - g.train.start }, (_, i) => g.train.start + i);
     if (g.valid.end > g.valid.start) {
       const validPrices = new Set<number>();
       for (let v = g.valid.start; v < g.valid.end; v++) for (let u = v + 1; u <= v + 1 + H; u++) validPrices.add(u);
       for (const t of trainDates) {
         if (t >= g.valid.start && t < g.valid.end) violations.push(`${g.label}: train date ${t} is a validation date`);
         for (const h of horizons) {
-          for (let u = t + 1; u <= t + 1 + h; u++) if (validPrices.has(u)) { violations.push(`${g.label}: train date ${t} horizon ${h} uses price ${u} of a validation label`); break; }
-          if (t + 1 + h > g.valid.start) violations.push(`${g.label}: train date ${t} horizon ${h} reaches ${t + 1 + h} > validation start ${g.valid.start}`);
+          for (let u = t + 1; u <= t + 1 + h; u++)
+            if (validPrices.has(u)) {
+              violations.push(`${g.label}: train date ${t} horizon ${h} uses price ${u} of a validation label`);
+              break;
+            }
+          if (t + 1 + h > g.valid.start)
+            violations.push(`${g.label}: train date ${t} horizon ${h} reaches ${t + 1 + h} > validation start ${g.valid.start}`);
         }
       }
     }
@@ -44,9 +51,11 @@ function bruteForceNoLeak(plan: SplitPlan, horizons: number[]) {
     for (let t = 0; t < seen.length; t++) {
       if (!seen[t]) continue;
       // label of t uses prices up to t + 1 + h; the prediction at the test start is made at its close
-      for (const h of horizons) if (t + 1 + h > g.test.start) violations.push(`${g.label}: date ${t} horizon ${h} reaches ${t + 1 + h} > ${g.test.start}`);
+      for (const h of horizons)
+        if (t + 1 + h > g.test.start) violations.push(`${g.label}: date ${t} horizon ${h} reaches ${t + 1 + h} > ${g.test.start}`);
     }
-    if (g.gap.end - g.gap.start < Math.max(...horizons)) violations.push(`${g.label}: gap ${g.gap.end - g.gap.start} < ${Math.max(...horizons)}`);
+    if (g.gap.end - g.gap.start < Math.max(...horizons))
+      violations.push(`${g.label}: gap ${g.gap.end - g.gap.start} < ${Math.max(...horizons)}`);
   }
   expect(violations).toEqual([]);
 }
@@ -89,7 +98,9 @@ describe('walk-forward (DMFM / E2EAI)', () => {
     // expanding (trainYears 0 / absent) starts at the first date
     expect(makeSplits(dates, { kind: 'walkforward', groups: 2, trainYears: 0 }, HORIZONS).groups[0].train.start).toBe(0);
     // a window longer than the history is clipped at the first date
-    expect(makeSplits(dates, { kind: 'walkforward', start: '2012-01-01', groups: 1, trainYears: 5 }, HORIZONS).groups[0].train.start).toBe(0);
+    expect(makeSplits(dates, { kind: 'walkforward', start: '2012-01-01', groups: 1, trainYears: 5 }, HORIZONS).groups[0].train.start).toBe(
+      0,
+    );
     // below one half-year: one half-year, with a warning
     const tiny = makeSplits(dates, { kind: 'walkforward', groups: 1, trainYears: 0.2 }, HORIZONS);
     expect(dates[tiny.groups[0].train.start]).toBe('2018-07-02');
@@ -227,17 +238,28 @@ describe('property: no split lets a test date or its future into training or val
   it('checkSplits catches a plan without the purge before validation', () => {
     const plan = makeSplits(dates, { kind: 'walkforward', groups: 1 }, [20]);
     const g = plan.groups[0];
-    const unpurged: SplitPlan = { ...plan, groups: [{ ...g, train: { start: g.train.start, end: g.valid.start }, purge: { start: g.valid.start, end: g.valid.start } }] };
-    expect(checkSplits(unpurged, [20], dates.length)).toEqual([`group ${g.label}: horizon 20: label of training date ${g.valid.start - 1} reaches date ${g.valid.start + 20} > validation start ${g.valid.start}`]);
+    const unpurged: SplitPlan = {
+      ...plan,
+      groups: [{ ...g, train: { start: g.train.start, end: g.valid.start }, purge: { start: g.valid.start, end: g.valid.start } }],
+    };
+    expect(checkSplits(unpurged, [20], dates.length)).toEqual([
+      `group ${g.label}: horizon 20: label of training date ${g.valid.start - 1} reaches date ${g.valid.start + 20} > validation start ${g.valid.start}`,
+    ]);
     // one date short of the purge is caught too
-    const short: SplitPlan = { ...plan, groups: [{ ...g, train: { start: g.train.start, end: g.train.end + 1 }, purge: { start: g.train.end + 1, end: g.valid.start } }] };
+    const short: SplitPlan = {
+      ...plan,
+      groups: [{ ...g, train: { start: g.train.start, end: g.train.end + 1 }, purge: { start: g.train.end + 1, end: g.valid.start } }],
+    };
     expect(checkSplits(short, [20], dates.length).length).toBe(1);
   });
 
   it('checkSplits catches a leaking plan', () => {
     const plan = makeSplits(dates, { kind: 'walkforward', groups: 1 }, [20]);
     const g = plan.groups[0];
-    const leaky: SplitPlan = { ...plan, groups: [{ ...g, valid: { start: g.valid.start, end: g.test.start - 3 }, gap: { start: g.test.start - 3, end: g.test.start } }] };
+    const leaky: SplitPlan = {
+      ...plan,
+      groups: [{ ...g, valid: { start: g.valid.start, end: g.test.start - 3 }, gap: { start: g.test.start - 3, end: g.test.start } }],
+    };
     expect(checkSplits(leaky, [20], dates.length).length).toBeGreaterThan(0);
   });
 });

@@ -28,7 +28,10 @@ import type { SplitConfig } from '../core/run';
 import { LabError } from '../core/errors';
 
 /** A half-open range of date indices [start, end). */
-export interface Segment { start: number; end: number }
+export interface Segment {
+  start: number;
+  end: number;
+}
 
 export interface SplitGroup {
   /** 0-based group number (chronological) */
@@ -65,15 +68,25 @@ const halfYearLabel = (key: number) => `${Math.floor(key / 2)}H${(key % 2) + 1}`
 
 /** First index i with dates[i] >= iso (dates.length if none). Dates are ascending ISO strings. */
 export function lowerBound(dates: string[], iso: string): number {
-  let lo = 0, hi = dates.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (dates[mid] < iso) lo = mid + 1; else hi = mid; }
+  let lo = 0,
+    hi = dates.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (dates[mid] < iso) lo = mid + 1;
+    else hi = mid;
+  }
   return lo;
 }
 
 /** First index i with dates[i] > iso (an inclusive ISO end becomes an exclusive index). */
 export function upperBound(dates: string[], iso: string): number {
-  let lo = 0, hi = dates.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (dates[mid] <= iso.slice(0, 10)) lo = mid + 1; else hi = mid; }
+  let lo = 0,
+    hi = dates.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (dates[mid] <= iso.slice(0, 10)) lo = mid + 1;
+    else hi = mid;
+  }
   return lo;
 }
 
@@ -100,7 +113,8 @@ function blocks(dates: string[], key: (iso: string) => number): { key: number; s
 function checkDates(dates: string[]) {
   if (dates.length < 2) throw new LabError(`splits: the panel has ${dates.length} date(s); a split needs at least two.`);
   for (let i = 1; i < dates.length; i++) {
-    if (!(dates[i] > dates[i - 1])) throw new LabError(`splits: dates must be strictly ascending ISO strings; row ${i} (${dates[i]}) follows ${dates[i - 1]}.`);
+    if (!(dates[i] > dates[i - 1]))
+      throw new LabError(`splits: dates must be strictly ascending ISO strings; row ${i} (${dates[i]}) follows ${dates[i - 1]}.`);
   }
 }
 
@@ -109,10 +123,14 @@ export function makeSplits(dates: string[], cfg: SplitConfig, horizons: number[]
   checkDates(dates);
   const maxHorizon = Math.max(0, ...horizons);
   switch (cfg.kind) {
-    case 'walkforward': return walkForwardSplits(dates, cfg, maxHorizon);
-    case 'rolling': return rollingSplits(dates, cfg, maxHorizon);
-    case 'fixed': return fixedSplit(dates, cfg, maxHorizon);
-    default: throw new LabError(`splits: unknown split kind '${(cfg as SplitConfig).kind}'; expected walkforward, rolling or fixed.`);
+    case 'walkforward':
+      return walkForwardSplits(dates, cfg, maxHorizon);
+    case 'rolling':
+      return rollingSplits(dates, cfg, maxHorizon);
+    case 'fixed':
+      return fixedSplit(dates, cfg, maxHorizon);
+    default:
+      throw new LabError(`splits: unknown split kind '${(cfg as SplitConfig).kind}'; expected walkforward, rolling or fixed.`);
   }
 }
 
@@ -134,9 +152,15 @@ export function walkForwardSplits(dates: string[], cfg: SplitConfig, maxHorizon:
     const i = lowerBound(dates, cfg.start);
     if (i >= dates.length) throw new LabError(`splits: walk-forward start ${cfg.start} is after the last date ${dates[dates.length - 1]}.`);
     first = hy.findIndex((b) => b.start <= i && i < b.end);
-    if (hy[first].start !== i) warnings.push(`walk-forward start ${cfg.start} is inside half-year ${halfYearLabel(hy[first].key)}; the test starts at the half-year's first date ${dates[hy[first].start]}.`);
+    if (hy[first].start !== i)
+      warnings.push(
+        `walk-forward start ${cfg.start} is inside half-year ${halfYearLabel(hy[first].key)}; the test starts at the half-year's first date ${dates[hy[first].start]}.`,
+      );
     if (first < MIN_FIRST) {
-      throw new LabError(`splits: walk-forward start ${cfg.start} leaves ${first} half-year(s) before the test; need at least ${MIN_FIRST} (one for training, one for validation).`, `Choose a start on or after ${dates[hy[Math.min(MIN_FIRST, hy.length - 1)].start]}.`);
+      throw new LabError(
+        `splits: walk-forward start ${cfg.start} leaves ${first} half-year(s) before the test; need at least ${MIN_FIRST} (one for training, one for validation).`,
+        `Choose a start on or after ${dates[hy[Math.min(MIN_FIRST, hy.length - 1)].start]}.`,
+      );
     }
   } else if (nWanted > 0) {
     first = Math.max(MIN_FIRST, hy.length - nWanted);
@@ -145,32 +169,43 @@ export function walkForwardSplits(dates: string[], cfg: SplitConfig, maxHorizon:
   }
   let last = nWanted > 0 ? Math.min(hy.length, first + nWanted) : hy.length;
   if (first >= hy.length) {
-    throw new LabError(`splits: the panel spans ${hy.length} half-year(s) (${dates[0]} to ${dates[dates.length - 1]}); walk-forward needs at least ${first + 1}.`, 'Load a longer date range or use a fixed split.');
+    throw new LabError(
+      `splits: the panel spans ${hy.length} half-year(s) (${dates[0]} to ${dates[dates.length - 1]}); walk-forward needs at least ${first + 1}.`,
+      'Load a longer date range or use a fixed split.',
+    );
   }
   if (nWanted > 0 && last - first < nWanted) warnings.push(`walk-forward: ${nWanted} groups requested, the data allows ${last - first}.`);
   last = Math.max(last, first + 1);
   const trainYears = Math.max(0, Number(cfg.trainYears ?? 0) || 0);
   const trainHalves = trainYears > 0 ? Math.max(1, Math.round(trainYears * 2)) : 0;
-  if (trainYears > 0 && trainYears < 0.5) warnings.push(`walk-forward: a training window of ${trainYears} years is less than one half-year; one half-year is used.`);
+  if (trainYears > 0 && trainYears < 0.5)
+    warnings.push(`walk-forward: a training window of ${trainYears} years is less than one half-year; one half-year is used.`);
 
   const groups: SplitGroup[] = [];
   for (let b = first; b < last; b++) {
-    const v = hy[b - 1], t = hy[b];
+    const v = hy[b - 1],
+      t = hy[b];
     // DMFM: "we exclude the last month data from the validation set" -> default gap = trading days of that month
-    let gap = cfg.gap ?? (v.end - lowerBound(dates, dates[v.end - 1].slice(0, 7)));
+    let gap = cfg.gap ?? v.end - lowerBound(dates, dates[v.end - 1].slice(0, 7));
     if (gap < maxHorizon) {
       if (groups.length === 0) warnings.push(`gap raised from ${gap} to ${maxHorizon} trading days to cover the longest label horizon.`);
       gap = maxHorizon;
     }
     if (gap >= v.end - v.start) {
-      throw new LabError(`splits: a gap of ${gap} trading days leaves no validation dates in half-year ${halfYearLabel(v.key)} (${v.end - v.start} dates).`, 'Use a shorter gap or shorter label horizons.');
+      throw new LabError(
+        `splits: a gap of ${gap} trading days leaves no validation dates in half-year ${halfYearLabel(v.key)} (${v.end - v.start} dates).`,
+        'Use a shorter gap or shorter label horizons.',
+      );
     }
     // trainYears > 0: only the last 2 * trainYears half-years before the validation half-year b-1
     const trainFirst = trainHalves > 0 ? Math.max(0, b - 1 - trainHalves) : 0;
     // purge: training labels must be realised by the first validation date (t + 1 + H <= v.start)
     const trainEnd = Math.max(hy[trainFirst].start, v.start - maxHorizon);
     if (trainEnd <= hy[trainFirst].start) {
-      throw new LabError(`splits: the ${maxHorizon}-day purge before validation half-year ${halfYearLabel(v.key)} leaves no training dates.`, 'Use a longer training window (trainYears) or shorter label horizons.');
+      throw new LabError(
+        `splits: the ${maxHorizon}-day purge before validation half-year ${halfYearLabel(v.key)} leaves no training dates.`,
+        'Use a longer training window (trainYears) or shorter label horizons.',
+      );
     }
     groups.push({
       index: groups.length,
@@ -201,14 +236,18 @@ export function rollingSplits(dates: string[], cfg: SplitConfig, maxHorizon: num
   let j0: number;
   if (cfg.start) {
     j0 = me.findIndex((i) => dates[i] >= cfg.start!.slice(0, 10));
-    if (j0 < 0 || j0 > lastJ) throw new LabError(`splits: rolling start ${cfg.start} leaves no month to predict (data ends ${dates[dates.length - 1]}).`);
+    if (j0 < 0 || j0 > lastJ)
+      throw new LabError(`splits: rolling start ${cfg.start} leaves no month to predict (data ends ${dates[dates.length - 1]}).`);
   } else if (nWanted > 0) {
     j0 = Math.max(W, lastJ + 1 - nWanted);
   } else {
     j0 = W;
   }
   if (j0 > lastJ) {
-    throw new LabError(`splits: the panel has ${me.length} month-ends; a ${W}-month rolling window needs at least ${W + 2}.`, 'Use a shorter windowMonths, a start date, or a longer date range.');
+    throw new LabError(
+      `splits: the panel has ${me.length} month-ends; a ${W}-month rolling window needs at least ${W + 2}.`,
+      'Use a shorter windowMonths, a start date, or a longer date range.',
+    );
   }
   if (j0 < W) warnings.push(`rolling: the first ${W - j0} window(s) are shorter than ${W} months (data starts ${dates[0]}).`);
   const jEnd = nWanted > 0 ? Math.min(lastJ + 1, j0 + nWanted) : lastJ + 1;
@@ -220,7 +259,8 @@ export function rollingSplits(dates: string[], cfg: SplitConfig, maxHorizon: num
     const trainStart = me[Math.max(0, j - W)];
     const trainEnd = testStart - gap;
     if (trainEnd <= trainStart) {
-      if (groups.length === 0 && j === jEnd - 1) throw new LabError(`splits: rolling window before ${dates[testStart]} is empty after the ${gap}-day gap.`);
+      if (groups.length === 0 && j === jEnd - 1)
+        throw new LabError(`splits: rolling window before ${dates[testStart]} is empty after the ${gap}-day gap.`);
       warnings.push(`rolling: month ${dates[testStart].slice(0, 7)} skipped (no training dates before the ${gap}-day gap).`);
       continue;
     }
@@ -252,14 +292,18 @@ export function fixedSplit(dates: string[], cfg: SplitConfig, maxHorizon: number
   const a = cfg.start ? lowerBound(dates, cfg.start) : 0;
   let b: number, c: number, d: number;
   if (!cfg.trainEnd !== !cfg.validEnd) {
-    throw new LabError(`splits: a fixed split needs both trainEnd and validEnd (got trainEnd ${cfg.trainEnd ?? 'none'}, validEnd ${cfg.validEnd ?? 'none'}).`, 'Give both, or neither for the default last-two-years test.');
+    throw new LabError(
+      `splits: a fixed split needs both trainEnd and validEnd (got trainEnd ${cfg.trainEnd ?? 'none'}, validEnd ${cfg.validEnd ?? 'none'}).`,
+      'Give both, or neither for the default last-two-years test.',
+    );
   }
   if (cfg.trainEnd && cfg.validEnd) {
     b = upperBound(dates, cfg.trainEnd);
     c = upperBound(dates, cfg.validEnd);
     d = cfg.testEnd ? upperBound(dates, cfg.testEnd) : T;
   } else {
-    const y0 = year(dates[a]), y1 = year(dates[T - 1]);
+    const y0 = year(dates[a]),
+      y1 = year(dates[T - 1]);
     if (y1 - y0 + 1 >= 4) {
       c = lowerBound(dates, `${y1 - 1}-01-01`);
       b = lowerBound(dates, `${y1 - 2}-01-01`);
@@ -268,29 +312,41 @@ export function fixedSplit(dates: string[], cfg: SplitConfig, maxHorizon: number
       c = a + Math.floor((T - a) * 0.8);
     }
     d = T;
-    warnings.push(`fixed split: no boundaries given; using train ${dates[a]}..${dates[b - 1]}, valid ${dates[b]}..${dates[c - 1]}, test ${dates[c]}..${dates[d - 1]}.`);
+    warnings.push(
+      `fixed split: no boundaries given; using train ${dates[a]}..${dates[b - 1]}, valid ${dates[b]}..${dates[c - 1]}, test ${dates[c]}..${dates[d - 1]}.`,
+    );
   }
   if (!(a < b && b <= c && c < d)) {
-    throw new LabError(`splits: fixed boundaries give train [${a}, ${b}), valid [${b}, ${c}), test [${c}, ${d}) over ${T} dates; each of train and test needs at least one date, in order.`, 'Check start <= trainEnd < validEnd < testEnd.');
+    throw new LabError(
+      `splits: fixed boundaries give train [${a}, ${b}), valid [${b}, ${c}), test [${c}, ${d}) over ${T} dates; each of train and test needs at least one date, in order.`,
+      'Check start <= trainEnd < validEnd < testEnd.',
+    );
   }
   const gap = Math.max(Math.floor(cfg.gap ?? 0), maxHorizon);
   const gapStart = Math.max(a, c - gap);
-  if (gapStart < b) warnings.push(`fixed split: the ${gap}-day gap is longer than validation; training ends at ${dates[Math.max(a, gapStart - 1)]}.`);
+  if (gapStart < b)
+    warnings.push(`fixed split: the ${gap}-day gap is longer than validation; training ends at ${dates[Math.max(a, gapStart - 1)]}.`);
   if (gapStart <= a) throw new LabError(`splits: the ${gap}-day gap before the test leaves no training dates.`);
   const validStart = Math.min(b, gapStart);
   const trainEnd = validStart < gapStart ? validStart - maxHorizon : validStart; // purge only before a validation segment
-  if (trainEnd <= a) throw new LabError(`splits: the ${maxHorizon}-day purge before validation (${dates[validStart]}) leaves no training dates.`, 'Move trainEnd later or use shorter label horizons.');
+  if (trainEnd <= a)
+    throw new LabError(
+      `splits: the ${maxHorizon}-day purge before validation (${dates[validStart]}) leaves no training dates.`,
+      'Move trainEnd later or use shorter label horizons.',
+    );
   return {
     kind: 'fixed',
-    groups: [{
-      index: 0,
-      label: 'fixed',
-      train: { start: a, end: trainEnd },
-      purge: { start: trainEnd, end: validStart },
-      valid: { start: validStart, end: gapStart },
-      gap: { start: gapStart, end: c },
-      test: { start: c, end: d },
-    }],
+    groups: [
+      {
+        index: 0,
+        label: 'fixed',
+        train: { start: a, end: trainEnd },
+        purge: { start: trainEnd, end: validStart },
+        valid: { start: validStart, end: gapStart },
+        gap: { start: gapStart, end: c },
+        test: { start: c, end: d },
+      },
+    ],
     maxHorizon,
     warnings,
   };
@@ -330,7 +386,16 @@ export function splitTimeline(plan: SplitPlan, dates: string[]): TimelineRow[] {
     for (const segment of ['train', 'purge', 'valid', 'gap', 'test'] as const) {
       const s = g[segment];
       if (!s || s.end <= s.start) continue;
-      rows.push({ group: g.index, label: g.label, segment, startIndex: s.start, endIndex: s.end, from: dates[s.start], to: dates[s.end - 1], days: s.end - s.start });
+      rows.push({
+        group: g.index,
+        label: g.label,
+        segment,
+        startIndex: s.start,
+        endIndex: s.end,
+        from: dates[s.start],
+        to: dates[s.end - 1],
+        days: s.end - s.start,
+      });
     }
   }
   return rows;
@@ -348,19 +413,25 @@ export function checkSplits(plan: SplitPlan, horizons: number[], T: number): str
   for (const g of plan.groups) {
     const seq = g.purge ? [g.train, g.purge, g.valid, g.gap, g.test] : [g.train, g.valid, g.gap, g.test];
     for (let i = 0; i < seq.length; i++) {
-      if (seq[i].start > seq[i].end || seq[i].start < 0 || seq[i].end > T) bad.push(`group ${g.label}: segment ${i} [${seq[i].start}, ${seq[i].end}) out of order or out of range`);
+      if (seq[i].start > seq[i].end || seq[i].start < 0 || seq[i].end > T)
+        bad.push(`group ${g.label}: segment ${i} [${seq[i].start}, ${seq[i].end}) out of order or out of range`);
       if (i > 0 && seq[i].start < seq[i - 1].end) bad.push(`group ${g.label}: segment ${i} starts before segment ${i - 1} ends`);
     }
     if (g.test.end <= g.test.start) bad.push(`group ${g.label}: empty test`);
     if (g.train.end <= g.train.start) bad.push(`group ${g.label}: empty train`);
     const lastSeen = Math.max(g.train.end, g.valid.end) - 1;
     for (const h of horizons) {
-      if (lastSeen + 1 + h > g.test.start) bad.push(`group ${g.label}: horizon ${h}: label of date ${lastSeen} reaches date ${lastSeen + 1 + h} > test start ${g.test.start}`);
-      if (g.valid.end > g.valid.start && g.train.end + h > g.valid.start) bad.push(`group ${g.label}: horizon ${h}: label of training date ${g.train.end - 1} reaches date ${g.train.end + h} > validation start ${g.valid.start}`);
+      if (lastSeen + 1 + h > g.test.start)
+        bad.push(`group ${g.label}: horizon ${h}: label of date ${lastSeen} reaches date ${lastSeen + 1 + h} > test start ${g.test.start}`);
+      if (g.valid.end > g.valid.start && g.train.end + h > g.valid.start)
+        bad.push(
+          `group ${g.label}: horizon ${h}: label of training date ${g.train.end - 1} reaches date ${g.train.end + h} > validation start ${g.valid.start}`,
+        );
     }
     if (g.test.start < prevTestEnd) bad.push(`group ${g.label}: test overlaps the previous group's test`);
     prevTestEnd = g.test.end;
-    if (g.trainSamples) for (const s of g.trainSamples) if (s < g.train.start || s >= g.train.end) bad.push(`group ${g.label}: sample ${s} outside train`);
+    if (g.trainSamples)
+      for (const s of g.trainSamples) if (s < g.train.start || s >= g.train.end) bad.push(`group ${g.label}: sample ${s} outside train`);
   }
   return bad;
 }

@@ -4,7 +4,9 @@ import { createNodeEngine } from './sql-engine-node';
 import { describeColumns, queryRows, queryScalar, sqlIdent, sqlString, tableExists, type SqlEngine } from './sql-engine';
 
 let engine: SqlEngine;
-beforeAll(async () => { engine = await createNodeEngine(); });
+beforeAll(async () => {
+  engine = await createNodeEngine();
+});
 afterAll(() => engine.close());
 
 describe('SqlEngine (DuckDB-WASM blocking, node)', () => {
@@ -33,11 +35,16 @@ describe('SqlEngine (DuckDB-WASM blocking, node)', () => {
     engine.insertArrowIPC('ins_t', ipc);
     // 3 rows inserted twice: 6 rows, sum(a) = 2 * (1 + 2 + 3) = 12
     expect(queryRows(engine, 'SELECT count(*)::INTEGER AS n, sum(a) AS s FROM ins_t')[0]).toEqual({ n: 6, s: 12 });
-    expect(describeColumns(engine, 'ins_t')).toEqual([{ name: 'a', type: 'DOUBLE' }, { name: 'b', type: 'VARCHAR' }]);
+    expect(describeColumns(engine, 'ins_t')).toEqual([
+      { name: 'a', type: 'DOUBLE' },
+      { name: 'b', type: 'VARCHAR' },
+    ]);
   });
 
   it('streams a result batch by batch', () => {
-    let rows = 0, sum = 0, batches = 0;
+    let rows = 0,
+      sum = 0,
+      batches = 0;
     for (const b of engine.stream('SELECT i::DOUBLE AS x FROM range(10000) t(i)')) {
       batches++;
       rows += b.numRows;

@@ -52,10 +52,7 @@ export interface BlockingBindings {
 }
 
 /** Statements every engine runs first: a missing extension must be a clean error, never a download attempt. */
-export const ENGINE_INIT_SQL = [
-  'SET autoload_known_extensions=false',
-  'SET autoinstall_known_extensions=false',
-];
+export const ENGINE_INIT_SQL = ['SET autoload_known_extensions=false', 'SET autoinstall_known_extensions=false'];
 
 /** Wrap opened blocking bindings into a SqlEngine (shared by the node and browser factories). */
 export function engineFromBindings(db: BlockingBindings): SqlEngine {
@@ -63,7 +60,9 @@ export function engineFromBindings(db: BlockingBindings): SqlEngine {
   const conn = db.connect();
   const connId = conn.useUnsafe((_b, id) => id);
   let closed = false;
-  const check = () => { if (closed) throw new Error('SqlEngine is closed'); };
+  const check = () => {
+    if (closed) throw new Error('SqlEngine is closed');
+  };
   const engine: SqlEngine = {
     version: db.getVersion(),
     query(sql: string): arrow.Table {
@@ -79,7 +78,8 @@ export function engineFromBindings(db: BlockingBindings): SqlEngine {
         yield header!;
         for (;;) {
           let m: Uint8Array | null = null;
-          do m = db.fetchQueryResults(connId); while (m === null);
+          do m = db.fetchQueryResults(connId);
+          while (m === null);
           if (m.length === 0) return;
           yield m;
         }
@@ -131,7 +131,10 @@ export function tableExists(engine: SqlEngine, name: string): boolean {
 
 /** Rows of a query as plain objects (small results only: validation messages, stats). */
 export function queryRows<T = Record<string, unknown>>(engine: SqlEngine, sql: string): T[] {
-  return engine.query(sql).toArray().map((r) => r.toJSON() as T);
+  return engine
+    .query(sql)
+    .toArray()
+    .map((r) => r.toJSON() as T);
 }
 
 /** One scalar from a query (first column of the first row), BigInt converted to number. */

@@ -6,8 +6,22 @@ import { generateSyntheticFrame, panelFromSynthetic, syntheticPanel } from './sy
 
 /** Pearson correlation of two equal-length lists. */
 function corr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let n = 0, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-  for (let i = 0; i < a.length; i++) { const x = a[i], y = b[i]; n++; sa += x; sb += y; saa += x * x; sbb += y * y; sab += x * y; }
+  let n = 0,
+    sa = 0,
+    sb = 0,
+    saa = 0,
+    sbb = 0,
+    sab = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i],
+      y = b[i];
+    n++;
+    sa += x;
+    sb += y;
+    saa += x * x;
+    sbb += y * y;
+    sab += x * y;
+  }
   return (sab - (sa * sb) / n) / Math.sqrt((saa - (sa * sa) / n) * (sbb - (sb * sb) / n));
 }
 /** First index where two arrays differ (Object.is, so NaN equals NaN), -1 when identical. */
@@ -19,12 +33,17 @@ function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 /** Solve A b = y by Gauss-Jordan with partial pivoting (small dense systems). */
 function solve(A: number[][], y: number[]): number[] {
-  const n = y.length, M = A.map((r, i) => [...r, y[i]]);
+  const n = y.length,
+    M = A.map((r, i) => [...r, y[i]]);
   for (let c = 0; c < n; c++) {
     let p = c;
     for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
     [M[c], M[p]] = [M[p], M[c]];
-    for (let r = 0; r < n; r++) { if (r === c) continue; const f = M[r][c] / M[c][c]; for (let k = c; k <= n; k++) M[r][k] -= f * M[c][k]; }
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = M[r][c] / M[c][c];
+      for (let k = c; k <= n; k++) M[r][k] -= f * M[c][k];
+    }
   }
   return M.map((r, i) => r[n] / r[i]);
 }
@@ -32,7 +51,9 @@ function solve(A: number[][], y: number[]): number[] {
 describe('synthetic market: determinism and consistency', () => {
   const small = { nStocks: 60, nDays: 150, nFactors: 8, seed: 9 };
   it('same seed gives identical arrays; another seed differs', () => {
-    const a = generateSyntheticFrame(small), b = generateSyntheticFrame(small), c = generateSyntheticFrame({ ...small, seed: 10 });
+    const a = generateSyntheticFrame(small),
+      b = generateSyntheticFrame(small),
+      c = generateSyntheticFrame({ ...small, seed: 10 });
     expect(a.frame.nRows).toBe(b.frame.nRows);
     for (const key of ['date', 'ticker', 'industry', 'ret', 'dollarVolume', 'age'] as const) {
       expect(firstDiff(a.frame[key], b.frame[key])).toBe(-1);
@@ -53,11 +74,23 @@ describe('synthetic market: determinism and consistency', () => {
     for (let r = 0; r < frame.nRows; r++) retAt.set(tOf.get(frame.date[r])! * N + frame.ticker[r], frame.ret[r]);
     let checked = 0;
     for (let r = 0; r < frame.nRows; r += 7) {
-      const t = tOf.get(frame.date[r])!, n = frame.ticker[r];
+      const t = tOf.get(frame.date[r])!,
+        n = frame.ticker[r];
       frame.fwd.forEach(({ horizon: k, values }) => {
-        let g = 1, ok = true;
-        for (let s = t + 2; s <= t + 1 + k; s++) { const v = retAt.get(s * N + n); if (v === undefined) { ok = false; break; } g *= 1 + v; }
-        if (!ok) { expect(values[r]).toBeNaN(); return; }
+        let g = 1,
+          ok = true;
+        for (let s = t + 2; s <= t + 1 + k; s++) {
+          const v = retAt.get(s * N + n);
+          if (v === undefined) {
+            ok = false;
+            break;
+          }
+          g *= 1 + v;
+        }
+        if (!ok) {
+          expect(values[r]).toBeNaN();
+          return;
+        }
         expect(values[r]).toBeCloseTo(g - 1, 5);
         checked++;
       });
@@ -89,7 +122,9 @@ describe('synthetic market: the planted signal (defaults, seed 42)', () => {
   const { frame, truth } = generateSyntheticFrame({ seed: 42 });
   const p = buildPanel(frame, defaultPreprocessing);
   const pn = buildPanel(frame, { ...defaultPreprocessing, industryNeutral: true });
-  const T = p.dates.length, N = p.tickers.length, F = p.factorNames.length;
+  const T = p.dates.length,
+    N = p.tickers.length,
+    F = p.factorNames.length;
   const o = truth.options;
   const cNorm = Math.hypot(o.linear, o.interaction, o.industryRelative);
   const wNorm = Math.hypot(...truth.linearWeights);
@@ -125,18 +160,30 @@ describe('synthetic market: the planted signal (defaults, seed 42)', () => {
     // fwd_1(t) = r(t + 2) = ... + alpha * score(t) + noise; scores are persistent (AR 0.95 factors), so a planted lag
     // off by one day would still give a high IC: the joint regression separates the lags. Pooled over all stocks
     // and dates, y and each score demeaned per date.
-    const A = [[0, 0, 0], [0, 0, 0], [0, 0, 0]], b = [0, 0, 0];
+    const A = [
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
+      b = [0, 0, 0];
     for (let t = 1; t < T - 1; t++) {
-      const rows: number[][] = [], ys: number[] = [];
+      const rows: number[][] = [],
+        ys: number[] = [];
       for (let n = 0; n < N; n++) {
-        const y = p.fwd[t * N + n], s = [t - 1, t, t + 1].map((u) => truth.score[u * N + n]);
+        const y = p.fwd[t * N + n],
+          s = [t - 1, t, t + 1].map((u) => truth.score[u * N + n]);
         if (Number.isNaN(y) || s.some(Number.isNaN)) continue;
-        rows.push(s); ys.push(y);
+        rows.push(s);
+        ys.push(y);
       }
       if (rows.length < 10) continue;
-      const ym = mean(ys), sm = [0, 1, 2].map((j) => mean(rows.map((r) => r[j])));
+      const ym = mean(ys),
+        sm = [0, 1, 2].map((j) => mean(rows.map((r) => r[j])));
       rows.forEach((r, q) => {
-        for (let i = 0; i < 3; i++) { b[i] += (r[i] - sm[i]) * (ys[q] - ym); for (let j = 0; j < 3; j++) A[i][j] += (r[i] - sm[i]) * (r[j] - sm[j]); }
+        for (let i = 0; i < 3; i++) {
+          b[i] += (r[i] - sm[i]) * (ys[q] - ym);
+          for (let j = 0; j < 3; j++) A[i][j] += (r[i] - sm[i]) * (r[j] - sm[j]);
+        }
       });
     }
     const [lag, now, lead] = solve(A, b); // measured: -0.25e-3, 3.18e-3, 0.11e-3 with alpha = 3e-3
@@ -148,7 +195,8 @@ describe('synthetic market: the planted signal (defaults, seed 42)', () => {
   it('the linear part is recoverable by OLS on the preprocessed factors', () => {
     // pooled OLS of the date-demeaned fwd_1 and of truth.linear on the z-scored factors (mean 0 per date)
     const XtX = Array.from({ length: F }, () => new Array(F).fill(0));
-    const Xty = new Array(F).fill(0), Xtl = new Array(F).fill(0);
+    const Xty = new Array(F).fill(0),
+      Xtl = new Array(F).fill(0);
     for (const { t, idx, y } of dates) {
       const ym = mean(y);
       idx.forEach((n, q) => {
@@ -170,7 +218,7 @@ describe('synthetic market: the planted signal (defaults, seed 42)', () => {
     //     (measured 1.30e-3, -1.17e-3, 0.82e-3); the other factors' slopes stay below 2.5e-4
     const by = solve(XtX, Xty);
     truth.linearWeights.forEach((w, q) => {
-      const e = (o.alpha * o.linear / cNorm) * (w / wNorm);
+      const e = ((o.alpha * o.linear) / cNorm) * (w / wNorm);
       expect(Math.abs(by[q] - e)).toBeLessThan(0.25 * Math.abs(e));
     });
     for (let j = 3; j < F; j++) expect(Math.abs(by[j])).toBeLessThan(2.5e-4);

@@ -60,10 +60,26 @@ export interface SyntheticOptions {
 }
 
 export const defaultSyntheticOptions: SyntheticOptions = {
-  seed: 42, nStocks: 200, nDays: 750, nIndustries: 8, nFactors: 12, horizons: [1, 5, 10, 20], startDate: '2015-01-05',
-  alpha: 0.003, linear: 1, interaction: 0.8, industryRelative: 0.8,
-  marketVol: 0.01, industryVol: 0.008, idioVol: 0.02, persistence: 0.95,
-  lateEntry: 0.2, earlyExit: 0.15, missingRate: 0.002, outlierRate: 0.001, reclassifyRate: 0.0001,
+  seed: 42,
+  nStocks: 200,
+  nDays: 750,
+  nIndustries: 8,
+  nFactors: 12,
+  horizons: [1, 5, 10, 20],
+  startDate: '2015-01-05',
+  alpha: 0.003,
+  linear: 1,
+  interaction: 0.8,
+  industryRelative: 0.8,
+  marketVol: 0.01,
+  industryVol: 0.008,
+  idioVol: 0.02,
+  persistence: 0.95,
+  lateEntry: 0.2,
+  earlyExit: 0.15,
+  missingRate: 0.002,
+  outlierRate: 0.001,
+  reclassifyRate: 0.0001,
 };
 
 export interface SyntheticTruth {
@@ -93,13 +109,27 @@ export interface SyntheticTruth {
 }
 
 const GROUPS = ['momentum', 'reversal', 'volatility', 'liquidity', 'value', 'quality'];
-const SECTORS = ['Energy', 'Materials', 'Industrials', 'Consumer Discretionary', 'Consumer Staples', 'Health Care',
-  'Financials', 'Information Technology', 'Communication Services', 'Utilities', 'Real Estate'];
+const SECTORS = [
+  'Energy',
+  'Materials',
+  'Industrials',
+  'Consumer Discretionary',
+  'Consumer Staples',
+  'Health Care',
+  'Financials',
+  'Information Technology',
+  'Communication Services',
+  'Utilities',
+  'Real Estate',
+];
 
 /** Generate a synthetic FactorFrame (rows sorted by date, ticker) and its ground truth; deterministic in the seed. */
 export function generateSyntheticFrame(partial: Partial<SyntheticOptions> = {}): { frame: FactorFrame; truth: SyntheticTruth } {
   const o: SyntheticOptions = { ...defaultSyntheticOptions, ...partial };
-  const N = Math.floor(o.nStocks), T = Math.floor(o.nDays), K = Math.max(1, Math.floor(o.nIndustries)), F = Math.floor(o.nFactors);
+  const N = Math.floor(o.nStocks),
+    T = Math.floor(o.nDays),
+    K = Math.max(1, Math.floor(o.nIndustries)),
+    F = Math.floor(o.nFactors);
   if (F < 6) throw new Error(`generateSyntheticFrame: nFactors must be at least 6 (got ${F})`);
   if (N < 2 || T < 3) throw new Error(`generateSyntheticFrame: need nStocks >= 2 and nDays >= 3 (got ${N}, ${T})`);
   const rng = makeRng(o.seed);
@@ -112,9 +142,14 @@ export function generateSyntheticFrame(partial: Partial<SyntheticOptions> = {}):
   const [ia, ib] = [3, 4];
   const jR = 5;
   const noiseFactors = Array.from({ length: F - 6 }, (_, i) => i + 6);
-  const offset = new Float64Array(F), scale = new Float64Array(F);
-  for (let j = 0; j < F; j++) { offset[j] = 10 * uniform() - 5; scale[j] = Math.exp(Math.log(0.1) + uniform() * Math.log(100)); }
-  const listStart = new Int32Array(N), listEnd = new Int32Array(N).fill(T - 1);
+  const offset = new Float64Array(F),
+    scale = new Float64Array(F);
+  for (let j = 0; j < F; j++) {
+    offset[j] = 10 * uniform() - 5;
+    scale[j] = Math.exp(Math.log(0.1) + uniform() * Math.log(100));
+  }
+  const listStart = new Int32Array(N),
+    listEnd = new Int32Array(N).fill(T - 1);
   const minLife = Math.min(T - 1, 60);
   for (let i = 0; i < N; i++) {
     if (uniform() < o.lateEntry) listStart[i] = 1 + Math.floor(uniform() * Math.max(1, Math.floor(0.7 * T) - 1));
@@ -126,7 +161,14 @@ export function generateSyntheticFrame(partial: Partial<SyntheticOptions> = {}):
   }
   const indWeight = Array.from({ length: K }, () => 0.5 + uniform());
   const indTotal = indWeight.reduce((s, w) => s + w, 0);
-  const drawIndustry = () => { let u = uniform() * indTotal; for (let k = 0; k < K; k++) { u -= indWeight[k]; if (u < 0) return k; } return K - 1; };
+  const drawIndustry = () => {
+    let u = uniform() * indTotal;
+    for (let k = 0; k < K; k++) {
+      u -= indWeight[k];
+      if (u < 0) return k;
+    }
+    return K - 1;
+  };
   const ind = Int32Array.from({ length: N }, drawIndustry); // [N] current industry
   const beta = Float64Array.from({ length: N }, () => 0.8 + 0.4 * uniform());
   const idio = Float64Array.from({ length: N }, () => o.idioVol * (0.7 + 0.6 * uniform()));
@@ -134,9 +176,12 @@ export function generateSyntheticFrame(partial: Partial<SyntheticOptions> = {}):
   const price = new Float64Array(T * N); // [T, N] latent price path (0 outside the listing)
 
   // --- latent state
-  const phi = o.persistence, sPhi = Math.sqrt(1 - phi * phi);
-  const phiL = 0.99, sPhiL = Math.sqrt(1 - phiL * phiL);
-  const phiS = 0.995, sPhiS = 0.5 * Math.sqrt(1 - phiS * phiS); // log-size deviation, stationary sd 0.5
+  const phi = o.persistence,
+    sPhi = Math.sqrt(1 - phi * phi);
+  const phiL = 0.99,
+    sPhiL = Math.sqrt(1 - phiL * phiL);
+  const phiS = 0.995,
+    sPhiS = 0.5 * Math.sqrt(1 - phiS * phiS); // log-size deviation, stationary sd 0.5
   const z = Float64Array.from({ length: N * F }, () => normal()); // [N, F]
   const L = Float64Array.from({ length: K }, () => normal()); // [K] industry level of factor jR
   const sizeDev = Float64Array.from({ length: N }, () => 0.5 * normal());
@@ -144,19 +189,29 @@ export function generateSyntheticFrame(partial: Partial<SyntheticOptions> = {}):
   // --- outputs
   let nRows = 0;
   for (let i = 0; i < N; i++) nRows += listEnd[i] - listStart[i] + 1;
-  const rDate = new Int32Array(nRows), rTicker = new Int32Array(nRows), rInd = new Int32Array(nRows), rAge = new Int32Array(nRows);
-  const rRet = new Float32Array(nRows), rDv = new Float32Array(nRows);
+  const rDate = new Int32Array(nRows),
+    rTicker = new Int32Array(nRows),
+    rInd = new Int32Array(nRows),
+    rAge = new Int32Array(nRows);
+  const rRet = new Float32Array(nRows),
+    rDv = new Float32Array(nRows);
   const fcols = Array.from({ length: F }, () => new Float32Array(nRows));
   const TN = T * N;
-  const tLin = new Float32Array(TN).fill(NaN), tInt = new Float32Array(TN).fill(NaN);
-  const tRel = new Float32Array(TN).fill(NaN), tScore = new Float32Array(TN).fill(NaN);
+  const tLin = new Float32Array(TN).fill(NaN),
+    tInt = new Float32Array(TN).fill(NaN);
+  const tRel = new Float32Array(TN).fill(NaN),
+    tScore = new Float32Array(TN).fill(NaN);
   const cNorm = Math.hypot(o.linear, o.interaction, o.industryRelative) || 1;
-  const mSum = new Float64Array(K), mCnt = new Float64Array(K);
+  const mSum = new Float64Array(K),
+    mCnt = new Float64Array(K);
   const rel = new Float64Array(N);
   const indRet = new Float64Array(K);
   const day0 = firstWeekday(isoToDay(o.startDate));
   const days = new Int32Array(T);
-  for (let t = 0, d = day0; t < T; t++) { days[t] = d; d = nextWeekday(d); }
+  for (let t = 0, d = day0; t < T; t++) {
+    days[t] = d;
+    d = nextWeekday(d);
+  }
 
   let row = 0;
   for (let t = 0; t < T; t++) {
@@ -168,40 +223,54 @@ export function generateSyntheticFrame(partial: Partial<SyntheticOptions> = {}):
       for (let i = 0; i < N; i++) if (uniform() < o.reclassifyRate && K > 1) ind[i] = (ind[i] + 1 + Math.floor(uniform() * (K - 1))) % K;
     }
     // score components over the stocks listed today
-    mSum.fill(0); mCnt.fill(0);
-    let listed = 0, mAll = 0;
+    mSum.fill(0);
+    mCnt.fill(0);
+    let listed = 0,
+      mAll = 0;
     for (let i = 0; i < N; i++) {
       if (t < listStart[i] || t > listEnd[i]) continue;
       const v = z[i * F + jR] + L[ind[i]];
-      mSum[ind[i]] += v; mCnt[ind[i]]++; mAll += v; listed++;
+      mSum[ind[i]] += v;
+      mCnt[ind[i]]++;
+      mAll += v;
+      listed++;
     }
     mAll /= Math.max(1, listed);
     for (let k = 0; k < K; k++) if (mCnt[k] > 0) mSum[k] /= mCnt[k];
-    let W = 0, B = 0;
+    let W = 0,
+      B = 0;
     for (let i = 0; i < N; i++) {
       if (t < listStart[i] || t > listEnd[i]) continue;
-      const v = z[i * F + jR] + L[ind[i]], mk = mSum[ind[i]];
-      W += (v - mk) ** 2; B += (mk - mAll) ** 2;
+      const v = z[i * F + jR] + L[ind[i]],
+        mk = mSum[ind[i]];
+      W += (v - mk) ** 2;
+      B += (mk - mAll) ** 2;
     }
     const bt = B > 1e-12 ? W / B : 0;
-    let rs = 0, rss = 0;
+    let rs = 0,
+      rss = 0;
     for (let i = 0; i < N; i++) {
       if (t < listStart[i] || t > listEnd[i]) continue;
-      const v = z[i * F + jR] + L[ind[i]], mk = mSum[ind[i]];
-      rel[i] = (v - mk) - bt * (mk - mAll);
-      rs += rel[i]; rss += rel[i] * rel[i];
+      const v = z[i * F + jR] + L[ind[i]],
+        mk = mSum[ind[i]];
+      rel[i] = v - mk - bt * (mk - mAll);
+      rs += rel[i];
+      rss += rel[i] * rel[i];
     }
     const relMean = rs / Math.max(1, listed);
     const relSd = Math.sqrt(Math.max(0, rss / Math.max(1, listed) - relMean * relMean));
     for (let i = 0; i < N; i++) {
       if (t < listStart[i] || t > listEnd[i]) continue;
-      const k = t * N + i, zi = i * F;
+      const k = t * N + i,
+        zi = i * F;
       let lin = 0;
       for (let q = 0; q < 3; q++) lin += linearWeights[q] * z[zi + linearFactors[q]];
       lin /= wNorm;
       const itr = z[zi + ia] * z[zi + ib];
       const rl = relSd > 1e-12 ? (rel[i] - relMean) / relSd : 0;
-      tLin[k] = lin; tInt[k] = itr; tRel[k] = rl;
+      tLin[k] = lin;
+      tInt[k] = itr;
+      tRel[k] = rl;
       tScore[k] = (o.linear * lin + o.interaction * itr + o.industryRelative * rl) / cNorm;
     }
     // returns realised today: common terms + alpha from the score two days back
@@ -211,17 +280,25 @@ export function generateSyntheticFrame(partial: Partial<SyntheticOptions> = {}):
       const e = normal();
       if (t < listStart[i] || t > listEnd[i]) continue;
       const k = t * N + i;
-      if (t === listStart[i]) { price[k] = Math.exp(3.5 + 0.5 * e); continue; }
+      if (t === listStart[i]) {
+        price[k] = Math.exp(3.5 + 0.5 * e);
+        continue;
+      }
       const s2 = t - 2 >= listStart[i] ? tScore[(t - 2) * N + i] : 0;
       const r = Math.max(-0.9, beta[i] * mkt + indRet[ind[i]] + o.alpha * s2 + idio[i] * e);
       price[k] = price[k - N] * (1 + r);
     }
     // rows of date t, tickers ascending
     for (let i = 0; i < N; i++) {
-      const miss = uniform(), out = uniform(), dvNoise = normal();
+      const miss = uniform(),
+        out = uniform(),
+        dvNoise = normal();
       if (t < listStart[i] || t > listEnd[i]) continue;
       const k = t * N + i;
-      rDate[row] = days[t]; rTicker[row] = i; rInd[row] = ind[i]; rAge[row] = t - listStart[i];
+      rDate[row] = days[t];
+      rTicker[row] = i;
+      rInd[row] = ind[i];
+      rAge[row] = t - listStart[i];
       rRet[row] = t === listStart[i] ? NaN : price[k] / price[k - N] - 1;
       rDv[row] = Math.exp(sizeMean[i] + sizeDev[i] + 0.3 * dvNoise);
       for (let j = 0; j < F; j++) {
@@ -242,10 +319,14 @@ export function generateSyntheticFrame(partial: Partial<SyntheticOptions> = {}):
   const dayToT = new Map<number, number>();
   for (let t = 0; t < T; t++) dayToT.set(days[t], t);
   for (let r = 0, t = -1, prev = -1; r < nRows; r++) {
-    if (rDate[r] !== prev) { prev = rDate[r]; t = dayToT.get(prev)!; }
+    if (rDate[r] !== prev) {
+      prev = rDate[r];
+      t = dayToT.get(prev)!;
+    }
     const i = rTicker[r];
     for (const f of fwd) {
-      const a = t + 1, b = t + 1 + f.horizon;
+      const a = t + 1,
+        b = t + 1 + f.horizon;
       if (b <= listEnd[i]) f.values[r] = price[b * N + i] / price[a * N + i] - 1;
     }
   }
@@ -258,22 +339,50 @@ export function generateSyntheticFrame(partial: Partial<SyntheticOptions> = {}):
     const g = GROUPS[j % GROUPS.length];
     const c = (perGroup.get(g) ?? 0) + 1;
     perGroup.set(g, c);
-    const role = linearFactors.includes(j) ? `linear (weight ${linearWeights[linearFactors.indexOf(j)]})`
-      : j === ia || j === ib ? 'interaction' : j === jR ? 'industry-relative' : 'noise';
+    const role = linearFactors.includes(j)
+      ? `linear (weight ${linearWeights[linearFactors.indexOf(j)]})`
+      : j === ia || j === ib
+        ? 'interaction'
+        : j === jR
+          ? 'industry-relative'
+          : 'noise';
     return { name: `${g}_${c}`, group: g, description: `synthetic factor, planted role: ${role}`, values };
   });
   const frame: FactorFrame = {
-    nRows, date: rDate, ticker: rTicker, tickers, industry: rInd, industries, factors, fwd,
-    ret: rRet, dollarVolume: rDv, age: rAge,
+    nRows,
+    date: rDate,
+    ticker: rTicker,
+    tickers,
+    industry: rInd,
+    industries,
+    factors,
+    fwd,
+    ret: rRet,
+    dollarVolume: rDv,
+    age: rAge,
     source: {
-      name: `synthetic(seed ${o.seed}, ${N} stocks, ${T} days)`, kind: 'synthetic',
-      notes: [`synthetic market ${dayToIso(days[0])}..${dayToIso(days[T - 1])}: ${K} industries, ${F} factors, planted alpha ${o.alpha}/day per score sd`],
+      name: `synthetic(seed ${o.seed}, ${N} stocks, ${T} days)`,
+      kind: 'synthetic',
+      notes: [
+        `synthetic market ${dayToIso(days[0])}..${dayToIso(days[T - 1])}: ${K} industries, ${F} factors, planted alpha ${o.alpha}/day per score sd`,
+      ],
     },
   };
   const truth: SyntheticTruth = {
-    options: o, linearFactors, linearWeights, interactionFactors: [ia, ib], industryRelativeFactor: jR, noiseFactors,
-    factorOffset: offset, factorScale: scale,
-    linear: tLin, interaction: tInt, industryRelative: tRel, score: tScore, listStart, listEnd,
+    options: o,
+    linearFactors,
+    linearWeights,
+    interactionFactors: [ia, ib],
+    industryRelativeFactor: jR,
+    noiseFactors,
+    factorOffset: offset,
+    factorScale: scale,
+    linear: tLin,
+    interaction: tInt,
+    industryRelative: tRel,
+    score: tScore,
+    listStart,
+    listEnd,
     oracleScore: (t: number, n: number) => tScore[t * N + n],
   };
   return { frame, truth };
@@ -288,7 +397,11 @@ export function panelFromSynthetic(opts: Partial<SyntheticOptions>, prep: Prepro
  * Panel and ground truth together. Without start/end the panel's [T, N] axes are the truth's; with them,
  * truth row t0 + t matches panel row t, where t0 = tOffset.
  */
-export function syntheticPanel(opts: Partial<SyntheticOptions>, prep: PreprocessConfig, panelOpts?: BuildPanelOptions): { panel: Panel; truth: SyntheticTruth; tOffset: number } {
+export function syntheticPanel(
+  opts: Partial<SyntheticOptions>,
+  prep: PreprocessConfig,
+  panelOpts?: BuildPanelOptions,
+): { panel: Panel; truth: SyntheticTruth; tOffset: number } {
   const { frame, truth } = generateSyntheticFrame(opts);
   const panel = buildPanel(frame, prep, panelOpts);
   const tOffset = panel.dates.length ? [...new Set(frame.date)].indexOf(isoToDay(panel.dates[0])) : 0;
@@ -297,5 +410,10 @@ export function syntheticPanel(opts: Partial<SyntheticOptions>, prep: Preprocess
 
 /** weekday = day number not on Sat/Sun (1970-01-01 was a Thursday) */
 const weekday = (d: number) => (((d + 4) % 7) + 7) % 7; // 0 = Sunday
-function firstWeekday(d: number): number { while (weekday(d) === 0 || weekday(d) === 6) d++; return d; }
-function nextWeekday(d: number): number { return firstWeekday(d + 1); }
+function firstWeekday(d: number): number {
+  while (weekday(d) === 0 || weekday(d) === 6) d++;
+  return d;
+}
+function nextWeekday(d: number): number {
+  return firstWeekday(d + 1);
+}

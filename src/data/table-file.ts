@@ -18,16 +18,30 @@ export interface LoadTableOptions {
   expected?: string;
 }
 
-export interface LoadTableResult { format: TableFormat; rows: number; columns: string[] }
+export interface LoadTableResult {
+  format: TableFormat;
+  rows: number;
+  columns: string[];
+}
 
 /** Load a parquet, CSV or gzip-compressed CSV file into DuckDB table `table` (replacing it). */
-export async function loadTableFile(engine: SqlEngine, table: string, bytes: Uint8Array, opts: LoadTableOptions = {}): Promise<LoadTableResult> {
+export async function loadTableFile(
+  engine: SqlEngine,
+  table: string,
+  bytes: Uint8Array,
+  opts: LoadTableOptions = {},
+): Promise<LoadTableResult> {
   const fileName = opts.fileName ?? table;
   const format = detectTableFormat(fileName, bytes);
   if (format === 'parquet') {
     const r = await loadParquet(engine, table, bytes, { fileName, selectColumns: opts.selectColumns });
     return { format, rows: r.rows, columns: r.columns };
   }
-  const r = await loadCsv(engine, table, bytes, { fileName, gzip: format === 'csv.gz', selectColumns: opts.selectColumns, expected: opts.expected });
+  const r = await loadCsv(engine, table, bytes, {
+    fileName,
+    gzip: format === 'csv.gz',
+    selectColumns: opts.selectColumns,
+    expected: opts.expected,
+  });
   return { format, rows: r.rows, columns: r.columns };
 }

@@ -36,7 +36,8 @@ export function looksLikeText(head: Uint8Array): boolean {
 
 /** What the first bytes look like, for error messages. */
 export function describeBytes(b: Uint8Array): string {
-  if (b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04) return 'a zip archive (an Excel .xlsx workbook is one)';
+  if (b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04)
+    return 'a zip archive (an Excel .xlsx workbook is one)';
   if (!looksLikeText(b)) return 'binary data that is neither parquet nor CSV';
   const head = new TextDecoder('utf-8', { fatal: false }).decode(b.subarray(0, 64));
   const line = head.split(/\r?\n/)[0];
@@ -56,12 +57,17 @@ const PARQUET_HOWTO = 'pandas: df.to_parquet("prices.parquet"); DuckDB: COPY t T
 export function detectTableFormat(fileName: string, bytes: Uint8Array): TableFormat {
   const b = bytes;
   if (b.length === 0) {
-    throw new LabError(`${fileName} is empty (0 bytes); expected a parquet or CSV file.`, 'Choose the file again; it may not have finished downloading.');
+    throw new LabError(
+      `${fileName} is empty (0 bytes); expected a parquet or CSV file.`,
+      'Choose the file again; it may not have finished downloading.',
+    );
   }
   if (at(b, 0, PAR1)) {
     if (b.length < 12 || !at(b, b.length - 4, PAR1)) {
-      throw new LabError(`${fileName} is not a complete parquet file: it starts with the 'PAR1' marker but does not end with it (${b.length.toLocaleString('en-US')} bytes); it may be truncated.`,
-        'Choose the file again; it may not have finished downloading or copying.');
+      throw new LabError(
+        `${fileName} is not a complete parquet file: it starts with the 'PAR1' marker but does not end with it (${b.length.toLocaleString('en-US')} bytes); it may be truncated.`,
+        'Choose the file again; it may not have finished downloading or copying.',
+      );
     }
     return 'parquet';
   }
@@ -73,8 +79,10 @@ export function detectTableFormat(fileName: string, bytes: Uint8Array): TableFor
   }
   if (isGzip(b)) return 'csv.gz';
   if (!looksLikeText(b)) {
-    throw new LabError(`${fileName} is neither parquet nor CSV: it holds ${describeBytes(b)}, ${b.length.toLocaleString('en-US')} bytes.`,
-      `Save the table as CSV (${CSV_HOWTO}; Excel: Save As "CSV UTF-8") or as parquet.`);
+    throw new LabError(
+      `${fileName} is neither parquet nor CSV: it holds ${describeBytes(b)}, ${b.length.toLocaleString('en-US')} bytes.`,
+      `Save the table as CSV (${CSV_HOWTO}; Excel: Save As "CSV UTF-8") or as parquet.`,
+    );
   }
   return 'csv';
 }

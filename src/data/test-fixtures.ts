@@ -19,11 +19,27 @@ export function makeTable(cols: Record<string, ColumnSpec>): arrow.Table {
   const vecs: Record<string, arrow.Vector> = {};
   for (const [name, c] of Object.entries(cols)) {
     switch (c.kind) {
-      case 'date': vecs[name] = arrow.vectorFromArray(c.values.map((d) => (d === null ? null : new Date(d * 86_400_000))), new arrow.DateDay()); break;
-      case 'utf8': vecs[name] = arrow.vectorFromArray(c.values, new arrow.Utf8()); break;
-      case 'f64': vecs[name] = arrow.vectorFromArray(c.values, new arrow.Float64()); break;
-      case 'i64': vecs[name] = arrow.vectorFromArray(c.values.map((v) => (v === null ? null : BigInt(v))), new arrow.Int64()); break;
-      case 'i32': vecs[name] = arrow.vectorFromArray(c.values, new arrow.Int32()); break;
+      case 'date':
+        vecs[name] = arrow.vectorFromArray(
+          c.values.map((d) => (d === null ? null : new Date(d * 86_400_000))),
+          new arrow.DateDay(),
+        );
+        break;
+      case 'utf8':
+        vecs[name] = arrow.vectorFromArray(c.values, new arrow.Utf8());
+        break;
+      case 'f64':
+        vecs[name] = arrow.vectorFromArray(c.values, new arrow.Float64());
+        break;
+      case 'i64':
+        vecs[name] = arrow.vectorFromArray(
+          c.values.map((v) => (v === null ? null : BigInt(v))),
+          new arrow.Int64(),
+        );
+        break;
+      case 'i32':
+        vecs[name] = arrow.vectorFromArray(c.values, new arrow.Int32());
+        break;
     }
   }
   return new arrow.Table(vecs);
@@ -63,7 +79,11 @@ export function priceFixture(days = 300, seed = 7): RefPriceRow[] {
       if (ticker === 'EEE' && i >= 100 && i <= 104) continue;
       let o = open;
       const c = close;
-      if (ticker === 'AAA' && i === 50) { o = c; high = c; low = c; }
+      if (ticker === 'AAA' && i === 50) {
+        o = c;
+        high = c;
+        low = c;
+      }
       if (ticker === 'BBB' && i === 70) volume = 0;
       const af = i < 150 ? 0.97 : 1;
       rows.push({ day: cal[i], ticker, open: o, high, low, close: c, adj: c * af, volume });

@@ -5,9 +5,16 @@ import { dollarVolumeUniverses, monthStarts } from './universes';
 
 // 87 weekdays from 2020-01-01: Jan = days 0..22, Feb = 23..42, Mar = 43..64, Apr = 65..86
 const days: number[] = [];
-for (let d = isoToDay('2020-01-01'); days.length < 87; d++) { const w = (((d + 4) % 7) + 7) % 7; if (w !== 0 && w !== 6) days.push(d); }
-const N = 6, T = days.length;
-const JAN = [0, 22], FEB = [23, 42], MAR = [43, 64], APR = [65, 86];
+for (let d = isoToDay('2020-01-01'); days.length < 87; d++) {
+  const w = (((d + 4) % 7) + 7) % 7;
+  if (w !== 0 && w !== 6) days.push(d);
+}
+const N = 6,
+  T = days.length;
+const JAN = [0, 22],
+  FEB = [23, 42],
+  MAR = [43, 64],
+  APR = [65, 86];
 const sizes = { top: 2, next: 2, lookback: 5, minObs: 3 };
 
 /** Jan: stock i trades 100 (i + 1), from Feb on 100 (6 - i). Stock 2's Jan window (days 18..22) is [0,0,0,0,1500]
@@ -16,7 +23,9 @@ function makeDv(): Float32Array {
   const dv = new Float32Array(T * N); // [T, N]
   for (let t = 0; t < T; t++) for (let i = 0; i < N; i++) dv[t * N + i] = t <= JAN[1] ? 100 * (i + 1) : 100 * (6 - i);
   for (let t = 0; t < 18; t++) dv[t * N + 2] = 10000;
-  [0, 0, 0, 0, 1500].forEach((v, q) => { dv[(18 + q) * N + 2] = v; });
+  [0, 0, 0, 0, 1500].forEach((v, q) => {
+    dv[(18 + q) * N + 2] = v;
+  });
   for (let t = 0; t <= 20; t++) dv[t * N + 3] = NaN;
   return dv;
 }
@@ -31,7 +40,8 @@ describe('monthly dollar-volume universes', () => {
   });
 
   it('the first month has no formation day, so its sub-universes are empty', () => {
-    for (let t = JAN[0]; t <= JAN[1]; t++) expect(members(top.member, t).length + members(next.member, t).length + members(rest.member, t).length).toBe(0);
+    for (let t = JAN[0]; t <= JAN[1]; t++)
+      expect(members(top.member, t).length + members(next.member, t).length + members(rest.member, t).length).toBe(0);
   });
 
   it('Feb uses the mean of the last 5 Jan days (days 18..22)', () => {
@@ -57,7 +67,9 @@ describe('monthly dollar-volume universes', () => {
 
   it('sizes: top has `top` members, next has `next`, rest the remaining ranked stocks, disjoint', () => {
     for (let t = FEB[0]; t < T; t++) {
-      const a = members(top.member, t), b = members(next.member, t), c = members(rest.member, t);
+      const a = members(top.member, t),
+        b = members(next.member, t),
+        c = members(rest.member, t);
       expect(a.length).toBe(2);
       expect(b.length).toBe(2);
       expect(new Set([...a, ...b, ...c]).size).toBe(a.length + b.length + c.length);

@@ -32,7 +32,10 @@ export function monthStarts(days: ArrayLike<number>): number[] {
   let prev = -1;
   for (let t = 0; t < days.length; t++) {
     const ym = dayToYearMonth(days[t]);
-    if (ym !== prev) { out.push(t); prev = ym; }
+    if (ym !== prev) {
+      out.push(t);
+      prev = ym;
+    }
   }
   return out;
 }
@@ -42,7 +45,12 @@ export function monthStarts(days: ArrayLike<number>): number[] {
  * days: [T] ascending day numbers; dv: [T, N] dollar volume (NaN = unknown / absent).
  * Returns three UniverseDefs with member [T, N] (1 = member).
  */
-export function dollarVolumeUniverses(days: ArrayLike<number>, dv: Float32Array, n: number, sizes: UniverseSizes = defaultUniverseSizes): UniverseDef[] {
+export function dollarVolumeUniverses(
+  days: ArrayLike<number>,
+  dv: Float32Array,
+  n: number,
+  sizes: UniverseSizes = defaultUniverseSizes,
+): UniverseDef[] {
   const T = days.length;
   const lookback = sizes.lookback ?? defaultUniverseSizes.lookback;
   const minObs = Math.min(sizes.minObs ?? defaultUniverseSizes.minObs, lookback);
@@ -62,12 +70,19 @@ export function dollarVolumeUniverses(days: ArrayLike<number>, dv: Float32Array,
     const w0 = Math.max(0, form - lookback + 1);
     order.length = 0;
     for (let i = 0; i < n; i++) {
-      let sum = 0, cnt = 0;
+      let sum = 0,
+        cnt = 0;
       for (let t = w0; t <= form; t++) {
         const v = dv[t * n + i];
-        if (v - v === 0) { sum += v; cnt++; }
+        if (v - v === 0) {
+          sum += v;
+          cnt++;
+        }
       }
-      if (cnt >= minObs && cnt > 0) { score[i] = sum / cnt; order.push(i); }
+      if (cnt >= minObs && cnt > 0) {
+        score[i] = sum / cnt;
+        order.push(i);
+      }
     }
     order.sort((p, q) => score[q] - score[p] || p - q);
     for (let r = 0; r < order.length; r++) {

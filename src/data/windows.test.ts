@@ -16,7 +16,10 @@ describe('historyMask', () => {
 describe('gatherWindows', () => {
   it('gathers the L days ending at each batch date, oldest first, zeros before the first date', () => {
     // T = 4, N = 2, F = 2: x[t, n, f] = 100 t + 10 n + f
-    const T = 4, N = 2, F = 2, L = 3;
+    const T = 4,
+      N = 2,
+      F = 2,
+      L = 3;
     const x = new Float32Array(T * N * F);
     for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) for (let f = 0; f < F; f++) x[(t * N + n) * F + f] = 100 * t + 10 * n + f;
     const w = gatherWindows(x, T, N, F, [3, 1], L); // [2, N, L, F]

@@ -26,7 +26,15 @@ export function historyMask(valid: ArrayLike<number>, T: number, N: number, L: n
  * x [T, N, F] (row-major) -> [B, N, L, F] for the dates `dates` (indices into T): out[b, n, l, :] = x[dates[b] - L + 1 + l,
  * n, :]; days before the first date are zeros. Writes into `out` when given (length B * N * L * F).
  */
-export function gatherWindows(x: Float32Array, T: number, N: number, F: number, dates: ArrayLike<number>, L: number, out?: Float32Array): Float32Array {
+export function gatherWindows(
+  x: Float32Array,
+  T: number,
+  N: number,
+  F: number,
+  dates: ArrayLike<number>,
+  L: number,
+  out?: Float32Array,
+): Float32Array {
   const B = dates.length;
   const o = out ?? new Float32Array(B * N * L * F);
   if (o.length !== B * N * L * F) throw new Error(`gatherWindows: out has ${o.length} entries; B x N x L x F = ${B * N * L * F} expected.`);

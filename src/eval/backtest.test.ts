@@ -12,17 +12,18 @@ const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => 
 describe('top-decile rebalance with costs over three periods', () => {
   // 20 stocks, 10 groups -> top decile = the 2 best scores. Rebalance every 2 formation dates: t = 0, 2, 4.
   // Formation dates 0..5, holding days 1..6. Cost 0.4% of traded value (DMFM).
-  const T = 7, N = 20;
+  const T = 7,
+    N = 20;
   const score = grid(T, N, (t, n) => {
     if (t >= 2 && n === 19) return -1; // t = 2: top = {18, 17}
     if (t >= 4 && n === 18) return -2; // t = 4: top = {17, 16}
     return n; // t = 0: top = {19, 18}
   });
   const R: Record<number, Record<number, number>> = {
-    1: { 19: 0.10, 18: -0.05 },
+    1: { 19: 0.1, 18: -0.05 },
     2: { 19: 0.02, 18: 0.04 },
-    3: { 18: 0.10, 17: -0.10 },
-    4: { 18: 0.0, 17: 0.20 },
+    3: { 18: 0.1, 17: -0.1 },
+    4: { 18: 0.0, 17: 0.2 },
     5: { 17: 0.01, 16: 0.03 },
     6: { 17: -0.02, 16: 0.0 },
   };
@@ -76,7 +77,8 @@ describe('top-decile rebalance with costs over three periods', () => {
 
 describe('TopK-Drop sequence over four days (k = 3, n = 1, Qlib semantics)', () => {
   // stocks A..F = 0..5; formation dates 0..3, holding days 1..4; open 0.05%, close 0.15% (defaults)
-  const T = 5, N = 6;
+  const T = 5,
+    N = 6;
   const S = [
     [0.9, 0.8, 0.7, 0.6, 0.5, 0.4], // day 0: buy top 3 = A, B, C
     [0.5, 0.9, 0.1, 0.8, 0.7, 0.2], // day 1: comb = B .9, D .8, A .5, C .1 -> sell C, buy D
@@ -139,9 +141,10 @@ describe('TopK-Drop sequence over four days (k = 3, n = 1, Qlib semantics)', () 
 
 describe('quintile long-short', () => {
   // 10 stocks, 5 groups: long {8, 9}, short {0, 1}, equal weights, one rebalance
-  const T = 2, N = 10;
+  const T = 2,
+    N = 10;
   const score = grid(T, N, (_t, n) => n);
-  const ret = grid(T, N, (t, n) => (t === 0 ? 0 : ({ 9: 0.04, 8: 0.02, 1: -0.01, 0: 0.03 } as Record<number, number>)[n] ?? 0.5));
+  const ret = grid(T, N, (t, n) => (t === 0 ? 0 : (({ 9: 0.04, 8: 0.02, 1: -0.01, 0: 0.03 } as Record<number, number>)[n] ?? 0.5)));
 
   it('return = mean(top) - mean(bottom), no cost by default', () => {
     // (.04 + .02)/2 - (-.01 + .03)/2 = .03 - .01 = .02
@@ -182,10 +185,13 @@ describe('model-weighted with a per-stock cap', () => {
   });
 
   it('backtest uses the capped model weights', () => {
-    const T = 2, N = 4;
+    const T = 2,
+      N = 4;
     const weights = grid(T, N, (_t, n) => [0.45, 0.35, 0.1, 0.1][n]);
     const ret = grid(T, N, (t, n) => (t === 1 ? [0.1, 0, 0, -0.1][n] : 0));
-    const bt = backtest({ T, N, score: weights, weights, ret }, resolveStrategy({ lag: 0, kind: 'modelweight', cap: 0.36, cost: 0 }), { formation: [0] });
+    const bt = backtest({ T, N, score: weights, weights, ret }, resolveStrategy({ lag: 0, kind: 'modelweight', cap: 0.36, cost: 0 }), {
+      formation: [0],
+    });
     // R = .36 x .1 + .14 x -.1 = .022
     expect(bt.ret[0]).toBeCloseTo(0.022, 15);
   });
@@ -196,13 +202,18 @@ describe('suspended stocks are neither bought nor sold', () => {
     // 12 stocks, 5 groups. t = 0: 12 candidates, group floor(r x 5 / 12) = 4 for r >= 10 -> top {10, 11}.
     // t = 1: 8 scores 100 but is suspended (not held: not bought); 11 scores -1, held but suspended (kept at .5).
     // 10 tradable candidates -> top group r >= 8 -> {10, 9}; they share 1 - .5 = .5 -> .25 each
-    const T = 3, N = 12;
-    const score = grid(T, N, (t, n) => (t === 1 ? ({ 8: 100, 11: -1 } as Record<number, number>)[n] ?? n : n));
+    const T = 3,
+      N = 12;
+    const score = grid(T, N, (t, n) => (t === 1 ? (({ 8: 100, 11: -1 } as Record<number, number>)[n] ?? n) : n));
     const tradable = new Uint8Array(T * N).fill(1);
     tradable[1 * N + 11] = 0;
     tradable[1 * N + 8] = 0;
-    const ret = grid(T, N, (t, n) => (t === 2 ? ({ 11: NaN, 10: 0.04, 9: 0.08, 8: 0.5 } as Record<number, number>)[n] ?? 0 : 0));
-    const bt = backtest({ T, N, score, ret, tradable }, resolveStrategy({ lag: 0, kind: 'topquantile', groups: 5, rebalance: 1, cost: 0.004 }), { formation: [0, 1] });
+    const ret = grid(T, N, (t, n) => (t === 2 ? (({ 11: NaN, 10: 0.04, 9: 0.08, 8: 0.5 } as Record<number, number>)[n] ?? 0) : 0));
+    const bt = backtest(
+      { T, N, score, ret, tradable },
+      resolveStrategy({ lag: 0, kind: 'topquantile', groups: 5, rebalance: 1, cost: 0.004 }),
+      { formation: [0, 1] },
+    );
     // t = 1 trade: 10 .5 -> .25, 9 0 -> .25: turnover (.25 + .25) / 2 = .25, cost .004 x .5 = .002
     expect(bt.holdings[1]).toBe(3);
     expect(bt.turnover[1]).toBeCloseTo(0.25, 15);
@@ -217,14 +228,23 @@ describe('suspended stocks are neither bought nor sold', () => {
   it('TopK-Drop: a suspended buy is skipped and its cash kept; a suspended sell is not sold', () => {
     // k = 2, n = 1, no costs. Day 0: buy {0, 1}. Day 1: scores make 1 the worst and 2 the best new name,
     // but 2 is suspended -> 1 sold, 2 not bought, .5 cash. Day 2: 0 worst but suspended -> kept.
-    const T = 4, N = 4;
-    const S = [[0.9, 0.8, 0.1, 0.0], [0.9, 0.1, 0.8, 0.0], [0.0, 0.1, 0.9, 0.5]];
+    const T = 4,
+      N = 4;
+    const S = [
+      [0.9, 0.8, 0.1, 0.0],
+      [0.9, 0.1, 0.8, 0.0],
+      [0.0, 0.1, 0.9, 0.5],
+    ];
     const score = grid(T, N, (t, n) => (t < 3 ? S[t][n] : NaN));
     const tradable = new Uint8Array(T * N).fill(1);
     tradable[1 * N + 2] = 0;
     tradable[2 * N + 0] = 0;
     const ret = grid(T, N, (t, n) => (t === 2 ? [0.1, 0.5, 0.5, 0][n] : 0));
-    const bt = backtest({ T, N, score, ret, tradable }, resolveStrategy({ lag: 0, kind: 'topkdrop', k: 2, n: 1, openCost: 0, closeCost: 0 }), { formation: [0, 1, 2] });
+    const bt = backtest(
+      { T, N, score, ret, tradable },
+      resolveStrategy({ lag: 0, kind: 'topkdrop', k: 2, n: 1, openCost: 0, closeCost: 0 }),
+      { formation: [0, 1, 2] },
+    );
     // day 2: only stock 0 at .5 (rest cash) -> R = .05
     expect(bt.ret[1]).toBeCloseTo(0.05, 15);
     // day 2 trade: holdings {0} at .55/1.05; last = [0], today = top (1 + 2 - 1) = {2, 3};
@@ -237,7 +257,8 @@ describe('suspended stocks are neither bought nor sold', () => {
 
 describe('timing and schedule', () => {
   it('no look-ahead: the first return earned is the day after the first formation date', () => {
-    const T = 4, N = 10;
+    const T = 4,
+      N = 10;
     const score = grid(T, N, (_t, n) => n);
     // a huge return on the formation day itself must not be earned
     const ret = grid(T, N, (t, n) => (t === 1 && n >= 8 ? 1.0 : t === 2 && n >= 8 ? 0.01 : 0));
@@ -250,10 +271,14 @@ describe('timing and schedule', () => {
   });
 
   it('explicit rebalance dates override the every-n schedule', () => {
-    const T = 6, N = 10;
+    const T = 6,
+      N = 10;
     const score = grid(T, N, (_t, n) => n);
     const ret = grid(T, N, () => 0);
-    const bt = backtest({ T, N, score, ret }, resolveStrategy({ lag: 0, kind: 'topquantile', groups: 5 }), { formation: range(0, 5), rebalanceAt: [0, 3, 7] });
+    const bt = backtest({ T, N, score, ret }, resolveStrategy({ lag: 0, kind: 'topquantile', groups: 5 }), {
+      formation: range(0, 5),
+      rebalanceAt: [0, 3, 7],
+    });
     expect(Array.from(bt.rebalanceDay)).toEqual([0, 3]);
   });
 });
@@ -261,14 +286,15 @@ describe('timing and schedule', () => {
 describe('lag 1 (the default): a top-quintile fixture traded at the next close', () => {
   // 10 stocks, 5 groups -> top 2. Formation dates 0..3, rebalance every 2 formation dates: t = 0 and t = 2, executed
   // at closes 1 and 3. Holding days 2..5 (the last formation date 3 is held through 3 + lag + 1 = 5). Cost 0.4%.
-  const T = 6, N = 10;
+  const T = 6,
+    N = 10;
   const score = grid(T, N, (t, n) => (t >= 2 && n === 9 ? -1 : n)); // t = 0: top {9, 8}; t = 2: top {8, 7}
   const R: Record<number, Record<number, number>> = {
     1: { 9: 0.5, 8: 0.5 }, // earned by a lag-0 portfolio (bought at close 0), not by the lag-1 one (bought at close 1)
-    2: { 9: 0.10, 8: -0.05 },
+    2: { 9: 0.1, 8: -0.05 },
     3: { 9: 0.02, 8: 0.04 },
-    4: { 8: 0.10, 7: -0.10 },
-    5: { 8: 0.0, 7: 0.20 },
+    4: { 8: 0.1, 7: -0.1 },
+    5: { 8: 0.0, 7: 0.2 },
   };
   const ret = grid(T, N, (t, n) => R[t]?.[n] ?? 0.3 * ((n % 3) - 1)); // other stocks move, but are not held
   const st = resolveStrategy({ kind: 'topquantile', groups: 5, rebalance: 2, cost: 0.004 });
@@ -329,14 +355,15 @@ describe('delistings: a held stock with no price for the rest of the data is sol
     // 10 stocks, 5 groups -> top {9, 8}, bought at close 1 (formation 0, lag 1), no later rebalance.
     // 9's last price is day 3 (tradable 0 and no return from day 4). 8 is suspended on day 3 only (price back on
     // day 4): a suspension, not a delisting, so 8 is kept.
-    const T = 7, N = 10;
+    const T = 7,
+      N = 10;
     const score = grid(T, N, (_t, n) => n);
     const RET: Record<number, Record<number, number>> = {
-      2: { 9: 0.10, 8: 0.0 },
+      2: { 9: 0.1, 8: 0.0 },
       3: { 9: 0.0, 8: NaN },
       4: { 9: NaN, 8: 0.05 },
-      5: { 9: NaN, 8: 0.10 },
-      6: { 9: NaN, 8: -0.10 },
+      5: { 9: NaN, 8: 0.1 },
+      6: { 9: NaN, 8: -0.1 },
     };
     const ret = grid(T, N, (t, n) => RET[t]?.[n] ?? 0.01 * n);
     const tradable = grid(T, N, (t, n) => ((n === 9 && t >= 4) || (n === 8 && t === 3) ? 0 : 1));
@@ -373,9 +400,10 @@ describe('delistings: a held stock with no price for the rest of the data is sol
   it('TopK-Drop: the delisted holding frees its slot and its cash buys the next best stock', () => {
     // A, B, C, D = 0..3, k = 2, n = 1, open cost 0, close cost 0.1%, daily, lag 1. Scores A .9, B .8, C .7, D .6;
     // B has no price after day 2 and no score from date 2 on.
-    const T = 6, N = 4;
+    const T = 6,
+      N = 4;
     const score = grid(T, N, (t, n) => (n === 1 && t >= 2 ? NaN : [0.9, 0.8, 0.7, 0.6][n]));
-    const RET: Record<number, number[]> = { 2: [0.02, 0.04, 0, 0], 3: [0.01, NaN, 0, 0], 4: [0, NaN, 0.10, 0], 5: [0, NaN, 0, 0] };
+    const RET: Record<number, number[]> = { 2: [0.02, 0.04, 0, 0], 3: [0.01, NaN, 0, 0], 4: [0, NaN, 0.1, 0], 5: [0, NaN, 0, 0] };
     const ret = grid(T, N, (t, n) => RET[t]?.[n] ?? 0);
     const tradable = grid(T, N, (t, n) => (n === 1 && t >= 3 ? 0 : 1));
     const st = resolveStrategy({ kind: 'topkdrop', k: 2, n: 1, openCost: 0, closeCost: 0.001 });

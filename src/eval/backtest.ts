@@ -71,12 +71,17 @@ export function resolveStrategy(s: StrategyConfig): ResolvedStrategy {
     horizon: s.horizon ?? 20,
     lag: s.lag ?? 1,
   };
-  if (!['topquantile', 'longshort', 'topkdrop', 'modelweight'].includes(kind)) throw new LabError(`strategy: unknown kind '${kind}'; expected topquantile, longshort, topkdrop or modelweight.`);
+  if (!['topquantile', 'longshort', 'topkdrop', 'modelweight'].includes(kind))
+    throw new LabError(`strategy: unknown kind '${kind}'; expected topquantile, longshort, topkdrop or modelweight.`);
   if (r.groups < 2) throw new LabError(`strategy: groups = ${r.groups}; need at least 2 quantile groups.`);
   if (r.k < 1 || r.n < 0) throw new LabError(`strategy: TopK-Drop needs k >= 1 and n >= 0 (got k = ${r.k}, n = ${r.n}).`);
   if (!(r.cap > 0)) throw new LabError(`strategy: cap = ${r.cap}; the per-stock cap must be > 0.`);
   if (r.openCost < 0 || r.closeCost < 0) throw new LabError('strategy: costs must be >= 0.');
-  if (!Number.isInteger(r.lag) || r.lag < 0) throw new LabError(`strategy: execution lag = ${r.lag}; it must be a whole number of trading days >= 0.`, 'Use 1 (trade at the next day\'s close) or 0 (trade at the signal\'s close, optimistic).');
+  if (!Number.isInteger(r.lag) || r.lag < 0)
+    throw new LabError(
+      `strategy: execution lag = ${r.lag}; it must be a whole number of trading days >= 0.`,
+      "Use 1 (trade at the next day's close) or 0 (trade at the signal's close, optimistic).",
+    );
   return r;
 }
 
@@ -138,13 +143,21 @@ export function capWeights(raw: ArrayLike<number>, cap: number, total = 1): Floa
   const m = raw.length;
   const w = new Float64Array(m);
   let s = 0;
-  for (let i = 0; i < m; i++) { w[i] = Math.max(0, raw[i]); s += w[i]; }
+  for (let i = 0; i < m; i++) {
+    w[i] = Math.max(0, raw[i]);
+    s += w[i];
+  }
   if (!(s > 0)) return w;
   for (let i = 0; i < m; i++) w[i] = (w[i] / s) * total;
   const capped = new Uint8Array(m);
   for (let round = 0; round <= m; round++) {
     let excess = 0;
-    for (let i = 0; i < m; i++) if (!capped[i] && w[i] > cap) { excess += w[i] - cap; w[i] = cap; capped[i] = 1; }
+    for (let i = 0; i < m; i++)
+      if (!capped[i] && w[i] > cap) {
+        excess += w[i] - cap;
+        w[i] = cap;
+        capped[i] = 1;
+      }
     if (excess === 0) break;
     let free = 0;
     for (let i = 0; i < m; i++) if (!capped[i]) free += w[i];
@@ -180,22 +193,40 @@ function gatherCandidates(c: Ctx, tf: number, te: number, requireTradable: boole
     const s = a.score[o];
     if (!Number.isFinite(s)) continue;
     if (requireTradable && !isTradable(a, te, n)) continue;
-    c.cand[m] = n; c.candScore[m] = s; m++;
+    c.cand[m] = n;
+    c.candScore[m] = s;
+    m++;
   }
   return m;
 }
 
-function warnOnce(c: Ctx, key: string, msg: string) { if (!c.warned.has(key)) { c.warned.add(key); c.warnings.push(msg); } }
+function warnOnce(c: Ctx, key: string, msg: string) {
+  if (!c.warned.has(key)) {
+    c.warned.add(key);
+    c.warnings.push(msg);
+  }
+}
 
 /** Top-quantile (DMFM): equal weights on the top group of tradable candidates; untradable holdings kept. */
 function targetTopQuantile(c: Ctx, tf: number, te: number, w: Float64Array, out: Float64Array): boolean {
   const G = c.st.groups;
   const m = gatherCandidates(c, tf, te, true);
-  if (m < G) { warnOnce(c, 'fewG', `topquantile: fewer than ${G} tradable candidates on some dates (first: date index ${tf}); those rebalances were skipped.`); return false; }
+  if (m < G) {
+    warnOnce(
+      c,
+      'fewG',
+      `topquantile: fewer than ${G} tradable candidates on some dates (first: date index ${tf}); those rebalances were skipped.`,
+    );
+    return false;
+  }
   ascendingOrder(c.candScore, m, c.idx, c.sort);
   let frozen = 0;
   out.fill(0);
-  for (let n = 0; n < c.a.N; n++) if (w[n] !== 0 && !isTradable(c.a, te, n)) { out[n] = w[n]; frozen += w[n]; }
+  for (let n = 0; n < c.a.N; n++)
+    if (w[n] !== 0 && !isTradable(c.a, te, n)) {
+      out[n] = w[n];
+      frozen += w[n];
+    }
   let K = 0;
   for (let r = 0; r < m; r++) if (quantileOf(r, m, G) === G - 1) K++;
   const each = Math.max(0, 1 - frozen) / K;
@@ -207,17 +238,31 @@ function targetTopQuantile(c: Ctx, tf: number, te: number, w: Float64Array, out:
 function targetLongShort(c: Ctx, tf: number, te: number, w: Float64Array, out: Float64Array): boolean {
   const G = c.st.groups;
   const m = gatherCandidates(c, tf, te, true);
-  if (m < G) { warnOnce(c, 'fewG', `longshort: fewer than ${G} tradable candidates on some dates (first: date index ${tf}); those rebalances were skipped.`); return false; }
+  if (m < G) {
+    warnOnce(
+      c,
+      'fewG',
+      `longshort: fewer than ${G} tradable candidates on some dates (first: date index ${tf}); those rebalances were skipped.`,
+    );
+    return false;
+  }
   ascendingOrder(c.candScore, m, c.idx, c.sort);
-  let frozenLong = 0, frozenShort = 0;
+  let frozenLong = 0,
+    frozenShort = 0;
   out.fill(0);
   for (let n = 0; n < c.a.N; n++) {
     if (w[n] === 0 || isTradable(c.a, te, n)) continue;
     out[n] = w[n];
-    if (w[n] > 0) frozenLong += w[n]; else frozenShort -= w[n];
+    if (w[n] > 0) frozenLong += w[n];
+    else frozenShort -= w[n];
   }
-  let kTop = 0, kBot = 0;
-  for (let r = 0; r < m; r++) { const g = quantileOf(r, m, G); if (g === G - 1) kTop++; else if (g === 0) kBot++; }
+  let kTop = 0,
+    kBot = 0;
+  for (let r = 0; r < m; r++) {
+    const g = quantileOf(r, m, G);
+    if (g === G - 1) kTop++;
+    else if (g === 0) kBot++;
+  }
   for (let r = 0; r < kBot; r++) out[c.cand[c.idx[r]]] = -Math.max(0, 1 - frozenShort) / kBot;
   for (let r = m - kTop; r < m; r++) out[c.cand[c.idx[r]]] = Math.max(0, 1 - frozenLong) / kTop;
   return true;
@@ -233,12 +278,21 @@ function targetModelWeight(c: Ctx, tf: number, te: number, w: Float64Array, out:
     if (a.eligible && !a.eligible[o]) continue;
     const v = src[o];
     if (!Number.isFinite(v) || v <= 0 || !isTradable(a, te, n)) continue;
-    c.cand[m] = n; c.candScore[m] = v; m++;
+    c.cand[m] = n;
+    c.candScore[m] = v;
+    m++;
   }
-  if (m === 0) { warnOnce(c, 'noW', `modelweight: no positive model weights on some dates (first: date index ${tf}); those rebalances were skipped.`); return false; }
+  if (m === 0) {
+    warnOnce(c, 'noW', `modelweight: no positive model weights on some dates (first: date index ${tf}); those rebalances were skipped.`);
+    return false;
+  }
   let frozen = 0;
   out.fill(0);
-  for (let n = 0; n < a.N; n++) if (w[n] !== 0 && !isTradable(a, te, n)) { out[n] = w[n]; frozen += w[n]; }
+  for (let n = 0; n < a.N; n++)
+    if (w[n] !== 0 && !isTradable(a, te, n)) {
+      out[n] = w[n];
+      frozen += w[n];
+    }
   const capped = capWeights(c.candScore.subarray(0, m), c.st.cap, Math.max(0, 1 - frozen));
   for (let i = 0; i < m; i++) out[c.cand[i]] = capped[i];
   return true;
@@ -264,7 +318,7 @@ function targetTopkDrop(c: Ctx, tf: number, te: number, w: Float64Array, out: Fl
     const s = a.score[o];
     sc[n] = (a.eligible && !a.eligible[o]) || !Number.isFinite(s) ? -Infinity : s;
   }
-  const desc = (x: number, y: number) => (sc[y] - sc[x]) || (x - y);
+  const desc = (x: number, y: number) => sc[y] - sc[x] || x - y;
   const last: number[] = [];
   for (let n = 0; n < N; n++) if (w[n] !== 0) last.push(n);
   last.sort(desc);
@@ -276,10 +330,14 @@ function targetTopkDrop(c: Ctx, tf: number, te: number, w: Float64Array, out: Fl
       const v = sc[n];
       if (v === -Infinity || w[n] !== 0) continue;
       if (today.length < want) today.push(n);
-      else if (v > sc[today[want - 1]]) today[want - 1] = n; // ties keep the earlier stock
+      else if (v > sc[today[want - 1]])
+        today[want - 1] = n; // ties keep the earlier stock
       else continue;
       let p = today.length - 1;
-      while (p > 0 && v > sc[today[p - 1]]) { today[p] = today[p - 1]; p--; }
+      while (p > 0 && v > sc[today[p - 1]]) {
+        today[p] = today[p - 1];
+        p--;
+      }
       today[p] = n;
     }
   }
@@ -290,7 +348,11 @@ function targetTopkDrop(c: Ctx, tf: number, te: number, w: Float64Array, out: Fl
   out.set(w);
   let cash = 1;
   for (let n = 0; n < N; n++) cash -= w[n];
-  for (const s of sell) if (isTradable(a, te, s)) { cash += w[s]; out[s] = 0; }
+  for (const s of sell)
+    if (isTradable(a, te, s)) {
+      cash += w[s];
+      out[s] = 0;
+    }
   const value = buy.length && cash > 1e-12 ? cash / buy.length : 0; // 1e-12: rounding dust is not cash to invest
   if (value > 0) for (const b of buy) if (isTradable(a, te, b)) out[b] = value;
   return true;
@@ -299,27 +361,52 @@ function targetTopkDrop(c: Ctx, tf: number, te: number, w: Float64Array, out: Fl
 /** Run the daily backtest of a resolved strategy (see resolveStrategy) over the formation dates. */
 export function backtest(a: BacktestArrays, st: ResolvedStrategy, schedule: BacktestSchedule): BacktestResult {
   const { T, N } = a;
-  if (a.score.length !== T * N || a.ret.length !== T * N) throw new LabError(`backtest: score (${a.score.length}) and ret (${a.ret.length}) must both have T x N = ${T} x ${N} = ${T * N} entries.`);
+  if (a.score.length !== T * N || a.ret.length !== T * N)
+    throw new LabError(
+      `backtest: score (${a.score.length}) and ret (${a.ret.length}) must both have T x N = ${T} x ${N} = ${T * N} entries.`,
+    );
   const F = schedule.formation;
   const lag = st.lag;
   const warnings: string[] = [];
   const noDelisted = () => ({ day: new Int32Array(0), stock: new Int32Array(0), weight: new Float64Array(0) });
-  const empty = (): BacktestResult => ({ day: new Int32Array(0), ret: new Float64Array(0), gross: new Float64Array(0), cost: new Float64Array(0), rebalanceDay: new Int32Array(0), turnover: new Float64Array(0), holdings: new Int32Array(0), long: new Float64Array(0), short: new Float64Array(0), finalWeights: new Float64Array(N), delisted: noDelisted(), warnings });
-  if (F.length === 0) { warnings.push('backtest: no formation dates.'); return empty(); }
-  for (let i = 1; i < F.length; i++) if (!(F[i] > F[i - 1])) throw new LabError('backtest: formation dates must be strictly ascending date indices.');
+  const empty = (): BacktestResult => ({
+    day: new Int32Array(0),
+    ret: new Float64Array(0),
+    gross: new Float64Array(0),
+    cost: new Float64Array(0),
+    rebalanceDay: new Int32Array(0),
+    turnover: new Float64Array(0),
+    holdings: new Int32Array(0),
+    long: new Float64Array(0),
+    short: new Float64Array(0),
+    finalWeights: new Float64Array(N),
+    delisted: noDelisted(),
+    warnings,
+  });
+  if (F.length === 0) {
+    warnings.push('backtest: no formation dates.');
+    return empty();
+  }
+  for (let i = 1; i < F.length; i++)
+    if (!(F[i] > F[i - 1])) throw new LabError('backtest: formation dates must be strictly ascending date indices.');
 
   // rebalance formation dates -> execution dates
   let reb: number[];
   if (schedule.rebalanceAt) {
     const inF = new Set(Array.from(F));
-    reb = Array.from(schedule.rebalanceAt).filter((t) => inF.has(t)).sort((x, y) => x - y);
+    reb = Array.from(schedule.rebalanceAt)
+      .filter((t) => inF.has(t))
+      .sort((x, y) => x - y);
   } else {
     reb = [];
     for (let i = 0; i < F.length; i += st.rebalance) reb.push(F[i]);
   }
   const dEnd = Math.min(F[F.length - 1] + lag + 1, T - 1);
   reb = reb.filter((tf) => tf + lag < dEnd);
-  if (reb.length === 0) { warnings.push('backtest: no rebalance date has a following day to hold.'); return empty(); }
+  if (reb.length === 0) {
+    warnings.push('backtest: no rebalance date has a following day to hold.');
+    return empty();
+  }
   const d0 = reb[0] + lag;
   const D = dEnd - d0;
 
@@ -333,36 +420,73 @@ export function backtest(a: BacktestArrays, st: ResolvedStrategy, schedule: Back
     }
   }
 
-  const ctx: Ctx = { a, st, cand: new Int32Array(N), candScore: new Float64Array(N), idx: new Int32Array(N), rowScore: new Float64Array(N), sort: new SortScratch(N), warnings, warned: new Set() };
-  const target = { topquantile: targetTopQuantile, longshort: targetLongShort, modelweight: targetModelWeight, topkdrop: targetTopkDrop }[st.kind];
+  const ctx: Ctx = {
+    a,
+    st,
+    cand: new Int32Array(N),
+    candScore: new Float64Array(N),
+    idx: new Int32Array(N),
+    rowScore: new Float64Array(N),
+    sort: new SortScratch(N),
+    warnings,
+    warned: new Set(),
+  };
+  const target = { topquantile: targetTopQuantile, longshort: targetLongShort, modelweight: targetModelWeight, topkdrop: targetTopkDrop }[
+    st.kind
+  ];
 
-  const day = new Int32Array(D), ret = new Float64Array(D), gross = new Float64Array(D), cost = new Float64Array(D);
-  const rDay: number[] = [], rTurn: number[] = [], rHold: number[] = [], rLong: number[] = [], rShort: number[] = [];
-  const xDay: number[] = [], xStock: number[] = [], xWeight: number[] = [];
-  const w = new Float64Array(N), out = new Float64Array(N);
+  const day = new Int32Array(D),
+    ret = new Float64Array(D),
+    gross = new Float64Array(D),
+    cost = new Float64Array(D);
+  const rDay: number[] = [],
+    rTurn: number[] = [],
+    rHold: number[] = [],
+    rLong: number[] = [],
+    rShort: number[] = [];
+  const xDay: number[] = [],
+    xStock: number[] = [],
+    xWeight: number[] = [];
+  const w = new Float64Array(N),
+    out = new Float64Array(N);
   const held = new Int32Array(N); // indices with w != 0 (the daily loops touch only these)
   let nHeld = 0;
-  let pending = 0, ri = 0;
+  let pending = 0,
+    ri = 0;
   for (let d = d0; d <= dEnd; d++) {
     if (d > d0) {
-      const k = d - d0 - 1, off = d * N;
+      const k = d - d0 - 1,
+        off = d * N;
       let R = 0;
-      for (let i = 0; i < nHeld; i++) { const n = held[i]; const r = a.ret[off + n]; if (Number.isFinite(r)) R += w[n] * r; }
+      for (let i = 0; i < nHeld; i++) {
+        const n = held[i];
+        const r = a.ret[off + n];
+        if (Number.isFinite(r)) R += w[n] * r;
+      }
       const g = 1 + R;
       for (let i = 0; i < nHeld; i++) {
-        const n = held[i], r = a.ret[off + n];
+        const n = held[i],
+          r = a.ret[off + n];
         w[n] = g > 0 ? (w[n] * (1 + (Number.isFinite(r) ? r : 0))) / g : 0;
       }
       if (!(g > 0)) nHeld = 0; // wiped out
-      day[k] = d; gross[k] = R; cost[k] = pending; ret[k] = (1 - pending) * g - 1;
+      day[k] = d;
+      gross[k] = R;
+      cost[k] = pending;
+      ret[k] = (1 - pending) * g - 1;
       pending = 0;
       // delistings: a holding past its last price is sold at that price (earned 0 today) into cash
       let kept = 0;
       for (let i = 0; i < nHeld; i++) {
         const n = held[i];
-        if (lastPrice[n] >= d) { held[kept++] = n; continue; }
+        if (lastPrice[n] >= d) {
+          held[kept++] = n;
+          continue;
+        }
         pending += (w[n] > 0 ? st.closeCost : st.openCost) * Math.abs(w[n]);
-        xDay.push(d); xStock.push(n); xWeight.push(w[n]);
+        xDay.push(d);
+        xStock.push(n);
+        xWeight.push(w[n]);
         w[n] = 0;
       }
       nHeld = kept;
@@ -370,26 +494,44 @@ export function backtest(a: BacktestArrays, st: ResolvedStrategy, schedule: Back
     if (ri < reb.length && reb[ri] + lag === d) {
       const tf = reb[ri++];
       if (target(ctx, tf, d, w, out)) {
-        let c = 0, to = 0, h = 0, lo = 0, sh = 0;
+        let c = 0,
+          to = 0,
+          h = 0,
+          lo = 0,
+          sh = 0;
         for (let n = 0; n < N; n++) {
           if (!isTradable(a, d, n)) out[n] = w[n]; // safety net: never trade a stock without a price
           const dw = out[n] - w[n];
           to += Math.abs(dw);
           c += dw > 0 ? st.openCost * dw : -st.closeCost * dw;
-          if (out[n] !== 0) { h++; if (out[n] > 0) lo += out[n]; else sh += out[n]; }
+          if (out[n] !== 0) {
+            h++;
+            if (out[n] > 0) lo += out[n];
+            else sh += out[n];
+          }
         }
         w.set(out);
         nHeld = 0;
         for (let n = 0; n < N; n++) if (w[n] !== 0) held[nHeld++] = n;
         pending += c;
-        rDay.push(d); rTurn.push(to / 2); rHold.push(h); rLong.push(lo); rShort.push(sh);
+        rDay.push(d);
+        rTurn.push(to / 2);
+        rHold.push(h);
+        rLong.push(lo);
+        rShort.push(sh);
       }
     }
   }
   return {
-    day, ret, gross, cost,
-    rebalanceDay: Int32Array.from(rDay), turnover: Float64Array.from(rTurn), holdings: Int32Array.from(rHold),
-    long: Float64Array.from(rLong), short: Float64Array.from(rShort),
+    day,
+    ret,
+    gross,
+    cost,
+    rebalanceDay: Int32Array.from(rDay),
+    turnover: Float64Array.from(rTurn),
+    holdings: Int32Array.from(rHold),
+    long: Float64Array.from(rLong),
+    short: Float64Array.from(rShort),
     finalWeights: Float64Array.from(w),
     delisted: { day: Int32Array.from(xDay), stock: Int32Array.from(xStock), weight: Float64Array.from(xWeight) },
     warnings,

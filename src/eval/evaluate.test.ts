@@ -10,14 +10,18 @@ describe('evaluate: a hand-made top-quintile run against the equal-weighted univ
   // lag 0 (trade at the close that formed the score) keeps the arithmetic short; lag 1: backtest.test.ts.
   // 11 stocks; stock 0 is outside the universe (member 0) and jumps 50% a day (must not enter anything).
   // score = n -> 10 eligible candidates, 5 groups -> top 2 = {9, 10}. ret[d][n] = 0.001 n d for n >= 1.
-  const T = 4, N = 11;
+  const T = 4,
+    N = 11;
   const dates = isoDays(T);
-  const scores = new Float32Array(T * N), ret = new Float32Array(T * N), member = new Uint8Array(T * N);
-  for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) {
-    scores[t * N + n] = n;
-    ret[t * N + n] = n === 0 ? 0.5 : 0.001 * n * t;
-    member[t * N + n] = n === 0 ? 0 : 1;
-  }
+  const scores = new Float32Array(T * N),
+    ret = new Float32Array(T * N),
+    member = new Uint8Array(T * N);
+  for (let t = 0; t < T; t++)
+    for (let n = 0; n < N; n++) {
+      scores[t * N + n] = n;
+      ret[t * N + n] = n === 0 ? 0.5 : 0.001 * n * t;
+      member[t * N + n] = n === 0 ? 0 : 1;
+    }
   const input: EvalInput = { dates, scores, ret, member, labels: ret, testMask: new Uint8Array([1, 1, 1, 0]) };
   const res = evaluate(input, { kind: 'topquantile', groups: 5, rebalance: 21, cost: 0.004, lag: 0 });
 
@@ -29,11 +33,13 @@ describe('evaluate: a hand-made top-quintile run against the equal-weighted univ
   it('portfolio: {9, 10} bought once at close 0 with 0.4% cost, then drifting', () => {
     const r = (n: number, d: number) => Math.fround(0.001 * n * d); // the float32 panel values
     // day 1: R = .5 (r9 + r10); net = .996 (1 + R) - 1
-    const v9 = [0.5], v10 = [0.5];
+    const v9 = [0.5],
+      v10 = [0.5];
     const expected: number[] = [];
     for (let d = 1; d <= 3; d++) {
       const before = v9[d - 1] + v10[d - 1];
-      v9.push(v9[d - 1] * (1 + r(9, d))); v10.push(v10[d - 1] * (1 + r(10, d)));
+      v9.push(v9[d - 1] * (1 + r(9, d)));
+      v10.push(v10[d - 1] * (1 + r(10, d)));
       const R = (v9[d] + v10[d]) / before - 1;
       expected.push(d === 1 ? 0.996 * (1 + R) - 1 : R);
     }
@@ -58,7 +64,9 @@ describe('evaluate: a hand-made top-quintile run against the equal-weighted univ
   it('a user benchmark replaces the equal-weighted one and must cover every holding day', () => {
     const b = evaluate({ ...input, benchmark: { dates, ret: [0, 0.01, 0.02, 0.03] } }, { kind: 'topquantile', groups: 5, lag: 0 });
     expect(Array.from(b.series.benchmark)).toEqual([0.01, 0.02, 0.03]);
-    expect(() => evaluate({ ...input, benchmark: { dates: dates.slice(0, 3), ret: [0, 0.01, 0.02] } }, { kind: 'topquantile', groups: 5, lag: 0 })).toThrow(LabError);
+    expect(() =>
+      evaluate({ ...input, benchmark: { dates: dates.slice(0, 3), ret: [0, 0.01, 0.02] } }, { kind: 'topquantile', groups: 5, lag: 0 }),
+    ).toThrow(LabError);
   });
 
   it('long-short is judged against zero: excess = portfolio', () => {
@@ -72,13 +80,15 @@ describe('evaluate: a hand-made top-quintile run against the equal-weighted univ
 
 describe('evaluate: inputs', () => {
   const rng = makeRng(3);
-  const T = 60, N = 30;
+  const T = 60,
+    N = 30;
   const dates = isoDays(T);
   const ret = Float32Array.from({ length: T * N }, () => 0.02 * rng.normal());
   const lab5 = Float32Array.from({ length: T * N }, () => rng.normal());
   const lab20 = Float32Array.from({ length: T * N }, () => rng.normal());
   const fwd = new Float32Array(2 * T * N);
-  fwd.set(lab5, 0); fwd.set(lab20, T * N);
+  fwd.set(lab5, 0);
+  fwd.set(lab20, T * N);
 
   it('picks the strategy horizon out of fwd [H, T, N]', () => {
     const r = evaluate({ dates, scores: lab20, ret, fwd, horizons: [5, 20] }, { kind: 'topquantile', horizon: 20 });
@@ -86,7 +96,9 @@ describe('evaluate: inputs', () => {
     for (let e = 0; e < T; e++) expect(r.ic[e]).toBeCloseTo(1, 6);
     const r5 = evaluate({ dates, scores: lab20, ret, fwd, horizons: [5, 20] }, { kind: 'topquantile', horizon: 5 });
     expect(r5.ic[7]).toBeCloseTo(icOne(lab20, lab5, 7 * N, N), 12);
-    expect(() => evaluate({ dates, scores: lab20, ret, fwd, horizons: [5, 20] }, { kind: 'topquantile', horizon: 10 })).toThrow(/horizon 10/);
+    expect(() => evaluate({ dates, scores: lab20, ret, fwd, horizons: [5, 20] }, { kind: 'topquantile', horizon: 10 })).toThrow(
+      /horizon 10/,
+    );
   });
 
   it('a perfect-foresight score: IC = rank IC = 1 and monotone quantiles', () => {
@@ -110,19 +122,36 @@ describe('evaluate: inputs', () => {
     expect(r.rebalances.day[0]).toBe(31);
     expect(r.series.day[0]).toBe(32);
     expect(r.series.day[r.series.day.length - 1]).toBe(51);
-    const r0 = evaluate({ dates, scores: lab5, labels: lab5, ret, testMask: mask, range: { start: dates[30] } }, { kind: 'topquantile', lag: 0 });
+    const r0 = evaluate(
+      { dates, scores: lab5, labels: lab5, ret, testMask: mask, range: { start: dates[30] } },
+      { kind: 'topquantile', lag: 0 },
+    );
     expect(r0.series.day[0]).toBe(31);
     expect(r0.series.day[r0.series.day.length - 1]).toBe(50);
   });
 
   it('TDrisk: ranking by mu - eta sigma changes the selection, IC still uses mu', () => {
     // 10 stocks, top quintile (2). mu: 9 > 8 > 7 ...; sigma penalises 9 heavily -> {8, 7}
-    const T2 = 2, N2 = 10;
-    const mu = new Float32Array(T2 * N2), sigma = new Float32Array(T2 * N2), r2 = new Float32Array(T2 * N2);
-    for (let n = 0; n < N2; n++) { mu[n] = n; mu[N2 + n] = n; sigma[9] = 5; r2[N2 + n] = n === 9 ? 0.1 : n === 7 ? 0.02 : 0; }
-    const base = evaluate({ dates: isoDays(2), scores: mu, ret: r2, testMask: new Uint8Array([1, 0]) }, { kind: 'topquantile', groups: 5, cost: 0, lag: 0 });
+    const T2 = 2,
+      N2 = 10;
+    const mu = new Float32Array(T2 * N2),
+      sigma = new Float32Array(T2 * N2),
+      r2 = new Float32Array(T2 * N2);
+    for (let n = 0; n < N2; n++) {
+      mu[n] = n;
+      mu[N2 + n] = n;
+      sigma[9] = 5;
+      r2[N2 + n] = n === 9 ? 0.1 : n === 7 ? 0.02 : 0;
+    }
+    const base = evaluate(
+      { dates: isoDays(2), scores: mu, ret: r2, testMask: new Uint8Array([1, 0]) },
+      { kind: 'topquantile', groups: 5, cost: 0, lag: 0 },
+    );
     expect(base.series.gross[0]).toBeCloseTo(0.05, 7); // {9, 8}: .5 x .1
-    const risk = evaluate({ dates: isoDays(2), scores: mu, sigma, ret: r2, testMask: new Uint8Array([1, 0]) }, { kind: 'topquantile', groups: 5, cost: 0, eta: 1, lag: 0 });
+    const risk = evaluate(
+      { dates: isoDays(2), scores: mu, sigma, ret: r2, testMask: new Uint8Array([1, 0]) },
+      { kind: 'topquantile', groups: 5, cost: 0, eta: 1, lag: 0 },
+    );
     expect(risk.series.gross[0]).toBeCloseTo(0.01, 7); // {8, 7}: .5 x .02
   });
 
@@ -147,7 +176,9 @@ describe('evaluate: inputs', () => {
   });
 
   it('shape errors are LabErrors naming the array and the expected size', () => {
-    expect(() => evaluate({ dates, scores: lab5, ret: ret.subarray(1) }, { kind: 'topquantile' })).toThrow(/ret has 1799 entries; expected T x N = 60 x 30 = 1800/);
+    expect(() => evaluate({ dates, scores: lab5, ret: ret.subarray(1) }, { kind: 'topquantile' })).toThrow(
+      /ret has 1799 entries; expected T x N = 60 x 30 = 1800/,
+    );
   });
 });
 
@@ -155,11 +186,24 @@ describe('one stock set for the portfolio and the equal-weighted benchmark', () 
   // 5 stocks. member = {1, 2, 3, 4}; valid = {0, 1, 2, 3}: stock 4 has a price (a row) but too little history
   // (valid 0), stock 0 is valid but outside the universe. Eligible = member AND valid = {1, 2, 3} every day.
   // Both 0 and 4 gain 100% a day: neither may enter the portfolio or the benchmark.
-  const T = 3, N = 5;
+  const T = 3,
+    N = 5;
   const ret = new Float64Array([
-    0, 0, 0, 0, 0,
-    1, 0.01, 0.02, 0.03, 1, // day 1
-    1, 0.04, 0.05, NaN, 1, // day 2: stock 3 has no return
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0.01,
+    0.02,
+    0.03,
+    1, // day 1
+    1,
+    0.04,
+    0.05,
+    NaN,
+    1, // day 2: stock 3 has no return
   ]);
   const member = new Uint8Array([0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1]);
   const valid = new Uint8Array([1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0]);
@@ -178,7 +222,10 @@ describe('one stock set for the portfolio and the equal-weighted benchmark', () 
   it('evaluate: the portfolio picks from the same set and its missing return is 0 too', () => {
     // 3 groups over the 3 eligible candidates -> top = {3}; formation 0, traded at close 1 (lag 1), held on day 2,
     // where 3 has no return: portfolio 0 - cost 0, benchmark .03, excess -.03
-    const r = evaluate({ dates: isoDays(T), scores, ret, member, valid, testMask: new Uint8Array([1, 0, 0]) }, { kind: 'topquantile', groups: 3, cost: 0 });
+    const r = evaluate(
+      { dates: isoDays(T), scores, ret, member, valid, testMask: new Uint8Array([1, 0, 0]) },
+      { kind: 'topquantile', groups: 3, cost: 0 },
+    );
     expect(Array.from(r.series.day)).toEqual([2]);
     expect(r.rebalances.holdings[0]).toBe(1);
     expect(r.series.portfolio[0]).toBe(0);

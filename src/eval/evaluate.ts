@@ -8,12 +8,24 @@ import { LabError } from '../core/errors';
 import { backtest, resolveStrategy, type BacktestResult, type ResolvedStrategy } from './backtest';
 import { monthlyMatrix, rollingMean, signalAnalysis, type MonthlyMatrix, type QuantileReturns } from './ic';
 import {
-  annualizedGeometric, annualizedMean, annualizedRatio, cumulative, defaultMetricSettings, drawdownSeries, icir, maeRmse,
-  maxDrawdown, seriesStats, tStat, volatility, type MetricKey, type MetricSettings,
+  annualizedGeometric,
+  annualizedMean,
+  annualizedRatio,
+  cumulative,
+  defaultMetricSettings,
+  drawdownSeries,
+  icir,
+  maeRmse,
+  maxDrawdown,
+  seriesStats,
+  tStat,
+  volatility,
+  type MetricKey,
+  type MetricSettings,
 } from './metrics';
 
 export const TIMING_CONVENTION =
-  'Scores at date t use information up to close t. The portfolio is traded at close t + lag (the strategy\'s ' +
+  "Scores at date t use information up to close t. The portfolio is traded at close t + lag (the strategy's " +
   "execution lag, default 1: the next day's close; 0 trades at the close that formed the score, which is optimistic) " +
   'and earns the daily returns ret[t+lag+1], ret[t+lag+2], ... until the next rebalance; weights drift with returns ' +
   "in between. A rebalance cost is charged in the next day's return. A holding with no price for the rest of the " +
@@ -121,9 +133,12 @@ export function evaluateStrategies(input: EvalInput, strategies: StrategyConfig[
 }
 
 interface Prepared {
-  T: number; N: number; TN: number;
+  T: number;
+  N: number;
+  TN: number;
   settings: MetricSettings;
-  evalDates: Int32Array; evalIso: string[];
+  evalDates: Int32Array;
+  evalIso: string[];
   /** [T, N] member AND valid, undefined when neither is given */
   eligible?: Uint8Array;
   /** [T] equal-weighted universe return per day (computed on first use, shared by strategies) */
@@ -138,8 +153,10 @@ interface Prepared {
 export function equalWeightBenchmark(ret: ArrayLike<number>, T: number, N: number, eligible?: ArrayLike<number>): Float64Array {
   const out = new Float64Array(T);
   for (let d = 1; d < T; d++) {
-    const prev = (d - 1) * N, off = d * N;
-    let s = 0, c = 0;
+    const prev = (d - 1) * N,
+      off = d * N;
+    let s = 0,
+      c = 0;
     for (let n = 0; n < N; n++) {
       if (eligible && !eligible[prev + n]) continue;
       const r = ret[off + n];
@@ -162,18 +179,26 @@ function prepare(input: EvalInput, opts: EvalOptions): Prepared {
   const T = input.dates.length;
   if (T === 0) throw new LabError('evaluate: no dates.');
   const N = input.scores.length / T;
-  if (!Number.isInteger(N) || N < 1) throw new LabError(`evaluate: scores has ${input.scores.length} entries, not a multiple of the ${T} dates.`);
+  if (!Number.isInteger(N) || N < 1)
+    throw new LabError(`evaluate: scores has ${input.scores.length} entries, not a multiple of the ${T} dates.`);
   const TN = T * N;
   const need = (name: string, a: ArrayLike<number> | undefined) => {
     if (a && a.length !== TN) throw new LabError(`evaluate: ${name} has ${a.length} entries; expected T x N = ${T} x ${N} = ${TN}.`);
   };
-  need('ret', input.ret); need('labels', input.labels); need('tradable', input.tradable); need('valid', input.valid);
-  need('member', input.member); need('weights', input.weights); need('sigma', input.sigma);
-  if (input.testMask && input.testMask.length !== T) throw new LabError(`evaluate: testMask has ${input.testMask.length} entries; expected ${T} (one per date).`);
+  need('ret', input.ret);
+  need('labels', input.labels);
+  need('tradable', input.tradable);
+  need('valid', input.valid);
+  need('member', input.member);
+  need('weights', input.weights);
+  need('sigma', input.sigma);
+  if (input.testMask && input.testMask.length !== T)
+    throw new LabError(`evaluate: testMask has ${input.testMask.length} entries; expected ${T} (one per date).`);
   const settings = { ...defaultMetricSettings, ...stripUndefined({ annualization: opts.annualization, accumulate: opts.accumulate }) };
 
   // evaluation dates
-  const lo = input.range?.start ?? '', hi = input.range?.end ?? '\uffff';
+  const lo = input.range?.start ?? '',
+    hi = input.range?.end ?? '\uffff';
   const ev: number[] = [];
   for (let t = 0; t < T; t++) {
     if (input.testMask && !input.testMask[t]) continue;
@@ -200,8 +225,13 @@ function analyseSignal(input: EvalInput, p: Prepared, st: ResolvedStrategy, opts
   if (!labels && input.fwd) {
     const hs = input.horizons ?? [];
     const h = hs.indexOf(st.horizon);
-    if (h < 0) throw new LabError(`evaluate: label horizon ${st.horizon} is not among the panel horizons [${hs.join(', ')}].`, 'Pick one of the panel horizons in the strategy settings.');
-    if (input.fwd.length !== hs.length * TN) throw new LabError(`evaluate: fwd has ${input.fwd.length} entries; expected H x T x N = ${hs.length} x ${T} x ${N}.`);
+    if (h < 0)
+      throw new LabError(
+        `evaluate: label horizon ${st.horizon} is not among the panel horizons [${hs.join(', ')}].`,
+        'Pick one of the panel horizons in the strategy settings.',
+      );
+    if (input.fwd.length !== hs.length * TN)
+      throw new LabError(`evaluate: fwd has ${input.fwd.length} entries; expected H x T x N = ${hs.length} x ${T} x ${N}.`);
     labels = input.fwd.subarray(h * TN, (h + 1) * TN);
   }
   const E = p.evalDates.length;
@@ -211,7 +241,14 @@ function analyseSignal(input: EvalInput, p: Prepared, st: ResolvedStrategy, opts
     const nanE = () => new Float64Array(E).fill(NaN);
     return {
       ics: { ic: nanE(), rankIc: nanE(), count: new Int32Array(E) },
-      quantiles: { groups: G, perDate: new Float64Array(E * G).fill(NaN), count: new Int32Array(E * G), mean: new Float64Array(G).fill(NaN), spread: nanE(), monotonicity: NaN },
+      quantiles: {
+        groups: G,
+        perDate: new Float64Array(E * G).fill(NaN),
+        count: new Int32Array(E * G),
+        mean: new Float64Array(G).fill(NaN),
+        spread: nanE(),
+        monotonicity: NaN,
+      },
       warnings,
     };
   }
@@ -256,7 +293,10 @@ function runStrategy(input: EvalInput, p: Prepared, sig: Signal, st: ResolvedStr
     for (let k = 0; k < D; k++) {
       const iso = input.dates[bt.day[k]].slice(0, 10);
       const v = m.get(iso);
-      if (v === undefined || !Number.isFinite(v)) throw new LabError(`evaluate: the benchmark series (${input.benchmark.dates.length} rows) has no return for ${iso}; it must cover every holding day from ${input.dates[bt.day[0]]} to ${input.dates[bt.day[D - 1]]}.`);
+      if (v === undefined || !Number.isFinite(v))
+        throw new LabError(
+          `evaluate: the benchmark series (${input.benchmark.dates.length} rows) has no return for ${iso}; it must cover every holding day from ${input.dates[bt.day[0]]} to ${input.dates[bt.day[D - 1]]}.`,
+        );
       bench[k] = v;
     }
   } else if (st.kind === 'longshort') {
@@ -269,12 +309,18 @@ function runStrategy(input: EvalInput, p: Prepared, sig: Signal, st: ResolvedStr
   const excess = new Float64Array(D);
   for (let k = 0; k < D; k++) excess[k] = bt.ret[k] - bench[k];
 
-  const nav = cumulative(bt.ret, 'product'), benchNav = cumulative(bench, 'product');
-  for (let k = 0; k < D; k++) { nav[k] += 1; benchNav[k] += 1; }
+  const nav = cumulative(bt.ret, 'product'),
+    benchNav = cumulative(bench, 'product');
+  for (let k = 0; k < D; k++) {
+    nav[k] += 1;
+    benchNav[k] += 1;
+  }
 
   // metrics
-  const icS = seriesStats(ics.ic), rkS = seriesStats(ics.rankIc);
-  let mae = NaN, rmse = NaN;
+  const icS = seriesStats(ics.ic),
+    rkS = seriesStats(ics.rankIc);
+  let mae = NaN,
+    rmse = NaN;
   if (opts.predictsReturns && labels) {
     // pooled over every valid (date, stock) pair of the evaluation dates
     const rows = new Uint8Array(TN);
@@ -298,26 +344,53 @@ function runStrategy(input: EvalInput, p: Prepared, sig: Signal, st: ResolvedStr
     turnover: turnAfterFirst,
     holdings: seriesStats(bt.holdings).mean,
     costDrag: annualizedMean(bt.cost, A),
-    ic: icS.mean, icStd: icS.std, icir: icir(ics.ic), icT: tStat(ics.ic),
-    rankIc: rkS.mean, rankIcStd: rkS.std, rankIcir: icir(ics.rankIc), rankIcT: tStat(ics.rankIc),
-    mae, rmse,
+    ic: icS.mean,
+    icStd: icS.std,
+    icir: icir(ics.ic),
+    icT: tStat(ics.ic),
+    rankIc: rkS.mean,
+    rankIcStd: rkS.std,
+    rankIcir: icir(ics.rankIc),
+    rankIcT: tStat(ics.rankIc),
+    mae,
+    rmse,
   };
 
   return {
     strategy: st,
     settings: { ...settings, rollingWindow, quantiles: G, lag: st.lag, horizon: st.horizon, benchmark: benchName },
     timing: TIMING_CONVENTION,
-    evalDates, evalIso,
-    ic: ics.ic, rankIc: ics.rankIc, icCount: ics.count,
-    rollingIc: rollingMean(ics.ic, rollingWindow), rollingRankIc: rollingMean(ics.rankIc, rollingWindow),
-    monthlyIc: monthlyMatrix(ics.ic, evalIso), monthlyRankIc: monthlyMatrix(ics.rankIc, evalIso),
+    evalDates,
+    evalIso,
+    ic: ics.ic,
+    rankIc: ics.rankIc,
+    icCount: ics.count,
+    rollingIc: rollingMean(ics.ic, rollingWindow),
+    rollingRankIc: rollingMean(ics.rankIc, rollingWindow),
+    monthlyIc: monthlyMatrix(ics.ic, evalIso),
+    monthlyRankIc: monthlyMatrix(ics.rankIc, evalIso),
     quantiles,
     series: {
-      day: bt.day, iso: Array.from(bt.day, (d) => input.dates[d]),
-      portfolio: bt.ret, benchmark: bench, excess, gross: bt.gross, cost: bt.cost,
-      nav, benchNav, cumExcess: cumulative(excess, settings.accumulate), drawdown: drawdownSeries(excess, settings.accumulate),
+      day: bt.day,
+      iso: Array.from(bt.day, (d) => input.dates[d]),
+      portfolio: bt.ret,
+      benchmark: bench,
+      excess,
+      gross: bt.gross,
+      cost: bt.cost,
+      nav,
+      benchNav,
+      cumExcess: cumulative(excess, settings.accumulate),
+      drawdown: drawdownSeries(excess, settings.accumulate),
     },
-    rebalances: { day: bt.rebalanceDay, iso: Array.from(bt.rebalanceDay, (d) => input.dates[d]), turnover: bt.turnover, holdings: bt.holdings, long: bt.long, short: bt.short },
+    rebalances: {
+      day: bt.rebalanceDay,
+      iso: Array.from(bt.rebalanceDay, (d) => input.dates[d]),
+      turnover: bt.turnover,
+      holdings: bt.holdings,
+      long: bt.long,
+      short: bt.short,
+    },
     metrics,
     warnings,
   };

@@ -4,15 +4,23 @@ import { dailyIc, icSeries, monthlyMatrix, quantileOf, quantileReturns, rollingM
 describe('per-date IC series over a [T, N] panel', () => {
   // 3 dates x 5 stocks (row-major)
   const score = new Float32Array([
-    1, 2, 3, 4, 5, // t0: the IC fixture of metrics.test -> 0.8
-    5, 4, 3, 2, 1, // t1: reversed -> -0.8
-    1, 1, 1, 1, 1, // t2: constant score -> NaN
+    1,
+    2,
+    3,
+    4,
+    5, // t0: the IC fixture of metrics.test -> 0.8
+    5,
+    4,
+    3,
+    2,
+    1, // t1: reversed -> -0.8
+    1,
+    1,
+    1,
+    1,
+    1, // t2: constant score -> NaN
   ]);
-  const label = new Float32Array([
-    0.01, 0.03, 0.02, 0.05, 0.04,
-    0.01, 0.03, 0.02, 0.05, 0.04,
-    0.01, 0.03, 0.02, 0.05, 0.04,
-  ]);
+  const label = new Float32Array([0.01, 0.03, 0.02, 0.05, 0.04, 0.01, 0.03, 0.02, 0.05, 0.04, 0.01, 0.03, 0.02, 0.05, 0.04]);
 
   it('IC per date, evaluated only on the requested dates', () => {
     const s = icSeries(score, label, 5, [0, 1, 2]);
@@ -37,7 +45,8 @@ describe('per-date IC series over a [T, N] panel', () => {
 
   it('the mask removes stocks (here the two best on t0)', () => {
     const mask = new Uint8Array(15).fill(1);
-    mask[3] = 0; mask[4] = 0;
+    mask[3] = 0;
+    mask[4] = 0;
     // t0 left with scores 1, 2, 3 and labels .01, .03, .02: ranks [1, 3, 2] vs [1, 2, 3] -> rho = 0.5
     const s = icSeries(score, label, 5, [0], mask);
     expect(s.count[0]).toBe(3);
@@ -56,8 +65,14 @@ describe('quantile groups', () => {
     // t0: score = n, label = n / 100 -> group g holds stocks 2g, 2g+1 -> mean (4g + 1) / 200
     // t1: score = n, label = -n / 100 except a NaN for stock 9 (dropped -> 9 stocks: groups floor(r x 5 / 9))
     const N = 10;
-    const score = new Float64Array(20), label = new Float64Array(20);
-    for (let n = 0; n < N; n++) { score[n] = n; label[n] = n / 100; score[N + n] = n; label[N + n] = -n / 100; }
+    const score = new Float64Array(20),
+      label = new Float64Array(20);
+    for (let n = 0; n < N; n++) {
+      score[n] = n;
+      label[n] = n / 100;
+      score[N + n] = n;
+      label[N + n] = -n / 100;
+    }
     label[N + 9] = NaN;
     const q = quantileReturns(score, label, N, [0, 1], 5);
     for (let g = 0; g < 5; g++) expect(q.perDate[g]).toBeCloseTo((4 * g + 1) / 200, 15);

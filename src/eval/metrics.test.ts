@@ -1,8 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../core/rng';
 import {
-  CorrScratch, SortScratch, ascendingOrder, annualizedGeometric, annualizedMean, annualizedRatio, averageRanks, cumulative, drawdownSeries, ic, icir,
-  maeRmse, maxDrawdown, pearson, rankIc, seriesStats, spearman, tStat, turnover, volatility,
+  CorrScratch,
+  SortScratch,
+  ascendingOrder,
+  annualizedGeometric,
+  annualizedMean,
+  annualizedRatio,
+  averageRanks,
+  cumulative,
+  drawdownSeries,
+  ic,
+  icir,
+  maeRmse,
+  maxDrawdown,
+  pearson,
+  rankIc,
+  seriesStats,
+  spearman,
+  tStat,
+  turnover,
+  volatility,
 } from './metrics';
 
 describe('IC and rank IC (worked fixtures)', () => {
@@ -112,7 +130,8 @@ describe('properties', () => {
   it('rank IC is invariant to strictly increasing transforms of the score', () => {
     for (let trial = 0; trial < 20; trial++) {
       const n = 50 + trial;
-      const s = rand(n), y = rand(n);
+      const s = rand(n),
+        y = rand(n);
       // ties on purpose
       for (let i = 0; i < n; i += 7) s[i] = s[0];
       const t1 = s.map((v) => Math.exp(3 * v) + v * v * v);
@@ -128,7 +147,12 @@ describe('properties', () => {
       const y = rand(100);
       expect(ic(y, y)).toBeCloseTo(1, 12);
       expect(rankIc(y, y)).toBeCloseTo(1, 12);
-      expect(rankIc(y.map((v) => -v), y)).toBeCloseTo(-1, 12);
+      expect(
+        rankIc(
+          y.map((v) => -v),
+          y,
+        ),
+      ).toBeCloseTo(-1, 12);
     }
   });
 
@@ -145,7 +169,7 @@ describe('properties', () => {
 describe('comparator-free ordering (radix fast path and float64 fallback)', () => {
   const rng = makeRng(11);
   /** reference: ascending by value, ties -> later index first (the earlier stock ranks higher) */
-  const reference = (x: ArrayLike<number>) => Array.from({ length: x.length }, (_, i) => i).sort((a, b) => (x[a] - x[b]) || (b - a));
+  const reference = (x: ArrayLike<number>) => Array.from({ length: x.length }, (_, i) => i).sort((a, b) => x[a] - x[b] || b - a);
 
   it('matches a comparator sort on float32 panels (radix path) and float64 values (fallback), with ties', () => {
     const s = new SortScratch(300);
@@ -154,7 +178,14 @@ describe('comparator-free ordering (radix fast path and float64 fallback)', () =
       const f64 = Float64Array.from({ length: n }, () => (rng.uniform() < 0.2 ? 0.25 : rng.normal() * 10 ** rng.int(6)));
       const f32 = Float64Array.from(f64, (v) => Math.fround(v));
       // special values: both zeros (one tie), infinities, repeated negatives
-      if (n > 6) { f32[0] = -0; f32[1] = 0; f32[2] = Infinity; f32[3] = -Infinity; f32[4] = -3; f32[5] = -3; }
+      if (n > 6) {
+        f32[0] = -0;
+        f32[1] = 0;
+        f32[2] = Infinity;
+        f32[3] = -Infinity;
+        f32[4] = -3;
+        f32[5] = -3;
+      }
       for (const x of [f32, f64]) {
         const got = Array.from(ascendingOrder(x, n, new Int32Array(n), s));
         expect(got).toEqual(reference(x));

@@ -37,7 +37,9 @@ describe('paper-style results table', () => {
 
   it('wide CSV with paper formatting and marks', () => {
     const csv = tableToCsv(t);
-    expect(csv.split('\n')[0]).toBe('method,CSI500 α,CSI500 IR,CSI500 MD,CSI500 TT,CSI500 n̄,CSI300 α,CSI300 IR,CSI300 MD,CSI300 TT,CSI300 n̄');
+    expect(csv.split('\n')[0]).toBe(
+      'method,CSI500 α,CSI500 IR,CSI500 MD,CSI500 TT,CSI500 n̄,CSI300 α,CSI300 IR,CSI300 MD,CSI300 TT,CSI300 n̄',
+    );
     expect(csv.split('\n')[3]).toBe('DMFM,**9.03**,**1.89**,7.00,1.01,50.0,**7.85**,_1.09_,**6.00**,0.96,30.0');
     expect(csv.split('\n')[1]).toBe('Linear,5.62,0.77,**4.00**,**0.89**,50.0,1.73,0.32,_8.00_,_0.89_,30.0');
     expect(tableToCsv(t, { marks: false }).split('\n')[3]).toBe('DMFM,9.03,1.89,7.00,1.01,50.0,7.85,1.09,6.00,0.96,30.0');

@@ -13,7 +13,10 @@ import { lrpNetwork } from './networks';
 import { groupCorrelations, groupShares, kendallTauB, meanRelevance, topQuantile } from './relevance';
 import { explainMethodFor, explainRun } from './run';
 
-beforeAll(async () => { tf.enableProdMode(); await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  tf.enableProdMode();
+  await tf.setBackend('cpu');
+});
 
 /** random values for every weight (biases and normalisation included), so parity covers every parameter */
 async function randomise(m: Model, seed: number): Promise<NamedWeight[]> {
@@ -32,7 +35,8 @@ function crossSection(seed: number, N: number, F: number) {
 }
 
 async function scoresOf(m: Model, cs: ReturnType<typeof crossSection>): Promise<Float32Array> {
-  const xt = tf.tensor3d(cs.x, [1, cs.N, cs.F]), mt = tf.tensor2d(cs.mask, [1, cs.N]);
+  const xt = tf.tensor3d(cs.x, [1, cs.N, cs.F]),
+    mt = tf.tensor2d(cs.mask, [1, cs.N]);
   const s = m.forward(xt, { mask: mt });
   const v = (await s.data()) as Float32Array; // [1, N, H]
   tf.dispose([xt, mt, s]);
@@ -40,7 +44,9 @@ async function scoresOf(m: Model, cs: ReturnType<typeof crossSection>): Promise<
 }
 
 describe('networks: the extracted Dense nets reproduce the tfjs models (parity 1e-5)', () => {
-  const N = 12, F = 5, horizons = [5, 20];
+  const N = 12,
+    F = 5,
+    horizons = [5, 20];
   const cases: [string, ModelSpec, Record<string, number | string | boolean>][] = [
     ['dfm model1', dfmSpec, { arch: 'model1' }],
     ['dfm model2', dfmSpec, { arch: 'model2' }],
@@ -83,10 +89,14 @@ describe('networks: the extracted Dense nets reproduce the tfjs models (parity 1
 
 describe('gradient x input (fallback)', () => {
   it('a bias-free linear model: gradient x input = w * x exactly, residual 0; the per-stock and cross-stock modes agree', async () => {
-    const F = 3, N = 6;
+    const F = 3,
+      N = 6;
     const m = linearSpec.build({ F, horizons: [1], seed: 0, config: {} });
     // w = (0.5, -2, 0.25), b = 0
-    m.setWeights([{ name: 'linear/kernel', shape: [3, 1], values: Float32Array.from([0.5, -2, 0.25]) }, { name: 'linear/bias', shape: [1], values: new Float32Array(1) }]);
+    m.setWeights([
+      { name: 'linear/kernel', shape: [3, 1], values: Float32Array.from([0.5, -2, 0.25]) },
+      { name: 'linear/bias', shape: [1], values: new Float32Array(1) },
+    ]);
     const cs = crossSection(9, N, F);
     const a = await gradientTimesInput(m, cs, { head: 0, crossStock: false });
     const b = await gradientTimesInput(m, cs, { head: 0, crossStock: true });
@@ -160,24 +170,45 @@ describe('relevance summaries (worked examples)', () => {
 
 describe('explainRun', () => {
   // 2 dates x 20 stocks x 4 factors in groups (mom, mom, val, size); a DFM with random weights
-  const N = 20, F = 4, T = 2;
+  const N = 20,
+    F = 4,
+    T = 2;
   const rng = makeRng(21);
   const data = {
-    N, F, x: Float32Array.from({ length: T * N * F }, () => rng.normal()),
+    N,
+    F,
+    x: Float32Array.from({ length: T * N * F }, () => rng.normal()),
     mask: Uint8Array.from({ length: T * N }, (_, k) => (k % 7 === 6 ? 0 : 1)),
-    dates: ['2020-01-31', '2020-02-28'], tickers: Array.from({ length: N }, (_, n) => `S${n}`),
-    factorNames: ['m1', 'm2', 'v1', 's1'], factorGroups: ['mom', 'mom', 'val', 'size'], horizons: [5, 20],
+    dates: ['2020-01-31', '2020-02-28'],
+    tickers: Array.from({ length: N }, (_, n) => `S${n}`),
+    factorNames: ['m1', 'm2', 'v1', 's1'],
+    factorGroups: ['mom', 'mom', 'val', 'size'],
+    horizons: [5, 20],
   };
 
   it('LRP epsilon: contributions + bias + eps add up to each prediction, which equals the model score; top quintile and shares', async () => {
     const m = dfmSpec.build({ F, horizons: data.horizons, seed: 1, config: { arch: 'model1' } });
     const w = await randomise(m, 4);
-    const ex = await explainRun(data, { id: 'dfm', config: { arch: 'model1' }, seed: 1 }, [{ t: 0, weights: w }, { t: 1, weights: w }], 1, { rule: 'epsilon', epsilon: 1e-4 });
+    const ex = await explainRun(
+      data,
+      { id: 'dfm', config: { arch: 'model1' }, seed: 1 },
+      [
+        { t: 0, weights: w },
+        { t: 1, weights: w },
+      ],
+      1,
+      { rule: 'epsilon', epsilon: 1e-4 },
+    );
     expect(ex.method).toBe('lrp-epsilon');
     expect(ex.methodLabel).toMatch(/epsilon 0\.0001/);
     expect(ex.groups).toEqual(['mom', 'val', 'size']);
     for (const d of ex.dates) {
-      const sc = await scoresOf(m, { x: data.x.subarray(d.t * N * F, (d.t + 1) * N * F), mask: Float32Array.from(data.mask.subarray(d.t * N, (d.t + 1) * N)), N, F });
+      const sc = await scoresOf(m, {
+        x: data.x.subarray(d.t * N * F, (d.t + 1) * N * F),
+        mask: Float32Array.from(data.mask.subarray(d.t * N, (d.t + 1) * N)),
+        N,
+        F,
+      });
       expect(d.stocks.length).toBe(Array.from(data.mask.subarray(d.t * N, (d.t + 1) * N)).filter((v) => v).length);
       d.stocks.forEach((n, k) => {
         expect(Math.abs(d.prediction[k] - sc[n * 2 + 1])).toBeLessThan(1e-5);

@@ -34,7 +34,11 @@ export interface GradInputResult {
 }
 
 /** Gradient x input of `model` on one date's cross-section (see the file comment). */
-export async function gradientTimesInput(model: Model, cs: CrossSection & { industry?: ArrayLike<number>; seq?: { values: Float32Array; L: number } }, o: GradInputOptions): Promise<GradInputResult> {
+export async function gradientTimesInput(
+  model: Model,
+  cs: CrossSection & { industry?: ArrayLike<number>; seq?: { values: Float32Array; L: number } },
+  o: GradInputOptions,
+): Promise<GradInputResult> {
   const { N, F } = cs;
   const L = cs.seq?.L ?? 1;
   const stocks = Int32Array.from(o.stocks ?? Array.from({ length: N }, (_, n) => n).filter((n) => cs.mask[n]));
@@ -47,23 +51,40 @@ export async function gradientTimesInput(model: Model, cs: CrossSection & { indu
   const input: tf.Tensor = seq ?? x;
   const inputValues: ArrayLike<number> = cs.seq?.values ?? cs.x;
   /** the model's scores [N] at the head as a function of that input */
-  const scoreOf = (v: tf.Tensor) => (seq ? model.forward(x, { mask, industry, training: false, seq: v as tf.Tensor4D }) : model.forward(v as tf.Tensor3D, { mask, industry, training: false })).slice([0, 0, o.head], [1, N, 1]).reshape([N]);
+  const scoreOf = (v: tf.Tensor) =>
+    (seq
+      ? model.forward(x, { mask, industry, training: false, seq: v as tf.Tensor4D })
+      : model.forward(v as tf.Tensor3D, { mask, industry, training: false })
+    )
+      .slice([0, 0, o.head], [1, N, 1])
+      .reshape([N]);
   /** relevance[m, f] = sum over the window days of gradient x input (one day for cross-sectional models) */
   const accumulate = (gv: ArrayLike<number>, n: number, m: number) => {
     for (let f = 0; f < F; f++) {
       let r = 0;
-      for (let l = 0; l < L; l++) { const k = (n * L + l) * F + f; r += gv[k] * inputValues[k]; }
+      for (let l = 0; l < L; l++) {
+        const k = (n * L + l) * F + f;
+        r += gv[k] * inputValues[k];
+      }
       relevance[m * F + f] = r;
     }
   };
-  const relevance = new Float64Array(M * F), output = new Float64Array(M), residual = new Float64Array(M);
+  const relevance = new Float64Array(M * F),
+    output = new Float64Array(M),
+    residual = new Float64Array(M);
   try {
     const scores = tf.tidy(() => scoreOf(input));
     const sv = await scores.data();
     scores.dispose();
     if (!o.crossStock) {
       // per-stock model: d(sum_m s_m)/dx[n] = ds_n/dx[n]
-      const g = tf.tidy(() => tf.grad((v: tf.Tensor) => scoreOf(v).mul(mask.reshape([N])).sum())(input));
+      const g = tf.tidy(() =>
+        tf.grad((v: tf.Tensor) =>
+          scoreOf(v)
+            .mul(mask.reshape([N]))
+            .sum(),
+        )(input),
+      );
       const gv = await g.data(); // [1, N, (L,) F]
       g.dispose();
       stocks.forEach((n, m) => accumulate(gv, n, m));

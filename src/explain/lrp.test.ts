@@ -21,9 +21,15 @@ function randomNet(rng: Rng, F: number): DenseNet {
 const near = (a: number, b: number, tol = 1e-9) => expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(a), Math.abs(b)));
 
 describe('LRP conservation (property test over 200 random networks and inputs)', () => {
-  const rules: LrpOptions[] = [{ rule: 'z' }, { rule: 'epsilon', epsilon: 0 }, { rule: 'epsilon', epsilon: 1e-3 }, { rule: 'epsilon', epsilon: 0.25 }];
+  const rules: LrpOptions[] = [
+    { rule: 'z' },
+    { rule: 'epsilon', epsilon: 0 },
+    { rule: 'epsilon', epsilon: 1e-3 },
+    { rule: 'epsilon', epsilon: 0.25 },
+  ];
   it('sum of input relevances = f(x) - bias - eps - dropped for every rule; the z-rule keeps every layer sum = f(x)', () => {
-    let biasSeen = 0, epsSeen = 0;
+    let biasSeen = 0,
+      epsSeen = 0;
     for (let seed = 1; seed <= 200; seed++) {
       const rng = makeRng(seed);
       const F = 1 + rng.int(10);
@@ -71,14 +77,22 @@ describe('LRP on known networks', () => {
 
   it('a network whose output depends on one factor only gives that factor all the relevance', () => {
     const rng = makeRng(7);
-    const F = 6, k = 3, Hd = 8;
+    const F = 6,
+      k = 3,
+      Hd = 8;
     // first layer reads only factor k (every other row of W is 0), then a random ReLU stack
     const w1 = new Float64Array(F * Hd);
     for (let j = 0; j < Hd; j++) w1[k * Hd + j] = rng.normal();
     const net: DenseNet = {
       layers: [
         { w: w1, b: Float64Array.from({ length: Hd }, () => 0.2 * rng.normal()), inDim: F, outDim: Hd, act: 'relu' },
-        { w: Float64Array.from({ length: Hd * 5 }, () => rng.normal()), b: new Float64Array(5).fill(0.05), inDim: Hd, outDim: 5, act: 'relu' },
+        {
+          w: Float64Array.from({ length: Hd * 5 }, () => rng.normal()),
+          b: new Float64Array(5).fill(0.05),
+          inDim: Hd,
+          outDim: 5,
+          act: 'relu',
+        },
         { w: Float64Array.from({ length: 5 }, () => rng.normal()), b: [0.01], inDim: 5, outDim: 1, act: 'linear' },
       ],
     };
@@ -87,7 +101,11 @@ describe('LRP on known networks', () => {
       const fx = outputDense(net, x);
       const z = lrpDense(net, x, { rule: 'z' });
       const e = lrpDense(net, x, { rule: 'epsilon', epsilon: 1e-4 });
-      for (let f = 0; f < F; f++) if (f !== k) { expect(z.relevance[f]).toBe(0); expect(e.relevance[f]).toBe(0); }
+      for (let f = 0; f < F; f++)
+        if (f !== k) {
+          expect(z.relevance[f]).toBe(0);
+          expect(e.relevance[f]).toBe(0);
+        }
       if (z.dropped === 0) near(z.relevance[k], fx);
       near(e.relevance[k], fx - e.bias - e.eps - e.dropped);
     }

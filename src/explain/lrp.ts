@@ -40,7 +40,9 @@ export interface DenseLayer {
 }
 
 /** A feed-forward Dense network: layers[0] takes the F inputs. */
-export interface DenseNet { layers: DenseLayer[] }
+export interface DenseNet {
+  layers: DenseLayer[];
+}
 
 export type LrpRule = 'epsilon' | 'z';
 
@@ -79,7 +81,8 @@ export function checkNet(net: DenseNet, F: number): void {
   });
 }
 
-const activate = (L: DenseLayer, z: number) => (L.act === 'relu' ? (z > 0 ? z : 0) : L.act === 'leakyRelu' ? (z > 0 ? z : (L.alpha ?? 0.01) * z) : z);
+const activate = (L: DenseLayer, z: number) =>
+  L.act === 'relu' ? (z > 0 ? z : 0) : L.act === 'leakyRelu' ? (z > 0 ? z : (L.alpha ?? 0.01) * z) : z;
 
 /** Forward pass in float64: returns the activations a^(0) = x, a^(1), ..., a^(L) and pre-activations z^(1..L). */
 export function forwardDense(net: DenseNet, x: ArrayLike<number>): { a: Float64Array[]; z: Float64Array[] } {
@@ -117,7 +120,9 @@ export function lrpDense(net: DenseNet, x: ArrayLike<number>, o: LrpOptions): Lr
   // relevance of the top layer: only the explained unit carries relevance, R = f(x)  (eq. 4)
   let R = new Float64Array(last.outDim);
   R[out] = fx;
-  let biasTerm = 0, epsTerm = 0, dropped = 0;
+  let biasTerm = 0,
+    epsTerm = 0,
+    dropped = 0;
   const layerSums: number[] = [fx];
   for (let l = nL - 1; l >= 0; l--) {
     const L = net.layers[l];
@@ -133,9 +138,15 @@ export function lrpDense(net: DenseNet, x: ArrayLike<number>, o: LrpOptions): Lr
       } else {
         const s = zl[j] >= 0 ? 1 : -1;
         den = zl[j] + eps * s;
-        if (den !== 0) { biasTerm += (L.b[j] / den) * Rj; epsTerm += ((eps * s) / den) * Rj; }
+        if (den !== 0) {
+          biasTerm += (L.b[j] / den) * Rj;
+          epsTerm += ((eps * s) / den) * Rj;
+        }
       }
-      if (den === 0) { dropped += Rj; continue; }
+      if (den === 0) {
+        dropped += Rj;
+        continue;
+      }
       const f = Rj / den;
       for (let i = 0; i < L.inDim; i++) Rin[i] += ain[i] * L.w[i * L.outDim + j] * f; // z_ij / den * R_j
     }

@@ -29,14 +29,23 @@ export interface GroupShares {
 }
 
 /** Sum a relevance vector [F] by factor group and express it in percent (see GroupShares). */
-export function groupShares(relevance: ArrayLike<number>, factorGroups: string[], groups: string[] = groupNames(factorGroups)): GroupShares {
+export function groupShares(
+  relevance: ArrayLike<number>,
+  factorGroups: string[],
+  groups: string[] = groupNames(factorGroups),
+): GroupShares {
   const G = groups.length;
   const at = new Map(groups.map((g, i) => [g, i]));
   const r = new Float64Array(G);
   for (let f = 0; f < factorGroups.length; f++) r[at.get(factorGroups[f])!] += relevance[f];
-  let abs = 0, tot = 0;
-  for (let g = 0; g < G; g++) { abs += Math.abs(r[g]); tot += r[g]; }
-  const share = new Float64Array(G), signedShare = new Float64Array(G);
+  let abs = 0,
+    tot = 0;
+  for (let g = 0; g < G; g++) {
+    abs += Math.abs(r[g]);
+    tot += r[g];
+  }
+  const share = new Float64Array(G),
+    signedShare = new Float64Array(G);
   for (let g = 0; g < G; g++) {
     share[g] = abs > 0 ? (100 * Math.abs(r[g])) / abs : 0;
     signedShare[g] = tot !== 0 ? (100 * r[g]) / tot : NaN;
@@ -73,13 +82,20 @@ export function meanRelevance(rel: ArrayLike<number>, F: number, rows: ArrayLike
  * tied in x / in y. O(n^2) (a top quintile is small). NaN with fewer than 2 points or a constant variable.
  */
 export function kendallTauB(x: ArrayLike<number>, y: ArrayLike<number>, n = x.length): number {
-  let nc = 0, nd = 0, tx = 0, ty = 0;
+  let nc = 0,
+    nd = 0,
+    tx = 0,
+    ty = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
-      const dx = Math.sign(x[i] - x[j]), dy = Math.sign(y[i] - y[j]);
+      const dx = Math.sign(x[i] - x[j]),
+        dy = Math.sign(y[i] - y[j]);
       if (dx === 0) tx++;
       if (dy === 0) ty++;
-      if (dx !== 0 && dy !== 0) { if (dx === dy) nc++; else nd++; }
+      if (dx !== 0 && dy !== 0) {
+        if (dx === dy) nc++;
+        else nd++;
+      }
     }
   }
   const n0 = (n * (n - 1)) / 2;
@@ -103,20 +119,41 @@ export interface GroupCorrelation {
  * Table 5 on one date: correlations between each factor group and the prediction over the stocks `rows`
  * (e.g. the top quintile). x [M, F] factor exposures of the M stocks, pred [M]. Signed correlations.
  */
-export function groupCorrelations(x: ArrayLike<number>, pred: ArrayLike<number>, F: number, rows: ArrayLike<number>, factorGroups: string[], groups: string[] = groupNames(factorGroups)): GroupCorrelation[] {
+export function groupCorrelations(
+  x: ArrayLike<number>,
+  pred: ArrayLike<number>,
+  F: number,
+  rows: ArrayLike<number>,
+  factorGroups: string[],
+  groups: string[] = groupNames(factorGroups),
+): GroupCorrelation[] {
   const m = rows.length;
   const p = Float64Array.from({ length: m }, (_, k) => pred[rows[k]]);
   const col = new Float64Array(m);
-  const mean = (a: number[]) => { const v = a.filter(Number.isFinite); return v.length ? v.reduce((s, u) => s + u, 0) / v.length : NaN; };
+  const mean = (a: number[]) => {
+    const v = a.filter(Number.isFinite);
+    return v.length ? v.reduce((s, u) => s + u, 0) / v.length : NaN;
+  };
   return groups.map((group) => {
     const fs = factorGroups.map((g, f) => (g === group ? f : -1)).filter((f) => f >= 0);
-    const sp: number[] = [], kd: number[] = [];
+    const sp: number[] = [],
+      kd: number[] = [];
     const comp = new Float64Array(m);
     for (const f of fs) {
-      for (let k = 0; k < m; k++) { col[k] = x[rows[k] * F + f]; comp[k] += col[k] / fs.length; }
+      for (let k = 0; k < m; k++) {
+        col[k] = x[rows[k] * F + f];
+        comp[k] += col[k] / fs.length;
+      }
       sp.push(spearman(col, p, m));
       kd.push(kendallTauB(col, p, m));
     }
-    return { group, spearman: mean(sp), kendall: mean(kd), spearmanComposite: spearman(comp, p, m), kendallComposite: kendallTauB(comp, p, m), n: m };
+    return {
+      group,
+      spearman: mean(sp),
+      kendall: mean(kd),
+      spearmanComposite: spearman(comp, p, m),
+      kendallComposite: kendallTauB(comp, p, m),
+      n: m,
+    };
   });
 }

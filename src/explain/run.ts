@@ -14,7 +14,15 @@ import { gatherWindows } from '../data/windows';
 import { gradientTimesInput } from './grad-input';
 import { lrpDense, type LrpRule } from './lrp';
 import { lrpNetwork } from './networks';
-import { groupCorrelations, groupNames, groupShares, meanRelevance, topQuantile, type GroupCorrelation, type GroupShares } from './relevance';
+import {
+  groupCorrelations,
+  groupNames,
+  groupShares,
+  meanRelevance,
+  topQuantile,
+  type GroupCorrelation,
+  type GroupShares,
+} from './relevance';
 
 export type ExplainMethod = 'lrp-epsilon' | 'lrp-z' | 'grad-input';
 
@@ -49,7 +57,10 @@ export interface ExplainData {
 }
 
 /** One prediction date and the weights of the model that made the prediction (e.g. that month's refit). */
-export interface ExplainPoint { t: number; weights: NamedWeight[] }
+export interface ExplainPoint {
+  t: number;
+  weights: NamedWeight[];
+}
 
 export interface DateExplanation {
   date: string;
@@ -114,15 +125,32 @@ export function explainMethodFor(modelId: string): 'lrp' | 'grad-input' | null {
   return e === 'none' ? null : e === 'lrp' && getModel(modelId).lrpNetwork ? 'lrp' : 'grad-input';
 }
 
-const nanMean = (v: number[]) => { const a = v.filter(Number.isFinite); return a.length ? a.reduce((s, x) => s + x, 0) / a.length : NaN; };
+const nanMean = (v: number[]) => {
+  const a = v.filter(Number.isFinite);
+  return a.length ? a.reduce((s, x) => s + x, 0) / a.length : NaN;
+};
 
 /** Explain model `model` at each point (see the file comment); `head` = the horizon head explained. */
-export async function explainRun(data: ExplainData, model: { id: string; config: ModelConfig; seed: number }, points: ExplainPoint[], head: number, s: ExplainSettings = {}): Promise<RunExplanation> {
+export async function explainRun(
+  data: ExplainData,
+  model: { id: string; config: ModelConfig; seed: number },
+  points: ExplainPoint[],
+  head: number,
+  s: ExplainSettings = {},
+): Promise<RunExplanation> {
   const { N, F } = data;
   const auto = explainMethodFor(model.id);
-  if (auto === null) throw new LabError(`Explain: ${getModel(model.id).name} predicts outside tfjs; neither LRP nor gradient x input can explain it.`, 'Explain a Deep Factor Model, MLP, linear or neural model instead.');
+  if (auto === null)
+    throw new LabError(
+      `Explain: ${getModel(model.id).name} predicts outside tfjs; neither LRP nor gradient x input can explain it.`,
+      'Explain a Deep Factor Model, MLP, linear or neural model instead.',
+    );
   const useLrp = s.method === 'lrp' || ((s.method ?? 'auto') === 'auto' && auto === 'lrp');
-  if (s.method === 'lrp' && auto !== 'lrp') throw new LabError(`Explain: LRP cannot pass the layers of ${getModel(model.id).name} (cross-stock attention / graph layers).`, 'Use gradient x input (method "grad-input").');
+  if (s.method === 'lrp' && auto !== 'lrp')
+    throw new LabError(
+      `Explain: LRP cannot pass the layers of ${getModel(model.id).name} (cross-stock attention / graph layers).`,
+      'Use gradient x input (method "grad-input").',
+    );
   const rule: LrpRule = s.rule ?? 'epsilon';
   const epsilon = s.epsilon ?? 1e-6;
   const G = s.quantiles ?? 5;
@@ -139,8 +167,11 @@ export async function explainRun(data: ExplainData, model: { id: string; config:
     const ms = data.mask.subarray(t * N, (t + 1) * N); // [N]
     const stocks = Int32Array.from(Array.from({ length: N }, (_, n) => n).filter((n) => ms[n] === 1));
     const M = stocks.length;
-    const relevance = new Float32Array(M * F), prediction = new Float64Array(M);
-    const bias = new Float64Array(M), eps = new Float64Array(M), residual = new Float64Array(M);
+    const relevance = new Float32Array(M * F),
+      prediction = new Float64Array(M);
+    const bias = new Float64Array(M),
+      eps = new Float64Array(M),
+      residual = new Float64Array(M);
     if (useLrp) {
       const en = lrpNetwork(spec, p.weights, { x: xs, mask: ms, N, F }, head);
       if (!en) throw new LabError(`Explain: no LRP network for model "${model.id}".`);
@@ -148,12 +179,24 @@ export async function explainRun(data: ExplainData, model: { id: string; config:
       stocks.forEach((n, m) => {
         const r = lrpDense(en.net, xs.subarray(n * F, (n + 1) * F), { rule, epsilon, output: en.output });
         let sum = 0;
-        for (let f = 0; f < F; f++) { relevance[m * F + f] = r.relevance[f]; sum += r.relevance[f]; }
-        prediction[m] = r.output; bias[m] = r.bias; eps[m] = r.eps;
+        for (let f = 0; f < F; f++) {
+          relevance[m * F + f] = r.relevance[f];
+          sum += r.relevance[f];
+        }
+        prediction[m] = r.output;
+        bias[m] = r.bias;
+        eps[m] = r.eps;
         residual[m] = r.output - sum - r.bias - r.eps;
       });
     } else {
-      const inst = spec.build({ F, horizons: data.horizons, seed: model.seed, config: model.config, factorNames: data.factorNames, factorGroups: data.factorGroups });
+      const inst = spec.build({
+        F,
+        horizons: data.horizons,
+        seed: model.seed,
+        config: model.config,
+        factorNames: data.factorNames,
+        factorGroups: data.factorGroups,
+      });
       try {
         inst.setWeights(p.weights);
         const ind = data.industry?.subarray(t * N, (t + 1) * N);
@@ -167,14 +210,25 @@ export async function explainRun(data: ExplainData, model: { id: string; config:
       } finally {
         inst.dispose();
       }
-      note = crossStock ? 'gradient x input of each stock\'s own factors (cross-stock terms left out)' : 'gradient x input';
+      note = crossStock ? "gradient x input of each stock's own factors (cross-stock terms left out)" : 'gradient x input';
     }
     const top = topQuantile(prediction, G);
     const portfolio = meanRelevance(relevance, F, top);
     const xm = new Float64Array(M * F);
-    stocks.forEach((n, m) => { for (let f = 0; f < F; f++) xm[m * F + f] = xs[n * F + f]; });
+    stocks.forEach((n, m) => {
+      for (let f = 0; f < F; f++) xm[m * F + f] = xs[n * F + f];
+    });
     out.push({
-      date: data.dates[t], t, stocks, prediction, relevance, bias, eps, residual, top, portfolio,
+      date: data.dates[t],
+      t,
+      stocks,
+      prediction,
+      relevance,
+      bias,
+      eps,
+      residual,
+      top,
+      portfolio,
       portfolioGroups: groupShares(portfolio, data.factorGroups, groups),
       correlations: groupCorrelations(xm, prediction, F, top, data.factorGroups, groups),
     });
@@ -189,12 +243,26 @@ export async function explainRun(data: ExplainData, model: { id: string; config:
     spearmanComposite: nanMean(out.map((d) => d.correlations[g].spearmanComposite)),
     kendallComposite: nanMean(out.map((d) => d.correlations[g].kendallComposite)),
   }));
-  const methodLabel = method === 'grad-input'
-    ? `gradient x input (fallback: LRP cannot pass ${spec.name}'s layers)`
-    : rule === 'z' ? 'LRP, z-rule (paper eq. 6; biases redistributed, relevance conserved exactly)' : `LRP, epsilon rule (epsilon ${epsilon}; bias and epsilon shares reported separately)`;
+  const methodLabel =
+    method === 'grad-input'
+      ? `gradient x input (fallback: LRP cannot pass ${spec.name}'s layers)`
+      : rule === 'z'
+        ? 'LRP, z-rule (paper eq. 6; biases redistributed, relevance conserved exactly)'
+        : `LRP, epsilon rule (epsilon ${epsilon}; bias and epsilon shares reported separately)`;
   return {
-    model: model.id, method, methodLabel, epsilon: useLrp && rule === 'epsilon' ? epsilon : 0, head, horizon: data.horizons[head], quantiles: G, note,
-    factorNames: data.factorNames.slice(), factorGroups: data.factorGroups.slice(), groups, dates: out, table5,
+    model: model.id,
+    method,
+    methodLabel,
+    epsilon: useLrp && rule === 'epsilon' ? epsilon : 0,
+    head,
+    horizon: data.horizons[head],
+    quantiles: G,
+    note,
+    factorNames: data.factorNames.slice(),
+    factorGroups: data.factorGroups.slice(),
+    groups,
+    dates: out,
+    table5,
   };
 }
 
@@ -203,19 +271,26 @@ export async function explainRun(data: ExplainData, model: { id: string; config:
  * the groups' test segments, each with the weights of its group's model. Groups without recorded weights (models
  * above the runner's size limit) are skipped and counted.
  */
-export function monthEndPoints(dates: string[], groups: { test: [string, string]; weights?: NamedWeight[] }[]): { points: ExplainPoint[]; skipped: number } {
+export function monthEndPoints(
+  dates: string[],
+  groups: { test: [string, string]; weights?: NamedWeight[] }[],
+): { points: ExplainPoint[]; skipped: number } {
   const index = new Map(dates.map((d, i) => [d, i]));
   const points: ExplainPoint[] = [];
   let skipped = 0;
   for (const g of groups) {
-    const a = index.get(g.test[0]), b = index.get(g.test[1]);
+    const a = index.get(g.test[0]),
+      b = index.get(g.test[1]);
     if (a === undefined || b === undefined) continue;
     for (let t = a; t <= b; t++) {
       // a month end (the last date counts as one, as in splits.monthEnds); a rolling group's test month [m, next m)
       // holds exactly one: its prediction date m
       const monthEnd = t === dates.length - 1 || dates[t].slice(0, 7) !== dates[t + 1].slice(0, 7);
       if (!monthEnd) continue;
-      if (!g.weights) { skipped++; continue; }
+      if (!g.weights) {
+        skipped++;
+        continue;
+      }
       points.push({ t, weights: g.weights });
     }
   }

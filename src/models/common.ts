@@ -14,12 +14,58 @@ export { resolveConfig } from './config';
 
 /** Hyper-parameters of the shared training loop; every gradient-trained model appends these to its schema. */
 export const trainingFields: ConfigField[] = [
-  { key: 'epochs', label: 'Max epochs', default: 30, min: 1, max: 500, step: 1, help: 'Upper bound on passes over the training dates; early stopping usually ends sooner.' },
-  { key: 'lr', label: 'Learning rate', default: 0.001, min: 1e-5, max: 0.1, step: 0.0001, help: 'Adam step size (beta1 0.9, beta2 0.999, epsilon 1e-7 on every backend).' },
-  { key: 'batchDates', label: 'Dates per step', default: 16, min: 1, max: 256, step: 1, help: 'Trading days (whole cross-sections) in one optimiser step; a last batch of an epoch with fewer than 4 dates (or fewer than this, if smaller) joins the batch before it.' },
-  { key: 'patience', label: 'Patience', default: 5, min: 1, max: 100, step: 1, help: 'Stop after this many epochs without a better validation metric; the best epoch is restored.' },
-  { key: 'weightDecay', label: 'L2 penalty', default: 0, min: 0, max: 1, step: 0.0001, help: 'Adds weightDecay * sum(w^2) over weight matrices (not biases) to the loss, as the term "l2".' },
-  { key: 'valMetric', label: 'Validation metric', default: 'rank_ic', options: ['rank_ic', 'ic'], help: 'Mean (rank) IC of the score vs the evaluated horizon on validation dates; drives early stopping.' },
+  {
+    key: 'epochs',
+    label: 'Max epochs',
+    default: 30,
+    min: 1,
+    max: 500,
+    step: 1,
+    help: 'Upper bound on passes over the training dates; early stopping usually ends sooner.',
+  },
+  {
+    key: 'lr',
+    label: 'Learning rate',
+    default: 0.001,
+    min: 1e-5,
+    max: 0.1,
+    step: 0.0001,
+    help: 'Adam step size (beta1 0.9, beta2 0.999, epsilon 1e-7 on every backend).',
+  },
+  {
+    key: 'batchDates',
+    label: 'Dates per step',
+    default: 16,
+    min: 1,
+    max: 256,
+    step: 1,
+    help: 'Trading days (whole cross-sections) in one optimiser step; a last batch of an epoch with fewer than 4 dates (or fewer than this, if smaller) joins the batch before it.',
+  },
+  {
+    key: 'patience',
+    label: 'Patience',
+    default: 5,
+    min: 1,
+    max: 100,
+    step: 1,
+    help: 'Stop after this many epochs without a better validation metric; the best epoch is restored.',
+  },
+  {
+    key: 'weightDecay',
+    label: 'L2 penalty',
+    default: 0,
+    min: 0,
+    max: 1,
+    step: 0.0001,
+    help: 'Adds weightDecay * sum(w^2) over weight matrices (not biases) to the loss, as the term "l2".',
+  },
+  {
+    key: 'valMetric',
+    label: 'Validation metric',
+    default: 'rank_ic',
+    options: ['rank_ic', 'ic'],
+    help: 'Mean (rank) IC of the score vs the evaluated horizon on validation dates; drives early stopping.',
+  },
 ];
 
 /** Glorot/Xavier uniform: U(-l, l), l = sqrt(6 / (fanIn + fanOut)). */
@@ -34,7 +80,9 @@ export function glorotUniform(rng: Rng, fanIn: number, fanOut: number): Float32A
 export class ParamStore {
   readonly rng: Rng;
   private readonly vars: { name: string; v: tf.Variable; decay: boolean }[] = [];
-  constructor(seed: number) { this.rng = makeRng(seed); }
+  constructor(seed: number) {
+    this.rng = makeRng(seed);
+  }
 
   /** add a variable; `decay` marks weight matrices for the L2 penalty */
   add(name: string, shape: number[], values: Float32Array, decay = false, trainable = true): tf.Variable {
@@ -53,9 +101,15 @@ export class ParamStore {
     const b = this.add(`${name}/bias`, [fanOut], new Float32Array(fanOut));
     return { w, b };
   }
-  variables(): tf.Variable[] { return this.vars.filter((x) => x.v.trainable).map((x) => x.v); }
-  decayed(): tf.Variable[] { return this.vars.filter((x) => x.decay && x.v.trainable).map((x) => x.v); }
-  count(): number { return this.vars.reduce((s, x) => s + x.v.size, 0); }
+  variables(): tf.Variable[] {
+    return this.vars.filter((x) => x.v.trainable).map((x) => x.v);
+  }
+  decayed(): tf.Variable[] {
+    return this.vars.filter((x) => x.decay && x.v.trainable).map((x) => x.v);
+  }
+  count(): number {
+    return this.vars.reduce((s, x) => s + x.v.size, 0);
+  }
   /** copies of every variable (async read-back: WebGPU/WebGL never block on a synchronous download) */
   async getWeights(): Promise<NamedWeight[]> {
     const vals = await Promise.all(this.vars.map((x) => x.v.data()));
@@ -66,11 +120,17 @@ export class ParamStore {
     for (const x of this.vars) {
       const src = byName.get(x.name);
       if (!src) throw new LabError(`setWeights: weight "${x.name}" is missing (got ${w.map((s) => s.name).join(', ')}).`);
-      if (src.values.length !== x.v.size) throw new LabError(`setWeights: weight "${x.name}" has ${src.values.length} values, expected ${x.v.size} (shape ${x.v.shape.join('x')}).`);
+      if (src.values.length !== x.v.size)
+        throw new LabError(
+          `setWeights: weight "${x.name}" has ${src.values.length} values, expected ${x.v.size} (shape ${x.v.shape.join('x')}).`,
+        );
       tf.tidy(() => x.v.assign(tf.tensor(src.values, x.v.shape, 'float32')));
     }
   }
-  dispose(): void { for (const x of this.vars) x.v.dispose(); this.vars.length = 0; }
+  dispose(): void {
+    for (const x of this.vars) x.v.dispose();
+    this.vars.length = 0;
+  }
 }
 
 /**

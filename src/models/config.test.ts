@@ -11,19 +11,35 @@ const schema = [
 
 describe("resolveConfig, mode 'clamp' (the UI, URL state, presets)", () => {
   it('fills defaults, clamps, coerces and drops unknown keys', () => {
-    expect(resolveConfig(schema, { hidden: 1000, lr: '0.01', act: 'gelu', graph: 'false', junk: 3 }, 'm', 'clamp')).toEqual({ hidden: 512, lr: 0.01, act: 'relu', graph: false });
+    expect(resolveConfig(schema, { hidden: 1000, lr: '0.01', act: 'gelu', graph: 'false', junk: 3 }, 'm', 'clamp')).toEqual({
+      hidden: 512,
+      lr: 0.01,
+      act: 'relu',
+      graph: false,
+    });
     expect(resolveConfig(schema, {}, 'm', 'clamp')).toEqual({ hidden: 64, lr: 0.001, act: 'relu', graph: true });
     expect(schemaDefaults(schema)).toEqual({ hidden: 64, lr: 0.001, act: 'relu', graph: true });
   });
   it('a value that is not a number takes the default; one below the range takes the minimum', () => {
-    expect(resolveConfig(schema, { hidden: '', lr: 'abc', graph: 1 }, 'm', 'clamp')).toEqual({ hidden: 64, lr: 0.001, act: 'relu', graph: true });
+    expect(resolveConfig(schema, { hidden: '', lr: 'abc', graph: 1 }, 'm', 'clamp')).toEqual({
+      hidden: 64,
+      lr: 0.001,
+      act: 'relu',
+      graph: true,
+    });
     expect(resolveConfig(schema, { hidden: 1, lr: 0 }, 'm', 'clamp')).toMatchObject({ hidden: 4, lr: 1e-5 });
   });
 });
 
 describe("resolveConfig, mode 'strict' (a model's build, the runner)", () => {
   it('fills defaults, keeps valid values and the keys the schema lacks', () => {
-    expect(resolveConfig(schema, { hidden: 128, act: 'tanh', epochs: 3 }, 'm')).toEqual({ hidden: 128, lr: 0.001, act: 'tanh', graph: true, epochs: 3 });
+    expect(resolveConfig(schema, { hidden: 128, act: 'tanh', epochs: 3 }, 'm')).toEqual({
+      hidden: 128,
+      lr: 0.001,
+      act: 'tanh',
+      graph: true,
+      epochs: 3,
+    });
     expect(resolveConfig(schema, { lr: '0.01' }, 'm', 'strict')).toMatchObject({ lr: 0.01 });
   });
   it('throws a LabError naming the model and key where clamp would repair', () => {

@@ -29,19 +29,29 @@ export type ConfigMode = 'clamp' | 'strict';
  * Keys the schema lacks: strict keeps them (a caller's extra settings), clamp drops them (stale keys of another model).
  * `modelId` names the model in strict mode's errors.
  */
-export function resolveConfig(schema: ConfigFieldSpec[], config: Record<string, ConfigValue>, modelId: string, mode: ConfigMode = 'strict'): Record<string, ConfigValue> {
+export function resolveConfig(
+  schema: ConfigFieldSpec[],
+  config: Record<string, ConfigValue>,
+  modelId: string,
+  mode: ConfigMode = 'strict',
+): Record<string, ConfigValue> {
   const strict = mode === 'strict';
   const out: Record<string, ConfigValue> = {};
   for (const f of schema) {
     const given = config[f.key];
-    const v = strict ? given ?? f.default : given === undefined ? f.default : given;
+    const v = strict ? (given ?? f.default) : given === undefined ? f.default : given;
     if (typeof f.default === 'number') {
       let n = strict ? Number(v) : typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
       if (!Number.isFinite(n)) {
-        if (strict) throw new LabError(`Model "${modelId}": config "${f.key}" = ${String(v)} is not a number.`, `Expected a number in [${f.min}, ${f.max}].`);
+        if (strict)
+          throw new LabError(
+            `Model "${modelId}": config "${f.key}" = ${String(v)} is not a number.`,
+            `Expected a number in [${f.min}, ${f.max}].`,
+          );
         n = f.default;
       }
-      if (strict && ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max))) throw new LabError(`Model "${modelId}": config "${f.key}" = ${n} is outside [${f.min}, ${f.max}].`, f.help);
+      if (strict && ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max)))
+        throw new LabError(`Model "${modelId}": config "${f.key}" = ${n} is outside [${f.min}, ${f.max}].`, f.help);
       out[f.key] = strict ? n : Math.min(f.max ?? Infinity, Math.max(f.min ?? -Infinity, n));
     } else if (typeof f.default === 'boolean' && !strict) {
       out[f.key] = typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : f.default;

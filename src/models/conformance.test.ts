@@ -13,7 +13,9 @@ import { batchContext, disposeBatch, fitData, makeBatch, prepareData, type Prepa
 import { plantedPanel } from '../train/fixtures';
 import { extrasInput, predictAll } from '../train/loop';
 
-beforeAll(async () => { await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 // 30 dates x 16 stocks, 20% of cells missing: the cross-section size varies by date (checked below)
 const panel = plantedPanel({ T: 30, N: 16, F: 5, horizons: [1, 5, 20], seed: 13, noise: 0.5, missing: 0.2, nIndustries: 3 });
@@ -62,7 +64,8 @@ describe('conformance of every registered model', () => {
       const v = await forwardValues(m, d);
       expect(v.length).toBe(BATCH.length * N * H);
       expect(v.every(Number.isFinite)).toBe(true);
-      for (let b = 0; b < BATCH.length; b++) for (let n = 0; n < N; n++) if (!d.mask[BATCH[b] * N + n]) for (let h = 0; h < H; h++) expect(v[(b * N + n) * H + h]).toBe(0);
+      for (let b = 0; b < BATCH.length; b++)
+        for (let n = 0; n < N; n++) if (!d.mask[BATCH[b] * N + n]) for (let h = 0; h < H; h++) expect(v[(b * N + n) * H + h]).toBe(0);
 
       // loss and its gradient (the training path: forwardAux when the model has it)
       const batch = makeBatch(d, BATCH);

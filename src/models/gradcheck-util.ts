@@ -10,12 +10,20 @@ export function directionalCheck(vars: tf.Variable[], lossFn: () => tf.Scalar, s
   const r = makeRng(seed);
   const errs: number[] = [];
   for (let k = 0; k < dirs; k++) {
-    const v = vars.map((w) => tf.tensor(Array.from({ length: w.size }, () => r.normal()), w.shape));
+    const v = vars.map((w) =>
+      tf.tensor(
+        Array.from({ length: w.size }, () => r.normal()),
+        w.shape,
+      ),
+    );
     const { value, grads } = tf.variableGrads(lossFn, vars);
     const analytic = vars.reduce((acc, w, i) => acc + tf.tidy(() => grads[w.name].mul(v[i]).sum().dataSync()[0]), 0);
     tf.dispose([value, ...Object.values(grads)]);
     const orig = vars.map((w) => w.clone());
-    const at = (sgn: number) => { vars.forEach((w, i) => w.assign(orig[i].add(v[i].mul(sgn * eps)))); return tf.tidy(() => lossFn().dataSync()[0]); };
+    const at = (sgn: number) => {
+      vars.forEach((w, i) => w.assign(orig[i].add(v[i].mul(sgn * eps))));
+      return tf.tidy(() => lossFn().dataSync()[0]);
+    };
     const numeric = (at(1) - at(-1)) / (2 * eps);
     vars.forEach((w, i) => w.assign(orig[i]));
     tf.dispose([...orig, ...v]);

@@ -14,18 +14,30 @@ import { maskedMse, negIc } from './losses';
 import type { LossTarget, Model } from './types';
 import { directionalCheck } from './gradcheck-util';
 
-beforeAll(async () => { await tf.setBackend('cpu'); tf.enableProdMode(); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tf.enableProdMode();
+});
 
-const B = 2, N = 7, F = 3, horizons = [1, 5];
+const B = 2,
+  N = 7,
+  F = 3,
+  horizons = [1, 5];
 const H = horizons.length;
 
 function batch(seed: number) {
   const r = makeRng(seed);
-  const x = tf.tensor3d(Array.from({ length: B * N * F }, () => r.normal()), [B, N, F]);
+  const x = tf.tensor3d(
+    Array.from({ length: B * N * F }, () => r.normal()),
+    [B, N, F],
+  );
   const maskArr = Array.from({ length: B * N }, (_, i) => (i % 5 === 3 ? 0 : 1)); // one padded stock per date
   const mask = tf.tensor2d(maskArr, [B, N]);
   const ymArr = Array.from({ length: B * N * H }, (_, i) => maskArr[Math.floor(i / H)] * (i % 11 === 7 ? 0 : 1)); // a missing label
-  const y = tf.tensor3d(Array.from({ length: B * N * H }, () => r.normal()), [B, N, H]);
+  const y = tf.tensor3d(
+    Array.from({ length: B * N * H }, () => r.normal()),
+    [B, N, H],
+  );
   const ymask = tf.tensor3d(ymArr, [B, N, H]);
   return { x, mask, target: { y, mask: ymask } as LossTarget };
 }
@@ -69,7 +81,8 @@ describe('gradient checks (directional, float32)', () => {
     const b = batch(40);
     const s = tf.variable(tf.randomNormal([B, N, H], 0, 1, 'float32', 41));
     for (const fn of [maskedMse, negIc]) {
-      for (const e of directionalCheck([s], () => fn(s as unknown as tf.Tensor3D, b.target, horizons).total, 42)) expect(e).toBeLessThan(5e-3);
+      for (const e of directionalCheck([s], () => fn(s as unknown as tf.Tensor3D, b.target, horizons).total, 42))
+        expect(e).toBeLessThan(5e-3);
     }
     tf.dispose([b.x, b.mask, b.target.y, b.target.mask, s]);
   });

@@ -21,21 +21,43 @@ function files(dir: string): string[] {
 
 /** the source without comments (block and line comments; string contents kept) */
 export function stripComments(src: string): string {
-  let out = '', i = 0, q: string | null = null;
+  let out = '',
+    i = 0,
+    q: string | null = null;
   while (i < src.length) {
-    const c = src[i], n = src[i + 1];
-    if (q) { out += c; if (c === '\\') { out += n ?? ''; i += 2; continue; } if (c === q) q = null; i++; continue; }
-    if (c === '/' && n === '*') { const e = src.indexOf('*/', i + 2); i = e < 0 ? src.length : e + 2; continue; }
-    if (c === '/' && n === '/') { const e = src.indexOf('\n', i); i = e < 0 ? src.length : e; continue; }
+    const c = src[i],
+      n = src[i + 1];
+    if (q) {
+      out += c;
+      if (c === '\\') {
+        out += n ?? '';
+        i += 2;
+        continue;
+      }
+      if (c === q) q = null;
+      i++;
+      continue;
+    }
+    if (c === '/' && n === '*') {
+      const e = src.indexOf('*/', i + 2);
+      i = e < 0 ? src.length : e + 2;
+      continue;
+    }
+    if (c === '/' && n === '/') {
+      const e = src.indexOf('\n', i);
+      i = e < 0 ? src.length : e;
+      continue;
+    }
     if (c === '"' || c === "'" || c === '`') q = c;
-    out += c; i++;
+    out += c;
+    i++;
   }
   return out;
 }
 
 describe('layering: no model id in generic code', () => {
   it('strips comments but keeps strings', () => {
-    expect(stripComments("a('x') // 'dmfm'\n/* 'mlp' */ b(\"//y\")")).toBe("a('x') \n b(\"//y\")");
+    expect(stripComments("a('x') // 'dmfm'\n/* 'mlp' */ b(\"//y\")")).toBe('a(\'x\') \n b("//y")');
   });
 
   it('src/train, src/state and src/ui name no registered model', () => {

@@ -15,7 +15,9 @@ export const termName = (kind: LossKind, k: number) => (kind === 'mse' ? `mse_h$
 function perHorizon(perH: tf.Tensor1D, horizons: number[], kind: LossKind): LossResult {
   const terms: Record<string, tf.Scalar> = {};
   const parts = tf.unstack(perH) as tf.Scalar[];
-  horizons.forEach((k, i) => { terms[termName(kind, k)] = parts[i]; });
+  horizons.forEach((k, i) => {
+    terms[termName(kind, k)] = parts[i];
+  });
   return { total: perH.mean() as tf.Scalar, terms };
 }
 
@@ -49,7 +51,9 @@ export function maskedIc(s: tf.Tensor3D, y: tf.Tensor3D, m: tf.Tensor3D, eps: nu
   const c1 = cnt.maximum(1) as tf.Tensor2D; // [B, H]
   const sc = s.sub(s.mul(m).sum(1, true).div(c1.expandDims(1))).mul(m); // [B, N, H] demeaned over labelled stocks
   const yc = y.sub(y.mul(m).sum(1, true).div(c1.expandDims(1))).mul(m); // [B, N, H]
-  const sxx = sc.square().sum(1) as tf.Tensor2D, syy = yc.square().sum(1) as tf.Tensor2D, sxy = sc.mul(yc).sum(1) as tf.Tensor2D; // [B, H]
+  const sxx = sc.square().sum(1) as tf.Tensor2D,
+    syy = yc.square().sum(1) as tf.Tensor2D,
+    sxy = sc.mul(yc).sum(1) as tf.Tensor2D; // [B, H]
   const ic = sxy.div(sxx.add(eps).sqrt().mul(syy.add(eps).sqrt())) as tf.Tensor2D; // [B, H]
   return { cnt, c1, sxx, syy, sxy, ic };
 }

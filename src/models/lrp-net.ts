@@ -7,7 +7,12 @@
 import type { LrpLayer, NamedWeight } from './types';
 
 /** One date's cross-section: x [N, F] (row-major) and the mask [N] of stocks in it. */
-export interface CrossSection { x: ArrayLike<number>; mask: ArrayLike<number>; N: number; F: number }
+export interface CrossSection {
+  x: ArrayLike<number>;
+  mask: ArrayLike<number>;
+  N: number;
+  F: number;
+}
 
 /** weights by name */
 export const weightMap = (weights: NamedWeight[]) => new Map(weights.map((w) => [w.name, w]));
@@ -20,7 +25,8 @@ function get(ws: Map<string, NamedWeight>, name: string, model: string): NamedWe
 
 /** the Dense layer stored as `${prefix}/kernel` [in, out] and `${prefix}/bias` [out] */
 export function denseLayer(ws: Map<string, NamedWeight>, prefix: string, model: string, act: LrpLayer['act'], alpha?: number): LrpLayer {
-  const k = get(ws, `${prefix}/kernel`, model), b = get(ws, `${prefix}/bias`, model);
+  const k = get(ws, `${prefix}/kernel`, model),
+    b = get(ws, `${prefix}/bias`, model);
   return { w: k.values, b: b.values, inDim: k.shape[0], outDim: k.shape[1], act, alpha, name: prefix };
 }
 
@@ -29,15 +35,27 @@ export function denseLayer(ws: Map<string, NamedWeight>, prefix: string, model: 
  * gamma_f zhat_f + beta_f, as a diagonal Dense layer:  w_ff = gamma_f / sqrt(var_f + eps),  b_f = beta_f - w_ff mu_f.
  */
 export function normLayer(ws: Map<string, NamedWeight>, prefix: string, model: string, cs: CrossSection, eps: number): LrpLayer {
-  const gamma = get(ws, `${prefix}/gamma`, model).values, beta = get(ws, `${prefix}/beta`, model).values;
+  const gamma = get(ws, `${prefix}/gamma`, model).values,
+    beta = get(ws, `${prefix}/beta`, model).values;
   const { N, F, x, mask } = cs;
-  const mu = new Float64Array(F), va = new Float64Array(F);
+  const mu = new Float64Array(F),
+    va = new Float64Array(F);
   let cnt = 0;
-  for (let n = 0; n < N; n++) if (mask[n]) { cnt++; for (let f = 0; f < F; f++) mu[f] += x[n * F + f]; }
+  for (let n = 0; n < N; n++)
+    if (mask[n]) {
+      cnt++;
+      for (let f = 0; f < F; f++) mu[f] += x[n * F + f];
+    }
   const c = Math.max(cnt, 1);
   for (let f = 0; f < F; f++) mu[f] /= c;
-  for (let n = 0; n < N; n++) if (mask[n]) for (let f = 0; f < F; f++) { const d = x[n * F + f] - mu[f]; va[f] += d * d; }
-  const w = new Float64Array(F * F), b = new Float64Array(F);
+  for (let n = 0; n < N; n++)
+    if (mask[n])
+      for (let f = 0; f < F; f++) {
+        const d = x[n * F + f] - mu[f];
+        va[f] += d * d;
+      }
+  const w = new Float64Array(F * F),
+    b = new Float64Array(F);
   for (let f = 0; f < F; f++) {
     const s = gamma[f] / Math.sqrt(va[f] / c + eps);
     w[f * F + f] = s;

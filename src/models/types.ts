@@ -136,7 +136,11 @@ export interface LossResult {
 }
 
 /** Weights as plain arrays: serialisable across the worker boundary and used for best-checkpoint restore. */
-export interface NamedWeight { name: string; shape: number[]; values: Float32Array }
+export interface NamedWeight {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
 
 /**
  * Data for models fitted in closed form or from statistics (Linear OLS/ridge, EW signs).
@@ -225,7 +229,11 @@ export interface ModelSpec {
    * LRP models: their weights as the Dense network LRP walks, explaining horizon head `head` on one date's
    * cross-section (x [N, F] row-major, mask [N]); null when the weights do not describe such a network.
    */
-  lrpNetwork?(weights: NamedWeight[], cs: { x: ArrayLike<number>; mask: ArrayLike<number>; N: number; F: number }, head: number): LrpNetwork | null;
+  lrpNetwork?(
+    weights: NamedWeight[],
+    cs: { x: ArrayLike<number>; mask: ArrayLike<number>; N: number; F: number },
+    head: number,
+  ): LrpNetwork | null;
   build(ctx: BuildContext): Model;
 }
 

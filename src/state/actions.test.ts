@@ -1,7 +1,25 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LabError } from '../core/errors';
 import { defaultRun, type RunConfig } from '../core/run';
-import { cancelTraining, compareMethods, discardCheckpoint, initLab, restoreCheckpoint, resumeTraining, loadDataset, loadFile, reevaluateResults, runQuery, setHyper, setModel, setStrategy, setStrategyKind, startTraining, toggleFactorGroup, togglePause } from './actions';
+import {
+  cancelTraining,
+  compareMethods,
+  discardCheckpoint,
+  initLab,
+  restoreCheckpoint,
+  resumeTraining,
+  loadDataset,
+  loadFile,
+  reevaluateResults,
+  runQuery,
+  setHyper,
+  setModel,
+  setStrategy,
+  setStrategyKind,
+  startTraining,
+  toggleFactorGroup,
+  togglePause,
+} from './actions';
 import type { DatasetSummary, GroupCheckpoint, LabApi, ModelInfo, TrainProgress, TrainResult } from './lab-api';
 import { checkpointStore, memoryCheckpointStore, runKey, setCheckpointStore } from './checkpoints';
 import { useLab } from './store';
@@ -9,17 +27,50 @@ import { useLab } from './store';
 // A scripted LabApi double: each call does exactly what the test tells it to.
 const models: ModelInfo[] = [
   { id: 'linear', label: 'Linear', configSchema: [{ key: 'l2', label: 'L2', default: 0.01, min: 0, max: 1 }] },
-  { id: 'mlp', label: 'MLP', configSchema: [{ key: 'hidden', label: 'Hidden', default: 64, min: 4, max: 512 }, { key: 'epochs', label: 'Epochs', default: 10, min: 1, max: 200 }] },
+  {
+    id: 'mlp',
+    label: 'MLP',
+    configSchema: [
+      { key: 'hidden', label: 'Hidden', default: 64, min: 4, max: 512 },
+      { key: 'epochs', label: 'Epochs', default: 10, min: 1, max: 200 },
+    ],
+  },
 ];
 const summary = (name: string): DatasetSummary => ({
-  name, kind: 'prices', dates: { start: '2012-01-03', end: '2019-12-31', count: 2012 }, stocks: 400,
-  factors: [{ name: 'mom_20', group: 'momentum' }, { name: 'vol_20', group: 'volatility' }, { name: 'rev_5', group: 'reversal' }],
-  universes: [{ name: 'all', description: 'all', avgMembers: 390 }], bytes: 1e6, edges: { dates: [], avgEdges: [] }, industries: [], tables: [], notes: [],
+  name,
+  kind: 'prices',
+  dates: { start: '2012-01-03', end: '2019-12-31', count: 2012 },
+  stocks: 400,
+  factors: [
+    { name: 'mom_20', group: 'momentum' },
+    { name: 'vol_20', group: 'volatility' },
+    { name: 'rev_5', group: 'reversal' },
+  ],
+  universes: [{ name: 'all', description: 'all', avgMembers: 390 }],
+  bytes: 1e6,
+  edges: { dates: [], avgEdges: [] },
+  industries: [],
+  tables: [],
+  notes: [],
 });
 const result = (model: string, run: RunConfig = defaultRun): TrainResult => ({
-  model, label: model, backend: 'cpu', run, elapsedMs: 10,
+  model,
+  label: model,
+  backend: 'cpu',
+  run,
+  elapsedMs: 10,
   metrics: { columns: [{ key: 'ic', label: 'IC', format: 'number' }], rows: [{ method: model, label: model, values: { ic: 0.02 } }] },
-  series: [{ method: model, label: model, dates: ['2019-01-02', '2019-01-03'], cumReturn: [0, 0.01], cumExcess: [0, 0.002], icDates: ['2019-01-02', '2019-01-03'], ic: [0.01, 0.03] }],
+  series: [
+    {
+      method: model,
+      label: model,
+      dates: ['2019-01-02', '2019-01-03'],
+      cumReturn: [0, 0.01],
+      cumExcess: [0, 0.002],
+      icDates: ['2019-01-02', '2019-01-03'],
+      ic: [0.01, 0.03],
+    },
+  ],
   benchmark: { label: 'EW', dates: ['2019-01-02', '2019-01-03'], cumReturn: [0, 0.008] },
 });
 
@@ -30,12 +81,25 @@ const api: LabApi = {
   loadDataset: (...a) => loadImpl(...a),
   query: async (sql) => ({ columns: ['sql'], rows: [[sql]] }),
   train: (...a) => trainImpl(...a),
-  setPaused: (p) => { paused.push(p); },
+  setPaused: (p) => {
+    paused.push(p);
+  },
   listModels: async () => models,
 };
 
 beforeEach(async () => {
-  useLab.setState({ summary: null, dataStatus: 'empty', loadedSpec: null, results: [], trainStatus: 'idle', dataError: null, trainError: null, resultsError: null, lastError: null, queue: null });
+  useLab.setState({
+    summary: null,
+    dataStatus: 'empty',
+    loadedSpec: null,
+    results: [],
+    trainStatus: 'idle',
+    dataError: null,
+    trainError: null,
+    resultsError: null,
+    lastError: null,
+    queue: null,
+  });
   loadImpl = async (spec) => summary(spec.name);
   paused.length = 0;
   await initLab(api, { hash: '#model=mlp&config.hidden=2000', search: '?backend=wasm' });
@@ -53,7 +117,9 @@ describe('actions', () => {
 
   it('a failed load shows the error and keeps the previous dataset', async () => {
     expect(await loadDataset()).toBe(true);
-    loadImpl = async () => { throw new LabError('bad.parquet has no column ticker', 'add it'); };
+    loadImpl = async () => {
+      throw new LabError('bad.parquet has no column ticker', 'add it');
+    };
     const csv = new File(['date,close\n2019-01-02,1\n'], 'bad.parquet');
     expect(await loadFile(csv)).toBe(false); // rejected by the PAR1 check before the engine
     expect(useLab.getState().dataError?.message).toMatch(/^bad\.parquet is not a parquet file/);
@@ -85,16 +151,31 @@ describe('actions', () => {
   it('train records progress, pause/cancel, then a finished run replaces the same model result', async () => {
     await loadDataset();
     let release!: () => void;
-    trainImpl = (_run: RunConfig, onP: (p: TrainProgress) => void, signal: AbortSignal) => new Promise((resolve, reject) => {
-      onP({ phase: 'training', epoch: 1, epochs: 2, step: 2, steps: 4, fraction: 0.25, elapsedMs: 100, loss: 0.9, backend: 'wasm' });
-      onP({ phase: 'training', epoch: 1, epochs: 2, step: 4, steps: 4, fraction: 0.5, elapsedMs: 200, loss: 0.8, validLoss: 0.85, validIC: 0.03 });
-      signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
-      release = () => resolve(result('mlp'));
-    });
+    trainImpl = (_run: RunConfig, onP: (p: TrainProgress) => void, signal: AbortSignal) =>
+      new Promise((resolve, reject) => {
+        onP({ phase: 'training', epoch: 1, epochs: 2, step: 2, steps: 4, fraction: 0.25, elapsedMs: 100, loss: 0.9, backend: 'wasm' });
+        onP({
+          phase: 'training',
+          epoch: 1,
+          epochs: 2,
+          step: 4,
+          steps: 4,
+          fraction: 0.5,
+          elapsedMs: 200,
+          loss: 0.8,
+          validLoss: 0.85,
+          validIC: 0.03,
+        });
+        signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+        release = () => resolve(result('mlp'));
+      });
     const first = startTraining();
     let s = useLab.getState();
     expect(s.trainStatus).toBe('running');
-    expect(s.lossCurve).toEqual([{ x: 0.5, loss: 0.9 }, { x: 1, loss: 0.8 }]);
+    expect(s.lossCurve).toEqual([
+      { x: 0.5, loss: 0.9 },
+      { x: 1, loss: 0.8 },
+    ]);
     expect(s.validCurve).toEqual([{ x: 1, loss: 0.85, ic: 0.03 }]);
     expect(s.backendInUse).toBe('wasm');
     togglePause();
@@ -121,7 +202,9 @@ describe('actions', () => {
 
   it('a training failure shows its message; SQL writes are refused before reaching the engine', async () => {
     await loadDataset();
-    trainImpl = async () => { throw new LabError('MLP needs at least 2 epochs', 'raise Epochs'); };
+    trainImpl = async () => {
+      throw new LabError('MLP needs at least 2 epochs', 'raise Epochs');
+    };
     await startTraining();
     expect(useLab.getState().trainStatus).toBe('error');
     expect(useLab.getState().trainError?.hint).toBe('raise Epochs');
@@ -143,7 +226,10 @@ describe('actions', () => {
     await compareMethods(['linear', 'mlp', 'nope']);
     let s = useLab.getState();
     // 'nope' is not in the registry and is skipped; linear gets its schema defaults, mlp the Model panel's values
-    expect(seen).toEqual([{ model: 'linear', config: { l2: 0.01 }, queue: 0 }, { model: 'mlp', config: { hidden: 64, epochs: 2 }, queue: 1 }]);
+    expect(seen).toEqual([
+      { model: 'linear', config: { l2: 0.01 }, queue: 0 },
+      { model: 'mlp', config: { hidden: 64, epochs: 2 }, queue: 1 },
+    ]);
     expect(s.results.map((r) => r.model)).toEqual(['linear', 'mlp']);
     expect(s.queue).toBeNull();
     expect(s.trainStatus).toBe('done');
@@ -152,7 +238,9 @@ describe('actions', () => {
     seen.length = 0;
     trainImpl = (run, _p, signal) => {
       seen.push({ model: run.model, config: run.config, queue: useLab.getState().queue?.index });
-      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))));
+      return new Promise((_, reject) =>
+        signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
+      );
     };
     const p = compareMethods(['linear', 'mlp']);
     cancelTraining();
@@ -166,22 +254,40 @@ describe('actions', () => {
 
   it('strategy: a kind starts from its paper defaults; re-evaluate sends every stored result with the new strategy', async () => {
     setStrategyKind('topkdrop');
-    expect(useLab.getState().run.strategy).toEqual({ kind: 'topkdrop', k: 50, n: 5, rebalance: 1, openCost: 0.0005, closeCost: 0.0015, eta: 1, horizon: 20, lag: 1 });
+    expect(useLab.getState().run.strategy).toEqual({
+      kind: 'topkdrop',
+      k: 50,
+      n: 5,
+      rebalance: 1,
+      openCost: 0.0005,
+      closeCost: 0.0015,
+      eta: 1,
+      horizon: 20,
+      lag: 1,
+    });
     setStrategy({ k: 30 });
     const asked: { model: string; strategy: unknown }[] = [];
     api.evaluate = async (r, run) => {
       asked.push({ model: r.model, strategy: run.strategy });
       return { ...r, run: { ...r.run, strategy: run.strategy }, label: `${r.model}*` };
     };
-    const withScores = (m: string) => ({ ...result(m), scores: { scoresByHorizon: new Float32Array(1), testIndex: new Int32Array(1), horizons: [20] } });
+    const withScores = (m: string) => ({
+      ...result(m),
+      scores: { scoresByHorizon: new Float32Array(1), testIndex: new Int32Array(1), horizons: [20] },
+    });
     useLab.setState({ results: [withScores('linear'), result('ew'), withScores('mlp')] });
     await reevaluateResults();
     const s = useLab.getState();
     const want = { kind: 'topkdrop', k: 30, n: 5, rebalance: 1, openCost: 0.0005, closeCost: 0.0015, eta: 1, horizon: 20, lag: 1 };
-    expect(asked).toEqual([{ model: 'linear', strategy: want }, { model: 'mlp', strategy: want }]); // ew has no stored scores
+    expect(asked).toEqual([
+      { model: 'linear', strategy: want },
+      { model: 'mlp', strategy: want },
+    ]); // ew has no stored scores
     expect(s.results.map((r) => r.label)).toEqual(['linear*', 'ew', 'mlp*']);
     expect(s.reevalStatus).toBe('idle');
-    api.evaluate = async () => { throw new LabError('Re-evaluate: the strategy horizon 7 is not one of the model\'s heads [20].'); };
+    api.evaluate = async () => {
+      throw new LabError("Re-evaluate: the strategy horizon 7 is not one of the model's heads [20].");
+    };
     await reevaluateResults();
     expect(useLab.getState().resultsError?.message).toMatch(/horizon 7/);
     expect(useLab.getState().results.map((r) => r.label)).toEqual(['linear*', 'ew', 'mlp*']); // unchanged on failure
@@ -195,21 +301,35 @@ describe('actions', () => {
     await loadDataset();
     // a group checkpoint as the engine hands it out: scores [H=1, Dg=2, N=1]
     const cp = (run: RunConfig, i: number): GroupCheckpoint => ({
-      runKey: runKey(run), groupIndex: i, label: ['2016H1', '2016H2'][i], total: 2, test: [['2016-01-04', '2016-06-30'], ['2016-07-01', '2016-12-30']][i] as [string, string],
-      record: { index: i, label: ['2016H1', '2016H2'][i] } as GroupCheckpoint['record'], shape: [1, 2, 1], scores: Float32Array.of(i + 0.5, -i),
+      runKey: runKey(run),
+      groupIndex: i,
+      label: ['2016H1', '2016H2'][i],
+      total: 2,
+      test: [
+        ['2016-01-04', '2016-06-30'],
+        ['2016-07-01', '2016-12-30'],
+      ][i] as [string, string],
+      record: { index: i, label: ['2016H1', '2016H2'][i] } as GroupCheckpoint['record'],
+      shape: [1, 2, 1],
+      scores: Float32Array.of(i + 0.5, -i),
     });
     const calls: { run: RunConfig; resume?: number[] }[] = [];
     let release!: () => void;
-    trainImpl = (run, onP, signal, opts) => new Promise((resolve, reject) => {
-      calls.push({ run, resume: opts.resume?.map((g) => g.groupIndex) });
-      const have = new Set(opts.resume?.map((g) => g.groupIndex));
-      if (!have.has(0)) opts.onGroupDone?.(cp(run, 0));
-      // resumed at 2 of 4 quarters (f0 = 0.5): at f = 0.75 after 1 s the time left is 1 s x (1 - 0.75) / (0.75 - 0.5) = 1 s
-      // (extrapolating from f alone would say 1 s x 0.25 / 0.75 = 0.33 s)
-      if (have.has(0)) onP({ phase: 'training', epoch: 1, epochs: 2, step: 1, steps: 2, group: 2, groups: 2, fraction: 0.75, elapsedMs: 1000 });
-      signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
-      release = () => { opts.onGroupDone?.(cp(run, 1)); resolve(result('mlp', run)); };
-    });
+    trainImpl = (run, onP, signal, opts) =>
+      new Promise((resolve, reject) => {
+        calls.push({ run, resume: opts.resume?.map((g) => g.groupIndex) });
+        const have = new Set(opts.resume?.map((g) => g.groupIndex));
+        if (!have.has(0)) opts.onGroupDone?.(cp(run, 0));
+        // resumed at 2 of 4 quarters (f0 = 0.5): at f = 0.75 after 1 s the time left is 1 s x (1 - 0.75) / (0.75 - 0.5) = 1 s
+        // (extrapolating from f alone would say 1 s x 0.25 / 0.75 = 0.33 s)
+        if (have.has(0))
+          onP({ phase: 'training', epoch: 1, epochs: 2, step: 1, steps: 2, group: 2, groups: 2, fraction: 0.75, elapsedMs: 1000 });
+        signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+        release = () => {
+          opts.onGroupDone?.(cp(run, 1));
+          resolve(result('mlp', run));
+        };
+      });
     const first = startTraining();
     const key = runKey(calls[0].run);
     expect(useLab.getState().checkpoint).toMatchObject({ runKey: key, label: 'MLP on us-large-cap-2012-2019', total: 2 });
@@ -228,7 +348,9 @@ describe('actions', () => {
     // another dataset loaded: the resume is refused with what to load
     useLab.setState({ loadedSpec: { kind: 'synthetic', name: 'synthetic' } });
     await resumeTraining();
-    expect(useLab.getState().trainError?.message).toBe('The saved groups of MLP on us-large-cap-2012-2019 were trained on the dataset "us-large-cap-2012-2019"; the loaded one is "synthetic".');
+    expect(useLab.getState().trainError?.message).toBe(
+      'The saved groups of MLP on us-large-cap-2012-2019 were trained on the dataset "us-large-cap-2012-2019"; the loaded one is "synthetic".',
+    );
     expect(calls).toHaveLength(1);
     await loadDataset();
 
@@ -265,19 +387,29 @@ describe('actions', () => {
     useLab.setState({ checkpoint: null, results: [] });
     await loadDataset();
     const cp = (run: RunConfig, i: number): GroupCheckpoint => ({
-      runKey: runKey(run), groupIndex: i, label: ['2016H1', '2016H2'][i], total: 2, test: [['2016-01-04', '2016-06-30'], ['2016-07-01', '2016-12-30']][i] as [string, string],
-      record: { index: i, label: ['2016H1', '2016H2'][i] } as GroupCheckpoint['record'], shape: [1, 2, 1], scores: Float32Array.of(i, i),
+      runKey: runKey(run),
+      groupIndex: i,
+      label: ['2016H1', '2016H2'][i],
+      total: 2,
+      test: [
+        ['2016-01-04', '2016-06-30'],
+        ['2016-07-01', '2016-12-30'],
+      ][i] as [string, string],
+      record: { index: i, label: ['2016H1', '2016H2'][i] } as GroupCheckpoint['record'],
+      shape: [1, 2, 1],
+      scores: Float32Array.of(i, i),
     });
     const calls: { model: string; resume?: number[] }[] = [];
     let stopFirst = true;
-    trainImpl = (run, _onP, signal, opts) => new Promise((resolve, reject) => {
-      calls.push({ model: run.model, resume: opts.resume?.map((g) => g.groupIndex) });
-      if (!opts.resume?.length) opts.onGroupDone?.(cp(run, 0));
-      signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
-      if (stopFirst) return; // left running: the test cancels it
-      opts.onGroupDone?.(cp(run, 1));
-      resolve(result(run.model, run));
-    });
+    trainImpl = (run, _onP, signal, opts) =>
+      new Promise((resolve, reject) => {
+        calls.push({ model: run.model, resume: opts.resume?.map((g) => g.groupIndex) });
+        if (!opts.resume?.length) opts.onGroupDone?.(cp(run, 0));
+        signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+        if (stopFirst) return; // left running: the test cancels it
+        opts.onGroupDone?.(cp(run, 1));
+        resolve(result(run.model, run));
+      });
     const q = compareMethods(['linear', 'mlp']);
     expect(calls.map((c) => c.model)).toEqual(['linear']);
     // the checkpoint of the stopped model remembers the model still waiting

@@ -10,7 +10,15 @@ import { etaMs } from './derive';
 import { checkpointStore, type SavedCheckpoint } from './checkpoints';
 import { presetById } from './presets';
 import { checkTableBytes } from './file-check';
-import { isAbortError, type BackendPref, type DataPrep, type GroupCheckpoint, type LabApi, type TrainProgress, type TrainResult } from './lab-api';
+import {
+  isAbortError,
+  type BackendPref,
+  type DataPrep,
+  type GroupCheckpoint,
+  type LabApi,
+  type TrainProgress,
+  type TrainResult,
+} from './lab-api';
 import { runKey } from '../train/run-key';
 import { checkReadOnlySql } from './sql-guard';
 import { useLab, type ErrorInfo, type LabState, type LossPoint, type ValidPoint } from './store';
@@ -32,7 +40,9 @@ function clearLast(where: ErrorInfo['where']): void {
 
 function report(where: ErrorInfo['where'], e: unknown): ErrorInfo {
   const info = toErrorInfo(e, where);
-  const key = ({ data: 'dataError', model: 'modelsError', train: 'trainError', results: 'resultsError', sql: 'queryError', app: 'lastError' } as const)[where];
+  const key = (
+    { data: 'dataError', model: 'modelsError', train: 'trainError', results: 'resultsError', sql: 'queryError', app: 'lastError' } as const
+  )[where];
   set({ [key]: info, lastError: info } as Partial<LabState>);
   if (!(e instanceof LabError)) console.error(e);
   return info;
@@ -40,7 +50,9 @@ function report(where: ErrorInfo['where'], e: unknown): ErrorInfo {
 
 /** Clear the error box of one area. */
 export function dismissError(where: ErrorInfo['where']): void {
-  const key = ({ data: 'dataError', model: 'modelsError', train: 'trainError', results: 'resultsError', sql: 'queryError', app: 'lastError' } as const)[where];
+  const key = (
+    { data: 'dataError', model: 'modelsError', train: 'trainError', results: 'resultsError', sql: 'queryError', app: 'lastError' } as const
+  )[where];
   set({ [key]: null } as Partial<LabState>);
 }
 
@@ -56,8 +68,12 @@ export async function initLab(api: LabApi, loc: { hash: string; search: string }
   const parsed = hashToRun(loc.hash);
   const forced = readBackendParam(loc.search);
   const warnings = [...parsed.warnings];
-  if (new URLSearchParams(loc.search).get('backend') && !forced) warnings.push(`?backend=${new URLSearchParams(loc.search).get('backend')} is not a backend (auto, webgpu, webgl, wasm, cpu); using auto`);
-  if (parsed.present && parsed.run.dataset.kind === 'file') warnings.push(`This link was made with the file ${parsed.run.dataset.name}: load that file in the Data panel to reproduce the run.`);
+  if (new URLSearchParams(loc.search).get('backend') && !forced)
+    warnings.push(
+      `?backend=${new URLSearchParams(loc.search).get('backend')} is not a backend (auto, webgpu, webgl, wasm, cpu); using auto`,
+    );
+  if (parsed.present && parsed.run.dataset.kind === 'file')
+    warnings.push(`This link was made with the file ${parsed.run.dataset.name}: load that file in the Data panel to reproduce the run.`);
   // the backend is a property of this browser, not of the experiment: it lives in backendPref, and the run
   // sent to the engine gets it at Train. A link's backend= is honoured unless ?backend= overrides it.
   const { backend: linkBackend, ...run } = parsed.run;
@@ -112,7 +128,11 @@ export function setModel(id: string): void {
   const m = get().models.find((x) => x.id === id);
   if (!m) return;
   const preset = get().presetConfigs[id];
-  get().setRun((r) => ({ ...r, model: id, config: resolveConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...preset }, m.id, 'clamp') }));
+  get().setRun((r) => ({
+    ...r,
+    model: id,
+    config: resolveConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...preset }, m.id, 'clamp'),
+  }));
 }
 
 /**
@@ -125,8 +145,19 @@ export function applyPreset(id: string): void {
   const s = get();
   const m = s.models.find((x) => x.id === p.run.model);
   const config = { ...(m ? schemaDefaults(m.configSchema) : {}), ...p.configs[p.run.model] };
-  s.setRun((r) => ({ ...r, model: p.run.model, config: m ? resolveConfig(m.configSchema, config, m.id, 'clamp') : config, split: { ...p.run.split }, strategy: { ...p.run.strategy }, seed: p.run.seed }));
-  set({ compareIds: p.compare.filter((x) => s.models.length === 0 || s.models.some((mm) => mm.id === x)), presetConfigs: structuredClone(p.configs), presetId: p.id });
+  s.setRun((r) => ({
+    ...r,
+    model: p.run.model,
+    config: m ? resolveConfig(m.configSchema, config, m.id, 'clamp') : config,
+    split: { ...p.run.split },
+    strategy: { ...p.run.strategy },
+    seed: p.run.seed,
+  }));
+  set({
+    compareIds: p.compare.filter((x) => s.models.length === 0 || s.models.some((mm) => mm.id === x)),
+    presetConfigs: structuredClone(p.configs),
+    presetId: p.id,
+  });
 }
 
 /** Set one hyper-parameter (numbers are clamped to the schema range). */
@@ -146,7 +177,8 @@ export function resetHypers(): void {
   if (m) s.setRun((r) => ({ ...r, config: schemaDefaults(m.configSchema) }));
 }
 
-export const setPreprocessing = (patch: Partial<PreprocessConfig>) => get().setRun((r) => ({ ...r, preprocessing: { ...r.preprocessing, ...patch } }));
+export const setPreprocessing = (patch: Partial<PreprocessConfig>) =>
+  get().setRun((r) => ({ ...r, preprocessing: { ...r.preprocessing, ...patch } }));
 export const setUniverse = (universe: string) => get().setRun((r) => ({ ...r, universe }));
 export const setSeed = (seed: number) => get().setRun((r) => ({ ...r, seed: Math.max(0, Math.floor(seed)) }));
 export const setSplit = (patch: Partial<SplitConfig>) => get().setRun((r) => ({ ...r, split: { ...r.split, ...patch } }));
@@ -161,7 +193,8 @@ export const STRATEGY_DEFAULTS: Record<StrategyConfig['kind'], Omit<StrategyConf
 };
 
 /** Switch the portfolio construction: the new kind starts from its paper defaults; label horizon and execution lag are kept. */
-export const setStrategyKind = (kind: StrategyConfig['kind']) => get().setRun((r) => ({ ...r, strategy: { kind, ...STRATEGY_DEFAULTS[kind], horizon: r.strategy.horizon, lag: r.strategy.lag } }));
+export const setStrategyKind = (kind: StrategyConfig['kind']) =>
+  get().setRun((r) => ({ ...r, strategy: { kind, ...STRATEGY_DEFAULTS[kind], horizon: r.strategy.horizon, lag: r.strategy.lag } }));
 
 /**
  * Toggle a factor group. run.factors = [] means "all"; unticking a group from "all" lists the others.
@@ -207,12 +240,25 @@ export async function loadDataset(spec?: DatasetSpec, file?: File): Promise<bool
   const target = spec ?? s.run.dataset;
   const token = ++loadToken;
   const before = s.summary ? 'ready' : 'empty';
-  set({ dataStatus: 'loading', dataError: null, dataActivity: target.kind === 'file' ? `Reading ${target.name}…` : target.kind === 'synthetic' ? 'Generating a synthetic market…' : `Loading the bundled dataset ${target.name}…` });
+  set({
+    dataStatus: 'loading',
+    dataError: null,
+    dataActivity:
+      target.kind === 'file'
+        ? `Reading ${target.name}…`
+        : target.kind === 'synthetic'
+          ? 'Generating a synthetic market…'
+          : `Loading the bundled dataset ${target.name}…`,
+  });
   try {
     let bytes: ArrayBuffer | undefined;
     if (target.kind === 'file') {
       const f = file ?? (lastFile && lastFile.name === target.name ? lastFile : null);
-      if (!f) throw new LabError(`The file ${target.name} is not loaded in this page.`, 'Choose the file again under "Your parquet or CSV file" (or drop it on the Data panel).');
+      if (!f)
+        throw new LabError(
+          `The file ${target.name} is not loaded in this page.`,
+          'Choose the file again under "Your parquet or CSV file" (or drop it on the Data panel).',
+        );
       bytes = await f.arrayBuffer();
       checkTableBytes(f.name, bytes);
       set({ dataActivity: `Decoding ${f.name} (${(f.size / 1e6).toFixed(1)} MB) and building the panel…` });
@@ -271,7 +317,8 @@ function onProgress(ac: AbortController, p: TrainProgress): void {
   if (controller !== ac) return; // a stale run
   if (startFraction > 0) {
     // resumed: extrapolate the time left from the progress made since the resume, f - f0 in elapsed, not from f
-    const f0 = startFraction, e = p.etaMs ?? etaMs((p.fraction - f0) / (1 - f0), p.elapsedMs);
+    const f0 = startFraction,
+      e = p.etaMs ?? etaMs((p.fraction - f0) / (1 - f0), p.elapsedMs);
     p = { ...p, startFraction: f0, ...(e !== null ? { etaMs: e } : {}) };
   }
   const s = get();
@@ -319,7 +366,8 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
   controller = ac;
   const key = runKey(run);
   const label = `${s.models.find((m) => m.id === run.model)?.label ?? run.model} on ${run.dataset.name}`;
-  const done = resume?.groups.length ?? 0, total = resume?.total ?? 0;
+  const done = resume?.groups.length ?? 0,
+    total = resume?.total ?? 0;
   startFraction = resume && total > 0 ? done / total : 0;
   set({
     trainStatus: 'running',
@@ -330,20 +378,47 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
     // a fresh run shows no checkpoint until its first group finishes (a saved one of the same run is replaced then)
     checkpoint: resume ?? null,
     progress: {
-      phase: 'preparing', message: resume ? `Resuming: ${done} of ${total} groups done…` : 'Preparing the panel and the model…', epoch: 0, epochs: Number(run.config.epochs) || 0, step: 0, steps: 0,
-      fraction: startFraction, elapsedMs: 0, ...(resume ? { startFraction, group: done + 1, groups: total } : {}),
+      phase: 'preparing',
+      message: resume ? `Resuming: ${done} of ${total} groups done…` : 'Preparing the panel and the model…',
+      epoch: 0,
+      epochs: Number(run.config.epochs) || 0,
+      step: 0,
+      steps: 0,
+      fraction: startFraction,
+      elapsedMs: 0,
+      ...(resume ? { startFraction, group: done + 1, groups: total } : {}),
     },
   });
   const onGroupDone = (gc: GroupCheckpoint) => {
     if (controller !== ac) return;
     const cur = get().checkpoint;
-    const base: SavedCheckpoint = cur && cur.runKey === gc.runKey ? cur : { runKey: gc.runKey, label, run, groups: [], total: gc.total, savedAt: 0, ...(queuedAfter.length ? { queue: structuredClone(queuedAfter) } : {}) };
-    const next: SavedCheckpoint = { ...base, total: gc.total, savedAt: Date.now(), groups: [...base.groups.filter((g) => g.groupIndex !== gc.groupIndex), gc].sort((a, b) => a.groupIndex - b.groupIndex) };
+    const base: SavedCheckpoint =
+      cur && cur.runKey === gc.runKey
+        ? cur
+        : {
+            runKey: gc.runKey,
+            label,
+            run,
+            groups: [],
+            total: gc.total,
+            savedAt: 0,
+            ...(queuedAfter.length ? { queue: structuredClone(queuedAfter) } : {}),
+          };
+    const next: SavedCheckpoint = {
+      ...base,
+      total: gc.total,
+      savedAt: Date.now(),
+      groups: [...base.groups.filter((g) => g.groupIndex !== gc.groupIndex), gc].sort((a, b) => a.groupIndex - b.groupIndex),
+    };
     set({ checkpoint: next });
     void persist(() => checkpointStore().put(next));
   };
   try {
-    const result: TrainResult = await labApi().train({ ...run, backend: s.backendPref }, (p) => onProgress(ac, p), ac.signal, { backend: s.backendPref, onGroupDone, ...(resume ? { resume: resume.groups } : {}) });
+    const result: TrainResult = await labApi().train({ ...run, backend: s.backendPref }, (p) => onProgress(ac, p), ac.signal, {
+      backend: s.backendPref,
+      onGroupDone,
+      ...(resume ? { resume: resume.groups } : {}),
+    });
     if (controller !== ac) return 'cancelled';
     // finished: its groups are in the result, the checkpoint is not needed any more
     set({ checkpoint: null });
@@ -393,7 +468,13 @@ export async function resumeTraining(): Promise<void> {
   if (!cp || !canTrain()) return;
   const loaded = get().loadedSpec;
   if (!sameJson(loaded, cp.run.dataset)) {
-    report('train', new LabError(`The saved groups of ${cp.label} were trained on the dataset "${cp.run.dataset.name}"; the loaded one is "${loaded?.name ?? 'none'}".`, `Load ${cp.run.dataset.name} in the Data panel, then resume (or discard the saved groups).`));
+    report(
+      'train',
+      new LabError(
+        `The saved groups of ${cp.label} were trained on the dataset "${cp.run.dataset.name}"; the loaded one is "${loaded?.name ?? 'none'}".`,
+        `Load ${cp.run.dataset.name} in the Data panel, then resume (or discard the saved groups).`,
+      ),
+    );
     return;
   }
   const rest = cp.queue ?? [];
@@ -446,11 +527,16 @@ export async function compareMethods(ids: string[] = get().compareIds): Promise<
     return;
   }
   const base = structuredClone(s.run);
-  await runQueue(todo.map((id) => {
-    const m = get().models.find((x) => x.id === id)!;
-    const config = id === base.model ? base.config : resolveConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...s.presetConfigs[id] }, m.id, 'clamp');
-    return { ...structuredClone(base), model: id, config };
-  }));
+  await runQueue(
+    todo.map((id) => {
+      const m = get().models.find((x) => x.id === id)!;
+      const config =
+        id === base.model
+          ? base.config
+          : resolveConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...s.presetConfigs[id] }, m.id, 'clamp');
+      return { ...structuredClone(base), model: id, config };
+    }),
+  );
 }
 
 /**
@@ -511,10 +597,20 @@ export async function loadBenchmarkFile(file: File): Promise<boolean> {
     if (err) {
       try {
         if (prev && api.loadBenchmark) set({ benchmark: await api.loadBenchmark(prev.bytes.slice(0), prev.name) });
-        else { await api.clearBenchmark?.(); set({ benchmark: null }); }
+        else {
+          await api.clearBenchmark?.();
+          set({ benchmark: null });
+        }
         activeBenchmark = prev;
-      } catch { /* the error below still says what happened */ }
-      set({ resultsError: { ...err, hint: `${file.name} was not kept: the results are still measured against ${prev ? prev.name : 'the equal-weighted universe'}. Load a series that covers the whole test period.` } });
+      } catch {
+        /* the error below still says what happened */
+      }
+      set({
+        resultsError: {
+          ...err,
+          hint: `${file.name} was not kept: the results are still measured against ${prev ? prev.name : 'the equal-weighted universe'}. Load a series that covers the whole test period.`,
+        },
+      });
       return false;
     }
   }

@@ -11,20 +11,45 @@ const calls: string[] = [];
 let loadImpl: (bytes: ArrayBuffer, name: string) => Promise<BenchmarkInfo>;
 const api: LabApi = {
   loadDataset: async (spec) => ({
-    name: spec.name, kind: 'prices', dates: { start: '2019-01-02', end: '2019-12-31', count: 250 }, stocks: 10, factors: [],
-    universes: [{ name: 'all', description: 'all', avgMembers: 10 }], bytes: 1, edges: { dates: [], avgEdges: [] }, industries: [], tables: [], notes: [],
+    name: spec.name,
+    kind: 'prices',
+    dates: { start: '2019-01-02', end: '2019-12-31', count: 250 },
+    stocks: 10,
+    factors: [],
+    universes: [{ name: 'all', description: 'all', avgMembers: 10 }],
+    bytes: 1,
+    edges: { dates: [], avgEdges: [] },
+    industries: [],
+    tables: [],
+    notes: [],
   }),
   query: async () => ({ columns: [], rows: [] }),
-  train: async () => { throw new Error('not used'); },
+  train: async () => {
+    throw new Error('not used');
+  },
   setPaused: () => {},
   listModels: async () => [],
-  evaluate: async (r, run) => { calls.push(`evaluate ${r.model}`); return { ...r, run, label: `${r.model} vs ${useLab.getState().benchmark?.name ?? 'EW'}` }; },
-  loadBenchmark: (b, n) => { calls.push(`load ${n} ${b.byteLength}`); return loadImpl(b, n); },
-  clearBenchmark: async () => { calls.push('clear'); },
+  evaluate: async (r, run) => {
+    calls.push(`evaluate ${r.model}`);
+    return { ...r, run, label: `${r.model} vs ${useLab.getState().benchmark?.name ?? 'EW'}` };
+  },
+  loadBenchmark: (b, n) => {
+    calls.push(`load ${n} ${b.byteLength}`);
+    return loadImpl(b, n);
+  },
+  clearBenchmark: async () => {
+    calls.push('clear');
+  },
 };
 const evaluateImpl = api.evaluate;
 const result = (model: string): TrainResult => ({
-  model, label: model, backend: 'cpu', run: defaultRun, elapsedMs: 1, metrics: { columns: [], rows: [] }, series: [],
+  model,
+  label: model,
+  backend: 'cpu',
+  run: defaultRun,
+  elapsedMs: 1,
+  metrics: { columns: [], rows: [] },
+  series: [],
   benchmark: { label: 'equal-weighted universe', dates: [], cumReturn: [] },
   scores: { scoresByHorizon: new Float32Array(1), testIndex: new Int32Array(1), horizons: [20] },
 });
@@ -36,7 +61,15 @@ beforeEach(() => {
   api.evaluate = evaluateImpl;
   calls.length = 0;
   loadImpl = async (_b, name) => ({ ...info, name });
-  useLab.setState({ results: [], benchmark: null, benchmarkStatus: 'idle', resultsError: null, lastError: null, trainStatus: 'idle', reevalStatus: 'idle' });
+  useLab.setState({
+    results: [],
+    benchmark: null,
+    benchmarkStatus: 'idle',
+    resultsError: null,
+    lastError: null,
+    trainStatus: 'idle',
+    reevalStatus: 'idle',
+  });
 });
 
 describe('benchmark actions', () => {
@@ -61,14 +94,18 @@ describe('benchmark actions', () => {
 
   it('a bad file shows its error and keeps the previous benchmark; a file neither parquet nor CSV never reaches the engine', async () => {
     await loadBenchmarkFile(parquet('spy.parquet'));
-    loadImpl = async () => { throw new LabError("bad.parquet: missing column 'date' (columns found: day (DATE))"); };
+    loadImpl = async () => {
+      throw new LabError("bad.parquet: missing column 'date' (columns found: day (DATE))");
+    };
     expect(await loadBenchmarkFile(parquet('bad.parquet'))).toBe(false);
     let s = useLab.getState();
     expect(s.resultsError).toMatchObject({ where: 'results', message: "bad.parquet: missing column 'date' (columns found: day (DATE))" });
     expect(s.benchmark?.name).toBe('spy.parquet');
     expect(await loadBenchmarkFile(new File([new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0])], 'idx.xlsx'))).toBe(false);
     s = useLab.getState();
-    expect(s.resultsError?.message).toBe('idx.xlsx is neither parquet nor CSV: it holds a zip archive (an Excel .xlsx workbook is one), 8 bytes.');
+    expect(s.resultsError?.message).toBe(
+      'idx.xlsx is neither parquet nor CSV: it holds a zip archive (an Excel .xlsx workbook is one), 8 bytes.',
+    );
     expect(await loadBenchmarkFile(new File(['date,ret\n2019-01-02,0.01\n'], 'idx.parquet'))).toBe(false);
     expect(useLab.getState().resultsError?.message).toMatch(/^idx\.parquet is not a parquet file/);
     expect(calls.filter((c) => c.startsWith('load'))).toEqual(['load spy.parquet 12', 'load bad.parquet 12']);
@@ -82,11 +119,17 @@ describe('benchmark actions', () => {
     expect(await loadBenchmarkFile(parquet('spy.parquet'))).toBe(true);
     useLab.setState({ results: [result('linear')] });
     const evaluate = api.evaluate;
-    api.evaluate = async () => { throw new LabError('evaluate: the benchmark series (10 rows) has no return for 2019-03-01; it must cover every holding day from 2019-01-02 to 2019-12-31.'); };
+    api.evaluate = async () => {
+      throw new LabError(
+        'evaluate: the benchmark series (10 rows) has no return for 2019-03-01; it must cover every holding day from 2019-01-02 to 2019-12-31.',
+      );
+    };
     expect(await loadBenchmarkFile(parquet('short.parquet'))).toBe(false);
     let s = useLab.getState();
     expect(s.resultsError?.message).toContain('has no return for 2019-03-01');
-    expect(s.resultsError?.hint).toBe('short.parquet was not kept: the results are still measured against spy.parquet. Load a series that covers the whole test period.');
+    expect(s.resultsError?.hint).toBe(
+      'short.parquet was not kept: the results are still measured against spy.parquet. Load a series that covers the whole test period.',
+    );
     // the engine was given spy.parquet back (its bytes kept by the action: the first load transferred the original)
     expect(calls.filter((c) => c.startsWith('load'))).toEqual(['load spy.parquet 12', 'load short.parquet 12', 'load spy.parquet 12']);
     expect(s.benchmark?.name).toBe('spy.parquet');
@@ -97,7 +140,11 @@ describe('benchmark actions', () => {
     api.evaluate = evaluate;
     await clearBenchmark();
     useLab.setState({ results: [result('linear')] });
-    api.evaluate = async () => { throw new LabError('evaluate: the benchmark series (10 rows) has no return for 2019-03-01; it must cover every holding day from 2019-01-02 to 2019-12-31.'); };
+    api.evaluate = async () => {
+      throw new LabError(
+        'evaluate: the benchmark series (10 rows) has no return for 2019-03-01; it must cover every holding day from 2019-01-02 to 2019-12-31.',
+      );
+    };
     expect(await loadBenchmarkFile(parquet('short.parquet'))).toBe(false);
     s = useLab.getState();
     expect(s.benchmark).toBeNull();

@@ -36,51 +36,82 @@ export interface CheckpointStore {
   readonly kind: string;
 }
 
-const DB = 'factor-lab', STORE = 'checkpoints';
+const DB = 'factor-lab',
+  STORE = 'checkpoints';
 
 /** In-memory store (structured clones, like IndexedDB: later edits of a saved object do not change it). */
 export function memoryCheckpointStore(): CheckpointStore {
   const m = new Map<string, SavedCheckpoint>();
   return {
     kind: 'memory',
-    async put(cp) { m.set(cp.runKey, structuredClone(cp)); },
-    async get(key) { const c = m.get(key); return c ? structuredClone(c) : null; },
+    async put(cp) {
+      m.set(cp.runKey, structuredClone(cp));
+    },
+    async get(key) {
+      const c = m.get(key);
+      return c ? structuredClone(c) : null;
+    },
     async latest() {
       let best: SavedCheckpoint | null = null;
       for (const c of m.values()) if (!best || c.savedAt >= best.savedAt) best = c;
       return best ? structuredClone(best) : null;
     },
-    async delete(key) { m.delete(key); },
+    async delete(key) {
+      m.delete(key);
+    },
   };
 }
 
-const req = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+const req = <T>(r: IDBRequest<T>) =>
+  new Promise<T>((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
 
 /** IndexedDB store on `idb` (database 'factor-lab', object store 'checkpoints', keyPath runKey). */
 export function indexedDbCheckpointStore(idb: IDBFactory): CheckpointStore {
   let db: Promise<IDBDatabase> | null = null;
-  const open = () => (db ??= new Promise<IDBDatabase>((resolve, reject) => {
-    const r = idb.open(DB, 1);
-    r.onupgradeneeded = () => { if (!r.result.objectStoreNames.contains(STORE)) r.result.createObjectStore(STORE, { keyPath: 'runKey' }); };
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => { db = null; reject(r.error); };
-    r.onblocked = () => { db = null; reject(new Error('IndexedDB factor-lab is blocked by another tab')); };
-  }));
+  const open = () =>
+    (db ??= new Promise<IDBDatabase>((resolve, reject) => {
+      const r = idb.open(DB, 1);
+      r.onupgradeneeded = () => {
+        if (!r.result.objectStoreNames.contains(STORE)) r.result.createObjectStore(STORE, { keyPath: 'runKey' });
+      };
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => {
+        db = null;
+        reject(r.error);
+      };
+      r.onblocked = () => {
+        db = null;
+        reject(new Error('IndexedDB factor-lab is blocked by another tab'));
+      };
+    }));
   const tx = async <T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> => {
     const t = (await open()).transaction(STORE, mode);
-    const done = new Promise<void>((resolve, reject) => { t.oncomplete = () => resolve(); t.onerror = () => reject(t.error); t.onabort = () => reject(t.error); });
+    const done = new Promise<void>((resolve, reject) => {
+      t.oncomplete = () => resolve();
+      t.onerror = () => reject(t.error);
+      t.onabort = () => reject(t.error);
+    });
     const [out] = await Promise.all([req(f(t.objectStore(STORE))), done]);
     return out;
   };
   return {
     kind: 'indexeddb',
-    async put(cp) { await tx('readwrite', (s) => s.put(cp)); },
-    async get(key) { return ((await tx('readonly', (s) => s.get(key))) as SavedCheckpoint | undefined) ?? null; },
+    async put(cp) {
+      await tx('readwrite', (s) => s.put(cp));
+    },
+    async get(key) {
+      return ((await tx('readonly', (s) => s.get(key))) as SavedCheckpoint | undefined) ?? null;
+    },
     async latest() {
       const all = (await tx('readonly', (s) => s.getAll())) as SavedCheckpoint[];
       return all.reduce<SavedCheckpoint | null>((b, c) => (!b || c.savedAt >= b.savedAt ? c : b), null);
     },
-    async delete(key) { await tx('readwrite', (s) => s.delete(key)); },
+    async delete(key) {
+      await tx('readwrite', (s) => s.delete(key));
+    },
   };
 }
 

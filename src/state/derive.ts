@@ -11,6 +11,10 @@ export function etaMs(fraction: number, elapsedMs: number): number | null {
 export function finiteMean(x: ArrayLike<number>): number {
   let s = 0;
   let n = 0;
-  for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i])) { s += x[i]; n++; }
+  for (let i = 0; i < x.length; i++)
+    if (Number.isFinite(x[i])) {
+      s += x[i];
+      n++;
+    }
   return n ? s / n : NaN;
 }

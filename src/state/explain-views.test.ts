@@ -5,19 +5,45 @@ import { explainedResult, explainedTickers, groupSharesOverTime, stockContributi
 // a hand-made explanation: panel tickers A, B, C; on 2019-01-31 the cross-section is stocks [2, 0] = C, A
 // (positions 0, 1); factors m1 (momentum), v1 (volatility), v2 (volatility)
 const date0 = {
-  date: '2019-01-31', t: 10, stocks: Int32Array.from([2, 0]),
+  date: '2019-01-31',
+  t: 10,
+  stocks: Int32Array.from([2, 0]),
   prediction: Float64Array.from([0.5, -0.2]),
   // C: 0.3 + 0.1 + 0.05 = 0.45, bias 0.04, eps 0.01 -> 0.5;  A: -0.1 - 0.05 + 0 = -0.15, bias -0.05, eps 0 -> -0.2
   relevance: Float32Array.from([0.3, 0.1, 0.05, -0.1, -0.05, 0]),
-  bias: Float64Array.from([0.04, -0.05]), eps: Float64Array.from([0.01, 0]), residual: Float64Array.from([0, 0]),
-  top: Int32Array.from([0]), portfolio: Float64Array.from([0.3, 0.1, 0.05]),
+  bias: Float64Array.from([0.04, -0.05]),
+  eps: Float64Array.from([0.01, 0]),
+  residual: Float64Array.from([0, 0]),
+  top: Int32Array.from([0]),
+  portfolio: Float64Array.from([0.3, 0.1, 0.05]),
   // momentum |0.3|, volatility |0.15|: 0.3 / 0.45 = 66.67%, 33.33%
-  portfolioGroups: { groups: ['momentum', 'volatility'], relevance: Float64Array.from([0.3, 0.15]), share: Float64Array.from([200 / 3, 100 / 3]), signedShare: Float64Array.from([200 / 3, 100 / 3]) },
+  portfolioGroups: {
+    groups: ['momentum', 'volatility'],
+    relevance: Float64Array.from([0.3, 0.15]),
+    share: Float64Array.from([200 / 3, 100 / 3]),
+    signedShare: Float64Array.from([200 / 3, 100 / 3]),
+  },
   correlations: [],
 };
 const result = {
-  model: 'dfm', label: 'Deep Factor Model', tickers: ['A', 'B', 'C'],
-  explanation: { model: 'dfm', method: 'lrp-epsilon', methodLabel: 'LRP, epsilon rule', epsilon: 1e-6, head: 0, horizon: 20, quantiles: 5, note: '', factorNames: ['m1', 'v1', 'v2'], factorGroups: ['momentum', 'volatility', 'volatility'], groups: ['momentum', 'volatility'], dates: [date0], table5: [] },
+  model: 'dfm',
+  label: 'Deep Factor Model',
+  tickers: ['A', 'B', 'C'],
+  explanation: {
+    model: 'dfm',
+    method: 'lrp-epsilon',
+    methodLabel: 'LRP, epsilon rule',
+    epsilon: 1e-6,
+    head: 0,
+    horizon: 20,
+    quantiles: 5,
+    note: '',
+    factorNames: ['m1', 'v1', 'v2'],
+    factorGroups: ['momentum', 'volatility', 'volatility'],
+    groups: ['momentum', 'volatility'],
+    dates: [date0],
+    table5: [],
+  },
 } as unknown as TrainResult;
 
 describe('explain views', () => {

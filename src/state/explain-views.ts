@@ -45,7 +45,17 @@ export function stockContribution(r: TrainResult, date: string, ticker: string):
   const F = ex.factorNames.length;
   const relevances: Record<string, number> = {};
   for (let f = 0; f < F; f++) relevances[ex.factorNames[f]] = d.relevance[m * F + f];
-  return { date, ticker, relevances, bias: d.bias[m], eps: d.eps[m], residual: d.residual[m], prediction: d.prediction[m], top: d.top.includes(m), method: ex.methodLabel };
+  return {
+    date,
+    ticker,
+    relevances,
+    bias: d.bias[m],
+    eps: d.eps[m],
+    residual: d.residual[m],
+    prediction: d.prediction[m],
+    top: d.top.includes(m),
+    method: ex.methodLabel,
+  };
 }
 
 /** Top-quintile portfolio relevance by factor group over the explained dates: share[d][g] in percent (rows sum to 100). */

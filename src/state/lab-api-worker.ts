@@ -11,7 +11,18 @@ import type { TrainProgress as EngineProgress } from '../train/loop';
 import type { DatasetSummary as EngineSummary, QueryResult as EngineQuery, TrainOutput } from '../train/protocol';
 import type { AlternativeEval, UniverseMetrics } from '../train/reevaluate';
 import type { EvalResult } from '../eval/evaluate';
-import type { AlternativeResult, BackendName, DatasetSummary, LabApi, MetricColumn, ModelInfo, QueryResult, TrainProgress, TrainResult, UniverseResult } from './lab-api';
+import type {
+  AlternativeResult,
+  BackendName,
+  DatasetSummary,
+  LabApi,
+  MetricColumn,
+  ModelInfo,
+  QueryResult,
+  TrainProgress,
+  TrainResult,
+  UniverseResult,
+} from './lab-api';
 
 /** Metrics shown in the Results table, in order (definitions, labels and directions from src/eval METRICS). */
 export const RESULT_METRICS: MetricKey[] = ['ic', 'rankIc', 'icir', 'rankIcir', 'alpha', 'ir', 'mdd', 'sharpe', 'turnover'];
@@ -47,7 +58,11 @@ export function toSummary(s: EngineSummary, fileBytes?: number): DatasetSummary 
     },
     industries,
     // Figure 4: industry shares over time, the month ends that have members; [M'][K]
-    industryProportion: { dates: rows.map((m) => s.industryProportion.dates[m]), industries: s.industryProportion.industries.slice(), share: rows.map((m) => Array.from(s.industryProportion.share.subarray(m * K, (m + 1) * K))) },
+    industryProportion: {
+      dates: rows.map((m) => s.industryProportion.dates[m]),
+      industries: s.industryProportion.industries.slice(),
+      share: rows.map((m) => Array.from(s.industryProportion.share.subarray(m * K, (m + 1) * K))),
+    },
     tables: s.tables,
     notes: s.notes,
     warnings: s.warnings,
@@ -60,7 +75,12 @@ export function toSummary(s: EngineSummary, fileBytes?: number): DatasetSummary 
 export function toProgress(p: EngineProgress, run: RunConfig, elapsedMs: number, backend: BackendName | undefined): TrainProgress {
   const groups = Math.max(1, p.groups ?? 1);
   const g = Math.min(groups - 1, Math.max(0, p.group ?? 0)); // 0-based in the engine
-  const within = p.phase === 'done' || p.phase === 'predict' ? 1 : p.epochs > 0 ? Math.min(1, (Math.max(0, p.epoch - 1) + (p.steps > 0 ? p.step / p.steps : 0)) / p.epochs) : 0;
+  const within =
+    p.phase === 'done' || p.phase === 'predict'
+      ? 1
+      : p.epochs > 0
+        ? Math.min(1, (Math.max(0, p.epoch - 1) + (p.steps > 0 ? p.step / p.steps : 0)) / p.epochs)
+        : 0;
   const VAL_LABELS: Record<string, string> = { rank_ic: 'rank IC', ic: 'IC', portfolio: 'portfolio return', nll: '−NLL' };
   const metric = VAL_LABELS[String(run.config.valMetric ?? 'rank_ic')] ?? 'rank IC';
   const messages: Record<EngineProgress['phase'], string> = {
@@ -95,8 +115,19 @@ const toUniverses = (u: UniverseMetrics[] | undefined): UniverseResult[] | undef
   u?.map((x) => ({ universe: x.universe, description: x.description, values: { ...x.metrics }, icDates: x.icDates }));
 
 /** The evaluation part of a UI result (metrics row, every series, universes) from one EvalResult. */
-export function evalParts(e: EvalResult, method: string, label: string, universes?: UniverseMetrics[]): Pick<TrainResult, 'metrics' | 'series' | 'benchmark' | 'allMetrics' | 'universes' | 'strategy'> {
-  const columns: MetricColumn[] = RESULT_METRICS.map((k) => ({ key: k, label: METRICS[k].label, format: METRICS[k].format, better: METRICS[k].better, help: METRICS[k].definition }));
+export function evalParts(
+  e: EvalResult,
+  method: string,
+  label: string,
+  universes?: UniverseMetrics[],
+): Pick<TrainResult, 'metrics' | 'series' | 'benchmark' | 'allMetrics' | 'universes' | 'strategy'> {
+  const columns: MetricColumn[] = RESULT_METRICS.map((k) => ({
+    key: k,
+    label: METRICS[k].label,
+    format: METRICS[k].format,
+    better: METRICS[k].better,
+    help: METRICS[k].definition,
+  }));
   const values: Record<string, number> = {};
   for (const k of RESULT_METRICS) values[k] = e.metrics[k];
   const st = e.strategy;
@@ -116,14 +147,30 @@ export function evalParts(e: EvalResult, method: string, label: string, universe
         benchNav: Array.from(e.series.benchNav),
         drawdown: Array.from(e.series.drawdown),
         monthly: { years: e.monthlyIc.years.slice(), ic: Array.from(e.monthlyIc.values), rankIc: Array.from(e.monthlyRankIc.values) },
-        quantiles: { groups: e.quantiles.groups, horizon: e.settings.horizon, mean: Array.from(e.quantiles.mean), monotonicity: e.quantiles.monotonicity },
+        quantiles: {
+          groups: e.quantiles.groups,
+          horizon: e.settings.horizon,
+          mean: Array.from(e.quantiles.mean),
+          monotonicity: e.quantiles.monotonicity,
+        },
         rebalances: { dates: e.rebalances.iso, turnover: Array.from(e.rebalances.turnover), holdings: Array.from(e.rebalances.holdings) },
       },
     ],
     benchmark: { label: e.settings.benchmark, dates: e.series.iso, cumReturn: Array.from(e.series.benchNav, (v) => v - 1) },
     allMetrics: { ...e.metrics },
     universes: toUniverses(universes),
-    strategy: { kind: st.kind, groups: st.groups, rebalance: st.rebalance, k: st.k, n: st.n, eta: st.eta, cap: st.cap, horizon: st.horizon, openCost: st.openCost, closeCost: st.closeCost },
+    strategy: {
+      kind: st.kind,
+      groups: st.groups,
+      rebalance: st.rebalance,
+      k: st.k,
+      n: st.n,
+      eta: st.eta,
+      cap: st.cap,
+      horizon: st.horizon,
+      openCost: st.openCost,
+      closeCost: st.closeCost,
+    },
   };
 }
 
@@ -137,7 +184,14 @@ export function toResult(r: TrainOutput): TrainResult {
     run: r.run,
     elapsedMs: r.timings.total_ms,
     ...evalParts(r.eval, r.model.id, label, r.universes),
-    scores: r.scoresByHorizon ? { scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons, ...(r.channels?.length ? { channels: Object.fromEntries(r.channels.map((c) => [c.spec.name, c.values])) } : {}) } : undefined,
+    scores: r.scoresByHorizon
+      ? {
+          scoresByHorizon: r.scoresByHorizon,
+          testIndex: r.testIndex,
+          horizons: r.horizons,
+          ...(r.channels?.length ? { channels: Object.fromEntries(r.channels.map((c) => [c.spec.name, c.values])) } : {}),
+        }
+      : undefined,
     groups: r.groups?.map((g) => ({ label: g.label, train: g.train, valid: g.valid, test: g.test })),
     warnings: r.warnings,
     tickers: r.explanation ? r.tickers : undefined,
@@ -154,11 +208,23 @@ export function alternativeResults(alts: AlternativeEval[] | undefined, model: s
   return alts.map((a) => {
     const method = `${model}:${a.name}`;
     const p = evalParts(a.eval, method, `${label} · ${a.label}`);
-    return { name: a.name, method, label: `${label} · ${a.label}`, metrics: p.allMetrics!, series: p.series[0], universes: toUniverses(a.universes) };
+    return {
+      name: a.name,
+      method,
+      label: `${label} · ${a.label}`,
+      metrics: p.allMetrics!,
+      series: p.series[0],
+      universes: toUniverses(a.universes),
+    };
   });
 }
 
-const toQuery = (q: EngineQuery): QueryResult => ({ columns: q.columns.map((c) => c.name), rows: q.rows, truncated: q.truncated, totalRows: q.totalRows });
+const toQuery = (q: EngineQuery): QueryResult => ({
+  columns: q.columns.map((c) => c.name),
+  rows: q.rows,
+  truncated: q.truncated,
+  totalRows: q.totalRows,
+});
 
 /** The engine behind the UI: one lab worker per page (started on first use). */
 export function createWorkerLabApi(makeClient: () => LabClient = createLabClient): LabApi {
@@ -215,7 +281,13 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
       const evRun: RunConfig = { ...result.run, strategy: run.strategy };
       // the model's channels (sigma, weights, alternative scores) are re-evaluated in the same request, same strategy
       const out = await c().evaluate(evRun, result.scores);
-      return { ...result, run: evRun, ...evalParts(out.eval, result.model, result.label, out.universes), warnings: out.eval.warnings, alternatives: alternativeResults(out.alternatives, result.model, result.label) };
+      return {
+        ...result,
+        run: evRun,
+        ...evalParts(out.eval, result.model, result.label, out.universes),
+        warnings: out.eval.warnings,
+        alternatives: alternativeResults(out.alternatives, result.model, result.label),
+      };
     },
     async loadBenchmark(fileBytes, name) {
       return c().loadBenchmark(fileBytes, name);

@@ -216,7 +216,10 @@ export interface TrainResult {
   /** the same scores on every universe of the panel (the results table's universe columns) */
   universes?: UniverseResult[];
   /** the strategy the numbers were computed with, with the engine's defaults filled in */
-  strategy?: Required<Pick<StrategyConfig, 'kind' | 'groups' | 'rebalance' | 'k' | 'n' | 'eta' | 'cap' | 'horizon'>> & { openCost: number; closeCost: number };
+  strategy?: Required<Pick<StrategyConfig, 'kind' | 'groups' | 'rebalance' | 'k' | 'n' | 'eta' | 'cap' | 'horizon'>> & {
+    openCost: number;
+    closeCost: number;
+  };
   /**
    * the stored out-of-sample scores and the model's output channels (sigma, weight, alternative scores), so a strategy
    * change can be re-evaluated without training

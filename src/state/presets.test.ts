@@ -10,14 +10,37 @@ const num = (key: string, def: number, min: number, max: number) => ({ key, labe
 const models: ModelInfo[] = [
   { id: 'linear', label: 'Linear', configSchema: [num('lambda', 0.01, 0, 1)] },
   { id: 'ew', label: 'EW', configSchema: [] },
-  { id: 'mlp', label: 'MLP', configSchema: [num('hidden', 64, 1, 1024), num('epochs', 10, 1, 200), num('layers', 2, 1, 6), num('batchDates', 8, 1, 64), num('lr', 0.001, 1e-6, 1), num('patience', 5, 0, 50)] },
+  {
+    id: 'mlp',
+    label: 'MLP',
+    configSchema: [
+      num('hidden', 64, 1, 1024),
+      num('epochs', 10, 1, 200),
+      num('layers', 2, 1, 6),
+      num('batchDates', 8, 1, 64),
+      num('lr', 0.001, 1e-6, 1),
+      num('patience', 5, 0, 50),
+    ],
+  },
   { id: 'mgat', label: 'MGAT', configSchema: [num('hidden', 64, 1, 512), num('epochs', 10, 1, 200)] },
-  { id: 'dmfm', label: 'DMFM', configSchema: [num('hidden', 64, 1, 512), num('epochs', 10, 1, 200), num('layers', 2, 1, 4), num('wIcir', 1, 0, 100)] },
+  {
+    id: 'dmfm',
+    label: 'DMFM',
+    configSchema: [num('hidden', 64, 1, 512), num('epochs', 10, 1, 200), num('layers', 2, 1, 4), num('wIcir', 1, 0, 100)],
+  },
 ];
 const summary: DatasetSummary = {
-  name: 'us-large-cap-2012-2019', kind: 'prices', dates: { start: '2012-01-03', end: '2019-12-31', count: 2012 }, stocks: 400,
-  factors: [{ name: 'mom_20', group: 'momentum' }], universes: [{ name: 'all', description: 'all', avgMembers: 390 }], bytes: 1e6,
-  edges: { dates: [], avgEdges: [] }, industries: [], tables: [], notes: [],
+  name: 'us-large-cap-2012-2019',
+  kind: 'prices',
+  dates: { start: '2012-01-03', end: '2019-12-31', count: 2012 },
+  stocks: 400,
+  factors: [{ name: 'mom_20', group: 'momentum' }],
+  universes: [{ name: 'all', description: 'all', avgMembers: 390 }],
+  bytes: 1e6,
+  edges: { dates: [], avgEdges: [] },
+  industries: [],
+  tables: [],
+  notes: [],
 };
 const trained: RunConfig[] = [];
 const api: LabApi = {
@@ -26,8 +49,14 @@ const api: LabApi = {
   train: async (run) => {
     trained.push(run);
     return {
-      model: run.model, label: run.model, backend: 'cpu', run, elapsedMs: 1,
-      metrics: { columns: [], rows: [] }, series: [], benchmark: { label: 'EW', dates: [], cumReturn: [] },
+      model: run.model,
+      label: run.model,
+      backend: 'cpu',
+      run,
+      elapsedMs: 1,
+      metrics: { columns: [], rows: [] },
+      series: [],
+      benchmark: { label: 'EW', dates: [], cumReturn: [] },
     } satisfies TrainResult;
   },
   setPaused: () => {},
@@ -57,7 +86,7 @@ describe('run presets', () => {
     expect(s.run.preprocessing).toEqual(defaultRun.preprocessing);
   });
 
-  it('choosing another model after a preset takes the preset\'s hyper-parameters for it', () => {
+  it("choosing another model after a preset takes the preset's hyper-parameters for it", () => {
     applyPreset('dmfm-quick');
     setModel('mlp');
     expect(useLab.getState().run.config).toEqual({ hidden: 32, epochs: 4, layers: 2, batchDates: 16, lr: 0.001, patience: 2 });
@@ -87,7 +116,10 @@ describe('run presets', () => {
   for (const id of ['dmfm-quick', 'dmfm-paper']) {
     it(`examples/${id}.json runs the ${id} preset`, () => {
       const p = presetById(id)!;
-      const ex = JSON.parse(readFileSync(new URL(`../../examples/${id}.json`, import.meta.url), 'utf8')) as { run: Partial<RunConfig>; models: { model: string; config?: Record<string, unknown> }[] };
+      const ex = JSON.parse(readFileSync(new URL(`../../examples/${id}.json`, import.meta.url), 'utf8')) as {
+        run: Partial<RunConfig>;
+        models: { model: string; config?: Record<string, unknown> }[];
+      };
       expect(ex.run.split).toEqual(p.run.split);
       expect(ex.run.strategy).toEqual(p.run.strategy);
       expect(ex.run.seed).toBe(p.run.seed);
@@ -96,7 +128,7 @@ describe('run presets', () => {
     });
   }
 
-  it('every preset names its compared models\' hyper-parameters', () => {
+  it("every preset names its compared models' hyper-parameters", () => {
     for (const p of PRESETS) {
       expect(p.compare).toContain(p.run.model);
       for (const id of p.compare) expect(p.configs[id]).toBeDefined();

@@ -10,7 +10,9 @@ export type { RunPreset } from '../core/run';
 const modules = import.meta.glob<{ presets?: RunPreset[] }>('../models/*/presets.ts', { eager: true });
 
 /** every model folder's presets (src/models/<id>/presets.ts), in folder order */
-export const PRESETS: RunPreset[] = Object.keys(modules).sort().flatMap((k) => modules[k].presets ?? []);
+export const PRESETS: RunPreset[] = Object.keys(modules)
+  .sort()
+  .flatMap((k) => modules[k].presets ?? []);
 
 /** A preset by id (undefined when unknown). */
 export const presetById = (id: string): RunPreset | undefined => PRESETS.find((p) => p.id === id);

@@ -3,8 +3,28 @@ import { LabError } from '../core/errors';
 
 const STARTERS = new Set(['select', 'with', 'from', 'describe', 'show', 'summarize', 'explain', 'values', 'table']);
 const FORBIDDEN = [
-  'insert', 'update', 'delete', 'create', 'drop', 'alter', 'attach', 'detach', 'copy', 'install', 'load',
-  'pragma', 'set', 'reset', 'call', 'export', 'import', 'checkpoint', 'vacuum', 'truncate', 'grant', 'use',
+  'insert',
+  'update',
+  'delete',
+  'create',
+  'drop',
+  'alter',
+  'attach',
+  'detach',
+  'copy',
+  'install',
+  'load',
+  'pragma',
+  'set',
+  'reset',
+  'call',
+  'export',
+  'import',
+  'checkpoint',
+  'vacuum',
+  'truncate',
+  'grant',
+  'use',
 ];
 const FILE_FUNCS = /\b(read_csv|read_csv_auto|read_parquet|read_json|read_json_auto|read_text|read_blob|parquet_scan|glob)\s*\(/i;
 
@@ -21,13 +41,29 @@ export function stripSqlLiterals(sql: string): string {
 export function checkReadOnlySql(sql: string): string {
   const trimmed = sql.trim().replace(/;\s*$/, '');
   const bare = stripSqlLiterals(trimmed).trim();
-  if (!bare) throw new LabError('The SQL console is empty: type a SELECT statement.', "Try: SELECT * FROM prices LIMIT 10");
-  if (bare.includes(';')) throw new LabError('The SQL console runs one statement at a time; found a ";" in the middle.', 'Remove everything after the first statement.');
+  if (!bare) throw new LabError('The SQL console is empty: type a SELECT statement.', 'Try: SELECT * FROM prices LIMIT 10');
+  if (bare.includes(';'))
+    throw new LabError(
+      'The SQL console runs one statement at a time; found a ";" in the middle.',
+      'Remove everything after the first statement.',
+    );
   const first = bare.match(/^\(*\s*([a-z_]+)/i)?.[1]?.toLowerCase() ?? '';
-  if (!STARTERS.has(first)) throw new LabError(`The SQL console is read-only: statements must start with SELECT, WITH, FROM, DESCRIBE or SHOW, not '${first.toUpperCase()}'.`, 'Tables are loaded by the Data panel; here you can only read them.');
+  if (!STARTERS.has(first))
+    throw new LabError(
+      `The SQL console is read-only: statements must start with SELECT, WITH, FROM, DESCRIBE or SHOW, not '${first.toUpperCase()}'.`,
+      'Tables are loaded by the Data panel; here you can only read them.',
+    );
   const words = new Set(bare.toLowerCase().match(/[a-z_]+/g) ?? []);
   const bad = FORBIDDEN.filter((w) => words.has(w));
-  if (bad.length) throw new LabError(`The SQL console is read-only: '${bad[0].toUpperCase()}' is not allowed.`, 'Only SELECT queries over the loaded tables run here.');
-  if (FILE_FUNCS.test(bare)) throw new LabError('The SQL console reads only the loaded tables, not files.', 'Load a file through the Data panel, then query its table.');
+  if (bad.length)
+    throw new LabError(
+      `The SQL console is read-only: '${bad[0].toUpperCase()}' is not allowed.`,
+      'Only SELECT queries over the loaded tables run here.',
+    );
+  if (FILE_FUNCS.test(bare))
+    throw new LabError(
+      'The SQL console reads only the loaded tables, not files.',
+      'Load a file through the Data panel, then query its table.',
+    );
   return trimmed;
 }

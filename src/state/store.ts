@@ -6,7 +6,16 @@
 import { create, type StateCreator } from 'zustand';
 import { defaultCompare, defaultRun, type DatasetSpec, type RunConfig } from '../core/run';
 import type {
-  BackendInfo, BackendName, BackendPref, BenchmarkInfo, DataPrep, DatasetSummary, ModelInfo, QueryResult, TrainProgress, TrainResult,
+  BackendInfo,
+  BackendName,
+  BackendPref,
+  BenchmarkInfo,
+  DataPrep,
+  DatasetSummary,
+  ModelInfo,
+  QueryResult,
+  TrainProgress,
+  TrainResult,
 } from './lab-api';
 import type { SavedCheckpoint } from './checkpoints';
 
@@ -190,7 +199,8 @@ const createResultsSlice: StateCreator<LabState, [], [], ResultsSlice> = (set) =
   setIcKind: (icKind) => set({ icKind }),
   setTablePreset: (tablePreset) => set({ tablePreset }),
   setTableLayout: (tableLayout) => set({ tableLayout }),
-  toggleUniverse: (u) => set((s) => ({ hiddenUniverses: s.hiddenUniverses.includes(u) ? s.hiddenUniverses.filter((x) => x !== u) : [...s.hiddenUniverses, u] })),
+  toggleUniverse: (u) =>
+    set((s) => ({ hiddenUniverses: s.hiddenUniverses.includes(u) ? s.hiddenUniverses.filter((x) => x !== u) : [...s.hiddenUniverses, u] })),
   setHeatMethod: (heatMethod) => set({ heatMethod }),
 });
 

@@ -25,7 +25,10 @@ describe('url-state', () => {
   });
 
   it('carries the optional industry level (sector by default) and rejects other values', () => {
-    const run: RunConfig = { ...structuredClone(defaultRun), preprocessing: { ...defaultRun.preprocessing, industryLevel: 'sub_industry' } };
+    const run: RunConfig = {
+      ...structuredClone(defaultRun),
+      preprocessing: { ...defaultRun.preprocessing, industryLevel: 'sub_industry' },
+    };
     const h = runToHash(run);
     expect(h).toContain('preprocessing.industryLevel=sub_industry');
     expect(hashToRun(h).run).toEqual(run);

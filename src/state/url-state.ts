@@ -40,7 +40,12 @@ const enc = (s: string) => encodeURIComponent(s).replace(/%2C/gi, ',').replace(/
 
 /** The hash string (with leading '#') for a run. */
 export function runToHash(run: RunConfig): string {
-  return '#' + flattenRun(run).map(([k, v]) => `${k}=${enc(v)}`).join('&');
+  return (
+    '#' +
+    flattenRun(run)
+      .map(([k, v]) => `${k}=${enc(v)}`)
+      .join('&')
+  );
 }
 
 function getPath(obj: unknown, path: string[]): unknown {
@@ -91,41 +96,74 @@ export function hashToRun(hash: string, base: RunConfig = defaultRun): ParsedHas
     const eq = part.indexOf('=');
     const key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
     let raw: string;
-    try { raw = decodeURIComponent(eq < 0 ? '' : part.slice(eq + 1)); } catch { warnings.push(`${key}: not valid URL encoding`); continue; }
+    try {
+      raw = decodeURIComponent(eq < 0 ? '' : part.slice(eq + 1));
+    } catch {
+      warnings.push(`${key}: not valid URL encoding`);
+      continue;
+    }
     const path = key.split('.');
     if (!TOP_KEYS.has(path[0]) || path.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
       warnings.push(`unknown setting '${key}' ignored`);
       continue;
     }
     // a leaf replaces the default wholesale for open objects like config: start from {} the first time we see one
-    if (path[0] === 'config' && !seen.has('config')) { run.config = {}; seen.add('config'); }
+    if (path[0] === 'config' && !seen.has('config')) {
+      run.config = {};
+      seen.add('config');
+    }
     const def = getPath(base, path);
     let value: unknown;
-    if (Array.isArray(def) || key === 'factors') value = raw === '' ? [] : raw.split(',').map((s) => s.trim()).filter(Boolean);
+    if (Array.isArray(def) || key === 'factors')
+      value =
+        raw === ''
+          ? []
+          : raw
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean);
     else if (typeof def === 'number') {
       const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n)) { warnings.push(`${key}=${raw}: expected a number, kept ${def}`); continue; }
+      if (raw.trim() === '' || !Number.isFinite(n)) {
+        warnings.push(`${key}=${raw}: expected a number, kept ${def}`);
+        continue;
+      }
       value = n;
     } else if (typeof def === 'boolean') {
-      if (raw !== 'true' && raw !== 'false') { warnings.push(`${key}=${raw}: expected true or false, kept ${def}`); continue; }
+      if (raw !== 'true' && raw !== 'false') {
+        warnings.push(`${key}=${raw}: expected true or false, kept ${def}`);
+        continue;
+      }
       value = raw === 'true';
     } else if (typeof def === 'string') {
       const allowed = ENUMS[key];
-      if (allowed && !allowed.includes(raw)) { warnings.push(`${key}=${raw}: expected one of ${allowed.join(', ')}, kept ${def}`); continue; }
+      if (allowed && !allowed.includes(raw)) {
+        warnings.push(`${key}=${raw}: expected one of ${allowed.join(', ')}, kept ${def}`);
+        continue;
+      }
       value = raw;
     } else if (def !== undefined && typeof def === 'object') {
       warnings.push(`'${key}' is a group of settings, not a value; ignored`);
       continue;
     } else if (key === 'backend') {
-      if (!ENUMS.backend.includes(raw)) { warnings.push(`backend=${raw}: expected one of ${ENUMS.backend.join(', ')}; using auto`); continue; }
+      if (!ENUMS.backend.includes(raw)) {
+        warnings.push(`backend=${raw}: expected one of ${ENUMS.backend.join(', ')}; using auto`);
+        continue;
+      }
       value = raw;
     } else if (ENUMS[key]) {
       // an optional enum field without a default (preprocessing.industryLevel)
-      if (!ENUMS[key].includes(raw)) { warnings.push(`${key}=${raw}: expected one of ${ENUMS[key].join(', ')}; ignored`); continue; }
+      if (!ENUMS[key].includes(raw)) {
+        warnings.push(`${key}=${raw}: expected one of ${ENUMS[key].join(', ')}; ignored`);
+        continue;
+      }
       value = raw;
     } else {
       const parent = path.slice(0, -1).join('.');
-      if (path.length < 2 || !OPEN_OBJECTS.includes(parent)) { warnings.push(`unknown setting '${key}' ignored`); continue; }
+      if (path.length < 2 || !OPEN_OBJECTS.includes(parent)) {
+        warnings.push(`unknown setting '${key}' ignored`);
+        continue;
+      }
       value = inferLeaf(raw);
     }
     setPath(run, path, value);

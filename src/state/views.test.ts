@@ -3,11 +3,30 @@ import { defaultRun } from '../core/run';
 import type { TrainResult, UniverseResult } from './lab-api';
 import { effectiveLayout, icViews, latestResults, resultsCsv, resultsTableView, splitTimelineView, strategyStale } from './views';
 
-const uni = (universe: string, alpha: number, icir: number, ir: number, sharpe: number): UniverseResult => ({ universe, values: { alpha, icir, ir, sharpe, ic: icir / 10 }, icDates: 10 });
+const uni = (universe: string, alpha: number, icir: number, ir: number, sharpe: number): UniverseResult => ({
+  universe,
+  values: { alpha, icir, ir, sharpe, ic: icir / 10 },
+  icDates: 10,
+});
 const result = (model: string, label: string, universes?: UniverseResult[]): TrainResult => ({
-  model, label, backend: 'cpu', run: defaultRun, elapsedMs: 1,
+  model,
+  label,
+  backend: 'cpu',
+  run: defaultRun,
+  elapsedMs: 1,
   metrics: { columns: [], rows: [{ method: model, label, values: { alpha: 0.5, icir: 0.5, ir: 0.5, sharpe: 0.5 } }] },
-  series: [{ method: model, label, dates: ['2019-01-03'], cumReturn: [0], cumExcess: [0], icDates: ['2019-01-02', '2019-01-03', '2019-01-04'], ic: [0.1, 0.2, 0.3], rankIc: [0.3, 0.2, 0.1] }],
+  series: [
+    {
+      method: model,
+      label,
+      dates: ['2019-01-03'],
+      cumReturn: [0],
+      cumExcess: [0],
+      icDates: ['2019-01-02', '2019-01-03', '2019-01-04'],
+      ic: [0.1, 0.2, 0.3],
+      rankIc: [0.3, 0.2, 0.1],
+    },
+  ],
   benchmark: { label: 'EW', dates: ['2019-01-03'], cumReturn: [0] },
   universes,
 });
@@ -17,13 +36,22 @@ describe('results table view', () => {
   const results = [
     result('linear', 'Linear', [uni('all', 0.05, 0.8, 1.0, 2.0), uni('top100', -0.01, 0.2, 0.1, 1.2)]),
     result('mlp', 'MLP', [uni('all', -0.08, 0.3, -1.5, 1.4), uni('top100', 0.02, 0.2, 0.4, 1.1)]),
-    result('ew', 'EW', [uni('all', 0.01, 0.5, 0.2, 1.9), uni('top100', 0.00, -0.1, 0.0, 1.0)]),
+    result('ew', 'EW', [uni('all', 0.01, 0.5, 0.2, 1.9), uni('top100', 0.0, -0.1, 0.0, 1.0)]),
   ];
 
   it("a model's alternative scores are extra rows after it, on every universe they were evaluated on, with the model's id:channel", () => {
     const dm = {
       ...result('dmfm', 'DMFM', [uni('all', 0.04, 0.6, 0.9, 1.8), uni('top100', 0.03, 0.1, 0.2, 1.0)]),
-      alternatives: [{ name: 'fhat', method: 'dmfm:fhat', label: 'DMFM · f-hat', metrics: { alpha: 0.09 }, series: result('x', 'x').series[0], universes: [uni('all', 0.02, 0.4, 0.5, 1.5), uni('top100', 0.06, 0.3, 0.7, 1.3)] }],
+      alternatives: [
+        {
+          name: 'fhat',
+          method: 'dmfm:fhat',
+          label: 'DMFM · f-hat',
+          metrics: { alpha: 0.09 },
+          series: result('x', 'x').series[0],
+          universes: [uni('all', 0.02, 0.4, 0.5, 1.5), uni('top100', 0.06, 0.3, 0.7, 1.3)],
+        },
+      ],
     } as TrainResult;
     const v = resultsTableView([results[0], dm], 'paper-dmfm', ['all', 'top100'])!;
     expect(v.table.methods).toEqual(['Linear', 'DMFM', 'DMFM · f-hat']);
@@ -84,7 +112,17 @@ describe('results table view', () => {
   it('auto layout: column groups while universes x metrics <= 12, else row blocks', () => {
     const two = resultsTableView(results, 'paper-dmfm', [])!;
     expect(effectiveLayout(two, 'auto')).toBe('columns'); // 2 x 4 = 8
-    const four = resultsTableView([result('a', 'A', ['all', 'top100', 'next150', 'rest'].map((u) => uni(u, 0, 0, 0, 0)))], 'paper-dmfm', [])!;
+    const four = resultsTableView(
+      [
+        result(
+          'a',
+          'A',
+          ['all', 'top100', 'next150', 'rest'].map((u) => uni(u, 0, 0, 0, 0)),
+        ),
+      ],
+      'paper-dmfm',
+      [],
+    )!;
     expect(effectiveLayout(four, 'auto')).toBe('rows'); // 4 x 4 = 16
     expect(effectiveLayout(four, 'columns')).toBe('columns');
   });
@@ -93,7 +131,8 @@ describe('results table view', () => {
 describe('split timeline view', () => {
   // 2 years of weekday dates 2018-01-01 .. 2019-12-31; walk-forward with 2 half-year test groups and a 21-day gap
   const days: string[] = [];
-  for (let d = new Date('2018-01-01T00:00:00Z'); d <= new Date('2019-12-31T00:00:00Z'); d.setUTCDate(d.getUTCDate() + 1)) if (d.getUTCDay() % 6 !== 0) days.push(d.toISOString().slice(0, 10));
+  for (let d = new Date('2018-01-01T00:00:00Z'); d <= new Date('2019-12-31T00:00:00Z'); d.setUTCDate(d.getUTCDate() + 1))
+    if (d.getUTCDay() % 6 !== 0) days.push(d.toISOString().slice(0, 10));
 
   it('one row per segment, test after the gap, the gap covers the longest horizon', () => {
     const v = splitTimelineView(days, [1, 5, 20], { kind: 'walkforward', groups: 2, gap: 21 })!;

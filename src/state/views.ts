@@ -26,7 +26,12 @@ export function mergedMetrics(results: TrainResult[]): MetricsTable | null {
   const columns = results[results.length - 1].metrics.columns;
   for (const r of results) {
     for (const row of r.metrics.rows) rows.set(row.method, row);
-    for (const a of r.alternatives ?? []) rows.set(a.method, { method: a.method, label: a.label, values: Object.fromEntries(columns.map((c) => [c.key, a.metrics[c.key] ?? NaN])) });
+    for (const a of r.alternatives ?? [])
+      rows.set(a.method, {
+        method: a.method,
+        label: a.label,
+        values: Object.fromEntries(columns.map((c) => [c.key, a.metrics[c.key] ?? NaN])),
+      });
   }
   return { columns, rows: [...rows.values()] };
 }
@@ -43,8 +48,14 @@ export function icViews(results: TrainResult[], window: number, kind: 'ic' | 'ra
 
 /** The lab's own overview columns (src/eval/metrics.ts METRICS keys). */
 export const LAB_COLUMNS: TableColumn[] = [
-  { key: 'ic', label: 'IC' }, { key: 'rankIc', label: 'Rank IC' }, { key: 'icir', label: 'ICIR' }, { key: 'alpha', label: 'α (%)' },
-  { key: 'ir', label: 'IR' }, { key: 'sharpe', label: 'SR' }, { key: 'mdd', label: 'MDD (%)' }, { key: 'turnover', label: 'TT' },
+  { key: 'ic', label: 'IC' },
+  { key: 'rankIc', label: 'Rank IC' },
+  { key: 'icir', label: 'ICIR' },
+  { key: 'alpha', label: 'α (%)' },
+  { key: 'ir', label: 'IR' },
+  { key: 'sharpe', label: 'SR' },
+  { key: 'mdd', label: 'MDD (%)' },
+  { key: 'turnover', label: 'TT' },
 ];
 
 /** Menu of table presets: the lab overview and the four papers' column sets. */
@@ -81,13 +92,20 @@ export function latestResults(results: TrainResult[]): TrainResult[] {
  * universe and metric). Universes come from each result's per-universe evaluation, ordered as `order` (the panel's);
  * a result without one contributes its run universe. `hidden` universes are left out of the table.
  */
-export function resultsTableView(results: TrainResult[], preset: TablePreset, order: string[] = [], hidden: string[] = []): ResultsTableView | null {
+export function resultsTableView(
+  results: TrainResult[],
+  preset: TablePreset,
+  order: string[] = [],
+  hidden: string[] = [],
+): ResultsTableView | null {
   const latest = latestResults(results);
   if (!latest.length) return null;
   const rows: ResultRow[] = [];
   const present = new Set<string>();
   for (const r of latest) {
-    const us = r.universes?.length ? r.universes : [{ universe: r.run.universe, values: r.allMetrics ?? r.metrics.rows[0]?.values ?? {}, icDates: 1 }];
+    const us = r.universes?.length
+      ? r.universes
+      : [{ universe: r.run.universe, values: r.allMetrics ?? r.metrics.rows[0]?.values ?? {}, icDates: 1 }];
     for (const u of us) present.add(u.universe);
   }
   const allUniverses = [...order.filter((u) => present.has(u)), ...[...present].filter((u) => !order.includes(u))];
@@ -96,7 +114,9 @@ export function resultsTableView(results: TrainResult[], preset: TablePreset, or
   const idOf = new Map<string, string>();
   for (const u of shown) {
     for (const r of latest) {
-      const us = r.universes?.length ? r.universes : [{ universe: r.run.universe, values: r.allMetrics ?? r.metrics.rows[0]?.values ?? {}, icDates: 1 }];
+      const us = r.universes?.length
+        ? r.universes
+        : [{ universe: r.run.universe, values: r.allMetrics ?? r.metrics.rows[0]?.values ?? {}, icDates: 1 }];
       const hit = us.find((x) => x.universe === u);
       rows.push({ method: r.label, universe: u, metrics: (hit?.values ?? {}) as ResultRow['metrics'] });
       idOf.set(r.label, r.model);
@@ -144,7 +164,11 @@ export interface TimelineView {
 }
 
 /** The split plan of `split` on the loaded panel's dates, as rows for the timeline chart (src/data/splits.ts). */
-export function splitTimelineView(tradingDays: string[] | undefined, horizons: number[] | undefined, split: SplitConfig): TimelineView | null {
+export function splitTimelineView(
+  tradingDays: string[] | undefined,
+  horizons: number[] | undefined,
+  split: SplitConfig,
+): TimelineView | null {
   if (!tradingDays?.length || !horizons?.length) return null;
   try {
     const plan = makeSplits(tradingDays, split, horizons);
@@ -156,7 +180,9 @@ export function splitTimelineView(tradingDays: string[] | undefined, horizons: n
       warnings: plan.warnings,
       test: tests.length ? [tests[0].from, tests[tests.length - 1].to] : null,
       testDays: tests.reduce((a, r) => a + r.days, 0),
-      error: plan.groups.length ? null : `The ${split.kind} split produces no groups on ${tradingDays.length} dates (${tradingDays[0]} … ${tradingDays[tradingDays.length - 1]}).`,
+      error: plan.groups.length
+        ? null
+        : `The ${split.kind} split produces no groups on ${tradingDays.length} dates (${tradingDays[0]} … ${tradingDays[tradingDays.length - 1]}).`,
     };
   } catch (e) {
     return { rows: [], groups: [], warnings: [], test: null, testDays: 0, error: e instanceof Error ? e.message : String(e) };
@@ -164,7 +190,8 @@ export function splitTimelineView(tradingDays: string[] | undefined, horizons: n
 }
 
 /** True when a result was computed with other strategy settings than `strategy` (needs a re-evaluation). */
-export const strategyStale = (r: TrainResult, strategy: StrategyConfig): boolean => JSON.stringify(r.run.strategy) !== JSON.stringify(strategy);
+export const strategyStale = (r: TrainResult, strategy: StrategyConfig): boolean =>
+  JSON.stringify(r.run.strategy) !== JSON.stringify(strategy);
 
 /** The results table as the Results panel shows it (preset, panel universe order, hidden universes). */
 export function tableViewOf(s: Pick<LabState, 'results' | 'tablePreset' | 'summary' | 'hiddenUniverses'>): ResultsTableView | null {

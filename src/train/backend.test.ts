@@ -9,7 +9,8 @@ afterEach(() => {
   if (realNavigator) Object.defineProperty(globalThis, 'navigator', realNavigator);
   else delete g.navigator;
 });
-const fakeGpu = (adapter: unknown) => Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: async () => adapter } }, configurable: true });
+const fakeGpu = (adapter: unknown) =>
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: async () => adapter } }, configurable: true });
 
 describe('backend selection', () => {
   it('Node has cpu and wasm; auto picks by probe (wasm or cpu) and records the probes', async () => {
@@ -66,7 +67,8 @@ describe('backend parity: one seeded Adam step', () => {
     let maxDiff = 0;
     for (let i = 0; i < a.weights.length; i++) {
       expect(b.weights[i].name).toBe(a.weights[i].name);
-      for (let j = 0; j < a.weights[i].values.length; j++) maxDiff = Math.max(maxDiff, Math.abs(a.weights[i].values[j] - b.weights[i].values[j]));
+      for (let j = 0; j < a.weights[i].values.length; j++)
+        maxDiff = Math.max(maxDiff, Math.abs(a.weights[i].values[j] - b.weights[i].values[j]));
     }
     expect(maxDiff).toBeLessThan(1e-5);
     await tf.setBackend('cpu');

@@ -13,7 +13,11 @@ import { isNode, tf } from './tf';
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
-export interface ProbeResult { backend: BackendName; ms: number | null; error?: string }
+export interface ProbeResult {
+  backend: BackendName;
+  ms: number | null;
+  error?: string;
+}
 export interface BackendChoice {
   backend: BackendName;
   forced: boolean;
@@ -24,7 +28,11 @@ export interface BackendChoice {
   adapter?: string;
 }
 /** Size of the probe: rows = dates per step x stocks, inner = factors, hidden = layer width. */
-export interface ProbeShape { rows: number; inner: number; hidden: number }
+export interface ProbeShape {
+  rows: number;
+  inner: number;
+  hidden: number;
+}
 
 /** backends tfjs has a factory for in this runtime */
 export const registeredBackends = (): BackendName[] => BACKENDS.filter((b) => tf.findBackendFactory(b) != null);
@@ -33,8 +41,19 @@ export const registeredBackends = (): BackendName[] => BACKENDS.filter((b) => tf
 export async function useBackend(name: BackendName): Promise<void> {
   if (tf.getBackend() === name) return;
   let ok = false;
-  try { ok = await tf.setBackend(name); } catch (e) { throw new LabError(`The tfjs backend "${name}" failed to initialise: ${(e as Error).message}`, 'Choose another backend (auto, wasm or cpu).'); }
-  if (!ok) throw new LabError(`The tfjs backend "${name}" is not available in this ${isNode() ? 'Node.js process' : 'browser'}.`, `Registered: ${registeredBackends().join(', ')}.`);
+  try {
+    ok = await tf.setBackend(name);
+  } catch (e) {
+    throw new LabError(
+      `The tfjs backend "${name}" failed to initialise: ${(e as Error).message}`,
+      'Choose another backend (auto, wasm or cpu).',
+    );
+  }
+  if (!ok)
+    throw new LabError(
+      `The tfjs backend "${name}" is not available in this ${isNode() ? 'Node.js process' : 'browser'}.`,
+      `Registered: ${registeredBackends().join(', ')}.`,
+    );
   await tf.ready();
 }
 
@@ -43,10 +62,20 @@ export async function checkWebGpu(): Promise<{ ok: boolean; info: string }> {
   const gpu = (globalThis as any).navigator?.gpu;
   if (!gpu) return { ok: false, info: 'navigator.gpu is undefined' };
   let adapter: any;
-  try { adapter = await gpu.requestAdapter(); } catch (e) { return { ok: false, info: `requestAdapter failed: ${(e as Error).message}` }; }
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch (e) {
+    return { ok: false, info: `requestAdapter failed: ${(e as Error).message}` };
+  }
   if (!adapter) return { ok: false, info: 'requestAdapter returned null' };
   let info: any = adapter.info;
-  if (!info && typeof adapter.requestAdapterInfo === 'function') { try { info = await adapter.requestAdapterInfo(); } catch { info = undefined; } }
+  if (!info && typeof adapter.requestAdapterInfo === 'function') {
+    try {
+      info = await adapter.requestAdapterInfo();
+    } catch {
+      info = undefined;
+    }
+  }
   const desc = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ') : '';
   if (adapter.isFallbackAdapter || info?.isFallbackAdapter) return { ok: false, info: `fallback adapter (${desc || 'software'})` };
   if (/swiftshader/i.test(desc)) return { ok: false, info: `software adapter (${desc})` };
@@ -70,7 +99,11 @@ export async function probeBackend(name: BackendName, shape: ProbeShape): Promis
     };
     await once();
     const times: number[] = [];
-    for (let i = 0; i < 3; i++) { const t0 = performance.now(); await once(); times.push(performance.now() - t0); }
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      await once();
+      times.push(performance.now() - t0);
+    }
     tf.dispose([a, w1, w2]);
     times.sort((x, y) => x - y);
     return { backend: name, ms: times[1] };
@@ -80,7 +113,9 @@ export async function probeBackend(name: BackendName, shape: ProbeShape): Promis
 }
 
 /** Pick (and switch to) the backend for a run; see the file comment for the policy. */
-export async function selectBackend(opts: { forced?: BackendName | 'auto'; shape?: ProbeShape; candidates?: BackendName[] } = {}): Promise<BackendChoice> {
+export async function selectBackend(
+  opts: { forced?: BackendName | 'auto'; shape?: ProbeShape; candidates?: BackendName[] } = {},
+): Promise<BackendChoice> {
   const shape = opts.shape ?? { rows: 16 * 400, inner: 35, hidden: 64 };
   const avail = (opts.candidates ?? registeredBackends()).filter((b) => tf.findBackendFactory(b) != null);
   if (opts.forced && opts.forced !== 'auto') {
@@ -102,11 +137,26 @@ export async function selectBackend(opts: { forced?: BackendName | 'auto'; shape
   const ok = probes.filter((p) => p.ms !== null && p.backend !== 'webgpu').sort((x, y) => (x.ms as number) - (y.ms as number));
   if (ok.length) {
     await useBackend(ok[0].backend);
-    const others = ok.slice(1).map((p) => `${p.backend} ${p.ms!.toFixed(1)} ms`).join(', ');
-    return { backend: ok[0].backend, forced: false, reason: `fastest on the probe: ${ok[0].backend} ${ok[0].ms!.toFixed(1)} ms${others ? ` (vs ${others})` : ''}${adapter ? `; webgpu skipped: ${adapter}` : ''}`, probes, adapter };
+    const others = ok
+      .slice(1)
+      .map((p) => `${p.backend} ${p.ms!.toFixed(1)} ms`)
+      .join(', ');
+    return {
+      backend: ok[0].backend,
+      forced: false,
+      reason: `fastest on the probe: ${ok[0].backend} ${ok[0].ms!.toFixed(1)} ms${others ? ` (vs ${others})` : ''}${adapter ? `; webgpu skipped: ${adapter}` : ''}`,
+      probes,
+      adapter,
+    };
   }
   await useBackend('cpu');
-  return { backend: 'cpu', forced: false, reason: `no faster backend initialised (${probes.map((p) => `${p.backend}: ${p.error}`).join('; ') || 'none registered'})`, probes, adapter };
+  return {
+    backend: 'cpu',
+    forced: false,
+    reason: `no faster backend initialised (${probes.map((p) => `${p.backend}: ${p.error}`).join('; ') || 'none registered'})`,
+    probes,
+    adapter,
+  };
 }
 
 /** `?backend=webgl` in a URL query string -> the forced backend, or undefined */

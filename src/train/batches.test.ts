@@ -32,7 +32,14 @@ describe('epochBatches: no batch of fewer than 4 dates when the epoch has more',
   });
 
   it('every date exactly once, in the shuffled order', () => {
-    for (const [n, B] of [[17, 16], [35, 16], [123, 16], [62, 10], [7, 2], [5, 8]]) {
+    for (const [n, B] of [
+      [17, 16],
+      [35, 16],
+      [123, 16],
+      [62, 10],
+      [7, 2],
+      [5, 8],
+    ]) {
       const order = epochOrder(5, 1, range(100, 100 + n));
       const batches = epochBatches(order, B);
       expect(batches.flat()).toEqual(order);
@@ -43,14 +50,20 @@ describe('epochBatches: no batch of fewer than 4 dates when the epoch has more',
 });
 
 describe('the training loop steps over epochBatches', () => {
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
 
   it('17 training dates at batchDates 16: one step per epoch, over all 17 dates', async () => {
     const d = prepareData(plantedPanel({ T: 30, N: 20, F: 4, horizons: [1], seed: 3, noise: 1, missing: 0 }));
     const cfg = { hidden: 4, layers: 1, epochs: 2, batchDates: 16, lr: 0.01 };
     const m = getModel('mlp').build({ F: d.F, horizons: d.horizons, seed: 1, config: cfg });
     const progress: { step: number; steps: number }[] = [];
-    const h = await trainModel(m, d, { train: range(0, 17), valid: [] }, trainOptionsFrom(cfg, 1, 0), { onProgress: (p) => { if (p.phase === 'train') progress.push({ step: p.step, steps: p.steps }); } });
+    const h = await trainModel(m, d, { train: range(0, 17), valid: [] }, trainOptionsFrom(cfg, 1, 0), {
+      onProgress: (p) => {
+        if (p.phase === 'train') progress.push({ step: p.step, steps: p.steps });
+      },
+    });
     m.dispose();
     expect(h.steps).toBe(2); // 2 epochs x 1 step (was 2 x 2 with a 1-date batch)
     expect(h.stepLosses).toHaveLength(2);

@@ -21,8 +21,13 @@ function inProcessWorker(log: WorkerReply[]): WorkerLike {
     setImmediate(() => listeners.forEach((l) => l({ data: m } as MessageEvent)));
   });
   return {
-    postMessage: (msg, transfer) => { const m = structuredClone(msg, { transfer }); setImmediate(() => void dispatch(m as never)); },
-    addEventListener: (_t, l) => { listeners.push(l); },
+    postMessage: (msg, transfer) => {
+      const m = structuredClone(msg, { transfer });
+      setImmediate(() => void dispatch(m as never));
+    },
+    addEventListener: (_t, l) => {
+      listeners.push(l);
+    },
   };
 }
 
@@ -31,11 +36,18 @@ const client = new LabClient(inProcessWorker(log), { baseUrl: 'http://localhost/
 const spec = { kind: 'synthetic' as const, name: 'synthetic', synthetic: { nStocks: 50, nDays: 520, nFactors: 8, alpha: 0.01 } };
 const prep = { ...defaultRun.preprocessing, minHistory: 20 };
 const run = (over: Partial<RunConfig>): RunConfig => ({
-  ...defaultRun, dataset: spec, preprocessing: prep, backend: 'cpu', split: { kind: 'walkforward', groups: 0, gap: 21 },
-  strategy: { ...defaultRun.strategy, horizon: 5 }, ...over,
+  ...defaultRun,
+  dataset: spec,
+  preprocessing: prep,
+  backend: 'cpu',
+  split: { kind: 'walkforward', groups: 0, gap: 21 },
+  strategy: { ...defaultRun.strategy, horizon: 5 },
+  ...over,
 });
 
-afterAll(async () => { await tf.setBackend('cpu'); });
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 describe('LabClient <-> dispatcher', () => {
   it('loadDataset (synthetic) returns the summary with the DMFM Fig. 3/4 series', async () => {
@@ -53,7 +65,9 @@ describe('LabClient <-> dispatcher', () => {
 
   it('train streams progress and returns scores, history, backend and the evaluation', async () => {
     const progress: { group?: number; epoch: number; phase: string }[] = [];
-    const h = client.train(run({ model: 'mlp', config: { hidden: 8, layers: 1, epochs: 3, batchDates: 16 } }), { onProgress: (p) => progress.push(p) });
+    const h = client.train(run({ model: 'mlp', config: { hidden: 8, layers: 1, epochs: 3, batchDates: 16 } }), {
+      onProgress: (p) => progress.push(p),
+    });
     const r = await h.result;
     expect(r.backend).toMatchObject({ backend: 'cpu', forced: true });
     expect(r.model.id).toBe('mlp');
@@ -62,7 +76,8 @@ describe('LabClient <-> dispatcher', () => {
     // leakage: train and validation end before the test starts (the 21-day gap lies between)
     expect(g.train[1] < g.valid[0] && g.valid[1] < g.test[0]).toBe(true);
     expect(r.testDates[0]).toBe(g.test[0]);
-    const D = r.testDates.length, N = r.tickers.length;
+    const D = r.testDates.length,
+      N = r.tickers.length;
     expect(r.scores).toBeInstanceOf(Float32Array);
     expect(r.scores.length).toBe(D * N);
     expect(r.scoresByHorizon.length).toBe(4 * D * N);
@@ -80,12 +95,20 @@ describe('LabClient <-> dispatcher', () => {
   });
 
   it('GROUP_DONE brings one checkpoint per group; resume passes through and trains only the missing group', async () => {
-    const two = run({ model: 'mlp', split: { kind: 'walkforward', groups: 2, gap: 21 }, config: { hidden: 8, layers: 1, epochs: 1, batchDates: 16 } });
+    const two = run({
+      model: 'mlp',
+      split: { kind: 'walkforward', groups: 2, gap: 21 },
+      config: { hidden: 8, layers: 1, epochs: 1, batchDates: 16 },
+    });
     const cps: GroupCheckpoint[] = [];
     const full = await client.train(two, { onGroupDone: (cp) => cps.push(cp) }).result;
     expect(full.groups.map((g) => g.label)).toEqual(['2016H1', '2016H2']);
-    expect(cps.map((c) => [c.groupIndex, c.label, c.total, c.runKey])).toEqual([[0, '2016H1', 2, runKey(two)], [1, '2016H2', 2, runKey(two)]]);
-    const D = full.testDates.length, N = 50;
+    expect(cps.map((c) => [c.groupIndex, c.label, c.total, c.runKey])).toEqual([
+      [0, '2016H1', 2, runKey(two)],
+      [1, '2016H2', 2, runKey(two)],
+    ]);
+    const D = full.testDates.length,
+      N = 50;
     const Dg = cps.map((c) => c.shape[1]);
     expect(Dg[0] + Dg[1]).toBe(D);
     cps.forEach((c, i) => {
@@ -97,14 +120,27 @@ describe('LabClient <-> dispatcher', () => {
       expect(c.test).toEqual(full.groups[i].test);
     });
     // group 1's last-horizon block = rows Dg0.. of the stitched [H, D, N] result's last block
-    expect(Array.from(cps[1].scores.subarray(3 * Dg[1] * N))).toEqual(Array.from(full.scoresByHorizon.subarray((3 * D + Dg[0]) * N, 4 * D * N)));
+    expect(Array.from(cps[1].scores.subarray(3 * Dg[1] * N))).toEqual(
+      Array.from(full.scoresByHorizon.subarray((3 * D + Dg[0]) * N, 4 * D * N)),
+    );
     // the worker transferred the scores (detached on its side) and copied the record
     const sent = log.filter((m) => m.type === ReplyType.GROUP_DONE);
-    expect(sent.slice(-2).map((m) => (m.type === ReplyType.GROUP_DONE ? [m.checkpoint.scores.length, m.checkpoint.record.weights!.length > 0] : null))).toEqual([[0, true], [0, true]]);
+    expect(
+      sent
+        .slice(-2)
+        .map((m) => (m.type === ReplyType.GROUP_DONE ? [m.checkpoint.scores.length, m.checkpoint.record.weights!.length > 0] : null)),
+    ).toEqual([
+      [0, true],
+      [0, true],
+    ]);
 
     const groups = new Set<number | undefined>();
     const again: GroupCheckpoint[] = [];
-    const resumed = await client.train(two, { resume: [cps[0]], onProgress: (p) => groups.add(p.group), onGroupDone: (cp) => again.push(cp) }).result;
+    const resumed = await client.train(two, {
+      resume: [cps[0]],
+      onProgress: (p) => groups.add(p.group),
+      onGroupDone: (cp) => again.push(cp),
+    }).result;
     expect([...groups]).toEqual([1]);
     expect(again.map((c) => c.groupIndex)).toEqual([1]);
     expect(Array.from(resumed.scoresByHorizon)).toEqual(Array.from(full.scoresByHorizon));
@@ -149,7 +185,9 @@ describe('LabClient <-> dispatcher', () => {
     let steps = 0;
     const h = client.train(run({ model: 'mlp', config: { hidden: 8, layers: 1, epochs: 200, batchDates: 4 } }), {
       signal: ac.signal,
-      onProgress: (p) => { if (p.phase === 'train' && ++steps === 2) ac.abort(); },
+      onProgress: (p) => {
+        if (p.phase === 'train' && ++steps === 2) ac.abort();
+      },
     });
     const busy = await client.train(run({ model: 'ew' })).result.catch((e) => e);
     expect(busy).toBeInstanceOf(LabError);
@@ -170,7 +208,10 @@ describe('LabClient <-> dispatcher', () => {
   it('query runs SQL in the worker DuckDB and returns plain rows', async () => {
     const q = await client.query(`SELECT 42::BIGINT AS a, DATE '2020-01-02' AS d, 'x' AS s UNION ALL SELECT 7, NULL, 'y'`);
     expect(q.columns.map((c) => c.name)).toEqual(['a', 'd', 's']);
-    expect(q.rows).toEqual([[42, '2020-01-02', 'x'], [7, null, 'y']]);
+    expect(q.rows).toEqual([
+      [42, '2020-01-02', 'x'],
+      [7, null, 'y'],
+    ]);
     expect(q.totalRows).toBe(2);
     expect(q.truncated).toBe(false);
     const many = await client.query('SELECT * FROM range(1500)');
@@ -187,7 +228,10 @@ describe('LabClient <-> dispatcher', () => {
   });
 
   it('transferables() takes whole-buffer typed arrays only, never excluded (panel) buffers', () => {
-    const own = new Float32Array(4), big = new Float32Array(8), view = big.subarray(2, 4), panelBuf = new Float32Array(3);
+    const own = new Float32Array(4),
+      big = new Float32Array(8),
+      view = big.subarray(2, 4),
+      panelBuf = new Float32Array(3);
     const t = transferables({ a: own, b: [view, { c: panelBuf }], d: own }, new Set([panelBuf.buffer]));
     expect(t).toEqual([own.buffer]);
     expect(RequestType.TRAIN).toBe('TRAIN');

@@ -9,7 +9,17 @@ import type { BackendChoice, BackendName } from './backend';
 import type { TrainProgress } from './loop';
 import type { SeededStepResult } from './parity';
 import type { GroupCheckpoint } from './run-key';
-import { ReplyType, RequestType, type BenchmarkSummary, type DatasetSummary, type EvalOutput, type QueryResult, type RequestBody, type TrainOutput, type WorkerReply } from './protocol';
+import {
+  ReplyType,
+  RequestType,
+  type BenchmarkSummary,
+  type DatasetSummary,
+  type EvalOutput,
+  type QueryResult,
+  type RequestBody,
+  type TrainOutput,
+  type WorkerReply,
+} from './protocol';
 
 /** The part of a Worker the client needs (a real Worker, or an in-process stand-in in tests). */
 export interface WorkerLike {
@@ -26,7 +36,12 @@ export interface TrainHandle {
   resume(): Promise<void>;
 }
 
-interface Pending { resolve: (r: WorkerReply) => void; reject: (e: Error) => void; onProgress?: (p: TrainProgress) => void; onGroupDone?: (cp: GroupCheckpoint) => void }
+interface Pending {
+  resolve: (r: WorkerReply) => void;
+  reject: (e: Error) => void;
+  onProgress?: (p: TrainProgress) => void;
+  onGroupDone?: (cp: GroupCheckpoint) => void;
+}
 
 /** Options of LabClient.train. */
 export interface TrainRequestOptions {
@@ -42,7 +57,9 @@ export interface TrainRequestOptions {
 /** an owned ArrayBuffer holding exactly these bytes (sliced when the view is part of a larger buffer) */
 function ownBuffer(b: ArrayBuffer | Uint8Array): ArrayBuffer {
   if (b instanceof ArrayBuffer) return b;
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer ? b.buffer : (b.slice().buffer as ArrayBuffer);
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer
+    ? b.buffer
+    : (b.slice().buffer as ArrayBuffer);
 }
 
 export class LabClient {
@@ -50,7 +67,10 @@ export class LabClient {
   private readonly pending = new Map<number, Pending>();
   private readonly baseUrl: string | undefined;
 
-  constructor(private readonly worker: WorkerLike, opts: { baseUrl?: string } = {}) {
+  constructor(
+    private readonly worker: WorkerLike,
+    opts: { baseUrl?: string } = {},
+  ) {
     this.baseUrl = opts.baseUrl ?? (globalThis as { document?: { baseURI?: string } }).document?.baseURI;
     worker.addEventListener('message', (e: MessageEvent) => this.onMessage(e.data as WorkerReply));
   }
@@ -58,14 +78,24 @@ export class LabClient {
   private onMessage(msg: WorkerReply) {
     const p = this.pending.get(msg.requestId);
     if (!p) return;
-    if (msg.type === ReplyType.PROGRESS) { p.onProgress?.(msg.progress); return; }
-    if (msg.type === ReplyType.GROUP_DONE) { p.onGroupDone?.(msg.checkpoint); return; }
+    if (msg.type === ReplyType.PROGRESS) {
+      p.onProgress?.(msg.progress);
+      return;
+    }
+    if (msg.type === ReplyType.GROUP_DONE) {
+      p.onGroupDone?.(msg.checkpoint);
+      return;
+    }
     this.pending.delete(msg.requestId);
     if (msg.type === ReplyType.ERROR) p.reject(deserializeError(msg.error));
     else p.resolve(msg);
   }
 
-  private send(body: RequestBody, transfer: Transferable[] = [], hooks: Pick<Pending, 'onProgress' | 'onGroupDone'> = {}): { id: number; reply: Promise<WorkerReply> } {
+  private send(
+    body: RequestBody,
+    transfer: Transferable[] = [],
+    hooks: Pick<Pending, 'onProgress' | 'onGroupDone'> = {},
+  ): { id: number; reply: Promise<WorkerReply> } {
     const id = this.nextId++;
     const reply = new Promise<WorkerReply>((resolve, reject) => this.pending.set(id, { resolve, reject, ...hooks }));
     this.worker.postMessage({ ...body, requestId: id }, transfer);
@@ -84,8 +114,14 @@ export class LabClient {
   }
 
   /** Load a dataset into the worker (bytes for a local file are transferred: the caller's buffer is detached). */
-  async loadDataset(spec: DatasetSpec, prep: PreprocessConfig, bytes?: ArrayBuffer | Uint8Array, sectorsBytes?: ArrayBuffer | Uint8Array): Promise<DatasetSummary> {
-    const b = bytes ? ownBuffer(bytes) : undefined, s = sectorsBytes ? ownBuffer(sectorsBytes) : undefined;
+  async loadDataset(
+    spec: DatasetSpec,
+    prep: PreprocessConfig,
+    bytes?: ArrayBuffer | Uint8Array,
+    sectorsBytes?: ArrayBuffer | Uint8Array,
+  ): Promise<DatasetSummary> {
+    const b = bytes ? ownBuffer(bytes) : undefined,
+      s = sectorsBytes ? ownBuffer(sectorsBytes) : undefined;
     const transfer = [b, s].filter((x): x is ArrayBuffer => !!x);
     const { reply } = this.send({ type: RequestType.LOAD_DATASET, spec, prep, bytes: b, sectorsBytes: s, baseUrl: this.baseUrl }, transfer);
     return (await this.expect(reply, ReplyType.DATASET)).summary;
@@ -103,8 +139,16 @@ export class LabClient {
   train(run: RunConfig, opts: TrainRequestOptions = {}): TrainHandle {
     const body = { type: RequestType.TRAIN as const, run, baseUrl: this.baseUrl, ...(opts.resume?.length ? { resume: opts.resume } : {}) };
     const { id, reply } = this.send(body, [], { onProgress: opts.onProgress, onGroupDone: opts.onGroupDone });
-    const control = async (type: RequestType.CANCEL | RequestType.PAUSE | RequestType.RESUME) => { await this.send({ type, target: id }).reply; };
-    opts.signal?.addEventListener('abort', () => { void control(RequestType.CANCEL); }, { once: true });
+    const control = async (type: RequestType.CANCEL | RequestType.PAUSE | RequestType.RESUME) => {
+      await this.send({ type, target: id }).reply;
+    };
+    opts.signal?.addEventListener(
+      'abort',
+      () => {
+        void control(RequestType.CANCEL);
+      },
+      { once: true },
+    );
     return {
       requestId: id,
       result: this.expect(reply, ReplyType.TRAIN_RESULT).then((r) => r.result),
@@ -119,8 +163,18 @@ export class LabClient {
    * training. scoresByHorizon [H, D, N], testIndex [D] and the model's channels are copied, not transferred: the caller
    * keeps them. Alternative score channels come back evaluated alike (EvalOutput.alternatives).
    */
-  async evaluate(run: RunConfig, scores: { scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[]; channels?: Record<string, Float32Array> }): Promise<EvalOutput> {
-    const { reply } = this.send({ type: RequestType.EVALUATE, run, scoresByHorizon: scores.scoresByHorizon, testIndex: scores.testIndex, horizons: scores.horizons, channels: scores.channels });
+  async evaluate(
+    run: RunConfig,
+    scores: { scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[]; channels?: Record<string, Float32Array> },
+  ): Promise<EvalOutput> {
+    const { reply } = this.send({
+      type: RequestType.EVALUATE,
+      run,
+      scoresByHorizon: scores.scoresByHorizon,
+      testIndex: scores.testIndex,
+      horizons: scores.horizons,
+      channels: scores.channels,
+    });
     return (await this.expect(reply, ReplyType.EVAL_RESULT)).result;
   }
 

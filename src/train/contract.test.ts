@@ -17,11 +17,18 @@ import { predictAll, trainModel, validationValue, type Prediction } from './loop
 import { runOnPanel } from './runner';
 import { explainRun } from '../explain/run';
 
-beforeAll(async () => { await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 const L = 3;
 /** what the probe saw, for the assertions */
-const seen = { events: [] as string[], seqShapes: [] as number[][], rawOk: [] as boolean[], lastRaw: null as null | { raw: Float32Array; mask: Float32Array } };
+const seen = {
+  events: [] as string[],
+  seqShapes: [] as number[][],
+  rawOk: [] as boolean[],
+  lastRaw: null as null | { raw: Float32Array; mask: Float32Array },
+};
 
 /**
  * score_h = (mean over the L window days of x) . w_h  (masked); sigma = 0.5 + 0 * score; weight = 1 / (stocks on the
@@ -30,7 +37,9 @@ const seen = { events: [] as string[], seqShapes: [] as number[][], rawOk: [] as
 class Probe implements Model {
   readonly trainable = true;
   private readonly w: tf.Variable;
-  constructor(F: number, H: number) { this.w = tf.variable(tf.fill([F, H], 0.01)); }
+  constructor(F: number, H: number) {
+    this.w = tf.variable(tf.fill([F, H], 0.01));
+  }
   forward(_x: tf.Tensor3D, c: ForwardContext): tf.Tensor3D {
     return tf.tidy(() => {
       if (!c.seq) throw new Error('probe: no sequence windows');
@@ -53,21 +62,40 @@ class Probe implements Model {
     const total = d.square().sum().div(t.mask.sum().maximum(1)) as tf.Scalar;
     return { total, terms: { mse: total } };
   }
-  onEpochStart(e: number) { seen.events.push(`start${e}`); }
+  onEpochStart(e: number) {
+    seen.events.push(`start${e}`);
+  }
   async afterStep(b: StepBatch) {
     seen.events.push('step');
     seen.lastRaw = { raw: (await b.target.raw!.data()) as Float32Array, mask: (await b.target.mask.data()) as Float32Array };
   }
-  onEpochEnd(e: number) { seen.events.push(`end${e}`); }
-  variables() { return [this.w]; }
-  async getWeights() { return [{ name: 'w', shape: this.w.shape, values: (await this.w.data()) as Float32Array }]; }
-  setWeights(ws: { values: Float32Array }[]) { this.w.assign(tf.tensor(ws[0].values, this.w.shape)); }
-  dispose() { this.w.dispose(); }
+  onEpochEnd(e: number) {
+    seen.events.push(`end${e}`);
+  }
+  variables() {
+    return [this.w];
+  }
+  async getWeights() {
+    return [{ name: 'w', shape: this.w.shape, values: (await this.w.data()) as Float32Array }];
+  }
+  setWeights(ws: { values: Float32Array }[]) {
+    this.w.assign(tf.tensor(ws[0].values, this.w.shape));
+  }
+  dispose() {
+    this.w.dispose();
+  }
 }
 
 const probeSpec: ModelSpec = {
-  id: 'contract-probe', name: 'Contract probe', description: 'test only', family: 'neural', trainable: true,
-  configSchema: [{ key: 'epochs', label: 'epochs', default: 2, min: 1, max: 5, step: 1, help: '' }, { key: 'batchDates', label: 'b', default: 4, min: 1, max: 8, step: 1, help: '' }],
+  id: 'contract-probe',
+  name: 'Contract probe',
+  description: 'test only',
+  family: 'neural',
+  trainable: true,
+  configSchema: [
+    { key: 'epochs', label: 'epochs', default: 2, min: 1, max: 5, step: 1, help: '' },
+    { key: 'batchDates', label: 'b', default: 4, min: 1, max: 8, step: 1, help: '' },
+  ],
   lookback: () => L,
   channels: () => [
     { name: 'sigma', kind: 'sigma', label: 'risk', perHorizon: true },
@@ -91,16 +119,23 @@ describe('model contract v2: sequence input, raw target, hooks', () => {
     }
     // the window of batch date 10 for stock 2: days 8, 9, 10; its last day is x itself
     const b = makeBatch(d, [10, 11]);
-    const seq = (await b.seq!.data()) as Float32Array, x = (await b.x.data()) as Float32Array;
+    const seq = (await b.seq!.data()) as Float32Array,
+      x = (await b.x.data()) as Float32Array;
     const F = d.F;
     expect(b.seq!.shape).toEqual([2, N, L, F]);
-    for (let l = 0; l < L; l++) for (let f = 0; f < F; f++) expect(seq[((0 * N + 2) * L + l) * F + f]).toBe(panel.x[((8 + l) * N + 2) * F + f]);
+    for (let l = 0; l < L; l++)
+      for (let f = 0; f < F; f++) expect(seq[((0 * N + 2) * L + l) * F + f]).toBe(panel.x[((8 + l) * N + 2) * F + f]);
     for (let n = 0; n < N; n++) for (let f = 0; f < F; f++) expect(seq[((1 * N + n) * L + L - 1) * F + f]).toBe(x[(N + n) * F + f]);
     disposeBatch(b);
 
     seen.events = [];
     const m = probeSpec.build({ F, horizons: d.horizons, seed: 1, config: {} });
-    const h = await trainModel(m, d, { train: Array.from({ length: 9 }, (_, i) => 5 + i), valid: [20, 21, 22] }, { epochs: 2, lr: 0.01, batchDates: 4, patience: 5, weightDecay: 0, valMetric: 'nll', evalHorizonIndex: 1, seed: 1 });
+    const h = await trainModel(
+      m,
+      d,
+      { train: Array.from({ length: 9 }, (_, i) => 5 + i), valid: [20, 21, 22] },
+      { epochs: 2, lr: 0.01, batchDates: 4, patience: 5, weightDecay: 0, valMetric: 'nll', evalHorizonIndex: 1, seed: 1 },
+    );
     const steps = h.steps / 2;
     expect(seen.events).toEqual(['start0', ...Array(steps).fill('step'), 'end0', 'start1', ...Array(steps).fill('step'), 'end1']);
     expect(seen.rawOk.every(Boolean)).toBe(true);
@@ -116,7 +151,9 @@ describe('model contract v2: sequence input, raw target, hooks', () => {
 
 describe('validation metrics: portfolio return and NLL (worked)', () => {
   // one date, N = 3 stocks, H = 1; fwd = [0.02, -0.01, NaN] (the third stock has no label)
-  const d = { T: 1, N: 3, H: 1, fwd: Float32Array.from([0.02, -0.01, NaN]), mask: Uint8Array.from([1, 1, 1]) } as unknown as Parameters<typeof validationValue>[2];
+  const d = { T: 1, N: 3, H: 1, fwd: Float32Array.from([0.02, -0.01, NaN]), mask: Uint8Array.from([1, 1, 1]) } as unknown as Parameters<
+    typeof validationValue
+  >[2];
   it('portfolio: sum_n w_n y_n with a missing label earning 0', () => {
     const p: Prediction = { scores: Float32Array.from([1, 0, 0]), channels: { weight: Float32Array.from([0.5, 0.25, 0.25]) } };
     // 0.5 * 0.02 + 0.25 * (-0.01) + 0.25 * 0 = 0.0075
@@ -135,25 +172,58 @@ describe('validation metrics: portfolio return and NLL (worked)', () => {
 });
 
 describe('runner: channels stitched over the groups and read by evaluate', () => {
-  beforeAll(() => { models.push(probeSpec); });
-  afterAll(() => { models.splice(models.indexOf(probeSpec), 1); });
+  beforeAll(() => {
+    models.push(probeSpec);
+  });
+  afterAll(() => {
+    models.splice(models.indexOf(probeSpec), 1);
+  });
   const panel = plantedPanel({ T: 60, N: 12, F: 3, horizons: [1, 5], seed: 9, noise: 0.5, missing: 0.1 });
   const plan: SplitPlan = {
-    kind: 'fixed', maxHorizon: 5, warnings: [],
+    kind: 'fixed',
+    maxHorizon: 5,
+    warnings: [],
     groups: [
-      { index: 0, label: 'g0', train: { start: 3, end: 25 }, valid: { start: 25, end: 30 }, gap: { start: 30, end: 35 }, test: { start: 35, end: 45 } },
-      { index: 1, label: 'g1', train: { start: 3, end: 35 }, valid: { start: 35, end: 40 }, gap: { start: 40, end: 45 }, test: { start: 45, end: 54 } },
+      {
+        index: 0,
+        label: 'g0',
+        train: { start: 3, end: 25 },
+        valid: { start: 25, end: 30 },
+        gap: { start: 30, end: 35 },
+        test: { start: 35, end: 45 },
+      },
+      {
+        index: 1,
+        label: 'g1',
+        train: { start: 3, end: 35 },
+        valid: { start: 35, end: 40 },
+        gap: { start: 40, end: 45 },
+        test: { start: 45, end: 54 },
+      },
     ],
   };
-  const run: RunConfig = { ...defaultRun, dataset: { kind: 'synthetic', name: 'planted' }, model: 'contract-probe', config: {}, seed: 2, strategy: { kind: 'modelweight', horizon: 5, rebalance: 5, cost: 0 } };
+  const run: RunConfig = {
+    ...defaultRun,
+    dataset: { kind: 'synthetic', name: 'planted' },
+    model: 'contract-probe',
+    config: {},
+    seed: 2,
+    strategy: { kind: 'modelweight', horizon: 5, rebalance: 5, cost: 0 },
+  };
 
   it('sigma [H, D, N] and weight [1, D, N] are stitched like the scores; the model-weighted strategy uses the weights', async () => {
     const r = await runOnPanel(panel, run, { plan });
-    const D = r.testIndex.length, N = 12, H = 2;
+    const D = r.testIndex.length,
+      N = 12,
+      H = 2;
     expect(D).toBe(19);
-    expect(r.channels.map((c) => [c.spec.name, c.values.length])).toEqual([['sigma', H * D * N], ['weight', D * N]]);
+    expect(r.channels.map((c) => [c.spec.name, c.values.length])).toEqual([
+      ['sigma', H * D * N],
+      ['weight', D * N],
+    ]);
     const d = prepareData(panel, { lookback: L });
-    const sigma = r.channels[0].values, weight = r.channels[1].values;
+    const sigma = r.channels[0].values,
+      weight = r.channels[1].values;
     for (let j = 0; j < D; j++) {
       const t = r.testIndex[j];
       let cnt = 0;
@@ -170,16 +240,41 @@ describe('runner: channels stitched over the groups and read by evaluate', () =>
     }
     // independent: the same evaluate() call with the weight channel as [T, N] weights
     const T = panel.dates.length;
-    const grid = (v: Float32Array, c: number) => { const g = new Float32Array(T * N).fill(NaN); for (let j = 0; j < D; j++) g.set(v.subarray((c * D + j) * N, (c * D + j + 1) * N), r.testIndex[j] * N); return g; };
-    const testMask = new Uint8Array(T); for (const t of r.testIndex) testMask[t] = 1;
-    const e = evaluate({ dates: panel.dates, scores: grid(r.scoresByHorizon, 1), fwd: panel.fwd, horizons: panel.horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, testMask, weights: grid(weight, 0), sigma: grid(sigma, 1) }, run.strategy, {});
+    const grid = (v: Float32Array, c: number) => {
+      const g = new Float32Array(T * N).fill(NaN);
+      for (let j = 0; j < D; j++) g.set(v.subarray((c * D + j) * N, (c * D + j + 1) * N), r.testIndex[j] * N);
+      return g;
+    };
+    const testMask = new Uint8Array(T);
+    for (const t of r.testIndex) testMask[t] = 1;
+    const e = evaluate(
+      {
+        dates: panel.dates,
+        scores: grid(r.scoresByHorizon, 1),
+        fwd: panel.fwd,
+        horizons: panel.horizons,
+        ret: panel.ret,
+        tradable: panel.tradable,
+        valid: panel.valid,
+        testMask,
+        weights: grid(weight, 0),
+        sigma: grid(sigma, 1),
+      },
+      run.strategy,
+      {},
+    );
     expect(r.eval.metrics).toEqual(e.metrics);
     // equal model weights over the cross-section: the book holds every scored stock
     expect(r.eval.rebalances.holdings[0]).toBeGreaterThan(5);
     // predictAll on its own gives the same channels for one group
     const m = probeSpec.build({ F: 3, horizons: [1, 5], seed: 2, config: {} });
     m.setWeights(r.groups[0].weights!);
-    const p = await predictAll(m, d, Array.from({ length: 10 }, (_, i) => 35 + i), 4);
+    const p = await predictAll(
+      m,
+      d,
+      Array.from({ length: 10 }, (_, i) => 35 + i),
+      4,
+    );
     m.dispose();
     expect(Array.from(p.channels.weight)).toEqual(Array.from(weight.subarray(0, 10 * N)));
   });
@@ -188,8 +283,15 @@ describe('runner: channels stitched over the groups and read by evaluate', () =>
     const d = prepareData(panel, { lookback: L });
     // w [F = 3, H = 2] row-major; the probe scores mean_l(seq) . w_h, so d score / d seq[n, l, f] = w[f, h] / L
     const w = Float32Array.from([0.5, -1, 0.25, 2, -0.75, 0.1]);
-    const t = 40, h = 1;
-    const ex = await explainRun({ ...d, lookback: L }, { id: 'contract-probe', config: {}, seed: 2 }, [{ t, weights: [{ name: 'w', shape: [3, 2], values: w }] }], h, { method: 'grad-input' });
+    const t = 40,
+      h = 1;
+    const ex = await explainRun(
+      { ...d, lookback: L },
+      { id: 'contract-probe', config: {}, seed: 2 },
+      [{ t, weights: [{ name: 'w', shape: [3, 2], values: w }] }],
+      h,
+      { method: 'grad-input' },
+    );
     const day = ex.dates[0];
     expect(ex.method).toBe('grad-input');
     expect(day.stocks.length).toBeGreaterThan(5);

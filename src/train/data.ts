@@ -49,7 +49,11 @@ export function selectFactorIndices(p: Panel, wanted: string[] | undefined): num
   const F = p.factorNames.length;
   if (!wanted || wanted.length === 0) return Array.from({ length: F }, (_, f) => f);
   const unknown = wanted.filter((w) => !p.factorNames.includes(w) && !p.factorGroups.includes(w));
-  if (unknown.length) throw new LabError(`Run: unknown factor or group ${unknown.map((u) => `"${u}"`).join(', ')} (panel "${p.source.name}" has ${F} factors).`, `Factors: ${p.factorNames.join(', ')}; groups: ${[...new Set(p.factorGroups)].join(', ')}.`);
+  if (unknown.length)
+    throw new LabError(
+      `Run: unknown factor or group ${unknown.map((u) => `"${u}"`).join(', ')} (panel "${p.source.name}" has ${F} factors).`,
+      `Factors: ${p.factorNames.join(', ')}; groups: ${[...new Set(p.factorGroups)].join(', ')}.`,
+    );
   const set = new Set(wanted);
   return p.factorNames.map((n, f) => (set.has(n) || set.has(p.factorGroups[f]) ? f : -1)).filter((f) => f >= 0);
 }
@@ -62,7 +66,10 @@ export function selectFactorIndices(p: Panel, wanted: string[] | undefined): num
  *  With target 'raw': target = mean_t + sd_t * (that clipped z), the winsorised raw forward return.
  */
 export function prepareData(p: Panel, o: PrepareOptions = {}): Prepared {
-  const T = p.dates.length, N = p.tickers.length, F0 = p.factorNames.length, H = p.horizons.length;
+  const T = p.dates.length,
+    N = p.tickers.length,
+    F0 = p.factorNames.length,
+    H = p.horizons.length;
   const clip = o.labelClip ?? 3;
   const raw = o.target === 'raw';
   const cols = selectFactorIndices(p, o.factors);
@@ -77,7 +84,11 @@ export function prepareData(p: Panel, o: PrepareOptions = {}): Prepared {
   const mask = new Uint8Array(T * N);
   const uname = o.universe && o.universe !== 'all' ? o.universe : '';
   const uni = uname ? p.universes.find((u) => u.name === uname) : undefined;
-  if (uname && !uni) throw new LabError(`Run: universe "${uname}" is not in panel "${p.source.name}".`, `Universes: ${p.universes.map((u) => u.name).join(', ')}.`);
+  if (uname && !uni)
+    throw new LabError(
+      `Run: universe "${uname}" is not in panel "${p.source.name}".`,
+      `Universes: ${p.universes.map((u) => u.name).join(', ')}.`,
+    );
   for (let k = 0; k < T * N; k++) mask[k] = p.valid[k] && (!uni || uni.member[k]) ? 1 : 0;
   const L = Math.max(1, Math.floor(o.lookback ?? 1));
   if (L > 1) {
@@ -90,10 +101,16 @@ export function prepareData(p: Panel, o: PrepareOptions = {}): Prepared {
   const labelScale = new Float32Array(T * H); // [T, H]
   for (let h = 0; h < H; h++) {
     for (let t = 0; t < T; t++) {
-      let n = 0, s = 0, ss = 0;
+      let n = 0,
+        s = 0,
+        ss = 0;
       for (let i = 0; i < N; i++) {
         const r = p.fwd[(h * T + t) * N + i];
-        if (mask[t * N + i] && Number.isFinite(r)) { n++; s += r; ss += r * r; }
+        if (mask[t * N + i] && Number.isFinite(r)) {
+          n++;
+          s += r;
+          ss += r * r;
+        }
       }
       if (n < 2) continue;
       const mean = s / n;
@@ -111,9 +128,24 @@ export function prepareData(p: Panel, o: PrepareOptions = {}): Prepared {
     }
   }
   return {
-    T, N, F, H, horizons: p.horizons.slice(), x, mask, target, targetMask, fwd: p.fwd, industry: p.industry,
-    factorNames: cols.map((f) => p.factorNames[f]), factorGroups: cols.map((f) => p.factorGroups[f]),
-    dates: p.dates, tickers: p.tickers, labelClip: clip, labelScale, lookback: L,
+    T,
+    N,
+    F,
+    H,
+    horizons: p.horizons.slice(),
+    x,
+    mask,
+    target,
+    targetMask,
+    fwd: p.fwd,
+    industry: p.industry,
+    factorNames: cols.map((f) => p.factorNames[f]),
+    factorGroups: cols.map((f) => p.factorGroups[f]),
+    dates: p.dates,
+    tickers: p.tickers,
+    labelClip: clip,
+    labelScale,
+    lookback: L,
   };
 }
 
@@ -136,16 +168,23 @@ export interface Batch {
 
 /** Copy the given dates' slices into tensors (the caller disposes them with disposeBatch). */
 export function makeBatch(d: Prepared, dates: ArrayLike<number>, withTarget = true): Batch {
-  const B = dates.length, { N, F, H } = d;
-  const x = new Float32Array(B * N * F), m = new Float32Array(B * N), ind = new Float32Array(B * N);
-  const y = new Float32Array(withTarget ? B * N * H : 0), ym = new Float32Array(withTarget ? B * N * H : 0);
+  const B = dates.length,
+    { N, F, H } = d;
+  const x = new Float32Array(B * N * F),
+    m = new Float32Array(B * N),
+    ind = new Float32Array(B * N);
+  const y = new Float32Array(withTarget ? B * N * H : 0),
+    ym = new Float32Array(withTarget ? B * N * H : 0);
   const ys = new Float32Array(B * H);
   const raw = new Float32Array(withTarget ? B * N * H : 0);
   const { T } = d;
   for (let b = 0; b < B; b++) {
     const t = dates[b];
     x.set(d.x.subarray(t * N * F, (t + 1) * N * F), b * N * F);
-    for (let i = 0; i < N; i++) { m[b * N + i] = d.mask[t * N + i]; ind[b * N + i] = d.industry[t * N + i]; }
+    for (let i = 0; i < N; i++) {
+      m[b * N + i] = d.mask[t * N + i];
+      ind[b * N + i] = d.industry[t * N + i];
+    }
     if (withTarget) {
       y.set(d.target.subarray(t * N * H, (t + 1) * N * H), b * N * H);
       for (let k = 0; k < N * H; k++) ym[b * N * H + k] = d.targetMask[t * N * H + k];
@@ -171,4 +210,9 @@ export function makeBatch(d: Prepared, dates: ArrayLike<number>, withTarget = tr
 export const disposeBatch = (b: Batch) => tf.dispose([b.x, b.mask, b.industry, b.y, b.ymask, b.yscale, b.raw, ...(b.seq ? [b.seq] : [])]);
 
 /** the ForwardContext of a batch (sequence windows included when the panel was prepared with a lookback) */
-export const batchContext = (b: Batch, training: boolean) => ({ mask: b.mask, industry: b.industry, training, ...(b.seq ? { seq: b.seq } : {}) });
+export const batchContext = (b: Batch, training: boolean) => ({
+  mask: b.mask,
+  industry: b.industry,
+  training,
+  ...(b.seq ? { seq: b.seq } : {}),
+});

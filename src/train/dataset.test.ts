@@ -27,20 +27,40 @@ async function pricesParquet(): Promise<{ prices: Uint8Array; sectors: Uint8Arra
     const wd = new Date(d).getUTCDay();
     if (wd !== 0 && wd !== 6) dates.push(new Date(d).toISOString().slice(0, 10));
   }
-  const rows = { date: [] as Date[], ticker: [] as string[], open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[], adj_close: [] as number[], volume: [] as number[] };
+  const rows = {
+    date: [] as Date[],
+    ticker: [] as string[],
+    open: [] as number[],
+    high: [] as number[],
+    low: [] as number[],
+    close: [] as number[],
+    adj_close: [] as number[],
+    volume: [] as number[],
+  };
   const px = Array.from({ length: 8 }, () => 50 + 50 * rng.uniform());
   for (const iso of dates) {
     for (let k = 0; k < 8; k++) {
       px[k] *= 1 + 0.02 * rng.normal();
-      rows.date.push(new Date(iso + 'T00:00:00Z')); rows.ticker.push(`T${k}`);
-      rows.open.push(px[k]); rows.high.push(px[k] * 1.01); rows.low.push(px[k] * 0.99); rows.close.push(px[k]); rows.adj_close.push(px[k]);
+      rows.date.push(new Date(iso + 'T00:00:00Z'));
+      rows.ticker.push(`T${k}`);
+      rows.open.push(px[k]);
+      rows.high.push(px[k] * 1.01);
+      rows.low.push(px[k] * 0.99);
+      rows.close.push(px[k]);
+      rows.adj_close.push(px[k]);
       rows.volume.push(Math.round(1e6 * (1 + rng.uniform())));
     }
   }
   const f64 = (a: number[]) => arrow.makeVector(Float64Array.from(a));
   const t = new arrow.Table({
-    date: arrow.vectorFromArray(rows.date, new arrow.DateDay()), ticker: arrow.vectorFromArray(rows.ticker, new arrow.Utf8()),
-    open: f64(rows.open), high: f64(rows.high), low: f64(rows.low), close: f64(rows.close), adj_close: f64(rows.adj_close), volume: f64(rows.volume),
+    date: arrow.vectorFromArray(rows.date, new arrow.DateDay()),
+    ticker: arrow.vectorFromArray(rows.ticker, new arrow.Utf8()),
+    open: f64(rows.open),
+    high: f64(rows.high),
+    low: f64(rows.low),
+    close: f64(rows.close),
+    adj_close: f64(rows.adj_close),
+    volume: f64(rows.volume),
   });
   // sub_industry given (as in the shared file): a sectors file without it currently trips a DuckDB type error in
   // data/schema.ts validateSectors (coalesce of NULL and VARCHAR), reported to the data layer
@@ -56,13 +76,22 @@ async function pricesParquet(): Promise<{ prices: Uint8Array; sectors: Uint8Arra
  *   t1 industry     A  A  B  B  B  -1   valid 1 1 1 1 1 1   top 1 0 1 1 0 1   small 0 0 0 0 0 0
  */
 function twoUniversePanel(): Panel {
-  const T = 2, N = 6;
+  const T = 2,
+    N = 6;
   const u8 = (a: number[]) => Uint8Array.from(a);
   return {
-    dates: ['2020-01-31', '2020-02-28'], tickers: ['S0', 'S1', 'S2', 'S3', 'S4', 'S5'], factorNames: ['f0'], factorGroups: ['g'],
-    x: new Float32Array(T * N), valid: u8([1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]),
-    industry: Int32Array.from([0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, -1]), industryNames: ['A', 'B'],
-    horizons: [1], fwd: new Float32Array(T * N).fill(NaN), ret: new Float32Array(T * N), tradable: new Uint8Array(T * N).fill(1),
+    dates: ['2020-01-31', '2020-02-28'],
+    tickers: ['S0', 'S1', 'S2', 'S3', 'S4', 'S5'],
+    factorNames: ['f0'],
+    factorGroups: ['g'],
+    x: new Float32Array(T * N),
+    valid: u8([1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]),
+    industry: Int32Array.from([0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, -1]),
+    industryNames: ['A', 'B'],
+    horizons: [1],
+    fwd: new Float32Array(T * N).fill(NaN),
+    ret: new Float32Array(T * N),
+    tradable: new Uint8Array(T * N).fill(1),
     universes: [
       { name: 'all', description: 'every stock', member: new Uint8Array(T * N).fill(1) },
       { name: 'top', description: 'big', member: u8([1, 1, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1]) },
@@ -118,7 +147,8 @@ describe('loadPanel', () => {
     expect(p.factorNames.length).toBeGreaterThan(10);
     expect(p.horizons).toEqual([1, 3, 5, 10, 15, 20]);
     expect(p.industryNames).toEqual(expect.arrayContaining(['Energy', 'Financials', 'Utilities']));
-    const T = p.dates.length, N = 8;
+    const T = p.dates.length,
+      N = 8;
     // T7 has no sector: industry -1 on every date
     for (let t = 0; t < T; t++) expect(p.industry[t * N + 7]).toBe(-1);
     const s = summarizePanel(p, loaded, []);
@@ -148,7 +178,9 @@ describe('loadPanel', () => {
     const bySub = await loadPanel(io, { kind: 'file', name: 'lvl.parquet' }, { ...prep, industryLevel: 'sub_industry' }, prices, sectors);
     expect(bySub.panel.industryNames).toEqual(['Banks', 'Gas', 'Insurance', 'Oil', 'Utilities', 'Water']);
     // the last date's ids, stocks T0..T7 (industry ids index the sorted names; T7 unknown)
-    const { panel: p } = bySub, N = 8, t = p.dates.length - 1;
+    const { panel: p } = bySub,
+      N = 8,
+      t = p.dates.length - 1;
     expect(Array.from(p.industry.subarray(t * N, (t + 1) * N))).toEqual([3, 3, 1, 0, 2, 4, 5, -1]);
     expect(Array.from(bySector.panel.industry.subarray(t * N, (t + 1) * N))).toEqual([0, 0, 0, 1, 1, 2, 2, -1]);
     // the raw tables are dropped once validated; the clean ones stay for the SQL console
@@ -173,13 +205,15 @@ describe('loadPanel', () => {
     const prep = { ...defaultPreprocessing, horizons: [1, 5] };
     const a = await loadPanel(io, { kind: 'file', name: 'same' }, prep, prices, sectors);
     const b = await loadPanel(io, { kind: 'file', name: 'same' }, prep, csv, sectorsGz);
-    const pa = a.panel as unknown as Record<string, unknown>, pb = b.panel as unknown as Record<string, unknown>;
+    const pa = a.panel as unknown as Record<string, unknown>,
+      pb = b.panel as unknown as Record<string, unknown>;
     expect(Object.keys(pb).sort()).toEqual(Object.keys(pa).sort());
     expect(b.panel.dates.length).toBe(160);
     expect(b.panel.tickers).toEqual(['T0', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7']);
     expect(b.panel.industryNames).toEqual(['Energy', 'Financials', 'Utilities']);
     for (const k of Object.keys(pa)) {
-      const x = pa[k], y = pb[k];
+      const x = pa[k],
+        y = pb[k];
       if (ArrayBuffer.isView(x)) {
         const bytes = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
         expect(bytes(y as ArrayBufferView).equals(bytes(x)), k).toBe(true); // bit for bit, NaN payloads included
@@ -193,14 +227,19 @@ describe('loadPanel', () => {
 
   it('a sectors file alone is refused with a LabError saying what a dataset needs', async () => {
     const { sectors } = await pricesParquet();
-    await expect(loadPanel(io, { kind: 'file', name: 'sectors.parquet' }, defaultPreprocessing, sectors)).rejects.toThrow(/this is a sectors file.*needs prices/);
+    await expect(loadPanel(io, { kind: 'file', name: 'sectors.parquet' }, defaultPreprocessing, sectors)).rejects.toThrow(
+      /this is a sectors file.*needs prices/,
+    );
   });
 
   it('bundled datasets: manifest entry, naming convention, and a missing file', async () => {
     expect(bundledFiles('us', null)).toEqual({ name: 'us', prices: 'us.prices.parquet', sectors: 'us.sectors.parquet' });
     expect(bundledFiles('us', [{ name: 'us', prices: 'p.parquet' }])).toEqual({ name: 'us', prices: 'p.parquet' });
     expect(() => bundledFiles('eu', [{ name: 'us', prices: 'p.parquet' }])).toThrow(/"eu" is not in data\/manifest.json.*/);
-    const files: Record<string, Uint8Array> = { 'manifest.json': new TextEncoder().encode('[{"id":"us","file":"p.parquet","sectorsFile":"s.parquet"}]'), 'p.parquet': new Uint8Array([1, 2]) };
+    const files: Record<string, Uint8Array> = {
+      'manifest.json': new TextEncoder().encode('[{"id":"us","file":"p.parquet","sectorsFile":"s.parquet"}]'),
+      'p.parquet': new Uint8Array([1, 2]),
+    };
     const b = await readBundledWith('us', async (rel) => files[rel] ?? null);
     expect(b).toEqual({ prices: new Uint8Array([1, 2]), sectors: undefined, fileName: 'p.parquet' });
     await expect(readBundledWith('x', async () => null)).rejects.toThrow(/file data\/x.prices.parquet was not found/);

@@ -41,23 +41,40 @@ export interface LoadedDataset {
 }
 
 /** Load the dataset `spec` into a Panel; `bytes` (and `sectorsBytes`) for a user file (kind 'file'). */
-export async function loadPanel(io: DataIO, spec: DatasetSpec, prep: PreprocessConfig, bytes?: Uint8Array, sectorsBytes?: Uint8Array): Promise<LoadedDataset> {
+export async function loadPanel(
+  io: DataIO,
+  spec: DatasetSpec,
+  prep: PreprocessConfig,
+  bytes?: Uint8Array,
+  sectorsBytes?: Uint8Array,
+): Promise<LoadedDataset> {
   const t0 = performance.now();
   if (spec.kind === 'synthetic') {
     const panel = panelFromSynthetic(spec.synthetic ?? {}, prep, { start: spec.start, end: spec.end });
     return { panel, warnings: [], notes: panel.source.notes ?? [], load_ms: performance.now() - t0 };
   }
-  let prices = bytes, sectors = sectorsBytes, fileName = spec.name;
+  let prices = bytes,
+    sectors = sectorsBytes,
+    fileName = spec.name;
   if (spec.kind === 'bundled') {
     const b = await io.readBundled(spec.name);
-    prices = b.prices; sectors = b.sectors; fileName = b.fileName ?? spec.name;
+    prices = b.prices;
+    sectors = b.sectors;
+    fileName = b.fileName ?? spec.name;
   } else if (spec.kind === 'url' && !prices) {
     prices = await io.fetchUrl(spec.name);
   }
-  if (!prices) throw new LabError(`Dataset "${spec.name}": no file bytes were given for kind "${spec.kind}".`, 'Choose a parquet or CSV file to load.');
+  if (!prices)
+    throw new LabError(
+      `Dataset "${spec.name}": no file bytes were given for kind "${spec.kind}".`,
+      'Choose a parquet or CSV file to load.',
+    );
   const steps: Record<string, number> = {};
   let t1 = performance.now();
-  const lap = (k: string) => { steps[k] = performance.now() - t1; t1 = performance.now(); };
+  const lap = (k: string) => {
+    steps[k] = performance.now() - t1;
+    t1 = performance.now();
+  };
   await io.initParquet();
   const engine = await io.engine();
   lap('init');
@@ -71,29 +88,44 @@ export async function loadPanel(io: DataIO, spec: DatasetSpec, prep: PreprocessC
   } finally {
     engine.run('DROP TABLE IF EXISTS raw_input'); // the clean table is a copy: free the raw one now
   }
-  const warnings = [...v.warnings], notes = [...v.notes];
+  const warnings = [...v.warnings],
+    notes = [...v.notes];
   let panel: Panel;
   if (v.shape === 'prices') {
     let sectorsTable: string | undefined;
     if (sectors) {
-      await loadTableFile(engine, 'raw_sectors', sectors, { fileName: `${fileName} (sectors)`, expected: 'ticker, sector, [sub_industry]' });
+      await loadTableFile(engine, 'raw_sectors', sectors, {
+        fileName: `${fileName} (sectors)`,
+        expected: 'ticker, sector, [sub_industry]',
+      });
       try {
         const s = validateSectors(engine, 'raw_sectors', { file: `${fileName} (sectors)`, pricesTable: v.table });
-        warnings.push(...s.warnings); notes.push(...s.notes);
+        warnings.push(...s.warnings);
+        notes.push(...s.notes);
         sectorsTable = s.table;
       } finally {
         engine.run('DROP TABLE IF EXISTS raw_sectors');
       }
     }
     lap('validate');
-    panel = computeFactorPanel(engine, { prices: v.table, sectors: sectorsTable, start: spec.start, end: spec.end, name: spec.name, industryLevel: prep.industryLevel }, prep);
+    panel = computeFactorPanel(
+      engine,
+      { prices: v.table, sectors: sectorsTable, start: spec.start, end: spec.end, name: spec.name, industryLevel: prep.industryLevel },
+      prep,
+    );
     for (const [k, ms] of Object.entries(lastTimings)) steps[k === 'panel' ? 'preprocess' : k] = ms;
   } else if (v.shape === 'factors') {
     lap('validate');
-    panel = buildPanel(factorPanelToFrame(engine, v.table, { columns: v.columns, start: spec.start, end: spec.end, name: spec.name }), prep);
+    panel = buildPanel(
+      factorPanelToFrame(engine, v.table, { columns: v.columns, start: spec.start, end: spec.end, name: spec.name }),
+      prep,
+    );
     lap('panel');
   } else {
-    throw new LabError(`${fileName}: this is a sectors file (ticker, sector); a dataset needs prices (date, ticker, close, ...) or a factor panel.`, 'Load the prices file first, then add the sectors file next to it.');
+    throw new LabError(
+      `${fileName}: this is a sectors file (ticker, sector); a dataset needs prices (date, ticker, close, ...) or a factor panel.`,
+      'Load the prices file first, then add the sectors file next to it.',
+    );
   }
   notes.push(...(panel.source.notes ?? []));
   return { panel, warnings, notes, load_ms: performance.now() - t0, steps };
@@ -102,9 +134,15 @@ export async function loadPanel(io: DataIO, spec: DatasetSpec, prep: PreprocessC
 /** the engine's tables with their columns and row counts (for the SQL console) */
 export function listTables(engine: SqlEngine): DatasetSummary['tables'] {
   const t = engine.query(`SELECT table_name AS t, estimated_size::BIGINT AS n FROM duckdb_tables() WHERE NOT internal ORDER BY table_name`);
-  const c = engine.query(`SELECT table_name AS t, column_name AS c FROM duckdb_columns() WHERE NOT internal ORDER BY table_name, column_index`);
+  const c = engine.query(
+    `SELECT table_name AS t, column_name AS c FROM duckdb_columns() WHERE NOT internal ORDER BY table_name, column_index`,
+  );
   const cols = new Map<string, string[]>();
-  for (let i = 0; i < c.numRows; i++) { const k = String(c.getChild('t')!.get(i)); if (!cols.has(k)) cols.set(k, []); cols.get(k)!.push(String(c.getChild('c')!.get(i))); }
+  for (let i = 0; i < c.numRows; i++) {
+    const k = String(c.getChild('t')!.get(i));
+    if (!cols.has(k)) cols.set(k, []);
+    cols.get(k)!.push(String(c.getChild('c')!.get(i)));
+  }
   return Array.from({ length: t.numRows }, (_, i) => {
     const name = String(t.getChild('t')!.get(i));
     return { name, columns: cols.get(name) ?? [], rows: Number(t.getChild('n')!.get(i)) };
@@ -114,7 +152,8 @@ export function listTables(engine: SqlEngine): DatasetSummary['tables'] {
 /** What the UI shows about a loaded panel, with the DMFM Fig. 3 / Fig. 4 series (industry shares at month ends). */
 export function summarizePanel(panel: Panel, loaded: Omit<LoadedDataset, 'panel'>, tables: DatasetSummary['tables'] = []): DatasetSummary {
   const s = panelSummary(panel);
-  const T = panel.dates.length, N = panel.tickers.length;
+  const T = panel.dates.length,
+    N = panel.tickers.length;
   const edges = sameIndustryEdgesPerStock(panel); // [T] every valid stock
   // [U] x [T] one Fig. 3 series per universe, nodes = members AND valid (universes are rebuilt monthly)
   const byUniverse = panel.universes.map((u) => ({ name: u.name, values: sameIndustryEdgesPerStock(panel, u) }));
@@ -124,16 +163,26 @@ export function summarizePanel(panel: Panel, loaded: Omit<LoadedDataset, 'panel'
   const share = new Float32Array(me.length * K);
   me.forEach((t, i) => share.set(prop.share.subarray(t * K, (t + 1) * K), i * K));
   return {
-    name: panel.source.name, kind: panel.source.kind, T, N, F: s.F, start: s.start, end: s.end,
-    factorNames: panel.factorNames.slice(), factorGroups: panel.factorGroups.slice(), industryNames: panel.industryNames.slice(),
+    name: panel.source.name,
+    kind: panel.source.kind,
+    T,
+    N,
+    F: s.F,
+    start: s.start,
+    end: s.end,
+    factorNames: panel.factorNames.slice(),
+    factorGroups: panel.factorGroups.slice(),
+    industryNames: panel.industryNames.slice(),
     horizons: panel.horizons.slice(),
     universes: panel.universes.map((u) => {
       let c = 0;
       for (let k = 0; k < T * N; k++) c += u.member[k] & panel.valid[k];
       return { name: u.name, description: u.description, meanMembers: T ? c / T : 0 };
     }),
-    stocksPerDate: s.stocksPerDate, mb: s.mb,
-    notes: loaded.notes, warnings: loaded.warnings,
+    stocksPerDate: s.stocksPerDate,
+    mb: s.mb,
+    notes: loaded.notes,
+    warnings: loaded.warnings,
     edgesPerStock: { dates: panel.dates.slice(), values: edges, byUniverse },
     industryProportion: { dates: me.map((t) => panel.dates[t]), industries: prop.industries, share },
     load_ms: loaded.load_ms,

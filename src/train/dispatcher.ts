@@ -27,20 +27,51 @@ const MAX_GRAD_POINTS = 24;
 /** Explain a finished run at its test month-ends (LRP, or gradient x input for short runs of graph models). Never throws. */
 async function explainResult(p: Panel, run: RunConfig, result: RunResult): Promise<{ explanation?: RunExplanation; explainNote?: string }> {
   const method = explainMethodFor(run.model);
-  if (method === null) return { explainNote: `${result.model.name} predicts outside tfjs: neither LRP nor gradient x input can explain it.` };
+  if (method === null)
+    return { explainNote: `${result.model.name} predicts outside tfjs: neither LRP nor gradient x input can explain it.` };
   try {
     const lookback = lookbackOf(run.model, result.model.config);
-    const d = prepareData(p, { universe: run.universe, factors: run.factors, target: result.model.config.target === 'raw' ? 'raw' : 'zscore', lookback });
+    const d = prepareData(p, {
+      universe: run.universe,
+      factors: run.factors,
+      target: result.model.config.target === 'raw' ? 'raw' : 'zscore',
+      lookback,
+    });
     const { points, skipped } = monthEndPoints(d.dates, result.groups);
     if (points.length === 0) return { explainNote: `No test month-end with recorded weights to explain (${skipped} skipped).` };
     // gradient x input (graph / attention models) runs the model once per date: only for short runs
-    if (method === 'grad-input' && points.length > MAX_GRAD_POINTS) return { explainNote: `${result.model.name}: LRP cannot pass its layers; the gradient x input fallback is computed for runs of at most ${MAX_GRAD_POINTS} test month-ends (this one has ${points.length}).` };
+    if (method === 'grad-input' && points.length > MAX_GRAD_POINTS)
+      return {
+        explainNote: `${result.model.name}: LRP cannot pass its layers; the gradient x input fallback is computed for runs of at most ${MAX_GRAD_POINTS} test month-ends (this one has ${points.length}).`,
+      };
     const head = Math.max(0, result.horizons.indexOf(result.evalHorizon));
-    const explanation = await explainRun({ N: d.N, F: d.F, x: d.x, mask: d.mask, industry: d.industry, dates: d.dates, tickers: d.tickers, factorNames: d.factorNames, factorGroups: d.factorGroups, horizons: d.horizons, lookback }, { id: result.model.id, config: result.model.config, seed: run.seed }, points, head);
+    const explanation = await explainRun(
+      {
+        N: d.N,
+        F: d.F,
+        x: d.x,
+        mask: d.mask,
+        industry: d.industry,
+        dates: d.dates,
+        tickers: d.tickers,
+        factorNames: d.factorNames,
+        factorGroups: d.factorGroups,
+        horizons: d.horizons,
+        lookback,
+      },
+      { id: result.model.id, config: result.model.config, seed: run.seed },
+      points,
+      head,
+    );
     return { explanation, explainNote: skipped ? `${skipped} month-ends skipped (no weights recorded)` : undefined };
   } catch (e) {
-    const what = method === 'grad-input' ? `the gradient x input fallback (LRP cannot pass ${result.model.name}'s layers) failed on the ${tf.getBackend()} backend` : 'LRP failed';
-    return { explainNote: `Explaining: ${what}: ${(e as Error).message}${method === 'grad-input' ? ' (the cpu and webgl backends have every gradient kernel)' : ''}` };
+    const what =
+      method === 'grad-input'
+        ? `the gradient x input fallback (LRP cannot pass ${result.model.name}'s layers) failed on the ${tf.getBackend()} backend`
+        : 'LRP failed';
+    return {
+      explainNote: `Explaining: ${what}: ${(e as Error).message}${method === 'grad-input' ? ' (the cpu and webgl backends have every gradient kernel)' : ''}`,
+    };
   }
 }
 
@@ -97,27 +128,47 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
   const keyOf = (spec: DatasetSpec, prep: PreprocessConfig) => JSON.stringify([spec, prep]);
   const panelBuffers = () => {
     const s = new Set<ArrayBufferLike>();
-    if (panel) for (const a of [panel.x, panel.valid, panel.industry, panel.fwd, panel.ret, panel.tradable, ...panel.universes.map((u) => u.member)]) s.add(a.buffer);
+    if (panel)
+      for (const a of [panel.x, panel.valid, panel.industry, panel.fwd, panel.ret, panel.tradable, ...panel.universes.map((u) => u.member)])
+        s.add(a.buffer);
     return s;
   };
-  const ensureBackends = () => { if (!registered) { registered = true; env.registerBackends?.(); } };
+  const ensureBackends = () => {
+    if (!registered) {
+      registered = true;
+      env.registerBackends?.();
+    }
+  };
 
   async function ensurePanel(spec: DatasetSpec, prep: PreprocessConfig): Promise<Panel> {
     const key = keyOf(spec, prep);
     if (panel && key === loadedKey) return panel;
-    if (spec.kind === 'file' && !fileBytes.bytes) throw new LabError(`Dataset "${spec.name}" is a local file that is not loaded in the worker.`, 'Load the file again (Data page), then start the run.');
+    if (spec.kind === 'file' && !fileBytes.bytes)
+      throw new LabError(
+        `Dataset "${spec.name}" is a local file that is not loaded in the worker.`,
+        'Load the file again (Data page), then start the run.',
+      );
     // drop the old panel before building the new one, so the tab never holds two (~400 MB each on the full shared
     // dataset): once the key changed it is never served again (a failed load leaves no panel, as it did before)
     panel = null;
     loadedKey = '';
-    const loaded = await loadPanel(getIo(), spec, prep, spec.kind === 'file' ? fileBytes.bytes : undefined, spec.kind === 'file' ? fileBytes.sectors : undefined);
+    const loaded = await loadPanel(
+      getIo(),
+      spec,
+      prep,
+      spec.kind === 'file' ? fileBytes.bytes : undefined,
+      spec.kind === 'file' ? fileBytes.sectors : undefined,
+    );
     panel = loaded.panel;
     loadedKey = key;
     loadedMeta = { warnings: loaded.warnings, notes: loaded.notes, load_ms: loaded.load_ms, steps: loaded.steps };
     return panel;
   }
 
-  async function ensureBackend(forced: BackendName | 'auto' | undefined, shape?: { rows: number; inner: number; hidden: number }): Promise<BackendChoice> {
+  async function ensureBackend(
+    forced: BackendName | 'auto' | undefined,
+    shape?: { rows: number; inner: number; hidden: number },
+  ): Promise<BackendChoice> {
     ensureBackends();
     const key = forced ?? 'auto';
     if (backend && backend.key === key) return backend.choice;
@@ -137,18 +188,33 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
     active.set(requestId, { ac, gate });
     try {
       const result = await runOnPanel(p, run, {
-        signal: ac.signal, gate, backend: choice, benchmark: benchmark ?? undefined,
+        signal: ac.signal,
+        gate,
+        backend: choice,
+        benchmark: benchmark ?? undefined,
         onProgress: (progress) => post({ type: ReplyType.PROGRESS, requestId, progress }, []),
         // the group's scores [H, Dg, N] are the runner's own copy: transferred; the record (weights the warm start
         // still uses) is copied
-        onGroupDone: (checkpoint) => post({ type: ReplyType.GROUP_DONE, requestId, checkpoint }, transferables([checkpoint.scores, checkpoint.channels])),
+        onGroupDone: (checkpoint) =>
+          post({ type: ReplyType.GROUP_DONE, requestId, checkpoint }, transferables([checkpoint.scores, checkpoint.channels])),
         resume,
       });
       // the same scores on every universe of the panel (the results table's universe columns): cheap, no training
       const channels = Object.fromEntries(result.channels.map((c) => [c.spec.name, c.values]));
-      const universes = evaluateUniverses(p, run, { scoresByHorizon: result.scoresByHorizon, testIndex: result.testIndex, horizons: result.horizons, channels }, benchmark ?? undefined);
+      const universes = evaluateUniverses(
+        p,
+        run,
+        { scoresByHorizon: result.scoresByHorizon, testIndex: result.testIndex, horizons: result.horizons, channels },
+        benchmark ?? undefined,
+      );
       // the alternative scores on every universe too (their rows in the results table)
-      const alternatives = evaluateAlternatives(p, run, { scoresByHorizon: result.scoresByHorizon, testIndex: result.testIndex, horizons: result.horizons, channels }, benchmark ?? undefined, { universes: true });
+      const alternatives = evaluateAlternatives(
+        p,
+        run,
+        { scoresByHorizon: result.scoresByHorizon, testIndex: result.testIndex, horizons: result.horizons, channels },
+        benchmark ?? undefined,
+        { universes: true },
+      );
       const output = { ...result, alternatives, universes, ...(await explainResult(p, run, result)) };
       post({ type: ReplyType.TRAIN_RESULT, requestId, result: output }, transferables(output, panelBuffers()));
     } finally {
@@ -168,7 +234,11 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
         }
         case RequestType.LOAD_DATASET: {
           if (req.baseUrl) baseUrl = req.baseUrl;
-          if (req.spec.kind === 'file') fileBytes = { bytes: req.bytes ? new Uint8Array(req.bytes) : undefined, sectors: req.sectorsBytes ? new Uint8Array(req.sectorsBytes) : undefined };
+          if (req.spec.kind === 'file')
+            fileBytes = {
+              bytes: req.bytes ? new Uint8Array(req.bytes) : undefined,
+              sectors: req.sectorsBytes ? new Uint8Array(req.sectorsBytes) : undefined,
+            };
           else if (req.bytes && req.spec.kind === 'url') fileBytes = { bytes: new Uint8Array(req.bytes) };
           loadedKey = '';
           const p = await ensurePanel(req.spec, req.prep);
@@ -203,7 +273,8 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
           const scores = { scoresByHorizon: req.scoresByHorizon, testIndex: req.testIndex, horizons: req.horizons, channels: req.channels };
           const bench = benchmark ?? undefined;
           const result: EvalOutput = {
-            eval: evaluateScores(p, req.run, scores, bench), universes: evaluateUniverses(p, req.run, scores, bench),
+            eval: evaluateScores(p, req.run, scores, bench),
+            universes: evaluateUniverses(p, req.run, scores, bench),
             // alternative score channels (e.g. DMFM's f-hat): the same evaluate() path as the model's own scores
             alternatives: evaluateAlternatives(p, req.run, scores, bench, { universes: true }),
           };

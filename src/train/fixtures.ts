@@ -62,7 +62,9 @@ export function plantedPanel(o: PlantedOptions): Panel & { beta: number[] } {
         idx.push(n);
       }
       if (o.shuffleLabels) rng.shuffle(vals);
-      idx.forEach((n, j) => { fwd[(h * T + t) * N + n] = vals[j]; });
+      idx.forEach((n, j) => {
+        fwd[(h * T + t) * N + n] = vals[j];
+      });
     }
   }
   const dates: string[] = [];
@@ -73,7 +75,9 @@ export function plantedPanel(o: PlantedOptions): Panel & { beta: number[] } {
     tickers: Array.from({ length: N }, (_, n) => `S${String(n).padStart(3, '0')}`),
     factorNames: Array.from({ length: F }, (_, f) => `f${f}`),
     factorGroups: Array.from({ length: F }, (_, f) => (f < 3 ? 'signal' : 'noise')),
-    x, valid, industry,
+    x,
+    valid,
+    industry,
     industryNames: Array.from({ length: K }, (_, k) => `ind${k}`),
     horizons: o.horizons.slice(),
     fwd,

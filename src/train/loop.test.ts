@@ -3,10 +3,22 @@ import { tf } from './tf';
 import { getModel } from '../models/registry';
 import { plantedPanel } from './fixtures';
 import { prepareData } from './data';
-import { CancelledError, PauseGate, checkMemory, epochOrder, estimateMemory, predict, trainModel, trainOptionsFrom, validationMetric } from './loop';
+import {
+  CancelledError,
+  PauseGate,
+  checkMemory,
+  epochOrder,
+  estimateMemory,
+  predict,
+  trainModel,
+  trainOptionsFrom,
+  validationMetric,
+} from './loop';
 import { LabError } from '../core/errors';
 
-beforeAll(async () => { await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
 const horizons = [1, 5];
@@ -52,7 +64,9 @@ describe('training loop on a planted linear signal', () => {
       m.dispose();
       return { losses: h.stepLosses, w };
     };
-    const a = await run(3), b = await run(3), c = await run(4);
+    const a = await run(3),
+      b = await run(3),
+      c = await run(4);
     expect(a.losses).toHaveLength(8); // ceil(30 / 8) = 4 steps x 2 epochs
     expect(b.losses).toEqual(a.losses);
     expect(b.w.map((x) => Array.from(x.values))).toEqual(a.w.map((x) => Array.from(x.values)));
@@ -65,7 +79,9 @@ describe('training loop on a planted linear signal', () => {
     const m = getModel('mlp').build({ F: d.F, horizons, seed: 1, config: cfg });
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    await trainModel(m, d, { train: range(0, 30), valid: range(36, 50) }, trainOptionsFrom(cfg, 1, 1), { onEpochEnd: () => counts.push(tf.memory().numTensors) });
+    await trainModel(m, d, { train: range(0, 30), valid: range(36, 50) }, trainOptionsFrom(cfg, 1, 1), {
+      onEpochEnd: () => counts.push(tf.memory().numTensors),
+    });
     expect(counts).toHaveLength(3);
     expect(counts[1]).toBe(counts[0]);
     expect(counts[2]).toBe(counts[0]);
@@ -76,7 +92,8 @@ describe('training loop on a planted linear signal', () => {
 
   it('a NaN in the factors stops the run naming the epoch, step and loss term', async () => {
     const p = plantedPanel({ ...opts, T: 40 });
-    const N = opts.N, F = opts.F;
+    const N = opts.N,
+      F = opts.F;
     const bad = 17; // poison one date
     for (let n = 0; n < N; n++) if (p.valid[bad * N + n]) p.x[(bad * N + n) * F] = NaN;
     const d = prepareData(p);
@@ -103,14 +120,18 @@ describe('training loop on a planted linear signal', () => {
     let stepsWhilePaused = -1;
     const o = { ...trainOptionsFrom(cfg, 1, 0), progressIntervalMs: 0 };
     const p = trainModel(m, d, { train: range(0, 32), valid: [] }, o, {
-      signal: ac.signal, gate,
+      signal: ac.signal,
+      gate,
       onProgress: (pr) => {
         if (pr.phase !== 'train') return;
         seen++;
         if (seen === 3) {
           gate.pause();
           // while paused, no further step may run; after 50 ms resume, then cancel two steps later
-          setTimeout(() => { stepsWhilePaused = seen - 3; gate.resume(); }, 50);
+          setTimeout(() => {
+            stepsWhilePaused = seen - 3;
+            gate.resume();
+          }, 50);
         }
         if (seen === 5) ac.abort();
       },
@@ -129,8 +150,13 @@ describe('training loop on a planted linear signal', () => {
     // activations 16*400*367*4*2 = 18790400
     expect(est.parts).toEqual({ parameters: 111424, batch: 1408000, activations: 18790400, panel: 0 });
     // a sequence model with lookback 20 also holds the windows [B, N, L, F]: + 16*400*20*35*4 = 17920000 bytes
-    expect(estimateMemory({ params: 6964, B: 16, N: 400, F: 35, H: 6, L: 20, actPerStock: 3 * 35 + 2 * 64 * 2 + 6, preparedBytes: 0 }).parts.batch).toBe(1408000 + 17920000);
-    expect(() => checkMemory(est, 10 * 2 ** 20, 'MLP')).toThrow(/MLP: estimated memory 19\.4 MB exceeds the limit of 10\.0 MB \(parameters 0\.1 MB, batch 1\.3 MB, activations 17\.9 MB/);
+    expect(
+      estimateMemory({ params: 6964, B: 16, N: 400, F: 35, H: 6, L: 20, actPerStock: 3 * 35 + 2 * 64 * 2 + 6, preparedBytes: 0 }).parts
+        .batch,
+    ).toBe(1408000 + 17920000);
+    expect(() => checkMemory(est, 10 * 2 ** 20, 'MLP')).toThrow(
+      /MLP: estimated memory 19\.4 MB exceeds the limit of 10\.0 MB \(parameters 0\.1 MB, batch 1\.3 MB, activations 17\.9 MB/,
+    );
     expect(() => checkMemory(est, 2 ** 30, 'MLP')).not.toThrow();
   });
 });

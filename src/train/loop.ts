@@ -79,16 +79,28 @@ export interface TrainHooks {
 
 /** Thrown when a run is cancelled through its AbortSignal. */
 export class CancelledError extends Error {
-  constructor(message = 'Training cancelled') { super(message); this.name = 'CancelledError'; }
+  constructor(message = 'Training cancelled') {
+    super(message);
+    this.name = 'CancelledError';
+  }
 }
 
 /** Pause / resume: the loop waits at the next step boundary while paused. */
 export class PauseGate {
   private waiters: (() => void)[] = [];
   private isPaused = false;
-  get paused() { return this.isPaused; }
-  pause() { this.isPaused = true; }
-  resume() { this.isPaused = false; const w = this.waiters; this.waiters = []; w.forEach((f) => f()); }
+  get paused() {
+    return this.isPaused;
+  }
+  pause() {
+    this.isPaused = true;
+  }
+  resume() {
+    this.isPaused = false;
+    const w = this.waiters;
+    this.waiters = [];
+    w.forEach((f) => f());
+  }
   /** resolves immediately when not paused; otherwise on resume() or abort */
   wait(signal?: AbortSignal): Promise<void> {
     if (!this.isPaused) return Promise.resolve();
@@ -104,7 +116,14 @@ export function yieldToEventLoop(): Promise<void> {
   const g = globalThis as any;
   if (typeof g.setImmediate === 'function') return new Promise((r) => g.setImmediate(r));
   if (typeof g.MessageChannel === 'function') {
-    return new Promise((r) => { const ch = new g.MessageChannel(); ch.port1.onmessage = () => { ch.port1.close(); r(); }; ch.port2.postMessage(0); });
+    return new Promise((r) => {
+      const ch = new g.MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        r();
+      };
+      ch.port2.postMessage(0);
+    });
   }
   return new Promise((r) => setTimeout(r, 0));
 }
@@ -130,7 +149,8 @@ export function epochBatches(order: number[], batchDates: number, minDates = 4):
 }
 
 /** the largest batch epochBatches can make: batchDates plus a merged remainder of up to min(minDates, batchDates) - 1 dates */
-export const maxBatchDates = (batchDates: number, minDates = 4) => Math.max(1, Math.floor(batchDates)) + Math.min(minDates, Math.max(1, Math.floor(batchDates))) - 1;
+export const maxBatchDates = (batchDates: number, minDates = 4) =>
+  Math.max(1, Math.floor(batchDates)) + Math.min(minDates, Math.max(1, Math.floor(batchDates))) - 1;
 
 /** options for the loop from a resolved model config (the `trainingFields` keys) */
 export function trainOptionsFrom(config: Record<string, number | string | boolean>, seed: number, evalHorizonIndex: number): TrainOptions {
@@ -147,13 +167,25 @@ export function trainOptionsFrom(config: Record<string, number | string | boolea
   };
 }
 
-export interface MemoryEstimate { bytes: number; parts: Record<string, number> }
+export interface MemoryEstimate {
+  bytes: number;
+  parts: Record<string, number>;
+}
 
 /**
  * Memory a run needs, in bytes: parameters x4 (weights, gradients, Adam m and v), one batch of inputs and labels,
  * activations kept for the backward pass (x2 for their gradients), and the prepared panel arrays in JS memory.
  */
-export function estimateMemory(a: { params: number; B: number; N: number; F: number; H: number; L?: number; actPerStock: number; preparedBytes: number }): MemoryEstimate {
+export function estimateMemory(a: {
+  params: number;
+  B: number;
+  N: number;
+  F: number;
+  H: number;
+  L?: number;
+  actPerStock: number;
+  preparedBytes: number;
+}): MemoryEstimate {
   const L = a.L ?? 1;
   const parts = {
     parameters: a.params * 4 * 4,
@@ -170,7 +202,9 @@ export function checkMemory(est: MemoryEstimate, limitBytes: number, what: strin
   if (est.bytes <= limitBytes) return;
   const mb = (b: number) => (b / 2 ** 20).toFixed(1);
   throw new LabError(
-    `${what}: estimated memory ${mb(est.bytes)} MB exceeds the limit of ${mb(limitBytes)} MB (${Object.entries(est.parts).map(([k, v]) => `${k} ${mb(v)} MB`).join(', ')}).`,
+    `${what}: estimated memory ${mb(est.bytes)} MB exceeds the limit of ${mb(limitBytes)} MB (${Object.entries(est.parts)
+      .map(([k, v]) => `${k} ${mb(v)} MB`)
+      .join(', ')}).`,
     'Use fewer dates per step, a smaller model, fewer factors or a smaller universe.',
   );
 }
@@ -184,11 +218,15 @@ export const preparedBytes = (d: Prepared, panelX: Float32Array) =>
  * (a [B, N, H] tensor from forwardChannels) or [1, D, N] for per-date ones (a [B, N] tensor); NaN where the stock is
  * not in the cross-section.
  */
-export interface Prediction { scores: Float32Array; channels: Record<string, Float32Array> }
+export interface Prediction {
+  scores: Float32Array;
+  channels: Record<string, Float32Array>;
+}
 
 /** Model scores and channels for `dates`, batched, no gradients (models without forwardChannels: scores only). */
 export async function predictAll(model: Model, d: Prepared, dates: ArrayLike<number>, batchDates: number): Promise<Prediction> {
-  const D = dates.length, { N, H } = d;
+  const D = dates.length,
+    { N, H } = d;
   const out = new Float32Array(H * D * N);
   const channels: Record<string, Float32Array> = {};
   const place = (dst: Float32Array, v: ArrayLike<number>, C: number, s: number, idx: number[]) => {
@@ -205,7 +243,10 @@ export async function predictAll(model: Model, d: Prepared, dates: ArrayLike<num
     const b = makeBatch(d, idx, false);
     const ctx = batchContext(b, false);
     const o: ChannelOutput = model.forwardChannels
-      ? (tf.tidy(() => { const r = model.forwardChannels!(b.x, ctx); return { scores: r.scores, channels: r.channels } as unknown as tf.TensorContainer; }) as unknown as ChannelOutput)
+      ? (tf.tidy(() => {
+          const r = model.forwardChannels!(b.x, ctx);
+          return { scores: r.scores, channels: r.channels } as unknown as tf.TensorContainer;
+        }) as unknown as ChannelOutput)
       : { scores: tf.tidy(() => model.forward(b.x, ctx)), channels: {} };
     try {
       place(out, (await o.scores.data()) as Float32Array, H, s, idx); // [B, N, H]
@@ -235,7 +276,11 @@ export function extrasInput(d: Prepared, dates: ArrayLike<number>, batchDates: n
     async forEachBatch(fn) {
       for (let s = 0; s < idx.length; s += batchDates) {
         const b = makeBatch(d, idx.slice(s, s + batchDates), false);
-        try { await fn(b.x, batchContext(b, false), s); } finally { disposeBatch(b); }
+        try {
+          await fn(b.x, batchContext(b, false), s);
+        } finally {
+          disposeBatch(b);
+        }
       }
     },
   };
@@ -243,7 +288,8 @@ export function extrasInput(d: Prepared, dates: ArrayLike<number>, batchDates: n
 
 /** [D, N] the raw forward return of horizon index h on `dates` */
 function labelsOn(d: Prepared, dates: ArrayLike<number>, h: number): Float32Array {
-  const D = dates.length, { N, T } = d;
+  const D = dates.length,
+    { N, T } = d;
   const lab = new Float32Array(D * N);
   for (let j = 0; j < D; j++) lab.set(d.fwd.subarray((h * T + dates[j]) * N, (h * T + dates[j] + 1) * N), j * N);
   return lab;
@@ -251,7 +297,8 @@ function labelsOn(d: Prepared, dates: ArrayLike<number>, h: number): Float32Arra
 
 /** mean (rank) IC of scores [H, D, N] at horizon index h vs the raw forward return on those dates */
 export function validationMetric(scores: Float32Array, d: Prepared, dates: ArrayLike<number>, h: number, rank: boolean): number {
-  const D = dates.length, { N } = d;
+  const D = dates.length,
+    { N } = d;
   return nanMean(dailyIc(scores.subarray(h * D * N, (h + 1) * D * N), labelsOn(d, dates, h), D, N, rank));
 }
 
@@ -264,16 +311,23 @@ export function validationMetric(scores: Float32Array, d: Prepared, dates: Array
  *                forward return y under mu = the score and sigma = the `sigma` channel, over (date, stock) pairs with a label.
  */
 export function validationValue(kind: ValMetricKind, p: Prediction, d: Prepared, dates: ArrayLike<number>, h: number): number {
-  const D = dates.length, { N, H } = d;
+  const D = dates.length,
+    { N, H } = d;
   if (kind === 'rank_ic' || kind === 'ic') return validationMetric(p.scores, d, dates, h, kind === 'rank_ic');
   const lab = labelsOn(d, dates, h);
   if (kind === 'portfolio') {
     const w = p.channels.weight;
-    if (!w) throw new LabError('Validation metric "portfolio" needs the model\'s "weight" channel; this model has none.', 'Choose rank IC or IC as the validation metric.');
-    const C = w.length / (D * N), off = C === H ? h * D * N : 0;
+    if (!w)
+      throw new LabError(
+        'Validation metric "portfolio" needs the model\'s "weight" channel; this model has none.',
+        'Choose rank IC or IC as the validation metric.',
+      );
+    const C = w.length / (D * N),
+      off = C === H ? h * D * N : 0;
     const per: number[] = [];
     for (let j = 0; j < D; j++) {
-      let r = 0, any = false;
+      let r = 0,
+        any = false;
       for (let i = 0; i < N; i++) {
         const wi = w[off + j * N + i];
         if (!Number.isFinite(wi)) continue;
@@ -286,11 +340,18 @@ export function validationValue(kind: ValMetricKind, p: Prediction, d: Prepared,
     return per.length ? per.reduce((a, b) => a + b, 0) / per.length : NaN;
   }
   const sg = p.channels.sigma;
-  if (!sg) throw new LabError('Validation metric "nll" needs the model\'s "sigma" channel; this model has none.', 'Choose rank IC or IC as the validation metric.');
-  let sum = 0, n = 0;
+  if (!sg)
+    throw new LabError(
+      'Validation metric "nll" needs the model\'s "sigma" channel; this model has none.',
+      'Choose rank IC or IC as the validation metric.',
+    );
+  let sum = 0,
+    n = 0;
   for (let j = 0; j < D; j++) {
     for (let i = 0; i < N; i++) {
-      const mu = p.scores[(h * D + j) * N + i], s = sg[(h * D + j) * N + i], y = lab[j * N + i];
+      const mu = p.scores[(h * D + j) * N + i],
+        s = sg[(h * D + j) * N + i],
+        y = lab[j * N + i];
       if (!Number.isFinite(mu) || !Number.isFinite(s) || !Number.isFinite(y) || !(s > 0)) continue;
       sum += 0.5 * Math.log(2 * Math.PI * s * s) + ((y - mu) * (y - mu)) / (2 * s * s);
       n++;
@@ -303,7 +364,13 @@ export function validationValue(kind: ValMetricKind, p: Prediction, d: Prepared,
  * Fit and/or train `model` on `train` dates, early-stopping on `valid` dates. Returns the history; the model
  * holds the best epoch's weights afterwards. Throws CancelledError on abort, LabError on a non-finite loss.
  */
-export async function trainModel(model: Model, d: Prepared, split: { train: ArrayLike<number>; valid: ArrayLike<number> }, o: TrainOptions, hooks: TrainHooks = {}): Promise<TrainHistory> {
+export async function trainModel(
+  model: Model,
+  d: Prepared,
+  split: { train: ArrayLike<number>; valid: ArrayLike<number> },
+  o: TrainOptions,
+  hooks: TrainHooks = {},
+): Promise<TrainHistory> {
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
   const { signal, gate } = hooks;
@@ -312,7 +379,15 @@ export async function trainModel(model: Model, d: Prepared, split: { train: Arra
     if (gate?.paused) await gate.wait(signal);
     if (signal?.aborted) throw new CancelledError();
   };
-  const history: TrainHistory = { epochs: [], bestEpoch: -1, bestValMetric: null, stoppedEarly: false, steps: 0, stepMs: 0, stepLosses: [] };
+  const history: TrainHistory = {
+    epochs: [],
+    bestEpoch: -1,
+    bestValMetric: null,
+    stoppedEarly: false,
+    steps: 0,
+    stepMs: 0,
+    stepLosses: [],
+  };
   const validate = async (): Promise<number | null> => {
     if (split.valid.length === 0) return null;
     const p = await predictAll(model, d, split.valid, o.batchDates);
@@ -335,7 +410,8 @@ export async function trainModel(model: Model, d: Prepared, split: { train: Arra
     hooks.onProgress?.({ ...base, phase: 'done', valMetric: v, bestValMetric: v, elapsed_s: elapsed(), eta_s: 0 });
     return history;
   }
-  if (split.train.length === 0) throw new LabError('Training: the split has no training dates.', 'Move the split start later or use a longer dataset.');
+  if (split.train.length === 0)
+    throw new LabError('Training: the split has no training dates.', 'Move the split start later or use a longer dataset.');
 
   const vars = model.variables();
   const decayed = o.weightDecay > 0 ? (model.decayed?.() ?? []) : [];
@@ -359,33 +435,43 @@ export async function trainModel(model: Model, d: Prepared, split: { train: Arra
         const ts = performance.now();
         const batch = makeBatch(d, batches[s]);
         const kept: Record<string, tf.Scalar> = {};
-        const cost = opt.minimize(() => {
-          const fctx = batchContext(batch, true);
-          const out = model.forwardAux ? model.forwardAux(batch.x, fctx) : { scores: model.forward(batch.x, fctx), aux: undefined };
-          const l = model.loss(out.scores, { y: batch.y, mask: batch.ymask, scale: batch.yscale, raw: batch.raw }, out.aux);
-          for (const [k, v] of Object.entries(l.terms)) kept[k] = tf.keep(v);
-          let total = l.total;
-          if (decayed.length) {
-            const l2 = tf.addN(decayed.map((v) => v.square().sum())).mul(o.weightDecay) as tf.Scalar;
-            kept.l2 = tf.keep(l2);
-            total = total.add(l2);
-          }
-          return total;
-        }, true, vars) as tf.Scalar;
+        const cost = opt.minimize(
+          () => {
+            const fctx = batchContext(batch, true);
+            const out = model.forwardAux ? model.forwardAux(batch.x, fctx) : { scores: model.forward(batch.x, fctx), aux: undefined };
+            const l = model.loss(out.scores, { y: batch.y, mask: batch.ymask, scale: batch.yscale, raw: batch.raw }, out.aux);
+            for (const [k, v] of Object.entries(l.terms)) kept[k] = tf.keep(v);
+            let total = l.total;
+            if (decayed.length) {
+              const l2 = tf.addN(decayed.map((v) => v.square().sum())).mul(o.weightDecay) as tf.Scalar;
+              kept.l2 = tf.keep(l2);
+              total = total.add(l2);
+            }
+            return total;
+          },
+          true,
+          vars,
+        ) as tf.Scalar;
         const names = ['loss', ...Object.keys(kept)];
         const packed = tf.stack([cost, ...Object.values(kept)]);
         const vals = await packed.data();
         tf.dispose([packed, cost, ...Object.values(kept)]);
         try {
           // outside the tape: a model's running statistics (E2EAI's directional buffers) see this batch, no gradient
-          await model.afterStep?.({ x: batch.x, ctx: batchContext(batch, false), target: { y: batch.y, mask: batch.ymask, scale: batch.yscale, raw: batch.raw } });
+          await model.afterStep?.({
+            x: batch.x,
+            ctx: batchContext(batch, false),
+            target: { y: batch.y, mask: batch.ymask, scale: batch.yscale, raw: batch.raw },
+          });
         } finally {
           disposeBatch(batch);
         }
         stepTime += performance.now() - ts;
         history.steps++;
         const terms: Record<string, number> = {};
-        names.forEach((k, i) => { terms[k] = vals[i]; });
+        names.forEach((k, i) => {
+          terms[k] = vals[i];
+        });
         const bad = names.filter((k) => !Number.isFinite(terms[k]));
         if (bad.length) {
           const term = bad.find((k) => k !== 'loss') ?? bad[0];
@@ -400,7 +486,18 @@ export async function trainModel(model: Model, d: Prepared, split: { train: Arra
         if (hooks.onProgress && now - lastReport >= interval) {
           lastReport = now;
           const done = epoch * steps + s + 1;
-          hooks.onProgress({ phase: 'train', epoch: epoch + 1, epochs: o.epochs, step: s + 1, steps, lossTerms: terms, valMetric: lastVal, bestValMetric: Number.isFinite(bestMetric) ? bestMetric : null, elapsed_s: elapsed(), eta_s: (elapsed() / done) * (o.epochs * steps - done) });
+          hooks.onProgress({
+            phase: 'train',
+            epoch: epoch + 1,
+            epochs: o.epochs,
+            step: s + 1,
+            steps,
+            lossTerms: terms,
+            valMetric: lastVal,
+            bestValMetric: Number.isFinite(bestMetric) ? bestMetric : null,
+            elapsed_s: elapsed(),
+            eta_s: (elapsed() / done) * (o.epochs * steps - done),
+          });
         }
         await checkCancel();
       }
@@ -412,11 +509,32 @@ export async function trainModel(model: Model, d: Prepared, split: { train: Arra
       history.epochs.push(rec);
       hooks.onEpochEnd?.(rec);
       if (lastVal !== null) {
-        if (lastVal > bestMetric) { bestMetric = lastVal; best = await model.getWeights(); history.bestEpoch = epoch + 1; sinceBest = 0; } else sinceBest++;
-      } else { history.bestEpoch = epoch + 1; }
+        if (lastVal > bestMetric) {
+          bestMetric = lastVal;
+          best = await model.getWeights();
+          history.bestEpoch = epoch + 1;
+          sinceBest = 0;
+        } else sinceBest++;
+      } else {
+        history.bestEpoch = epoch + 1;
+      }
       const done = (epoch + 1) * steps;
-      hooks.onProgress?.({ phase: 'validate', epoch: epoch + 1, epochs: o.epochs, step: steps, steps, lossTerms: meanTerms, valMetric: lastVal, bestValMetric: Number.isFinite(bestMetric) ? bestMetric : null, elapsed_s: elapsed(), eta_s: (elapsed() / done) * (o.epochs * steps - done) });
-      if (lastVal !== null && sinceBest >= o.patience) { history.stoppedEarly = epoch + 1 < o.epochs; break; }
+      hooks.onProgress?.({
+        phase: 'validate',
+        epoch: epoch + 1,
+        epochs: o.epochs,
+        step: steps,
+        steps,
+        lossTerms: meanTerms,
+        valMetric: lastVal,
+        bestValMetric: Number.isFinite(bestMetric) ? bestMetric : null,
+        elapsed_s: elapsed(),
+        eta_s: (elapsed() / done) * (o.epochs * steps - done),
+      });
+      if (lastVal !== null && sinceBest >= o.patience) {
+        history.stoppedEarly = epoch + 1 < o.epochs;
+        break;
+      }
       await checkCancel();
     }
   } finally {

@@ -18,14 +18,18 @@ export function nodeDataIO(dataDir = join(process.cwd(), 'public', 'data')): Dat
   return {
     engine: () => (engine ??= createNodeEngine()),
     initParquet: initParquetNode,
-    readBundled: (name) => readBundledWith(name, async (rel) => (existsSync(join(dataDir, rel)) ? new Uint8Array(await readFile(join(dataDir, rel))) : null)),
+    readBundled: (name) =>
+      readBundledWith(name, async (rel) => (existsSync(join(dataDir, rel)) ? new Uint8Array(await readFile(join(dataDir, rel))) : null)),
     fetchUrl: async (url) => {
       if (!/^https?:/.test(url)) return new Uint8Array(await readFile(url));
       const r = await fetch(url);
       if (!r.ok) throw new Error(`Fetching ${url} failed: HTTP ${r.status}`);
       return new Uint8Array(await r.arrayBuffer());
     },
-    close: () => { void engine?.then((e) => e.close()); engine = null; },
+    close: () => {
+      void engine?.then((e) => e.close());
+      engine = null;
+    },
   };
 }
 

@@ -64,7 +64,11 @@ export type TrainOutput = RunResult & {
  * Reply to EVALUATE: the evaluation on the run's universe, the headline metrics on every universe, and each
  * alternative score channel the request carried evaluated the same way.
  */
-export interface EvalOutput { eval: EvalResult; universes: UniverseMetrics[]; alternatives: AlternativeEval[] }
+export interface EvalOutput {
+  eval: EvalResult;
+  universes: UniverseMetrics[];
+  alternatives: AlternativeEval[];
+}
 
 /** What the UI shows after a dataset loads (+ the DMFM Figure 3 / 4 series for charts). */
 export interface DatasetSummary {
@@ -111,14 +115,28 @@ export interface QueryResult {
 }
 
 /** Reply to LOAD_BENCHMARK: the kept series in brief (rows = daily returns; first / last ISO dates). */
-export interface BenchmarkSummary { name: string; rows: number; first: string; last: string }
+export interface BenchmarkSummary {
+  name: string;
+  rows: number;
+  first: string;
+  last: string;
+}
 
 /** `baseUrl`: the page's base URL (document.baseURI), so the worker finds bundled data under any sub-path. */
-interface Req<T extends RequestType> { type: T; requestId: number }
+interface Req<T extends RequestType> {
+  type: T;
+  requestId: number;
+}
 
 export type WorkerRequest =
   | (Req<RequestType.INIT_BACKEND> & { backend?: BackendName | 'auto' })
-  | (Req<RequestType.LOAD_DATASET> & { spec: DatasetSpec; prep: PreprocessConfig; bytes?: ArrayBuffer; sectorsBytes?: ArrayBuffer; baseUrl?: string })
+  | (Req<RequestType.LOAD_DATASET> & {
+      spec: DatasetSpec;
+      prep: PreprocessConfig;
+      bytes?: ArrayBuffer;
+      sectorsBytes?: ArrayBuffer;
+      baseUrl?: string;
+    })
   | (Req<RequestType.QUERY> & { sql: string })
   /** resume: groups finished by an earlier run of the same runKey (copied in, not trained again) */
   | (Req<RequestType.TRAIN> & { run: RunConfig; baseUrl?: string; resume?: GroupCheckpoint[] })
@@ -131,11 +149,20 @@ export type WorkerRequest =
    * channels: the model's output channels on the same dates by name ([H, D, N] or [1, D, N]; RunResult.channels): sigma
    * and weight feed the strategy, alternative scores are evaluated the same way
    */
-  | (Req<RequestType.EVALUATE> & { run: RunConfig; scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[]; channels?: Record<string, Float32Array> })
+  | (Req<RequestType.EVALUATE> & {
+      run: RunConfig;
+      scoresByHorizon: Float32Array;
+      testIndex: Int32Array;
+      horizons: number[];
+      channels?: Record<string, Float32Array>;
+    })
   | (Req<RequestType.LOAD_BENCHMARK> & { bytes: ArrayBuffer; name: string })
   | Req<RequestType.CLEAR_BENCHMARK>;
 
-interface Rep<T extends ReplyType> { type: T; requestId: number }
+interface Rep<T extends ReplyType> {
+  type: T;
+  requestId: number;
+}
 
 export type WorkerReply =
   | Rep<ReplyType.OK>
@@ -169,8 +196,14 @@ export function transferables(value: unknown, exclude: Set<ArrayBufferLike> = ne
       if (b instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === b.byteLength && !exclude.has(b)) out.add(b);
       return;
     }
-    if (v instanceof ArrayBuffer) { if (!exclude.has(v)) out.add(v); return; }
-    if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
+    if (v instanceof ArrayBuffer) {
+      if (!exclude.has(v)) out.add(v);
+      return;
+    }
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+      return;
+    }
     for (const x of Object.values(v)) walk(x, depth + 1);
   };
   walk(value, 0);

@@ -54,17 +54,31 @@ export function evalHorizonOf(run: RunConfig, horizons: number[]): number {
 
 /** [T, N] grid holding the horizon-`horizon` scores on the test dates, NaN elsewhere, and the [T] test mask. */
 export function scoreGrid(panel: Panel, s: RunScores, horizon: number): { scores: Float32Array; testMask: Uint8Array } {
-  const T = panel.dates.length, N = panel.tickers.length, D = s.testIndex.length, H = s.horizons.length;
+  const T = panel.dates.length,
+    N = panel.tickers.length,
+    D = s.testIndex.length,
+    H = s.horizons.length;
   const h = s.horizons.indexOf(horizon);
-  if (h < 0) throw new LabError(`Re-evaluate: the strategy horizon ${horizon} is not one of the model's heads [${s.horizons.join(', ')}].`, 'Pick one of those horizons in the strategy settings.');
+  if (h < 0)
+    throw new LabError(
+      `Re-evaluate: the strategy horizon ${horizon} is not one of the model's heads [${s.horizons.join(', ')}].`,
+      'Pick one of those horizons in the strategy settings.',
+    );
   if (s.scoresByHorizon.length !== H * D * N) {
-    throw new LabError(`Re-evaluate: the stored scores have ${s.scoresByHorizon.length} entries; this panel needs H x D x N = ${H} x ${D} x ${N} = ${H * D * N}.`, 'The dataset changed since the run: train the model again.');
+    throw new LabError(
+      `Re-evaluate: the stored scores have ${s.scoresByHorizon.length} entries; this panel needs H x D x N = ${H} x ${D} x ${N} = ${H * D * N}.`,
+      'The dataset changed since the run: train the model again.',
+    );
   }
   const scores = new Float32Array(T * N).fill(NaN);
   const testMask = new Uint8Array(T);
   for (let j = 0; j < D; j++) {
     const t = s.testIndex[j];
-    if (t < 0 || t >= T) throw new LabError(`Re-evaluate: test date index ${t} is outside the panel's ${T} dates.`, 'The dataset changed since the run: train the model again.');
+    if (t < 0 || t >= T)
+      throw new LabError(
+        `Re-evaluate: test date index ${t} is outside the panel's ${T} dates.`,
+        'The dataset changed since the run: train the model again.',
+      );
     scores.set(s.scoresByHorizon.subarray((h * D + j) * N, (h * D + j + 1) * N), t * N);
     testMask[t] = 1;
   }
@@ -81,9 +95,15 @@ export function channelSpecsOf(run: RunConfig): ChannelSpec[] {
 export function channelGrid(panel: Panel, s: RunScores, name: string, horizon: number): Float32Array | undefined {
   const v = s.channels?.[name];
   if (!v) return undefined;
-  const D = s.testIndex.length, N = panel.tickers.length, H = s.horizons.length;
+  const D = s.testIndex.length,
+    N = panel.tickers.length,
+    H = s.horizons.length;
   const C = v.length / (D * N);
-  if (C !== H && C !== 1) throw new LabError(`Re-evaluate: channel "${name}" has ${v.length} values; ${H} x ${D} x ${N} or ${D} x ${N} expected.`, 'The dataset changed since the run: train the model again.');
+  if (C !== H && C !== 1)
+    throw new LabError(
+      `Re-evaluate: channel "${name}" has ${v.length} values; ${H} x ${D} x ${N} or ${D} x ${N} expected.`,
+      'The dataset changed since the run: train the model again.',
+    );
   const h = C === 1 ? 0 : s.horizons.indexOf(horizon);
   if (h < 0) throw new LabError(`Re-evaluate: the strategy horizon ${horizon} is not one of the model's heads [${s.horizons.join(', ')}].`);
   const T = panel.dates.length;
@@ -109,15 +129,38 @@ export function runEvalOptions(panel: Panel, run: RunConfig, plan?: SplitPlan): 
 
 /** the model's sigma (TDrisk) and weight (model-weighted strategy) channels as [T, N] grids, when it has them */
 function channelInputs(panel: Panel, s: RunScores, horizon: number): Pick<EvalInput, 'sigma' | 'weights'> {
-  const sigma = channelGrid(panel, s, 'sigma', horizon), weights = channelGrid(panel, s, 'weight', horizon);
+  const sigma = channelGrid(panel, s, 'sigma', horizon),
+    weights = channelGrid(panel, s, 'weight', horizon);
   return { ...(sigma ? { sigma } : {}), ...(weights ? { weights } : {}) };
 }
 
-function evalOn(panel: Panel, run: RunConfig, grid: { scores: Float32Array; testMask: Uint8Array } & Pick<EvalInput, 'sigma' | 'weights'>, horizon: number, universe: string, opts: EvalOptions, benchmark?: Benchmark): EvalResult {
+function evalOn(
+  panel: Panel,
+  run: RunConfig,
+  grid: { scores: Float32Array; testMask: Uint8Array } & Pick<EvalInput, 'sigma' | 'weights'>,
+  horizon: number,
+  universe: string,
+  opts: EvalOptions,
+  benchmark?: Benchmark,
+): EvalResult {
   const uni = universe && universe !== 'all' ? panel.universes.find((u) => u.name === universe) : undefined;
-  if (universe && universe !== 'all' && !uni) throw new LabError(`Re-evaluate: universe "${universe}" is not in this panel (${panel.universes.map((u) => u.name).join(', ')}).`);
+  if (universe && universe !== 'all' && !uni)
+    throw new LabError(`Re-evaluate: universe "${universe}" is not in this panel (${panel.universes.map((u) => u.name).join(', ')}).`);
   return evaluate(
-    { dates: panel.dates, scores: grid.scores, fwd: panel.fwd, horizons: panel.horizons, ret: panel.ret, tradable: panel.tradable, valid: panel.valid, member: uni?.member, testMask: grid.testMask, benchmark, sigma: grid.sigma, weights: grid.weights },
+    {
+      dates: panel.dates,
+      scores: grid.scores,
+      fwd: panel.fwd,
+      horizons: panel.horizons,
+      ret: panel.ret,
+      tradable: panel.tradable,
+      valid: panel.valid,
+      member: uni?.member,
+      testMask: grid.testMask,
+      benchmark,
+      sigma: grid.sigma,
+      weights: grid.weights,
+    },
     { ...run.strategy, horizon },
     opts,
   );
@@ -126,24 +169,42 @@ function evalOn(panel: Panel, run: RunConfig, grid: { scores: Float32Array; test
 /** Evaluate stored scores with `run.strategy` on `run.universe` (what runOnPanel does after training). */
 export function evaluateScores(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark): EvalResult {
   const horizon = evalHorizonOf(run, s.horizons);
-  return evalOn(panel, run, { ...scoreGrid(panel, s, horizon), ...channelInputs(panel, s, horizon) }, horizon, run.universe, runEvalOptions(panel, run), benchmark);
+  return evalOn(
+    panel,
+    run,
+    { ...scoreGrid(panel, s, horizon), ...channelInputs(panel, s, horizon) },
+    horizon,
+    run.universe,
+    runEvalOptions(panel, run),
+    benchmark,
+  );
 }
 
 /**
  * Each alternative score channel of the run's model (ChannelSpec kind 'score') evaluated with the run's strategy,
  * universe, dates and costs, like the model's own scores (as an extra method; no sigma or model weights).
  */
-export function evaluateAlternatives(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark, o: { universes?: boolean } = {}): AlternativeEval[] {
+export function evaluateAlternatives(
+  panel: Panel,
+  run: RunConfig,
+  s: RunScores,
+  benchmark?: Benchmark,
+  o: { universes?: boolean } = {},
+): AlternativeEval[] {
   const horizon = evalHorizonOf(run, s.horizons);
   const opts = runEvalOptions(panel, run);
-  return channelSpecsOf(run).filter((c) => c.kind === 'score' && s.channels?.[c.name]).map((c) => {
-    const grid = { scores: channelGrid(panel, s, c.name, horizon)!, testMask: scoreGrid(panel, s, horizon).testMask };
-    const own: RunScores = { scoresByHorizon: s.channels![c.name], testIndex: s.testIndex, horizons: s.horizons };
-    return {
-      name: c.name, label: c.label, eval: evalOn(panel, run, grid, horizon, run.universe, opts, benchmark),
-      ...(o.universes ? { universes: evaluateUniverses(panel, run, own, benchmark) } : {}),
-    };
-  });
+  return channelSpecsOf(run)
+    .filter((c) => c.kind === 'score' && s.channels?.[c.name])
+    .map((c) => {
+      const grid = { scores: channelGrid(panel, s, c.name, horizon)!, testMask: scoreGrid(panel, s, horizon).testMask };
+      const own: RunScores = { scoresByHorizon: s.channels![c.name], testIndex: s.testIndex, horizons: s.horizons };
+      return {
+        name: c.name,
+        label: c.label,
+        eval: evalOn(panel, run, grid, horizon, run.universe, opts, benchmark),
+        ...(o.universes ? { universes: evaluateUniverses(panel, run, own, benchmark) } : {}),
+      };
+    });
 }
 
 /** The same scores and strategy evaluated on every universe of the panel (cheap: no training). */

@@ -11,13 +11,20 @@ import { defaultRun, type RunConfig } from '../core/run';
 import { LabError } from '../core/errors';
 import { makeSplits } from '../data/splits';
 
-beforeAll(async () => { await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 // 900 calendar days from 2015-01-01 (to 2017-06-19): half-years 2015H1..2017H1; 3 groups = test 2016H1, 2016H2, 2017H1
 const panel = plantedPanel({ T: 900, N: 24, F: 6, horizons: [1, 5], seed: 3, noise: 1, missing: 0.1 });
 const run: RunConfig = {
-  ...defaultRun, dataset: { kind: 'synthetic', name: 'planted' }, model: 'mlp', config: { hidden: 8, layers: 1, epochs: 2, batchDates: 32, patience: 5 },
-  split: { kind: 'walkforward', groups: 3, gap: 5 }, seed: 11, strategy: { ...defaultRun.strategy, horizon: 5, rebalance: 5 },
+  ...defaultRun,
+  dataset: { kind: 'synthetic', name: 'planted' },
+  model: 'mlp',
+  config: { hidden: 8, layers: 1, epochs: 2, batchDates: 32, patience: 5 },
+  split: { kind: 'walkforward', groups: 3, gap: 5 },
+  seed: 11,
+  strategy: { ...defaultRun.strategy, horizon: 5, rebalance: 5 },
 };
 
 describe('runKey', () => {
@@ -28,7 +35,12 @@ describe('runKey', () => {
     const reordered = { ...run, config: { patience: 5, batchDates: 32, epochs: 2, layers: 1, hidden: 8 } };
     expect(runKey(reordered)).toBe(k);
     expect(runKey({ ...run, backend: 'wasm', strategy: { ...run.strategy, cost: 0, kind: 'longshort' }, explain: true })).toBe(k);
-    for (const other of [{ ...run, seed: 12 }, { ...run, config: { ...run.config, hidden: 9 } }, { ...run, split: { ...run.split, groups: 2 } }, { ...run, strategy: { ...run.strategy, horizon: 1 } }]) {
+    for (const other of [
+      { ...run, seed: 12 },
+      { ...run, config: { ...run.config, hidden: 9 } },
+      { ...run, split: { ...run.split, groups: 2 } },
+      { ...run, strategy: { ...run.strategy, horizon: 1 } },
+    ]) {
       expect(runKey(other)).not.toBe(k);
     }
   });
@@ -39,19 +51,28 @@ describe('runOnPanel resume', () => {
   const fullCps: GroupCheckpoint[] = [];
   const saved: GroupCheckpoint[] = [];
 
-  it('an uninterrupted run hands out one checkpoint per group with that group\'s test scores', async () => {
-    full = await runOnPanel(panel, run, { onGroupDone: (cp) => { fullCps.push(cp); } });
+  it("an uninterrupted run hands out one checkpoint per group with that group's test scores", async () => {
+    full = await runOnPanel(panel, run, {
+      onGroupDone: (cp) => {
+        fullCps.push(cp);
+      },
+    });
     expect(full.groups.map((g) => g.label)).toEqual(['2016H1', '2016H2', '2017H1']);
-    expect(fullCps.map((c) => [c.groupIndex, c.label, c.total, c.runKey])).toEqual([0, 1, 2].map((i) => [i, full.groups[i].label, 3, runKey(run)]));
+    expect(fullCps.map((c) => [c.groupIndex, c.label, c.total, c.runKey])).toEqual(
+      [0, 1, 2].map((i) => [i, full.groups[i].label, 3, runKey(run)]),
+    );
     // group g's scores [H, Dg, N] are the rows offset..offset+Dg of each horizon block of the stitched [H, D, N]
-    const D = full.testDates.length, N = 24;
+    const D = full.testDates.length,
+      N = 24;
     let offset = 0;
     for (const c of fullCps) {
       const [H, Dg, n] = c.shape;
       expect([H, n]).toEqual([2, N]);
       expect(c.test).toEqual([full.testDates[offset], full.testDates[offset + Dg - 1]]);
       for (let h = 0; h < H; h++) {
-        expect(Array.from(c.scores.subarray(h * Dg * N, (h + 1) * Dg * N))).toEqual(Array.from(full.scoresByHorizon.subarray((h * D + offset) * N, (h * D + offset + Dg) * N)));
+        expect(Array.from(c.scores.subarray(h * Dg * N, (h + 1) * Dg * N))).toEqual(
+          Array.from(full.scoresByHorizon.subarray((h * D + offset) * N, (h * D + offset + Dg) * N)),
+        );
       }
       offset += Dg;
     }
@@ -64,7 +85,10 @@ describe('runOnPanel resume', () => {
     const err = await runOnPanel(panel, run, {
       signal: ac.signal,
       onProgress: (p) => trainedA.add(p.group ?? -1),
-      onGroupDone: (cp) => { saved.push(cp); if (cp.groupIndex === 0) ac.abort(); },
+      onGroupDone: (cp) => {
+        saved.push(cp);
+        if (cp.groupIndex === 0) ac.abort();
+      },
     }).catch((e) => e);
     expect(err.name).toBe('CancelledError');
     expect(saved.map((c) => c.groupIndex)).toEqual([0]);
@@ -72,7 +96,13 @@ describe('runOnPanel resume', () => {
 
     const trainedB = new Set<number>();
     const more: GroupCheckpoint[] = [];
-    const r = await runOnPanel(panel, run, { resume: saved, onProgress: (p) => trainedB.add(p.group ?? -1), onGroupDone: (cp) => { more.push(cp); } });
+    const r = await runOnPanel(panel, run, {
+      resume: saved,
+      onProgress: (p) => trainedB.add(p.group ?? -1),
+      onGroupDone: (cp) => {
+        more.push(cp);
+      },
+    });
     expect([...trainedB]).toEqual([1, 2]); // group 0 came from the checkpoint
     expect(more.map((c) => c.groupIndex)).toEqual([1, 2]);
     expect(Array.from(r.scoresByHorizon)).toEqual(Array.from(full.scoresByHorizon));
@@ -102,21 +132,38 @@ describe('runOnPanel resume', () => {
     expect(await refuse({ ...run, split: { ...run.split, groups: 2 } }, saved)).toMatch(/belongs to another run/);
     // same key but the plan's group 0 is 2016H2: the label / test span check catches it
     const two = makeSplits(panel.dates, { ...run.split, groups: 2 }, panel.horizons);
-    expect(await refuse(run, saved, two)).toMatch(/test 2016-01-01\.\.2016-06-30, does not match this run's group 2016H2, test 2016-07-01\.\.2016-12-31/);
+    expect(await refuse(run, saved, two)).toMatch(
+      /test 2016-01-01\.\.2016-06-30, does not match this run's group 2016H2, test 2016-07-01\.\.2016-12-31/,
+    );
     const cp = saved[0];
-    expect(await refuse(run, [{ ...cp, shape: [2, cp.shape[1], 23], scores: cp.scores.subarray(0, 2 * cp.shape[1] * 23) }])).toMatch(/scores of shape \[2, 182, 23\].*needs \[2, 182, 24\]/);
+    expect(await refuse(run, [{ ...cp, shape: [2, cp.shape[1], 23], scores: cp.scores.subarray(0, 2 * cp.shape[1] * 23) }])).toMatch(
+      /scores of shape \[2, 182, 23\].*needs \[2, 182, 24\]/,
+    );
     expect(await refuse(run, [cp, cp])).toMatch(/given twice/);
   });
 
   it('rolling warm start: a resumed run starts the next month from the checkpointed weights (same result)', async () => {
     // the rolling fixture of rolling.test.ts: ~64 months, 60-month window, each month warm-started from the previous one
     const p = plantedPanel({ T: 1960, N: 12, F: 4, horizons: [1, 20], seed: 3, noise: 0.5, missing: 0.1 });
-    const r: RunConfig = { ...defaultRun, dataset: { kind: 'synthetic', name: 'planted' }, model: 'dfm', config: { epochs: 2, warmEpochs: 1, batchDates: 20, warmStart: true }, split: { kind: 'rolling', windowMonths: 60 }, strategy: { kind: 'longshort', groups: 5, horizon: 20 } };
+    const r: RunConfig = {
+      ...defaultRun,
+      dataset: { kind: 'synthetic', name: 'planted' },
+      model: 'dfm',
+      config: { epochs: 2, warmEpochs: 1, batchDates: 20, warmStart: true },
+      split: { kind: 'rolling', windowMonths: 60 },
+      strategy: { kind: 'longshort', groups: 5, horizon: 20 },
+    };
     const whole = await runOnPanel(p, r);
     expect(whole.groups.length).toBeGreaterThanOrEqual(3);
     const ac = new AbortController();
     const cps: GroupCheckpoint[] = [];
-    const err = await runOnPanel(p, r, { signal: ac.signal, onGroupDone: (cp) => { cps.push(cp); if (cp.groupIndex === 1) ac.abort(); } }).catch((e) => e);
+    const err = await runOnPanel(p, r, {
+      signal: ac.signal,
+      onGroupDone: (cp) => {
+        cps.push(cp);
+        if (cp.groupIndex === 1) ac.abort();
+      },
+    }).catch((e) => e);
     expect(err.name).toBe('CancelledError');
     expect(cps.map((c) => c.groupIndex)).toEqual([0, 1]);
     const trained = new Set<number>();
@@ -126,7 +173,12 @@ describe('runOnPanel resume', () => {
     expect(Array.from(res.scoresByHorizon)).toEqual(Array.from(whole.scoresByHorizon));
     expect(res.monthEnd).toEqual(whole.monthEnd);
     // control: the resumed weights are what the next month starts from (zeroed ones give other scores)
-    const cold = await runOnPanel(p, r, { resume: cps.map((c) => ({ ...c, record: { ...c.record, weights: c.record.weights!.map((w) => ({ ...w, values: new Float32Array(w.values.length) })) } })) });
+    const cold = await runOnPanel(p, r, {
+      resume: cps.map((c) => ({
+        ...c,
+        record: { ...c.record, weights: c.record.weights!.map((w) => ({ ...w, values: new Float32Array(w.values.length) })) },
+      })),
+    });
     expect(Array.from(cold.scoresByHorizon)).not.toEqual(Array.from(whole.scoresByHorizon));
   });
 });

@@ -6,19 +6,26 @@ import { evaluateScores, evaluateUniverses } from './reevaluate';
 import { defaultRun, type RunConfig } from '../core/run';
 import { monthEnds } from '../data/splits';
 
-beforeAll(async () => { await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 /** months between two ISO dates' months: monthIndex('2020-03-..') - monthIndex('2015-01-..') */
 const monthIndex = (iso: string) => +iso.slice(0, 4) * 12 + +iso.slice(5, 7) - 1;
 
 describe('rolling protocol (Deep Factor Model): 60 monthly cross-sections, re-trained every month', () => {
   // 1960 consecutive calendar days from 2015-01-01 (~64 months), 12 stocks, labels of 1 and 20 days
-  const T = 1960, N = 12;
+  const T = 1960,
+    N = 12;
   const panel = plantedPanel({ T, N, F: 4, horizons: [1, 20], seed: 3, noise: 0.5, missing: 0.1 });
   const me = new Set(Array.from(monthEnds(panel.dates)));
   const run = (config: Record<string, number | string | boolean>): RunConfig => ({
-    ...defaultRun, dataset: { kind: 'synthetic', name: 'planted' }, model: 'dfm', config,
-    split: { kind: 'rolling', windowMonths: 60 }, strategy: { kind: 'longshort', groups: 5, horizon: 20 },
+    ...defaultRun,
+    dataset: { kind: 'synthetic', name: 'planted' },
+    model: 'dfm',
+    config,
+    split: { kind: 'rolling', windowMonths: 60 },
+    strategy: { kind: 'longshort', groups: 5, horizon: 20 },
   });
 
   it('each month sees only month-ends of the previous 60 months with realised labels; warm start trains warmEpochs', async () => {
@@ -72,6 +79,9 @@ describe('rolling protocol (Deep Factor Model): 60 monthly cross-sections, re-tr
 
   it('warm start off: every month trains the full epochs from the seeded initialisation', async () => {
     const r = await runOnPanel(panel, run({ epochs: 2, warmEpochs: 1, batchDates: 20, warmStart: false }));
-    for (const g of r.groups) { expect(g.history.epochs.length).toBe(2); expect(g.warmStarted).toBe(false); }
+    for (const g of r.groups) {
+      expect(g.history.epochs.length).toBe(2);
+      expect(g.warmStarted).toBe(false);
+    }
   });
 });

@@ -7,7 +7,9 @@ import { defaultRun, type RunConfig } from '../core/run';
 import { LabError } from '../core/errors';
 import type { SplitPlan } from '../data/splits';
 
-beforeAll(async () => { await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 describe('prepareData', () => {
   it('standardises the label per date over the cross-section and clips it (worked example)', () => {
@@ -38,24 +40,53 @@ describe('prepareData', () => {
 });
 
 describe('runOnPanel', () => {
-  const T = 90, N = 40;
+  const T = 90,
+    N = 40;
   const panel = plantedPanel({ T, N, F: 6, horizons: [1, 5], seed: 5, noise: 1.5, missing: 0.1 });
   // a half-universe: even stocks only
-  panel.universes.push({ name: 'even', description: 'even stocks', member: Uint8Array.from({ length: T * N }, (_, k) => ((k % N) % 2 === 0 ? 1 : 0)) });
+  panel.universes.push({
+    name: 'even',
+    description: 'even stocks',
+    member: Uint8Array.from({ length: T * N }, (_, k) => ((k % N) % 2 === 0 ? 1 : 0)),
+  });
   // two hand-made groups (the leakage gap of 5 >= the longest horizon); splits.ts plans are tested there
   const plan: SplitPlan = {
-    kind: 'fixed', maxHorizon: 5, warnings: [],
+    kind: 'fixed',
+    maxHorizon: 5,
+    warnings: [],
     groups: [
-      { index: 0, label: 'g0', train: { start: 0, end: 40 }, valid: { start: 40, end: 50 }, gap: { start: 50, end: 55 }, test: { start: 55, end: 70 } },
-      { index: 1, label: 'g1', train: { start: 0, end: 55 }, valid: { start: 55, end: 65 }, gap: { start: 65, end: 70 }, test: { start: 70, end: 85 } },
+      {
+        index: 0,
+        label: 'g0',
+        train: { start: 0, end: 40 },
+        valid: { start: 40, end: 50 },
+        gap: { start: 50, end: 55 },
+        test: { start: 55, end: 70 },
+      },
+      {
+        index: 1,
+        label: 'g1',
+        train: { start: 0, end: 55 },
+        valid: { start: 55, end: 65 },
+        gap: { start: 65, end: 70 },
+        test: { start: 70, end: 85 },
+      },
     ],
   };
-  const run = (over: Partial<RunConfig>): RunConfig => ({ ...defaultRun, dataset: { kind: 'synthetic', name: 'planted' }, strategy: { ...defaultRun.strategy, horizon: 5, rebalance: 5 }, ...over });
+  const run = (over: Partial<RunConfig>): RunConfig => ({
+    ...defaultRun,
+    dataset: { kind: 'synthetic', name: 'planted' },
+    strategy: { ...defaultRun.strategy, horizon: 5, rebalance: 5 },
+    ...over,
+  });
 
   it('stitches the test segments, scores only the universe, and reports per-horizon IC', async () => {
     const r = await runOnPanel(panel, run({ model: 'linear', universe: 'even' }), { plan });
     expect(r.testIndex).toEqual(Int32Array.from({ length: 30 }, (_, i) => 55 + i));
-    expect(r.groups.map((g) => [g.label, g.test])).toEqual([['g0', [panel.dates[55], panel.dates[69]]], ['g1', [panel.dates[70], panel.dates[84]]]]);
+    expect(r.groups.map((g) => [g.label, g.test])).toEqual([
+      ['g0', [panel.dates[55], panel.dates[69]]],
+      ['g1', [panel.dates[70], panel.dates[84]]],
+    ]);
     for (let j = 0; j < 30; j++) {
       for (let n = 0; n < N; n++) {
         const s = r.scores[j * N + n];
@@ -86,7 +117,7 @@ describe('runOnPanel', () => {
 });
 
 describe('runEta (time left in a run of several groups)', () => {
-  it('before a group finishes: this group\'s bound plus each later group at this group\'s bounded pace', () => {
+  it("before a group finishes: this group's bound plus each later group at this group's bounded pace", () => {
     // 30 s elapsed, 90 s left if every epoch runs: 90 + 3 later groups x (30 + 90) = 450
     expect(runEta(90, 30, [], 3)).toBe(450);
   });

@@ -15,7 +15,18 @@ import type { EvalInput } from '../eval/evaluate';
 import { icSeries } from '../eval/ic';
 import { maeRmse, seriesStats } from '../eval/metrics';
 import { prepareData, type Prepared } from './data';
-import { CancelledError, checkMemory, estimateMemory, extrasInput, maxBatchDates, predictAll, preparedBytes, trainModel, trainOptionsFrom, type TrainHooks } from './loop';
+import {
+  CancelledError,
+  checkMemory,
+  estimateMemory,
+  extrasInput,
+  maxBatchDates,
+  predictAll,
+  preparedBytes,
+  trainModel,
+  trainOptionsFrom,
+  type TrainHooks,
+} from './loop';
 import { checkResume, runKey } from './run-key';
 import type { GroupCheckpoint } from './types';
 
@@ -54,14 +65,23 @@ export function runEta(withinEta: number, elapsed: number, finishedGroupS: numbe
 
 /** IC / rank IC / ICIR per horizon of scores [H, D, N] vs Panel.fwd on the test dates (src/eval icSeries). */
 export function horizonMetrics(d: Prepared, scoresByHorizon: Float32Array, testIndex: Int32Array): HorizonMetrics[] {
-  const D = testIndex.length, { N, T } = d;
+  const D = testIndex.length,
+    { N, T } = d;
   const at = Int32Array.from({ length: D }, (_, i) => i);
   return d.horizons.map((k, h) => {
     const lab = new Float32Array(D * N);
     for (let j = 0; j < D; j++) lab.set(d.fwd.subarray((h * T + testIndex[j]) * N, (h * T + testIndex[j] + 1) * N), j * N);
     const s = icSeries(scoresByHorizon.subarray(h * D * N, (h + 1) * D * N), lab, N, at);
-    const a = seriesStats(s.ic), r = seriesStats(s.rankIc);
-    return { horizon: k, ic: a.mean, rank_ic: r.mean, icir: a.std > 0 ? a.mean / a.std : NaN, rank_icir: r.std > 0 ? r.mean / r.std : NaN, dates: a.n };
+    const a = seriesStats(s.ic),
+      r = seriesStats(s.rankIc);
+    return {
+      horizon: k,
+      ic: a.mean,
+      rank_ic: r.mean,
+      icir: a.std > 0 ? a.mean / a.std : NaN,
+      rank_icir: r.std > 0 ? r.mean / r.std : NaN,
+      dates: a.n,
+    };
   });
 }
 
@@ -89,7 +109,11 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   const horizons = panel.horizons;
   const evalHorizon = run.strategy.horizon ?? horizons[horizons.length - 1];
   const hEval = horizons.indexOf(evalHorizon);
-  if (hEval < 0) throw new LabError(`Run: the strategy horizon ${evalHorizon} is not one of the panel's label horizons [${horizons.join(', ')}].`, 'Pick one of those horizons in the strategy settings.');
+  if (hEval < 0)
+    throw new LabError(
+      `Run: the strategy horizon ${evalHorizon} is not one of the panel's label horizons [${horizons.join(', ')}].`,
+      'Pick one of those horizons in the strategy settings.',
+    );
 
   // a model config `target: 'raw'` trains on the (winsorised) forward return itself instead of its per-date z-score
   const rawTarget = config.target === 'raw';
@@ -98,7 +122,11 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   const d = prepareData(panel, { universe: run.universe, factors: run.factors, target: rawTarget ? 'raw' : 'zscore', lookback });
   const channelSpecs = spec.channels?.(config) ?? [];
   const plan = o.plan ?? makeSplits(panel.dates, run.split, horizons);
-  if (plan.groups.length === 0) throw new LabError(`Run: the split (${run.split.kind}) produced no groups on ${panel.dates.length} dates (${panel.dates[0]}..${panel.dates[panel.dates.length - 1]}).`, 'Use an earlier split start, fewer groups, or a longer date range.');
+  if (plan.groups.length === 0)
+    throw new LabError(
+      `Run: the split (${run.split.kind}) produced no groups on ${panel.dates.length} dates (${panel.dates[0]}..${panel.dates[panel.dates.length - 1]}).`,
+      'Use an earlier split start, fewer groups, or a longer date range.',
+    );
   const warnings = [...plan.warnings];
   const opts = trainOptionsFrom(config, run.seed, hEval);
   const t1 = performance.now();
@@ -107,7 +135,8 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   const testIdx: number[] = [];
   for (const g of plan.groups) testIdx.push(...range(g.test.start, g.test.end));
   const testIndex = Int32Array.from(testIdx);
-  const D = testIndex.length, { N, H } = d;
+  const D = testIndex.length,
+    { N, H } = d;
   const scoresByHorizon = new Float32Array(H * D * N).fill(NaN);
   // every declared channel stitched like the scores: [C, D, N] (C = H per horizon, 1 per date)
   const channels: Record<string, Float32Array> = {};
@@ -115,11 +144,16 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   /** copy a group's [C, Dg, N] block into the stitched [C, D, N] array at test offset `at` */
   const place = (dst: Float32Array, src: Float32Array, Dg: number, at: number) => {
     const C = src.length / (Dg * N);
-    if (dst.length !== C * D * N) throw new LabError(`Run: a group's channel holds ${src.length} values, which does not fit ${dst.length / (D * N)} x ${Dg} x ${N}.`);
+    if (dst.length !== C * D * N)
+      throw new LabError(`Run: a group's channel holds ${src.length} values, which does not fit ${dst.length / (D * N)} x ${Dg} x ${N}.`);
     for (let c = 0; c < C; c++) dst.set(src.subarray(c * Dg * N, (c + 1) * Dg * N), (c * D + at) * N);
   };
   const groups: GroupRecord[] = [];
-  let trainMs = 0, predictMs = 0, stepMsSum = 0, stepCount = 0, offset = 0;
+  let trainMs = 0,
+    predictMs = 0,
+    stepMsSum = 0,
+    stepCount = 0,
+    offset = 0;
   let memory = { bytes: 0, parts: {} as Record<string, number> };
   // rolling protocol warm start (config warmStart / warmEpochs): each month starts from the previous month's weights
   const warmStart = plan.kind === 'rolling' && String(config.warmStart) === 'true' && spec.trainable;
@@ -137,15 +171,24 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
       place(scoresByHorizon, cp.scores, Dg, offset);
       for (const c of channelSpecs) {
         const v = cp.channels?.[c.name];
-        if (!v) throw new LabError(`Checkpoint of group ${g.index + 1} (${g.label}) has no "${c.name}" channel.`, 'Discard the saved groups and train afresh.');
+        if (!v)
+          throw new LabError(
+            `Checkpoint of group ${g.index + 1} (${g.label}) has no "${c.name}" channel.`,
+            'Discard the saved groups and train afresh.',
+          );
         place(channels[c.name], v, Dg, offset);
       }
       offset += Dg;
       groups.push({ ...cp.record });
-      stepMsSum += cp.record.history.stepMs * cp.record.history.steps; stepCount += cp.record.history.steps;
+      stepMsSum += cp.record.history.stepMs * cp.record.history.steps;
+      stepCount += cp.record.history.steps;
       if (warmStart) {
         prevWeights = cp.record.weights ?? cp.warmWeights;
-        if (!prevWeights && plan.groups.some((x) => x.index > g.index && !resumed.has(x.index))) throw new LabError(`Checkpoint of group ${g.index + 1} (${g.label}) has no weights to warm-start the next month from.`, 'Discard the saved groups and train afresh.');
+        if (!prevWeights && plan.groups.some((x) => x.index > g.index && !resumed.has(x.index)))
+          throw new LabError(
+            `Checkpoint of group ${g.index + 1} (${g.label}) has no weights to warm-start the next month from.`,
+            'Discard the saved groups and train afresh.',
+          );
       }
       continue;
     }
@@ -154,20 +197,40 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
     try {
       const warm = warmStart && model.trainable && prevWeights !== undefined;
       if (warm) model.setWeights(prevWeights!);
-      const gOpts = warm && config.warmEpochs !== undefined ? { ...opts, epochs: Math.max(1, Math.floor(Number(config.warmEpochs))) } : opts;
-      const params = model.variables().reduce((s, v) => s + v.size, 0) || (await model.getWeights()).reduce((s, w) => s + w.values.length, 0);
-      memory = estimateMemory({ params, B: maxBatchDates(opts.batchDates), N, F: d.F, H, L: lookback, actPerStock: model.activationsPerStock?.() ?? d.F + H, preparedBytes: preparedBytes(d, panel.x) });
+      const gOpts =
+        warm && config.warmEpochs !== undefined ? { ...opts, epochs: Math.max(1, Math.floor(Number(config.warmEpochs))) } : opts;
+      const params =
+        model.variables().reduce((s, v) => s + v.size, 0) || (await model.getWeights()).reduce((s, w) => s + w.values.length, 0);
+      memory = estimateMemory({
+        params,
+        B: maxBatchDates(opts.batchDates),
+        N,
+        F: d.F,
+        H,
+        L: lookback,
+        actPerStock: model.activationsPerStock?.() ?? d.F + H,
+        preparedBytes: preparedBytes(d, panel.x),
+      });
       checkMemory(memory, o.memoryLimitBytes ?? 2 ** 31, `${spec.name} on ${panel.source.name}`);
       const train = g.trainSamples ? Array.from(g.trainSamples) : range(g.train.start, g.train.end);
       const valid = range(g.valid.start, g.valid.end);
       const ts = performance.now();
       const history = await trainModel(model, d, { train, valid }, gOpts, {
         ...o,
-        onProgress: o.onProgress ? (p) => o.onProgress!({ ...p, group: g.index, groups: plan.groups.length, eta_s: runEta(p.eta_s, p.elapsed_s, trainedGroupS, plan.groups.length - g.index - 1) }) : undefined,
+        onProgress: o.onProgress
+          ? (p) =>
+              o.onProgress!({
+                ...p,
+                group: g.index,
+                groups: plan.groups.length,
+                eta_s: runEta(p.eta_s, p.elapsed_s, trainedGroupS, plan.groups.length - g.index - 1),
+              })
+          : undefined,
       });
       trainMs += performance.now() - ts;
       trainedGroupS.push((performance.now() - ts) / 1000);
-      stepMsSum += history.stepMs * history.steps; stepCount += history.steps;
+      stepMsSum += history.stepMs * history.steps;
+      stepCount += history.steps;
       const tp = performance.now();
       const test = range(g.test.start, g.test.end);
       const pred = await predictAll(model, d, test, Math.max(opts.batchDates, 16)); // scores [H, Dg, N], channels [C, Dg, N]
@@ -181,16 +244,27 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
       offset += test.length;
       predictMs += performance.now() - tp;
       groups.push({
-        index: g.index, label: g.label,
-        train: span(panel.dates, g.train.start, g.train.end), valid: span(panel.dates, g.valid.start, g.valid.end), test: span(panel.dates, g.test.start, g.test.end),
-        history, extras: await model.extras?.(extrasInput(d, test, Math.max(opts.batchDates, 16))), weights: params <= 1e6 ? await model.getWeights() : undefined,
+        index: g.index,
+        label: g.label,
+        train: span(panel.dates, g.train.start, g.train.end),
+        valid: span(panel.dates, g.valid.start, g.valid.end),
+        test: span(panel.dates, g.test.start, g.test.end),
+        history,
+        extras: await model.extras?.(extrasInput(d, test, Math.max(opts.batchDates, 16))),
+        weights: params <= 1e6 ? await model.getWeights() : undefined,
         ...(g.trainSamples ? { samples: Array.from(g.trainSamples, (t) => panel.dates[t]), warmStarted: warm } : {}),
       });
       const rec = groups[groups.length - 1];
       if (warmStart) prevWeights = rec.weights ?? (await model.getWeights());
       await o.onGroupDone?.({
-        runKey: key, groupIndex: g.index, label: g.label, total: plan.groups.length, test: rec.test,
-        record: { ...rec }, shape: [H, test.length, N], scores: sc,
+        runKey: key,
+        groupIndex: g.index,
+        label: g.label,
+        total: plan.groups.length,
+        test: rec.test,
+        record: { ...rec },
+        shape: [H, test.length, N],
+        scores: sc,
         ...(channelSpecs.length ? { channels: Object.fromEntries(channelSpecs.map((c) => [c.name, pred.channels[c.name]])) } : {}),
         ...(warmStart && !rec.weights ? { warmWeights: prevWeights } : {}),
       });
@@ -210,19 +284,43 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   const full = new Float32Array(T * N).fill(NaN); // [T, N] eval-horizon scores (rolling month-end metrics)
   for (let j = 0; j < D; j++) full.set(scoresByHorizon.subarray((hEval * D + j) * N, (hEval * D + j + 1) * N), testIndex[j] * N);
   const hm = horizonMetrics(d, scoresByHorizon, testIndex);
-  const monthEnd = plan.kind === 'rolling' ? monthEndMetrics(d, full, plan.groups.map((g) => g.test.start), hEval) : undefined;
+  const monthEnd =
+    plan.kind === 'rolling'
+      ? monthEndMetrics(
+          d,
+          full,
+          plan.groups.map((g) => g.test.start),
+          hEval,
+        )
+      : undefined;
   const evalMs = performance.now() - te;
 
   return {
     run,
     model: { id: spec.id, name: spec.name, config },
     backend: o.backend ?? { backend: tf.getBackend(), forced: false, reason: 'current tfjs backend', probes: [] },
-    horizons: horizons.slice(), evalHorizon, tickers: panel.tickers.slice(),
-    testDates: Array.from(testIndex, (t) => panel.dates[t]), testIndex,
-    scores: scoresByHorizon.slice(hEval * D * N, (hEval + 1) * D * N), scoresByHorizon,
-    groups, horizonMetrics: hm, eval: evalResult, monthEnd, memory,
-    channels: channelSpecs.map((c) => ({ spec: c, values: channels[c.name] })), alternatives,
-    timings: { prepare_ms: t1 - t0, train_ms: trainMs, predict_ms: predictMs, eval_ms: evalMs, total_ms: performance.now() - t0, step_ms: stepCount ? stepMsSum / stepCount : 0 },
+    horizons: horizons.slice(),
+    evalHorizon,
+    tickers: panel.tickers.slice(),
+    testDates: Array.from(testIndex, (t) => panel.dates[t]),
+    testIndex,
+    scores: scoresByHorizon.slice(hEval * D * N, (hEval + 1) * D * N),
+    scoresByHorizon,
+    groups,
+    horizonMetrics: hm,
+    eval: evalResult,
+    monthEnd,
+    memory,
+    channels: channelSpecs.map((c) => ({ spec: c, values: channels[c.name] })),
+    alternatives,
+    timings: {
+      prepare_ms: t1 - t0,
+      train_ms: trainMs,
+      predict_ms: predictMs,
+      eval_ms: evalMs,
+      total_ms: performance.now() - t0,
+      step_ms: stepCount ? stepMsSum / stepCount : 0,
+    },
     warnings,
   };
 }

@@ -28,9 +28,23 @@ export interface GroupRecord {
 }
 
 /** Deep Factor Model Table 4 accuracy at the month-end predictions of a rolling run (eval horizon, raw labels). */
-export interface MonthEndMetrics { dates: number; ic: number; rankIc: number; mae: number; rmse: number; rows: number }
+export interface MonthEndMetrics {
+  dates: number;
+  ic: number;
+  rankIc: number;
+  mae: number;
+  rmse: number;
+  rows: number;
+}
 
-export interface HorizonMetrics { horizon: number; ic: number; rank_ic: number; icir: number; rank_icir: number; dates: number }
+export interface HorizonMetrics {
+  horizon: number;
+  ic: number;
+  rank_ic: number;
+  icir: number;
+  rank_icir: number;
+  dates: number;
+}
 
 /** One output channel of a run (ModelSpec.channels), stitched over the test dates. */
 export interface RunChannel {
@@ -94,4 +108,3 @@ export interface GroupCheckpoint {
   /** rolling warm start only: the final weights when the record does not keep them (models above 1e6 parameters) */
   warmWeights?: NamedWeight[];
 }
-

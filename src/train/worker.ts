@@ -11,11 +11,22 @@ import { readBundledWith } from './bundled';
 import { createDispatcher } from './dispatcher';
 import type { WorkerRequest } from './protocol';
 
-const ctx = self as unknown as { postMessage(m: unknown, t: Transferable[]): void; onmessage: ((e: MessageEvent) => void) | null; location: Location };
+const ctx = self as unknown as {
+  postMessage(m: unknown, t: Transferable[]): void;
+  onmessage: ((e: MessageEvent) => void) | null;
+  location: Location;
+};
 
 async function fetchBytes(url: string, optional: boolean): Promise<Uint8Array | null> {
   let r: Response;
-  try { r = await fetch(url); } catch (e) { throw new LabError(`Could not fetch ${url}: ${(e as Error).message}`, 'Check the address and that the server allows cross-origin requests.'); }
+  try {
+    r = await fetch(url);
+  } catch (e) {
+    throw new LabError(
+      `Could not fetch ${url}: ${(e as Error).message}`,
+      'Check the address and that the server allows cross-origin requests.',
+    );
+  }
   if (!r.ok) {
     if (optional && r.status === 404) return null;
     throw new LabError(`Fetching ${url} failed: HTTP ${r.status} ${r.statusText}.`);
@@ -30,7 +41,9 @@ let engine: Promise<SqlEngine> | null = null;
 // start DuckDB-WASM and parquet-wasm as soon as the worker exists (compiling ~40 MB of wasm takes 1-2 s), so a
 // first load overlaps it with the page fetching its data; a failure surfaces at that load, not here
 engine = createBrowserEngine();
-engine.catch(() => { engine = null; });
+engine.catch(() => {
+  engine = null;
+});
 initParquetBrowser().catch(() => {});
 const dispatch = createDispatcher(
   {
@@ -48,4 +61,6 @@ const dispatch = createDispatcher(
   (msg, transfer) => ctx.postMessage(msg, transfer),
 );
 
-ctx.onmessage = (e: MessageEvent) => { void dispatch(e.data as WorkerRequest); };
+ctx.onmessage = (e: MessageEvent) => {
+  void dispatch(e.data as WorkerRequest);
+};

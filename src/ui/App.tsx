@@ -29,8 +29,20 @@ function Stepper() {
   const frac = useLab((s) => s.progress?.fraction ?? 0);
   const nResults = useLab((s) => s.results.length);
   const steps: { id: string; n: number; title: string; detail: string; state: StepState }[] = [
-    { id: 'panel-data', n: 1, title: 'Data', detail: dataStatus === 'loading' ? 'loading…' : dataName ?? 'choose a dataset', state: dataStatus === 'ready' ? 'done' : 'active' },
-    { id: 'panel-model', n: 2, title: 'Model', detail: modelLabel, state: dataStatus === 'ready' ? (trainStatus === 'idle' ? 'active' : 'done') : 'todo' },
+    {
+      id: 'panel-data',
+      n: 1,
+      title: 'Data',
+      detail: dataStatus === 'loading' ? 'loading…' : (dataName ?? 'choose a dataset'),
+      state: dataStatus === 'ready' ? 'done' : 'active',
+    },
+    {
+      id: 'panel-model',
+      n: 2,
+      title: 'Model',
+      detail: modelLabel,
+      state: dataStatus === 'ready' ? (trainStatus === 'idle' ? 'active' : 'done') : 'todo',
+    },
     {
       id: 'panel-train',
       n: 3,
@@ -38,7 +50,13 @@ function Stepper() {
       detail: trainStatus === 'running' ? `${Math.round(frac * 100)}%` : trainStatus === 'idle' ? 'not started' : trainStatus,
       state: trainStatus === 'done' ? 'done' : trainStatus === 'idle' && dataStatus !== 'ready' ? 'todo' : 'active',
     },
-    { id: 'panel-results', n: 4, title: 'Results', detail: nResults ? `${nResults} model${nResults > 1 ? 's' : ''}` : 'none yet', state: nResults ? 'done' : 'todo' },
+    {
+      id: 'panel-results',
+      n: 4,
+      title: 'Results',
+      detail: nResults ? `${nResults} model${nResults > 1 ? 's' : ''}` : 'none yet',
+      state: nResults ? 'done' : 'todo',
+    },
   ];
   return (
     <nav aria-label="Steps">
@@ -107,7 +125,14 @@ function UrlWarnings() {
 export function App() {
   return (
     <div className="app">
-      <a className="skip" href="#main" onClick={(e) => { e.preventDefault(); goTo('panel-summary'); }}>
+      <a
+        className="skip"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          goTo('panel-summary');
+        }}
+      >
         Skip to results
       </a>
       <header className="topbar">
@@ -130,8 +155,8 @@ export function App() {
           <ResultsPanel />
           <SqlConsole />
           <footer className="footer">
-            Bundled prices: Pooksoft/PooksoftSP500EquityPriceDataSet (MIT, from AlphaVantage); sectors: that repository and datasets/s-and-p-500-companies (ODC-PDDL). Results are research
-            illustrations, not investment advice.
+            Bundled prices: Pooksoft/PooksoftSP500EquityPriceDataSet (MIT, from AlphaVantage); sectors: that repository and
+            datasets/s-and-p-500-companies (ODC-PDDL). Results are research illustrations, not investment advice.
           </footer>
         </main>
       </div>

@@ -22,4 +22,7 @@ export interface ModelViews {
 const modules = import.meta.glob<{ views?: ModelViews }>('../models/*/views/index.tsx', { eager: true });
 
 /** every model folder's registered views, in folder order */
-export const modelViews: ModelViews[] = Object.keys(modules).sort().map((k) => modules[k].views).filter((v): v is ModelViews => !!v);
+export const modelViews: ModelViews[] = Object.keys(modules)
+  .sort()
+  .map((k) => modules[k].views)
+  .filter((v): v is ModelViews => !!v);

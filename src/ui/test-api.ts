@@ -36,7 +36,16 @@ export interface LabSnapshot {
     status: string;
     backendPref: string;
     backendInUse: string | null;
-    progress: null | { phase: string; epoch: number; epochs: number; step: number; steps: number; fraction: number; elapsedMs: number; etaMs: number | null };
+    progress: null | {
+      phase: string;
+      epoch: number;
+      epochs: number;
+      step: number;
+      steps: number;
+      fraction: number;
+      elapsedMs: number;
+      etaMs: number | null;
+    };
     lossPoints: number;
     validPoints: number;
     /** saved split groups of the running or last stopped run (null = none) */
@@ -111,13 +120,20 @@ export function snapshot(): LabSnapshot {
       lossPoints: s.lossCurve.length,
       validPoints: s.validCurve.length,
       checkpoint: s.checkpoint && {
-        runKey: s.checkpoint.runKey, label: s.checkpoint.label, model: s.checkpoint.run.model,
-        groups: s.checkpoint.groups.map((g) => g.label), done: s.checkpoint.groups.length, total: s.checkpoint.total,
+        runKey: s.checkpoint.runKey,
+        label: s.checkpoint.label,
+        model: s.checkpoint.run.model,
+        groups: s.checkpoint.groups.map((g) => g.label),
+        done: s.checkpoint.groups.length,
+        total: s.checkpoint.total,
       },
     },
     results: {
       models: s.results.map((r) => r.model),
-      metrics: metrics && { columns: metrics.columns.map((c) => c.key), rows: metrics.rows.map((r) => ({ method: r.method, values: r.values })) },
+      metrics: metrics && {
+        columns: metrics.columns.map((c) => c.key),
+        rows: metrics.rows.map((r) => ({ method: r.method, values: r.values })),
+      },
       cumExcess: Object.fromEntries(methodViews(s.results).map((m) => [m.method, m.cumExcess.length])),
       ic: Object.fromEntries(icViews(s.results, s.icWindow).map((m) => [m.method, m.ic.length])),
       strategies: Object.fromEntries(s.results.map((r) => [r.model, r.run.strategy])),
@@ -129,7 +145,12 @@ export function snapshot(): LabSnapshot {
       benchmarkLabels: Object.fromEntries(s.results.map((r) => [r.model, r.benchmark.label])),
       error: s.resultsError?.message ?? null,
     },
-    sql: { status: s.queryStatus, columns: s.queryResult?.columns ?? [], rows: s.queryResult?.rows.length ?? 0, error: s.queryError?.message ?? null },
+    sql: {
+      status: s.queryStatus,
+      columns: s.queryResult?.columns ?? [],
+      rows: s.queryResult?.rows.length ?? 0,
+      error: s.queryError?.message ?? null,
+    },
     lastError: s.lastError && { where: s.lastError.where, message: s.lastError.message, hint: s.lastError.hint },
     urlWarnings: s.urlWarnings,
   };
@@ -183,7 +204,11 @@ export interface LabTestApi {
   explainStock(date: string, ticker: string): StockContribution | null;
   /** the explanation of the last explained result: dates, groups, group shares per date (%), Table 5; DMFM attention summary */
   explanation(): null | {
-    model: string; method: string; dates: string[]; groups: string[]; share: number[][];
+    model: string;
+    method: string;
+    dates: string[];
+    groups: string[];
+    share: number[][];
     table5: { group: string; lrpShare: number; spearman: number; kendall: number }[];
     /** top-quintile stock tickers per date (first date) */
     tickers: string[];
@@ -218,11 +243,16 @@ export function installTestApi(win: Window = window): void {
     },
     explanation: () => {
       const r = explainedResult(useLab.getState().results);
-      const ex = r?.explanation, g = r ? groupSharesOverTime(r) : null;
+      const ex = r?.explanation,
+        g = r ? groupSharesOverTime(r) : null;
       if (!r || !ex || !g) return null;
       const d0 = ex.dates[0];
       return {
-        model: r.model, method: ex.methodLabel, dates: g.dates, groups: g.groups, share: g.share,
+        model: r.model,
+        method: ex.methodLabel,
+        dates: g.dates,
+        groups: g.groups,
+        share: g.share,
         table5: ex.table5.map((t) => ({ group: t.group, lrpShare: t.lrpShare, spearman: t.spearman, kendall: t.kendall })),
         tickers: d0 && r.tickers ? Array.from(d0.top, (m) => r.tickers![d0.stocks[m]]) : [],
       };

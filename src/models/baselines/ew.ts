@@ -14,7 +14,13 @@ import { maskedMse } from '../losses';
 import type { BuildContext, FitData, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
 
 const schema = [
-  { key: 'signs', label: 'Factor signs', default: 'ic', options: ['ic', 'positive'], help: "'ic': each factor enters with the sign of its mean IC on the training dates (per horizon); 'positive': all +1." },
+  {
+    key: 'signs',
+    label: 'Factor signs',
+    default: 'ic',
+    options: ['ic', 'positive'],
+    help: "'ic': each factor enters with the sign of its mean IC on the training dates (per horizon); 'positive': all +1.",
+  },
 ];
 
 /** mean over the training dates of the per-date Pearson IC of each factor vs each horizon's forward return -> [F, H] */
@@ -30,12 +36,19 @@ export function meanFactorIc(d: FitData): Float64Array {
       let n = 0;
       for (let i = 0; i < N; i++) {
         const r = d.fwd[(h * T + t) * N + i];
-        if (d.mask[t * N + i] === 1 && Number.isFinite(r)) { use[n] = i; y[n] = r; n++; }
+        if (d.mask[t * N + i] === 1 && Number.isFinite(r)) {
+          use[n] = i;
+          y[n] = r;
+          n++;
+        }
       }
       for (let f = 0; f < F; f++) {
         for (let j = 0; j < n; j++) col[j] = d.x[(t * N + use[j]) * F + f];
         const c = pearson(col, y, n);
-        if (Number.isFinite(c)) { ic[f * H + h] += c; cnt[f * H + h]++; }
+        if (Number.isFinite(c)) {
+          ic[f * H + h] += c;
+          cnt[f * H + h]++;
+        }
       }
     }
   }
@@ -69,20 +82,39 @@ class EwModel implements Model {
     // z-score with eps 1e-12: a factor constant on a date contributes exactly 0 (numerator 0)
     return tf.tidy(() => applyMask(linear3(maskedZscore(x, c.mask, 1e-12), this.weights as tf.Tensor2D), c.mask));
   }
-  loss(scores: tf.Tensor3D, target: LossTarget) { return maskedMse(scores, target, this.ctx.horizons); }
-  variables() { return []; }
+  loss(scores: tf.Tensor3D, target: LossTarget) {
+    return maskedMse(scores, target, this.ctx.horizons);
+  }
+  variables() {
+    return [];
+  }
   async extras() {
     const w = await this.weights.data();
     const H = this.ctx.horizons.length;
     const names = this.ctx.factorNames ?? Array.from({ length: this.ctx.F }, (_, f) => `f${f}`);
     return {
-      signs: this.ctx.horizons.map((k, h) => ({ horizon: k, factors: names.map((name, f) => ({ factor: name, sign: Math.sign(w[f * H + h]), meanIc: this.meanIc ? this.meanIc[f * H + h] : null })) })),
+      signs: this.ctx.horizons.map((k, h) => ({
+        horizon: k,
+        factors: names.map((name, f) => ({
+          factor: name,
+          sign: Math.sign(w[f * H + h]),
+          meanIc: this.meanIc ? this.meanIc[f * H + h] : null,
+        })),
+      })),
     };
   }
-  activationsPerStock() { return 2 * this.ctx.F + this.ctx.horizons.length; }
-  getWeights() { return this.p.getWeights(); }
-  setWeights(w: NamedWeight[]) { this.p.setWeights(w); }
-  dispose() { this.p.dispose(); }
+  activationsPerStock() {
+    return 2 * this.ctx.F + this.ctx.horizons.length;
+  }
+  getWeights() {
+    return this.p.getWeights();
+  }
+  setWeights(w: NamedWeight[]) {
+    this.p.setWeights(w);
+  }
+  dispose() {
+    this.p.dispose();
+  }
 }
 
 export const ewSpec: ModelSpec = {
@@ -91,7 +123,7 @@ export const ewSpec: ModelSpec = {
   family: 'composite',
   description:
     'Equal-weighted composite (DMFM baseline "EW"): the mean of the cross-sectionally z-scored factors. Nothing is fitted ' +
-    'except each factor\'s direction, the sign of its mean IC over the training dates (per horizon). No training; it shows ' +
+    "except each factor's direction, the sign of its mean IC over the training dates (per horizon). No training; it shows " +
     'what combining factors gives without data mining.',
   configSchema: schema,
   trainable: false,

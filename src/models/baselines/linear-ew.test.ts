@@ -6,23 +6,45 @@ import { getModel, models, defaultConfig } from '../registry';
 import type { FitData } from '../types';
 import { choleskySolve } from '../linalg';
 
-beforeAll(async () => { await tf.setBackend('cpu'); tf.enableProdMode(); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tf.enableProdMode();
+});
 
 /** FitData from plain nested arrays: x[t][n][f], fwd[h][t][n] (NaN = missing), mask[t][n]. */
 function fixture(x: number[][][], fwd: number[][][], mask?: number[][], horizons?: number[]): FitData {
-  const T = x.length, N = x[0].length, F = x[0][0].length, H = fwd.length;
-  const fx = new Float32Array(T * N * F), m = new Uint8Array(T * N), fw = new Float32Array(H * T * N);
-  const target = new Float32Array(T * N * H), tm = new Uint8Array(T * N * H);
-  for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) {
-    m[t * N + n] = mask ? mask[t][n] : 1;
-    for (let f = 0; f < F; f++) fx[(t * N + n) * F + f] = m[t * N + n] ? x[t][n][f] : 0;
-    for (let h = 0; h < H; h++) {
-      fw[(h * T + t) * N + n] = fwd[h][t][n];
-      tm[(t * N + n) * H + h] = m[t * N + n] && Number.isFinite(fwd[h][t][n]) ? 1 : 0;
-      target[(t * N + n) * H + h] = tm[(t * N + n) * H + h] ? fwd[h][t][n] : 0;
+  const T = x.length,
+    N = x[0].length,
+    F = x[0][0].length,
+    H = fwd.length;
+  const fx = new Float32Array(T * N * F),
+    m = new Uint8Array(T * N),
+    fw = new Float32Array(H * T * N);
+  const target = new Float32Array(T * N * H),
+    tm = new Uint8Array(T * N * H);
+  for (let t = 0; t < T; t++)
+    for (let n = 0; n < N; n++) {
+      m[t * N + n] = mask ? mask[t][n] : 1;
+      for (let f = 0; f < F; f++) fx[(t * N + n) * F + f] = m[t * N + n] ? x[t][n][f] : 0;
+      for (let h = 0; h < H; h++) {
+        fw[(h * T + t) * N + n] = fwd[h][t][n];
+        tm[(t * N + n) * H + h] = m[t * N + n] && Number.isFinite(fwd[h][t][n]) ? 1 : 0;
+        target[(t * N + n) * H + h] = tm[(t * N + n) * H + h] ? fwd[h][t][n] : 0;
+      }
     }
-  }
-  return { T, N, F, H, horizons: horizons ?? Array.from({ length: H }, (_, h) => h + 1), x: fx, mask: m, target, targetMask: tm, fwd: fw, dates: Int32Array.from({ length: T }, (_, t) => t) };
+  return {
+    T,
+    N,
+    F,
+    H,
+    horizons: horizons ?? Array.from({ length: H }, (_, h) => h + 1),
+    x: fx,
+    mask: m,
+    target,
+    targetMask: tm,
+    fwd: fw,
+    dates: Int32Array.from({ length: T }, (_, t) => t),
+  };
 }
 
 describe('registry', () => {
@@ -39,7 +61,9 @@ describe('registry', () => {
   });
   it('rejects an out-of-range config value naming the key', () => {
     expect(() => linearSpec.build({ F: 2, horizons: [1], seed: 1, config: { lambda: -1 } })).toThrow(/"lambda" = -1 is outside/);
-    expect(() => linearSpec.build({ F: 2, horizons: [1], seed: 1, config: { solver: 'svd' } })).toThrow(/"solver" = "svd" is not one of ols, gd/);
+    expect(() => linearSpec.build({ F: 2, horizons: [1], seed: 1, config: { solver: 'svd' } })).toThrow(
+      /"solver" = "svd" is not one of ols, gd/,
+    );
   });
 });
 
@@ -65,9 +89,20 @@ describe('Linear (closed-form pooled OLS)', () => {
 
   it('recovers known coefficients exactly (1e-4) on noise-free data with per-date market levels', async () => {
     // y[t, n, h] = a[t, h] + sum_f beta[f, h] x[t, n, f]; the date level a is removed by the per-date demeaning
-    const T = 20, N = 30, F = 4, beta = [[0.5, 1], [-0.3, 0], [0.2, -2], [0, 0.7]];
+    const T = 20,
+      N = 30,
+      F = 4,
+      beta = [
+        [0.5, 1],
+        [-0.3, 0],
+        [0.2, -2],
+        [0, 0.7],
+      ];
     let s = 12345;
-    const rnd = () => { s = (s * 1103515245 + 12345) % 2 ** 31; return s / 2 ** 31 - 0.5; };
+    const rnd = () => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s / 2 ** 31 - 0.5;
+    };
     const x = Array.from({ length: T }, () => Array.from({ length: N }, () => Array.from({ length: F }, rnd)));
     const mask = Array.from({ length: T }, (_, t) => Array.from({ length: N }, (_, n) => ((t + n) % 7 === 0 ? 0 : 1)));
     const fwd = [0, 1].map((h) => x.map((xt, t) => xt.map((xn) => 0.3 * t - 1 + xn.reduce((acc, v, f) => acc + beta[f][h] * v, 0))));
@@ -93,8 +128,15 @@ describe('Linear (closed-form pooled OLS)', () => {
     m.dispose();
   });
 
-  it('ridge solution satisfies its normal equations X\'(y - Xw) = lambda n w', () => {
-    const x = [[[1, 0.5], [2, -1], [4, 0], [3, 2]]];
+  it("ridge solution satisfies its normal equations X'(y - Xw) = lambda n w", () => {
+    const x = [
+      [
+        [1, 0.5],
+        [2, -1],
+        [4, 0],
+        [3, 2],
+      ],
+    ];
     const y = [[[1, 3, 2, 5]]];
     const lambda = 0.1;
     const { w, nObs } = fitPooledOls(fixture(x, y), 'raw', lambda);
@@ -109,7 +151,14 @@ describe('Linear (closed-form pooled OLS)', () => {
   });
 
   it('collinear factors without ridge are a LabError naming the fix', () => {
-    const x = [[[1, 2], [2, 4], [3, 6], [5, 10]]];
+    const x = [
+      [
+        [1, 2],
+        [2, 4],
+        [3, 6],
+        [5, 10],
+      ],
+    ];
     expect(() => fitPooledOls(fixture(x, [[[1, 2, 3, 4]]]), 'raw', 0)).toThrow(/collinear.*2 factors.*4 observations/);
   });
 });
@@ -123,7 +172,15 @@ describe('EW (equal-weighted composite)', () => {
     // z(f0) = [-1.5, -.5, .5, 1.5] / sqrt(1.25) = [-1.341641, -0.447214, 0.447214, 1.341641]
     // z(f1) = [2, -2, 0, 0] / sqrt(2) = [1.414214, -1.414214, 0, 0]
     // score = (z0 - z1) / 2 = [-1.377927, 0.483500, 0.223607, 0.670820], masked stock 0
-    const x = [[[1, 4], [2, 0], [3, 2], [4, 2], [100, 100]]];
+    const x = [
+      [
+        [1, 4],
+        [2, 0],
+        [3, 2],
+        [4, 2],
+        [100, 100],
+      ],
+    ];
     const fwd = [[[0.01, 0.02, 0.03, 0.04, 0.5]]];
     const d = fixture(x, fwd, [[1, 1, 1, 1, 0]]);
     const ic = meanFactorIc(d);
@@ -142,17 +199,30 @@ describe('EW (equal-weighted composite)', () => {
     p.fit!(d);
     const sp = tf.tidy(() => p.forward(tf.tensor3d(x.flat(2), [1, 5, 2]), { mask: tf.tensor2d([[1, 1, 1, 1, 0]]) }).dataSync());
     [0.036286, -0.930714, 0.223607, 0.67082, 0].forEach((v, i) => expect(sp[i]).toBeCloseTo(v, 5));
-    m.dispose(); p.dispose();
+    m.dispose();
+    p.dispose();
   });
 
   it('signs are per horizon and use the mean IC over dates', () => {
     // two dates, 3 stocks, 1 factor x = [1, 2, 3] both days.
     // h1: date0 fwd increasing (IC +1), date1 decreasing (IC -1), date2 increasing -> mean +1/3 -> +1
     // h2: all decreasing -> mean -1 -> -1
-    const x = [[[1], [2], [3]], [[1], [2], [3]], [[1], [2], [3]]];
+    const x = [
+      [[1], [2], [3]],
+      [[1], [2], [3]],
+      [[1], [2], [3]],
+    ];
     const fwd = [
-      [[1, 2, 3], [3, 2, 1], [1, 2, 4]],
-      [[3, 2, 1], [3, 2, 1], [9, 5, 1]],
+      [
+        [1, 2, 3],
+        [3, 2, 1],
+        [1, 2, 4],
+      ],
+      [
+        [3, 2, 1],
+        [3, 2, 1],
+        [9, 5, 1],
+      ],
     ];
     const d = fixture(x, fwd);
     const ic = meanFactorIc(d);

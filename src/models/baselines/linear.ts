@@ -20,9 +20,29 @@ import type { BuildContext, FitData, ForwardContext, LossTarget, Model, ModelSpe
 import { denseLayer, weightMap } from '../lrp-net';
 
 const schema = [
-  { key: 'solver', label: 'Solver', default: 'ols', options: ['ols', 'gd'], help: "'ols': exact closed-form pooled regression (ridge if lambda > 0) on the training dates; 'gd': the same linear layer trained by Adam on the masked MSE." },
-  { key: 'lambda', label: 'Ridge lambda', default: 0, min: 0, max: 100, step: 0.001, help: 'Ridge penalty for the closed form: solves (X\'X + lambda * n * I) w = X\'y, n = number of pooled observations.' },
-  { key: 'target', label: 'Target', default: 'zscore', options: ['zscore', 'raw'], help: "'zscore': the cross-sectionally standardised, clipped label (as the neural models); 'raw': the forward return, demeaned per date." },
+  {
+    key: 'solver',
+    label: 'Solver',
+    default: 'ols',
+    options: ['ols', 'gd'],
+    help: "'ols': exact closed-form pooled regression (ridge if lambda > 0) on the training dates; 'gd': the same linear layer trained by Adam on the masked MSE.",
+  },
+  {
+    key: 'lambda',
+    label: 'Ridge lambda',
+    default: 0,
+    min: 0,
+    max: 100,
+    step: 0.001,
+    help: "Ridge penalty for the closed form: solves (X'X + lambda * n * I) w = X'y, n = number of pooled observations.",
+  },
+  {
+    key: 'target',
+    label: 'Target',
+    default: 'zscore',
+    options: ['zscore', 'raw'],
+    help: "'zscore': the cross-sectionally standardised, clipped label (as the neural models); 'raw': the forward return, demeaned per date.",
+  },
   ...trainingFields,
 ];
 
@@ -80,7 +100,8 @@ export function fitPooledOls(d: FitData, target: 'zscore' | 'raw', lambda: numbe
       let my = 0;
       for (let i = 0; i < N; i++) if (use[i * H + h]) my += y[i * H + h];
       my /= cnt;
-      const A = XtX[h], b = Xty[h];
+      const A = XtX[h],
+        b = Xty[h];
       for (let k = 0; k < F * F; k++) A[k] += dXtX[k];
       for (let i = 0; i < N; i++) {
         if (!use[i * H + h]) continue;
@@ -92,12 +113,21 @@ export function fitPooledOls(d: FitData, target: 'zscore' | 'raw', lambda: numbe
   }
   const w = new Float64Array(F * H);
   for (let h = 0; h < H; h++) {
-    const A = XtX[h], n = nObs[h];
+    const A = XtX[h],
+      n = nObs[h];
     for (let f = 0; f < F; f++) for (let g = 0; g < f; g++) A[f * F + g] = A[g * F + f];
     for (let f = 0; f < F; f++) A[f * F + f] += lambda * n;
-    if (n < F + 1) throw new LabError(`Linear: only ${n} labelled (date, stock) observations for horizon ${d.horizons[h]} on ${d.dates.length} training dates; need more than ${F} (the number of factors).`, 'Use a longer training window or fewer factors.');
+    if (n < F + 1)
+      throw new LabError(
+        `Linear: only ${n} labelled (date, stock) observations for horizon ${d.horizons[h]} on ${d.dates.length} training dates; need more than ${F} (the number of factors).`,
+        'Use a longer training window or fewer factors.',
+      );
     const sol = choleskySolve(A, Xty[h], F);
-    if (!sol) throw new LabError(`Linear: the factors are collinear on the training dates (X'X of ${F} factors is singular, ${n} observations).`, 'Set a ridge lambda > 0 (e.g. 0.001) or drop duplicated factors.');
+    if (!sol)
+      throw new LabError(
+        `Linear: the factors are collinear on the training dates (X'X of ${F} factors is singular, ${n} observations).`,
+        'Set a ridge lambda > 0 (e.g. 0.001) or drop duplicated factors.',
+      );
     for (let f = 0; f < F; f++) w[f * H + h] = sol[f];
   }
   return { w, nObs };
@@ -122,9 +152,15 @@ class LinearModel implements Model {
   forward(x: tf.Tensor3D, c: ForwardContext): tf.Tensor3D {
     return tf.tidy(() => applyMask(linear3(x, this.w as tf.Tensor2D, this.b as tf.Tensor1D), c.mask));
   }
-  loss(scores: tf.Tensor3D, target: LossTarget) { return maskedMse(scores, target, this.ctx.horizons); }
-  variables() { return this.trainable ? this.p.variables() : []; }
-  decayed() { return this.trainable ? this.p.decayed() : []; }
+  loss(scores: tf.Tensor3D, target: LossTarget) {
+    return maskedMse(scores, target, this.ctx.horizons);
+  }
+  variables() {
+    return this.trainable ? this.p.variables() : [];
+  }
+  decayed() {
+    return this.trainable ? this.p.decayed() : [];
+  }
   fit(d: FitData): void {
     if (this.trainable) return; // 'gd' is trained by the loop
     const { w, nObs } = fitPooledOls(d, this.cfg.target as 'zscore' | 'raw', Number(this.cfg.lambda));
@@ -143,16 +179,28 @@ class LinearModel implements Model {
       observations: this.nObs,
     };
   }
-  activationsPerStock() { return this.ctx.F + this.ctx.horizons.length; }
-  getWeights() { return this.p.getWeights(); }
-  setWeights(w: Parameters<Model['setWeights']>[0]) { this.p.setWeights(w); }
-  dispose() { this.p.dispose(); }
+  activationsPerStock() {
+    return this.ctx.F + this.ctx.horizons.length;
+  }
+  getWeights() {
+    return this.p.getWeights();
+  }
+  setWeights(w: Parameters<Model['setWeights']>[0]) {
+    this.p.setWeights(w);
+  }
+  dispose() {
+    this.p.dispose();
+  }
 }
 
 export const linearSpec: ModelSpec = {
   id: 'linear',
   explain: 'lrp',
-  lrpNetwork: (weights, _cs, head) => ({ net: { layers: [denseLayer(weightMap(weights), 'linear', 'linear', 'linear')] }, output: head, note: 'one linear layer: relevance = w * x, the bias is the bias term' }),
+  lrpNetwork: (weights, _cs, head) => ({
+    net: { layers: [denseLayer(weightMap(weights), 'linear', 'linear', 'linear')] },
+    output: head,
+    note: 'one linear layer: relevance = w * x, the bias is the bias term',
+  }),
   name: 'Linear',
   family: 'linear',
   description:

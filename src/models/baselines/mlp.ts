@@ -21,9 +21,31 @@ import type { LrpLayer, BuildContext, ConfigField, ForwardContext, LossTarget, M
 import { denseLayer, normLayer, weightMap } from '../lrp-net';
 
 const schema: ConfigField[] = [
-  { key: 'hidden', label: 'Hidden units', default: 64, min: 1, max: 1024, step: 1, help: 'Width of each encoder layer (the stock context has this many features).' },
-  { key: 'layers', label: 'Encoder layers', default: 2, min: 1, max: 6, step: 1, help: 'Number of Dense + LeakyReLU layers in the context encoder.' },
-  { key: 'loss', label: 'Loss', default: 'mse', options: ['mse', 'ic'], help: "'mse': masked MSE to the cross-sectionally standardised label; 'ic': negative Pearson IC per date (scale-free)." },
+  {
+    key: 'hidden',
+    label: 'Hidden units',
+    default: 64,
+    min: 1,
+    max: 1024,
+    step: 1,
+    help: 'Width of each encoder layer (the stock context has this many features).',
+  },
+  {
+    key: 'layers',
+    label: 'Encoder layers',
+    default: 2,
+    min: 1,
+    max: 6,
+    step: 1,
+    help: 'Number of Dense + LeakyReLU layers in the context encoder.',
+  },
+  {
+    key: 'loss',
+    label: 'Loss',
+    default: 'mse',
+    options: ['mse', 'ic'],
+    help: "'mse': masked MSE to the cross-sectionally standardised label; 'ic': negative Pearson IC per date (scale-free).",
+  },
   ...trainingFields,
 ];
 
@@ -49,15 +71,31 @@ class MlpModel implements Model {
       return applyMask(linear3(h, this.head.w as tf.Tensor2D, this.head.b as tf.Tensor1D), c.mask); // [B, N, H]
     });
   }
-  loss(scores: tf.Tensor3D, target: LossTarget) { return crossSectionalLoss(this.lossKind, scores, target, this.ctx.horizons); }
-  variables() { return this.p.variables(); }
+  loss(scores: tf.Tensor3D, target: LossTarget) {
+    return crossSectionalLoss(this.lossKind, scores, target, this.ctx.horizons);
+  }
+  variables() {
+    return this.p.variables();
+  }
   /** weight matrices for the L2 penalty */
-  decayed() { return this.p.decayed(); }
-  activationsPerStock() { return 3 * this.ctx.F + 2 * this.hidden * this.enc.layers.length + this.ctx.horizons.length; }
-  async extras() { return { parameters: this.p.count() }; }
-  getWeights() { return this.p.getWeights(); }
-  setWeights(w: NamedWeight[]) { this.p.setWeights(w); }
-  dispose() { this.p.dispose(); }
+  decayed() {
+    return this.p.decayed();
+  }
+  activationsPerStock() {
+    return 3 * this.ctx.F + 2 * this.hidden * this.enc.layers.length + this.ctx.horizons.length;
+  }
+  async extras() {
+    return { parameters: this.p.count() };
+  }
+  getWeights() {
+    return this.p.getWeights();
+  }
+  setWeights(w: NamedWeight[]) {
+    this.p.setWeights(w);
+  }
+  dispose() {
+    this.p.dispose();
+  }
 }
 
 export const mlpSpec: ModelSpec = {
@@ -69,7 +107,11 @@ export const mlpSpec: ModelSpec = {
     const layers: LrpLayer[] = [normLayer(ws, 'norm', 'mlp', cs, 1e-5)];
     for (let l = 0; ws.has(`encoder${l}/kernel`); l++) layers.push(denseLayer(ws, `encoder${l}`, 'mlp', 'leakyRelu', CONTEXT_SLOPE));
     layers.push(denseLayer(ws, 'decoder', 'mlp', 'linear'));
-    return { net: { layers }, output: head, note: "per-date normalisation as a diagonal linear layer (this date's mean / sd), Dense/LeakyReLU(0.1) encoder, linear decoder" };
+    return {
+      net: { layers },
+      output: head,
+      note: "per-date normalisation as a diagonal linear layer (this date's mean / sd), Dense/LeakyReLU(0.1) encoder, linear decoder",
+    };
   },
   name: 'MLP',
   family: 'neural',

@@ -32,17 +32,56 @@ export const DFM_ARCHS: Record<string, number[]> = { model1: [80, 50, 10], model
 
 /** the shared training fields with cheaper defaults for 60 monthly cross-sections */
 const training = trainingFields.map((f) => {
-  if (f.key === 'epochs') return { ...f, default: 20, help: 'Epochs for the first month (and every month when warm start is off). No validation set in the rolling protocol: all epochs run.' };
-  if (f.key === 'batchDates') return { ...f, default: 10, help: 'Month-end cross-sections per optimiser step (60 per window -> 6 steps per epoch).' };
+  if (f.key === 'epochs')
+    return {
+      ...f,
+      default: 20,
+      help: 'Epochs for the first month (and every month when warm start is off). No validation set in the rolling protocol: all epochs run.',
+    };
+  if (f.key === 'batchDates')
+    return { ...f, default: 10, help: 'Month-end cross-sections per optimiser step (60 per window -> 6 steps per epoch).' };
   return f;
 });
 
 const schema: ConfigField[] = [
-  { key: 'arch', label: 'Architecture', default: 'model1', options: ['model1', 'model2'], help: "'model1': hidden layers 80-50-10 (paper: best MAE/RMSE); 'model2': 80-80-50-10-10 (paper: best Sharpe). ReLU, linear output." },
-  { key: 'horizon', label: 'Label horizon', default: 20, min: 1, max: 260, step: 1, help: 'Trading days of the forward return the model predicts (20 ~ next month). Must be one of the panel horizons.' },
-  { key: 'target', label: 'Target', default: 'raw', options: ['raw', 'zscore'], help: "'raw': the forward return (winsorised per date at mean +- 3 sd), as the paper; 'zscore': the per-date standardised return." },
-  { key: 'warmStart', label: 'Warm start', default: true, help: 'Rolling protocol: start each month from the previous month\'s weights (cheap); off: re-initialise every month.' },
-  { key: 'warmEpochs', label: 'Epochs per warm month', default: 4, min: 1, max: 200, step: 1, help: 'Epochs for every month after the first when warm start is on.' },
+  {
+    key: 'arch',
+    label: 'Architecture',
+    default: 'model1',
+    options: ['model1', 'model2'],
+    help: "'model1': hidden layers 80-50-10 (paper: best MAE/RMSE); 'model2': 80-80-50-10-10 (paper: best Sharpe). ReLU, linear output.",
+  },
+  {
+    key: 'horizon',
+    label: 'Label horizon',
+    default: 20,
+    min: 1,
+    max: 260,
+    step: 1,
+    help: 'Trading days of the forward return the model predicts (20 ~ next month). Must be one of the panel horizons.',
+  },
+  {
+    key: 'target',
+    label: 'Target',
+    default: 'raw',
+    options: ['raw', 'zscore'],
+    help: "'raw': the forward return (winsorised per date at mean +- 3 sd), as the paper; 'zscore': the per-date standardised return.",
+  },
+  {
+    key: 'warmStart',
+    label: 'Warm start',
+    default: true,
+    help: "Rolling protocol: start each month from the previous month's weights (cheap); off: re-initialise every month.",
+  },
+  {
+    key: 'warmEpochs',
+    label: 'Epochs per warm month',
+    default: 4,
+    min: 1,
+    max: 200,
+    step: 1,
+    help: 'Epochs for every month after the first when warm start is on.',
+  },
   ...training,
 ];
 
@@ -59,10 +98,17 @@ class DfmModel implements Model {
     this.widths = DFM_ARCHS[String(cfg.arch)];
     const k = Number(cfg.horizon);
     this.hIdx = ctx.horizons.indexOf(k);
-    if (this.hIdx < 0) throw new LabError(`Deep Factor Model: label horizon ${k} is not one of the panel's horizons [${ctx.horizons.join(', ')}].`, 'Set the model\'s "horizon" to one of those.');
+    if (this.hIdx < 0)
+      throw new LabError(
+        `Deep Factor Model: label horizon ${k} is not one of the panel's horizons [${ctx.horizons.join(', ')}].`,
+        'Set the model\'s "horizon" to one of those.',
+      );
     this.p = new ParamStore(ctx.seed);
     let fanIn = ctx.F;
-    this.widths.forEach((w, l) => { this.layers.push(this.p.dense(`hidden${l}`, fanIn, w)); fanIn = w; });
+    this.widths.forEach((w, l) => {
+      this.layers.push(this.p.dense(`hidden${l}`, fanIn, w));
+      fanIn = w;
+    });
     this.out = this.p.dense('output', fanIn, 1);
   }
   forward(x: tf.Tensor3D, c: ForwardContext): tf.Tensor3D {
@@ -77,18 +123,34 @@ class DfmModel implements Model {
   loss(scores: tf.Tensor3D, target: LossTarget) {
     const [B, N] = scores.shape;
     const pick = (t: tf.Tensor3D) => t.slice([0, 0, this.hIdx], [B, N, 1]) as tf.Tensor3D; // [B, N, 1]
-    const s = pick(scores), y = pick(target.y), m = pick(target.mask);
+    const s = pick(scores),
+      y = pick(target.y),
+      m = pick(target.mask);
     const r = maskedMse(s, { y, mask: m }, [this.ctx.horizons[this.hIdx]]);
     tf.dispose([s, y, m]);
     return r;
   }
-  variables() { return this.p.variables(); }
-  decayed() { return this.p.decayed(); }
-  activationsPerStock() { return this.ctx.F + 2 * this.widths.reduce((a, b) => a + b, 0) + this.ctx.horizons.length; }
-  async extras() { return { parameters: this.p.count(), hidden: this.widths.slice(), horizon: this.ctx.horizons[this.hIdx] }; }
-  getWeights() { return this.p.getWeights(); }
-  setWeights(w: NamedWeight[]) { this.p.setWeights(w); }
-  dispose() { this.p.dispose(); }
+  variables() {
+    return this.p.variables();
+  }
+  decayed() {
+    return this.p.decayed();
+  }
+  activationsPerStock() {
+    return this.ctx.F + 2 * this.widths.reduce((a, b) => a + b, 0) + this.ctx.horizons.length;
+  }
+  async extras() {
+    return { parameters: this.p.count(), hidden: this.widths.slice(), horizon: this.ctx.horizons[this.hIdx] };
+  }
+  getWeights() {
+    return this.p.getWeights();
+  }
+  setWeights(w: NamedWeight[]) {
+    this.p.setWeights(w);
+  }
+  dispose() {
+    this.p.dispose();
+  }
 }
 
 export const dfmSpec: ModelSpec = {
@@ -99,7 +161,14 @@ export const dfmSpec: ModelSpec = {
     const layers: LrpLayer[] = [];
     for (let l = 0; ws.has(`hidden${l}/kernel`); l++) layers.push(denseLayer(ws, `hidden${l}`, 'dfm', 'relu'));
     layers.push(denseLayer(ws, 'output', 'dfm', 'linear'));
-    return { net: { layers }, output: 0, note: `Dense/ReLU ${layers.slice(0, -1).map((L) => L.outDim).join('-')}, linear output (one unit for every horizon head)` };
+    return {
+      net: { layers },
+      output: 0,
+      note: `Dense/ReLU ${layers
+        .slice(0, -1)
+        .map((L) => L.outDim)
+        .join('-')}, linear output (one unit for every horizon head)`,
+    };
   },
   name: 'Deep Factor Model',
   family: 'neural',

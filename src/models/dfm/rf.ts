@@ -14,13 +14,59 @@ import { TabularModel, horizonIndex } from './tabular';
 import type { BuildContext, ConfigField, ModelSpec } from '../types';
 
 const schema: ConfigField[] = [
-  { key: 'trees', label: 'Trees', default: 10, min: 1, max: 500, step: 1, help: 'Number of regression trees (scikit-learn default 100; 10 keeps a monthly refit near 1 s).' },
+  {
+    key: 'trees',
+    label: 'Trees',
+    default: 10,
+    min: 1,
+    max: 500,
+    step: 1,
+    help: 'Number of regression trees (scikit-learn default 100; 10 keeps a monthly refit near 1 s).',
+  },
   { key: 'maxDepth', label: 'Max depth', default: 4, min: 1, max: 30, step: 1, help: 'Depth limit of each tree.' },
-  { key: 'minSamples', label: 'Min rows per split', default: 10, min: 2, max: 1000, step: 1, help: 'A node with fewer rows becomes a leaf.' },
-  { key: 'maxFeatures', label: 'Features per tree', default: 0.33, min: 0.05, max: 1, step: 0.01, help: 'Share of the factors each tree sees (drawn per tree without replacement).' },
-  { key: 'maxRows', label: 'Training rows', default: 400, min: 50, max: 100000, step: 50, help: 'Seeded sample of (date, stock) rows per fit; fit time grows with the rows squared.' },
-  { key: 'horizon', label: 'Label horizon', default: 20, min: 1, max: 260, step: 1, help: 'Trading days of the forward return it predicts; must be a panel horizon.' },
-  { key: 'target', label: 'Target', default: 'raw', options: ['raw', 'zscore'], help: "'raw': the forward return (winsorised per date); 'zscore': the per-date standardised return." },
+  {
+    key: 'minSamples',
+    label: 'Min rows per split',
+    default: 10,
+    min: 2,
+    max: 1000,
+    step: 1,
+    help: 'A node with fewer rows becomes a leaf.',
+  },
+  {
+    key: 'maxFeatures',
+    label: 'Features per tree',
+    default: 0.33,
+    min: 0.05,
+    max: 1,
+    step: 0.01,
+    help: 'Share of the factors each tree sees (drawn per tree without replacement).',
+  },
+  {
+    key: 'maxRows',
+    label: 'Training rows',
+    default: 400,
+    min: 50,
+    max: 100000,
+    step: 50,
+    help: 'Seeded sample of (date, stock) rows per fit; fit time grows with the rows squared.',
+  },
+  {
+    key: 'horizon',
+    label: 'Label horizon',
+    default: 20,
+    min: 1,
+    max: 260,
+    step: 1,
+    help: 'Trading days of the forward return it predicts; must be a panel horizon.',
+  },
+  {
+    key: 'target',
+    label: 'Target',
+    default: 'raw',
+    options: ['raw', 'zscore'],
+    help: "'raw': the forward return (winsorised per date); 'zscore': the per-date standardised return.",
+  },
 ];
 
 class RfModel extends TabularModel {
@@ -31,7 +77,9 @@ class RfModel extends TabularModel {
     super(ctx, horizonIndex(ctx, Number(cfg.horizon), 'Random forest'), 'Random forest');
     this.cfg = cfg;
   }
-  protected maxRows() { return Number(this.cfg.maxRows); }
+  protected maxRows() {
+    return Number(this.cfg.maxRows);
+  }
   protected fitRows(X: number[][], y: number[]) {
     const F = X[0].length;
     const mf = Number(this.cfg.maxFeatures);
@@ -48,9 +96,16 @@ class RfModel extends TabularModel {
     });
     this.forest.train(X, y);
   }
-  protected predictRows(X: number[][]) { return this.forest!.predict(X); }
-  override dispose() { super.dispose(); this.forest = null; }
-  async extras() { return { trees: Number(this.cfg.trees), rowsUsed: this.rowsUsed, rowsAvailable: this.rowsTotal }; }
+  protected predictRows(X: number[][]) {
+    return this.forest!.predict(X);
+  }
+  override dispose() {
+    super.dispose();
+    this.forest = null;
+  }
+  async extras() {
+    return { trees: Number(this.cfg.trees), rowsUsed: this.rowsUsed, rowsAvailable: this.rowsTotal };
+  }
 }
 
 export const rfSpec: ModelSpec = {
@@ -61,8 +116,8 @@ export const rfSpec: ModelSpec = {
   family: 'composite',
   description:
     'Random forest regression (Deep Factor Model baseline; mljs ml-random-forest). Defaults chosen for speed, not the ' +
-    'paper\'s scikit-learn defaults: 10 trees, depth 4, >= 10 rows per split, a third of the factors per tree, fitted on a seeded ' +
-    'sample of 400 (date, stock) rows per refit (the library\'s split search is quadratic in rows). Predicts the raw 20-day ' +
+    "paper's scikit-learn defaults: 10 trees, depth 4, >= 10 rows per split, a third of the factors per tree, fitted on a seeded " +
+    "sample of 400 (date, stock) rows per refit (the library's split search is quadratic in rows). Predicts the raw 20-day " +
     'forward return; no gradient training.',
   configSchema: schema,
   trainable: false,

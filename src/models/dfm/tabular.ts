@@ -11,7 +11,11 @@ import type { BuildContext, FitData, ForwardContext, LossTarget, Model, NamedWei
 import { maskedMse } from '../losses';
 
 /** Training rows of one horizon: X [M][F], y [M]; `total` = labelled rows before subsampling. */
-export interface TabularRows { X: number[][]; y: number[]; total: number }
+export interface TabularRows {
+  X: number[][];
+  y: number[];
+  total: number;
+}
 
 /**
  * The labelled (date, stock) rows of `d.dates` for horizon index h: x = the factors, y = d.target (the label the loss
@@ -21,15 +25,21 @@ export interface TabularRows { X: number[][]; y: number[]; total: number }
 export function trainingRows(d: FitData, h: number, maxRows: number, seed: number): TabularRows {
   const { N, F, H } = d;
   const rows: number[] = []; // flat (t * N + n)
-  for (const t of d.dates) for (let n = 0; n < N; n++) {
-    const k = t * N + n;
-    if (d.mask[k] === 1 && d.targetMask[k * H + h] === 1 && Number.isFinite(d.target[k * H + h])) rows.push(k);
-  }
+  for (const t of d.dates)
+    for (let n = 0; n < N; n++) {
+      const k = t * N + n;
+      if (d.mask[k] === 1 && d.targetMask[k * H + h] === 1 && Number.isFinite(d.target[k * H + h])) rows.push(k);
+    }
   const total = rows.length;
   let pick = rows;
   if (maxRows > 0 && total > maxRows) {
     const rng = makeRng(seed);
-    for (let i = 0; i < maxRows; i++) { const j = i + rng.int(total - i); const s = rows[i]; rows[i] = rows[j]; rows[j] = s; } // partial Fisher-Yates
+    for (let i = 0; i < maxRows; i++) {
+      const j = i + rng.int(total - i);
+      const s = rows[i];
+      rows[i] = rows[j];
+      rows[j] = s;
+    } // partial Fisher-Yates
     pick = rows.slice(0, maxRows).sort((a, b) => a - b);
   }
   const X = pick.map((k) => Array.from(d.x.subarray(k * F, (k + 1) * F)));
@@ -40,7 +50,11 @@ export function trainingRows(d: FitData, h: number, maxRows: number, seed: numbe
 /** index of horizon `k` in the context's horizons, or a LabError naming the model */
 export function horizonIndex(ctx: BuildContext, k: number, name: string): number {
   const h = ctx.horizons.indexOf(k);
-  if (h < 0) throw new LabError(`${name}: label horizon ${k} is not one of the panel's horizons [${ctx.horizons.join(', ')}].`, 'Set the model\'s "horizon" to one of those.');
+  if (h < 0)
+    throw new LabError(
+      `${name}: label horizon ${k} is not one of the panel's horizons [${ctx.horizons.join(', ')}].`,
+      'Set the model\'s "horizon" to one of those.',
+    );
   return h;
 }
 
@@ -50,7 +64,11 @@ export abstract class TabularModel implements Model {
   protected fitted = false;
   protected rowsUsed = 0;
   protected rowsTotal = 0;
-  constructor(protected readonly ctx: BuildContext, protected readonly hIdx: number, protected readonly label: string) {}
+  constructor(
+    protected readonly ctx: BuildContext,
+    protected readonly hIdx: number,
+    protected readonly label: string,
+  ) {}
   /** fit on rows X [M][F], y [M] */
   protected abstract fitRows(X: number[][], y: number[]): void;
   /** predictions for rows X [M][F] */
@@ -58,7 +76,11 @@ export abstract class TabularModel implements Model {
   protected abstract maxRows(): number;
   fit(d: FitData): void {
     const { X, y, total } = trainingRows(d, this.hIdx, this.maxRows(), this.ctx.seed);
-    if (X.length < 2) throw new LabError(`${this.label}: only ${X.length} labelled (date, stock) rows on ${d.dates.length} training dates.`, 'Use a longer training window.');
+    if (X.length < 2)
+      throw new LabError(
+        `${this.label}: only ${X.length} labelled (date, stock) rows on ${d.dates.length} training dates.`,
+        'Use a longer training window.',
+      );
     this.fitRows(X, y);
     this.fitted = true;
     this.rowsUsed = X.length;
@@ -69,7 +91,8 @@ export abstract class TabularModel implements Model {
     const H = this.ctx.horizons.length;
     const out = new Float32Array(B * N * H);
     if (this.fitted) {
-      const xv = x.dataSync(), mv = c.mask.dataSync(); // [B, N, F], [B, N]
+      const xv = x.dataSync(),
+        mv = c.mask.dataSync(); // [B, N, F], [B, N]
       const idx: number[] = [];
       for (let k = 0; k < B * N; k++) if (mv[k] > 0) idx.push(k);
       if (idx.length) {
@@ -79,10 +102,22 @@ export abstract class TabularModel implements Model {
     }
     return tf.tensor3d(out, [B, N, H]);
   }
-  loss(scores: tf.Tensor3D, target: LossTarget) { return maskedMse(scores, target, this.ctx.horizons); }
-  variables(): tf.Variable[] { return []; }
-  activationsPerStock() { return this.ctx.F + this.ctx.horizons.length; }
-  async getWeights(): Promise<NamedWeight[]> { return []; }
-  setWeights(_w: NamedWeight[]): void { /* fitted in JS; nothing to restore */ }
-  dispose(): void { this.fitted = false; }
+  loss(scores: tf.Tensor3D, target: LossTarget) {
+    return maskedMse(scores, target, this.ctx.horizons);
+  }
+  variables(): tf.Variable[] {
+    return [];
+  }
+  activationsPerStock() {
+    return this.ctx.F + this.ctx.horizons.length;
+  }
+  async getWeights(): Promise<NamedWeight[]> {
+    return [];
+  }
+  setWeights(_w: NamedWeight[]): void {
+    /* fitted in JS; nothing to restore */
+  }
+  dispose(): void {
+    this.fitted = false;
+  }
 }

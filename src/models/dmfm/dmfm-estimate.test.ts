@@ -18,31 +18,61 @@ import { seriesStats } from '../../eval/metrics';
 import { defaultRun, type RunConfig } from '../../core/run';
 import type { SplitPlan } from '../../data/splits';
 
-beforeAll(async () => { await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 describe('DMFM: the f-hat portfolio next to the f portfolio', () => {
-  const T = 80, N = 20;
+  const T = 80,
+    N = 20;
   const panel = plantedPanel({ T, N, F: 4, horizons: [1, 5], seed: 11, noise: 1, missing: 0.1, nIndustries: 3 });
   // a universe of the even stocks: the evaluation must use its member mask for f-hat as for f
-  panel.universes.push({ name: 'even', description: 'even stocks', member: Uint8Array.from({ length: T * N }, (_, k) => ((k % N) % 2 === 0 ? 1 : 0)) });
+  panel.universes.push({
+    name: 'even',
+    description: 'even stocks',
+    member: Uint8Array.from({ length: T * N }, (_, k) => ((k % N) % 2 === 0 ? 1 : 0)),
+  });
   const plan: SplitPlan = {
-    kind: 'fixed', maxHorizon: 5, warnings: [],
+    kind: 'fixed',
+    maxHorizon: 5,
+    warnings: [],
     groups: [
-      { index: 0, label: 'g0', train: { start: 0, end: 40 }, valid: { start: 40, end: 48 }, gap: { start: 48, end: 53 }, test: { start: 53, end: 65 } },
-      { index: 1, label: 'g1', train: { start: 0, end: 53 }, valid: { start: 53, end: 60 }, gap: { start: 60, end: 65 }, test: { start: 65, end: 78 } },
+      {
+        index: 0,
+        label: 'g0',
+        train: { start: 0, end: 40 },
+        valid: { start: 40, end: 48 },
+        gap: { start: 48, end: 53 },
+        test: { start: 53, end: 65 },
+      },
+      {
+        index: 1,
+        label: 'g1',
+        train: { start: 0, end: 53 },
+        valid: { start: 53, end: 60 },
+        gap: { start: 60, end: 65 },
+        test: { start: 65, end: 78 },
+      },
     ],
   };
   const run: RunConfig = {
-    ...defaultRun, dataset: { kind: 'synthetic', name: 'planted' }, model: 'dmfm', universe: 'even', seed: 3,
+    ...defaultRun,
+    dataset: { kind: 'synthetic', name: 'planted' },
+    model: 'dmfm',
+    universe: 'even',
+    seed: 3,
     config: { hidden: 8, layers: 1, epochs: 1, batchDates: 8 },
     strategy: { ...defaultRun.strategy, kind: 'topquantile', groups: 5, horizon: 5, rebalance: 5 },
   };
 
   it('stitches f-hat of the strategy head per group, evaluates it like the scores, IC parity with icSeries', async () => {
     const r = await runOnPanel(panel, run, { plan });
-    const D = r.testIndex.length, H = r.horizons.length;
+    const D = r.testIndex.length,
+      H = r.horizons.length;
     expect(D).toBe(25); // 12 + 13 test dates
-    expect(r.channels.map((c) => c.spec)).toEqual([{ name: 'fhat', kind: 'score', label: 'attention estimate f-hat = F a-bar', perHorizon: true }]);
+    expect(r.channels.map((c) => c.spec)).toEqual([
+      { name: 'fhat', kind: 'score', label: 'attention estimate f-hat = F a-bar', perHorizon: true },
+    ]);
     const fhat = r.channels[0].values; // [H, D, N]
     expect(r.alternatives.map((a) => a.name)).toEqual(['fhat']);
     const e = { scoresByHorizon: fhat, eval: r.alternatives[0].eval };
@@ -57,9 +87,18 @@ describe('DMFM: the f-hat portfolio next to the f portfolio', () => {
 
     // independent f-hat: rebuild each group's model from its weights, take f-hat from forwardAux on its test dates
     const d = prepareData(panel, { universe: 'even', factors: run.factors, target: 'zscore' });
-    let offset = 0, maxDiff = 0, finite = 0;
+    let offset = 0,
+      maxDiff = 0,
+      finite = 0;
     for (const [gi, g] of plan.groups.entries()) {
-      const m = dmfmSpec.build({ F: d.F, horizons: d.horizons, seed: run.seed, config: r.model.config, factorNames: d.factorNames, factorGroups: d.factorGroups });
+      const m = dmfmSpec.build({
+        F: d.F,
+        horizons: d.horizons,
+        seed: run.seed,
+        config: r.model.config,
+        factorNames: d.factorNames,
+        factorGroups: d.factorGroups,
+      });
       m.setWeights(r.groups[gi].weights!);
       const test = Array.from({ length: g.test.end - g.test.start }, (_, i) => g.test.start + i);
       const b = makeBatch(d, test, false);
@@ -73,7 +112,10 @@ describe('DMFM: the f-hat portfolio next to the f portfolio', () => {
           for (let n = 0; n < N; n++) {
             const want = d.mask[test[j] * N + n] ? fh[j * N + n] : NaN; // f-hat is only defined on the cross-section
             const got = e.scoresByHorizon[(h * D + offset + j) * N + n];
-            if (Number.isNaN(want)) { expect(got).toBeNaN(); continue; }
+            if (Number.isNaN(want)) {
+              expect(got).toBeNaN();
+              continue;
+            }
             finite++;
             maxDiff = Math.max(maxDiff, Math.abs(got - want));
             // odd stocks are outside the universe: f-hat is only defined on the cross-section
@@ -93,7 +135,8 @@ describe('DMFM: the f-hat portfolio next to the f portfolio', () => {
     const member = panel.universes.find((u) => u.name === 'even')!.member;
     const mask = Uint8Array.from(member, (v, k) => v & panel.valid[k]);
     const s = icSeries(grid, panel.fwd.subarray(h5 * T * N, (h5 + 1) * T * N), N, r.testIndex, mask);
-    const ic = seriesStats(s.ic).mean, rankIc = seriesStats(s.rankIc).mean;
+    const ic = seriesStats(s.ic).mean,
+      rankIc = seriesStats(s.rankIc).mean;
     expect(Number.isFinite(ic)).toBe(true);
     expect(Math.abs(e.eval.metrics.ic - ic)).toBeLessThan(1e-9);
     expect(Math.abs(e.eval.metrics.rankIc - rankIc)).toBeLessThan(1e-9);
@@ -106,7 +149,12 @@ describe('DMFM: the f-hat portfolio next to the f portfolio', () => {
     // re-evaluation (the UI's path) with the run's own strategy reproduces the runner's f-hat evaluation
     const again = evaluateScores(panel, run, { scoresByHorizon: e.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons });
     expect(again.metrics).toEqual(e.eval.metrics);
-    const alt = evaluateAlternatives(panel, run, { scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons, channels: { fhat } });
+    const alt = evaluateAlternatives(panel, run, {
+      scoresByHorizon: r.scoresByHorizon,
+      testIndex: r.testIndex,
+      horizons: r.horizons,
+      channels: { fhat },
+    });
     expect(alt[0].eval.metrics).toEqual(e.eval.metrics);
   }, 30_000);
 
@@ -124,24 +172,40 @@ describe('worker path: TRAIN carries the f-hat evaluation, EVALUATE re-scores it
     const { ReplyType, RequestType } = await import('../../train/protocol');
     type Reply = import('../../train/protocol').WorkerReply;
     const replies: Reply[] = [];
-    const dispatch = createDispatcher(nodeWorkerEnv(), (msg) => { replies.push(msg); });
+    const dispatch = createDispatcher(nodeWorkerEnv(), (msg) => {
+      replies.push(msg);
+    });
     const spec = { kind: 'synthetic' as const, name: 'synthetic', synthetic: { nStocks: 24, nDays: 400, nFactors: 6, alpha: 0.01 } };
     const run: RunConfig = {
-      ...defaultRun, dataset: spec, preprocessing: { ...defaultRun.preprocessing, minHistory: 20 }, backend: 'cpu', model: 'dmfm',
-      config: { hidden: 8, layers: 1, epochs: 1, batchDates: 16 }, split: { kind: 'walkforward', groups: 2, gap: 21 },
-      strategy: { ...defaultRun.strategy, horizon: 5, rebalance: 5 }, explain: false,
+      ...defaultRun,
+      dataset: spec,
+      preprocessing: { ...defaultRun.preprocessing, minHistory: 20 },
+      backend: 'cpu',
+      model: 'dmfm',
+      config: { hidden: 8, layers: 1, epochs: 1, batchDates: 16 },
+      split: { kind: 'walkforward', groups: 2, gap: 21 },
+      strategy: { ...defaultRun.strategy, horizon: 5, rebalance: 5 },
+      explain: false,
     };
     await dispatch({ type: RequestType.TRAIN, requestId: 1, run });
     const done = replies.find((m) => m.requestId === 1 && (m.type === ReplyType.TRAIN_RESULT || m.type === ReplyType.ERROR))!;
-    if (done.type !== ReplyType.TRAIN_RESULT) throw new Error(`train failed: ${done.type === ReplyType.ERROR ? done.error.message : done.type}`);
+    if (done.type !== ReplyType.TRAIN_RESULT)
+      throw new Error(`train failed: ${done.type === ReplyType.ERROR ? done.error.message : done.type}`);
     const r = done.result;
     expect(r.groups).toHaveLength(2);
     const e = { scoresByHorizon: r.channels[0].values, eval: r.alternatives[0].eval };
     expect(e.eval.evalIso).toEqual(r.testDates);
-    const body = { run, scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons, channels: { fhat: e.scoresByHorizon } };
+    const body = {
+      run,
+      scoresByHorizon: r.scoresByHorizon,
+      testIndex: r.testIndex,
+      horizons: r.horizons,
+      channels: { fhat: e.scoresByHorizon },
+    };
     await dispatch({ type: RequestType.EVALUATE, requestId: 2, ...body });
     const same = replies.find((m) => m.requestId === 2)!;
-    if (same.type !== ReplyType.EVAL_RESULT) throw new Error(`evaluate failed: ${same.type === ReplyType.ERROR ? same.error.message : same.type}`);
+    if (same.type !== ReplyType.EVAL_RESULT)
+      throw new Error(`evaluate failed: ${same.type === ReplyType.ERROR ? same.error.message : same.type}`);
     expect(same.result.eval.metrics).toEqual(r.eval.metrics);
     expect(same.result.alternatives.map((a) => a.name)).toEqual(['fhat']);
     // the alternative on every universe of the panel too (its rows in the results table)
@@ -152,7 +216,8 @@ describe('worker path: TRAIN carries the f-hat evaluation, EVALUATE re-scores it
     const other = { ...run, strategy: { ...run.strategy, horizon: 20, rebalance: 21 } };
     await dispatch({ type: RequestType.EVALUATE, requestId: 3, ...body, run: other });
     const moved = replies.find((m) => m.requestId === 3)!;
-    if (moved.type !== ReplyType.EVAL_RESULT) throw new Error(`evaluate failed: ${moved.type === ReplyType.ERROR ? moved.error.message : moved.type}`);
+    if (moved.type !== ReplyType.EVAL_RESULT)
+      throw new Error(`evaluate failed: ${moved.type === ReplyType.ERROR ? moved.error.message : moved.type}`);
     expect(moved.result.alternatives[0].eval.settings.horizon).toBe(20);
     expect(moved.result.alternatives[0].eval.strategy.rebalance).toBe(21);
     expect(moved.result.alternatives[0].eval.metrics.ic).not.toBe(e.eval.metrics.ic);

@@ -17,7 +17,10 @@ import { defaultPreprocessing, defaultRun, type RunConfig } from '../../core/run
 import { syntheticPanel } from '../../data/synthetic';
 import { runOnPanel } from '../../train/runner';
 
-beforeAll(async () => { await tf.setBackend('wasm'); await tf.ready(); });
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  await tf.ready();
+});
 
 describe('DMFM recovers the planted industry-relative signal (synthetic market, out of sample)', () => {
   it('beats Linear on IC and on correlation with the planted score; Linear and MLP cannot see the industry-relative part', async () => {
@@ -27,23 +30,42 @@ describe('DMFM recovers the planted industry-relative signal (synthetic market, 
     );
     const N = panel.tickers.length;
     const run = (model: string, config: RunConfig['config']): RunConfig => ({
-      ...defaultRun, dataset: { kind: 'synthetic', name: 'synthetic' }, model, config, seed: 42,
-      split: { kind: 'walkforward', groups: 1, gap: 21 }, strategy: { ...defaultRun.strategy, horizon: 5, rebalance: 5 },
+      ...defaultRun,
+      dataset: { kind: 'synthetic', name: 'synthetic' },
+      model,
+      config,
+      seed: 42,
+      split: { kind: 'walkforward', groups: 1, gap: 21 },
+      strategy: { ...defaultRun.strategy, horizon: 5, rebalance: 5 },
     });
     /** mean over test dates of the Pearson correlation of the h5 scores with a planted component [T, N] */
     const corrWith = (scores: Float32Array, idx: Int32Array, comp: Float32Array) => {
-      let s = 0, n = 0;
+      let s = 0,
+        n = 0;
       idx.forEach((t, j) => {
-        const a: number[] = [], b: number[] = [];
+        const a: number[] = [],
+          b: number[] = [];
         for (let i = 0; i < N; i++) {
-          const x = scores[j * N + i], y = comp[(t + tOffset) * N + i];
-          if (Number.isFinite(x) && Number.isFinite(y)) { a.push(x); b.push(y); }
+          const x = scores[j * N + i],
+            y = comp[(t + tOffset) * N + i];
+          if (Number.isFinite(x) && Number.isFinite(y)) {
+            a.push(x);
+            b.push(y);
+          }
         }
         if (a.length < 3) return;
-        const ma = a.reduce((p, q) => p + q, 0) / a.length, mb = b.reduce((p, q) => p + q, 0) / b.length;
-        let ab = 0, aa = 0, bb = 0;
-        for (let k = 0; k < a.length; k++) { ab += (a[k] - ma) * (b[k] - mb); aa += (a[k] - ma) ** 2; bb += (b[k] - mb) ** 2; }
-        s += ab / Math.sqrt(aa * bb); n++;
+        const ma = a.reduce((p, q) => p + q, 0) / a.length,
+          mb = b.reduce((p, q) => p + q, 0) / b.length;
+        let ab = 0,
+          aa = 0,
+          bb = 0;
+        for (let k = 0; k < a.length; k++) {
+          ab += (a[k] - ma) * (b[k] - mb);
+          aa += (a[k] - ma) ** 2;
+          bb += (b[k] - mb) ** 2;
+        }
+        s += ab / Math.sqrt(aa * bb);
+        n++;
       });
       return s / n;
     };
@@ -51,7 +73,12 @@ describe('DMFM recovers the planted industry-relative signal (synthetic market, 
     const evalRun = async (m: string, c: RunConfig['config']) => {
       const r = await runOnPanel(panel, run(m, c));
       const h5 = r.horizonMetrics.find((h) => h.horizon === 5)!;
-      return { ic: h5.ic, rel: corrWith(r.scores, r.testIndex, truth.industryRelative), score: corrWith(r.scores, r.testIndex, truth.score), dates: r.testIndex.length };
+      return {
+        ic: h5.ic,
+        rel: corrWith(r.scores, r.testIndex, truth.industryRelative),
+        score: corrWith(r.scores, r.testIndex, truth.score),
+        dates: r.testIndex.length,
+      };
     };
     const linear = await evalRun('linear', {});
     const mlp = await evalRun('mlp', nn);

@@ -33,20 +33,84 @@ import { factorAttention } from '../layers/factor-attention';
 import { leakyRelu, linear3 } from '../layers/ops';
 import { maskedIc } from '../losses';
 import { gatFields, gatLayer, gatParams, kernelOf, segmentsOf, type BatchGraph, type GatParams } from '../layers/gat';
-import type { ChannelOutput, BuildContext, ConfigField, ExtrasInput, ForwardAux, ForwardContext, LossResult, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
+import type {
+  ChannelOutput,
+  BuildContext,
+  ConfigField,
+  ExtrasInput,
+  ForwardAux,
+  ForwardContext,
+  LossResult,
+  LossTarget,
+  Model,
+  ModelSpec,
+  NamedWeight,
+} from '../types';
 
 /** the deep-factor horizons of the paper (section 3.2, multi-head learning) */
 export const PAPER_HORIZONS = [3, 5, 10, 15, 20];
 export const HEAD_SLOPE = 0.1;
 
 const schema: ConfigField[] = [
-  { key: 'hidden', label: 'Hidden units', default: 64, min: 1, max: 512, step: 1, help: 'Width m1 of the stock context C (eq. 1) and of both GATs.' },
-  { key: 'layers', label: 'Encoder layers', default: 2, min: 1, max: 4, step: 1, help: 'Dense + LeakyReLU layers of the context encoder MLP (eq. 1).' },
-  { key: 'horizonSet', label: 'Deep factor heads', default: 'paper', options: ['paper', 'panel'], help: "'paper': one head per horizon of k = 3, 5, 10, 15, 20 that the panel has (other panel horizons are scored by the nearest head); 'panel': one head per panel horizon." },
-  { key: 'wIcir', label: 'Weight: ICIR', default: 1, min: 0, max: 100, step: 0.1, help: 'Weight of -c_k: the ICIR (mean / sd of the per-date IC) of each deep factor over the dates of a batch. Rewards stable predictive power.' },
-  { key: 'wReturn', label: 'Weight: factor return', default: 1, min: 0, max: 100, step: 0.1, help: 'Weight of -b_k^t: the factor return, the slope of the cross-sectional regression of the forward return on the standardised deep factor (closed form), averaged over dates. Rewards large payoffs.' },
-  { key: 'wEstimate', label: 'Weight: attention estimate', default: 1, min: 0, max: 100, step: 0.1, help: "Weight of d_k^t = ||f_k - f-hat_k||_2 / sqrt(n): how far the deep factor is from its attention estimate F a-bar_k. It trains the factor attention (whose weights nothing else touches) and pulls the deep factor towards an explainable mix of the inputs." },
-  { key: 'returnUnits', label: 'Factor return units', default: 'percent', options: ['percent', 'zscore'], help: "'percent': b is in % of forward return per 1 sd of factor exposure (the label times its per-date sd: winsorised, demeaned returns); 'zscore': b is measured on the standardised label (then b is about the IC)." },
+  {
+    key: 'hidden',
+    label: 'Hidden units',
+    default: 64,
+    min: 1,
+    max: 512,
+    step: 1,
+    help: 'Width m1 of the stock context C (eq. 1) and of both GATs.',
+  },
+  {
+    key: 'layers',
+    label: 'Encoder layers',
+    default: 2,
+    min: 1,
+    max: 4,
+    step: 1,
+    help: 'Dense + LeakyReLU layers of the context encoder MLP (eq. 1).',
+  },
+  {
+    key: 'horizonSet',
+    label: 'Deep factor heads',
+    default: 'paper',
+    options: ['paper', 'panel'],
+    help: "'paper': one head per horizon of k = 3, 5, 10, 15, 20 that the panel has (other panel horizons are scored by the nearest head); 'panel': one head per panel horizon.",
+  },
+  {
+    key: 'wIcir',
+    label: 'Weight: ICIR',
+    default: 1,
+    min: 0,
+    max: 100,
+    step: 0.1,
+    help: 'Weight of -c_k: the ICIR (mean / sd of the per-date IC) of each deep factor over the dates of a batch. Rewards stable predictive power.',
+  },
+  {
+    key: 'wReturn',
+    label: 'Weight: factor return',
+    default: 1,
+    min: 0,
+    max: 100,
+    step: 0.1,
+    help: 'Weight of -b_k^t: the factor return, the slope of the cross-sectional regression of the forward return on the standardised deep factor (closed form), averaged over dates. Rewards large payoffs.',
+  },
+  {
+    key: 'wEstimate',
+    label: 'Weight: attention estimate',
+    default: 1,
+    min: 0,
+    max: 100,
+    step: 0.1,
+    help: 'Weight of d_k^t = ||f_k - f-hat_k||_2 / sqrt(n): how far the deep factor is from its attention estimate F a-bar_k. It trains the factor attention (whose weights nothing else touches) and pulls the deep factor towards an explainable mix of the inputs.',
+  },
+  {
+    key: 'returnUnits',
+    label: 'Factor return units',
+    default: 'percent',
+    options: ['percent', 'zscore'],
+    help: "'percent': b is in % of forward return per 1 sd of factor exposure (the label times its per-date sd: winsorised, demeaned returns); 'zscore': b is measured on the standardised label (then b is about the IC).",
+  },
   ...gatFields,
   ...trainingFields,
 ];
@@ -78,18 +142,22 @@ export interface DmfmLossOptions {
   units: 'percent' | 'zscore';
 }
 
-const IC_EPS = 1e-8, ICIR_EPS = 1e-4, D_EPS = 1e-8;
+const IC_EPS = 1e-8,
+  ICIR_EPS = 1e-4,
+  D_EPS = 1e-8;
 
 /**
  * DMFM loss (eq. 13) from the deep factors f [B, N, K], their attention estimates fhat [B, N, K] and the cross-section
  * mask [B, N]. Terms per head: negicir_hK (-c_k), negret_hK (-mean_t b_k^t), est_hK (mean_t d_k^t), unweighted.
  */
 export function dmfmLoss(f: tf.Tensor3D, fhat: tf.Tensor3D, mask: tf.Tensor2D, target: LossTarget, o: DmfmLossOptions): LossResult {
-  const K = o.horizons.length, H = target.y.shape[2];
+  const K = o.horizons.length,
+    H = target.y.shape[2];
   const parts = tf.tidy(() => {
     const ident = K === H && o.labelIdx.every((v, i) => v === i);
-    const pick = <T extends tf.Tensor>(a: T, axis: number) => (ident ? a : tf.gather(a, o.labelIdx, axis) as T);
-    const y = pick(target.y, 2), m = pick(target.mask, 2); // [B, N, K]
+    const pick = <T extends tf.Tensor>(a: T, axis: number) => (ident ? a : (tf.gather(a, o.labelIdx, axis) as T));
+    const y = pick(target.y, 2),
+      m = pick(target.mask, 2); // [B, N, K]
     // per-date IC_t of f_k (the moments of f and y over the labelled stocks, reused by b below)
     const { cnt, c1, sxx: sff, sxy: sfy, ic } = maskedIc(f, y, m, IC_EPS); // [B, K]
     const w = cnt.greaterEqual(2).toFloat(); // [B, K] dates with a cross-section
@@ -101,7 +169,11 @@ export function dmfmLoss(f: tf.Tensor3D, fhat: tf.Tensor3D, mask: tf.Tensor2D, t
     // b_k^t: slope of y on the standardised exposure z = fc / sd(fc):  b = sum z y / n = sfy / (n sd(fc))
     let b = sfy.div(c1.mul(sff.div(c1).add(IC_EPS).sqrt())); // [B, K] in label sd units
     if (o.units === 'percent') {
-      if (!target.scale) throw new LabError('DMFM: factor return in percent needs the label scale per date (LossTarget.scale).', "Set 'Factor return units' to 'zscore' or train through the shared loop.");
+      if (!target.scale)
+        throw new LabError(
+          'DMFM: factor return in percent needs the label scale per date (LossTarget.scale).',
+          "Set 'Factor return units' to 'zscore' or train through the shared loop.",
+        );
       b = b.mul(pick(target.scale, 1)).mul(100);
     }
     const bMean = b.mul(w).sum(0).div(nw); // [K]
@@ -115,7 +187,9 @@ export function dmfmLoss(f: tf.Tensor3D, fhat: tf.Tensor3D, mask: tf.Tensor2D, t
     return { total, icir, bMean, dMean };
   });
   const terms: Record<string, tf.Scalar> = {};
-  const ci = tf.unstack(parts.icir.neg()), bi = tf.unstack(parts.bMean.neg()), di = tf.unstack(parts.dMean);
+  const ci = tf.unstack(parts.icir.neg()),
+    bi = tf.unstack(parts.bMean.neg()),
+    di = tf.unstack(parts.dMean);
   o.horizons.forEach((k, i) => {
     terms[`negicir_h${k}`] = ci[i] as tf.Scalar;
     terms[`negret_h${k}`] = bi[i] as tf.Scalar;
@@ -141,9 +215,11 @@ class DmfmModel implements Model {
   constructor(private readonly ctx: BuildContext) {
     this.cfg = resolveConfig(schema, ctx.config, 'dmfm');
     this.hidden = Number(this.cfg.hidden);
-    const h = this.hidden, F = ctx.F;
+    const h = this.hidden,
+      F = ctx.F;
     this.plan = headPlan(ctx.horizons, this.cfg.horizonSet as 'paper' | 'panel');
-    const K = this.plan.trained.length, H = ctx.horizons.length;
+    const K = this.plan.trained.length,
+      H = ctx.horizons.length;
     this.p = new ParamStore(ctx.seed);
     this.enc = contextParams(this.p, F, h, Number(this.cfg.layers));
     this.gatI = gatParams(this.p, 'gat_industry', h, String(this.cfg.gatInit));
@@ -151,7 +227,12 @@ class DmfmModel implements Model {
     this.head = this.p.dense('deep_factor_heads', 3 * h, K); // W_k stacked: [3h, K] (eq. 8)
     this.attn = this.p.dense('factor_attention', F, K * F); // W_{a,k} stacked: [m, K m] (eq. 9)
     const ident = K === H && this.plan.headOf.every((v, i) => v === i);
-    this.toPanel = ident ? null : tf.tensor2d(Float32Array.from({ length: K * H }, (_, q) => (this.plan.headOf[q % H] === Math.floor(q / H) ? 1 : 0)), [K, H]);
+    this.toPanel = ident
+      ? null
+      : tf.tensor2d(
+          Float32Array.from({ length: K * H }, (_, q) => (this.plan.headOf[q % H] === Math.floor(q / H) ? 1 : 0)),
+          [K, H],
+        );
   }
 
   /** f [B, N, K], f-hat [B, N, K], a-bar [B, K, m] and the scores [B, N, H] of one batch */
@@ -167,9 +248,12 @@ class DmfmModel implements Model {
       const HU = gatLayer(CI, this.gatU, gU, kernel, graphs[1]).h; // [B, N, h]  eq. 5
       const CU = CI.sub(HU) as tf.Tensor3D; // [B, N, h]  eq. 6
       // W_k^T (C || C_I || C_U) as three matMuls with the row blocks of W [3h, K] (no [B, N, 3h] concat: slow on wasm)
-      const h = this.hidden, K = this.plan.trained.length;
+      const h = this.hidden,
+        K = this.plan.trained.length;
       const wk = (i: number) => this.head.w.slice([i * h, 0], [h, K]) as tf.Tensor2D; // [h, K]
-      const pre = linear3(C, wk(0), this.head.b as tf.Tensor1D).add(linear3(CI, wk(1))).add(linear3(CU, wk(2))) as tf.Tensor3D; // [B, N, K]
+      const pre = linear3(C, wk(0), this.head.b as tf.Tensor1D)
+        .add(linear3(CI, wk(1)))
+        .add(linear3(CU, wk(2))) as tf.Tensor3D; // [B, N, K]
       const f = applyMask(leakyRelu(pre, HEAD_SLOPE), c.mask); // [B, N, K]  eq. 8
       const fa = factorAttention(x, c.mask, this.attn.w as tf.Tensor2D, this.attn.b as tf.Tensor1D, K); // eq. 9-12
       const scores = this.toPanel ? linear3(f, this.toPanel) : f; // [B, N, H]
@@ -194,19 +278,34 @@ class DmfmModel implements Model {
   }
   /** DMFM eq. 13 on the deep factors in `aux` (the scores are those factors mapped to the panel horizons) */
   loss(_scores: tf.Tensor3D, target: LossTarget, aux?: ForwardAux): LossResult {
-    if (!aux?.f || !aux.fhat || !aux.mask) throw new LabError('DMFM: the loss needs the deep factors and their attention estimates from forwardAux of the same batch.', 'Train DMFM through the shared loop (src/train/loop.ts), which calls forwardAux.');
+    if (!aux?.f || !aux.fhat || !aux.mask)
+      throw new LabError(
+        'DMFM: the loss needs the deep factors and their attention estimates from forwardAux of the same batch.',
+        'Train DMFM through the shared loop (src/train/loop.ts), which calls forwardAux.',
+      );
     return dmfmLoss(aux.f as tf.Tensor3D, aux.fhat as tf.Tensor3D, aux.mask as tf.Tensor2D, target, {
-      horizons: this.plan.trained, labelIdx: this.plan.trainedIdx,
-      wIcir: Number(this.cfg.wIcir), wReturn: Number(this.cfg.wReturn), wEstimate: Number(this.cfg.wEstimate),
+      horizons: this.plan.trained,
+      labelIdx: this.plan.trainedIdx,
+      wIcir: Number(this.cfg.wIcir),
+      wReturn: Number(this.cfg.wReturn),
+      wEstimate: Number(this.cfg.wEstimate),
       units: this.cfg.returnUnits === 'zscore' ? 'zscore' : 'percent',
     });
   }
-  variables() { return this.p.variables(); }
-  decayed() { return this.p.decayed(); }
+  variables() {
+    return this.p.variables();
+  }
+  decayed() {
+    return this.p.decayed();
+  }
   activationsPerStock() {
-    const h = this.hidden, K = this.plan.trained.length, F = this.ctx.F;
+    const h = this.hidden,
+      K = this.plan.trained.length,
+      F = this.ctx.F;
     // encoder, two GATs (z, H, C - H), heads, factor attention logits / softmax; the dense kernel adds [N, N] rows (N ~ 400)
-    return 3 * F + 2 * Number(this.cfg.layers) * h + 2 * 4 * h + 3 * h + 2 * K + 3 * K * F + (kernelOf(this.cfg) === 'dense' ? 2 * 3 * 400 : 0);
+    return (
+      3 * F + 2 * Number(this.cfg.layers) * h + 2 * 4 * h + 3 * h + 2 * K + 3 * K * F + (kernelOf(this.cfg) === 'dense' ? 2 * 3 * 400 : 0)
+    );
   }
 
   /**
@@ -224,12 +323,18 @@ class DmfmModel implements Model {
       kernel: kernelOf(this.cfg),
     };
     if (!input || input.dates.length === 0) return base;
-    const K = this.plan.trained.length, m = this.ctx.F, D = input.dates.length;
+    const K = this.plan.trained.length,
+      m = this.ctx.F,
+      D = input.dates.length;
     const abarSum = new Float64Array(K * m);
-    let abarDates = 0, N = 0;
+    let abarDates = 0,
+      N = 0;
     const corr = Array.from({ length: K }, () => new Float64Array(D).fill(NaN));
     await input.forEachBatch(async (x, c, offset) => {
-      const r = tf.tidy(() => { const o = this.run(x, c); return [o.abar, o.f, o.fhat]; });
+      const r = tf.tidy(() => {
+        const o = this.run(x, c);
+        return [o.abar, o.f, o.fhat];
+      });
       const [ab, fv, fh, mv] = await Promise.all([r[0].data(), r[1].data(), r[2].data(), c.mask.data()]);
       tf.dispose(r);
       const B = x.shape[0];
@@ -241,14 +346,20 @@ class DmfmModel implements Model {
         abarDates++;
         for (let q = 0; q < K * m; q++) abarSum[q] += ab[b * K * m + q];
         for (let k = 0; k < K; k++) {
-          const fa = new Float64Array(idx.length), fb = new Float64Array(idx.length);
-          idx.forEach((n, j) => { fa[j] = fv[(b * N + n) * K + k]; fb[j] = fh[(b * N + n) * K + k]; });
+          const fa = new Float64Array(idx.length),
+            fb = new Float64Array(idx.length);
+          idx.forEach((n, j) => {
+            fa[j] = fv[(b * N + n) * K + k];
+            fb[j] = fh[(b * N + n) * K + k];
+          });
           corr[k][offset + b] = pearson(fa, fb);
         }
       }
     });
     const groups = [...new Set(fgroups)];
-    const weights = Array.from({ length: K }, (_, k) => Array.from({ length: m }, (_, f) => (abarDates ? abarSum[k * m + f] / abarDates : NaN)));
+    const weights = Array.from({ length: K }, (_, k) =>
+      Array.from({ length: m }, (_, f) => (abarDates ? abarSum[k * m + f] / abarDates : NaN)),
+    );
     const groupSum = weights.map((w) => groups.map((g) => w.reduce((s, v, f) => s + (fgroups[f] === g ? v : 0), 0)));
     const groupSize = groups.map((g) => fgroups.filter((x) => x === g).length);
     const stats = (a: Float64Array) => {
@@ -260,8 +371,12 @@ class DmfmModel implements Model {
     return {
       ...base,
       attention: {
-        dates: abarDates, start: input.dates[0], end: input.dates[D - 1],
-        factors: names.slice(), factorGroups: fgroups.slice(), groups,
+        dates: abarDates,
+        start: input.dates[0],
+        end: input.dates[D - 1],
+        factors: names.slice(),
+        factorGroups: fgroups.slice(),
+        groups,
         /** [K][m] mean over dates of a-bar_k (each row sums to 1) */
         weights,
         /** [K][G] sum of a group's factor weights (rows sum to 1) and their mean per factor */
@@ -269,12 +384,22 @@ class DmfmModel implements Model {
         groupMeanWeights: groupSum.map((row) => row.map((v, g) => v / groupSize[g])),
       },
       /** per head: Pearson correlation of f_k and f-hat_k over each date's stocks, mean and sd over dates */
-      faithfulness: this.plan.trained.map((k, i) => { const st = stats(corr[i]); return { horizon: k, corr: st.mean, corrSd: st.sd, dates: st.dates, perDate: Array.from(corr[i]) }; }),
+      faithfulness: this.plan.trained.map((k, i) => {
+        const st = stats(corr[i]);
+        return { horizon: k, corr: st.mean, corrSd: st.sd, dates: st.dates, perDate: Array.from(corr[i]) };
+      }),
     };
   }
-  getWeights() { return this.p.getWeights(); }
-  setWeights(w: NamedWeight[]) { this.p.setWeights(w); }
-  dispose() { this.p.dispose(); this.toPanel?.dispose(); }
+  getWeights() {
+    return this.p.getWeights();
+  }
+  setWeights(w: NamedWeight[]) {
+    this.p.setWeights(w);
+  }
+  dispose() {
+    this.p.dispose();
+    this.toPanel?.dispose();
+  }
 }
 
 export const dmfmSpec: ModelSpec = {
@@ -282,14 +407,14 @@ export const dmfmSpec: ModelSpec = {
   name: 'DMFM (deep multi-factor model)',
   family: 'graph',
   description:
-    'DMFM (Wei, Dai & Lin): stock context C = MLP(BatchNorm(F)) (eq. 1; BatchNorm over a date\'s stocks is the per-date ' +
-    'z-score, re-taken over the run\'s universe, with a learned scale and shift); a graph attention network over the ' +
+    "DMFM (Wei, Dai & Lin): stock context C = MLP(BatchNorm(F)) (eq. 1; BatchNorm over a date's stocks is the per-date " +
+    "z-score, re-taken over the run's universe, with a learned scale and shift); a graph attention network over the " +
     "date's industry graph (same industry among the universe's valid stocks; every stock also attends to itself, so one alone " +
     'in its industry keeps its own context) gives the industry influence H_I and the industry-neutral context C_I = C - H_I ' +
     '(eq. 2-4); a second GAT over all members gives H_U and the universe-neutral context C_U = C_I - H_U (eq. 5-6). One head ' +
     'per horizon (k = 3, 5, 10, 15, 20 where the panel has them) turns C || C_I || C_U into a deep factor f_k = LeakyReLU(W_k (C || C_I || C_U)) ' +
     '(eq. 7-8). Factor attention (eq. 9-12): per stock a softmax over the m input factors of LeakyReLU(F W_a,k + b) ' +
-    '(W_a,k is m x m: the paper\'s n x n cannot produce the n x m attention it normalises), averaged over stocks into ' +
+    "(W_a,k is m x m: the paper's n x n cannot produce the n x m attention it normalises), averaged over stocks into " +
     'a-bar_k; the attention estimate f-hat_k = F a-bar_k says which inputs the deep factor is made of. Loss (eq. 13), per ' +
     'head over the dates of a batch: minus the ICIR of the deep factor (mean / sd of its daily IC: stability), minus the ' +
     'factor return b (closed-form slope of the forward return on the standardised factor: payoff), plus the RMS distance ' +

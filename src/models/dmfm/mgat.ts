@@ -18,7 +18,13 @@ import type { BuildContext, ConfigField, ForwardContext, LossTarget, Model, Mode
 const schema: ConfigField[] = [
   { key: 'hidden', label: 'Hidden units', default: 64, min: 1, max: 512, step: 1, help: 'Width of the stock context and the GAT.' },
   { key: 'layers', label: 'Encoder layers', default: 2, min: 1, max: 4, step: 1, help: 'Dense + LeakyReLU layers of the context encoder.' },
-  { key: 'loss', label: 'Loss', default: 'mse', options: ['mse', 'ic'], help: "'mse': masked MSE to the cross-sectionally standardised label; 'ic': negative Pearson IC per date." },
+  {
+    key: 'loss',
+    label: 'Loss',
+    default: 'mse',
+    options: ['mse', 'ic'],
+    help: "'mse': masked MSE to the cross-sectionally standardised label; 'ic': negative Pearson IC per date.",
+  },
   ...gatFields.map((f) => (f.key === 'gatInit' ? { ...f, default: 'glorot' } : f)),
   ...trainingFields,
 ];
@@ -47,14 +53,30 @@ class MgatModel implements Model {
       return applyMask(linear3(cat, this.head.w as tf.Tensor2D, this.head.b as tf.Tensor1D), c.mask); // [B, N, H]
     });
   }
-  loss(scores: tf.Tensor3D, target: LossTarget) { return crossSectionalLoss(this.cfg.loss as LossKind, scores, target, this.ctx.horizons); }
-  variables() { return this.p.variables(); }
-  decayed() { return this.p.decayed(); }
-  activationsPerStock() { return 3 * this.ctx.F + 2 * Number(this.cfg.layers) * this.hidden + 8 * this.hidden + this.ctx.horizons.length; }
-  async extras() { return { parameters: this.p.count(), kernel: kernelOf(this.cfg) }; }
-  getWeights() { return this.p.getWeights(); }
-  setWeights(w: NamedWeight[]) { this.p.setWeights(w); }
-  dispose() { this.p.dispose(); }
+  loss(scores: tf.Tensor3D, target: LossTarget) {
+    return crossSectionalLoss(this.cfg.loss as LossKind, scores, target, this.ctx.horizons);
+  }
+  variables() {
+    return this.p.variables();
+  }
+  decayed() {
+    return this.p.decayed();
+  }
+  activationsPerStock() {
+    return 3 * this.ctx.F + 2 * Number(this.cfg.layers) * this.hidden + 8 * this.hidden + this.ctx.horizons.length;
+  }
+  async extras() {
+    return { parameters: this.p.count(), kernel: kernelOf(this.cfg) };
+  }
+  getWeights() {
+    return this.p.getWeights();
+  }
+  setWeights(w: NamedWeight[]) {
+    this.p.setWeights(w);
+  }
+  dispose() {
+    this.p.dispose();
+  }
 }
 
 export const mgatSpec: ModelSpec = {
@@ -63,7 +85,7 @@ export const mgatSpec: ModelSpec = {
   family: 'graph',
   description:
     'MGAT (DMFM baseline "MLP & GAT"): the DMFM context encoder (cross-sectional normalisation + Dense/LeakyReLU layers), ' +
-    "one graph attention layer over the universe graph (every valid member of the date attends to every other; attention " +
+    'one graph attention layer over the universe graph (every valid member of the date attends to every other; attention ' +
     'logits LeakyReLU(s_i + t_j)), and a linear decoder on the context concatenated with the attention output, one head per ' +
     'horizon. Loss: masked MSE to the standardised label (default) or negative IC. No industry graph and no neutralisation.',
   configSchema: schema,

@@ -15,9 +15,9 @@ export const presets: RunPreset[] = [
     label: 'DMFM Quick',
     summary: 'DMFM (hidden 32, 4 epochs) on the last 2.5 years before each test half-year; test 2019H1 + 2019H2',
     help:
-      'A small DMFM that trains in about a minute on a 2-core laptop (wasm backend), next to the paper\'s baselines: ' +
+      "A small DMFM that trains in about a minute on a 2-core laptop (wasm backend), next to the paper's baselines: " +
       'Linear, EW, MLP and MGAT. Two walk-forward groups test 2019H1 and 2019H2; each trains on the 2.5 years before ' +
-      'its validation half-year (a sliding window, shorter than the paper\'s expanding one, to keep it quick). Monthly ' +
+      "its validation half-year (a sliding window, shorter than the paper's expanding one, to keep it quick). Monthly " +
       'top-decile portfolio with 0.4% one-way costs, judged on the 20-day label.',
     run: { model: 'dmfm', split: { kind: 'walkforward', groups: 2, gap: 21, trainYears: 2.5 }, strategy: DMFM_STRATEGY, seed: 42 },
     configs: {
@@ -32,12 +32,12 @@ export const presets: RunPreset[] = [
   {
     id: 'dmfm-paper',
     label: 'DMFM Paper',
-    summary: 'the paper\'s protocol: expanding walk-forward, 14 test half-years 2013H1..2019H2, hidden 64, up to 30 epochs',
+    summary: "the paper's protocol: expanding walk-forward, 14 test half-years 2013H1..2019H2, hidden 64, up to 30 epochs",
     help:
-      'The DMFM paper\'s protocol: walk-forward half-years with an expanding training window (test 2013H1 to 2019H2, ' +
+      "The DMFM paper's protocol: walk-forward half-years with an expanding training window (test 2013H1 to 2019H2, " +
       '14 groups), validation on the half-year before the test minus its last month, hidden 64, up to 30 epochs with ' +
       'early stopping, and the baselines Linear, EW, MLP and MGAT. Load the full shared file (1999-2019) in step 1 ' +
-      'for the paper\'s history; on the bundled 2012-2019 data the first groups train on a single year. It takes ' +
+      "for the paper's history; on the bundled 2012-2019 data the first groups train on a single year. It takes " +
       'hours on a CPU: progress and the time left are shown per group, and a cancelled or interrupted run resumes ' +
       'from the next group.',
     run: { model: 'dmfm', split: { kind: 'walkforward', start: '2013-01-01', groups: 14, gap: 21 }, strategy: DMFM_STRATEGY, seed: 42 },

@@ -20,18 +20,30 @@ export interface ContextParams {
 }
 
 /** weight names: `${norm}/gamma`, `${norm}/beta` and `${dense}${l}/kernel|bias` (checkpoints and LRP read them) */
-export interface ContextNames { norm: string; dense: string }
+export interface ContextNames {
+  norm: string;
+  dense: string;
+}
 
 /**
  * The encoder's variables: BatchNorm scale/shift [F] and `layers` dense layers F -> hidden -> ... -> hidden.
  * `names`: DMFM and MGAT use the default (context/...); the MLP baseline keeps its own (norm/..., encoder0...).
  */
-export function contextParams(p: ParamStore, F: number, hidden: number, layers: number, names: ContextNames = { norm: 'context/norm', dense: 'context/dense' }): ContextParams {
+export function contextParams(
+  p: ParamStore,
+  F: number,
+  hidden: number,
+  layers: number,
+  names: ContextNames = { norm: 'context/norm', dense: 'context/dense' },
+): ContextParams {
   const gamma = p.add(`${names.norm}/gamma`, [F], new Float32Array(F).fill(1));
   const beta = p.add(`${names.norm}/beta`, [F], new Float32Array(F));
   const out: ContextParams['layers'] = [];
   let fanIn = F;
-  for (let l = 0; l < layers; l++) { out.push(p.dense(`${names.dense}${l}`, fanIn, hidden)); fanIn = hidden; }
+  for (let l = 0; l < layers; l++) {
+    out.push(p.dense(`${names.dense}${l}`, fanIn, hidden));
+    fanIn = hidden;
+  }
   return { gamma, beta, layers: out };
 }
 

@@ -27,7 +27,14 @@ export interface FactorAttentionOut {
  * x [B, N, m] input factors, mask [B, N], w [m, K m], b [K m] -> a-bar [B, K, m] and f-hat [B, N, K].
  * With `perStock` also the per-stock attention A [B, N, K, m] (eq. 10).
  */
-export function factorAttention(x: tf.Tensor3D, mask: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, K: number, perStock = false): FactorAttentionOut & { attention?: tf.Tensor4D } {
+export function factorAttention(
+  x: tf.Tensor3D,
+  mask: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  K: number,
+  perStock = false,
+): FactorAttentionOut & { attention?: tf.Tensor4D } {
   return tf.tidy(() => {
     const [B, N, m] = x.shape;
     const u = leakyRelu(linear3(x, w, b, true), ATTN_SLOPE).reshape([B, N, K, m]); // [B, N, K, m]  eq. 9 (x is data: no input gradient)

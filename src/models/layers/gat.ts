@@ -80,7 +80,11 @@ export function universeMask(mask: tf.Tensor2D): tf.Tensor3D {
 /** the dense adjacency of a batch graph, [B, N, N] */
 export function adjacency(g: BatchGraph): tf.Tensor3D {
   if (g.kind === 'universe') return universeMask(g.mask);
-  if (!g.industry) throw new LabError('GAT: the industry graph needs industry ids per batch (ForwardContext.industry is missing).', 'The training loop passes them; a custom caller must too.');
+  if (!g.industry)
+    throw new LabError(
+      'GAT: the industry graph needs industry ids per batch (ForwardContext.industry is missing).',
+      'The training loop passes them; a custom caller must too.',
+    );
   return industryMask(g.industry, g.mask);
 }
 
@@ -97,7 +101,13 @@ export function maskedSoftmax(logits: tf.Tensor, mask: tf.Tensor): tf.Tensor {
  * Dense GAT attention: s [B, N], t [B, N], z [B, N, h], adjacency m [B, N, N] ->
  * { out [B, N, h] = alpha @ z, alpha [B, N, N] }.
  */
-export function gatAttendDense(s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D, m: tf.Tensor3D, slope = GAT_SLOPE): { out: tf.Tensor3D; alpha: tf.Tensor3D } {
+export function gatAttendDense(
+  s: tf.Tensor2D,
+  t: tf.Tensor2D,
+  z: tf.Tensor3D,
+  m: tf.Tensor3D,
+  slope = GAT_SLOPE,
+): { out: tf.Tensor3D; alpha: tf.Tensor3D } {
   return tf.tidy(() => {
     const e = leakyRelu(s.expandDims(2).add(t.expandDims(1)), slope); // [B, N, N]  e_ij = LeakyReLU(s_i + t_j)
     const alpha = maskedSoftmax(e, m) as tf.Tensor3D; // [B, N, N]
@@ -133,15 +143,32 @@ export function buildSegments(kind: GraphKind, B: number, N: number, mask: Array
     const singles: number[] = [];
     for (let n = 0; n < N; n++) {
       const k = b * N + n;
-      if (!mask[k]) { singles.push(n); continue; }
+      if (!mask[k]) {
+        singles.push(n);
+        continue;
+      }
       const g = kind === 'universe' ? 0 : Math.round(industry![k]);
-      if (g < 0) { singles.push(n); continue; }
+      if (g < 0) {
+        singles.push(n);
+        continue;
+      }
       let list = groups.get(g);
-      if (!list) { list = []; groups.set(g, list); }
+      if (!list) {
+        list = [];
+        groups.set(g, list);
+      }
       list.push(n);
     }
-    for (const list of groups.values()) { for (const n of list) members[p++] = n; start.push(p); date.push(b); }
-    for (const n of singles) { members[p++] = n; start.push(p); date.push(b); }
+    for (const list of groups.values()) {
+      for (const n of list) members[p++] = n;
+      start.push(p);
+      date.push(b);
+    }
+    for (const n of singles) {
+      members[p++] = n;
+      start.push(p);
+      date.push(b);
+    }
   }
   return { B, N, members, start: Int32Array.from(start), date: Int32Array.from(date) };
 }
@@ -150,8 +177,13 @@ const leaky = (x: number, a: number) => (x > 0 ? x : a * x);
 
 /** number of entries of `desc` (sorted descending, first n) strictly greater than `v` */
 function countGreater(desc: Float64Array, n: number, v: number): number {
-  let lo = 0, hi = n;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (desc[mid] > v) lo = mid + 1; else hi = mid; }
+  let lo = 0,
+    hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (desc[mid] > v) lo = mid + 1;
+    else hi = mid;
+  }
   return lo;
 }
 
@@ -160,10 +192,16 @@ const scratch = { f32: new Float32Array(64), u32: new Uint32Array(64), keys: new
 function ensureScratch(n: number) {
   if (scratch.f32.length >= n) return;
   const buf = new ArrayBuffer(4 * n);
-  scratch.f32 = new Float32Array(buf); scratch.u32 = new Uint32Array(buf); scratch.keys = new Float64Array(n);
+  scratch.f32 = new Float32Array(buf);
+  scratch.u32 = new Uint32Array(buf);
+  scratch.keys = new Float64Array(n);
 }
 // f32 and u32 must alias the same buffer
-{ const buf = new ArrayBuffer(4 * 64); scratch.f32 = new Float32Array(buf); scratch.u32 = new Uint32Array(buf); }
+{
+  const buf = new ArrayBuffer(4 * 64);
+  scratch.f32 = new Float32Array(buf);
+  scratch.u32 = new Uint32Array(buf);
+}
 
 /**
  * Sort the n nodes members[a .. a+n) (+ base) by v descending into ord (global indices) and vDesc (their values).
@@ -183,22 +221,39 @@ function argsortDesc(v: Float32Array, members: Int32Array, a: number, n: number,
   for (let r = 0; r < n; r++) {
     const loc = k[r] % 1048576;
     const g = base + members[a + loc];
-    ord[r] = g; vDesc[r] = v[g];
+    ord[r] = g;
+    vDesc[r] = v[g];
   }
 }
 
 /** prefix SP[r] = sum_{q<r} exp(t_q - tmax) [z_q, 1] and suffix RQ[r] = sum_{q>=r} exp(slope (t_q - tmax)) [z_q, 1], rows 0..n */
-function prefixSums(ord: Int32Array, tDesc: Float64Array, n: number, tmax: number, z: Float32Array, h: number, slope: number, SP: Float64Array, RQ: Float64Array): void {
+function prefixSums(
+  ord: Int32Array,
+  tDesc: Float64Array,
+  n: number,
+  tmax: number,
+  z: Float32Array,
+  h: number,
+  slope: number,
+  SP: Float64Array,
+  RQ: Float64Array,
+): void {
   const h1 = h + 1;
   SP.fill(0, 0, h1);
   for (let r = 0; r < n; r++) {
-    const zo = ord[r] * h, P = Math.exp(tDesc[r] - tmax), o0 = r * h1, o1 = o0 + h1;
+    const zo = ord[r] * h,
+      P = Math.exp(tDesc[r] - tmax),
+      o0 = r * h1,
+      o1 = o0 + h1;
     for (let c = 0; c < h; c++) SP[o1 + c] = SP[o0 + c] + P * z[zo + c];
     SP[o1 + h] = SP[o0 + h] + P;
   }
   RQ.fill(0, n * h1, (n + 1) * h1);
   for (let r = n - 1; r >= 0; r--) {
-    const zo = ord[r] * h, Q = Math.exp(slope * (tDesc[r] - tmax)), o0 = r * h1, o1 = o0 + h1;
+    const zo = ord[r] * h,
+      Q = Math.exp(slope * (tDesc[r] - tmax)),
+      o0 = r * h1,
+      o1 = o0 + h1;
     for (let c = 0; c < h; c++) RQ[o0 + c] = RQ[o1 + c] + Q * z[zo + c];
     RQ[o0 + h] = RQ[o1 + h] + Q;
   }
@@ -209,7 +264,11 @@ const work: Record<string, Float64Array> = {};
 const buf = (key: string, n: number): Float64Array => (work[key]?.length >= n ? work[key] : (work[key] = new Float64Array(n)));
 
 /** largest segment of a batch */
-const maxSegment = (seg: Segments) => { let m = 1; for (let q = 0; q < seg.date.length; q++) m = Math.max(m, seg.start[q + 1] - seg.start[q]); return m; };
+const maxSegment = (seg: Segments) => {
+  let m = 1;
+  for (let q = 0; q < seg.date.length; q++) m = Math.max(m, seg.start[q + 1] - seg.start[q]);
+  return m;
+};
 
 /**
  * Forward of the sorted kernel on plain arrays: s, t [B * N], z [B * N * h] -> out [B * N * h].
@@ -218,17 +277,28 @@ const maxSegment = (seg: Segments) => { let m = 1; for (let q = 0; q < seg.date.
 export function sortedAttendForward(seg: Segments, s: Float32Array, t: Float32Array, z: Float32Array, h: number, slope: number) {
   const { B, N, members, start } = seg;
   const out = new Float32Array(B * N * h);
-  const den = new Float64Array(B * N), Ai = new Float64Array(B * N), Bi = new Float64Array(B * N);
+  const den = new Float64Array(B * N),
+    Ai = new Float64Array(B * N),
+    Bi = new Float64Array(B * N);
   const tmaxOf = new Float64Array(seg.date.length);
-  const h1 = h + 1, nMax = maxSegment(seg);
-  const SP = buf('SP', (nMax + 1) * h1), RQ = buf('RQ', (nMax + 1) * h1);
-  const ord = new Int32Array(nMax), tDesc = buf('tDesc', nMax);
+  const h1 = h + 1,
+    nMax = maxSegment(seg);
+  const SP = buf('SP', (nMax + 1) * h1),
+    RQ = buf('RQ', (nMax + 1) * h1);
+  const ord = new Int32Array(nMax),
+    tDesc = buf('tDesc', nMax);
   for (let q = 0; q < seg.date.length; q++) {
-    const a = start[q], n = start[q + 1] - a, base = seg.date[q] * N;
-    if (n === 1) { // self loop only: alpha_ii = 1, out_i = z_i
+    const a = start[q],
+      n = start[q + 1] - a,
+      base = seg.date[q] * N;
+    if (n === 1) {
+      // self loop only: alpha_ii = 1, out_i = z_i
       const k = base + members[a];
       out.set(z.subarray(k * h, (k + 1) * h), k * h);
-      den[k] = 1; Ai[k] = 1; Bi[k] = 1; tmaxOf[q] = t[k];
+      den[k] = 1;
+      Ai[k] = 1;
+      Bi[k] = 1;
+      tmaxOf[q] = t[k];
       continue;
     }
     argsortDesc(t, members, a, n, base, ord, tDesc);
@@ -236,15 +306,21 @@ export function sortedAttendForward(seg: Segments, s: Float32Array, t: Float32Ar
     tmaxOf[q] = tmax;
     prefixSums(ord, tDesc, n, tmax, z, h, slope, SP, RQ);
     for (let r = 0; r < n; r++) {
-      const i = ord[r], si = s[i];
+      const i = ord[r],
+        si = s[i];
       const ci = countGreater(tDesc, n, -si); // pairs with s_i + t_j > 0: the first ci in t order
       const Mi = leaky(si + tmax, slope); // row max of e_ij
-      const A = Math.exp(si + tmax - Mi), Bq = Math.exp(slope * (si + tmax) - Mi);
+      const A = Math.exp(si + tmax - Mi),
+        Bq = Math.exp(slope * (si + tmax) - Mi);
       const o = ci * h1;
       const d = A * SP[o + h] + Bq * RQ[o + h];
-      const Ad = A / d, Bd = Bq / d, io = i * h;
+      const Ad = A / d,
+        Bd = Bq / d,
+        io = i * h;
       for (let c = 0; c < h; c++) out[io + c] = Ad * SP[o + c] + Bd * RQ[o + c];
-      den[i] = d; Ai[i] = A; Bi[i] = Bq;
+      den[i] = d;
+      Ai[i] = A;
+      Bi[i] = Bq;
     }
   }
   return { out, den, Ai, Bi, tmaxOf };
@@ -257,19 +333,39 @@ export function sortedAttendForward(seg: Segments, s: Float32Array, t: Float32Ar
  *   ds_i = sum_j alpha_ij lambda_ij (g_i . z_j - q_i),   dt_j = sum_i alpha_ij lambda_ij (g_i . z_j - q_i)
  * For fixed j the rows with s_i + t_j > 0 are a prefix of the nodes sorted by s: prefix / suffix sums again.
  */
-export function sortedAttendBackward(seg: Segments, s: Float32Array, t: Float32Array, z: Float32Array, h: number, slope: number,
-  fw: ReturnType<typeof sortedAttendForward>, g: Float32Array) {
+export function sortedAttendBackward(
+  seg: Segments,
+  s: Float32Array,
+  t: Float32Array,
+  z: Float32Array,
+  h: number,
+  slope: number,
+  fw: ReturnType<typeof sortedAttendForward>,
+  g: Float32Array,
+) {
   const { B, N, members, start } = seg;
-  const ds = new Float32Array(B * N), dt = new Float32Array(B * N), dz = new Float32Array(B * N * h);
+  const ds = new Float32Array(B * N),
+    dt = new Float32Array(B * N),
+    dz = new Float32Array(B * N * h);
   const { out, den, Ai, Bi, tmaxOf } = fw;
-  const h1 = h + 1, h2 = h + 2, nMax = maxSegment(seg);
-  const SP = buf('SP', (nMax + 1) * h1), RQ = buf('RQ', (nMax + 1) * h1);
-  const GP = buf('GP', (nMax + 1) * h2), GQ = buf('GQ', (nMax + 1) * h2);
-  const byT = new Int32Array(nMax), byS = new Int32Array(nMax), tDesc = buf('tDesc', nMax), sDesc = buf('sDesc', nMax);
+  const h1 = h + 1,
+    h2 = h + 2,
+    nMax = maxSegment(seg);
+  const SP = buf('SP', (nMax + 1) * h1),
+    RQ = buf('RQ', (nMax + 1) * h1);
+  const GP = buf('GP', (nMax + 1) * h2),
+    GQ = buf('GQ', (nMax + 1) * h2);
+  const byT = new Int32Array(nMax),
+    byS = new Int32Array(nMax),
+    tDesc = buf('tDesc', nMax),
+    sDesc = buf('sDesc', nMax);
   const q = new Float64Array(B * N); // q_i = g_i . out_i
   for (let sg = 0; sg < seg.date.length; sg++) {
-    const a = start[sg], n = start[sg + 1] - a, base = seg.date[sg] * N;
-    if (n === 1) { // out_i = z_i: dz_i = g_i, no dependence on s, t
+    const a = start[sg],
+      n = start[sg + 1] - a,
+      base = seg.date[sg] * N;
+    if (n === 1) {
+      // out_i = z_i: dz_i = g_i, no dependence on s, t
       const k = base + members[a];
       dz.set(g.subarray(k * h, (k + 1) * h), k * h);
       continue;
@@ -280,12 +376,15 @@ export function sortedAttendBackward(seg: Segments, s: Float32Array, t: Float32A
     prefixSums(byT, tDesc, n, tmax, z, h, slope, SP, RQ);
     // ds_i = g_i . (A SP_z + slope B RQ_z) / den_i - q_i (A SP_1 + slope B RQ_1) / den_i
     for (let r = 0; r < n; r++) {
-      const i = byT[r], io = i * h;
+      const i = byT[r],
+        io = i * h;
       let qi = 0;
       for (let c = 0; c < h; c++) qi += g[io + c] * out[io + c];
       q[i] = qi;
-      const ci = countGreater(tDesc, n, -s[i]), o = ci * h1;
-      const A = Ai[i] / den[i], Bq = (slope * Bi[i]) / den[i];
+      const ci = countGreater(tDesc, n, -s[i]),
+        o = ci * h1;
+      const A = Ai[i] / den[i],
+        Bq = (slope * Bi[i]) / den[i];
       let gz = 0;
       for (let c = 0; c < h; c++) gz += g[io + c] * (A * SP[o + c] + Bq * RQ[o + c]);
       ds[i] = gz - qi * (A * SP[o + h] + Bq * RQ[o + h]);
@@ -293,24 +392,37 @@ export function sortedAttendBackward(seg: Segments, s: Float32Array, t: Float32A
     // GP[r] = sum_{q < r in s order} (A_i / den_i) [g_i, q_i];  GQ[r] = sum_{q >= r} (B_i / den_i) [g_i, q_i]
     GP.fill(0, 0, h2);
     for (let r = 0; r < n; r++) {
-      const i = byS[r], io = i * h, w = Ai[i] / den[i], o0 = r * h2, o1 = o0 + h2;
+      const i = byS[r],
+        io = i * h,
+        w = Ai[i] / den[i],
+        o0 = r * h2,
+        o1 = o0 + h2;
       for (let c = 0; c < h; c++) GP[o1 + c] = GP[o0 + c] + w * g[io + c];
       GP[o1 + h] = GP[o0 + h] + w * q[i];
     }
     GQ.fill(0, n * h2, (n + 1) * h2);
     for (let r = n - 1; r >= 0; r--) {
-      const i = byS[r], io = i * h, w = Bi[i] / den[i], o0 = r * h2, o1 = o0 + h2;
+      const i = byS[r],
+        io = i * h,
+        w = Bi[i] / den[i],
+        o0 = r * h2,
+        o1 = o0 + h2;
       for (let c = 0; c < h; c++) GQ[o0 + c] = GQ[o1 + c] + w * g[io + c];
       GQ[o0 + h] = GQ[o1 + h] + w * q[i];
     }
     for (let r = 0; r < n; r++) {
-      const j = byT[r], tj = tDesc[r], jo = j * h;
+      const j = byT[r],
+        tj = tDesc[r],
+        jo = j * h;
       const dj = countGreater(sDesc, n, -tj); // rows i with s_i + t_j > 0: the first dj in s order
-      const P = Math.exp(tj - tmax), Q = Math.exp(slope * (tj - tmax)), sQ = slope * Q;
+      const P = Math.exp(tj - tmax),
+        Q = Math.exp(slope * (tj - tmax)),
+        sQ = slope * Q;
       const o = dj * h2;
       let zu = 0;
       for (let c = 0; c < h; c++) {
-        const gp = GP[o + c], gq = GQ[o + c];
+        const gp = GP[o + c],
+          gq = GQ[o + c];
         dz[jo + c] = P * gp + Q * gq;
         zu += z[jo + c] * (P * gp + sQ * gq);
       }
@@ -326,9 +438,11 @@ export function sortedAttendBackward(seg: Segments, s: Float32Array, t: Float32A
  */
 export function gatAttendSorted(s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D, seg: Segments, slope = GAT_SLOPE): tf.Tensor3D {
   const [B, N, h] = z.shape;
-  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [sT, tT, zT] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor3D];
-    const sv = sT.dataSync() as Float32Array, tv = tT.dataSync() as Float32Array, zv = zT.dataSync() as Float32Array;
+    const sv = sT.dataSync() as Float32Array,
+      tv = tT.dataSync() as Float32Array,
+      zv = zT.dataSync() as Float32Array;
     const fw = sortedAttendForward(seg, sv, tv, zv, h, slope);
     return {
       value: tf.tensor3d(fw.out, [B, N, h]),
@@ -337,7 +451,7 @@ export function gatAttendSorted(s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D, 
         return [tf.tensor2d(g.ds, [B, N]), tf.tensor2d(g.dt, [B, N]), tf.tensor3d(g.dz, [B, N, h])];
       },
     };
-  })) as (s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D) => tf.Tensor3D;
+  }) as (s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D) => tf.Tensor3D;
   return op(s, t, z);
 }
 
@@ -345,12 +459,27 @@ export function gatAttendSorted(s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D, 
 // the layer
 
 /** Parameters of one GAT head: W [h, h] and the attention vectors a = [a_src, a_dst] as one [h, 2] matrix. */
-export interface GatParams { w: tf.Variable; a: tf.Variable }
+export interface GatParams {
+  w: tf.Variable;
+  a: tf.Variable;
+}
 
 /** The GAT settings of a model's config schema (DMFM, MGAT). */
 export const gatFields: ConfigField[] = [
-  { key: 'gatInit', label: 'GAT init', default: 'identity', options: ['identity', 'glorot'], help: "'identity': the GAT projection W starts as the identity (the attention vector is random), so H starts as an attention-weighted mean of each stock's industry / universe neighbours (itself included) and C - H as a weighted demeaning, which training refines (with uniform attention it would be the classic neutralisation, plain demeaning); 'glorot': W is random too." },
-  { key: 'gatKernel', label: 'GAT kernel', default: 'auto', options: ['auto', 'dense', 'sorted'], help: "How attention is computed (same numbers): 'dense' builds the [dates, N, N] attention (fast on GPU backends); 'sorted' is an exact O(N log N) JS kernel that uses that GAT logits are LeakyReLU(s_i + t_j) (fast on cpu / wasm); 'auto' picks by backend." },
+  {
+    key: 'gatInit',
+    label: 'GAT init',
+    default: 'identity',
+    options: ['identity', 'glorot'],
+    help: "'identity': the GAT projection W starts as the identity (the attention vector is random), so H starts as an attention-weighted mean of each stock's industry / universe neighbours (itself included) and C - H as a weighted demeaning, which training refines (with uniform attention it would be the classic neutralisation, plain demeaning); 'glorot': W is random too.",
+  },
+  {
+    key: 'gatKernel',
+    label: 'GAT kernel',
+    default: 'auto',
+    options: ['auto', 'dense', 'sorted'],
+    help: "How attention is computed (same numbers): 'dense' builds the [dates, N, N] attention (fast on GPU backends); 'sorted' is an exact O(N log N) JS kernel that uses that GAT logits are LeakyReLU(s_i + t_j) (fast on cpu / wasm); 'auto' picks by backend.",
+  },
 ];
 
 /**
@@ -368,12 +497,17 @@ export function gatParams(p: ParamStore, name: string, h: number, init: string):
 }
 
 /** the kernel a config asks for ('auto' resolved against the current backend) */
-export const kernelOf = (cfg: Record<string, unknown>): GatKernel => (cfg.gatKernel === 'dense' || cfg.gatKernel === 'sorted' ? cfg.gatKernel : autoKernel());
+export const kernelOf = (cfg: Record<string, unknown>): GatKernel =>
+  cfg.gatKernel === 'dense' || cfg.gatKernel === 'sorted' ? cfg.gatKernel : autoKernel();
 
 /** The neighbourhoods of a batch graph for the sorted kernel (reads the small [B, N] masks back). */
 export function segmentsOf(g: BatchGraph): Segments {
   const [B, N] = g.mask.shape;
-  if (g.kind === 'industry' && !g.industry) throw new LabError('GAT: the industry graph needs industry ids per batch (ForwardContext.industry is missing).', 'The training loop passes them; a custom caller must too.');
+  if (g.kind === 'industry' && !g.industry)
+    throw new LabError(
+      'GAT: the industry graph needs industry ids per batch (ForwardContext.industry is missing).',
+      'The training loop passes them; a custom caller must too.',
+    );
   return buildSegments(g.kind, B, N, g.mask.dataSync(), g.kind === 'industry' ? g.industry!.dataSync() : undefined);
 }
 
@@ -381,7 +515,13 @@ export function segmentsOf(g: BatchGraph): Segments {
  * H = GAT(C) over the batch graph (DMFM eq. 3 / eq. 5): c [B, N, h] -> { h [B, N, h], alpha [B, N, N] (dense kernel only) }.
  * `pre`: precomputed adjacency (dense) or segments (sorted), when the caller reuses them.
  */
-export function gatLayer(c: tf.Tensor3D, p: GatParams, g: BatchGraph, kernel: GatKernel, pre?: tf.Tensor3D | Segments): { h: tf.Tensor3D; alpha?: tf.Tensor3D } {
+export function gatLayer(
+  c: tf.Tensor3D,
+  p: GatParams,
+  g: BatchGraph,
+  kernel: GatKernel,
+  pre?: tf.Tensor3D | Segments,
+): { h: tf.Tensor3D; alpha?: tf.Tensor3D } {
   return tf.tidy(() => {
     const [B, N] = c.shape;
     const z = linear3(c, p.w as tf.Tensor2D); // [B, N, h]

@@ -13,12 +13,12 @@ const onWasm = () => tf.getBackend() === 'wasm';
 
 /** LeakyReLU(x) = x * step(x, slope), where step(x, a) = 1 if x > 0 else a; d/dx = step(x, slope). Any shape. */
 export function leakyRelu<T extends tf.Tensor>(x: T, slope: number): T {
-  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const s = tf.step(xi, slope);
     save([s]);
     return { value: xi.mul(s), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [dy.mul(saved[0])] };
-  })) as (x: tf.Tensor) => tf.Tensor;
+  }) as (x: tf.Tensor) => tf.Tensor;
   return op(x) as T;
 }
 
@@ -37,7 +37,13 @@ function paramGrads(x: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Tens
   if (J <= x.shape[1]) {
     const dw = tf.matMul(x.transpose() as tf.Tensor2D, dy);
     if (!withBias) return [dw];
-    const db = J > 8 && M % 64 === 0 ? dy.reshape([M / 64, 64, J]).sum(1).sum(0) : dy.sum(0);
+    const db =
+      J > 8 && M % 64 === 0
+        ? dy
+            .reshape([M / 64, 64, J])
+            .sum(1)
+            .sum(0)
+        : dy.sum(0);
     return [dw, db];
   }
   const dyT = dy.transpose() as tf.Tensor2D; // [J, M]
@@ -47,26 +53,33 @@ function paramGrads(x: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Tens
 
 /** y = x @ w (+ b): x [M, K], w [K, J], b [J] -> [M, J]; gradients dx = dy w^T, dw = x^T dy, db = 1^T dy */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
-  const dx = (dy: tf.Tensor2D, ws: tf.Tensor2D) => (onWasm() ? tf.matMul(dy, ws.transpose() as tf.Tensor2D) : tf.matMul(dy, ws, false, true));
+  const dx = (dy: tf.Tensor2D, ws: tf.Tensor2D) =>
+    onWasm() ? tf.matMul(dy, ws.transpose() as tf.Tensor2D) : tf.matMul(dy, ws, false, true);
   if (b) {
-    const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [xi, wi, bi, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
       save([xi, wi]);
       return {
         value: tf.matMul(xi, wi).add(bi),
-        gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [dx(dy as tf.Tensor2D, ws as tf.Tensor2D), ...paramGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, true)],
+        gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [
+          dx(dy as tf.Tensor2D, ws as tf.Tensor2D),
+          ...paramGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, true),
+        ],
       };
-    })) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+    }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
     return op(x, w, b);
   }
-  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, wi, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
     save([xi, wi]);
     return {
       value: tf.matMul(xi, wi),
-      gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [dx(dy as tf.Tensor2D, ws as tf.Tensor2D), ...paramGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, false)],
+      gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [
+        dx(dy as tf.Tensor2D, ws as tf.Tensor2D),
+        ...paramGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, false),
+      ],
     };
-  })) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+  }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
   return op(x, w);
 }
 
@@ -75,14 +88,14 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tens
  * pass computes only dw = x^T dy and db = 1^T dy.
  */
 export function linearOnData(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [wi, bi, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     save([x]); // kept by the tape for the backward pass (x may be disposed by the caller's tidy before it runs)
     return {
       value: tf.matMul(x, wi).add(bi),
       gradFunc: (dy: tf.Tensor, [xs]: tf.Tensor[]) => paramGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, true),
     };
-  })) as (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+  }) as (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
   return op(w, b);
 }
 

@@ -8,7 +8,12 @@ import { makeRng } from '../../core/rng';
 import type { DatasetSummary, LabApi, MethodSeries, ModelInfo, TrainProgress, TrainResult } from '../lab-api';
 
 const MODELS: ModelInfo[] = [
-  { id: 'linear', label: 'Linear (ridge)', description: 'Ridge regression of the forward return on the factors (mock).', configSchema: [{ key: 'l2', label: 'L2 penalty', default: 0.01, min: 0, max: 10, step: 0.01, help: 'shrinks coefficients towards 0' }] },
+  {
+    id: 'linear',
+    label: 'Linear (ridge)',
+    description: 'Ridge regression of the forward return on the factors (mock).',
+    configSchema: [{ key: 'l2', label: 'L2 penalty', default: 0.01, min: 0, max: 10, step: 0.01, help: 'shrinks coefficients towards 0' }],
+  },
   { id: 'ew', label: 'Equal-weight factors', description: 'Average of the sign-aligned factors (mock).', configSchema: [] },
   {
     id: 'mlp',
@@ -25,8 +30,28 @@ const MODELS: ModelInfo[] = [
   },
 ];
 
-const SECTORS = ['Information Technology', 'Health Care', 'Financials', 'Consumer Discretionary', 'Industrials', 'Communication Services', 'Consumer Staples', 'Energy', 'Utilities', 'Real Estate', 'Materials'];
-const GROUPS: [string, number][] = [['momentum', 5], ['reversal', 3], ['volatility', 4], ['liquidity', 4], ['size', 2], ['trend', 4], ['candle', 2]];
+const SECTORS = [
+  'Information Technology',
+  'Health Care',
+  'Financials',
+  'Consumer Discretionary',
+  'Industrials',
+  'Communication Services',
+  'Consumer Staples',
+  'Energy',
+  'Utilities',
+  'Real Estate',
+  'Materials',
+];
+const GROUPS: [string, number][] = [
+  ['momentum', 5],
+  ['reversal', 3],
+  ['volatility', 4],
+  ['liquidity', 4],
+  ['size', 2],
+  ['trend', 4],
+  ['candle', 2],
+];
 
 function businessDays(start: string, end: string): string[] {
   const out: string[] = [];
@@ -40,7 +65,14 @@ function businessDays(start: string, end: string): string[] {
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); reject(Object.assign(new Error('cancelled'), { name: 'AbortError' })); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
+      },
+      { once: true },
+    );
   });
 
 /** The dev preview engine. */
@@ -62,7 +94,8 @@ export function createMockLabApi(): LabApi {
     },
     async loadDataset(spec, prep) {
       await sleep(700);
-      if (spec.kind === 'file') throw new LabError(`${spec.name}: the mock engine cannot read files.`, 'Build without VITE_LAB_MOCK to use the real engine.');
+      if (spec.kind === 'file')
+        throw new LabError(`${spec.name}: the mock engine cannot read files.`, 'Build without VITE_LAB_MOCK to use the real engine.');
       const rng = makeRng(spec.kind === 'synthetic' ? (spec.synthetic?.seed ?? 7) : 1);
       const stocks = spec.kind === 'synthetic' ? (spec.synthetic?.nStocks ?? 200) : 400;
       const dates = spec.kind === 'synthetic' ? businessDays('2015-01-01', '2018-12-31') : businessDays('2012-01-03', '2019-12-31');
@@ -92,10 +125,17 @@ export function createMockLabApi(): LabApi {
         edges: { dates, avgEdges },
         industries: SECTORS.map((name, i) => ({ name, count: counts[i], share: counts[i] / total })).sort((a, b) => b.share - a.share),
         tables: [
-          { name: 'prices', columns: ['date', 'ticker', 'open', 'high', 'low', 'close', 'adj_close', 'volume'], rows: dates.length * stocks },
+          {
+            name: 'prices',
+            columns: ['date', 'ticker', 'open', 'high', 'low', 'close', 'adj_close', 'volume'],
+            rows: dates.length * stocks,
+          },
           { name: 'sectors', columns: ['ticker', 'name', 'sector', 'sub_industry'], rows: stocks },
         ],
-        notes: spec.kind === 'bundled' ? ['Mock data. Survivorship bias: the universe is the S&P 500 membership of April 2021, not point-in-time.'] : ['Mock synthetic market.'],
+        notes:
+          spec.kind === 'bundled'
+            ? ['Mock data. Survivorship bias: the universe is the S&P 500 membership of April 2021, not point-in-time.']
+            : ['Mock synthetic market.'],
       };
       void prep;
       return summary;
@@ -103,8 +143,18 @@ export function createMockLabApi(): LabApi {
     async query(sql) {
       await sleep(120);
       if (!summary) throw new LabError('No tables are loaded.');
-      if (/from\s+nosuch/i.test(sql)) throw new LabError('Catalog Error: Table with name nosuch does not exist!', 'Tables: prices, sectors.');
-      const rows = Array.from({ length: 20 }, (_, i) => ['2019-12-31', `T${String(i).padStart(3, '0')}`, 100 + i * 1.5, 101 + i * 1.5, 99 + i, 100.5 + i, 100.5 + i, 1_000_000 + i * 1000]);
+      if (/from\s+nosuch/i.test(sql))
+        throw new LabError('Catalog Error: Table with name nosuch does not exist!', 'Tables: prices, sectors.');
+      const rows = Array.from({ length: 20 }, (_, i) => [
+        '2019-12-31',
+        `T${String(i).padStart(3, '0')}`,
+        100 + i * 1.5,
+        101 + i * 1.5,
+        99 + i,
+        100.5 + i,
+        100.5 + i,
+        1_000_000 + i * 1000,
+      ]);
       return { columns: ['date', 'ticker', 'open', 'high', 'low', 'close', 'adj_close', 'volume'], rows };
     },
     setPaused(p) {
@@ -122,18 +172,39 @@ export function createMockLabApi(): LabApi {
       let loss = 1.05;
       for (let e = 1; e <= epochs; e++) {
         for (let s = 1; s <= steps; s++) {
-          while (paused) { const p0 = performance.now(); await sleep(100, signal); paused0 += performance.now() - p0; }
+          while (paused) {
+            const p0 = performance.now();
+            await sleep(100, signal);
+            paused0 += performance.now() - p0;
+          }
           await sleep(40, signal);
           loss = loss * 0.995 + 0.02 * (rng.uniform() - 0.5);
-          const p: TrainProgress = { phase: 'training', backend, epoch: e, epochs, step: s, steps, fraction: ((e - 1) * steps + s) / (epochs * steps), elapsedMs: performance.now() - t0 - paused0, loss, validMetric: 'rank IC' };
-          if (s === steps) { p.validLoss = loss + 0.03 + 0.01 * e / epochs; p.validIC = 0.02 + 0.02 * Math.sqrt(e / epochs) + 0.005 * rng.normal(); }
+          const p: TrainProgress = {
+            phase: 'training',
+            backend,
+            epoch: e,
+            epochs,
+            step: s,
+            steps,
+            fraction: ((e - 1) * steps + s) / (epochs * steps),
+            elapsedMs: performance.now() - t0 - paused0,
+            loss,
+            validMetric: 'rank IC',
+          };
+          if (s === steps) {
+            p.validLoss = loss + 0.03 + (0.01 * e) / epochs;
+            p.validIC = 0.02 + 0.02 * Math.sqrt(e / epochs) + 0.005 * rng.normal();
+          }
           onProgress(p);
         }
       }
       const dates = businessDays('2018-01-02', '2019-12-31');
       const mk = (method: string, label: string, drift: number): MethodSeries => {
-        let c = 0, b = 0;
-        const cumReturn: number[] = [], cumExcess: number[] = [], ic: number[] = [];
+        let c = 0,
+          b = 0;
+        const cumReturn: number[] = [],
+          cumExcess: number[] = [],
+          ic: number[] = [];
         for (let i = 0; i < dates.length; i++) {
           const bench = 0.0004 + 0.01 * rng.normal();
           const ex = drift + 0.004 * rng.normal();
@@ -158,7 +229,11 @@ export function createMockLabApi(): LabApi {
         { key: 'mdd', label: 'MDD (%)', format: 'pct' as const, better: 'lower' as const },
         { key: 'turnover', label: 'TT', format: 'ratio' as const, better: 'lower' as const },
       ];
-      const row = (m: MethodSeries, k: number) => ({ method: m.method, label: m.label, values: { ic: 0.031 * k, rankIc: 0.035 * k, icir: 0.27 * k, alpha: 0.061 * k, ir: 0.9 * k, mdd: 0.08 / k, turnover: 0.42 } });
+      const row = (m: MethodSeries, k: number) => ({
+        method: m.method,
+        label: m.label,
+        values: { ic: 0.031 * k, rankIc: 0.035 * k, icir: 0.27 * k, alpha: 0.061 * k, ir: 0.9 * k, mdd: 0.08 / k, turnover: 0.42 },
+      });
       const result: TrainResult = {
         model: model.id,
         label: model.label,

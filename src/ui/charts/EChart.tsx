@@ -10,7 +10,17 @@ import { CanvasRenderer } from 'echarts/renderers';
 import type { EChartsCoreOption } from 'echarts/core';
 import { registerChart, unregisterChart } from './registry';
 
-echarts.use([LineChart, BarChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, MarkLineComponent, VisualMapContinuousComponent, CanvasRenderer]);
+echarts.use([
+  LineChart,
+  BarChart,
+  HeatmapChart,
+  GridComponent,
+  TooltipComponent,
+  LegendComponent,
+  MarkLineComponent,
+  VisualMapContinuousComponent,
+  CanvasRenderer,
+]);
 
 export interface EChartProps {
   /** stable id: data-testid="chart-<id>" and the key for __lab.chartData(id) */

@@ -10,12 +10,32 @@ import { datePairs } from './options';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
 const pct = (digits: number) => (v: number) => `${(v * 100).toFixed(digits)}%`;
-const pctTip = (digits = 2) => (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(digits)}%` : '–');
+const pctTip =
+  (digits = 2) =>
+  (v: unknown) =>
+    typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(digits)}%` : '–';
 const numTip = (digits: number) => (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
 const legend = { top: 2, left: 'center', itemWidth: 18, itemHeight: 10, textStyle: { fontSize: 12 } };
-const timeAxis = { type: 'time', axisLabel: { hideOverlap: true, color: UI_COLORS.muted, formatter: { year: '{yyyy}', month: '{yyyy}-{MM}', day: '{yyyy}-{MM}-{dd}' } }, axisLine: { lineStyle: { color: UI_COLORS.muted } }, splitLine: { show: false } };
-const valueAxis = (extra: Record<string, unknown> = {}) => ({ type: 'value', scale: true, axisLabel: { color: UI_COLORS.muted }, splitLine: { lineStyle: { color: UI_COLORS.grid } }, ...extra });
-const zeroLine = (y: number) => ({ silent: true, symbol: 'none', label: { show: false }, lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 }, data: [{ yAxis: y }] });
+const timeAxis = {
+  type: 'time',
+  axisLabel: { hideOverlap: true, color: UI_COLORS.muted, formatter: { year: '{yyyy}', month: '{yyyy}-{MM}', day: '{yyyy}-{MM}-{dd}' } },
+  axisLine: { lineStyle: { color: UI_COLORS.muted } },
+  splitLine: { show: false },
+};
+const valueAxis = (extra: Record<string, unknown> = {}) => ({
+  type: 'value',
+  scale: true,
+  axisLabel: { color: UI_COLORS.muted },
+  splitLine: { lineStyle: { color: UI_COLORS.grid } },
+  ...extra,
+});
+const zeroLine = (y: number) => ({
+  silent: true,
+  symbol: 'none',
+  label: { show: false },
+  lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 },
+  data: [{ yAxis: y }],
+});
 
 /**
  * Grid top that clears a wrapping legend: ECharts wraps legend items onto more rows when they do not fit, and does
@@ -23,10 +43,14 @@ const zeroLine = (y: number) => ({ silent: true, symbol: 'none', label: { show: 
  * at 1280 x 800 (half-width cards ~370 px, full-width ~800 px).
  */
 export function legendGridTop(labels: string[], width: number): number {
-  let rows = 1, x = 0;
+  let rows = 1,
+    x = 0;
   for (const l of labels) {
     const w = 18 + 5 + l.length * 6.6 + 10;
-    if (x > 0 && x + w > width) { rows++; x = 0; }
+    if (x > 0 && x + w > width) {
+      rows++;
+      x = 0;
+    }
     x += w;
   }
   return 14 + rows * 20;
@@ -44,27 +68,104 @@ function base(extra: EChartsCoreOption): EChartsCoreOption {
 }
 
 const line = (m: { method: string; label: string }, data: unknown[], extra: Record<string, unknown> = {}) => ({
-  name: m.label, type: 'line', showSymbol: false, data, lineStyle: { width: 2, color: methodColor(m.method), type: methodLineType(m.method) }, itemStyle: { color: methodColor(m.method) }, ...extra,
+  name: m.label,
+  type: 'line',
+  showSymbol: false,
+  data,
+  lineStyle: { width: 2, color: methodColor(m.method), type: methodLineType(m.method) },
+  itemStyle: { color: methodColor(m.method) },
+  ...extra,
 });
 
 /** Net value prod(1 + r) of every method (1 = start) with the benchmark dashed: the DMFM paper's Figure 1. */
 export function navOption(methods: MethodSeries[], bench: TrainResult['benchmark'] | null): EChartsCoreOption {
-  const series: Record<string, unknown>[] = methods.filter((m) => m.dates.length).map((m) => line(m, datePairs(m.dates, m.nav ?? m.cumReturn.map((v) => v + 1))));
-  if (bench && bench.dates.length) series.push({ name: `Benchmark (${bench.label})`, type: 'line', showSymbol: false, data: datePairs(bench.dates, bench.cumReturn.map((v) => v + 1)), lineStyle: { width: 2, type: 'dashed', color: methodColor('benchmark') }, itemStyle: { color: methodColor('benchmark') } });
+  const series: Record<string, unknown>[] = methods
+    .filter((m) => m.dates.length)
+    .map((m) => line(m, datePairs(m.dates, m.nav ?? m.cumReturn.map((v) => v + 1))));
+  if (bench && bench.dates.length)
+    series.push({
+      name: `Benchmark (${bench.label})`,
+      type: 'line',
+      showSymbol: false,
+      data: datePairs(
+        bench.dates,
+        bench.cumReturn.map((v) => v + 1),
+      ),
+      lineStyle: { width: 2, type: 'dashed', color: methodColor('benchmark') },
+      itemStyle: { color: methodColor('benchmark') },
+    });
   if (series.length) series[0].markLine = zeroLine(1);
-  return base({ legend, xAxis: timeAxis, yAxis: valueAxis({ axisLabel: { formatter: (v: number) => v.toFixed(2), color: UI_COLORS.muted } }), tooltip: { trigger: 'axis', confine: true, valueFormatter: numTip(3) }, series });
+  return base({
+    legend,
+    xAxis: timeAxis,
+    yAxis: valueAxis({ axisLabel: { formatter: (v: number) => v.toFixed(2), color: UI_COLORS.muted } }),
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: numTip(3) },
+    series,
+  });
 }
 
 /** Underwater chart: drawdown of each method's compounded excess curve, drawn below zero. */
 export function drawdownOption(methods: MethodSeries[]): EChartsCoreOption {
-  const series = methods.filter((m) => m.drawdown?.length).map((m) => line(m, datePairs(m.dates, m.drawdown!.map((v) => -v)), { lineStyle: { width: 1.5, color: methodColor(m.method), type: methodLineType(m.method) }, areaStyle: { color: methodColor(m.method), opacity: 0.12 } }));
-  return base({ legend, grid: { left: 56, right: 20, top: legendGridTop(series.map((x) => x.name), HALF), bottom: 30 }, xAxis: timeAxis, yAxis: valueAxis({ max: 0, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }), tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(2) }, series });
+  const series = methods
+    .filter((m) => m.drawdown?.length)
+    .map((m) =>
+      line(
+        m,
+        datePairs(
+          m.dates,
+          m.drawdown!.map((v) => -v),
+        ),
+        {
+          lineStyle: { width: 1.5, color: methodColor(m.method), type: methodLineType(m.method) },
+          areaStyle: { color: methodColor(m.method), opacity: 0.12 },
+        },
+      ),
+    );
+  return base({
+    legend,
+    grid: {
+      left: 56,
+      right: 20,
+      top: legendGridTop(
+        series.map((x) => x.name),
+        HALF,
+      ),
+      bottom: 30,
+    },
+    xAxis: timeAxis,
+    yAxis: valueAxis({ max: 0, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }),
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(2) },
+    series,
+  });
 }
 
 /** One-way turnover of each rebalance, per method. */
 export function turnoverOption(methods: MethodSeries[]): EChartsCoreOption {
-  const series = methods.filter((m) => m.rebalances?.dates.length).map((m) => line(m, datePairs(m.rebalances!.dates, m.rebalances!.turnover), { showSymbol: m.rebalances!.dates.length <= 60, symbolSize: 5, lineStyle: { width: 1.5, color: methodColor(m.method), type: methodLineType(m.method) } }));
-  return base({ legend, grid: { left: 56, right: 20, top: legendGridTop(series.map((x) => x.name), HALF), bottom: 30 }, xAxis: timeAxis, yAxis: valueAxis({ min: 0, scale: false, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }), tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(1) }, series });
+  const series = methods
+    .filter((m) => m.rebalances?.dates.length)
+    .map((m) =>
+      line(m, datePairs(m.rebalances!.dates, m.rebalances!.turnover), {
+        showSymbol: m.rebalances!.dates.length <= 60,
+        symbolSize: 5,
+        lineStyle: { width: 1.5, color: methodColor(m.method), type: methodLineType(m.method) },
+      }),
+    );
+  return base({
+    legend,
+    grid: {
+      left: 56,
+      right: 20,
+      top: legendGridTop(
+        series.map((x) => x.name),
+        HALF,
+      ),
+      bottom: 30,
+    },
+    xAxis: timeAxis,
+    yAxis: valueAxis({ min: 0, scale: false, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }),
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(1) },
+    series,
+  });
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -88,11 +189,42 @@ export function icHeatmapOption(m: MethodSeries, kind: 'ic' | 'rankIc'): ECharts
   const label = kind === 'rankIc' ? 'rank IC' : 'IC';
   return base({
     grid: { left: 56, right: 16, top: 30, bottom: 24 },
-    tooltip: { trigger: 'item', confine: true, formatter: (p: { value: [number, number, number] }) => `${mo.years[p.value[1]]}-${String(p.value[0] + 1).padStart(2, '0')}: mean ${label} ${p.value[2].toFixed(3)}` },
+    tooltip: {
+      trigger: 'item',
+      confine: true,
+      formatter: (p: { value: [number, number, number] }) =>
+        `${mo.years[p.value[1]]}-${String(p.value[0] + 1).padStart(2, '0')}: mean ${label} ${p.value[2].toFixed(3)}`,
+    },
     xAxis: { type: 'category', data: MONTHS, splitArea: { show: false }, axisTick: { show: false }, axisLabel: { color: UI_COLORS.muted } },
     yAxis: { type: 'category', data: mo.years.map(String), axisTick: { show: false }, axisLabel: { color: UI_COLORS.ink } },
-    visualMap: { type: 'continuous', min: -lim, max: lim, calculable: false, orient: 'horizontal', right: 16, top: 2, itemHeight: 140, itemWidth: 10, precision: 2, text: [`+${lim.toFixed(2)}`, `${label} −${lim.toFixed(2)}`], textStyle: { fontSize: 11, color: UI_COLORS.muted }, inRange: { color: ['#b2182b', '#f7f7f7', '#2166ac'] } },
-    series: [{ name: `${m.label} monthly ${label}`, type: 'heatmap', data, label: { show: true, fontSize: 11, formatter: (p: { value: [number, number, number] }) => p.value[2].toFixed(2).replace(/^-(0\.0+)$/, '$1') }, itemStyle: { borderColor: '#fff', borderWidth: 2 } }],
+    visualMap: {
+      type: 'continuous',
+      min: -lim,
+      max: lim,
+      calculable: false,
+      orient: 'horizontal',
+      right: 16,
+      top: 2,
+      itemHeight: 140,
+      itemWidth: 10,
+      precision: 2,
+      text: [`+${lim.toFixed(2)}`, `${label} −${lim.toFixed(2)}`],
+      textStyle: { fontSize: 11, color: UI_COLORS.muted },
+      inRange: { color: ['#b2182b', '#f7f7f7', '#2166ac'] },
+    },
+    series: [
+      {
+        name: `${m.label} monthly ${label}`,
+        type: 'heatmap',
+        data,
+        label: {
+          show: true,
+          fontSize: 11,
+          formatter: (p: { value: [number, number, number] }) => p.value[2].toFixed(2).replace(/^-(0\.0+)$/, '$1'),
+        },
+        itemStyle: { borderColor: '#fff', borderWidth: 2 },
+      },
+    ],
   });
 }
 
@@ -103,11 +235,33 @@ export function quantileOption(methods: MethodSeries[]): EChartsCoreOption {
   const cats = Array.from({ length: G }, (_, g) => String(g + 1));
   return base({
     legend,
-    grid: { left: 56, right: 16, top: legendGridTop(withQ.map((m) => m.label), HALF), bottom: 40 },
+    grid: {
+      left: 56,
+      right: 16,
+      top: legendGridTop(
+        withQ.map((m) => m.label),
+        HALF,
+      ),
+      bottom: 40,
+    },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true, valueFormatter: pctTip(2) },
-    xAxis: { type: 'category', data: cats, name: 'score group (1 = lowest)', nameLocation: 'middle', nameGap: 26, axisTick: { show: false }, axisLabel: { color: UI_COLORS.muted, interval: 0 } },
+    xAxis: {
+      type: 'category',
+      data: cats,
+      name: 'score group (1 = lowest)',
+      nameLocation: 'middle',
+      nameGap: 26,
+      axisTick: { show: false },
+      axisLabel: { color: UI_COLORS.muted, interval: 0 },
+    },
     yAxis: valueAxis({ scale: false, axisLabel: { formatter: pct(1), color: UI_COLORS.muted } }),
-    series: withQ.map((m) => ({ name: m.label, type: 'bar', data: m.quantiles!.mean.map((v) => (Number.isFinite(v) ? v : null)), barMaxWidth: 14, itemStyle: { color: methodColor(m.method) } })),
+    series: withQ.map((m) => ({
+      name: m.label,
+      type: 'bar',
+      data: m.quantiles!.mean.map((v) => (Number.isFinite(v) ? v : null)),
+      barMaxWidth: 14,
+      itemStyle: { color: methodColor(m.method) },
+    })),
   });
 }
 
@@ -119,7 +273,15 @@ export function monotonicityOption(methods: MethodSeries[]): EChartsCoreOption {
     legend: { ...legend, type: 'scroll' },
     grid: { left: 56, right: 16, top: 36, bottom: 40 },
     tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(2) },
-    xAxis: { type: 'category', data: Array.from({ length: G }, (_, g) => String(g + 1)), boundaryGap: false, name: 'score group (1 = lowest)', nameLocation: 'middle', nameGap: 26, axisLabel: { color: UI_COLORS.muted } },
+    xAxis: {
+      type: 'category',
+      data: Array.from({ length: G }, (_, g) => String(g + 1)),
+      boundaryGap: false,
+      name: 'score group (1 = lowest)',
+      nameLocation: 'middle',
+      nameGap: 26,
+      axisLabel: { color: UI_COLORS.muted },
+    },
     yAxis: valueAxis({ axisLabel: { formatter: pct(2), color: UI_COLORS.muted } }),
     series: withQ.map((m, i) => {
       const q = m.quantiles!;
@@ -127,7 +289,11 @@ export function monotonicityOption(methods: MethodSeries[]): EChartsCoreOption {
       const avg = fin.length ? fin.reduce((a, b) => a + b, 0) / fin.length : 0;
       const rho = Number.isFinite(q.monotonicity) ? q.monotonicity.toFixed(2) : '–';
       return {
-        ...line({ method: m.method, label: `${m.label} (ρ = ${rho})` }, q.mean.map((v) => (Number.isFinite(v) ? v - avg : null)), { showSymbol: true, symbolSize: 6 }),
+        ...line(
+          { method: m.method, label: `${m.label} (ρ = ${rho})` },
+          q.mean.map((v) => (Number.isFinite(v) ? v - avg : null)),
+          { showSymbol: true, symbolSize: 6 },
+        ),
         ...(i === 0 ? { markLine: zeroLine(0) } : {}),
       };
     }),
@@ -161,7 +327,16 @@ export function splitTimelineOption(view: TimelineView, tradingDays: string[]): 
   for (let t = 0; t < T; t++) if (t === 0 || tradingDays[t].slice(0, 4) !== tradingDays[t - 1].slice(0, 4)) yearStarts.push(t);
   const series: Record<string, unknown>[] = [];
   segs.forEach((seg, si) => {
-    series.push({ name: `pad-${seg}`, type: 'bar', stack: 'plan', silent: true, itemStyle: { color: 'transparent' }, emphasis: { disabled: true }, tooltip: { show: false }, data: pads[si] });
+    series.push({
+      name: `pad-${seg}`,
+      type: 'bar',
+      stack: 'plan',
+      silent: true,
+      itemStyle: { color: 'transparent' },
+      emphasis: { disabled: true },
+      tooltip: { show: false },
+      data: pads[si],
+    });
     series.push({ name: names[seg], type: 'bar', stack: 'plan', barMaxWidth: 16, itemStyle: { color: SPLIT_COLORS[seg] }, data: vals[si] });
   });
   return base({
@@ -170,16 +345,30 @@ export function splitTimelineOption(view: TimelineView, tradingDays: string[]): 
     tooltip: {
       trigger: 'item',
       confine: true,
-      formatter: (p: { seriesName: string; name: string; data: { from?: string; to?: string; days?: number } }) => (p.data?.from ? `${p.name} ${p.seriesName}: ${p.data.from} … ${p.data.to} (${p.data.days} days)` : ''),
+      formatter: (p: { seriesName: string; name: string; data: { from?: string; to?: string; days?: number } }) =>
+        p.data?.from ? `${p.name} ${p.seriesName}: ${p.data.from} … ${p.data.to} (${p.data.days} days)` : '',
     },
     xAxis: {
-      type: 'value', min: 0, max: T,
+      type: 'value',
+      min: 0,
+      max: T,
       // ticks at the first trading day of each year (labelled with the year) rather than at round day counts
       axisTick: { customValues: yearStarts },
-      axisLabel: { color: UI_COLORS.muted, hideOverlap: true, customValues: yearStarts, formatter: (v: number) => tradingDays[Math.min(T - 1, Math.max(0, Math.round(v)))]?.slice(0, 4) ?? '' },
+      axisLabel: {
+        color: UI_COLORS.muted,
+        hideOverlap: true,
+        customValues: yearStarts,
+        formatter: (v: number) => tradingDays[Math.min(T - 1, Math.max(0, Math.round(v)))]?.slice(0, 4) ?? '',
+      },
       splitLine: { show: false },
     },
-    yAxis: { type: 'category', data: cats, inverse: true, axisTick: { show: false }, axisLabel: { color: UI_COLORS.ink, interval: G > 16 ? Math.ceil(G / 16) - 1 : 0 } },
+    yAxis: {
+      type: 'category',
+      data: cats,
+      inverse: true,
+      axisTick: { show: false },
+      axisLabel: { color: UI_COLORS.ink, interval: G > 16 ? Math.ceil(G / 16) - 1 : 0 },
+    },
     series,
   });
 }

@@ -8,23 +8,41 @@ type Opt = { series: Line[]; legend?: { data: string[] }; tooltip: { valueFormat
 
 const dates = ['2019-01-31', '2019-02-28', '2019-03-29'];
 const summary = (byUniverse?: { name: string; avgEdges: number[] }[]): DatasetSummary => ({
-  name: 'demo', kind: 'prices', dates: { start: dates[0], end: dates[2], count: 3 }, stocks: 4, factors: [],
-  universes: [{ name: 'all', description: 'every stock', avgMembers: 400 }, { name: 'top100', description: '100 largest', avgMembers: 100 }, { name: 'rest', description: 'the rest', avgMembers: 150 }],
-  bytes: 0, edges: { dates, avgEdges: [30, 31.5, 32], byUniverse }, industries: [], tables: [], notes: [],
+  name: 'demo',
+  kind: 'prices',
+  dates: { start: dates[0], end: dates[2], count: 3 },
+  stocks: 4,
+  factors: [],
+  universes: [
+    { name: 'all', description: 'every stock', avgMembers: 400 },
+    { name: 'top100', description: '100 largest', avgMembers: 100 },
+    { name: 'rest', description: 'the rest', avgMembers: 150 },
+  ],
+  bytes: 0,
+  edges: { dates, avgEdges: [30, 31.5, 32], byUniverse },
+  industries: [],
+  tables: [],
+  notes: [],
 });
 
 describe('edgesOption (DMFM Fig. 3)', () => {
   it('one line per universe, in order, with the universe colours, a legend and NaN days as gaps', () => {
-    const o = edgesOption(summary([
-      { name: 'all', avgEdges: [30, 31.5, 32] },
-      { name: 'top100', avgEdges: [NaN, 6.25, 7] },
-      { name: 'rest', avgEdges: [NaN, 10, 11.5] },
-    ])) as unknown as Opt;
+    const o = edgesOption(
+      summary([
+        { name: 'all', avgEdges: [30, 31.5, 32] },
+        { name: 'top100', avgEdges: [NaN, 6.25, 7] },
+        { name: 'rest', avgEdges: [NaN, 10, 11.5] },
+      ]),
+    ) as unknown as Opt;
     expect(o.series.map((s) => s.name)).toEqual(['all', 'top100', 'rest']);
     expect(o.legend?.data).toEqual(['all', 'top100', 'rest']);
     expect(o.series.map((s) => s.lineStyle.color)).toEqual([universeColor('all'), universeColor('top100'), universeColor('rest')]);
     expect(new Set(o.series.map((s) => s.lineStyle.color)).size).toBe(3);
-    expect(o.series[1].data).toEqual([[dates[0], null], [dates[1], 6.25], [dates[2], 7]]);
+    expect(o.series[1].data).toEqual([
+      [dates[0], null],
+      [dates[1], 6.25],
+      [dates[2], 7],
+    ]);
     expect(o.series[0].data[1]).toEqual([dates[1], 31.5]);
     expect(o.series.every((s) => s.sampling === 'lttb')).toBe(true);
     // tooltip: one decimal, a dash for a gap

@@ -9,8 +9,12 @@ const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
  * Text for an ECharts tooltip formatter's return value, which ECharts inserts as HTML: names from a user's file
  * (factor columns, industries, universes) must never become markup.
  */
-export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const pctAxis = (digits = 0) => (v: number) => `${(v * 100).toFixed(digits)}%`;
+export const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const pctAxis =
+  (digits = 0) =>
+  (v: number) =>
+    `${(v * 100).toFixed(digits)}%`;
 const pctTip = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : '–');
 const numTip = (digits: number) => (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
 
@@ -32,8 +36,19 @@ function base(extra: EChartsCoreOption): EChartsCoreOption {
 }
 
 // years as 2019, months as 2019-04 (the default 'Apr' hides which year the first labels belong to)
-const timeAxis = { type: 'time', axisLabel: { hideOverlap: true, color: UI_COLORS.muted, formatter: { year: '{yyyy}', month: '{yyyy}-{MM}', day: '{yyyy}-{MM}-{dd}' } }, axisLine: { lineStyle: { color: UI_COLORS.muted } }, splitLine: { show: false } };
-const valueAxis = (extra: Record<string, unknown> = {}) => ({ type: 'value', scale: true, axisLabel: { color: UI_COLORS.muted }, splitLine: { lineStyle: { color: UI_COLORS.grid } }, ...extra });
+const timeAxis = {
+  type: 'time',
+  axisLabel: { hideOverlap: true, color: UI_COLORS.muted, formatter: { year: '{yyyy}', month: '{yyyy}-{MM}', day: '{yyyy}-{MM}-{dd}' } },
+  axisLine: { lineStyle: { color: UI_COLORS.muted } },
+  splitLine: { show: false },
+};
+const valueAxis = (extra: Record<string, unknown> = {}) => ({
+  type: 'value',
+  scale: true,
+  axisLabel: { color: UI_COLORS.muted },
+  splitLine: { lineStyle: { color: UI_COLORS.grid } },
+  ...extra,
+});
 const legend = { top: 4, left: 'center', itemWidth: 18, itemHeight: 10, textStyle: { fontSize: 12 } };
 
 /**
@@ -43,18 +58,35 @@ const legend = { top: 4, left: 'center', itemWidth: 18, itemHeight: 10, textStyl
 export function edgesOption(s: DatasetSummary): EChartsCoreOption {
   const lines = s.edges.byUniverse?.length ? s.edges.byUniverse : [{ name: 'all', avgEdges: s.edges.avgEdges }];
   const multi = lines.length > 1;
-  const desc = new Map(s.universes.map((u) => [u.name, `${u.name}: ${u.description} (${u.avgMembers.toFixed(0)} members a day on average)`]));
+  const desc = new Map(
+    s.universes.map((u) => [u.name, `${u.name}: ${u.description} (${u.avgMembers.toFixed(0)} members a day on average)`]),
+  );
   const series = lines.map((u) => {
     const color = multi ? universeColor(u.name) : UI_COLORS.edges;
     return {
-      name: multi ? u.name : 'Same-industry edges per stock', type: 'line', showSymbol: false, sampling: 'lttb', connectNulls: false,
-      data: datePairs(s.edges.dates, u.avgEdges), lineStyle: { width: u.name === 'all' ? 2 : 1.5, color }, itemStyle: { color },
+      name: multi ? u.name : 'Same-industry edges per stock',
+      type: 'line',
+      showSymbol: false,
+      sampling: 'lttb',
+      connectNulls: false,
+      data: datePairs(s.edges.dates, u.avgEdges),
+      lineStyle: { width: u.name === 'all' ? 2 : 1.5, color },
+      itemStyle: { color },
       ...(multi ? {} : { areaStyle: { color: 'rgba(37,99,235,0.08)' } }),
     };
   });
   return base({
     grid: { left: 44, right: 16, top: multi ? 30 : 12, bottom: 28 },
-    ...(multi ? { legend: { ...legend, top: 2, data: lines.map((u) => u.name), tooltip: { show: true, formatter: (p: { name: string }) => escapeHtml(desc.get(p.name) ?? p.name) } } } : {}),
+    ...(multi
+      ? {
+          legend: {
+            ...legend,
+            top: 2,
+            data: lines.map((u) => u.name),
+            tooltip: { show: true, formatter: (p: { name: string }) => escapeHtml(desc.get(p.name) ?? p.name) },
+          },
+        }
+      : {}),
     xAxis: timeAxis,
     yAxis: valueAxis({ min: 0 }),
     tooltip: { trigger: 'axis', confine: true, valueFormatter: numTip(1) },
@@ -80,9 +112,34 @@ export function industriesOption(s: DatasetSummary): EChartsCoreOption {
   return base({
     grid: { left: 150, right: 48, top: 8, bottom: 24 },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true, valueFormatter: pctTip },
-    xAxis: { type: 'value', splitNumber: 4, axisLabel: { formatter: pctAxis(0), color: UI_COLORS.muted, hideOverlap: true }, splitLine: { lineStyle: { color: UI_COLORS.grid } } },
-    yAxis: { type: 'category', data: rows.map((r) => r.name), axisLabel: { width: 140, overflow: 'truncate', color: UI_COLORS.ink }, axisTick: { show: false } },
-    series: [{ name: 'Share of stocks', type: 'bar', data: rows.map((r) => r.share), barMaxWidth: 14, itemStyle: { color: UI_COLORS.accent, borderRadius: [0, 3, 3, 0] }, label: { show: true, position: 'right', formatter: (p: { value: number }) => `${(p.value * 100).toFixed(1)}%`, fontSize: 11, color: UI_COLORS.muted } }],
+    xAxis: {
+      type: 'value',
+      splitNumber: 4,
+      axisLabel: { formatter: pctAxis(0), color: UI_COLORS.muted, hideOverlap: true },
+      splitLine: { lineStyle: { color: UI_COLORS.grid } },
+    },
+    yAxis: {
+      type: 'category',
+      data: rows.map((r) => r.name),
+      axisLabel: { width: 140, overflow: 'truncate', color: UI_COLORS.ink },
+      axisTick: { show: false },
+    },
+    series: [
+      {
+        name: 'Share of stocks',
+        type: 'bar',
+        data: rows.map((r) => r.share),
+        barMaxWidth: 14,
+        itemStyle: { color: UI_COLORS.accent, borderRadius: [0, 3, 3, 0] },
+        label: {
+          show: true,
+          position: 'right',
+          formatter: (p: { value: number }) => `${(p.value * 100).toFixed(1)}%`,
+          fontSize: 11,
+          color: UI_COLORS.muted,
+        },
+      },
+    ],
   });
 }
 
@@ -93,13 +150,52 @@ export function lossOption(loss: LossPoint[], valid: ValidPoint[], model: string
   return base({
     legend,
     grid: { left: 56, right: hasIc ? 56 : 20, top: 40, bottom: 40 },
-    xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 24, min: 0, axisLabel: { color: UI_COLORS.muted }, splitLine: { show: false } },
-    yAxis: [valueAxis({ name: 'loss', nameTextStyle: { color: UI_COLORS.muted } }), valueAxis({ name: `valid ${validMetric}`, show: hasIc, splitLine: { show: false }, nameTextStyle: { color: UI_COLORS.muted } })],
+    xAxis: {
+      type: 'value',
+      name: 'epoch',
+      nameLocation: 'middle',
+      nameGap: 24,
+      min: 0,
+      axisLabel: { color: UI_COLORS.muted },
+      splitLine: { show: false },
+    },
+    yAxis: [
+      valueAxis({ name: 'loss', nameTextStyle: { color: UI_COLORS.muted } }),
+      valueAxis({ name: `valid ${validMetric}`, show: hasIc, splitLine: { show: false }, nameTextStyle: { color: UI_COLORS.muted } }),
+    ],
     tooltip: { trigger: 'axis', confine: true, valueFormatter: numTip(4) },
     series: [
-      { name: 'train loss', type: 'line', showSymbol: false, data: loss.map((p) => [p.x, p.loss]), lineStyle: { width: 1.5, color: c }, itemStyle: { color: c } },
-      { name: 'valid loss', type: 'line', symbol: 'circle', symbolSize: 6, data: valid.filter((p) => Number.isFinite(p.loss)).map((p) => [p.x, p.loss]), lineStyle: { width: 2, type: 'dashed', color: c }, itemStyle: { color: c } },
-      ...(hasIc ? [{ name: `valid ${validMetric}`, type: 'line', yAxisIndex: 1, symbol: 'diamond', symbolSize: 7, data: valid.filter((p) => Number.isFinite(p.ic)).map((p) => [p.x, p.ic]), lineStyle: { width: 1.5, type: 'dotted', color: UI_COLORS.validIc }, itemStyle: { color: UI_COLORS.validIc } }] : []),
+      {
+        name: 'train loss',
+        type: 'line',
+        showSymbol: false,
+        data: loss.map((p) => [p.x, p.loss]),
+        lineStyle: { width: 1.5, color: c },
+        itemStyle: { color: c },
+      },
+      {
+        name: 'valid loss',
+        type: 'line',
+        symbol: 'circle',
+        symbolSize: 6,
+        data: valid.filter((p) => Number.isFinite(p.loss)).map((p) => [p.x, p.loss]),
+        lineStyle: { width: 2, type: 'dashed', color: c },
+        itemStyle: { color: c },
+      },
+      ...(hasIc
+        ? [
+            {
+              name: `valid ${validMetric}`,
+              type: 'line',
+              yAxisIndex: 1,
+              symbol: 'diamond',
+              symbolSize: 7,
+              data: valid.filter((p) => Number.isFinite(p.ic)).map((p) => [p.x, p.ic]),
+              lineStyle: { width: 1.5, type: 'dotted', color: UI_COLORS.validIc },
+              itemStyle: { color: UI_COLORS.validIc },
+            },
+          ]
+        : []),
     ],
   });
 }
@@ -107,11 +203,30 @@ export function lossOption(loss: LossPoint[], valid: ValidPoint[], model: string
 /** Cumulative excess return per method (mode 'excess'), or cumulative return with the benchmark ('absolute'). */
 export function cumOption(methods: MethodSeries[], bench: TrainResult['benchmark'] | null, mode: 'excess' | 'absolute'): EChartsCoreOption {
   const series: Record<string, unknown>[] = methods.map((m) => ({
-    name: m.label, type: 'line', showSymbol: false, data: datePairs(m.dates, mode === 'excess' ? m.cumExcess : m.cumReturn),
-    lineStyle: { width: 2, color: methodColor(m.method), type: methodLineType(m.method) }, itemStyle: { color: methodColor(m.method) },
+    name: m.label,
+    type: 'line',
+    showSymbol: false,
+    data: datePairs(m.dates, mode === 'excess' ? m.cumExcess : m.cumReturn),
+    lineStyle: { width: 2, color: methodColor(m.method), type: methodLineType(m.method) },
+    itemStyle: { color: methodColor(m.method) },
   }));
-  if (mode === 'absolute' && bench) series.push({ name: bench.label, type: 'line', showSymbol: false, data: datePairs(bench.dates, bench.cumReturn), lineStyle: { width: 2, type: 'dashed', color: methodColor('benchmark') }, itemStyle: { color: methodColor('benchmark') } });
-  if (series.length) (series[0] as { markLine?: unknown }).markLine = { silent: true, symbol: 'none', label: { show: false }, lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 }, data: [{ yAxis: 0 }] };
+  if (mode === 'absolute' && bench)
+    series.push({
+      name: bench.label,
+      type: 'line',
+      showSymbol: false,
+      data: datePairs(bench.dates, bench.cumReturn),
+      lineStyle: { width: 2, type: 'dashed', color: methodColor('benchmark') },
+      itemStyle: { color: methodColor('benchmark') },
+    });
+  if (series.length)
+    (series[0] as { markLine?: unknown }).markLine = {
+      silent: true,
+      symbol: 'none',
+      label: { show: false },
+      lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 },
+      data: [{ yAxis: 0 }],
+    };
   return base({
     legend,
     xAxis: timeAxis,
@@ -122,12 +237,41 @@ export function cumOption(methods: MethodSeries[], bench: TrainResult['benchmark
 }
 
 /** Daily IC of method `barsFor` (if given) as faint bars, plus the rolling mean of every method. */
-export function icOption(views: { method: string; label: string; dates: string[]; ic: number[]; rolling: number[] }[], window: number, barsFor?: string, metric = 'IC'): EChartsCoreOption {
+export function icOption(
+  views: { method: string; label: string; dates: string[]; ic: number[]; rolling: number[] }[],
+  window: number,
+  barsFor?: string,
+  metric = 'IC',
+): EChartsCoreOption {
   const last = barsFor === undefined ? undefined : views.find((v) => v.method === barsFor);
   const series: Record<string, unknown>[] = [];
-  if (last) series.push({ name: `${last.label} daily ${metric}`, type: 'bar', data: datePairs(last.dates, last.ic), barMaxWidth: 3, itemStyle: { color: methodColor(last.method), opacity: 0.28 }, large: true });
-  for (const v of views) series.push({ name: `${v.label} ${window}-day mean ${metric}`, type: 'line', showSymbol: false, data: datePairs(v.dates, v.rolling), lineStyle: { width: 2, color: methodColor(v.method), type: methodLineType(v.method) }, itemStyle: { color: methodColor(v.method) }, connectNulls: false });
-  if (series.length) (series[series.length - 1] as { markLine?: unknown }).markLine = { silent: true, symbol: 'none', label: { show: false }, lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 }, data: [{ yAxis: 0 }] };
+  if (last)
+    series.push({
+      name: `${last.label} daily ${metric}`,
+      type: 'bar',
+      data: datePairs(last.dates, last.ic),
+      barMaxWidth: 3,
+      itemStyle: { color: methodColor(last.method), opacity: 0.28 },
+      large: true,
+    });
+  for (const v of views)
+    series.push({
+      name: `${v.label} ${window}-day mean ${metric}`,
+      type: 'line',
+      showSymbol: false,
+      data: datePairs(v.dates, v.rolling),
+      lineStyle: { width: 2, color: methodColor(v.method), type: methodLineType(v.method) },
+      itemStyle: { color: methodColor(v.method) },
+      connectNulls: false,
+    });
+  if (series.length)
+    (series[series.length - 1] as { markLine?: unknown }).markLine = {
+      silent: true,
+      symbol: 'none',
+      label: { show: false },
+      lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 },
+      data: [{ yAxis: 0 }],
+    };
   return base({
     legend,
     xAxis: timeAxis,

@@ -23,5 +23,10 @@ export function chartSeries(id: string): ChartSeriesData[] | null {
   const c = charts.get(id);
   if (!c || c.isDisposed()) return null;
   const opt = c.getOption() as { series?: { name?: string; type?: string; data?: unknown[] }[] };
-  return (opt.series ?? []).map((s) => ({ name: String(s.name ?? ''), type: String(s.type ?? ''), length: s.data?.length ?? 0, data: s.data ?? [] }));
+  return (opt.series ?? []).map((s) => ({
+    name: String(s.name ?? ''),
+    type: String(s.type ?? ''),
+    length: s.data?.length ?? 0,
+    data: s.data ?? [],
+  }));
 }

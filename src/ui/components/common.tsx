@@ -9,7 +9,14 @@ export function HelpToggle({ title, children }: { title: string; children: React
   const id = useId();
   return (
     <>
-      <button type="button" className="help-btn" aria-expanded={open} aria-controls={id} onClick={() => setOpen(!open)} title={`What is ${title}?`}>
+      <button
+        type="button"
+        className="help-btn"
+        aria-expanded={open}
+        aria-controls={id}
+        onClick={() => setOpen(!open)}
+        title={`What is ${title}?`}
+      >
         <span aria-hidden="true">?</span>
         <span className="sr-only">Explain {title}</span>
       </button>
@@ -23,12 +30,31 @@ export function HelpToggle({ title, children }: { title: string; children: React
 }
 
 /** A numbered step / card with a heading, an optional status line and a help toggle. */
-export function Panel(props: { id: string; step?: number; title: string; status?: ReactNode; help?: ReactNode; children: ReactNode; className?: string; busy?: boolean }) {
+export function Panel(props: {
+  id: string;
+  step?: number;
+  title: string;
+  status?: ReactNode;
+  help?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  busy?: boolean;
+}) {
   const hid = `${props.id}-title`;
   return (
-    <section id={props.id} className={`panel ${props.className ?? ''}`} aria-labelledby={hid} data-testid={props.id} aria-busy={props.busy || undefined}>
+    <section
+      id={props.id}
+      className={`panel ${props.className ?? ''}`}
+      aria-labelledby={hid}
+      data-testid={props.id}
+      aria-busy={props.busy || undefined}
+    >
       <header className="panel-head">
-        {props.step !== undefined && <span className="step-num" aria-hidden="true">{props.step}</span>}
+        {props.step !== undefined && (
+          <span className="step-num" aria-hidden="true">
+            {props.step}
+          </span>
+        )}
         <h2 id={hid}>{props.title}</h2>
         {props.status !== undefined && <span className="panel-status">{props.status}</span>}
         {props.help && <HelpToggle title={props.title}>{props.help}</HelpToggle>}
@@ -68,7 +94,12 @@ export function Spinner({ label }: { label: string }) {
       <span className="spinner" aria-hidden="true" />
       <span>
         {label}
-        {secs >= 2 && <span className="muted" aria-hidden="true"> · {secs} s</span>}
+        {secs >= 2 && (
+          <span className="muted" aria-hidden="true">
+            {' '}
+            · {secs} s
+          </span>
+        )}
       </span>
     </div>
   );
@@ -87,13 +118,27 @@ export function Empty({ children, testId }: { children: ReactNode; testId?: stri
  * A number input that keeps the text being typed and commits on blur / Enter when it parses and is in range;
  * out-of-range or non-numeric text is flagged and not committed.
  */
-export function NumberField(props: { id?: string; compact?: boolean; label: string; value: number; onCommit: (v: number) => void; min?: number; max?: number; step?: number; help?: ReactNode; disabled?: boolean; testId?: string; suffix?: string }) {
+export function NumberField(props: {
+  id?: string;
+  compact?: boolean;
+  label: string;
+  value: number;
+  onCommit: (v: number) => void;
+  min?: number;
+  max?: number;
+  step?: number;
+  help?: ReactNode;
+  disabled?: boolean;
+  testId?: string;
+  suffix?: string;
+}) {
   const autoId = useId();
   const id = props.id ?? autoId;
   const [draft, setDraft] = useState(String(props.value));
   useEffect(() => setDraft(String(props.value)), [props.value]);
   const n = Number(draft);
-  const valid = draft.trim() !== '' && Number.isFinite(n) && (props.min === undefined || n >= props.min) && (props.max === undefined || n <= props.max);
+  const valid =
+    draft.trim() !== '' && Number.isFinite(n) && (props.min === undefined || n >= props.min) && (props.max === undefined || n <= props.max);
   const commit = () => {
     if (valid && n !== props.value) props.onCommit(n);
     else if (!valid) setDraft(String(props.value));
@@ -159,7 +204,15 @@ export function Caveats({ notes, testId }: { notes: string[]; testId?: string })
  * A chart with its heading, one line saying what it shows, optional controls, and an empty state (a sentence)
  * instead of the chart when there is nothing to draw.
  */
-export function ChartCard(props: { title: ReactNode; help: ReactNode; controls?: ReactNode; empty?: string | null; testId: string; children: ReactNode; className?: string }) {
+export function ChartCard(props: {
+  title: ReactNode;
+  help: ReactNode;
+  controls?: ReactNode;
+  empty?: string | null;
+  testId: string;
+  children: ReactNode;
+  className?: string;
+}) {
   return (
     <div className={`chart-card ${props.className ?? ''}`} data-testid={`card-${props.testId}`}>
       <div className="chart-head">

@@ -1,6 +1,15 @@
 /** Step 1, Data: dataset source (bundled / synthetic / file), universe, factor groups, preprocessing. */
 import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
-import { applyPrep, bundledSpec, loadDataset, loadFile, setPreprocessing, setUniverse, syntheticSpec, toggleFactorGroup } from '../../state/actions';
+import {
+  applyPrep,
+  bundledSpec,
+  loadDataset,
+  loadFile,
+  setPreprocessing,
+  setUniverse,
+  syntheticSpec,
+  toggleFactorGroup,
+} from '../../state/actions';
 import { useLab } from '../../state/store';
 import { ErrorBox, NumberField, Panel, Spinner } from '../components/common';
 
@@ -12,7 +21,14 @@ const SYNTH_FIELDS: { key: string; label: string; min: number; max: number; step
   { key: 'nDays', label: 'Trading days', min: 250, max: 5000, step: 50, help: 'history length T' },
   { key: 'nIndustries', label: 'Industries', min: 2, max: 30, step: 1, help: 'industries share a return factor' },
   { key: 'nFactors', label: 'Factors', min: 6, max: 40, step: 1, help: '6 carry the planted signal, the rest are noise' },
-  { key: 'alpha', label: 'Signal (α/day)', min: 0, max: 0.02, step: 0.0005, help: 'daily return per 1 sd of the true score; 0 = pure noise' },
+  {
+    key: 'alpha',
+    label: 'Signal (α/day)',
+    min: 0,
+    max: 0.02,
+    step: 0.0005,
+    help: 'daily return per 1 sd of the true score; 0 = pure noise',
+  },
   { key: 'seed', label: 'Market seed', min: 0, max: 2147483647, step: 1, help: 'same seed, same market' },
 ];
 
@@ -25,7 +41,10 @@ export function DataPanel() {
   const loadedPrep = useLab((s) => s.loadedPrep);
   const training = useLab((s) => s.trainStatus === 'running' || s.trainStatus === 'paused' || s.trainStatus === 'cancelling');
   const [source, setSource] = useState<Source>(run.dataset.kind === 'url' ? 'file' : run.dataset.kind);
-  const [synth, setSynth] = useState<Record<string, number>>(() => ({ ...syntheticSpec().synthetic, ...(run.dataset.kind === 'synthetic' ? run.dataset.synthetic : {}) }));
+  const [synth, setSynth] = useState<Record<string, number>>(() => ({
+    ...syntheticSpec().synthetic,
+    ...(run.dataset.kind === 'synthetic' ? run.dataset.synthetic : {}),
+  }));
   // follow the run when it changes from outside (a link read at start-up, a finished load)
   const kind = run.dataset.kind;
   const synthJson = JSON.stringify(run.dataset.synthetic ?? null);
@@ -47,7 +66,8 @@ export function DataPanel() {
   const allGroups = groups.map(([g]) => g);
   const groupOn = (g: string) => run.factors.length === 0 || run.factors.includes(g);
   // universe and factor groups apply at Train; only preprocessing changes the loaded panel
-  const prepChanged = summary !== null && loadedPrep !== null && JSON.stringify(loadedPrep.preprocessing) !== JSON.stringify(run.preprocessing);
+  const prepChanged =
+    summary !== null && loadedPrep !== null && JSON.stringify(loadedPrep.preprocessing) !== JSON.stringify(run.preprocessing);
   const universe = summary?.universes.find((u) => u.name === run.universe);
   const p = run.preprocessing;
 
@@ -67,29 +87,39 @@ export function DataPanel() {
       step={1}
       title="Data"
       busy={loading}
-      status={<span data-testid="data-status" data-status={dataStatus}>{dataStatus === 'ready' ? summary?.name : dataStatus === 'loading' ? 'loading…' : 'nothing loaded'}</span>}
+      status={
+        <span data-testid="data-status" data-status={dataStatus}>
+          {dataStatus === 'ready' ? summary?.name : dataStatus === 'loading' ? 'loading…' : 'nothing loaded'}
+        </span>
+      }
       help={
         <>
           <p>
-            <b>Dataset.</b> The bundled set is daily prices of US large caps, 2012–2019, with technical factors computed in the browser. A <b>synthetic market</b> has a known signal, so you can check a model
-            finds it. Your own <b>parquet or CSV file</b> holds daily prices (columns <code>date</code>, <code>ticker</code>, <code>adj_close</code> or <code>close</code>, <code>volume</code>) or a factor panel (<code>date</code>, <code>ticker</code> and numeric factor columns); it never leaves your browser.
-            A CSV (<code>.csv</code> or gzip-compressed <code>.csv.gz</code>) needs a header row naming the columns, values separated by commas (semicolons, tabs or <code>|</code> work too;
-            a semicolon file may use decimal commas) and dates written <code>yyyy-mm-dd</code> (or <code>yyyymmdd</code>); a date such as 03/01/2012 is refused, as day and month cannot be told apart.
+            <b>Dataset.</b> The bundled set is daily prices of US large caps, 2012–2019, with technical factors computed in the browser. A{' '}
+            <b>synthetic market</b> has a known signal, so you can check a model finds it. Your own <b>parquet or CSV file</b> holds daily
+            prices (columns <code>date</code>, <code>ticker</code>, <code>adj_close</code> or <code>close</code>, <code>volume</code>) or a
+            factor panel (<code>date</code>, <code>ticker</code> and numeric factor columns); it never leaves your browser. A CSV (
+            <code>.csv</code> or gzip-compressed <code>.csv.gz</code>) needs a header row naming the columns, values separated by commas
+            (semicolons, tabs or <code>|</code> work too; a semicolon file may use decimal commas) and dates written <code>yyyy-mm-dd</code>{' '}
+            (or <code>yyyymmdd</code>); a date such as 03/01/2012 is refused, as day and month cannot be told apart.
           </p>
           <p>
-            <b>Survivorship caveat:</b> the bundled universe is the S&amp;P 500 membership of April 2021, not the membership on each past date, so stocks that later failed are missing and past returns look
-            better than a real investor could have had.
+            <b>Survivorship caveat:</b> the bundled universe is the S&amp;P 500 membership of April 2021, not the membership on each past
+            date, so stocks that later failed are missing and past returns look better than a real investor could have had.
           </p>
           <p>
-            <b>Universe</b>: the stocks eligible on each date. Universes are rebuilt through time (a stock can enter and leave); each one's rule is shown under the selector.
+            <b>Universe</b>: the stocks eligible on each date. Universes are rebuilt through time (a stock can enter and leave); each one's
+            rule is shown under the selector.
           </p>
           <p>
-            <b>MAD winsorising</b> tames outliers: each day, each factor is clipped to median ± k × 1.4826 × MAD (median absolute deviation; 1.4826 × MAD estimates the standard deviation of normal data).
-            k = 5 clips only extreme values; 0 turns it off.
+            <b>MAD winsorising</b> tames outliers: each day, each factor is clipped to median ± k × 1.4826 × MAD (median absolute deviation;
+            1.4826 × MAD estimates the standard deviation of normal data). k = 5 clips only extreme values; 0 turns it off.
           </p>
           <p>
-            <b>z-score</b> rescales each factor per day to mean 0, standard deviation 1; <b>rank</b> replaces values by their cross-sectional rank (robust to outliers). <b>Fill</b> puts missing values at the
-            day's mean (0 after normalising); <b>mask</b> drops the stock that day. <b>Industry-neutral</b> removes each industry's mean, so a factor compares stocks within their industry.
+            <b>z-score</b> rescales each factor per day to mean 0, standard deviation 1; <b>rank</b> replaces values by their
+            cross-sectional rank (robust to outliers). <b>Fill</b> puts missing values at the day's mean (0 after normalising); <b>mask</b>{' '}
+            drops the stock that day. <b>Industry-neutral</b> removes each industry's mean, so a factor compares stocks within their
+            industry.
           </p>
         </>
       }
@@ -114,7 +144,14 @@ export function DataPanel() {
             ] as const
           ).map(([k, label]) => (
             <label key={k} className="radio">
-              <input type="radio" name="source" value={k} checked={source === k} onChange={() => setSource(k)} data-testid={`source-${k}`} />
+              <input
+                type="radio"
+                name="source"
+                value={k}
+                checked={source === k}
+                onChange={() => setSource(k)}
+                data-testid={`source-${k}`}
+              />
               {label}
             </label>
           ))}
@@ -123,7 +160,19 @@ export function DataPanel() {
         {source === 'synthetic' && (
           <div className="grid-2">
             {SYNTH_FIELDS.map((f) => (
-              <NumberField key={f.key} compact label={f.label} value={synth[f.key]} min={f.min} max={f.max} step={f.step} help={f.help} disabled={busy} testId={`synth-${f.key}`} onCommit={(v) => setSynth({ ...synth, [f.key]: v })} />
+              <NumberField
+                key={f.key}
+                compact
+                label={f.label}
+                value={synth[f.key]}
+                min={f.min}
+                max={f.max}
+                step={f.step}
+                help={f.help}
+                disabled={busy}
+                testId={`synth-${f.key}`}
+                onCommit={(v) => setSynth({ ...synth, [f.key]: v })}
+              />
             ))}
           </div>
         )}
@@ -144,14 +193,27 @@ export function DataPanel() {
                 e.target.value = '';
               }}
             />
-            <button type="button" className="btn primary" disabled={busy} onClick={() => fileInput.current?.click()} data-testid="choose-file">
+            <button
+              type="button"
+              className="btn primary"
+              disabled={busy}
+              onClick={() => fileInput.current?.click()}
+              data-testid="choose-file"
+            >
               Choose a file…
             </button>
             <span className="muted small">.parquet, .csv or .csv.gz, or drop it on this panel</span>
           </div>
         ) : (
-          <button type="button" className="btn primary" disabled={busy} data-testid="load-dataset" onClick={() => void loadDataset(source === 'bundled' ? bundledSpec() : syntheticSpec(synth))}>
-            {dataStatus === 'ready' && run.dataset.kind === source ? 'Reload' : 'Load'} {source === 'bundled' ? 'bundled dataset' : 'synthetic market'}
+          <button
+            type="button"
+            className="btn primary"
+            disabled={busy}
+            data-testid="load-dataset"
+            onClick={() => void loadDataset(source === 'bundled' ? bundledSpec() : syntheticSpec(synth))}
+          >
+            {dataStatus === 'ready' && run.dataset.kind === source ? 'Reload' : 'Load'}{' '}
+            {source === 'bundled' ? 'bundled dataset' : 'synthetic market'}
           </button>
         )}
       </div>
@@ -161,7 +223,13 @@ export function DataPanel() {
 
       <div className="field">
         <label htmlFor="universe">Universe</label>
-        <select id="universe" value={run.universe} disabled={!summary || busy} onChange={(e) => setUniverse(e.target.value)} data-testid="universe-select">
+        <select
+          id="universe"
+          value={run.universe}
+          disabled={!summary || busy}
+          onChange={(e) => setUniverse(e.target.value)}
+          data-testid="universe-select"
+        >
           {(summary?.universes ?? [{ name: run.universe, description: '', avgMembers: NaN }]).map((u) => (
             <option key={u.name} value={u.name}>
               {u.name}
@@ -174,11 +242,20 @@ export function DataPanel() {
 
       <div className="field">
         <label htmlFor="industry-level">Industry level</label>
-        <select id="industry-level" value={p.industryLevel ?? 'sector'} disabled={busy} onChange={(e) => setPreprocessing({ industryLevel: e.target.value as 'sector' | 'sub_industry' })} data-testid="industry-level-select">
+        <select
+          id="industry-level"
+          value={p.industryLevel ?? 'sector'}
+          disabled={busy}
+          onChange={(e) => setPreprocessing({ industryLevel: e.target.value as 'sector' | 'sub_industry' })}
+          data-testid="industry-level-select"
+        >
           <option value="sector">GICS sector (11 groups)</option>
           <option value="sub_industry">GICS sub-industry (~120; sector where missing)</option>
         </select>
-        <p className="field-help">Industries of a prices file with a sectors file: the industry graph and industry-neutral factors. Sectors give every stock peers; sub-industries are finer, but many hold a single stock.</p>
+        <p className="field-help">
+          Industries of a prices file with a sectors file: the industry graph and industry-neutral factors. Sectors give every stock peers;
+          sub-industries are finer, but many hold a single stock.
+        </p>
       </div>
 
       <fieldset className="checks" disabled={!summary || busy}>
@@ -186,7 +263,12 @@ export function DataPanel() {
         {groups.length === 0 && <p className="muted small">Load a dataset to see its factors.</p>}
         {groups.map(([g, n]) => (
           <label key={g} className="check">
-            <input type="checkbox" checked={groupOn(g)} onChange={() => toggleFactorGroup(g, allGroups)} data-testid={`factor-group-${g}`} />
+            <input
+              type="checkbox"
+              checked={groupOn(g)}
+              onChange={() => toggleFactorGroup(g, allGroups)}
+              data-testid={`factor-group-${g}`}
+            />
             {g} <span className="muted">({n})</span>
           </label>
         ))}
@@ -195,7 +277,16 @@ export function DataPanel() {
 
       <fieldset className="prep" disabled={busy}>
         <legend>Preprocessing</legend>
-        <NumberField label="MAD clip k" value={p.madK} min={0} max={20} step={0.5} testId="prep-madk" help="clip at median ± k·1.4826·MAD per day; 0 = off" onCommit={(v) => setPreprocessing({ madK: v })} />
+        <NumberField
+          label="MAD clip k"
+          value={p.madK}
+          min={0}
+          max={20}
+          step={0.5}
+          testId="prep-madk"
+          help="clip at median ± k·1.4826·MAD per day; 0 = off"
+          onCommit={(v) => setPreprocessing({ madK: v })}
+        />
         <div className="field">
           <span className="label">Normalise per day</span>
           <div className="seg" role="radiogroup" aria-label="Normalise per day">
@@ -219,10 +310,25 @@ export function DataPanel() {
           </div>
         </div>
         <label className="check">
-          <input type="checkbox" checked={p.industryNeutral} onChange={(e) => setPreprocessing({ industryNeutral: e.target.checked })} data-testid="prep-neutral" />
+          <input
+            type="checkbox"
+            checked={p.industryNeutral}
+            onChange={(e) => setPreprocessing({ industryNeutral: e.target.checked })}
+            data-testid="prep-neutral"
+          />
           Industry-neutral factors
         </label>
-        <NumberField label="Minimum history" value={p.minHistory} min={0} max={1000} step={10} suffix="days" testId="prep-minhistory" help="trading days of prices a stock needs before it enters" onCommit={(v) => setPreprocessing({ minHistory: Math.round(v) })} />
+        <NumberField
+          label="Minimum history"
+          value={p.minHistory}
+          min={0}
+          max={1000}
+          step={10}
+          suffix="days"
+          testId="prep-minhistory"
+          help="trading days of prices a stock needs before it enters"
+          onCommit={(v) => setPreprocessing({ minHistory: Math.round(v) })}
+        />
       </fieldset>
 
       {prepChanged && (

@@ -22,7 +22,7 @@ function LrpViews({ result: r }: { result: TrainResult }) {
   const ex = r.explanation;
   const dates = useMemo(() => ex?.dates.map((d) => d.date) ?? [], [ex]);
   const [date, setDate] = useState('');
-  const day = dates.includes(date) ? date : dates[dates.length - 1] ?? '';
+  const day = dates.includes(date) ? date : (dates[dates.length - 1] ?? '');
   const tickers = useMemo(() => explainedTickers(r, day), [r, day]);
   // default stock: the top prediction of the date
   const topTicker = useMemo(() => {
@@ -41,7 +41,11 @@ function LrpViews({ result: r }: { result: TrainResult }) {
   const note = r.explainNote;
 
   if (!ex) {
-    return <p className="muted small" data-testid="lrp-empty">{note ?? `${r.label} carries no explanation.`}</p>;
+    return (
+      <p className="muted small" data-testid="lrp-empty">
+        {note ?? `${r.label} carries no explanation.`}
+      </p>
+    );
   }
   const relSum = contrib ? Object.values(contrib.relevances).reduce((s, v) => s + v, 0) : 0;
   return (
@@ -60,11 +64,21 @@ function LrpViews({ result: r }: { result: TrainResult }) {
             <label htmlFor="lrp-date">Date</label>
             <select id="lrp-date" value={day} onChange={(e) => setDate(e.target.value)} data-testid="lrp-date">
               {dates.map((d) => (
-                <option key={d} value={d}>{d}</option>
+                <option key={d} value={d}>
+                  {d}
+                </option>
               ))}
             </select>
             <label htmlFor="lrp-ticker">Stock</label>
-            <input id="lrp-ticker" list="lrp-tickers" placeholder={topTicker} value={typed} onChange={(e) => setTyped(e.target.value.trim().toUpperCase())} data-testid="lrp-ticker" size={10} />
+            <input
+              id="lrp-ticker"
+              list="lrp-tickers"
+              placeholder={topTicker}
+              value={typed}
+              onChange={(e) => setTyped(e.target.value.trim().toUpperCase())}
+              data-testid="lrp-ticker"
+              size={10}
+            />
             <datalist id="lrp-tickers">
               {tickers.map((t) => (
                 <option key={t} value={t} />
@@ -76,7 +90,12 @@ function LrpViews({ result: r }: { result: TrainResult }) {
       >
         {contrib && wf && (
           <>
-            <EChart id="lrpStock" option={wf} height={Math.min(560, 90 + 22 * Math.min(Object.keys(contrib.relevances).length + 4, 21))} label={`Factor contributions to ${contrib.ticker}'s prediction on ${contrib.date}`} />
+            <EChart
+              id="lrpStock"
+              option={wf}
+              height={Math.min(560, 90 + 22 * Math.min(Object.keys(contrib.relevances).length + 4, 21))}
+              label={`Factor contributions to ${contrib.ticker}'s prediction on ${contrib.date}`}
+            />
             <p className="muted small" data-testid="lrp-sum">
               Σ factor relevance {sci(relSum)} + bias {sci(contrib.bias)} + ε {sci(contrib.eps)}
               {Math.abs(contrib.residual) > 1e-9 ? ` + unexplained ${sci(contrib.residual)}` : ''} = prediction {sci(contrib.prediction)}
@@ -92,7 +111,14 @@ function LrpViews({ result: r }: { result: TrainResult }) {
         help="At each explained date, the stocks in the top fifth of the prediction form the portfolio; its relevance is their mean relevance (paper §3.3). Each band is a group's share of the absolute relevance, so the bands add up to 100% (paper Figure 3)."
         empty={shares && shares.dates.length ? null : 'No explained dates.'}
       >
-        {area && <EChart id="lrpGroupShares" option={area} height={240} label="Share of the top-quintile portfolio's relevance per factor group over time" />}
+        {area && (
+          <EChart
+            id="lrpGroupShares"
+            option={area}
+            height={240}
+            label="Share of the top-quintile portfolio's relevance per factor group over time"
+          />
+        )}
       </ChartCard>
       <ChartCard
         testId="lrp-table5"
@@ -145,7 +171,9 @@ export const allViews: ModelViews[] = [attributionViews, ...modelViews];
 
 /** Latest result per model that has at least one view, with the views that apply to it. */
 export function explainable(results: TrainResult[]): { result: TrainResult; views: ModelViews[] }[] {
-  return latestResults(results).map((result) => ({ result, views: allViews.filter((v) => v.applies(result)) })).filter((x) => x.views.length > 0);
+  return latestResults(results)
+    .map((result) => ({ result, views: allViews.filter((v) => v.applies(result)) }))
+    .filter((x) => x.views.length > 0);
 }
 
 /** The dataset's industry shares at month ends (DMFM Figure 4): data, not a model, so it shows for any run. */
@@ -154,17 +182,30 @@ function IndustryComposition() {
   const prop = useMemo(() => {
     const ip = summary?.industryProportion;
     if (!ip || ip.dates.length === 0) return null;
-    return attentionOption(ip.industries, ip.dates.map((d) => d.slice(0, 7)), ip.share, 'month end', 'share of stocks');
+    return attentionOption(
+      ip.industries,
+      ip.dates.map((d) => d.slice(0, 7)),
+      ip.share,
+      'month end',
+      'share of stocks',
+    );
   }, [summary]);
   return (
-      <ChartCard
-        testId="industry-proportion"
-        title="Industry composition over time (DMFM Figure 4)"
-        help="Share of the cross-section in each industry at each month end. The industry graph links stocks of the same industry, so a large industry gives its members many same-industry edges (the edges-per-stock chart of the dataset summary)."
-        empty={prop ? null : 'Load a dataset with industries to see their shares over time.'}
-      >
-        {prop && <EChart id="industryProportion" option={prop} height={Math.min(560, 90 + 18 * (summary?.industryProportion?.industries.length ?? 1))} label="Share of stocks per industry at each month end" />}
-      </ChartCard>
+    <ChartCard
+      testId="industry-proportion"
+      title="Industry composition over time (DMFM Figure 4)"
+      help="Share of the cross-section in each industry at each month end. The industry graph links stocks of the same industry, so a large industry gives its members many same-industry edges (the edges-per-stock chart of the dataset summary)."
+      empty={prop ? null : 'Load a dataset with industries to see their shares over time.'}
+    >
+      {prop && (
+        <EChart
+          id="industryProportion"
+          option={prop}
+          height={Math.min(560, 90 + 18 * (summary?.industryProportion?.industries.length ?? 1))}
+          label="Share of stocks per industry at each month end"
+        />
+      )}
+    </ChartCard>
   );
 }
 
@@ -177,7 +218,12 @@ function ModelSelectorViews() {
   // a newly trained model becomes the selection
   useEffect(() => setPicked(latest), [latest]);
   const cur = items.find((x) => x.result.model === picked) ?? items[items.length - 1];
-  if (!cur) return <p className="muted small" data-testid="explain-empty">Train a model to see why it predicts what it predicts.</p>;
+  if (!cur)
+    return (
+      <p className="muted small" data-testid="explain-empty">
+        Train a model to see why it predicts what it predicts.
+      </p>
+    );
   return (
     <>
       {items.length > 1 && (
@@ -185,14 +231,18 @@ function ModelSelectorViews() {
           <label htmlFor="explain-model">Model</label>
           <select id="explain-model" value={cur.result.model} onChange={(e) => setPicked(e.target.value)} data-testid="explain-model">
             {items.map((x) => (
-              <option key={x.result.model} value={x.result.model}>{x.result.label}</option>
+              <option key={x.result.model} value={x.result.model}>
+                {x.result.label}
+              </option>
             ))}
           </select>
         </div>
       )}
       {cur.views.map((v) => (
         <div key={v.id} data-testid={`views-${v.id}`}>
-          <h4>{v.title}: {cur.result.label}</h4>
+          <h4>
+            {v.title}: {cur.result.label}
+          </h4>
           <v.Component result={cur.result} />
         </div>
       ))}
@@ -206,18 +256,22 @@ export function ExplainSection() {
       <h3>Explain</h3>
       <HelpToggle title="How to read these explanations">
         <p>
-          <b>LRP (layer-wise relevance propagation)</b> runs the prediction backwards through the network: each layer hands its output's relevance to its inputs in proportion to what each input
-          contributed (z_ij = x_i w_ij), until every input factor holds a share. For a linear model this is exactly w × x. The <b>ε-rule</b> adds a small ε to each denominator so near-zero
-          sums do not explode; what the biases and ε absorb is shown as separate bars, so factors + bias + ε = prediction. The <b>z-rule</b> (paper Eq. 6) redistributes the biases onto the
-          inputs, so the factors alone add up to the prediction, at the price of instability where a neuron's input sums to about zero.
+          <b>LRP (layer-wise relevance propagation)</b> runs the prediction backwards through the network: each layer hands its output's
+          relevance to its inputs in proportion to what each input contributed (z_ij = x_i w_ij), until every input factor holds a share.
+          For a linear model this is exactly w × x. The <b>ε-rule</b> adds a small ε to each denominator so near-zero sums do not explode;
+          what the biases and ε absorb is shown as separate bars, so factors + bias + ε = prediction. The <b>z-rule</b> (paper Eq. 6)
+          redistributes the biases onto the inputs, so the factors alone add up to the prediction, at the price of instability where a
+          neuron's input sums to about zero.
         </p>
         <p>
-          <b>Relevance vs correlation</b>: relevance says what the model used for this prediction; correlation says how the group moves with the prediction across stocks. They disagree
-          when factors interact, when a factor's effect flips sign between stocks, or when correlated groups ride along with the one the model actually reads (Table 5).
+          <b>Relevance vs correlation</b>: relevance says what the model used for this prediction; correlation says how the group moves with
+          the prediction across stocks. They disagree when factors interact, when a factor's effect flips sign between stocks, or when
+          correlated groups ride along with the one the model actually reads (Table 5).
         </p>
         <p>
-          Graph and attention models (DMFM, MGAT) mix stocks through attention layers LRP cannot pass; the lab shows their own view instead. <b>DMFM factor attention</b> is the weight each input
-          factor gets in the attention estimate f-hat_k = F a-bar_k of each deep factor; the faithfulness chart says how closely that estimate follows the deep factor.
+          Graph and attention models (DMFM, MGAT) mix stocks through attention layers LRP cannot pass; the lab shows their own view instead.{' '}
+          <b>DMFM factor attention</b> is the weight each input factor gets in the attention estimate f-hat_k = F a-bar_k of each deep
+          factor; the faithfulness chart says how closely that estimate follows the deep factor.
         </p>
       </HelpToggle>
       <ModelSelectorViews />

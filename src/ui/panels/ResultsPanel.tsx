@@ -38,11 +38,17 @@ export function ResultsPanel() {
   const methods = useMemo(() => methodViews(results), [results]);
   const bench = useMemo(() => benchmarkView(results), [results]);
   const ics = useMemo(() => icViews(results, icWindow, icKind), [results, icWindow, icKind]);
-  const cum = useMemo(() => (cumMode === 'excess' ? cumOption(methods, bench, 'excess') : navOption(methods, bench)), [methods, bench, cumMode]);
+  const cum = useMemo(
+    () => (cumMode === 'excess' ? cumOption(methods, bench, 'excess') : navOption(methods, bench)),
+    [methods, bench, cumMode],
+  );
   const [showDaily, setShowDaily] = useState(true);
   const last = results[results.length - 1];
   const icLabel = icKind === 'rankIc' ? 'rank IC' : 'IC';
-  const ic = useMemo(() => icOption(ics, icWindow, showDaily ? last?.model : undefined, icLabel), [ics, icWindow, showDaily, last, icLabel]);
+  const ic = useMemo(
+    () => icOption(ics, icWindow, showDaily ? last?.model : undefined, icLabel),
+    [ics, icWindow, showDaily, last, icLabel],
+  );
   const dd = useMemo(() => drawdownOption(methods), [methods]);
   const to = useMemo(() => turnoverOption(methods), [methods]);
   const qs = useMemo(() => quantileOption(methods), [methods]);
@@ -60,7 +66,15 @@ export function ResultsPanel() {
   };
   const horizon = methods.find((m) => m.quantiles)?.quantiles?.horizon ?? last?.run.strategy.horizon ?? 20;
   // the evaluation (formation) dates: the stitched test period of the split timeline
-  const periods = useMemo(() => new Set(results.map((r) => (r.series[0]?.icDates.length ? `${r.series[0].icDates[0]} … ${r.series[0].icDates[r.series[0].icDates.length - 1]}` : ''))), [results]);
+  const periods = useMemo(
+    () =>
+      new Set(
+        results.map((r) =>
+          r.series[0]?.icDates.length ? `${r.series[0].icDates[0]} … ${r.series[0].icDates[r.series[0].icDates.length - 1]}` : '',
+        ),
+      ),
+    [results],
+  );
   const period = [...periods][0];
   const strategies = new Set(results.map((r) => JSON.stringify(r.run.strategy)));
 
@@ -73,16 +87,20 @@ export function ResultsPanel() {
       help={
         <>
           <p>
-            Every number here is <b>out-of-sample</b>: the test dates never overlap a training or validation window (see the split timeline in step 3). The <b>portfolio</b> settings decide how
-            scores become holdings; changing them re-evaluates the stored scores without training again.
+            Every number here is <b>out-of-sample</b>: the test dates never overlap a training or validation window (see the split timeline
+            in step 3). The <b>portfolio</b> settings decide how scores become holdings; changing them re-evaluates the stored scores
+            without training again.
           </p>
           <p>
-            <b>IC</b>: per date, the correlation across stocks between score and forward return; <b>rank IC</b> uses ranks (Spearman). <b>ICIR</b> = mean / std of the daily IC (not annualised). <b>α</b>{' '}
-            = mean daily excess return × 252; <b>IR</b> = mean / std of the excess return × √252; <b>SR</b> = Sharpe of the portfolio (risk-free 0); <b>MDD</b> = worst fall of the compounded excess
+            <b>IC</b>: per date, the correlation across stocks between score and forward return; <b>rank IC</b> uses ranks (Spearman).{' '}
+            <b>ICIR</b> = mean / std of the daily IC (not annualised). <b>α</b> = mean daily excess return × 252; <b>IR</b> = mean / std of
+            the excess return × √252; <b>SR</b> = Sharpe of the portfolio (risk-free 0); <b>MDD</b> = worst fall of the compounded excess
             curve; <b>TT</b> = one-way turnover per rebalance.
           </p>
           <p>
-            <b>Universes</b>: the same scores are evaluated on each universe of the panel (members rebuilt monthly by dollar volume); the benchmark is that universe's equal-weighted return, unless a benchmark file is loaded in the strategy settings (then every universe is measured against it).
+            <b>Universes</b>: the same scores are evaluated on each universe of the panel (members rebuilt monthly by dollar volume); the
+            benchmark is that universe's equal-weighted return, unless a benchmark file is loaded in the strategy settings (then every
+            universe is measured against it).
           </p>
         </>
       }
@@ -91,20 +109,28 @@ export function ResultsPanel() {
       <ErrorBox error={resultsError} />
       {!last ? (
         <Empty testId="results-empty">
-          {queue ? 'The first method is training: its table row and charts appear here when it finishes.' : 'Train a model, or compare several (step 3), to see the results table and the evaluation charts here.'}
+          {queue
+            ? 'The first method is training: its table row and charts appear here when it finishes.'
+            : 'Train a model, or compare several (step 3), to see the results table and the evaluation charts here.'}
         </Empty>
       ) : (
         <>
           <Caveats notes={notes} testId="results-caveat" />
           <p className="muted small" data-testid="results-period">
-            Test period {period} · portfolio {strategies.size === 1 ? `${STRATEGY_LABEL[last.run.strategy.kind]}: ${describeStrategy(last.run.strategy)}` : 'differs between methods (re-evaluate above)'} · benchmark {last.benchmark.label}
+            Test period {period} · portfolio{' '}
+            {strategies.size === 1
+              ? `${STRATEGY_LABEL[last.run.strategy.kind]}: ${describeStrategy(last.run.strategy)}`
+              : 'differs between methods (re-evaluate above)'}{' '}
+            · benchmark {last.benchmark.label}
             {periods.size > 1 && <b> · methods were tested on different periods (train them with the same split)</b>}
           </p>
           <ResultsTable />
 
           <ChartCard
             testId="cum"
-            title={cumMode === 'excess' ? `Cumulative excess return over ${last.benchmark.label}` : 'Net value of each method and the benchmark'}
+            title={
+              cumMode === 'excess' ? `Cumulative excess return over ${last.benchmark.label}` : 'Net value of each method and the benchmark'
+            }
             help={
               cumMode === 'excess'
                 ? 'Each method’s portfolio minus the benchmark, compounded day by day over the test period, net of costs (the DMFM paper’s Figure 1). Above 0 = beat the benchmark.'
@@ -127,14 +153,37 @@ export function ResultsPanel() {
             }
             empty={has.cum ? null : 'No holding days in the test period: the backtest has nothing to compound.'}
           >
-            <EChart id={cumMode === 'excess' ? 'cumExcess' : 'netValue'} option={cum} height={250} label="Cumulative return of each method over the test dates" />
+            <EChart
+              id={cumMode === 'excess' ? 'cumExcess' : 'netValue'}
+              option={cum}
+              height={250}
+              label="Cumulative return of each method over the test dates"
+            />
           </ChartCard>
 
           <div className="chart-grid">
-            <ChartCard testId="drawdown" title="Drawdown (underwater)" help={<span title={drawdownDefinition}>How far each method’s compounded excess curve is below its running peak, 1 − V/max V; the deepest point is the MDD.</span>} empty={has.dd ? null : 'No excess-return series to draw a drawdown from.'}>
+            <ChartCard
+              testId="drawdown"
+              title="Drawdown (underwater)"
+              help={
+                <span title={drawdownDefinition}>
+                  How far each method’s compounded excess curve is below its running peak, 1 − V/max V; the deepest point is the MDD.
+                </span>
+              }
+              empty={has.dd ? null : 'No excess-return series to draw a drawdown from.'}
+            >
               <EChart id="drawdown" option={dd} height={210} label="Drawdown of each method's excess curve" />
             </ChartCard>
-            <ChartCard testId="turnover" title="Turnover per rebalance" help={<span title={turnoverDefinition}>Share of the portfolio traded at each rebalance, one-way: Σ|w_new − w_old| / 2 (the first buys in from cash).</span>} empty={has.to ? null : 'No rebalances in the test period.'}>
+            <ChartCard
+              testId="turnover"
+              title="Turnover per rebalance"
+              help={
+                <span title={turnoverDefinition}>
+                  Share of the portfolio traded at each rebalance, one-way: Σ|w_new − w_old| / 2 (the first buys in from cash).
+                </span>
+              }
+              empty={has.to ? null : 'No rebalances in the test period.'}
+            >
               <EChart id="turnover" option={to} height={210} label="One-way turnover at each rebalance" />
             </ChartCard>
           </div>
@@ -144,13 +193,19 @@ export function ResultsPanel() {
             title={`Daily ${icLabel} and its rolling mean`}
             help={
               <span title={`${icKind === 'rankIc' ? rankIcDefinition : icDefinition} ${rollingMeanDefinition}`}>
-                Per test date, the {icKind === 'rankIc' ? 'Spearman (rank)' : 'Pearson'} correlation across stocks between score and {horizon}-day forward return; lines: trailing {icWindow}-date mean
-                per method{showDaily ? `, bars: daily values of ${last.label}` : ''}.
+                Per test date, the {icKind === 'rankIc' ? 'Spearman (rank)' : 'Pearson'} correlation across stocks between score and{' '}
+                {horizon}-day forward return; lines: trailing {icWindow}-date mean per method
+                {showDaily ? `, bars: daily values of ${last.label}` : ''}.
               </span>
             }
             controls={
               <div className="field inline">
-                <select aria-label="Correlation" value={icKind} onChange={(e) => setIcKind(e.target.value as 'ic' | 'rankIc')} data-testid="ic-kind">
+                <select
+                  aria-label="Correlation"
+                  value={icKind}
+                  onChange={(e) => setIcKind(e.target.value as 'ic' | 'rankIc')}
+                  data-testid="ic-kind"
+                >
                   <option value="ic">IC (Pearson)</option>
                   <option value="rankIc">rank IC (Spearman)</option>
                 </select>
@@ -181,7 +236,12 @@ export function ResultsPanel() {
               methods.length > 1 && (
                 <div className="field inline">
                   <label htmlFor="heat-method">Method</label>
-                  <select id="heat-method" value={heatOf?.method ?? ''} onChange={(e) => setHeatMethod(e.target.value)} data-testid="heat-method">
+                  <select
+                    id="heat-method"
+                    value={heatOf?.method ?? ''}
+                    onChange={(e) => setHeatMethod(e.target.value)}
+                    data-testid="heat-method"
+                  >
                     {methods
                       .filter((m) => m.monthly)
                       .map((m) => (
@@ -195,14 +255,25 @@ export function ResultsPanel() {
             }
             empty={heat && has.ic ? null : 'No monthly IC: the results carry no IC series.'}
           >
-            {heat && <EChart id="icHeatmap" option={heat} height={Math.min(340, 62 + 34 * Math.max(1, heatYears))} label="Monthly mean IC heat map, years by months" />}
+            {heat && (
+              <EChart
+                id="icHeatmap"
+                option={heat}
+                height={Math.min(340, 62 + 34 * Math.max(1, heatYears))}
+                label="Monthly mean IC heat map, years by months"
+              />
+            )}
           </ChartCard>
 
           <div className="chart-grid">
             <ChartCard
               testId="quantiles"
               title="Return by score group"
-              help={<span title={quantileDefinition}>Mean {horizon}-day forward return of each score decile (1 = lowest scores), averaged over the test dates.</span>}
+              help={
+                <span title={quantileDefinition}>
+                  Mean {horizon}-day forward return of each score decile (1 = lowest scores), averaged over the test dates.
+                </span>
+              }
               empty={has.q ? null : 'No score groups: no test date had enough scored stocks with a forward return.'}
             >
               <EChart id="quantiles" option={qs} height={230} label="Mean forward return per score group" />

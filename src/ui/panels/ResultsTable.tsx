@@ -31,12 +31,27 @@ export function downloadCsv(): string | null {
   return name;
 }
 
-const UNIVERSE_HELP: Record<string, string> = { all: 'every stock', top100: '100 largest by dollar volume', next150: 'next 150', rest: 'the rest' };
+const UNIVERSE_HELP: Record<string, string> = {
+  all: 'every stock',
+  top100: '100 largest by dollar volume',
+  next150: 'next 150',
+  rest: 'the rest',
+};
 
 type View = NonNullable<ReturnType<typeof tableViewOf>>;
 type Cell = View['table']['cells'][number][number];
 
-function NumCell({ cell, format, gstart, col }: { cell: Cell; format: View['table']['columns'][number]['format']; gstart?: boolean; col: string }) {
+function NumCell({
+  cell,
+  format,
+  gstart,
+  col,
+}: {
+  cell: Cell;
+  format: View['table']['columns'][number]['format'];
+  gstart?: boolean;
+  col: string;
+}) {
   const text = formatMetric(cell.value, format, 2);
   return (
     <td className={`num${cell.mark ? ` ${cell.mark}` : ''}${gstart ? ' gstart' : ''}`} data-mark={cell.mark ?? undefined} data-col={col}>
@@ -77,7 +92,9 @@ function ColumnsTable({ view, describe }: { view: View; describe: (u: string) =>
         )}
         <tr>
           {!grouped && <th scope="col">Method{table.universes[0] ? ` (${table.universes[0]})` : ''}</th>}
-          {table.universes.map((u, ui) => table.columns.map((c, ci) => <MetricHead key={`${u}-${c.key}`} c={c} def={definitions[c.key]} gstart={ci === 0 && ui > 0} />))}
+          {table.universes.map((u, ui) =>
+            table.columns.map((c, ci) => <MetricHead key={`${u}-${c.key}`} c={c} def={definitions[c.key]} gstart={ci === 0 && ui > 0} />),
+          )}
         </tr>
       </thead>
       <tbody>
@@ -88,7 +105,13 @@ function ColumnsTable({ view, describe }: { view: View; describe: (u: string) =>
               {m}
             </th>
             {table.cells[mi].map((cell, j) => (
-              <NumCell key={j} cell={cell} format={table.columns[j % C].format} gstart={j % C === 0 && j > 0} col={`${table.universes[Math.floor(j / C)]}:${table.columns[j % C].key}`} />
+              <NumCell
+                key={j}
+                cell={cell}
+                format={table.columns[j % C].format}
+                gstart={j % C === 0 && j > 0}
+                col={`${table.universes[Math.floor(j / C)]}:${table.columns[j % C].key}`}
+              />
             ))}
           </tr>
         ))}
@@ -103,7 +126,9 @@ function RowsTable({ view, describe, members }: { view: View; describe: (u: stri
   const C = table.columns.length;
   return (
     <table className="metrics paper rows" data-testid="metrics-table" data-layout="rows">
-      <caption className="sr-only">{table.title}: one block per universe, methods by metric; best value in bold, second best underlined</caption>
+      <caption className="sr-only">
+        {table.title}: one block per universe, methods by metric; best value in bold, second best underlined
+      </caption>
       <thead>
         <tr>
           <th scope="col">Universe</th>
@@ -147,7 +172,10 @@ export function ResultsTable() {
   const setPreset = useLab((s) => s.setTablePreset);
   const setLayout = useLab((s) => s.setTableLayout);
   const toggleUniverse = useLab((s) => s.toggleUniverse);
-  const view = useMemo(() => tableViewOf({ results, tablePreset: preset, summary, hiddenUniverses: hidden }), [results, preset, summary, hidden]);
+  const view = useMemo(
+    () => tableViewOf({ results, tablePreset: preset, summary, hiddenUniverses: hidden }),
+    [results, preset, summary, hidden],
+  );
   if (!view) return null;
   const { table, allUniverses, definitions } = view;
   const layout = effectiveLayout(view, layoutPref);
@@ -170,7 +198,13 @@ export function ResultsTable() {
               </option>
             ))}
           </select>
-          <button type="button" className="btn small" onClick={() => downloadCsv()} data-testid="export-csv" title="Download this table as CSV (percent metrics x 100; **best**, _second_)">
+          <button
+            type="button"
+            className="btn small"
+            onClick={() => downloadCsv()}
+            data-testid="export-csv"
+            title="Download this table as CSV (percent metrics x 100; **best**, _second_)"
+          >
             Export CSV
           </button>
         </div>
@@ -195,10 +229,17 @@ export function ResultsTable() {
           </span>
         </div>
       )}
-      <div className="table-wrap">{layout === 'columns' ? <ColumnsTable view={view} describe={describe} /> : <RowsTable view={view} describe={describe} members={members} />}</div>
+      <div className="table-wrap">
+        {layout === 'columns' ? (
+          <ColumnsTable view={view} describe={describe} />
+        ) : (
+          <RowsTable view={view} describe={describe} members={members} />
+        )}
+      </div>
       <p className="table-note muted small">
-        <b>Bold</b> = best, <u>underlined</u> = second best per universe and column (↑ higher / ↓ lower is better; needs two or more methods). Percent columns are ×100; the benchmark of each universe
-        is its equal-weighted return, or the benchmark file loaded in the strategy settings (then the same series for every universe).
+        <b>Bold</b> = best, <u>underlined</u> = second best per universe and column (↑ higher / ↓ lower is better; needs two or more
+        methods). Percent columns are ×100; the benchmark of each universe is its equal-weighted return, or the benchmark file loaded in the
+        strategy settings (then the same series for every universe).
       </p>
       <dl className="defs" data-testid="metric-definitions">
         {table.columns.map((c) => (

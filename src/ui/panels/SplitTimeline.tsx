@@ -6,7 +6,11 @@ import { EChart } from '../charts/EChart';
 import { splitTimelineOption } from '../charts/eval-options';
 import { ChartCard } from '../components/common';
 
-const KIND: Record<string, string> = { walkforward: 'walk-forward, expanding training window', rolling: 'rolling monthly window', fixed: 'fixed train / validation / test' };
+const KIND: Record<string, string> = {
+  walkforward: 'walk-forward, expanding training window',
+  rolling: 'rolling monthly window',
+  fixed: 'fixed train / validation / test',
+};
 
 export function SplitTimeline() {
   const days = useLab((s) => s.summary?.tradingDays);
@@ -23,7 +27,13 @@ export function SplitTimeline() {
       title="Split timeline"
       help={
         <>
-          {G} group{G === 1 ? '' : 's'} ({split.kind === 'walkforward' && (split.trainYears ?? 0) > 0 ? `walk-forward, training on the last ${split.trainYears} years before validation` : KIND[split.kind]}); the gap between validation and test covers the longest label horizon ({Math.max(...(horizons ?? [0]))} days), so no test label leaks into training, and the purge drops the same number of training days before validation, so no training label reaches into the validation period that picks the epoch.
+          {G} group{G === 1 ? '' : 's'} (
+          {split.kind === 'walkforward' && (split.trainYears ?? 0) > 0
+            ? `walk-forward, training on the last ${split.trainYears} years before validation`
+            : KIND[split.kind]}
+          ); the gap between validation and test covers the longest label horizon ({Math.max(...(horizons ?? [0]))} days), so no test label
+          leaks into training, and the purge drops the same number of training days before validation, so no training label reaches into the
+          validation period that picks the epoch.
           {view.test && (
             <>
               {' '}
@@ -35,7 +45,14 @@ export function SplitTimeline() {
       }
       empty={view.error ?? (option ? null : 'The split has no segments on these dates.')}
     >
-      {option && <EChart id="splits" option={option} height={Math.min(360, 64 + 22 * G)} label="Train, validation, gap and test dates of each split group" />}
+      {option && (
+        <EChart
+          id="splits"
+          option={option}
+          height={Math.min(360, 64 + 22 * G)}
+          label="Train, validation, gap and test dates of each split group"
+        />
+      )}
     </ChartCard>
   );
 }

@@ -17,18 +17,28 @@ export function SqlConsole() {
   const tables = useLab((s) => s.summary?.tables ?? NO_TABLES);
   const hasData = useLab((s) => s.summary !== null);
   const examples = tables.length
-    ? [`SELECT * FROM ${tables[0].name} LIMIT 20`, ...(tables.length > 1 ? [`SELECT COUNT(*) AS n FROM ${tables[1].name}`] : []), `DESCRIBE ${tables[0].name}`]
+    ? [
+        `SELECT * FROM ${tables[0].name} LIMIT 20`,
+        ...(tables.length > 1 ? [`SELECT COUNT(*) AS n FROM ${tables[1].name}`] : []),
+        `DESCRIBE ${tables[0].name}`,
+      ]
     : [];
 
   return (
     <Panel
       id="panel-sql"
       title="SQL console"
-      status={result && ms !== null ? <span>{result.rows.length.toLocaleString('en-US')} rows in {ms.toFixed(0)} ms</span> : undefined}
+      status={
+        result && ms !== null ? (
+          <span>
+            {result.rows.length.toLocaleString('en-US')} rows in {ms.toFixed(0)} ms
+          </span>
+        ) : undefined
+      }
       help={
         <p>
-          Query the loaded tables with DuckDB SQL, in your browser. The console is <b>read-only</b>: one SELECT (or WITH / DESCRIBE) at a time; the Data panel is what loads and changes tables. Press
-          Ctrl+Enter to run.
+          Query the loaded tables with DuckDB SQL, in your browser. The console is <b>read-only</b>: one SELECT (or WITH / DESCRIBE) at a
+          time; the Data panel is what loads and changes tables. Press Ctrl+Enter to run.
         </p>
       }
     >
@@ -36,7 +46,10 @@ export function SqlConsole() {
         <ul className="tables" aria-label="Loaded tables">
           {tables.map((t) => (
             <li key={t.name}>
-              <code>{t.name}</code> <span className="muted">{t.rows.toLocaleString('en-US')} rows · {t.columns.join(', ')}</span>
+              <code>{t.name}</code>{' '}
+              <span className="muted">
+                {t.rows.toLocaleString('en-US')} rows · {t.columns.join(', ')}
+              </span>
             </li>
           ))}
         </ul>
@@ -105,7 +118,8 @@ export function SqlConsole() {
           </table>
           {(result.rows.length > MAX_ROWS || result.truncated) && (
             <p className="muted small">
-              Showing {Math.min(MAX_ROWS, result.rows.length)} of {(result.totalRows ?? result.rows.length).toLocaleString('en-US')} rows; add a LIMIT or an aggregate to see the rest.
+              Showing {Math.min(MAX_ROWS, result.rows.length)} of {(result.totalRows ?? result.rows.length).toLocaleString('en-US')} rows;
+              add a LIMIT or an aggregate to see the rest.
             </p>
           )}
         </div>

@@ -28,16 +28,21 @@ export function SummaryCard() {
       help={
         <>
           <p>
-            Graph models (MGAT, DMFM) connect two stocks on a date when they are in the same industry <i>and</i> the same universe. A stock's <b>same-industry edges</b> are the other
-            members of its industry in that universe on that date. The <b>edge chart</b> shows their average per stock each day, one line per universe (DMFM Figure 3):
-            Σ<sub>i</sub> n<sub>i</sub>(n<sub>i</sub> − 1) / N for industries of n<sub>i</sub> members out of the universe's N.
+            Graph models (MGAT, DMFM) connect two stocks on a date when they are in the same industry <i>and</i> the same universe. A
+            stock's <b>same-industry edges</b> are the other members of its industry in that universe on that date. The <b>edge chart</b>{' '}
+            shows their average per stock each day, one line per universe (DMFM Figure 3): Σ<sub>i</sub> n<sub>i</sub>(n<sub>i</sub> − 1) /
+            N for industries of n<sub>i</sub> members out of the universe's N.
           </p>
           <p>
-            A larger universe gives more edges: &lsquo;all&rsquo; has the most, a 100-stock universe far fewer. The lines move over time because stocks enter and leave the data and
-            because the universes are rebuilt every month: top100, next150 and rest (the default sizes) rank stocks by their trailing (about 3-month) dollar volume at the previous month end. A
-            universe has no line in the first month (no history to rank on yet). The number in the title is the mean for &lsquo;all&rsquo;.
+            A larger universe gives more edges: &lsquo;all&rsquo; has the most, a 100-stock universe far fewer. The lines move over time
+            because stocks enter and leave the data and because the universes are rebuilt every month: top100, next150 and rest (the default
+            sizes) rank stocks by their trailing (about 3-month) dollar volume at the previous month end. A universe has no line in the
+            first month (no history to rank on yet). The number in the title is the mean for &lsquo;all&rsquo;.
           </p>
-          <p>The <b>industry</b> bars show each industry's share of the stocks; a model can look good just by favouring one large industry, which industry-neutral preprocessing prevents.</p>
+          <p>
+            The <b>industry</b> bars show each industry's share of the stocks; a model can look good just by favouring one large industry,
+            which industry-neutral preprocessing prevents.
+          </p>
         </>
       }
     >
@@ -96,16 +101,37 @@ export function SummaryCard() {
           <div className="chart-pair">
             <figure>
               <figcaption>
-                Same-industry edges per stock per day <span className="muted">(mean {finiteMean(summary.edges.avgEdges).toFixed(1)}{(summary.edges.byUniverse?.length ?? 0) > 1 ? ' in all' : ''})</span>
+                Same-industry edges per stock per day{' '}
+                <span className="muted">
+                  (mean {finiteMean(summary.edges.avgEdges).toFixed(1)}
+                  {(summary.edges.byUniverse?.length ?? 0) > 1 ? ' in all' : ''})
+                </span>
               </figcaption>
-              {summary.edges.dates.length ? <EChart id="edges" option={edges!} height={200} label="Average number of same-industry edges per stock on each date, one line per universe" /> : <Empty>No industry data in this dataset.</Empty>}
+              {summary.edges.dates.length ? (
+                <EChart
+                  id="edges"
+                  option={edges!}
+                  height={200}
+                  label="Average number of same-industry edges per stock on each date, one line per universe"
+                />
+              ) : (
+                <Empty>No industry data in this dataset.</Empty>
+              )}
             </figure>
             <figure>
               <figcaption>
                 Industries (share of stocks){' '}
-                {summary.industries.length > MAX_INDUSTRY_BARS && <span className="muted">({summary.industries.length}, largest {MAX_INDUSTRY_BARS - 1} shown)</span>}
+                {summary.industries.length > MAX_INDUSTRY_BARS && (
+                  <span className="muted">
+                    ({summary.industries.length}, largest {MAX_INDUSTRY_BARS - 1} shown)
+                  </span>
+                )}
               </figcaption>
-              {summary.industries.length ? <EChart id="industries" option={inds!} height={200} label="Share of stocks per industry" /> : <Empty>No industry data in this dataset.</Empty>}
+              {summary.industries.length ? (
+                <EChart id="industries" option={inds!} height={200} label="Share of stocks per industry" />
+              ) : (
+                <Empty>No industry data in this dataset.</Empty>
+              )}
             </figure>
           </div>
         </>

@@ -1,6 +1,14 @@
 /** Step 3, Train: backend, Train / Pause / Cancel, progress with epoch, step and ETA, live loss and validation curves. */
 import { useMemo } from 'react';
-import { cancelTraining, compareMethods, discardCheckpoint, resumeTraining, setBackendPref, startTraining, togglePause } from '../../state/actions';
+import {
+  cancelTraining,
+  compareMethods,
+  discardCheckpoint,
+  resumeTraining,
+  setBackendPref,
+  startTraining,
+  togglePause,
+} from '../../state/actions';
 import { etaMs } from '../../state/derive';
 import { BACKEND_PREFS, type BackendPref } from '../../state/lab-api';
 import { useLab } from '../../state/store';
@@ -20,19 +28,32 @@ function CompareMethods({ disabled }: { disabled: boolean }) {
   const queue = useLab((s) => s.queue);
   const runModel = useLab((s) => s.run.model);
   const picked = models.filter((m) => ids.includes(m.id));
-  const toggle = (id: string) => setIds(ids.includes(id) ? ids.filter((x) => x !== id) : models.map((m) => m.id).filter((x) => x === id || ids.includes(x)));
+  const toggle = (id: string) =>
+    setIds(ids.includes(id) ? ids.filter((x) => x !== id) : models.map((m) => m.id).filter((x) => x === id || ids.includes(x)));
   return (
     <div className="compare" data-testid="compare-methods">
       <div className="compare-row">
         <span className="compare-title">Compare methods</span>
         {models.map((m) => (
           <label key={m.id} className="check">
-            <input type="checkbox" checked={ids.includes(m.id)} disabled={disabled || queue !== null} onChange={() => toggle(m.id)} data-testid={`compare-${m.id}`} />
+            <input
+              type="checkbox"
+              checked={ids.includes(m.id)}
+              disabled={disabled || queue !== null}
+              onChange={() => toggle(m.id)}
+              data-testid={`compare-${m.id}`}
+            />
             <span className="dot" style={{ background: methodColor(m.id) }} aria-hidden="true" />
             {m.label}
           </label>
         ))}
-        <button type="button" className="btn" disabled={disabled || picked.length === 0} onClick={() => void compareMethods()} data-testid="compare-button">
+        <button
+          type="button"
+          className="btn"
+          disabled={disabled || picked.length === 0}
+          onClick={() => void compareMethods()}
+          data-testid="compare-button"
+        >
           Train &amp; compare {picked.length}
         </button>
       </div>
@@ -48,10 +69,16 @@ function CompareMethods({ disabled }: { disabled: boolean }) {
               </span>
             );
           })}
-          <span className="muted"> · method {queue.index + 1} of {queue.ids.length}</span>
+          <span className="muted">
+            {' '}
+            · method {queue.index + 1} of {queue.ids.length}
+          </span>
         </p>
       ) : (
-        <p className="field-help">Trains each ticked model in turn on the same data, split, seed and portfolio; the selected model ({models.find((m) => m.id === runModel)?.label ?? runModel}) keeps your hyper-parameters, the others use their defaults.</p>
+        <p className="field-help">
+          Trains each ticked model in turn on the same data, split, seed and portfolio; the selected model (
+          {models.find((m) => m.id === runModel)?.label ?? runModel}) keeps your hyper-parameters, the others use their defaults.
+        </p>
       )}
     </div>
   );
@@ -67,7 +94,13 @@ const STATUS_TEXT: Record<string, string> = {
   error: 'failed',
 };
 
-const BACKEND_LABEL: Record<BackendPref, string> = { auto: 'auto (fastest measured)', webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly', cpu: 'CPU (plain JS)' };
+const BACKEND_LABEL: Record<BackendPref, string> = {
+  auto: 'auto (fastest measured)',
+  webgpu: 'WebGPU',
+  webgl: 'WebGL',
+  wasm: 'WebAssembly',
+  cpu: 'CPU (plain JS)',
+};
 
 export function TrainPanel() {
   const status = useLab((s) => s.trainStatus);
@@ -90,7 +123,8 @@ export function TrainPanel() {
   const option = useMemo(() => lossOption(lossCurve, validCurve, model, validMetric), [lossCurve, validCurve, model, validMetric]);
   const frac = progress?.fraction ?? 0;
   // a resumed run's ETA comes with its progress (extrapolated from the groups trained since the resume)
-  const eta = progress && status === 'running' ? (progress.etaMs ?? (progress.startFraction ? null : etaMs(frac, progress.elapsedMs))) : null;
+  const eta =
+    progress && status === 'running' ? (progress.etaMs ?? (progress.startFraction ? null : etaMs(frac, progress.elapsedMs))) : null;
   const checkpoint = useLab((s) => s.checkpoint);
   const run = useLab((s) => s.run);
   const saved = checkpoint && !active && checkpoint.groups.length > 0 ? checkpoint : null;
@@ -104,21 +138,31 @@ export function TrainPanel() {
       step={3}
       title="Train"
       busy={active}
-      status={<span data-testid="train-status" data-status={status}>{saved && (status === 'idle' || status === 'cancelled' || status === 'error') ? `${STATUS_TEXT[status]} · ${saved.groups.length} of ${saved.total} groups saved` : STATUS_TEXT[status]}</span>}
+      status={
+        <span data-testid="train-status" data-status={status}>
+          {saved && (status === 'idle' || status === 'cancelled' || status === 'error')
+            ? `${STATUS_TEXT[status]} · ${saved.groups.length} of ${saved.total} groups saved`
+            : STATUS_TEXT[status]}
+        </span>
+      }
       help={
         <>
           <p>
-            Training runs in a background worker with TensorFlow.js, so the page stays responsive. <b>Backends</b>: WebGPU and WebGL use the graphics card, WebAssembly and CPU the processor; <i>auto</i>
-            measures and picks the fastest here (a software WebGPU adapter can be slower than WebAssembly). All give the same numbers to about 1e-5.
+            Training runs in a background worker with TensorFlow.js, so the page stays responsive. <b>Backends</b>: WebGPU and WebGL use the
+            graphics card, WebAssembly and CPU the processor; <i>auto</i>
+            measures and picks the fastest here (a software WebGPU adapter can be slower than WebAssembly). All give the same numbers to
+            about 1e-5.
           </p>
           <p>
-            The <b>loss</b> is the training objective on mini-batches (lower is better). The <b>validation</b> points, once per epoch, are computed on months the model has not trained on; when train loss keeps
-            falling but validation stops improving, the model is starting to overfit. The ETA extrapolates the time so far.
+            The <b>loss</b> is the training objective on mini-batches (lower is better). The <b>validation</b> points, once per epoch, are
+            computed on months the model has not trained on; when train loss keeps falling but validation stops improving, the model is
+            starting to overfit. The ETA extrapolates the time so far.
           </p>
           <p>
-            <b>Resume</b>: every finished walk-forward group is saved in this browser (IndexedDB). When a run stops (Cancel, an error, a reload), <i>Resume</i> trains only the groups still
-            missing of that same run, with the same result as an uninterrupted run; <i>Discard</i> deletes the saved groups. <i>Train</i> always starts afresh from the current settings (its first
-            finished group replaces the saved groups of the same run).
+            <b>Resume</b>: every finished walk-forward group is saved in this browser (IndexedDB). When a run stops (Cancel, an error, a
+            reload), <i>Resume</i> trains only the groups still missing of that same run, with the same result as an uninterrupted run;{' '}
+            <i>Discard</i> deletes the saved groups. <i>Train</i> always starts afresh from the current settings (its first finished group
+            replaces the saved groups of the same run).
           </p>
         </>
       }
@@ -126,7 +170,13 @@ export function TrainPanel() {
       <div className="train-controls">
         <div className="field inline">
           <label htmlFor="backend-select">Backend</label>
-          <select id="backend-select" value={pref} disabled={active} onChange={(e) => setBackendPref(e.target.value as BackendPref)} data-testid="backend-select">
+          <select
+            id="backend-select"
+            value={pref}
+            disabled={active}
+            onChange={(e) => setBackendPref(e.target.value as BackendPref)}
+            data-testid="backend-select"
+          >
             {BACKEND_PREFS.map((b) => {
               const info = backends.find((x) => x.name === b);
               return (
@@ -138,26 +188,65 @@ export function TrainPanel() {
             })}
           </select>
           <span className="muted small" data-testid="backend-in-use">
-            {inUse ? <>using <b>{inUse}</b></> : pref === 'auto' ? 'chosen when training starts' : null}
+            {inUse ? (
+              <>
+                using <b>{inUse}</b>
+              </>
+            ) : pref === 'auto' ? (
+              'chosen when training starts'
+            ) : null}
             {forced && <> · set by ?backend= in the link</>}
           </span>
         </div>
         <div className="btn-row">
-          <button type="button" className="btn primary" disabled={!hasData || active} onClick={() => void startTraining()} data-testid="train-button">
+          <button
+            type="button"
+            className="btn primary"
+            disabled={!hasData || active}
+            onClick={() => void startTraining()}
+            data-testid="train-button"
+          >
             Train {modelLabel}
           </button>
-          <button type="button" className="btn" disabled={status !== 'running' && status !== 'paused'} onClick={togglePause} data-testid="pause-button" aria-pressed={status === 'paused'}>
+          <button
+            type="button"
+            className="btn"
+            disabled={status !== 'running' && status !== 'paused'}
+            onClick={togglePause}
+            data-testid="pause-button"
+            aria-pressed={status === 'paused'}
+          >
             {status === 'paused' ? 'Resume' : 'Pause'}
           </button>
-          <button type="button" className="btn danger" disabled={!active || status === 'cancelling'} onClick={cancelTraining} data-testid="cancel-button">
+          <button
+            type="button"
+            className="btn danger"
+            disabled={!active || status === 'cancelling'}
+            onClick={cancelTraining}
+            data-testid="cancel-button"
+          >
             Cancel
           </button>
           {saved && (
             <>
-              <button type="button" className="btn" disabled={!hasData} onClick={() => void resumeTraining()} data-testid="resume-button" title={`Train the remaining groups of ${saved.label}`}>
-                Resume ({saved.groups.length} of {saved.total} groups done{saved.queue?.length ? `, then ${saved.queue.length} more model${saved.queue.length === 1 ? '' : 's'}` : ''})
+              <button
+                type="button"
+                className="btn"
+                disabled={!hasData}
+                onClick={() => void resumeTraining()}
+                data-testid="resume-button"
+                title={`Train the remaining groups of ${saved.label}`}
+              >
+                Resume ({saved.groups.length} of {saved.total} groups done
+                {saved.queue?.length ? `, then ${saved.queue.length} more model${saved.queue.length === 1 ? '' : 's'}` : ''})
               </button>
-              <button type="button" className="btn small" onClick={() => void discardCheckpoint()} data-testid="discard-checkpoint" title="Delete the saved groups">
+              <button
+                type="button"
+                className="btn small"
+                onClick={() => void discardCheckpoint()}
+                data-testid="discard-checkpoint"
+                title="Delete the saved groups"
+              >
                 Discard
               </button>
             </>
@@ -167,8 +256,11 @@ export function TrainPanel() {
 
       {saved && (
         <p className="field-help" data-testid="checkpoint-note">
-          Saved in this browser: {saved.label}, finished groups {saved.groups.map((g) => g.label).join(', ')} ({saved.groups.length} of {saved.total}){saved.queue?.length ? `; "Compare methods" was stopped with ${saved.queue.map((r) => r.model).join(', ')} still to train` : ''}
-          {savedIsOther ? '; other settings than the current ones: Resume trains the saved run' : ''}. Resume trains only the missing groups; Train starts afresh.
+          Saved in this browser: {saved.label}, finished groups {saved.groups.map((g) => g.label).join(', ')} ({saved.groups.length} of{' '}
+          {saved.total})
+          {saved.queue?.length ? `; "Compare methods" was stopped with ${saved.queue.map((r) => r.model).join(', ')} still to train` : ''}
+          {savedIsOther ? '; other settings than the current ones: Resume trains the saved run' : ''}. Resume trains only the missing
+          groups; Train starts afresh.
         </p>
       )}
 

@@ -25,7 +25,15 @@ export interface DmfmPeriod {
 }
 
 interface DmfmExtras {
-  attention?: { start: string; end: string; factors: string[]; factorGroups: string[]; groups: string[]; weights: number[][]; groupWeights: number[][] };
+  attention?: {
+    start: string;
+    end: string;
+    factors: string[];
+    factorGroups: string[];
+    groups: string[];
+    weights: number[][];
+    groupWeights: number[][];
+  };
   horizons?: number[];
   faithfulness?: { horizon: number; corr: number; corrSd: number; dates: number }[];
 }
@@ -38,7 +46,15 @@ export function dmfmPeriods(r: TrainResult): DmfmPeriod[] | undefined {
     if (!e?.attention || !e.horizons) continue;
     const a = e.attention;
     out.push({
-      label: g.label, start: a.start, end: a.end, horizons: e.horizons, factors: a.factors, factorGroups: a.factorGroups, groups: a.groups, weights: a.weights, groupWeights: a.groupWeights,
+      label: g.label,
+      start: a.start,
+      end: a.end,
+      horizons: e.horizons,
+      factors: a.factors,
+      factorGroups: a.factorGroups,
+      groups: a.groups,
+      weights: a.weights,
+      groupWeights: a.groupWeights,
       faithfulness: (e.faithfulness ?? []).map((f) => ({ horizon: f.horizon, corr: f.corr, corrSd: f.corrSd, dates: f.dates })),
     });
   }
@@ -52,17 +68,34 @@ export function dmfmResult(results: TrainResult[], model = 'dmfm'): TrainResult 
 }
 
 /** DMFM attention averaged over the test periods (weighted equally): [K][m] factor and [K][G] group weights. */
-export function meanAttention(periods: DmfmPeriod[]): { horizons: number[]; factors: string[]; groups: string[]; weights: number[][]; groupWeights: number[][]; faithfulness: { horizon: number; corr: number; periods: number }[] } {
+export function meanAttention(periods: DmfmPeriod[]): {
+  horizons: number[];
+  factors: string[];
+  groups: string[];
+  weights: number[][];
+  groupWeights: number[][];
+  faithfulness: { horizon: number; corr: number; periods: number }[];
+} {
   const p0 = periods[0];
-  const avg = (pick: (p: DmfmPeriod) => number[][]) => pick(p0).map((row, k) => row.map((_, j) => {
-    const v = periods.map((p) => pick(p)[k]?.[j]).filter((x): x is number => Number.isFinite(x));
-    return v.length ? v.reduce((s, x) => s + x, 0) / v.length : NaN;
-  }));
+  const avg = (pick: (p: DmfmPeriod) => number[][]) =>
+    pick(p0).map((row, k) =>
+      row.map((_, j) => {
+        const v = periods.map((p) => pick(p)[k]?.[j]).filter((x): x is number => Number.isFinite(x));
+        return v.length ? v.reduce((s, x) => s + x, 0) / v.length : NaN;
+      }),
+    );
   const faithfulness = p0.horizons.map((horizon, k) => {
     const v = periods.map((p) => p.faithfulness[k]?.corr).filter((x): x is number => Number.isFinite(x));
     return { horizon, corr: v.length ? v.reduce((s, x) => s + x, 0) / v.length : NaN, periods: v.length };
   });
-  return { horizons: p0.horizons, factors: p0.factors, groups: p0.groups, weights: avg((p) => p.weights), groupWeights: avg((p) => p.groupWeights), faithfulness };
+  return {
+    horizons: p0.horizons,
+    factors: p0.factors,
+    groups: p0.groups,
+    weights: avg((p) => p.weights),
+    groupWeights: avg((p) => p.groupWeights),
+    faithfulness,
+  };
 }
 
 /** Columns of the f vs f-hat table: IC, rank IC, ICIR, annualised excess return, IR, turnover (src/eval METRICS). */
@@ -97,11 +130,20 @@ export function estimateComparison(r: TrainResult): EstimateComparison | null {
   if (!e || !own) return null;
   const horizon = r.strategy?.horizon ?? e.series.quantiles?.horizon ?? NaN;
   const head = headOf(r, horizon);
-  const columns: MetricColumn[] = ESTIMATE_METRICS.map((k) => ({ key: k, label: METRICS[k].label, format: METRICS[k].format, better: METRICS[k].better, help: METRICS[k].definition }));
+  const columns: MetricColumn[] = ESTIMATE_METRICS.map((k) => ({
+    key: k,
+    label: METRICS[k].label,
+    format: METRICS[k].format,
+    better: METRICS[k].better,
+    help: METRICS[k].definition,
+  }));
   const pick = (m: Record<string, number> | undefined) => Object.fromEntries(ESTIMATE_METRICS.map((k) => [k, m?.[k] ?? NaN]));
-  const fLabel = `f_k (k = ${head}): ${r.label}`, hLabel = `f-hat_k (k = ${head}): attention estimate F a-bar_k`;
+  const fLabel = `f_k (k = ${head}): ${r.label}`,
+    hLabel = `f-hat_k (k = ${head}): attention estimate F a-bar_k`;
   return {
-    horizon, head, columns,
+    horizon,
+    head,
+    columns,
     rows: [
       { key: 'f', method: r.model, label: fLabel, values: pick(r.allMetrics) },
       { key: 'fhat', method: e.method, label: hLabel, values: pick(e.metrics) },

@@ -16,14 +16,23 @@ import { dmfmPeriods, dmfmResult, estimateComparison, meanAttention, type Estima
 
 /** A short line sample (solid or dotted) in the method's colour, as the chart draws it. */
 const LineKey = ({ color, dotted }: { color: string; dotted: boolean }) => (
-  <span aria-hidden="true" style={{ display: 'inline-block', width: 22, marginRight: 8, verticalAlign: 'middle', borderTop: `2.5px ${dotted ? 'dotted' : 'solid'} ${color}` }} />
+  <span
+    aria-hidden="true"
+    style={{
+      display: 'inline-block',
+      width: 22,
+      marginRight: 8,
+      verticalAlign: 'middle',
+      borderTop: `2.5px ${dotted ? 'dotted' : 'solid'} ${color}`,
+    }}
+  />
 );
 
 /** DMFM: the deep factor f_k's portfolio next to its attention estimate f-hat_k's (table + cumulative excess). */
 function EstimateCard({ c, faith }: { c: EstimateComparison | null; faith: number }) {
   const opt = useMemo(() => (c ? estimatePortfolioOption(c) : null), [c]);
   const color = methodColor(c?.rows[0].method ?? '');
-  const [f, fh] = c ? [c.rows[0].values, c.rows[1].values] : [{}, {}] as Record<string, number>[];
+  const [f, fh] = c ? [c.rows[0].values, c.rows[1].values] : ([{}, {}] as Record<string, number>[]);
   const alphaCol = c?.columns.find((x) => x.key === 'alpha');
   return (
     <ChartCard
@@ -40,26 +49,40 @@ function EstimateCard({ c, faith }: { c: EstimateComparison | null; faith: numbe
                 <tr>
                   <th>Portfolio ranked by</th>
                   {c.columns.map((col) => (
-                    <th key={col.key} title={col.help}>{col.label}</th>
+                    <th key={col.key} title={col.help}>
+                      {col.label}
+                    </th>
                   ))}
                 </tr>
               </thead>
               <tbody>
                 {c.rows.map((row) => (
                   <tr key={row.key} data-testid={`dmfm-estimate-row-${row.key}`}>
-                    <th><LineKey color={color} dotted={row.key === 'fhat'} />{row.label}</th>
+                    <th>
+                      <LineKey color={color} dotted={row.key === 'fhat'} />
+                      {row.label}
+                    </th>
                     {c.columns.map((col) => (
-                      <td key={col.key} className="num" data-key={col.key} data-value={String(row.values[col.key])}>{fmtMetric(row.values[col.key], col)}</td>
+                      <td key={col.key} className="num" data-key={col.key} data-value={String(row.values[col.key])}>
+                        {fmtMetric(row.values[col.key], col)}
+                      </td>
                     ))}
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
-          <EChart id="dmfmEstimatePortfolio" option={opt} height={240} label="Cumulative excess return of the deep factor's portfolio and of its attention estimate's" />
+          <EChart
+            id="dmfmEstimatePortfolio"
+            option={opt}
+            height={240}
+            label="Cumulative excess return of the deep factor's portfolio and of its attention estimate's"
+          />
           <p className="muted small" data-testid="dmfm-estimate-note">
             Excess over the benchmark ({c.benchmark}); head k = {c.head} scores the strategy horizon of {c.horizon} days.
-            {alphaCol && Number.isFinite(f.alpha) && Number.isFinite(fh.alpha) ? ` Annualised excess return ${fmtMetric(f.alpha, alphaCol)}% (f) vs ${fmtMetric(fh.alpha, alphaCol)}% (f-hat).` : ''}
+            {alphaCol && Number.isFinite(f.alpha) && Number.isFinite(fh.alpha)
+              ? ` Annualised excess return ${fmtMetric(f.alpha, alphaCol)}% (f) vs ${fmtMetric(fh.alpha, alphaCol)}% (f-hat).`
+              : ''}
             {Number.isFinite(faith) ? ` corr(f_k, f-hat_k) = ${faith.toFixed(2)}.` : ''}
           </p>
         </>
@@ -81,14 +104,21 @@ function DmfmViews({ result: r }: { result: TrainResult }) {
     const k = att.horizons.indexOf(Number(hz));
     if (hz === 'all' || k < 0) return attentionOption(rows, att.horizons.map(String), pick(att), 'horizon k (trading days)');
     // one horizon over the test periods
-    return attentionOption(rows, periods.map((p) => p.start.slice(0, 7)), periods.map((p) => pick(p)[k]), `test period (k = ${hz})`);
+    return attentionOption(
+      rows,
+      periods.map((p) => p.start.slice(0, 7)),
+      periods.map((p) => pick(p)[k]),
+      `test period (k = ${hz})`,
+    );
   }, [periods, att, level, hz]);
   const faith = useMemo(() => (att ? faithfulnessOption(att.faithfulness) : null), [att]);
   const est = useMemo(() => estimateComparison(r), [r]);
   return (
     <>
       {!att || !heat ? (
-        <p className="muted small" data-testid="dmfm-empty">Train the DMFM to see its factor attention and how faithful the attention estimate is.</p>
+        <p className="muted small" data-testid="dmfm-empty">
+          Train the DMFM to see its factor attention and how faithful the attention estimate is.
+        </p>
       ) : (
         <div className="chart-grid">
           <ChartCard
@@ -97,27 +127,46 @@ function DmfmViews({ result: r }: { result: TrainResult }) {
             help="a-bar_k (paper Eq. 11): for each deep factor f_k, a softmax over the input factors says how much of f_k each input factor accounts for, averaged over the stocks and the test dates. A column sums to 1; groups sum their factors' weights. Hover a cell for the number."
             controls={
               <div className="field inline">
-                <select aria-label="Rows" value={level} onChange={(e) => setLevel(e.target.value as 'groups' | 'factors')} data-testid="dmfm-level">
+                <select
+                  aria-label="Rows"
+                  value={level}
+                  onChange={(e) => setLevel(e.target.value as 'groups' | 'factors')}
+                  data-testid="dmfm-level"
+                >
                   <option value="groups">factor groups</option>
                   <option value="factors">factors</option>
                 </select>
                 <select aria-label="Horizon" value={hz} onChange={(e) => setHz(e.target.value)} data-testid="dmfm-horizon">
                   <option value="all">all horizons</option>
                   {att.horizons.map((k) => (
-                    <option key={k} value={String(k)}>k = {k}</option>
+                    <option key={k} value={String(k)}>
+                      k = {k}
+                    </option>
                   ))}
                 </select>
               </div>
             }
           >
-            <EChart id="dmfmAttention" option={heat} height={Math.min(620, 90 + 22 * (level === 'groups' ? att.groups.length : att.factors.length))} label="DMFM mean factor attention" />
+            <EChart
+              id="dmfmAttention"
+              option={heat}
+              height={Math.min(620, 90 + 22 * (level === 'groups' ? att.groups.length : att.factors.length))}
+              label="DMFM mean factor attention"
+            />
           </ChartCard>
           <ChartCard
             testId="dmfm-faithfulness"
             title="Faithfulness: corr(f_k, f-hat_k)"
             help="f-hat_k = F a-bar_k is the attention's linear estimate of the deep factor. The correlation across stocks (mean over test dates and periods) says how much of f_k the attention weights explain: near 1, read the heat map as the factor's recipe; near 0, the deep factor relies on things the attention does not show (non-linear mixes, the industry and universe context)."
           >
-            {faith && <EChart id="dmfmFaithfulness" option={faith} height={220} label="Correlation of each deep factor with its attention estimate" />}
+            {faith && (
+              <EChart
+                id="dmfmFaithfulness"
+                option={faith}
+                height={220}
+                label="Correlation of each deep factor with its attention estimate"
+              />
+            )}
           </ChartCard>
         </div>
       )}
@@ -125,7 +174,6 @@ function DmfmViews({ result: r }: { result: TrainResult }) {
     </>
   );
 }
-
 
 /** DMFM's registration: its views for DMFM results, and `window.__lab.dmfm()` for the browser tests. */
 export const views: ModelViews = {
@@ -139,7 +187,12 @@ export const views: ModelViews = {
       const p = r ? dmfmPeriods(r) : undefined;
       if (!p) return null;
       const a = meanAttention(p);
-      return { horizons: a.horizons, groups: a.groups, groupWeights: a.groupWeights, faithfulness: a.faithfulness.map((f) => ({ horizon: f.horizon, corr: f.corr })) };
+      return {
+        horizons: a.horizons,
+        groups: a.groups,
+        groupWeights: a.groupWeights,
+        faithfulness: a.faithfulness.map((f) => ({ horizon: f.horizon, corr: f.corr })),
+      };
     },
   },
 };

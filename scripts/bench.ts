@@ -1,6 +1,9 @@
 // `npm run bench`: data, eval and training timings in Node, then the same in headless Chromium.
-// Writes every figure to bench-results.json as {name, runtime, backend?, value, unit, date}.
+// Writes every figure to bench-results.json as {name, runtime, backend?, value, unit, date, cores, load1}: the machine's
+// core count and its 1-minute load average when the figure's section started, so figures from different machines
+// (or a busy machine) can be compared.
 import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 
 interface Figure {
   name: string;
@@ -8,6 +11,8 @@ interface Figure {
   backend?: string;
   value: number;
   unit: string;
+  cores?: number;
+  load1?: number;
 }
 
 const figures: Figure[] = [];
@@ -18,11 +23,12 @@ async function section(name: string, fn: () => Promise<Figure[]>) {
   if (!want(name)) return;
   console.error(`[bench] ${name}...`);
   try {
-    const f = await fn();
+    const load1 = Math.round(loadavg()[0] * 100) / 100;
+    const f = (await fn()).map((x) => ({ ...x, cores: cpus().length, load1 }));
     figures.push(...f);
     for (const x of f)
       console.log(
-        `${x.runtime.padEnd(8)} ${(x.backend ?? '').padEnd(7)} ${x.name.padEnd(44)} ${x.value.toFixed(x.value < 10 ? 3 : 1).padStart(10)} ${x.unit}`,
+        `${x.runtime.padEnd(8)} ${(x.backend ?? '').padEnd(7)} ${x.name.padEnd(44)} ${x.value.toFixed(x.value < 10 ? 3 : 1).padStart(10)} ${x.unit}  [${x.cores} cores, load ${x.load1}]`,
       );
   } catch (e) {
     console.error(`[bench] ${name} failed:`, e);

@@ -6,6 +6,7 @@ import { linearSpec } from './baselines/linear';
 import { mlpSpec } from './baselines/mlp';
 import { dmfmSpec } from './dmfm/dmfm';
 import { e2eaiSpec } from './e2eai/e2eai';
+import { sAvgSpec, sBestSpec, sT20Spec } from './e2eai/stepwise';
 import { mgatSpec } from './dmfm/mgat';
 import { dfmSpec } from './dfm/dfm';
 import { ridgeSpec } from './dfm/ridge';
@@ -14,7 +15,21 @@ import { svrSpec } from './dfm/svr';
 import type { ModelConfig, ModelSpec } from './types';
 
 /** all registered models, in menu order */
-export const models: ModelSpec[] = [linearSpec, ewSpec, mlpSpec, mgatSpec, dmfmSpec, e2eaiSpec, dfmSpec, ridgeSpec, rfSpec, svrSpec];
+export const models: ModelSpec[] = [
+  linearSpec,
+  ewSpec,
+  mlpSpec,
+  mgatSpec,
+  dmfmSpec,
+  e2eaiSpec,
+  sBestSpec,
+  sAvgSpec,
+  sT20Spec,
+  dfmSpec,
+  ridgeSpec,
+  rfSpec,
+  svrSpec,
+];
 
 /** the spec for `id`; a LabError listing the known ids otherwise */
 export function getModel(id: string): ModelSpec {

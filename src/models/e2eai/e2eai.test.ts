@@ -47,6 +47,9 @@ describe('E2EAI factor gate (eq. 1)', () => {
     const d = prepareData(panel);
     for (const gammaF of [0.5, 1, 10]) {
       const m = build({ gammaF });
+      // the selection output layer starts at 0 (uniform attention, every factor kept): give it random logits
+      const sv = m.variables()[2]; // factor_selection/dense1/kernel
+      sv.assign(tf.randomNormal(sv.shape, 0, 1, 'float32', 3));
       const b = makeBatch(d, [30, 31, 32, 33]);
       const r = m.run(b.x, batchContext(b, false));
       const sel = r.sel.arraySync() as number[][],

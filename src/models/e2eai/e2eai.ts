@@ -246,6 +246,9 @@ export class E2eaiModel implements Model {
     this.p = new ParamStore(ctx.seed);
     // eq. 1: selection MLP m -> h -> m (logits over the factors)
     this.selMlp = [this.p.dense('factor_selection/dense0', m, h), this.p.dense('factor_selection/dense1', h, m)];
+    // the output layer starts at 0: uniform attention 1/m >= gamma_f / m, so every factor starts selected and the loss
+    // drops factors (with Glorot logits a random third of the factors started below 0.5/m, planted ones included)
+    tf.tidy(() => this.selMlp[1].w.assign(tf.zerosLike(this.selMlp[1].w)));
     this.enc = contextParams(this.p, m, h, Number(this.cfg.layers));
     this.gatI = gatParams(this.p, 'gat_industry', h, String(this.cfg.gatInit));
     this.gatU = gatParams(this.p, 'gat_universe', h, String(this.cfg.gatInit));

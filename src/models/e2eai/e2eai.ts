@@ -190,6 +190,31 @@ function icSum(s: tf.Tensor3D, y: tf.Tensor3D, m: tf.Tensor3D): tf.Tensor1D {
   });
 }
 
+/**
+ * sum_t IC_t(x_i, y_k) [K, m]: the per-date Pearson IC of every input factor with every head's label over the stocks
+ * labelled for that head (dates with < 2 skipped), from masked moments as three batched matMuls (no [B, N, K, m] copy):
+ * with M = mask^T [B, K, N]: n = M 1, Sx = M x, Sxx = M x^2, Sy = M y, Syy = M y^2, Sxy = (M o y^T) x, and
+ * IC = (Sxy - Sx Sy / n) / sqrt((Sxx - Sx^2 / n + eps) (Syy - Sy^2 / n + eps)).
+ */
+export function factorIcSum(x: tf.Tensor3D, y: tf.Tensor3D, m: tf.Tensor3D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const M = m.transpose([0, 2, 1]) as tf.Tensor3D; // [B, K, N]
+    const My = M.mul(y.transpose([0, 2, 1])) as tf.Tensor3D; // [B, K, N]
+    const n = M.sum(2, true); // [B, K, 1]
+    const n1 = n.maximum(1);
+    const Sx = tf.matMul(M, x), // [B, K, m]
+      Sxx = tf.matMul(M, x.square() as tf.Tensor3D),
+      Sxy = tf.matMul(My, x);
+    const Sy = My.sum(2, true), // [B, K, 1]
+      Syy = My.mul(y.transpose([0, 2, 1])).sum(2, true);
+    const cov = Sxy.sub(Sx.mul(Sy).div(n1)); // [B, K, m]
+    const vx = Sxx.sub(Sx.square().div(n1)).maximum(0);
+    const vy = Syy.sub(Sy.square().div(n1)).maximum(0);
+    const ic = cov.div(vx.add(IC_EPS).sqrt().mul(vy.add(IC_EPS).sqrt())); // [B, K, m]
+    return ic.mul(n.greaterEqual(2).toFloat()).sum(0) as tf.Tensor2D; // [K, m]
+  });
+}
+
 /** sign with sgn(0) = +1 (a fresh 1e-6 buffer and an exact tie read as positive) */
 const sgn = (t: tf.Tensor) => tf.tidy(() => t.greaterEqual(0).toFloat().mul(2).sub(1));
 
@@ -448,15 +473,7 @@ export class E2eaiModel implements Model {
       const { y, mask } = batch.target;
       const yk = this.toPanel ? (tf.gather(y, this.plan.trainedIdx, 2) as tf.Tensor3D) : y; // [B, N, K]
       const mk = this.toPanel ? (tf.gather(mask, this.plan.trainedIdx, 2) as tf.Tensor3D) : mask;
-      const K = this.plan.trained.length,
-        m = batch.x.shape[2];
-      const rows: tf.Tensor1D[] = [];
-      for (let k = 0; k < K; k++) {
-        const yb = yk.slice([0, 0, k], [-1, -1, 1]).tile([1, 1, m]) as tf.Tensor3D; // [B, N, m]
-        const mb = mk.slice([0, 0, k], [-1, -1, 1]).tile([1, 1, m]) as tf.Tensor3D;
-        rows.push(icSum(batch.x, yb, mb)); // [m]
-      }
-      this.bufI.assign(this.bufI.add(tf.stack(rows)));
+      this.bufI.assign(this.bufI.add(factorIcSum(batch.x, yk, mk)));
       if (this.pendingIcF) this.bufF.assign(this.bufF.add(this.pendingIcF));
     });
     this.pendingIcF?.dispose();

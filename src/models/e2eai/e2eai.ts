@@ -582,7 +582,8 @@ export const e2eaiSpec: ModelSpec = {
   description:
     'E2EAI (Wei, Dai & Lin): one network from factors to portfolio weights, trained on the portfolio return. Factor selection ' +
     "(eq. 1-2): a per-stock softmax over the m factors of an MLP, averaged over the date's stocks; a hard gate keeps the factors with " +
-    'attention >= gamma_f / m (relative to the uniform 1/m; at least one is kept), with a straight-through gradient; the gate ' +
+    'attention >= gamma_f / m (relative to the uniform 1/m; at least one is kept), with a straight-through gradient (the ' +
+    "MLP's output layer starts at 0, so every factor starts selected and training drops factors); the gate " +
     "multiplies the BatchNorm output of DMFM's context encoder (BatchNorm is scale-invariant, so gating the raw factors " +
     "would give the gate no gradient). Deep multi-factor core (eq. 3-6): DMFM's context encoder, industry and universe GAT " +
     'neutralisation and one deep factor per horizon (k = 3, 5, 10, 15, 20). Directional buffers (Algorithm 1): per epoch, ' +

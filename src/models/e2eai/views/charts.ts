@@ -70,17 +70,17 @@ export function decileOption(rows: { label: string; mean: number[] }[], color: s
   return {
     animation: false,
     textStyle: { fontFamily: FONT, fontSize: 12, color: UI_COLORS.ink },
-    grid: { left: 56, right: 16, top: 34, bottom: 40 },
-    legend: { top: 4, data: rows.map((r) => r.label) },
+    grid: { left: 56, right: 16, top: 40, bottom: 40 },
+    legend: { top: 0, left: 'center', data: rows.map((r) => r.label) },
     tooltip: { trigger: 'axis', confine: true, valueFormatter: (x: unknown) => (typeof x === 'number' ? `${x.toFixed(3)}%` : '–') },
     xAxis: {
       type: 'category',
       data: Array.from({ length: G }, (_, g) => String(g + 1)),
-      name: 'score decile (1 = lowest)',
+      name: 'score decile (1 = lowest); mean forward return per decile',
       nameLocation: 'middle',
       nameGap: 26,
     },
-    yAxis: { type: 'value', name: 'mean forward return (%)', nameTextStyle: { color: UI_COLORS.muted } },
+    yAxis: { type: 'value', axisLabel: { formatter: '{value}%', color: UI_COLORS.muted } },
     series: rows.map((r, i) => ({
       name: r.label,
       type: 'bar',
@@ -100,8 +100,8 @@ export function holdingsOption(w: WeightStats, model: string): EChartsCoreOption
   return {
     animation: false,
     textStyle: { fontFamily: FONT, fontSize: 12, color: UI_COLORS.ink },
-    grid: { left: 56, right: 56, top: 34, bottom: 40 },
-    legend: { top: 4 },
+    grid: { left: 56, right: 64, top: 64, bottom: 40 },
+    legend: { top: 0, left: 'center' },
     tooltip: { trigger: 'axis', confine: true },
     xAxis: { type: 'category', data: w.dates, axisLabel: { color: UI_COLORS.muted } },
     yAxis: [
@@ -144,7 +144,7 @@ export function weightHistogramOption(w: WeightStats, model: string): EChartsCor
   return {
     animation: false,
     textStyle: { fontFamily: FONT, fontSize: 12, color: UI_COLORS.ink },
-    grid: { left: 56, right: 16, top: 16, bottom: 56 },
+    grid: { left: 56, right: 16, top: 36, bottom: 56 },
     tooltip: { trigger: 'axis', confine: true },
     xAxis: {
       type: 'category',

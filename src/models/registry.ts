@@ -7,13 +7,14 @@ import { mlpSpec } from './baselines/mlp';
 import { dmfmSpec } from './dmfm/dmfm';
 import { mgatSpec } from './dmfm/mgat';
 import { dfmSpec } from './dfm/dfm';
+import { factorVaeSpec } from './factorvae/factorvae';
 import { ridgeSpec } from './dfm/ridge';
 import { rfSpec } from './dfm/rf';
 import { svrSpec } from './dfm/svr';
 import type { ModelConfig, ModelSpec } from './types';
 
 /** all registered models, in menu order */
-export const models: ModelSpec[] = [linearSpec, ewSpec, mlpSpec, mgatSpec, dmfmSpec, dfmSpec, ridgeSpec, rfSpec, svrSpec];
+export const models: ModelSpec[] = [linearSpec, ewSpec, mlpSpec, mgatSpec, dmfmSpec, dfmSpec, ridgeSpec, rfSpec, svrSpec, factorVaeSpec];
 
 /** the spec for `id`; a LabError listing the known ids otherwise */
 export function getModel(id: string): ModelSpec {

@@ -39,8 +39,8 @@ import { LabError } from '../../core/errors';
 import { makeRng, type Rng } from '../../core/rng';
 import { spearman } from '../../eval/metrics';
 import { ParamStore, resolveConfig, trainingFields } from '../common';
-import { gru, gruParams, type GruParams } from '../layers/gru';
-import { leakyRelu, linear, linearOnData } from '../layers/ops';
+import { gru, gruParams, sequenceSteps, type GruParams } from '../layers/gru';
+import { leakyRelu, linear } from '../layers/ops';
 import type {
   BuildContext,
   ChannelOutput,
@@ -319,10 +319,12 @@ export class FactorVaeModel implements Model {
         'FactorVAE: the batch has no sequence windows (ctx.seq [B, N, L, F]).',
         'Train FactorVAE through the shared loop, which builds the windows from its lookback.',
       );
-    const [B, N, L, F] = c.seq.shape;
-    const x2 = c.seq.reshape([B * N * L, F]) as tf.Tensor2D;
-    const h = leakyRelu(linearOnData(x2, this.proj.w as tf.Tensor2D, this.proj.b as tf.Tensor1D), FVAE_SLOPE); // [B*N*L, H]
-    const e = gru(h.reshape([B * N, L, this.H]) as tf.Tensor3D, this.gruP).last; // [B*N, H]
+    const [B, N] = c.mask.shape;
+    // step by step (time-major L x [B*N, F]: no slicing of the [B, N, L, F] window on wasm, see layers/gru.ts)
+    const hs = sequenceSteps(c.seq).map((xt) =>
+      leakyRelu(linear(xt, this.proj.w as tf.Tensor2D, this.proj.b as tf.Tensor1D), FVAE_SLOPE),
+    ); // L x [B*N, H]  (linear, not linearOnData: gradient x input differentiates w.r.t. the window)
+    const e = gru(hs, this.gruP).last; // [B*N, H]
     return e.reshape([B, N, this.H]).mul(c.mask.expandDims(2)) as tf.Tensor3D;
   }
 

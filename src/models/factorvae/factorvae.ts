@@ -321,9 +321,7 @@ export class FactorVaeModel implements Model {
       );
     const [B, N] = c.mask.shape;
     // step by step (time-major L x [B*N, F]: no slicing of the [B, N, L, F] window on wasm, see layers/gru.ts)
-    const hs = sequenceSteps(c.seq).map((xt) =>
-      leakyRelu(linear(xt, this.proj.w as tf.Tensor2D, this.proj.b as tf.Tensor1D), FVAE_SLOPE),
-    ); // L x [B*N, H]  (linear, not linearOnData: gradient x input differentiates w.r.t. the window)
+    const hs = sequenceSteps(c.seq).map((xt) => leakyRelu(linear(xt, this.proj.w as tf.Tensor2D, this.proj.b as tf.Tensor1D), FVAE_SLOPE)); // L x [B*N, H]  (linear, not linearOnData: gradient x input differentiates w.r.t. the window)
     const e = gru(hs, this.gruP).last; // [B*N, H]
     return e.reshape([B, N, this.H]).mul(c.mask.expandDims(2)) as tf.Tensor3D;
   }

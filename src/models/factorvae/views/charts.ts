@@ -20,7 +20,7 @@ export function calibrationOption(periods: RiskPeriod[]): EChartsCoreOption {
     animation: false,
     textStyle: { fontFamily: FONT, fontSize: 12, color: UI_COLORS.ink },
     legend: { top: 4, left: 'center', textStyle: { fontSize: 12 } },
-    grid: { left: 60, right: 20, top: 40, bottom: 44 },
+    grid: { left: 64, right: 20, top: 40, bottom: 44 },
     tooltip: { trigger: 'item', confine: true, valueFormatter: pct },
     xAxis: {
       type: 'value',
@@ -33,7 +33,9 @@ export function calibrationOption(periods: RiskPeriod[]): EChartsCoreOption {
     },
     yAxis: {
       type: 'value',
-      name: 'realised |return|',
+      name: 'realised |return| (bin mean)',
+      nameLocation: 'middle',
+      nameGap: 46,
       min: 0,
       axisLabel: { color: UI_COLORS.muted, formatter: (v: number) => `${(v * 100).toFixed(1)}%` },
       splitLine: { lineStyle: { color: UI_COLORS.grid } },

@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { makeRng } from '../../core/rng';
 import { ParamStore } from '../common';
 import { directionalCheck } from '../gradcheck-util';
-import { gru, gruParams, type GruParams } from './gru';
+import { gru, gruParams, sequenceSteps, type GruParams } from './gru';
 
 beforeAll(() => {
   tf.enableProdMode();
@@ -206,6 +206,26 @@ describe.each(['cpu', 'wasm'])('GRU layer (%s)', (backend) => {
     tf.dispose([g1.value, g2.value, g3.value, ...Object.values(g1.grads), ...Object.values(g2.grads), ...Object.values(g3.grads)]);
     tf.dispose([xv, mask, gLast, gSeq]);
     ps.dispose();
+  });
+
+  it('sequenceSteps: step t of [B, N, L, F] is seq[:, :, t] as [B*N, F]; the gradient w.r.t. seq lands at step t', async () => {
+    await tf.setBackend(backend);
+    const r = makeRng(9);
+    const seq = tf.tensor4d(
+      Array.from({ length: 2 * 3 * 4 * 2 }, () => r.normal()),
+      [2, 3, 4, 2],
+    );
+    const steps = sequenceSteps(seq);
+    expect(steps).toHaveLength(4);
+    const sv = seq.arraySync();
+    const s2 = steps[2].arraySync(); // [6, 2]: row b * 3 + n
+    for (let b = 0; b < 2; b++) for (let n = 0; n < 3; n++) expect(s2[b * 3 + n]).toEqual(sv[b][n][2]);
+    // d/dseq of sum_t c_t * sum(steps[t]) is c_t at every entry of step t
+    const c = [1, -2, 0.5, 3];
+    const g = tf.grad((v: tf.Tensor) => tf.addN(sequenceSteps(v as tf.Tensor4D).map((st, t) => st.sum().mul(c[t]))) as tf.Scalar)(seq);
+    const gv = g.arraySync() as number[][][][];
+    for (let b = 0; b < 2; b++) for (let n = 0; n < 3; n++) for (let t = 0; t < 4; t++) expect(gv[b][n][t]).toEqual([c[t], c[t]]);
+    tf.dispose([seq, g, ...steps]);
   });
 
   it('leaks no tensor (forward and gradient)', async () => {

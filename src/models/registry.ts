@@ -9,6 +9,7 @@ import { e2eaiSpec } from './e2eai/e2eai';
 import { sAvgSpec, sBestSpec, sT20Spec } from './e2eai/stepwise';
 import { mgatSpec } from './dmfm/mgat';
 import { dfmSpec } from './dfm/dfm';
+import { factorVaeSpec } from './factorvae/factorvae';
 import { ridgeSpec } from './dfm/ridge';
 import { rfSpec } from './dfm/rf';
 import { svrSpec } from './dfm/svr';
@@ -29,6 +30,7 @@ export const models: ModelSpec[] = [
   ridgeSpec,
   rfSpec,
   svrSpec,
+  factorVaeSpec,
 ];
 
 /** the spec for `id`; a LabError listing the known ids otherwise */

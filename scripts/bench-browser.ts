@@ -167,9 +167,10 @@ export async function benchBrowser(): Promise<Figure[]> {
         // tfjs-backend-wasm caps its thread pool at navigator.hardwareConcurrency / 2 (its C++ init: logical cores
         // over 2, "many x86-64 processors have 2 threads per core"), so a 2-core machine would always get 1 thread.
         // To measure N threads here the page reports 2N cores (only this bench page; the app uses the real count).
-        await page3.addInitScript((n) => {
-          Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n });
-        }, 2 * threads);
+        // (a string, not a function: tsx would wrap a function with helpers the page does not have)
+        await page3.addInitScript({
+          content: `Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => ${2 * threads} });`,
+        });
         await page3.goto(`http://127.0.0.1:${port}/lab/bench.html?backends=wasm&threads=${threads}`);
         await page3.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });
         out.push({

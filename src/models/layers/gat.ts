@@ -470,6 +470,40 @@ export function gatAttendSorted(s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D, 
   return op(s, t, z);
 }
 
+/**
+ * The sorted kernel on the scores as the layer computes them, st = z a [B, N, 2] (query s_i, key t_j interleaved):
+ * the same op as gatAttendSorted, without slicing st into s and t (two strided wasm Slice kernels forward and two
+ * PadV2 + Add backward per GAT); the gradient is returned interleaved the same way.
+ */
+export function gatAttendSortedST(st: tf.Tensor3D, z: tf.Tensor3D, seg: Segments, slope = GAT_SLOPE): tf.Tensor3D {
+  const [B, N, h] = z.shape;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [stT, zT] = args as [tf.Tensor3D, tf.Tensor3D];
+    const stv = stT.dataSync() as Float32Array,
+      zv = zT.dataSync() as Float32Array;
+    const sv = new Float32Array(B * N),
+      tv = new Float32Array(B * N);
+    for (let k = 0; k < B * N; k++) {
+      sv[k] = stv[2 * k];
+      tv[k] = stv[2 * k + 1];
+    }
+    const fw = sortedAttendForward(seg, sv, tv, zv, h, slope);
+    return {
+      value: tf.tensor3d(fw.out, [B, N, h]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = sortedAttendBackward(seg, sv, tv, zv, h, slope, fw, dy.dataSync() as Float32Array);
+        const dst = new Float32Array(2 * B * N);
+        for (let k = 0; k < B * N; k++) {
+          dst[2 * k] = g.ds[k];
+          dst[2 * k + 1] = g.dt[k];
+        }
+        return [tf.tensor3d(dst, [B, N, 2]), tf.tensor3d(g.dz, [B, N, h])];
+      },
+    };
+  }) as (st: tf.Tensor3D, z: tf.Tensor3D) => tf.Tensor3D;
+  return op(st, z);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // the layer
 
@@ -540,13 +574,13 @@ export function gatLayer(
   return tf.tidy(() => {
     const [B, N] = c.shape;
     const z = linear3(c, p.w as tf.Tensor2D); // [B, N, h]
-    const st = linear3(z, p.a as tf.Tensor2D); // [B, N, 2]
-    const s = st.slice([0, 0, 0], [B, N, 1]).reshape([B, N]) as tf.Tensor2D; // [B, N] query score
-    const t = st.slice([0, 0, 1], [B, N, 1]).reshape([B, N]) as tf.Tensor2D; // [B, N] key score
+    const st = linear3(z, p.a as tf.Tensor2D); // [B, N, 2]  [s_i, t_i]
     if (kernel === 'sorted') {
       const seg = (pre && !(pre instanceof tf.Tensor) ? pre : segmentsOf(g)) as Segments;
-      return { h: gatAttendSorted(s, t, z, seg) };
+      return { h: gatAttendSortedST(st, z, seg) };
     }
+    const s = st.slice([0, 0, 0], [B, N, 1]).reshape([B, N]) as tf.Tensor2D; // [B, N] query score
+    const t = st.slice([0, 0, 1], [B, N, 1]).reshape([B, N]) as tf.Tensor2D; // [B, N] key score
     const m = pre instanceof tf.Tensor ? pre : adjacency(g);
     const r = gatAttendDense(s, t, z, m);
     return { h: r.out, alpha: r.alpha };

@@ -155,6 +155,32 @@ export async function benchBrowser(): Promise<Figure[]> {
         unit: '',
       });
       out.push(...(await page2.evaluate(() => (window as any).__bench.train(), undefined)));
+      // multithreaded wasm: the page is cross-origin isolated (serve-static.mjs sends COOP / COEP), so the wasm
+      // backend can use every core; BENCH_THREADS=N picks N (figures named '[N thread(s)]', next to the 1-thread ones)
+      const iso = await page2.evaluate(() => (globalThis as any).crossOriginIsolated === true);
+      const threads = Number(process.env.BENCH_THREADS ?? (await page2.evaluate(() => navigator.hardwareConcurrency)));
+      await page2.close();
+      const wantWasm = !process.env.BENCH_BACKENDS || process.env.BENCH_BACKENDS.split(',').includes('wasm');
+      if (iso && threads > 1 && wantWasm) {
+        const page3 = await browser.newPage();
+        page3.setDefaultTimeout(600_000);
+        // tfjs-backend-wasm caps its thread pool at navigator.hardwareConcurrency / 2 (its C++ init: logical cores
+        // over 2, "many x86-64 processors have 2 threads per core"), so a 2-core machine would always get 1 thread.
+        // To measure N threads here the page reports 2N cores (only this bench page; the app uses the real count).
+        // (a string, not a function: tsx would wrap a function with helpers the page does not have)
+        await page3.addInitScript({
+          content: `Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => ${2 * threads} });`,
+        });
+        await page3.goto(`http://127.0.0.1:${port}/lab/bench.html?backends=wasm&threads=${threads}`);
+        await page3.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });
+        out.push({
+          name: `train: 1-minute load average at the start of the ${threads}-thread wasm figures`,
+          runtime: 'chromium',
+          value: loadAvg(),
+          unit: '',
+        });
+        out.push(...(await page3.evaluate(() => (window as any).__bench.train(), undefined)));
+      } else if (!iso) console.error('[bench] the bench page is not cross-origin isolated: no multithreaded wasm figures');
     }
   } finally {
     await browser.close();

@@ -21,6 +21,12 @@ const types = {
   '.png': 'image/png',
 };
 
+// Cross-origin isolation (COOP + COEP) lets the page use SharedArrayBuffer, which tfjs's multithreaded wasm needs.
+// Everything the lab loads comes from its own origin, so require-corp blocks nothing. NO_ISOLATION=1 serves without it.
+const isolation = process.env.NO_ISOLATION
+  ? {}
+  : { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 createServer(async (req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   if (url.pathname === '/' || url.pathname === sub.slice(0, -1)) {
@@ -45,7 +51,7 @@ createServer(async (req, res) => {
   try {
     if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
     const body = await readFile(file);
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...isolation });
     res.end(body);
   } catch {
     res.writeHead(404);

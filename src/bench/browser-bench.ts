@@ -6,7 +6,7 @@
 import { createLabClient } from '../train/client';
 import { defaultPreprocessing } from '../core/run';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { registerBrowserBackends } from '../train/backend-browser';
+import { registerBrowserBackends, wasmMode } from '../train/backend-browser';
 import { checkWebGpu, registeredBackends, type BackendName } from '../train/backend';
 import { oneSeededStep, type SeededStepResult } from '../train/parity';
 import { benchTrainStep, DMFM_BENCH, MLP_BENCH, type TrainFigure } from './train-bench';
@@ -58,7 +58,9 @@ async function benchData(pricesUrl: string, sectorsUrl: string): Promise<TrainFi
 }
 
 async function benchTrain(): Promise<TrainFigure[]> {
-  registerBrowserBackends();
+  // bench.html?threads=N: the wasm backend's threads (used only when the page is cross-origin isolated; default 1, so
+  // the figures stay comparable with single-threaded runs; scripts/bench-browser.ts adds a page with every core)
+  registerBrowserBackends({ threads: Number(new URLSearchParams(location.search).get('threads') ?? 1) || 1 });
   const gpu = await checkWebGpu();
   const out: TrainFigure[] = [];
   // bench.html?backends=wasm,webgl limits the backends (scripts/bench-browser.ts passes BENCH_BACKENDS)
@@ -104,8 +106,8 @@ async function seededStep(backend: BackendName): Promise<SeededStepResult & { fa
 
 declare global {
   interface Window {
-    __bench: { data: typeof benchData; train: typeof benchTrain; seededStep: typeof seededStep; ready: boolean };
+    __bench: { data: typeof benchData; train: typeof benchTrain; seededStep: typeof seededStep; wasmMode: typeof wasmMode; ready: boolean };
   }
 }
-window.__bench = { data: benchData, train: benchTrain, seededStep, ready: true };
+window.__bench = { data: benchData, train: benchTrain, seededStep, wasmMode, ready: true };
 document.getElementById('out')!.textContent = 'ready';

@@ -5,7 +5,7 @@ import { createNodeEngine } from './sql-engine-node';
 import { initParquetNode } from './parquet-node';
 import { loadParquet, tableToParquet } from './parquet';
 import { validatePrices, validateSectors } from './schema';
-import { computeFactorFrame, computeFactorPanel, factorCatalog, FACTOR_DEFS, selectFactors } from './factors';
+import { computeFactorFrame, computeFactorPanel, factorCatalog, FACTOR_DEFS, selectFactors, setFactorPassEngine } from './factors';
 import { buildPanel } from './panel';
 import { makeTable } from './test-fixtures';
 import type { Panel } from '../core/panel';
@@ -303,5 +303,50 @@ describe('forward returns and no look-ahead', () => {
     expect(() => computeFactorFrame(engine, { prices: 'lin', start: '2030-01-01' })).toThrow(LabError);
     expect(() => computeFactorFrame(engine, { prices: 'lin', end: '2022-13-01' })).toThrow(/is not a date/);
     expect(isoToDay(start)).toBe(days[25]);
+  });
+});
+
+describe('the typed-array factor pass (factors-js.ts) vs the DuckDB SQL pass (factors-sql.ts)', () => {
+  it('gives the same frame (every factor, label, ret, dv; NaN where the SQL has NULL) with missing high / low / close / volume', async () => {
+    await loadPrices('fxn', priceFixture(300, 11), 'ticker');
+    // missing inputs on scattered rows: every NULL rule of the pass (max2n / min2n skip, sums and ratios go missing)
+    engine.run(`UPDATE fxn SET high = NULL WHERE (epoch(date)::BIGINT / 86400) % 17 = 3 AND ticker = 'AAA'`);
+    engine.run(`UPDATE fxn SET low = NULL WHERE (epoch(date)::BIGINT / 86400) % 13 = 5 AND ticker IN ('BBB', 'CCC')`);
+    engine.run(`UPDATE fxn SET volume = NULL WHERE (epoch(date)::BIGINT / 86400) % 29 = 7`);
+    engine.run(`UPDATE fxn SET close = NULL, open = NULL WHERE (epoch(date)::BIGINT / 86400) % 31 = 2 AND ticker = 'DDD'`);
+    const nulls = engine.query(
+      `SELECT count(*) FILTER (WHERE high IS NULL OR low IS NULL OR volume IS NULL OR close IS NULL)::INTEGER AS n FROM fxn`,
+    );
+    expect(Number(nulls.getChild('n')!.get(0))).toBeGreaterThan(50);
+    try {
+      setFactorPassEngine('sql');
+      const a = computeFactorFrame(engine, { prices: 'fxn', minStocks: 1 });
+      setFactorPassEngine('js');
+      const b = computeFactorFrame(engine, { prices: 'fxn', minStocks: 1 });
+      expect(b.nRows).toBe(a.nRows);
+      expect(sameBytes(b.date, a.date) && sameBytes(b.ticker, a.ticker) && sameBytes(b.age, a.age)).toBe(true);
+      const names = [...FACTOR_DEFS.map((d) => d.name), ...H.map((k) => `fwd_${k}`), 'ret', 'dv'];
+      const report: string[] = [];
+      let values = 0;
+      for (const name of names) {
+        const x = col(a, name),
+          y = col(b, name);
+        let nanMismatch = 0,
+          worst = 0;
+        for (let r = 0; r < a.nRows; r++) {
+          if (Number.isNaN(x[r]) !== Number.isNaN(y[r])) nanMismatch++;
+          else if (!Number.isNaN(x[r])) {
+            values++;
+            // same operations in the same order: float32-equal, but ln / sqrt / pow may differ in the last bit of a double
+            worst = Math.max(worst, Math.abs(x[r] - y[r]) / Math.max(Math.abs(x[r]), 1e-7));
+          }
+        }
+        if (nanMismatch > 0 || worst > 1e-6) report.push(`${name}: NaN mismatches ${nanMismatch}, worst rel ${worst.toExponential(2)}`);
+      }
+      expect(report).toEqual([]);
+      expect(values).toBeGreaterThan(50 * 1000); // 50 columns x ~1,300 rows, most of them defined
+    } finally {
+      setFactorPassEngine('js');
+    }
   });
 });

@@ -18,6 +18,7 @@ import type { Panel } from '../core/panel';
 import type { PreprocessConfig } from '../core/run';
 import type { FactorFrame } from './frame';
 import { DEFAULT_HORIZONS, FACTOR_DEFS, RET_MIN_AGE, factorPassSql, marketSql, type FactorDef, type PassConstants } from './factors-sql';
+import { jsPassCovers, tickerPass, type TickerRows } from './factors-js';
 import { allocPanelDraft, finishPanel, type BuildPanelOptions } from './panel';
 import { classifyPanelColumns, type PanelColumns } from './schema';
 import { describeColumns, sqlIdent, sqlString, tableExists, type SqlEngine } from './sql-engine';
@@ -568,6 +569,7 @@ interface PassSink {
  * is the k-th ticker in name order. Ages (rows of history) and rows left in the ticker are counted here.
  */
 function runFactorPass(engine: SqlEngine, plan: PassPlan, sink: PassSink): void {
+  if (passEngine === 'js' && jsPassCovers(plan.defs)) return runFactorPassJs(engine, plan, sink);
   const { defs, horizons, srcCount, nOfTid, tOfDay, dayMin } = plan;
   const nF = defs.length,
     nH = horizons.length;
@@ -637,6 +639,143 @@ function runFactorPass(engine: SqlEngine, plan: PassPlan, sink: PassSink): void 
     throw orderError(`ends after ${tid + 1} ticker runs, expected ${nTickers}`);
 }
 
+/**
+ * Where the factor pass runs: 'js' (default) streams the clean prices in (ticker, date) order from DuckDB and computes
+ * every factor per ticker in typed arrays (factors-js.ts: the same arithmetic as the SQL, ~10x faster than DuckDB-WASM
+ * evaluating it column by column); 'sql' runs factorPassSql in DuckDB (kept as the second implementation: the parity
+ * tests compare both, and a factor without a typed-array formula falls back to it).
+ */
+let passEngine: 'js' | 'sql' = 'js';
+export function setFactorPassEngine(e: 'js' | 'sql'): void {
+  passEngine = e;
+}
+export const factorPassEngine = (): 'js' | 'sql' => passEngine;
+
+/** growable per-ticker row buffers of the typed-array pass */
+class TickerBuffer {
+  n = 0;
+  day = new Int32Array(1024);
+  ord = new Float64Array(1024);
+  cols = Array.from({ length: 6 }, () => new Float64Array(1024)); // open, high, low, close, adj, volume
+  mkt = new Float64Array(1024);
+  push(day: number, ord: number): number {
+    if (this.n === this.day.length) {
+      const grow = <A extends Int32Array | Float64Array>(a: A): A => {
+        const b = new (a.constructor as { new (n: number): A })(2 * a.length);
+        b.set(a);
+        return b;
+      };
+      this.day = grow(this.day);
+      this.ord = grow(this.ord);
+      this.cols = this.cols.map(grow);
+      this.mkt = grow(this.mkt);
+    }
+    this.day[this.n] = day;
+    this.ord[this.n] = ord;
+    return this.n++;
+  }
+}
+
+/**
+ * The typed-array factor pass (see passEngine): the same checks, row bookkeeping and sink calls as the SQL pass,
+ * one sink.write per ticker (a ticker's values are final only once its last row, which the forward returns need, is in).
+ */
+function runFactorPassJs(engine: SqlEngine, plan: PassPlan, sink: PassSink): void {
+  const { defs, horizons, srcCount, nOfTid, tOfDay, dayMin, consts } = plan;
+  const nCols = defs.length + horizons.length + 2;
+  const minOf = Int32Array.from([...defs.map((d) => d.minAge), ...horizons.map((k) => 1 + k), RET_MIN_AGE, 0]);
+  const sql = `SELECT date, (_pt < ticker)::TINYINT - (_pt > ticker)::TINYINT AS _ord, open::DOUBLE AS open, high::DOUBLE AS high,
+    low::DOUBLE AS low, close::DOUBLE AS close, adj_close::DOUBLE AS adj, volume::DOUBLE AS volume
+    FROM (SELECT *, lag(ticker) OVER () AS _pt FROM ${plan.source})`;
+  const buf = new TickerBuffer();
+  const scratch = { f64: new Float64Array(0), u8: new Uint8Array(0) };
+  let dst = new Int32Array(0),
+    age = new Int32Array(0),
+    rem = new Int32Array(0),
+    out = new Float64Array(0);
+  let tid = -1,
+    a = 0,
+    prevDay = 0,
+    g = 0;
+  const nTickers = srcCount.length;
+  const orderError = (what: string) =>
+    new Error(`factor pass: row ${g} ${what}; the streaming windows did not see (ticker, date) order, results would be wrong`);
+  const flush = () => {
+    const n = buf.n;
+    if (n === 0) return;
+    if (dst.length < n) {
+      dst = new Int32Array(n);
+      age = new Int32Array(n);
+      rem = new Int32Array(n);
+    }
+    for (let i = 0; i < n; i++, g++) {
+      const o = buf.ord[i],
+        day = buf.day[i];
+      if (o === 1) {
+        if (tid >= 0 && a + 1 !== srcCount[tid])
+          throw orderError(`starts a new ticker after ${a + 1} rows of the previous one, expected ${srcCount[tid]}`);
+        tid++;
+        a = 0;
+        if (tid >= nTickers) throw orderError(`starts ticker run ${tid + 1}, expected ${nTickers}`);
+      } else if (o === 0) {
+        a++;
+        if (day <= prevDay) throw orderError('has a date not after the previous row of its ticker');
+      } else throw orderError("has a ticker before the previous row's");
+      prevDay = day;
+      age[i] = a;
+      rem[i] = srcCount[tid] - 1 - a;
+      const t = tOfDay[day - dayMin];
+      const nn = nOfTid[tid];
+      if (t >= 0 && nn >= 0) {
+        const c = sink.target(t, nn);
+        dst[i] = c;
+        sink.row(i, c, t, day, nn, a);
+      } else dst[i] = -1;
+      const mi = day - consts.day0;
+      const mv = mi >= 0 && mi < consts.mkt.length ? consts.mkt[mi] : null;
+      buf.mkt[i] = mv === null || mv === undefined ? NaN : mv;
+    }
+    if (out.length < nCols * n) out = new Float64Array(nCols * n);
+    const [open, high, low, close, adj, volume] = buf.cols;
+    const rows: TickerRows = { n, open, high, low, close, adj, volume, mkt: buf.mkt };
+    tickerPass(rows, defs, horizons, out);
+    const start = Int32Array.from({ length: nCols }, (_, c) => c * n);
+    sink.write({ f64: out, u8: new Uint8Array(0), start, bits: new Int32Array(nCols).fill(-1) }, dst, age, rem, minOf, n);
+    buf.n = 0;
+  };
+  let first = true;
+  for (const batch of engine.stream(sql)) {
+    const len = batch.numRows;
+    const v = batchValues(batch, 2, 6, len, scratch);
+    const ordV = batch.getChildAt(1)!;
+    const dayChunks = batch.getChildAt(0)!.data;
+    let i = 0,
+      ci = 0;
+    for (const od of ordV.data) {
+      const ov = od.values as Int8Array;
+      const dd = dayChunks[ci++];
+      const dv = dd.values as Int32Array;
+      const obm = od.nullCount > 0 ? od.nullBitmap : null;
+      for (let k = 0; k < od.length; k++, i++) {
+        const jo = od.offset + k;
+        const isNull = obm !== null && !(obm[jo >> 3] & (1 << (jo & 7)));
+        if (first && !isNull) throw orderError('is the first but has a previous row');
+        const o = isNull ? (first ? 1 : NaN) : ov[jo];
+        first = false;
+        if (o === 1) flush();
+        const r = buf.push(dv[dd.offset + k], o);
+        for (let c = 0; c < 6; c++) {
+          const b = v.bits[c];
+          buf.cols[c][r] = b < 0 || (v.u8[b + (i >> 3)] & (1 << (i & 7))) !== 0 ? v.f64[v.start[c] + i] : NaN;
+        }
+      }
+    }
+  }
+  flush();
+  if (tid !== nTickers - 1 || (tid >= 0 && a + 1 !== srcCount[tid]))
+    throw orderError(`ends after ${tid + 1} ticker runs, expected ${nTickers}`);
+}
+
 /** dst[c * rows + r] = src[r * cols + c]: a [rows, cols] matrix transposed, in 64 x 64 blocks (both sides cache-friendly). */
 function transposeInto<A extends Float32Array | Uint8Array>(src: A, dst: A, rows: number, cols: number): void {
   const B = 64;
@@ -650,7 +789,11 @@ function transposeInto<A extends Float32Array | Uint8Array>(src: A, dst: A, rows
 }
 
 function passNotes(plan: PassPlan, minStocks: number): string[] {
-  const notes = [`${plan.defs.length} factors computed in DuckDB SQL (streaming window functions over each stock's own trading days)`];
+  const notes = [
+    passEngine === 'js' && jsPassCovers(plan.defs)
+      ? `${plan.defs.length} factors computed over each stock's own trading days (prices streamed from DuckDB, factors in typed arrays)`
+      : `${plan.defs.length} factors computed in DuckDB SQL (streaming window functions over each stock's own trading days)`,
+  ];
   if (plan.droppedDates > 0)
     notes.push(`${plan.droppedDates} date(s) outside [start, end] or with fewer than ${minStocks} stocks left out`);
   return notes;

@@ -34,6 +34,14 @@ export interface ProbeShape {
   hidden: number;
 }
 
+/** How the wasm backend runs (threads, isolation), in words; registered by backend-browser.ts, null in Node. */
+let wasmModeNote: (() => string) | null = null;
+export function setWasmModeNote(f: (() => string) | null): void {
+  wasmModeNote = f;
+}
+const withWasmMode = (c: BackendChoice): BackendChoice =>
+  c.backend === 'wasm' && wasmModeNote ? { ...c, reason: `${c.reason}; wasm: ${wasmModeNote()}` } : c;
+
 /** backends tfjs has a factory for in this runtime */
 export const registeredBackends = (): BackendName[] => BACKENDS.filter((b) => tf.findBackendFactory(b) != null);
 
@@ -120,7 +128,7 @@ export async function selectBackend(
   const avail = (opts.candidates ?? registeredBackends()).filter((b) => tf.findBackendFactory(b) != null);
   if (opts.forced && opts.forced !== 'auto') {
     await useBackend(opts.forced);
-    return { backend: opts.forced, forced: true, reason: `forced by the run (${opts.forced})`, probes: [] };
+    return withWasmMode({ backend: opts.forced, forced: true, reason: `forced by the run (${opts.forced})`, probes: [] });
   }
   let adapter: string | undefined;
   const probes: ProbeResult[] = [];
@@ -141,13 +149,13 @@ export async function selectBackend(
       .slice(1)
       .map((p) => `${p.backend} ${p.ms!.toFixed(1)} ms`)
       .join(', ');
-    return {
+    return withWasmMode({
       backend: ok[0].backend,
       forced: false,
       reason: `fastest on the probe: ${ok[0].backend} ${ok[0].ms!.toFixed(1)} ms${others ? ` (vs ${others})` : ''}${adapter ? `; webgpu skipped: ${adapter}` : ''}`,
       probes,
       adapter,
-    };
+    });
   }
   await useBackend('cpu');
   return {

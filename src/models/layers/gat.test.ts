@@ -223,6 +223,36 @@ describe('sorted kernel = dense kernel (values and gradients)', () => {
     });
   }
 
+  it('gatLayer: the sorted path (scores st = z a passed whole) gives the dense values and d/dC, d/dW, d/da', () => {
+    const h = 4;
+    const r = makeRng(21);
+    const rnd = (n: number) => Array.from({ length: n }, () => r.normal());
+    const c = tf.tensor3d(rnd(B * N * h), [B, N, h]);
+    const p = { w: tf.variable(tf.tensor2d(rnd(h * h), [h, h])), a: tf.variable(tf.tensor2d(rnd(h * 2), [h, 2])) };
+    const wOut = tf.tensor3d(rnd(B * N * h), [B, N, h]);
+    const g: BatchGraph = { kind: 'industry', mask: tf.tensor2d(MASK, [B, N]), industry: tf.tensor2d(IND, [B, N]) };
+    const run = (kernel: 'dense' | 'sorted') => {
+      const f = () => gatLayer(c, p, g, kernel).h.mul(wOut).sum() as tf.Scalar;
+      const { value, grads } = tf.variableGrads(f, [p.w, p.a]);
+      const dc = tf.grad((x: tf.Tensor) =>
+        gatLayer(x as tf.Tensor3D, p, g, kernel)
+          .h.mul(wOut)
+          .sum(),
+      )(c);
+      return [value, grads[p.w.name], grads[p.a.name], dc].map((x) => Array.from(x.dataSync()));
+    };
+    const d = run('dense'),
+      so = run('sorted');
+    let maxAbs = 0;
+    for (let q = 0; q < d.length; q++)
+      for (let k = 0; k < d[q].length; k++) {
+        expect(Math.abs(d[q][k] - so[q][k])).toBeLessThan(1e-4);
+        if (q > 0) maxAbs = Math.max(maxAbs, Math.abs(d[q][k]));
+      }
+    expect(maxAbs).toBeGreaterThan(0.05);
+    tf.dispose([c, wOut, g.mask, g.industry!, p.w, p.a]);
+  });
+
   it('ties, large logits and all-negative rows: still equal to dense, finite', () => {
     // t has ties; s large negative for some rows (no positive pair) and large positive for others
     const s = tf.tensor2d([-40, 35, 0, 2, -2, 1, 0.5, -0.5, 60, -60, 0, 0], [B, N]);

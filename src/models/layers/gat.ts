@@ -272,21 +272,28 @@ const maxSegment = (seg: Segments) => {
 
 /**
  * Forward of the sorted kernel on plain arrays: s, t [B * N], z [B * N * h] -> out [B * N * h].
- * Returns the per-node quantities the backward pass reuses (row normaliser den_i and the factors A_i, B_i).
+ * Also returns what the backward pass reuses, so it needs neither the t-order sort nor the z prefix sums again:
+ * per node the two halves of out, U_i = A_i SP_z / den_i and V_i = B_i RQ_z / den_i [B * N * h] (out = U + V), their
+ * weights w1_i = A_i SP_1 / den_i, w2_i = B_i RQ_1 / den_i (w1 + w2 = 1), and per segment the t order (ordT, tDesc at
+ * the segment's positions start[q] ..) and t-max.
  */
 export function sortedAttendForward(seg: Segments, s: Float32Array, t: Float32Array, z: Float32Array, h: number, slope: number) {
   const { B, N, members, start } = seg;
   const out = new Float32Array(B * N * h);
+  const U = new Float64Array(B * N * h),
+    V = new Float64Array(B * N * h);
+  const w1 = new Float64Array(B * N),
+    w2 = new Float64Array(B * N);
   const den = new Float64Array(B * N),
     Ai = new Float64Array(B * N),
     Bi = new Float64Array(B * N);
+  const ordT = new Int32Array(B * N),
+    tDescAll = new Float64Array(B * N);
   const tmaxOf = new Float64Array(seg.date.length);
   const h1 = h + 1,
     nMax = maxSegment(seg);
   const SP = buf('SP', (nMax + 1) * h1),
     RQ = buf('RQ', (nMax + 1) * h1);
-  const ord = new Int32Array(nMax),
-    tDesc = buf('tDesc', nMax);
   for (let q = 0; q < seg.date.length; q++) {
     const a = start[q],
       n = start[q + 1] - a,
@@ -295,12 +302,18 @@ export function sortedAttendForward(seg: Segments, s: Float32Array, t: Float32Ar
       // self loop only: alpha_ii = 1, out_i = z_i
       const k = base + members[a];
       out.set(z.subarray(k * h, (k + 1) * h), k * h);
+      for (let c = 0; c < h; c++) U[k * h + c] = z[k * h + c];
+      w1[k] = 1;
       den[k] = 1;
       Ai[k] = 1;
       Bi[k] = 1;
+      ordT[a] = k;
+      tDescAll[a] = t[k];
       tmaxOf[q] = t[k];
       continue;
     }
+    const ord = ordT.subarray(a, a + n),
+      tDesc = tDescAll.subarray(a, a + n);
     argsortDesc(t, members, a, n, base, ord, tDesc);
     const tmax = tDesc[0];
     tmaxOf[q] = tmax;
@@ -317,26 +330,35 @@ export function sortedAttendForward(seg: Segments, s: Float32Array, t: Float32Ar
       const Ad = A / d,
         Bd = Bq / d,
         io = i * h;
-      for (let c = 0; c < h; c++) out[io + c] = Ad * SP[o + c] + Bd * RQ[o + c];
+      for (let c = 0; c < h; c++) {
+        const u = Ad * SP[o + c],
+          v = Bd * RQ[o + c];
+        U[io + c] = u;
+        V[io + c] = v;
+        out[io + c] = u + v;
+      }
+      w1[i] = Ad * SP[o + h];
+      w2[i] = Bd * RQ[o + h];
       den[i] = d;
       Ai[i] = A;
       Bi[i] = Bq;
     }
   }
-  return { out, den, Ai, Bi, tmaxOf };
+  return { out, U, V, w1, w2, den, Ai, Bi, ordT, tDescAll, tmaxOf };
 }
 
 /**
  * Backward of the sorted kernel: given g = dL/dout [B * N * h], returns ds, dt [B * N], dz [B * N * h].
  *   alpha_ij = w_ij / den_i, lambda_ij = 1 (s_i + t_j > 0) or slope;  q_i = g_i . out_i
  *   dz_j = sum_i alpha_ij g_i
- *   ds_i = sum_j alpha_ij lambda_ij (g_i . z_j - q_i),   dt_j = sum_i alpha_ij lambda_ij (g_i . z_j - q_i)
+ *   ds_i = sum_j alpha_ij lambda_ij (g_i . z_j - q_i) = g_i . (U_i + slope V_i) - q_i (w1_i + slope w2_i)
+ *   dt_j = sum_i alpha_ij lambda_ij (g_i . z_j - q_i)
  * For fixed j the rows with s_i + t_j > 0 are a prefix of the nodes sorted by s: prefix / suffix sums again.
  */
 export function sortedAttendBackward(
   seg: Segments,
   s: Float32Array,
-  t: Float32Array,
+  _t: Float32Array,
   z: Float32Array,
   h: number,
   slope: number,
@@ -347,17 +369,12 @@ export function sortedAttendBackward(
   const ds = new Float32Array(B * N),
     dt = new Float32Array(B * N),
     dz = new Float32Array(B * N * h);
-  const { out, den, Ai, Bi, tmaxOf } = fw;
-  const h1 = h + 1,
-    h2 = h + 2,
+  const { U, V, w1, w2, den, Ai, Bi, ordT, tDescAll, tmaxOf } = fw;
+  const h2 = h + 2,
     nMax = maxSegment(seg);
-  const SP = buf('SP', (nMax + 1) * h1),
-    RQ = buf('RQ', (nMax + 1) * h1);
   const GP = buf('GP', (nMax + 1) * h2),
     GQ = buf('GQ', (nMax + 1) * h2);
-  const byT = new Int32Array(nMax),
-    byS = new Int32Array(nMax),
-    tDesc = buf('tDesc', nMax),
+  const byS = new Int32Array(nMax),
     sDesc = buf('sDesc', nMax);
   const q = new Float64Array(B * N); // q_i = g_i . out_i
   for (let sg = 0; sg < seg.date.length; sg++) {
@@ -371,23 +388,21 @@ export function sortedAttendBackward(
       continue;
     }
     const tmax = tmaxOf[sg];
-    argsortDesc(t, members, a, n, base, byT, tDesc);
+    const byT = ordT.subarray(a, a + n),
+      tDesc = tDescAll.subarray(a, a + n);
     argsortDesc(s, members, a, n, base, byS, sDesc);
-    prefixSums(byT, tDesc, n, tmax, z, h, slope, SP, RQ);
-    // ds_i = g_i . (A SP_z + slope B RQ_z) / den_i - q_i (A SP_1 + slope B RQ_1) / den_i
     for (let r = 0; r < n; r++) {
       const i = byT[r],
         io = i * h;
-      let qi = 0;
-      for (let c = 0; c < h; c++) qi += g[io + c] * out[io + c];
+      let gu = 0,
+        gv = 0;
+      for (let c = 0; c < h; c++) {
+        gu += g[io + c] * U[io + c];
+        gv += g[io + c] * V[io + c];
+      }
+      const qi = gu + gv;
       q[i] = qi;
-      const ci = countGreater(tDesc, n, -s[i]),
-        o = ci * h1;
-      const A = Ai[i] / den[i],
-        Bq = (slope * Bi[i]) / den[i];
-      let gz = 0;
-      for (let c = 0; c < h; c++) gz += g[io + c] * (A * SP[o + c] + Bq * RQ[o + c]);
-      ds[i] = gz - qi * (A * SP[o + h] + Bq * RQ[o + h]);
+      ds[i] = gu + slope * gv - qi * (w1[i] + slope * w2[i]);
     }
     // GP[r] = sum_{q < r in s order} (A_i / den_i) [g_i, q_i];  GQ[r] = sum_{q >= r} (B_i / den_i) [g_i, q_i]
     GP.fill(0, 0, h2);
@@ -453,6 +468,40 @@ export function gatAttendSorted(s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D, 
     };
   }) as (s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D) => tf.Tensor3D;
   return op(s, t, z);
+}
+
+/**
+ * The sorted kernel on the scores as the layer computes them, st = z a [B, N, 2] (query s_i, key t_j interleaved):
+ * the same op as gatAttendSorted, without slicing st into s and t (two strided wasm Slice kernels forward and two
+ * PadV2 + Add backward per GAT); the gradient is returned interleaved the same way.
+ */
+export function gatAttendSortedST(st: tf.Tensor3D, z: tf.Tensor3D, seg: Segments, slope = GAT_SLOPE): tf.Tensor3D {
+  const [B, N, h] = z.shape;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [stT, zT] = args as [tf.Tensor3D, tf.Tensor3D];
+    const stv = stT.dataSync() as Float32Array,
+      zv = zT.dataSync() as Float32Array;
+    const sv = new Float32Array(B * N),
+      tv = new Float32Array(B * N);
+    for (let k = 0; k < B * N; k++) {
+      sv[k] = stv[2 * k];
+      tv[k] = stv[2 * k + 1];
+    }
+    const fw = sortedAttendForward(seg, sv, tv, zv, h, slope);
+    return {
+      value: tf.tensor3d(fw.out, [B, N, h]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = sortedAttendBackward(seg, sv, tv, zv, h, slope, fw, dy.dataSync() as Float32Array);
+        const dst = new Float32Array(2 * B * N);
+        for (let k = 0; k < B * N; k++) {
+          dst[2 * k] = g.ds[k];
+          dst[2 * k + 1] = g.dt[k];
+        }
+        return [tf.tensor3d(dst, [B, N, 2]), tf.tensor3d(g.dz, [B, N, h])];
+      },
+    };
+  }) as (st: tf.Tensor3D, z: tf.Tensor3D) => tf.Tensor3D;
+  return op(st, z);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -525,13 +574,13 @@ export function gatLayer(
   return tf.tidy(() => {
     const [B, N] = c.shape;
     const z = linear3(c, p.w as tf.Tensor2D); // [B, N, h]
-    const st = linear3(z, p.a as tf.Tensor2D); // [B, N, 2]
-    const s = st.slice([0, 0, 0], [B, N, 1]).reshape([B, N]) as tf.Tensor2D; // [B, N] query score
-    const t = st.slice([0, 0, 1], [B, N, 1]).reshape([B, N]) as tf.Tensor2D; // [B, N] key score
+    const st = linear3(z, p.a as tf.Tensor2D); // [B, N, 2]  [s_i, t_i]
     if (kernel === 'sorted') {
       const seg = (pre && !(pre instanceof tf.Tensor) ? pre : segmentsOf(g)) as Segments;
-      return { h: gatAttendSorted(s, t, z, seg) };
+      return { h: gatAttendSortedST(st, z, seg) };
     }
+    const s = st.slice([0, 0, 0], [B, N, 1]).reshape([B, N]) as tf.Tensor2D; // [B, N] query score
+    const t = st.slice([0, 0, 1], [B, N, 1]).reshape([B, N]) as tf.Tensor2D; // [B, N] key score
     const m = pre instanceof tf.Tensor ? pre : adjacency(g);
     const r = gatAttendDense(s, t, z, m);
     return { h: r.out, alpha: r.alpha };

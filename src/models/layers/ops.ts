@@ -23,6 +23,21 @@ export function leakyRelu<T extends tf.Tensor>(x: T, slope: number): T {
 }
 
 /**
+ * x^T, shared by the backward passes of every layer that reads the same data: DMFM feeds C to the industry GAT and
+ * to a head block, C_I to the universe GAT and another head block, so a backward pass would transpose each twice.
+ * Keyed by the buffer (a saved input is a clone sharing its buffer, src/train/tf.ts) and dropped once disposed (the
+ * transposes live until the end of the backward pass that made them).
+ */
+const transposes = new WeakMap<object, tf.Tensor2D>();
+function transposeOf(x: tf.Tensor2D): tf.Tensor2D {
+  const hit = transposes.get(x.dataId);
+  if (hit && !hit.isDisposed && hit.shape[0] === x.shape[1] && hit.shape[1] === x.shape[0]) return hit;
+  const xT = x.transpose() as tf.Tensor2D;
+  transposes.set(x.dataId, xT);
+  return xT;
+}
+
+/**
  * Gradients of y = x @ w (+ b) w.r.t. w (and b): dw = x^T dy, db = 1^T dy, for x [M, K], dy [M, J].
  * On wasm XNNPACK re-packs the right operand of a matMul whenever it is a new tensor (~6 ns per element) and a
  * transpose costs ~3.6 ns per element, so the [M, *] operand with fewer columns goes on the right:
@@ -35,7 +50,7 @@ function paramGrads(x: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Tens
   if (!onWasm()) return withBias ? [tf.matMul(x, dy, true, false), dy.sum(0)] : [tf.matMul(x, dy, true, false)];
   const [M, J] = dy.shape;
   if (J <= x.shape[1]) {
-    const dw = tf.matMul(x.transpose() as tf.Tensor2D, dy);
+    const dw = tf.matMul(transposeOf(x), dy);
     if (!withBias) return [dw];
     const db =
       J > 8 && M % 64 === 0

@@ -121,6 +121,6 @@ test('a Node bundle opens with its metrics, re-evaluates from its grids, and rou
   // (the results table keys its rows by model id)
   expect(await irOf(lab)).toEqual({
     linear: nodeMetrics.models.linear.portfolio.ir,
-    ew: nodeMetrics.models[config.models[1].label].portfolio.ir,
+    ew: nodeMetrics.models[config.models[1].label!].portfolio.ir,
   });
 });

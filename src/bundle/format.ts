@@ -5,7 +5,8 @@
  *                        backend, seed, timings, the methods (label, model, run config), the parts and their sizes,
  *                        shard (i, n) of a partial bundle
  *   metrics.json         the headless runner's metrics (scripts/experiment.ts), unchanged
- *   scores.parquet       date, ticker, model, horizon, score, label + one column per output channel (test dates)
+ *   scores.parquet       date, ticker, model, horizon, score + one column per output channel (test dates; the label
+ *                        is in grids.parquet)
  *   portfolio.parquet    date, model, portfolio_return, benchmark_return (holding days)
  *   curves.parquet       model, group, epoch, train_loss, val_loss, val_metric (training curves)
  *   splits.parquet       model, group, label, train/valid/test first and last date (the split plan as trained)

@@ -296,7 +296,7 @@ export function readBundle(bytes: Uint8Array): OpenedBundle {
 
   // scores.parquet -> scoresByHorizon [H, D, N], scores [D, N], channels [C, D, N]
   const SP = 'scores.parquet';
-  const st = table(files, SP, ['date', 'ticker', 'model', 'horizon', 'score', 'label'])!;
+  const st = table(files, SP, ['date', 'ticker', 'model', 'horizon', 'score'])!;
   const known = new Set(['date', 'ticker', 'model', 'horizon', 'score', 'label']);
   const channelCols = st.schema.fields.map((f) => f.name).filter((n) => !known.has(n));
   for (const c of channelCols)

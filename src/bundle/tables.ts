@@ -20,11 +20,16 @@ const dictVector = (codes: Int32Array, dict: string[]) => {
 export type TableResult = Pick<RunResult, 'scoresByHorizon' | 'testIndex' | 'horizons' | 'channels' | 'eval' | 'groups'>;
 
 /**
- * scores rows: every (test date, stock in the cross-section, horizon) of every run, with one column per output
+ * scores rows: every (test date, stock in the cross-section, horizon) of every run (score and, unless `label: false`, the
+ * forward return it is judged against), with one column per output
  * channel any run has (sigma, weight, alternative scores such as DMFM's fhat; a per-date channel repeats on every
  * horizon's row; NaN for a run without that channel)
  */
-export function scoresTable(panel: Pick<Panel, 'dates' | 'tickers' | 'fwd'>, results: { label: string; r: TableResult }[]): arrow.Table {
+export function scoresTable(
+  panel: Pick<Panel, 'dates' | 'tickers' | 'fwd'>,
+  results: { label: string; r: TableResult }[],
+  o: { label?: boolean } = {},
+): arrow.Table {
   const T = panel.dates.length,
     N = panel.tickers.length;
   let rows = 0;
@@ -68,7 +73,9 @@ export function scoresTable(panel: Pick<Panel, 'dates' | 'tickers' | 'fwd'>, res
     ),
     horizon: arrow.makeVector(horizon),
     score: arrow.makeVector(score),
-    label: arrow.makeVector(label),
+    // the label (forward return) column: the runner's scores.parquet has it; a bundle leaves it out (its grids hold
+    // every forward return, and the column would be ~40% of the bundle)
+    ...(o.label === false ? {} : { label: arrow.makeVector(label) }),
     ...Object.fromEntries(channelNames.map((c) => [c, arrow.makeVector(channelCols[c])])),
   });
 }

@@ -58,7 +58,7 @@ export function writeBundle(b: BundleInput): Uint8Array {
   const pq = (name: string, t: Parameters<typeof tableToParquet>[0] & { schema: { fields: { name: string; typeId: number }[] } }) =>
     (files[name] = tableToParquet(t, { columnEncodings: floatEncodings(t) }));
 
-  pq('scores.parquet', scoresTable(b.panel, results));
+  pq('scores.parquet', scoresTable(b.panel, results, { label: false }));
   pq('portfolio.parquet', portfolioTable(results));
   pq('curves.parquet', curvesTable(results));
   pq('splits.parquet', splitsTable(results));

@@ -124,3 +124,36 @@ test('a Node bundle opens with its metrics, re-evaluates from its grids, and rou
     ew: nodeMetrics.models[config.models[1].label!].portfolio.ir,
   });
 });
+
+test('a kept run survives a reload (IndexedDB), reopens and deletes from the list; ?run=<url> opens one', async ({ page }) => {
+  const lab = new LabPage(page);
+  await lab.goto();
+  await openFile(lab, 'run.flrun.zip', nodeBundle);
+  await lab.byTestId('keep-run').click();
+  await expect(lab.byTestId('saved-runs').locator('tbody tr')).toHaveCount(1);
+  // reload: the latest kept run is reopened, with the same numbers, without a dataset or training
+  await page.reload();
+  await lab.goto();
+  await page.waitForFunction(() => (window.__labRuns?.state().methods.length ?? 0) === 2, null, { timeout: 60_000 });
+  expect((await irOf(lab)).linear).toBe(nodeMetrics.models.linear.portfolio.ir);
+  expect((await lab.state()).data.status).toBe('empty');
+  await page.getByTestId('panel-runs').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SCREENS}/bundle-kept-after-reload.png` });
+  await lab
+    .byTestId('saved-runs')
+    .getByRole('button', { name: /^Delete/ })
+    .click();
+  await expect(lab.byTestId('saved-runs')).toHaveCount(0);
+
+  // ?run=<url>: any URL the browser may fetch (here answered by a route), opened at start-up
+  await page.route('https://runs.example.test/**', (r) => r.fulfill({ status: 200, contentType: 'application/zip', body: nodeBundle }));
+  await page.goto('./?run=https://runs.example.test/dmfm/run.flrun.zip');
+  await page.waitForFunction(() => window.__labRuns?.state().opened === 'e2e-bundle', null, { timeout: 60_000 });
+  expect((await irOf(lab)).linear).toBe(nodeMetrics.models.linear.portfolio.ir);
+  await expect(lab.byTestId('opened-run')).toContainText('https://runs.example.test/dmfm/run.flrun.zip');
+  // a javascript: URL is refused with a message, nothing runs
+  await page.goto('./?run=javascript:window.__pwned=1');
+  await page.waitForFunction(() => window.__labRuns?.state().error !== null, null, { timeout: 60_000 });
+  expect(await page.evaluate(() => window.__labRuns!.state().error)).toContain('http(s)');
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+});

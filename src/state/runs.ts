@@ -127,11 +127,21 @@ export interface RunsState {
   error: ErrorInfo | null;
   /** a note after add-to-comparison (what was flagged) */
   note: string | null;
-  /** the author's Markdown notes for the saved bundle / notebook */
+  /** the author's Markdown notes for the saved bundle / notebook (the text split at lines of ---) */
   notes: string[];
+  /** the notes as typed */
+  notesText: string;
 }
 
-export const useRuns = create<RunsState>()(() => ({ status: 'idle', saved: [], opened: null, error: null, note: null, notes: [] }));
+export const useRuns = create<RunsState>()(() => ({
+  status: 'idle',
+  saved: [],
+  opened: null,
+  error: null,
+  note: null,
+  notes: [],
+  notesText: '',
+}));
 const setR = (p: Partial<RunsState>) => useRuns.setState(p);
 
 const period = (results: TrainResult[]) => {
@@ -238,7 +248,11 @@ export async function openRunBytes(bytes: Uint8Array, source: string, mode: 'rep
         heatMethod: null,
       });
     }
-    setR({ opened: { name: o.manifest.name, source, manifest: o.manifest, metrics: o.metrics, size }, notes: o.manifest.notes ?? [] });
+    setR({
+      opened: { name: o.manifest.name, source, manifest: o.manifest, metrics: o.metrics, size },
+      notes: o.manifest.notes ?? [],
+      notesText: (o.manifest.notes ?? []).join('\n\n---\n\n'),
+    });
     return true;
   } catch (e) {
     setR({ error: toErrorInfo(e, 'results') });
@@ -309,8 +323,9 @@ export async function deleteSaved(id: string): Promise<void> {
   await refreshSaved();
 }
 
-export function setNotes(notes: string[]): void {
-  setR({ notes });
+/** the notes' text: Markdown cells separated by lines of --- */
+export function setNotes(text: string): void {
+  setR({ notesText: text, notes: text.split(/\n\s*---\s*\n/).filter((x) => x.trim()) });
 }
 export function dismissRunsError(): void {
   setR({ error: null, note: null });

@@ -4,7 +4,8 @@
  */
 import { useEffect, useRef } from 'react';
 import { useLab } from '../../state/store';
-import { deleteSaved, dismissRunsError, keepRun, openRunFile, reopenSaved, saveRun, useRuns } from '../../state/runs';
+import { deleteSaved, dismissRunsError, keepRun, openRunFile, reopenSaved, saveRun, setNotes, useRuns } from '../../state/runs';
+import { notebookHtml } from '../notebook/payload';
 import { BUNDLE_EXT } from '../../bundle/format';
 import { Panel } from '../components/common';
 
@@ -36,8 +37,25 @@ if (typeof window !== 'undefined')
 
 const mb = (b: number) => `${(b / 1048576).toFixed(2)} MB`;
 
-function download(bytes: Uint8Array, name: string) {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
+/** Export notebook: the one-file viewer (dist/notebook-viewer.html, same origin) with the shown results embedded */
+async function exportNotebook(name: string) {
+  const r = await fetch('./notebook-viewer.html');
+  if (!r.ok) throw new Error(`the notebook viewer is missing (${r.status}): build the site with vite build`);
+  const { results } = useLab.getState();
+  const { opened, notes } = useRuns.getState();
+  const html = notebookHtml(await r.text(), {
+    title: name,
+    created: opened?.manifest.created ?? new Date().toISOString(),
+    manifest: opened?.manifest ?? null,
+    metrics: opened?.metrics ?? null,
+    results,
+    notes,
+  });
+  download(new TextEncoder().encode(html), `${name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'run'}.html`, 'text/html');
+}
+
+function download(bytes: Uint8Array, name: string, type = 'application/zip') {
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -75,7 +93,7 @@ function usePageDrop() {
 
 export function RunsPanel() {
   const results = useLab((s) => s.results);
-  const { status, saved, opened, error, note } = useRuns();
+  const { status, saved, opened, error, note, notesText } = useRuns();
   const openRef = useRef<HTMLInputElement>(null);
   const addRef = useRef<HTMLInputElement>(null);
   usePageDrop();
@@ -126,6 +144,16 @@ export function RunsPanel() {
         <button type="button" className="btn" data-testid="keep-run" disabled={!results.length || busy} onClick={() => void keepRun()}>
           Keep in this browser
         </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="export-notebook"
+          disabled={!results.length || busy}
+          title="One self-contained .html file: the results and explain views, read-only and interactive, with your notes; opens offline"
+          onClick={() => void exportNotebook(opened?.name ?? name).catch((e) => alert(String((e as Error).message)))}
+        >
+          Export notebook
+        </button>
         <input
           ref={openRef}
           type="file"
@@ -151,6 +179,10 @@ export function RunsPanel() {
           }}
         />
       </div>
+      <label className="field notebook-notes">
+        <span>Notes for the notebook (Markdown; HTML is shown as text)</span>
+        <textarea data-testid="notebook-notes" rows={3} value={notesText} onChange={(e) => setNotes(e.target.value)} />
+      </label>
       {busy && <p className="muted">{status === 'saving' ? 'Writing the bundle…' : 'Opening the bundle…'}</p>}
       {error && (
         <div className="error-box" role="alert" data-testid="runs-error">

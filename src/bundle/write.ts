@@ -55,8 +55,9 @@ export function writeBundle(b: BundleInput): Uint8Array {
   const results = b.methods.map(({ label, output }) => ({ label, r: output }));
   const labels = b.methods.map((m) => m.label);
   const files: Record<string, Uint8Array> = {};
+  // row groups of 1M rows: parquet-wasm decodes the DMFM Quick scores ~4x faster than with 122880-row groups
   const pq = (name: string, t: Parameters<typeof tableToParquet>[0] & { schema: { fields: { name: string; typeId: number }[] } }) =>
-    (files[name] = tableToParquet(t, { columnEncodings: floatEncodings(t) }));
+    (files[name] = tableToParquet(t, { columnEncodings: floatEncodings(t), rowGroupSize: 1 << 20 }));
 
   pq('scores.parquet', scoresTable(b.panel, results, { label: false }));
   pq('portfolio.parquet', portfolioTable(results));

@@ -336,7 +336,7 @@ let watching = false;
 const sessionId = `session-${Date.now().toString(36)}`;
 /**
  * Start-up: list the saved runs; open `?run=` when the page has it, else reopen the latest saved run when no results are
- * shown (a reload keeps the results); save every finished training to the list.
+ * shown and no dataset was loaded from the link (a reload keeps the results); save every finished training to the list.
  */
 export async function initRuns(loc: { search: string; href: string }): Promise<void> {
   if (!watching) {
@@ -360,6 +360,8 @@ export async function initRuns(loc: { search: string; href: string }): Promise<v
     await openRunUrl(url);
     return;
   }
+  // a page with a dataset to work on (a link that loaded one) starts from it; the list offers the kept runs
   const latest = useRuns.getState().saved[0];
-  if (latest && !useLab.getState().results.length) await reopenSaved(latest.id);
+  const lab = useLab.getState();
+  if (latest && !lab.results.length && lab.dataStatus === 'empty') await reopenSaved(latest.id);
 }

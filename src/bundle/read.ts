@@ -324,6 +324,8 @@ export function readBundle(bytes: Uint8Array): OpenedBundle {
     return { D, H, dayIdx, byH, ch, rows: 0 };
   });
   const chVals = channelCols.map((c) => ({ name: c, v: numbers(st, c)! }));
+  // per method, per channel column: the method's channel it fills (undefined: the method has no such channel)
+  const chOf = outs.map((o) => chVals.map((c) => o.ch.find((q) => q.spec.name === c.name)));
   for (let i = 0; i < st.numRows; i++) {
     const m = mod.codes[i] >= 0 ? modMap[mod.codes[i]] : fail(SP, `row ${i}: model is empty`);
     const o = outs[m],
@@ -338,12 +340,12 @@ export function readBundle(bytes: Uint8Array): OpenedBundle {
     if (!Number.isNaN(o.byH[at])) fail(SP, `row ${i}: a second score for one (date, stock, horizon, model)`);
     o.byH[at] = sc[i];
     o.rows++;
-    for (const c of chVals) {
-      const x = c.v[i];
-      if (x === Infinity || x === -Infinity) fail(SP, `row ${i}: ${c.name} is infinite`);
-      const k = o.ch.find((q) => q.spec.name === c.name);
+    for (let c = 0; c < chVals.length; c++) {
+      const x = chVals[c].v[i];
+      if (x === Infinity || x === -Infinity) fail(SP, `row ${i}: ${chVals[c].name} is infinite`);
+      const k = chOf[m][c];
       if (k) k.values[((k.spec.perHorizon ? h : 0) * o.D + j!) * N + n] = x;
-      else if (!Number.isNaN(x)) fail(SP, `row ${i}: "${labels[m]}" has no channel ${c.name}`);
+      else if (!Number.isNaN(x)) fail(SP, `row ${i}: "${labels[m]}" has no channel ${chVals[c].name}`);
     }
   }
 

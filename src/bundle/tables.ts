@@ -293,12 +293,14 @@ export function dayNumbers(t: arrow.Table, name: string): Int32Array | undefined
   let off = 0;
   for (const d of c.data) {
     const vec = arrow.makeVector(d);
-    if (d.type instanceof arrow.DateDay && d.values instanceof Int32Array && !d.nullCount) out.set(d.values.subarray(0, d.length), off);
+    // a day-unit date column (tableFromIPC gives Date_ with unit DAY, not the DateDay subclass): its int32 days as they are
+    const dayUnit = arrow.DataType.isDate(d.type) && (d.type as arrow.Date_).unit === arrow.DateUnit.DAY;
+    if (dayUnit && d.values instanceof Int32Array && !d.nullCount) out.set(d.values.subarray(0, d.length), off);
     else
       for (let i = 0; i < d.length; i++) {
         const x = vec.get(i) as unknown;
         const ms = x instanceof Date ? x.getTime() : typeof x === 'number' || typeof x === 'bigint' ? Number(x) : NaN;
-        out[off + i] = d.type instanceof arrow.DateDay && typeof x !== 'object' ? ms : Math.round(ms / 86400000);
+        out[off + i] = Math.round(ms / 86400000);
       }
     off += d.length;
   }

@@ -64,6 +64,25 @@ export default tseslint.config(
       ],
     },
   },
+  // the run bundle: pure TS for Node and the browser (no node:*, no DOM libraries, no tfjs; train/ only for its
+  // record types, the run key and re-evaluation types)
+  {
+    files: ['src/bundle/**'],
+    ignores: ['src/bundle/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...noUi,
+            noTf,
+            { group: ['node:*', 'fs', 'path'], message: 'src/bundle runs in the browser too: no node modules (docs/ARCHITECTURE.md)' },
+            { group: ['**/train/worker*', '**/train/loop*', '**/train/runner*', '**/train/dataset*'], message: 'the bundle never trains' },
+          ],
+        },
+      ],
+    },
+  },
   // a model's tests may drive it through the one training loop and runner (src/train)
   {
     files: ['src/models/**/*.test.ts'],

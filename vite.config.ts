@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { build, defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
 // Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, which tfjs's multithreaded wasm needs
@@ -6,11 +6,23 @@ import react from '@vitejs/plugin-react';
 // Static hosts that cannot set headers get them from public/coi-sw.js (registered by public/coi-register.js).
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
+/** after the site, the one-file notebook viewer (vite.notebook.config.ts) into dist/notebook-viewer.html */
+function notebookViewer(): Plugin {
+  return {
+    name: 'factor-lab-notebook-viewer',
+    apply: 'build',
+    async closeBundle() {
+      await build({ configFile: 'vite.notebook.config.ts', logLevel: 'warn' });
+    },
+  };
+}
+
 // base './' so the built site works from any sub-path (e.g. https://host/lab/).
 export default defineConfig({
   base: './',
   plugins: [
     react(),
+    notebookViewer(),
     {
       // the lab page (not bench.html) loads public/coi-register.js first: see the isolation comment above
       name: 'coi-register',

@@ -14,6 +14,10 @@
  *                      every stock in the cross-section; LRP or, where LRP cannot pass the model, gradient x input.
  *                      For the LRP epsilon rule two extra rows per stock, factor '(bias)' and '(epsilon)', hold the
  *                      relevance the biases and the stabiliser keep, so a stock's rows sum to its prediction.)
+ *   run.flrun.zip      the run bundle (src/bundle/format.ts): all of the above plus training curves, the split plan
+ *                      and the label / return grids re-evaluation needs; the lab's "Open run" reads it. With
+ *                      --shard i/n (1-based) only every n-th model entry runs and part-<i-1>-of-<n>.flrun.zip is written;
+ *                      `npm run merge -- parts/*.flrun.zip --out run.flrun.zip` joins the parts (scripts/merge.ts)
  *   checkpoints/<model label>/g<k>.json + g<k>.bin   every finished split group (record; scores [H, Dg, N] float32 LE):
  *                      with --resume a stopped run continues from the next group, with the same result as an
  *                      uninterrupted one (checkpoints of another run (runKey) are ignored; without --resume they are
@@ -22,9 +26,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import * as arrow from 'apache-arrow';
 import { defaultRun, type RunConfig } from '../src/core/run';
-import { isoToDay } from '../src/core/dates';
 import type { Panel } from '../src/core/panel';
 import { tableToParquet } from '../src/data/parquet';
 import { initParquetNode } from '../src/data/parquet-node';
@@ -34,10 +36,17 @@ import { nodeDataIO } from '../src/train/node-io';
 import { lookbackOf, runOnPanel, type RunResult } from '../src/train/runner';
 import { evaluateUniverses } from '../src/train/reevaluate';
 import { runKey, type GroupCheckpoint } from '../src/train/run-key';
+import { bundleRunKey } from '../src/bundle/hash';
 import type { TrainProgress } from '../src/train/loop';
 import { prepareData } from '../src/train/data';
 import { explainMethodFor, explainRun, monthEndPoints, type RunExplanation } from '../src/explain/run';
-import { groupShares } from '../src/explain/relevance';
+import { portfolioTable, relevanceTable, scoresTable } from '../src/bundle/tables';
+import { buildMetrics, explainSummary, runMetrics, table4, type MethodOutput } from '../src/bundle/metrics';
+import { writeBundle } from '../src/bundle/write';
+import { BUNDLE_EXT } from '../src/bundle/format';
+
+// the tables and metrics.json entries live in src/bundle (one implementation for the runner, the bundle and the browser)
+export { scoresTable, portfolioTable, relevanceTable, explainSummary, table4, runMetrics };
 
 export interface ModelEntry {
   model: string;
@@ -99,250 +108,10 @@ function args(argv: string[]): Record<string, string> {
   return out;
 }
 
-const dateVector = (days: Int32Array) => arrow.makeVector(arrow.makeData({ type: new arrow.DateDay(), length: days.length, data: days }));
-const dictVector = (codes: Int32Array, dict: string[]) => {
-  const d = arrow.vectorFromArray(dict, new arrow.Utf8());
-  return arrow.makeVector(
-    arrow.makeData({ type: new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()), length: codes.length, data: codes, dictionary: d }),
-  );
-};
-
-/**
- * scores.parquet rows: every (test date, stock in the cross-section, horizon) of every run, with one column per output
- * channel any run has (sigma, weight, alternative scores such as DMFM's fhat; a per-date channel repeats on every
- * horizon's row; NaN for a run without that channel)
- */
-export function scoresTable(panel: Panel, results: { label: string; r: RunResult }[]): arrow.Table {
-  const T = panel.dates.length,
-    N = panel.tickers.length;
-  let rows = 0;
-  for (const { r } of results) for (let k = 0; k < r.scoresByHorizon.length; k++) if (Number.isFinite(r.scoresByHorizon[k])) rows++;
-  const date = new Int32Array(rows),
-    ticker = new Int32Array(rows),
-    model = new Int32Array(rows),
-    horizon = new Int32Array(rows);
-  const score = new Float32Array(rows),
-    label = new Float32Array(rows);
-  const channelNames = [...new Set(results.flatMap(({ r }) => (r.channels ?? []).map((c) => c.spec.name)))];
-  const channelCols = Object.fromEntries(channelNames.map((c) => [c, new Float32Array(rows).fill(NaN)]));
-  const dayOf = panel.dates.map(isoToDay);
-  let i = 0;
-  results.forEach(({ r }, m) => {
-    const D = r.testIndex.length,
-      H = r.horizons.length;
-    for (let h = 0; h < H; h++)
-      for (let j = 0; j < D; j++) {
-        const t = r.testIndex[j];
-        for (let n = 0; n < N; n++) {
-          const s = r.scoresByHorizon[(h * D + j) * N + n];
-          if (!Number.isFinite(s)) continue;
-          date[i] = dayOf[t];
-          ticker[i] = n;
-          model[i] = m;
-          horizon[i] = r.horizons[h];
-          score[i] = s;
-          label[i] = panel.fwd[(h * T + t) * N + n];
-          for (const c of r.channels ?? []) channelCols[c.spec.name][i] = c.values[((c.spec.perHorizon ? h : 0) * D + j) * N + n];
-          i++;
-        }
-      }
-  });
-  return new arrow.Table({
-    date: dateVector(date),
-    ticker: dictVector(ticker, panel.tickers),
-    model: dictVector(
-      model,
-      results.map((x) => x.label),
-    ),
-    horizon: arrow.makeVector(horizon),
-    score: arrow.makeVector(score),
-    label: arrow.makeVector(label),
-    ...Object.fromEntries(channelNames.map((c) => [c, arrow.makeVector(channelCols[c])])),
-  });
-}
-
-/** portfolio.parquet rows: the daily backtest series of every run */
-export function portfolioTable(results: { label: string; r: RunResult }[]): arrow.Table {
-  const days: number[] = [],
-    model: number[] = [],
-    port: number[] = [],
-    bench: number[] = [];
-  results.forEach(({ r }, m) => {
-    const s = r.eval.series;
-    for (let k = 0; k < s.iso.length; k++) {
-      days.push(isoToDay(s.iso[k]));
-      model.push(m);
-      port.push(s.portfolio[k]);
-      bench.push(s.benchmark[k]);
-    }
-  });
-  return new arrow.Table({
-    date: dateVector(Int32Array.from(days)),
-    model: dictVector(
-      Int32Array.from(model),
-      results.map((x) => x.label),
-    ),
-    portfolio_return: arrow.makeVector(Float64Array.from(port)),
-    benchmark_return: arrow.makeVector(Float64Array.from(bench)),
-  });
-}
-
-/** relevance.parquet rows: every explained (month end, stock, factor) of every explained run (see the file comment) */
-export function relevanceTable(panel: Panel, explained: { label: string; ex: RunExplanation }[], labels: string[]): arrow.Table {
-  const date: number[] = [],
-    ticker: number[] = [],
-    model: number[] = [],
-    factor: number[] = [],
-    rel: number[] = [];
-  const names = [...new Set(explained.flatMap(({ ex }) => ex.factorNames)), '(bias)', '(epsilon)'];
-  const fIdx = new Map(names.map((n, i) => [n, i]));
-  for (const { label, ex } of explained) {
-    const m = labels.indexOf(label),
-      F = ex.factorNames.length;
-    const fcodes = ex.factorNames.map((n) => fIdx.get(n)!);
-    const withTerms = ex.method === 'lrp-epsilon';
-    for (const d of ex.dates) {
-      const day = isoToDay(d.date);
-      d.stocks.forEach((n, k) => {
-        const push = (f: number, v: number) => {
-          date.push(day);
-          ticker.push(n);
-          model.push(m);
-          factor.push(f);
-          rel.push(v);
-        };
-        for (let f = 0; f < F; f++) push(fcodes[f], d.relevance[k * F + f]);
-        if (withTerms) {
-          push(fIdx.get('(bias)')!, d.bias[k]);
-          push(fIdx.get('(epsilon)')!, d.eps[k]);
-        }
-      });
-    }
-  }
-  return new arrow.Table({
-    date: dateVector(Int32Array.from(date)),
-    ticker: dictVector(Int32Array.from(ticker), panel.tickers),
-    model: dictVector(Int32Array.from(model), labels),
-    factor: dictVector(Int32Array.from(factor), names),
-    relevance: arrow.makeVector(Float32Array.from(rel)),
-  });
-}
-
-/** metrics.json summary of an explanation: method, Table 5 (mean over dates), the last date's top stock and portfolio */
-export function explainSummary(panel: Panel, ex: RunExplanation) {
-  const last = ex.dates[ex.dates.length - 1];
-  const pct = (a: Float64Array) => Object.fromEntries(ex.groups.map((g, i) => [g, Number.isFinite(a[i]) ? +a[i].toFixed(2) : null]));
-  let best = -1;
-  if (last)
-    last.prediction.forEach((v, k) => {
-      if (best < 0 || v > last.prediction[best]) best = k;
-    });
-  const F = ex.factorNames.length;
-  const topStock =
-    best >= 0
-      ? (() => {
-          const rel = last.relevance.subarray(best * F, (best + 1) * F);
-          return {
-            ticker: panel.tickers[last.stocks[best]],
-            prediction: last.prediction[best],
-            bias: last.bias[best],
-            eps: last.eps[best],
-            groupShare: pct(groupShares(rel, ex.factorGroups, ex.groups).share),
-          };
-        })()
-      : null;
-  return {
-    method: ex.method,
-    methodLabel: ex.methodLabel,
-    note: ex.note,
-    horizon: ex.horizon,
-    dates: ex.dates.length,
-    quantiles: ex.quantiles,
-    table5: ex.table5,
-    lastDate: last ? { date: last.date, topStock, portfolioGroupShare: pct(last.portfolioGroups.share) } : null,
-    meanAbsResidual: ex.dates.length
-      ? ex.dates.reduce((s, d) => s + d.residual.reduce((a, v) => a + Math.abs(v), 0) / Math.max(1, d.residual.length), 0) / ex.dates.length
-      : null,
-  };
-}
-
-/** Table 4 rows (Deep Factor Model paper): annualised long-short return, volatility, Sharpe, MAE, RMSE at the month ends */
-export function table4(results: { label: string; r: RunResult }[]) {
-  const num = (v: number | undefined, d: number) => (v !== undefined && Number.isFinite(v) ? +v.toFixed(d) : null);
-  return results.map(({ label, r }) => ({
-    model: label,
-    returnPct: num(r.eval.metrics.annReturn * 100, 2),
-    volatilityPct: num(r.eval.metrics.vol * 100, 2),
-    sharpe: num(r.eval.metrics.sharpe, 2),
-    mae: num(r.monthEnd?.mae, 4),
-    rmse: num(r.monthEnd?.rmse, 4),
-    monthEndIc: num(r.monthEnd?.ic, 4),
-    months: r.monthEnd?.dates ?? null,
-  }));
-}
-
-/** metrics.json entry of one run */
-export function runMetrics(label: string, r: RunResult) {
-  const num = (v: number) => (Number.isFinite(v) ? v : null);
-  return {
-    label,
-    model: r.model.id,
-    config: r.model.config,
-    seed: r.run.seed,
-    backend: { name: r.backend.backend, reason: r.backend.reason },
-    evalHorizon: r.evalHorizon,
-    horizons: Object.fromEntries(
-      r.horizonMetrics.map((m) => [
-        String(m.horizon),
-        { ic: num(m.ic), rank_ic: num(m.rank_ic), icir: num(m.icir), rank_icir: num(m.rank_icir), dates: m.dates },
-      ]),
-    ),
-    portfolio: Object.fromEntries(Object.entries(r.eval.metrics).map(([k, v]) => [k, num(v)])),
-    strategy: r.eval.strategy,
-    /** execution lag in trading days: the scores of date t are traded at close t + lag (the strategy's, default 1) */
-    lag: r.eval.strategy.lag,
-    ...(r.alternatives?.length
-      ? {
-          alternatives: Object.fromEntries(
-            r.alternatives.map((a) => [
-              a.name,
-              { label: a.label, portfolio: Object.fromEntries(Object.entries(a.eval.metrics).map(([k, v]) => [k, num(v)])) },
-            ]),
-          ),
-        }
-      : {}),
-    groups: r.groups.map((g) => ({
-      label: g.label,
-      train: g.train,
-      valid: g.valid,
-      test: g.test,
-      epochs: g.history.epochs.length,
-      bestEpoch: g.history.bestEpoch,
-      bestValMetric: g.history.bestValMetric,
-      stoppedEarly: g.history.stoppedEarly,
-    })),
-    timings: r.timings,
-    warnings: r.warnings,
-    ...(r.monthEnd ? { monthEnd: Object.fromEntries(Object.entries(r.monthEnd).map(([k, v]) => [k, num(v)])) } : {}),
-  };
-}
-
-/** metrics.json: alpha / IR / IC of the same scores on every universe of the panel (the results table's columns) */
-function universeMetrics(panel: Panel, r: RunResult) {
-  const num = (v: number) => (Number.isFinite(v) ? v : null);
+/** alpha / IR / IC of the same scores on every universe of the panel (metrics.json's universes; the bundle keeps them all) */
+function universesOf(panel: Panel, r: RunResult) {
   const channels = Object.fromEntries((r.channels ?? []).map((c) => [c.spec.name, c.values]));
-  const us = evaluateUniverses(panel, r.run, {
-    scoresByHorizon: r.scoresByHorizon,
-    testIndex: r.testIndex,
-    horizons: r.horizons,
-    channels,
-  });
-  return Object.fromEntries(
-    us.map((u) => [
-      u.universe,
-      { alpha: num(u.metrics.alpha), ir: num(u.metrics.ir), ic: num(u.metrics.ic), rankIc: num(u.metrics.rankIc) },
-    ]),
-  );
+  return evaluateUniverses(panel, r.run, { scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons, channels });
 }
 
 /** JSON replacer / reviver that keep typed arrays (base64 of their bytes) and non-finite numbers (NaN, +-Infinity). */
@@ -402,16 +171,30 @@ function progressLine(label: string, p: TrainProgress): string {
 export async function runExperiment(
   config: ExperimentConfig & Partial<RunConfig>,
   out: string,
-  o: { backend?: BackendName | 'auto'; only?: string[]; log?: (s: string) => void; baseDir?: string; resume?: boolean } = {},
+  o: {
+    backend?: BackendName | 'auto';
+    only?: string[];
+    log?: (s: string) => void;
+    baseDir?: string;
+    resume?: boolean;
+    /** run only this share of the jobs (one job = one model entry): entries k with k mod count = index; writes a partial bundle */
+    shard?: { index: number; count: number };
+  } = {},
 ) {
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const { name, runs } = expandConfig(config);
-  const todo = o.only ? runs.filter((r) => o.only!.includes(r.label) || o.only!.includes(r.run.model)) : runs;
-  if (todo.length === 0) throw new Error(`no model of ${runs.map((r) => r.label).join(', ')} matches --models ${o.only?.join(',')}`);
+  const sharded = o.only ? runs.filter((r) => o.only!.includes(r.label) || o.only!.includes(r.run.model)) : runs;
+  if (sharded.length === 0) throw new Error(`no model of ${runs.map((r) => r.label).join(', ')} matches --models ${o.only?.join(',')}`);
+  const shard = o.shard;
+  const todo = shard ? sharded.filter((_, k) => k % shard.count === shard.index) : sharded;
+  if (shard)
+    log(
+      `[experiment] shard ${shard.index + 1}/${shard.count}: ${todo.map((r) => r.label).join(', ') || '(no job)'} of ${sharded.length} jobs`,
+    );
   mkdirSync(out, { recursive: true });
   const io = nodeDataIO();
-  const first = todo[0].run;
-  for (const r of todo) {
+  const first = sharded[0].run;
+  for (const r of sharded) {
     if (JSON.stringify([r.run.dataset, r.run.preprocessing]) !== JSON.stringify([first.dataset, first.preprocessing]))
       throw new Error(`all models of one experiment share the dataset and preprocessing ("${r.label}" differs)`);
   }
@@ -509,36 +292,31 @@ export async function runExperiment(
         ),
       ),
     );
-  const metrics = {
+  const methods = results.map(({ label, r }) => {
+    const ex = explained.find((e) => e.label === label)?.ex;
+    const output: MethodOutput = { ...r, universes: universesOf(panel, r), ...(ex ? { explanation: ex } : {}) };
+    return { label, output };
+  });
+  const created = new Date().toISOString();
+  const dataset = { ...first.dataset, notes: loaded.notes, warnings: loaded.warnings };
+  const backend = { name: choice.backend, reason: choice.reason, probes: choice.probes };
+  const metrics = buildMetrics({ name, created, panel, dataset, backend, methods });
+  // the run bundle: everything above plus the training curves, the split plan and the grids re-evaluation needs
+  const bundle = writeBundle({
     name,
-    created: new Date().toISOString(),
-    dataset: {
-      ...first.dataset,
-      source: panel.source.name,
-      T: panel.dates.length,
-      N: panel.tickers.length,
-      F: panel.factorNames.length,
-      start: panel.dates[0],
-      end: panel.dates[panel.dates.length - 1],
-      horizons: panel.horizons,
-      notes: loaded.notes,
-      warnings: loaded.warnings,
-    },
-    split: first.split,
-    universe: first.universe,
-    backend: { name: choice.backend, reason: choice.reason, probes: choice.probes },
-    // the Deep Factor Model paper's Table 4 for rolling runs: long-short return / volatility / Sharpe, month-end MAE / RMSE
-    ...(results.some(({ r }) => r.monthEnd) ? { table4: table4(results) } : {}),
-    models: Object.fromEntries(
-      results.map(({ label, r }) => {
-        const ex = explained.find((e) => e.label === label)?.ex;
-        return [
-          label,
-          { ...runMetrics(label, r), universes: universeMetrics(panel, r), ...(ex ? { explain: explainSummary(panel, ex) } : {}) },
-        ];
-      }),
-    ),
-  };
+    producer: 'node',
+    created,
+    panel,
+    dataset,
+    backend,
+    methods,
+    metrics,
+    runKey: bundleRunKey(sharded.map((r) => runKey(r.run))),
+    ...(shard ? { shard: { index: shard.index, count: shard.count, jobs: sharded.map((r) => r.label) } } : {}),
+  });
+  const bundlePath = join(out, `${shard ? `part-${shard.index}-of-${shard.count}` : 'run'}${BUNDLE_EXT}`);
+  writeFileSync(bundlePath, bundle);
+  log(`[experiment] bundle ${bundlePath}: ${(bundle.byteLength / 1048576).toFixed(2)} MB`);
   writeFileSync(join(out, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   if (metrics.table4) {
     log('[experiment] Table 4 (long-short quintiles; MAE / RMSE at the month ends):');
@@ -546,15 +324,26 @@ export async function runExperiment(
       log(`  ${t.model.padEnd(18)} return ${t.returnPct}%  vol ${t.volatilityPct}%  Sharpe ${t.sharpe}  MAE ${t.mae}  RMSE ${t.rmse}`);
   }
   io.close();
-  log(`[experiment] wrote ${join(out, 'metrics.json')}, scores.parquet, portfolio.parquet${explained.length ? ', relevance.parquet' : ''}`);
+  log(
+    `[experiment] wrote ${join(out, 'metrics.json')}, scores.parquet, portfolio.parquet${explained.length ? ', relevance.parquet' : ''}, ${bundlePath}`,
+  );
   return metrics;
+}
+
+/** `--shard i/n`: the i-th of n shares, 1-based on the command line (as array job indices usually are not: see deploy/) */
+export function parseShard(s: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(s.trim());
+  const i = m ? Number(m[1]) : NaN,
+    n = m ? Number(m[2]) : NaN;
+  if (!m || n < 1 || i < 1 || i > n) throw new Error(`--shard ${s}: expected i/n with 1 <= i <= n (e.g. --shard 1/4)`);
+  return { index: i - 1, count: n };
 }
 
 async function main() {
   const a = args(process.argv.slice(2));
   if (!a.config || !a.out) {
     process.stderr.write(
-      'usage: npm run experiment -- --config <run.json> --out <dir> [--backend wasm|cpu|auto] [--models linear,mlp] [--resume]\n',
+      'usage: npm run experiment -- --config <run.json> --out <dir> [--backend wasm|cpu|auto] [--models linear,mlp] [--resume] [--shard i/n]\n',
     );
     process.exit(2);
   }
@@ -564,6 +353,7 @@ async function main() {
     only: a.models ? a.models.split(',') : undefined,
     baseDir: dirname(a.config),
     resume: 'resume' in a,
+    shard: a.shard !== undefined ? parseShard(a.shard) : undefined,
   });
 }
 

@@ -5,6 +5,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { initLab } from './state/actions';
+import { initRuns } from './state/runs';
 import type { LabApi } from './state/lab-api';
 import { startUrlSync } from './state/url-sync';
 import { App } from './ui/App';
@@ -29,3 +30,4 @@ const api = await createApi();
 const ready = initLab(api, { hash: window.location.hash, search: window.location.search });
 startUrlSync(window);
 await ready;
+void initRuns({ search: window.location.search, href: window.location.href });

@@ -234,6 +234,9 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
   let pausedAt: number | null = null;
   let pausedMs = 0;
   let backendChoice: { pref: string; name: BackendName } | null = null;
+  /** each result's full engine output (Save run writes it into the bundle); re-evaluation carries it along */
+  const outputs = new WeakMap<TrainResult, TrainOutput>();
+  const keep = (res: TrainResult, out: TrainOutput) => (outputs.set(res, out), res);
 
   return {
     async loadDataset(spec, prep, fileBytes) {
@@ -260,7 +263,8 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
       });
       handle = h;
       try {
-        return toResult(await h.result);
+        const out = await h.result;
+        return keep(toResult(out), out);
       } finally {
         if (handle === h) handle = null;
       }
@@ -280,14 +284,47 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
       if (!result.scores) throw new LabError(`${result.label}: this result has no stored scores to re-evaluate.`, 'Train the model again.');
       const evRun: RunConfig = { ...result.run, strategy: run.strategy };
       // the model's channels (sigma, weights, alternative scores) are re-evaluated in the same request, same strategy
-      const out = await c().evaluate(evRun, result.scores);
-      return {
+      const out = await c().evaluate(evRun, result.scores, result.bundle);
+      const next: TrainResult = {
         ...result,
         run: evRun,
         ...evalParts(out.eval, result.model, result.label, out.universes),
         warnings: out.eval.warnings,
         alternatives: alternativeResults(out.alternatives, result.model, result.label),
       };
+      const prev = outputs.get(result);
+      if (prev)
+        keep(next, {
+          ...prev,
+          run: evRun,
+          eval: out.eval,
+          universes: out.universes,
+          alternatives: out.alternatives,
+          warnings: out.eval.warnings,
+        });
+      return next;
+    },
+    async saveRun(results, name, notes) {
+      const methods = results.map((r) => {
+        const output = outputs.get(r);
+        if (!output) throw new LabError(`Save run: the result of ${r.label} has no stored engine output.`, 'Train it again in this page.');
+        return { label: r.label, output };
+      });
+      const from = new Set(results.map((r) => r.bundle ?? ''));
+      if (from.size > 1)
+        throw new LabError(
+          'Save run: the results come from different runs (an opened bundle and this page, or two bundles).',
+          'Save each run on its own: open one run, save it, then the other.',
+        );
+      return c().saveBundle(name, methods, { bundle: results[0]?.bundle, notes });
+    },
+    async openRun(bytes) {
+      const run = await c().openBundle(bytes);
+      const results = run.methods.map(({ label, output }) => {
+        const res = { ...toResult(output), label, bundle: run.manifest.runKey };
+        return keep(res, output);
+      });
+      return { manifest: run.manifest, metrics: run.metrics, results, bytes: run.bytes };
     },
     async loadBenchmark(fileBytes, name) {
       return c().loadBenchmark(fileBytes, name);

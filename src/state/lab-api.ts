@@ -6,6 +6,7 @@
 import type { DatasetSpec, PreprocessConfig, RunConfig, StrategyConfig } from '../core/run';
 import type { RunExplanation } from '../train/protocol';
 import type { GroupCheckpoint } from '../train/run-key';
+import type { BundleManifest } from '../bundle/format';
 
 export type { RunExplanation, DateExplanation, Table5Row } from '../train/protocol';
 /** one finished split group of a run (record + test scores), as the engine hands it out; see src/train/run-key.ts */
@@ -239,6 +240,8 @@ export interface TrainResult {
   groupExtras?: { label: string; extras: Record<string, unknown> }[];
   /** the model's alternative scores evaluated like its own (extra methods in the results views) */
   alternatives?: AlternativeResult[];
+  /** the run key of the run bundle this result was opened from (its grids re-evaluate it); absent = trained here */
+  bundle?: string;
 }
 
 export interface TrainOptions {
@@ -289,6 +292,19 @@ export interface LabApi {
   loadBenchmark?(fileBytes: ArrayBuffer, name: string): Promise<BenchmarkInfo>;
   /** Forget the benchmark: back to the equal-weighted universe. */
   clearBenchmark?(): Promise<void>;
+  /** Write a run bundle (src/bundle) of finished results; `notes`: the author's Markdown notes. Optional. */
+  saveRun?(results: TrainResult[], name: string, notes?: string[]): Promise<Uint8Array>;
+  /** Validate and open a run bundle: its results, ready for every results and explain view. Rejects with a BundleError. */
+  openRun?(bytes: ArrayBuffer | Uint8Array): Promise<OpenedRunInfo>;
+}
+
+/** A run bundle opened in the engine. */
+export interface OpenedRunInfo {
+  manifest: BundleManifest;
+  metrics: Record<string, unknown>;
+  results: TrainResult[];
+  /** size of the bundle file in bytes */
+  bytes: number;
 }
 
 /** True when an error means "the user cancelled", not a failure. */

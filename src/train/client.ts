@@ -15,6 +15,7 @@ import {
   type BenchmarkSummary,
   type DatasetSummary,
   type EvalOutput,
+  type OpenedRun,
   type QueryResult,
   type RequestBody,
   type TrainOutput,
@@ -166,6 +167,7 @@ export class LabClient {
   async evaluate(
     run: RunConfig,
     scores: { scoresByHorizon: Float32Array; testIndex: Int32Array; horizons: number[]; channels?: Record<string, Float32Array> },
+    bundle?: string,
   ): Promise<EvalOutput> {
     const { reply } = this.send({
       type: RequestType.EVALUATE,
@@ -174,6 +176,7 @@ export class LabClient {
       testIndex: scores.testIndex,
       horizons: scores.horizons,
       channels: scores.channels,
+      ...(bundle ? { bundle } : {}),
     });
     return (await this.expect(reply, ReplyType.EVAL_RESULT)).result;
   }
@@ -185,6 +188,22 @@ export class LabClient {
   async loadBenchmark(bytes: ArrayBuffer | Uint8Array, name: string): Promise<BenchmarkSummary> {
     const b = ownBuffer(bytes);
     return (await this.expect(this.send({ type: RequestType.LOAD_BENCHMARK, bytes: b, name }, [b]).reply, ReplyType.BENCHMARK)).summary;
+  }
+
+  /** write a run bundle of finished results in the worker (with its panel's grids, or those of the opened bundle `bundle`) */
+  async saveBundle(
+    name: string,
+    methods: { label: string; output: TrainOutput }[],
+    o: { bundle?: string; notes?: string[] } = {},
+  ): Promise<Uint8Array> {
+    const { reply } = this.send({ type: RequestType.SAVE_BUNDLE, name, methods, ...o });
+    return new Uint8Array((await this.expect(reply, ReplyType.BUNDLE)).bytes);
+  }
+
+  /** open (validate) a run bundle in the worker; the bytes are transferred. Rejects with the BundleError naming the part. */
+  async openBundle(bytes: ArrayBuffer | Uint8Array): Promise<OpenedRun> {
+    const b = ownBuffer(bytes);
+    return (await this.expect(this.send({ type: RequestType.OPEN_BUNDLE, bytes: b }, [b]).reply, ReplyType.BUNDLE_OPENED)).run;
   }
 
   /** forget the benchmark series: evaluations go back to the default (equal-weighted universe) */

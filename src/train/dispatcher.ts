@@ -20,6 +20,10 @@ import { prepareData } from './data';
 import type { RunResult } from './runner';
 import type { GroupCheckpoint } from './run-key';
 import { tf } from './tf';
+import { readBundle, type OpenedBundle } from '../bundle/read';
+import { writeBundle } from '../bundle/write';
+import { padPanel, reevalScores } from '../bundle/grids';
+import { buildMetrics, type MethodOutput } from '../bundle/metrics';
 
 /** test month-ends explained by gradient x input at most (one forward + backward pass of the model per date) */
 const MAX_GRAD_POINTS = 24;
@@ -124,6 +128,13 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
   let registered = false;
   /** the user's benchmark series (LOAD_BENCHMARK), passed to every evaluation until CLEAR_BENCHMARK; null = default */
   let benchmark: BenchmarkSeries | null = null;
+  /** opened run bundles by run key (their grids re-evaluate and re-save their results) */
+  const bundles = new Map<string, OpenedBundle>();
+  const openedBundle = (key: string) => {
+    const b = bundles.get(key);
+    if (!b) throw new LabError(`The run bundle ${key} is not open in the engine.`, 'Open the run again (Runs panel).');
+    return b;
+  };
 
   const keyOf = (spec: DatasetSpec, prep: PreprocessConfig) => JSON.stringify([spec, prep]);
   const panelBuffers = () => {
@@ -269,8 +280,10 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
           post({ type: ReplyType.OK, requestId }, []);
           return;
         case RequestType.EVALUATE: {
-          const p = await ensurePanel(req.run.dataset, req.run.preprocessing);
+          const ob = req.bundle ? openedBundle(req.bundle) : null;
+          const p = ob ? ob.grids : await ensurePanel(req.run.dataset, req.run.preprocessing);
           const scores = { scoresByHorizon: req.scoresByHorizon, testIndex: req.testIndex, horizons: req.horizons, channels: req.channels };
+          if (ob) scores.testIndex = reevalScores(ob, { ...scores, channels: [] }).testIndex;
           const bench = benchmark ?? undefined;
           const result: EvalOutput = {
             eval: evaluateScores(p, req.run, scores, bench),
@@ -288,6 +301,47 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
           benchmark = await parseBenchmark(await io.engine(), new Uint8Array(req.bytes), req.name);
           const { name, rows, first, last } = benchmark;
           post({ type: ReplyType.BENCHMARK, requestId, summary: { name, rows, first, last } }, []);
+          return;
+        }
+        case RequestType.SAVE_BUNDLE: {
+          await getIo().initParquet();
+          const first = req.methods[0]?.output;
+          if (!first) throw new LabError('Save run: there is no finished result to save.', 'Train a model first.');
+          const ob = req.bundle ? openedBundle(req.bundle) : null;
+          const p = ob ? padPanel(ob) : await ensurePanel(first.run.dataset, first.run.preprocessing);
+          const dataset = ob
+            ? ob.manifest.dataset.spec
+            : { ...first.run.dataset, notes: loadedMeta?.notes, warnings: loadedMeta?.warnings };
+          const backendInfo = { name: first.backend.backend, reason: first.backend.reason };
+          const methods = req.methods.map((m) => ({ label: m.label, output: m.output as MethodOutput }));
+          const created = new Date().toISOString();
+          const metrics = buildMetrics({ name: req.name, created, panel: p, dataset, backend: backendInfo, methods });
+          // an opened bundle's panel is its grids: its metrics.json keeps the original's run date, dataset and backend
+          if (ob)
+            for (const k of ['name', 'created', 'dataset', 'backend'] as const) (metrics as Record<string, unknown>)[k] = ob.metrics[k];
+          const bytes = writeBundle({
+            name: req.name,
+            producer: 'browser',
+            created,
+            panel: p,
+            dataset,
+            backend: backendInfo,
+            methods,
+            metrics,
+            notes: req.notes,
+            ...(ob ? { datasetInfo: ob.manifest.dataset, gridsFrom: ob.manifest.grids.from } : {}),
+          });
+          const buf = bytes.buffer as ArrayBuffer;
+          post({ type: ReplyType.BUNDLE, requestId, bytes: buf }, [buf]);
+          return;
+        }
+        case RequestType.OPEN_BUNDLE: {
+          await getIo().initParquet();
+          const ob = readBundle(new Uint8Array(req.bytes));
+          // kept: the grids and the manifest (the methods' arrays are transferred to the page, the raw entries dropped)
+          bundles.set(ob.manifest.runKey, { ...ob, methods: [], files: {} });
+          const run = { manifest: ob.manifest, metrics: ob.metrics, methods: ob.methods, bytes: ob.bytes };
+          post({ type: ReplyType.BUNDLE_OPENED, requestId, run }, transferables(run));
           return;
         }
         case RequestType.CLEAR_BENCHMARK:

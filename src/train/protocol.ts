@@ -14,6 +14,7 @@ import type { GroupCheckpoint } from './run-key';
 import type { EvalResult } from '../eval/evaluate';
 import type { AlternativeEval, UniverseMetrics } from './reevaluate';
 import type { RunExplanation } from '../explain/run';
+import type { BundleManifest } from '../bundle/format';
 
 export type { RunExplanation, DateExplanation, Table5Row } from '../explain/run';
 
@@ -34,6 +35,10 @@ export enum RequestType {
   LOAD_BENCHMARK = 'LOAD_BENCHMARK',
   /** forget the user benchmark: back to the default (equal-weighted universe) */
   CLEAR_BENCHMARK = 'CLEAR_BENCHMARK',
+  /** write a run bundle (src/bundle) of finished results with the loaded panel's grids (or an opened bundle's) */
+  SAVE_BUNDLE = 'SAVE_BUNDLE',
+  /** validate and open a run bundle; the worker keeps its grids (by run key) for EVALUATE and SAVE_BUNDLE */
+  OPEN_BUNDLE = 'OPEN_BUNDLE',
 }
 
 export enum ReplyType {
@@ -49,6 +54,19 @@ export enum ReplyType {
   SEEDED_STEP_RESULT = 'SEEDED_STEP_RESULT',
   EVAL_RESULT = 'EVAL_RESULT',
   BENCHMARK = 'BENCHMARK',
+  /** SAVE_BUNDLE: the bundle's bytes (transferred) */
+  BUNDLE = 'BUNDLE',
+  /** OPEN_BUNDLE: the run as the bundle holds it */
+  BUNDLE_OPENED = 'BUNDLE_OPENED',
+}
+
+/** A run bundle as the worker opened it (OPEN_BUNDLE): its manifest, metrics.json and each method's result. */
+export interface OpenedRun {
+  manifest: BundleManifest;
+  metrics: Record<string, unknown>;
+  methods: { label: string; output: TrainOutput }[];
+  /** size of the bundle file in bytes */
+  bytes: number;
 }
 
 /** A training result as the worker sends it: the run's result plus its scores evaluated on every universe. */
@@ -155,9 +173,14 @@ export type WorkerRequest =
       testIndex: Int32Array;
       horizons: number[];
       channels?: Record<string, Float32Array>;
+      /** the run key of an opened bundle: evaluate on its grids (testIndex still counts the bundle's panel dates) */
+      bundle?: string;
     })
   | (Req<RequestType.LOAD_BENCHMARK> & { bytes: ArrayBuffer; name: string })
-  | Req<RequestType.CLEAR_BENCHMARK>;
+  | Req<RequestType.CLEAR_BENCHMARK>
+  /** methods: finished results by label; bundle: the run key of the opened bundle they came from (its grids are used) */
+  | (Req<RequestType.SAVE_BUNDLE> & { name: string; methods: { label: string; output: TrainOutput }[]; bundle?: string; notes?: string[] })
+  | (Req<RequestType.OPEN_BUNDLE> & { bytes: ArrayBuffer });
 
 interface Rep<T extends ReplyType> {
   type: T;
@@ -175,7 +198,9 @@ export type WorkerReply =
   | (Rep<ReplyType.TRAIN_RESULT> & { result: TrainOutput })
   | (Rep<ReplyType.SEEDED_STEP_RESULT> & { result: SeededStepResult })
   | (Rep<ReplyType.EVAL_RESULT> & { result: EvalOutput })
-  | (Rep<ReplyType.BENCHMARK> & { summary: BenchmarkSummary });
+  | (Rep<ReplyType.BENCHMARK> & { summary: BenchmarkSummary })
+  | (Rep<ReplyType.BUNDLE> & { bytes: ArrayBuffer })
+  | (Rep<ReplyType.BUNDLE_OPENED> & { run: OpenedRun });
 
 /** Distributes Omit over a union (so each request variant keeps its own fields). */
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -7,6 +7,7 @@ import { ResultsPanel } from './panels/ResultsPanel';
 import { SqlConsole } from './panels/SqlConsole';
 import { SummaryCard } from './panels/SummaryCard';
 import { TrainPanel } from './panels/TrainPanel';
+import { RunsPanel } from './components/RunsPanel';
 
 type StepState = 'done' | 'active' | 'todo';
 
@@ -153,6 +154,7 @@ export function App() {
           <SummaryCard />
           <TrainPanel />
           <ResultsPanel />
+          <RunsPanel />
           <SqlConsole />
           <footer className="footer">
             Bundled prices: Pooksoft/PooksoftSP500EquityPriceDataSet (MIT, from AlphaVantage); sectors: that repository and

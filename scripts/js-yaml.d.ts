@@ -1,4 +1,4 @@
-// js-yaml (installed with ESLint's config loader) ships no types; the deploy templates' test uses `load` only.
+// js-yaml (a devDependency for the deploy templates' test) ships no types; the test uses `load` only.
 declare module 'js-yaml' {
   export function load(text: string): unknown;
 }

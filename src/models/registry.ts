@@ -10,10 +10,24 @@ import { dfmSpec } from './dfm/dfm';
 import { ridgeSpec } from './dfm/ridge';
 import { rfSpec } from './dfm/rf';
 import { svrSpec } from './dfm/svr';
+import { alstmSpec } from './seq-baselines/alstm';
+import { transformerSpec } from './seq-baselines/transformer';
 import type { ModelConfig, ModelSpec } from './types';
 
 /** all registered models, in menu order */
-export const models: ModelSpec[] = [linearSpec, ewSpec, mlpSpec, mgatSpec, dmfmSpec, dfmSpec, ridgeSpec, rfSpec, svrSpec];
+export const models: ModelSpec[] = [
+  linearSpec,
+  ewSpec,
+  mlpSpec,
+  mgatSpec,
+  dmfmSpec,
+  dfmSpec,
+  ridgeSpec,
+  rfSpec,
+  svrSpec,
+  alstmSpec,
+  transformerSpec,
+];
 
 /** the spec for `id`; a LabError listing the known ids otherwise */
 export function getModel(id: string): ModelSpec {

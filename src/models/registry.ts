@@ -11,6 +11,8 @@ import { ridgeSpec } from './dfm/ridge';
 import { rfSpec } from './dfm/rf';
 import { svrSpec } from './dfm/svr';
 import { alstmSpec } from './seq-baselines/alstm';
+import { caSpec } from './seq-baselines/ca';
+import { ipcaSpec } from './seq-baselines/ipca';
 import { transformerSpec } from './seq-baselines/transformer';
 import type { ModelConfig, ModelSpec } from './types';
 
@@ -25,6 +27,8 @@ export const models: ModelSpec[] = [
   ridgeSpec,
   rfSpec,
   svrSpec,
+  ipcaSpec,
+  caSpec,
   alstmSpec,
   transformerSpec,
 ];

@@ -59,7 +59,8 @@ describe('LSTM layer', () => {
     prm.layers.forEach((l, i) => l.b.assign(tf.randomNormal([12], 0, 0.5, 'float32', 5 + i)));
     const xs = randomSeq(1, 3, 5, 4);
     const x = tf.tensor3d(xs);
-    const { seq, last } = lstm(x, prm);
+    const { steps, last } = lstm(x, prm);
+    const seq = tf.stack(steps, 1);
     expect(seq.shape).toEqual([3, 5, 3]);
     expect(last.shape).toEqual([3, 3]);
     const w = await Promise.all(
@@ -75,7 +76,7 @@ describe('LSTM layer', () => {
     for (let m = 0; m < 3; m++) for (let t = 0; t < 5; t++) for (let j = 0; j < 3; j++) expect(got[m][t][j]).toBeCloseTo(ref[m][t][j], 5);
     const lastV = (await last.array()) as number[][];
     for (let m = 0; m < 3; m++) expect(lastV[m]).toEqual(got[m][4]);
-    tf.dispose([x, seq, last]);
+    tf.dispose([x, seq, last, ...steps]);
     p.dispose();
   });
 
@@ -84,7 +85,7 @@ describe('LSTM layer', () => {
     const prm = lstmParams(p, 'lstm', 3, 4, 2);
     const x = tf.variable(tf.tensor3d(randomSeq(2, 4, 6, 3)));
     const wOut = tf.tensor3d(randomSeq(3, 4, 6, 4));
-    const lossFn = () => tf.tidy(() => lstm(x, prm).seq.mul(wOut).sum() as tf.Scalar);
+    const lossFn = () => tf.tidy(() => tf.stack(lstm(x, prm).steps, 1).mul(wOut).sum() as tf.Scalar);
     for (const e of directionalCheck([...p.variables(), x], lossFn, 21, 3)) expect(e).toBeLessThan(5e-3);
     tf.dispose([x, wOut]);
     p.dispose();
@@ -113,10 +114,11 @@ describe('LSTM layer', () => {
     const before = tf.memory().numTensors;
     for (const M of [1, 7, 23]) {
       const x = tf.randomNormal([M, 20, 2]) as tf.Tensor3D;
-      const { seq, last } = lstm(x, prm);
-      expect(seq.shape).toEqual([M, 20, 5]);
+      const { steps, last } = lstm(x, prm);
+      expect(steps.length).toBe(20);
+      for (const s of steps) expect(s.shape).toEqual([M, 5]);
       expect(last.shape).toEqual([M, 5]);
-      tf.dispose([x, seq, last]);
+      tf.dispose([x, last, ...steps]);
     }
     expect(tf.memory().numTensors).toBe(before);
     p.dispose();

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { glorotUniform, type ParamStore } from '../common';
 import { maskedSoftmax } from './gat';
+import { fastTanh, toSteps } from './lstm';
 import { linear } from './ops';
 
 /** x [M, L, K] @ w [K, J] (+ b) -> [M, L, J] */
@@ -43,22 +44,30 @@ export function temporalAttentionParams(p: ParamStore, name: string, hidden: num
   return { w1, b1, w2 };
 }
 
-/** the step mask, or all ones */
-const stepMaskOf = (M: number, L: number, m?: tf.Tensor2D) => m ?? tf.ones([M, L]);
-
-/** h [M, L, H] -> { pooled [M, H] = sum_t alpha_t h_t, alpha [M, L] } (ALSTM's temporal attention) */
+/**
+ * h [M, L, H] or L time-major steps [M, H] -> { pooled [M, H] = sum_t alpha_t h_t, alpha [M, L] } (ALSTM's temporal
+ * attention). Computed step by step (no slices of [M, L, H] tensors: slow on wasm, layers/lstm.ts `toSteps`):
+ *   s_t = tanh(h_t W1 + b1) w2   [M, 1];   alpha_t = m_t exp(s_t - max_valid s) / sum_t (...)   (0 where no step is valid)
+ */
 export function temporalAttention(
-  h: tf.Tensor3D,
+  h: tf.Tensor3D | tf.Tensor2D[],
   p: TemporalAttentionParams,
   stepMask?: tf.Tensor2D,
 ): { pooled: tf.Tensor2D; alpha: tf.Tensor2D } {
   return tf.tidy(() => {
-    const [M, L] = h.shape;
-    const u = tf.tanh(dense3(h, p.w1, p.b1)); // [M, L, A]   u_t = tanh(h_t W1 + b1)
-    const s = dense3(u, p.w2).reshape([M, L]); // [M, L]      s_t = u_t w2
-    const alpha = maskedSoftmax(s, stepMaskOf(M, L, stepMask)) as tf.Tensor2D; // [M, L]  softmax over valid steps
-    const pooled = tf.matMul(alpha.expandDims(1), h).reshape([M, h.shape[2]]) as tf.Tensor2D; // [M, H]
-    return { pooled, alpha };
+    const hs = toSteps(h); // L x [M, H]
+    const L = hs.length;
+    const s = hs.map((ht) => linear(fastTanh(linear(ht, p.w1 as tf.Tensor2D, p.b1 as tf.Tensor1D)), p.w2 as tf.Tensor2D)); // L x [M, 1]
+    const ms = stepMask ? (tf.split(stepMask, L, 1) as tf.Tensor2D[]) : null; // L x [M, 1]
+    const shifted = ms ? s.map((st, t) => st.add(ms[t].sub(1).mul(1e9))) : s; // masked steps pushed to -1e9
+    const mx = shifted.reduce((a, b) => tf.maximum(a, b)); // [M, 1]
+    const e = shifted.map((st, t) => (ms ? tf.exp(st.sub(mx)).mul(ms[t]) : tf.exp(st.sub(mx)))); // L x [M, 1]
+    const z = tf.addN(e); // [M, 1]
+    // z >= 1 where a step is valid (its max term is exp(0)); a row with no valid step gets weights 0, not NaN
+    const zs = ms ? z.add(tf.addN(ms).equal(0).toFloat()) : z;
+    const alpha = e.map((et) => et.div(zs) as tf.Tensor2D); // L x [M, 1]
+    const pooled = tf.addN(alpha.map((at, t) => hs[t].mul(at))) as tf.Tensor2D; // [M, H]
+    return { pooled, alpha: tf.concat(alpha, 1) as tf.Tensor2D }; // alpha [M, L]
   });
 }
 
@@ -134,11 +143,18 @@ export function multiHeadSelfAttention(
     const k = split(dense3(x, p.wk, p.bk)); // [M heads, L, dk]
     const v = split(dense3(x, p.wv, p.bv)); // [M heads, L, dk]
     const logits = tf.matMul(q, k, false, true).div(Math.sqrt(dk)); // [M heads, L, L]  Q K^T / sqrt(d_k)
-    const km = stepMaskOf(M, L, stepMask)
-      .reshape([M, 1, 1, L])
-      .tile([1, heads, L, 1])
-      .reshape([M * heads, L, L]); // [M heads, L, L] key mask
-    const attn = maskedSoftmax(logits, km) as tf.Tensor3D; // [M heads, L, L]
+    // [M heads, L, L]; without a step mask a plain softmax (the tiled key mask cost a third of a wasm step, measured)
+    const attn = (
+      stepMask
+        ? maskedSoftmax(
+            logits,
+            stepMask
+              .reshape([M, 1, 1, L])
+              .tile([1, heads, L, 1])
+              .reshape([M * heads, L, L]), // [M heads, L, L] key mask
+          )
+        : tf.softmax(logits)
+    ) as tf.Tensor3D;
     const ctx = tf
       .matMul(attn, v) // [M heads, L, dk]
       .reshape([M, heads, L, dk])

@@ -10,9 +10,9 @@
  * summarised dates (which days of the window the model reads).
  */
 import * as tf from '@tensorflow/tfjs';
-import { lstm, lstmParams } from '../layers/lstm';
+import { fastTanh, lstm, lstmParams, toSteps } from '../layers/lstm';
 import { temporalAttention, temporalAttentionParams } from '../layers/seq-attention';
-import { linear3 } from '../layers/ops';
+import { linearOnData } from '../layers/ops';
 import { seqFields, seqSpec, sequencesOf, type SeqEncoder } from './seq-common';
 import type { ExtrasInput, ModelConfig } from '../types';
 import type { ParamStore } from '../common';
@@ -30,9 +30,9 @@ function encoder(p: ParamStore, F: number, cfg: ModelConfig): SeqEncoder {
   const rnn = lstmParams(p, 'lstm', hidden, hidden, Number(cfg.layers));
   const att = temporalAttentionParams(p, 'attention', hidden, Math.max(1, Math.floor(hidden / 2)));
   const run = (seq: tf.Tensor3D) => {
-    const u = tf.tanh(linear3(seq, inp.w as tf.Tensor2D, inp.b as tf.Tensor1D)) as tf.Tensor3D; // [M, L, hidden]
-    const h = lstm(u, rnn); // seq [M, L, hidden], last [M, hidden]
-    const a = temporalAttention(h.seq, att); // pooled [M, hidden], alpha [M, L]
+    const u = toSteps(seq).map((xt) => fastTanh(linearOnData(xt, inp.w as tf.Tensor2D, inp.b as tf.Tensor1D))); // L x [M, hidden]
+    const h = lstm(u, rnn); // steps L x [M, hidden], last [M, hidden]
+    const a = temporalAttention(h.steps, att); // pooled [M, hidden], alpha [M, L]
     return { last: h.last, pooled: a.pooled, alpha: a.alpha };
   };
   return {

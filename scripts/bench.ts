@@ -40,6 +40,7 @@ await section('data', async () => (await import('./bench-data')).benchDataNode()
 await section('eval', async () => (await import('./bench-eval')).benchEvalNode());
 await section('train', async () => (await import('./bench-train')).benchTrainNode());
 await section('dmfm', async () => (await import('./bench-dmfm')).benchDmfmNode());
+await section('factorvae', async () => (await import('./bench-factorvae')).benchFactorVaeNode());
 await section('browser', async () => (await import('./bench-browser')).benchBrowser());
 
 const date = new Date().toISOString();

@@ -23,8 +23,8 @@ const TRAIN = Array.from({ length: 20 }, (_, i) => i);
 const BATCH = [22, 23, 24, 25];
 
 /**
- * a small configuration of the model: hidden sizes 8, one layer / few trees, lookback 3 (the fixture's cells are missing
- * at random, so almost no stock has 20 valid days in a row) where the schema has such keys
+ * a small configuration of the model: hidden sizes 8, one layer / few trees where the schema has such keys, and a
+ * lookback of 3 days for sequence models (with 20% of cells missing at random, 20 valid days in a row are rare: 0.8^20)
  */
 function small(spec: ModelSpec): ModelConfig {
   const keys = new Set(spec.configSchema.map((f) => f.key));

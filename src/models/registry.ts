@@ -7,6 +7,7 @@ import { mlpSpec } from './baselines/mlp';
 import { dmfmSpec } from './dmfm/dmfm';
 import { mgatSpec } from './dmfm/mgat';
 import { dfmSpec } from './dfm/dfm';
+import { factorVaeSpec } from './factorvae/factorvae';
 import { ridgeSpec } from './dfm/ridge';
 import { rfSpec } from './dfm/rf';
 import { svrSpec } from './dfm/svr';
@@ -27,6 +28,7 @@ export const models: ModelSpec[] = [
   ridgeSpec,
   rfSpec,
   svrSpec,
+  factorVaeSpec,
   ipcaSpec,
   caSpec,
   alstmSpec,

@@ -126,6 +126,11 @@ export interface ExtrasInput {
   dates: string[];
   /** calls `fn` for consecutive batches of those dates; `offset` = index of the batch's first date in `dates` */
   forEachBatch(fn: (x: tf.Tensor3D, ctx: ForwardContext, offset: number) => Promise<void> | void): Promise<void>;
+  /**
+   * Optional: the realised raw forward return of horizon index h on those dates, [D, N] row-major (NaN where none), for
+   * summaries that judge the test predictions after the fact (FactorVAE's risk calibration). Never an input to forward.
+   */
+  fwd?(h: number): Float32Array;
 }
 
 export interface LossResult {

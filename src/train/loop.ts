@@ -273,6 +273,7 @@ export function extrasInput(d: Prepared, dates: ArrayLike<number>, batchDates: n
   const idx = Array.from(dates);
   return {
     dates: idx.map((t) => d.dates[t]),
+    fwd: (h: number) => labelsOn(d, idx, h),
     async forEachBatch(fn) {
       for (let s = 0; s < idx.length; s += batchDates) {
         const b = makeBatch(d, idx.slice(s, s + batchDates), false);

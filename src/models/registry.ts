@@ -13,6 +13,8 @@ import { rfSpec } from './dfm/rf';
 import { svrSpec } from './dfm/svr';
 import { alstmSpec } from './seq-baselines/alstm';
 import { caSpec } from './seq-baselines/ca';
+import { gatSpec } from './seq-baselines/gat';
+import { gruSpec } from './seq-baselines/gru';
 import { ipcaSpec } from './seq-baselines/ipca';
 import { transformerSpec } from './seq-baselines/transformer';
 import type { ModelConfig, ModelSpec } from './types';
@@ -31,7 +33,9 @@ export const models: ModelSpec[] = [
   factorVaeSpec,
   ipcaSpec,
   caSpec,
+  gruSpec,
   alstmSpec,
+  gatSpec,
   transformerSpec,
 ];
 

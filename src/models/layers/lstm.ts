@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { glorotUniform, type ParamStore } from '../common';
 import type { Rng } from '../../core/rng';
+import { sequenceSteps } from './gru';
 import { linear, linearOnData } from './ops';
 
 export interface LstmLayerParams {
@@ -85,13 +86,12 @@ export function fastTanh<T extends tf.Tensor>(v: T): T {
 }
 
 /**
- * x [M, L, In] as L time-major steps [M, In]. tfjs-wasm's slice / split / unstack cost time in proportion to the whole
- * source tensor (measured: one [1600, 128] slice of a [32000, 128] tensor 55 ms, of a [3200, 128] one 3 ms; an add of the
- * block 0.2 ms), so the models feed `lstm` step lists built without slicing (layers/gru.ts `sequenceSteps` for raw
- * windows, per-step layer outputs otherwise); this helper is for small inputs and GPU backends.
+ * x [M, L, In] as L time-major steps [M, In] (layers/gru.ts `sequenceSteps`: on wasm / cpu copied out in JS, since there
+ * a slice, split or unstack costs time in proportion to the whole source tensor: measured here, one [1600, 128] slice of
+ * a [32000, 128] tensor 55 ms, of a [3200, 128] one 3 ms, an add of the block 0.2 ms); a list passes through.
  */
 export function toSteps(x: tf.Tensor3D | tf.Tensor2D[]): tf.Tensor2D[] {
-  return Array.isArray(x) ? x : (tf.unstack(x, 1) as tf.Tensor2D[]);
+  return Array.isArray(x) ? x : sequenceSteps(x);
 }
 
 /** one LSTM layer over L steps [M, In] -> L steps h_t [M, H] */

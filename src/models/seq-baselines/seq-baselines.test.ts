@@ -9,6 +9,8 @@ import { makeRng } from '../../core/rng';
 import { directionalCheck } from '../gradcheck-util';
 import type { LossTarget, ModelSpec } from '../types';
 import { alstmSpec } from './alstm';
+import { gatSpec } from './gat';
+import { gruSpec } from './gru';
 import { transformerSpec } from './transformer';
 
 beforeAll(async () => {
@@ -25,7 +27,7 @@ const H = horizons.length;
 // date 0: 6 stocks, date 1: 4 (stocks 1, 4 padded), date 2: 2 (stocks 0, 5 only)
 const MASK = [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 1];
 
-const SPECS: ModelSpec[] = [alstmSpec, transformerSpec];
+const SPECS: ModelSpec[] = [gruSpec, alstmSpec, gatSpec, transformerSpec];
 // width 8: with 4 the Transformer's layer norms over 4 features (2 per head) are so curved that float32 central differences
 // disagree by up to 30% (measured); at 8 they agree to ~1e-4
 const small = { hidden: 8, layers: 2, lookback: L, heads: 2, ffn: 8 };
@@ -105,4 +107,22 @@ describe('sequence baselines on hand-made batches', () => {
       m.dispose();
     });
   }
+
+  it('gat: attention mixes the stocks of a date and only of that date; dense and sorted kernels agree', async () => {
+    const cfg = { ...small, layers: 1 };
+    const dense = gatSpec.build({ F, horizons, seed: 9, config: { ...cfg, gatKernel: 'dense' } });
+    const sorted = gatSpec.build({ F, horizons, seed: 9, config: { ...cfg, gatKernel: 'sorted' } });
+    const a = inputs(windows(10));
+    const sd = await dense.forward(a.x, { mask: a.mask, seq: a.seq }).data();
+    const ss = await sorted.forward(a.x, { mask: a.mask, seq: a.seq }).data();
+    for (let k = 0; k < sd.length; k++) expect(ss[k]).toBeCloseTo(sd[k], 5);
+    // change valid stock 0 of date 1: the other valid stocks of date 1 move, dates 0 and 2 do not
+    const b = inputs(windows(10, (bb, n) => bb === 1 && n === 0));
+    const sb = await dense.forward(b.x, { mask: b.mask, seq: b.seq }).data();
+    for (const n of [2, 3, 5]) expect(Math.abs(sb[(N + n) * H] - sd[(N + n) * H])).toBeGreaterThan(1e-6);
+    for (const k of [...Array(N).keys(), ...Array.from({ length: N }, (_, n) => 2 * N + n)])
+      for (let h = 0; h < H; h++) expect(sb[k * H + h]).toBe(sd[k * H + h]);
+    dense.dispose();
+    sorted.dispose();
+  });
 });

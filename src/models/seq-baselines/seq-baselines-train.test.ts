@@ -1,9 +1,9 @@
 /**
  * Every FactorVAE Table 1 baseline learns a planted market through the shared loop (fit and / or train, early stopping),
  * out of sample: the 1-day label is a linear function of the last day's factors plus noise (train/fixtures.ts, noise
- * 0.5: the best possible IC is about 0.78), windows of 5 days. Each must reach an out-of-sample rank IC above 0.6 (measured, wasm: IPCA 0.741, CA 0.735, GRU 0.738, ALSTM 0.734,
- * GAT 0.730, Transformer 0.731); with
- * the labels shuffled across stocks (no signal) the same training stays below 0.15 in absolute value. Seeded, small.
+ * 0.5: the best possible IC is about 0.78), windows of 5 days. Each must reach an out-of-sample rank IC above 0.6
+ * (measured on wasm: IPCA 0.741, CA 0.735, GRU 0.738, ALSTM 0.734, GAT 0.730, Transformer 0.731); with the labels
+ * shuffled across stocks (no signal) the same training stays below 0.15 in absolute value. Seeded, small.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';

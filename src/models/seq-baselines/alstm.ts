@@ -5,7 +5,8 @@
  *   h_1..h_L = LSTM(u_1..u_L)                             [M, L, hidden]   `layers` stacked layers (layers/lstm.ts)
  *   alpha = softmax_t(tanh(h_t W1 + b1) w2),  a = sum_t alpha_t h_t      [M, hidden]  att_net (layers/seq-attention.ts)
  *   score = [h_L, a] W_out + b_out                        [M, H]           fc_out on the last state and the attention pool
- * Qlib's defaults: hidden 64, 2 layers, attention width hidden / 2, dropout 0. Choices: no dropout (determinism), the
+ * Qlib's defaults: hidden 64, 2 layers, attention width hidden / 2, dropout 0. Qlib's ALSTMModel defaults its cell to a
+ * GRU (rnn_type "GRU"); the paper's ALSTM (Qin et al.) is an LSTM, so the cell here is layers/lstm.ts. Choices: no dropout (determinism), the
  * lab's masked MSE to the per-date z-scored return (seq-common.ts). Extras: the mean attention weight per lag over the
  * summarised dates (which days of the window the model reads).
  */

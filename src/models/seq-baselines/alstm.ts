@@ -73,7 +73,7 @@ export const alstmSpec = seqSpec({
   schema,
   encoder,
   description:
-    "ALSTM (FactorVAE Table 1 baseline; Qin et al. 2017 as in Qlib): each stock's last 20 days of factors pass a Linear+Tanh " +
+    "ALSTM (FactorVAE Table 1 baseline; Qin et al. 2017 as in Qlib, with an LSTM cell where Qlib defaults to a GRU): each stock's last 20 days of factors pass a Linear+Tanh " +
     'projection and a stacked LSTM; additive temporal attention pools the hidden states; the last state and the pooled state ' +
     'feed a linear layer per horizon. Qlib defaults (hidden 64, 2 layers, attention width 32); no dropout. Trained with the ' +
     "lab's masked MSE to the per-date standardised return; a stock is scored only with 20 valid days. Extras: mean attention per lag.",

@@ -17,4 +17,10 @@ export const MODEL_COLORS: Record<string, string> = {
   dfm1: '#8C6D31',
   dfm2: '#7F3C8D',
   factorvae: '#11A579',
+  ipca: '#3969AC',
+  ca: '#E73F74',
+  gru: '#80BA5A',
+  alstm: '#F2B701',
+  gat: '#4B4B8F',
+  transformer: '#A5AA99',
 };

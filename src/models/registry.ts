@@ -13,6 +13,12 @@ import { factorVaeSpec } from './factorvae/factorvae';
 import { ridgeSpec } from './dfm/ridge';
 import { rfSpec } from './dfm/rf';
 import { svrSpec } from './dfm/svr';
+import { alstmSpec } from './seq-baselines/alstm';
+import { caSpec } from './seq-baselines/ca';
+import { gatSpec } from './seq-baselines/gat';
+import { gruSpec } from './seq-baselines/gru';
+import { ipcaSpec } from './seq-baselines/ipca';
+import { transformerSpec } from './seq-baselines/transformer';
 import type { ModelConfig, ModelSpec } from './types';
 
 /** all registered models, in menu order */
@@ -31,6 +37,12 @@ export const models: ModelSpec[] = [
   rfSpec,
   svrSpec,
   factorVaeSpec,
+  ipcaSpec,
+  caSpec,
+  gruSpec,
+  alstmSpec,
+  gatSpec,
+  transformerSpec,
 ];
 
 /** the spec for `id`; a LabError listing the known ids otherwise */

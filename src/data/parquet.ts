@@ -138,6 +138,8 @@ export interface LoadParquetResult {
   rowGroups: number;
   mode: 'rowgroups' | 'whole';
   columns: string[];
+  /** every column of the file (before selectColumns) */
+  fileColumns: string[];
 }
 
 export interface LoadParquetOptions extends ParquetReadOptions {
@@ -222,7 +224,7 @@ export async function loadParquet(
         .getChild('n')!
         .get(0),
     );
-    return { rows, rowGroups: mode === 'whole' ? 1 : groups.length, mode, columns };
+    return { rows, rowGroups: mode === 'whole' ? 1 : groups.length, mode, columns, fileColumns: names };
   } finally {
     pf?.free();
   }

@@ -79,12 +79,12 @@ export async function loadPanel(
   const engine = await io.engine();
   lap('init');
   // a prices file: only the columns validation reads are decoded (e.g. not dividend, split)
-  await loadTableFile(engine, 'raw_input', prices, { fileName, selectColumns: pricesInputColumns });
+  const loaded = await loadTableFile(engine, 'raw_input', prices, { fileName, selectColumns: pricesInputColumns });
   lap('parquet');
   let v: ValidationResult;
   try {
     // prices are written in (ticker, date) order: the order the factor pass streams, so it needs no sorted copy
-    v = validateInput(engine, 'raw_input', { file: fileName, order: 'ticker' });
+    v = validateInput(engine, 'raw_input', { file: fileName, order: 'ticker', fileColumns: loaded.fileColumns });
   } finally {
     engine.run('DROP TABLE IF EXISTS raw_input'); // the clean table is a copy: free the raw one now
   }

@@ -67,8 +67,13 @@ function decoderHealthy(): boolean {
  * `columns` option, so the selection is made here on the decoded group (a zero-copy read, one copy of the kept columns).
  */
 function selectIPC(ipc: Uint8Array, cols: string[] | undefined): Uint8Array {
-  if (!cols) return ipc;
-  return arrow.tableToIPC(arrow.tableFromIPC(ipc).select(cols), 'stream');
+  // apache-arrow's JS reader drops every column of a schema with a field named __proto__: such files go to DuckDB whole
+  if (!cols || cols.includes('__proto__')) return ipc;
+  const t = arrow.tableFromIPC(ipc);
+  if (t.numCols === 0) return ipc;
+  // by position: Table.select keys columns by name in a plain object, which loses a column named __proto__
+  const names = t.schema.fields.map((f) => f.name);
+  return arrow.tableToIPC(t.selectAt(cols.map((c) => names.indexOf(c)).filter((i) => i >= 0)), 'stream');
 }
 
 /** The user-facing error for a row group (or whole file) the decoder could not read. */

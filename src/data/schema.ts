@@ -680,7 +680,11 @@ export function validateSectors(engine: SqlEngine, raw: string, opts: ValidateOp
 
 // ---------------------------------------------------------------- data the lab should doubt
 
-/** One-day returns beyond this (either way) are flagged with their tickers and dates. */
+/**
+ * One-day returns flagged with their tickers and dates: falls of about 50% or more (an unadjusted 2:1 split is -50%),
+ * rises of 100% or more (a reverse split), and moves beyond 50% either way that the next day undoes (a bad price).
+ * A +60% day that stays (a takeover, a drug approval: the shared data has three) is real and not flagged.
+ */
 export const EXTREME_RETURN = 0.5;
 
 /**
@@ -716,14 +720,15 @@ export function extremeReturns(engine: SqlEngine, table: string, price: string, 
   const p = sqlIdent(price);
   const rows = queryRows<{ n: number; ticker: string; d: string; r: number }>(
     engine,
-    `WITH r AS (SELECT ticker, date, ${p} / lag(${p}) OVER (PARTITION BY ticker ORDER BY date) - 1 AS r FROM ${sqlIdent(table)} WHERE ${p} > 0),
-          x AS (SELECT * FROM r WHERE abs(r) > ${EXTREME_RETURN})
+    `WITH r AS (SELECT ticker, date, ${p} / lag(${p}) OVER w - 1 AS r, lead(${p}) OVER w / lag(${p}) OVER w - 1 AS back
+                FROM ${sqlIdent(table)} WHERE ${p} > 0 WINDOW w AS (PARTITION BY ticker ORDER BY date)),
+          x AS (SELECT * FROM r WHERE r <= ${-EXTREME_RETURN + 0.01} OR r >= ${2 * EXTREME_RETURN} OR (abs(r) > ${EXTREME_RETURN} AND abs(back) < 0.1))
      SELECT (SELECT count(*) FROM x)::INTEGER AS n, ticker, CAST(date AS VARCHAR) AS d, r FROM x ORDER BY abs(r) DESC, ticker, date LIMIT 3`,
   );
   if (rows.length === 0) return 0;
   const ex = rows.map((x) => `${x.ticker} on ${x.d}: ${x.r > 0 ? '+' : ''}${(x.r * 100).toFixed(1)}%`).join(', ');
   warnings.push(
-    `${file}: ${rows[0].n} one-day return(s) beyond ±${EXTREME_RETURN * 100}% (largest: ${ex}); often an unadjusted split or a bad price. They are kept and move the benchmark and the portfolios: use split-adjusted prices (adj_close or adj_factor) or remove those rows`,
+    `${file}: ${rows[0].n} doubtful one-day return(s) (a fall of ${EXTREME_RETURN * 100}% or more, a rise of ${2 * EXTREME_RETURN * 100}% or more, or a move beyond ±${EXTREME_RETURN * 100}% undone the next day; largest: ${ex}); often an unadjusted split or a bad price. They are kept and move the benchmark and the portfolios: use split-adjusted prices (adj_close or adj_factor) or remove those rows`,
   );
   return rows[0].n;
 }
@@ -840,7 +845,12 @@ function screenFactors(
     : roles.price
       ? 'lead(price, 2) OVER w / lead(price, 1) OVER w - 1'
       : null;
-  if (!target || kept.length === 0) return kept;
+  if (kept.length === 0)
+    throw new LabError(
+      `${file}: no usable factor columns are left; ${warnings.slice(-2).join('; ')}`,
+      'A factor panel needs numeric factor columns known on their date, with more than one value.',
+    );
+  if (!target) return kept;
   const win = roles.fwd.length ? '' : 'WINDOW w AS (PARTITION BY ticker ORDER BY date)';
   const ic = queryRows<Record<string, number | null>>(
     engine,

@@ -99,7 +99,7 @@ export async function loadModels(): Promise<void> {
     const warnings = [...get().urlWarnings];
     if (!model && models.length) {
       model = models.find((m) => m.id === defaultRun.model) ?? models[0];
-      warnings.push(`model '${run.model}' is not in this build; using ${model.label}`);
+      warnings.push(`model '${clipText(run.model)}' is not in this build; using ${model.label}`);
     }
     set({
       models,

@@ -18,6 +18,8 @@ import { buildPanel, panelSummary } from '../data/panel';
 import { panelFromSynthetic } from '../data/synthetic';
 import { industryProportions, sameIndustryEdgesPerStock } from '../data/graphs';
 import { monthEnds } from '../data/splits';
+import { checkMemory } from '../data/memory';
+import { DEFAULT_HORIZONS, FACTOR_DEFS } from '../data/factors-sql';
 import type { DatasetSummary } from './protocol';
 
 export interface DataIO {
@@ -90,6 +92,15 @@ export async function loadPanel(
   }
   const warnings = [...v.warnings],
     notes = [...v.notes];
+  // refuse what cannot fit before building the panel (numbers and what to do), not DuckDB's allocation error later
+  if (v.shape !== 'sectors')
+    checkMemory(
+      fileName,
+      v.stats.dates,
+      v.stats.tickers,
+      v.shape === 'prices' ? FACTOR_DEFS.length : (v.columns?.factors.length ?? 0),
+      v.shape === 'prices' ? DEFAULT_HORIZONS.length : Math.max(1, v.columns?.fwd.length ?? 0),
+    );
   let panel: Panel;
   if (v.shape === 'prices') {
     let sectorsTable: string | undefined;

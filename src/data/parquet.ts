@@ -28,7 +28,15 @@ export function initParquet(wasm?: BufferSource | URL | string): Promise<void> {
 /** true once initParquet has finished */
 export const parquetReady = (): boolean => initialised;
 
+/** set when a damaged file left the decoder's wasm instance unusable (it cannot be re-instantiated in place) */
+let poisoned = false;
+
 function needInit(): void {
+  if (poisoned)
+    throw new LabError(
+      'The parquet decoder stopped working after a damaged file and cannot read more files in this page.',
+      'Reload the page (your settings are kept in the link), then load a good copy of the file.',
+    );
   if (!initialised) throw new Error('parquet-wasm is not initialised: await initParquet(...) first (initParquetNode() in Node)');
 }
 
@@ -56,8 +64,7 @@ function decoderHealthy(): boolean {
     const back = arrow.tableFromIPC(pq.readParquet(probe).intoIPCStream());
     return back.numRows === 2 && back.getChild('x')?.get(1) === 2;
   } catch {
-    initialised = false;
-    ready = null;
+    poisoned = true;
     return false;
   }
 }

@@ -593,7 +593,7 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
         );
     }
     calendarDoubts(engine, out, file, warnings);
-    extremeReturns(engine, out, 'adj_close', file, warnings);
+    extremeReturns(engine, out, 'adj_close', file, warnings, opts.order === 'ticker');
     return { shape: 'prices', table: out, warnings, notes, stats };
   } finally {
     engine.run(`DROP VIEW IF EXISTS ${stage}`);
@@ -716,12 +716,26 @@ export function calendarDoubts(engine: SqlEngine, table: string, file: string, w
  * -99.9%) or a bad tick drags the equal-weighted benchmark and every portfolio holding it. Warns with the count and the
  * largest examples (ticker, date, return); the rows are kept.
  */
-export function extremeReturns(engine: SqlEngine, table: string, price: string, file: string, warnings: string[]): number {
+export function extremeReturns(
+  engine: SqlEngine,
+  table: string,
+  price: string,
+  file: string,
+  warnings: string[],
+  tickerOrdered = false,
+): number {
   const p = sqlIdent(price);
+  // a table stored in (ticker, date) order (validatePrices with order 'ticker') is read in one streaming pass (OVER ()
+  // in insertion order, the neighbour's ticker checked); otherwise a per-ticker window sorts it
+  const r = tickerOrdered
+    ? `SELECT ticker, date, CASE WHEN lag(ticker) OVER () = ticker THEN ${p} / lag(${p}) OVER () - 1 END AS r,
+              CASE WHEN lead(ticker) OVER () = ticker AND lag(ticker) OVER () = ticker THEN lead(${p}) OVER () / lag(${p}) OVER () - 1 END AS back
+       FROM ${sqlIdent(table)} WHERE ${p} > 0`
+    : `SELECT ticker, date, ${p} / lag(${p}) OVER w - 1 AS r, lead(${p}) OVER w / lag(${p}) OVER w - 1 AS back
+       FROM ${sqlIdent(table)} WHERE ${p} > 0 WINDOW w AS (PARTITION BY ticker ORDER BY date)`;
   const rows = queryRows<{ n: number; ticker: string; d: string; r: number }>(
     engine,
-    `WITH r AS (SELECT ticker, date, ${p} / lag(${p}) OVER w - 1 AS r, lead(${p}) OVER w / lag(${p}) OVER w - 1 AS back
-                FROM ${sqlIdent(table)} WHERE ${p} > 0 WINDOW w AS (PARTITION BY ticker ORDER BY date)),
+    `WITH r AS (${r}),
           x AS (SELECT * FROM r WHERE r <= ${-EXTREME_RETURN + 0.01} OR r >= ${2 * EXTREME_RETURN} OR (abs(r) > ${EXTREME_RETURN} AND abs(back) < 0.1))
      SELECT (SELECT count(*) FROM x)::INTEGER AS n, ticker, CAST(date AS VARCHAR) AS d, r FROM x ORDER BY abs(r) DESC, ticker, date LIMIT 3`,
   );

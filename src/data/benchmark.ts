@@ -8,6 +8,7 @@
 import { LabError } from '../core/errors';
 import { loadTableFile } from './table-file';
 import { describeColumns, queryRows, sqlIdent, type SqlEngine } from './sql-engine';
+import { dateExpr } from './schema';
 
 export interface BenchmarkSeries {
   /** display name (the file name) */
@@ -34,16 +35,6 @@ function findCol(cols: { name: string }[], names: string[]): string | null {
     if (c) return c.name;
   }
   return null;
-}
-
-/** SQL reading `col` of DuckDB type `type` as DATE (NULL when unreadable). */
-function dateExpr(col: string, type: string, file: string): string {
-  const c = sqlIdent(col),
-    t = type.toUpperCase();
-  if (t === 'DATE') return c;
-  if (t.startsWith('TIMESTAMP')) return `CAST(${c} AS DATE)`;
-  if (t === 'VARCHAR') return `TRY_CAST(${c} AS DATE)`;
-  throw new LabError(`${file}: column '${col}' has type ${type}; expected dates (DATE, TIMESTAMP or 'YYYY-MM-DD' text)`);
 }
 
 /** Parse and validate a benchmark parquet or CSV file (bytes) with DuckDB into a sorted daily return series. */
@@ -77,7 +68,9 @@ export async function parseBenchmark(
       throw new LabError(`${file}: the file is empty (0 rows); expected one row per trading day with '${dateCol}' and '${valCol}'`);
     const type = cols.find((c) => c.name === valCol)!.type;
     if (!NUMERIC_RE.test(type)) throw new LabError(`${file}: column '${valCol}' has type ${type}; expected numeric ${what}`);
-    const d = dateExpr(dateCol, cols.find((c) => c.name === dateCol)!.type, file);
+    // the prices loader's reading of dates: DATE, TIMESTAMP (with a time zone too), 'YYYY-MM-DD' or yyyymmdd text, yyyymmdd integers
+    const notes: string[] = [];
+    const d = dateExpr(dateCol, cols.find((c) => c.name === dateCol)!.type, file, { engine, table, notes });
     const src = `(SELECT ${d} AS d, ${sqlIdent(dateCol)} AS raw, ${sqlIdent(valCol)}::DOUBLE AS v, rowid + 1 AS row FROM ${sqlIdent(table)})`;
 
     const badDate = queryRows<{ n: number; row: number | null; raw: string | null }>(
@@ -132,8 +125,63 @@ export async function parseBenchmark(
       dates = iso;
       ret = v;
     }
+    checkBenchmarkScale(file, valCol, isPrice, dates, isPrice ? v : ret);
     return { name: file, dates, ret, first: dates[0], last: dates[dates.length - 1], rows: dates.length };
   } finally {
     engine.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}`);
+  }
+}
+
+/** A benchmark's daily return beyond this (either way) on some day is not an index: refused with the date. */
+export const MAX_BENCH_DAY = 0.5;
+
+/**
+ * Refuse a benchmark at the wrong scale, saying what was found: returns in percent (1.2 for 1.2%), index levels in a
+ * return column, a day at or below -100%, or daily moves no index makes (|r| > 50%). `values` are the returns of a
+ * return column, or the levels of a price column (their returns are checked through `dates`' order).
+ */
+export function checkBenchmarkScale(file: string, col: string, isPrice: boolean, dates: string[], values: ArrayLike<number>): void {
+  const n = values.length;
+  if (n === 0) return;
+  let ret: ArrayLike<number> = values;
+  if (isPrice) {
+    const r = new Float64Array(n - 1);
+    for (let i = 1; i < n; i++) r[i - 1] = values[i] / values[i - 1] - 1;
+    ret = r;
+  }
+  const abs = Array.from(ret, Math.abs).sort((a, b) => a - b);
+  const med = abs.length ? abs[Math.floor(abs.length / 2)] : 0;
+  const fix = 'Give daily simple returns as fractions (0.012 for +1.2%) in a return / ret column, or index levels in a close column.';
+  if (!isPrice) {
+    let pos = 0,
+      minV = Infinity;
+    for (let i = 0; i < n; i++) {
+      if (values[i] > 0) pos++;
+      minV = Math.min(minV, values[i]);
+    }
+    if (pos === n && minV > 2)
+      throw new LabError(
+        `${file}: column '${col}' holds values from ${minV.toFixed(2)} upwards on every day: these look like index levels, not daily returns`,
+        'Name the column close (or price) so the lab turns the levels into returns, or give daily returns as fractions.',
+      );
+    if (med > 0.05)
+      throw new LabError(
+        `${file}: column '${col}' has a median daily move of ${med.toFixed(3)} (${(med * 100).toFixed(1)}%): the returns look like percent (1.2 meaning 1.2%), not fractions`,
+        fix,
+      );
+  }
+  for (let i = 0; i < ret.length; i++) {
+    const r = ret[i];
+    const date = isPrice ? dates[i] : dates[i];
+    if (r <= -1)
+      throw new LabError(
+        `${file}: the return on ${date} is ${(r * 100).toFixed(1)}% (column '${col}'); a return at or below -100% is impossible for an index`,
+        fix,
+      );
+    if (Math.abs(r) > MAX_BENCH_DAY)
+      throw new LabError(
+        `${file}: the return on ${date} is ${r > 0 ? '+' : ''}${(r * 100).toFixed(1)}% (column '${col}'); an index does not move more than ${MAX_BENCH_DAY * 100}% in a day: check the scale or that day's value`,
+        fix,
+      );
   }
 }

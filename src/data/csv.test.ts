@@ -85,6 +85,7 @@ describe('CSV prices', () => {
       format: 'csv',
       rows: rows.length,
       columns: ['date', 'ticker', 'open', 'high', 'low', 'close', 'adj_close', 'volume'],
+      fileColumns: ['date', 'ticker', 'open', 'high', 'low', 'close', 'adj_close', 'volume'],
     });
     expect(describeColumns(engine, 'csv_raw').map((c) => c.type)).toEqual([
       'DATE',

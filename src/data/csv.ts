@@ -34,6 +34,8 @@ export interface LoadCsvResult {
   rows: number;
   /** the columns kept, in file order */
   columns: string[];
+  /** every column of the file (before selectColumns) */
+  fileColumns?: string[];
   delimiter: string;
   /** columns converted to DATE */
   dateColumns: string[];
@@ -317,7 +319,7 @@ export async function loadCsv(engine: SqlEngine, table: string, bytes: Uint8Arra
     throw e;
   }
   const rows = Number(queryScalar(engine, `SELECT count(*) FROM ${sqlIdent(table)}`));
-  return { rows, columns: keep, delimiter: delim, dateColumns: dateCols, decimalComma };
+  return { rows, columns: keep, fileColumns: names, delimiter: delim, dateColumns: dateCols, decimalComma };
 }
 
 /**

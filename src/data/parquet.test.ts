@@ -58,8 +58,8 @@ describe('parquet (parquet-wasm)', () => {
     const a = await loadParquet(engine, 'pq_rg', bytes);
     const b = await loadParquet(engine, 'pq_whole', bytes, { mode: 'whole' });
     const all = ['date', 'ticker', 'x', 'volume', 'y'];
-    expect(a).toEqual({ rows: 1000, rowGroups: 8, mode: 'rowgroups', columns: all });
-    expect(b).toEqual({ rows: 1000, rowGroups: 1, mode: 'whole', columns: all });
+    expect(a).toEqual({ rows: 1000, rowGroups: 8, mode: 'rowgroups', columns: all, fileColumns: all });
+    expect(b).toEqual({ rows: 1000, rowGroups: 1, mode: 'whole', columns: all, fileColumns: all });
     const q = (t: string) =>
       queryRows(
         engine,
@@ -79,7 +79,13 @@ describe('parquet (parquet-wasm)', () => {
     const bytes = tableToParquet(sample(300), { rowGroupSize: 128 });
     expect(await parquetColumnNames(bytes)).toEqual(['date', 'ticker', 'x', 'volume', 'y']);
     const r = await loadParquet(engine, 'pq_sel', bytes, { selectColumns: (names) => names.filter((n) => n !== 'x' && n !== 'y') });
-    expect(r).toEqual({ rows: 300, rowGroups: 3, mode: 'rowgroups', columns: ['date', 'ticker', 'volume'] });
+    expect(r).toEqual({
+      rows: 300,
+      rowGroups: 3,
+      mode: 'rowgroups',
+      columns: ['date', 'ticker', 'volume'],
+      fileColumns: ['date', 'ticker', 'x', 'volume', 'y'],
+    });
     expect(describeColumns(engine, 'pq_sel').map((c) => c.name)).toEqual(['date', 'ticker', 'volume']);
     // volume sum = 1000 * (0 + ... + 299) = 44_850_000, the same rows as the full load
     expect(queryRows(engine, 'SELECT sum(volume)::DOUBLE AS v, count(DISTINCT ticker)::INTEGER AS k FROM pq_sel')[0]).toEqual({

@@ -79,6 +79,8 @@ export interface ValidateOptions {
    * reads, so computing factors needs no sorted copy of its own
    */
   order?: 'file' | 'ticker';
+  /** every column of the file (the loader may have decoded only some): extra columns of a prices file are named */
+  fileColumns?: string[];
 }
 
 // ---------------------------------------------------------------- column naming
@@ -132,7 +134,41 @@ export function detectShape(columns: { name: string; type: string }[], file = 'f
       `${file}: missing stock id column (columns found: ${columns.map((c) => c.name).join(', ')}); expected one of ${ID_NAMES.join(', ')}`,
     );
   }
-  const other = names.filter(
+  return shapeFromExtras(names, otherColumns(names)).shape;
+}
+
+/** Extra numeric columns beyond this many (with every price column present) make a file a factor panel. */
+export const MAX_PRICE_EXTRAS = 4;
+const PRICE_REQUIRED = ['open', 'high', 'low', 'close', 'volume'];
+
+/**
+ * The shape and why, given the lower-cased names and the columns that are neither ids, dates, prices, industries nor
+ * universes (`other`). A file with every price column (open, high, low, close, volume) is daily prices when it has no
+ * forward-return / label column and at most MAX_PRICE_EXTRAS other columns (a market_cap, a duplicated close read back
+ * as close_1 are named and ignored, not taken as the only factor); with more, or with labels, it is a factor panel.
+ */
+export function shapeFromExtras(names: string[], other: string[]): { shape: 'prices' | 'factors'; reason: string } {
+  const allPrices = PRICE_REQUIRED.every((n) => names.includes(n));
+  const labels = other.filter((n) => FWD_RE.test(n));
+  if (other.length === 0) return { shape: 'prices', reason: 'only date, stock id and price columns' };
+  if (allPrices && labels.length === 0 && other.length <= MAX_PRICE_EXTRAS)
+    return {
+      shape: 'prices',
+      reason: `it has every price column (${PRICE_REQUIRED.join(', ')}) and only ${other.length} other column(s)`,
+    };
+  return {
+    shape: 'factors',
+    reason: labels.length
+      ? `it has forward-return column(s) ${labels.slice(0, 3).join(', ')}`
+      : allPrices
+        ? `besides every price column it has ${other.length} other numeric column(s), more than ${MAX_PRICE_EXTRAS}`
+        : `it has ${other.length} column(s) that are not prices (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', ...' : ''}) and not every price column`,
+  };
+}
+
+/** Columns of a name list that are not ids, dates, prices, industries or universes (lower-cased). */
+function otherColumns(names: string[]): string[] {
+  return names.filter(
     (n) =>
       !DATE_NAMES.includes(n) &&
       !ID_NAMES.includes(n) &&
@@ -140,8 +176,13 @@ export function detectShape(columns: { name: string; type: string }[], file = 'f
       !['industry', 'sector', 'sub_industry'].includes(n) &&
       !isUniverse(n),
   );
-  // any factor or label column makes it a factor panel; otherwise it is (possibly incomplete) daily prices
-  return other.length > 0 ? 'factors' : 'prices';
+}
+
+/** A note saying which shape a file was read as and why (for the load notes). */
+export function shapeNote(file: string, columns: string[]): string {
+  const names = columns.map(lower);
+  const r = shapeFromExtras(names, otherColumns(names));
+  return `${file}: read as ${r.shape === 'prices' ? 'daily prices' : 'a factor panel'} because ${r.reason}`;
 }
 
 /**
@@ -179,11 +220,45 @@ function requireNonEmpty(engine: SqlEngine, raw: string, file: string, expected:
   return n;
 }
 
+/**
+ * A time-zone-aware timestamp column (pandas writes `datetime64[ns, tz]` so) as the exchange's calendar date. DuckDB-WASM
+ * has no ICU (no time zones: CAST(TIMESTAMPTZ AS DATE) fails) and the instant is stored in UTC, so the date is read from
+ * the UTC time of day most rows share: daily data stamped at local midnight east of UTC (e.g. 16:00 UTC = midnight in
+ * UTC+8) lies on the previous UTC day and is moved forward (24 h - that time); west of UTC (05:00 UTC = midnight in
+ * New York) the UTC date is already the local one. Returns the SQL and a note saying what was found.
+ */
+export function tzDateExpr(engine: SqlEngine, table: string, col: string, file: string): { sql: string; note: string } {
+  const c = sqlIdent(col);
+  const r = queryRows<{ tod: number | null; share: number | null }>(
+    engine,
+    `WITH s AS (SELECT (epoch(CAST(${c} AS TIMESTAMP))::BIGINT % 86400 + 86400) % 86400 AS tod FROM ${sqlIdent(table)} WHERE ${c} IS NOT NULL)
+     SELECT mode(tod)::INTEGER AS tod, (count(*) FILTER (WHERE tod = (SELECT mode(tod) FROM s)) / greatest(count(*), 1))::DOUBLE AS share FROM s`,
+  )[0];
+  const tod = r.tod ?? 0;
+  const hhmm = `${String(Math.floor(tod / 3600)).padStart(2, '0')}:${String(Math.floor((tod % 3600) / 60)).padStart(2, '0')}`;
+  // midnight local east of UTC: UTC time of day >= 12:00 -> local date = UTC date + 1
+  const shift = tod >= 43200 ? 86400 - tod : -tod;
+  const offset =
+    shift === 0
+      ? 'UTC'
+      : `UTC${shift > 0 ? '+' : '-'}${String(Math.floor(Math.abs(shift) / 3600)).padStart(2, '0')}:${String(Math.floor((Math.abs(shift) % 3600) / 60)).padStart(2, '0')}`;
+  return {
+    sql: `CAST(CAST(${c} AS TIMESTAMP) + INTERVAL (${shift}) SECOND AS DATE)`,
+    note: `${file}: column '${col}' holds timestamps with a time zone (${Math.round((r.share ?? 1) * 100)}% at ${hhmm} UTC); read as calendar dates at midnight ${offset} (the exchange's date)`,
+  };
+}
+
 /** SQL expression reading column `col` of DuckDB type `type` as a DATE (NULL when unreadable). */
-function dateExpr(col: string, type: string, file: string): string {
+export function dateExpr(col: string, type: string, file: string, tz?: { engine: SqlEngine; table: string; notes: string[] }): string {
   const c = sqlIdent(col);
   const t = type.toUpperCase();
   if (t === 'DATE') return c;
+  if (t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ') {
+    if (!tz) return `CAST(CAST(${c} AS TIMESTAMP) AS DATE)`;
+    const r = tzDateExpr(tz.engine, tz.table, col, file);
+    tz.notes.push(r.note);
+    return r.sql;
+  }
   if (t.startsWith('TIMESTAMP')) return `CAST(${c} AS DATE)`;
   if (t === 'VARCHAR') return `coalesce(TRY_CAST(${c} AS DATE), TRY_CAST(TRY_STRPTIME(${c}, '%Y%m%d') AS DATE))`;
   if (/^(INTEGER|BIGINT|UINTEGER|UBIGINT|HUGEINT)$/.test(t)) {
@@ -401,7 +476,7 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
   }
   const rawRows = requireNonEmpty(engine, raw, file, expected);
   const typeOf = (c: string) => cols.find((x) => x.name === c)!.type;
-  const dexpr = dateExpr(dateCol!, typeOf(dateCol!), file);
+  const dexpr = dateExpr(dateCol!, typeOf(dateCol!), file, { engine, table: raw, notes });
   const num: Record<string, string> = {};
   for (const n of PRICE_NAMES) {
     const c = pc[n];
@@ -429,7 +504,14 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
     const negative = '_keep AND (open <= 0 OR high <= 0 OR low <= 0 OR close <= 0 OR volume < 0)';
     const badId = `ticker IS NULL OR trim(ticker) = ''`;
     // counts first (one scan); the example rows only for the conditions that occur (a second scan, rarely needed)
-    const conds: Record<string, string> = { d: 'date IS NULL', i: badId, a: 'NOT _keep', neg: negative };
+    const conds: Record<string, string> = {
+      d: 'date IS NULL',
+      i: badId,
+      a: 'NOT _keep',
+      neg: negative,
+      hl: '_keep AND high < low',
+      vol: '_keep AND volume > 0',
+    };
     other.forEach((o, i) => {
       conds[`nf${i}`] = nonFinite(o);
     });
@@ -479,6 +561,14 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
           `${file}: ${num(`nf${i}_n`)} value(s) of '${pc[o]}' are NaN or infinite (e.g. row ${num(`nf${i}_row`)}); treated as missing`,
         );
     });
+    if (num('hl_n') > 0)
+      warnings.push(
+        `${file}: ${num('hl_n')} row(s) have '${pc.high}' below '${pc.low}' (e.g. row ${num('hl_row')}); the file's prices are inconsistent: the range and intraday factors on those rows are wrong`,
+      );
+    if (num('vol_n') === 0)
+      warnings.push(
+        `${file}: '${pc.volume}' is 0 or missing on every row; the volume and liquidity factors are constant (they carry no information and make a linear model's X'X singular): drop them in the factor groups or load real volumes`,
+      );
     if (num('neg_n') > 0)
       warnings.push(
         `${file}: ${num('neg_n')} row(s) have a non-positive open/high/low/close or a negative volume (e.g. row ${num('neg_row')}); those values are treated as missing`,
@@ -493,7 +583,18 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
       throw new LabError(
         `${file}: no usable rows (all ${rawRows} rows have a missing or non-positive '${adjName}'); expected positive prices`,
       );
-    return { shape: 'prices', table: out, warnings, notes, stats: tableStats(engine, out, file, rawRows, minStocks, warnings) };
+    const stats = tableStats(engine, out, file, rawRows, minStocks, warnings);
+    if (opts.fileColumns) {
+      notes.push(shapeNote(file, opts.fileColumns));
+      const extras = opts.fileColumns.filter((c) => otherColumns([lower(c)]).length > 0);
+      if (extras.length)
+        warnings.push(
+          `${file}: read as daily prices (every price column is there); extra column(s) ${extras.map((c) => `'${c}'`).join(', ')} ignored: the lab computes its own factors from prices. To use your columns as factors, load a factor panel (date, ticker, your factor columns, close)`,
+        );
+    }
+    calendarDoubts(engine, out, file, warnings);
+    extremeReturns(engine, out, 'adj_close', file, warnings, opts.order === 'ticker');
+    return { shape: 'prices', table: out, warnings, notes, stats };
   } finally {
     engine.run(`DROP VIEW IF EXISTS ${stage}`);
   }
@@ -577,6 +678,75 @@ export function validateSectors(engine: SqlEngine, raw: string, opts: ValidateOp
   }
 }
 
+// ---------------------------------------------------------------- data the lab should doubt
+
+/**
+ * One-day returns flagged with their tickers and dates: falls of about 50% or more (an unadjusted 2:1 split is -50%),
+ * rises of 100% or more (a reverse split), and moves beyond 50% either way that the next day undoes (a bad price).
+ * A +60% day that stays (a takeover, a drug approval: the shared data has three) is real and not flagged.
+ */
+export const EXTREME_RETURN = 0.5;
+
+/**
+ * Warnings about the calendar of a clean table (columns date, ...): dates on a Saturday or Sunday, and data that is not
+ * daily (median gap between consecutive dates over 3 calendar days: weekly or monthly rows taken as trading days would
+ * make every horizon, rebalance period and the 252-day annualisation wrong).
+ */
+export function calendarDoubts(engine: SqlEngine, table: string, file: string, warnings: string[]): void {
+  const r = queryRows<{ wk: number; ex: string | null; n: number; gap: number | null }>(
+    engine,
+    `WITH d AS (SELECT DISTINCT date FROM ${sqlIdent(table)}), g AS (SELECT date, date - lag(date) OVER (ORDER BY date) AS gap FROM d)
+     SELECT count(*) FILTER (WHERE dayofweek(date) IN (0, 6))::INTEGER AS wk,
+            CAST(min(date) FILTER (WHERE dayofweek(date) IN (0, 6)) AS VARCHAR) AS ex, count(*)::INTEGER AS n, median(gap)::DOUBLE AS gap FROM g`,
+  )[0];
+  if (r.wk > 0)
+    warnings.push(
+      `${file}: ${r.wk} of ${r.n} date(s) fall on a Saturday or Sunday (e.g. ${r.ex}); exchanges trade on weekdays: check the dates (a time-zone shift moves every date by a day)`,
+    );
+  if (r.gap !== null && r.gap > 3) {
+    const kind = r.gap >= 25 ? 'monthly' : r.gap >= 5 ? 'weekly' : 'not daily';
+    warnings.push(
+      `${file}: the data looks ${kind} (consecutive dates are ${r.gap} calendar days apart, median); the lab treats each date as one trading day, so horizons, rebalance periods and annualised figures (252 a year) will be wrong: use daily data`,
+    );
+  }
+}
+
+/**
+ * One-day returns of `price` (per ticker, consecutive dates) beyond +-EXTREME_RETURN: an unadjusted split (-50%, -75%,
+ * -99.9%) or a bad tick drags the equal-weighted benchmark and every portfolio holding it. Warns with the count and the
+ * largest examples (ticker, date, return); the rows are kept.
+ */
+export function extremeReturns(
+  engine: SqlEngine,
+  table: string,
+  price: string,
+  file: string,
+  warnings: string[],
+  tickerOrdered = false,
+): number {
+  const p = sqlIdent(price);
+  // a table stored in (ticker, date) order (validatePrices with order 'ticker') is read in one streaming pass (OVER ()
+  // in insertion order, the neighbour's ticker checked); otherwise a per-ticker window sorts it
+  const r = tickerOrdered
+    ? `SELECT ticker, date, CASE WHEN lag(ticker) OVER () = ticker THEN ${p} / lag(${p}) OVER () - 1 END AS r,
+              CASE WHEN lead(ticker) OVER () = ticker AND lag(ticker) OVER () = ticker THEN lead(${p}) OVER () / lag(${p}) OVER () - 1 END AS back
+       FROM ${sqlIdent(table)} WHERE ${p} > 0`
+    : `SELECT ticker, date, ${p} / lag(${p}) OVER w - 1 AS r, lead(${p}) OVER w / lag(${p}) OVER w - 1 AS back
+       FROM ${sqlIdent(table)} WHERE ${p} > 0 WINDOW w AS (PARTITION BY ticker ORDER BY date)`;
+  const rows = queryRows<{ n: number; ticker: string; d: string; r: number }>(
+    engine,
+    `WITH r AS (${r}),
+          x AS (SELECT * FROM r WHERE r <= ${-EXTREME_RETURN + 0.01} OR r >= ${2 * EXTREME_RETURN} OR (abs(r) > ${EXTREME_RETURN} AND abs(back) < 0.1))
+     SELECT (SELECT count(*) FROM x)::INTEGER AS n, ticker, CAST(date AS VARCHAR) AS d, r FROM x ORDER BY abs(r) DESC, ticker, date LIMIT 3`,
+  );
+  if (rows.length === 0) return 0;
+  const ex = rows.map((x) => `${x.ticker} on ${x.d}: ${x.r > 0 ? '+' : ''}${(x.r * 100).toFixed(1)}%`).join(', ');
+  warnings.push(
+    `${file}: ${rows[0].n} doubtful one-day return(s) (a fall of ${EXTREME_RETURN * 100}% or more, a rise of ${2 * EXTREME_RETURN * 100}% or more, or a move beyond ±${EXTREME_RETURN * 100}% undone the next day; largest: ${ex}); often an unadjusted split or a bad price. They are kept and move the benchmark and the portfolios: use split-adjusted prices (adj_close or adj_factor) or remove those rows`,
+  );
+  return rows[0].n;
+}
+
 // ---------------------------------------------------------------- factor panel
 
 /** Roles of the columns of a raw factor-panel table (throws LabError if unusable). */
@@ -592,6 +762,8 @@ export function classifyPanelColumns(
   universe: string[];
   fwd: { source: string; horizon: number }[];
   factors: string[];
+  /** columns named like labels (future returns): excluded from the factors */
+  labelLike: string[];
 } {
   const date = findCol(cols, DATE_NAMES);
   const id = findCol(cols, ID_NAMES);
@@ -602,6 +774,7 @@ export function classifyPanelColumns(
   const universe: string[] = [];
   const fwd: { source: string; horizon: number }[] = [];
   const factors: string[] = [];
+  const labelLike: string[] = [];
   const roles = new Set([date, id].map((x) => lower(x!)));
   for (const c of cols) {
     const n = lower(c.name);
@@ -609,6 +782,7 @@ export function classifyPanelColumns(
     const m = FWD_RE.exec(c.name);
     if (m) fwd.push({ source: c.name, horizon: Number(m[1]) });
     else if (isUniverse(c.name)) universe.push(c.name);
+    else if (isLabelLike(c.name)) labelLike.push(c.name);
     else factors.push(c.name);
   }
   fwd.sort((a, b) => a.horizon - b.horizon);
@@ -620,7 +794,7 @@ export function classifyPanelColumns(
   }
   if (factors.length === 0) {
     throw new LabError(
-      `${file}: no factor columns (columns found: ${cols.map((c) => c.name).join(', ')}); expected numeric factor columns besides date, ticker, industry, labels and universes`,
+      `${file}: no factor columns (columns found: ${cols.map((c) => c.name).join(', ')}${labelLike.length ? `; ${labelLike.join(', ')} look like labels (future returns) and are not used as factors` : ''}); expected numeric factor columns besides date, ticker, industry, labels and universes`,
     );
   }
   if (fwd.length === 0 && !price) {
@@ -628,7 +802,91 @@ export function classifyPanelColumns(
       `${file}: no forward-return columns and no price column; expected fwd_ret_<k> / label_<k> / ret_fwd_<k> columns (e.g. fwd_ret_5) or adj_close / close to compute them`,
     );
   }
-  return { date: date!, id: id!, industry, price, dollarVolume, universe, fwd, factors };
+  return { date: date!, id: id!, industry, price, dollarVolume, universe, fwd, factors, labelLike };
+}
+
+/**
+ * A column named like a label (future information), not a factor: Qlib's LABEL0, target_5d, fwd_return_20,
+ * future_ret, next_day_return, y. Taken as a factor it gives an IC near 1 and a meaningless backtest.
+ */
+export const isLabelLike = (name: string): boolean =>
+  /^(label|target|y|y_true|truth)(\d+|_.*)?$/i.test(name) || /(^|_)(fwd|forward|future|next|lead|ahead|target|label)(_|\d|$)/i.test(name);
+
+/** A factor whose mean per-date |IC| with the next forward return exceeds this on the early dates is future information. */
+export const LEAK_IC = 0.5;
+/** share of the (earliest) dates the leak screen uses: they are in every split's training window */
+const LEAK_WINDOW = 0.6;
+/** dates with fewer stocks than this are not screened (a correlation over 3 stocks is +-1 by chance) */
+const LEAK_MIN_STOCKS = 10;
+
+/**
+ * Drop factor columns that cannot be factors, with a warning naming each: all missing, constant (one value on every
+ * row: no cross-section to rank, a singular X'X), and columns whose mean per-date Pearson correlation with the
+ * shortest forward return (the file's fwd_<k>, else P[t+2]/P[t+1]-1 from the price) is beyond +-LEAK_IC over the first
+ * 60% of dates (the training window of every split): a factor's IC is a few hundredths; 0.5 or more means the column
+ * holds the future (a label under another name). Returns the factors kept. `stage` has date, ticker, price?, fwd_<k>,
+ * and the factor columns.
+ */
+function screenFactors(
+  engine: SqlEngine,
+  stage: string,
+  roles: { factors: string[]; fwd: { horizon: number }[]; price: string | null },
+  file: string,
+  warnings: string[],
+): string[] {
+  const f = roles.factors;
+  if (f.length === 0) return f;
+  const st = queryRows<Record<string, number | null>>(
+    engine,
+    `SELECT ${f
+      .map((c, i) => {
+        const v = `CASE WHEN isfinite(${sqlIdent(c)}) THEN ${sqlIdent(c)} END`;
+        return `count(${v})::INTEGER AS n${i}, (max(${v}) - min(${v}))::DOUBLE AS w${i}`;
+      })
+      .join(', ')} FROM ${stage}`,
+  )[0];
+  const empty = f.filter((_, i) => Number(st[`n${i}`]) === 0);
+  const constant = f.filter((_, i) => Number(st[`n${i}`]) > 0 && st[`w${i}`] === 0);
+  if (empty.length)
+    warnings.push(`${file}: factor column(s) ${empty.map((c) => `'${c}'`).join(', ')} have no values (all missing): excluded`);
+  if (constant.length)
+    warnings.push(
+      `${file}: factor column(s) ${constant.map((c) => `'${c}'`).join(', ')} have one value on every row (constant: nothing to rank, and a singular X'X for linear models): excluded`,
+    );
+  let kept = f.filter((c) => !empty.includes(c) && !constant.includes(c));
+  const target = roles.fwd.length
+    ? `fwd_${roles.fwd[0].horizon}`
+    : roles.price
+      ? 'lead(price, 2) OVER w / lead(price, 1) OVER w - 1'
+      : null;
+  if (kept.length === 0)
+    throw new LabError(
+      `${file}: no usable factor columns are left; ${warnings.slice(-2).join('; ')}`,
+      'A factor panel needs numeric factor columns known on their date, with more than one value.',
+    );
+  if (!target) return kept;
+  const win = roles.fwd.length ? '' : 'WINDOW w AS (PARTITION BY ticker ORDER BY date)';
+  const ic = queryRows<Record<string, number | null>>(
+    engine,
+    `WITH s AS (SELECT date, ${target} AS _y, ${kept.map((c) => sqlIdent(c)).join(', ')} FROM ${stage} ${win}),
+          cut AS (SELECT quantile_disc(date, ${LEAK_WINDOW}) AS c FROM (SELECT DISTINCT date FROM s)),
+          d AS (SELECT date, ${kept.map((c, i) => `corr(CASE WHEN isfinite(${sqlIdent(c)}) THEN ${sqlIdent(c)} END, CASE WHEN isfinite(_y) THEN _y END) AS c${i}`).join(', ')}
+                FROM s WHERE date <= (SELECT c FROM cut) GROUP BY date HAVING count(_y) >= ${LEAK_MIN_STOCKS})
+     SELECT ${kept.map((_, i) => `avg(CASE WHEN isfinite(c${i}) THEN c${i} END)::DOUBLE AS m${i}`).join(', ')} FROM d`,
+  )[0];
+  const leaks = kept.map((c, i) => ({ c, ic: Number(ic[`m${i}`]) })).filter((x) => Number.isFinite(x.ic) && Math.abs(x.ic) > LEAK_IC);
+  if (leaks.length) {
+    warnings.push(
+      `${file}: factor column(s) ${leaks.map((x) => `'${x.c}' (mean IC ${x.ic.toFixed(3)})`).join(', ')} correlate with the forward return far beyond what a factor can (|IC| > ${LEAK_IC} on the first ${LEAK_WINDOW * 100}% of dates): they hold future information and are excluded. Rename or remove them if this is wrong`,
+    );
+    kept = kept.filter((c) => !leaks.some((x) => x.c === c));
+  }
+  if (kept.length === 0)
+    throw new LabError(
+      `${file}: no usable factor columns are left; ${warnings.slice(-3).join('; ')}`,
+      'A factor panel needs numeric factor columns known on their date, with more than one value.',
+    );
+  return kept;
 }
 
 /** Validate a raw factor-panel table and write the clean table (default 'factor_panel'). */
@@ -641,8 +899,13 @@ export function validateFactorPanel(engine: SqlEngine, raw: string, opts: Valida
   const cols = describeColumns(engine, raw);
   const roles = classifyPanelColumns(cols, file);
   const rawRows = requireNonEmpty(engine, raw, file, 'a factor panel with one row per date and stock');
+  if (opts.fileColumns) notes.push(shapeNote(file, opts.fileColumns));
+  if (roles.labelLike.length)
+    warnings.push(
+      `${file}: column(s) ${roles.labelLike.map((c) => `'${c}'`).join(', ')} look like labels (future returns), not factors: excluded. A factor must be known on its date; rename a column that is a real factor`,
+    );
   const typeOf = (c: string) => cols.find((x) => x.name === c)!.type;
-  const dexpr = dateExpr(roles.date, typeOf(roles.date), file);
+  const dexpr = dateExpr(roles.date, typeOf(roles.date), file, { engine, table: raw, notes });
   const sel: string[] = [
     `(rowid + 1)::BIGINT AS _row`,
     `${sqlIdent(roles.date)} AS _date_raw`,
@@ -665,6 +928,7 @@ export function validateFactorPanel(engine: SqlEngine, raw: string, opts: Valida
     checkIds(engine, stage, file, roles.id);
     const order = checkOrder(engine, stage, file, notes);
     if (!order.strict) checkDuplicates(engine, stage, file);
+    roles.factors = screenFactors(engine, stage, roles, file, warnings);
     const valueCols = [...roles.factors, ...roles.fwd.map((f) => `fwd_${f.horizon}`), ...roles.universe];
     for (const r of nonFiniteReport(engine, stage, valueCols)) {
       warnings.push(`${file}: ${r.n} value(s) of '${r.col}' are NaN or infinite (e.g. row ${r.row}: ${r.v}); treated as missing`);
@@ -690,6 +954,12 @@ export function validateFactorPanel(engine: SqlEngine, raw: string, opts: Valida
       `CREATE OR REPLACE TABLE ${sqlIdent(out)} AS SELECT ${outCols.join(', ')} FROM ${stage} ${order.layout ? '' : 'ORDER BY date, ticker'}`,
     );
     const stats = tableStats(engine, out, file, rawRows, minStocks, warnings);
+    calendarDoubts(engine, out, file, warnings);
+    if (roles.price) extremeReturns(engine, out, 'price', file, warnings);
+    else if (roles.fwd.length === 0 || roles.fwd[0].horizon !== 1)
+      warnings.push(
+        `${file}: no price column and no 1-day forward return (fwd_ret_1): daily returns are unknown, so portfolio figures (returns, alpha, IR, Sharpe, drawdown) are not reported; IC figures are. Add a close or fwd_ret_1 column for backtests`,
+      );
     if (roles.industry) noteSingletonIndustries(engine, `SELECT industry, ticker FROM ${sqlIdent(out)}`, file, notes);
     const columns: PanelColumns = {
       factors: roles.factors,

@@ -22,6 +22,8 @@ export interface LoadTableResult {
   format: TableFormat;
   rows: number;
   columns: string[];
+  /** every column of the file (columns = those kept by selectColumns) */
+  fileColumns: string[];
 }
 
 /** Load a parquet, CSV or gzip-compressed CSV file into DuckDB table `table` (replacing it). */
@@ -35,7 +37,7 @@ export async function loadTableFile(
   const format = detectTableFormat(fileName, bytes);
   if (format === 'parquet') {
     const r = await loadParquet(engine, table, bytes, { fileName, selectColumns: opts.selectColumns });
-    return { format, rows: r.rows, columns: r.columns };
+    return { format, rows: r.rows, columns: r.columns, fileColumns: r.fileColumns };
   }
   const r = await loadCsv(engine, table, bytes, {
     fileName,
@@ -43,5 +45,5 @@ export async function loadTableFile(
     selectColumns: opts.selectColumns,
     expected: opts.expected,
   });
-  return { format, rows: r.rows, columns: r.columns };
+  return { format, rows: r.rows, columns: r.columns, fileColumns: r.fileColumns ?? r.columns };
 }

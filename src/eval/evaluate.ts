@@ -329,21 +329,30 @@ function runStrategy(input: EvalInput, p: Prepared, sig: Signal, st: ResolvedStr
     ({ mae, rmse } = maeRmse(input.scores, labels, rows));
   }
   const turnAfterFirst = bt.turnover.length > 1 ? seriesStats(bt.turnover.subarray(1)).mean : NaN;
+  // no daily return anywhere (a factor panel without prices or a 1-day forward return): the backtest would earn 0 every
+  // day and pay only costs, so its alpha / IR / Sharpe would be fiction: report them as missing (issue 16)
+  let anyRet = false;
+  for (let i = 0; i < TN && !anyRet; i++) anyRet = Number.isFinite(input.ret[i]);
+  if (!anyRet)
+    warnings.push(
+      'no daily returns in this dataset (no price or 1-day forward-return column): portfolio figures (returns, alpha, IR, Sharpe, drawdown) are not reported',
+    );
+  const P = (v: number) => (anyRet ? v : NaN);
   const metrics: Record<MetricKey, number> = {
-    alpha: annualizedMean(excess, A),
-    alphaGeo: annualizedGeometric(excess, A),
-    ir: annualizedRatio(excess, A),
-    excessVol: volatility(excess, A),
-    mdd: maxDrawdown(excess, settings.accumulate),
-    annReturn: annualizedMean(bt.ret, A),
-    annReturnGeo: annualizedGeometric(bt.ret, A),
-    sharpe: annualizedRatio(bt.ret, A),
-    vol: volatility(bt.ret, A),
-    portfolioMdd: maxDrawdown(bt.ret, settings.accumulate),
-    benchReturn: annualizedMean(bench, A),
+    alpha: P(annualizedMean(excess, A)),
+    alphaGeo: P(annualizedGeometric(excess, A)),
+    ir: P(annualizedRatio(excess, A)),
+    excessVol: P(volatility(excess, A)),
+    mdd: P(maxDrawdown(excess, settings.accumulate)),
+    annReturn: P(annualizedMean(bt.ret, A)),
+    annReturnGeo: P(annualizedGeometric(bt.ret, A)),
+    sharpe: P(annualizedRatio(bt.ret, A)),
+    vol: P(volatility(bt.ret, A)),
+    portfolioMdd: P(maxDrawdown(bt.ret, settings.accumulate)),
+    benchReturn: P(annualizedMean(bench, A)),
     turnover: turnAfterFirst,
     holdings: seriesStats(bt.holdings).mean,
-    costDrag: annualizedMean(bt.cost, A),
+    costDrag: P(annualizedMean(bt.cost, A)),
     ic: icS.mean,
     icStd: icS.std,
     icir: icir(ics.ic),

@@ -32,3 +32,31 @@ export function choleskySolve(A: Float64Array, b: Float64Array, n: number, tol =
   }
   return x;
 }
+
+/**
+ * Why a (demeaned) X'X `A` [n, n] is singular, in words a user can act on: factors with no variation on the fitted rows
+ * (constant or empty: zero volume everywhere, an all-missing column filled with 0, an industry-neutral factor with one
+ * stock per industry) and pairs that are the same up to scale (|corr| > 0.9999: a duplicated column). `names` label the
+ * factors (f<i> without). Empty when neither is found (a combination of three or more factors, or too few rows).
+ */
+export function collinearityCulprits(A: Float64Array, n: number, names?: string[]): string {
+  const name = (f: number) => `'${names?.[f] ?? `f${f}`}'`;
+  let maxDiag = 0;
+  for (let f = 0; f < n; f++) maxDiag = Math.max(maxDiag, A[f * n + f]);
+  const flat: number[] = [];
+  for (let f = 0; f < n; f++) if (!(A[f * n + f] > 1e-10 * Math.max(1, maxDiag))) flat.push(f);
+  const dup: string[] = [];
+  for (let f = 0; f < n && dup.length < 3; f++)
+    for (let g = f + 1; g < n && dup.length < 3; g++) {
+      if (flat.includes(f) || flat.includes(g)) continue;
+      const r = A[f * n + g] / Math.sqrt(A[f * n + f] * A[g * n + g]);
+      if (Math.abs(r) > 0.9999) dup.push(`${name(f)} and ${name(g)} (correlation ${r.toFixed(4)})`);
+    }
+  const parts: string[] = [];
+  if (flat.length)
+    parts.push(
+      `${flat.slice(0, 5).map(name).join(', ')}${flat.length > 5 ? ` and ${flat.length - 5} more` : ''} ${flat.length > 1 ? 'have' : 'has'} no variation on these rows (constant or empty: e.g. zero volume everywhere, an all-missing column, or industry-neutralised with one stock per industry)`,
+    );
+  if (dup.length) parts.push(`${dup.join(', ')} are the same factor up to scale (a duplicated column)`);
+  return parts.join('; ');
+}

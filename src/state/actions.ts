@@ -22,7 +22,7 @@ import {
 import { runKey } from '../train/run-key';
 import { checkReadOnlySql } from './sql-guard';
 import { useLab, type ErrorInfo, type LabState, type LossPoint, type ValidPoint } from './store';
-import { hashToRun, readBackendParam } from './url-state';
+import { clipText, hashToRun, readBackendParam } from './url-state';
 
 const set = (patch: Partial<LabState>) => useLab.setState(patch);
 const get = () => useLab.getState();
@@ -73,7 +73,9 @@ export async function initLab(api: LabApi, loc: { hash: string; search: string }
       `?backend=${new URLSearchParams(loc.search).get('backend')} is not a backend (auto, webgpu, webgl, wasm, cpu); using auto`,
     );
   if (parsed.present && parsed.run.dataset.kind === 'file')
-    warnings.push(`This link was made with the file ${parsed.run.dataset.name}: load that file in the Data panel to reproduce the run.`);
+    warnings.push(
+      `This link was made with the file ${clipText(parsed.run.dataset.name)}: load that file in the Data panel to reproduce the run.`,
+    );
   // the backend is a property of this browser, not of the experiment: it lives in backendPref, and the run
   // sent to the engine gets it at Train. A link's backend= is honoured unless ?backend= overrides it.
   const { backend: linkBackend, ...run } = parsed.run;
@@ -97,7 +99,7 @@ export async function loadModels(): Promise<void> {
     const warnings = [...get().urlWarnings];
     if (!model && models.length) {
       model = models.find((m) => m.id === defaultRun.model) ?? models[0];
-      warnings.push(`model '${run.model}' is not in this build; using ${model.label}`);
+      warnings.push(`model '${clipText(run.model)}' is not in this build; using ${model.label}`);
     }
     set({
       models,

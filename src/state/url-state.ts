@@ -19,9 +19,60 @@ const ENUMS: Record<string, readonly string[]> = {
   backend: BACKEND_PREFS,
 };
 /** RunConfig's top-level fields ('backend' is optional, so not in defaultRun) */
-const TOP_KEYS = new Set([...Object.keys(defaultRun), 'backend']);
+const TOP_KEYS = new Set([...Object.keys(defaultRun), 'backend', 'explain']);
 /** objects whose keys are open-ended (model hyper-parameters, synthetic market settings, optional split/strategy fields) */
 const OPEN_OBJECTS = ['config', 'dataset.synthetic', 'split', 'strategy', 'dataset'];
+
+/**
+ * Ranges of the numeric settings a link may carry: a value outside is clamped to the range (a non-integer where an
+ * integer is needed is rounded), with a banner line naming the key, so an absurd link (`seed=1e308`,
+ * `split.groups=1e12`, `split.gap=-100`) never reaches a late failure. Bounds are generous: a year is ~252 trading days.
+ */
+export const NUMERIC_RANGES: Record<string, { min: number; max: number; integer?: boolean }> = {
+  seed: { min: 0, max: 2 ** 31 - 1, integer: true },
+  'preprocessing.madK': { min: 0, max: 1000 },
+  'preprocessing.minHistory': { min: 0, max: 2520, integer: true },
+  'split.groups': { min: 0, max: 200, integer: true },
+  'split.gap': { min: 0, max: 504, integer: true },
+  'split.windowMonths': { min: 1, max: 600, integer: true },
+  'split.trainYears': { min: 0, max: 100, integer: true },
+  'strategy.groups': { min: 2, max: 100, integer: true },
+  'strategy.rebalance': { min: 1, max: 504, integer: true },
+  'strategy.cost': { min: 0, max: 0.5 },
+  'strategy.openCost': { min: 0, max: 0.5 },
+  'strategy.closeCost': { min: 0, max: 0.5 },
+  'strategy.k': { min: 1, max: 10000, integer: true },
+  'strategy.n': { min: 0, max: 10000, integer: true },
+  'strategy.eta': { min: 0, max: 1000 },
+  'strategy.cap': { min: 0, max: 1 },
+  'strategy.horizon': { min: 1, max: 252, integer: true },
+  'strategy.lag': { min: 0, max: 63, integer: true },
+  'dataset.synthetic.seed': { min: 0, max: 2 ** 31 - 1, integer: true },
+  'dataset.synthetic.nStocks': { min: 5, max: 5000, integer: true },
+  'dataset.synthetic.nDays': { min: 60, max: 10000, integer: true },
+  'dataset.synthetic.nIndustries': { min: 1, max: 200, integer: true },
+  'dataset.synthetic.nFactors': { min: 6, max: 500, integer: true },
+};
+/** any other number in a link (synthetic market settings without a range) */
+const ANY_NUMBER = { min: -1e6, max: 1e6 };
+/** longest text value (dataset name, universe, a factor name) a link may carry, and the most factors */
+export const MAX_TEXT = 1000;
+export const MAX_FACTORS = 2000;
+
+/** A value echoed in a banner: at most 60 characters (a 300,000-character name is not repeated in full). */
+export const clipText = (v: string, n = 60): string =>
+  v.length > n ? `${v.slice(0, n)}… (${v.length.toLocaleString('en-US')} characters)` : v;
+
+/** Clamp a link's number to its key's range; returns the value and a banner line when it changed. */
+function clampNumber(key: string, n: number): { value: number; warning?: string } {
+  const r = NUMERIC_RANGES[key] ?? (key.startsWith('config.') ? undefined : ANY_NUMBER);
+  if (!r) return { value: n };
+  let v = Math.min(r.max, Math.max(r.min, n));
+  if (r.integer) v = Math.round(v);
+  if (v === n) return { value: n };
+  const why = n < r.min || n > r.max ? `outside ${r.min}..${r.max}` : 'not a whole number';
+  return { value: v, warning: `${key}=${clipText(String(n))}: ${why}; using ${v}` };
+}
 
 /** Flatten a run into ordered [path, value] pairs; arrays become comma lists, undefined is skipped. */
 export function flattenRun(run: RunConfig): [string, string][] {
@@ -85,6 +136,19 @@ export interface ParsedHash {
 
 /** Parse a location hash into a full run: unknown keys are ignored, bad values fall back to defaultRun. */
 export function hashToRun(hash: string, base: RunConfig = defaultRun): ParsedHash {
+  try {
+    return parseHash(hash, base);
+  } catch (e) {
+    // never break start-up: a link the parser cannot read gives the defaults and says so
+    return {
+      run: structuredClone(base),
+      present: false,
+      warnings: [`this link could not be read (${clipText(e instanceof Error ? e.message : String(e), 120)}); using the default setup`],
+    };
+  }
+}
+
+function parseHash(hash: string, base: RunConfig): ParsedHash {
   const run = structuredClone(base) as unknown as Record<string, unknown>;
   const warnings: string[] = [];
   let present = false;
@@ -94,17 +158,36 @@ export function hashToRun(hash: string, base: RunConfig = defaultRun): ParsedHas
   for (const part of body.split('&')) {
     if (!part) continue;
     const eq = part.indexOf('=');
-    const key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
+    const rawKey = eq < 0 ? part : part.slice(0, eq);
+    let key: string;
+    try {
+      key = decodeURIComponent(rawKey);
+    } catch {
+      warnings.push(`setting name '${clipText(rawKey)}' is not valid URL encoding (a malformed %-escape); ignored`);
+      continue;
+    }
     let raw: string;
     try {
       raw = decodeURIComponent(eq < 0 ? '' : part.slice(eq + 1));
     } catch {
-      warnings.push(`${key}: not valid URL encoding`);
+      warnings.push(
+        `${clipText(key)}: value '${clipText(part.slice(eq + 1))}' is not valid URL encoding (a malformed %-escape); kept the default`,
+      );
+      continue;
+    }
+    if (key.length > 200) {
+      warnings.push(`unknown setting '${clipText(key)}' ignored`);
+      continue;
+    }
+    if (raw.length > MAX_TEXT) {
+      warnings.push(
+        `${key}: a value of ${raw.length.toLocaleString('en-US')} characters is too long (at most ${MAX_TEXT}); kept the default`,
+      );
       continue;
     }
     const path = key.split('.');
     if (!TOP_KEYS.has(path[0]) || path.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
-      warnings.push(`unknown setting '${key}' ignored`);
+      warnings.push(`unknown setting '${clipText(key)}' ignored`);
       continue;
     }
     // a leaf replaces the default wholesale for open objects like config: start from {} the first time we see one
@@ -121,50 +204,65 @@ export function hashToRun(hash: string, base: RunConfig = defaultRun): ParsedHas
           : raw
               .split(',')
               .map((s) => s.trim())
-              .filter(Boolean);
-    else if (typeof def === 'number') {
+              .filter(Boolean)
+              .slice(0, MAX_FACTORS);
+    else if (typeof def === 'number' || NUMERIC_RANGES[key]) {
       const n = Number(raw);
       if (raw.trim() === '' || !Number.isFinite(n)) {
-        warnings.push(`${key}=${raw}: expected a number, kept ${def}`);
+        warnings.push(`${key}=${clipText(raw)}: expected a number, kept ${def ?? 'the default'}`);
         continue;
       }
-      value = n;
+      const c = clampNumber(key, n);
+      if (c.warning) warnings.push(c.warning);
+      value = c.value;
     } else if (typeof def === 'boolean') {
       if (raw !== 'true' && raw !== 'false') {
-        warnings.push(`${key}=${raw}: expected true or false, kept ${def}`);
+        warnings.push(`${key}=${clipText(raw)}: expected true or false, kept ${def}`);
         continue;
       }
       value = raw === 'true';
     } else if (typeof def === 'string') {
       const allowed = ENUMS[key];
       if (allowed && !allowed.includes(raw)) {
-        warnings.push(`${key}=${raw}: expected one of ${allowed.join(', ')}, kept ${def}`);
+        warnings.push(`${key}=${clipText(raw)}: expected one of ${allowed.join(', ')}, kept ${def}`);
         continue;
       }
       value = raw;
     } else if (def !== undefined && typeof def === 'object') {
       warnings.push(`'${key}' is a group of settings, not a value; ignored`);
       continue;
+    } else if (key === 'explain') {
+      // optional top-level boolean (its object form { rule, epsilon } is set in the UI, not in links)
+      if (raw !== 'true' && raw !== 'false') {
+        warnings.push(`explain=${clipText(raw)}: expected true or false; ignored`);
+        continue;
+      }
+      value = raw === 'true';
     } else if (key === 'backend') {
       if (!ENUMS.backend.includes(raw)) {
-        warnings.push(`backend=${raw}: expected one of ${ENUMS.backend.join(', ')}; using auto`);
+        warnings.push(`backend=${clipText(raw)}: expected one of ${ENUMS.backend.join(', ')}; using auto`);
         continue;
       }
       value = raw;
     } else if (ENUMS[key]) {
       // an optional enum field without a default (preprocessing.industryLevel)
       if (!ENUMS[key].includes(raw)) {
-        warnings.push(`${key}=${raw}: expected one of ${ENUMS[key].join(', ')}; ignored`);
+        warnings.push(`${key}=${clipText(raw)}: expected one of ${ENUMS[key].join(', ')}; ignored`);
         continue;
       }
       value = raw;
     } else {
       const parent = path.slice(0, -1).join('.');
       if (path.length < 2 || !OPEN_OBJECTS.includes(parent)) {
-        warnings.push(`unknown setting '${key}' ignored`);
+        warnings.push(`unknown setting '${clipText(key)}' ignored`);
         continue;
       }
       value = inferLeaf(raw);
+      if (typeof value === 'number') {
+        const c = clampNumber(key, value);
+        if (c.warning) warnings.push(c.warning);
+        value = c.value;
+      }
     }
     setPath(run, path, value);
     present = true;

@@ -1,5 +1,6 @@
 /** Keep the URL hash and the store's run in step: write on every change, apply links pasted into the address bar. */
-import { hashToRun, runToHash } from './url-state';
+import { clipText, hashToRun, runToHash } from './url-state';
+import { defaultRun } from '../core/run';
 import { resolveConfig } from '../models/config';
 import { useLab } from './store';
 
@@ -18,10 +19,16 @@ export function startUrlSync(win: Window = window): () => void {
     written = win.location.hash;
     const parsed = hashToRun(win.location.hash);
     const s = useLab.getState();
-    const m = s.models.find((x) => x.id === parsed.run.model);
+    const warnings = [...parsed.warnings];
+    let m = s.models.find((x) => x.id === parsed.run.model);
+    if (!m && s.models.length) {
+      // the same fallback as at start-up (actions.loadModels), so the banner names the model the selector shows
+      m = s.models.find((x) => x.id === defaultRun.model) ?? s.models[0];
+      warnings.push(`model '${clipText(parsed.run.model)}' is not in this build; using ${m.label}`);
+    }
     useLab.setState({
-      run: m ? { ...parsed.run, config: resolveConfig(m.configSchema, parsed.run.config, m.id, 'clamp') } : parsed.run,
-      urlWarnings: parsed.warnings,
+      run: m ? { ...parsed.run, model: m.id, config: resolveConfig(m.configSchema, parsed.run.config, m.id, 'clamp') } : parsed.run,
+      urlWarnings: warnings,
     });
   };
   win.addEventListener('hashchange', onHash);

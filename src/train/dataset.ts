@@ -18,6 +18,8 @@ import { buildPanel, panelSummary } from '../data/panel';
 import { panelFromSynthetic } from '../data/synthetic';
 import { industryProportions, sameIndustryEdgesPerStock } from '../data/graphs';
 import { monthEnds } from '../data/splits';
+import { checkMemory } from '../data/memory';
+import { DEFAULT_HORIZONS, FACTOR_DEFS } from '../data/factors-sql';
 import type { DatasetSummary } from './protocol';
 
 export interface DataIO {
@@ -79,17 +81,26 @@ export async function loadPanel(
   const engine = await io.engine();
   lap('init');
   // a prices file: only the columns validation reads are decoded (e.g. not dividend, split)
-  await loadTableFile(engine, 'raw_input', prices, { fileName, selectColumns: pricesInputColumns });
+  const loaded = await loadTableFile(engine, 'raw_input', prices, { fileName, selectColumns: pricesInputColumns });
   lap('parquet');
   let v: ValidationResult;
   try {
     // prices are written in (ticker, date) order: the order the factor pass streams, so it needs no sorted copy
-    v = validateInput(engine, 'raw_input', { file: fileName, order: 'ticker' });
+    v = validateInput(engine, 'raw_input', { file: fileName, order: 'ticker', fileColumns: loaded.fileColumns });
   } finally {
     engine.run('DROP TABLE IF EXISTS raw_input'); // the clean table is a copy: free the raw one now
   }
   const warnings = [...v.warnings],
     notes = [...v.notes];
+  // refuse what cannot fit before building the panel (numbers and what to do), not DuckDB's allocation error later
+  if (v.shape !== 'sectors')
+    checkMemory(
+      fileName,
+      v.stats.dates,
+      v.stats.tickers,
+      v.shape === 'prices' ? FACTOR_DEFS.length : (v.columns?.factors.length ?? 0),
+      v.shape === 'prices' ? DEFAULT_HORIZONS.length : Math.max(1, v.columns?.fwd.length ?? 0),
+    );
   let panel: Panel;
   if (v.shape === 'prices') {
     let sectorsTable: string | undefined;

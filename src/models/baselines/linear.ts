@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../../core/errors';
 import { ParamStore, applyMask, resolveConfig, trainingFields } from '../common';
 import { linear3 } from '../layers/ops';
-import { choleskySolve } from '../linalg';
+import { choleskySolve, collinearityCulprits } from '../linalg';
 import { maskedMse } from '../losses';
 import type { BuildContext, FitData, ForwardContext, LossTarget, Model, ModelSpec } from '../types';
 import { denseLayer, weightMap } from '../lrp-net';
@@ -51,7 +51,7 @@ const schema = [
  * Per date, the demeaned X'X is computed once for every run of horizons that share the same labelled stocks
  * (the usual case: all of them), then added to each horizon's normal equations.
  */
-export function fitPooledOls(d: FitData, target: 'zscore' | 'raw', lambda: number): { w: Float64Array; nObs: number[] } {
+export function fitPooledOls(d: FitData, target: 'zscore' | 'raw', lambda: number, names?: string[]): { w: Float64Array; nObs: number[] } {
   const { N, F, H, T } = d;
   const XtX = Array.from({ length: H }, () => new Float64Array(F * F));
   const Xty = Array.from({ length: H }, () => new Float64Array(F));
@@ -123,11 +123,15 @@ export function fitPooledOls(d: FitData, target: 'zscore' | 'raw', lambda: numbe
         'Use a longer training window or fewer factors.',
       );
     const sol = choleskySolve(A, Xty[h], F);
-    if (!sol)
+    if (!sol) {
+      const why = collinearityCulprits(A, F, names);
       throw new LabError(
-        `Linear: the factors are collinear on the training dates (X'X of ${F} factors is singular, ${n} observations).`,
-        'Set a ridge lambda > 0 (e.g. 0.001) or drop duplicated factors.',
+        `Linear: the factors are collinear on the training dates (X'X of ${F} factors is singular, ${n} observations)${why ? `: ${why}` : ''}.`,
+        why
+          ? 'Drop the named factors (Data panel, factor groups), fix the data, or set a ridge lambda > 0 (e.g. 0.001).'
+          : 'Set a ridge lambda > 0 (e.g. 0.001) or drop duplicated factors; with many split groups, each training window may have too few dates.',
       );
+    }
     for (let f = 0; f < F; f++) w[f * H + h] = sol[f];
   }
   return { w, nObs };
@@ -163,7 +167,7 @@ class LinearModel implements Model {
   }
   fit(d: FitData): void {
     if (this.trainable) return; // 'gd' is trained by the loop
-    const { w, nObs } = fitPooledOls(d, this.cfg.target as 'zscore' | 'raw', Number(this.cfg.lambda));
+    const { w, nObs } = fitPooledOls(d, this.cfg.target as 'zscore' | 'raw', Number(this.cfg.lambda), this.ctx.factorNames);
     this.nObs = nObs;
     tf.tidy(() => {
       this.w.assign(tf.tensor2d(Float32Array.from(w), [this.ctx.F, this.ctx.horizons.length]));

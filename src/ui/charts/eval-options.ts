@@ -6,6 +6,7 @@ import type { EChartsCoreOption } from 'echarts/core';
 import type { MethodSeries, TrainResult } from '../../state/lab-api';
 import type { TimelineView } from '../../state/views';
 import { methodColor, methodLineType, UI_COLORS } from '../colors';
+import { escapeHtml } from './escape';
 import { datePairs } from './options';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
@@ -193,7 +194,7 @@ export function icHeatmapOption(m: MethodSeries, kind: 'ic' | 'rankIc'): ECharts
       trigger: 'item',
       confine: true,
       formatter: (p: { value: [number, number, number] }) =>
-        `${mo.years[p.value[1]]}-${String(p.value[0] + 1).padStart(2, '0')}: mean ${label} ${p.value[2].toFixed(3)}`,
+        escapeHtml(`${mo.years[p.value[1]]}-${String(p.value[0] + 1).padStart(2, '0')}: mean ${label} ${p.value[2].toFixed(3)}`),
     },
     xAxis: { type: 'category', data: MONTHS, splitArea: { show: false }, axisTick: { show: false }, axisLabel: { color: UI_COLORS.muted } },
     yAxis: { type: 'category', data: mo.years.map(String), axisTick: { show: false }, axisLabel: { color: UI_COLORS.ink } },
@@ -346,7 +347,7 @@ export function splitTimelineOption(view: TimelineView, tradingDays: string[]): 
       trigger: 'item',
       confine: true,
       formatter: (p: { seriesName: string; name: string; data: { from?: string; to?: string; days?: number } }) =>
-        p.data?.from ? `${p.name} ${p.seriesName}: ${p.data.from} … ${p.data.to} (${p.data.days} days)` : '',
+        p.data?.from ? escapeHtml(`${p.name} ${p.seriesName}: ${p.data.from} … ${p.data.to} (${p.data.days} days)`) : '',
     },
     xAxis: {
       type: 'value',

@@ -6,7 +6,7 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import type { StockContribution } from '../../state/explain-views';
 import { UI_COLORS } from '../colors';
-import { escapeHtml } from './options';
+import { escapeHtml } from './escape';
 
 export const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
 const POS = '#2166ac',

@@ -3,14 +3,11 @@ import type { EChartsCoreOption } from 'echarts/core';
 import type { DatasetSummary, MethodSeries, TrainResult } from '../../state/lab-api';
 import type { LossPoint, ValidPoint } from '../../state/store';
 import { methodColor, methodLineType, UI_COLORS, universeColor } from '../colors';
+import { escapeHtml } from './escape';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
-/**
- * Text for an ECharts tooltip formatter's return value, which ECharts inserts as HTML: names from a user's file
- * (factor columns, industries, universes) must never become markup.
- */
-export const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+// the one escape helper (re-exported for older imports); every tooltip formatter uses it
+export { escapeHtml };
 const pctAxis =
   (digits = 0) =>
   (v: number) =>

@@ -97,11 +97,13 @@ export function DataPanel() {
           <p>
             <b>Dataset.</b> The bundled set is daily prices of US large caps, 2012–2019, with technical factors computed in the browser. A{' '}
             <b>synthetic market</b> has a known signal, so you can check a model finds it. Your own <b>parquet or CSV file</b> holds daily
-            prices (columns <code>date</code>, <code>ticker</code>, <code>adj_close</code> or <code>close</code>, <code>volume</code>) or a
-            factor panel (<code>date</code>, <code>ticker</code> and numeric factor columns); it never leaves your browser. A CSV (
-            <code>.csv</code> or gzip-compressed <code>.csv.gz</code>) needs a header row naming the columns, values separated by commas
-            (semicolons, tabs or <code>|</code> work too; a semicolon file may use decimal commas) and dates written <code>yyyy-mm-dd</code>{' '}
-            (or <code>yyyymmdd</code>); a date such as 03/01/2012 is refused, as day and month cannot be told apart.
+            prices (columns <code>date</code>, <code>ticker</code>, <code>open</code>, <code>high</code>, <code>low</code>,{' '}
+            <code>close</code>, <code>volume</code>, and <code>adj_close</code> or <code>adj_factor</code> if you have them) or a factor
+            panel (<code>date</code>, <code>ticker</code>, numeric factor columns, and <code>close</code> or <code>fwd_ret_1</code> for
+            backtests); a file with every price column is read as prices, and the summary says which shape it chose and why. It never leaves
+            your browser. A CSV (<code>.csv</code> or gzip-compressed <code>.csv.gz</code>) needs a header row naming the columns, values
+            separated by commas (semicolons, tabs or <code>|</code> work too; a semicolon file may use decimal commas) and dates written{' '}
+            <code>yyyy-mm-dd</code> (or <code>yyyymmdd</code>); a date such as 03/01/2012 is refused, as day and month cannot be told apart.
           </p>
           <p>
             <b>Survivorship caveat:</b> the bundled universe is the S&amp;P 500 membership of April 2021, not the membership on each past

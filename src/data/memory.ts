@@ -1,0 +1,40 @@
+/**
+ * Memory a dataset needs once loaded, estimated from the validated table's dates, stocks and factors before the panel
+ * is built (issue 16): a file that cannot fit is refused with the numbers and what to do, instead of DuckDB's internal
+ * "could not allocate block" advice. The estimate is the panel's typed arrays (src/core/panel.ts: x [T, N, F] float32,
+ * forward returns [H, T, N], daily returns, masks) plus the row-major frame they are gathered from (one float32 per
+ * value per row), i.e. about 2 x T x N x (F + H + 4) x 4 bytes.
+ */
+import { LabError } from '../core/errors';
+
+/** What the page and the runner allow for one dataset (the wasm heaps and the JS heap share ~4 GiB in a tab). */
+export const DEFAULT_MEMORY_LIMIT = 2 * 1024 ** 3;
+
+export interface MemoryNeed {
+  bytes: number;
+  T: number;
+  N: number;
+  F: number;
+  H: number;
+}
+
+/** bytes a panel of T dates x N stocks x F factors with H horizons needs while it is built */
+export function estimatePanelBytes(T: number, N: number, F: number, H: number): number {
+  return 2 * T * N * (F + H + 4) * 4;
+}
+
+const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
+
+/** Refuse a dataset whose panel would not fit in `limit` bytes, with the numbers and what to do. */
+export function checkMemory(file: string, T: number, N: number, F: number, H: number, limit = DEFAULT_MEMORY_LIMIT): MemoryNeed {
+  const bytes = estimatePanelBytes(T, N, F, H);
+  if (bytes > limit) {
+    const f = Math.max(1, Math.floor(limit / (2 * T * N * 4)) - H - 4);
+    const t = Math.max(1, Math.floor(limit / (2 * N * (F + H + 4) * 4)));
+    throw new LabError(
+      `${file}: ${T.toLocaleString('en-US')} dates x ${N.toLocaleString('en-US')} stocks x ${F} factors needs about ${gib(bytes)} once loaded, more than the ${gib(limit)} this page can hold`,
+      `Load fewer factors (about ${f} fit), a shorter date range (about ${t.toLocaleString('en-US')} dates with all the factors), or fewer stocks.`,
+    );
+  }
+  return { bytes, T, N, F, H };
+}

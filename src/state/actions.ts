@@ -230,14 +230,24 @@ export const bundledSpec = (): DatasetSpec => ({ kind: 'bundled', name: 'us-larg
 /**
  * Load a dataset (the run's, or `spec`). A failed load shows the error and keeps the previous dataset.
  * For kind 'file' pass the File (or reuse the last loaded one).
+ *
+ * Trained results belong to the loaded data: loading another dataset would discard them, so unless `opts.discard`
+ * is set the load waits in `pendingLoad` for the user's answer (confirmPendingLoad / cancelPendingLoad) and this
+ * returns false. Reloading the same dataset (e.g. with other preprocessing) keeps them.
  */
-export async function loadDataset(spec?: DatasetSpec, file?: File): Promise<boolean> {
+export async function loadDataset(spec?: DatasetSpec, file?: File, opts: { discard?: boolean } = {}): Promise<boolean> {
   const s = get();
   if (s.trainStatus === 'running' || s.trainStatus === 'paused' || s.trainStatus === 'cancelling') {
     report('data', new LabError('A training run is in progress: cancel it before loading another dataset.'));
     return false;
   }
   const target = spec ?? s.run.dataset;
+  const losing = latestModels(s.results);
+  if (!opts.discard && losing.length && !(s.loadedSpec !== null && sameJson(s.loadedSpec, target))) {
+    set({ pendingLoad: { spec: target, ...(file ? { file } : {}), results: losing } });
+    return false;
+  }
+  if (s.pendingLoad) set({ pendingLoad: null });
   const token = ++loadToken;
   const before = s.summary ? 'ready' : 'empty';
   set({
@@ -289,6 +299,24 @@ export async function loadDataset(spec?: DatasetSpec, file?: File): Promise<bool
     report('data', e);
     return false;
   }
+}
+
+/** labels of the trained models a dataset change would discard (latest per model) */
+function latestModels(results: TrainResult[]): string[] {
+  return [...new Set(results.map((r) => r.label))];
+}
+
+/** The user agreed to discard the trained results: run the load that was waiting. */
+export function confirmPendingLoad(): Promise<boolean> {
+  const p = get().pendingLoad;
+  if (!p) return Promise.resolve(false);
+  set({ pendingLoad: null });
+  return loadDataset(p.spec, p.file, { discard: true });
+}
+
+/** The user kept the trained results: forget the load that was waiting. */
+export function cancelPendingLoad(): void {
+  set({ pendingLoad: null });
 }
 
 /** Load a user's parquet or CSV file (file input or drop). */

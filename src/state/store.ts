@@ -39,6 +39,11 @@ export interface DataSlice {
   loadedSpec: DatasetSpec | null;
   loadedPrep: DataPrep | null;
   dataError: ErrorInfo | null;
+  /**
+   * a load of another dataset that would discard trained results, waiting for the user's answer (Data panel:
+   * "Discard and load" / "Keep results"); null when none is waiting
+   */
+  pendingLoad: { spec: DatasetSpec; file?: File; results: string[] } | null;
 }
 
 export interface RunSlice {
@@ -151,6 +156,7 @@ const createDataSlice: StateCreator<LabState, [], [], DataSlice> = () => ({
   loadedSpec: null,
   loadedPrep: null,
   dataError: null,
+  pendingLoad: null,
 });
 
 const createRunSlice: StateCreator<LabState, [], [], RunSlice> = (set) => ({

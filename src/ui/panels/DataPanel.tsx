@@ -3,6 +3,8 @@ import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import {
   applyPrep,
   bundledSpec,
+  cancelPendingLoad,
+  confirmPendingLoad,
   loadDataset,
   loadFile,
   setPreprocessing,
@@ -11,7 +13,7 @@ import {
   toggleFactorGroup,
 } from '../../state/actions';
 import { useLab } from '../../state/store';
-import { ErrorBox, NumberField, Panel, Spinner } from '../components/common';
+import { ErrorBox, NumberField, Panel, Spinner, useFocusAfterBusy } from '../components/common';
 
 type Source = 'bundled' | 'synthetic' | 'file';
 
@@ -55,8 +57,17 @@ export function DataPanel() {
   }, [synthJson]);
   const [dragOver, setDragOver] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
+  const loadButton = useRef<HTMLButtonElement>(null);
+  const chooseButton = useRef<HTMLButtonElement>(null);
+  const discardButton = useRef<HTMLButtonElement>(null);
+  const pending = useLab((s) => s.pendingLoad);
   const loading = dataStatus === 'loading';
   const busy = loading || training;
+  useFocusAfterBusy(source === 'file' ? chooseButton : loadButton, loading);
+  // the question replaces the click's target: put the focus on its safe answer's neighbour (Discard is explicit)
+  useEffect(() => {
+    if (pending) discardButton.current?.focus();
+  }, [pending]);
 
   const groups = useMemo(() => {
     const m = new Map<string, number>();
@@ -194,6 +205,7 @@ export function DataPanel() {
               }}
             />
             <button
+              ref={chooseButton}
               type="button"
               className="btn primary"
               disabled={busy}
@@ -206,6 +218,7 @@ export function DataPanel() {
           </div>
         ) : (
           <button
+            ref={loadButton}
             type="button"
             className="btn primary"
             disabled={busy}
@@ -218,6 +231,36 @@ export function DataPanel() {
         )}
       </div>
 
+      {pending && (
+        <div className="confirm" role="alertdialog" aria-labelledby="pending-load-q" data-testid="pending-load">
+          <p id="pending-load-q">
+            Loading <b>{pending.spec.name}</b> discards the trained results of {pending.results.join(', ')} (they belong to{' '}
+            {summary?.name ?? 'the loaded dataset'}). Export or save them first if you need them.
+          </p>
+          <div className="row">
+            <button
+              ref={discardButton}
+              type="button"
+              className="btn danger small"
+              onClick={() => void confirmPendingLoad()}
+              data-testid="confirm-discard"
+            >
+              Discard {pending.results.length} result{pending.results.length === 1 ? '' : 's'} and load
+            </button>
+            <button
+              type="button"
+              className="btn small"
+              onClick={() => {
+                cancelPendingLoad();
+                (source === 'file' ? chooseButton : loadButton).current?.focus();
+              }}
+              data-testid="keep-results"
+            >
+              Keep the results
+            </button>
+          </div>
+        </div>
+      )}
       {loading && <Spinner label={activity ?? 'Loading…'} />}
       <ErrorBox error={error} />
 

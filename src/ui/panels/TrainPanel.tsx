@@ -1,5 +1,5 @@
 /** Step 3, Train: backend, Train / Pause / Cancel, progress with epoch, step and ETA, live loss and validation curves. */
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import {
   cancelTraining,
   compareMethods,
@@ -16,7 +16,7 @@ import { EChart } from '../charts/EChart';
 import { lossOption } from '../charts/options';
 import { fmtDuration, fmtNum } from '../format';
 import { methodColor } from '../colors';
-import { Empty, ErrorBox, Panel } from '../components/common';
+import { Empty, ErrorBox, Panel, useFocusAfterBusy } from '../components/common';
 import { SplitTimeline } from './SplitTimeline';
 import { runKey } from '../../state/checkpoints';
 
@@ -28,6 +28,8 @@ function CompareMethods({ disabled }: { disabled: boolean }) {
   const queue = useLab((s) => s.queue);
   const runModel = useLab((s) => s.run.model);
   const picked = models.filter((m) => ids.includes(m.id));
+  const button = useRef<HTMLButtonElement>(null);
+  useFocusAfterBusy(button, queue !== null);
   const toggle = (id: string) =>
     setIds(ids.includes(id) ? ids.filter((x) => x !== id) : models.map((m) => m.id).filter((x) => x === id || ids.includes(x)));
   return (
@@ -48,6 +50,7 @@ function CompareMethods({ disabled }: { disabled: boolean }) {
           </label>
         ))}
         <button
+          ref={button}
           type="button"
           className="btn"
           disabled={disabled || picked.length === 0}
@@ -117,6 +120,9 @@ export function TrainPanel() {
   const runModel = useLab((s) => s.run.model);
   const trainingRun = useLab((s) => s.trainingRun);
   const active = status === 'running' || status === 'paused' || status === 'cancelling';
+  const trainButton = useRef<HTMLButtonElement>(null);
+  const queued = useLab((s) => s.queue !== null);
+  useFocusAfterBusy(trainButton, active && !queued);
   const model = trainingRun?.model ?? runModel;
   const modelLabel = models.find((m) => m.id === runModel)?.label ?? runModel;
   const validMetric = progress?.validMetric ?? 'IC';
@@ -200,6 +206,7 @@ export function TrainPanel() {
         </div>
         <div className="btn-row">
           <button
+            ref={trainButton}
             type="button"
             className="btn primary"
             disabled={!hasData || active}

@@ -1,0 +1,112 @@
+/**
+ * Issue 14 (the lab as a teacher and an analyst use it): state-level checks of the flow fixes. A scripted LabApi
+ * double does exactly what each test says; the real store, actions, URL state and derived views run.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { defaultRun, type RunConfig } from '../core/run';
+import { cancelPendingLoad, confirmPendingLoad, initLab, loadDataset, startTraining, syntheticSpec } from './actions';
+import type { DatasetSummary, LabApi, ModelInfo, TrainProgress, TrainResult } from './lab-api';
+import { memoryCheckpointStore, setCheckpointStore } from './checkpoints';
+import { useLab } from './store';
+
+export const models: ModelInfo[] = [
+  { id: 'linear', label: 'Linear', configSchema: [{ key: 'l2', label: 'L2', default: 0.01, min: 0, max: 1 }] },
+  {
+    id: 'mlp',
+    label: 'MLP',
+    configSchema: [
+      { key: 'hidden', label: 'Hidden', default: 64, min: 4, max: 512 },
+      { key: 'epochs', label: 'Epochs', default: 10, min: 1, max: 200 },
+    ],
+  },
+  { id: 'dmfm', label: 'DMFM', configSchema: [{ key: 'epochs', label: 'Epochs', default: 20, min: 1, max: 200 }] },
+];
+const summary = (name: string): DatasetSummary => ({
+  name,
+  kind: 'prices',
+  dates: { start: '2012-01-03', end: '2019-12-31', count: 2012 },
+  stocks: 400,
+  factors: [{ name: 'mom_20', group: 'momentum' }],
+  universes: [{ name: 'all', description: 'all', avgMembers: 390 }],
+  bytes: 1e6,
+  edges: { dates: [], avgEdges: [] },
+  industries: [],
+  tables: [],
+  notes: [],
+});
+const result = (model: string, run: RunConfig = defaultRun): TrainResult => ({
+  model,
+  label: model.toUpperCase(),
+  backend: 'cpu',
+  run,
+  elapsedMs: 10,
+  metrics: { columns: [{ key: 'ic', label: 'IC', format: 'number' }], rows: [{ method: model, label: model, values: { ic: 0.02 } }] },
+  series: [],
+  benchmark: { label: 'EW', dates: [], cumReturn: [] },
+});
+
+let trainImpl: LabApi['train'];
+const loads: string[] = [];
+const api: LabApi = {
+  loadDataset: async (spec) => {
+    loads.push(spec.name);
+    return summary(spec.name);
+  },
+  query: async (sql) => ({ columns: ['sql'], rows: [[sql]] }),
+  train: (...a) => trainImpl(...a),
+  setPaused: () => {},
+  listModels: async () => models,
+};
+
+beforeEach(async () => {
+  setCheckpointStore(memoryCheckpointStore());
+  useLab.setState({
+    summary: null,
+    dataStatus: 'empty',
+    loadedSpec: null,
+    results: [],
+    trainStatus: 'idle',
+    pendingLoad: null,
+    queue: null,
+  });
+  loads.length = 0;
+  trainImpl = async (run: RunConfig, onP: (p: TrainProgress) => void) => {
+    onP({ phase: 'training', epoch: 1, epochs: 1, step: 1, steps: 1, fraction: 1, elapsedMs: 5 });
+    return result(run.model, run);
+  };
+  await initLab(api, { hash: '#model=mlp', search: '' });
+});
+
+describe('defect 1: loading another dataset asks before discarding trained results', () => {
+  it('waits for an answer; "keep" keeps results and data, "discard" loads and clears them', async () => {
+    expect(await loadDataset()).toBe(true); // the bundled set, nothing trained yet: no question
+    expect(useLab.getState().pendingLoad).toBeNull();
+    await startTraining();
+    expect(useLab.getState().results.map((r) => r.model)).toEqual(['mlp']);
+
+    // another dataset: nothing is loaded, the question waits
+    const before = loads.length;
+    expect(await loadDataset(syntheticSpec())).toBe(false);
+    let s = useLab.getState();
+    expect(loads.length).toBe(before);
+    expect(s.pendingLoad).toMatchObject({ spec: { kind: 'synthetic' }, results: ['MLP'] });
+    expect(s.results).toHaveLength(1);
+    expect(s.summary?.name).toBe('us-large-cap-2012-2019');
+
+    cancelPendingLoad();
+    s = useLab.getState();
+    expect(s.pendingLoad).toBeNull();
+    expect(s.results).toHaveLength(1);
+
+    // reloading the same dataset (e.g. other preprocessing) keeps the results and asks nothing
+    expect(await loadDataset()).toBe(true);
+    expect(useLab.getState().results).toHaveLength(1);
+
+    expect(await loadDataset(syntheticSpec())).toBe(false);
+    expect(await confirmPendingLoad()).toBe(true);
+    s = useLab.getState();
+    expect(s.pendingLoad).toBeNull();
+    expect(s.summary?.name).toBe('synthetic');
+    expect(s.results).toEqual([]);
+  });
+});

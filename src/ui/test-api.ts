@@ -4,11 +4,11 @@
  */
 import { etaMs } from '../state/derive';
 import { useLab } from '../state/store';
-import { icViews, mergedMetrics, methodViews, resultsCsv, tableViewOf } from '../state/views';
+import { icViews, mergedMetrics, methodViews, tableViewOf } from '../state/views';
 import { explainedResult, groupSharesOverTime, stockContribution, type StockContribution } from '../state/explain-views';
 import { modelViews } from './model-views';
 import { chartSeries, mountedCharts, type ChartSeriesData } from './charts/registry';
-import { downloadCsv } from './panels/ResultsTable';
+import { currentCsv, downloadCsv } from './panels/ResultsTable';
 
 export interface LabSnapshot {
   data: {
@@ -258,10 +258,7 @@ export function installTestApi(win: Window = window): void {
       };
     },
     view: (name) => modelViews.find((v) => v.testApi?.[name])?.testApi![name](useLab.getState().results),
-    exportCsv: () => {
-      const v = tableViewOf(useLab.getState());
-      return v ? resultsCsv(v) : null;
-    },
+    exportCsv: currentCsv,
     downloadCsv,
   };
 }

@@ -77,7 +77,14 @@ export async function initLab(api: LabApi, loc: { hash: string; search: string }
   // the backend is a property of this browser, not of the experiment: it lives in backendPref, and the run
   // sent to the engine gets it at Train. A link's backend= is honoured unless ?backend= overrides it.
   const { backend: linkBackend, ...run } = parsed.run;
-  set({ run, urlWarnings: warnings, backendPref: forced ?? linkBackend ?? 'auto', backendForced: forced !== null });
+  set({
+    run,
+    urlWarnings: warnings,
+    backendPref: forced ?? linkBackend ?? 'auto',
+    backendForced: forced !== null,
+    // the link's "Compare methods" ticks and their hyper-parameters (checked against the registry in loadModels)
+    ...(parsed.compare ? { compareIds: parsed.compare.ids, presetConfigs: parsed.compare.configs } : {}),
+  });
   void restoreCheckpoint(); // groups a stopped run saved before this page (re)loaded
   const models = loadModels();
   void probeBackends();
@@ -99,10 +106,21 @@ export async function loadModels(): Promise<void> {
       model = models.find((m) => m.id === defaultRun.model) ?? models[0];
       warnings.push(`model '${run.model}' is not in this build; using ${model.label}`);
     }
+    const unknown = get().compareIds.filter((id) => !models.some((m) => m.id === id));
+    if (unknown.length) warnings.push(`compare: ${unknown.join(', ')} not in this build; unticked`);
+    // the compared models' hyper-parameters from a link, clamped to their schemas like the selected model's
+    const presetConfigs = Object.fromEntries(
+      Object.entries(get().presetConfigs).map(([id, cfg]) => {
+        const mm = models.find((x) => x.id === id);
+        return [id, mm ? resolveConfig(mm.configSchema, { ...schemaDefaults(mm.configSchema), ...cfg }, mm.id, 'clamp') : cfg];
+      }),
+    );
     set({
       models,
       modelsStatus: 'ready',
       urlWarnings: warnings,
+      compareIds: get().compareIds.filter((id) => models.some((m) => m.id === id)),
+      presetConfigs,
       run: model ? { ...run, model: model.id, config: resolveConfig(model.configSchema, run.config, model.id, 'clamp') } : run,
     });
   } catch (e) {

@@ -4,7 +4,9 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultRun, type RunConfig } from '../core/run';
-import { cancelPendingLoad, confirmPendingLoad, initLab, loadDataset, startTraining, syntheticSpec } from './actions';
+import { cancelPendingLoad, confirmPendingLoad, initLab, loadDataset, setModel, startTraining, syntheticSpec } from './actions';
+import { hashToRun } from './url-state';
+import { setupHash } from './url-sync';
 import type { DatasetSummary, LabApi, ModelInfo, TrainProgress, TrainResult } from './lab-api';
 import { memoryCheckpointStore, setCheckpointStore } from './checkpoints';
 import { useLab } from './store';
@@ -108,5 +110,39 @@ describe('defect 1: loading another dataset asks before discarding trained resul
     expect(s.pendingLoad).toBeNull();
     expect(s.summary?.name).toBe('synthetic');
     expect(s.results).toEqual([]);
+  });
+});
+
+describe('defect 3: a link carries the "Compare methods" ticks and their hyper-parameters', () => {
+  it('round-trips through the hash; a reload (initLab on the written hash) restores them', async () => {
+    useLab.setState({ compareIds: ['linear', 'dmfm'], presetConfigs: { dmfm: { epochs: 3 }, linear: { l2: 0.5 } } });
+    setModel('mlp');
+    const hash = setupHash(useLab.getState());
+    expect(hash).toContain('&compare=linear,dmfm');
+    expect(hash).toContain('compareConfig.dmfm.epochs=3');
+    expect(hash).toContain('compareConfig.linear.l2=0.5');
+    const parsed = hashToRun(hash);
+    expect(parsed.warnings).toEqual([]);
+    expect(parsed.compare).toEqual({ ids: ['linear', 'dmfm'], configs: { linear: { l2: 0.5 }, dmfm: { epochs: 3 } } });
+
+    // a fresh session with the default ticks opens the link
+    useLab.setState({ compareIds: ['linear', 'ew', 'mlp'], presetConfigs: {} });
+    await initLab(api, { hash, search: '' });
+    const s = useLab.getState();
+    expect(s.compareIds).toEqual(['linear', 'dmfm']);
+    expect(s.presetConfigs.dmfm).toEqual({ epochs: 3 });
+    expect(s.presetConfigs.linear).toEqual({ l2: 0.5 });
+    expect(setupHash(s)).toBe(hash);
+  });
+
+  it('unknown ids in the link are unticked with a warning; a link without compare keeps the session ticks', async () => {
+    useLab.setState({ compareIds: ['mlp'], presetConfigs: {} });
+    await initLab(api, { hash: '#model=mlp&compare=linear,nosuch,bad%20id', search: '' });
+    const s = useLab.getState();
+    expect(s.compareIds).toEqual(['linear']);
+    expect(s.urlWarnings).toEqual(["compare: 'bad id' is not a model id; ignored", 'compare: nosuch not in this build; unticked']);
+    useLab.setState({ compareIds: ['mlp', 'dmfm'] });
+    await initLab(api, { hash: '#model=linear', search: '' });
+    expect(useLab.getState().compareIds).toEqual(['mlp', 'dmfm']);
   });
 });

@@ -353,8 +353,28 @@ export function applyPrep(): Promise<boolean> {
 let controller: AbortController | null = null;
 const MAX_LOSS_POINTS = 4000;
 
-/** Position of a progress message on the loss chart's x axis, in epochs across groups. */
-export const progressX = (p: TrainProgress) => ((p.group ?? 1) - 1) * p.epochs + (p.epoch - 1) + (p.steps > 0 ? p.step / p.steps : 0);
+/**
+ * Position of a progress message on the loss chart's x axis, in epochs trained across groups: `groupStart` is where
+ * its group starts (the epochs the earlier groups actually trained, early stops included; 0 for the first group).
+ */
+export const progressX = (p: TrainProgress, groupStart = ((p.group ?? 1) - 1) * p.epochs) =>
+  groupStart + (p.epoch - 1) + (p.steps > 0 ? p.step / p.steps : 0);
+
+/** where each split group of the run being trained starts on the loss chart's x axis (see progressX) */
+let groupStarts = new Map<number, number>();
+
+/** The x of a progress message: a group seen for the first time starts at the whole epoch after the last point drawn. */
+function curveX(p: TrainProgress, curve: { x: number; group?: number }[]): number {
+  const g = p.group ?? 1;
+  let start = groupStarts.get(g);
+  if (start === undefined) {
+    const last = curve[curve.length - 1];
+    // a resumed run starts at its first missing group: earlier groups have no points, keep their nominal slots
+    start = last && (last.group ?? 1) < g ? Math.ceil(last.x - 1e-9) : (g - 1) * p.epochs;
+    groupStarts.set(g, start);
+  }
+  return progressX(p, start);
+}
 
 /** the fraction a resumed run's checkpoint already held (0 for a fresh run) */
 let startFraction = 0;
@@ -370,15 +390,16 @@ function onProgress(ac: AbortController, p: TrainProgress): void {
   const s = get();
   const patch: Partial<LabState> = { progress: p };
   if (p.backend) patch.backendInUse = p.backend;
-  const x = progressX(p);
+  const x = p.phase === 'training' || p.epoch > 0 ? curveX(p, s.lossCurve.length ? s.lossCurve : s.validCurve) : 0;
+  const g = p.group !== undefined ? { group: p.group } : {};
   if (p.phase === 'training' && Number.isFinite(p.loss)) {
-    let curve: LossPoint[] = [...s.lossCurve, { x, loss: p.loss as number }];
+    let curve: LossPoint[] = [...s.lossCurve, { x, loss: p.loss as number, ...g }];
     if (curve.length > MAX_LOSS_POINTS) curve = curve.filter((_, i) => i % 2 === 0);
     patch.lossCurve = curve;
   }
   if (Number.isFinite(p.validLoss) || Number.isFinite(p.validIC)) {
     const last = s.validCurve[s.validCurve.length - 1];
-    const pt: ValidPoint = { x, loss: p.validLoss, ic: p.validIC };
+    const pt: ValidPoint = { x, loss: p.validLoss, ic: p.validIC, ...g };
     patch.validCurve = last && last.x === x ? [...s.validCurve.slice(0, -1), pt] : [...s.validCurve, pt];
   }
   set(patch);
@@ -415,6 +436,7 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
   const done = resume?.groups.length ?? 0,
     total = resume?.total ?? 0;
   startFraction = resume && total > 0 ? done / total : 0;
+  groupStarts = new Map();
   set({
     trainStatus: 'running',
     trainingRun: run,

@@ -57,12 +57,18 @@ export interface RunSlice {
 }
 
 export interface LossPoint {
-  /** position in epochs, counted across walk-forward groups */
+  /**
+   * position in epochs, counted across walk-forward groups: a group starts where the previous one stopped (an early
+   * stop leaves no empty slot), so the axis is the cumulative number of epochs trained
+   */
   x: number;
   loss: number;
+  /** 1-based split group (absent for a single-group run): the loss chart draws each group as its own segment */
+  group?: number;
 }
 export interface ValidPoint {
   x: number;
+  group?: number;
   loss?: number;
   ic?: number;
 }

@@ -4,12 +4,13 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultRun, type RunConfig } from '../core/run';
-import { cancelPendingLoad, confirmPendingLoad, initLab, loadDataset, setModel, startTraining, syntheticSpec } from './actions';
-import { hashToRun } from './url-state';
-import { setupHash } from './url-sync';
-import type { DatasetSummary, LabApi, ModelInfo, TrainProgress, TrainResult } from './lab-api';
-import { memoryCheckpointStore, setCheckpointStore } from './checkpoints';
-import { useLab } from './store';
+import { cancelPendingLoad, confirmPendingLoad, initLab, loadDataset, setModel, startTraining, syntheticSpec } from '../state/actions';
+import { hashToRun } from '../state/url-state';
+import { setupHash } from '../state/url-sync';
+import type { DatasetSummary, LabApi, ModelInfo, TrainProgress, TrainResult } from '../state/lab-api';
+import { memoryCheckpointStore, setCheckpointStore } from '../state/checkpoints';
+import { useLab } from '../state/store';
+import { lossOption } from './charts/options';
 
 export const models: ModelInfo[] = [
   { id: 'linear', label: 'Linear', configSchema: [{ key: 'l2', label: 'L2', default: 0.01, min: 0, max: 1 }] },
@@ -144,5 +145,61 @@ describe('defect 3: a link carries the "Compare methods" ticks and their hyper-p
     useLab.setState({ compareIds: ['mlp', 'dmfm'] });
     await initLab(api, { hash: '#model=linear', search: '' });
     expect(useLab.getState().compareIds).toEqual(['mlp', 'dmfm']);
+  });
+});
+
+describe('defect 4: the loss chart never joins split groups', () => {
+  it('group 2 starts where group 1 stopped early, and the chart breaks the line between them', async () => {
+    await loadDataset();
+    const p = (group: number, epoch: number, step: number, loss: number, extra: Partial<TrainProgress> = {}): TrainProgress => ({
+      phase: 'training',
+      group,
+      groups: 2,
+      epoch,
+      epochs: 10,
+      step,
+      steps: 2,
+      fraction: 0,
+      elapsedMs: 1000,
+      loss,
+      ...extra,
+    });
+    trainImpl = async (run: RunConfig, onP: (p: TrainProgress) => void) => {
+      // group 1 stops early after epoch 3 of 10 (x = 0.5 ... 3); group 2 then trains 2 epochs
+      onP(p(1, 1, 1, 1.0));
+      onP(p(1, 1, 2, 0.9, { validLoss: 0.95 }));
+      onP(p(1, 3, 2, 0.7, { validLoss: 0.9 }));
+      onP(p(2, 1, 1, 1.1)); // a fresh model: its first loss is high again
+      onP(p(2, 2, 2, 0.8, { validLoss: 0.85 }));
+      return result(run.model, run);
+    };
+    await startTraining();
+    const s = useLab.getState();
+    // before: group 2 sat at x = 10 + 0.5 (the nominal 10 epochs of group 1), a diagonal from x = 3
+    expect(s.lossCurve).toEqual([
+      { x: 0.5, loss: 1.0, group: 1 },
+      { x: 1, loss: 0.9, group: 1 },
+      { x: 3, loss: 0.7, group: 1 },
+      { x: 3.5, loss: 1.1, group: 2 },
+      { x: 5, loss: 0.8, group: 2 },
+    ]);
+    const o = lossOption(s.lossCurve, s.validCurve, 'mlp') as unknown as {
+      series: { name: string; data: [number, number | string][]; markLine?: { data: { xAxis: number; name: string }[] } }[];
+    };
+    expect(o.series[0].data).toEqual([
+      [0.5, 1.0],
+      [1, 0.9],
+      [3, 0.7],
+      [3.5, '-'], // the gap: ECharts does not draw 3 -> 3.5
+      [3.5, 1.1],
+      [5, 0.8],
+    ]);
+    expect(o.series[0].markLine?.data).toEqual([{ xAxis: 3, name: 'group 2' }]);
+    expect(o.series[1].data).toEqual([
+      [1, 0.95],
+      [3, 0.9],
+      [5, '-'],
+      [5, 0.85],
+    ]);
   });
 });

@@ -6,7 +6,8 @@ import { LabError } from '../core/errors';
 import { defaultRun, type DatasetSpec, type PreprocessConfig, type RunConfig, type SplitConfig, type StrategyConfig } from '../core/run';
 import { labApi, setLabApi } from './api';
 import { resolveConfig, schemaDefaults } from '../models/config';
-import { etaMs } from './derive';
+import { EtaEstimator } from './eta';
+import { splitTimelineView } from './views';
 import { checkpointStore, type SavedCheckpoint } from './checkpoints';
 import { presetById } from './presets';
 import { checkTableBytes } from './file-check';
@@ -378,15 +379,30 @@ function curveX(p: TrainProgress, curve: { x: number; group?: number }[]): numbe
 
 /** the fraction a resumed run's checkpoint already held (0 for a fresh run) */
 let startFraction = 0;
+/** the ETA and progress of the run being trained (src/state/eta.ts): measured step times x work left */
+let eta = new EtaEstimator();
+
+/** relative training data per split group of `run` on the loaded panel (the estimator scales later groups' steps by it) */
+function groupWorkOf(run: RunConfig): number[] | undefined {
+  const sum = get().summary;
+  const v = splitTimelineView(sum?.tradingDays, sum?.horizons, run.split);
+  if (!v || v.error) return undefined;
+  const work = v.groups.map((g) => v.rows.filter((r) => r.group === g.index && r.segment === 'train').reduce((a, r) => a + r.days, 0));
+  return work.every((w) => w > 0) ? work : undefined;
+}
 
 function onProgress(ac: AbortController, p: TrainProgress): void {
   if (controller !== ac) return; // a stale run
-  if (startFraction > 0) {
-    // resumed: extrapolate the time left from the progress made since the resume, f - f0 in elapsed, not from f
-    const f0 = startFraction,
-      e = p.etaMs ?? etaMs((p.fraction - f0) / (1 - f0), p.elapsedMs);
-    p = { ...p, startFraction: f0, ...(e !== null ? { etaMs: e } : {}) };
-  }
+  const e = eta.push(p);
+  if (p.phase === 'training' || p.phase === 'evaluating')
+    p = {
+      ...p,
+      fraction: Math.max(e.fraction, startFraction),
+      ...(e.etaMs !== null ? { etaMs: e.etaMs } : {}),
+      etaRough: e.rough,
+      ...(e.why ? { etaWhy: e.why } : {}),
+      ...(startFraction > 0 ? { startFraction } : {}),
+    };
   const s = get();
   const patch: Partial<LabState> = { progress: p };
   if (p.backend) patch.backendInUse = p.backend;
@@ -437,6 +453,8 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
     total = resume?.total ?? 0;
   startFraction = resume && total > 0 ? done / total : 0;
   groupStarts = new Map();
+  const patience = Number(run.config.patience);
+  eta = new EtaEstimator({ groupWork: groupWorkOf(run), ...(Number.isFinite(patience) ? { patience } : {}) });
   set({
     trainStatus: 'running',
     trainingRun: run,

@@ -2,7 +2,6 @@
  * window.__lab: the small read-only API the Playwright specs use (ECharts draws on canvas, so the
  * numbers are read here). getState() is a JSON summary; chartData(id) is what chart `id` was given.
  */
-import { etaMs } from '../state/derive';
 import { useLab } from '../state/store';
 import { icViews, mergedMetrics, methodViews, tableViewOf } from '../state/views';
 import { explainedResult, groupSharesOverTime, stockContribution, type StockContribution } from '../state/explain-views';
@@ -45,6 +44,7 @@ export interface LabSnapshot {
       fraction: number;
       elapsedMs: number;
       etaMs: number | null;
+      etaRough: boolean;
     };
     lossPoints: number;
     validPoints: number;
@@ -115,7 +115,8 @@ export function snapshot(): LabSnapshot {
         steps: s.progress.steps,
         fraction: s.progress.fraction,
         elapsedMs: s.progress.elapsedMs,
-        etaMs: s.progress.etaMs ?? (s.progress.startFraction ? null : etaMs(s.progress.fraction, s.progress.elapsedMs)),
+        etaMs: s.progress.etaMs ?? null,
+        etaRough: s.progress.etaRough ?? false,
       },
       lossPoints: s.lossCurve.length,
       validPoints: s.validCurve.length,

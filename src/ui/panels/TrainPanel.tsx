@@ -9,7 +9,6 @@ import {
   startTraining,
   togglePause,
 } from '../../state/actions';
-import { etaMs } from '../../state/derive';
 import { BACKEND_PREFS, type BackendPref } from '../../state/lab-api';
 import { useLab } from '../../state/store';
 import { EChart } from '../charts/EChart';
@@ -128,9 +127,8 @@ export function TrainPanel() {
   const validMetric = progress?.validMetric ?? 'IC';
   const option = useMemo(() => lossOption(lossCurve, validCurve, model, validMetric), [lossCurve, validCurve, model, validMetric]);
   const frac = progress?.fraction ?? 0;
-  // a resumed run's ETA comes with its progress (extrapolated from the groups trained since the resume)
-  const eta =
-    progress && status === 'running' ? (progress.etaMs ?? (progress.startFraction ? null : etaMs(frac, progress.elapsedMs))) : null;
+  // the ETA comes with the progress (src/state/eta.ts: measured time per step x the work left)
+  const eta = progress && status === 'running' ? (progress.etaMs ?? null) : null;
   const checkpoint = useLab((s) => s.checkpoint);
   const run = useLab((s) => s.run);
   const saved = checkpoint && !active && checkpoint.groups.length > 0 ? checkpoint : null;
@@ -162,7 +160,13 @@ export function TrainPanel() {
           <p>
             The <b>loss</b> is the training objective on mini-batches (lower is better). The <b>validation</b> points, once per epoch, are
             computed on months the model has not trained on; when train loss keeps falling but validation stops improving, the model is
-            starting to overfit. The ETA extrapolates the time so far.
+            starting to overfit. Each split group trains a fresh model, so the loss starts high again at each group mark.
+          </p>
+          <p>
+            The <b>ETA</b> is the measured time per training step (validation included) times the steps left: the rest of this group at its
+            expected epochs, and each later group scaled by its training days (walk-forward windows grow). Until a group has finished it
+            assumes every epoch is trained, so with early stopping it is an upper bound, marked <i>rough</i>; after a group stops early,
+            later groups are expected to stop at a similar epoch. The bar shows the share of that work done.
           </p>
           <p>
             <b>Resume</b>: every finished walk-forward group is saved in this browser (IndexedDB). When a run stops (Cancel, an error, a
@@ -308,7 +312,18 @@ export function TrainPanel() {
               </span>
             )}
             <span>elapsed {fmtDuration(progress.elapsedMs)}</span>
-            {status === 'running' && <span data-testid="progress-eta">ETA {fmtDuration(eta)}</span>}
+            {status === 'running' && (
+              <span
+                data-testid="progress-eta"
+                data-rough={progress.etaRough || undefined}
+                title={progress.etaWhy ? `Rough estimate: ${progress.etaWhy}` : 'Measured time per step × the steps left'}
+              >
+                {eta === null ? 'ETA: measuring…' : `ETA ${progress.etaRough ? '~' : ''}${fmtDuration(eta)}`}
+                {eta !== null && progress.etaRough && (
+                  <span className="muted"> (rough{progress.etaWhy?.startsWith('early') ? ': at most' : ''})</span>
+                )}
+              </span>
+            )}
             {progress.message && <span className="muted">{progress.message}</span>}
           </div>
         </div>

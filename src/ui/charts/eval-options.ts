@@ -10,6 +10,11 @@ import { datePairs } from './options';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
 const pct = (digits: number) => (v: number) => `${(v * 100).toFixed(digits)}%`;
+/**
+ * Percent axis labels that never repeat: as many decimals as the tick needs (up to 2), trailing zeros dropped, so a
+ * drawdown axis in steps of 0.5% reads -0.5%, -1%, -1.5% (a fixed 0 decimals read -1%, -1%, -2%).
+ */
+export const pctTick = (v: number): string => `${Number((v * 100).toFixed(2))}%`;
 const pctTip =
   (digits = 2) =>
   (v: unknown) =>
@@ -133,7 +138,7 @@ export function drawdownOption(methods: MethodSeries[]): EChartsCoreOption {
       bottom: 30,
     },
     xAxis: timeAxis,
-    yAxis: valueAxis({ max: 0, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }),
+    yAxis: valueAxis({ max: 0, axisLabel: { formatter: pctTick, color: UI_COLORS.muted } }),
     tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(2) },
     series,
   });
@@ -162,7 +167,7 @@ export function turnoverOption(methods: MethodSeries[]): EChartsCoreOption {
       bottom: 30,
     },
     xAxis: timeAxis,
-    yAxis: valueAxis({ min: 0, scale: false, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }),
+    yAxis: valueAxis({ min: 0, scale: false, axisLabel: { formatter: pctTick, color: UI_COLORS.muted } }),
     tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(1) },
     series,
   });
@@ -269,9 +274,12 @@ export function quantileOption(methods: MethodSeries[]): EChartsCoreOption {
 export function monotonicityOption(methods: MethodSeries[]): EChartsCoreOption {
   const withQ = methods.filter((m) => m.quantiles?.mean.length);
   const G = Math.max(0, ...withQ.map((m) => m.quantiles!.groups));
+  const rhoOf = (m: MethodSeries) => (Number.isFinite(m.quantiles!.monotonicity) ? m.quantiles!.monotonicity.toFixed(2) : '–');
+  // every method with its rho on view: a wrapping legend (a paging one hid all but one) and the plot below it
+  const names = withQ.map((m) => `${m.label} ρ ${rhoOf(m)}`);
   return base({
-    legend: { ...legend, type: 'scroll' },
-    grid: { left: 56, right: 16, top: 36, bottom: 40 },
+    legend,
+    grid: { left: 56, right: 16, top: legendGridTop(names, HALF), bottom: 40 },
     tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(2) },
     xAxis: {
       type: 'category',
@@ -287,10 +295,9 @@ export function monotonicityOption(methods: MethodSeries[]): EChartsCoreOption {
       const q = m.quantiles!;
       const fin = q.mean.filter(Number.isFinite);
       const avg = fin.length ? fin.reduce((a, b) => a + b, 0) / fin.length : 0;
-      const rho = Number.isFinite(q.monotonicity) ? q.monotonicity.toFixed(2) : '–';
       return {
         ...line(
-          { method: m.method, label: `${m.label} (ρ = ${rho})` },
+          { method: m.method, label: names[i] },
           q.mean.map((v) => (Number.isFinite(v) ? v - avg : null)),
           { showSymbol: true, symbolSize: 6 },
         ),

@@ -3,6 +3,7 @@ import type { EChartsCoreOption } from 'echarts/core';
 import type { DatasetSummary, MethodSeries, TrainResult } from '../../state/lab-api';
 import type { LossPoint, ValidPoint } from '../../state/store';
 import { methodColor, methodLineType, UI_COLORS, universeColor } from '../colors';
+import { legendGridTop } from './eval-options';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
 /**
@@ -284,6 +285,9 @@ export function cumOption(methods: MethodSeries[], bench: TrainResult['benchmark
   });
 }
 
+/** the IC chart's width at 1280 x 800 (a full-width card of the Results panel) */
+const IC_WIDTH = 760;
+
 /** Daily IC of method `barsFor` (if given) as faint bars, plus the rolling mean of every method. */
 export function icOption(
   views: { method: string; label: string; dates: string[]; ic: number[]; rolling: number[] }[],
@@ -320,8 +324,14 @@ export function icOption(
       lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 },
       data: [{ yAxis: 0 }],
     };
+  // the legend names only the method (and 'daily' for the bars); what the lines are is in the card's title and help.
+  // Long names ('<method> 60-day mean IC') wrapped six methods onto the plot at 1280 px.
+  const short = new Map<string, string>();
+  if (last) short.set(`${last.label} daily ${metric}`, `${last.label} daily`);
+  for (const v of views) short.set(`${v.label} ${window}-day mean ${metric}`, v.label);
   return base({
-    legend,
+    legend: { ...legend, formatter: (name: string) => short.get(name) ?? name },
+    grid: { left: 56, right: 20, top: legendGridTop([...short.values()], IC_WIDTH), bottom: 32 },
     xAxis: timeAxis,
     yAxis: valueAxis({ scale: false, axisLabel: { formatter: (v: number) => v.toFixed(2), color: UI_COLORS.muted } }),
     tooltip: { trigger: 'axis', confine: true, valueFormatter: numTip(3) },

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { etaMs as linearEta } from './derive';
 import { EtaEstimator } from './eta';
@@ -65,31 +65,35 @@ describe('ETA estimator (src/state/eta.ts)', () => {
     expect(est.rough).toBe(false);
   });
 
+  // A real run recorded with scripts/record-progress.ts on this shared 2-core machine (load ~10): MLP, 3 walk-forward
+  // groups, 12 epochs budget, patience 3; groups trained 12, 10 and 9 epochs of 15, 23 and 32 steps (the windows grow).
+  // groupWork = steps per epoch of each group, what the app derives from the split plan's training days.
   const fixture = new URL('./fixtures/progress-mlp-3groups.json', import.meta.url);
-  it.runIf(existsSync(fixture))(
-    'recorded run (MLP, 3 walk-forward groups, early stopping): closer to the truth than the linear extrapolation',
-    () => {
-      const rec = JSON.parse(readFileSync(fixture, 'utf8')) as { totalMs: number; progress: TrainProgress[] };
-      const e = new EtaEstimator({ patience: 3 });
-      const end = rec.progress[rec.progress.length - 1].elapsedMs;
-      let errNew = 0,
-        errOld = 0,
-        n = 0;
-      let seenSecond = false;
-      for (const p of rec.progress) {
-        const est = e.push(p);
-        seenSecond ||= (p.group ?? 1) > 1;
-        // compare where both estimate something and the first group has finished (before that ours is a marked upper bound)
-        const truth = end - p.elapsedMs;
-        const old = linearEta(p.fraction, p.elapsedMs);
-        if (!seenSecond || est.etaMs === null || old === null || truth < 500 || est.rough) continue;
-        errNew += Math.abs(est.etaMs - truth) / truth;
-        errOld += Math.abs(old - truth) / truth;
-        n++;
-      }
-      expect(n).toBeGreaterThan(5);
-      expect(errNew / n).toBeLessThan(errOld / n);
-      expect(errNew / n).toBeLessThan(0.5);
-    },
-  );
+  it('recorded run: within 20% while groups 1-2 train, and closer to the truth than the linear extrapolation overall', () => {
+    const rec = JSON.parse(readFileSync(fixture, 'utf8')) as { progress: TrainProgress[] };
+    const e = new EtaEstimator({ patience: 3, groupWork: [15, 23, 32] });
+    const end = rec.progress[rec.progress.length - 1].elapsedMs;
+    let errNew = 0,
+      errOld = 0,
+      n = 0,
+      worstEarly = 0;
+    for (const p of rec.progress) {
+      const est = e.push(p);
+      const truth = end - p.elapsedMs;
+      const old = linearEta(p.fraction, p.elapsedMs);
+      // from 10 s in to the last 30 s (a few seconds left make any relative error huge)
+      if (p.elapsedMs < 10_000 || truth < 30_000 || est.etaMs === null || old === null) continue;
+      errNew += Math.abs(est.etaMs - truth) / truth;
+      errOld += Math.abs(old - truth) / truth;
+      n++;
+      if ((p.group ?? 1) <= 2) worstEarly = Math.max(worstEarly, Math.abs(est.etaMs - truth) / truth);
+    }
+    expect(n).toBeGreaterThan(400);
+    // this recording: mean relative error 0.19 (new) vs 0.36 (old, linear in the overall fraction); worst in groups 1-2
+    // 0.15. At the start of group 2 the old one said 2:14 with 3:51 left, the new one 3:58. Group 3 ran 9 of the expected
+    // 11 epochs while the machine's load changed: both are off there (flagged nowhere: nothing could know).
+    expect(errNew / n).toBeLessThan(0.25);
+    expect(errOld / n).toBeGreaterThan(0.3);
+    expect(worstEarly).toBeLessThan(0.2);
+  });
 });

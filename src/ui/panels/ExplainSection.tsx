@@ -5,7 +5,7 @@
  * (src/ui/model-views.ts); then the dataset's industry composition over time.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { explainedTickers, groupSharesOverTime, stockContribution } from '../../state/explain-views';
+import { explainedTickers, groupSharesOverTime, stockContribution, tickerStatus } from '../../state/explain-views';
 import type { TrainResult } from '../../state/lab-api';
 import { latestResults } from '../../state/views';
 import { useLab } from '../../state/store';
@@ -33,7 +33,9 @@ function LrpViews({ result: r }: { result: TrainResult }) {
     return d.stocks.length ? r.tickers[d.stocks[best]] : '';
   }, [ex, r, day]);
   const [typed, setTyped] = useState('');
-  const ticker = tickers.includes(typed) ? typed : topTicker;
+  const typedStatus = tickerStatus(r, day, typed);
+  // a typed ticker that is not explained shows no stock at all (never another one in its place) and says why
+  const ticker = typedStatus === 'ok' ? typed : typedStatus === '' ? topTicker : '';
   const contrib = useMemo(() => (day && ticker ? stockContribution(r, day, ticker) : null), [r, day, ticker]);
   const wf = useMemo(() => (contrib ? waterfallOption(contrib) : null), [contrib]);
   const shares = useMemo(() => groupSharesOverTime(r), [r]);
@@ -78,6 +80,9 @@ function LrpViews({ result: r }: { result: TrainResult }) {
               onChange={(e) => setTyped(e.target.value.trim().toUpperCase())}
               data-testid="lrp-ticker"
               size={10}
+              aria-invalid={typedStatus === 'absent' || typedStatus === 'unknown' || undefined}
+              aria-describedby={typedStatus === 'absent' || typedStatus === 'unknown' ? 'lrp-ticker-error' : undefined}
+              title="A ticker of this date's cross-section (the list offers them); empty = the date's top prediction"
             />
             <datalist id="lrp-tickers">
               {tickers.map((t) => (
@@ -86,8 +91,21 @@ function LrpViews({ result: r }: { result: TrainResult }) {
             </datalist>
           </div>
         }
-        empty={contrib ? null : 'No explained stock on this date.'}
+        empty={
+          contrib
+            ? null
+            : typedStatus === 'unknown'
+              ? `"${typed}" is not a ticker of this dataset. Pick one from the list, or clear the box for the date's top prediction.`
+              : typedStatus === 'absent'
+                ? `"${typed}" is not in the cross-section on ${day} (not listed or not scored that day). Pick another date or stock.`
+                : 'No explained stock on this date.'
+        }
       >
+        {(typedStatus === 'unknown' || typedStatus === 'absent') && (
+          <p id="lrp-ticker-error" className="field-error" role="alert" data-testid="lrp-ticker-error">
+            {typedStatus === 'unknown' ? `Unknown ticker "${typed}"` : `"${typed}" is not explained on ${day}`}
+          </p>
+        )}
         {contrib && wf && (
           <>
             <EChart
@@ -100,7 +118,6 @@ function LrpViews({ result: r }: { result: TrainResult }) {
               Σ factor relevance {sci(relSum)} + bias {sci(contrib.bias)} + ε {sci(contrib.eps)}
               {Math.abs(contrib.residual) > 1e-9 ? ` + unexplained ${sci(contrib.residual)}` : ''} = prediction {sci(contrib.prediction)}
               {contrib.top ? ' · in the top quintile' : ''}
-              {typed && !tickers.includes(typed) ? ` · "${typed}" is not in this date's cross-section; showing ${ticker}` : ''}
             </p>
           </>
         )}

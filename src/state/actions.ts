@@ -200,7 +200,38 @@ export const setPreprocessing = (patch: Partial<PreprocessConfig>) =>
   get().setRun((r) => ({ ...r, preprocessing: { ...r.preprocessing, ...patch } }));
 export const setUniverse = (universe: string) => get().setRun((r) => ({ ...r, universe }));
 export const setSeed = (seed: number) => get().setRun((r) => ({ ...r, seed: Math.max(0, Math.floor(seed)) }));
-export const setSplit = (patch: Partial<SplitConfig>) => get().setRun((r) => ({ ...r, split: { ...r.split, ...patch } }));
+/** Edit the split; an error a Train reported about the split is cleared (it described the settings just changed). */
+export const setSplit = (patch: Partial<SplitConfig>) => {
+  get().setRun((r) => ({ ...r, split: { ...r.split, ...patch } }));
+  clearSplitError();
+};
+
+/** Each split kind's defaults (src/data/splits.ts): the papers' protocols. */
+export const SPLIT_DEFAULTS: Record<SplitConfig['kind'], SplitConfig> = {
+  walkforward: { kind: 'walkforward', groups: 2, gap: 21 }, // DMFM / E2EAI: half-year test groups, expanding window
+  rolling: { kind: 'rolling', windowMonths: 60, groups: 0, gap: 21 }, // Deep Factor Model: 60 month-ends, every month
+  fixed: { kind: 'fixed', gap: 21 }, // FactorVAE: one train / validation / test layout (empty = the last years)
+};
+
+/**
+ * Switch the split kind. Each kind keeps its own settings: the current ones are remembered under their kind, and the
+ * new kind gets what it had before (or its defaults), never the other kind's values (walk-forward "Groups 2" is not
+ * rolling "Months 2").
+ */
+export function setSplitKind(kind: SplitConfig['kind']): void {
+  const s = get();
+  const cur = s.run.split;
+  if (cur.kind === kind) return;
+  set({ splitByKind: { ...s.splitByKind, [cur.kind]: structuredClone(cur) } });
+  s.setRun((r) => ({ ...r, split: structuredClone(get().splitByKind[kind] ?? SPLIT_DEFAULTS[kind]) }));
+  clearSplitError();
+}
+
+/** Clear a Train error that came from the split planner (its message starts with 'splits:'). */
+function clearSplitError(): void {
+  const e = get().trainError;
+  if (e && /^splits?:/i.test(e.message)) set({ trainError: null, ...(get().lastError === e ? { lastError: null } : {}) });
+}
 export const setStrategy = (patch: Partial<StrategyConfig>) => get().setRun((r) => ({ ...r, strategy: { ...r.strategy, ...patch } }));
 
 /** Each strategy's paper defaults (src/eval/backtest.ts resolveStrategy), written out so the link carries them. */
@@ -522,7 +553,12 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
   } catch (e) {
     if (controller !== ac) return 'cancelled';
     const stopped = isAbortError(e) || ac.signal.aborted;
-    set({ trainStatus: stopped ? 'cancelled' : 'error' });
+    // the last progress message ('Preparing the panel…', 'training · group 1/2') no longer describes anything
+    const prev = get().progress;
+    set({
+      trainStatus: stopped ? 'cancelled' : 'error',
+      progress: prev ? { ...prev, message: stopped ? 'Cancelled' : 'Failed (see the error below)', etaMs: undefined } : null,
+    });
     if (!stopped) report('train', e);
     if (controller === ac) controller = null;
     // no group finished in this run: show what was saved before (this run's earlier checkpoint or another run's)
@@ -533,13 +569,23 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
   }
 }
 
-function canTrain(): boolean {
+function canTrain(checkSplit = true): boolean {
   if (controller) return false;
   if (!get().summary) {
     report('train', new LabError('No dataset is loaded yet.', 'Load the bundled dataset (or a file) in the Data panel first.'));
     return false;
   }
+  const err = checkSplit ? splitError() : null;
+  if (err) {
+    report('train', new LabError(err, 'Change the split settings in step 2 (Model, Split); the split timeline shows the plan.'));
+    return false;
+  }
   return true;
+}
+
+/** Why the current split cannot be planned on the loaded dates (null when it can, or when nothing is loaded). */
+export function splitError(s: Pick<LabState, 'summary' | 'run'> = get()): string | null {
+  return splitTimelineView(s.summary?.tradingDays, s.summary?.horizons, s.run.split)?.error ?? null;
 }
 
 /** Train the current run on the loaded dataset (afresh: a saved checkpoint of it is replaced); the result joins the Results panel. */
@@ -551,7 +597,7 @@ export async function startTraining(): Promise<void> {
 /** Resume the stopped run of the saved checkpoint: its finished groups are kept, the rest are trained. */
 export async function resumeTraining(): Promise<void> {
   const cp = get().checkpoint;
-  if (!cp || !canTrain()) return;
+  if (!cp || !canTrain(false)) return; // the saved run's own split was planned when it started
   const loaded = get().loadedSpec;
   if (!sameJson(loaded, cp.run.dataset)) {
     report(
@@ -762,7 +808,8 @@ export async function runQuery(sql?: string): Promise<void> {
     clearLast('sql');
   } catch (e) {
     if (token !== queryToken) return;
-    set({ queryStatus: 'idle' });
+    // the previous result and its timing belong to another query: the error replaces them
+    set({ queryStatus: 'idle', queryResult: null, queryMs: null });
     report('sql', e);
   }
 }

@@ -4,7 +4,7 @@
  * actions.ts that worker callbacks call (zustand docs: practice-with-no-store-actions).
  */
 import { create, type StateCreator } from 'zustand';
-import { defaultCompare, defaultRun, type DatasetSpec, type RunConfig } from '../core/run';
+import { defaultCompare, defaultRun, type DatasetSpec, type RunConfig, type SplitConfig } from '../core/run';
 import type {
   BackendInfo,
   BackendName,
@@ -53,6 +53,8 @@ export interface RunSlice {
   modelsError: ErrorInfo | null;
   /** settings in the link that could not be used */
   urlWarnings: string[];
+  /** each split kind's own settings, kept while another kind is chosen (switching back restores them) */
+  splitByKind: Partial<Record<SplitConfig['kind'], SplitConfig>>;
   setRun: (update: (r: RunConfig) => RunConfig) => void;
 }
 
@@ -171,6 +173,7 @@ const createRunSlice: StateCreator<LabState, [], [], RunSlice> = (set) => ({
   modelsStatus: 'loading',
   modelsError: null,
   urlWarnings: [],
+  splitByKind: {},
   setRun: (update) => set((s) => ({ run: update(s.run) })),
 });
 

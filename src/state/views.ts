@@ -1,5 +1,5 @@
 /** Derived views over the store for the Results panel and the test API (pure functions of state). */
-import type { SplitConfig, StrategyConfig } from '../core/run';
+import type { RunConfig, SplitConfig, StrategyConfig } from '../core/run';
 import { makeSplits, splitTimeline, type TimelineRow } from '../data/splits';
 import { rollingMean } from '../eval/ic';
 import { METRICS } from '../eval/metrics';
@@ -247,4 +247,26 @@ export const strategyStale = (r: TrainResult, strategy: StrategyConfig): boolean
 /** The results table as the Results panel shows it (preset, panel universe order, hidden universes). */
 export function tableViewOf(s: Pick<LabState, 'results' | 'tablePreset' | 'summary' | 'hiddenUniverses'>): ResultsTableView | null {
   return resultsTableView(s.results, s.tablePreset, s.summary?.universes.map((u) => u.name) ?? [], s.hiddenUniverses);
+}
+
+/**
+ * Whether the current setup still is what preset `p` set: its model with the preset's hyper-parameters, split,
+ * strategy, seed and compared models. The preset button shows pressed only then; after an edit it reads 'modified'.
+ */
+export function presetIntact(
+  p: { run: Pick<RunConfig, 'model' | 'split' | 'strategy' | 'seed'>; configs: Record<string, Record<string, unknown>>; compare: string[] },
+  s: Pick<LabState, 'run' | 'compareIds' | 'models'>,
+): boolean {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const cfg = p.configs[p.run.model] ?? {};
+  const known = p.compare.filter((x) => s.models.length === 0 || s.models.some((m) => m.id === x));
+  return (
+    s.run.model === p.run.model &&
+    s.run.seed === p.run.seed &&
+    same(s.run.split, p.run.split) &&
+    same(s.run.strategy, p.run.strategy) &&
+    // keys the model's schema lacks were dropped when the preset was applied: only the kept ones can differ
+    Object.entries(cfg).every(([k, v]) => !(k in s.run.config) || s.run.config[k] === v) &&
+    same([...s.compareIds].sort(), [...known].sort())
+  );
 }

@@ -3,8 +3,27 @@
  * double does exactly what each test says; the real store, actions, URL state and derived views run.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { defaultRun, type RunConfig } from '../core/run';
-import { cancelPendingLoad, confirmPendingLoad, initLab, loadDataset, setModel, startTraining, syntheticSpec } from '../state/actions';
+import { defaultRun, type RunConfig, type SplitConfig } from '../core/run';
+import {
+  applyPreset,
+  cancelPendingLoad,
+  cancelTraining,
+  confirmPendingLoad,
+  initLab,
+  loadDataset,
+  runQuery,
+  setModel,
+  setSeed,
+  setSplit,
+  setSplitKind,
+  splitError,
+  startTraining,
+  syntheticSpec,
+} from '../state/actions';
+import { checkReadOnlySql } from '../state/sql-guard';
+import { PRESETS } from '../state/presets';
+import { presetIntact } from '../state/views';
+import { sqlRowCount } from './panels/SqlConsole';
 import { hashToRun } from '../state/url-state';
 import { setupHash } from '../state/url-sync';
 import type { DatasetSummary, LabApi, ModelInfo, TrainProgress, TrainResult } from '../state/lab-api';
@@ -71,6 +90,8 @@ beforeEach(async () => {
     trainStatus: 'idle',
     pendingLoad: null,
     queue: null,
+    splitByKind: {},
+    trainError: null,
   });
   loads.length = 0;
   trainImpl = async (run: RunConfig, onP: (p: TrainProgress) => void) => {
@@ -201,5 +222,116 @@ describe('defect 4: the loss chart never joins split groups', () => {
       [5, '-'],
       [5, 0.85],
     ]);
+  });
+});
+
+/** trading days: every weekday of 2012-2019 (enough for walk-forward and 60-month rolling splits) */
+const weekdays = (() => {
+  const out: string[] = [];
+  for (let t = Date.UTC(2012, 0, 2); t <= Date.UTC(2019, 11, 31); t += 86_400_000) {
+    const d = new Date(t);
+    if (d.getUTCDay() % 6 !== 0) out.push(d.toISOString().slice(0, 10));
+  }
+  return out;
+})();
+
+describe('defect 11: each split kind keeps its own values', () => {
+  it('walk-forward Groups 2 does not become rolling Months 2; switching back restores the walk-forward settings', () => {
+    setSplit({ kind: 'walkforward', groups: 2, gap: 21, trainYears: 3 } as Partial<SplitConfig>);
+    setSplitKind('rolling');
+    // before: { kind: 'rolling', groups: 2, gap: 21, trainYears: 3 } -> two test months (a 41-day test)
+    expect(useLab.getState().run.split).toEqual({ kind: 'rolling', windowMonths: 60, groups: 0, gap: 21 });
+    setSplit({ windowMonths: 36 });
+    setSplitKind('walkforward');
+    expect(useLab.getState().run.split).toEqual({ kind: 'walkforward', groups: 2, gap: 21, trainYears: 3 });
+    setSplitKind('rolling');
+    expect(useLab.getState().run.split).toEqual({ kind: 'rolling', windowMonths: 36, groups: 0, gap: 21 });
+    setSplitKind('fixed');
+    expect(useLab.getState().run.split).toEqual({ kind: 'fixed', gap: 21 });
+  });
+});
+
+describe('defect 10: no stale state', () => {
+  it('a split the dates cannot hold: Train refuses with the reason (no internal key); changing the split clears the error', async () => {
+    await loadDataset();
+    useLab.setState({ summary: { ...useLab.getState().summary!, tradingDays: weekdays.slice(0, 600), horizons: [1, 5] } });
+    setSplitKind('rolling'); // 60-month window on ~28 months
+    expect(splitError()).toMatch(/a 60-month rolling window needs at least 62/);
+    let calls = 0;
+    trainImpl = async (run: RunConfig) => {
+      calls++;
+      return result(run.model, run);
+    };
+    await startTraining();
+    expect(calls).toBe(0);
+    const err = useLab.getState().trainError!;
+    expect(err.message).toMatch(/^splits: /);
+    expect(`${err.message} ${err.hint}`).not.toMatch(/windowMonths/);
+    setSplitKind('walkforward');
+    expect(useLab.getState().trainError).toBeNull();
+    expect(splitError()).toBeNull();
+  });
+
+  it('the status line after a failure and after Cancel says so (not "Preparing…" or "training · group 1/2")', async () => {
+    await loadDataset();
+    trainImpl = async () => {
+      throw new Error('out of memory');
+    };
+    await startTraining();
+    expect(useLab.getState().progress?.message).toBe('Failed (see the error below)');
+    trainImpl = (_run, onP, signal) =>
+      new Promise((_, reject) => {
+        onP({
+          phase: 'training',
+          message: 'training · group 1/2',
+          group: 1,
+          groups: 2,
+          epoch: 1,
+          epochs: 2,
+          step: 1,
+          steps: 2,
+          fraction: 0.1,
+          elapsedMs: 5,
+        });
+        signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+      });
+    const run = startTraining();
+    cancelTraining();
+    await run;
+    expect(useLab.getState().progress?.message).toBe('Cancelled');
+  });
+
+  it('a SQL error clears the previous result and its timing; a typo is a syntax error, not a refused write', async () => {
+    await loadDataset();
+    await runQuery('SELECT 1');
+    expect(useLab.getState().queryResult).not.toBeNull();
+    await runQuery('SELEC 1');
+    const s = useLab.getState();
+    expect(s.queryResult).toBeNull();
+    expect(s.queryMs).toBeNull();
+    expect(s.queryError?.message).toBe("Syntax error: 'SELEC' does not start an SQL statement; did you mean SELECT?");
+    expect(() => checkReadOnlySql('DROP TABLE prices')).toThrow(/read-only/);
+  });
+
+  it('the SQL header counts the query rows as the footer does', () => {
+    expect(sqlRowCount({ rows: new Array(1000), truncated: true, totalRows: 774_869 })).toBe('774,869 rows (first 1,000 fetched)');
+    expect(sqlRowCount({ rows: new Array(20) })).toBe('20 rows');
+    expect(sqlRowCount({ rows: [1] })).toBe('1 row');
+  });
+
+  it('a preset stays pressed only while its settings are unchanged', () => {
+    const p = PRESETS[0];
+    expect(p).toBeDefined();
+    useLab.setState({
+      models: [...models, ...p.compare.filter((id) => !models.some((m) => m.id === id)).map((id) => ({ id, label: id, configSchema: [] }))],
+    });
+    applyPreset(p.id);
+    expect(presetIntact(p, useLab.getState())).toBe(true);
+    setSeed(p.run.seed + 1);
+    expect(presetIntact(p, useLab.getState())).toBe(false);
+    setSeed(p.run.seed);
+    expect(presetIntact(p, useLab.getState())).toBe(true);
+    useLab.setState({ compareIds: [] });
+    expect(presetIntact(p, useLab.getState())).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import {
   discardCheckpoint,
   resumeTraining,
   setBackendPref,
+  splitError,
   startTraining,
   togglePause,
 } from '../../state/actions';
@@ -119,6 +120,13 @@ export function TrainPanel() {
   const runModel = useLab((s) => s.run.model);
   const trainingRun = useLab((s) => s.trainingRun);
   const active = status === 'running' || status === 'paused' || status === 'cancelling';
+  // a split the loaded dates cannot hold: Train stays off and says why (the timeline below shows the same message)
+  const summaryForSplit = useLab((s) => s.summary);
+  const splitCfg = useLab((s) => s.run.split);
+  const badSplit = useMemo(
+    () => splitError({ summary: summaryForSplit, run: { ...useLab.getState().run, split: splitCfg } }),
+    [summaryForSplit, splitCfg],
+  );
   const trainButton = useRef<HTMLButtonElement>(null);
   const queued = useLab((s) => s.queue !== null);
   useFocusAfterBusy(trainButton, active && !queued);
@@ -213,9 +221,10 @@ export function TrainPanel() {
             ref={trainButton}
             type="button"
             className="btn primary"
-            disabled={!hasData || active}
+            disabled={!hasData || active || badSplit !== null}
             onClick={() => void startTraining()}
             data-testid="train-button"
+            title={badSplit ? `The split cannot be planned: ${badSplit}` : undefined}
           >
             Train {modelLabel}
           </button>
@@ -275,7 +284,13 @@ export function TrainPanel() {
         </p>
       )}
 
-      <CompareMethods disabled={!hasData || active} />
+      {badSplit && hasData && !active && (
+        <p className="field-error" data-testid="train-split-error">
+          Train is off: {badSplit.replace(/^splits:\s*/, '')} Change the split in step 2.
+        </p>
+      )}
+
+      <CompareMethods disabled={!hasData || active || badSplit !== null} />
 
       {!hasData && status === 'idle' && <p className="muted small">Load a dataset (step 1) to enable training.</p>}
 

@@ -24,6 +24,7 @@ import { checkReadOnlySql } from '../state/sql-guard';
 import { PRESETS } from '../state/presets';
 import { presetIntact } from '../state/views';
 import { sqlRowCount } from './panels/SqlConsole';
+import { cumExcessTitle } from './panels/ResultsPanel';
 import { hashToRun } from '../state/url-state';
 import { setupHash } from '../state/url-sync';
 import type { DatasetSummary, LabApi, ModelInfo, TrainProgress, TrainResult } from '../state/lab-api';
@@ -333,5 +334,14 @@ describe('defect 10: no stale state', () => {
     expect(presetIntact(p, useLab.getState())).toBe(true);
     useLab.setState({ compareIds: [] });
     expect(presetIntact(p, useLab.getState())).toBe(false);
+  });
+});
+
+describe('defect 12: wording', () => {
+  it('a long-short portfolio is not an "excess return over none"', () => {
+    expect(cumExcessTitle('none (net-zero long-short: excess = portfolio)')).toBe(
+      'Cumulative return of the long-short portfolio (long minus short: nothing to subtract)',
+    );
+    expect(cumExcessTitle('EW universe')).toBe('Cumulative excess return over EW universe');
   });
 });

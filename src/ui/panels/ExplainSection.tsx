@@ -269,28 +269,30 @@ function ModelSelectorViews() {
 
 export function ExplainSection() {
   return (
-    <section className="explain" data-testid="explain-section">
-      <h3>Explain</h3>
-      <HelpToggle title="How to read these explanations">
-        <p>
-          <b>LRP (layer-wise relevance propagation)</b> runs the prediction backwards through the network: each layer hands its output's
-          relevance to its inputs in proportion to what each input contributed (z_ij = x_i w_ij), until every input factor holds a share.
-          For a linear model this is exactly w × x. The <b>ε-rule</b> adds a small ε to each denominator so near-zero sums do not explode;
-          what the biases and ε absorb is shown as separate bars, so factors + bias + ε = prediction. The <b>z-rule</b> (paper Eq. 6)
-          redistributes the biases onto the inputs, so the factors alone add up to the prediction, at the price of instability where a
-          neuron's input sums to about zero.
-        </p>
-        <p>
-          <b>Relevance vs correlation</b>: relevance says what the model used for this prediction; correlation says how the group moves with
-          the prediction across stocks. They disagree when factors interact, when a factor's effect flips sign between stocks, or when
-          correlated groups ride along with the one the model actually reads (Table 5).
-        </p>
-        <p>
-          Graph and attention models (DMFM, MGAT) mix stocks through attention layers LRP cannot pass; the lab shows their own view instead.{' '}
-          <b>DMFM factor attention</b> is the weight each input factor gets in the attention estimate f-hat_k = F a-bar_k of each deep
-          factor; the faithfulness chart says how closely that estimate follows the deep factor.
-        </p>
-      </HelpToggle>
+    <section className="explain" data-testid="explain-section" aria-labelledby="explain-title">
+      <div className="heading-row" data-testid="explain-heading">
+        <h3 id="explain-title">Explain</h3>
+        <HelpToggle title="How to read these explanations">
+          <p>
+            <b>LRP (layer-wise relevance propagation)</b> runs the prediction backwards through the network: each layer hands its output's
+            relevance to its inputs in proportion to what each input contributed (z_ij = x_i w_ij), until every input factor holds a share.
+            For a linear model this is exactly w × x. The <b>ε-rule</b> adds a small ε to each denominator so near-zero sums do not explode;
+            what the biases and ε absorb is shown as separate bars, so factors + bias + ε = prediction. The <b>z-rule</b> (paper Eq. 6)
+            redistributes the biases onto the inputs, so the factors alone add up to the prediction, at the price of instability where a
+            neuron's input sums to about zero.
+          </p>
+          <p>
+            <b>Relevance vs correlation</b>: relevance says what the model used for this prediction; correlation says how the group moves
+            with the prediction across stocks. They disagree when factors interact, when a factor's effect flips sign between stocks, or
+            when correlated groups ride along with the one the model actually reads (Table 5).
+          </p>
+          <p>
+            Graph and attention models (DMFM, MGAT) mix stocks through attention layers LRP cannot pass; the lab shows their own view
+            instead. <b>DMFM factor attention</b> is the weight each input factor gets in the attention estimate f-hat_k = F a-bar_k of each
+            deep factor; the faithfulness chart says how closely that estimate follows the deep factor.
+          </p>
+        </HelpToggle>
+      </div>
       <ModelSelectorViews />
       <IndustryComposition />
     </section>

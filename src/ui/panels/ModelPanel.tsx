@@ -312,8 +312,8 @@ export function ModelPanel() {
         <>
           <p>
             A model turns each stock's factor values on a date into a <b>score</b>; stocks are then ranked by score. Linear and equal-weight
-            models are baselines; the deep models (MLP, graph attention, factor VAE, ...) learn non-linear combinations and, for graph
-            models, use same-industry neighbours.
+            models are baselines; the deep models learn non-linear combinations and, for graph models, use same-industry neighbours. This
+            build has: <span data-testid="model-list">{models.map((m) => m.label).join(', ') || 'loading…'}</span>.
           </p>
           <p>
             <b>Walk-forward</b> training retrains on an expanding window, validates on the next months and tests on the months after a{' '}

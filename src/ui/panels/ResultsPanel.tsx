@@ -21,6 +21,16 @@ const IC_WINDOWS = [20, 60, 120, 250];
 const NO_NOTES: string[] = [];
 const SURVIVORSHIP_NOTES = [SURVIVORSHIP];
 
+/**
+ * The cumulative chart's title: the excess over the benchmark, or, for a net-zero long-short portfolio (no benchmark
+ * to subtract: the engine labels it 'none …'), the portfolio's own cumulative return.
+ */
+export function cumExcessTitle(benchmark: string): string {
+  return /^none\b/i.test(benchmark.trim())
+    ? 'Cumulative return of the long-short portfolio (long minus short: nothing to subtract)'
+    : `Cumulative excess return over ${benchmark}`;
+}
+
 export function ResultsPanel() {
   const results = useLab((s) => s.results);
   const icWindow = useLab((s) => s.icWindow);
@@ -128,9 +138,7 @@ export function ResultsPanel() {
 
           <ChartCard
             testId="cum"
-            title={
-              cumMode === 'excess' ? `Cumulative excess return over ${last.benchmark.label}` : 'Net value of each method and the benchmark'
-            }
+            title={cumMode === 'excess' ? cumExcessTitle(last.benchmark.label) : 'Net value of each method and the benchmark'}
             help={
               cumMode === 'excess'
                 ? 'Each method’s portfolio minus the benchmark, compounded day by day over the test period, net of costs (the DMFM paper’s Figure 1). Above 0 = beat the benchmark.'

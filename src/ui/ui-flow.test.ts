@@ -345,3 +345,30 @@ describe('defect 12: wording', () => {
     expect(cumExcessTitle('EW universe')).toBe('Cumulative excess return over EW universe');
   });
 });
+
+describe('loss chart of a closed-form fit', () => {
+  it('puts each group validation point at the group number (never at epoch -1)', async () => {
+    await loadDataset();
+    trainImpl = async (run: RunConfig, onP: (p: TrainProgress) => void) => {
+      for (const group of [1, 2])
+        onP({
+          phase: 'training',
+          group,
+          groups: 2,
+          epoch: 0,
+          epochs: 0,
+          step: 0,
+          steps: 0,
+          fraction: 0,
+          elapsedMs: 5,
+          validIC: 0.1 * group,
+        });
+      return result(run.model, run);
+    };
+    await startTraining();
+    expect(useLab.getState().validCurve.map((v) => [v.x, v.ic])).toEqual([
+      [1, 0.1],
+      [2, 0.2],
+    ]);
+  });
+});

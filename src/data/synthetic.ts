@@ -109,6 +109,31 @@ export interface SyntheticTruth {
 }
 
 const GROUPS = ['momentum', 'reversal', 'volatility', 'liquidity', 'value', 'quality'];
+
+/** the planted roles by factor index: 0-2 linear (weights 0.6, -0.5, 0.4), 3 x 4 the interaction, 5 industry-relative, 6+ noise */
+const LINEAR_WEIGHTS = [0.6, -0.5, 0.4];
+
+/**
+ * Each synthetic factor's name, group and planted role (what generateSyntheticFrame does with it), for teaching:
+ * the UI shows the role next to the name. `short` is a role name such as lin_1, inter_a, ind_rel, noise_1.
+ */
+export function syntheticFactorRoles(nFactors: number): { name: string; group: string; role: string; short: string }[] {
+  const perGroup = new Map<string, number>();
+  return Array.from({ length: Math.max(6, Math.floor(nFactors)) }, (_, j) => {
+    const g = GROUPS[j % GROUPS.length];
+    const c = (perGroup.get(g) ?? 0) + 1;
+    perGroup.set(g, c);
+    const [role, short] =
+      j < 3
+        ? [`linear (weight ${LINEAR_WEIGHTS[j]})`, `lin_${j + 1}`]
+        : j === 3 || j === 4
+          ? ['interaction', j === 3 ? 'inter_a' : 'inter_b']
+          : j === 5
+            ? ['industry-relative', 'ind_rel']
+            : ['noise', `noise_${j - 5}`];
+    return { name: `${g}_${c}`, group: g, role, short };
+  });
+}
 const SECTORS = [
   'Energy',
   'Materials',
@@ -137,7 +162,7 @@ export function generateSyntheticFrame(partial: Partial<SyntheticOptions> = {}):
 
   // --- static layout: roles, scales, listing intervals, industries, betas, vols, sizes
   const linearFactors = [0, 1, 2];
-  const linearWeights = [0.6, -0.5, 0.4];
+  const linearWeights = LINEAR_WEIGHTS.slice();
   const wNorm = Math.hypot(...linearWeights);
   const [ia, ib] = [3, 4];
   const jR = 5;

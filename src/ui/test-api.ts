@@ -3,6 +3,7 @@
  * numbers are read here). getState() is a JSON summary; chartData(id) is what chart `id` was given.
  */
 import { useLab } from '../state/store';
+import { groundTruthView, type GroundTruthRow } from '../state/ground-truth';
 import { icViews, mergedMetrics, methodViews, tableViewOf } from '../state/views';
 import { explainedResult, groupSharesOverTime, stockContribution, type StockContribution } from '../state/explain-views';
 import { modelViews } from './model-views';
@@ -219,6 +220,8 @@ export interface LabTestApi {
    * attention and faithfulness; undefined when no model registered `name`
    */
   view(name: string): unknown;
+  /** synthetic market: per trained model, mean correlation of its score with each planted part (null otherwise) */
+  groundTruth(): GroundTruthRow[] | null;
   /** the CSV text the "Export CSV" button downloads (null without results) */
   exportCsv(): string | null;
   /** click-free download through the same code path as the button; returns the file name */
@@ -260,6 +263,7 @@ export function installTestApi(win: Window = window): void {
     },
     view: (name) => modelViews.find((v) => v.testApi?.[name])?.testApi![name](useLab.getState().results),
     exportCsv: currentCsv,
+    groundTruth: () => groundTruthView(useLab.getState().results, useLab.getState().loadedSpec),
     downloadCsv,
   };
 }

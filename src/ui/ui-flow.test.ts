@@ -19,6 +19,7 @@ import {
   splitError,
   startTraining,
   syntheticSpec,
+  whyGraphModels,
 } from '../state/actions';
 import { checkReadOnlySql } from '../state/sql-guard';
 import { PRESETS } from '../state/presets';
@@ -385,5 +386,24 @@ describe('presets for every paper', () => {
     expect(s.run.strategy).toMatchObject({ kind: 'longshort', groups: 5, cost: 0, horizon: 20 });
     expect(s.compareIds).toEqual(['ridge', 'linear', 'svr', 'rf', 'dfm']);
     expect(presetIntact(p, s)).toBe(true);
+  });
+});
+
+describe('"Why graph models" (teacher preset)', () => {
+  it('loads the industry-relative market, ticks Linear, MLP and DMFM and trains them in turn', async () => {
+    const trained: string[] = [];
+    trainImpl = async (run: RunConfig) => {
+      trained.push(run.model);
+      return result(run.model, run);
+    };
+    expect(await whyGraphModels()).toBe(true);
+    const s = useLab.getState();
+    expect(s.loadedSpec).toMatchObject({ kind: 'synthetic', synthetic: { industryRelative: 1, interaction: 0, linear: 0.3 } });
+    expect(trained).toEqual(['linear', 'mlp', 'dmfm']);
+    expect(s.run.model).toBe('dmfm');
+    expect(s.run.split).toEqual({ kind: 'walkforward', groups: 2, gap: 21 });
+    // pressed again: the same market is reloaded without a question (its results are kept) and trained again
+    expect(await whyGraphModels()).toBe(true);
+    expect(trained).toHaveLength(6);
   });
 });

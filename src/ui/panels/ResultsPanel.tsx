@@ -15,6 +15,7 @@ import { SURVIVORSHIP } from '../help-text';
 import { Caveats, ChartCard, Empty, ErrorBox, Panel } from '../components/common';
 import { ExplainSection } from './ExplainSection';
 import { ResultsTable } from './ResultsTable';
+import { GroundTruth } from './GroundTruth';
 import { STRATEGY_LABEL, StrategySettings, describeStrategy } from './StrategySettings';
 
 const IC_WINDOWS = [20, 60, 120, 250];
@@ -135,6 +136,7 @@ export function ResultsPanel() {
             {periods.size > 1 && <b> · methods were tested on different periods (train them with the same split)</b>}
           </p>
           <ResultsTable />
+          <GroundTruth />
 
           <ChartCard
             testId="cum"

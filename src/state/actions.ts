@@ -180,45 +180,16 @@ export function applyPreset(id: string): void {
 }
 
 /**
- * The teacher's "Why graph models" market: the planted signal is mostly industry-relative (a stock's factor relative to
- * its industry's mean, src/data/synthetic.ts part (c)), which no per-stock model can see: only a model that looks at
- * each stock's industry peers (DMFM's graph attention) can rank on it. A small linear part gives Linear and the MLP
- * something to find, so the comparison shows the gap rather than all-zero baselines.
+ * A teaching preset with its own synthetic market (RunPreset.market, e.g. DMFM's "Why graph models"): load the market,
+ * apply the preset, and train the comparison when it says so. Returns false when the load waits for the user (trained
+ * results would be discarded; they answer, then press again) or fails.
  */
-export const WHY_GRAPH_MARKET: Record<string, number> = {
-  nStocks: 200,
-  nDays: 750,
-  nIndustries: 8,
-  nFactors: 12,
-  alpha: 0.004,
-  seed: 42,
-  linear: 0.3,
-  interaction: 0,
-  industryRelative: 1,
-};
-const WHY_GRAPH_QUICK = { hidden: 32, layers: 2, epochs: 6, batchDates: 16, lr: 0.002, patience: 3 };
-
-/**
- * "Why graph models": load WHY_GRAPH_MARKET, select DMFM, tick Linear, MLP and DMFM (small, quick settings), split the
- * three years into two walk-forward half-years, and train the comparison. The ground-truth view then shows who found
- * the industry-relative part. Returns false when the load waits for the user (trained results would be discarded) or
- * fails; the user answers, then presses the button again.
- */
-export async function whyGraphModels(): Promise<boolean> {
-  if (!(await loadDataset(syntheticSpec(WHY_GRAPH_MARKET)))) return false;
-  const s = get();
-  const have = (id: string) => s.models.some((m) => m.id === id);
-  const compare = ['linear', 'mlp', 'dmfm'].filter(have);
-  const configs: Record<string, Record<string, number | string | boolean>> = { linear: {}, mlp: WHY_GRAPH_QUICK, dmfm: WHY_GRAPH_QUICK };
-  set({ presetConfigs: configs, compareIds: compare, presetId: null });
-  // two half-year test groups; weekly top-quintile portfolio judged on the 5-day label (the signal is short-lived)
-  get().setRun((r) => ({
-    ...r,
-    split: { kind: 'walkforward', groups: 2, gap: 21 },
-    strategy: { kind: 'topquantile', groups: 5, rebalance: 5, cost: 0, horizon: 5, lag: 1 },
-  }));
-  if (have('dmfm')) setModel('dmfm');
-  await compareMethods(compare);
+export async function applyMarketPreset(id: string): Promise<boolean> {
+  const p = presetById(id);
+  if (!p) return false;
+  if (p.market && !(await loadDataset(syntheticSpec(p.market)))) return false;
+  applyPreset(id);
+  if (p.trainNow) await compareMethods();
   return true;
 }
 

@@ -22,13 +22,13 @@ describe('ground-truth view (synthetic market)', () => {
     const r = { model: 'oracle-lin', label: 'lin', tickers: panel.tickers, scores: { scoresByHorizon: scores, testIndex, horizons: [1] } };
     const rows = groundTruthView([r as unknown as TrainResult], spec)!;
     expect(rows).toHaveLength(1);
-    expect(rows[0].corr.linear).toBeCloseTo(1, 6);
+    expect(rows[0].corr.lin).toBeCloseTo(1, 6);
     // score = (1 lin + 0.8 int + 0.8 rel) / sqrt(1 + 0.64 + 0.64): corr(lin, score) = 1 / 1.51 = 0.662 when the parts are
     // uncorrelated; they are independent by construction, so on 40 stocks the sample value lands near it
-    expect(rows[0].corr.score).toBeGreaterThan(0.5);
-    expect(rows[0].corr.score).toBeLessThan(0.8);
+    expect(rows[0].corr.oracle).toBeGreaterThan(0.5);
+    expect(rows[0].corr.oracle).toBeLessThan(0.8);
     // independent in expectation; 50 persistent (AR 0.95) dates on 40 stocks leave sampling noise of about 0.1-0.2
-    expect(Math.abs(rows[0].corr.interaction)).toBeLessThan(0.3);
+    expect(Math.abs(rows[0].corr.inter)).toBeLessThan(0.3);
     // not synthetic: no view
     expect(groundTruthView([], { kind: 'bundled', name: 'x' })).toBeNull();
   });

@@ -13,15 +13,27 @@ import { icSeries } from '../eval/ic';
 import type { TrainResult } from './lab-api';
 import { latestResults } from './views';
 
+/** the planted parts (SyntheticTruth [T, N] arrays) and the oracle, in the view's column order */
 export const TRUTH_PARTS = [
-  { key: 'linear', label: 'Linear part', help: 'a weighted sum of lin_1..lin_3: any linear model can find it' },
-  { key: 'interaction', label: 'Interaction', help: 'inter_a × inter_b: invisible to a linear model, a non-linear one (MLP) can learn it' },
   {
-    key: 'industryRelative',
+    key: 'lin',
+    of: (t: SyntheticTruth) => t.linear,
+    label: 'Linear part',
+    help: 'a weighted sum of lin_1..lin_3: any linear model can find it',
+  },
+  {
+    key: 'inter',
+    of: (t: SyntheticTruth) => t.interaction,
+    label: 'Interaction',
+    help: 'inter_a × inter_b: invisible to a linear model, a non-linear one (MLP) can learn it',
+  },
+  {
+    key: 'indRel',
+    of: (t: SyntheticTruth) => t.industryRelative,
     label: 'Industry-relative',
     help: 'ind_rel relative to its industry: needs the stock’s industry peers (graph models)',
   },
-  { key: 'score', label: 'Oracle', help: 'the planted score itself: 1 would be a perfect model' },
+  { key: 'oracle', of: (t: SyntheticTruth) => t.score, label: 'Oracle', help: 'the planted score itself: 1 would be a perfect model' },
 ] as const;
 export type TruthPart = (typeof TRUTH_PARTS)[number]['key'];
 
@@ -63,7 +75,7 @@ export function groundTruthView(results: TrainResult[], spec: DatasetSpec | null
     const at = Int32Array.from({ length: D }, (_, i) => i);
     const corr = {} as Record<TruthPart, number>;
     for (const part of TRUTH_PARTS) {
-      const src = truth[part.key]; // [T, Nt]
+      const src = part.of(truth); // [T, Nt]
       const lab = new Float32Array(D * N).fill(NaN); // [D, N] the part at each test date, in panel stock order
       for (let d = 0; d < D; d++) {
         const t = sc.testIndex[d];

@@ -19,7 +19,7 @@ import {
   splitError,
   startTraining,
   syntheticSpec,
-  whyGraphModels,
+  applyMarketPreset,
 } from '../state/actions';
 import { checkReadOnlySql } from '../state/sql-guard';
 import { PRESETS } from '../state/presets';
@@ -396,14 +396,14 @@ describe('"Why graph models" (teacher preset)', () => {
       trained.push(run.model);
       return result(run.model, run);
     };
-    expect(await whyGraphModels()).toBe(true);
+    expect(await applyMarketPreset('why-graph')).toBe(true);
     const s = useLab.getState();
     expect(s.loadedSpec).toMatchObject({ kind: 'synthetic', synthetic: { industryRelative: 1, interaction: 0, linear: 0.3 } });
     expect(trained).toEqual(['linear', 'mlp', 'dmfm']);
     expect(s.run.model).toBe('dmfm');
     expect(s.run.split).toEqual({ kind: 'walkforward', groups: 2, gap: 21 });
     // pressed again: the same market is reloaded without a question (its results are kept) and trained again
-    expect(await whyGraphModels()).toBe(true);
+    expect(await applyMarketPreset('why-graph')).toBe(true);
     expect(trained).toHaveLength(6);
   });
 });

@@ -13,7 +13,7 @@ import {
   toggleFactorGroup,
 } from '../../state/actions';
 import { useLab } from '../../state/store';
-import { syntheticFactorRoles } from '../../data/synthetic';
+import { SIGNAL_CONTROLS, syntheticFactorRoles } from '../../data/synthetic';
 import { ErrorBox, NumberField, Panel, Spinner, useFocusAfterBusy } from '../components/common';
 
 type Source = 'bundled' | 'synthetic' | 'file';
@@ -33,64 +33,6 @@ const SYNTH_FIELDS: { key: string; label: string; min: number; max: number; step
     help: 'daily return per 1 sd of the true score; 0 = pure noise',
   },
   { key: 'seed', label: 'Market seed', min: 0, max: 2147483647, step: 1, help: 'same seed, same market' },
-];
-
-/** The planted signal, part by part (src/data/synthetic.ts): relative strengths of the score's parts and the noise. */
-const SIGNAL_FIELDS: { key: string; label: string; min: number; max: number; step: number; def: number; help: string }[] = [
-  {
-    key: 'linear',
-    label: 'Linear part',
-    min: 0,
-    max: 3,
-    step: 0.1,
-    def: 1,
-    help: 'weight of lin_1..lin_3 (a weighted sum): any model finds it',
-  },
-  {
-    key: 'interaction',
-    label: 'Interaction',
-    min: 0,
-    max: 3,
-    step: 0.1,
-    def: 0.8,
-    help: 'weight of inter_a × inter_b: only non-linear models (MLP, graph) find it',
-  },
-  {
-    key: 'industryRelative',
-    label: 'Industry-relative',
-    min: 0,
-    max: 3,
-    step: 0.1,
-    def: 0.8,
-    help: 'weight of ind_rel minus its industry mean: needs industry peers (graph models)',
-  },
-  {
-    key: 'idioVol',
-    label: 'Stock noise',
-    min: 0,
-    max: 0.1,
-    step: 0.005,
-    def: 0.02,
-    help: 'daily sd of each stock’s own noise: hides the signal',
-  },
-  {
-    key: 'marketVol',
-    label: 'Market noise',
-    min: 0,
-    max: 0.05,
-    step: 0.005,
-    def: 0.01,
-    help: 'daily sd of the market factor: moves all stocks together',
-  },
-  {
-    key: 'industryVol',
-    label: 'Industry noise',
-    min: 0,
-    max: 0.05,
-    step: 0.002,
-    def: 0.008,
-    help: 'daily sd of each industry’s factor: moves an industry together',
-  },
 ];
 
 export function DataPanel() {
@@ -249,7 +191,7 @@ export function DataPanel() {
             <fieldset className="signal-fields" data-testid="synth-signal">
               <legend>Planted signal (score = weighted parts, returns = α × score + noise)</legend>
               <div className="grid-2">
-                {SIGNAL_FIELDS.map((f) => (
+                {SIGNAL_CONTROLS.map((f) => (
                   <NumberField
                     key={f.key}
                     compact

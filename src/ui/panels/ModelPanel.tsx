@@ -1,5 +1,5 @@
 /** Step 2, Model: registry model, its hyper-parameters (defaults, ranges, help), seed, split and portfolio. */
-import { applyPreset, resetHypers, setHyper, setModel, setSeed, setSplit, setSplitKind, whyGraphModels } from '../../state/actions';
+import { applyPreset, resetHypers, setHyper, setModel, setSeed, setSplit, setSplitKind, applyMarketPreset } from '../../state/actions';
 import type { SplitConfig } from '../../core/run';
 import { PRESETS } from '../../state/presets';
 import type { ConfigField } from '../../state/lab-api';
@@ -268,7 +268,7 @@ function Presets({ disabled }: { disabled: boolean }) {
             disabled={disabled}
             title={p.summary}
             aria-pressed={p.id === presetId && intact}
-            onClick={() => applyPreset(p.id)}
+            onClick={() => (p.market ? void applyMarketPreset(p.id) : applyPreset(p.id))}
             data-testid={`preset-${p.id}`}
             data-modified={(p.id === presetId && !intact) || undefined}
           >
@@ -276,22 +276,7 @@ function Presets({ disabled }: { disabled: boolean }) {
             {p.id === presetId && !intact && <span className="muted"> · modified</span>}
           </button>
         ))}
-        <button
-          type="button"
-          className="btn small"
-          disabled={disabled}
-          title="Load a synthetic market whose signal is industry-relative, then train Linear, MLP and DMFM on it"
-          onClick={() => void whyGraphModels()}
-          data-testid="preset-why-graph"
-        >
-          Why graph models
-        </button>
       </div>
-      <p className="field-help">
-        <b>Why graph models</b> (for a class): loads a synthetic market whose planted signal is mostly a stock&apos;s factor relative to its
-        industry, which a model that sees one stock at a time cannot use, then trains Linear, MLP and DMFM (small settings, a few minutes).
-        The ground-truth table under the results shows which part each model found.
-      </p>
       <p className="field-help" data-testid="preset-help">
         {current
           ? current.help

@@ -99,3 +99,38 @@ test('split kinds keep their values; an invalid split turns Train off and says w
   await expect(lab.byTestId('split-groups')).toHaveValue('2');
   await expect(lab.byTestId('train-button')).toBeEnabled();
 });
+
+test('teacher: signal controls with meanings, factor roles, ground truth of trained models, paper presets', async ({ page }) => {
+  const lab = new LabPage(page);
+  await lab.goto(`./#${MARKET}&model=linear&split.kind=walkforward&split.groups=2&split.gap=21&compare=linear,ew`);
+  await lab.waitDataIdle();
+  // every planted part is a control with a one-line meaning
+  for (const k of ['linear', 'interaction', 'industryRelative', 'idioVol', 'marketVol', 'industryVol'])
+    await expect(lab.byTestId(`synth-${k}`)).toBeVisible();
+  await page.locator('[data-testid="synth-roles"] summary').click();
+  await expect(lab.byTestId('synth-roles')).toContainText('ind_rel');
+  await page.evaluate(() => document.querySelector('[data-testid="synth-signal"]')!.scrollIntoView({ block: 'start' }));
+  await lab.screenshot('ui-07-synthetic-controls');
+
+  // presets for every paper, including the Deep Factor Model and the teacher's "Why graph models"
+  for (const id of ['dmfm-quick', 'dmfm-paper', 'dfm-paper', 'why-graph']) await expect(lab.byTestId(`preset-${id}`)).toBeVisible();
+  await page.evaluate(() => document.getElementById('panel-model')!.scrollIntoView({ block: 'start' }));
+  await lab.screenshot('ui-08-presets');
+
+  // ground truth: Linear's score follows the planted linear part more than the others
+  await lab.byTestId('compare-button').click();
+  await page.waitForFunction(
+    () => window.__lab!.getState().results.models.length === 2 && window.__lab!.getState().results.queue === null,
+    null,
+    {
+      timeout: 300_000,
+    },
+  );
+  const truth = (await page.evaluate(() => window.__lab!.groundTruth()))!;
+  const lin = truth.find((r) => r.method === 'linear')!;
+  expect(lin.corr.lin).toBeGreaterThan(0.5);
+  expect(lin.corr.lin).toBeGreaterThan(Math.abs(lin.corr.inter));
+  await expect(lab.byTestId('ground-truth-table')).toBeVisible();
+  await page.evaluate(() => document.querySelector('[data-testid="card-groundTruth"]')!.scrollIntoView({ block: 'start' }));
+  await lab.screenshot('ui-09-ground-truth');
+});

@@ -50,3 +50,17 @@ describe('chart layout at 1280 px', () => {
     expect(o.grid.top).toBeGreaterThan(54); // six long names at 370 px take three or more rows
   });
 });
+
+describe('industry names', () => {
+  it('wrap instead of being truncated (no name is cut off)', async () => {
+    const { industriesOption } = await import('./options');
+    const o = industriesOption({
+      industries: [
+        { name: 'Consumer Discretionary', share: 0.2 },
+        { name: 'Information Technology', share: 0.1 },
+      ],
+    } as unknown as Parameters<typeof industriesOption>[0]) as unknown as { yAxis: { data: string[]; axisLabel: { overflow: string } } };
+    expect(o.yAxis.axisLabel.overflow).toBe('break');
+    expect(o.yAxis.data).toEqual(['Information Technology', 'Consumer Discretionary']);
+  });
+});

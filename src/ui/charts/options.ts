@@ -122,7 +122,8 @@ export function industriesOption(s: DatasetSummary): EChartsCoreOption {
     yAxis: {
       type: 'category',
       data: rows.map((r) => r.name),
-      axisLabel: { width: 140, overflow: 'truncate', color: UI_COLORS.ink },
+      // long names (Consumer Discretionary, Information Technology) wrap onto a second line instead of being cut off
+      axisLabel: { width: 136, overflow: 'break', lineHeight: 12, fontSize: 11, interval: 0, color: UI_COLORS.ink },
       axisTick: { show: false },
     },
     series: [

@@ -66,6 +66,24 @@ test('link, focus, confirm before discarding results, loss chart per group', asy
   await page.evaluate(() => document.querySelector('[data-testid="card-monotonicity"]')?.scrollIntoView({ block: 'start' }));
   await lab.screenshot('ui-05-results-monotonicity');
 
+  // tear sheet: monthly returns of the latest method, rolling Sharpe and beta per method (one colour each)
+  const monthly = (await page.evaluate(() => window.__lab!.monthlyReturns()))!;
+  expect(monthly.years).toEqual([2017]);
+  expect(monthly.months[0].filter((v) => v !== null && Number.isFinite(v)).length).toBeGreaterThanOrEqual(10);
+  expect((await lab.chartData('rollingSharpe'))!.map((x) => x.name).sort()).toEqual(['EW (equal-weighted)', 'Linear']);
+  expect((await lab.chartData('rollingBeta'))!.length).toBe(2);
+  await page.evaluate(() => document.querySelector('[data-testid="tearsheet"]')!.scrollIntoView({ block: 'start' }));
+  await lab.screenshot('ui-10-tearsheet');
+  // the lab overview table at 1280 px (four universes as row blocks)
+  await lab.byTestId('table-preset').selectOption('lab');
+  await page.evaluate(() => document.querySelector('[data-testid="metrics-table"]')!.scrollIntoView({ block: 'start' }));
+  await lab.screenshot('ui-11-lab-overview-table');
+  const overflow = await page.evaluate(() => {
+    const w = document.querySelector('[data-testid="metrics-table"]')!.parentElement!;
+    return w.scrollWidth - w.clientWidth;
+  });
+  expect(overflow).toBeLessThanOrEqual(1);
+
   // CSV: plain numbers and a rank column
   const csv = (await page.evaluate(() => window.__lab!.exportCsv()))!;
   expect(csv.split('\n')[0]).toMatch(/^method,method_id,universe,test_start,test_end,/);

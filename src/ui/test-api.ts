@@ -3,6 +3,7 @@
  * numbers are read here). getState() is a JSON summary; chartData(id) is what chart `id` was given.
  */
 import { useLab } from '../state/store';
+import { dailyReturns, monthlyReturns, type MonthlyReturns } from '../state/tearsheet';
 import { groundTruthView, type GroundTruthRow } from '../state/ground-truth';
 import { icViews, mergedMetrics, methodViews, tableViewOf } from '../state/views';
 import { explainedResult, groupSharesOverTime, stockContribution, type StockContribution } from '../state/explain-views';
@@ -222,6 +223,8 @@ export interface LabTestApi {
   view(name: string): unknown;
   /** synthetic market: per trained model, mean correlation of its score with each planted part (null otherwise) */
   groundTruth(): GroundTruthRow[] | null;
+  /** tear sheet of one method (default the latest): compounded returns per month [year][12] and per year */
+  monthlyReturns(method?: string): MonthlyReturns | null;
   /** the CSV text the "Export CSV" button downloads (null without results) */
   exportCsv(): string | null;
   /** click-free download through the same code path as the button; returns the file name */
@@ -263,6 +266,11 @@ export function installTestApi(win: Window = window): void {
     },
     view: (name) => modelViews.find((v) => v.testApi?.[name])?.testApi![name](useLab.getState().results),
     exportCsv: currentCsv,
+    monthlyReturns: (method) => {
+      const ms = methodViews(useLab.getState().results).filter((m) => m.dates.length > 1);
+      const m = ms.find((x) => x.method === method) ?? (method ? undefined : ms[ms.length - 1]);
+      return m ? monthlyReturns(m.dates, dailyReturns(m.nav ?? m.cumReturn.map((v) => v + 1))) : null;
+    },
     groundTruth: () => groundTruthView(useLab.getState().results, useLab.getState().loadedSpec),
     downloadCsv,
   };

@@ -379,3 +379,30 @@ export function splitTimelineOption(view: TimelineView, tradingDays: string[]): 
     series,
   });
 }
+
+/**
+ * A rolling statistic per method over its holding days (tear sheet: rolling Sharpe, rolling beta), one colour per
+ * method; `ref` draws a thin reference line (0 for Sharpe, 1 for beta).
+ */
+export function rollingOption(
+  lines: { method: string; label: string; dates: string[]; values: ArrayLike<number> }[],
+  ref: number,
+  digits = 2,
+): EChartsCoreOption {
+  const names = lines.map((l) => l.label);
+  return base({
+    legend,
+    grid: { left: 56, right: 20, top: legendGridTop(names, HALF), bottom: 30 },
+    xAxis: timeAxis,
+    yAxis: valueAxis({ axisLabel: { formatter: (v: number) => v.toFixed(1), color: UI_COLORS.muted } }),
+    tooltip: {
+      trigger: 'axis',
+      confine: true,
+      valueFormatter: (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–'),
+    },
+    series: lines.map((l, i) => ({
+      ...line(l, datePairs(l.dates, l.values), { connectNulls: false }),
+      ...(i === 0 ? { markLine: zeroLine(ref) } : {}),
+    })),
+  });
+}

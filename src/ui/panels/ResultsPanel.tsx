@@ -16,6 +16,7 @@ import { Caveats, ChartCard, Empty, ErrorBox, Panel } from '../components/common
 import { ExplainSection } from './ExplainSection';
 import { ResultsTable } from './ResultsTable';
 import { GroundTruth } from './GroundTruth';
+import { TearSheet } from './TearSheet';
 import { STRATEGY_LABEL, StrategySettings, describeStrategy } from './StrategySettings';
 
 const IC_WINDOWS = [20, 60, 120, 250];
@@ -297,6 +298,8 @@ export function ResultsPanel() {
               <EChart id="monotonicity" option={mono} height={230} label="Mean forward return per score decile, demeaned, per method" />
             </ChartCard>
           </div>
+
+          <TearSheet methods={methods} />
 
           <ExplainSection />
         </>

@@ -311,21 +311,28 @@ export function monotonicityOption(methods: MethodSeries[]): EChartsCoreOption {
 export const SPLIT_COLORS = { train: '#7c93b8', purge: '#e6e8ec', valid: '#d9a441', gap: '#d3d7de', test: '#2f8f5b' } as const;
 
 /** Train / purge / validation / gap / test of every split group as stacked horizontal bars over the trading days. */
-export function splitTimelineOption(view: TimelineView, tradingDays: string[]): EChartsCoreOption {
+/**
+ * The split plan as stacked bars per group. `active` (0-based, optional): the group being trained, drawn in full colour
+ * with a marker on its label while the others fade.
+ */
+export function splitTimelineOption(view: TimelineView, tradingDays: string[], active?: number): EChartsCoreOption {
   const G = view.groups.length;
   const cats = view.groups.map((g) => g.label);
   const segs = ['train', 'purge', 'valid', 'gap', 'test'] as const;
   const names = { train: 'train', purge: 'purge', valid: 'validation', gap: 'gap', test: 'test' } as const;
   // per group: a transparent pad before each segment (segments are contiguous in a plan, the pads are then 0)
   const pads = segs.map(() => new Array<number>(G).fill(0));
-  const vals = segs.map(() => new Array<{ value: number; from: string; to: string; days: number } | number>(G).fill(0));
+  const vals = segs.map(() =>
+    new Array<{ value: number; from: string; to: string; days: number; itemStyle?: { opacity: number } } | number>(G).fill(0),
+  );
   for (let gi = 0; gi < G; gi++) {
     let pos = 0;
     segs.forEach((seg, si) => {
       const r = view.rows.find((x) => x.group === view.groups[gi].index && x.segment === seg);
       if (!r) return;
       pads[si][gi] = r.startIndex - pos;
-      vals[si][gi] = { value: r.days, from: r.from, to: r.to, days: r.days };
+      const fade = active !== undefined && gi !== active ? { itemStyle: { opacity: 0.3 } } : {};
+      vals[si][gi] = { value: r.days, from: r.from, to: r.to, days: r.days, ...fade };
       pos = r.endIndex;
     });
   }
@@ -374,7 +381,12 @@ export function splitTimelineOption(view: TimelineView, tradingDays: string[]): 
       data: cats,
       inverse: true,
       axisTick: { show: false },
-      axisLabel: { color: UI_COLORS.ink, interval: G > 16 ? Math.ceil(G / 16) - 1 : 0 },
+      axisLabel: {
+        color: UI_COLORS.ink,
+        interval: G > 16 ? Math.ceil(G / 16) - 1 : 0,
+        formatter: (v: string, i: number) => (i === active ? `▶ ${v}` : v),
+        fontWeight: active !== undefined ? 600 : 400,
+      },
     },
     series,
   });

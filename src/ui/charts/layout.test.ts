@@ -64,3 +64,40 @@ describe('industry names', () => {
     expect(o.yAxis.data).toEqual(['Information Technology', 'Consumer Discretionary']);
   });
 });
+
+describe('split timeline', () => {
+  it('highlights the group being trained: others fade, its label gets a marker', async () => {
+    const { splitTimelineOption } = await import('./eval-options');
+    const days = ['2019-01-02', '2019-01-03', '2019-01-04', '2019-01-07'];
+    const row = (group: number, segment: 'train' | 'test', s: number, e: number) => ({
+      group,
+      label: `g${group}`,
+      segment,
+      startIndex: s,
+      endIndex: e,
+      from: days[s],
+      to: days[e - 1],
+      days: e - s,
+    });
+    const view = {
+      rows: [row(0, 'train', 0, 2), row(0, 'test', 2, 3), row(1, 'train', 0, 3), row(1, 'test', 3, 4)],
+      groups: [
+        { index: 0, label: '2019H1' },
+        { index: 1, label: '2019H2' },
+      ],
+      warnings: [],
+      test: null,
+      testDays: 2,
+      error: null,
+    };
+    const o = splitTimelineOption(view, days, 1) as unknown as {
+      series: { name: string; data: ({ itemStyle?: { opacity: number } } | number)[] }[];
+      yAxis: { axisLabel: { formatter: (v: string, i: number) => string } };
+    };
+    const train = o.series.find((x) => x.name === 'train')!;
+    expect((train.data[0] as { itemStyle?: { opacity: number } }).itemStyle?.opacity).toBe(0.3);
+    expect((train.data[1] as { itemStyle?: { opacity: number } }).itemStyle).toBeUndefined();
+    expect(o.yAxis.axisLabel.formatter('2019H2', 1)).toBe('▶ 2019H2');
+    expect(o.yAxis.axisLabel.formatter('2019H1', 0)).toBe('2019H1');
+  });
+});

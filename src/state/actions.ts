@@ -412,8 +412,8 @@ let groupStarts = new Map<number, number>();
 /** The x of a progress message: a group seen for the first time starts at the whole epoch after the last point drawn. */
 function curveX(p: TrainProgress, curve: { x: number; group?: number }[]): number {
   const g = p.group ?? 1;
-  // a closed-form fit (no epochs) has one validation point per group: at the group's number
-  if (!(p.epochs > 0)) return g;
+  // a closed-form fit (no epochs, or its 'epoch 0' message) has one validation point per group: at the group's number
+  if (!(p.epochs > 0) || p.epoch < 1) return g;
   let start = groupStarts.get(g);
   if (start === undefined) {
     const last = curve[curve.length - 1];

@@ -130,6 +130,13 @@ test('teacher: signal controls with meanings, factor roles, ground truth of trai
   await page.evaluate(() => document.querySelector('[data-testid="synth-signal"]')!.scrollIntoView({ block: 'start' }));
   await lab.screenshot('ui-07-synthetic-controls');
 
+  // the Dates card is never cut off (its two dates wrap when the card is narrow)
+  const cut = await page.evaluate(() => {
+    const dd = document.querySelector('[data-testid="summary-dates"]') as HTMLElement;
+    return dd.scrollWidth - dd.clientWidth;
+  });
+  expect(cut).toBeLessThanOrEqual(0);
+
   // presets for every paper, including the Deep Factor Model and the teacher's "Why graph models"
   for (const id of ['dmfm-quick', 'dmfm-paper', 'dfm-paper', 'why-graph']) await expect(lab.byTestId(`preset-${id}`)).toBeVisible();
   await page.evaluate(() => document.getElementById('panel-model')!.scrollIntoView({ block: 'start' }));

@@ -84,6 +84,16 @@ test('link, focus, confirm before discarding results, loss chart per group', asy
   });
   expect(overflow).toBeLessThanOrEqual(1);
 
+  // Table 5 (LRP of the explained Linear run) fits without sideways scrolling
+  await page.evaluate(() => document.querySelector('[data-testid="table5"]')!.scrollIntoView({ block: 'center' }));
+  await lab.screenshot('ui-12-table5');
+  const t5 = await page.evaluate(() => {
+    const t = document.querySelector('[data-testid="table5"]') as HTMLElement;
+    const w = t.parentElement!;
+    return Math.max(w.scrollWidth - w.clientWidth, t.scrollWidth - t.clientWidth);
+  });
+  expect(t5).toBeLessThanOrEqual(1);
+
   // CSV: plain numbers and a rank column
   const csv = (await page.evaluate(() => window.__lab!.exportCsv()))!;
   expect(csv.split('\n')[0]).toMatch(/^method,method_id,universe,test_start,test_end,/);

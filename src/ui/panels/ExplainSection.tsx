@@ -143,10 +143,10 @@ function LrpViews({ result: r }: { result: TrainResult }) {
         help="Spearman and Kendall: rank correlation, across the top-quintile stocks, between each factor of the group and the prediction, averaged over the group's factors and the explained dates (as the paper); 'composite' correlates the group's mean factor instead. LRP share: the group's share of the portfolio's relevance. A group can matter a lot to the model yet correlate weakly with its output (it interacts with others, or its effect is non-monotonic), or correlate strongly yet carry little relevance (it rides along with a group that does the work)."
       >
         <div className="table-wrap">
-          <table className="metrics" data-testid="table5">
+          <table className="metrics wrap-head" data-testid="table5">
             <thead>
               <tr>
-                <th>Factor group</th>
+                <th scope="col">Factor group</th>
                 <th title="mean over the group's factors of Spearman(factor, prediction)">Spearman</th>
                 <th title="mean over the group's factors of Kendall tau-b(factor, prediction)">Kendall</th>
                 <th title="Spearman(group composite, prediction)">Spearman (composite)</th>
@@ -158,13 +158,13 @@ function LrpViews({ result: r }: { result: TrainResult }) {
             <tbody>
               {ex.table5.map((row) => (
                 <tr key={row.group}>
-                  <th>{row.group}</th>
-                  <td>{f3(row.spearman)}</td>
-                  <td>{f3(row.kendall)}</td>
-                  <td>{f3(row.spearmanComposite)}</td>
-                  <td>{f3(row.kendallComposite)}</td>
-                  <td>{f1(row.lrpShare)}</td>
-                  <td>{f1(row.signedShare)}</td>
+                  <th scope="row">{row.group}</th>
+                  <td className="num">{f3(row.spearman)}</td>
+                  <td className="num">{f3(row.kendall)}</td>
+                  <td className="num">{f3(row.spearmanComposite)}</td>
+                  <td className="num">{f3(row.kendallComposite)}</td>
+                  <td className="num">{f1(row.lrpShare)}</td>
+                  <td className="num">{f1(row.signedShare)}</td>
                 </tr>
               ))}
             </tbody>

@@ -140,9 +140,12 @@ test('compare Linear and MLP: results table, evaluation charts, CSV, re-evaluati
   await lab.byTestId('table-preset').selectOption('paper-dmfm');
   const csv = (await page.evaluate(() => window.__lab!.exportCsv()))!;
   const lines = csv.trim().split('\n');
-  expect(lines[0]).toBe('method,' + t.universes.flatMap((u) => ['α(%)', 'ICIR', 'IR', 'SR'].map((c) => `${u} ${c}`)).join(','));
-  expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(t.methods);
-  expect(lines).toHaveLength(3);
+  // one row per (method, universe), plain numbers with a rank column per metric (src/state/views.test.ts has the worked rows)
+  expect(lines[0]).toBe(
+    'method,method_id,universe,test_start,test_end,' + ['α(%)', 'ICIR', 'IR', 'SR'].map((c) => `${c},${c} rank`).join(','),
+  );
+  expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(t.universes.flatMap(() => t.methods));
+  expect(lines).toHaveLength(1 + t.universes.length * t.methods.length);
   const [download] = await Promise.all([page.waitForEvent('download'), lab.byTestId('export-csv').click()]);
   expect(download.suggestedFilename()).toMatch(/^factor-lab-paper-dmfm-\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.csv$/);
   expect(readFileSync(await download.path(), 'utf8')).toBe(csv);

@@ -144,6 +144,12 @@ export interface RunPreset {
   configs: Record<string, Record<string, number | string | boolean>>;
   /** models ticked for "Compare methods", in training order */
   compare: string[];
+  /**
+   * optional (teaching presets): a synthetic market (src/data/synthetic.ts SyntheticOptions) the preset loads first, and
+   * whether it then trains the comparison at once; other presets leave the data as loaded
+   */
+  market?: Record<string, number>;
+  trainNow?: boolean;
 }
 
 /** the methods ticked for "Compare methods" in a new session: the baselines every paper shares */

@@ -246,7 +246,7 @@ export function rollingSplits(dates: string[], cfg: SplitConfig, maxHorizon: num
   if (j0 > lastJ) {
     throw new LabError(
       `splits: the panel has ${me.length} month-ends; a ${W}-month rolling window needs at least ${W + 2}.`,
-      'Use a shorter windowMonths, a start date, or a longer date range.',
+      'Use a shorter Window (months), a later first prediction month, or a longer date range.',
     );
   }
   if (j0 < W) warnings.push(`rolling: the first ${W - j0} window(s) are shorter than ${W} months (data starts ${dates[0]}).`);

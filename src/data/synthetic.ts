@@ -109,6 +109,100 @@ export interface SyntheticTruth {
 }
 
 const GROUPS = ['momentum', 'reversal', 'volatility', 'liquidity', 'value', 'quality'];
+
+/**
+ * The planted signal as a class sets it, part by part (keys of SyntheticOptions), with what each does in one line:
+ * the Data panel's synthetic-market controls.
+ */
+export const SIGNAL_CONTROLS: {
+  key: keyof SyntheticOptions;
+  label: string;
+  min: number;
+  max: number;
+  step: number;
+  def: number;
+  help: string;
+}[] = [
+  {
+    key: 'linear',
+    label: 'Linear part',
+    min: 0,
+    max: 3,
+    step: 0.1,
+    def: 1,
+    help: 'weight of lin_1..lin_3 (a weighted sum): any model finds it',
+  },
+  {
+    key: 'interaction',
+    label: 'Interaction',
+    min: 0,
+    max: 3,
+    step: 0.1,
+    def: 0.8,
+    help: 'weight of inter_a × inter_b: only non-linear models (MLP, graph) find it',
+  },
+  {
+    key: 'industryRelative',
+    label: 'Industry-relative',
+    min: 0,
+    max: 3,
+    step: 0.1,
+    def: 0.8,
+    help: 'weight of ind_rel minus its industry mean: needs industry peers (graph models)',
+  },
+  {
+    key: 'idioVol',
+    label: 'Stock noise',
+    min: 0,
+    max: 0.1,
+    step: 0.005,
+    def: 0.02,
+    help: 'daily sd of each stock’s own noise: hides the signal',
+  },
+  {
+    key: 'marketVol',
+    label: 'Market noise',
+    min: 0,
+    max: 0.05,
+    step: 0.005,
+    def: 0.01,
+    help: 'daily sd of the market factor: moves all stocks together',
+  },
+  {
+    key: 'industryVol',
+    label: 'Industry noise',
+    min: 0,
+    max: 0.05,
+    step: 0.002,
+    def: 0.008,
+    help: 'daily sd of each industry’s factor: moves an industry together',
+  },
+];
+
+/** the planted roles by factor index: 0-2 linear (weights 0.6, -0.5, 0.4), 3 x 4 the interaction, 5 industry-relative, 6+ noise */
+const LINEAR_WEIGHTS = [0.6, -0.5, 0.4];
+
+/**
+ * Each synthetic factor's name, group and planted role (what generateSyntheticFrame does with it), for teaching:
+ * the UI shows the role next to the name. `short` is a role name such as lin_1, inter_a, ind_rel, noise_1.
+ */
+export function syntheticFactorRoles(nFactors: number): { name: string; group: string; role: string; short: string }[] {
+  const perGroup = new Map<string, number>();
+  return Array.from({ length: Math.max(6, Math.floor(nFactors)) }, (_, j) => {
+    const g = GROUPS[j % GROUPS.length];
+    const c = (perGroup.get(g) ?? 0) + 1;
+    perGroup.set(g, c);
+    const [role, short] =
+      j < 3
+        ? [`linear (weight ${LINEAR_WEIGHTS[j]})`, `lin_${j + 1}`]
+        : j === 3 || j === 4
+          ? ['interaction', j === 3 ? 'inter_a' : 'inter_b']
+          : j === 5
+            ? ['industry-relative', 'ind_rel']
+            : ['noise', `noise_${j - 5}`];
+    return { name: `${g}_${c}`, group: g, role, short };
+  });
+}
 const SECTORS = [
   'Energy',
   'Materials',
@@ -137,7 +231,7 @@ export function generateSyntheticFrame(partial: Partial<SyntheticOptions> = {}):
 
   // --- static layout: roles, scales, listing intervals, industries, betas, vols, sizes
   const linearFactors = [0, 1, 2];
-  const linearWeights = [0.6, -0.5, 0.4];
+  const linearWeights = LINEAR_WEIGHTS.slice();
   const wNorm = Math.hypot(...linearWeights);
   const [ia, ib] = [3, 4];
   const jR = 5;

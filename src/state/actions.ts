@@ -6,7 +6,8 @@ import { LabError } from '../core/errors';
 import { defaultRun, type DatasetSpec, type PreprocessConfig, type RunConfig, type SplitConfig, type StrategyConfig } from '../core/run';
 import { labApi, setLabApi } from './api';
 import { resolveConfig, schemaDefaults } from '../models/config';
-import { etaMs } from './derive';
+import { EtaEstimator } from './eta';
+import { splitTimelineView } from './views';
 import { checkpointStore, type SavedCheckpoint } from './checkpoints';
 import { presetById } from './presets';
 import { checkTableBytes } from './file-check';
@@ -79,7 +80,14 @@ export async function initLab(api: LabApi, loc: { hash: string; search: string }
   // the backend is a property of this browser, not of the experiment: it lives in backendPref, and the run
   // sent to the engine gets it at Train. A link's backend= is honoured unless ?backend= overrides it.
   const { backend: linkBackend, ...run } = parsed.run;
-  set({ run, urlWarnings: warnings, backendPref: forced ?? linkBackend ?? 'auto', backendForced: forced !== null });
+  set({
+    run,
+    urlWarnings: warnings,
+    backendPref: forced ?? linkBackend ?? 'auto',
+    backendForced: forced !== null,
+    // the link's "Compare methods" ticks and their hyper-parameters (checked against the registry in loadModels)
+    ...(parsed.compare ? { compareIds: parsed.compare.ids, presetConfigs: parsed.compare.configs } : {}),
+  });
   void restoreCheckpoint(); // groups a stopped run saved before this page (re)loaded
   const models = loadModels();
   void probeBackends();
@@ -101,10 +109,21 @@ export async function loadModels(): Promise<void> {
       model = models.find((m) => m.id === defaultRun.model) ?? models[0];
       warnings.push(`model '${clipText(run.model)}' is not in this build; using ${model.label}`);
     }
+    const unknown = get().compareIds.filter((id) => !models.some((m) => m.id === id));
+    if (unknown.length) warnings.push(`compare: ${unknown.join(', ')} not in this build; unticked`);
+    // the compared models' hyper-parameters from a link, clamped to their schemas like the selected model's
+    const presetConfigs = Object.fromEntries(
+      Object.entries(get().presetConfigs).map(([id, cfg]) => {
+        const mm = models.find((x) => x.id === id);
+        return [id, mm ? resolveConfig(mm.configSchema, { ...schemaDefaults(mm.configSchema), ...cfg }, mm.id, 'clamp') : cfg];
+      }),
+    );
     set({
       models,
       modelsStatus: 'ready',
       urlWarnings: warnings,
+      compareIds: get().compareIds.filter((id) => models.some((m) => m.id === id)),
+      presetConfigs,
       run: model ? { ...run, model: model.id, config: resolveConfig(model.configSchema, run.config, model.id, 'clamp') } : run,
     });
   } catch (e) {
@@ -162,6 +181,20 @@ export function applyPreset(id: string): void {
   });
 }
 
+/**
+ * A teaching preset with its own synthetic market (RunPreset.market, e.g. DMFM's "Why graph models"): load the market,
+ * apply the preset, and train the comparison when it says so. Returns false when the load waits for the user (trained
+ * results would be discarded; they answer, then press again) or fails.
+ */
+export async function applyMarketPreset(id: string): Promise<boolean> {
+  const p = presetById(id);
+  if (!p) return false;
+  if (p.market && !(await loadDataset(syntheticSpec(p.market)))) return false;
+  applyPreset(id);
+  if (p.trainNow) await compareMethods();
+  return true;
+}
+
 /** Set one hyper-parameter (numbers are clamped to the schema range). */
 export function setHyper(key: string, value: number | string | boolean): void {
   const s = get();
@@ -183,7 +216,38 @@ export const setPreprocessing = (patch: Partial<PreprocessConfig>) =>
   get().setRun((r) => ({ ...r, preprocessing: { ...r.preprocessing, ...patch } }));
 export const setUniverse = (universe: string) => get().setRun((r) => ({ ...r, universe }));
 export const setSeed = (seed: number) => get().setRun((r) => ({ ...r, seed: Math.max(0, Math.floor(seed)) }));
-export const setSplit = (patch: Partial<SplitConfig>) => get().setRun((r) => ({ ...r, split: { ...r.split, ...patch } }));
+/** Edit the split; an error a Train reported about the split is cleared (it described the settings just changed). */
+export const setSplit = (patch: Partial<SplitConfig>) => {
+  get().setRun((r) => ({ ...r, split: { ...r.split, ...patch } }));
+  clearSplitError();
+};
+
+/** Each split kind's defaults (src/data/splits.ts): the papers' protocols. */
+export const SPLIT_DEFAULTS: Record<SplitConfig['kind'], SplitConfig> = {
+  walkforward: { kind: 'walkforward', groups: 2, gap: 21 }, // DMFM / E2EAI: half-year test groups, expanding window
+  rolling: { kind: 'rolling', windowMonths: 60, groups: 0, gap: 21 }, // Deep Factor Model: 60 month-ends, every month
+  fixed: { kind: 'fixed', gap: 21 }, // FactorVAE: one train / validation / test layout (empty = the last years)
+};
+
+/**
+ * Switch the split kind. Each kind keeps its own settings: the current ones are remembered under their kind, and the
+ * new kind gets what it had before (or its defaults), never the other kind's values (walk-forward "Groups 2" is not
+ * rolling "Months 2").
+ */
+export function setSplitKind(kind: SplitConfig['kind']): void {
+  const s = get();
+  const cur = s.run.split;
+  if (cur.kind === kind) return;
+  set({ splitByKind: { ...s.splitByKind, [cur.kind]: structuredClone(cur) } });
+  s.setRun((r) => ({ ...r, split: structuredClone(get().splitByKind[kind] ?? SPLIT_DEFAULTS[kind]) }));
+  clearSplitError();
+}
+
+/** Clear a Train error that came from the split planner (its message starts with 'splits:'). */
+function clearSplitError(): void {
+  const e = get().trainError;
+  if (e && /^splits?:/i.test(e.message)) set({ trainError: null, ...(get().lastError === e ? { lastError: null } : {}) });
+}
 export const setStrategy = (patch: Partial<StrategyConfig>) => get().setRun((r) => ({ ...r, strategy: { ...r.strategy, ...patch } }));
 
 /** Each strategy's paper defaults (src/eval/backtest.ts resolveStrategy), written out so the link carries them. */
@@ -232,14 +296,24 @@ export const bundledSpec = (): DatasetSpec => ({ kind: 'bundled', name: 'us-larg
 /**
  * Load a dataset (the run's, or `spec`). A failed load shows the error and keeps the previous dataset.
  * For kind 'file' pass the File (or reuse the last loaded one).
+ *
+ * Trained results belong to the loaded data: loading another dataset would discard them, so unless `opts.discard`
+ * is set the load waits in `pendingLoad` for the user's answer (confirmPendingLoad / cancelPendingLoad) and this
+ * returns false. Reloading the same dataset (e.g. with other preprocessing) keeps them.
  */
-export async function loadDataset(spec?: DatasetSpec, file?: File): Promise<boolean> {
+export async function loadDataset(spec?: DatasetSpec, file?: File, opts: { discard?: boolean } = {}): Promise<boolean> {
   const s = get();
   if (s.trainStatus === 'running' || s.trainStatus === 'paused' || s.trainStatus === 'cancelling') {
     report('data', new LabError('A training run is in progress: cancel it before loading another dataset.'));
     return false;
   }
   const target = spec ?? s.run.dataset;
+  const losing = latestModels(s.results);
+  if (!opts.discard && losing.length && !(s.loadedSpec !== null && sameJson(s.loadedSpec, target))) {
+    set({ pendingLoad: { spec: target, ...(file ? { file } : {}), results: losing } });
+    return false;
+  }
+  if (s.pendingLoad) set({ pendingLoad: null });
   const token = ++loadToken;
   const before = s.summary ? 'ready' : 'empty';
   set({
@@ -293,6 +367,24 @@ export async function loadDataset(spec?: DatasetSpec, file?: File): Promise<bool
   }
 }
 
+/** labels of the trained models a dataset change would discard (latest per model) */
+function latestModels(results: TrainResult[]): string[] {
+  return [...new Set(results.map((r) => r.label))];
+}
+
+/** The user agreed to discard the trained results: run the load that was waiting. */
+export function confirmPendingLoad(): Promise<boolean> {
+  const p = get().pendingLoad;
+  if (!p) return Promise.resolve(false);
+  set({ pendingLoad: null });
+  return loadDataset(p.spec, p.file, { discard: true });
+}
+
+/** The user kept the trained results: forget the load that was waiting. */
+export function cancelPendingLoad(): void {
+  set({ pendingLoad: null });
+}
+
 /** Load a user's parquet or CSV file (file input or drop). */
 export function loadFile(file: File): Promise<boolean> {
   return loadDataset({ kind: 'file', name: file.name }, file);
@@ -309,32 +401,70 @@ export function applyPrep(): Promise<boolean> {
 let controller: AbortController | null = null;
 const MAX_LOSS_POINTS = 4000;
 
-/** Position of a progress message on the loss chart's x axis, in epochs across groups. */
-export const progressX = (p: TrainProgress) => ((p.group ?? 1) - 1) * p.epochs + (p.epoch - 1) + (p.steps > 0 ? p.step / p.steps : 0);
+/**
+ * Position of a progress message on the loss chart's x axis, in epochs trained across groups: `groupStart` is where
+ * its group starts (the epochs the earlier groups actually trained, early stops included; 0 for the first group).
+ */
+export const progressX = (p: TrainProgress, groupStart = ((p.group ?? 1) - 1) * p.epochs) =>
+  groupStart + (p.epoch - 1) + (p.steps > 0 ? p.step / p.steps : 0);
+
+/** where each split group of the run being trained starts on the loss chart's x axis (see progressX) */
+let groupStarts = new Map<number, number>();
+
+/** The x of a progress message: a group seen for the first time starts at the whole epoch after the last point drawn. */
+function curveX(p: TrainProgress, curve: { x: number; group?: number }[]): number {
+  const g = p.group ?? 1;
+  // a closed-form fit (no epochs, or its 'epoch 0' message) has one validation point per group: at the group's number
+  if (!(p.epochs > 0) || p.epoch < 1) return g;
+  let start = groupStarts.get(g);
+  if (start === undefined) {
+    const last = curve[curve.length - 1];
+    // a resumed run starts at its first missing group: earlier groups have no points, keep their nominal slots
+    start = last && (last.group ?? 1) < g ? Math.ceil(last.x - 1e-9) : (g - 1) * p.epochs;
+    groupStarts.set(g, start);
+  }
+  return progressX(p, start);
+}
 
 /** the fraction a resumed run's checkpoint already held (0 for a fresh run) */
 let startFraction = 0;
+/** the ETA and progress of the run being trained (src/state/eta.ts): measured step times x work left */
+let eta = new EtaEstimator();
+
+/** relative training data per split group of `run` on the loaded panel (the estimator scales later groups' steps by it) */
+function groupWorkOf(run: RunConfig): number[] | undefined {
+  const sum = get().summary;
+  const v = splitTimelineView(sum?.tradingDays, sum?.horizons, run.split);
+  if (!v || v.error) return undefined;
+  const work = v.groups.map((g) => v.rows.filter((r) => r.group === g.index && r.segment === 'train').reduce((a, r) => a + r.days, 0));
+  return work.every((w) => w > 0) ? work : undefined;
+}
 
 function onProgress(ac: AbortController, p: TrainProgress): void {
   if (controller !== ac) return; // a stale run
-  if (startFraction > 0) {
-    // resumed: extrapolate the time left from the progress made since the resume, f - f0 in elapsed, not from f
-    const f0 = startFraction,
-      e = p.etaMs ?? etaMs((p.fraction - f0) / (1 - f0), p.elapsedMs);
-    p = { ...p, startFraction: f0, ...(e !== null ? { etaMs: e } : {}) };
-  }
+  const e = eta.push(p);
+  if (p.phase === 'training' || p.phase === 'evaluating')
+    p = {
+      ...p,
+      fraction: Math.max(e.fraction, startFraction),
+      ...(e.etaMs !== null ? { etaMs: e.etaMs } : {}),
+      etaRough: e.rough,
+      ...(e.why ? { etaWhy: e.why } : {}),
+      ...(startFraction > 0 ? { startFraction } : {}),
+    };
   const s = get();
   const patch: Partial<LabState> = { progress: p };
   if (p.backend) patch.backendInUse = p.backend;
-  const x = progressX(p);
+  const x = p.phase === 'training' || p.epoch > 0 ? curveX(p, s.lossCurve.length ? s.lossCurve : s.validCurve) : 0;
+  const g = p.group !== undefined ? { group: p.group } : {};
   if (p.phase === 'training' && Number.isFinite(p.loss)) {
-    let curve: LossPoint[] = [...s.lossCurve, { x, loss: p.loss as number }];
+    let curve: LossPoint[] = [...s.lossCurve, { x, loss: p.loss as number, ...g }];
     if (curve.length > MAX_LOSS_POINTS) curve = curve.filter((_, i) => i % 2 === 0);
     patch.lossCurve = curve;
   }
   if (Number.isFinite(p.validLoss) || Number.isFinite(p.validIC)) {
     const last = s.validCurve[s.validCurve.length - 1];
-    const pt: ValidPoint = { x, loss: p.validLoss, ic: p.validIC };
+    const pt: ValidPoint = { x, loss: p.validLoss, ic: p.validIC, ...g };
     patch.validCurve = last && last.x === x ? [...s.validCurve.slice(0, -1), pt] : [...s.validCurve, pt];
   }
   set(patch);
@@ -371,6 +501,9 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
   const done = resume?.groups.length ?? 0,
     total = resume?.total ?? 0;
   startFraction = resume && total > 0 ? done / total : 0;
+  groupStarts = new Map();
+  const patience = Number(run.config.patience);
+  eta = new EtaEstimator({ groupWork: groupWorkOf(run), ...(Number.isFinite(patience) ? { patience } : {}) });
   set({
     trainStatus: 'running',
     trainingRun: run,
@@ -438,7 +571,12 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
   } catch (e) {
     if (controller !== ac) return 'cancelled';
     const stopped = isAbortError(e) || ac.signal.aborted;
-    set({ trainStatus: stopped ? 'cancelled' : 'error' });
+    // the last progress message ('Preparing the panel…', 'training · group 1/2') no longer describes anything
+    const prev = get().progress;
+    set({
+      trainStatus: stopped ? 'cancelled' : 'error',
+      progress: prev ? { ...prev, message: stopped ? 'Cancelled' : 'Failed (see the error below)', etaMs: undefined } : null,
+    });
     if (!stopped) report('train', e);
     if (controller === ac) controller = null;
     // no group finished in this run: show what was saved before (this run's earlier checkpoint or another run's)
@@ -449,13 +587,23 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
   }
 }
 
-function canTrain(): boolean {
+function canTrain(checkSplit = true): boolean {
   if (controller) return false;
   if (!get().summary) {
     report('train', new LabError('No dataset is loaded yet.', 'Load the bundled dataset (or a file) in the Data panel first.'));
     return false;
   }
+  const err = checkSplit ? splitError() : null;
+  if (err) {
+    report('train', new LabError(err, 'Change the split settings in step 2 (Model, Split); the split timeline shows the plan.'));
+    return false;
+  }
   return true;
+}
+
+/** Why the current split cannot be planned on the loaded dates (null when it can, or when nothing is loaded). */
+export function splitError(s: Pick<LabState, 'summary' | 'run'> = get()): string | null {
+  return splitTimelineView(s.summary?.tradingDays, s.summary?.horizons, s.run.split)?.error ?? null;
 }
 
 /** Train the current run on the loaded dataset (afresh: a saved checkpoint of it is replaced); the result joins the Results panel. */
@@ -467,7 +615,7 @@ export async function startTraining(): Promise<void> {
 /** Resume the stopped run of the saved checkpoint: its finished groups are kept, the rest are trained. */
 export async function resumeTraining(): Promise<void> {
   const cp = get().checkpoint;
-  if (!cp || !canTrain()) return;
+  if (!cp || !canTrain(false)) return; // the saved run's own split was planned when it started
   const loaded = get().loadedSpec;
   if (!sameJson(loaded, cp.run.dataset)) {
     report(
@@ -678,7 +826,8 @@ export async function runQuery(sql?: string): Promise<void> {
     clearLast('sql');
   } catch (e) {
     if (token !== queryToken) return;
-    set({ queryStatus: 'idle' });
+    // the previous result and its timing belong to another query: the error replaces them
+    set({ queryStatus: 'idle', queryResult: null, queryMs: null });
     report('sql', e);
   }
 }

@@ -134,7 +134,7 @@ describe('benchmark actions', () => {
     expect(calls.filter((c) => c.startsWith('load'))).toEqual(['load spy.parquet 12', 'load short.parquet 12', 'load spy.parquet 12']);
     expect(s.benchmark?.name).toBe('spy.parquet');
     expect(s.reevalStatus).toBe('idle');
-    expect(await loadDataset({ kind: 'bundled', name: 'other' })).toBe(true);
+    expect(await loadDataset({ kind: 'bundled', name: 'other' }, undefined, { discard: true })).toBe(true); // results discarded (asked in the UI)
     expect(useLab.getState().benchmark?.name).toBe('spy.parquet');
     // with no earlier file: back to the default (the engine's series is cleared)
     api.evaluate = evaluate;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrainResult } from './lab-api';
-import { explainedResult, explainedTickers, groupSharesOverTime, stockContribution } from './explain-views';
+import { explainedResult, explainedTickers, groupSharesOverTime, stockContribution, tickerStatus } from './explain-views';
 
 // a hand-made explanation: panel tickers A, B, C; on 2019-01-31 the cross-section is stocks [2, 0] = C, A
 // (positions 0, 1); factors m1 (momentum), v1 (volatility), v2 (volatility)
@@ -73,5 +73,14 @@ describe('explain views', () => {
     expect(g.dates).toEqual(['2019-01-31']);
     expect(g.share[0][0]).toBeCloseTo(66.6667, 3);
     expect(g.share[0][0] + g.share[0][1]).toBeCloseTo(100, 9);
+  });
+});
+
+describe('LRP stock box (issue 14, defect 9)', () => {
+  it('says whether a typed ticker is explained, not in the date, or unknown (never another stock silently)', () => {
+    expect(tickerStatus(result, '2019-01-31', '')).toBe('');
+    expect(tickerStatus(result, '2019-01-31', 'C')).toBe('ok');
+    expect(tickerStatus(result, '2019-01-31', 'B')).toBe('absent'); // in the panel, not in that day's cross-section
+    expect(tickerStatus(result, '2019-01-31', 'ZZZZ')).toBe('unknown');
   });
 });

@@ -33,6 +33,17 @@ export function explainedTickers(r: TrainResult, date: string): string[] {
   return Array.from(d.stocks, (n) => r.tickers![n]);
 }
 
+/**
+ * What the LRP stock box makes of a typed ticker: '' (empty: the date's top stock is shown), 'ok' (explained on the
+ * date), 'absent' (a ticker of the dataset, not in this date's cross-section) or 'unknown' (no such ticker). The view
+ * says so for the last two and shows no other stock in its place.
+ */
+export function tickerStatus(r: TrainResult, date: string, typed: string): '' | 'ok' | 'absent' | 'unknown' {
+  if (!typed) return '';
+  if (explainedTickers(r, date).includes(typed)) return 'ok';
+  return r.tickers?.includes(typed) ? 'absent' : 'unknown';
+}
+
 /** One stock's factor contributions on one explained date, or null if the date / ticker is not explained. */
 export function stockContribution(r: TrainResult, date: string, ticker: string): StockContribution | null {
   const ex = r.explanation;

@@ -128,8 +128,11 @@ export interface TrainProgress {
   /** a resumed run: the fraction its checkpoint already held (the ETA extrapolates from the progress since) */
   startFraction?: number;
   elapsedMs: number;
-  /** the engine's own estimate of the time left (else the UI extrapolates from fraction and elapsedMs) */
+  /** the estimate of the time left (src/state/eta.ts: measured step times x work left; else the UI extrapolates) */
   etaMs?: number;
+  /** the estimate may be far off (few steps measured, or early stopping may end groups sooner); etaWhy says why */
+  etaRough?: boolean;
+  etaWhy?: string;
   /** latest training loss (smoothed over the last steps) */
   loss?: number;
   /** set once per epoch, after the validation pass */

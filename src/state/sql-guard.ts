@@ -26,6 +26,25 @@ const FORBIDDEN = [
   'grant',
   'use',
 ];
+/** statement keywords that are neither reads nor listed writes (refused as not read-only, not as typos) */
+const OTHER_STATEMENTS = new Set([
+  'merge',
+  'replace',
+  'upsert',
+  'begin',
+  'commit',
+  'rollback',
+  'abort',
+  'prepare',
+  'execute',
+  'deallocate',
+  'comment',
+  'force',
+  'start',
+  'end',
+  'transaction',
+  'analyze',
+]);
 const FILE_FUNCS = /\b(read_csv|read_csv_auto|read_parquet|read_json|read_json_auto|read_text|read_blob|parquet_scan|glob)\s*\(/i;
 
 /** Drop comments and the contents of string literals / quoted identifiers so keywords inside them don't count. */
@@ -48,6 +67,14 @@ export function checkReadOnlySql(sql: string): string {
       'Remove everything after the first statement.',
     );
   const first = bare.match(/^\(*\s*([a-z_]+)/i)?.[1]?.toLowerCase() ?? '';
+  // a word that starts no SQL statement (a typo such as SELEC) is a syntax error, not a write being refused
+  if (!STARTERS.has(first) && !FORBIDDEN.includes(first) && !OTHER_STATEMENTS.has(first)) {
+    const near = [...STARTERS].find((w) => w.startsWith(first.slice(0, 3)) || first.startsWith(w.slice(0, 4)));
+    throw new LabError(
+      `Syntax error: '${first.toUpperCase() || bare.slice(0, 12)}' does not start an SQL statement${near ? `; did you mean ${near.toUpperCase()}?` : '.'}`,
+      'Queries start with SELECT, WITH, FROM, DESCRIBE or SHOW.',
+    );
+  }
   if (!STARTERS.has(first))
     throw new LabError(
       `The SQL console is read-only: statements must start with SELECT, WITH, FROM, DESCRIBE or SHOW, not '${first.toUpperCase()}'.`,

@@ -4,7 +4,7 @@
  * actions.ts that worker callbacks call (zustand docs: practice-with-no-store-actions).
  */
 import { create, type StateCreator } from 'zustand';
-import { defaultCompare, defaultRun, type DatasetSpec, type RunConfig } from '../core/run';
+import { defaultCompare, defaultRun, type DatasetSpec, type RunConfig, type SplitConfig } from '../core/run';
 import type {
   BackendInfo,
   BackendName,
@@ -39,6 +39,11 @@ export interface DataSlice {
   loadedSpec: DatasetSpec | null;
   loadedPrep: DataPrep | null;
   dataError: ErrorInfo | null;
+  /**
+   * a load of another dataset that would discard trained results, waiting for the user's answer (Data panel:
+   * "Discard and load" / "Keep results"); null when none is waiting
+   */
+  pendingLoad: { spec: DatasetSpec; file?: File; results: string[] } | null;
 }
 
 export interface RunSlice {
@@ -48,16 +53,24 @@ export interface RunSlice {
   modelsError: ErrorInfo | null;
   /** settings in the link that could not be used */
   urlWarnings: string[];
+  /** each split kind's own settings, kept while another kind is chosen (switching back restores them) */
+  splitByKind: Partial<Record<SplitConfig['kind'], SplitConfig>>;
   setRun: (update: (r: RunConfig) => RunConfig) => void;
 }
 
 export interface LossPoint {
-  /** position in epochs, counted across walk-forward groups */
+  /**
+   * position in epochs, counted across walk-forward groups: a group starts where the previous one stopped (an early
+   * stop leaves no empty slot), so the axis is the cumulative number of epochs trained
+   */
   x: number;
   loss: number;
+  /** 1-based split group (absent for a single-group run): the loss chart draws each group as its own segment */
+  group?: number;
 }
 export interface ValidPoint {
   x: number;
+  group?: number;
   loss?: number;
   ic?: number;
 }
@@ -151,6 +164,7 @@ const createDataSlice: StateCreator<LabState, [], [], DataSlice> = () => ({
   loadedSpec: null,
   loadedPrep: null,
   dataError: null,
+  pendingLoad: null,
 });
 
 const createRunSlice: StateCreator<LabState, [], [], RunSlice> = (set) => ({
@@ -159,6 +173,7 @@ const createRunSlice: StateCreator<LabState, [], [], RunSlice> = (set) => ({
   modelsStatus: 'loading',
   modelsError: null,
   urlWarnings: [],
+  splitByKind: {},
   setRun: (update) => set((s) => ({ run: update(s.run) })),
 });
 

@@ -89,15 +89,27 @@ export function flattenRun(run: RunConfig): [string, string][] {
 
 const enc = (s: string) => encodeURIComponent(s).replace(/%2C/gi, ',').replace(/%3A/gi, ':').replace(/%2F/gi, '/');
 
-/** The hash string (with leading '#') for a run. */
-export function runToHash(run: RunConfig): string {
-  return (
-    '#' +
-    flattenRun(run)
-      .map(([k, v]) => `${k}=${enc(v)}`)
-      .join('&')
-  );
+/**
+ * "Compare methods" in the link: the ticked model ids (`compare=linear,mlp,dmfm`) and the hyper-parameters a preset set
+ * for them (`compareConfig.<model>.<key>=value`), so a shared link trains the same comparison.
+ */
+export interface CompareSetup {
+  ids: string[];
+  configs: Record<string, Record<string, Leaf>>;
 }
+
+/** The hash string (with leading '#') for a run, and the "Compare methods" setup when given. */
+export function runToHash(run: RunConfig, compare?: CompareSetup): string {
+  const pairs = flattenRun(run);
+  if (compare) {
+    pairs.push(['compare', compare.ids.join(',')]);
+    for (const [id, cfg] of Object.entries(compare.configs))
+      for (const [k, v] of Object.entries(cfg)) if (v !== undefined && v !== null) pairs.push([`compareConfig.${id}.${k}`, String(v)]);
+  }
+  return '#' + pairs.map(([k, v]) => `${k}=${enc(v)}`).join('&');
+}
+
+const SAFE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 function getPath(obj: unknown, path: string[]): unknown {
   let o = obj as Record<string, unknown> | undefined;
@@ -132,6 +144,8 @@ export interface ParsedHash {
   present: boolean;
   /** human-readable notes on keys that were ignored or values that fell back to defaults */
   warnings: string[];
+  /** the link's "Compare methods" setup (null when the link has no `compare` key: the session keeps its own) */
+  compare: CompareSetup | null;
 }
 
 /** Parse a location hash into a full run: unknown keys are ignored, bad values fall back to defaultRun. */
@@ -153,7 +167,9 @@ function parseHash(hash: string, base: RunConfig): ParsedHash {
   const warnings: string[] = [];
   let present = false;
   const body = hash.startsWith('#') ? hash.slice(1) : hash;
-  if (!body) return { run: run as unknown as RunConfig, present, warnings };
+  let compare: CompareSetup | null = null;
+  const configs: CompareSetup['configs'] = {};
+  if (!body) return { run: run as unknown as RunConfig, present, warnings, compare };
   const seen = new Set<string>();
   for (const part of body.split('&')) {
     if (!part) continue;
@@ -186,6 +202,25 @@ function parseHash(hash: string, base: RunConfig): ParsedHash {
       continue;
     }
     const path = key.split('.');
+    if (key === 'compare') {
+      const ids = raw
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      const bad = ids.filter((x) => !SAFE_NAME.test(x));
+      if (bad.length) warnings.push(`compare: '${bad.join(', ')}' is not a model id; ignored`);
+      compare = { ids: ids.filter((x) => SAFE_NAME.test(x)), configs };
+      present = true;
+      continue;
+    }
+    if (path[0] === 'compareConfig') {
+      if (path.length !== 3 || !SAFE_NAME.test(path[1]) || !SAFE_NAME.test(path[2])) {
+        warnings.push(`unknown setting '${key}' ignored`);
+        continue;
+      }
+      (configs[path[1]] ??= {})[path[2]] = inferLeaf(raw);
+      continue;
+    }
     if (!TOP_KEYS.has(path[0]) || path.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
       warnings.push(`unknown setting '${clipText(key)}' ignored`);
       continue;
@@ -267,7 +302,8 @@ function parseHash(hash: string, base: RunConfig): ParsedHash {
     setPath(run, path, value);
     present = true;
   }
-  return { run: run as unknown as RunConfig, present, warnings };
+  if (!compare && Object.keys(configs).length) warnings.push('compareConfig without a compare list ignored');
+  return { run: run as unknown as RunConfig, present, warnings, compare };
 }
 
 /** `?backend=webgl` forces a backend; returns null when absent or not a known backend. */

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRun } from '../core/run';
 import type { TrainResult, UniverseResult } from './lab-api';
-import { effectiveLayout, icViews, latestResults, resultsCsv, resultsTableView, splitTimelineView, strategyStale } from './views';
+import {
+  csvFileName,
+  effectiveLayout,
+  icViews,
+  latestResults,
+  resultsCsv,
+  resultsTableView,
+  splitTimelineView,
+  strategyStale,
+  testPeriod,
+} from './views';
 
 const uni = (universe: string, alpha: number, icir: number, ir: number, sharpe: number): UniverseResult => ({
   universe,
@@ -98,15 +108,50 @@ describe('results table view', () => {
     expect(Number.isNaN(v.table.cells[0][0].value)).toBe(true); // no IC in that row
   });
 
-  it('CSV: header row of universe x label, one row per method, percent x 100 with marks', () => {
+  it('CSV: plain full-precision numbers, one row per method and universe, a rank column per metric, the test period', () => {
     const v = resultsTableView(results, 'paper-dmfm', ['all', 'top100'], ['top100'])!;
+    const lines = resultsCsv(v, ['2019-01-02', '2019-01-04']).trim().split('\n');
+    expect(lines[0]).toBe('method,method_id,universe,test_start,test_end,α(%),α(%) rank,ICIR,ICIR rank,IR,IR rank,SR,SR rank');
+    // Linear on all: alpha 0.05 -> 5 (percent, rank 1 of 0.05, -0.08, 0.01), ICIR 0.8 (1), IR 1 (1), SR 2 (1)
+    expect(lines[1]).toBe('Linear,linear,all,2019-01-02,2019-01-04,5,1,0.8,1,1,1,2,1');
+    // MLP: alpha -0.08 x 100 = -8 (rank 3), ICIR 0.3 (3), IR -1.5 (3), SR 1.4 (3)
+    expect(lines[2]).toBe('MLP,mlp,all,2019-01-02,2019-01-04,-8,3,0.3,3,-1.5,3,1.4,3');
+    // EW: 0.01 x 100 = 1 in float is 1 exactly; every value second
+    expect(lines[3]).toBe('EW,ew,all,2019-01-02,2019-01-04,1,2,0.5,2,0.2,2,1.9,2');
+    // full precision, no markers: a value the page rounds to 2 decimals keeps every digit
+    const w = resultsTableView([result('a', 'A', [uni('all', 0.012345678, 0.123456789, 1, 1)])], 'paper-dmfm', [])!;
+    const row = resultsCsv(w).trim().split('\n')[1].split(',');
+    expect(Number(row[5])).toBeCloseTo(1.2345678, 12);
+    expect(row[7]).toBe('0.123456789');
+    expect(row[6]).toBe(''); // a single method is not ranked
+    expect(resultsCsv(w)).not.toMatch(/\*\*|_[0-9]/);
+    // a formula-like label from data is defused, and quoted when it holds a comma
+    const f = resultsTableView([result('x', '=HYPERLINK("a,b")', [uni('all', 0, 0, 0, 0)])], 'paper-dmfm', [])!;
+    expect(resultsCsv(f).split('\n')[1].startsWith('"\'=HYPERLINK(""a,b"")",x,all')).toBe(true);
+  });
+
+  it('the file name carries the test period the page shows (first and last evaluation date)', () => {
+    expect(csvFileName('paper-dmfm', results)).toBe('factor-lab-paper-dmfm-2019-01-02_2019-01-04.csv');
+    expect(testPeriod([])).toBeNull();
+  });
+
+  it('an empty universe (no scored date) is shown empty and never ranked', () => {
+    const empty = (u: string): UniverseResult => ({ universe: u, values: { alpha: 0, icir: 0, ir: 0, sharpe: 0 }, icDates: 0 });
+    const rs = [
+      result('linear', 'Linear', [uni('all', 0.05, 0.8, 1.0, 2.0), empty('rest')]),
+      result('mlp', 'MLP', [uni('all', -0.08, 0.3, -1.5, 1.4), empty('rest')]),
+    ];
+    const v = resultsTableView(rs, 'paper-dmfm', ['all', 'rest'])!;
+    expect(v.emptyUniverses).toEqual(['rest']);
+    // rest = universe 1: columns 4..7 hold NaN without marks (before: 0.00 and every method 'best')
+    for (const row of v.table.cells)
+      for (let j = 4; j < 8; j++) {
+        expect(Number.isNaN(row[j].value)).toBe(true);
+        expect(row[j].mark).toBeNull();
+      }
+    expect(v.table.cells.map((r) => r[0].mark)).toEqual(['best', 'second']);
     const lines = resultsCsv(v).trim().split('\n');
-    expect(lines[0]).toBe('method,all α(%),all ICIR,all IR,all SR');
-    // Linear on all: alpha 0.05 -> 5.00 (best), ICIR 0.80 (best), IR 1.00 (best), SR 2.00 (best)
-    expect(lines[1]).toBe('Linear,**5.00**,**0.80**,**1.00**,**2.00**');
-    // MLP: alpha -8.00 (worst), ICIR 0.30 (third), IR -1.50, SR 1.40
-    expect(lines[2]).toBe('MLP,-8.00,0.30,-1.50,1.40');
-    expect(lines[3]).toBe('EW,_1.00_,_0.50_,_0.20_,_1.90_');
+    expect(lines.find((l) => l.startsWith('Linear,linear,rest'))).toBe('Linear,linear,rest,,,,,,,,,,');
   });
 
   it('auto layout: column groups while universes x metrics <= 12, else row blocks', () => {

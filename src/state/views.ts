@@ -1,9 +1,9 @@
 /** Derived views over the store for the Results panel and the test API (pure functions of state). */
-import type { SplitConfig, StrategyConfig } from '../core/run';
+import type { RunConfig, SplitConfig, StrategyConfig } from '../core/run';
 import { makeSplits, splitTimeline, type TimelineRow } from '../data/splits';
 import { rollingMean } from '../eval/ic';
 import { METRICS } from '../eval/metrics';
-import { TABLE_PRESETS, buildResultsTable, tableToCsv, type ResultRow, type ResultsTable, type TableColumn } from '../eval/table';
+import { TABLE_PRESETS, buildResultsTable, type ResultRow, type ResultsTable, type TableColumn } from '../eval/table';
 import type { MethodSeries, MetricsTable, TrainResult } from './lab-api';
 import type { LabState, TablePreset } from './store';
 
@@ -75,6 +75,8 @@ export interface ResultsTableView {
   allUniverses: string[];
   /** per column: the metric's definition (src/eval METRICS) */
   definitions: Record<string, string>;
+  /** shown universes where no method scored a stock (e.g. 'rest' of a 200-stock market): shown empty, never ranked */
+  emptyUniverses: string[];
 }
 
 /** Latest result per model, in finishing order. */
@@ -112,17 +114,22 @@ export function resultsTableView(
   let shown = allUniverses.filter((u) => !hidden.includes(u));
   if (!shown.length) shown = allUniverses.slice(0, 1);
   const idOf = new Map<string, string>();
+  const scored = new Set<string>();
   for (const u of shown) {
     for (const r of latest) {
       const us = r.universes?.length
         ? r.universes
         : [{ universe: r.run.universe, values: r.allMetrics ?? r.metrics.rows[0]?.values ?? {}, icDates: 1 }];
       const hit = us.find((x) => x.universe === u);
-      rows.push({ method: r.label, universe: u, metrics: (hit?.values ?? {}) as ResultRow['metrics'] });
+      // a universe with no scored date has no metrics (its zeros would be ranked and marked best): an empty row
+      const values = hit && hit.icDates === 0 ? {} : (hit?.values ?? {});
+      if (hit && hit.icDates > 0) scored.add(u);
+      rows.push({ method: r.label, universe: u, metrics: values as ResultRow['metrics'] });
       idOf.set(r.label, r.model);
       // the model's alternative scores, on every universe when evaluated there (else the run's universe only)
       for (const a of r.alternatives ?? []) {
-        const au = a.universes?.find((x) => x.universe === u)?.values ?? (u === (r.run.universe || 'all') ? a.metrics : {});
+        const ah = a.universes?.find((x) => x.universe === u);
+        const au = ah ? (ah.icDates === 0 ? {} : ah.values) : u === (r.run.universe || 'all') ? a.metrics : {};
         rows.push({ method: a.label, universe: u, metrics: au as ResultRow['metrics'] });
         idOf.set(a.label, a.method);
       }
@@ -130,7 +137,11 @@ export function resultsTableView(
   }
   const table = preset === 'lab' ? buildResultsTable(rows, LAB_COLUMNS, 'Lab overview') : buildResultsTable(rows, preset);
   const definitions = Object.fromEntries(table.columns.map((c) => [c.key, METRICS[c.key].definition]));
-  return { table, ids: table.methods.map((label) => idOf.get(label) ?? label), allUniverses, definitions };
+  // universes known to be empty for every result (a result without per-universe data says nothing)
+  const emptyUniverses = shown.filter(
+    (u) => !scored.has(u) && latest.every((r) => !r.universes?.length || r.universes.some((x) => x.universe === u && x.icDates === 0)),
+  );
+  return { table, ids: table.methods.map((label) => idOf.get(label) ?? label), allUniverses, definitions, emptyUniverses };
 }
 
 /** Most numeric columns the universes-as-column-groups layout shows before 'auto' switches to row blocks (1280 px). */
@@ -140,14 +151,54 @@ export const MAX_WIDE_COLUMNS = 12;
 export const effectiveLayout = (v: ResultsTableView, layout: 'auto' | 'columns' | 'rows'): 'columns' | 'rows' =>
   layout !== 'auto' ? layout : v.table.universes.length * v.table.columns.length <= MAX_WIDE_COLUMNS ? 'columns' : 'rows';
 
-/** CSV of the table as shown (wide layout, paper-formatted values, **best** and _second_). */
-export const resultsCsv = (v: ResultsTableView): string => tableToCsv(v.table);
+/** A CSV text field: quoted when needed; a leading = + - @ (a spreadsheet formula) is defused with a quote mark. */
+const csvText = (t: string): string => {
+  const safe = /^[=+\-@\t\r]/.test(t) ? `'${t}` : t;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+};
 
-/** A file name for the CSV export, e.g. factor-lab-paper-dmfm-2019-01-02_2019-12-31.csv. */
+/** Competition rank of `v` among `vals` (1 = best; ties share a rank); null when not ranked. */
+function rankOf(v: number, vals: number[], better: 'higher' | 'lower' | 'none'): number | null {
+  if (better === 'none' || !Number.isFinite(v) || vals.length < 2) return null;
+  return 1 + vals.filter((x) => (better === 'higher' ? x > v : x < v)).length;
+}
+
+/**
+ * CSV of the table as shown, for spreadsheets: one row per (method, universe); per metric its value as a plain number in
+ * full precision (percent metrics x 100, as the column label says) and its rank among the methods in that universe
+ * (1 = best by the metric's direction, ties share a rank; empty when the metric has no direction, the value is missing
+ * or fewer than two methods have one). `period` = the test period the page shows (first and last evaluation date).
+ */
+export function resultsCsv(v: ResultsTableView, period: [string, string] | null = null): string {
+  const t = v.table;
+  const C = t.columns.length;
+  const head = ['method', 'method_id', 'universe', 'test_start', 'test_end', ...t.columns.flatMap((c) => [c.label, `${c.label} rank`])];
+  const lines = [head.map(csvText).join(',')];
+  t.universes.forEach((u, ui) => {
+    const colVals = t.columns.map((_, ci) => t.cells.map((row) => row[ui * C + ci].value).filter(Number.isFinite));
+    t.methods.forEach((m, mi) => {
+      const cells = t.columns.flatMap((c, ci) => {
+        const x = t.cells[mi][ui * C + ci].value;
+        const shown = Number.isFinite(x) ? (c.format === 'pct' ? x * 100 : x) : NaN;
+        const r = rankOf(x, colVals[ci], c.better);
+        return [Number.isFinite(shown) ? String(shown) : '', r === null ? '' : String(r)];
+      });
+      lines.push([csvText(m), csvText(v.ids[mi]), csvText(u), period?.[0] ?? '', period?.[1] ?? '', ...cells].join(','));
+    });
+  });
+  return lines.join('\n') + '\n';
+}
+
+/** The test period the Results panel shows: first and last evaluation (formation) date of the latest result. */
+export function testPeriod(results: TrainResult[]): [string, string] | null {
+  const d = results[results.length - 1]?.series[0]?.icDates ?? [];
+  return d.length ? [d[0], d[d.length - 1]] : null;
+}
+
+/** A file name for the CSV export, e.g. factor-lab-paper-dmfm-2019-01-02_2019-12-31.csv (the page's test period). */
 export function csvFileName(preset: TablePreset, results: TrainResult[]): string {
-  const d = results[results.length - 1]?.series[0]?.dates ?? [];
-  const span = d.length ? `-${d[0]}_${d[d.length - 1]}` : '';
-  return `factor-lab-${preset}${span}.csv`;
+  const p = testPeriod(results);
+  return `factor-lab-${preset}${p ? `-${p[0]}_${p[1]}` : ''}.csv`;
 }
 
 // ---------------------------------------------------------------- split timeline
@@ -196,4 +247,26 @@ export const strategyStale = (r: TrainResult, strategy: StrategyConfig): boolean
 /** The results table as the Results panel shows it (preset, panel universe order, hidden universes). */
 export function tableViewOf(s: Pick<LabState, 'results' | 'tablePreset' | 'summary' | 'hiddenUniverses'>): ResultsTableView | null {
   return resultsTableView(s.results, s.tablePreset, s.summary?.universes.map((u) => u.name) ?? [], s.hiddenUniverses);
+}
+
+/**
+ * Whether the current setup still is what preset `p` set: its model with the preset's hyper-parameters, split,
+ * strategy, seed and compared models. The preset button shows pressed only then; after an edit it reads 'modified'.
+ */
+export function presetIntact(
+  p: { run: Pick<RunConfig, 'model' | 'split' | 'strategy' | 'seed'>; configs: Record<string, Record<string, unknown>>; compare: string[] },
+  s: Pick<LabState, 'run' | 'compareIds' | 'models'>,
+): boolean {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const cfg = p.configs[p.run.model] ?? {};
+  const known = p.compare.filter((x) => s.models.length === 0 || s.models.some((m) => m.id === x));
+  return (
+    s.run.model === p.run.model &&
+    s.run.seed === p.run.seed &&
+    same(s.run.split, p.run.split) &&
+    same(s.run.strategy, p.run.strategy) &&
+    // keys the model's schema lacks were dropped when the preset was applied: only the kept ones can differ
+    Object.entries(cfg).every(([k, v]) => !(k in s.run.config) || s.run.config[k] === v) &&
+    same([...s.compareIds].sort(), [...known].sort())
+  );
 }

@@ -2,13 +2,14 @@
  * window.__lab: the small read-only API the Playwright specs use (ECharts draws on canvas, so the
  * numbers are read here). getState() is a JSON summary; chartData(id) is what chart `id` was given.
  */
-import { etaMs } from '../state/derive';
 import { useLab } from '../state/store';
-import { icViews, mergedMetrics, methodViews, resultsCsv, tableViewOf } from '../state/views';
+import { dailyReturns, monthlyReturns, type MonthlyReturns } from '../state/tearsheet';
+import { groundTruthView, type GroundTruthRow } from '../state/ground-truth';
+import { icViews, mergedMetrics, methodViews, tableViewOf } from '../state/views';
 import { explainedResult, groupSharesOverTime, stockContribution, type StockContribution } from '../state/explain-views';
 import { modelViews } from './model-views';
 import { chartSeries, mountedCharts, type ChartSeriesData } from './charts/registry';
-import { downloadCsv } from './panels/ResultsTable';
+import { currentCsv, downloadCsv } from './panels/ResultsTable';
 
 export interface LabSnapshot {
   data: {
@@ -45,6 +46,7 @@ export interface LabSnapshot {
       fraction: number;
       elapsedMs: number;
       etaMs: number | null;
+      etaRough: boolean;
     };
     lossPoints: number;
     validPoints: number;
@@ -115,7 +117,8 @@ export function snapshot(): LabSnapshot {
         steps: s.progress.steps,
         fraction: s.progress.fraction,
         elapsedMs: s.progress.elapsedMs,
-        etaMs: s.progress.etaMs ?? (s.progress.startFraction ? null : etaMs(s.progress.fraction, s.progress.elapsedMs)),
+        etaMs: s.progress.etaMs ?? null,
+        etaRough: s.progress.etaRough ?? false,
       },
       lossPoints: s.lossCurve.length,
       validPoints: s.validCurve.length,
@@ -218,6 +221,10 @@ export interface LabTestApi {
    * attention and faithfulness; undefined when no model registered `name`
    */
   view(name: string): unknown;
+  /** synthetic market: per trained model, mean correlation of its score with each planted part (null otherwise) */
+  groundTruth(): GroundTruthRow[] | null;
+  /** tear sheet of one method (default the latest): compounded returns per month [year][12] and per year */
+  monthlyReturns(method?: string): MonthlyReturns | null;
   /** the CSV text the "Export CSV" button downloads (null without results) */
   exportCsv(): string | null;
   /** click-free download through the same code path as the button; returns the file name */
@@ -258,10 +265,13 @@ export function installTestApi(win: Window = window): void {
       };
     },
     view: (name) => modelViews.find((v) => v.testApi?.[name])?.testApi![name](useLab.getState().results),
-    exportCsv: () => {
-      const v = tableViewOf(useLab.getState());
-      return v ? resultsCsv(v) : null;
+    exportCsv: currentCsv,
+    monthlyReturns: (method) => {
+      const ms = methodViews(useLab.getState().results).filter((m) => m.dates.length > 1);
+      const m = ms.find((x) => x.method === method) ?? (method ? undefined : ms[ms.length - 1]);
+      return m ? monthlyReturns(m.dates, dailyReturns(m.nav ?? m.cumReturn.map((v) => v + 1))) : null;
     },
+    groundTruth: () => groundTruthView(useLab.getState().results, useLab.getState().loadedSpec),
     downloadCsv,
   };
 }

@@ -11,6 +11,11 @@ import { datePairs } from './options';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
 const pct = (digits: number) => (v: number) => `${(v * 100).toFixed(digits)}%`;
+/**
+ * Percent axis labels that never repeat: as many decimals as the tick needs (up to 2), trailing zeros dropped, so a
+ * drawdown axis in steps of 0.5% reads -0.5%, -1%, -1.5% (a fixed 0 decimals read -1%, -1%, -2%).
+ */
+export const pctTick = (v: number): string => `${Number((v * 100).toFixed(2))}%`;
 const pctTip =
   (digits = 2) =>
   (v: unknown) =>
@@ -134,7 +139,7 @@ export function drawdownOption(methods: MethodSeries[]): EChartsCoreOption {
       bottom: 30,
     },
     xAxis: timeAxis,
-    yAxis: valueAxis({ max: 0, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }),
+    yAxis: valueAxis({ max: 0, axisLabel: { formatter: pctTick, color: UI_COLORS.muted } }),
     tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(2) },
     series,
   });
@@ -163,7 +168,7 @@ export function turnoverOption(methods: MethodSeries[]): EChartsCoreOption {
       bottom: 30,
     },
     xAxis: timeAxis,
-    yAxis: valueAxis({ min: 0, scale: false, axisLabel: { formatter: pct(0), color: UI_COLORS.muted } }),
+    yAxis: valueAxis({ min: 0, scale: false, axisLabel: { formatter: pctTick, color: UI_COLORS.muted } }),
     tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(1) },
     series,
   });
@@ -270,9 +275,12 @@ export function quantileOption(methods: MethodSeries[]): EChartsCoreOption {
 export function monotonicityOption(methods: MethodSeries[]): EChartsCoreOption {
   const withQ = methods.filter((m) => m.quantiles?.mean.length);
   const G = Math.max(0, ...withQ.map((m) => m.quantiles!.groups));
+  const rhoOf = (m: MethodSeries) => (Number.isFinite(m.quantiles!.monotonicity) ? m.quantiles!.monotonicity.toFixed(2) : '–');
+  // every method with its rho on view: a wrapping legend (a paging one hid all but one) and the plot below it
+  const names = withQ.map((m) => `${m.label} ρ ${rhoOf(m)}`);
   return base({
-    legend: { ...legend, type: 'scroll' },
-    grid: { left: 56, right: 16, top: 36, bottom: 40 },
+    legend,
+    grid: { left: 56, right: 16, top: legendGridTop(names, HALF), bottom: 40 },
     tooltip: { trigger: 'axis', confine: true, valueFormatter: pctTip(2) },
     xAxis: {
       type: 'category',
@@ -288,10 +296,9 @@ export function monotonicityOption(methods: MethodSeries[]): EChartsCoreOption {
       const q = m.quantiles!;
       const fin = q.mean.filter(Number.isFinite);
       const avg = fin.length ? fin.reduce((a, b) => a + b, 0) / fin.length : 0;
-      const rho = Number.isFinite(q.monotonicity) ? q.monotonicity.toFixed(2) : '–';
       return {
         ...line(
-          { method: m.method, label: `${m.label} (ρ = ${rho})` },
+          { method: m.method, label: names[i] },
           q.mean.map((v) => (Number.isFinite(v) ? v - avg : null)),
           { showSymbol: true, symbolSize: 6 },
         ),
@@ -305,21 +312,28 @@ export function monotonicityOption(methods: MethodSeries[]): EChartsCoreOption {
 export const SPLIT_COLORS = { train: '#7c93b8', purge: '#e6e8ec', valid: '#d9a441', gap: '#d3d7de', test: '#2f8f5b' } as const;
 
 /** Train / purge / validation / gap / test of every split group as stacked horizontal bars over the trading days. */
-export function splitTimelineOption(view: TimelineView, tradingDays: string[]): EChartsCoreOption {
+/**
+ * The split plan as stacked bars per group. `active` (0-based, optional): the group being trained, drawn in full colour
+ * with a marker on its label while the others fade.
+ */
+export function splitTimelineOption(view: TimelineView, tradingDays: string[], active?: number): EChartsCoreOption {
   const G = view.groups.length;
   const cats = view.groups.map((g) => g.label);
   const segs = ['train', 'purge', 'valid', 'gap', 'test'] as const;
   const names = { train: 'train', purge: 'purge', valid: 'validation', gap: 'gap', test: 'test' } as const;
   // per group: a transparent pad before each segment (segments are contiguous in a plan, the pads are then 0)
   const pads = segs.map(() => new Array<number>(G).fill(0));
-  const vals = segs.map(() => new Array<{ value: number; from: string; to: string; days: number } | number>(G).fill(0));
+  const vals = segs.map(() =>
+    new Array<{ value: number; from: string; to: string; days: number; itemStyle?: { opacity: number } } | number>(G).fill(0),
+  );
   for (let gi = 0; gi < G; gi++) {
     let pos = 0;
     segs.forEach((seg, si) => {
       const r = view.rows.find((x) => x.group === view.groups[gi].index && x.segment === seg);
       if (!r) return;
       pads[si][gi] = r.startIndex - pos;
-      vals[si][gi] = { value: r.days, from: r.from, to: r.to, days: r.days };
+      const fade = active !== undefined && gi !== active ? { itemStyle: { opacity: 0.3 } } : {};
+      vals[si][gi] = { value: r.days, from: r.from, to: r.to, days: r.days, ...fade };
       pos = r.endIndex;
     });
   }
@@ -368,8 +382,40 @@ export function splitTimelineOption(view: TimelineView, tradingDays: string[]): 
       data: cats,
       inverse: true,
       axisTick: { show: false },
-      axisLabel: { color: UI_COLORS.ink, interval: G > 16 ? Math.ceil(G / 16) - 1 : 0 },
+      axisLabel: {
+        color: UI_COLORS.ink,
+        interval: G > 16 ? Math.ceil(G / 16) - 1 : 0,
+        formatter: (v: string, i: number) => (i === active ? `▶ ${v}` : v),
+        fontWeight: active !== undefined ? 600 : 400,
+      },
     },
     series,
+  });
+}
+
+/**
+ * A rolling statistic per method over its holding days (tear sheet: rolling Sharpe, rolling beta), one colour per
+ * method; `ref` draws a thin reference line (0 for Sharpe, 1 for beta).
+ */
+export function rollingOption(
+  lines: { method: string; label: string; dates: string[]; values: ArrayLike<number> }[],
+  ref: number,
+  digits = 2,
+): EChartsCoreOption {
+  const names = lines.map((l) => l.label);
+  return base({
+    legend,
+    grid: { left: 56, right: 20, top: legendGridTop(names, HALF), bottom: 30 },
+    xAxis: timeAxis,
+    yAxis: valueAxis({ axisLabel: { formatter: (v: number) => v.toFixed(1), color: UI_COLORS.muted } }),
+    tooltip: {
+      trigger: 'axis',
+      confine: true,
+      valueFormatter: (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–'),
+    },
+    series: lines.map((l, i) => ({
+      ...line(l, datePairs(l.dates, l.values), { connectNulls: false }),
+      ...(i === 0 ? { markLine: zeroLine(ref) } : {}),
+    })),
   });
 }

@@ -186,7 +186,8 @@ export function attentionOption(
   return {
     animation: false,
     textStyle: { fontFamily: FONT, fontSize: 12, color: UI_COLORS.ink },
-    grid: { left: 150, right: 16, top: 34, bottom: 40 },
+    // room for the longest GICS sector names (Consumer Discretionary, Information Technology) at 11 px: never cut off
+    grid: { left: 172, right: 16, top: 34, bottom: 40 },
     tooltip: {
       trigger: 'item',
       confine: true,
@@ -207,7 +208,7 @@ export function attentionOption(
       data: rows,
       inverse: true,
       axisTick: { show: false },
-      axisLabel: { width: 140, overflow: 'truncate', color: UI_COLORS.ink },
+      axisLabel: { width: 164, overflow: 'truncate', fontSize: 11, color: UI_COLORS.ink },
     },
     visualMap: {
       type: 'continuous',

@@ -4,6 +4,7 @@ import type { DatasetSummary, MethodSeries, TrainResult } from '../../state/lab-
 import type { LossPoint, ValidPoint } from '../../state/store';
 import { methodColor, methodLineType, UI_COLORS, universeColor } from '../colors';
 import { escapeHtml } from './escape';
+import { legendGridTop } from './eval-options';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
 // the one escape helper (re-exported for older imports); every tooltip formatter uses it
@@ -118,7 +119,8 @@ export function industriesOption(s: DatasetSummary): EChartsCoreOption {
     yAxis: {
       type: 'category',
       data: rows.map((r) => r.name),
-      axisLabel: { width: 140, overflow: 'truncate', color: UI_COLORS.ink },
+      // long names (Consumer Discretionary, Information Technology) wrap onto a second line instead of being cut off
+      axisLabel: { width: 136, overflow: 'break', lineHeight: 12, fontSize: 11, interval: 0, color: UI_COLORS.ink },
       axisTick: { show: false },
     },
     series: [
@@ -141,15 +143,48 @@ export function industriesOption(s: DatasetSummary): EChartsCoreOption {
 }
 
 /** Live training loss (per step), validation loss and validation IC (per epoch). */
+/**
+ * [x, y] pairs of one curve, with a gap ('-': ECharts breaks the line there) wherever the split group changes, so the
+ * last epoch of one group is never joined to the first of the next (that diagonal read as a loss spike).
+ */
+export function groupSegments<P extends { x: number; group?: number }>(
+  points: P[],
+  y: (p: P) => number | undefined,
+): [number, number | '-'][] {
+  const out: [number, number | '-'][] = [];
+  let g: number | undefined;
+  for (const p of points) {
+    const v = y(p);
+    if (v === undefined || !Number.isFinite(v)) continue;
+    if (out.length && p.group !== g) out.push([p.x, '-']);
+    g = p.group;
+    out.push([p.x, v]);
+  }
+  return out;
+}
+
+/** The first x of each split group after the first (where the loss chart marks 'group k'). */
+export function groupStartsOf(points: { x: number; group?: number }[]): { group: number; x: number }[] {
+  const out: { group: number; x: number }[] = [];
+  let g = points[0]?.group;
+  for (const p of points)
+    if (p.group !== undefined && p.group !== g) {
+      out.push({ group: p.group, x: Math.floor(p.x) });
+      g = p.group;
+    }
+  return out;
+}
+
 export function lossOption(loss: LossPoint[], valid: ValidPoint[], model: string, validMetric = 'IC'): EChartsCoreOption {
   const c = methodColor(model);
   const hasIc = valid.some((v) => Number.isFinite(v.ic));
+  const starts = groupStartsOf(loss.length ? loss : valid);
   return base({
     legend,
     grid: { left: 56, right: hasIc ? 56 : 20, top: 40, bottom: 40 },
     xAxis: {
       type: 'value',
-      name: 'epoch',
+      name: starts.length ? 'epochs trained (split groups one after another)' : 'epoch',
       nameLocation: 'middle',
       nameGap: 24,
       min: 0,
@@ -166,16 +201,30 @@ export function lossOption(loss: LossPoint[], valid: ValidPoint[], model: string
         name: 'train loss',
         type: 'line',
         showSymbol: false,
-        data: loss.map((p) => [p.x, p.loss]),
+        connectNulls: false,
+        data: groupSegments(loss, (p) => p.loss),
         lineStyle: { width: 1.5, color: c },
         itemStyle: { color: c },
+        // each split group trains a fresh model: a thin rule and its number where the group starts
+        ...(starts.length
+          ? {
+              markLine: {
+                silent: true,
+                symbol: 'none',
+                lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1, opacity: 0.5 },
+                label: { formatter: (p: { data?: { name?: string } }) => p.data?.name ?? '', color: UI_COLORS.muted, fontSize: 10 },
+                data: starts.map((st) => ({ xAxis: st.x, name: `group ${st.group}` })),
+              },
+            }
+          : {}),
       },
       {
         name: 'valid loss',
         type: 'line',
         symbol: 'circle',
         symbolSize: 6,
-        data: valid.filter((p) => Number.isFinite(p.loss)).map((p) => [p.x, p.loss]),
+        connectNulls: false,
+        data: groupSegments(valid, (p) => p.loss),
         lineStyle: { width: 2, type: 'dashed', color: c },
         itemStyle: { color: c },
       },
@@ -187,7 +236,8 @@ export function lossOption(loss: LossPoint[], valid: ValidPoint[], model: string
               yAxisIndex: 1,
               symbol: 'diamond',
               symbolSize: 7,
-              data: valid.filter((p) => Number.isFinite(p.ic)).map((p) => [p.x, p.ic]),
+              connectNulls: false,
+              data: groupSegments(valid, (p) => p.ic),
               lineStyle: { width: 1.5, type: 'dotted', color: UI_COLORS.validIc },
               itemStyle: { color: UI_COLORS.validIc },
             },
@@ -233,6 +283,9 @@ export function cumOption(methods: MethodSeries[], bench: TrainResult['benchmark
   });
 }
 
+/** the IC chart's width at 1280 x 800 (a full-width card of the Results panel) */
+const IC_WIDTH = 760;
+
 /** Daily IC of method `barsFor` (if given) as faint bars, plus the rolling mean of every method. */
 export function icOption(
   views: { method: string; label: string; dates: string[]; ic: number[]; rolling: number[] }[],
@@ -269,8 +322,14 @@ export function icOption(
       lineStyle: { color: UI_COLORS.muted, type: 'solid', width: 1 },
       data: [{ yAxis: 0 }],
     };
+  // the legend names only the method (and 'daily' for the bars); what the lines are is in the card's title and help.
+  // Long names ('<method> 60-day mean IC') wrapped six methods onto the plot at 1280 px.
+  const short = new Map<string, string>();
+  if (last) short.set(`${last.label} daily ${metric}`, `${last.label} daily`);
+  for (const v of views) short.set(`${v.label} ${window}-day mean ${metric}`, v.label);
   return base({
-    legend,
+    legend: { ...legend, formatter: (name: string) => short.get(name) ?? name },
+    grid: { left: 56, right: 20, top: legendGridTop([...short.values()], IC_WIDTH), bottom: 32 },
     xAxis: timeAxis,
     yAxis: valueAxis({ scale: false, axisLabel: { formatter: (v: number) => v.toFixed(2), color: UI_COLORS.muted } }),
     tooltip: { trigger: 'axis', confine: true, valueFormatter: numTip(3) },

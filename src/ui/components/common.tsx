@@ -1,5 +1,5 @@
 /** Small building blocks: panel frame with a "?" help toggle, error box, spinner, number field. */
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { dismissError } from '../../state/actions';
 import type { ErrorInfo } from '../../state/store';
 
@@ -223,4 +223,22 @@ export function ChartCard(props: {
       {props.empty ? <Empty testId={`empty-${props.testId}`}>{props.empty}</Empty> : props.children}
     </div>
   );
+}
+
+/**
+ * Keep keyboard focus on `ref` across a busy spell: a button disabled while busy drops the focus to <body>; when
+ * `busy` ends and nothing else took the focus, give it back to `ref` (WCAG 2.4.3 focus order).
+ */
+export function useFocusAfterBusy(ref: RefObject<HTMLElement | null>, busy: boolean): void {
+  const was = useRef(busy);
+  const wanted = useRef(false);
+  useEffect(() => {
+    if (busy && !was.current) wanted.current = document.activeElement === ref.current || document.activeElement === document.body;
+    if (!busy && was.current && wanted.current) {
+      const a = document.activeElement;
+      if (!a || a === document.body || a === ref.current) ref.current?.focus();
+      wanted.current = false;
+    }
+    was.current = busy;
+  }, [busy, ref]);
 }

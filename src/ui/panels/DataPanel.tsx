@@ -3,6 +3,8 @@ import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import {
   applyPrep,
   bundledSpec,
+  cancelPendingLoad,
+  confirmPendingLoad,
   loadDataset,
   loadFile,
   setPreprocessing,
@@ -11,7 +13,8 @@ import {
   toggleFactorGroup,
 } from '../../state/actions';
 import { useLab } from '../../state/store';
-import { ErrorBox, NumberField, Panel, Spinner } from '../components/common';
+import { SIGNAL_CONTROLS, syntheticFactorRoles } from '../../data/synthetic';
+import { ErrorBox, NumberField, Panel, Spinner, useFocusAfterBusy } from '../components/common';
 
 type Source = 'bundled' | 'synthetic' | 'file';
 
@@ -55,8 +58,17 @@ export function DataPanel() {
   }, [synthJson]);
   const [dragOver, setDragOver] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
+  const loadButton = useRef<HTMLButtonElement>(null);
+  const chooseButton = useRef<HTMLButtonElement>(null);
+  const discardButton = useRef<HTMLButtonElement>(null);
+  const pending = useLab((s) => s.pendingLoad);
   const loading = dataStatus === 'loading';
   const busy = loading || training;
+  useFocusAfterBusy(source === 'file' ? chooseButton : loadButton, loading);
+  // the question replaces the click's target: put the focus on its safe answer's neighbour (Discard is explicit)
+  useEffect(() => {
+    if (pending) discardButton.current?.focus();
+  }, [pending]);
 
   const groups = useMemo(() => {
     const m = new Map<string, number>();
@@ -160,23 +172,68 @@ export function DataPanel() {
         </fieldset>
 
         {source === 'synthetic' && (
-          <div className="grid-2">
-            {SYNTH_FIELDS.map((f) => (
-              <NumberField
-                key={f.key}
-                compact
-                label={f.label}
-                value={synth[f.key]}
-                min={f.min}
-                max={f.max}
-                step={f.step}
-                help={f.help}
-                disabled={busy}
-                testId={`synth-${f.key}`}
-                onCommit={(v) => setSynth({ ...synth, [f.key]: v })}
-              />
-            ))}
-          </div>
+          <>
+            <div className="grid-2">
+              {SYNTH_FIELDS.map((f) => (
+                <NumberField
+                  key={f.key}
+                  compact
+                  label={f.label}
+                  value={synth[f.key]}
+                  min={f.min}
+                  max={f.max}
+                  step={f.step}
+                  help={f.help}
+                  disabled={busy}
+                  testId={`synth-${f.key}`}
+                  onCommit={(v) => setSynth({ ...synth, [f.key]: v })}
+                />
+              ))}
+            </div>
+            <fieldset className="signal-fields" data-testid="synth-signal">
+              <legend>Planted signal (score = weighted parts, returns = α × score + noise)</legend>
+              <div className="grid-2">
+                {SIGNAL_CONTROLS.map((f) => (
+                  <NumberField
+                    key={f.key}
+                    compact
+                    label={f.label}
+                    value={synth[f.key] ?? f.def}
+                    min={f.min}
+                    max={f.max}
+                    step={f.step}
+                    help={f.help}
+                    disabled={busy}
+                    testId={`synth-${f.key}`}
+                    onCommit={(v) => setSynth({ ...synth, [f.key]: v })}
+                  />
+                ))}
+              </div>
+            </fieldset>
+            <details className="more" data-testid="synth-roles">
+              <summary>Factor roles</summary>
+              <table className="roles">
+                <thead>
+                  <tr>
+                    <th scope="col">Factor</th>
+                    <th scope="col">Role</th>
+                    <th scope="col">Planted as</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {syntheticFactorRoles(synth.nFactors ?? 12).map((r) => (
+                    <tr key={r.name}>
+                      <td>{r.name}</td>
+                      <td>
+                        <code>{r.short}</code>
+                      </td>
+                      <td>{r.role}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </details>
+          </>
         )}
 
         {source === 'file' ? (
@@ -196,6 +253,7 @@ export function DataPanel() {
               }}
             />
             <button
+              ref={chooseButton}
               type="button"
               className="btn primary"
               disabled={busy}
@@ -208,6 +266,7 @@ export function DataPanel() {
           </div>
         ) : (
           <button
+            ref={loadButton}
             type="button"
             className="btn primary"
             disabled={busy}
@@ -220,6 +279,36 @@ export function DataPanel() {
         )}
       </div>
 
+      {pending && (
+        <div className="confirm" role="alertdialog" aria-labelledby="pending-load-q" data-testid="pending-load">
+          <p id="pending-load-q">
+            Loading <b>{pending.spec.name}</b> discards the trained results of {pending.results.join(', ')} (they belong to{' '}
+            {summary?.name ?? 'the loaded dataset'}). Export or save them first if you need them.
+          </p>
+          <div className="row">
+            <button
+              ref={discardButton}
+              type="button"
+              className="btn danger small"
+              onClick={() => void confirmPendingLoad()}
+              data-testid="confirm-discard"
+            >
+              Discard {pending.results.length} result{pending.results.length === 1 ? '' : 's'} and load
+            </button>
+            <button
+              type="button"
+              className="btn small"
+              onClick={() => {
+                cancelPendingLoad();
+                (source === 'file' ? chooseButton : loadButton).current?.focus();
+              }}
+              data-testid="keep-results"
+            >
+              Keep the results
+            </button>
+          </div>
+        </div>
+      )}
       {loading && <Spinner label={activity ?? 'Loading…'} />}
       <ErrorBox error={error} />
 

@@ -5,7 +5,7 @@
  * (src/ui/model-views.ts); then the dataset's industry composition over time.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { explainedTickers, groupSharesOverTime, stockContribution } from '../../state/explain-views';
+import { explainedTickers, groupSharesOverTime, stockContribution, tickerStatus } from '../../state/explain-views';
 import type { TrainResult } from '../../state/lab-api';
 import { latestResults } from '../../state/views';
 import { useLab } from '../../state/store';
@@ -33,7 +33,9 @@ function LrpViews({ result: r }: { result: TrainResult }) {
     return d.stocks.length ? r.tickers[d.stocks[best]] : '';
   }, [ex, r, day]);
   const [typed, setTyped] = useState('');
-  const ticker = tickers.includes(typed) ? typed : topTicker;
+  const typedStatus = tickerStatus(r, day, typed);
+  // a typed ticker that is not explained shows no stock at all (never another one in its place) and says why
+  const ticker = typedStatus === 'ok' ? typed : typedStatus === '' ? topTicker : '';
   const contrib = useMemo(() => (day && ticker ? stockContribution(r, day, ticker) : null), [r, day, ticker]);
   const wf = useMemo(() => (contrib ? waterfallOption(contrib) : null), [contrib]);
   const shares = useMemo(() => groupSharesOverTime(r), [r]);
@@ -78,6 +80,9 @@ function LrpViews({ result: r }: { result: TrainResult }) {
               onChange={(e) => setTyped(e.target.value.trim().toUpperCase())}
               data-testid="lrp-ticker"
               size={10}
+              aria-invalid={typedStatus === 'absent' || typedStatus === 'unknown' || undefined}
+              aria-describedby={typedStatus === 'absent' || typedStatus === 'unknown' ? 'lrp-ticker-error' : undefined}
+              title="A ticker of this date's cross-section (the list offers them); empty = the date's top prediction"
             />
             <datalist id="lrp-tickers">
               {tickers.map((t) => (
@@ -86,8 +91,21 @@ function LrpViews({ result: r }: { result: TrainResult }) {
             </datalist>
           </div>
         }
-        empty={contrib ? null : 'No explained stock on this date.'}
+        empty={
+          contrib
+            ? null
+            : typedStatus === 'unknown'
+              ? `"${typed}" is not a ticker of this dataset. Pick one from the list, or clear the box for the date's top prediction.`
+              : typedStatus === 'absent'
+                ? `"${typed}" is not in the cross-section on ${day} (not listed or not scored that day). Pick another date or stock.`
+                : 'No explained stock on this date.'
+        }
       >
+        {(typedStatus === 'unknown' || typedStatus === 'absent') && (
+          <p id="lrp-ticker-error" className="field-error" role="alert" data-testid="lrp-ticker-error">
+            {typedStatus === 'unknown' ? `Unknown ticker "${typed}"` : `"${typed}" is not explained on ${day}`}
+          </p>
+        )}
         {contrib && wf && (
           <>
             <EChart
@@ -100,7 +118,6 @@ function LrpViews({ result: r }: { result: TrainResult }) {
               Σ factor relevance {sci(relSum)} + bias {sci(contrib.bias)} + ε {sci(contrib.eps)}
               {Math.abs(contrib.residual) > 1e-9 ? ` + unexplained ${sci(contrib.residual)}` : ''} = prediction {sci(contrib.prediction)}
               {contrib.top ? ' · in the top quintile' : ''}
-              {typed && !tickers.includes(typed) ? ` · "${typed}" is not in this date's cross-section; showing ${ticker}` : ''}
             </p>
           </>
         )}
@@ -126,10 +143,10 @@ function LrpViews({ result: r }: { result: TrainResult }) {
         help="Spearman and Kendall: rank correlation, across the top-quintile stocks, between each factor of the group and the prediction, averaged over the group's factors and the explained dates (as the paper); 'composite' correlates the group's mean factor instead. LRP share: the group's share of the portfolio's relevance. A group can matter a lot to the model yet correlate weakly with its output (it interacts with others, or its effect is non-monotonic), or correlate strongly yet carry little relevance (it rides along with a group that does the work)."
       >
         <div className="table-wrap">
-          <table className="metrics" data-testid="table5">
+          <table className="metrics wrap-head" data-testid="table5">
             <thead>
               <tr>
-                <th>Factor group</th>
+                <th scope="col">Factor group</th>
                 <th title="mean over the group's factors of Spearman(factor, prediction)">Spearman</th>
                 <th title="mean over the group's factors of Kendall tau-b(factor, prediction)">Kendall</th>
                 <th title="Spearman(group composite, prediction)">Spearman (composite)</th>
@@ -141,13 +158,13 @@ function LrpViews({ result: r }: { result: TrainResult }) {
             <tbody>
               {ex.table5.map((row) => (
                 <tr key={row.group}>
-                  <th>{row.group}</th>
-                  <td>{f3(row.spearman)}</td>
-                  <td>{f3(row.kendall)}</td>
-                  <td>{f3(row.spearmanComposite)}</td>
-                  <td>{f3(row.kendallComposite)}</td>
-                  <td>{f1(row.lrpShare)}</td>
-                  <td>{f1(row.signedShare)}</td>
+                  <th scope="row">{row.group}</th>
+                  <td className="num">{f3(row.spearman)}</td>
+                  <td className="num">{f3(row.kendall)}</td>
+                  <td className="num">{f3(row.spearmanComposite)}</td>
+                  <td className="num">{f3(row.kendallComposite)}</td>
+                  <td className="num">{f1(row.lrpShare)}</td>
+                  <td className="num">{f1(row.signedShare)}</td>
                 </tr>
               ))}
             </tbody>
@@ -252,28 +269,30 @@ function ModelSelectorViews() {
 
 export function ExplainSection() {
   return (
-    <section className="explain" data-testid="explain-section">
-      <h3>Explain</h3>
-      <HelpToggle title="How to read these explanations">
-        <p>
-          <b>LRP (layer-wise relevance propagation)</b> runs the prediction backwards through the network: each layer hands its output's
-          relevance to its inputs in proportion to what each input contributed (z_ij = x_i w_ij), until every input factor holds a share.
-          For a linear model this is exactly w × x. The <b>ε-rule</b> adds a small ε to each denominator so near-zero sums do not explode;
-          what the biases and ε absorb is shown as separate bars, so factors + bias + ε = prediction. The <b>z-rule</b> (paper Eq. 6)
-          redistributes the biases onto the inputs, so the factors alone add up to the prediction, at the price of instability where a
-          neuron's input sums to about zero.
-        </p>
-        <p>
-          <b>Relevance vs correlation</b>: relevance says what the model used for this prediction; correlation says how the group moves with
-          the prediction across stocks. They disagree when factors interact, when a factor's effect flips sign between stocks, or when
-          correlated groups ride along with the one the model actually reads (Table 5).
-        </p>
-        <p>
-          Graph and attention models (DMFM, MGAT) mix stocks through attention layers LRP cannot pass; the lab shows their own view instead.{' '}
-          <b>DMFM factor attention</b> is the weight each input factor gets in the attention estimate f-hat_k = F a-bar_k of each deep
-          factor; the faithfulness chart says how closely that estimate follows the deep factor.
-        </p>
-      </HelpToggle>
+    <section className="explain" data-testid="explain-section" aria-labelledby="explain-title">
+      <div className="heading-row" data-testid="explain-heading">
+        <h3 id="explain-title">Explain</h3>
+        <HelpToggle title="How to read these explanations">
+          <p>
+            <b>LRP (layer-wise relevance propagation)</b> runs the prediction backwards through the network: each layer hands its output's
+            relevance to its inputs in proportion to what each input contributed (z_ij = x_i w_ij), until every input factor holds a share.
+            For a linear model this is exactly w × x. The <b>ε-rule</b> adds a small ε to each denominator so near-zero sums do not explode;
+            what the biases and ε absorb is shown as separate bars, so factors + bias + ε = prediction. The <b>z-rule</b> (paper Eq. 6)
+            redistributes the biases onto the inputs, so the factors alone add up to the prediction, at the price of instability where a
+            neuron's input sums to about zero.
+          </p>
+          <p>
+            <b>Relevance vs correlation</b>: relevance says what the model used for this prediction; correlation says how the group moves
+            with the prediction across stocks. They disagree when factors interact, when a factor's effect flips sign between stocks, or
+            when correlated groups ride along with the one the model actually reads (Table 5).
+          </p>
+          <p>
+            Graph and attention models (DMFM, MGAT) mix stocks through attention layers LRP cannot pass; the lab shows their own view
+            instead. <b>DMFM factor attention</b> is the weight each input factor gets in the attention estimate f-hat_k = F a-bar_k of each
+            deep factor; the faithfulness chart says how closely that estimate follows the deep factor.
+          </p>
+        </HelpToggle>
+      </div>
       <ModelSelectorViews />
       <IndustryComposition />
     </section>

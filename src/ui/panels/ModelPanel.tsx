@@ -1,9 +1,10 @@
 /** Step 2, Model: registry model, its hyper-parameters (defaults, ranges, help), seed, split and portfolio. */
-import { applyPreset, resetHypers, setHyper, setModel, setSeed, setSplit } from '../../state/actions';
+import { applyPreset, resetHypers, setHyper, setModel, setSeed, setSplit, setSplitKind, applyMarketPreset } from '../../state/actions';
 import type { SplitConfig } from '../../core/run';
 import { PRESETS } from '../../state/presets';
 import type { ConfigField } from '../../state/lab-api';
 import { useLab } from '../../state/store';
+import { presetIntact } from '../../state/views';
 import { methodColor } from '../colors';
 import { ErrorBox, NumberField, Panel, Spinner } from '../components/common';
 
@@ -251,6 +252,8 @@ function SplitFields({ split, first, last }: { split: SplitConfig; first?: strin
 function Presets({ disabled }: { disabled: boolean }) {
   const presetId = useLab((s) => s.presetId);
   const current = PRESETS.find((p) => p.id === presetId);
+  // pressed only while the setup is still the preset's: an edit after it leaves the button up, marked 'modified'
+  const intact = useLab((s) => (current ? presetIntact(current, s) : false));
   return (
     <div className="field presets" role="group" aria-labelledby="presets-label">
       <span id="presets-label" className="label">
@@ -261,14 +264,16 @@ function Presets({ disabled }: { disabled: boolean }) {
           <button
             key={p.id}
             type="button"
-            className={`btn small${p.id === presetId ? ' active' : ''}`}
+            className={`btn small${p.id === presetId && intact ? ' active' : ''}`}
             disabled={disabled}
             title={p.summary}
-            aria-pressed={p.id === presetId}
-            onClick={() => applyPreset(p.id)}
+            aria-pressed={p.id === presetId && intact}
+            onClick={() => (p.market ? void applyMarketPreset(p.id) : applyPreset(p.id))}
             data-testid={`preset-${p.id}`}
+            data-modified={(p.id === presetId && !intact) || undefined}
           >
             {p.label}
+            {p.id === presetId && !intact && <span className="muted"> · modified</span>}
           </button>
         ))}
       </div>
@@ -307,8 +312,8 @@ export function ModelPanel() {
         <>
           <p>
             A model turns each stock's factor values on a date into a <b>score</b>; stocks are then ranked by score. Linear and equal-weight
-            models are baselines; the deep models (MLP, graph attention, factor VAE, ...) learn non-linear combinations and, for graph
-            models, use same-industry neighbours.
+            models are baselines; the deep models learn non-linear combinations and, for graph models, use same-industry neighbours. This
+            build has: <span data-testid="model-list">{models.map((m) => m.label).join(', ') || 'loading…'}</span>.
           </p>
           <p>
             <b>Walk-forward</b> training retrains on an expanding window, validates on the next months and tests on the months after a{' '}
@@ -378,7 +383,7 @@ export function ModelPanel() {
             <select
               id="split-kind"
               value={split.kind}
-              onChange={(e) => setSplit({ kind: e.target.value as typeof split.kind })}
+              onChange={(e) => setSplitKind(e.target.value as typeof split.kind)}
               data-testid="split-kind"
             >
               <option value="walkforward">walk-forward (half-year groups)</option>

@@ -15,11 +15,23 @@ import { SURVIVORSHIP } from '../help-text';
 import { Caveats, ChartCard, Empty, ErrorBox, Panel } from '../components/common';
 import { ExplainSection } from './ExplainSection';
 import { ResultsTable } from './ResultsTable';
+import { GroundTruth } from './GroundTruth';
+import { TearSheet } from './TearSheet';
 import { STRATEGY_LABEL, StrategySettings, describeStrategy } from './StrategySettings';
 
 const IC_WINDOWS = [20, 60, 120, 250];
 const NO_NOTES: string[] = [];
 const SURVIVORSHIP_NOTES = [SURVIVORSHIP];
+
+/**
+ * The cumulative chart's title: the excess over the benchmark, or, for a net-zero long-short portfolio (no benchmark
+ * to subtract: the engine labels it 'none …'), the portfolio's own cumulative return.
+ */
+export function cumExcessTitle(benchmark: string): string {
+  return /^none\b/i.test(benchmark.trim())
+    ? 'Cumulative return of the long-short portfolio (long minus short: nothing to subtract)'
+    : `Cumulative excess return over ${benchmark}`;
+}
 
 export function ResultsPanel() {
   const results = useLab((s) => s.results);
@@ -125,12 +137,11 @@ export function ResultsPanel() {
             {periods.size > 1 && <b> · methods were tested on different periods (train them with the same split)</b>}
           </p>
           <ResultsTable />
+          <GroundTruth />
 
           <ChartCard
             testId="cum"
-            title={
-              cumMode === 'excess' ? `Cumulative excess return over ${last.benchmark.label}` : 'Net value of each method and the benchmark'
-            }
+            title={cumMode === 'excess' ? cumExcessTitle(last.benchmark.label) : 'Net value of each method and the benchmark'}
             help={
               cumMode === 'excess'
                 ? 'Each method’s portfolio minus the benchmark, compounded day by day over the test period, net of costs (the DMFM paper’s Figure 1). Above 0 = beat the benchmark.'
@@ -287,6 +298,8 @@ export function ResultsPanel() {
               <EChart id="monotonicity" option={mono} height={230} label="Mean forward return per score decile, demeaned, per method" />
             </ChartCard>
           </div>
+
+          <TearSheet methods={methods} />
 
           <ExplainSection />
         </>

@@ -5,13 +5,14 @@
 import { Fragment, useMemo } from 'react';
 import { formatMetric } from '../../eval/table';
 import { useLab, type TablePreset } from '../../state/store';
-import { TABLE_PRESET_MENU, csvFileName, effectiveLayout, resultsCsv, tableViewOf } from '../../state/views';
+import { TABLE_PRESET_MENU, csvFileName, effectiveLayout, resultsCsv, tableViewOf, testPeriod } from '../../state/views';
 import { methodColor } from '../colors';
 
 /** CSV text of the table as shown (the same text the Export button downloads); null without results. */
 export function currentCsv(): string | null {
-  const v = tableViewOf(useLab.getState());
-  return v ? resultsCsv(v) : null;
+  const s = useLab.getState();
+  const v = tableViewOf(s);
+  return v ? resultsCsv(v, testPeriod(s.results)) : null;
 }
 
 /** Download the table as CSV (a Blob URL on a temporary link). Returns the file name. */
@@ -84,8 +85,16 @@ function ColumnsTable({ view, describe }: { view: View; describe: (u: string) =>
               Method
             </th>
             {table.universes.map((u) => (
-              <th key={u} scope="colgroup" colSpan={C} className="ugroup" title={describe(u)}>
+              <th
+                key={u}
+                scope="colgroup"
+                colSpan={C}
+                className="ugroup"
+                title={describe(u)}
+                data-empty={view.emptyUniverses.includes(u) || undefined}
+              >
                 {u}
+                {view.emptyUniverses.includes(u) && <span className="udesc"> empty: no stock scored</span>}
               </th>
             ))}
           </tr>
@@ -145,7 +154,11 @@ function RowsTable({ view, describe, members }: { view: View; describe: (u: stri
               {mi === 0 && (
                 <th scope="rowgroup" rowSpan={table.methods.length} className="uname" title={describe(u)}>
                   {u}
-                  {members(u) && <span className="udesc">{members(u)}</span>}
+                  {view.emptyUniverses.includes(u) ? (
+                    <span className="udesc">empty: no stock scored</span>
+                  ) : (
+                    members(u) && <span className="udesc">{members(u)}</span>
+                  )}
                 </th>
               )}
               <th scope="row">
@@ -203,7 +216,7 @@ export function ResultsTable() {
             className="btn small"
             onClick={() => downloadCsv()}
             data-testid="export-csv"
-            title="Download this table as CSV (percent metrics x 100; **best**, _second_)"
+            title="Download this table as CSV: one row per method and universe, plain numbers in full precision (percent columns x 100), a rank column per metric (1 = best) and the test period"
           >
             Export CSV
           </button>

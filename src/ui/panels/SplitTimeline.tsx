@@ -17,7 +17,21 @@ export function SplitTimeline() {
   const horizons = useLab((s) => s.summary?.horizons);
   const split = useLab((s) => s.run.split);
   const view = useMemo(() => splitTimelineView(days, horizons, split), [days, horizons, split]);
-  const option = useMemo(() => (view && days && view.rows.length ? splitTimelineOption(view, days) : null), [view, days]);
+  // while a run of this split trains, its current group is highlighted
+  const active = useLab((s) =>
+    (s.trainStatus === 'running' || s.trainStatus === 'paused') &&
+    s.trainingRun &&
+    JSON.stringify(s.trainingRun.split) === JSON.stringify(split)
+      ? (s.progress?.group ?? 1) - 1
+      : undefined,
+  );
+  const option = useMemo(
+    () =>
+      view && days && view.rows.length
+        ? splitTimelineOption(view, days, active !== undefined && active < view.groups.length ? active : undefined)
+        : null,
+    [view, days, active],
+  );
   if (!view) return null;
   const G = view.groups.length;
   return (
@@ -40,6 +54,7 @@ export function SplitTimeline() {
               Stitched test period <b>{view.test[0]}</b> … <b>{view.test[1]}</b> ({view.testDays} days).
             </>
           )}
+          {active !== undefined && <b data-testid="split-active"> Training group {view.groups[active]?.label ?? active + 1} (▶).</b>}
           {view.warnings.length > 0 && <span className="muted"> {view.warnings.join(' ')}</span>}
         </>
       }

@@ -7,6 +7,15 @@ import { ErrorBox, Panel } from '../components/common';
 const MAX_ROWS = 200;
 const NO_TABLES: { name: string; columns: string[]; rows: number }[] = [];
 
+/** The header's row count: the query's total, and how many were fetched when the engine stopped early. */
+export function sqlRowCount(r: { rows: unknown[]; truncated?: boolean; totalRows?: number }): string {
+  const total = r.totalRows ?? r.rows.length;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return r.truncated || total > r.rows.length
+    ? `${n(total)} rows (first ${n(r.rows.length)} fetched)`
+    : `${n(total)} row${total === 1 ? '' : 's'}`;
+}
+
 export function SqlConsole() {
   const sql = useLab((s) => s.sql);
   const setSql = useLab((s) => s.setSql);
@@ -30,8 +39,8 @@ export function SqlConsole() {
       title="SQL console"
       status={
         result && ms !== null ? (
-          <span>
-            {result.rows.length.toLocaleString('en-US')} rows in {ms.toFixed(0)} ms
+          <span data-testid="sql-rowcount">
+            {sqlRowCount(result)} in {ms.toFixed(0)} ms
           </span>
         ) : undefined
       }

@@ -64,8 +64,8 @@ export function SummaryCard() {
           <dl className="stats">
             <div>
               <dt>Dates</dt>
-              <dd className="nowrap" data-testid="summary-dates">
-                {summary.dates.start} → {summary.dates.end}
+              <dd className="dates" data-testid="summary-dates" title={`${summary.dates.start} to ${summary.dates.end}`}>
+                <span>{summary.dates.start} →</span> <span>{summary.dates.end}</span>
               </dd>
               <dd className="sub">{fmtInt(summary.dates.count)} trading days</dd>
             </div>

@@ -1,22 +1,22 @@
 /** Step 3, Train: backend, Train / Pause / Cancel, progress with epoch, step and ETA, live loss and validation curves. */
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import {
   cancelTraining,
   compareMethods,
   discardCheckpoint,
   resumeTraining,
   setBackendPref,
+  splitError,
   startTraining,
   togglePause,
 } from '../../state/actions';
-import { etaMs } from '../../state/derive';
 import { BACKEND_PREFS, type BackendPref } from '../../state/lab-api';
 import { useLab } from '../../state/store';
 import { EChart } from '../charts/EChart';
 import { lossOption } from '../charts/options';
 import { fmtDuration, fmtNum } from '../format';
 import { methodColor } from '../colors';
-import { Empty, ErrorBox, Panel } from '../components/common';
+import { Empty, ErrorBox, Panel, useFocusAfterBusy } from '../components/common';
 import { SplitTimeline } from './SplitTimeline';
 import { runKey } from '../../state/checkpoints';
 
@@ -28,6 +28,8 @@ function CompareMethods({ disabled }: { disabled: boolean }) {
   const queue = useLab((s) => s.queue);
   const runModel = useLab((s) => s.run.model);
   const picked = models.filter((m) => ids.includes(m.id));
+  const button = useRef<HTMLButtonElement>(null);
+  useFocusAfterBusy(button, queue !== null);
   const toggle = (id: string) =>
     setIds(ids.includes(id) ? ids.filter((x) => x !== id) : models.map((m) => m.id).filter((x) => x === id || ids.includes(x)));
   return (
@@ -48,6 +50,7 @@ function CompareMethods({ disabled }: { disabled: boolean }) {
           </label>
         ))}
         <button
+          ref={button}
           type="button"
           className="btn"
           disabled={disabled || picked.length === 0}
@@ -117,14 +120,23 @@ export function TrainPanel() {
   const runModel = useLab((s) => s.run.model);
   const trainingRun = useLab((s) => s.trainingRun);
   const active = status === 'running' || status === 'paused' || status === 'cancelling';
+  // a split the loaded dates cannot hold: Train stays off and says why (the timeline below shows the same message)
+  const summaryForSplit = useLab((s) => s.summary);
+  const splitCfg = useLab((s) => s.run.split);
+  const badSplit = useMemo(
+    () => splitError({ summary: summaryForSplit, run: { ...useLab.getState().run, split: splitCfg } }),
+    [summaryForSplit, splitCfg],
+  );
+  const trainButton = useRef<HTMLButtonElement>(null);
+  const queued = useLab((s) => s.queue !== null);
+  useFocusAfterBusy(trainButton, active && !queued);
   const model = trainingRun?.model ?? runModel;
   const modelLabel = models.find((m) => m.id === runModel)?.label ?? runModel;
   const validMetric = progress?.validMetric ?? 'IC';
   const option = useMemo(() => lossOption(lossCurve, validCurve, model, validMetric), [lossCurve, validCurve, model, validMetric]);
   const frac = progress?.fraction ?? 0;
-  // a resumed run's ETA comes with its progress (extrapolated from the groups trained since the resume)
-  const eta =
-    progress && status === 'running' ? (progress.etaMs ?? (progress.startFraction ? null : etaMs(frac, progress.elapsedMs))) : null;
+  // the ETA comes with the progress (src/state/eta.ts: measured time per step x the work left)
+  const eta = progress && status === 'running' ? (progress.etaMs ?? null) : null;
   const checkpoint = useLab((s) => s.checkpoint);
   const run = useLab((s) => s.run);
   const saved = checkpoint && !active && checkpoint.groups.length > 0 ? checkpoint : null;
@@ -156,7 +168,13 @@ export function TrainPanel() {
           <p>
             The <b>loss</b> is the training objective on mini-batches (lower is better). The <b>validation</b> points, once per epoch, are
             computed on months the model has not trained on; when train loss keeps falling but validation stops improving, the model is
-            starting to overfit. The ETA extrapolates the time so far.
+            starting to overfit. Each split group trains a fresh model, so the loss starts high again at each group mark.
+          </p>
+          <p>
+            The <b>ETA</b> is the measured time per training step (validation included) times the steps left: the rest of this group at its
+            expected epochs, and each later group scaled by its training days (walk-forward windows grow). Until a group has finished it
+            assumes every epoch is trained, so with early stopping it is an upper bound, marked <i>rough</i>; after a group stops early,
+            later groups are expected to stop at a similar epoch. The bar shows the share of that work done.
           </p>
           <p>
             <b>Resume</b>: every finished walk-forward group is saved in this browser (IndexedDB). When a run stops (Cancel, an error, a
@@ -200,11 +218,13 @@ export function TrainPanel() {
         </div>
         <div className="btn-row">
           <button
+            ref={trainButton}
             type="button"
             className="btn primary"
-            disabled={!hasData || active}
+            disabled={!hasData || active || badSplit !== null}
             onClick={() => void startTraining()}
             data-testid="train-button"
+            title={badSplit ? `The split cannot be planned: ${badSplit}` : undefined}
           >
             Train {modelLabel}
           </button>
@@ -264,7 +284,13 @@ export function TrainPanel() {
         </p>
       )}
 
-      <CompareMethods disabled={!hasData || active} />
+      {badSplit && hasData && !active && (
+        <p className="field-error" data-testid="train-split-error">
+          Train is off: {badSplit.replace(/^splits:\s*/, '')} Change the split in step 2.
+        </p>
+      )}
+
+      <CompareMethods disabled={!hasData || active || badSplit !== null} />
 
       {!hasData && status === 'idle' && <p className="muted small">Load a dataset (step 1) to enable training.</p>}
 
@@ -301,7 +327,18 @@ export function TrainPanel() {
               </span>
             )}
             <span>elapsed {fmtDuration(progress.elapsedMs)}</span>
-            {status === 'running' && <span data-testid="progress-eta">ETA {fmtDuration(eta)}</span>}
+            {status === 'running' && (
+              <span
+                data-testid="progress-eta"
+                data-rough={progress.etaRough || undefined}
+                title={progress.etaWhy ? `Rough estimate: ${progress.etaWhy}` : 'Measured time per step × the steps left'}
+              >
+                {eta === null ? 'ETA: measuring…' : `ETA ${progress.etaRough ? '~' : ''}${fmtDuration(eta)}`}
+                {eta !== null && progress.etaRough && (
+                  <span className="muted"> (rough{progress.etaWhy?.startsWith('early') ? ': at most' : ''})</span>
+                )}
+              </span>
+            )}
             {progress.message && <span className="muted">{progress.message}</span>}
           </div>
         </div>

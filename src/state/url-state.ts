@@ -158,6 +158,7 @@ export function hashToRun(hash: string, base: RunConfig = defaultRun): ParsedHas
       run: structuredClone(base),
       present: false,
       warnings: [`this link could not be read (${clipText(e instanceof Error ? e.message : String(e), 120)}); using the default setup`],
+      compare: null,
     };
   }
 }

@@ -108,11 +108,13 @@ export function sequenceSteps(seq: tf.Tensor4D | tf.Tensor3D): tf.Tensor2D[] {
         value: tf.tensor2d(v, [M, F]),
         // d seq = dy placed at step t (zeros elsewhere); only called when a gradient w.r.t. seq is asked for
         gradFunc: (dy: tf.Tensor) => [
-          tf.pad(dy.reshape([M, 1, F]), [
-            [0, 0],
-            [t, L - 1 - t],
-            [0, 0],
-          ]).reshape(si.shape),
+          tf
+            .pad(dy.reshape([M, 1, F]), [
+              [0, 0],
+              [t, L - 1 - t],
+              [0, 0],
+            ])
+            .reshape(si.shape),
         ],
       };
     }) as (s: tf.Tensor) => tf.Tensor2D;

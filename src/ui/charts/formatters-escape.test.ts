@@ -107,6 +107,7 @@ const built: Record<string, () => unknown> = {
   icHeatmapOption: () => evalOptions.icHeatmapOption(methods[0], 'rankIc'),
   quantileOption: () => evalOptions.quantileOption(methods),
   monotonicityOption: () => evalOptions.monotonicityOption(methods),
+  rollingOption: () => evalOptions.rollingOption([{ method: M, label: M2, dates, values: [0.1, 0.2, 0.3] }], 0),
   splitTimelineOption: () => evalOptions.splitTimelineOption(timeline, dates),
   faithfulnessOption: () => dmfmCharts.faithfulnessOption([{ horizon: 5, corr: 0.5 }]),
   estimatePortfolioOption: () =>

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeRng } from '../core/rng';
 import { dfmSpec } from '../models/dfm/dfm';
@@ -107,6 +108,25 @@ describe('gradient x input (fallback)', () => {
     });
     for (let i = 0; i < a.relevance.length; i++) expect(b.relevance[i]).toBeCloseTo(a.relevance[i], 6);
     m.dispose();
+  });
+
+  it('the cross-stock mode runs on wasm (no gather gradient there) and equals w * x', async () => {
+    await tf.setBackend('wasm');
+    try {
+      const F = 3,
+        N = 6;
+      const m = linearSpec.build({ F, horizons: [1], seed: 0, config: {} });
+      m.setWeights([
+        { name: 'linear/kernel', shape: [3, 1], values: Float32Array.from([0.5, -2, 0.25]) },
+        { name: 'linear/bias', shape: [1], values: new Float32Array(1) },
+      ]);
+      const cs = crossSection(9, N, F);
+      const b = await gradientTimesInput(m, cs, { head: 0, crossStock: true });
+      b.stocks.forEach((n, k) => [0.5, -2, 0.25].forEach((w, f) => expect(b.relevance[k * F + f]).toBeCloseTo(w * cs.x[n * F + f], 5)));
+      m.dispose();
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 
   it('a bias-free ReLU network (DFM at initialisation) is positively homogeneous: sum of gradient x input = f(x)', async () => {

@@ -91,7 +91,10 @@ export async function gradientTimesInput(
     } else {
       for (let m = 0; m < M; m++) {
         const n = stocks[m];
-        const g = tf.tidy(() => tf.grad((v: tf.Tensor) => scoreOf(v).gather([n]).sum())(input));
+        // score_n as a dot product with a one-hot row: gather's gradient (UnsortedSegmentSum) has no wasm kernel
+        const pick = new Float32Array(N);
+        pick[n] = 1;
+        const g = tf.tidy(() => tf.grad((v: tf.Tensor) => scoreOf(v).mul(tf.tensor1d(pick)).sum())(input));
         const gv = await g.data();
         g.dispose();
         accumulate(gv, n, m);

@@ -5,6 +5,7 @@
  */
 import type { RunConfig } from '../core/run';
 import type { GroupCheckpoint } from './lab-api';
+import { idbObjectStore } from './idb';
 
 /** the key of the run that checkpoints belong to (src/train/run-key.ts), for the UI */
 export { runKey } from '../train/run-key';
@@ -62,41 +63,9 @@ export function memoryCheckpointStore(): CheckpointStore {
   };
 }
 
-const req = <T>(r: IDBRequest<T>) =>
-  new Promise<T>((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-  });
-
 /** IndexedDB store on `idb` (database 'factor-lab', object store 'checkpoints', keyPath runKey). */
 export function indexedDbCheckpointStore(idb: IDBFactory): CheckpointStore {
-  let db: Promise<IDBDatabase> | null = null;
-  const open = () =>
-    (db ??= new Promise<IDBDatabase>((resolve, reject) => {
-      const r = idb.open(DB, 1);
-      r.onupgradeneeded = () => {
-        if (!r.result.objectStoreNames.contains(STORE)) r.result.createObjectStore(STORE, { keyPath: 'runKey' });
-      };
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => {
-        db = null;
-        reject(r.error);
-      };
-      r.onblocked = () => {
-        db = null;
-        reject(new Error('IndexedDB factor-lab is blocked by another tab'));
-      };
-    }));
-  const tx = async <T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> => {
-    const t = (await open()).transaction(STORE, mode);
-    const done = new Promise<void>((resolve, reject) => {
-      t.oncomplete = () => resolve();
-      t.onerror = () => reject(t.error);
-      t.onabort = () => reject(t.error);
-    });
-    const [out] = await Promise.all([req(f(t.objectStore(STORE))), done]);
-    return out;
-  };
+  const tx = idbObjectStore(idb, DB, STORE, 'runKey');
   return {
     kind: 'indexeddb',
     async put(cp) {

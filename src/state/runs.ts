@@ -13,6 +13,7 @@ import type { OpenedRunInfo, TrainResult } from './lab-api';
 import type { BundleManifest } from '../bundle/format';
 import { LIMITS } from '../bundle/format';
 import { LabError } from '../core/errors';
+import { idbObjectStore } from './idb';
 
 /** A run kept in IndexedDB. */
 export interface SavedRun {
@@ -59,36 +60,8 @@ export function memoryRunStore(): RunStore {
 
 const DB = 'factor-lab-runs',
   STORE = 'runs';
-const req = <T>(r: IDBRequest<T>) =>
-  new Promise<T>((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-  });
-
 export function indexedDbRunStore(idb: IDBFactory): RunStore {
-  let db: Promise<IDBDatabase> | null = null;
-  const open = () =>
-    (db ??= new Promise<IDBDatabase>((resolve, reject) => {
-      const r = idb.open(DB, 1);
-      r.onupgradeneeded = () => {
-        if (!r.result.objectStoreNames.contains(STORE)) r.result.createObjectStore(STORE, { keyPath: 'id' });
-      };
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => {
-        db = null;
-        reject(r.error);
-      };
-    }));
-  const tx = async <T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> => {
-    const t = (await open()).transaction(STORE, mode);
-    const done = new Promise<void>((resolve, reject) => {
-      t.oncomplete = () => resolve();
-      t.onerror = () => reject(t.error);
-      t.onabort = () => reject(t.error);
-    });
-    const [out] = await Promise.all([req(f(t.objectStore(STORE))), done]);
-    return out;
-  };
+  const tx = idbObjectStore(idb, DB, STORE, 'id');
   return {
     kind: 'indexeddb',
     async put(r) {

@@ -563,6 +563,61 @@ interface PassSink {
 }
 
 /**
+ * The row bookkeeping both factor passes share: follows the (ticker, date)-ordered stream row by row (o = 1 starts the
+ * next ticker run, 0 continues it), checks that order against the plan's row counts, and places each row: its age,
+ * rows left, and target (or -1) in the panel via the sink.
+ */
+class RowOrder {
+  tid = -1;
+  a = 0;
+  prevDay = 0;
+  /** rows seen so far (the stream's row number of the next row) */
+  g = 0;
+  constructor(
+    private readonly plan: PassPlan,
+    private readonly sink: PassSink,
+  ) {}
+
+  error(what: string): Error {
+    return new Error(`factor pass: row ${this.g} ${what}; the streaming windows did not see (ticker, date) order, results would be wrong`);
+  }
+
+  /** row i of the current batch: order flag o, day; writes dst[i], age[i], rem[i] */
+  place(o: number, day: number, i: number, dst: Int32Array, age: Int32Array, rem: Int32Array): void {
+    const { srcCount, nOfTid, tOfDay, dayMin } = this.plan;
+    if (o === 1) {
+      if (this.tid >= 0 && this.a + 1 !== srcCount[this.tid])
+        throw this.error(`starts a new ticker after ${this.a + 1} rows of the previous one, expected ${srcCount[this.tid]}`);
+      this.tid++;
+      this.a = 0;
+      if (this.tid >= srcCount.length) throw this.error(`starts ticker run ${this.tid + 1}, expected ${srcCount.length}`);
+    } else if (o === 0) {
+      this.a++;
+      if (day <= this.prevDay) throw this.error('has a date not after the previous row of its ticker');
+    } else throw this.error("has a ticker before the previous row's");
+    this.prevDay = day;
+    const a = this.a;
+    age[i] = a;
+    rem[i] = srcCount[this.tid] - 1 - a;
+    const t = tOfDay[day - dayMin];
+    const n = nOfTid[this.tid];
+    if (t >= 0 && n >= 0) {
+      const c = this.sink.target(t, n);
+      dst[i] = c;
+      this.sink.row(i, c, t, day, n, a);
+    } else dst[i] = -1;
+    this.g++;
+  }
+
+  /** after the last row: every ticker run was seen whole */
+  finish(): void {
+    const { srcCount } = this.plan;
+    if (this.tid !== srcCount.length - 1 || (this.tid >= 0 && this.a + 1 !== srcCount[this.tid]))
+      throw this.error(`ends after ${this.tid + 1} ticker runs, expected ${srcCount.length}`);
+  }
+}
+
+/**
  * Stream the factor pass (factors-sql.ts factorPassSql) into `sink`, batch by batch. Checks the order the streaming
  * windows saw: each row's ticker compares equal (0) or greater (1) than the previous row's, the dates of a ticker
  * strictly increase, and the stream has exactly one run per source ticker with that ticker's row count, so run k
@@ -570,7 +625,7 @@ interface PassSink {
  */
 function runFactorPass(engine: SqlEngine, plan: PassPlan, sink: PassSink): void {
   if (passEngine === 'js' && jsPassCovers(plan.defs)) return runFactorPassJs(engine, plan, sink);
-  const { defs, horizons, srcCount, nOfTid, tOfDay, dayMin } = plan;
+  const { defs, horizons } = plan;
   const nF = defs.length,
     nH = horizons.length;
   const sql = factorPassSql(plan.source, defs, horizons, plan.consts);
@@ -580,13 +635,7 @@ function runFactorPass(engine: SqlEngine, plan: PassPlan, sink: PassSink): void 
   let dst = new Int32Array(0),
     age = new Int32Array(0),
     rem = new Int32Array(0);
-  let tid = -1,
-    a = 0,
-    prevDay = 0,
-    g = 0;
-  const nTickers = srcCount.length;
-  const orderError = (what: string) =>
-    new Error(`factor pass: row ${g} ${what}; the streaming windows did not see (ticker, date) order, results would be wrong`);
+  const order = new RowOrder(plan, sink);
   for (const batch of engine.stream(sql)) {
     const len = batch.numRows;
     if (dst.length < len) {
@@ -605,38 +654,17 @@ function runFactorPass(engine: SqlEngine, plan: PassPlan, sink: PassSink): void 
       const dd = dayChunks[ci++];
       const dv = dd.values as Int32Array;
       const obm = od.nullCount > 0 ? od.nullBitmap : null;
-      for (let k = 0; k < od.length; k++, i++, g++) {
+      for (let k = 0; k < od.length; k++, i++) {
         const jo = od.offset + k;
-        const day = dv[dd.offset + k];
         const isNull = obm !== null && !(obm[jo >> 3] & (1 << (jo & 7)));
-        const o = isNull ? (g === 0 ? 1 : NaN) : ov[jo];
-        if (g === 0 && !isNull) throw orderError('is the first but has a previous row');
-        if (o === 1) {
-          if (tid >= 0 && a + 1 !== srcCount[tid])
-            throw orderError(`starts a new ticker after ${a + 1} rows of the previous one, expected ${srcCount[tid]}`);
-          tid++;
-          a = 0;
-          if (tid >= nTickers) throw orderError(`starts ticker run ${tid + 1}, expected ${nTickers}`);
-        } else if (o === 0) {
-          a++;
-          if (day <= prevDay) throw orderError('has a date not after the previous row of its ticker');
-        } else throw orderError("has a ticker before the previous row's");
-        prevDay = day;
-        age[i] = a;
-        rem[i] = srcCount[tid] - 1 - a;
-        const t = tOfDay[day - dayMin];
-        const n = nOfTid[tid];
-        if (t >= 0 && n >= 0) {
-          const c = sink.target(t, n);
-          dst[i] = c;
-          sink.row(i, c, t, day, n, a);
-        } else dst[i] = -1;
+        const first = order.g === 0;
+        if (first && !isNull) throw order.error('is the first but has a previous row');
+        order.place(isNull ? (first ? 1 : NaN) : ov[jo], dv[dd.offset + k], i, dst, age, rem);
       }
     }
     sink.write(batchValues(batch, 2, nCols, len, scratch), dst, age, rem, minOf, len);
   }
-  if (tid !== nTickers - 1 || (tid >= 0 && a + 1 !== srcCount[tid]))
-    throw orderError(`ends after ${tid + 1} ticker runs, expected ${nTickers}`);
+  order.finish();
 }
 
 /**
@@ -681,7 +709,7 @@ class TickerBuffer {
  * one sink.write per ticker (a ticker's values are final only once its last row, which the forward returns need, is in).
  */
 function runFactorPassJs(engine: SqlEngine, plan: PassPlan, sink: PassSink): void {
-  const { defs, horizons, srcCount, nOfTid, tOfDay, dayMin, consts } = plan;
+  const { defs, horizons, consts } = plan;
   const nCols = defs.length + horizons.length + 2;
   const minOf = Int32Array.from([...defs.map((d) => d.minAge), ...horizons.map((k) => 1 + k), RET_MIN_AGE, 0]);
   const sql = `SELECT date, (_pt < ticker)::TINYINT - (_pt > ticker)::TINYINT AS _ord, open::DOUBLE AS open, high::DOUBLE AS high,
@@ -693,13 +721,7 @@ function runFactorPassJs(engine: SqlEngine, plan: PassPlan, sink: PassSink): voi
     age = new Int32Array(0),
     rem = new Int32Array(0),
     out = new Float64Array(0);
-  let tid = -1,
-    a = 0,
-    prevDay = 0,
-    g = 0;
-  const nTickers = srcCount.length;
-  const orderError = (what: string) =>
-    new Error(`factor pass: row ${g} ${what}; the streaming windows did not see (ticker, date) order, results would be wrong`);
+  const order = new RowOrder(plan, sink);
   const flush = () => {
     const n = buf.n;
     if (n === 0) return;
@@ -708,29 +730,9 @@ function runFactorPassJs(engine: SqlEngine, plan: PassPlan, sink: PassSink): voi
       age = new Int32Array(n);
       rem = new Int32Array(n);
     }
-    for (let i = 0; i < n; i++, g++) {
-      const o = buf.ord[i],
-        day = buf.day[i];
-      if (o === 1) {
-        if (tid >= 0 && a + 1 !== srcCount[tid])
-          throw orderError(`starts a new ticker after ${a + 1} rows of the previous one, expected ${srcCount[tid]}`);
-        tid++;
-        a = 0;
-        if (tid >= nTickers) throw orderError(`starts ticker run ${tid + 1}, expected ${nTickers}`);
-      } else if (o === 0) {
-        a++;
-        if (day <= prevDay) throw orderError('has a date not after the previous row of its ticker');
-      } else throw orderError("has a ticker before the previous row's");
-      prevDay = day;
-      age[i] = a;
-      rem[i] = srcCount[tid] - 1 - a;
-      const t = tOfDay[day - dayMin];
-      const nn = nOfTid[tid];
-      if (t >= 0 && nn >= 0) {
-        const c = sink.target(t, nn);
-        dst[i] = c;
-        sink.row(i, c, t, day, nn, a);
-      } else dst[i] = -1;
+    for (let i = 0; i < n; i++) {
+      const day = buf.day[i];
+      order.place(buf.ord[i], day, i, dst, age, rem);
       const mi = day - consts.day0;
       const mv = mi >= 0 && mi < consts.mkt.length ? consts.mkt[mi] : null;
       buf.mkt[i] = mv === null || mv === undefined ? NaN : mv;
@@ -759,7 +761,7 @@ function runFactorPassJs(engine: SqlEngine, plan: PassPlan, sink: PassSink): voi
       for (let k = 0; k < od.length; k++, i++) {
         const jo = od.offset + k;
         const isNull = obm !== null && !(obm[jo >> 3] & (1 << (jo & 7)));
-        if (first && !isNull) throw orderError('is the first but has a previous row');
+        if (first && !isNull) throw order.error('is the first but has a previous row');
         const o = isNull ? (first ? 1 : NaN) : ov[jo];
         first = false;
         if (o === 1) flush();
@@ -772,8 +774,7 @@ function runFactorPassJs(engine: SqlEngine, plan: PassPlan, sink: PassSink): voi
     }
   }
   flush();
-  if (tid !== nTickers - 1 || (tid >= 0 && a + 1 !== srcCount[tid]))
-    throw orderError(`ends after ${tid + 1} ticker runs, expected ${nTickers}`);
+  order.finish();
 }
 
 /** dst[c * rows + r] = src[r * cols + c]: a [rows, cols] matrix transposed, in 64 x 64 blocks (both sides cache-friendly). */

@@ -11,6 +11,10 @@ import { useBackend, type BackendName } from '../src/train/backend';
 import { getModel } from '../src/models/registry';
 import { plantedPanel } from '../src/train/fixtures';
 import { batchContext, disposeBatch, makeBatch, prepareData } from '../src/train/data';
+import { setWasmKernels } from '../src/models/kernels/tfjs-wasm';
+
+// LAB_KERNELS=off: the tfjs path instead of the lab's wasm kernels (A/B)
+if (process.env.LAB_KERNELS === 'off') setWasmKernels(false);
 
 const backend = (process.argv[2] ?? 'wasm') as BackendName;
 const steps = Number(process.argv[3] ?? 8);
@@ -45,6 +49,26 @@ function step(s: number) {
 }
 
 for (let s = 0; s < 3; s++) step(s); // warm-up (XNNPACK packing caches, scratch buffers)
+
+// AB=1: the lab's wasm kernels off and on in alternating steps of one process (robust to the shared machine's load
+// drifting between runs): per variant the min and median process CPU time per trading day
+if (process.env.AB) {
+  const cpu: Record<'off' | 'on', number[]> = { off: [], on: [] };
+  for (let s = 0; s < 2 * steps; s++) {
+    const v = s % 2 ? 'on' : 'off';
+    setWasmKernels(v === 'on');
+    const c = process.cpuUsage();
+    step(s);
+    const u = process.cpuUsage(c);
+    cpu[v].push((u.user + u.system) / 1000 / B);
+  }
+  const fmt = (a: number[]) => {
+    a.sort((x, y) => x - y);
+    return `min ${a[0].toFixed(2)}, median ${a[a.length >> 1].toFixed(2)} cpu-ms/day`;
+  };
+  console.log(`A/B (${steps} steps each, load1 ${loadavg()[0].toFixed(2)}): kernels off ${fmt(cpu.off)}; on ${fmt(cpu.on)}`);
+  process.exit(0);
+}
 const times: number[] = [];
 const c0 = process.cpuUsage();
 for (let s = 0; s < steps; s++) {

@@ -8,6 +8,7 @@
  * raw factors) skips the input gradient altogether.
  */
 import * as tf from '@tensorflow/tfjs';
+import { colsum, kernelsReady, xtdy } from '../kernels/tfjs-wasm';
 
 const onWasm = () => tf.getBackend() === 'wasm';
 
@@ -47,6 +48,8 @@ function transposeOf(x: tf.Tensor2D): tf.Tensor2D {
  * ones[1, M] @ dy 8.8, sum(0) 5.7, [M/64, 64, J] two-stage 2.3, reusing dy^T ~1.
  */
 function paramGrads(x: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Tensor[] {
+  // the lab's wasm SIMD kernel (src/models/kernels): x^T dy and 1^T dy in place on the wasm heap, no transpose
+  if (kernelsReady()) return withBias ? [xtdy(x, dy), colsum(dy)] : [xtdy(x, dy)];
   if (!onWasm()) return withBias ? [tf.matMul(x, dy, true, false), dy.sum(0)] : [tf.matMul(x, dy, true, false)];
   const [M, J] = dy.shape;
   if (J <= x.shape[1]) {

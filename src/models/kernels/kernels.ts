@@ -1,0 +1,253 @@
+/**
+ * Hand-written wasm SIMD kernels (wasm-asm.ts encodes them), run directly on tfjs-wasm's heap:
+ *   xtdy(x, dy, out, M, K, J):  out[K, J] = x[M, K]^T @ dy[M, J]   (the weight gradient of a dense layer)
+ *   colsum(dy, out, M, J):      out[J] = sum_m dy[m, :]             (the bias gradient)
+ * All pointers are byte offsets into the one memory the module imports; counts are elements. f32 throughout, with the
+ * sums over m accumulated in the order m = 0, 1, 2, ... (4 rows at a time), so the results match tfjs' matMul to
+ * float32 rounding (~1e-6 relative).
+ *
+ * Why: on tfjs-wasm 4.22 the weight gradient x^T dy is an explicit Transpose of x (XNNPACK's matMul with transposeA
+ * is ~20x slower) plus a matMul that re-packs its right operand (a new tensor on every step), together ~45% of a DMFM
+ * step (README speed section). xtdy reads x and dy in place, row by row, and writes dw once: no transpose, no packing.
+ * Blocking: 4 rows of x (one splat each) times a 4-wide column strip of dy and dw; dw (K x J floats: 16-38 KB for the
+ * lab's layers) stays in L1 / L2 across the sweep over m.
+ */
+import { Fn, I32, F32, V128, encodeModule } from './wasm-asm';
+
+/**
+ * rows of x (and dy) per sweep of dw: R splats stay in registers, dw is read and written once per R rows. 4, 6 and 8
+ * measured within noise of each other on the lab's shapes (about 9-13 GFLOP/s on a loaded 2-core machine); 4 is kept.
+ */
+const ROWS = 4;
+
+/** the xtdy function: see the file comment */
+function xtdyFn(): Fn {
+  const f = new Fn('xtdy', [
+    ['x', I32],
+    ['dy', I32],
+    ['out', I32],
+    ['M', I32],
+    ['K', I32],
+    ['J', I32],
+  ]);
+  const R = ROWS;
+  const names = (p: string) => Array.from({ length: R }, (_, r) => `${p}${r}`);
+  f.local(I32, 'm', 'k', 'jb', 'J4', 'K4', 'Jv4', 'row', 'xp', 'q', 'end', ...names('d'));
+  f.local(V128, ...names('a'));
+  f.local(F32, ...names('s'));
+  // J4 = J * 4 bytes per dy / dw row, K4 = K * 4 per x row, Jv4 = bytes covered by whole 4-float vectors
+  f.get('J').i32(2).shl().set('J4');
+  f.get('K').i32(2).shl().set('K4');
+  f.get('J').i32(-4);
+  f.code.push(0x71); // i32.and
+  f.i32(2).shl().set('Jv4');
+  // dw = 0
+  f.get('out').get('K').get('J').mul().i32(2).shl().add().set('end');
+  f.for(
+    'q',
+    () => f.get('out'),
+    () => f.get('end'),
+    4,
+    () => {
+      f.get('q').f32(0).f32store();
+    },
+  );
+  /** dw[k, :] += sum_r x[m + r, k] dy[m + r, :] for `rows` rows (1 or 4), pointers d0.. set, xp at x[m, k] */
+  const update = (rows: number) => {
+    const a = names('a').slice(0, rows),
+      s = names('s').slice(0, rows),
+      d = names('d').slice(0, rows);
+    a.forEach((v, r) => {
+      f.get('xp');
+      if (r) f.get('K4').i32(r).mul().add();
+      f.vload32splat().tee(v).vlane(0).set(s[r]);
+    });
+    f.get('out').get('k').get('J4').mul().add().set('row');
+    // whole vectors
+    f.for(
+      'jb',
+      () => f.i32(0),
+      () => f.get('Jv4'),
+      16,
+      () => {
+        f.get('row').get('jb').add(); // store address
+        f.get('row').get('jb').add().vload();
+        for (let r = 0; r < rows; r++) f.get(d[r]).get('jb').add().vload().get(a[r]).vfmul().vfadd();
+        f.vstore();
+      },
+      true,
+    );
+    // the tail (J mod 4 columns), scalar
+    f.for(
+      'jb',
+      () => f.get('Jv4'),
+      () => f.get('J4'),
+      4,
+      () => {
+        f.get('row').get('jb').add();
+        f.get('row').get('jb').add().f32load();
+        for (let r = 0; r < rows; r++) f.get(d[r]).get('jb').add().f32load().get(s[r]).fmul().fadd();
+        f.f32store();
+      },
+    );
+  };
+  // R rows at a time
+  f.for(
+    'm',
+    () => f.i32(0),
+    () => f.get('M'),
+    R,
+    () => {
+      f.get('dy').get('m').get('J4').mul().add().set('d0');
+      for (let r = 1; r < R; r++)
+        f.get(`d${r - 1}`)
+          .get('J4')
+          .add()
+          .set(`d${r}`);
+      f.for(
+        'k',
+        () => f.i32(0),
+        () => f.get('K'),
+        1,
+        () => {
+          f.get('x').get('m').get('K').mul().get('k').add().i32(2).shl().add().set('xp');
+          update(R);
+        },
+      );
+    },
+    true,
+  );
+  // the remaining rows (M mod R), one at a time; m is where the loop above stopped
+  f.for(
+    'm',
+    () => f.get('m'),
+    () => f.get('M'),
+    1,
+    () => {
+      f.get('dy').get('m').get('J4').mul().add().set('d0');
+      f.for(
+        'k',
+        () => f.i32(0),
+        () => f.get('K'),
+        1,
+        () => {
+          f.get('x').get('m').get('K').mul().get('k').add().i32(2).shl().add().set('xp');
+          update(1);
+        },
+      );
+    },
+  );
+  return f;
+}
+
+/** colsum(dy, out, M, J): out[J] = column sums of dy [M, J] (as xtdy with x = ones: the same order of additions) */
+function colsumFn(): Fn {
+  const f = new Fn('colsum', [
+    ['dy', I32],
+    ['out', I32],
+    ['M', I32],
+    ['J', I32],
+  ]);
+  f.local(I32, 'm', 'jb', 'J4', 'Jv4', 'd0', 'q', 'end');
+  f.get('J').i32(2).shl().set('J4');
+  f.get('J').i32(-4);
+  f.code.push(0x71);
+  f.i32(2).shl().set('Jv4');
+  f.get('out').get('J4').add().set('end');
+  f.for(
+    'q',
+    () => f.get('out'),
+    () => f.get('end'),
+    4,
+    () => {
+      f.get('q').f32(0).f32store();
+    },
+  );
+  f.for(
+    'm',
+    () => f.i32(0),
+    () => f.get('M'),
+    1,
+    () => {
+      f.get('dy').get('m').get('J4').mul().add().set('d0');
+      f.for(
+        'jb',
+        () => f.i32(0),
+        () => f.get('Jv4'),
+        16,
+        () => {
+          f.get('out').get('jb').add();
+          f.get('out').get('jb').add().vload();
+          f.get('d0').get('jb').add().vload().vfadd();
+          f.vstore();
+        },
+        true,
+      );
+      f.for(
+        'jb',
+        () => f.get('Jv4'),
+        () => f.get('J4'),
+        4,
+        () => {
+          f.get('out').get('jb').add();
+          f.get('out').get('jb').add().f32load();
+          f.get('d0').get('jb').add().f32load().fadd();
+          f.f32store();
+        },
+      );
+    },
+  );
+  return f;
+}
+
+/** the kernels' module bytes; `shared`: for a shared (threaded build) memory */
+export function kernelBytes(shared = false): Uint8Array<ArrayBuffer> {
+  return encodeModule([xtdyFn(), colsumFn()], shared);
+}
+
+export interface Kernels {
+  memory: WebAssembly.Memory;
+  xtdy(x: number, dy: number, out: number, M: number, K: number, J: number): void;
+  colsum(dy: number, out: number, M: number, J: number): void;
+}
+
+/** instantiate the kernels over `memory` (synchronous: the module is small); null where wasm SIMD is unavailable */
+export function instantiateKernels(memory: WebAssembly.Memory, shared = false): Kernels | null {
+  try {
+    if (typeof WebAssembly === 'undefined') return null;
+    const bytes = kernelBytes(shared);
+    if (!WebAssembly.validate(bytes)) return null;
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    const e = inst.exports as unknown as Omit<Kernels, 'memory'>;
+    return { memory, xtdy: e.xtdy, colsum: e.colsum };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Standalone use on plain arrays (tests, the cpu backend): the kernels over their own memory, inputs copied in.
+ * x [M, K], dy [M, J] row-major -> x^T dy [K, J] (and the column sums of dy [J]).
+ */
+export function xtdyArrays(
+  x: Float32Array,
+  dy: Float32Array,
+  M: number,
+  K: number,
+  J: number,
+): { dw: Float32Array; db: Float32Array } | null {
+  const bytes = 4 * (M * K + M * J + K * J + J);
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
+  const k = instantiateKernels(memory);
+  if (!k) return null;
+  const heap = new Float32Array(memory.buffer);
+  const px = 0,
+    pdy = px + M * K,
+    pdw = pdy + M * J,
+    pdb = pdw + K * J;
+  heap.set(x, px);
+  heap.set(dy, pdy);
+  k.xtdy(4 * px, 4 * pdy, 4 * pdw, M, K, J);
+  k.colsum(4 * pdy, 4 * pdb, M, J);
+  return { dw: heap.slice(pdw, pdw + K * J), db: heap.slice(pdb, pdb + J) };
+}

@@ -1,0 +1,99 @@
+/**
+ * The lab's wasm kernels (kernels.ts) as tfjs kernels of the wasm backend, working in place on tfjs-wasm's heap:
+ * inputs are read where tfjs keeps them and outputs are allocated by tfjs (zero copies, no upload). This relies on
+ * internals of @tensorflow/tfjs-backend-wasm 4.22 that are not public API:
+ *   backend.wasm.asm.memory      the Emscripten module's WebAssembly.Memory (the kernels import it)
+ *   backend.dataIdMap.get(id)    { memoryOffset } of a tensor's data in that memory
+ *   backend.makeOutput(shape)    allocate an output tensor on the heap (what tfjs' own kernels call)
+ * wasmInternals() checks each of them; where one is missing (another tfjs version), or wasm SIMD is unavailable, the
+ * kernels are not used and the layers keep their tfjs path (kernelsReady() is false). kernels.test.ts fails loudly
+ * when the internals change, so an upgrade cannot silently fall back.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { instantiateKernels, type Kernels } from './kernels';
+
+interface WasmBackendInternals {
+  wasm: { asm?: { memory?: unknown } };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+/** the tfjs-wasm internals the kernels need, or why they are not there */
+export function wasmInternals(backend: unknown): WasmBackendInternals | string {
+  const be = backend as Partial<WasmBackendInternals> | null;
+  if (!be || typeof be !== 'object') return 'no backend';
+  const mem = be.wasm?.asm?.memory;
+  if (!(mem instanceof WebAssembly.Memory)) return 'backend.wasm.asm.memory is not a WebAssembly.Memory';
+  if (typeof be.dataIdMap?.get !== 'function') return 'backend.dataIdMap.get is missing';
+  if (typeof be.makeOutput !== 'function') return 'backend.makeOutput is missing';
+  return be as WasmBackendInternals;
+}
+
+/** per tfjs-wasm backend instance: its internals and the kernels instantiated over its memory (null: unusable) */
+const byBackend = new WeakMap<object, { be: WasmBackendInternals; k: Kernels } | null>();
+let enabled = true;
+
+function kernelsFor(backend: object): { be: WasmBackendInternals; k: Kernels } | null {
+  if (byBackend.has(backend)) return byBackend.get(backend)!;
+  const be = wasmInternals(backend);
+  let r: { be: WasmBackendInternals; k: Kernels } | null = null;
+  if (typeof be !== 'string') {
+    const memory = be.wasm.asm!.memory as WebAssembly.Memory;
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const k = instantiateKernels(memory, shared);
+    if (k) r = { be, k };
+  }
+  byBackend.set(backend, r);
+  return r;
+}
+
+/** switch the wasm kernels off (A/B measurements, tests of the tfjs path) or back on */
+export function setWasmKernels(on: boolean): void {
+  enabled = on;
+}
+
+/** true when the current backend is tfjs-wasm and the lab's kernels run on it */
+export function kernelsReady(): boolean {
+  if (!enabled || tf.getBackend() !== 'wasm') return false;
+  return kernelsFor(tf.backend()) !== null;
+}
+
+const offset = (be: WasmBackendInternals, t: tf.TensorInfo): number => {
+  const d = be.dataIdMap.get(t.dataId);
+  if (!d) throw new Error('lab wasm kernel: a tensor has no data on the wasm heap');
+  return d.memoryOffset;
+};
+
+const XTDY = 'LabXtDy',
+  COLSUM = 'LabColSum';
+
+tf.registerKernel({
+  kernelName: XTDY,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const r = kernelsFor(backend as object)!;
+    const [M, K] = x.shape,
+      J = dy.shape[1];
+    const out = r.be.makeOutput([K, J], 'float32');
+    r.k.xtdy(offset(r.be, x), offset(r.be, dy), offset(r.be, out), M, K, J);
+    return out;
+  },
+});
+tf.registerKernel({
+  kernelName: COLSUM,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const { dy } = inputs as { dy: tf.TensorInfo };
+    const r = kernelsFor(backend as object)!;
+    const [M, J] = dy.shape;
+    const out = r.be.makeOutput([J], 'float32');
+    r.k.colsum(offset(r.be, dy), offset(r.be, out), M, J);
+    return out;
+  },
+});
+
+/** x [M, K]^T @ dy [M, J] -> [K, J] with the wasm kernel (only when kernelsReady()) */
+export const xtdy = (x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D => tf.engine().runKernel(XTDY, { x, dy }, {}) as tf.Tensor2D;
+/** column sums of dy [M, J] -> [J] with the wasm kernel (only when kernelsReady()) */
+export const colsum = (dy: tf.Tensor2D): tf.Tensor1D => tf.engine().runKernel(COLSUM, { dy }, {}) as tf.Tensor1D;

@@ -13,6 +13,7 @@
  * lab's layers) stays in L1 / L2 across the sweep over m.
  */
 import { Fn, I32, F32, V128, encodeModule } from './wasm-asm';
+import { dotsFn, mixFn, prefixFn } from './gat-kernels';
 
 /**
  * rows of x (and dy) per sweep of dw: R splats stay in registers, dw is read and written once per R rows. 4, 6 and 8
@@ -202,13 +203,31 @@ function colsumFn(): Fn {
 
 /** the kernels' module bytes; `shared`: for a shared (threaded build) memory */
 export function kernelBytes(shared = false): Uint8Array<ArrayBuffer> {
-  return encodeModule([xtdyFn(), colsumFn()], shared);
+  return encodeModule([xtdyFn(), colsumFn(), prefixFn(), mixFn(false), mixFn(true), dotsFn()], shared);
 }
 
 export interface Kernels {
   memory: WebAssembly.Memory;
   xtdy(x: number, dy: number, out: number, M: number, K: number, J: number): void;
   colsum(dy: number, out: number, M: number, J: number): void;
+  /** the sorted GAT's loops (gat-kernels.ts) */
+  gatPrefix(n: number, h: number, ord: number, P: number, Q: number, src: number, SP: number, RQ: number): void;
+  gatMix(n: number, h: number, ord: number, idx: number, a: number, b: number, X: number, Y: number, out: number): void;
+  gatMixDot(
+    n: number,
+    h: number,
+    ord: number,
+    idx: number,
+    a: number,
+    b: number,
+    X: number,
+    Y: number,
+    out: number,
+    z: number,
+    c: number,
+    zu: number,
+  ): void;
+  gatDots(n: number, h: number, ord: number, idx: number, g: number, X: number, Y: number, gx: number, gy: number): void;
 }
 
 /** instantiate the kernels over `memory` (synchronous: the module is small); null where wasm SIMD is unavailable */
@@ -218,8 +237,7 @@ export function instantiateKernels(memory: WebAssembly.Memory, shared = false): 
     const bytes = kernelBytes(shared);
     if (!WebAssembly.validate(bytes)) return null;
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    const e = inst.exports as unknown as Omit<Kernels, 'memory'>;
-    return { memory, xtdy: e.xtdy, colsum: e.colsum };
+    return { ...(inst.exports as unknown as Omit<Kernels, 'memory'>), memory };
   } catch {
     return null;
   }

@@ -12,8 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { instantiateKernels, type Kernels } from './kernels';
 
-interface WasmBackendInternals {
-  wasm: { asm?: { memory?: unknown } };
+export interface WasmBackendInternals {
+  wasm: { asm?: { memory?: unknown }; _malloc(bytes: number): number; _free(ptr: number): void };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
@@ -26,6 +26,7 @@ export function wasmInternals(backend: unknown): WasmBackendInternals | string {
   if (!(mem instanceof WebAssembly.Memory)) return 'backend.wasm.asm.memory is not a WebAssembly.Memory';
   if (typeof be.dataIdMap?.get !== 'function') return 'backend.dataIdMap.get is missing';
   if (typeof be.makeOutput !== 'function') return 'backend.makeOutput is missing';
+  if (typeof be.wasm?._malloc !== 'function' || typeof be.wasm?._free !== 'function') return 'backend.wasm._malloc / _free are missing';
   return be as WasmBackendInternals;
 }
 
@@ -58,7 +59,15 @@ export function kernelsReady(): boolean {
   return kernelsFor(tf.backend()) !== null;
 }
 
-const offset = (be: WasmBackendInternals, t: tf.TensorInfo): number => {
+/** the current tfjs-wasm backend's internals and the kernels over its memory (only when kernelsReady()) */
+export function heapKernels(): { be: WasmBackendInternals; k: Kernels } {
+  const r = kernelsFor(tf.backend());
+  if (!r) throw new Error('lab wasm kernels: not available on this backend (check kernelsReady() first)');
+  return r;
+}
+
+/** byte offset of a tensor's data in tfjs-wasm's memory */
+export const offset = (be: WasmBackendInternals, t: tf.TensorInfo): number => {
   const d = be.dataIdMap.get(t.dataId);
   if (!d) throw new Error('lab wasm kernel: a tensor has no data on the wasm heap');
   return d.memoryOffset;

@@ -8,6 +8,7 @@
 
 export const I32 = 0x7f,
   F32 = 0x7d,
+  F64 = 0x7c,
   V128 = 0x7b;
 
 /** unsigned LEB128 */
@@ -155,6 +156,37 @@ export class Fn {
   /** f32x4.extract_lane */
   vlane(i: number) {
     return this.op(0xfd, ...uleb(0x1f), i);
+  }
+  f64load(offset = 0) {
+    return this.op(0x2b, 3, ...uleb(offset));
+  }
+  f64store(offset = 0) {
+    return this.op(0x39, 3, ...uleb(offset));
+  }
+  dadd() {
+    return this.op(0xa0);
+  }
+  // f64x2
+  dsplat() {
+    return this.op(0xfd, ...uleb(0x14));
+  }
+  vdadd() {
+    return this.op(0xfd, ...uleb(0xf0));
+  }
+  vdmul() {
+    return this.op(0xfd, ...uleb(0xf2));
+  }
+  /** f64x2.extract_lane */
+  vdlane(i: number) {
+    return this.op(0xfd, ...uleb(0x21), i);
+  }
+  /** two f32 at [addr] widened to f64x2 (v128.load64_zero + f64x2.promote_low_f32x4) */
+  vload2f32() {
+    return this.op(0xfd, ...uleb(0x5d), 3, 0, 0xfd, ...uleb(0x5f));
+  }
+  /** f64x2 narrowed to two f32 stored at [addr] (f32x4.demote_f64x2_zero + v128.store64_lane 0) */
+  vstore2f32() {
+    return this.op(0xfd, ...uleb(0x5e), 0xfd, ...uleb(0x5b), 3, 0, 0);
   }
   drop() {
     return this.op(0x1a);

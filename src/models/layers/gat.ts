@@ -30,6 +30,8 @@ import { LabError } from '../../core/errors';
 import { glorotUniform, type ParamStore } from '../common';
 import type { ConfigField } from '../types';
 import { leakyRelu, linear3 } from './ops';
+import { kernelsReady } from '../kernels/tfjs-wasm';
+import { gatAttendSortedWasm } from './gat-wasm';
 
 /** GAT's LeakyReLU slope for the attention logits (Velickovic et al.) */
 export const GAT_SLOPE = 0.2;
@@ -173,10 +175,10 @@ export function buildSegments(kind: GraphKind, B: number, N: number, mask: Array
   return { B, N, members, start: Int32Array.from(start), date: Int32Array.from(date) };
 }
 
-const leaky = (x: number, a: number) => (x > 0 ? x : a * x);
+export const leaky = (x: number, a: number) => (x > 0 ? x : a * x);
 
 /** number of entries of `desc` (sorted descending, first n) strictly greater than `v` */
-function countGreater(desc: Float64Array, n: number, v: number): number {
+export function countGreater(desc: Float64Array, n: number, v: number): number {
   let lo = 0,
     hi = n;
   while (lo < hi) {
@@ -208,7 +210,15 @@ function ensureScratch(n: number) {
  * Keys pack the float32's order-preserving bit pattern and the local index into one exact float64, so the native
  * numeric typed-array sort does the work (no comparator calls).
  */
-function argsortDesc(v: Float32Array, members: Int32Array, a: number, n: number, base: number, ord: Int32Array, vDesc: Float64Array): void {
+export function argsortDesc(
+  v: Float32Array,
+  members: Int32Array,
+  a: number,
+  n: number,
+  base: number,
+  ord: Int32Array,
+  vDesc: Float64Array,
+): void {
   ensureScratch(n);
   const { f32, u32, keys } = scratch;
   for (let r = 0; r < n; r++) f32[r] = v[base + members[a + r]];
@@ -477,6 +487,8 @@ export function gatAttendSorted(s: tf.Tensor2D, t: tf.Tensor2D, z: tf.Tensor3D, 
  */
 export function gatAttendSortedST(st: tf.Tensor3D, z: tf.Tensor3D, seg: Segments, slope = GAT_SLOPE): tf.Tensor3D {
   const [B, N, h] = z.shape;
+  // on tfjs-wasm: the same kernel with its O(n h) loops in wasm SIMD, in place on the heap (gat-wasm.ts)
+  if (kernelsReady() && h % 2 === 0) return gatAttendSortedWasm(st, z, seg, slope);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [stT, zT] = args as [tf.Tensor3D, tf.Tensor3D];
     const stv = stT.dataSync() as Float32Array,

@@ -144,7 +144,8 @@ export async function benchBrowser(): Promise<Figure[]> {
     if (!process.env.BENCH_DATA_ONLY) {
       const page2 = await browser.newPage();
       await page2.goto(
-        `http://127.0.0.1:${port}/lab/bench.html${process.env.BENCH_BACKENDS ? `?backends=${process.env.BENCH_BACKENDS}` : ''}`,
+        `http://127.0.0.1:${port}/lab/bench.html${process.env.BENCH_BACKENDS ? `?backends=${process.env.BENCH_BACKENDS}` : ''}` +
+          (process.env.BENCH_KERNELS === 'off' ? `${process.env.BENCH_BACKENDS ? '&' : '?'}kernels=off` : ''),
       );
       await page2.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });
       page2.setDefaultTimeout(600_000);

@@ -9,6 +9,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerBrowserBackends, wasmMode } from '../train/backend-browser';
 import { checkWebGpu, registeredBackends, type BackendName } from '../train/backend';
 import { oneSeededStep, type SeededStepResult } from '../train/parity';
+import { setWasmKernels } from '../models/kernels/tfjs-wasm';
 import { benchTrainStep, DMFM_BENCH, MLP_BENCH, type TrainFigure } from './train-bench';
 
 async function fetchBytes(url: string): Promise<ArrayBuffer> {
@@ -61,6 +62,8 @@ async function benchTrain(): Promise<TrainFigure[]> {
   // bench.html?threads=N: the wasm backend's threads (used only when the page is cross-origin isolated; default 1, so
   // the figures stay comparable with single-threaded runs; scripts/bench-browser.ts adds a page with every core)
   registerBrowserBackends({ threads: Number(new URLSearchParams(location.search).get('threads') ?? 1) || 1 });
+  // bench.html?kernels=off: the tfjs path instead of the lab's wasm kernels (A/B; scripts/bench-browser.ts BENCH_KERNELS=off)
+  if (new URLSearchParams(location.search).get('kernels') === 'off') setWasmKernels(false);
   const gpu = await checkWebGpu();
   const out: TrainFigure[] = [];
   // bench.html?backends=wasm,webgl limits the backends (scripts/bench-browser.ts passes BENCH_BACKENDS)

@@ -2,7 +2,9 @@
  * The lab's wasm kernels (kernels.ts) as tfjs kernels of the wasm backend, working in place on tfjs-wasm's heap:
  * inputs are read where tfjs keeps them and outputs are allocated by tfjs (zero copies, no upload). This relies on
  * internals of @tensorflow/tfjs-backend-wasm 4.22 that are not public API:
- *   backend.wasm.asm.memory      the Emscripten module's WebAssembly.Memory (the kernels import it)
+ *   backend.wasm.asm.memory      the Emscripten module's WebAssembly.Memory (the kernels import it; the threaded
+ *                                build, used when the page is cross-origin isolated, has it as backend.wasm.wasmMemory,
+ *                                shared, and gets the shared-memory variant of the kernels)
  *   backend.dataIdMap.get(id)    { memoryOffset } of a tensor's data in that memory
  *   backend.makeOutput(shape)    allocate an output tensor on the heap (what tfjs' own kernels call)
  * wasmInternals() checks each of them; where one is missing (another tfjs version), or wasm SIMD is unavailable, the
@@ -13,17 +15,20 @@ import * as tf from '@tensorflow/tfjs';
 import { instantiateKernels, type Kernels } from './kernels';
 
 export interface WasmBackendInternals {
-  wasm: { asm?: { memory?: unknown }; _malloc(bytes: number): number; _free(ptr: number): void };
+  wasm: { asm?: { memory?: unknown }; wasmMemory?: unknown; _malloc(bytes: number): number; _free(ptr: number): void };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
+
+/** the heap: exported by the single-threaded builds (Module.asm.memory), imported by the threaded one (Module.wasmMemory) */
+const memoryOf = (be: Partial<WasmBackendInternals>): unknown => be.wasm?.asm?.memory ?? be.wasm?.wasmMemory;
 
 /** the tfjs-wasm internals the kernels need, or why they are not there */
 export function wasmInternals(backend: unknown): WasmBackendInternals | string {
   const be = backend as Partial<WasmBackendInternals> | null;
   if (!be || typeof be !== 'object') return 'no backend';
-  const mem = be.wasm?.asm?.memory;
-  if (!(mem instanceof WebAssembly.Memory)) return 'backend.wasm.asm.memory is not a WebAssembly.Memory';
+  const mem = memoryOf(be);
+  if (!(mem instanceof WebAssembly.Memory)) return 'backend.wasm.asm.memory (or .wasmMemory) is not a WebAssembly.Memory';
   if (typeof be.dataIdMap?.get !== 'function') return 'backend.dataIdMap.get is missing';
   if (typeof be.makeOutput !== 'function') return 'backend.makeOutput is missing';
   if (typeof be.wasm?._malloc !== 'function' || typeof be.wasm?._free !== 'function') return 'backend.wasm._malloc / _free are missing';
@@ -39,7 +44,7 @@ function kernelsFor(backend: object): { be: WasmBackendInternals; k: Kernels } |
   const be = wasmInternals(backend);
   let r: { be: WasmBackendInternals; k: Kernels } | null = null;
   if (typeof be !== 'string') {
-    const memory = be.wasm.asm!.memory as WebAssembly.Memory;
+    const memory = memoryOf(be) as WebAssembly.Memory;
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const k = instantiateKernels(memory, shared);
     if (k) r = { be, k };

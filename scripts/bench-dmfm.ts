@@ -14,6 +14,10 @@ import { getModel } from '../src/models/registry';
 import { plantedPanel } from '../src/train/fixtures';
 import { prepareData } from '../src/train/data';
 import { predict, trainModel, trainOptionsFrom } from '../src/train/loop';
+import { setWasmKernels } from '../src/models/kernels/tfjs-wasm';
+
+// LAB_KERNELS=off: the tfjs path instead of the lab's wasm SIMD kernels (src/models/kernels), for an A/B
+if (process.env.LAB_KERNELS === 'off') setWasmKernels(false);
 
 export interface Figure {
   name: string;

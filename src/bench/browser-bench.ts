@@ -9,7 +9,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerBrowserBackends, wasmMode } from '../train/backend-browser';
 import { checkWebGpu, registeredBackends, type BackendName } from '../train/backend';
 import { oneSeededStep, type SeededStepResult } from '../train/parity';
-import { setWasmKernels } from '../models/kernels/tfjs-wasm';
+import { kernelsReady, setWasmKernels } from '../models/kernels/tfjs-wasm';
 import { benchTrainStep, DMFM_BENCH, MLP_BENCH, type TrainFigure } from './train-bench';
 
 async function fetchBytes(url: string): Promise<ArrayBuffer> {
@@ -81,6 +81,15 @@ async function benchTrain(): Promise<TrainFigure[]> {
         console.error(`bench ${base.model} on ${b} failed`, e);
       }
     }
+    // whether the wasm figures ran the lab's wasm SIMD kernels (src/models/kernels) or fell back to the tfjs path
+    if (b === 'wasm')
+      out.push({
+        name: `train: lab wasm SIMD kernels in use (1) or tfjs fallback (0) [${getThreadsCount()} thread(s)]`,
+        runtime: 'chromium',
+        backend: b,
+        value: kernelsReady() ? 1 : 0,
+        unit: '',
+      });
   }
   return out;
 }

@@ -9,8 +9,8 @@
  * Why: on tfjs-wasm 4.22 the weight gradient x^T dy is an explicit Transpose of x (XNNPACK's matMul with transposeA
  * is ~20x slower) plus a matMul that re-packs its right operand (a new tensor on every step), together ~45% of a DMFM
  * step (README speed section). xtdy reads x and dy in place, row by row, and writes dw once: no transpose, no packing.
- * Blocking: 4 rows of x (one splat each) times a 4-wide column strip of dy and dw; dw (K x J floats: 16-38 KB for the
- * lab's layers) stays in L1 / L2 across the sweep over m.
+ * Blocking: 4 rows of x times 2 of its columns (8 splats) against a 4-wide column strip of dy and of 2 rows of dw;
+ * dw (K x J floats: 16-38 KB for the lab's layers) stays in L1 / L2 across the sweep over m.
  */
 import { Fn, I32, F32, V128, encodeModule } from './wasm-asm';
 import { dotsFn, mixFn, prefixFn } from './gat-kernels';
@@ -20,6 +20,11 @@ import { dotsFn, mixFn, prefixFn } from './gat-kernels';
  * measured within noise of each other on the lab's shapes (about 9-13 GFLOP/s on a loaded 2-core machine); 4 is kept.
  */
 const ROWS = 4;
+/**
+ * columns of x (rows of dw) per sweep: each dy vector loaded once serves KCOLS rows of dw. Measured (Node, load ~3,
+ * M = 6400): 64x64 1.65 ms with 1, 1.30 with 2, 1.35-2.3 with 4 (register spills); 44x220 3.9 / 3.2 / 3.6-4.2 ms.
+ */
+const KCOLS = 2;
 
 /** the xtdy function: see the file comment */
 function xtdyFn(): Fn {
@@ -33,9 +38,25 @@ function xtdyFn(): Fn {
   ]);
   const R = ROWS;
   const names = (p: string) => Array.from({ length: R }, (_, r) => `${p}${r}`);
-  f.local(I32, 'm', 'k', 'jb', 'J4', 'K4', 'Jv4', 'row', 'xp', 'q', 'end', ...names('d'));
-  f.local(V128, ...names('a'));
-  f.local(F32, ...names('s'));
+  const KC = KCOLS;
+  const grid = (p: string) => Array.from({ length: R * KC }, (_, i) => `${p}${i}`);
+  f.local(
+    I32,
+    'm',
+    'k',
+    'jb',
+    'J4',
+    'K4',
+    'Jv4',
+    'xp',
+    'q',
+    'end',
+    'kEnd',
+    ...names('d'),
+    ...Array.from({ length: KC }, (_, c) => `row${c}`),
+  );
+  f.local(V128, ...grid('a'), ...names('dv'));
+  f.local(F32, ...grid('s'), 'sd');
   // J4 = J * 4 bytes per dy / dw row, K4 = K * 4 per x row, Jv4 = bytes covered by whole 4-float vectors
   f.get('J').i32(2).shl().set('J4');
   f.get('K').i32(2).shl().set('K4');
@@ -53,17 +74,23 @@ function xtdyFn(): Fn {
       f.get('q').f32(0).f32store();
     },
   );
-  /** dw[k, :] += sum_r x[m + r, k] dy[m + r, :] for `rows` rows (1 or 4), pointers d0.. set, xp at x[m, k] */
-  const update = (rows: number) => {
-    const a = names('a').slice(0, rows),
-      s = names('s').slice(0, rows),
-      d = names('d').slice(0, rows);
-    a.forEach((v, r) => {
-      f.get('xp');
-      if (r) f.get('K4').i32(r).mul().add();
-      f.vload32splat().tee(v).vlane(0).set(s[r]);
-    });
-    f.get('out').get('k').get('J4').mul().add().set('row');
+  /**
+   * dw[k + c, :] += sum_r x[m + r, k + c] dy[m + r, :] for `rows` rows (1 or R) and `kc` columns of x (1 or KC):
+   * pointers d0.. set, xp at x[m, k]. Each dy vector is loaded once for the kc rows of dw it updates.
+   */
+  const update = (rows: number, kc: number) => {
+    const av = (r: number, c: number) => `a${r * KC + c}`,
+      sv = (r: number, c: number) => `s${r * KC + c}`;
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < kc; c++) {
+        f.get('xp');
+        if (r) f.get('K4').i32(r).mul().add();
+        f.vload32splat(4 * c)
+          .tee(av(r, c))
+          .vlane(0)
+          .set(sv(r, c));
+      }
+    for (let c = 0; c < kc; c++) f.get('out').get('k').i32(c).add().get('J4').mul().add().set(`row${c}`);
     // whole vectors
     f.for(
       'jb',
@@ -71,10 +98,13 @@ function xtdyFn(): Fn {
       () => f.get('Jv4'),
       16,
       () => {
-        f.get('row').get('jb').add(); // store address
-        f.get('row').get('jb').add().vload();
-        for (let r = 0; r < rows; r++) f.get(d[r]).get('jb').add().vload().get(a[r]).vfmul().vfadd();
-        f.vstore();
+        for (let r = 0; r < rows; r++) f.get(`d${r}`).get('jb').add().vload().set(`dv${r}`);
+        for (let c = 0; c < kc; c++) {
+          f.get(`row${c}`).get('jb').add(); // store address
+          f.get(`row${c}`).get('jb').add().vload();
+          for (let r = 0; r < rows; r++) f.get(`dv${r}`).get(av(r, c)).vfmul().vfadd();
+          f.vstore();
+        }
       },
       true,
     );
@@ -85,10 +115,36 @@ function xtdyFn(): Fn {
       () => f.get('J4'),
       4,
       () => {
-        f.get('row').get('jb').add();
-        f.get('row').get('jb').add().f32load();
-        for (let r = 0; r < rows; r++) f.get(d[r]).get('jb').add().f32load().get(s[r]).fmul().fadd();
-        f.f32store();
+        for (let c = 0; c < kc; c++) {
+          f.get(`row${c}`).get('jb').add();
+          f.get(`row${c}`).get('jb').add().f32load();
+          for (let r = 0; r < rows; r++) f.get(`d${r}`).get('jb').add().f32load().get(sv(r, c)).fmul().fadd();
+          f.f32store();
+        }
+      },
+    );
+  };
+  /** the sweep over k for the rows set up: KC columns at a time, then the rest one by one */
+  const sweepK = (rows: number) => {
+    f.for(
+      'k',
+      () => f.i32(0),
+      () => f.get('K'),
+      KC,
+      () => {
+        f.get('x').get('m').get('K').mul().get('k').add().i32(2).shl().add().set('xp');
+        update(rows, KC);
+      },
+      true,
+    );
+    f.for(
+      'k',
+      () => f.get('k'),
+      () => f.get('K'),
+      1,
+      () => {
+        f.get('x').get('m').get('K').mul().get('k').add().i32(2).shl().add().set('xp');
+        update(rows, 1);
       },
     );
   };
@@ -105,16 +161,7 @@ function xtdyFn(): Fn {
           .get('J4')
           .add()
           .set(`d${r}`);
-      f.for(
-        'k',
-        () => f.i32(0),
-        () => f.get('K'),
-        1,
-        () => {
-          f.get('x').get('m').get('K').mul().get('k').add().i32(2).shl().add().set('xp');
-          update(R);
-        },
-      );
+      sweepK(R);
     },
     true,
   );
@@ -126,16 +173,7 @@ function xtdyFn(): Fn {
     1,
     () => {
       f.get('dy').get('m').get('J4').mul().add().set('d0');
-      f.for(
-        'k',
-        () => f.i32(0),
-        () => f.get('K'),
-        1,
-        () => {
-          f.get('x').get('m').get('K').mul().get('k').add().i32(2).shl().add().set('xp');
-          update(1);
-        },
-      );
+      sweepK(1);
     },
   );
   return f;

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { makeRng } from '../../core/rng';
 import { linear, linearOnData } from '../layers/ops';
 import { kernelBytes, xtdyArrays } from './kernels';
-import { colsum, kernelsReady, setWasmKernels, wasmInternals, xtdy } from './tfjs-wasm';
+import { colsum, kernelsReady, matmul, setWasmKernels, wasmInternals, xtdy } from './tfjs-wasm';
 
 beforeAll(() => {
   tf.enableProdMode();
@@ -104,6 +104,24 @@ describe('wasm kernels on tfjs-wasm (in place on its heap)', () => {
     tf.dispose([dw, db]);
     expect(tf.memory().numTensors).toBe(before + 2); // the two references (matMul, sum) above leaked into the test's scope
     tf.dispose([x, dy]);
+  });
+
+  it.each([
+    [803, 44, 221],
+    [6, 64, 5],
+    [1, 3, 4],
+  ])('LabMatMul M=%i K=%i J=%i = tf.matMul(x, w) (+ b): 4-row blocks and row / column tails', async (M, K, J) => {
+    await tf.setBackend('wasm');
+    const r = makeRng(M + J);
+    const x = tf.tensor2d(randArr(r, M * K), [M, K]),
+      w = tf.tensor2d(randArr(r, K * J), [K, J]),
+      b = tf.tensor1d(randArr(r, J));
+    const y = matmul(x, w),
+      yb = matmul(x, w, b);
+    expect(y.shape).toEqual([M, J]);
+    expect(maxRelDiff(y.dataSync(), tf.matMul(x, w).dataSync())).toBeLessThan(1e-5);
+    expect(maxRelDiff(yb.dataSync(), tf.matMul(x, w).add(b).dataSync())).toBeLessThan(1e-5);
+    tf.dispose([x, w, b, y, yb]);
   });
 
   /**

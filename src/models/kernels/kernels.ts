@@ -2,6 +2,7 @@
  * Hand-written wasm SIMD kernels (wasm-asm.ts encodes them), run directly on tfjs-wasm's heap:
  *   xtdy(x, dy, out, M, K, J):  out[K, J] = x[M, K]^T @ dy[M, J]   (the weight gradient of a dense layer)
  *   colsum(dy, out, M, J):      out[J] = sum_m dy[m, :]             (the bias gradient)
+ *   matmul(x, w, b, out, ...):  out[M, J] = x[M, K] @ w[K, J] (+ b)  (a dense layer's forward and input gradient)
  * All pointers are byte offsets into the one memory the module imports; counts are elements. f32 throughout, with the
  * sums over m accumulated in the order m = 0, 1, 2, ... (4 rows at a time), so the results match tfjs' matMul to
  * float32 rounding (~1e-6 relative).
@@ -239,15 +240,131 @@ function colsumFn(): Fn {
   return f;
 }
 
+/**
+ * matmul(x, w, b, out, M, K, J, bias): out[M, J] = x[M, K] @ w[K, J] (+ b[J] when bias != 0). Register blocking: 4 rows
+ * of out times a 4-wide column strip accumulate over k in registers (one w vector and 4 splats of x per k); the sum
+ * starts from the bias and runs k = 0, 1, ...
+ */
+function matmulFn(): Fn {
+  const f = new Fn('matmul', [
+    ['x', I32],
+    ['w', I32],
+    ['b', I32],
+    ['out', I32],
+    ['M', I32],
+    ['K', I32],
+    ['J', I32],
+    ['bias', I32],
+  ]);
+  const R = 4;
+  f.local(I32, 'm', 'k', 'jb', 'J4', 'K4', 'Jv4', 'wp', 'kb', 'x0', 'x1', 'x2', 'x3', 'o0', 'o1', 'o2', 'o3');
+  f.local(V128, 'c0', 'c1', 'c2', 'c3', 'wv');
+  f.local(F32, 'e0', 'e1', 'e2', 'e3', 'ws');
+  f.get('J').i32(2).shl().set('J4');
+  f.get('K').i32(2).shl().set('K4');
+  f.get('J').i32(-4);
+  f.code.push(0x71); // i32.and
+  f.i32(2).shl().set('Jv4');
+  /** rows x{r} / o{r} set: out rows = (b) + x rows @ w */
+  const block = (rows: number) => {
+    f.for(
+      'jb',
+      () => f.i32(0),
+      () => f.get('Jv4'),
+      16,
+      () => {
+        for (let r = 0; r < rows; r++) {
+          f.get('bias');
+          f.code.push(0x04, V128); // if (result v128)
+          f.get('b').get('jb').add().vload();
+          f.code.push(0x05); // else
+          f.vzero();
+          f.code.push(0x0b);
+          f.set(`c${r}`);
+        }
+        f.get('w').get('jb').add().set('wp');
+        f.for(
+          'kb',
+          () => f.i32(0),
+          () => f.get('K4'),
+          4,
+          () => {
+            f.get('wp').vload().set('wv');
+            for (let r = 0; r < rows; r++)
+              f.get(`c${r}`).get(`x${r}`).get('kb').add().vload32splat().get('wv').vfmul().vfadd().set(`c${r}`);
+            f.get('wp').get('J4').add().set('wp');
+          },
+        );
+        for (let r = 0; r < rows; r++) f.get(`o${r}`).get('jb').add().get(`c${r}`).vstore();
+      },
+      true,
+    );
+    f.for(
+      'jb',
+      () => f.get('Jv4'),
+      () => f.get('J4'),
+      4,
+      () => {
+        for (let r = 0; r < rows; r++) {
+          f.get('bias');
+          f.code.push(0x04, F32);
+          f.get('b').get('jb').add().f32load();
+          f.code.push(0x05);
+          f.f32(0);
+          f.code.push(0x0b);
+          f.set(`e${r}`);
+        }
+        f.get('w').get('jb').add().set('wp');
+        f.for(
+          'kb',
+          () => f.i32(0),
+          () => f.get('K4'),
+          4,
+          () => {
+            f.get('wp').f32load().set('ws');
+            for (let r = 0; r < rows; r++) f.get(`e${r}`).get(`x${r}`).get('kb').add().f32load().get('ws').fmul().fadd().set(`e${r}`);
+            f.get('wp').get('J4').add().set('wp');
+          },
+        );
+        for (let r = 0; r < rows; r++) f.get(`o${r}`).get('jb').add().get(`e${r}`).f32store();
+      },
+    );
+  };
+  const rowsAt = (rows: number) => {
+    for (let r = 0; r < rows; r++) {
+      f.get('x').get('m').i32(r).add().get('K4').mul().add().set(`x${r}`);
+      f.get('out').get('m').i32(r).add().get('J4').mul().add().set(`o${r}`);
+    }
+    block(rows);
+  };
+  f.for(
+    'm',
+    () => f.i32(0),
+    () => f.get('M'),
+    R,
+    () => rowsAt(R),
+    true,
+  );
+  f.for(
+    'm',
+    () => f.get('m'),
+    () => f.get('M'),
+    1,
+    () => rowsAt(1),
+  );
+  return f;
+}
+
 /** the kernels' module bytes; `shared`: for a shared (threaded build) memory */
 export function kernelBytes(shared = false): Uint8Array<ArrayBuffer> {
-  return encodeModule([xtdyFn(), colsumFn(), prefixFn(), mixFn(false), mixFn(true), dotsFn()], shared);
+  return encodeModule([xtdyFn(), colsumFn(), matmulFn(), prefixFn(), mixFn(false), mixFn(true), dotsFn()], shared);
 }
 
 export interface Kernels {
   memory: WebAssembly.Memory;
   xtdy(x: number, dy: number, out: number, M: number, K: number, J: number): void;
   colsum(dy: number, out: number, M: number, J: number): void;
+  matmul(x: number, w: number, b: number, out: number, M: number, K: number, J: number, bias: number): void;
   /** the sorted GAT's loops (gat-kernels.ts) */
   gatPrefix(n: number, h: number, ord: number, P: number, Q: number, src: number, SP: number, RQ: number): void;
   gatMix(n: number, h: number, ord: number, idx: number, a: number, b: number, X: number, Y: number, out: number): void;

@@ -79,7 +79,8 @@ export const offset = (be: WasmBackendInternals, t: tf.TensorInfo): number => {
 };
 
 const XTDY = 'LabXtDy',
-  COLSUM = 'LabColSum';
+  COLSUM = 'LabColSum',
+  MATMUL = 'LabMatMul';
 
 tf.registerKernel({
   kernelName: XTDY,
@@ -106,6 +107,24 @@ tf.registerKernel({
     return out;
   },
 });
+
+tf.registerKernel({
+  kernelName: MATMUL,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const { x, w, b } = inputs as { x: tf.TensorInfo; w: tf.TensorInfo; b?: tf.TensorInfo };
+    const r = kernelsFor(backend as object)!;
+    const [M, K] = x.shape,
+      J = w.shape[1];
+    const out = r.be.makeOutput([M, J], 'float32');
+    r.k.matmul(offset(r.be, x), offset(r.be, w), b ? offset(r.be, b) : 0, offset(r.be, out), M, K, J, b ? 1 : 0);
+    return out;
+  },
+});
+
+/** x [M, K] @ w [K, J] (+ b [J]) -> [M, J] with the wasm kernel (only when kernelsReady()); no gradient of its own */
+export const matmul = (x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D =>
+  tf.engine().runKernel(MATMUL, b ? { x, w, b } : { x, w }, {}) as tf.Tensor2D;
 
 /** x [M, K]^T @ dy [M, J] -> [K, J] with the wasm kernel (only when kernelsReady()) */
 export const xtdy = (x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D => tf.engine().runKernel(XTDY, { x, dy }, {}) as tf.Tensor2D;

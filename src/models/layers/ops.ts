@@ -8,7 +8,7 @@
  * raw factors) skips the input gradient altogether.
  */
 import * as tf from '@tensorflow/tfjs';
-import { colsum, kernelsReady, xtdy } from '../kernels/tfjs-wasm';
+import { colsum, kernelsReady, matmul, xtdy } from '../kernels/tfjs-wasm';
 
 const onWasm = () => tf.getBackend() === 'wasm';
 
@@ -69,16 +69,24 @@ function paramGrads(x: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Tens
   return withBias ? [dw, dyT.sum(1)] : [dw];
 }
 
+/** x @ w (+ b): the lab's wasm SIMD kernel (bias fused, no re-packing of w) where it runs, else tfjs' matMul (+ add) */
+const forward = (x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D =>
+  kernelsReady() ? matmul(x, w, b) : b ? tf.matMul(x, w).add(b) : tf.matMul(x, w);
+
 /** y = x @ w (+ b): x [M, K], w [K, J], b [J] -> [M, J]; gradients dx = dy w^T, dw = x^T dy, db = 1^T dy */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
   const dx = (dy: tf.Tensor2D, ws: tf.Tensor2D) =>
-    onWasm() ? tf.matMul(dy, ws.transpose() as tf.Tensor2D) : tf.matMul(dy, ws, false, true);
+    kernelsReady()
+      ? matmul(dy, ws.transpose() as tf.Tensor2D)
+      : onWasm()
+        ? tf.matMul(dy, ws.transpose() as tf.Tensor2D)
+        : tf.matMul(dy, ws, false, true);
   if (b) {
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [xi, wi, bi, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
       save([xi, wi]);
       return {
-        value: tf.matMul(xi, wi).add(bi),
+        value: forward(xi, wi, bi),
         gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [
           dx(dy as tf.Tensor2D, ws as tf.Tensor2D),
           ...paramGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, true),
@@ -91,7 +99,7 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tens
     const [xi, wi, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
     save([xi, wi]);
     return {
-      value: tf.matMul(xi, wi),
+      value: forward(xi, wi),
       gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [
         dx(dy as tf.Tensor2D, ws as tf.Tensor2D),
         ...paramGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, false),
@@ -110,7 +118,7 @@ export function linearOnData(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf
     const [wi, bi, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     save([x]); // kept by the tape for the backward pass (x may be disposed by the caller's tidy before it runs)
     return {
-      value: tf.matMul(x, wi).add(bi),
+      value: forward(x, wi, bi),
       gradFunc: (dy: tf.Tensor, [xs]: tf.Tensor[]) => paramGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, true),
     };
   }) as (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import type { RunConfig } from '../src/core/run';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expandConfig, runExperiment } from './experiment';
@@ -64,4 +65,23 @@ describe('experiment seeds (Table 1) and Table 3', () => {
     expect(t.rows[0].sr).toBeCloseTo(p.ir, 5);
     expect(t.rows[0].mdd).toBeCloseTo(p.mdd, 5);
   }, 240_000);
+});
+
+describe('examples/factorvae-seeds.json and factorvae-robustness.json', () => {
+  const read = (f: string) => JSON.parse(readFileSync(new URL(`../examples/${f}`, import.meta.url), 'utf8'));
+  const quick = read('factorvae-quick.json') as { run: Partial<RunConfig> };
+  it('run the FactorVAE Quick split and strategy: 5 seeds x 5 methods, and 50 held-out stocks', () => {
+    const seeds = read('factorvae-seeds.json');
+    const e = expandConfig(seeds);
+    expect(seeds.seeds).toEqual([1, 2, 3, 4, 5]);
+    expect(e.runs.length).toBe(25);
+    expect(new Set(e.runs.map((r) => r.method))).toEqual(new Set(['linear', 'ca', 'gru', 'gat', 'factorvae']));
+    const rob = read('factorvae-robustness.json');
+    const r = expandConfig(rob).runs;
+    expect(r.every((x) => x.run.holdout?.count === 50)).toBe(true);
+    for (const c of [seeds, rob]) {
+      expect(c.run.split).toEqual(quick.run.split);
+      expect(c.run.strategy).toEqual(quick.run.strategy);
+    }
+  });
 });

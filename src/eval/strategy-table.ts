@@ -10,6 +10,9 @@ import type { StrategyConfig } from '../core/run';
 import { LabError } from '../core/errors';
 import { evaluate, type EvalInput, type EvalOptions, type EvalResult } from './evaluate';
 
+/** TDrisk's eta when a run's strategy does not set one above 0 (the FactorVAE presets trade plain TopK-Drop, eta 0) */
+export const DEFAULT_TDRISK_ETA = 0.1;
+
 /** Qlib's CSI300 setting the paper uses: k 50, n 5 on a 300-stock universe */
 export const PAPER_TOPK = { k: 50, n: 5, universe: 300 };
 
@@ -79,7 +82,7 @@ export interface StrategyTableOptions extends EvalOptions {
   /** explicit k / n (no scaling); default the paper's 50 / 5, scaled for universes under 300 stocks */
   k?: number;
   n?: number;
-  /** TDrisk risk aversion; default 0.1 */
+  /** TDrisk risk aversion; default DEFAULT_TDRISK_ETA (0.1) */
   eta?: number;
 }
 
@@ -126,7 +129,7 @@ export function strategyTable(input: EvalInput, base: Partial<StrategyConfig> = 
         note: `k ${o.k ?? PAPER_TOPK.k}, n ${o.n ?? PAPER_TOPK.n} (set)`,
       }
     : scaleTopK(universe);
-  const eta = o.eta ?? 0.1;
+  const eta = o.eta ?? DEFAULT_TDRISK_ETA;
   if (!Number.isFinite(eta) || eta < 0) throw new LabError(`strategy table: eta = ${eta}; TDrisk's risk aversion must be a number >= 0.`);
   const strat: StrategyConfig = { ...base, kind: 'topkdrop', k: scale.k, n: scale.n, rebalance: 1 };
   const { sigma, ...plain } = input;

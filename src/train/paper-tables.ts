@@ -7,11 +7,8 @@
 import type { Panel } from '../core/panel';
 import type { RunConfig } from '../core/run';
 import { aggregateSeeds, type SeedRow } from '../eval/seeds';
-import { strategyTable, type StrategyTable } from '../eval/strategy-table';
+import { DEFAULT_TDRISK_ETA, strategyTable, type StrategyTable } from '../eval/strategy-table';
 import { channelGrid, evalHorizonOf, runEvalOptions, scoreGrid, type Benchmark, type RunScores } from './reevaluate';
-
-/** TDrisk's eta when the run's strategy does not set one above 0 (the preset trades plain TopK-Drop with eta 0) */
-export const DEFAULT_TDRISK_ETA = 0.1;
 
 /** Table 3 of one run: TopK-Drop (k 50, n 5; scaled below 300 stocks) and, with a sigma channel, TDrisk. */
 export function strategyTableOf(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark): StrategyTable {

@@ -4,6 +4,7 @@ import { disposeBatch, makeBatch, prepareData } from './data';
 import { plantedPanel } from './fixtures';
 import { pickHoldout, withoutHoldout } from './holdout';
 import { runOnPanel } from './runner';
+import { runKey } from './run-key';
 import { defaultRun, type RunConfig } from '../core/run';
 import type { SplitPlan } from '../data/splits';
 
@@ -109,5 +110,11 @@ describe('holdout (FactorVAE Table 2 robustness)', () => {
     expect(Math.max(...full.eval.icCount)).toBeGreaterThan(10);
     // the model was fitted without them: the linear coefficients differ from the full run's
     expect(Array.from(r.scoresByHorizon).some((v, i) => Number.isFinite(v) && Math.abs(v - full.scoresByHorizon[i]) > 1e-6)).toBe(true);
+  });
+
+  it('a holdout changes the run key (checkpoints of the full run are not resumed), no holdout keeps it', () => {
+    expect(runKey(run({ holdout: { count: 10 } }))).not.toBe(runKey(run({})));
+    expect(runKey(run({ holdout: { count: 10 } }))).not.toBe(runKey(run({ holdout: { count: 20 } })));
+    expect(runKey(run({ holdout: undefined }))).toBe(runKey(run({})));
   });
 });

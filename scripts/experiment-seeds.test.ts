@@ -67,6 +67,25 @@ describe('experiment seeds (Table 1) and Table 3', () => {
   }, 240_000);
 });
 
+describe('experiment holdout (Table 2)', () => {
+  it('writes the held-out stocks and the Rank IC on them alone into metrics.json', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'factor-lab-holdout-'));
+    const { seeds: _seeds, ...one } = config;
+    await runExperiment({ ...one, run: { ...one.run, holdout: { count: 8 } }, models: [{ model: 'linear' }] }, out, {
+      backend: 'cpu',
+      log: () => {},
+    });
+    const json = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    const t = json.robustness.linear;
+    expect(t.m).toBe(8);
+    expect(t.stocks.length).toBe(8);
+    expect(t.of).toBeGreaterThan(8);
+    expect(t.rankIc).toBeCloseTo(json.models.linear.portfolio.rankIc, 6);
+    // Table 3 on 8 stocks: k round(50 x 8 / 300) = 1, n 1
+    expect(json.table3.linear).toMatchObject({ k: 1, n: 1, scaled: true });
+  }, 120_000);
+});
+
 describe('examples/factorvae-seeds.json and factorvae-robustness.json', () => {
   const read = (f: string) => JSON.parse(readFileSync(new URL(`../examples/${f}`, import.meta.url), 'utf8'));
   const quick = read('factorvae-quick.json') as { run: Partial<RunConfig> };

@@ -350,7 +350,8 @@ export async function runExperiment(
 
 /**
  * FactorVAE's experiment tables for metrics.json: `table3` (TopK-Drop / TDrisk AR, SR, MDD of the excess return) for
- * every run of a TopK-Drop experiment, and `seeds` (Table 1 over seeds) when the config has seeds.
+ * every run of a TopK-Drop experiment, `robustness` (Table 2: the held-out stocks and the Rank IC / ICIR on them) for
+ * holdout runs, and `seeds` (Table 1 over seeds) when the config has seeds.
  */
 function paperTables(
   panel: Panel,
@@ -359,7 +360,11 @@ function paperTables(
   seeded: boolean,
   log: (s: string) => void,
 ) {
-  const out: { table3?: Record<string, ReturnType<typeof table3Json>>; seeds?: ReturnType<typeof seedsJson> } = {};
+  const out: {
+    table3?: Record<string, ReturnType<typeof table3Json>>;
+    seeds?: ReturnType<typeof seedsJson>;
+    robustness?: Record<string, { m: number; of: number; rankIc: number; rankIcir: number; stocks: string[] }>;
+  } = {};
   if (results.some(({ r }) => r.run.strategy.kind === 'topkdrop')) {
     out.table3 = {};
     log('[experiment] Table 3 (excess over the benchmark; AR and MDD in %):');
@@ -376,6 +381,25 @@ function paperTables(
         log(
           `  ${label.padEnd(18)} ${row.label.padEnd(16)} AR ${(row.ar * 100).toFixed(2)}  SR ${row.sr.toFixed(2)}  MDD ${(row.mdd * 100).toFixed(2)}  (${t.scale.note})`,
         );
+    }
+  }
+  // Table 2 (robustness): the held-out stocks and each method's Rank IC / ICIR on them alone
+  if (results.some(({ r }) => r.holdout)) {
+    out.robustness = {};
+    log('[experiment] Table 2 (robustness: evaluated on the held-out stocks only):');
+    for (const { label, r } of results) {
+      if (!r.holdout) continue;
+      const m = r.eval.metrics;
+      out.robustness[label] = {
+        m: r.holdout.stocks.length,
+        of: r.holdout.candidates,
+        rankIc: m.rankIc,
+        rankIcir: m.rankIcir,
+        stocks: r.holdout.stocks,
+      };
+      log(
+        `  ${label.padEnd(18)} m ${r.holdout.stocks.length} of ${r.holdout.candidates}  Rank IC ${m.rankIc.toFixed(4)}  Rank ICIR ${m.rankIcir.toFixed(3)}`,
+      );
     }
   }
   if (seeded) {

@@ -68,19 +68,20 @@ export function PaperTables() {
   const multiSeed = seeds.some((s) => s.seeds.length > 1);
   return (
     <section className="paper-tables" data-testid="paper-tables">
-      <div className="chart-grid">
-        <ChartCard
-          testId="fvae-table1"
-          title="Table 1: Rank IC and Rank ICIR over seeds"
-          help={
-            <span title={seedStdDefinition}>
-              FactorVAE's prediction table: each method's mean per-date Rank IC (Spearman of score and next return) and Rank ICIR (mean /
-              std of the daily Rank IC), as mean (std) over the seeds it was trained with. Train a method again with another seed (Model
-              step), or open the run bundle of examples/factorvae-seeds.json, to fill the spread; one seed shows std 0.
-            </span>
-          }
-          empty={seeds.length ? null : 'No result to tabulate.'}
-        >
+      {/* stacked, not side by side: method labels are long and the tables must not overlap at 1280 px */}
+      <ChartCard
+        testId="fvae-table1"
+        title="Table 1: Rank IC and Rank ICIR over seeds"
+        help={
+          <span title={seedStdDefinition}>
+            FactorVAE's prediction table: each method's mean per-date Rank IC (Spearman of score and next return) and Rank ICIR (mean / std
+            of the daily Rank IC), as mean (std) over the seeds it was trained with. Train a method again with another seed (Model step), or
+            open the run bundle of examples/factorvae-seeds.json, to fill the spread; one seed shows std 0.
+          </span>
+        }
+        empty={seeds.length ? null : 'No result to tabulate.'}
+      >
+        <div style={{ overflowX: 'auto' }}>
           <table className="metrics paper" data-testid="fvae-table1-table">
             <thead>
               <tr>
@@ -106,16 +107,18 @@ export function PaperTables() {
               ))}
             </tbody>
           </table>
-          {!multiSeed && <p className="muted small">One seed per method so far: the std is 0 until a method runs with more seeds.</p>}
-        </ChartCard>
-        <ChartCard
-          testId="fvae-table3"
-          title="Table 3: TopK-Drop and TDrisk"
-          help="FactorVAE's portfolio table: every method's scores traded daily by TopK-Drop (hold k stocks, each day sell the n worst held and buy the n best not held) and, for a model with a risk (sigma), by TDrisk, which ranks by mu - eta sigma. AR: annualised mean excess return over the benchmark; SR: its Sharpe ratio (mean / std x sqrt 252); MDD: max drawdown of the compounded excess curve. Costs and execution lag are the strategy's."
-          empty={t3?.error ?? (view ? null : 'Re-evaluating the stored scores…')}
-        >
-          {view && (
-            <>
+        </div>
+        {!multiSeed && <p className="muted small">One seed per method so far: the std is 0 until a method runs with more seeds.</p>}
+      </ChartCard>
+      <ChartCard
+        testId="fvae-table3"
+        title="Table 3: TopK-Drop and TDrisk"
+        help="FactorVAE's portfolio table: every method's scores traded daily by TopK-Drop (hold k stocks, each day sell the n worst held and buy the n best not held) and, for a model with a risk (sigma), by TDrisk, which ranks by mu - eta sigma. AR: annualised mean excess return over the benchmark; SR: its Sharpe ratio (mean / std x sqrt 252); MDD: max drawdown of the compounded excess curve. Costs and execution lag are the strategy's."
+        empty={t3?.error ?? (view ? null : 'Re-evaluating the stored scores…')}
+      >
+        {view && (
+          <>
+            <div style={{ overflowX: 'auto' }}>
               <table className="metrics paper" data-testid="fvae-table3-table">
                 <thead>
                   <tr>
@@ -140,13 +143,13 @@ export function PaperTables() {
                   ))}
                 </tbody>
               </table>
-              <p className="muted small" data-testid="fvae-table3-note">
-                {view.notes.join(' ')}
-              </p>
-            </>
-          )}
-        </ChartCard>
-      </div>
+            </div>
+            <p className="muted small" data-testid="fvae-table3-note">
+              {view.notes.join(' ')}
+            </p>
+          </>
+        )}
+      </ChartCard>
       <ChartCard
         testId="fvae-fig6"
         title={`Figure 6: cumulative ${mode} return, TopK-Drop and TDrisk`}

@@ -44,6 +44,8 @@ import { portfolioTable, relevanceTable, scoresTable } from '../src/bundle/table
 import { buildMetrics, explainSummary, runMetrics, table4, type MethodOutput } from '../src/bundle/metrics';
 import { writeBundle } from '../src/bundle/write';
 import { BUNDLE_EXT } from '../src/bundle/format';
+import { parseSeeds } from '../src/eval/seeds';
+import { seedsJson, strategyTableOf, table3Json } from '../src/train/paper-tables';
 
 // the tables and metrics.json entries live in src/bundle (one implementation for the runner, the bundle and the browser)
 export { scoresTable, portfolioTable, relevanceTable, explainSummary, table4, runMetrics };
@@ -60,6 +62,11 @@ export interface ExperimentConfig {
   models?: ModelEntry[];
   /** for dataset kind 'file': local parquet paths (relative to the config file) of the prices / factor panel and sectors */
   files?: { prices: string; sectors?: string };
+  /**
+   * FactorVAE Table 1: train every model entry once per seed (labels `<label>@<seed>`); metrics.json then carries
+   * `seeds`, the Rank IC / Rank ICIR (and IC, ICIR, alpha, IR) mean and std over the seeds per method
+   */
+  seeds?: number[];
 }
 
 /** defaultRun with `p` merged one level deep (dataset, preprocessing, split, strategy, config are merged, not replaced) */
@@ -76,20 +83,28 @@ export function mergeRun(p: Partial<RunConfig>): RunConfig {
 }
 
 /** The runs of an experiment config: one per model entry (or the single run). */
-export function expandConfig(c: ExperimentConfig & Partial<RunConfig>): { name: string; runs: { label: string; run: RunConfig }[] } {
-  if (!c.models) return { name: c.name ?? 'experiment', runs: [{ label: c.model ?? defaultRun.model, run: mergeRun(c) }] };
+export function expandConfig(c: ExperimentConfig & Partial<RunConfig>): {
+  name: string;
+  runs: { label: string; run: RunConfig; method?: string; seed?: number }[];
+} {
+  const single = !c.models;
   const base = c.run ?? {};
+  const entries: { label: string; run: RunConfig }[] = single
+    ? [{ label: c.model ?? defaultRun.model, run: mergeRun(c) }]
+    : c.models!.map((m) => ({
+        label: m.label ?? m.model,
+        run: mergeRun({
+          ...base,
+          model: m.model,
+          config: { ...base.config, ...m.config },
+          ...(m.explain !== undefined ? { explain: m.explain } : {}),
+        }),
+      }));
+  if (c.seeds === undefined) return { name: c.name ?? 'experiment', runs: entries };
+  const seeds = parseSeeds(c.seeds, 'experiment config "seeds"');
   return {
     name: c.name ?? 'experiment',
-    runs: c.models.map((m) => ({
-      label: m.label ?? m.model,
-      run: mergeRun({
-        ...base,
-        model: m.model,
-        config: { ...base.config, ...m.config },
-        ...(m.explain !== undefined ? { explain: m.explain } : {}),
-      }),
-    })),
+    runs: entries.flatMap((e) => seeds.map((seed) => ({ label: `${e.label}@${seed}`, run: { ...e.run, seed }, method: e.label, seed }))),
   };
 }
 
@@ -300,7 +315,10 @@ export async function runExperiment(
   const created = new Date().toISOString();
   const dataset = { ...first.dataset, notes: loaded.notes, warnings: loaded.warnings };
   const backend = { name: choice.backend, reason: choice.reason, probes: choice.probes };
-  const metrics = buildMetrics({ name, created, panel, dataset, backend, methods });
+  const metrics = {
+    ...buildMetrics({ name, created, panel, dataset, backend, methods }),
+    ...paperTables(panel, results, todo, config.seeds !== undefined, log),
+  };
   // the run bundle: everything above plus the training curves, the split plan and the grids re-evaluation needs
   const bundle = writeBundle({
     name,
@@ -328,6 +346,78 @@ export async function runExperiment(
     `[experiment] wrote ${join(out, 'metrics.json')}, scores.parquet, portfolio.parquet${explained.length ? ', relevance.parquet' : ''}, ${bundlePath}`,
   );
   return metrics;
+}
+
+/**
+ * FactorVAE's experiment tables for metrics.json: `table3` (TopK-Drop / TDrisk AR, SR, MDD of the excess return) for
+ * every run of a TopK-Drop experiment, `robustness` (Table 2: the held-out stocks and the Rank IC / ICIR on them) for
+ * holdout runs, and `seeds` (Table 1 over seeds) when the config has seeds.
+ */
+function paperTables(
+  panel: Panel,
+  results: { label: string; r: RunResult }[],
+  todo: { label: string; method?: string; seed?: number }[],
+  seeded: boolean,
+  log: (s: string) => void,
+) {
+  const out: {
+    table3?: Record<string, ReturnType<typeof table3Json>>;
+    seeds?: ReturnType<typeof seedsJson>;
+    robustness?: Record<string, { m: number; of: number; rankIc: number; rankIcir: number; stocks: string[] }>;
+  } = {};
+  if (results.some(({ r }) => r.run.strategy.kind === 'topkdrop')) {
+    out.table3 = {};
+    log('[experiment] Table 3 (excess over the benchmark; AR and MDD in %):');
+    for (const { label, r } of results) {
+      const channels = Object.fromEntries((r.channels ?? []).map((c) => [c.spec.name, c.values]));
+      const t = strategyTableOf(panel, r.run, {
+        scoresByHorizon: r.scoresByHorizon,
+        testIndex: r.testIndex,
+        horizons: r.horizons,
+        channels,
+      });
+      out.table3[label] = table3Json(t);
+      for (const row of t.rows)
+        log(
+          `  ${label.padEnd(18)} ${row.label.padEnd(16)} AR ${(row.ar * 100).toFixed(2)}  SR ${row.sr.toFixed(2)}  MDD ${(row.mdd * 100).toFixed(2)}  (${t.scale.note})`,
+        );
+    }
+  }
+  // Table 2 (robustness): the held-out stocks and each method's Rank IC / ICIR on them alone
+  if (results.some(({ r }) => r.holdout)) {
+    out.robustness = {};
+    log('[experiment] Table 2 (robustness: evaluated on the held-out stocks only):');
+    for (const { label, r } of results) {
+      if (!r.holdout) continue;
+      const m = r.eval.metrics;
+      out.robustness[label] = {
+        m: r.holdout.stocks.length,
+        of: r.holdout.candidates,
+        rankIc: m.rankIc,
+        rankIcir: m.rankIcir,
+        stocks: r.holdout.stocks,
+      };
+      log(
+        `  ${label.padEnd(18)} m ${r.holdout.stocks.length} of ${r.holdout.candidates}  Rank IC ${m.rankIc.toFixed(4)}  Rank ICIR ${m.rankIcir.toFixed(3)}`,
+      );
+    }
+  }
+  if (seeded) {
+    const byLabel = new Map(todo.map((t) => [t.label, t]));
+    out.seeds = seedsJson(
+      results.map(({ label, r }) => ({
+        method: byLabel.get(label)?.method ?? label,
+        seed: byLabel.get(label)?.seed ?? r.run.seed,
+        metrics: r.eval.metrics,
+      })),
+    );
+    log('[experiment] Table 1 over seeds (mean (std)):');
+    for (const s of out.seeds)
+      log(
+        `  ${s.method.padEnd(18)} Rank IC ${s.stats.rankIc.mean} (${s.stats.rankIc.std})  Rank ICIR ${s.stats.rankIcir.mean} (${s.stats.rankIcir.std})  seeds ${s.seeds.join(',')}`,
+      );
+  }
+  return out;
 }
 
 /** `--shard i/n`: the i-th of n shares, 1-based on the command line (as array job indices usually are not: see deploy/) */

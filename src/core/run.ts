@@ -24,6 +24,20 @@ export interface RunConfig {
    * the headless runner writes relevance.parquet. Deep Factor Model runs are explained unless this is false.
    */
   explain?: boolean | { rule?: 'epsilon' | 'z'; epsilon?: number };
+  /**
+   * robustness experiment (FactorVAE Table 2): m stocks, chosen by a seeded RNG, left out of training and validation;
+   * the evaluation uses only them (src/train/holdout.ts)
+   */
+  holdout?: HoldoutConfig;
+}
+
+export interface HoldoutConfig {
+  /** m: the number of stocks held out (paper: 50, 100, 200 of CSI300) */
+  count?: number;
+  /** m as a fraction of the stocks in the test cross-section, for smaller universes (default 1/6 = 50 of 300) */
+  fraction?: number;
+  /** RNG seed of the choice (default: the run's seed) */
+  seed?: number;
 }
 
 export interface DatasetSpec {

@@ -49,6 +49,8 @@ export function runKeyFields(run: RunConfig) {
     seed: run.seed,
     // the validation metric (early stopping) is taken at the strategy's horizon: it changes the trained weights
     horizon: run.strategy.horizon ?? null,
+    // robustness runs train without the held-out stocks (only present when set, so other runs keep their keys)
+    ...(run.holdout ? { holdout: run.holdout } : {}),
   };
 }
 

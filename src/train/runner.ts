@@ -33,6 +33,7 @@ import type { GroupCheckpoint } from './types';
 export type { GroupRecord, HorizonMetrics, MonthEndMetrics, RunChannel, RunResult } from './types';
 import { evaluateAlternatives, evaluateScores, type RunScores } from './reevaluate';
 import { tf } from './tf';
+import { keepHoldout, pickHoldout, withoutHoldout } from './holdout';
 
 export interface RunOptions extends TrainHooks {
   /** backend already selected for this run (recorded in the result) */
@@ -137,6 +138,10 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   const testIndex = Int32Array.from(testIdx);
   const D = testIndex.length,
     { N, H } = d;
+  // robustness (FactorVAE Table 2): held-out stocks are masked out of training / validation, evaluated alone
+  const hold = run.holdout ? pickHoldout(d, testIndex, run.holdout, run.seed) : undefined;
+  const fit = hold ? withoutHoldout(d, hold, testIndex) : d;
+  if (hold) warnings.push(hold.note);
   const scoresByHorizon = new Float32Array(H * D * N).fill(NaN);
   // every declared channel stitched like the scores: [C, D, N] (C = H per horizon, 1 per date)
   const channels: Record<string, Float32Array> = {};
@@ -215,7 +220,7 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
       const train = g.trainSamples ? Array.from(g.trainSamples) : range(g.train.start, g.train.end);
       const valid = range(g.valid.start, g.valid.end);
       const ts = performance.now();
-      const history = await trainModel(model, d, { train, valid }, gOpts, {
+      const history = await trainModel(model, fit, { train, valid }, gOpts, {
         ...o,
         onProgress: o.onProgress
           ? (p) =>
@@ -233,7 +238,7 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
       stepCount += history.steps;
       const tp = performance.now();
       const test = range(g.test.start, g.test.end);
-      const pred = await predictAll(model, d, test, Math.max(opts.batchDates, 16)); // scores [H, Dg, N], channels [C, Dg, N]
+      const pred = await predictAll(model, fit, test, Math.max(opts.batchDates, 16)); // scores [H, Dg, N], channels [C, Dg, N]
       const sc = pred.scores;
       place(scoresByHorizon, sc, test.length, offset);
       for (const c of channelSpecs) {
@@ -277,6 +282,7 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   // channels into the strategy, every alternative score channel as an extra method
   const te = performance.now();
   const T = panel.dates.length;
+  if (hold) keepHoldout([scoresByHorizon, ...Object.values(channels)], hold, N);
   const stitched: RunScores = { scoresByHorizon, testIndex, horizons, channels };
   const evalResult = evaluateScores(panel, run, stitched, o.benchmark);
   warnings.push(...evalResult.warnings);
@@ -322,5 +328,6 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
       step_ms: stepCount ? stepMsSum / stepCount : 0,
     },
     warnings,
+    ...(hold ? { holdout: { stocks: Array.from(hold.stocks, (n) => panel.tickers[n]), candidates: hold.candidates } } : {}),
   };
 }

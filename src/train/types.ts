@@ -85,6 +85,8 @@ export interface RunResult {
   memory: { bytes: number; parts: Record<string, number> };
   timings: { prepare_ms: number; train_ms: number; predict_ms: number; eval_ms: number; total_ms: number; step_ms: number };
   warnings: string[];
+  /** robustness runs (RunConfig.holdout): the held-out tickers (the only stocks evaluated) and the pool they came from */
+  holdout?: { stocks: string[]; candidates: number };
 }
 
 /** One finished split group of a run: enough to put it back without training it again. */

@@ -10,6 +10,8 @@ import { ChartCard } from '../../../ui/components/common';
 import type { ModelViews } from '../../../ui/model-views';
 import { betaOption, calibrationOption } from './charts';
 import { betaSeries, betaStocks, fvaeResults, riskSummary } from './data';
+import { seedTableView } from '../../../state/paper-tables';
+import { currentTable3 } from '../../../ui/panels/PaperTables';
 
 function FactorVaeViews({ result: r }: { result: TrainResult }) {
   const risk = useMemo(() => riskSummary(r), [r]);
@@ -84,6 +86,33 @@ export const views: ModelViews = {
         betaStocks: stocks.length,
         betaDates: b?.dates.length ?? 0,
         K: b?.K ?? 0,
+      };
+    },
+    // the Results step's Table 1 (over seeds) and Table 3 / Figure 6 (src/ui/panels/PaperTables.tsx)
+    factorvaeTables: (results) => {
+      const t3 = currentTable3();
+      return {
+        seeds: seedTableView(results).map((r) => ({
+          method: r.method,
+          seeds: r.seeds,
+          rankIc: r.stats.rankIc,
+          rankIcir: r.stats.rankIcir,
+        })),
+        table3: t3 && {
+          k: t3.scale.k,
+          n: t3.scale.n,
+          notes: t3.notes,
+          rows: t3.rows.map((r) => ({
+            label: r.label,
+            model: r.model,
+            strategy: r.strategy,
+            eta: r.eta,
+            ar: r.ar,
+            sr: r.sr,
+            mdd: r.mdd,
+            days: r.series.dates.length,
+          })),
+        },
       };
     },
   },

@@ -4,3 +4,4 @@ export * from './ic';
 export * from './backtest';
 export * from './evaluate';
 export * from './table';
+export * from './signal-views';

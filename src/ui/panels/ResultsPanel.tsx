@@ -17,6 +17,7 @@ import { ExplainSection } from './ExplainSection';
 import { ResultsTable } from './ResultsTable';
 import { GroundTruth } from './GroundTruth';
 import { TearSheet } from './TearSheet';
+import { SignalTearSheet } from './SignalTearSheet';
 import { STRATEGY_LABEL, StrategySettings, describeStrategy } from './StrategySettings';
 
 const IC_WINDOWS = [20, 60, 120, 250];
@@ -300,6 +301,8 @@ export function ResultsPanel() {
           </div>
 
           <TearSheet methods={methods} />
+
+          <SignalTearSheet methods={methods} />
 
           <ExplainSection />
         </>

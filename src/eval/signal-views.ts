@@ -14,7 +14,7 @@
  *   distribution    histogram and moments of the portfolio's daily net returns; VaR / CVaR at 5%
  *   book            the weights set at each rebalance (stock indices and weights, sparse)
  */
-import { backtest, type BacktestArrays, type ResolvedStrategy } from './backtest';
+import { backtest, rebalanceFormations, type BacktestArrays, type ResolvedStrategy } from './backtest';
 import { quantileOf } from './ic';
 import { CorrScratch, SortScratch, ascendingOrder, rankIc, seriesStats, spearman } from './metrics';
 
@@ -182,32 +182,34 @@ export function quantileCurves(
   const warnings: string[] = [];
   const gross = { ...st, openCost: 0, closeCost: 0, groups: G };
   const weights = new Float32Array(T * N);
+  // [T, N] quantile of each candidate on the rebalance formation dates only (the dates the backtest reads weights on)
+  const group = new Int8Array(T * N).fill(-1);
   const order = new Int32Array(N),
     cand = new Int32Array(N),
     cs = new Float64Array(N),
     sort = new SortScratch(N);
+  const reb = rebalanceFormations(formation, st.rebalance, rebalanceAt);
+  for (const tf of reb) {
+    const te = tf + st.lag;
+    if (te >= T) continue;
+    let m = 0;
+    for (let n = 0; n < N; n++) {
+      const o = tf * N + n;
+      if (a.eligible && !a.eligible[o]) continue;
+      if (!Number.isFinite(a.score[o])) continue;
+      if (a.tradable && a.tradable[te * N + n] === 0) continue;
+      cand[m] = n;
+      cs[m++] = a.score[o];
+    }
+    if (m < G) continue;
+    ascendingOrder(cs, m, order, sort);
+    for (let r = 0; r < m; r++) group[tf * N + cand[order[r]]] = quantileOf(r, m, G);
+  }
   let day: Int32Array = new Int32Array(0);
   const cumAll: Float64Array[] = [],
     annual = new Float64Array(G);
   for (let g = 0; g < G; g++) {
-    weights.fill(0);
-    for (let i = 0; i < formation.length; i++) {
-      const tf = formation[i],
-        te = tf + st.lag;
-      if (te >= T) continue;
-      let m = 0;
-      for (let n = 0; n < N; n++) {
-        const o = tf * N + n;
-        if (a.eligible && !a.eligible[o]) continue;
-        if (!Number.isFinite(a.score[o])) continue;
-        if (a.tradable && a.tradable[te * N + n] === 0) continue;
-        cand[m] = n;
-        cs[m++] = a.score[o];
-      }
-      if (m < G) continue;
-      ascendingOrder(cs, m, order, sort);
-      for (let r = 0; r < m; r++) if (quantileOf(r, m, G) === g) weights[tf * N + cand[order[r]]] = 1;
-    }
+    for (const tf of reb) for (let n = 0, o = tf * N; n < N; n++) weights[o + n] = group[o + n] === g ? 1 : 0;
     const bt = backtest({ ...a, weights }, { ...gross, kind: 'modelweight', cap: 1 }, { formation, rebalanceAt });
     day = bt.day;
     cumAll.push(compound(bt.ret));

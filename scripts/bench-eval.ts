@@ -86,7 +86,39 @@ export async function benchEvalNode(): Promise<Figure[]> {
   });
   if (n !== 3) throw new Error('bench-eval: expected three results');
   figs.push({ name: `eval full metrics + 3 strategies ${T}x${N}`, runtime: 'node', value: total, unit: 's' });
+  figs.push(benchSignalViews());
   return figs;
+}
+
+/**
+ * The signal tear-sheet views' own cost (evaluate's opt-in `signal`): evaluate() of the top-decile strategy with the
+ * views minus without, on 1000 dates x 400 stocks with 6 forward-return horizons and 11 industries; best of 3 each.
+ */
+export function benchSignalViews(): Figure {
+  const T = 1000,
+    N = 400,
+    horizons = [1, 3, 5, 10, 15, 20];
+  const base = syntheticEvalInput(T, N, 3);
+  const fwd = new Float32Array(horizons.length * T * N);
+  for (let h = 0; h < horizons.length; h++) fwd.set(base.labels as Float32Array, h * T * N);
+  const industry = Int32Array.from({ length: T * N }, (_, i) => (i % N) % 11);
+  const input: EvalInput = {
+    ...base,
+    labels: undefined,
+    fwd,
+    horizons,
+    industry,
+    industryNames: Array.from({ length: 11 }, (_, k) => `ind${k}`),
+  };
+  const st: StrategyConfig = { kind: 'topquantile', groups: 10, rebalance: 21, cost: 0.004, horizon: 20 };
+  const best = (f: () => void) => Math.min(time(f), time(f), time(f));
+  const without = best(() => evaluate(input, st));
+  let groups = 0;
+  const withViews = best(() => {
+    groups = evaluate(input, st, { signal: true }).signal!.quantiles.groups;
+  });
+  if (groups !== 5) throw new Error('bench-eval: the signal views did not come back');
+  return { name: 'eval tear-sheet views (1000 dates x 400 stocks)', runtime: 'node', value: Math.max(0, withViews - without), unit: 's' };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

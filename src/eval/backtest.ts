@@ -106,6 +106,8 @@ export interface BacktestSchedule {
   formation: ArrayLike<number>;
   /** formation dates to rebalance on (subset of formation); default every `rebalance`-th formation date from the first */
   rebalanceAt?: ArrayLike<number>;
+  /** called after each rebalance trade with its execution date index and the weights just set (read, do not keep) */
+  onTrade?: (day: number, w: Float64Array) => void;
 }
 
 export interface BacktestResult {
@@ -358,6 +360,19 @@ function targetTopkDrop(c: Ctx, tf: number, te: number, w: Float64Array, out: Fl
   return true;
 }
 
+/** The formation dates a backtest rebalances on: rebalanceAt within the formation dates, else every `every`-th one. */
+export function rebalanceFormations(F: ArrayLike<number>, every: number, rebalanceAt?: ArrayLike<number>): number[] {
+  if (rebalanceAt) {
+    const inF = new Set(Array.from(F));
+    return Array.from(rebalanceAt)
+      .filter((t) => inF.has(t))
+      .sort((x, y) => x - y);
+  }
+  const reb: number[] = [];
+  for (let i = 0; i < F.length; i += every) reb.push(F[i]);
+  return reb;
+}
+
 /** Run the daily backtest of a resolved strategy (see resolveStrategy) over the formation dates. */
 export function backtest(a: BacktestArrays, st: ResolvedStrategy, schedule: BacktestSchedule): BacktestResult {
   const { T, N } = a;
@@ -391,16 +406,7 @@ export function backtest(a: BacktestArrays, st: ResolvedStrategy, schedule: Back
     if (!(F[i] > F[i - 1])) throw new LabError('backtest: formation dates must be strictly ascending date indices.');
 
   // rebalance formation dates -> execution dates
-  let reb: number[];
-  if (schedule.rebalanceAt) {
-    const inF = new Set(Array.from(F));
-    reb = Array.from(schedule.rebalanceAt)
-      .filter((t) => inF.has(t))
-      .sort((x, y) => x - y);
-  } else {
-    reb = [];
-    for (let i = 0; i < F.length; i += st.rebalance) reb.push(F[i]);
-  }
+  let reb = rebalanceFormations(F, st.rebalance, schedule.rebalanceAt);
   const dEnd = Math.min(F[F.length - 1] + lag + 1, T - 1);
   reb = reb.filter((tf) => tf + lag < dEnd);
   if (reb.length === 0) {
@@ -511,6 +517,7 @@ export function backtest(a: BacktestArrays, st: ResolvedStrategy, schedule: Back
           }
         }
         w.set(out);
+        schedule.onTrade?.(d, w);
         nHeld = 0;
         for (let n = 0; n < N; n++) if (w[n] !== 0) held[nHeld++] = n;
         pending += c;

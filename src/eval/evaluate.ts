@@ -5,7 +5,8 @@
  */
 import type { StrategyConfig } from '../core/run';
 import { LabError } from '../core/errors';
-import { backtest, resolveStrategy, type BacktestResult, type ResolvedStrategy } from './backtest';
+import { backtest, rebalanceFormations, resolveStrategy, type BacktestResult, type ResolvedStrategy } from './backtest';
+import { bookRecorder, icDecay, industryIc, quantileCurves, rankTurnover, returnDistribution, type SignalViews } from './signal-views';
 import { monthlyMatrix, rollingMean, signalAnalysis, type MonthlyMatrix, type QuantileReturns } from './ic';
 import {
   annualizedGeometric,
@@ -62,6 +63,9 @@ export interface EvalInput {
   sigma?: ArrayLike<number>;
   /** a user benchmark series; must cover every holding day */
   benchmark?: { dates: string[]; ret: ArrayLike<number>; name?: string };
+  /** [T, N] industry id (Panel.industry, -1 = unknown) and the names of the ids: IC by industry (signal views) */
+  industry?: ArrayLike<number>;
+  industryNames?: string[];
 }
 
 export interface EvalOptions extends Partial<MetricSettings> {
@@ -73,6 +77,11 @@ export interface EvalOptions extends Partial<MetricSettings> {
   rebalanceAt?: ArrayLike<number>;
   /** the scores are return forecasts: report MAE / RMSE against the labels */
   predictsReturns?: boolean;
+  /**
+   * compute the signal tear-sheet views (EvalResult.signal: IC decay, IC by industry, quantile curves, rank
+   * autocorrelation and turnover, return distribution, the book); off by default (the headless runner's cost)
+   */
+  signal?: boolean | { quantiles?: number };
 }
 
 export interface EvalResult {
@@ -109,6 +118,8 @@ export interface EvalResult {
   };
   rebalances: { day: Int32Array; iso: string[]; turnover: Float64Array; holdings: Int32Array; long: Float64Array; short: Float64Array };
   metrics: Record<MetricKey, number>;
+  /** the signal tear-sheet views, when asked for (EvalOptions.signal) */
+  signal?: SignalViews;
   warnings: string[];
 }
 
@@ -275,10 +286,11 @@ function runStrategy(input: EvalInput, p: Prepared, sig: Signal, st: ResolvedStr
     rankScore = r;
   }
 
+  const book = opts.signal ? bookRecorder() : undefined;
   const bt: BacktestResult = backtest(
     { T, N, score: rankScore, ret: input.ret, tradable: input.tradable, eligible, weights: input.weights },
     st,
-    { formation: evalDates, rebalanceAt: opts.rebalanceAt },
+    { formation: evalDates, rebalanceAt: opts.rebalanceAt, onTrade: book?.onTrade },
   );
   warnings.push(...bt.warnings);
 
@@ -365,6 +377,33 @@ function runStrategy(input: EvalInput, p: Prepared, sig: Signal, st: ResolvedStr
     rmse,
   };
 
+  let signal: SignalViews | undefined;
+  if (opts.signal && book) {
+    const Gs = (typeof opts.signal === 'object' ? opts.signal.quantiles : undefined) ?? 5;
+    const lab = labels ?? new Float32Array(TN).fill(NaN);
+    const fwd: Float32Array | Float64Array = input.fwd && input.horizons ? input.fwd : Float64Array.from(lab);
+    const hs = input.fwd && input.horizons ? input.horizons : [st.horizon];
+    const qc = quantileCurves(
+      { T, N, score: input.scores, ret: input.ret, tradable: input.tradable, eligible },
+      st,
+      evalDates,
+      Gs,
+      opts.rebalanceAt,
+    );
+    warnings.push(...qc.warnings.map((w) => `signal views: ${w}`));
+    signal = {
+      icDecay: icDecay(input.scores, fwd, hs, N, evalDates, eligible),
+      industryIc:
+        input.industry && input.industryNames
+          ? industryIc(input.scores, lab, input.industry, input.industryNames, N, evalDates, eligible)
+          : [],
+      quantiles: qc,
+      rank: rankTurnover(input.scores, N, rebalanceFormations(evalDates, st.rebalance, opts.rebalanceAt), Gs, eligible),
+      distribution: returnDistribution(bt.ret),
+      book: book.book(),
+    };
+  }
+
   return {
     strategy: st,
     settings: { ...settings, rollingWindow, quantiles: G, lag: st.lag, horizon: st.horizon, benchmark: benchName },
@@ -401,6 +440,7 @@ function runStrategy(input: EvalInput, p: Prepared, sig: Signal, st: ResolvedStr
       short: bt.short,
     },
     metrics,
+    ...(signal ? { signal } : {}),
     warnings,
   };
 }

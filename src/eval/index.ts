@@ -5,3 +5,4 @@ export * from './backtest';
 export * from './evaluate';
 export * from './table';
 export * from './strategy-table';
+export * from './signal-views';

@@ -11,6 +11,7 @@ import type { TrainProgress as EngineProgress } from '../train/loop';
 import type { DatasetSummary as EngineSummary, QueryResult as EngineQuery, TrainOutput } from '../train/protocol';
 import type { AlternativeEval, UniverseMetrics } from '../train/reevaluate';
 import type { EvalResult } from '../eval/evaluate';
+import { evalDateOf, toSignalSheet } from './signal-sheet';
 import type {
   AlternativeResult,
   BackendName,
@@ -120,6 +121,7 @@ export function evalParts(
   method: string,
   label: string,
   universes?: UniverseMetrics[],
+  tickers?: string[],
 ): Pick<TrainResult, 'metrics' | 'series' | 'benchmark' | 'allMetrics' | 'universes' | 'strategy'> {
   const columns: MetricColumn[] = RESULT_METRICS.map((k) => ({
     key: k,
@@ -154,6 +156,7 @@ export function evalParts(
           monotonicity: e.quantiles.monotonicity,
         },
         rebalances: { dates: e.rebalances.iso, turnover: Array.from(e.rebalances.turnover), holdings: Array.from(e.rebalances.holdings) },
+        ...(e.signal ? { signal: toSignalSheet(e.signal, evalDateOf(e), tickers) } : {}),
       },
     ],
     benchmark: { label: e.settings.benchmark, dates: e.series.iso, cumReturn: Array.from(e.series.benchNav, (v) => v - 1) },
@@ -183,7 +186,7 @@ export function toResult(r: TrainOutput): TrainResult {
     backend: r.backend.backend as BackendName,
     run: r.run,
     elapsedMs: r.timings.total_ms,
-    ...evalParts(r.eval, r.model.id, label, r.universes),
+    ...evalParts(r.eval, r.model.id, label, r.universes, r.tickers),
     scores: r.scoresByHorizon
       ? {
           scoresByHorizon: r.scoresByHorizon,
@@ -288,7 +291,7 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
       const next: TrainResult = {
         ...result,
         run: evRun,
-        ...evalParts(out.eval, result.model, result.label, out.universes),
+        ...evalParts(out.eval, result.model, result.label, out.universes, outputs.get(result)?.tickers ?? result.tickers),
         warnings: out.eval.warnings,
         alternatives: alternativeResults(out.alternatives, result.model, result.label),
       };

@@ -7,6 +7,7 @@ import type { DatasetSpec, PreprocessConfig, RunConfig, StrategyConfig } from '.
 import type { RunExplanation } from '../train/protocol';
 import type { GroupCheckpoint } from '../train/run-key';
 import type { BundleManifest } from '../bundle/format';
+import type { SignalSheet } from './signal-sheet';
 
 export type { RunExplanation, DateExplanation, Table5Row } from '../train/protocol';
 /** one finished split group of a run (record + test scores), as the engine hands it out; see src/train/run-key.ts */
@@ -185,6 +186,8 @@ export interface MethodSeries {
   quantiles?: { groups: number; horizon: number; mean: number[]; monotonicity: number };
   /** [R] rebalance dates with one-way turnover and holdings after the trade */
   rebalances?: { dates: string[]; turnover: number[]; holdings: number[] };
+  /** the signal tear sheet (IC decay, IC by industry, quantile curves, rank autocorrelation, distribution, book) */
+  signal?: SignalSheet;
 }
 
 /** The same scores evaluated on one universe of the panel. */

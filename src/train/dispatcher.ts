@@ -203,6 +203,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
         gate,
         backend: choice,
         benchmark: benchmark ?? undefined,
+        signalViews: true,
         onProgress: (progress) => post({ type: ReplyType.PROGRESS, requestId, progress }, []),
         // the group's scores [H, Dg, N] are the runner's own copy: transferred; the record (weights the warm start
         // still uses) is copied
@@ -286,7 +287,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
           if (ob) scores.testIndex = reevalScores(ob, { ...scores, channels: [] }).testIndex;
           const bench = benchmark ?? undefined;
           const result: EvalOutput = {
-            eval: evaluateScores(p, req.run, scores, bench),
+            eval: evaluateScores(p, req.run, scores, bench, { signal: true }),
             universes: evaluateUniverses(p, req.run, scores, bench),
             // alternative score channels (e.g. DMFM's f-hat): the same evaluate() path as the model's own scores
             alternatives: evaluateAlternatives(p, req.run, scores, bench, { universes: true }),

@@ -160,14 +160,25 @@ function evalOn(
       benchmark,
       sigma: grid.sigma,
       weights: grid.weights,
+      industry: opts.signal ? panel.industry : undefined,
+      industryNames: opts.signal ? panel.industryNames : undefined,
     },
     { ...run.strategy, horizon },
     opts,
   );
 }
 
-/** Evaluate stored scores with `run.strategy` on `run.universe` (what runOnPanel does after training). */
-export function evaluateScores(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark): EvalResult {
+/**
+ * Evaluate stored scores with `run.strategy` on `run.universe` (what runOnPanel does after training). `extra.signal`:
+ * also the signal tear-sheet views (the browser asks for them; the headless runner does not).
+ */
+export function evaluateScores(
+  panel: Panel,
+  run: RunConfig,
+  s: RunScores,
+  benchmark?: Benchmark,
+  extra: Pick<EvalOptions, 'signal'> = {},
+): EvalResult {
   const horizon = evalHorizonOf(run, s.horizons);
   return evalOn(
     panel,
@@ -175,7 +186,7 @@ export function evaluateScores(panel: Panel, run: RunConfig, s: RunScores, bench
     { ...scoreGrid(panel, s, horizon), ...channelInputs(panel, s, horizon) },
     horizon,
     run.universe,
-    runEvalOptions(panel, run),
+    { ...runEvalOptions(panel, run), ...extra },
     benchmark,
   );
 }

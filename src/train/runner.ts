@@ -48,6 +48,8 @@ export interface RunOptions extends TrainHooks {
   resume?: GroupCheckpoint[];
   /** a user benchmark series (src/data/benchmark.ts) the excess is measured against; must cover every holding day */
   benchmark?: EvalInput['benchmark'];
+  /** also compute the signal tear-sheet views (EvalResult.signal); off by default: the headless runner skips the cost */
+  signalViews?: boolean;
 }
 
 const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
@@ -284,7 +286,7 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   const T = panel.dates.length;
   if (hold) keepHoldout([scoresByHorizon, ...Object.values(channels)], hold, N);
   const stitched: RunScores = { scoresByHorizon, testIndex, horizons, channels };
-  const evalResult = evaluateScores(panel, run, stitched, o.benchmark);
+  const evalResult = evaluateScores(panel, run, stitched, o.benchmark, o.signalViews ? { signal: true } : {});
   warnings.push(...evalResult.warnings);
   const alternatives = evaluateAlternatives(panel, run, stitched, o.benchmark);
   const full = new Float32Array(T * N).fill(NaN); // [T, N] eval-horizon scores (rolling month-end metrics)

@@ -1,3 +1,26 @@
 /** Caveats shown wherever results on the bundled data appear (shared/data/README.md: known flaws). */
 export const SURVIVORSHIP =
   'Survivorship bias: the bundled universe is the S&P 500 membership of April 2021, not the membership on each past date, so companies that later left the index are missing and past returns look better than they were.';
+
+/**
+ * The signal tear sheet (Alphalens-style views, src/eval/signal-views.ts): what each view means and how to read it.
+ * Shown under each chart's title; the definitions there are the exact formulas.
+ */
+export const SIGNAL_HELP = {
+  section:
+    'How good is the score as a signal, before any portfolio rule? These views follow Alphalens: how long the signal lasts, where it works, how the score groups perform, and how fast the ranking changes.',
+  icDecay:
+    'Mean rank IC of the score against the forward return over each horizon (1 day, 5 days, ...), with dotted lines at ±2 standard errors (Newey-West, as overlapping returns are not independent). A signal that holds up over longer horizons can be traded less often; a band that crosses 0 is not distinguishable from noise.',
+  industryIc:
+    'Rank IC among the stocks of one industry at a time, averaged over dates. High everywhere = the score ranks stocks within industries; good in a few only = it may mostly be an industry bet, or works in some sectors only.',
+  quantileCum:
+    "Each score quintile held equally weighted on the strategy's rebalance dates and execution lag, gross of costs (Q1 = lowest scores, darkest = highest). A good score fans the lines out in order, Q5 on top; the dashed line is Q5 − Q1 (long the top, short the bottom).",
+  rankAutocorr:
+    'Spearman correlation of the scores with those of the previous rebalance. Near 1 = a slow signal (low turnover, cheap to trade); near 0 = a new ranking each time, which costs more to follow.',
+  quantileTurnover:
+    'Share of the stocks in each quintile that were not in it at the previous rebalance, averaged. The extreme quintiles are the ones a long-short portfolio trades: high turnover there means high costs.',
+  distribution:
+    "Histogram of the portfolio's daily net returns. Skew < 0 = a longer tail of losses; excess kurtosis > 0 = more extreme days than a normal distribution. The 5% VaR is the loss of the worst day in 20; the CVaR the average of those days.",
+  holdings:
+    'The book: the stocks and weights the strategy set at the last rebalance on or before the chosen date (weights drift with prices until the next rebalance). Negative weights are shorts.',
+} as const;

@@ -5,6 +5,7 @@
 import { useLab } from '../state/store';
 import { dailyReturns, monthlyReturns, type MonthlyReturns } from '../state/tearsheet';
 import { groundTruthView, type GroundTruthRow } from '../state/ground-truth';
+import { bookOn, type SignalSheet } from '../state/signal-sheet';
 import { icViews, mergedMetrics, methodViews, tableViewOf } from '../state/views';
 import { explainedResult, groupSharesOverTime, stockContribution, type StockContribution } from '../state/explain-views';
 import { modelViews } from './model-views';
@@ -225,6 +226,14 @@ export interface LabTestApi {
   groundTruth(): GroundTruthRow[] | null;
   /** tear sheet of one method (default the latest): compounded returns per month [year][12] and per year */
   monthlyReturns(method?: string): MonthlyReturns | null;
+  /**
+   * the signal tear sheet of one method (default the latest with one): IC decay, IC by industry, quantile curves,
+   * rank autocorrelation and quintile turnover, return distribution, the book per rebalance (charts: chartData
+   * 'icDecay', 'industryIc', 'quantileCum', 'rankAutocorr', 'quantileTurnover', 'returnDistribution')
+   */
+  signalSheet(method?: string): SignalSheet | null;
+  /** the book (tickers and weights) of one method in force on an ISO date */
+  signalBook(date: string, method?: string): ReturnType<typeof bookOn>;
   /** the CSV text the "Export CSV" button downloads (null without results) */
   exportCsv(): string | null;
   /** click-free download through the same code path as the button; returns the file name */
@@ -271,7 +280,17 @@ export function installTestApi(win: Window = window): void {
       const m = ms.find((x) => x.method === method) ?? (method ? undefined : ms[ms.length - 1]);
       return m ? monthlyReturns(m.dates, dailyReturns(m.nav ?? m.cumReturn.map((v) => v + 1))) : null;
     },
+    signalSheet: (method) => signalOf(method)?.signal ?? null,
+    signalBook: (date, method) => {
+      const m = signalOf(method);
+      return m?.signal ? bookOn(m.signal, date) : null;
+    },
     groundTruth: () => groundTruthView(useLab.getState().results, useLab.getState().loadedSpec),
     downloadCsv,
   };
+}
+
+function signalOf(method?: string) {
+  const ms = methodViews(useLab.getState().results).filter((m) => m.signal);
+  return method ? ms.find((m) => m.method === method) : ms[ms.length - 1];
 }

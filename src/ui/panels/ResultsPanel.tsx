@@ -18,6 +18,7 @@ import { ResultsTable } from './ResultsTable';
 import { GroundTruth } from './GroundTruth';
 import { TearSheet } from './TearSheet';
 import { PaperTables } from './PaperTables';
+import { SignalTearSheet } from './SignalTearSheet';
 import { STRATEGY_LABEL, StrategySettings, describeStrategy } from './StrategySettings';
 
 const IC_WINDOWS = [20, 60, 120, 250];
@@ -303,6 +304,7 @@ export function ResultsPanel() {
           <TearSheet methods={methods} />
 
           <PaperTables />
+          <SignalTearSheet methods={methods} />
 
           <ExplainSection />
         </>

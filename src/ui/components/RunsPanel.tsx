@@ -8,6 +8,7 @@ import { deleteSaved, dismissRunsError, keepRun, openRunFile, reopenSaved, saveR
 import { notebookHtml } from '../notebook/payload';
 import { BUNDLE_EXT } from '../../bundle/format';
 import { Panel } from '../components/common';
+import { GalleryList } from './GalleryList';
 
 /** window.__labRuns: what the Playwright specs read (e2e/bundle*.spec.ts) */
 export interface RunsTestApi {
@@ -217,6 +218,7 @@ export function RunsPanel() {
           </dd>
         </dl>
       )}
+      <GalleryList />
       {saved.length > 0 && (
         <table className="runs-list" data-testid="saved-runs">
           <caption className="muted">Kept in this browser</caption>

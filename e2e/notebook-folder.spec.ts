@@ -44,7 +44,7 @@ test.beforeAll(() => {
 });
 
 /** open `index` from file:// (everything but file:// under `root` aborted), follow the run's link, check the notebook */
-async function checkFolder(context: BrowserContext, root: string, id: string, shot: string) {
+async function checkFolder(context: BrowserContext, root: string, id: string, shot: string, notes = false) {
   const page = await context.newPage();
   const sent: string[] = [];
   await page.route('**/*', (r) => {
@@ -73,6 +73,15 @@ async function checkFolder(context: BrowserContext, root: string, id: string, sh
   for (const c of ['cumExcess', 'drawdown'])
     expect((await page.evaluate((k) => window.__lab!.chartData(k), c))?.length ?? 0, c).toBeGreaterThan(0);
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  if (notes) {
+    // the first note above the views, the second right after the cumulative chart's card, its HTML as text
+    await expect(page.getByTestId('note-0')).toHaveText('Intro note');
+    const placed = page.locator('[data-testid="card-cum"] + .notebook-slot [data-testid="note-1"]');
+    await expect(placed.locator('strong')).toHaveText('Under the chart');
+    await expect(placed).toContainText('<b>not bold</b>');
+    await placed.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SCREENS}/${shot}-note.png` });
+  }
   expect(sent).toEqual([]);
   expect(errors).toEqual([]);
   await page.screenshot({ path: `${SCREENS}/${shot}-run.png` });
@@ -88,6 +97,8 @@ test('Export folder: the zip of the shown run unpacks to a folder that opens fro
   await lab.goto();
   await lab.byTestId('open-run-input').setInputFiles({ name: 'run.flrun.zip', mimeType: 'application/zip', buffer: bundle });
   await page.waitForFunction(() => window.__labRuns?.state().methods.length === 2, null, { timeout: 60_000 });
+  // two notes: one above the views, one placed after the cumulative-excess chart (@after cum)
+  await lab.byTestId('notebook-notes').fill('Intro note\n\n---\n\n@after cum\n**Under the chart** <b>not bold</b>');
   const [dl] = await Promise.all([page.waitForEvent('download'), lab.byTestId('export-folder').click()]);
   const zipPath = join(dir, 'export.zip');
   await dl.saveAs(zipPath);
@@ -105,5 +116,5 @@ test('Export folder: the zip of the shown run unpacks to a folder that opens fro
     mkdirSync(dirname(join(out, k)), { recursive: true });
     writeFileSync(join(out, k), v);
   }
-  await checkFolder(context, join(out, id), id, 'export-folder');
+  await checkFolder(context, join(out, id), id, 'export-folder', true);
 });

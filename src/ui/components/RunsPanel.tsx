@@ -219,7 +219,10 @@ export function RunsPanel() {
         />
       </div>
       <label className="field notebook-notes">
-        <span>Notes for the notebook (Markdown; HTML is shown as text)</span>
+        <span>
+          Notes for the notebook (Markdown; HTML is shown as text; cells split at lines of ---; a cell starting with @after cum, ic,
+          drawdown, quantiles, … goes right after that chart)
+        </span>
         <textarea data-testid="notebook-notes" rows={3} value={notesText} onChange={(e) => setNotes(e.target.value)} />
       </label>
       {busy && <p className="muted">{status === 'saving' ? 'Writing the bundle…' : 'Opening the bundle…'}</p>}

@@ -97,6 +97,24 @@ export interface BundleManifest {
   shard?: { index: number; count: number; jobs: string[] };
   /** Markdown notes of the author (rendered as text-safe Markdown) */
   notes?: string[];
+  /** how a compacted bundle (compact.ts) stores its values and what it left out; absent: full precision, nothing dropped */
+  storage?: BundleStorage;
+}
+
+/** manifest.storage of a compacted bundle (compact.ts) */
+export interface BundleStorage {
+  /** 'float32' (full) or 'float32-rounded': float32 with the mantissa rounded to `mantissaBits` bits (nearest, ties to even) */
+  scores: 'float32' | 'float32-rounded';
+  /** mantissa bits kept of the 23 (relative error at most 2^-(bits+1)) */
+  mantissaBits: number;
+  /** the values rounded so: scores, channels, explanation relevance */
+  rounded: string[];
+  /** 'all' or 'evaluated': the scores, channels and grids keep the evaluated horizon(s) only */
+  horizons: 'all' | 'evaluated';
+  /** parts and columns left out (e.g. relevance.parquet, fwd_5) */
+  dropped: string[];
+  /** the bundle's size before compaction, bytes */
+  originalBytes: number;
 }
 
 /** A refused bundle: the message names the part (manifest.json, scores.parquet, methods/0.json, ...). */

@@ -179,6 +179,15 @@ export function checkManifest(v: unknown): BundleManifest {
     strs(P, s.jobs, 'shard.jobs', 100000);
   }
   if (m.notes !== undefined) strs(P, m.notes, 'notes', 1000).forEach((n, i) => str(P, n, `notes[${i}]`, 100_000));
+  if (m.storage !== undefined) {
+    const s = obj(P, m.storage, 'storage');
+    if (s.scores !== 'float32' && s.scores !== 'float32-rounded') fail(P, 'storage.scores must be "float32" or "float32-rounded"');
+    int(P, s.mantissaBits, 'storage.mantissaBits', 0, 23);
+    strs(P, s.rounded, 'storage.rounded', 64);
+    if (s.horizons !== 'all' && s.horizons !== 'evaluated') fail(P, 'storage.horizons must be "all" or "evaluated"');
+    strs(P, s.dropped, 'storage.dropped', 1000);
+    int(P, s.originalBytes, 'storage.originalBytes', 0, LIMITS.totalBytes);
+  }
   return m as unknown as BundleManifest;
 }
 

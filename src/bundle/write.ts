@@ -35,6 +35,8 @@ export interface BundleInput {
   datasetInfo?: BundleManifest['dataset'];
   /** merge only: the grids' first panel date index (default: the first test date of any method) */
   gridsFrom?: number;
+  /** compactBundle only: manifest.storage (relevance.parquet is left out when storage.dropped names it) */
+  storage?: BundleManifest['storage'];
 }
 
 /** the part of a method's result kept in methods/<i>.json (scores and channel values live in scores.parquet) */
@@ -67,7 +69,8 @@ export function writeBundle(b: BundleInput): Uint8Array {
   const from = b.gridsFrom ?? (Number.isFinite(firstTest) ? firstTest : b.panel.dates.length);
   pq('grids.parquet', gridsTable(b.panel, from));
   const explained = b.methods.filter((m) => m.output.explanation).map((m) => ({ label: m.label, ex: m.output.explanation! }));
-  if (explained.length) pq('relevance.parquet', relevanceTable(b.panel, explained, labels));
+  if (explained.length && !b.storage?.dropped.includes('relevance.parquet'))
+    pq('relevance.parquet', relevanceTable(b.panel, explained, labels));
   b.methods.forEach((m, i) => (files[`methods/${i}.json`] = strToU8(encodeJson(methodJson(m.output), `methods/${i}/`, files))));
 
   const metrics =
@@ -117,6 +120,7 @@ export function writeBundle(b: BundleInput): Uint8Array {
     parts: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, v.byteLength])),
     ...(b.shard ? { shard: b.shard } : {}),
     ...(b.notes?.length ? { notes: b.notes } : {}),
+    ...(b.storage ? { storage: b.storage } : {}),
   };
   files['manifest.json'] = strToU8(JSON.stringify(manifest, null, 2) + '\n');
   // parquet entries are zstd-compressed already: stored; JSON and raw arrays: deflated

@@ -6,8 +6,11 @@ import { useEffect, useRef } from 'react';
 import { useLab } from '../../state/store';
 import { deleteSaved, dismissRunsError, keepRun, openRunFile, reopenSaved, saveRun, setNotes, useRuns } from '../../state/runs';
 import { notebookHtml } from '../notebook/payload';
-import { BUNDLE_EXT } from '../../bundle/format';
+import { folderId, notebookFolder, notebookFolderZip } from '../notebook/folder';
+import { BUNDLE_EXT, type BundleManifest } from '../../bundle/format';
+import { strFromU8, unzipSync } from 'fflate';
 import { Panel } from '../components/common';
+import { GalleryList } from './GalleryList';
 
 /** window.__labRuns: what the Playwright specs read (e2e/bundle*.spec.ts) */
 export interface RunsTestApi {
@@ -52,6 +55,32 @@ async function exportNotebook(name: string) {
     notes,
   });
   download(new TextEncoder().encode(html), `${name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'run'}.html`, 'text/html');
+}
+
+/** Export folder: index.html + runs/<id>.html + bundles/<id>.flrun.zip of the shown run, as one zip (folder.ts) */
+async function exportFolder(name: string) {
+  const r = await fetch('./notebook-viewer.html');
+  if (!r.ok) throw new Error(`the notebook viewer is missing (${r.status}): build the site with vite build`);
+  const template = await r.text();
+  const bundle = await saveRun();
+  if (!bundle) throw new Error(useRuns.getState().error?.message ?? 'Export folder: the run could not be written as a bundle');
+  const { results } = useLab.getState();
+  const { opened, notes } = useRuns.getState();
+  const id = folderId(name, new Set());
+  // the manifest and metrics.json of the bundle just written (the index page lists its methods' IC and IR)
+  const own = unzipSync(bundle, { filter: (f) => f.name === 'manifest.json' || f.name === 'metrics.json' });
+  const parse = (k: string) => (own[k] ? JSON.parse(strFromU8(own[k])) : null);
+  const manifest = (parse('manifest.json') as BundleManifest | null) ?? opened?.manifest ?? null;
+  const data = {
+    title: name,
+    created: manifest?.created ?? new Date().toISOString(),
+    manifest,
+    metrics: (parse('metrics.json') as Record<string, unknown> | null) ?? opened?.metrics ?? null,
+    results,
+    notes,
+  };
+  const files = notebookFolder(template, name, [{ id, data, bundle }]);
+  download(notebookFolderZip(files, id), `${id}-notebook.zip`);
 }
 
 function download(bytes: Uint8Array, name: string, type = 'application/zip') {
@@ -154,6 +183,16 @@ export function RunsPanel() {
         >
           Export notebook
         </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="export-folder"
+          disabled={!results.length || busy}
+          title="A folder for static hosting, zipped: index.html, the notebook page and the run bundle; opens offline"
+          onClick={() => void exportFolder(opened?.name ?? name).catch((e) => alert(String((e as Error).message)))}
+        >
+          Export folder
+        </button>
         <input
           ref={openRef}
           type="file"
@@ -180,7 +219,10 @@ export function RunsPanel() {
         />
       </div>
       <label className="field notebook-notes">
-        <span>Notes for the notebook (Markdown; HTML is shown as text)</span>
+        <span>
+          Notes for the notebook (Markdown; HTML is shown as text; cells split at lines of ---; a cell starting with @after cum, ic,
+          drawdown, quantiles, … goes right after that chart)
+        </span>
         <textarea data-testid="notebook-notes" rows={3} value={notesText} onChange={(e) => setNotes(e.target.value)} />
       </label>
       {busy && <p className="muted">{status === 'saving' ? 'Writing the bundle…' : 'Opening the bundle…'}</p>}
@@ -217,6 +259,7 @@ export function RunsPanel() {
           </dd>
         </dl>
       )}
+      <GalleryList />
       {saved.length > 0 && (
         <table className="runs-list" data-testid="saved-runs">
           <caption className="muted">Kept in this browser</caption>

@@ -2,8 +2,50 @@
 import { ResultsPanel } from '../panels/ResultsPanel';
 import type { NotebookData } from './payload';
 import { Markdown } from './Markdown';
+import { placeNote } from './placement';
+import { useEffect, useState } from 'react';
+import { createPortal } from 'react-dom';
+
+/**
+ * Notes with `@after <view>` (placement.ts) go right after that view's chart card: a slot element is inserted after
+ * the card once it is on the page and the note is rendered into it (a portal); a view the page does not show leaves
+ * the note above the views.
+ */
+function usePlacedSlots(views: (string | null)[]): Record<number, HTMLElement> {
+  const [slots, setSlots] = useState<Record<number, HTMLElement>>({});
+  const key = views.join('|');
+  useEffect(() => {
+    const made: HTMLElement[] = [];
+    let tries = 0;
+    let frame = 0;
+    const place = () => {
+      const found: Record<number, HTMLElement> = {};
+      let missing = 0;
+      views.forEach((v, i) => {
+        if (!v) return;
+        const card = document.querySelector(`[data-testid="card-${CSS.escape(v)}"]`);
+        if (!card) return void missing++;
+        const slot = document.createElement('div');
+        slot.className = 'notebook-slot';
+        card.after(slot);
+        made.push(slot);
+        found[i] = slot;
+      });
+      if (missing && ++tries < 30 && !Object.keys(found).length) frame = requestAnimationFrame(place);
+      else setSlots(found);
+    };
+    frame = requestAnimationFrame(place);
+    return () => {
+      cancelAnimationFrame(frame);
+      made.forEach((el) => el.remove());
+    };
+  }, [key]);
+  return slots;
+}
 
 export function Notebook({ data, error }: { data: NotebookData | null; error: string | null }) {
+  const placed = (data?.notes ?? []).map(placeNote);
+  const slots = usePlacedSlots(placed.map((p) => p.after));
   if (!data)
     return (
       <div className="notebook">
@@ -24,9 +66,8 @@ export function Notebook({ data, error }: { data: NotebookData | null; error: st
           notebook: every chart is interactive, and the per-date series behind each number are inside this file.
         </p>
       </header>
-      {data.notes.map((n, i) => (
-        <Markdown key={i} text={n} testId={`note-${i}`} />
-      ))}
+      {placed.map((n, i) => (slots[i] ? null : <Markdown key={i} text={n.after ? n.text : data.notes[i]} testId={`note-${i}`} />))}
+      {placed.map((n, i) => (slots[i] ? createPortal(<Markdown text={n.text} testId={`note-${i}`} />, slots[i], `note-${i}`) : null))}
       <main className="main notebook-main">
         <ResultsPanel />
       </main>

@@ -15,6 +15,7 @@ import {
 import { useLab } from '../../state/store';
 import { SIGNAL_CONTROLS, syntheticFactorRoles } from '../../data/synthetic';
 import { ErrorBox, NumberField, Panel, Spinner, useFocusAfterBusy } from '../components/common';
+import { DataDoubts } from './DataDoubts';
 
 type Source = 'bundled' | 'synthetic' | 'file';
 
@@ -420,6 +421,7 @@ export function DataPanel() {
           help="trading days of prices a stock needs before it enters"
           onCommit={(v) => setPreprocessing({ minHistory: Math.round(v) })}
         />
+        <DataDoubts />
       </fieldset>
 
       {prepChanged && (

@@ -14,6 +14,20 @@ const MODES = [
   { k: 'drop', label: 'drop the day' },
 ] as const;
 
+/** the two settings explained, for the Data panel's help */
+export function DataDoubtsHelp() {
+  return (
+    <>
+      <p>
+        <b>Doubtful returns.</b> {DOUBTFUL_RETURNS_HELP}
+      </p>
+      <p>
+        <b>Label-like columns.</b> {LABEL_LIKE_HELP}
+      </p>
+    </>
+  );
+}
+
 export function DataDoubts() {
   const p = useLab((s) => s.run.preprocessing);
   const [asking, setAsking] = useState(false);
@@ -37,7 +51,9 @@ export function DataDoubts() {
             </label>
           ))}
         </div>
-        <p className="field-help">{DOUBTFUL_RETURNS_HELP}</p>
+        <p className="field-help">
+          one-day moves that look like an unadjusted split or a bad price; clip and drop act before factors and labels
+        </p>
       </div>
       <label className="check">
         <input
@@ -54,7 +70,7 @@ export function DataDoubts() {
         />
         Use label-like columns as factors
       </label>
-      <p className="field-help">{LABEL_LIKE_HELP}</p>
+      <p className="field-help">columns named like labels or with |IC| &gt; 0.5 are excluded unless you confirm</p>
       {asking && (
         <div className="note" role="alert" data-testid="label-like-confirm">
           Columns that look like labels may hold the future: every IC and backtest would then be meaningless. Use them as factors anyway?{' '}

@@ -15,7 +15,7 @@ import {
 import { useLab } from '../../state/store';
 import { SIGNAL_CONTROLS, syntheticFactorRoles } from '../../data/synthetic';
 import { ErrorBox, NumberField, Panel, Spinner, useFocusAfterBusy } from '../components/common';
-import { DataDoubts } from './DataDoubts';
+import { DataDoubts, DataDoubtsHelp } from './DataDoubts';
 
 type Source = 'bundled' | 'synthetic' | 'file';
 
@@ -136,6 +136,7 @@ export function DataPanel() {
             drops the stock that day. <b>Industry-neutral</b> removes each industry's mean, so a factor compares stocks within their
             industry.
           </p>
+          <DataDoubtsHelp />
         </>
       }
     >

@@ -39,7 +39,7 @@ const prep = { ...defaultPreprocessing, minHistory: 5 };
 async function runDataset(c: FileCase): Promise<{ got: string; message: string; text: string[]; factors?: string[]; first?: string }> {
   const bytes = c.make(enc);
   try {
-    const d = await loadPanel(io, { kind: 'file', name: c.name }, prep, bytes);
+    const d = await loadPanel(io, { kind: 'file', name: c.name }, { ...prep, ...c.prep }, bytes);
     const text = [...d.warnings, ...d.notes];
     return {
       got: d.warnings.some((w) => c.match.test(w)) ? 'warning' : 'handled',
@@ -71,7 +71,7 @@ describe('bad-input corpus (issue 16)', () => {
     expect(cases.length).toBeGreaterThanOrEqual(60);
     expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
     const classes = new Set(cases.map((c) => c.cls));
-    for (const k of ['security', 'crash', 'silent', 'benchmark scale', 'message', 'url']) expect(classes, k).toContain(k);
+    for (const k of ['security', 'crash', 'silent', 'benchmark scale', 'message', 'url', 'settings']) expect(classes, k).toContain(k);
   });
 
   it.each(cases.map((c) => [c.id, c] as [string, BadCase]))('%s', async (_, c) => {
@@ -107,6 +107,7 @@ describe('bad-input corpus (issue 16)', () => {
       if (c.check.minFactors !== undefined) expect(f.length).toBeGreaterThanOrEqual(c.check.minFactors);
       if (c.check.maxFactors !== undefined) expect(f.length).toBeLessThanOrEqual(c.check.maxFactors);
       for (const x of c.check.excludes ?? []) expect(f).not.toContain(x);
+      for (const x of c.check.includes ?? []) expect(f).toContain(x);
       if (c.check.firstDate) expect(r.first).toBe(c.check.firstDate);
     }
   });

@@ -42,7 +42,9 @@ export interface FileCase {
   /** the error message (error) or one of the warnings / notes (warning, handled) must match */
   match: RegExp;
   /** extra check on a loaded dataset: factor count at least / at most, first date */
-  check?: { minFactors?: number; maxFactors?: number; excludes?: string[]; firstDate?: string };
+  check?: { minFactors?: number; maxFactors?: number; excludes?: string[]; includes?: string[]; firstDate?: string };
+  /** preprocessing settings the case is loaded with (a setting the user chose: clip / drop doubtful returns, ...) */
+  prep?: { extremeReturns?: 'keep' | 'clip' | 'drop'; includeLabelLike?: boolean };
 }
 
 export interface UrlCase {
@@ -484,7 +486,72 @@ export function badCorpus(): BadCase[] {
     check: { excludes: ['quality_x'] },
   });
 
+  // the same columns kept at the user's confirmation (Data > Use label-like columns): loaded, with a loud warning
+  file({
+    id: 'label0-included',
+    cls: 'settings',
+    name: 'l0i.parquet',
+    make: withSignal({ LABEL0: (_, r) => r }),
+    prep: { includeLabelLike: true },
+    expect: 'warning',
+    match: /'LABEL0' look like labels \(future returns\) but are used as factors, as confirmed/,
+    check: { includes: ['LABEL0'], minFactors: 5 },
+  });
+  file({
+    id: 'leak-by-ic-included',
+    cls: 'settings',
+    name: 'leaki.parquet',
+    make: withSignal({ quality_x: (i, r) => (Number.isFinite(r) ? r + ((i * 7919) % 13) * 1e-5 : 0) }),
+    prep: { includeLabelLike: true },
+    expect: 'warning',
+    match: /'quality_x' \(mean IC (0\.9\d+|1\.000)\).*but are kept as factors, as confirmed/,
+    check: { includes: ['quality_x'] },
+  });
+
   // --- data the lab should doubt
+  const splitRows = () =>
+    priceTable(
+      edit(base(), (q) => {
+        // T005 from day 100 on: price / 1000 (a -99.9% "return"), open/high/low too
+        for (let i = 0; i < q.date.length; i++)
+          if (q.ticker[i] === 'T005' && q.date[i] >= q.date[100 * 30])
+            for (const k of ['open', 'high', 'low', 'close'] as const) q[k][i] /= 1000;
+      }),
+    );
+  file({
+    id: 'unadjusted-split-clip',
+    cls: 'settings',
+    name: 'splitc.parquet',
+    make: P(splitRows),
+    prep: { extremeReturns: 'clip' },
+    expect: 'warning',
+    match: /splitc\.parquet: 1 doubtful one-day return\(s\) .*T005 .*-99\.9%.*They are clipped to ±50%/,
+  });
+  file({
+    id: 'unadjusted-split-drop',
+    cls: 'settings',
+    name: 'splitd.parquet',
+    make: P(splitRows),
+    prep: { extremeReturns: 'drop' },
+    expect: 'warning',
+    match: /splitd\.parquet: 1 doubtful one-day return\(s\) .*T005 .*-99\.9%.*Those days are dropped/,
+  });
+  file({
+    id: 'spike-clip',
+    cls: 'settings',
+    name: 'spikec.parquet',
+    make: P(() =>
+      priceTable(
+        edit(base(), (q) => {
+          q.close[30 * 50 + 7] *= 1.8;
+          q.high[30 * 50 + 7] *= 1.8;
+        }),
+      ),
+    ),
+    prep: { extremeReturns: 'clip' },
+    expect: 'warning',
+    match: /spikec\.parquet: \d doubtful one-day return\(s\) .*T007 on 2018-03-13: \+8\d\.\d%.*They are clipped/,
+  });
   file({
     id: 'unadjusted-split',
     cls: 'silent',
@@ -925,6 +992,20 @@ export function badCorpus(): BadCase[] {
   url({ id: 'url-markup-model', cls: 'security', hash: `#model=${encodeURIComponent(MARKUP)}`, expect: 'handled', match: /^$/ });
   url({ id: 'url-nan-seed', hash: '#seed=NaN', expect: 'warning', match: /^seed=NaN: expected a number, kept 42$/ });
   url({ id: 'url-bad-enum', hash: '#strategy.kind=shortonly', expect: 'warning', match: /strategy\.kind=shortonly: expected one of/ });
+  url({
+    id: 'url-include-label-like',
+    cls: 'settings',
+    hash: '#preprocessing.includeLabelLike=true',
+    expect: 'warning',
+    match: /^preprocessing\.includeLabelLike: label-like columns are used as factors only after a confirmation in the Data panel; ignored$/,
+  });
+  url({
+    id: 'url-extreme-returns-bad',
+    cls: 'settings',
+    hash: '#preprocessing.extremeReturns=delete',
+    expect: 'warning',
+    match: /^preprocessing\.extremeReturns=delete: expected one of keep, clip, drop; ignored$/,
+  });
   return cases;
 }
 

@@ -70,6 +70,16 @@ export interface PreprocessConfig {
    * industry column is used as it is.
    */
   industryLevel?: 'sector' | 'sub_industry';
+  /**
+   * doubtful one-day returns (an unadjusted split, a bad price; src/data/doubtful-returns.ts) before factors and labels:
+   * 'keep' (default; the load warns with the tickers and dates), 'clip' to +-50%, or 'drop' the day
+   */
+  extremeReturns?: 'keep' | 'clip' | 'drop';
+  /**
+   * a factor panel's columns that look like labels (LABEL0, target_5d, fwd_return_20, or |IC| > 0.5 with the forward
+   * return): excluded with a warning unless the user confirms this (then kept, with a warning)
+   */
+  includeLabelLike?: boolean;
 }
 
 export interface SplitConfig {

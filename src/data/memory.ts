@@ -38,3 +38,23 @@ export function checkMemory(file: string, T: number, N: number, F: number, H: nu
   }
   return { bytes, T, N, F, H };
 }
+
+/** bytes a file of `rows` x `columns` takes in DuckDB while it is validated: the raw table and its clean copy, 8 bytes a value */
+export const estimateFileBytes = (rows: number, columns: number): number => 2 * rows * columns * 8;
+
+/**
+ * Refuse, before decoding anything, a file whose rows (from the parquet footer) x decoded columns cannot fit in `limit`
+ * while it is loaded and validated; the numbers and what to do, not DuckDB's "could not allocate block" later.
+ */
+export function checkFileMemory(file: string, rows: number, columns: number, limit = DEFAULT_MEMORY_LIMIT): number {
+  const bytes = estimateFileBytes(rows, columns);
+  if (bytes > limit) {
+    const r = Math.max(1, Math.floor(limit / (2 * columns * 8)));
+    const c = Math.max(1, Math.floor(limit / (2 * rows * 8)));
+    throw new LabError(
+      `${file}: ${rows.toLocaleString('en-US')} rows x ${columns} columns needs about ${gib(bytes)} to load (its footer says so), more than the ${gib(limit)} this page can hold`,
+      `Split the file: fewer columns (about ${c} fit with all the rows: drop unused factors), a shorter date range or fewer stocks (about ${r.toLocaleString('en-US')} rows fit with all the columns).`,
+    );
+  }
+  return bytes;
+}

@@ -8,6 +8,7 @@ import * as arrow from 'apache-arrow';
 import * as pq from 'parquet-wasm/esm';
 import { LabError } from '../core/errors';
 import { sqlIdent, type SqlEngine } from './sql-engine';
+import { checkFileMemory } from './memory';
 
 let ready: Promise<void> | null = null;
 let initialised = false;
@@ -159,6 +160,8 @@ export interface LoadParquetOptions extends ParquetReadOptions {
   mode?: 'rowgroups' | 'whole';
   /** choose the columns to read from the file's column names (undefined = all); applied after `columns` */
   selectColumns?: (names: string[]) => string[] | undefined;
+  /** bytes a file may take while loaded (default memory.ts DEFAULT_MEMORY_LIMIT); bigger files are refused before decoding */
+  memoryLimit?: number;
 }
 
 /** Column names of a parquet file's schema, in file order (from the footer only). */
@@ -207,6 +210,13 @@ export async function loadParquet(
       .map((g) => g.numRows());
     pf.free();
     pf = null;
+    // refuse what cannot fit before decoding (footer row count x decoded columns), with the numbers (issue 16)
+    checkFileMemory(
+      file,
+      groups.reduce((a, b) => a + b, 0),
+      columns.length,
+      opts.memoryLimit,
+    );
     if (mode === 'whole' || groups.length === 0) {
       // no row groups: the (empty) table from the schema alone
       let ipc: Uint8Array;

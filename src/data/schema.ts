@@ -19,6 +19,7 @@
  */
 import { LabError } from '../core/errors';
 import { describeColumns, queryRows, queryScalar, sqlIdent, type SqlEngine } from './sql-engine';
+import { doubtfulSql, EXTREME_RETURN, treatDoubtfulReturns, type ExtremeReturnsMode } from './doubtful-returns';
 
 export type InputShape = 'prices' | 'factors' | 'sectors';
 
@@ -81,6 +82,13 @@ export interface ValidateOptions {
   order?: 'file' | 'ticker';
   /** every column of the file (the loader may have decoded only some): extra columns of a prices file are named */
   fileColumns?: string[];
+  /** doubtful one-day returns (doubtful-returns.ts): 'keep' (default, with a warning), 'clip' or 'drop' */
+  extremeReturns?: ExtremeReturnsMode;
+  /**
+   * keep factor columns that look like labels (by name, or |IC| > LEAK_IC with the forward return) as factors, with a
+   * warning; default false: they are excluded with a warning naming each
+   */
+  includeLabelLike?: boolean;
 }
 
 // ---------------------------------------------------------------- column naming
@@ -593,7 +601,11 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
         );
     }
     calendarDoubts(engine, out, file, warnings);
-    extremeReturns(engine, out, 'adj_close', file, warnings, opts.order === 'ticker');
+    const mode = opts.extremeReturns ?? 'keep';
+    if (extremeReturns(engine, out, 'adj_close', file, warnings, opts.order === 'ticker', mode) > 0) {
+      const t = treatDoubtfulReturns(engine, out, 'adj_close', mode, file, opts.order === 'ticker' ? 'ticker, date' : 'date, ticker');
+      if (t.note) notes.push(t.note);
+    }
     return { shape: 'prices', table: out, warnings, notes, stats };
   } finally {
     engine.run(`DROP VIEW IF EXISTS ${stage}`);
@@ -680,12 +692,8 @@ export function validateSectors(engine: SqlEngine, raw: string, opts: ValidateOp
 
 // ---------------------------------------------------------------- data the lab should doubt
 
-/**
- * One-day returns flagged with their tickers and dates: falls of about 50% or more (an unadjusted 2:1 split is -50%),
- * rises of 100% or more (a reverse split), and moves beyond 50% either way that the next day undoes (a bad price).
- * A +60% day that stays (a takeover, a drug approval: the shared data has three) is real and not flagged.
- */
-export const EXTREME_RETURN = 0.5;
+/** the threshold of a doubtful one-day return (src/data/doubtful-returns.ts, which also clips or drops them) */
+export { EXTREME_RETURN };
 
 /**
  * Warnings about the calendar of a clean table (columns date, ...): dates on a Saturday or Sunday, and data that is not
@@ -711,6 +719,13 @@ export function calendarDoubts(engine: SqlEngine, table: string, file: string, w
   }
 }
 
+/** what happens to doubtful returns under each PreprocessConfig.extremeReturns mode, for the warning */
+const DOUBTFUL_ACTION: Record<ExtremeReturnsMode, string> = {
+  keep: 'They are kept and move the benchmark and the portfolios: set Data > Doubtful returns to clip or drop (extremeReturns), or use split-adjusted prices (adj_close or adj_factor)',
+  clip: `They are clipped to ±${EXTREME_RETURN * 100}% (Data > Doubtful returns: clip) before factors and labels; split-adjusted prices (adj_close or adj_factor) are better`,
+  drop: 'Those days are dropped (Data > Doubtful returns: drop) before factors and labels; split-adjusted prices (adj_close or adj_factor) are better',
+};
+
 /**
  * One-day returns of `price` (per ticker, consecutive dates) beyond +-EXTREME_RETURN: an unadjusted split (-50%, -75%,
  * -99.9%) or a bad tick drags the equal-weighted benchmark and every portfolio holding it. Warns with the count and the
@@ -723,6 +738,7 @@ export function extremeReturns(
   file: string,
   warnings: string[],
   tickerOrdered = false,
+  mode: ExtremeReturnsMode = 'keep',
 ): number {
   const p = sqlIdent(price);
   // a table stored in (ticker, date) order (validatePrices with order 'ticker') is read in one streaming pass (OVER ()
@@ -736,13 +752,13 @@ export function extremeReturns(
   const rows = queryRows<{ n: number; ticker: string; d: string; r: number }>(
     engine,
     `WITH r AS (${r}),
-          x AS (SELECT * FROM r WHERE r <= ${-EXTREME_RETURN + 0.01} OR r >= ${2 * EXTREME_RETURN} OR (abs(r) > ${EXTREME_RETURN} AND abs(back) < 0.1))
+          x AS (SELECT * FROM r WHERE ${doubtfulSql('r', 'back')})
      SELECT (SELECT count(*) FROM x)::INTEGER AS n, ticker, CAST(date AS VARCHAR) AS d, r FROM x ORDER BY abs(r) DESC, ticker, date LIMIT 3`,
   );
   if (rows.length === 0) return 0;
   const ex = rows.map((x) => `${x.ticker} on ${x.d}: ${x.r > 0 ? '+' : ''}${(x.r * 100).toFixed(1)}%`).join(', ');
   warnings.push(
-    `${file}: ${rows[0].n} doubtful one-day return(s) (a fall of ${EXTREME_RETURN * 100}% or more, a rise of ${2 * EXTREME_RETURN * 100}% or more, or a move beyond ±${EXTREME_RETURN * 100}% undone the next day; largest: ${ex}); often an unadjusted split or a bad price. They are kept and move the benchmark and the portfolios: use split-adjusted prices (adj_close or adj_factor) or remove those rows`,
+    `${file}: ${rows[0].n} doubtful one-day return(s) (a fall of ${EXTREME_RETURN * 100}% or more, a rise of ${2 * EXTREME_RETURN * 100}% or more, or a move beyond ±${EXTREME_RETURN * 100}% undone the next day; largest: ${ex}); often an unadjusted split or a bad price. ${DOUBTFUL_ACTION[mode]}`,
   );
   return rows[0].n;
 }
@@ -833,6 +849,7 @@ function screenFactors(
   roles: { factors: string[]; fwd: { horizon: number }[]; price: string | null },
   file: string,
   warnings: string[],
+  includeLabelLike = false,
 ): string[] {
   const f = roles.factors;
   if (f.length === 0) return f;
@@ -875,9 +892,13 @@ function screenFactors(
      SELECT ${kept.map((_, i) => `avg(CASE WHEN isfinite(c${i}) THEN c${i} END)::DOUBLE AS m${i}`).join(', ')} FROM d`,
   )[0];
   const leaks = kept.map((c, i) => ({ c, ic: Number(ic[`m${i}`]) })).filter((x) => Number.isFinite(x.ic) && Math.abs(x.ic) > LEAK_IC);
-  if (leaks.length) {
+  if (leaks.length && includeLabelLike) {
     warnings.push(
-      `${file}: factor column(s) ${leaks.map((x) => `'${x.c}' (mean IC ${x.ic.toFixed(3)})`).join(', ')} correlate with the forward return far beyond what a factor can (|IC| > ${LEAK_IC} on the first ${LEAK_WINDOW * 100}% of dates): they hold future information and are excluded. Rename or remove them if this is wrong`,
+      `${file}: factor column(s) ${leaks.map((x) => `'${x.c}' (mean IC ${x.ic.toFixed(3)})`).join(', ')} correlate with the forward return far beyond what a factor can (|IC| > ${LEAK_IC} on the first ${LEAK_WINDOW * 100}% of dates) but are kept as factors, as confirmed (Data > Use label-like columns): if they hold future information, every IC and backtest of this dataset is meaningless`,
+    );
+  } else if (leaks.length) {
+    warnings.push(
+      `${file}: factor column(s) ${leaks.map((x) => `'${x.c}' (mean IC ${x.ic.toFixed(3)})`).join(', ')} correlate with the forward return far beyond what a factor can (|IC| > ${LEAK_IC} on the first ${LEAK_WINDOW * 100}% of dates): they hold future information and are excluded. If this is wrong, confirm Data > Use label-like columns (includeLabelLike)`,
     );
     kept = kept.filter((c) => !leaks.some((x) => x.c === c));
   }
@@ -900,9 +921,14 @@ export function validateFactorPanel(engine: SqlEngine, raw: string, opts: Valida
   const roles = classifyPanelColumns(cols, file);
   const rawRows = requireNonEmpty(engine, raw, file, 'a factor panel with one row per date and stock');
   if (opts.fileColumns) notes.push(shapeNote(file, opts.fileColumns));
-  if (roles.labelLike.length)
+  if (roles.labelLike.length && opts.includeLabelLike) {
     warnings.push(
-      `${file}: column(s) ${roles.labelLike.map((c) => `'${c}'`).join(', ')} look like labels (future returns), not factors: excluded. A factor must be known on its date; rename a column that is a real factor`,
+      `${file}: column(s) ${roles.labelLike.map((c) => `'${c}'`).join(', ')} look like labels (future returns) but are used as factors, as confirmed (Data > Use label-like columns). If they hold the future, every IC and backtest of this dataset is meaningless`,
+    );
+    roles.factors.push(...roles.labelLike);
+  } else if (roles.labelLike.length)
+    warnings.push(
+      `${file}: column(s) ${roles.labelLike.map((c) => `'${c}'`).join(', ')} look like labels (future returns), not factors: excluded. A factor must be known on its date; rename a column that is a real factor, or confirm Data > Use label-like columns (includeLabelLike)`,
     );
   const typeOf = (c: string) => cols.find((x) => x.name === c)!.type;
   const dexpr = dateExpr(roles.date, typeOf(roles.date), file, { engine, table: raw, notes });
@@ -928,7 +954,7 @@ export function validateFactorPanel(engine: SqlEngine, raw: string, opts: Valida
     checkIds(engine, stage, file, roles.id);
     const order = checkOrder(engine, stage, file, notes);
     if (!order.strict) checkDuplicates(engine, stage, file);
-    roles.factors = screenFactors(engine, stage, roles, file, warnings);
+    roles.factors = screenFactors(engine, stage, roles, file, warnings, opts.includeLabelLike ?? false);
     const valueCols = [...roles.factors, ...roles.fwd.map((f) => `fwd_${f.horizon}`), ...roles.universe];
     for (const r of nonFiniteReport(engine, stage, valueCols)) {
       warnings.push(`${file}: ${r.n} value(s) of '${r.col}' are NaN or infinite (e.g. row ${r.row}: ${r.v}); treated as missing`);
@@ -955,8 +981,12 @@ export function validateFactorPanel(engine: SqlEngine, raw: string, opts: Valida
     );
     const stats = tableStats(engine, out, file, rawRows, minStocks, warnings);
     calendarDoubts(engine, out, file, warnings);
-    if (roles.price) extremeReturns(engine, out, 'price', file, warnings);
-    else if (roles.fwd.length === 0 || roles.fwd[0].horizon !== 1)
+    const mode = opts.extremeReturns ?? 'keep';
+    if (roles.price && extremeReturns(engine, out, 'price', file, warnings, false, mode) > 0) {
+      const t = treatDoubtfulReturns(engine, out, 'price', mode, file, 'date, ticker');
+      if (t.note) notes.push(t.note);
+    }
+    if (!roles.price && (roles.fwd.length === 0 || roles.fwd[0].horizon !== 1))
       warnings.push(
         `${file}: no price column and no 1-day forward return (fwd_ret_1): daily returns are unknown, so portfolio figures (returns, alpha, IR, Sharpe, drawdown) are not reported; IC figures are. Add a close or fwd_ret_1 column for backtests`,
       );

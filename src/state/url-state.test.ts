@@ -192,3 +192,18 @@ describe('url-state: hostile links (issue 16)', () => {
     expect(({} as Record<string, unknown>).groups).toBeUndefined();
   });
 });
+
+describe('includeLabelLike never travels in a link (issue 16: it needs a confirmation in the Data panel)', () => {
+  it('is not written, and a link carrying it is ignored with a banner line', () => {
+    const run = { ...defaultRun, preprocessing: { ...defaultRun.preprocessing, includeLabelLike: true, extremeReturns: 'clip' as const } };
+    const hash = runToHash(run);
+    expect(hash).not.toContain('includeLabelLike');
+    expect(hash).toContain('preprocessing.extremeReturns=clip');
+    const back = hashToRun('#preprocessing.includeLabelLike=true&preprocessing.extremeReturns=drop');
+    expect(back.run.preprocessing.includeLabelLike).toBeUndefined();
+    expect(back.run.preprocessing.extremeReturns).toBe('drop');
+    expect(back.warnings).toEqual([
+      'preprocessing.includeLabelLike: label-like columns are used as factors only after a confirmation in the Data panel; ignored',
+    ]);
+  });
+});

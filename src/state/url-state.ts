@@ -14,10 +14,13 @@ const ENUMS: Record<string, readonly string[]> = {
   'preprocessing.normalize': ['zscore', 'rank', 'none'],
   'preprocessing.missing': ['fill', 'mask'],
   'preprocessing.industryLevel': ['sector', 'sub_industry'],
+  'preprocessing.extremeReturns': ['keep', 'clip', 'drop'],
   'split.kind': ['walkforward', 'rolling', 'fixed'],
   'strategy.kind': ['topquantile', 'longshort', 'topkdrop', 'modelweight'],
   backend: BACKEND_PREFS,
 };
+/** a setting a link may not carry (it needs the user's confirmation in the Data panel) */
+const CONFIRM_ONLY = 'preprocessing.includeLabelLike';
 /** RunConfig's top-level fields ('backend' is optional, so not in defaultRun) */
 const TOP_KEYS = new Set([...Object.keys(defaultRun), 'backend', 'explain']);
 /** objects whose keys are open-ended (model hyper-parameters, synthetic market settings, optional split/strategy fields) */
@@ -100,7 +103,8 @@ export interface CompareSetup {
 
 /** The hash string (with leading '#') for a run, and the "Compare methods" setup when given. */
 export function runToHash(run: RunConfig, compare?: CompareSetup): string {
-  const pairs = flattenRun(run);
+  // using label-like columns as factors needs the user's confirmation in the Data panel: a link never carries it
+  const pairs = flattenRun(run).filter(([k]) => k !== CONFIRM_ONLY);
   if (compare) {
     pairs.push(['compare', compare.ids.join(',')]);
     for (const [id, cfg] of Object.entries(compare.configs))
@@ -220,6 +224,10 @@ function parseHash(hash: string, base: RunConfig): ParsedHash {
         continue;
       }
       (configs[path[1]] ??= {})[path[2]] = inferLeaf(raw);
+      continue;
+    }
+    if (key === CONFIRM_ONLY) {
+      warnings.push(`${key}: label-like columns are used as factors only after a confirmation in the Data panel; ignored`);
       continue;
     }
     if (!TOP_KEYS.has(path[0]) || path.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {

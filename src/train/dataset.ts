@@ -86,7 +86,13 @@ export async function loadPanel(
   let v: ValidationResult;
   try {
     // prices are written in (ticker, date) order: the order the factor pass streams, so it needs no sorted copy
-    v = validateInput(engine, 'raw_input', { file: fileName, order: 'ticker', fileColumns: loaded.fileColumns });
+    v = validateInput(engine, 'raw_input', {
+      file: fileName,
+      order: 'ticker',
+      fileColumns: loaded.fileColumns,
+      extremeReturns: prep.extremeReturns,
+      includeLabelLike: prep.includeLabelLike,
+    });
   } finally {
     engine.run('DROP TABLE IF EXISTS raw_input'); // the clean table is a copy: free the raw one now
   }

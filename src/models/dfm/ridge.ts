@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../../core/errors';
 import { ParamStore, applyMask, resolveConfig } from '../common';
 import { linear3 } from '../layers/ops';
-import { choleskySolve } from '../linalg';
+import { choleskySolve, collinearityCulprits } from '../linalg';
 import { maskedMse } from '../losses';
 import { horizonIndex, trainingRows } from './tabular';
 import type { BuildContext, ConfigField, FitData, ForwardContext, LossTarget, Model, ModelSpec, NamedWeight } from '../types';
@@ -47,7 +47,7 @@ const schema: ConfigField[] = [
 ];
 
 /** Pooled OLS / ridge with intercept on rows X [M][F], y [M]: returns w [F] and b (float64). */
-export function fitOlsIntercept(X: number[][], y: number[], lambda: number): { w: Float64Array; b: number } {
+export function fitOlsIntercept(X: number[][], y: number[], lambda: number, names?: string[]): { w: Float64Array; b: number } {
   const M = X.length,
     F = X[0].length;
   const mx = new Float64Array(F);
@@ -74,11 +74,16 @@ export function fitOlsIntercept(X: number[][], y: number[], lambda: number): { w
     A[f * F + f] += lambda * M;
   }
   const w = choleskySolve(A, c, F);
-  if (!w)
+  if (!w) {
+    // name the cause (issue 16): a factor with no variation on these rows, or two that are the same up to scale
+    const why = collinearityCulprits(A, F, names);
     throw new LabError(
-      `Linear (pooled OLS): the ${F} factors are collinear on the ${M} training rows (X'X is singular).`,
-      'Set a ridge lambda > 0 (e.g. 0.001) or drop duplicated factors.',
+      `Linear (pooled OLS): the ${F} factors are collinear on the ${M} training rows (X'X is singular)${why ? `: ${why}` : ''}.`,
+      why
+        ? 'Drop the named factors (Data panel, factor groups), fix the data, or set a ridge lambda > 0 (e.g. 0.001).'
+        : 'Set a ridge lambda > 0 (e.g. 0.001) or drop duplicated factors; with many split groups, each training window may have too few dates.',
     );
+  }
   let b = my;
   for (let f = 0; f < F; f++) b -= mx[f] * w[f];
   return { w, b };
@@ -107,7 +112,7 @@ class RidgeModel implements Model {
         `Linear (pooled OLS): ${X.length} labelled rows on ${d.dates.length} training dates; need more than ${this.ctx.F} (the number of factors).`,
         'Use a longer training window or fewer factors.',
       );
-    const { w, b } = fitOlsIntercept(X, y, this.lambda);
+    const { w, b } = fitOlsIntercept(X, y, this.lambda, this.ctx.factorNames);
     this.rows = X.length;
     tf.tidy(() => {
       this.w.assign(tf.tensor2d(Float32Array.from(w), [this.ctx.F, 1]));

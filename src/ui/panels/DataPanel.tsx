@@ -15,6 +15,7 @@ import {
 import { useLab } from '../../state/store';
 import { SIGNAL_CONTROLS, syntheticFactorRoles } from '../../data/synthetic';
 import { ErrorBox, NumberField, Panel, Spinner, useFocusAfterBusy } from '../components/common';
+import { DataDoubts, DataDoubtsHelp } from './DataDoubts';
 
 type Source = 'bundled' | 'synthetic' | 'file';
 
@@ -135,6 +136,7 @@ export function DataPanel() {
             drops the stock that day. <b>Industry-neutral</b> removes each industry's mean, so a factor compares stocks within their
             industry.
           </p>
+          <DataDoubtsHelp />
         </>
       }
     >
@@ -420,6 +422,7 @@ export function DataPanel() {
           help="trading days of prices a stock needs before it enters"
           onCommit={(v) => setPreprocessing({ minHistory: Math.round(v) })}
         />
+        <DataDoubts />
       </fieldset>
 
       {prepChanged && (

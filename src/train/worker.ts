@@ -9,6 +9,8 @@ import { LabError } from '../core/errors';
 import { registerBrowserBackends } from './backend-browser';
 import { readBundledWith } from './bundled';
 import { createDispatcher } from './dispatcher';
+import { browserPanelCache } from '../data/panel-cache-browser';
+import type { PanelCache } from '../data/panel-cache';
 import type { WorkerRequest } from './protocol';
 
 const ctx = self as unknown as {
@@ -45,6 +47,8 @@ engine.catch(() => {
   engine = null;
 });
 initParquetBrowser().catch(() => {});
+// the panel cache (OPFS, else IndexedDB): opened on the first load
+let panelCache: Promise<PanelCache | null> | null = null;
 const dispatch = createDispatcher(
   {
     io: (baseUrl) => {
@@ -54,6 +58,7 @@ const dispatch = createDispatcher(
         initParquet: initParquetBrowser,
         readBundled: (name) => readBundledWith(name, (rel) => fetchBytes(base + rel, true)),
         fetchUrl: async (url) => (await fetchBytes(url, false))!,
+        panelCache: () => (panelCache ??= browserPanelCache()),
       };
     },
     registerBackends: registerBrowserBackends,

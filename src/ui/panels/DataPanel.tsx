@@ -14,7 +14,8 @@ import {
 } from '../../state/actions';
 import { useLab } from '../../state/store';
 import { SIGNAL_CONTROLS, syntheticFactorRoles } from '../../data/synthetic';
-import { ErrorBox, NumberField, Panel, Spinner, useFocusAfterBusy } from '../components/common';
+import { ErrorBox, NumberField, Panel, useFocusAfterBusy } from '../components/common';
+import { LoadSteps } from './LoadSteps';
 
 type Source = 'bundled' | 'synthetic' | 'file';
 
@@ -309,7 +310,7 @@ export function DataPanel() {
           </div>
         </div>
       )}
-      {loading && <Spinner label={activity ?? 'Loading…'} />}
+      <LoadSteps loading={loading} activity={activity} />
       <ErrorBox error={error} />
 
       <div className="field">

@@ -5,6 +5,7 @@ import { panelFromSynthetic } from './synthetic';
 import {
   CorruptPanelCache,
   PanelCache,
+  checksum44,
   dataFingerprint,
   decodePanel,
   encodePanel,
@@ -68,6 +69,18 @@ describe('panel cache key', () => {
 });
 
 describe('panel cache blob', () => {
+  it('checksum44: worked value, and it changes with a flipped bit, two swapped words, a dropped trailing byte', () => {
+    // words (LE) 1 and 2: s1 = 1 -> 3, s2 = 1 -> 4; tail: none (8 bytes)
+    const b = new Uint8Array([1, 0, 0, 0, 2, 0, 0, 0]);
+    const dv = new DataView(checksum44(b).buffer);
+    expect([dv.getUint32(0, true), dv.getUint32(4, true)]).toEqual([3, 1 + 3 + 3]); // s2 = 1 + 3 + (3 + 0 tail)
+    const hexOf = (x: Uint8Array) => Array.from(checksum44(x)).join(',');
+    const base = hexOf(b);
+    expect(hexOf(new Uint8Array([1, 0, 0, 0, 3, 0, 0, 0]))).not.toBe(base);
+    expect(hexOf(new Uint8Array([2, 0, 0, 0, 1, 0, 0, 0]))).not.toBe(base);
+    expect(hexOf(new Uint8Array([1, 0, 0, 0, 2, 0, 0]))).not.toBe(base);
+  });
+
   it('round-trips a panel and its meta exactly (views into the blob, 8-byte aligned)', async () => {
     const p = small();
     const blob = await encodePanel('k1', p, meta);

@@ -245,7 +245,8 @@ export async function loadPanel(
     const r = await cache.read(key);
     lap('cache');
     if (r.hit) {
-      track.done('cache', `hit (${r.store})`);
+      const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+      track.done('cache', `hit (${r.store}; read ${s1(r.readMs)}, checksum ${s1(r.checkMs)})`);
       track.skip(['engine', 'parquet', 'validate', 'factors', 'preprocess', 'save'], 'cached');
       return {
         panel: r.panel,

@@ -49,6 +49,8 @@ export interface PanelCacheMeta {
   steps?: Record<string, number>;
   /** ms of that cold load */
   load_ms?: number;
+  /** the dataset summary computed from the panel (JSON-safe; src/train/dataset.ts summaryToJson) */
+  summary?: unknown;
 }
 
 export class CorruptPanelCache extends Error {

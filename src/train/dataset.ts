@@ -69,6 +69,8 @@ export interface LoadedDataset {
    * this (parquet decode + validation, no factors)
    */
   hydrateSql?: () => Promise<void>;
+  /** the summary's panel-derived part (Fig. 3 / 4 series, universes), computed once and cached with the panel */
+  summary?: DatasetSummary;
 }
 
 const STEP_LABELS: Record<LoadStep['id'], string> = {
@@ -260,6 +262,7 @@ export async function loadPanel(
         tables: r.meta.tables,
         cache: { hit: true, store: r.store, key, savedAt: r.savedAt },
         hydrateSql,
+        ...(r.meta.summary ? { summary: summaryFromJson(r.meta.summary) } : {}),
       };
     }
     track.done('cache', r.notice ? 'discarded' : 'miss');
@@ -311,15 +314,18 @@ export async function loadPanel(
   notes.push(...(panel.source.notes ?? []));
   const tables = listTables(engine);
   const load_ms = performance.now() - t0;
+  let summary: DatasetSummary | undefined;
   if (cache && cacheInfo) {
     track.start('save');
-    const notice = await cache.write(cacheInfo.key, panel, { warnings, notes, tables, steps, load_ms });
+    // the summary's series are a function of the panel: computed here once, saved with it (a hit skips them too)
+    summary = summarizePanel(panel, { warnings, notes, load_ms }, tables);
+    const notice = await cache.write(cacheInfo.key, panel, { warnings, notes, tables, steps, load_ms, summary: summaryToJson(summary) });
     track.done('save', notice ? 'not saved' : `${(panelBytes(panel) / 1e6).toFixed(1)} MB`);
     lap('save');
     if (notice) cacheInfo.notice = cacheInfo.notice ? `${cacheInfo.notice} ${notice}` : notice;
   }
   if (cacheInfo?.notice) warnings.push(cacheInfo.notice);
-  return { panel, warnings, notes, load_ms, steps, tables, cache: cacheInfo };
+  return { panel, warnings, notes, load_ms, steps, tables, cache: cacheInfo, ...(summary ? { summary } : {}) };
 }
 
 /** the engine's tables with their columns and row counts (for the SQL console) */
@@ -346,6 +352,16 @@ export function summarizePanel(
   loaded: Omit<LoadedDataset, 'panel' | 'hydrateSql'>,
   tables: DatasetSummary['tables'] = [],
 ): DatasetSummary {
+  if (loaded.summary)
+    return {
+      ...loaded.summary,
+      notes: loaded.notes,
+      warnings: loaded.warnings,
+      load_ms: loaded.load_ms,
+      load_steps: loaded.steps,
+      tables,
+      ...(loaded.cache ? { cache: loaded.cache } : {}),
+    };
   const s = panelSummary(panel);
   const T = panel.dates.length,
     N = panel.tickers.length;
@@ -384,5 +400,37 @@ export function summarizePanel(
     load_steps: loaded.steps,
     tables,
     ...(loaded.cache ? { cache: loaded.cache } : {}),
+  };
+}
+
+/** A summary as JSON-safe data (typed arrays -> arrays, NaN -> null) for the panel cache's header; summaryFromJson undoes it. */
+export function summaryToJson(s: DatasetSummary): unknown {
+  const arr = (a: Float32Array) => Array.from(a, (v) => (Number.isNaN(v) ? null : v));
+  return {
+    ...s,
+    edgesPerStock: {
+      ...s.edgesPerStock,
+      values: arr(s.edgesPerStock.values),
+      byUniverse: s.edgesPerStock.byUniverse.map((u) => ({ ...u, values: arr(u.values) })),
+    },
+    industryProportion: { ...s.industryProportion, share: arr(s.industryProportion.share) },
+  };
+}
+
+export function summaryFromJson(j: unknown): DatasetSummary {
+  type J = Omit<DatasetSummary, 'edgesPerStock' | 'industryProportion'> & {
+    edgesPerStock: { dates: string[]; values: (number | null)[]; byUniverse: { name: string; values: (number | null)[] }[] };
+    industryProportion: { dates: string[]; industries: string[]; share: (number | null)[] };
+  };
+  const s = j as J;
+  const f32 = (a: (number | null)[]) => Float32Array.from(a, (v) => (v === null ? NaN : v));
+  return {
+    ...s,
+    edgesPerStock: {
+      ...s.edgesPerStock,
+      values: f32(s.edgesPerStock.values),
+      byUniverse: s.edgesPerStock.byUniverse.map((u) => ({ ...u, values: f32(u.values) })),
+    },
+    industryProportion: { ...s.industryProportion, share: f32(s.industryProportion.share) },
   };
 }

@@ -183,6 +183,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
       steps: loaded.steps,
       tables: loaded.tables,
       cache: loaded.cache,
+      summary: loaded.summary,
     };
     pendingSql = loaded.hydrateSql ?? null;
     return panel;

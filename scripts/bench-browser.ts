@@ -140,6 +140,8 @@ export async function benchBrowser(): Promise<Figure[]> {
       );
       await page.close();
     }
+    // the first impression through the app: bundled dataset load on a cold page and on a warm one (panel cache)
+    if (!process.env.BENCH_TRAIN_ONLY) out.push(...(await (await import('./bench-ui-load')).benchUiLoad(port + 1)));
     // BENCH_DATA_ONLY=1 skips the training part (a quick data-path check)
     if (!process.env.BENCH_DATA_ONLY) {
       const page2 = await browser.newPage();

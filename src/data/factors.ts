@@ -861,7 +861,7 @@ export function computeFactorPanel(
   engine: SqlEngine,
   opts: ComputeFactorOptions,
   prep: PreprocessConfig,
-  panelOpts: Pick<BuildPanelOptions, 'universeSizes' | 'maxMB'> = {},
+  panelOpts: Pick<BuildPanelOptions, 'universeSizes' | 'maxMB'> & { onPhase?: (phase: 'preprocess') => void } = {},
 ): Panel {
   const tt: Record<string, number> = {};
   try {
@@ -916,6 +916,7 @@ export function computeFactorPanel(
     for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) if (present[t * N + n]) industry[t * N + n] = plan.industryOfN[n];
     tt.factors = performance.now() - t0;
     t0 = performance.now();
+    panelOpts.onPhase?.('preprocess');
     const panel = finishPanel(
       d,
       {

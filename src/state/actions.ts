@@ -17,6 +17,7 @@ import {
   type DataPrep,
   type GroupCheckpoint,
   type LabApi,
+  type LoadStep,
   type TrainProgress,
   type TrainResult,
 } from './lab-api';
@@ -319,6 +320,7 @@ export async function loadDataset(spec?: DatasetSpec, file?: File, opts: { disca
   set({
     dataStatus: 'loading',
     dataError: null,
+    dataSteps: null,
     dataActivity:
       target.kind === 'file'
         ? `Reading ${target.name}…`
@@ -340,7 +342,13 @@ export async function loadDataset(spec?: DatasetSpec, file?: File, opts: { disca
       set({ dataActivity: `Decoding ${f.name} (${(f.size / 1e6).toFixed(1)} MB) and building the panel…` });
     }
     const prep = prepOf(get().run);
-    const summary = await labApi().loadDataset(target, prep, bytes);
+    // the worker's step list: the Data panel shows it, the spinner names the running step
+    const onSteps = (steps: LoadStep[]) => {
+      if (token !== loadToken) return;
+      const running = steps.find((x) => x.state === 'running');
+      set({ dataSteps: steps, ...(running ? { dataActivity: `${running.label}…` } : {}) });
+    };
+    const summary = await labApi().loadDataset(target, prep, bytes, onSteps);
     if (token !== loadToken) return false;
     if (file) lastFile = file;
     const cur = get();

@@ -69,6 +69,8 @@ export function toSummary(s: EngineSummary, fileBytes?: number): DatasetSummary 
     warnings: s.warnings,
     tradingDays: s.edgesPerStock.dates, // summarizePanel sends the panel's dates here
     horizons: s.horizons,
+    loadMs: s.load_ms,
+    ...(s.cache ? { cache: { hit: s.cache.hit, store: s.cache.store, savedAt: s.cache.savedAt, notice: s.cache.notice } } : {}),
   };
 }
 
@@ -242,9 +244,9 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
   const keep = (res: TrainResult, out: TrainOutput) => (outputs.set(res, out), res);
 
   return {
-    async loadDataset(spec, prep, fileBytes) {
+    async loadDataset(spec, prep, fileBytes, onSteps) {
       const size = fileBytes?.byteLength; // read before the buffer is transferred (detached)
-      return toSummary(await c().loadDataset(spec, prep.preprocessing, fileBytes), size);
+      return toSummary(await c().loadDataset(spec, prep.preprocessing, fileBytes, undefined, onSteps && ((p) => onSteps(p.steps))), size);
     },
     async query(sql) {
       return toQuery(await c().query(sql));

@@ -8,6 +8,10 @@ import type { RunExplanation } from '../train/protocol';
 import type { GroupCheckpoint } from '../train/run-key';
 import type { BundleManifest } from '../bundle/format';
 import type { SignalSheet } from './signal-sheet';
+import type { LoadStep } from '../train/dataset';
+
+/** one step of a dataset load (read, cache, parquet, validate, factors, preprocess, save) with its state and ms */
+export type { LoadStep } from '../train/dataset';
 
 export type { RunExplanation, DateExplanation, Table5Row } from '../train/protocol';
 /** one finished split group of a run (record + test scores), as the engine hands it out; see src/train/run-key.ts */
@@ -78,6 +82,10 @@ export interface DatasetSummary {
   tradingDays?: string[];
   /** the panel's forward-return label horizons in trading days, e.g. [1, 5, 10, 20] */
   horizons?: number[];
+  /** ms the engine took to load it (from the files, or from the panel cache) */
+  loadMs?: number;
+  /** the panel cache's part in the load (hit: the panel came from the browser's cache); absent = no cache */
+  cache?: { hit: boolean; store: string; savedAt?: string; notice?: string };
 }
 
 export interface QueryResult {
@@ -275,7 +283,8 @@ export interface BenchmarkInfo {
 
 export interface LabApi {
   /** Load (or re-prepare) a dataset; fileBytes carries a user file (kind 'file'). Rejects with LabError. */
-  loadDataset(spec: DatasetSpec, prep: DataPrep, fileBytes?: ArrayBuffer): Promise<DatasetSummary>;
+  /** `onSteps`: the load's steps as they change (the Data panel lists them) */
+  loadDataset(spec: DatasetSpec, prep: DataPrep, fileBytes?: ArrayBuffer, onSteps?: (steps: LoadStep[]) => void): Promise<DatasetSummary>;
   /** Run one read-only SQL statement over the loaded tables. */
   query(sql: string): Promise<QueryResult>;
   /** Train and evaluate a run; rejects with an AbortError-named error when signal aborts. */

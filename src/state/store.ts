@@ -18,6 +18,7 @@ import type {
   TrainResult,
 } from './lab-api';
 import type { SavedCheckpoint } from './checkpoints';
+import type { LoadStep } from './lab-api';
 
 /** An error as the UI shows it: message + hint in a red box next to where it happened. */
 export interface ErrorInfo {
@@ -34,6 +35,8 @@ export interface DataSlice {
   dataStatus: 'empty' | 'loading' | 'ready';
   /** what the loader is doing right now (shown next to the spinner) */
   dataActivity: string | null;
+  /** the steps of the current (or last) load with their state and ms (null before any load) */
+  dataSteps: LoadStep[] | null;
   summary: DatasetSummary | null;
   /** spec and prep the current summary was built with */
   loadedSpec: DatasetSpec | null;
@@ -160,6 +163,7 @@ export type LabState = DataSlice & RunSlice & TrainingSlice & ResultsSlice & Sql
 const createDataSlice: StateCreator<LabState, [], [], DataSlice> = () => ({
   dataStatus: 'empty',
   dataActivity: null,
+  dataSteps: null,
   summary: null,
   loadedSpec: null,
   loadedPrep: null,

@@ -9,6 +9,7 @@ import type { BackendChoice, BackendName } from './backend';
 import type { TrainProgress } from './loop';
 import type { SeededStepResult } from './parity';
 import type { GroupCheckpoint } from './run-key';
+import type { LoadProgress } from './dataset';
 import {
   ReplyType,
   RequestType,
@@ -42,6 +43,7 @@ interface Pending {
   reject: (e: Error) => void;
   onProgress?: (p: TrainProgress) => void;
   onGroupDone?: (cp: GroupCheckpoint) => void;
+  onLoad?: (p: LoadProgress) => void;
 }
 
 /** Options of LabClient.train. */
@@ -80,7 +82,8 @@ export class LabClient {
     const p = this.pending.get(msg.requestId);
     if (!p) return;
     if (msg.type === ReplyType.PROGRESS) {
-      p.onProgress?.(msg.progress);
+      if ('load' in msg) p.onLoad?.(msg.load);
+      else p.onProgress?.(msg.progress);
       return;
     }
     if (msg.type === ReplyType.GROUP_DONE) {
@@ -95,7 +98,7 @@ export class LabClient {
   private send(
     body: RequestBody,
     transfer: Transferable[] = [],
-    hooks: Pick<Pending, 'onProgress' | 'onGroupDone'> = {},
+    hooks: Pick<Pending, 'onProgress' | 'onGroupDone' | 'onLoad'> = {},
   ): { id: number; reply: Promise<WorkerReply> } {
     const id = this.nextId++;
     const reply = new Promise<WorkerReply>((resolve, reject) => this.pending.set(id, { resolve, reject, ...hooks }));
@@ -114,17 +117,22 @@ export class LabClient {
     return (await this.expect(this.send({ type: RequestType.INIT_BACKEND, backend }).reply, ReplyType.BACKEND)).choice;
   }
 
-  /** Load a dataset into the worker (bytes for a local file are transferred: the caller's buffer is detached). */
+  /**
+   * Load a dataset into the worker (bytes for a local file are transferred: the caller's buffer is detached);
+   * `onLoad` gets the load's steps (read, cache, parquet, validate, factors, preprocess, save) as they change.
+   */
   async loadDataset(
     spec: DatasetSpec,
     prep: PreprocessConfig,
     bytes?: ArrayBuffer | Uint8Array,
     sectorsBytes?: ArrayBuffer | Uint8Array,
+    onLoad?: (p: LoadProgress) => void,
   ): Promise<DatasetSummary> {
     const b = bytes ? ownBuffer(bytes) : undefined,
       s = sectorsBytes ? ownBuffer(sectorsBytes) : undefined;
     const transfer = [b, s].filter((x): x is ArrayBuffer => !!x);
-    const { reply } = this.send({ type: RequestType.LOAD_DATASET, spec, prep, bytes: b, sectorsBytes: s, baseUrl: this.baseUrl }, transfer);
+    const body = { type: RequestType.LOAD_DATASET as const, spec, prep, bytes: b, sectorsBytes: s, baseUrl: this.baseUrl };
+    const { reply } = this.send(body, transfer, { onLoad });
     return (await this.expect(reply, ReplyType.DATASET)).summary;
   }
 

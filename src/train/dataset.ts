@@ -12,6 +12,8 @@ import type { DatasetSpec, PreprocessConfig } from '../core/run';
 import { LabError } from '../core/errors';
 import type { SqlEngine } from '../data/sql-engine';
 import { loadTableFile } from '../data/table-file';
+import { dataFingerprint, panelCacheKey, type PanelCache } from '../data/panel-cache';
+import { panelBytes } from '../core/panel';
 import { pricesInputColumns, validateInput, validateSectors, type ValidationResult } from '../data/schema';
 import { computeFactorPanel, factorPanelToFrame, lastTimings } from '../data/factors';
 import { buildPanel, panelSummary } from '../data/panel';
@@ -31,6 +33,24 @@ export interface DataIO {
   readBundled(name: string): Promise<{ prices: Uint8Array; sectors?: Uint8Array; fileName?: string }>;
   /** bytes at a URL (kind 'url') */
   fetchUrl(url: string): Promise<Uint8Array>;
+  /** the panel cache (browser: OPFS or IndexedDB, src/data/panel-cache-browser.ts); absent or null = no cache */
+  panelCache?(): Promise<PanelCache | null>;
+}
+
+/** One step of a dataset load as the Data panel lists it (sent whole on every change: LoadProgress). */
+export interface LoadStep {
+  id: 'read' | 'cache' | 'engine' | 'parquet' | 'validate' | 'factors' | 'preprocess' | 'save' | 'generate';
+  label: string;
+  state: 'pending' | 'running' | 'done' | 'skipped';
+  /** ms the step took (done) */
+  ms?: number;
+  /** e.g. "hit (opfs)", "34.2 MB" */
+  detail?: string;
+}
+
+/** The steps of the current load in order, with their state (the worker's PROGRESS reply `load`). */
+export interface LoadProgress {
+  steps: LoadStep[];
 }
 
 export interface LoadedDataset {
@@ -40,21 +60,170 @@ export interface LoadedDataset {
   load_ms: number;
   /** ms per step of the load (parquet, validate, market, stocks, sort, factors, preprocess / panel) */
   steps?: Record<string, number>;
+  /** the SQL console's tables (not for a synthetic market) */
+  tables?: { name: string; columns: string[]; rows: number }[];
+  /** the panel cache's part in this load (absent: no cache here, or a synthetic market) */
+  cache?: { hit: boolean; store: string; key: string; savedAt?: string; notice?: string };
+  /**
+   * a cache hit decodes no parquet: the SQL console's tables are created from the file bytes on first use by calling
+   * this (parquet decode + validation, no factors)
+   */
+  hydrateSql?: () => Promise<void>;
+  /** the summary's panel-derived part (Fig. 3 / 4 series, universes), computed once and cached with the panel */
+  summary?: DatasetSummary;
 }
 
-/** Load the dataset `spec` into a Panel; `bytes` (and `sectorsBytes`) for a user file (kind 'file'). */
+const STEP_LABELS: Record<LoadStep['id'], string> = {
+  read: 'Read the files',
+  cache: 'Look up the panel cache (SHA-256 of the data)',
+  engine: 'Start DuckDB-WASM and parquet-wasm',
+  parquet: 'Decode the parquet file',
+  validate: 'Validate columns and rows',
+  factors: 'Compute the factors (SQL)',
+  preprocess: 'Preprocess the panel (winsorise, normalise, universes)',
+  save: 'Save the panel to the cache',
+  generate: 'Generate the synthetic market',
+};
+
+/** The load's step list, reporting every change through `onProgress`. */
+class StepTracker {
+  readonly steps: LoadStep[];
+  private t = 0;
+  constructor(
+    ids: LoadStep['id'][],
+    private readonly onProgress?: (p: LoadProgress) => void,
+  ) {
+    this.steps = ids.map((id) => ({ id, label: STEP_LABELS[id], state: 'pending' }));
+  }
+  private emit() {
+    this.onProgress?.({ steps: this.steps.map((s) => ({ ...s })) });
+  }
+  private find(id: LoadStep['id']) {
+    return this.steps.find((s) => s.id === id);
+  }
+  start(id: LoadStep['id']) {
+    const s = this.find(id);
+    if (!s) return;
+    for (const r of this.steps)
+      if (r.state === 'running') {
+        r.state = 'done';
+        r.ms = performance.now() - this.t;
+      }
+    s.state = 'running';
+    this.t = performance.now();
+    this.emit();
+  }
+  done(id: LoadStep['id'], detail?: string) {
+    const s = this.find(id);
+    if (!s) return;
+    s.state = 'done';
+    s.ms = performance.now() - this.t;
+    if (detail) s.detail = detail;
+    this.emit();
+  }
+  skip(ids: LoadStep['id'][], detail?: string) {
+    for (const id of ids) {
+      const s = this.find(id);
+      if (s && s.state === 'pending') {
+        s.state = 'skipped';
+        if (detail) s.detail = detail;
+      }
+    }
+    this.emit();
+  }
+}
+
+interface Decoded {
+  v: ValidationResult;
+  warnings: string[];
+  notes: string[];
+  sectorsTable?: string;
+}
+
+/** parquet / CSV bytes -> the validated clean tables in DuckDB (and the sectors table) */
+async function decodeAndValidate(
+  engine: SqlEngine,
+  prices: Uint8Array,
+  sectors: Uint8Array | undefined,
+  fileName: string,
+  prep: Pick<PreprocessConfig, 'extremeReturns' | 'includeLabelLike'>,
+  track?: StepTracker,
+): Promise<Decoded> {
+  track?.start('parquet');
+  // a prices file: only the columns validation reads are decoded (e.g. not dividend, split)
+  const loaded = await loadTableFile(engine, 'raw_input', prices, { fileName, selectColumns: pricesInputColumns });
+  track?.done('parquet');
+  track?.start('validate');
+  let v: ValidationResult;
+  try {
+    // prices are written in (ticker, date) order: the order the factor pass streams, so it needs no sorted copy
+    v = validateInput(engine, 'raw_input', {
+      file: fileName,
+      order: 'ticker',
+      fileColumns: loaded.fileColumns,
+      extremeReturns: prep.extremeReturns,
+      includeLabelLike: prep.includeLabelLike,
+    });
+  } finally {
+    engine.run('DROP TABLE IF EXISTS raw_input'); // the clean table is a copy: free the raw one now
+  }
+  const warnings = [...v.warnings],
+    notes = [...v.notes];
+  let sectorsTable: string | undefined;
+  if (v.shape === 'prices' && sectors) {
+    await loadTableFile(engine, 'raw_sectors', sectors, {
+      fileName: `${fileName} (sectors)`,
+      expected: 'ticker, sector, [sub_industry]',
+    });
+    try {
+      const s = validateSectors(engine, 'raw_sectors', { file: `${fileName} (sectors)`, pricesTable: v.table });
+      warnings.push(...s.warnings);
+      notes.push(...s.notes);
+      sectorsTable = s.table;
+    } finally {
+      engine.run('DROP TABLE IF EXISTS raw_sectors');
+    }
+  }
+  track?.done('validate');
+  return { v, warnings, notes, sectorsTable };
+}
+
+/**
+ * Load the dataset `spec` into a Panel; `bytes` (and `sectorsBytes`) for a user file (kind 'file'). With a panel cache
+ * (io.panelCache) a file's panel is looked up by its key first (a hit skips decode, validation, factors and
+ * preprocessing) and saved after a cold build. `onProgress` gets the step list at every change.
+ */
 export async function loadPanel(
   io: DataIO,
   spec: DatasetSpec,
   prep: PreprocessConfig,
   bytes?: Uint8Array,
   sectorsBytes?: Uint8Array,
+  opts: { onProgress?: (p: LoadProgress) => void } = {},
 ): Promise<LoadedDataset> {
   const t0 = performance.now();
   if (spec.kind === 'synthetic') {
+    // not cached: regenerated from its seed in well under a second, it would only push real datasets out of the cache
+    const track = new StepTracker(['generate'], opts.onProgress);
+    track.start('generate');
     const panel = panelFromSynthetic(spec.synthetic ?? {}, prep, { start: spec.start, end: spec.end });
+    track.done('generate');
     return { panel, warnings: [], notes: panel.source.notes ?? [], load_ms: performance.now() - t0 };
   }
+  const cache = (await io.panelCache?.().catch(() => null)) ?? null;
+  const track = new StepTracker(
+    cache
+      ? ['read', 'cache', 'engine', 'parquet', 'validate', 'factors', 'preprocess', 'save']
+      : ['read', 'engine', 'parquet', 'validate', 'factors', 'preprocess'],
+    opts.onProgress,
+  );
+  const steps: Record<string, number> = {};
+  let t1 = performance.now();
+  const lap = (k: string) => {
+    steps[k] = performance.now() - t1;
+    t1 = performance.now();
+  };
+  track.start('read');
   let prices = bytes,
     sectors = sectorsBytes,
     fileName = spec.name;
@@ -71,33 +240,49 @@ export async function loadPanel(
       `Dataset "${spec.name}": no file bytes were given for kind "${spec.kind}".`,
       'Choose a parquet or CSV file to load.',
     );
-  const steps: Record<string, number> = {};
-  let t1 = performance.now();
-  const lap = (k: string) => {
-    steps[k] = performance.now() - t1;
-    t1 = performance.now();
+  track.done('read', `${((prices.length + (sectors?.length ?? 0)) / 1e6).toFixed(1)} MB`);
+  lap('read');
+  const pricesBytes = prices;
+  const hydrateSql = async () => {
+    await io.initParquet();
+    await decodeAndValidate(await io.engine(), pricesBytes, sectors, fileName, prep);
   };
+  let cacheInfo: LoadedDataset['cache'];
+  if (cache) {
+    track.start('cache');
+    const key = await panelCacheKey(await dataFingerprint(prices, sectors), spec, prep);
+    const r = await cache.read(key);
+    lap('cache');
+    if (r.hit) {
+      const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+      track.done('cache', `hit (${r.store}; read ${s1(r.readMs)}, checksum ${s1(r.checkMs)})`);
+      track.skip(['engine', 'parquet', 'validate', 'factors', 'preprocess', 'save'], 'cached');
+      return {
+        panel: r.panel,
+        warnings: r.meta.warnings,
+        notes: [
+          ...r.meta.notes,
+          `Panel loaded from the browser's panel cache (${r.store}, saved ${r.savedAt.slice(0, 19).replace('T', ' ')} UTC).`,
+        ],
+        load_ms: performance.now() - t0,
+        steps,
+        tables: r.meta.tables,
+        cache: { hit: true, store: r.store, key, savedAt: r.savedAt },
+        hydrateSql,
+        ...(r.meta.summary ? { summary: summaryFromJson(r.meta.summary) } : {}),
+      };
+    }
+    track.done('cache', r.notice ? 'discarded' : 'miss');
+    cacheInfo = { hit: false, store: r.store, key, ...(r.notice ? { notice: r.notice } : {}) };
+  }
+  track.start('engine');
   await io.initParquet();
   const engine = await io.engine();
+  track.done('engine');
   lap('init');
-  // a prices file: only the columns validation reads are decoded (e.g. not dividend, split)
-  const loaded = await loadTableFile(engine, 'raw_input', prices, { fileName, selectColumns: pricesInputColumns });
-  lap('parquet');
-  let v: ValidationResult;
-  try {
-    // prices are written in (ticker, date) order: the order the factor pass streams, so it needs no sorted copy
-    v = validateInput(engine, 'raw_input', {
-      file: fileName,
-      order: 'ticker',
-      fileColumns: loaded.fileColumns,
-      extremeReturns: prep.extremeReturns,
-      includeLabelLike: prep.includeLabelLike,
-    });
-  } finally {
-    engine.run('DROP TABLE IF EXISTS raw_input'); // the clean table is a copy: free the raw one now
-  }
-  const warnings = [...v.warnings],
-    notes = [...v.notes];
+  const { v, warnings, notes, sectorsTable } = await decodeAndValidate(engine, prices, sectors, fileName, prep, track);
+  for (const id of ['parquet', 'validate'] as const) steps[id] = track.steps.find((s) => s.id === id)?.ms ?? 0;
+  t1 = performance.now();
   // refuse what cannot fit before building the panel (numbers and what to do), not DuckDB's allocation error later
   if (v.shape !== 'sectors')
     checkMemory(
@@ -109,34 +294,23 @@ export async function loadPanel(
     );
   let panel: Panel;
   if (v.shape === 'prices') {
-    let sectorsTable: string | undefined;
-    if (sectors) {
-      await loadTableFile(engine, 'raw_sectors', sectors, {
-        fileName: `${fileName} (sectors)`,
-        expected: 'ticker, sector, [sub_industry]',
-      });
-      try {
-        const s = validateSectors(engine, 'raw_sectors', { file: `${fileName} (sectors)`, pricesTable: v.table });
-        warnings.push(...s.warnings);
-        notes.push(...s.notes);
-        sectorsTable = s.table;
-      } finally {
-        engine.run('DROP TABLE IF EXISTS raw_sectors');
-      }
-    }
-    lap('validate');
+    track.start('factors');
     panel = computeFactorPanel(
       engine,
       { prices: v.table, sectors: sectorsTable, start: spec.start, end: spec.end, name: spec.name, industryLevel: prep.industryLevel },
       prep,
+      { onPhase: () => track.start('preprocess') },
     );
+    track.done('preprocess');
     for (const [k, ms] of Object.entries(lastTimings)) steps[k === 'panel' ? 'preprocess' : k] = ms;
   } else if (v.shape === 'factors') {
-    lap('validate');
-    panel = buildPanel(
-      factorPanelToFrame(engine, v.table, { columns: v.columns, start: spec.start, end: spec.end, name: spec.name }),
-      prep,
-    );
+    track.start('factors');
+    const frame = factorPanelToFrame(engine, v.table, { columns: v.columns, start: spec.start, end: spec.end, name: spec.name });
+    track.done('factors');
+    lap('factors');
+    track.start('preprocess');
+    panel = buildPanel(frame, prep);
+    track.done('preprocess');
     lap('panel');
   } else {
     throw new LabError(
@@ -145,7 +319,20 @@ export async function loadPanel(
     );
   }
   notes.push(...(panel.source.notes ?? []));
-  return { panel, warnings, notes, load_ms: performance.now() - t0, steps };
+  const tables = listTables(engine);
+  const load_ms = performance.now() - t0;
+  let summary: DatasetSummary | undefined;
+  if (cache && cacheInfo) {
+    track.start('save');
+    // the summary's series are a function of the panel: computed here once, saved with it (a hit skips them too)
+    summary = summarizePanel(panel, { warnings, notes, load_ms }, tables);
+    const notice = await cache.write(cacheInfo.key, panel, { warnings, notes, tables, steps, load_ms, summary: summaryToJson(summary) });
+    track.done('save', notice ? 'not saved' : `${(panelBytes(panel) / 1e6).toFixed(1)} MB`);
+    lap('save');
+    if (notice) cacheInfo.notice = cacheInfo.notice ? `${cacheInfo.notice} ${notice}` : notice;
+  }
+  if (cacheInfo?.notice) warnings.push(cacheInfo.notice);
+  return { panel, warnings, notes, load_ms, steps, tables, cache: cacheInfo, ...(summary ? { summary } : {}) };
 }
 
 /** the engine's tables with their columns and row counts (for the SQL console) */
@@ -167,7 +354,21 @@ export function listTables(engine: SqlEngine): DatasetSummary['tables'] {
 }
 
 /** What the UI shows about a loaded panel, with the DMFM Fig. 3 / Fig. 4 series (industry shares at month ends). */
-export function summarizePanel(panel: Panel, loaded: Omit<LoadedDataset, 'panel'>, tables: DatasetSummary['tables'] = []): DatasetSummary {
+export function summarizePanel(
+  panel: Panel,
+  loaded: Omit<LoadedDataset, 'panel' | 'hydrateSql'>,
+  tables: DatasetSummary['tables'] = [],
+): DatasetSummary {
+  if (loaded.summary)
+    return {
+      ...loaded.summary,
+      notes: loaded.notes,
+      warnings: loaded.warnings,
+      load_ms: loaded.load_ms,
+      load_steps: loaded.steps,
+      tables,
+      ...(loaded.cache ? { cache: loaded.cache } : {}),
+    };
   const s = panelSummary(panel);
   const T = panel.dates.length,
     N = panel.tickers.length;
@@ -205,5 +406,38 @@ export function summarizePanel(panel: Panel, loaded: Omit<LoadedDataset, 'panel'
     load_ms: loaded.load_ms,
     load_steps: loaded.steps,
     tables,
+    ...(loaded.cache ? { cache: loaded.cache } : {}),
+  };
+}
+
+/** A summary as JSON-safe data (typed arrays -> arrays, NaN -> null) for the panel cache's header; summaryFromJson undoes it. */
+export function summaryToJson(s: DatasetSummary): unknown {
+  const arr = (a: Float32Array) => Array.from(a, (v) => (Number.isNaN(v) ? null : v));
+  return {
+    ...s,
+    edgesPerStock: {
+      ...s.edgesPerStock,
+      values: arr(s.edgesPerStock.values),
+      byUniverse: s.edgesPerStock.byUniverse.map((u) => ({ ...u, values: arr(u.values) })),
+    },
+    industryProportion: { ...s.industryProportion, share: arr(s.industryProportion.share) },
+  };
+}
+
+export function summaryFromJson(j: unknown): DatasetSummary {
+  type J = Omit<DatasetSummary, 'edgesPerStock' | 'industryProportion'> & {
+    edgesPerStock: { dates: string[]; values: (number | null)[]; byUniverse: { name: string; values: (number | null)[] }[] };
+    industryProportion: { dates: string[]; industries: string[]; share: (number | null)[] };
+  };
+  const s = j as J;
+  const f32 = (a: (number | null)[]) => Float32Array.from(a, (v) => (v === null ? NaN : v));
+  return {
+    ...s,
+    edgesPerStock: {
+      ...s.edgesPerStock,
+      values: f32(s.edgesPerStock.values),
+      byUniverse: s.edgesPerStock.byUniverse.map((u) => ({ ...u, values: f32(u.values) })),
+    },
+    industryProportion: { ...s.industryProportion, share: f32(s.industryProportion.share) },
   };
 }

@@ -8,7 +8,7 @@ import type { Panel } from '../core/panel';
 import type { DatasetSpec, PreprocessConfig, RunConfig } from '../core/run';
 import { LabError, serializeError } from '../core/errors';
 import { selectBackend, type BackendChoice, type BackendName } from './backend';
-import { listTables, loadPanel, summarizePanel, type DataIO, type LoadedDataset } from './dataset';
+import { listTables, loadPanel, summarizePanel, type DataIO, type LoadedDataset, type LoadProgress } from './dataset';
 import { PauseGate } from './loop';
 import { oneSeededStep } from './parity';
 import { ReplyType, RequestType, transferables, type EvalOutput, type QueryResult, type WorkerReply, type WorkerRequest } from './protocol';
@@ -121,7 +121,9 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
   const getIo = () => (io ??= env.io(baseUrl));
   let panel: Panel | null = null;
   let loadedKey = '';
-  let loadedMeta: Omit<LoadedDataset, 'panel'> | null = null;
+  let loadedMeta: Omit<LoadedDataset, 'panel' | 'hydrateSql'> | null = null;
+  /** after a panel-cache hit: creates the SQL console's tables from the file on the first QUERY */
+  let pendingSql: (() => Promise<void>) | null = null;
   let fileBytes: { bytes?: Uint8Array; sectors?: Uint8Array } = {};
   let backend: { key: string; choice: BackendChoice } | null = null;
   const active = new Map<number, { ac: AbortController; gate: PauseGate }>();
@@ -151,7 +153,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
     }
   };
 
-  async function ensurePanel(spec: DatasetSpec, prep: PreprocessConfig): Promise<Panel> {
+  async function ensurePanel(spec: DatasetSpec, prep: PreprocessConfig, onProgress?: (p: LoadProgress) => void): Promise<Panel> {
     const key = keyOf(spec, prep);
     if (panel && key === loadedKey) return panel;
     if (spec.kind === 'file' && !fileBytes.bytes)
@@ -163,16 +165,27 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
     // dataset): once the key changed it is never served again (a failed load leaves no panel, as it did before)
     panel = null;
     loadedKey = '';
+    pendingSql = null;
     const loaded = await loadPanel(
       getIo(),
       spec,
       prep,
       spec.kind === 'file' ? fileBytes.bytes : undefined,
       spec.kind === 'file' ? fileBytes.sectors : undefined,
+      { onProgress },
     );
     panel = loaded.panel;
     loadedKey = key;
-    loadedMeta = { warnings: loaded.warnings, notes: loaded.notes, load_ms: loaded.load_ms, steps: loaded.steps };
+    loadedMeta = {
+      warnings: loaded.warnings,
+      notes: loaded.notes,
+      load_ms: loaded.load_ms,
+      steps: loaded.steps,
+      tables: loaded.tables,
+      cache: loaded.cache,
+      summary: loaded.summary,
+    };
+    pendingSql = loaded.hydrateSql ?? null;
     return panel;
   }
 
@@ -253,13 +266,18 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
             };
           else if (req.bytes && req.spec.kind === 'url') fileBytes = { bytes: new Uint8Array(req.bytes) };
           loadedKey = '';
-          const p = await ensurePanel(req.spec, req.prep);
-          const tables = req.spec.kind === 'synthetic' ? [] : listTables(await getIo().engine());
+          const p = await ensurePanel(req.spec, req.prep, (load) => post({ type: ReplyType.PROGRESS, requestId, load }, []));
+          const tables = req.spec.kind === 'synthetic' ? [] : (loadedMeta?.tables ?? listTables(await getIo().engine()));
           const summary = summarizePanel(p, loadedMeta!, tables);
           post({ type: ReplyType.DATASET, requestId, summary }, transferables(summary, panelBuffers()));
           return;
         }
         case RequestType.QUERY: {
+          if (pendingSql) {
+            const hydrate = pendingSql;
+            pendingSql = null;
+            await hydrate();
+          }
           const engine = await getIo().engine();
           post({ type: ReplyType.QUERY_RESULT, requestId, result: runQuery(engine, req.sql) }, []);
           return;

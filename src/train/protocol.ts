@@ -15,6 +15,7 @@ import type { EvalResult } from '../eval/evaluate';
 import type { AlternativeEval, UniverseMetrics } from './reevaluate';
 import type { RunExplanation } from '../explain/run';
 import type { BundleManifest } from '../bundle/format';
+import type { LoadedDataset, LoadProgress } from './dataset';
 
 export type { RunExplanation, DateExplanation, Table5Row } from '../explain/run';
 
@@ -122,6 +123,8 @@ export interface DatasetSummary {
   load_steps?: Record<string, number>;
   /** tables the SQL console can query (empty for a synthetic dataset: no SQL involved) */
   tables: { name: string; columns: string[]; rows: number }[];
+  /** the panel cache's part in the load (hit: the panel came from the browser's cache) */
+  cache?: LoadedDataset['cache'];
 }
 
 export interface QueryResult {
@@ -194,6 +197,8 @@ export type WorkerReply =
   | (Rep<ReplyType.DATASET> & { summary: DatasetSummary })
   | (Rep<ReplyType.QUERY_RESULT> & { result: QueryResult })
   | (Rep<ReplyType.PROGRESS> & { progress: TrainProgress })
+  /** LOAD_DATASET (or a load a TRAIN starts): the load's steps so far */
+  | (Rep<ReplyType.PROGRESS> & { load: LoadProgress })
   | (Rep<ReplyType.GROUP_DONE> & { checkpoint: GroupCheckpoint })
   | (Rep<ReplyType.TRAIN_RESULT> & { result: TrainOutput })
   | (Rep<ReplyType.SEEDED_STEP_RESULT> & { result: SeededStepResult })

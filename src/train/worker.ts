@@ -9,6 +9,8 @@ import { LabError } from '../core/errors';
 import { registerBrowserBackends } from './backend-browser';
 import { readBundledWith } from './bundled';
 import { createDispatcher } from './dispatcher';
+import { browserPanelCache } from '../data/panel-cache-browser';
+import type { PanelCache } from '../data/panel-cache';
 import type { WorkerRequest } from './protocol';
 
 const ctx = self as unknown as {
@@ -38,13 +40,24 @@ async function fetchBytes(url: string, optional: boolean): Promise<Uint8Array | 
 }
 
 let engine: Promise<SqlEngine> | null = null;
+// the panel cache (OPFS, else IndexedDB)
+let panelCache: Promise<PanelCache | null> | null = browserPanelCache();
 // start DuckDB-WASM and parquet-wasm as soon as the worker exists (compiling ~40 MB of wasm takes 1-2 s), so a
-// first load overlaps it with the page fetching its data; a failure surfaces at that load, not here
-engine = createBrowserEngine();
-engine.catch(() => {
-  engine = null;
-});
-initParquetBrowser().catch(() => {});
+// first load overlaps it with the page fetching its data; a failure surfaces at that load, not here. Not when the
+// panel cache holds panels: a returning visit's load is then most likely a cache hit, which needs neither, and
+// instantiating them would hold this worker's thread for seconds while the hit waits (the first query or cache miss
+// starts them)
+void panelCache
+  .then(async (c) => (c ? (await c.index()).length : 0))
+  .catch(() => 0)
+  .then((cached) => {
+    if (cached > 0 || engine) return;
+    engine = createBrowserEngine();
+    engine.catch(() => {
+      engine = null;
+    });
+    initParquetBrowser().catch(() => {});
+  });
 const dispatch = createDispatcher(
   {
     io: (baseUrl) => {
@@ -54,6 +67,7 @@ const dispatch = createDispatcher(
         initParquet: initParquetBrowser,
         readBundled: (name) => readBundledWith(name, (rel) => fetchBytes(base + rel, true)),
         fetchUrl: async (url) => (await fetchBytes(url, false))!,
+        panelCache: () => (panelCache ??= browserPanelCache()),
       };
     },
     registerBackends: registerBrowserBackends,

@@ -16,6 +16,10 @@ export interface LabSnapshot {
   data: {
     status: 'empty' | 'loading' | 'ready';
     activity: string | null;
+    /** the current / last load's steps (state, ms) and the panel cache's part in it */
+    steps: { id: string; state: string; ms: number | null; detail: string | null }[];
+    cache: null | { hit: boolean; store: string; notice: string | null };
+    loadMs: number | null;
     summary: null | {
       name: string;
       kind: string;
@@ -88,6 +92,9 @@ export function snapshot(): LabSnapshot {
     data: {
       status: s.dataStatus,
       activity: s.dataActivity,
+      steps: (s.dataSteps ?? []).map((x) => ({ id: x.id, state: x.state, ms: x.ms ?? null, detail: x.detail ?? null })),
+      cache: sum?.cache ? { hit: sum.cache.hit, store: sum.cache.store, notice: sum.cache.notice ?? null } : null,
+      loadMs: sum?.loadMs ?? null,
       summary: sum && {
         name: sum.name,
         kind: sum.kind,

@@ -14,8 +14,9 @@ import {
 } from '../../state/actions';
 import { useLab } from '../../state/store';
 import { SIGNAL_CONTROLS, syntheticFactorRoles } from '../../data/synthetic';
-import { ErrorBox, NumberField, Panel, Spinner, useFocusAfterBusy } from '../components/common';
+import { ErrorBox, NumberField, Panel, useFocusAfterBusy } from '../components/common';
 import { DataDoubts, DataDoubtsHelp } from './DataDoubts';
+import { LoadSteps } from './LoadSteps';
 
 type Source = 'bundled' | 'synthetic' | 'file';
 
@@ -311,7 +312,7 @@ export function DataPanel() {
           </div>
         </div>
       )}
-      {loading && <Spinner label={activity ?? 'Loading…'} />}
+      <LoadSteps loading={loading} activity={activity} />
       <ErrorBox error={error} />
 
       <div className="field">

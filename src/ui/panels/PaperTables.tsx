@@ -23,9 +23,12 @@ const SWATCH = { display: 'inline-block', width: 10, height: 10, borderRadius: 2
 const pct = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(2) : '–');
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');
 
-/** whether the FactorVAE experiment views apply to these results */
+/**
+ * whether the FactorVAE experiment views apply to these results: a model with a risk channel (sigma, what TDrisk
+ * ranks by), a TopK-Drop strategy, or a method trained with several seeds (no model is named here: layering rule)
+ */
 export const paperTablesApply = (results: TrainResult[]) =>
-  results.some((r) => r.model === 'factorvae' || r.run.strategy.kind === 'topkdrop') ||
+  results.some((r) => r.scores?.channels?.sigma !== undefined || r.run.strategy.kind === 'topkdrop') ||
   new Set(results.map((r) => `${methodOf(r)}@${r.run.seed}`)).size > new Set(results.map(methodOf)).size;
 
 export function PaperTables() {

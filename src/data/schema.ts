@@ -591,7 +591,6 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
       throw new LabError(
         `${file}: no usable rows (all ${rawRows} rows have a missing or non-positive '${adjName}'); expected positive prices`,
       );
-    const stats = tableStats(engine, out, file, rawRows, minStocks, warnings);
     if (opts.fileColumns) {
       notes.push(shapeNote(file, opts.fileColumns));
       const extras = opts.fileColumns.filter((c) => otherColumns([lower(c)]).length > 0);
@@ -606,6 +605,8 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
       const t = treatDoubtfulReturns(engine, out, 'adj_close', mode, file, opts.order === 'ticker' ? 'ticker, date' : 'date, ticker');
       if (t.note) notes.push(t.note);
     }
+    // after the treatment: extremeReturns 'drop' removes rows, which the kept / dropped counts must show
+    const stats = tableStats(engine, out, file, rawRows, minStocks, warnings);
     return { shape: 'prices', table: out, warnings, notes, stats };
   } finally {
     engine.run(`DROP VIEW IF EXISTS ${stage}`);
@@ -979,13 +980,14 @@ export function validateFactorPanel(engine: SqlEngine, raw: string, opts: Valida
     engine.run(
       `CREATE OR REPLACE TABLE ${sqlIdent(out)} AS SELECT ${outCols.join(', ')} FROM ${stage} ${order.layout ? '' : 'ORDER BY date, ticker'}`,
     );
-    const stats = tableStats(engine, out, file, rawRows, minStocks, warnings);
     calendarDoubts(engine, out, file, warnings);
     const mode = opts.extremeReturns ?? 'keep';
     if (roles.price && extremeReturns(engine, out, 'price', file, warnings, false, mode) > 0) {
       const t = treatDoubtfulReturns(engine, out, 'price', mode, file, 'date, ticker');
       if (t.note) notes.push(t.note);
     }
+    // after the treatment: extremeReturns 'drop' removes rows, which the kept / dropped counts must show
+    const stats = tableStats(engine, out, file, rawRows, minStocks, warnings);
     if (!roles.price && (roles.fwd.length === 0 || roles.fwd[0].horizon !== 1))
       warnings.push(
         `${file}: no price column and no 1-day forward return (fwd_ret_1): daily returns are unknown, so portfolio figures (returns, alpha, IR, Sharpe, drawdown) are not reported; IC figures are. Add a close or fwd_ret_1 column for backtests`,

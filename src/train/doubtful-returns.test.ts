@@ -11,6 +11,8 @@ import { defaultPreprocessing, type PreprocessConfig } from '../core/run';
 import { equalWeightBenchmark } from '../eval/evaluate';
 import { loadPanel } from './dataset';
 import { nodeDataIO } from './node-io';
+import { loadParquet } from '../data/parquet';
+import { validateInput } from '../data/schema';
 
 const io = nodeDataIO('/nonexistent');
 afterAll(() => io.close());
@@ -116,5 +118,24 @@ describe('extremeReturns: keep (default) / clip / drop an unadjusted -99.9% spli
     expect(r.ew[SPLIT + 1]).toBeCloseTo(0.01 / 6, 6);
     // label at day 7: 101 / 100 - 1 = +1%
     expect(r.label5(7)).toBeCloseTo(0.01, 5);
+  });
+});
+
+describe('extremeReturns drop: the validation counts are taken after the doubtful day is removed', () => {
+  it('kept = 6 stocks x 30 days - 1 dropped day = 179; dropped = 1; keep leaves 180', async () => {
+    const engine = await io.engine();
+    await loadParquet(engine, 'split_raw', await splitFile());
+    const drop = validateInput(engine, 'split_raw', { file: 'split.parquet', out: 'split_drop', extremeReturns: 'drop' });
+    // 6 tickers x DAYS (30) = 180 raw rows; AAA's split day (day 10) dropped -> 179 kept, 1 dropped
+    expect(drop.stats.rows).toBe(180);
+    expect(drop.stats.keptRows).toBe(179);
+    expect(drop.stats.droppedRows).toBe(1);
+    // day 10 has 5 stocks left, the other 29 days 6
+    expect(drop.stats.minStocksPerDate).toBe(5);
+    expect(drop.stats.maxStocksPerDate).toBe(6);
+    const keep = validateInput(engine, 'split_raw', { file: 'split.parquet', out: 'split_keep', extremeReturns: 'keep' });
+    expect(keep.stats.keptRows).toBe(180);
+    expect(keep.stats.droppedRows).toBe(0);
+    expect(keep.stats.minStocksPerDate).toBe(6);
   });
 });

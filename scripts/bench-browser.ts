@@ -147,7 +147,11 @@ export async function benchBrowser(): Promise<Figure[]> {
       const page2 = await browser.newPage();
       await page2.goto(
         `http://127.0.0.1:${port}/lab/bench.html${process.env.BENCH_BACKENDS ? `?backends=${process.env.BENCH_BACKENDS}` : ''}` +
-          (process.env.BENCH_KERNELS === 'off' ? `${process.env.BENCH_BACKENDS ? '&' : '?'}kernels=off` : ''),
+          (process.env.BENCH_KERNELS === 'off' ? `${process.env.BENCH_BACKENDS ? '&' : '?'}kernels=off` : '') +
+          // BENCH_WASM_THREADS=on|off: force the threaded / plain SIMD wasm build on the isolated page (A/B)
+          (process.env.BENCH_WASM_THREADS
+            ? `${process.env.BENCH_BACKENDS || process.env.BENCH_KERNELS === 'off' ? '&' : '?'}wasmThreads=${process.env.BENCH_WASM_THREADS}`
+            : ''),
       );
       await page2.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });
       page2.setDefaultTimeout(600_000);

@@ -20,6 +20,7 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import wasmThreadedScript from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?url';
 import { setWasmModeNote } from './backend';
 import { tf } from './tf';
+import { chooseWasmBuild, type WasmBuildChoice } from './wasm-build';
 
 /** Is this context cross-origin isolated (SharedArrayBuffer available, so wasm can use threads)? */
 export const crossOriginIsolated = (): boolean =>
@@ -38,6 +39,7 @@ export function wasmThreadsWanted(threads?: number): number {
 
 /** The wasm backend's mode in words, e.g. "2 threads (cross-origin isolated)" or "1 thread (page not cross-origin isolated)". */
 export function wasmMode(): string {
+  if (wasmChoice && !wasmChoice.threaded) return wasmChoice.why;
   const iso = crossOriginIsolated();
   let n = 1;
   try {
@@ -78,6 +80,16 @@ function patchPthreadWorkers(scriptUrl: string): void {
 }
 
 let done = false;
+/** the build chosen by registerBrowserBackends (null before it runs) */
+let wasmChoice: WasmBuildChoice | null = null;
+/** `?wasmThreads=on|off` on this context's URL (the page, or a worker's own URL), else null */
+function wasmThreadsOverride(): string | null {
+  try {
+    return new URLSearchParams((globalThis as { location?: { search?: string } }).location?.search ?? '').get('wasmThreads');
+  } catch {
+    return null;
+  }
+}
 /** point the wasm backend at the bundled .wasm files and, when isolated, set up its threads (idempotent) */
 export function registerBrowserBackends(opts: { threads?: number } = {}): void {
   if (done) return;
@@ -87,9 +99,14 @@ export function registerBrowserBackends(opts: { threads?: number } = {}): void {
     'tfjs-backend-wasm-simd.wasm': wasmSimd,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
   });
-  if (crossOriginIsolated()) {
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  wasmChoice = chooseWasmBuild({ isolated: crossOriginIsolated(), cores, threads: opts.threads, override: wasmThreadsOverride() });
+  if (wasmChoice.threaded) {
     patchPthreadWorkers(wasmThreadedScript);
     setThreadsCount(wasmThreadsWanted(opts.threads));
+  } else if (crossOriginIsolated()) {
+    // isolated, but a pool of one thread: tfjs picks its build from this flag, so the plain SIMD build loads
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   }
   setWasmModeNote(wasmMode);
 }

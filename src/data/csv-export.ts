@@ -1,3 +1,6 @@
+import type * as arrow from 'apache-arrow';
+import type { SqlEngine } from './sql-engine';
+
 // CSV writer for exporting a SQL result (issue 14). RFC 4180 quoting, numbers at
 // full precision (shortest round-trip form), and a guard against formula
 // injection: a text cell that starts with = + - @ gets a leading apostrophe,
@@ -47,4 +50,18 @@ export function exportFileName(dataset: string, ext: 'csv' | 'parquet'): string 
     .replace(/^[._-]+|[._-]+$/g, '')
     .slice(0, 80);
   return `${base || 'dataset'}-sql.${ext}`;
+}
+
+/** An Arrow table (a SQL result) as CSV, every row, columns in schema order. */
+export function arrowToCsv(table: arrow.Table, delim = ','): string {
+  const names = table.schema.fields.map((f) => f.name);
+  const cols = names.map((_, j) => table.getChildAt(j)!);
+  const rows: unknown[][] = [];
+  for (let i = 0; i < table.numRows; i++) rows.push(cols.map((c) => c.get(i) as unknown));
+  return toCsv(names, rows, delim);
+}
+
+/** Runs a query and writes its whole result as CSV (the SQL console's export; parquet goes through queryToParquet). */
+export function queryToCsv(engine: SqlEngine, sql: string, delim = ','): string {
+  return arrowToCsv(engine.query(sql), delim);
 }

@@ -10,7 +10,8 @@
  * backend, that function refers to renamed variables outside it (`e is not defined` in the worker). So the worker is
  * given the unbundled script instead: wasm-out/tfjs-backend-wasm-threaded-simd.js, served as a plain asset (`?url`,
  * copied as is), which defines the same global `WasmBackendModuleThreadedSimd`. Without isolation nothing changes:
- * one thread, SIMD.
+ * one thread, SIMD. An isolated page whose thread pool would hold one thread (2-3 logical cores: tfjs uses half)
+ * also loads the plain SIMD build, which is faster than the threaded one at one thread (src/train/wasm-build.ts).
  */
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';

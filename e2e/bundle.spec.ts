@@ -49,7 +49,15 @@ test.beforeAll(async () => {
 
 async function openFile(lab: LabPage, name: string, buffer: Buffer, input = 'open-run-input') {
   await lab.byTestId(input).setInputFiles({ name, mimeType: 'application/zip', buffer });
-  await lab.page.waitForFunction(() => window.__labRuns?.state().status === 'idle', null, { timeout: 60_000 });
+  // idle is also the state before the open starts (reading the file is async): wait for its outcome, methods or an error
+  await lab.page.waitForFunction(
+    () => {
+      const s = window.__labRuns?.state();
+      return s?.status === 'idle' && (s.error !== null || s.methods.length > 0);
+    },
+    null,
+    { timeout: 60_000 },
+  );
   return lab.page.evaluate(() => window.__labRuns!.state());
 }
 

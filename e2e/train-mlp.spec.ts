@@ -95,9 +95,11 @@ test('MLP on bundled data: progress, pause, cancel, train again to the end, metr
 test('a stopped walk-forward run resumes from its saved groups, also after a reload', async ({ page }) => {
   test.setTimeout(180_000);
   const lab = new LabPage(page);
-  // a small synthetic market (760 trading days from 2015-01) and 3 walk-forward half-years of a 1-epoch MLP
+  // a small synthetic market (760 trading days from 2015-01) and 3 walk-forward half-years of a 12-epoch MLP (no early stop):
+  // enough epochs per group that the cancel lands while group 2 trains, also on a fast machine (1 epoch finished
+  // all three groups before the click arrived on CI)
   await lab.goto(
-    './#dataset.kind=synthetic&dataset.name=synthetic&dataset.synthetic.nStocks=80&dataset.synthetic.nDays=760&dataset.synthetic.seed=5&model=mlp&config.epochs=1&config.hidden=16&split.kind=walkforward&split.groups=3&split.gap=21',
+    './#dataset.kind=synthetic&dataset.name=synthetic&dataset.synthetic.nStocks=80&dataset.synthetic.nDays=760&dataset.synthetic.seed=5&model=mlp&config.epochs=12&config.patience=20&config.hidden=16&split.kind=walkforward&split.groups=3&split.gap=21',
   );
   let s = await lab.waitDataIdle();
   expect(s.data.status).toBe('ready');

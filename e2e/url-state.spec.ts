@@ -46,3 +46,22 @@ test('a link with a synthetic market loads that market on open', async ({ page }
   await expect(lab.byTestId('synth-nStocks')).toHaveValue('60');
   await expect(lab.byTestId('model-select')).toHaveValue('linear');
 });
+
+test('?wasmThreads= and ?kernels= reach the lab worker (its own location has no query): the backend reason says so', async ({ page }) => {
+  const lab = new LabPage(page);
+  // on any machine, "off" loads the plain SIMD build and says why (the page is cross-origin isolated here)
+  await lab.goto(
+    './?backend=wasm&wasmThreads=off&kernels=off#dataset.kind=synthetic&dataset.name=synthetic&dataset.synthetic.nStocks=60&dataset.synthetic.nDays=300&dataset.synthetic.seed=5&model=mlp&config.epochs=1&config.hidden=8',
+  );
+  expect((await lab.waitDataIdle()).data.status).toBe('ready');
+  await lab.byTestId('train-button').click();
+  const s = await lab.waitTrainStatus(['done', 'error', 'cancelled'], 120_000);
+  expect(s.training.status).toBe('done');
+  expect(s.training.backendInUse).toBe('wasm');
+  expect(s.training.backendReason).toContain('turned off by ?wasmThreads=off');
+  expect(s.training.backendReason).toContain('kernels off (?kernels=off)');
+  await lab.byTestId('backend-reason').locator('summary').click();
+  await expect(lab.byTestId('backend-reason')).toContainText('SIMD, 1 thread');
+  await lab.byTestId('panel-train').scrollIntoViewIfNeeded();
+  await lab.screenshot('08-backend-reason');
+});

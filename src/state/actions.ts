@@ -572,6 +572,7 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
       trainStatus: 'done',
       results: [...others, result],
       backendInUse: result.backend,
+      backendReason: result.backendReason ?? null,
       progress: prev ? { ...prev, phase: 'done', fraction: 1, elapsedMs: result.elapsedMs, message: 'Done' } : null,
     });
     clearLast('train');

@@ -186,6 +186,7 @@ export function toResult(r: TrainOutput): TrainResult {
     model: r.model.id,
     label,
     backend: r.backend.backend as BackendName,
+    backendReason: r.backend.reason,
     run: r.run,
     elapsedMs: r.timings.total_ms,
     ...evalParts(r.eval, r.model.id, label, r.universes, r.tickers),

@@ -220,6 +220,8 @@ export interface TrainResult {
   model: string;
   label: string;
   backend: BackendName;
+  /** why that backend, and for wasm which build and threads (e.g. 'fastest on the probe ...; wasm: SIMD, 1 thread ...') */
+  backendReason?: string;
   run: RunConfig;
   elapsedMs: number;
   metrics: MetricsTable;

@@ -88,6 +88,8 @@ export interface TrainingSlice {
   backendForced: boolean;
   /** what the engine reports it is using (after the first progress message) */
   backendInUse: BackendName | null;
+  /** why the engine uses it (backend choice and wasm build), from the last finished training */
+  backendReason: string | null;
   backends: BackendInfo[];
   trainError: ErrorInfo | null;
   /** the run being trained (frozen at Train) */
@@ -189,6 +191,7 @@ const createTrainingSlice: StateCreator<LabState, [], [], TrainingSlice> = (set)
   backendPref: 'auto',
   backendForced: false,
   backendInUse: null,
+  backendReason: null,
   backends: [],
   trainError: null,
   trainingRun: null,

@@ -14,6 +14,8 @@
  * also loads the plain SIMD build, which is faster than the threaded one at one thread (src/train/wasm-build.ts).
  */
 import '@tensorflow/tfjs-backend-webgpu';
+import { workerFlags } from './worker-flags';
+import { wasmKernelsEnabled } from '../models/kernels/tfjs-wasm';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -83,10 +85,12 @@ function patchPthreadWorkers(scriptUrl: string): void {
 let done = false;
 /** the build chosen by registerBrowserBackends (null before it runs) */
 let wasmChoice: WasmBuildChoice | null = null;
-/** `?wasmThreads=on|off` on this context's URL (the page, or a worker's own URL), else null */
+/** `?wasmThreads=on|off` on this context's URL (the page, or a worker's own URL) or in the lab worker's name, else null */
 function wasmThreadsOverride(): string | null {
   try {
-    return new URLSearchParams((globalThis as { location?: { search?: string } }).location?.search ?? '').get('wasmThreads');
+    const own = new URLSearchParams((globalThis as { location?: { search?: string } }).location?.search ?? '').get('wasmThreads');
+    // in the lab worker the page's switch arrives in the worker's name (worker-flags.ts)
+    return own ?? workerFlags((globalThis as { name?: string }).name).wasmThreads;
   } catch {
     return null;
   }
@@ -109,5 +113,6 @@ export function registerBrowserBackends(opts: { threads?: number } = {}): void {
     // isolated, but a pool of one thread: tfjs picks its build from this flag, so the plain SIMD build loads
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   }
-  setWasmModeNote(wasmMode);
+  // `?kernels=off` (A/B): say so next to the build, so a measurement names what ran
+  setWasmModeNote(() => `${wasmMode()}${wasmKernelsEnabled() ? '' : "; the lab's wasm kernels off (?kernels=off)"}`);
 }

@@ -4,6 +4,7 @@
  * and progress arrives through a callback.
  */
 import type { DatasetSpec, PreprocessConfig, RunConfig } from '../core/run';
+import { workerName } from './worker-flags';
 import { deserializeError } from '../core/errors';
 import type { BackendChoice, BackendName } from './backend';
 import type { TrainProgress } from './loop';
@@ -233,6 +234,8 @@ export class LabClient {
 
 /** Start the lab worker (browser) and return a client for it. */
 export function createLabClient(): LabClient {
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'factor-lab' });
+  // the page's ?wasmThreads / ?kernels A/B switches reach the worker through its name (its location is the script's)
+  const search = (globalThis as { location?: { search?: string } }).location?.search ?? '';
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: workerName(search) });
   return new LabClient(worker);
 }

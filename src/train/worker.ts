@@ -12,6 +12,8 @@ import { createDispatcher } from './dispatcher';
 import { browserPanelCache } from '../data/panel-cache-browser';
 import type { PanelCache } from '../data/panel-cache';
 import type { WorkerRequest } from './protocol';
+import { workerFlags } from './worker-flags';
+import { setWasmKernels } from '../models/kernels/tfjs-wasm';
 
 const ctx = self as unknown as {
   postMessage(m: unknown, t: Transferable[]): void;
@@ -58,6 +60,9 @@ void panelCache
     });
     initParquetBrowser().catch(() => {});
   });
+// `?kernels=off` on the page (A/B of the lab's wasm kernels against the tfjs path) reaches us in the worker's name
+if (workerFlags((ctx as { name?: string }).name).kernels === 'off') setWasmKernels(false);
+
 const dispatch = createDispatcher(
   {
     io: (baseUrl) => {

@@ -42,6 +42,7 @@ export interface LabSnapshot {
     status: string;
     backendPref: string;
     backendInUse: string | null;
+    backendReason: string | null;
     progress: null | {
       phase: string;
       epoch: number;
@@ -117,6 +118,7 @@ export function snapshot(): LabSnapshot {
       status: s.trainStatus,
       backendPref: s.backendPref,
       backendInUse: s.backendInUse,
+      backendReason: s.backendReason,
       progress: s.progress && {
         phase: s.progress.phase,
         epoch: s.progress.epoch,

@@ -58,6 +58,9 @@ export function setWasmKernels(on: boolean): void {
   enabled = on;
 }
 
+/** false after setWasmKernels(false) (e.g. `?kernels=off`) */
+export const wasmKernelsEnabled = (): boolean => enabled;
+
 /** true when the current backend is tfjs-wasm and the lab's kernels run on it */
 export function kernelsReady(): boolean {
   if (!enabled || tf.getBackend() !== 'wasm') return false;

@@ -113,6 +113,7 @@ export function TrainPanel() {
   const pref = useLab((s) => s.backendPref);
   const forced = useLab((s) => s.backendForced);
   const inUse = useLab((s) => s.backendInUse);
+  const inUseWhy = useLab((s) => s.backendReason);
   const backends = useLab((s) => s.backends);
   const error = useLab((s) => s.trainError);
   const hasData = useLab((s) => s.summary !== null && s.dataStatus !== 'loading');
@@ -215,6 +216,12 @@ export function TrainPanel() {
             ) : null}
             {forced && <> · set by ?backend= in the link</>}
           </span>
+          {inUse && inUseWhy && (
+            <details className="backend-why muted small" data-testid="backend-reason">
+              <summary>why {inUse}?</summary>
+              {inUseWhy}
+            </details>
+          )}
         </div>
         <div className="btn-row">
           <button

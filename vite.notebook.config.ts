@@ -48,6 +48,6 @@ export default defineConfig({
     cssCodeSplit: false,
     modulePreload: false,
     chunkSizeWarningLimit: 8000,
-    rollupOptions: { input: 'notebook.html', output: { inlineDynamicImports: true } },
+    rollupOptions: { input: 'notebook.html', output: { codeSplitting: false } },
   },
 });

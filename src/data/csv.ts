@@ -17,6 +17,7 @@
  */
 import { LabError } from '../core/errors';
 import { isGzip, looksLikeText } from './table-format';
+import { checkFileMemory, estimateCsvRows, gzipTextSize } from './memory';
 import { queryRows, queryScalar, sqlIdent, sqlString, type SqlEngine } from './sql-engine';
 
 export interface CsvLoadOptions {
@@ -28,6 +29,8 @@ export interface CsvLoadOptions {
   selectColumns?: (names: string[]) => string[] | undefined;
   /** the columns this file should have, for messages (default: prices / factor panel / sectors) */
   expected?: string;
+  /** bytes a file may take while loaded (default memory.ts DEFAULT_MEMORY_LIMIT); bigger files are refused before DuckDB reads them */
+  memoryLimit?: number;
 }
 
 export interface LoadCsvResult {
@@ -258,6 +261,15 @@ export async function loadCsv(engine: SqlEngine, table: string, bytes: Uint8Arra
     );
   }
   const keep = opts.selectColumns?.(names) ?? names;
+  // refuse what cannot fit before DuckDB reads it: rows estimated from the text size and the head's line length
+  // (a CSV has no footer with a row count), x the columns kept (issue 16)
+  checkFileMemory(
+    file,
+    estimateCsvRows(gzip ? gzipTextSize(bytes) : bytes.length, text),
+    keep.length,
+    opts.memoryLimit,
+    `estimated from its ${gzip ? 'decompressed ' : ''}size and the length of its first lines`,
+  );
   const dateCols = keep.filter((n) => DATE_NAMES.includes(n.toLowerCase()));
   // a semicolon file from a decimal-comma locale (Excel in much of Europe): 1,5 is one and a half
   const body = nl < 0 ? '' : text.slice(nl + 1, nl + 1 + 65536);

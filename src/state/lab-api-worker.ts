@@ -338,6 +338,9 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
     async clearBenchmark() {
       await c().clearBenchmark();
     },
+    warmUp() {
+      c();
+    },
     async listModels(): Promise<ModelInfo[]> {
       // the registry carries the model code (tfjs) too: loaded as a separate chunk, off the first paint
       const { models } = await import('../models/registry');

@@ -298,6 +298,11 @@ export interface LabApi {
   /** Which backends this browser offers (optional: the selector still works without it). */
   probeBackends?(): Promise<BackendInfo[]>;
   /**
+   * Start the engine ahead of the first request (the worker's scripts load while the user reads the page), so the first
+   * "Load dataset" does not wait for them. Optional; idempotent.
+   */
+  warmUp?(): void;
+  /**
    * Evaluate a finished result's stored scores again with `run.strategy` (no training); returns the result with its
    * metrics, series and universes replaced and `run.strategy` set. Optional: without it the UI asks to retrain.
    */

@@ -16,7 +16,7 @@ if [ -z "${SLURM_ARRAY_TASK_ID:-}" ]; then
   # not inside the array: submit it, then the merge after all tasks succeed
   jid=$(sbatch --parsable "$0")
   sbatch --dependency=afterok:"$jid" --job-name=factor-lab-merge --wrap \
-    "npm run merge -- $OUT/part-*/part-*.flrun.zip --out $OUT/run.flrun.zip"
+    "npm run merge -- $OUT/part-*/part-*.flrun.zip --out $OUT/run.flrun.zip --config $CONFIG"
   echo "submitted array $jid and its merge"
   exit 0
 fi

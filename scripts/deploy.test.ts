@@ -11,6 +11,8 @@ import { parseShard } from './experiment';
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
 const read = (f: string) => readFileSync(`deploy/${f}`, 'utf8');
 const FLAGS = new Set(['--config', '--out', '--backend', '--models', '--resume', '--shard']);
+/** scripts/merge.ts's flags (--config: where the merge finds the config and its data again) */
+const MERGE_FLAGS = new Set(['--out', '--config', '--keep']);
 
 /** every `npm run <script> -- <args>` in a command: the script exists; the runner's flags are ones it reads */
 function checkCommands(text: string): { experiment: string[]; merge: string[] } {
@@ -24,11 +26,15 @@ function checkCommands(text: string): { experiment: string[]; merge: string[] } 
       out.experiment.push(args);
     } else if (script === 'merge') {
       expect(args).toMatch(/--out \S+\.flrun\.zip/);
+      for (const f of args.match(/--[a-z-]+/g) ?? []) expect(MERGE_FLAGS.has(f), `merge flag ${f}`).toBe(true);
       out.merge.push(args);
     }
   }
   expect(out.experiment.length, 'an experiment command').toBeGreaterThan(0);
   expect(out.merge.length, 'a merge command').toBeGreaterThan(0);
+  // the merge re-evaluates on the data of the shards' config: one --config for the runner and the merge
+  for (const m of out.merge) expect(m, 'merge --config').toMatch(/--config \S/);
+  expect(new Set([...text.matchAll(/--config "?([^\s"]+)/g)].map((m) => m[1])).size, 'one config').toBe(1);
   return out;
 }
 

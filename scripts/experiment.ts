@@ -15,9 +15,12 @@
  *                      For the LRP epsilon rule two extra rows per stock, factor '(bias)' and '(epsilon)', hold the
  *                      relevance the biases and the stabiliser keep, so a stock's rows sum to its prediction.)
  *   run.flrun.zip      the run bundle (src/bundle/format.ts): all of the above plus training curves, the split plan
- *                      and the label / return grids re-evaluation needs; the lab's "Open run" reads it. With
- *                      --shard i/n (1-based) only every n-th model entry runs and part-<i-1>-of-<n>.flrun.zip is written;
- *                      `npm run merge -- parts/*.flrun.zip --out run.flrun.zip` joins the parts (scripts/merge.ts)
+ *                      and the label / return grids re-evaluation needs; the lab's "Open run" reads it.
+ *   With --shard i/n (1-based) only the i-th share of the run's jobs is trained (one job = one (model entry, split
+ *   group) pair, in the order of src/bundle/part.ts: entry by entry, group by group; shard i takes the jobs j with
+ *   j mod n = i - 1) and only part-<i-1>-of-<n>.flrun.zip is written (the finished groups' checkpoints and the run key):
+ *   `npm run merge -- parts/*.flrun.zip --out run.flrun.zip` (scripts/merge.ts) puts every group back and runs this
+ *   same runner on them (runExperiment with `checkpoints`), which evaluates and writes the bundle.
  *   checkpoints/<model label>/g<k>.json + g<k>.bin   every finished split group (record; scores [H, Dg, N] float32 LE):
  *                      with --resume a stopped run continues from the next group, with the same result as an
  *                      uninterrupted one (checkpoints of another run (runKey) are ignored; without --resume they are
@@ -25,7 +28,7 @@
  * Progress goes to stderr.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { defaultRun, type RunConfig } from '../src/core/run';
 import type { Panel } from '../src/core/panel';
 import { tableToParquet } from '../src/data/parquet';
@@ -33,7 +36,7 @@ import { initParquetNode } from '../src/data/parquet-node';
 import { selectBackend, type BackendName } from '../src/train/backend';
 import { loadPanel } from '../src/train/dataset';
 import { nodeDataIO } from '../src/train/node-io';
-import { lookbackOf, runOnPanel, type RunResult } from '../src/train/runner';
+import { lookbackOf, runOnPanel, trainGroups, type RunResult } from '../src/train/runner';
 import { evaluateUniverses } from '../src/train/reevaluate';
 import { runKey, type GroupCheckpoint } from '../src/train/run-key';
 import { bundleRunKey } from '../src/bundle/hash';
@@ -44,6 +47,12 @@ import { portfolioTable, relevanceTable, scoresTable } from '../src/bundle/table
 import { buildMetrics, explainSummary, runMetrics, table4, type MethodOutput } from '../src/bundle/metrics';
 import { writeBundle } from '../src/bundle/write';
 import { BUNDLE_EXT } from '../src/bundle/format';
+import { panelFingerprint } from '../src/bundle/hash';
+import { jobsOfShard, shardJobs, writePart, type ShardJob } from '../src/bundle/part';
+import { labVersion } from '../src/bundle/write';
+import { makeSplits } from '../src/data/splits';
+import { getModel } from '../src/models/registry';
+import { resolveConfig } from '../src/models/common';
 import { parseSeeds } from '../src/eval/seeds';
 import { seedsJson, strategyTableOf, table3Json } from '../src/train/paper-tables';
 
@@ -182,34 +191,30 @@ function progressLine(label: string, p: TrainProgress): string {
   return `[${label}]${g} ${p.phase} epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps}${loss}${val} eta ${p.eta_s.toFixed(0)}s`;
 }
 
-/** Run an experiment config; returns the metrics object written to metrics.json. */
-export async function runExperiment(
-  config: ExperimentConfig & Partial<RunConfig>,
-  out: string,
-  o: {
-    backend?: BackendName | 'auto';
-    only?: string[];
-    log?: (s: string) => void;
-    baseDir?: string;
-    resume?: boolean;
-    /** run only this share of the jobs (one job = one model entry): entries k with k mod count = index; writes a partial bundle */
-    shard?: { index: number; count: number };
-  } = {},
-) {
-  const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
+export interface ExperimentOptions {
+  backend?: BackendName | 'auto';
+  only?: string[];
+  log?: (s: string) => void;
+  baseDir?: string;
+  resume?: boolean;
+  /**
+   * merge of a sharded run (scripts/merge.ts): every group of every run (index of the runs after `only`), from the
+   * parts. They are put back as a resume puts back checkpoints, so nothing is trained, and the rest (evaluation,
+   * explanations, tables, metrics.json, the bundle) is this runner's, as in an unsharded run.
+   */
+  checkpoints?: GroupCheckpoint[][];
+  /** called once the data is loaded with the run key and the panel's fingerprint (a merge refuses another run's) */
+  check?: (run: { runKey: string; fingerprint: string }) => void;
+}
+
+/** Load an experiment's data and backend (shared by a whole run and a shard). */
+async function loadExperiment(config: ExperimentConfig & Partial<RunConfig>, o: ExperimentOptions, log: (s: string) => void) {
   const { name, runs } = expandConfig(config);
-  const sharded = o.only ? runs.filter((r) => o.only!.includes(r.label) || o.only!.includes(r.run.model)) : runs;
-  if (sharded.length === 0) throw new Error(`no model of ${runs.map((r) => r.label).join(', ')} matches --models ${o.only?.join(',')}`);
-  const shard = o.shard;
-  const todo = shard ? sharded.filter((_, k) => k % shard.count === shard.index) : sharded;
-  if (shard)
-    log(
-      `[experiment] shard ${shard.index + 1}/${shard.count}: ${todo.map((r) => r.label).join(', ') || '(no job)'} of ${sharded.length} jobs`,
-    );
-  mkdirSync(out, { recursive: true });
+  const todo = o.only ? runs.filter((r) => o.only!.includes(r.label) || o.only!.includes(r.run.model)) : runs;
+  if (todo.length === 0) throw new Error(`no model of ${runs.map((r) => r.label).join(', ')} matches --models ${o.only?.join(',')}`);
   const io = nodeDataIO();
-  const first = sharded[0].run;
-  for (const r of sharded) {
+  const first = todo[0].run;
+  for (const r of todo) {
     if (JSON.stringify([r.run.dataset, r.run.preprocessing]) !== JSON.stringify([first.dataset, first.preprocessing]))
       throw new Error(`all models of one experiment share the dataset and preprocessing ("${r.label}" differs)`);
   }
@@ -228,16 +233,28 @@ export async function runExperiment(
   const forced = o.backend ?? first.backend ?? 'auto';
   const choice = await selectBackend({ forced, candidates: ['wasm', 'cpu'] });
   log(`[experiment] backend ${choice.backend}: ${choice.reason}`);
+  return { name, todo, io, first, loaded, panel, choice };
+}
+
+/** Run an experiment config; returns the metrics object written to metrics.json. */
+export async function runExperiment(config: ExperimentConfig & Partial<RunConfig>, out: string, o: ExperimentOptions = {}) {
+  const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  mkdirSync(out, { recursive: true });
+  const { name, todo, io, first, loaded, panel, choice } = await loadExperiment(config, o, log);
+  o.check?.({ runKey: bundleRunKey(todo.map((r) => runKey(r.run))), fingerprint: panelFingerprint(panel) });
+  if (o.checkpoints && o.checkpoints.length !== todo.length)
+    throw new Error(`merge: ${o.checkpoints.length} runs of checkpoints for the ${todo.length} runs of the config`);
 
   const results: { label: string; r: RunResult }[] = [];
   const explained: { label: string; ex: RunExplanation }[] = [];
-  for (const { label, run } of todo) {
+  for (const [k, { label, run }] of todo.entries()) {
     let last = 0;
     // group checkpoints: read back with --resume (this run's only), otherwise start the directory afresh
     const cdir = checkpointDir(out, label);
     const key = runKey(run);
     let resume: GroupCheckpoint[] = [];
-    if (o.resume) {
+    if (o.checkpoints) resume = o.checkpoints[k];
+    else if (o.resume) {
       const found = readCheckpoints(cdir);
       resume = found.filter((c) => c.runKey === key);
       const other = found.filter((c) => c.runKey !== key);
@@ -251,6 +268,7 @@ export async function runExperiment(
       backend: choice,
       resume,
       onGroupDone: (cp) => {
+        if (o.checkpoints) throw new Error(`merge: group ${cp.groupIndex + 1} (${cp.label}) of ${label} is in no part`);
         writeCheckpoint(cdir, cp);
         log(`[${label}] group ${cp.groupIndex + 1}/${cp.total} (${cp.label}) checkpointed`);
       },
@@ -329,10 +347,9 @@ export async function runExperiment(
     backend,
     methods,
     metrics,
-    runKey: bundleRunKey(sharded.map((r) => runKey(r.run))),
-    ...(shard ? { shard: { index: shard.index, count: shard.count, jobs: sharded.map((r) => r.label) } } : {}),
+    runKey: bundleRunKey(todo.map((r) => runKey(r.run))),
   });
-  const bundlePath = join(out, `${shard ? `part-${shard.index}-of-${shard.count}` : 'run'}${BUNDLE_EXT}`);
+  const bundlePath = join(out, `run${BUNDLE_EXT}`);
   writeFileSync(bundlePath, bundle);
   log(`[experiment] bundle ${bundlePath}: ${(bundle.byteLength / 1048576).toFixed(2)} MB`);
   writeFileSync(join(out, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
@@ -420,6 +437,88 @@ function paperTables(
   return out;
 }
 
+/** The jobs of an experiment (src/bundle/part.ts): entry by entry, group by group (a warm-started rolling model: one job). */
+export function experimentJobs(panel: Panel, todo: { label: string; run: RunConfig }[]): ShardJob[] {
+  return shardJobs(
+    todo.map(({ label, run }) => {
+      const plan = makeSplits(panel.dates, run.split, panel.horizons);
+      const spec = getModel(run.model);
+      const cfg = resolveConfig(spec.configSchema, run.config ?? {}, spec.id);
+      const warm = plan.kind === 'rolling' && String(cfg.warmStart) === 'true' && spec.trainable;
+      return { label, groups: plan.groups.map((g) => g.label), warm };
+    }),
+  );
+}
+
+/**
+ * One shard of a sharded run (`--shard i/n`): train the groups of the jobs j with j mod n = index and write
+ * part-<index>-of-<n>.flrun.zip (their checkpoints, the run key, the job list and the config) into `out`; with --resume
+ * a retried shard keeps the groups it checkpointed before. Returns the part's path and the jobs it ran.
+ */
+export async function runShard(
+  config: ExperimentConfig & Partial<RunConfig>,
+  out: string,
+  shard: { index: number; count: number },
+  o: Omit<ExperimentOptions, 'checkpoints'> = {},
+) {
+  const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  mkdirSync(out, { recursive: true });
+  const { name, todo, io, panel, choice } = await loadExperiment(config, o, log);
+  const jobs = experimentJobs(panel, todo);
+  const mine = jobsOfShard(jobs, shard.index, shard.count);
+  log(`[experiment] shard ${shard.index + 1}/${shard.count}: ${mine.map((j) => j.name).join(', ') || '(no job)'} of ${jobs.length} jobs`);
+  const done: GroupCheckpoint[][] = todo.map(() => []);
+  for (const [k, { label, run }] of todo.entries()) {
+    const groups = mine.filter((j) => j.entry === k).flatMap((j) => j.groups);
+    if (!groups.length) continue;
+    const cdir = checkpointDir(out, label);
+    const key = runKey(run);
+    const resume = o.resume ? readCheckpoints(cdir).filter((c) => c.runKey === key && groups.includes(c.groupIndex)) : [];
+    if (!o.resume) rmSync(cdir, { recursive: true, force: true });
+    if (resume.length) log(`[${label}] resuming: ${resume.map((c) => c.label).join(', ')} from ${cdir}`);
+    done[k].push(...resume);
+    let last = 0;
+    await trainGroups(panel, run, groups, {
+      backend: choice,
+      resume,
+      onGroupDone: (cp) => {
+        writeCheckpoint(cdir, cp);
+        done[k].push(cp);
+        log(`[${label}] group ${cp.groupIndex + 1}/${cp.total} (${cp.label}) checkpointed`);
+      },
+      onProgress: (p) => {
+        const now = performance.now();
+        if (p.phase === 'validate' || p.phase === 'fit' || now - last > 2000) {
+          last = now;
+          log(progressLine(label, p));
+        }
+      },
+    });
+  }
+  const bytes = writePart(
+    {
+      lab: labVersion,
+      name,
+      created: new Date().toISOString(),
+      runKey: bundleRunKey(todo.map((r) => runKey(r.run))),
+      shard,
+      jobs,
+      entries: todo.map((r) => ({ label: r.label, runKey: runKey(r.run) })),
+      config: config as Record<string, unknown>,
+      ...(o.only ? { models: o.only } : {}),
+      ...(o.baseDir ? { baseDir: o.baseDir } : {}),
+      fingerprint: panelFingerprint(panel),
+      backend: choice.backend,
+    },
+    done.map((cps) => cps.sort((a, b) => a.groupIndex - b.groupIndex)),
+  );
+  const path = join(out, `part-${shard.index}-of-${shard.count}${BUNDLE_EXT}`);
+  writeFileSync(path, bytes);
+  io.close();
+  log(`[experiment] part ${path}: ${mine.length} of ${jobs.length} jobs, ${(bytes.byteLength / 1048576).toFixed(2)} MB`);
+  return { path, jobs: mine };
+}
+
 /** `--shard i/n`: the i-th of n shares, 1-based on the command line (as array job indices usually are not: see deploy/) */
 export function parseShard(s: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(s.trim());
@@ -438,13 +537,14 @@ async function main() {
     process.exit(2);
   }
   const config = JSON.parse(readFileSync(a.config, 'utf8'));
-  await runExperiment(config, a.out, {
+  const opts = {
     backend: (a.backend as BackendName | 'auto') || undefined,
     only: a.models ? a.models.split(',') : undefined,
     baseDir: dirname(a.config),
     resume: 'resume' in a,
-    shard: a.shard !== undefined ? parseShard(a.shard) : undefined,
-  });
+  };
+  if (a.shard !== undefined) await runShard(config, a.out, parseShard(a.shard), { ...opts, baseDir: resolve(opts.baseDir) });
+  else await runExperiment(config, a.out, opts);
 }
 
 const isMain = process.argv[1] && /experiment\.ts$/.test(process.argv[1]);

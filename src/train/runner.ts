@@ -106,6 +106,20 @@ export function lookbackOf(modelId: string, config: Record<string, number | stri
 
 /** Run `run` on `panel`: train/fit per split group, predict the test segments, evaluate. */
 export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {}): Promise<RunResult> {
+  return (await runGroups(panel, run, o))!;
+}
+
+/**
+ * Train only the split groups `only` (plan indices) of a run: one shard of a sharded run (scripts/experiment.ts
+ * --shard). Each finished group goes to `onGroupDone` (resumed ones are skipped as in runOnPanel); nothing is stitched
+ * or evaluated: a merge puts every group back with `resume` and runs runOnPanel. Refuses a warm-started rolling group
+ * whose previous month is neither trained here nor resumed (it would start cold).
+ */
+export async function trainGroups(panel: Panel, run: RunConfig, only: number[], o: RunOptions = {}): Promise<void> {
+  await runGroups(panel, run, o, new Set(only));
+}
+
+async function runGroups(panel: Panel, run: RunConfig, o: RunOptions, only?: Set<number>): Promise<RunResult | undefined> {
   const t0 = performance.now();
   const spec = getModel(run.model);
   const config = resolveConfig(spec.configSchema, run.config ?? {}, spec.id);
@@ -171,6 +185,15 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
   const trainedGroupS: number[] = []; // wall seconds of each group trained by this call (the ETA's pace)
   for (const g of plan.groups) {
     const cp = resumed.get(g.index);
+    if (only && !only.has(g.index) && !cp) {
+      offset += g.test.end - g.test.start;
+      continue;
+    }
+    if (only && warmStart && !cp && g.index > 0 && !only.has(g.index - 1) && !resumed.has(g.index - 1))
+      throw new LabError(
+        `Run: group ${g.index + 1} (${g.label}) warm-starts from group ${g.index}, which this shard neither trains nor resumes.`,
+        'A warm-started rolling model is one job: shard it by model, not by month.',
+      );
     if (cp) {
       // a group finished by an earlier run: its scores [H, Dg, N] and record as they were (the record is copied: the
       // estimate stitching below replaces its extras)
@@ -280,6 +303,7 @@ export async function runOnPanel(panel: Panel, run: RunConfig, o: RunOptions = {
     }
   }
 
+  if (only) return undefined;
   // evaluate: the same calls as a re-evaluation (reevaluate.ts): the run's universe and strategy, sigma / weight
   // channels into the strategy, every alternative score channel as an extra method
   const te = performance.now();

@@ -69,7 +69,9 @@ export function queryToCsv(engine: SqlEngine, sql: string, delim = ','): string 
 /** shortest decimal text that reads back as the same float32 (0.1f is 0.1, not 0.10000000149011612) */
 export function float32Text(v: number): number | string {
   if (!Number.isFinite(v)) return v;
-  for (let p = 1; p <= 9; p++) {
+  // from 6 digits: a shorter decimal that reads back to v also gives 6 digits equal to it padded with zeros (float32's
+  // half ulp, < 6e-8 relative, is below half the 6-digit step), and Number() drops the zeros; 9 digits always read back
+  for (let p = 6; p <= 9; p++) {
     const s = v.toPrecision(p);
     if (Math.fround(Number(s)) === v) return Number(s);
   }

@@ -4,6 +4,7 @@ import type { SqlEngine } from './sql-engine';
 import type { Panel } from '../core/panel';
 import { defaultPreprocessing } from '../core/run';
 import { panelFromSynthetic } from './synthetic';
+import { float32Text } from './csv-export';
 import {
   createFactorsTable,
   createPricesTable,
@@ -225,5 +226,25 @@ describe('factors table (real DuckDB-WASM)', () => {
     expect(mentionsTable('SELECT * FROM "factors"', 'factors')).toBe(true);
     expect(mentionsTable('SELECT * FROM factor_panel', 'factors')).toBe(false);
     expect(mentionsTable('SELECT n_factors FROM t', 'factors')).toBe(false);
+  });
+});
+
+describe('float32Text (CSV of FLOAT columns)', () => {
+  it('gives the shortest decimal that reads back to the same float32', () => {
+    // 0.1 as float32 is 0.100000001490116...: '0.1' reads back to it; 1/3 needs 8 digits (0.33333334)
+    expect(float32Text(Math.fround(0.1))).toBe(0.1);
+    expect(float32Text(Math.fround(-1.25))).toBe(-1.25);
+    expect(float32Text(Math.fround(1 / 3))).toBe(0.33333334);
+    expect(float32Text(Math.fround(123456.7))).toBe(123456.7);
+    // every value read back equals the float32, and no shorter precision would (checked against 1..9 digits)
+    let bad = 0;
+    for (let i = 1; i < 2000; i++) {
+      const v = Math.fround(Math.sin(i) * 10 ** ((i % 11) - 5));
+      const got = float32Text(v) as number;
+      let shortest = 9;
+      for (let q = 9; q >= 1; q--) if (Math.fround(Number(v.toPrecision(q))) === v) shortest = q;
+      if (Math.fround(got) !== v || got !== Number(v.toPrecision(shortest))) bad++;
+    }
+    expect(bad).toBe(0);
   });
 });

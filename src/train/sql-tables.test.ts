@@ -9,6 +9,10 @@ import { nodeWorkerEnv } from './node-io';
 import { defaultRun } from '../core/run';
 import { initParquetNode } from '../data/parquet-node';
 import { parquetToTable } from '../data/parquet';
+import { createNodeEngine } from '../data/sql-engine-node';
+import { panelFromSynthetic } from '../data/synthetic';
+import { listTables } from './dataset';
+import { lazyTableInfo, PanelSqlTables } from './sql-tables';
 
 function inProcessWorker(): WorkerLike {
   const listeners: ((e: MessageEvent) => void)[] = [];
@@ -103,5 +107,47 @@ describe('factors / prices tables and exports through the worker', () => {
     const after = await client.query('SELECT sum(fwd_1) AS s FROM factors');
     expect(after.notes?.[0]).toMatch(/^factors table built/);
     expect(after.rows[0][0]).not.toBe(before.rows[0][0]);
+  });
+});
+
+describe('PanelSqlTables.prepare (real DuckDB-WASM)', () => {
+  it("creates the file's tables only when a query may need them; a synthetic market drops a file's stale tables", async () => {
+    const engine = await createNodeEngine();
+    try {
+      const file = panelFromSynthetic({ nStocks: 20, nDays: 120, nFactors: 6, seed: 2 }, prep);
+      const filePanel = { ...file, source: { ...file.source, kind: 'prices' as const } };
+      const t = new PanelSqlTables();
+      t.loaded(filePanel);
+      let hydrations = 0;
+      // after a panel-cache hit the file's prices table is created from the file on demand (here: a stand-in table)
+      const hydrate = async () => {
+        hydrations++;
+        engine.run('CREATE OR REPLACE TABLE prices AS SELECT 1 AS close; CREATE OR REPLACE TABLE sectors AS SELECT 1 AS s');
+      };
+      const files = [{ name: 'prices' }, { name: 'sectors' }];
+      // a query on factors alone: built from the panel, the file is not decoded again
+      let r = await t.prepare(engine, 'SELECT count(*) FROM factors', filePanel, files, hydrate);
+      expect(r).toMatchObject({ hydrated: false });
+      expect(r.notes).toHaveLength(1);
+      // a join with the file's table: the file's tables are created; factors is not rebuilt
+      r = await t.prepare(engine, 'SELECT * FROM factors JOIN prices USING (ticker)', filePanel, files, hydrate);
+      expect(r).toEqual({ hydrated: true, notes: [] });
+      // a query naming no table (DESCRIBE, SHOW TABLES) gets the file's tables too
+      r = await t.prepare(engine, 'SHOW TABLES', filePanel, files, hydrate);
+      expect(hydrations).toBe(2);
+      // a file's prices table wins over the synthetic prices table: never built for a file
+      expect(lazyTableInfo(filePanel).map((x) => x.name)).toEqual(['factors']);
+
+      // then a synthetic market: the file's tables go, its own prices table is built from the panel
+      const synth = panelFromSynthetic({ nStocks: 20, nDays: 120, nFactors: 6, seed: 3 }, prep);
+      t.loaded(synth);
+      r = await t.prepare(engine, 'SELECT * FROM prices', synth, [], null);
+      expect(r.notes[0]).toMatch(/^prices table built/);
+      const names = listTables(engine).map((x) => x.name);
+      expect(names).toEqual(['prices']); // sectors (and the old factors) dropped
+      expect(listTables(engine)[0].columns).toEqual(['date', 'ticker', 'industry', 'close', 'ret']);
+    } finally {
+      engine.close();
+    }
   });
 });

@@ -211,7 +211,8 @@ describe('actions', () => {
     await runQuery('DROP TABLE prices');
     expect(useLab.getState().queryError?.message).toMatch(/read-only/);
     await runQuery('SELECT 1');
-    expect(useLab.getState().queryResult).toEqual({ columns: ['sql'], rows: [['SELECT 1']] });
+    // the result keeps the statement that produced it (the console's exports run it again)
+    expect(useLab.getState().queryResult).toEqual({ columns: ['sql'], rows: [['SELECT 1']], sql: 'SELECT 1' });
   });
 
   it('compare methods: trains each ticked model in turn (selected model keeps its hyper-parameters), stops on cancel', async () => {

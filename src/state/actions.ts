@@ -23,6 +23,8 @@ import {
 } from './lab-api';
 import { runKey } from '../train/run-key';
 import { checkReadOnlySql } from './sql-guard';
+import { buildingTablesNote, markTablesBuilt } from './sql-tables';
+import { exportFileName } from '../data/csv-export';
 import { useLab, type ErrorInfo, type LabState, type LossPoint, type ValidPoint } from './store';
 import { clipText, hashToRun, readBackendParam } from './url-state';
 
@@ -830,16 +832,41 @@ export async function runQuery(sql?: string): Promise<void> {
   try {
     const stmt = checkReadOnlySql(text);
     if (!get().summary) throw new LabError('No tables are loaded yet.', 'Load a dataset in the Data panel first; its tables appear here.');
-    set({ queryStatus: 'running', queryError: null });
+    set({ queryStatus: 'running', queryError: null, queryActivity: buildingTablesNote(stmt) });
     const t0 = performance.now();
     const res = await labApi().query(stmt);
     if (token !== queryToken) return;
-    set({ queryStatus: 'idle', queryResult: res, queryMs: performance.now() - t0 });
+    markTablesBuilt(stmt);
+    set({ queryStatus: 'idle', queryResult: { ...res, sql: stmt }, queryMs: performance.now() - t0, queryActivity: null });
     clearLast('sql');
   } catch (e) {
     if (token !== queryToken) return;
     // the previous result and its timing belong to another query: the error replaces them
-    set({ queryStatus: 'idle', queryResult: null, queryMs: null });
+    set({ queryStatus: 'idle', queryResult: null, queryMs: null, queryActivity: null });
     report('sql', e);
+  }
+}
+
+/**
+ * The SQL console's export: runs the current result's statement again in the engine and returns its WHOLE result
+ * (not only the rows shown) as a CSV or parquet file named after the dataset; null when there is nothing to export
+ * or it failed (the error goes to the console's error box).
+ */
+export async function exportQueryResult(format: 'csv' | 'parquet'): Promise<{ name: string; bytes: Uint8Array; rows: number } | null> {
+  const s = get();
+  const sql = s.queryResult?.sql;
+  if (!sql || !s.summary || s.queryExport) return null;
+  set({ queryExport: format, queryError: null });
+  try {
+    const api = labApi();
+    if (!api.exportQuery) throw new LabError('This engine cannot export query results.', 'Copy the rows shown instead.');
+    const r = await api.exportQuery(checkReadOnlySql(sql), format);
+    clearLast('sql');
+    return { name: exportFileName(s.summary.name, format), ...r };
+  } catch (e) {
+    report('sql', e);
+    return null;
+  } finally {
+    set({ queryExport: null });
   }
 }

@@ -230,6 +230,7 @@ const toQuery = (q: EngineQuery): QueryResult => ({
   rows: q.rows,
   truncated: q.truncated,
   totalRows: q.totalRows,
+  ...(q.notes ? { notes: q.notes } : {}),
 });
 
 /** The engine behind the UI: one lab worker per page (started on first use). */
@@ -252,6 +253,7 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
     async query(sql) {
       return toQuery(await c().query(sql));
     },
+    exportQuery: (sql, format) => c().exportQuery(sql, format),
     async train(run, onProgress, signal, opts) {
       const t0 = performance.now();
       pausedMs = 0;

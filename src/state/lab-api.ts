@@ -72,8 +72,8 @@ export interface DatasetSummary {
   industries: { name: string; share: number; count?: number }[];
   /** DMFM Figure 4: share of stocks per industry at each month end: share[m][k] (rows sum to 1) */
   industryProportion?: { dates: string[]; industries: string[]; share: number[][] };
-  /** tables the SQL console can query */
-  tables: { name: string; columns: string[]; rows: number }[];
+  /** tables the SQL console can query (lazy: built from the panel on the first query that names it) */
+  tables: { name: string; columns: string[]; rows: number; lazy?: boolean }[];
   /** caveats to show next to anything computed on this data (e.g. survivorship) */
   notes: string[];
   /** data problems found while loading (e.g. rows dropped), shown under the summary */
@@ -95,6 +95,10 @@ export interface QueryResult {
   /** true when the engine returned only the first rows */
   truncated?: boolean;
   totalRows?: number;
+  /** what the engine did besides the result (e.g. 'factors table built from the panel: 812,000 rows in 1.9 s') */
+  notes?: string[];
+  /** the statement that produced it (the console's exports run it again, in full) */
+  sql?: string;
 }
 
 /** One hyper-parameter of a model (mirrors src/models/registry.ts configSchema). */
@@ -318,6 +322,8 @@ export interface LabApi {
   saveRun?(results: TrainResult[], name: string, notes?: string[]): Promise<Uint8Array>;
   /** Validate and open a run bundle: its results, ready for every results and explain view. Rejects with a BundleError. */
   openRun?(bytes: ArrayBuffer | Uint8Array): Promise<OpenedRunInfo>;
+  /** Run one read-only SQL statement and return its whole result as a CSV or parquet file. Optional. */
+  exportQuery?(sql: string, format: 'csv' | 'parquet'): Promise<{ bytes: Uint8Array; rows: number }>;
 }
 
 /** A run bundle opened in the engine. */

@@ -153,6 +153,10 @@ export interface SqlSlice {
   queryMs: number | null;
   queryError: ErrorInfo | null;
   setSql: (sql: string) => void;
+  /** what the running query does first, e.g. 'Building the factors table…' (null = nothing to say) */
+  queryActivity?: string | null;
+  /** the export of the current result being written ('csv' | 'parquet'), null when none */
+  queryExport?: 'csv' | 'parquet' | null;
 }
 
 export interface AppSlice {

@@ -52,7 +52,8 @@ afterAll(async () => {
 describe('LabClient <-> dispatcher', () => {
   it('loadDataset (synthetic) returns the summary with the DMFM Fig. 3/4 series', async () => {
     const s = await client.loadDataset(spec, prep);
-    expect(s).toMatchObject({ kind: 'synthetic', T: 520, N: 50, F: 8, start: '2015-01-05', horizons: [1, 5, 10, 20], tables: [] });
+    expect(s).toMatchObject({ kind: 'synthetic', T: 520, N: 50, F: 8, start: '2015-01-05', horizons: [1, 5, 10, 20] });
+    expect(s.tables.map((t) => t.name)).toEqual(['factors', 'prices']); // built from the panel on first use
     expect(s.edgesPerStock.values).toBeInstanceOf(Float32Array);
     expect(s.edgesPerStock.values.length).toBe(520);
     // 2015-01 .. 2016-12: 24 month ends; each row of shares sums to 1 (dates with members)

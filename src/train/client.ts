@@ -142,6 +142,12 @@ export class LabClient {
     return (await this.expect(this.send({ type: RequestType.QUERY, sql }).reply, ReplyType.QUERY_RESULT)).result;
   }
 
+  /** run SQL in the worker's DuckDB and get its whole result as a CSV or parquet file (bytes transferred) */
+  async exportQuery(sql: string, format: 'csv' | 'parquet'): Promise<{ bytes: Uint8Array; rows: number }> {
+    const r = await this.expect(this.send({ type: RequestType.EXPORT_QUERY, sql, format }).reply, ReplyType.EXPORT_RESULT);
+    return { bytes: new Uint8Array(r.bytes), rows: r.rows };
+  }
+
   /**
    * Start a run. Progress via `onProgress`, a checkpoint per finished split group via `onGroupDone`; `resume` skips the
    * groups an earlier stopped run finished; an aborted `signal` cancels (the result rejects with CancelledError).

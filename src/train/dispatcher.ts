@@ -24,6 +24,10 @@ import { readBundle, type OpenedBundle } from '../bundle/read';
 import { writeBundle } from '../bundle/write';
 import { padPanel, reevalScores } from '../bundle/grids';
 import { buildMetrics, type MethodOutput } from '../bundle/metrics';
+import { PanelSqlTables, withLazyTables } from './sql-tables';
+import { queryToCsvBytes } from '../data/csv-export';
+import { tableToParquet } from '../data/parquet';
+import type { SqlEngine } from '../data/sql-engine';
 
 /** test month-ends explained by gradient x input at most (one forward + backward pass of the model per date) */
 const MAX_GRAD_POINTS = 24;
@@ -124,6 +128,14 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
   let loadedMeta: Omit<LoadedDataset, 'panel' | 'hydrateSql'> | null = null;
   /** after a panel-cache hit: creates the SQL console's tables from the file on the first QUERY */
   let pendingSql: (() => Promise<void>) | null = null;
+  /** the console's tables built from the panel (factors; prices for a synthetic market) */
+  const sqlTables = new PanelSqlTables();
+  /** before a query: the file's tables (after a cache hit) and the panel's tables it names; returns notes */
+  const prepareSql = async (engine: SqlEngine, sql: string): Promise<string[]> => {
+    const r = await sqlTables.prepare(engine, sql, panel, loadedMeta?.tables ?? [], pendingSql);
+    if (r.hydrated) pendingSql = null;
+    return r.notes;
+  };
   let fileBytes: { bytes?: Uint8Array; sectors?: Uint8Array } = {};
   let backend: { key: string; choice: BackendChoice } | null = null;
   const active = new Map<number, { ac: AbortController; gate: PauseGate }>();
@@ -186,6 +198,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
       summary: loaded.summary,
     };
     pendingSql = loaded.hydrateSql ?? null;
+    sqlTables.loaded(panel);
     return panel;
   }
 
@@ -268,18 +281,32 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
           loadedKey = '';
           const p = await ensurePanel(req.spec, req.prep, (load) => post({ type: ReplyType.PROGRESS, requestId, load }, []));
           const tables = req.spec.kind === 'synthetic' ? [] : (loadedMeta?.tables ?? listTables(await getIo().engine()));
-          const summary = summarizePanel(p, loadedMeta!, tables);
+          const summary = summarizePanel(p, loadedMeta!, withLazyTables(tables, p));
           post({ type: ReplyType.DATASET, requestId, summary }, transferables(summary, panelBuffers()));
           return;
         }
         case RequestType.QUERY: {
-          if (pendingSql) {
-            const hydrate = pendingSql;
-            pendingSql = null;
-            await hydrate();
-          }
           const engine = await getIo().engine();
-          post({ type: ReplyType.QUERY_RESULT, requestId, result: runQuery(engine, req.sql) }, []);
+          const notes = await prepareSql(engine, req.sql);
+          post(
+            { type: ReplyType.QUERY_RESULT, requestId, result: { ...runQuery(engine, req.sql), ...(notes.length ? { notes } : {}) } },
+            [],
+          );
+          return;
+        }
+        case RequestType.EXPORT_QUERY: {
+          const engine = await getIo().engine();
+          await prepareSql(engine, req.sql);
+          let out: { bytes: Uint8Array; rows: number };
+          if (req.format === 'csv') out = queryToCsvBytes(engine, req.sql);
+          else {
+            await getIo().initParquet();
+            const t = engine.query(req.sql);
+            out = { bytes: tableToParquet(t), rows: t.numRows };
+          }
+          const buf = (out.bytes.byteOffset === 0 && out.bytes.byteLength === out.bytes.buffer.byteLength ? out.bytes : out.bytes.slice())
+            .buffer as ArrayBuffer;
+          post({ type: ReplyType.EXPORT_RESULT, requestId, bytes: buf, rows: out.rows }, [buf]);
           return;
         }
         case RequestType.TRAIN:

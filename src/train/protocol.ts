@@ -40,6 +40,8 @@ export enum RequestType {
   SAVE_BUNDLE = 'SAVE_BUNDLE',
   /** validate and open a run bundle; the worker keeps its grids (by run key) for EVALUATE and SAVE_BUNDLE */
   OPEN_BUNDLE = 'OPEN_BUNDLE',
+  /** run a read-only query and return its whole result as a CSV or parquet file (the SQL console's export) */
+  EXPORT_QUERY = 'EXPORT_QUERY',
 }
 
 export enum ReplyType {
@@ -59,6 +61,8 @@ export enum ReplyType {
   BUNDLE = 'BUNDLE',
   /** OPEN_BUNDLE: the run as the bundle holds it */
   BUNDLE_OPENED = 'BUNDLE_OPENED',
+  /** EXPORT_QUERY: the file's bytes (transferred) and the result's row count */
+  EXPORT_RESULT = 'EXPORT_RESULT',
 }
 
 /** A run bundle as the worker opened it (OPEN_BUNDLE): its manifest, metrics.json and each method's result. */
@@ -121,8 +125,8 @@ export interface DatasetSummary {
   load_ms: number;
   /** ms per step of that load (parquet, validate, market, stocks, factors, preprocess, ...), when known */
   load_steps?: Record<string, number>;
-  /** tables the SQL console can query (empty for a synthetic dataset: no SQL involved) */
-  tables: { name: string; columns: string[]; rows: number }[];
+  /** tables the SQL console can query: the file's, and `factors` (+ `prices` for a synthetic market) built lazily */
+  tables: { name: string; columns: string[]; rows: number; lazy?: boolean }[];
   /** the panel cache's part in the load (hit: the panel came from the browser's cache) */
   cache?: LoadedDataset['cache'];
 }
@@ -133,6 +137,8 @@ export interface QueryResult {
   rows: unknown[][];
   totalRows: number;
   truncated: boolean;
+  /** what the query did besides its result, e.g. building the factors table on first use */
+  notes?: string[];
 }
 
 /** Reply to LOAD_BENCHMARK: the kept series in brief (rows = daily returns; first / last ISO dates). */
@@ -183,7 +189,8 @@ export type WorkerRequest =
   | Req<RequestType.CLEAR_BENCHMARK>
   /** methods: finished results by label; bundle: the run key of the opened bundle they came from (its grids are used) */
   | (Req<RequestType.SAVE_BUNDLE> & { name: string; methods: { label: string; output: TrainOutput }[]; bundle?: string; notes?: string[] })
-  | (Req<RequestType.OPEN_BUNDLE> & { bytes: ArrayBuffer });
+  | (Req<RequestType.OPEN_BUNDLE> & { bytes: ArrayBuffer })
+  | (Req<RequestType.EXPORT_QUERY> & { sql: string; format: 'csv' | 'parquet' });
 
 interface Rep<T extends ReplyType> {
   type: T;
@@ -205,7 +212,8 @@ export type WorkerReply =
   | (Rep<ReplyType.EVAL_RESULT> & { result: EvalOutput })
   | (Rep<ReplyType.BENCHMARK> & { summary: BenchmarkSummary })
   | (Rep<ReplyType.BUNDLE> & { bytes: ArrayBuffer })
-  | (Rep<ReplyType.BUNDLE_OPENED> & { run: OpenedRun });
+  | (Rep<ReplyType.BUNDLE_OPENED> & { run: OpenedRun })
+  | (Rep<ReplyType.EXPORT_RESULT> & { bytes: ArrayBuffer; rows: number });
 
 /** Distributes Omit over a union (so each request variant keeps its own fields). */
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -31,3 +31,26 @@ export const DOUBTFUL_RETURNS_HELP =
 /** Data panel > Use label-like columns (PreprocessConfig.includeLabelLike) */
 export const LABEL_LIKE_HELP =
   "A factor panel's columns named like labels (LABEL0, target_5d, fwd_return_20) or correlating with the forward return far beyond what a factor can (|IC| > 0.5 on the first 60% of dates) are future information: taken as factors they give an IC near 1 and a backtest no one could trade. They are excluded, with a warning naming each. Tick this only if such a column really is known on its date.";
+
+/** SQL console (src/ui/panels/SqlConsole.tsx): what it is, the tables, the exports. */
+export const SQL_HELP = {
+  intro:
+    'Query the loaded data with DuckDB SQL, in your browser. The console is read-only: one SELECT (or WITH / DESCRIBE) at a time; the Data panel is what loads and changes tables. Ctrl+Enter runs.',
+  tables: [
+    [
+      'factors',
+      "every dataset. One row per date and stock of the cross-section (the stocks the models see that day). Columns: date, ticker, industry, universe (the size universe that month: top100 / next150 / rest by dollar volume; NULL in the first month, before a ranking exists), every factor AS THE MODELS SEE IT, i.e. after the Data panel's preprocessing (winsorised, z-scored or ranked per date, industry-neutralised if set; a missing value is filled with the date's mean, 0), and the labels fwd_1, fwd_5, ...: the RAW forward return over h days from the next day's close, P[t+1+h] / P[t+1] - 1, NULL where the future price is unknown. Built from the panel on the first query that names it (a few seconds on the full data), again after each load.",
+    ],
+    [
+      'prices',
+      'a prices file: its validated daily rows as loaded (date, ticker, open, high, low, close, adj_close, volume, ...), before factors. The synthetic market: date, ticker, industry, close (an index starting at 100 per stock, compounded from ret) and ret (the daily return), so fwd_h = close[t+1+h] / close[t+1] - 1.',
+    ],
+    ['sectors', 'the sectors file next to a prices file: ticker, sector, sub_industry.'],
+    [
+      'factor_panel',
+      'a factor-panel file: its validated columns as loaded, raw (not preprocessed); the factors table has them preprocessed.',
+    ],
+  ] as [string, string][],
+  export:
+    'CSV and Parquet download the WHOLE result of the query shown (every row, not only the 200 on screen; run the query first). CSV: numbers in full precision (FLOAT columns to float32 precision), dates as YYYY-MM-DD, NULL as an empty cell, a text cell starting with = + - @ gets a leading apostrophe (no formulas). Parquet keeps the column types.',
+} as const;

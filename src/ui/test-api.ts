@@ -34,6 +34,13 @@ export interface LabSnapshot {
       industries: number;
       edgeDays: number;
       tables: string[];
+      /** the SQL console's tables: row counts, and which are built from the panel on first use (factors, ...) */
+      tableRows?: Record<string, number>;
+      lazyTables?: string[];
+      factorNames?: string[];
+      horizons?: number[];
+      /** mean members per date of each universe (members that are in the cross-section) */
+      universeMembers?: Record<string, number>;
     };
   };
   run: unknown;
@@ -79,7 +86,7 @@ export interface LabSnapshot {
     /** a failed re-evaluation / benchmark load */
     error: string | null;
   };
-  sql: { status: string; columns: string[]; rows: number; error: string | null };
+  sql: { status: string; columns: string[]; rows: number; error: string | null; notes?: string[]; activity?: string | null };
   lastError: null | { where: string; message: string; hint?: string };
   urlWarnings: string[];
 }
@@ -110,6 +117,11 @@ export function snapshot(): LabSnapshot {
         industries: sum.industries.length,
         edgeDays: sum.edges.dates.length,
         tables: sum.tables.map((t) => t.name),
+        tableRows: Object.fromEntries(sum.tables.map((t) => [t.name, t.rows])),
+        lazyTables: sum.tables.filter((t) => t.lazy).map((t) => t.name),
+        factorNames: sum.factors.map((f) => f.name),
+        horizons: sum.horizons ?? [],
+        universeMembers: Object.fromEntries(sum.universes.map((u) => [u.name, u.avgMembers])),
       },
     },
     run: s.run,
@@ -163,6 +175,8 @@ export function snapshot(): LabSnapshot {
       columns: s.queryResult?.columns ?? [],
       rows: s.queryResult?.rows.length ?? 0,
       error: s.queryError?.message ?? null,
+      notes: s.queryResult?.notes ?? [],
+      activity: s.queryActivity ?? null,
     },
     lastError: s.lastError && { where: s.lastError.where, message: s.lastError.message, hint: s.lastError.hint },
     urlWarnings: s.urlWarnings,

@@ -96,6 +96,9 @@ describe('holdout (FactorVAE Table 2 robustness)', () => {
     const hold = pickHoldout(d, test, { count: 10 }, defaultRun.seed);
     expect(r.holdout?.stocks).toEqual(Array.from(hold.stocks, (n) => panel.tickers[n]));
     expect(r.warnings.some((w) => /holdout: 10 of 40 stocks/.test(w))).toBe(true);
+    // the excess return is measured against the held-out stocks' own equal weight (holdout-benchmark.test.ts)
+    expect(r.eval.settings.benchmark).toBe('equal-weighted held-out stocks (10)');
+    expect(full.eval.settings.benchmark).toBe('equal-weighted universe');
     // scores: finite only for held-out stocks (in the cross-section); every other stock NaN
     let finite = 0;
     for (let j = 0; j < r.testIndex.length; j++)

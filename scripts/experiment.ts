@@ -44,7 +44,7 @@ import { portfolioTable, relevanceTable, scoresTable } from '../src/bundle/table
 import { buildMetrics, explainSummary, runMetrics, table4, type MethodOutput } from '../src/bundle/metrics';
 import { writeBundle } from '../src/bundle/write';
 import { BUNDLE_EXT } from '../src/bundle/format';
-import { parseSeeds } from '../src/eval/seeds';
+import { expandSeeds, parseSeeds } from '../src/eval/seeds';
 import { seedsJson, strategyTableOf, table3Json } from '../src/train/paper-tables';
 
 // the tables and metrics.json entries live in src/bundle (one implementation for the runner, the bundle and the browser)
@@ -104,7 +104,7 @@ export function expandConfig(c: ExperimentConfig & Partial<RunConfig>): {
   const seeds = parseSeeds(c.seeds, 'experiment config "seeds"');
   return {
     name: c.name ?? 'experiment',
-    runs: entries.flatMap((e) => seeds.map((seed) => ({ label: `${e.label}@${seed}`, run: { ...e.run, seed }, method: e.label, seed }))),
+    runs: expandSeeds(entries, seeds),
   };
 }
 

@@ -31,3 +31,13 @@ export const DOUBTFUL_RETURNS_HELP =
 /** Data panel > Use label-like columns (PreprocessConfig.includeLabelLike) */
 export const LABEL_LIKE_HELP =
   "A factor panel's columns named like labels (LABEL0, target_5d, fwd_return_20) or correlating with the forward return far beyond what a factor can (|IC| > 0.5 on the first 60% of dates) are future information: taken as factors they give an IC near 1 and a backtest no one could trade. They are excluded, with a warning naming each. Tick this only if such a column really is known on its date.";
+
+/** Model step > Seeds and Held-out stocks; Results > Table 2 (FactorVAE's experiments, src/state/experiments.ts) */
+export const EXPERIMENT_HELP = {
+  seeds:
+    'One number or a list (at most 10): "Train & compare" trains every ticked method once per seed, labelled Method@seed, and Table 1 in the Results step shows each method\'s Rank IC and Rank ICIR as mean (std) over its seeds. A seed sets initial weights and batch order, so the std says how much of a difference between methods is luck. The paper uses 5 seeds.',
+  holdout:
+    'Robustness (FactorVAE Table 2): m stocks, drawn by the seed, are removed from training and validation and the test evaluates those stocks only, like newly listed stocks the model never saw. Their benchmark is their own equal weight. Off trains and tests on every stock. A count m (the paper: 50, 100, 200 of 300) or a fraction of the test cross-section for smaller universes.',
+  table2:
+    "FactorVAE's robustness table: each method trained without the held-out stocks and evaluated on them alone. Rank IC: mean per-date Spearman correlation of score and next return over the held-out stocks; Rank ICIR: its mean / std. mean (std) over the seeds; each seed also draws its own m stocks, as in the paper. m: stocks held out, of the stocks in the test cross-section.",
+} as const;

@@ -33,7 +33,7 @@ import { runKey } from '../train/run-key';
 import { checkReadOnlySql } from './sql-guard';
 import { useLab, type ErrorInfo, type LabState, type LossPoint, type ValidPoint } from './store';
 import { clipText, hashToRun, readBackendParam } from './url-state';
-import { comparisonJobs, effectiveSeeds, placeResult, relabel, resultLabel } from './experiments';
+import { comparisonJobs, effectiveSeeds, newBatch, placeResult, relabel, resultLabel } from './experiments';
 
 const set = (patch: Partial<LabState>) => useLab.setState(patch);
 const get = () => useLab.getState();
@@ -660,7 +660,7 @@ export async function resumeTraining(): Promise<void> {
   }
   const rest = cp.queue ?? [];
   if (!rest.length) {
-    batch = new Set();
+    batch = newBatch(cp);
     await trainOne(structuredClone(cp.run), cp, cp.seeded);
     return;
   }
@@ -673,7 +673,7 @@ async function runQueue(runs: RunConfig[], first?: SavedCheckpoint, seeded = fal
   const ids = runs.map((r) => r.model);
   const name = (id: string) => get().models.find((m) => m.id === id)?.label ?? id;
   const labels = runs.map((r) => resultLabel(name(r.model), r, seeded));
-  batch = new Set();
+  batch = newBatch(first);
   set({ queue: { ids, index: 0, finished: [], labels } });
   try {
     for (let i = 0; i < runs.length; i++) {

@@ -5,8 +5,9 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultRun, type RunConfig } from '../core/run';
-import { compareMethods, initLab, loadDataset, setHoldout, setModel, startTraining } from './actions';
-import type { DatasetSummary, LabApi, ModelInfo, TrainResult } from './lab-api';
+import { cancelTraining, compareMethods, initLab, loadDataset, resumeTraining, setHoldout, setModel, startTraining } from './actions';
+import type { DatasetSummary, GroupCheckpoint, LabApi, ModelInfo, TrainResult } from './lab-api';
+import { runKey } from './checkpoints';
 import { useLab } from './store';
 import { comparisonJobs, effectiveSeeds, parseSeedText, relabel, table2View } from './experiments';
 import { seedTableView } from './paper-tables';
@@ -59,14 +60,16 @@ const fake = (run: RunConfig): TrainResult => {
   };
 };
 const seen: { model: string; seed: number; holdout: boolean; queueLabel?: string }[] = [];
+const plainTrain: LabApi['train'] = async (run) => {
+  const q = useLab.getState().queue;
+  seen.push({ model: run.model, seed: run.seed, holdout: !!run.holdout, queueLabel: q?.labels?.[q.index] });
+  return fake(run);
+};
+let trainImpl: LabApi['train'] = plainTrain;
 const api: LabApi = {
   loadDataset: async () => summary,
   query: async () => ({ columns: [], rows: [] }),
-  train: async (run) => {
-    const q = useLab.getState().queue;
-    seen.push({ model: run.model, seed: run.seed, holdout: !!run.holdout, queueLabel: q?.labels?.[q.index] });
-    return fake(run);
-  },
+  train: (...a) => trainImpl(...a),
   setPaused: () => {},
   listModels: async () => models,
 };
@@ -77,6 +80,7 @@ beforeEach(async () => {
   await loadDataset({ kind: 'synthetic', name: 'synthetic' });
   setHoldout(undefined);
   seen.length = 0;
+  trainImpl = plainTrain;
 });
 
 describe('Seeds field', () => {
@@ -163,6 +167,42 @@ describe('Compare methods over seeds (Table 1)', () => {
     await compareMethods();
     expect(seen.map((x) => `${x.model}@${x.seed}`)).toEqual(['linear@42', 'gru@42']);
     expect(useLab.getState().results.map((r) => r.label)).toEqual(['Linear', 'GRU']);
+  });
+});
+
+describe('a stopped comparison over seeds', () => {
+  it('resumes with its seed labels: the checkpoint remembers that the queue is seeded', async () => {
+    useLab.setState({ compareIds: ['linear'], seeds: [1, 2, 3] });
+    const cp = (run: RunConfig): GroupCheckpoint => ({
+      runKey: runKey(run),
+      groupIndex: 0,
+      label: 'g0',
+      total: 2,
+      test: ['2016-01-04', '2016-06-30'],
+      record: { index: 0, label: 'g0' } as GroupCheckpoint['record'],
+      shape: [1, 2, 1],
+      scores: Float32Array.of(0.5, -0.5),
+    });
+    // seed 2 finishes one group of two, then waits to be cancelled
+    trainImpl = (run, p, signal, opts) => {
+      if (run.seed !== 2 || opts.resume?.length) return plainTrain(run, p, signal, opts);
+      opts.onGroupDone?.(cp(run));
+      return new Promise((_, reject) =>
+        signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
+      );
+    };
+    const running = compareMethods();
+    await expect.poll(() => useLab.getState().checkpoint?.groups.length ?? 0).toBe(1);
+    cancelTraining();
+    await running;
+    let s = useLab.getState();
+    expect(s.results.map((r) => r.label)).toEqual(['Linear@1']);
+    expect(s.checkpoint).toMatchObject({ seeded: true, queue: [{ model: 'linear', seed: 3 }] });
+    await resumeTraining();
+    s = useLab.getState();
+    expect(seen.map((x) => `${x.model}@${x.seed}`)).toEqual(['linear@1', 'linear@2', 'linear@3']);
+    expect(s.results.map((r) => r.label)).toEqual(['Linear@1', 'Linear@2', 'Linear@3']);
+    expect(seedTableView(s.results)[0].seeds).toEqual([1, 2, 3]);
   });
 });
 

@@ -89,7 +89,16 @@ export function placeResult(results: TrainResult[], r: TrainResult, batch: Set<s
   batch.add(slot);
   return [...results.filter((x) => slotOf(x) !== slot || (!fresh && x.label !== r.label)), r];
 }
-const slotOf = (r: TrainResult) => `${r.model}\u0000${r.run.holdout ? 'holdout' : ''}`;
+/** a run's slot among the results: its model, and whether it held stocks out */
+export const runSlot = (run: RunConfig): string => `${run.model}\u0000${run.holdout ? 'holdout' : ''}`;
+const slotOf = (r: TrainResult) => runSlot(r.run);
+
+/**
+ * The batch of a queue: empty for a fresh one; a resumed comparison over seeds already delivered the earlier seeds of
+ * the stopped method (they stay beside the resumed ones)
+ */
+export const newBatch = (resumed?: { run: RunConfig; seeded?: boolean }): Set<string> =>
+  new Set(resumed?.seeded ? [runSlot(resumed.run)] : []);
 
 /** Table 1 takes the results trained on every stock; Table 2 the holdout ones */
 export const isHoldout = (r: TrainResult): boolean => r.run.holdout !== undefined;

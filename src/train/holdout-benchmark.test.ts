@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Panel } from '../core/panel';
 import { defaultRun, type RunConfig } from '../core/run';
 import { evaluateScores, evaluateUniverses, holdoutMember, type RunScores } from './reevaluate';
+import { strategyTableOf } from './paper-tables';
 
 // 8 dates, 5 stocks A..E, one factor. Every stock earns the same daily return on every date, so each holding day is
 // the same arithmetic whatever the backtest's timing:
@@ -109,5 +110,15 @@ describe('holdout benchmark (issue 12)', () => {
     expect(e.settings.benchmark).toBe('index');
     for (let k = 0; k < e.series.day.length; k++) expect(e.series.excess[k]).toBeCloseTo(0.05, 6); // 6 - 1
     expect(e.warnings.some((w) => /not the 2 held-out stocks/.test(w))).toBe(true);
+  });
+
+  it('Table 3 of a holdout run trades against the held-out benchmark too', () => {
+    const t = strategyTableOf(panel, run, scores);
+    expect(t.benchmark).toBe('equal-weighted held-out stocks (2)');
+    // the benchmark compounds the held-out 4% a day: after d days 1.04^d - 1
+    const d = t.cumBenchmark.length;
+    expect(d).toBeGreaterThan(0);
+    expect(t.cumBenchmark[d - 1]).toBeCloseTo(1.04 ** d - 1, 5);
+    expect(strategyTableOf(panel, { ...run, holdout: undefined }, scores).cumBenchmark[d - 1]).toBeCloseTo(1.03 ** d - 1, 5);
   });
 });

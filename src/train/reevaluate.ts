@@ -111,6 +111,20 @@ export function holdoutMember(run: RunConfig, s: RunScores, N: number): Uint8Arr
 /** the name evaluate() gives its default benchmark; a holdout run's is the same rule on the held-out stocks */
 const EW_UNIVERSE = 'equal-weighted universe';
 
+/** the [T, N] member mask of an evaluation: the universe's (undefined = every stock) AND, for a holdout run, held out */
+export function withHoldout(panel: Panel, member: Uint8Array | undefined, held: Uint8Array | undefined): Uint8Array | undefined {
+  if (!held) return member;
+  const N = panel.tickers.length;
+  const m = new Uint8Array(panel.dates.length * N);
+  for (let i = 0; i < m.length; i++) m[i] = held[i % N] & (member ? member[i] : 1);
+  return m;
+}
+
+/** the default benchmark's name on a holdout run: the equal weight of its held-out stocks */
+export function holdoutBenchmarkName(name: string, held: Uint8Array): string {
+  return name === EW_UNIVERSE ? `equal-weighted held-out stocks (${held.reduce((a, b) => a + b, 0)})` : name;
+}
+
 /** the channels the run's model declares (its spec's `channels` for the run's resolved config) */
 export function channelSpecsOf(run: RunConfig): ChannelSpec[] {
   const spec = getModel(run.model);
@@ -176,13 +190,7 @@ function evalOn(
   // a holdout run (FactorVAE Table 2) is evaluated on the held-out stocks only: they are its universe, so the default
   // benchmark (equal weight over the eligible stocks) is the held-out stocks' own and the excess return compares the
   // model's picks with the stocks it could pick from, not with the whole market
-  let member = uni?.member;
-  if (held) {
-    const N = panel.tickers.length;
-    const m = new Uint8Array(panel.dates.length * N);
-    for (let i = 0; i < m.length; i++) m[i] = held[i % N] & (member ? member[i] : 1);
-    member = m;
-  }
+  const member = withHoldout(panel, uni?.member, held);
   const e = evaluate(
     {
       dates: panel.dates,
@@ -204,10 +212,9 @@ function evalOn(
     opts,
   );
   if (held) {
-    let m = 0;
-    for (let n = 0; n < held.length; n++) m += held[n];
-    if (e.settings.benchmark === EW_UNIVERSE) e.settings.benchmark = `equal-weighted held-out stocks (${m})`;
-    else if (benchmark)
+    const m = held.reduce((a, b) => a + b, 0);
+    e.settings.benchmark = holdoutBenchmarkName(e.settings.benchmark, held);
+    if (benchmark)
       e.warnings.push(
         `holdout: the excess return is measured against the loaded benchmark series "${e.settings.benchmark}", not the ${m} held-out stocks (clear the benchmark to compare with them).`,
       );

@@ -53,7 +53,7 @@ import { labVersion } from '../src/bundle/write';
 import { makeSplits } from '../src/data/splits';
 import { getModel } from '../src/models/registry';
 import { resolveConfig } from '../src/models/common';
-import { parseSeeds } from '../src/eval/seeds';
+import { expandSeeds, parseSeeds } from '../src/eval/seeds';
 import { seedsJson, strategyTableOf, table3Json } from '../src/train/paper-tables';
 
 // the tables and metrics.json entries live in src/bundle (one implementation for the runner, the bundle and the browser)
@@ -113,7 +113,7 @@ export function expandConfig(c: ExperimentConfig & Partial<RunConfig>): {
   const seeds = parseSeeds(c.seeds, 'experiment config "seeds"');
   return {
     name: c.name ?? 'experiment',
-    runs: entries.flatMap((e) => seeds.map((seed) => ({ label: `${e.label}@${seed}`, run: { ...e.run, seed }, method: e.label, seed }))),
+    runs: expandSeeds(entries, seeds),
   };
 }
 

@@ -77,3 +77,20 @@ export function parseSeeds(v: unknown, where = 'seeds'): number[] {
   if (new Set(v).size !== v.length) throw new LabError(`${where}: the seeds ${JSON.stringify(v)} repeat a seed.`);
   return v as number[];
 }
+
+/** the label of a method's run with one seed: `<method>@<seed>` (the headless experiment and the browser's Seeds) */
+export const seedLabel = (method: string, seed: number): string => `${method}@${seed}`;
+
+/** the method of a label: without a trailing '@<seed>' (the inverse of seedLabel) */
+export const methodOfLabel = (label: string): string => label.replace(/@\d+$/, '');
+
+/**
+ * Every entry once per seed, entry by entry (all seeds of the first entry, then the next), each labelled
+ * seedLabel(entry label, seed) with the seed set in its run: the jobs of a Table 1 over seeds.
+ */
+export function expandSeeds<R extends { seed: number }>(
+  entries: { label: string; run: R }[],
+  seeds: number[],
+): { label: string; run: R; method: string; seed: number }[] {
+  return entries.flatMap((e) => seeds.map((seed) => ({ label: seedLabel(e.label, seed), run: { ...e.run, seed }, method: e.label, seed })));
+}

@@ -3,7 +3,15 @@
  * these; they read and write the store through useLab.getState()/setState().
  */
 import { LabError } from '../core/errors';
-import { defaultRun, type DatasetSpec, type PreprocessConfig, type RunConfig, type SplitConfig, type StrategyConfig } from '../core/run';
+import {
+  defaultRun,
+  type DatasetSpec,
+  type HoldoutConfig,
+  type PreprocessConfig,
+  type RunConfig,
+  type SplitConfig,
+  type StrategyConfig,
+} from '../core/run';
 import { labApi, setLabApi } from './api';
 import { resolveConfig, schemaDefaults } from '../models/config';
 import { EtaEstimator } from './eta';
@@ -27,6 +35,7 @@ import { buildingTablesNote, markTablesBuilt } from './sql-tables';
 import { exportFileName } from '../data/csv-export';
 import { useLab, type ErrorInfo, type LabState, type LossPoint, type ValidPoint } from './store';
 import { clipText, hashToRun, readBackendParam } from './url-state';
+import { comparisonJobs, effectiveSeeds, newBatch, placeResult, relabel, resultLabel } from './experiments';
 
 const set = (patch: Partial<LabState>) => useLab.setState(patch);
 const get = () => useLab.getState();
@@ -90,6 +99,7 @@ export async function initLab(api: LabApi, loc: { hash: string; search: string }
     backendForced: forced !== null,
     // the link's "Compare methods" ticks and their hyper-parameters (checked against the registry in loadModels)
     ...(parsed.compare ? { compareIds: parsed.compare.ids, presetConfigs: parsed.compare.configs } : {}),
+    ...(parsed.seeds ? { seeds: parsed.seeds } : {}),
   });
   void restoreCheckpoint(); // groups a stopped run saved before this page (re)loaded
   const models = loadModels();
@@ -222,6 +232,13 @@ export const setPreprocessing = (patch: Partial<PreprocessConfig>) =>
   get().setRun((r) => ({ ...r, preprocessing: { ...r.preprocessing, ...patch } }));
 export const setUniverse = (universe: string) => get().setRun((r) => ({ ...r, universe }));
 export const setSeed = (seed: number) => get().setRun((r) => ({ ...r, seed: Math.max(0, Math.floor(seed)) }));
+/** FactorVAE Table 2: hold m stocks (a count or a fraction) out of training and evaluate on them; undefined = off */
+export const setHoldout = (h: HoldoutConfig | undefined) =>
+  get().setRun((r) => {
+    const next = { ...r };
+    delete next.holdout;
+    return h ? { ...next, holdout: h } : next;
+  });
 /** Edit the split; an error a Train reported about the split is cleared (it described the settings just changed). */
 export const setSplit = (patch: Partial<SplitConfig>) => {
   get().setRun((r) => ({ ...r, split: { ...r.split, ...patch } }));
@@ -504,8 +521,10 @@ export function restoreCheckpoint(): Promise<void> {
  */
 /** the runs still queued after the one being trained ("Compare methods"): saved with its checkpoint */
 let queuedAfter: RunConfig[] = [];
+/** the model / kind slots that delivered a result in the current queue (their other seeds stay beside them) */
+let batch = new Set<string>();
 
-async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done' | 'cancelled' | 'error'> {
+async function trainOne(run: RunConfig, resume?: SavedCheckpoint, seeded = false): Promise<'done' | 'cancelled' | 'error'> {
   const s = get();
   const ac = new AbortController();
   controller = ac;
@@ -551,6 +570,7 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
             total: gc.total,
             savedAt: 0,
             ...(queuedAfter.length ? { queue: structuredClone(queuedAfter) } : {}),
+            ...(seeded ? { seeded } : {}),
           };
     const next: SavedCheckpoint = {
       ...base,
@@ -562,7 +582,7 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
     void persist(() => checkpointStore().put(next));
   };
   try {
-    const result: TrainResult = await labApi().train({ ...run, backend: s.backendPref }, (p) => onProgress(ac, p), ac.signal, {
+    const trained: TrainResult = await labApi().train({ ...run, backend: s.backendPref }, (p) => onProgress(ac, p), ac.signal, {
       backend: s.backendPref,
       onGroupDone,
       ...(resume ? { resume: resume.groups } : {}),
@@ -571,11 +591,13 @@ async function trainOne(run: RunConfig, resume?: SavedCheckpoint): Promise<'done
     // finished: its groups are in the result, the checkpoint is not needed any more
     set({ checkpoint: null });
     void persist(() => checkpointStore().delete(key));
-    const others = get().results.filter((r) => r.model !== result.model);
+    // '<model>' ('· held-out' when it held stocks out, '@<seed>' in a comparison over seeds); it replaces that model's
+    // earlier result, except the other seeds of its own comparison (experiments.ts placeResult)
+    const result = relabel(trained, resultLabel(trained.label, run, seeded));
     const prev = get().progress;
     set({
       trainStatus: 'done',
-      results: [...others, result],
+      results: placeResult(get().results, result, batch),
       backendInUse: result.backend,
       backendReason: result.backendReason ?? null,
       progress: prev ? { ...prev, phase: 'done', fraction: 1, elapsedMs: result.elapsedMs, message: 'Done' } : null,
@@ -623,6 +645,7 @@ export function splitError(s: Pick<LabState, 'summary' | 'run'> = get()): string
 /** Train the current run on the loaded dataset (afresh: a saved checkpoint of it is replaced); the result joins the Results panel. */
 export async function startTraining(): Promise<void> {
   if (!canTrain()) return;
+  batch = new Set();
   await trainOne(structuredClone(get().run));
 }
 
@@ -643,22 +666,26 @@ export async function resumeTraining(): Promise<void> {
   }
   const rest = cp.queue ?? [];
   if (!rest.length) {
-    await trainOne(structuredClone(cp.run), cp);
+    batch = newBatch(cp);
+    await trainOne(structuredClone(cp.run), cp, cp.seeded);
     return;
   }
   // a stopped "Compare methods" queue: the resumed run, then the models that were still waiting
-  await runQueue([structuredClone(cp.run), ...rest], cp);
+  await runQueue([structuredClone(cp.run), ...rest], cp, cp.seeded);
 }
 
 /** Train `runs` one after another (the queue shown in the Train panel); the first may resume `first`. Stops at a cancel or error. */
-async function runQueue(runs: RunConfig[], first?: SavedCheckpoint): Promise<void> {
+async function runQueue(runs: RunConfig[], first?: SavedCheckpoint, seeded = false): Promise<void> {
   const ids = runs.map((r) => r.model);
-  set({ queue: { ids, index: 0, finished: [] } });
+  const name = (id: string) => get().models.find((m) => m.id === id)?.label ?? id;
+  const labels = runs.map((r) => resultLabel(name(r.model), r, seeded));
+  batch = newBatch(first);
+  set({ queue: { ids, index: 0, finished: [], labels } });
   try {
     for (let i = 0; i < runs.length; i++) {
-      set({ queue: { ids, index: i, finished: ids.slice(0, i) } });
+      set({ queue: { ids, index: i, finished: ids.slice(0, i), labels } });
       queuedAfter = runs.slice(i + 1);
-      const outcome = await trainOne(runs[i], i === 0 ? first : undefined);
+      const outcome = await trainOne(runs[i], i === 0 ? first : undefined, seeded);
       if (outcome !== 'done') return;
     }
   } finally {
@@ -691,15 +718,20 @@ export async function compareMethods(ids: string[] = get().compareIds): Promise<
     return;
   }
   const base = structuredClone(s.run);
+  const methods = todo.map((id) => {
+    const m = get().models.find((x) => x.id === id)!;
+    const config =
+      id === base.model
+        ? base.config
+        : resolveConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...s.presetConfigs[id] }, m.id, 'clamp');
+    return { label: m.label, run: { ...structuredClone(base), model: id, config } };
+  });
+  // "Seeds" (FactorVAE Table 1): each method once per seed, method by method, as the headless experiment's `seeds`
+  const seeds = effectiveSeeds(s.seeds, base.seed);
   await runQueue(
-    todo.map((id) => {
-      const m = get().models.find((x) => x.id === id)!;
-      const config =
-        id === base.model
-          ? base.config
-          : resolveConfig(m.configSchema, { ...schemaDefaults(m.configSchema), ...s.presetConfigs[id] }, m.id, 'clamp');
-      return { ...structuredClone(base), model: id, config };
-    }),
+    comparisonJobs(methods, seeds).map((j) => j.run),
+    undefined,
+    seeds.length > 0,
   );
 }
 

@@ -25,6 +25,8 @@ export interface SavedCheckpoint {
   savedAt: number;
   /** "Compare methods": the runs still queued after this one (a resume trains them next, in order) */
   queue?: RunConfig[];
+  /** the queue trains over seeds ("Seeds"): the results are labelled `<method>@<seed>` */
+  seeded?: boolean;
 }
 
 export interface CheckpointStore {

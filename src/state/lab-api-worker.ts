@@ -205,6 +205,7 @@ export function toResult(r: TrainOutput): TrainResult {
     explainNote: r.explainNote,
     groupExtras: r.groups?.some((g) => g.extras) ? r.groups.map((g) => ({ label: g.label, extras: g.extras ?? {} })) : undefined,
     alternatives: alternativeResults(r.alternatives, r.model.id, label),
+    ...(r.holdout ? { holdout: { stocks: r.holdout.stocks.slice(), candidates: r.holdout.candidates } } : {}),
   };
 }
 

@@ -262,6 +262,8 @@ export interface TrainResult {
   alternatives?: AlternativeResult[];
   /** the run key of the run bundle this result was opened from (its grids re-evaluate it); absent = trained here */
   bundle?: string;
+  /** a robustness run (RunConfig.holdout, FactorVAE Table 2): the held-out tickers it was evaluated on, and of how many */
+  holdout?: { stocks: string[]; candidates: number };
 }
 
 export interface TrainOptions {

@@ -4,17 +4,20 @@
  * Figure 6 (TopK-Drop and TDrisk of every result, re-evaluated by the engine from its stored scores and sigma channel).
  */
 import type { RunConfig } from '../core/run';
-import { aggregateSeeds, type SeedRow } from '../eval/seeds';
+import { aggregateSeeds, methodOfLabel, type SeedRow } from '../eval/seeds';
 import { DEFAULT_TDRISK_ETA, scaleTopK, type TopKScale } from '../eval/strategy-table';
 import type { MethodSeries, TrainResult } from './lab-api';
 
 /** a result's method: its label without a trailing '@<seed>' */
-export const methodOf = (r: TrainResult) => r.label.replace(/@\d+$/, '');
+export const methodOf = (r: TrainResult) => methodOfLabel(r.label);
 
-/** Table 1: per method, Rank IC and Rank ICIR mean and std over the seeds of its results (same seed twice: the latest) */
+/**
+ * Table 1: per method, Rank IC and Rank ICIR mean and std over the seeds of its results (same seed twice: the latest);
+ * holdout runs (evaluated on the held-out stocks only) are Table 2's (experiments.ts), not here
+ */
 export function seedTableView(results: TrainResult[]): SeedRow[] {
   const latest = new Map<string, TrainResult>();
-  for (const r of results) latest.set(`${methodOf(r)}\u0000${r.run.seed}`, r);
+  for (const r of results) if (!r.run.holdout) latest.set(`${methodOf(r)}\u0000${r.run.seed}`, r);
   return aggregateSeeds(
     [...latest.values()].map((r) => ({
       method: methodOf(r),
@@ -73,7 +76,8 @@ export async function table3View(
   results: TrainResult[],
   evaluate: (r: TrainResult, run: RunConfig) => Promise<TrainResult>,
 ): Promise<Table3View | null> {
-  const usable = results.filter((r) => r.scores);
+  // holdout runs trade only their held-out stocks against those stocks' benchmark: not comparable here (Table 2)
+  const usable = results.filter((r) => r.scores && !r.run.holdout);
   if (!usable.length) return null;
   const scale = scaleTopK(Math.max(1, Math.min(...usable.map(scoredUniverse))));
   const rows: Table3Row[] = [];

@@ -95,10 +95,13 @@ export interface TrainingSlice {
   /** the run being trained (frozen at Train) */
   trainingRun: RunConfig | null;
   /** "Compare methods": the model ids trained one after another on the same data and split, and the current one */
-  queue: { ids: string[]; index: number; finished: string[] } | null;
+  queue: { ids: string[]; index: number; finished: string[]; labels?: string[] } | null;
   /** models ticked for "Compare methods" */
   compareIds: string[];
   setCompareIds: (ids: string[]) => void;
+  /** "Compare methods" over seeds (FactorVAE Table 1): each ticked model once per seed; [] = the run's one seed */
+  seeds: number[];
+  setSeeds: (seeds: number[]) => void;
   /**
    * split groups finished by the run in progress or by the last stopped one (also saved in IndexedDB, so a reload
    * keeps them): "Resume" trains only the remaining groups; cleared when a run finishes
@@ -202,6 +205,8 @@ const createTrainingSlice: StateCreator<LabState, [], [], TrainingSlice> = (set)
   queue: null,
   compareIds: defaultCompare.slice(),
   setCompareIds: (compareIds) => set({ compareIds }),
+  seeds: [],
+  setSeeds: (seeds) => set({ seeds }),
   checkpoint: null,
   presetConfigs: {},
   presetId: null,

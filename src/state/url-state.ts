@@ -5,6 +5,7 @@
  */
 import { defaultRun, type RunConfig } from '../core/run';
 import { BACKEND_PREFS, type BackendPref } from './lab-api';
+import { MAX_SEEDS, parseSeedText } from './experiments';
 
 type Leaf = string | number | boolean;
 
@@ -22,7 +23,7 @@ const ENUMS: Record<string, readonly string[]> = {
 /** a setting a link may not carry (it needs the user's confirmation in the Data panel) */
 const CONFIRM_ONLY = 'preprocessing.includeLabelLike';
 /** RunConfig's top-level fields ('backend' is optional, so not in defaultRun) */
-const TOP_KEYS = new Set([...Object.keys(defaultRun), 'backend', 'explain']);
+const TOP_KEYS = new Set([...Object.keys(defaultRun), 'backend', 'explain', 'holdout']);
 /** objects whose keys are open-ended (model hyper-parameters, synthetic market settings, optional split/strategy fields) */
 const OPEN_OBJECTS = ['config', 'dataset.synthetic', 'split', 'strategy', 'dataset'];
 
@@ -51,6 +52,10 @@ export const NUMERIC_RANGES: Record<string, { min: number; max: number; integer?
   'strategy.horizon': { min: 1, max: 252, integer: true },
   'strategy.lag': { min: 0, max: 63, integer: true },
   'dataset.synthetic.seed': { min: 0, max: 2 ** 31 - 1, integer: true },
+  // FactorVAE Table 2: m stocks held out of training (a count, or a fraction of the test cross-section)
+  'holdout.count': { min: 2, max: 100000, integer: true },
+  'holdout.fraction': { min: 0.001, max: 0.999 },
+  'holdout.seed': { min: 0, max: 2 ** 31 - 1, integer: true },
   'dataset.synthetic.nStocks': { min: 5, max: 5000, integer: true },
   'dataset.synthetic.nDays': { min: 60, max: 10000, integer: true },
   'dataset.synthetic.nIndustries': { min: 1, max: 200, integer: true },
@@ -101,8 +106,11 @@ export interface CompareSetup {
   configs: Record<string, Record<string, Leaf>>;
 }
 
-/** The hash string (with leading '#') for a run, and the "Compare methods" setup when given. */
-export function runToHash(run: RunConfig, compare?: CompareSetup): string {
+/**
+ * The hash string (with leading '#') for a run, and the "Compare methods" setup when given; `seeds` (FactorVAE Table 1:
+ * each compared method once per seed) as `seeds=1,2,3` when there is a list.
+ */
+export function runToHash(run: RunConfig, compare?: CompareSetup, seeds?: number[]): string {
   // using label-like columns as factors needs the user's confirmation in the Data panel: a link never carries it
   const pairs = flattenRun(run).filter(([k]) => k !== CONFIRM_ONLY);
   if (compare) {
@@ -110,6 +118,7 @@ export function runToHash(run: RunConfig, compare?: CompareSetup): string {
     for (const [id, cfg] of Object.entries(compare.configs))
       for (const [k, v] of Object.entries(cfg)) if (v !== undefined && v !== null) pairs.push([`compareConfig.${id}.${k}`, String(v)]);
   }
+  if (seeds?.length) pairs.push(['seeds', seeds.join(',')]);
   return '#' + pairs.map(([k, v]) => `${k}=${enc(v)}`).join('&');
 }
 
@@ -150,6 +159,8 @@ export interface ParsedHash {
   warnings: string[];
   /** the link's "Compare methods" setup (null when the link has no `compare` key: the session keeps its own) */
   compare: CompareSetup | null;
+  /** the link's "Seeds" list (absent when the link has no valid `seeds` key: the session keeps its own) */
+  seeds?: number[];
 }
 
 /** Parse a location hash into a full run: unknown keys are ignored, bad values fall back to defaultRun. */
@@ -173,6 +184,7 @@ function parseHash(hash: string, base: RunConfig): ParsedHash {
   let present = false;
   const body = hash.startsWith('#') ? hash.slice(1) : hash;
   let compare: CompareSetup | null = null;
+  let seeds: number[] | undefined;
   const configs: CompareSetup['configs'] = {};
   if (!body) return { run: run as unknown as RunConfig, present, warnings, compare };
   const seen = new Set<string>();
@@ -216,6 +228,21 @@ function parseHash(hash: string, base: RunConfig): ParsedHash {
       if (bad.length) warnings.push(`compare: '${bad.join(', ')}' is not a model id; ignored`);
       compare = { ids: ids.filter((x) => SAFE_NAME.test(x)), configs };
       present = true;
+      continue;
+    }
+    if (key === 'seeds') {
+      // "Seeds": at most MAX_SEEDS distinct whole numbers; a longer list keeps its first ones, a bad one is ignored
+      const parts = raw
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      try {
+        seeds = parseSeedText(parts.slice(0, MAX_SEEDS).join(','));
+        if (parts.length > MAX_SEEDS) warnings.push(`seeds: ${parts.length} seeds; at most ${MAX_SEEDS}, using ${seeds.join(',')}`);
+        present = true;
+      } catch (e) {
+        warnings.push(`seeds=${clipText(raw)}: ${(e as Error).message.replace(/^Seeds: /, '')} Ignored`);
+      }
       continue;
     }
     if (path[0] === 'compareConfig') {
@@ -312,7 +339,7 @@ function parseHash(hash: string, base: RunConfig): ParsedHash {
     present = true;
   }
   if (!compare && Object.keys(configs).length) warnings.push('compareConfig without a compare list ignored');
-  return { run: run as unknown as RunConfig, present, warnings, compare };
+  return { run: run as unknown as RunConfig, present, warnings, compare, ...(seeds ? { seeds } : {}) };
 }
 
 /** `?backend=webgl` forces a backend; returns null when absent or not a known backend. */

@@ -15,13 +15,14 @@ export function compareSetupOf(s: Pick<LabState, 'compareIds' | 'presetConfigs' 
 }
 
 /** The hash of the whole setup: the run and the "Compare methods" setup. */
-export const setupHash = (s: Pick<LabState, 'compareIds' | 'presetConfigs' | 'run'>): string => runToHash(s.run, compareSetupOf(s));
+export const setupHash = (s: Pick<LabState, 'compareIds' | 'presetConfigs' | 'run'> & { seeds?: number[] }): string =>
+  runToHash(s.run, compareSetupOf(s), s.seeds);
 
 /** Start syncing; returns a function that stops it. */
 export function startUrlSync(win: Window = window): () => void {
   let written = win.location.hash;
   const unsubscribe = useLab.subscribe((s, prev) => {
-    if (s.run === prev.run && s.compareIds === prev.compareIds && s.presetConfigs === prev.presetConfigs) return;
+    if (s.run === prev.run && s.compareIds === prev.compareIds && s.presetConfigs === prev.presetConfigs && s.seeds === prev.seeds) return;
     const h = setupHash(s);
     if (h === written) return;
     written = h;
@@ -44,6 +45,7 @@ export function startUrlSync(win: Window = window): () => void {
       run: m ? { ...parsed.run, model: m.id, config: resolveConfig(m.configSchema, parsed.run.config, m.id, 'clamp') } : parsed.run,
       urlWarnings: warnings,
       ...(parsed.compare ? { compareIds: parsed.compare.ids.filter(known), presetConfigs: parsed.compare.configs } : {}),
+      ...(parsed.seeds ? { seeds: parsed.seeds } : {}),
     });
   };
   win.addEventListener('hashchange', onHash);

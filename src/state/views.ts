@@ -79,12 +79,15 @@ export interface ResultsTableView {
   emptyUniverses: string[];
 }
 
-/** Latest result per model, in finishing order. */
+/**
+ * Latest result per label, in finishing order: one per model, except the seeds of a comparison over seeds
+ * (`<method>@<seed>`) and a holdout run (`<method> · held-out`), which sit beside each other (state/experiments.ts).
+ */
 export function latestResults(results: TrainResult[]): TrainResult[] {
   const by = new Map<string, TrainResult>();
   for (const r of results) {
-    by.delete(r.model);
-    by.set(r.model, r);
+    by.delete(r.label);
+    by.set(r.label, r);
   }
   return [...by.values()];
 }

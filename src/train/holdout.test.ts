@@ -5,6 +5,7 @@ import { plantedPanel } from './fixtures';
 import { pickHoldout, withoutHoldout } from './holdout';
 import { runOnPanel } from './runner';
 import { runKey } from './run-key';
+import { evaluateScores } from './reevaluate';
 import { defaultRun, type RunConfig } from '../core/run';
 import type { SplitPlan } from '../data/splits';
 
@@ -96,6 +97,14 @@ describe('holdout (FactorVAE Table 2 robustness)', () => {
     const hold = pickHoldout(d, test, { count: 10 }, defaultRun.seed);
     expect(r.holdout?.stocks).toEqual(Array.from(hold.stocks, (n) => panel.tickers[n]));
     expect(r.warnings.some((w) => /holdout: 10 of 40 stocks/.test(w))).toBe(true);
+    // the excess return is measured against the held-out stocks' own equal weight (holdout-benchmark.test.ts)
+    expect(r.eval.settings.benchmark).toBe('equal-weighted held-out stocks (10)');
+    expect(full.eval.settings.benchmark).toBe('equal-weighted universe');
+    // a re-evaluation of the stored scores (no explicit holdout: derived from the scored stocks) reproduces it exactly
+    const again = evaluateScores(panel, r.run, { scoresByHorizon: r.scoresByHorizon, testIndex: r.testIndex, horizons: r.horizons });
+    expect(again.settings.benchmark).toBe('equal-weighted held-out stocks (10)');
+    expect(Array.from(again.series.benchmark)).toEqual(Array.from(r.eval.series.benchmark));
+    expect(again.metrics).toEqual(r.eval.metrics);
     // scores: finite only for held-out stocks (in the cross-section); every other stock NaN
     let finite = 0;
     for (let j = 0; j < r.testIndex.length; j++)

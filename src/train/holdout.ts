@@ -2,7 +2,9 @@
  * FactorVAE's robustness experiment (paper Table 2): m stocks, chosen by a seeded RNG, are removed from training and
  * validation (their mask and label mask are 0 on every date outside the test segments, so no training batch, fit or
  * validation metric sees them), the model predicts the whole test cross-section as usual, and the evaluation keeps
- * only the m stocks (every other stock's test score is NaN).
+ * only the m stocks (every other stock's test score is NaN). They are the evaluation's universe, so the default
+ * benchmark is their own equal weight (reevaluate.ts, evalOn): the excess return compares the model's picks with the
+ * stocks it could pick from.
  */
 import type { HoldoutConfig } from '../core/run';
 import { LabError } from '../core/errors';

@@ -8,7 +8,17 @@ import type { Panel } from '../core/panel';
 import type { RunConfig } from '../core/run';
 import { aggregateSeeds, type SeedRow } from '../eval/seeds';
 import { DEFAULT_TDRISK_ETA, strategyTable, type StrategyTable } from '../eval/strategy-table';
-import { channelGrid, evalHorizonOf, runEvalOptions, scoreGrid, type Benchmark, type RunScores } from './reevaluate';
+import {
+  channelGrid,
+  evalHorizonOf,
+  holdoutBenchmarkName,
+  holdoutMember,
+  runEvalOptions,
+  scoreGrid,
+  withHoldout,
+  type Benchmark,
+  type RunScores,
+} from './reevaluate';
 
 /** Table 3 of one run: TopK-Drop (k 50, n 5; scaled below 300 stocks) and, with a sigma channel, TDrisk. */
 export function strategyTableOf(panel: Panel, run: RunConfig, s: RunScores, benchmark?: Benchmark): StrategyTable {
@@ -17,7 +27,9 @@ export function strategyTableOf(panel: Panel, run: RunConfig, s: RunScores, benc
   const sigma = channelGrid(panel, s, 'sigma', horizon);
   const eta = run.strategy.eta !== undefined && run.strategy.eta > 0 ? run.strategy.eta : DEFAULT_TDRISK_ETA;
   const { rebalanceAt: _monthly, ...opts } = runEvalOptions(panel, run); // TopK-Drop trades daily
-  return strategyTable(
+  // a holdout run trades its held-out stocks against their own equal weight, as in its evaluation (reevaluate.ts)
+  const held = holdoutMember(run, s, panel.tickers.length);
+  const t = strategyTable(
     {
       dates: panel.dates,
       ...scoreGrid(panel, s, horizon),
@@ -26,13 +38,14 @@ export function strategyTableOf(panel: Panel, run: RunConfig, s: RunScores, benc
       ret: panel.ret,
       tradable: panel.tradable,
       valid: panel.valid,
-      member: uni?.member,
+      member: withHoldout(panel, uni?.member, held),
       benchmark,
       ...(sigma ? { sigma } : {}),
     },
     { ...run.strategy, horizon },
     { ...opts, eta },
   );
+  return held ? { ...t, benchmark: holdoutBenchmarkName(t.benchmark, held) } : t;
 }
 
 const num = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(6)) : null);

@@ -25,6 +25,12 @@ export interface RunScores {
   horizons: number[];
   /** the model's output channels on the same dates (RunResult.channels values): [H, D, N] per horizon or [1, D, N] */
   channels?: Record<string, Float32Array>;
+  /**
+   * [N] 1 = a held-out stock of a robustness run (RunConfig.holdout; the runner passes its own choice). Absent on a
+   * holdout run (a re-evaluation of stored scores): the stocks with a score on some test date, which are the same
+   * stocks, since the runner NaNs every other stock's scores and holds out only stocks of the test cross-section.
+   */
+  holdout?: Uint8Array;
 }
 
 /** An alternative score channel (e.g. DMFM's attention estimate f-hat) evaluated like the model's own scores. */
@@ -85,6 +91,40 @@ export function scoreGrid(panel: Panel, s: RunScores, horizon: number): { scores
   return { scores, testMask };
 }
 
+/**
+ * The held-out stocks of a holdout run (undefined for any other run): `s.holdout`, else every stock with a finite score
+ * on some test date at any horizon.
+ */
+export function holdoutMember(run: RunConfig, s: RunScores, N: number): Uint8Array | undefined {
+  if (!run.holdout) return undefined;
+  if (s.holdout) {
+    if (s.holdout.length !== N)
+      throw new LabError(`Re-evaluate: the holdout marks ${s.holdout.length} stocks; this panel has ${N}.`, 'Train the model again.');
+    return s.holdout;
+  }
+  const m = new Uint8Array(N);
+  const v = s.scoresByHorizon;
+  for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) m[i % N] = 1;
+  return m;
+}
+
+/** the name evaluate() gives its default benchmark; a holdout run's is the same rule on the held-out stocks */
+const EW_UNIVERSE = 'equal-weighted universe';
+
+/** the [T, N] member mask of an evaluation: the universe's (undefined = every stock) AND, for a holdout run, held out */
+export function withHoldout(panel: Panel, member: Uint8Array | undefined, held: Uint8Array | undefined): Uint8Array | undefined {
+  if (!held) return member;
+  const N = panel.tickers.length;
+  const m = new Uint8Array(panel.dates.length * N);
+  for (let i = 0; i < m.length; i++) m[i] = held[i % N] & (member ? member[i] : 1);
+  return m;
+}
+
+/** the default benchmark's name on a holdout run: the equal weight of its held-out stocks */
+export function holdoutBenchmarkName(name: string, held: Uint8Array): string {
+  return name === EW_UNIVERSE ? `equal-weighted held-out stocks (${held.reduce((a, b) => a + b, 0)})` : name;
+}
+
 /** the channels the run's model declares (its spec's `channels` for the run's resolved config) */
 export function channelSpecsOf(run: RunConfig): ChannelSpec[] {
   const spec = getModel(run.model);
@@ -142,11 +182,16 @@ function evalOn(
   universe: string,
   opts: EvalOptions,
   benchmark?: Benchmark,
+  held?: Uint8Array,
 ): EvalResult {
   const uni = universe && universe !== 'all' ? panel.universes.find((u) => u.name === universe) : undefined;
   if (universe && universe !== 'all' && !uni)
     throw new LabError(`Re-evaluate: universe "${universe}" is not in this panel (${panel.universes.map((u) => u.name).join(', ')}).`);
-  return evaluate(
+  // a holdout run (FactorVAE Table 2) is evaluated on the held-out stocks only: they are its universe, so the default
+  // benchmark (equal weight over the eligible stocks) is the held-out stocks' own and the excess return compares the
+  // model's picks with the stocks it could pick from, not with the whole market
+  const member = withHoldout(panel, uni?.member, held);
+  const e = evaluate(
     {
       dates: panel.dates,
       scores: grid.scores,
@@ -155,7 +200,7 @@ function evalOn(
       ret: panel.ret,
       tradable: panel.tradable,
       valid: panel.valid,
-      member: uni?.member,
+      member,
       testMask: grid.testMask,
       benchmark,
       sigma: grid.sigma,
@@ -166,6 +211,15 @@ function evalOn(
     { ...run.strategy, horizon },
     opts,
   );
+  if (held) {
+    const m = held.reduce((a, b) => a + b, 0);
+    e.settings.benchmark = holdoutBenchmarkName(e.settings.benchmark, held);
+    if (benchmark)
+      e.warnings.push(
+        `holdout: the excess return is measured against the loaded benchmark series "${e.settings.benchmark}", not the ${m} held-out stocks (clear the benchmark to compare with them).`,
+      );
+  }
+  return e;
 }
 
 /**
@@ -188,6 +242,7 @@ export function evaluateScores(
     run.universe,
     { ...runEvalOptions(panel, run), ...extra },
     benchmark,
+    holdoutMember(run, s, panel.tickers.length),
   );
 }
 
@@ -208,11 +263,16 @@ export function evaluateAlternatives(
     .filter((c) => c.kind === 'score' && s.channels?.[c.name])
     .map((c) => {
       const grid = { scores: channelGrid(panel, s, c.name, horizon)!, testMask: scoreGrid(panel, s, horizon).testMask };
-      const own: RunScores = { scoresByHorizon: s.channels![c.name], testIndex: s.testIndex, horizons: s.horizons };
+      const own: RunScores = {
+        scoresByHorizon: s.channels![c.name],
+        testIndex: s.testIndex,
+        horizons: s.horizons,
+        holdout: holdoutMember(run, s, panel.tickers.length),
+      };
       return {
         name: c.name,
         label: c.label,
-        eval: evalOn(panel, run, grid, horizon, run.universe, opts, benchmark),
+        eval: evalOn(panel, run, grid, horizon, run.universe, opts, benchmark, own.holdout),
         ...(o.universes ? { universes: evaluateUniverses(panel, run, own, benchmark) } : {}),
       };
     });
@@ -223,9 +283,10 @@ export function evaluateUniverses(panel: Panel, run: RunConfig, s: RunScores, be
   const horizon = evalHorizonOf(run, s.horizons);
   const grid = { ...scoreGrid(panel, s, horizon), ...channelInputs(panel, s, horizon) };
   const opts = runEvalOptions(panel, run);
+  const held = holdoutMember(run, s, panel.tickers.length);
   return panel.universes.map((u) => {
     try {
-      const e = evalOn(panel, run, grid, horizon, u.name, opts, benchmark);
+      const e = evalOn(panel, run, grid, horizon, u.name, opts, benchmark, held);
       let icDates = 0;
       for (let i = 0; i < e.icCount.length; i++) if (e.icCount[i] >= 2) icDates++;
       return { universe: u.name, description: u.description, metrics: e.metrics, icDates, warnings: e.warnings };

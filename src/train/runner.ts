@@ -309,7 +309,7 @@ async function runGroups(panel: Panel, run: RunConfig, o: RunOptions, only?: Set
   const te = performance.now();
   const T = panel.dates.length;
   if (hold) keepHoldout([scoresByHorizon, ...Object.values(channels)], hold, N);
-  const stitched: RunScores = { scoresByHorizon, testIndex, horizons, channels };
+  const stitched: RunScores = { scoresByHorizon, testIndex, horizons, channels, ...(hold ? { holdout: hold.member } : {}) };
   const evalResult = evaluateScores(panel, run, stitched, o.benchmark, o.signalViews ? { signal: true } : {});
   warnings.push(...evalResult.warnings);
   const alternatives = evaluateAlternatives(panel, run, stitched, o.benchmark);

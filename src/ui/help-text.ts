@@ -54,3 +54,13 @@ export const SQL_HELP = {
   export:
     'CSV and Parquet download the WHOLE result of the query shown (every row, not only the 200 on screen; run the query first). CSV: numbers in full precision (FLOAT columns to float32 precision), dates as YYYY-MM-DD, NULL as an empty cell, a text cell starting with = + - @ gets a leading apostrophe (no formulas). Parquet keeps the column types.',
 } as const;
+
+/** Model step > Seeds and Held-out stocks; Results > Table 2 (FactorVAE's experiments, src/state/experiments.ts) */
+export const EXPERIMENT_HELP = {
+  seeds:
+    'One number or a list (at most 10): "Train & compare" trains every ticked method once per seed, labelled Method@seed, and Table 1 in the Results step shows each method\'s Rank IC and Rank ICIR as mean (std) over its seeds. A seed sets initial weights and batch order, so the std says how much of a difference between methods is luck. The paper uses 5 seeds.',
+  holdout:
+    'Robustness (FactorVAE Table 2): m stocks, drawn by the seed, are removed from training and validation and the test evaluates those stocks only, like newly listed stocks the model never saw. Their benchmark is their own equal weight. Off trains and tests on every stock. A count m (the paper: 50, 100, 200 of 300) or a fraction of the test cross-section for smaller universes.',
+  table2:
+    "FactorVAE's robustness table: each method trained without the held-out stocks and evaluated on them alone. Rank IC: mean per-date Spearman correlation of score and next return over the held-out stocks; Rank ICIR: its mean / std. mean (std) over the seeds; each seed also draws its own m stocks, as in the paper. m: stocks held out, of the stocks in the test cross-section.",
+} as const;

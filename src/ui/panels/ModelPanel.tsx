@@ -1,4 +1,5 @@
 /** Step 2, Model: registry model, its hyper-parameters (defaults, ranges, help), seed, split and portfolio. */
+import { ExperimentFields } from './ExperimentFields';
 import { applyPreset, resetHypers, setHyper, setModel, setSeed, setSplit, setSplitKind, applyMarketPreset } from '../../state/actions';
 import type { SplitConfig } from '../../core/run';
 import { PRESETS } from '../../state/presets';
@@ -374,6 +375,7 @@ export function ModelPanel() {
         onCommit={setSeed}
         help="initial weights, batch order and synthetic data"
       />
+      <ExperimentFields disabled={busy} />
 
       <details className="more">
         <summary>Split</summary>

@@ -14,6 +14,7 @@ import { EChart } from '../charts/EChart';
 import { cumOption } from '../charts/options';
 import { methodColor } from '../colors';
 import { ChartCard } from '../components/common';
+import { Table2Card } from './Table2';
 
 let lastTable3: Table3View | null = null;
 /** the Table 3 view last drawn (window.__lab.view('factorvaeTables')) */
@@ -28,7 +29,7 @@ const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');
  * ranks by), a TopK-Drop strategy, or a method trained with several seeds (no model is named here: layering rule)
  */
 export const paperTablesApply = (results: TrainResult[]) =>
-  results.some((r) => r.scores?.channels?.sigma !== undefined || r.run.strategy.kind === 'topkdrop') ||
+  results.some((r) => r.scores?.channels?.sigma !== undefined || r.run.strategy.kind === 'topkdrop' || r.run.holdout !== undefined) ||
   new Set(results.map((r) => `${methodOf(r)}@${r.run.seed}`)).size > new Set(results.map(methodOf)).size;
 
 export function PaperTables() {
@@ -79,7 +80,8 @@ export function PaperTables() {
           <span title={seedStdDefinition}>
             FactorVAE's prediction table: each method's mean per-date Rank IC (Spearman of score and next return) and Rank ICIR (mean / std
             of the daily Rank IC), as mean (std) over the seeds it was trained with. Train a method again with another seed (Model step), or
-            open the run bundle of examples/factorvae-seeds.json, to fill the spread; one seed shows std 0.
+            open the run bundle of examples/factorvae-seeds.json, to fill the spread; one seed shows std 0. "Seeds" in the Model step trains
+            every compared method over a list of seeds.
           </span>
         }
         empty={seeds.length ? null : 'No result to tabulate.'}
@@ -113,6 +115,7 @@ export function PaperTables() {
         </div>
         {!multiSeed && <p className="muted small">One seed per method so far: the std is 0 until a method runs with more seeds.</p>}
       </ChartCard>
+      <Table2Card results={results} />
       <ChartCard
         testId="fvae-table3"
         title="Table 3: TopK-Drop and TDrisk"

@@ -108,7 +108,7 @@ function ColumnsTable({ view, describe }: { view: View; describe: (u: string) =>
       </thead>
       <tbody>
         {table.methods.map((m, mi) => (
-          <tr key={ids[mi]} data-method={ids[mi]}>
+          <tr key={m} data-method={ids[mi]}>
             <th scope="row">
               <span className="dot" style={{ background: methodColor(ids[mi]) }} aria-hidden="true" />
               {m}
@@ -150,7 +150,7 @@ function RowsTable({ view, describe, members }: { view: View; describe: (u: stri
       {table.universes.map((u, ui) => (
         <tbody key={u} className="ublock">
           {table.methods.map((m, mi) => (
-            <tr key={ids[mi]} data-method={ids[mi]} data-universe={u}>
+            <tr key={m} data-method={ids[mi]} data-universe={u}>
               {mi === 0 && (
                 <th scope="rowgroup" rowSpan={table.methods.length} className="uname" title={describe(u)}>
                   {u}

@@ -19,6 +19,7 @@ import { methodColor } from '../colors';
 import { Empty, ErrorBox, Panel, useFocusAfterBusy } from '../components/common';
 import { SplitTimeline } from './SplitTimeline';
 import { runKey } from '../../state/checkpoints';
+import { effectiveSeeds } from '../../state/experiments';
 
 /** "Compare methods": tick registry models and train them one after another on the same data, split and seed. */
 function CompareMethods({ disabled }: { disabled: boolean }) {
@@ -27,6 +28,7 @@ function CompareMethods({ disabled }: { disabled: boolean }) {
   const setIds = useLab((s) => s.setCompareIds);
   const queue = useLab((s) => s.queue);
   const runModel = useLab((s) => s.run.model);
+  const nSeeds = useLab((s) => effectiveSeeds(s.seeds, s.run.seed).length);
   const picked = models.filter((m) => ids.includes(m.id));
   const button = useRef<HTMLButtonElement>(null);
   useFocusAfterBusy(button, queue !== null);
@@ -58,15 +60,16 @@ function CompareMethods({ disabled }: { disabled: boolean }) {
           data-testid="compare-button"
         >
           Train &amp; compare {picked.length}
+          {nSeeds > 0 && ` × ${nSeeds} seed${nSeeds > 1 ? 's' : ''}`}
         </button>
       </div>
       {queue ? (
         <p className="field-help" data-testid="compare-queue">
           {queue.ids.map((id, i) => {
-            const label = models.find((m) => m.id === id)?.label ?? id;
+            const label = queue.labels?.[i] ?? models.find((m) => m.id === id)?.label ?? id;
             const state = i < queue.index ? '✓' : i === queue.index ? '…' : '';
             return (
-              <span key={id} className={i === queue.index ? 'strong' : i < queue.index ? '' : 'muted'}>
+              <span key={i} className={i === queue.index ? 'strong' : i < queue.index ? '' : 'muted'}>
                 {i > 0 && ' → '}
                 {label} {state}
               </span>

@@ -11,6 +11,7 @@ import type { ModelViews } from '../../../ui/model-views';
 import { betaOption, calibrationOption } from './charts';
 import { betaSeries, betaStocks, fvaeResults, riskSummary } from './data';
 import { seedTableView } from '../../../state/paper-tables';
+import { table2View } from '../../../state/experiments';
 import { currentTable3 } from '../../../ui/panels/PaperTables';
 
 function FactorVaeViews({ result: r }: { result: TrainResult }) {
@@ -98,6 +99,8 @@ export const views: ModelViews = {
           rankIc: r.stats.rankIc,
           rankIcir: r.stats.rankIcir,
         })),
+        // Table 2 (robustness on held-out stocks, src/state/experiments.ts)
+        table2: table2View(results),
         table3: t3 && {
           k: t3.scale.k,
           n: t3.scale.n,

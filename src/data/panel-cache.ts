@@ -120,7 +120,9 @@ export function checksum44Parts(parts: Uint8Array[]): Uint8Array {
     m = 0x811c9dc5,
     length = 0,
     tail = 0;
-  parts.forEach((b, k) => {
+  // a plain loop (not a forEach callback): the running sums stay locals of this function, not a closure's context
+  for (let k = 0; k < parts.length; k++) {
+    const b = parts[k];
     const n = b.length >> 2;
     if (k < parts.length - 1 && n * 4 !== b.length) throw new Error('internal: checksum44Parts: a part is not a whole number of words');
     const words = b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, n) : new Uint32Array(b.slice(0, n * 4).buffer);
@@ -132,7 +134,7 @@ export function checksum44Parts(parts: Uint8Array[]): Uint8Array {
     }
     for (let i = n * 4; i < b.length; i++) tail |= b[i] << (8 * (i - n * 4));
     length += b.length;
-  });
+  }
   s1 = (s1 + tail) | 0;
   s2 = (s2 + s1) | 0;
   m = Math.imul(m ^ tail ^ length, 0x01000193);

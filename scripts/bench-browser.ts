@@ -22,7 +22,8 @@ interface Figure {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-const dataDir = join(root, '..', 'shared', 'data');
+// BENCH_DATA_DIR overrides ../shared/data (a git worktree sits one level deeper than the main checkout)
+const dataDir = process.env.BENCH_DATA_DIR ?? join(root, '..', 'shared', 'data');
 
 /**
  * Chromium processes started by THIS script (descendants of this Node process): other sessions on the machine may
@@ -88,7 +89,7 @@ const loadAvg = (): number => {
 export async function benchBrowser(): Promise<Figure[]> {
   const exe = ensureChromium();
   execSync('npx vite build --logLevel warn', { cwd: root, stdio: 'inherit' });
-  const port = 4199;
+  const port = Number(process.env.BENCH_PORT ?? 4199); // BENCH_PORT: several checkouts benchmarking at once
   const server = spawn('node', [join(here, 'serve-static.mjs'), String(port), '/lab/', dataDir], { cwd: root, stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 800));
   const browser = await chromium.launch({

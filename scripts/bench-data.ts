@@ -41,7 +41,8 @@ const loadAvg = (): number => {
 
 /** Load + validate + factor panel on the full shared prices; returns one row per measurement. */
 export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchResult[]> {
-  const dir = opts.dataDir ?? join(here, '..', '..', 'shared', 'data');
+  // BENCH_DATA_DIR overrides the default ../shared/data (a git worktree sits one level deeper than the main checkout)
+  const dir = opts.dataDir ?? process.env.BENCH_DATA_DIR ?? join(here, '..', '..', 'shared', 'data');
   const out: BenchResult[] = [];
   const add = (name: string, value: number, unit: string) => out.push({ name, runtime: 'node', value: Math.round(value * 10) / 10, unit });
   let t = 0,

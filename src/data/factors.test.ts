@@ -5,7 +5,15 @@ import { createNodeEngine } from './sql-engine-node';
 import { initParquetNode } from './parquet-node';
 import { loadParquet, tableToParquet } from './parquet';
 import { validatePrices, validateSectors } from './schema';
-import { computeFactorFrame, computeFactorPanel, factorCatalog, FACTOR_DEFS, selectFactors, setFactorPassEngine } from './factors';
+import {
+  computeFactorFrame,
+  computeFactorPanel,
+  factorCatalog,
+  FACTOR_DEFS,
+  selectFactors,
+  setFactorPassEngine,
+  setPanelStageRows,
+} from './factors';
 import { buildPanel } from './panel';
 import { makeTable } from './test-fixtures';
 import type { Panel } from '../core/panel';
@@ -217,6 +225,26 @@ describe('the factor pass in either storage order, and straight into a panel', (
         const got = computeFactorPanel(engine, o, prep);
         expect(panelDiffs(got, want), `${JSON.stringify(prep)} ${JSON.stringify(opts)}`).toEqual([]);
         expect(got.dates.length).toBeGreaterThan(100);
+      }
+    }
+  });
+
+  it('the date-major panel writer gives the same panel with a tiny staging buffer (stocks split over many flushes), on both passes', () => {
+    const prep: PreprocessConfig = { madK: 5, normalize: 'zscore', missing: 'fill', industryNeutral: false, minHistory: 20 };
+    const o = { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1 };
+    // 37 rows per flush: every stock's ~300 rows span 9+ flushes, a flush holds the end of one stock and the start
+    // of the next (a run of increasing targets breaks there); 1 row: every row is its own flush
+    for (const rows of [37, 1]) {
+      for (const pass of ['js', 'sql'] as const) {
+        const prev = setPanelStageRows(rows);
+        try {
+          setFactorPassEngine(pass);
+          const want = buildPanel(computeFactorFrame(engine, o), prep); // the frame path writes no panel: no staging
+          expect(panelDiffs(computeFactorPanel(engine, o, prep), want), `${rows} rows, ${pass} pass`).toEqual([]);
+        } finally {
+          setPanelStageRows(prev);
+          setFactorPassEngine('js');
+        }
       }
     }
   });

@@ -777,6 +777,93 @@ function runFactorPassJs(engine: SqlEngine, plan: PassPlan, sink: PassSink): voi
   order.finish();
 }
 
+/**
+ * The [T, N, F] factor array written date by date instead of stock by stock. The pass brings one stock's rows after
+ * another, and panel cell (t, n) sits at (t N + n) F: one stock's rows land N F floats apart, so writing them as they
+ * come touches a new page per row (a fresh 314 MB array on the full shared dataset: the writes cost more than the
+ * arithmetic). Here each batch's rows are first staged row-major in arrival order (a small reused buffer, ~29 stocks of
+ * full history), and a flush writes the staged rows date by date across the staged stocks, so consecutive writes fill
+ * neighbouring cells (t, n), (t, n + 1), ... Each staged run of increasing targets (one stock's rows in date order, or
+ * several stocks' whose targets happen to keep increasing) is read front to back; every row is written once.
+ */
+/** rows DateMajorWriter stages per flush: ~29 stocks of full history (131072 rows x 44 floats = 23 MB) */
+let stageRows = 131072;
+/** Tests: a small staging buffer (many flushes, stocks split across them); returns the previous value. */
+export function setPanelStageRows(rows: number): number {
+  const prev = stageRows;
+  stageRows = Math.max(1, Math.floor(rows));
+  return prev;
+}
+
+class DateMajorWriter {
+  private stage: Float32Array;
+  private target: Int32Array;
+  private local = new Int32Array(0);
+  private n = 0;
+  constructor(
+    private readonly x: Float32Array,
+    private readonly N: number,
+    private readonly F: number,
+    capacityRows: number,
+  ) {
+    this.stage = new Float32Array(capacityRows * F);
+    this.target = new Int32Array(capacityRows);
+  }
+
+  /** writeRows of a batch's factor columns [0, F), staged (see writeRows for the masking) */
+  write(v: BatchValues, dst: Int32Array, gate: Int32Array, min: Int32Array, len: number): void {
+    let kept = 0;
+    for (let r = 0; r < len; r++) if (dst[r] >= 0) kept++;
+    if (this.n + kept > this.target.length) this.flush();
+    if (kept > this.target.length) {
+      this.stage = new Float32Array(kept * this.F);
+      this.target = new Int32Array(kept);
+    }
+    if (this.local.length < len) this.local = new Int32Array(len);
+    const local = this.local;
+    for (let r = 0; r < len; r++) {
+      if (dst[r] < 0) local[r] = -1;
+      else {
+        local[r] = this.n;
+        this.target[this.n++] = dst[r];
+      }
+    }
+    writeRows(v, 0, this.F, local, gate, min, len, this.stage, this.F);
+  }
+
+  /** write every staged row to x, date by date */
+  flush(): void {
+    const { n, target, stage, x, N, F } = this;
+    if (n === 0) return;
+    const starts: number[] = [0];
+    for (let r = 1; r < n; r++) if (target[r] <= target[r - 1]) starts.push(r);
+    const K = starts.length;
+    const cur = Int32Array.from(starts),
+      end = Int32Array.from({ length: K }, (_, k) => (k + 1 < K ? starts[k + 1] : n));
+    let tMin = Infinity,
+      tMax = -Infinity;
+    for (let k = 0; k < K; k++) {
+      tMin = Math.min(tMin, Math.floor(target[cur[k]] / N));
+      tMax = Math.max(tMax, Math.floor(target[end[k] - 1] / N));
+    }
+    for (let t = tMin; t <= tMax; t++) {
+      const below = (t + 1) * N;
+      for (let k = 0; k < K; k++) {
+        let r = cur[k];
+        const e = end[k];
+        while (r < e && target[r] < below) {
+          const src = r * F,
+            dst = target[r] * F;
+          for (let c = 0; c < F; c++) x[dst + c] = stage[src + c];
+          r++;
+        }
+        cur[k] = r;
+      }
+    }
+    this.n = 0;
+  }
+}
+
 /** dst[c * rows + r] = src[r * cols + c]: a [rows, cols] matrix transposed, in 64 x 64 blocks (both sides cache-friendly). */
 function transposeInto<A extends Float32Array | Uint8Array>(src: A, dst: A, rows: number, cols: number): void {
   const B = 64;
@@ -890,6 +977,7 @@ export function computeFactorPanel(
         stage = grown;
       }
     };
+    const xw = new DateMajorWriter(x, N, F, Math.min(plan.nRows, stageRows));
     runFactorPass(engine, plan, {
       target: (t, n) => t * N + n,
       row: (i, _c, t, _day, n, a) => {
@@ -902,12 +990,13 @@ export function computeFactorPanel(
       write: (v, dst, age, rem, min, len) => {
         ensureStage(len);
         for (let r = 0; r < len; r++) if (dst[r] < 0) stage[r] = -1;
-        writeRows(v, 0, F, dst, age, min, len, x, F);
+        xw.write(v, dst, age, min, len);
         for (let h = 0; h < H; h++) writeColumn(v, F + h, stage, rem, min[F + h], len, fwdS, 1, h * NT);
         writeColumn(v, F + H, stage, age, min[F + H], len, retS, 1, 0);
         writeColumn(v, F + H + 1, stage, age, min[F + H + 1], len, dvS, 1, 0);
       },
     });
+    xw.flush();
     transposeInto(presentS, present, N, T);
     transposeInto(validS, valid, N, T);
     for (let h = 0; h < H; h++) transposeInto(fwdS.subarray(h * NT, (h + 1) * NT), fwd.subarray(h * NT, (h + 1) * NT), N, T);

@@ -23,6 +23,36 @@ async function opfsStore(): Promise<BlobStore | null> {
   if (!storage?.getDirectory) return null;
   const root = await storage.getDirectory();
   const dir = await root.getDirectoryHandle('panel-cache', { create: true });
+  // the parts one after another (the panel's arrays are written from its own memory: the blob is never built whole)
+  async function putParts(name: string, parts: Uint8Array[]): Promise<void> {
+    const fh = (await dir.getFileHandle(name, { create: true })) as FileHandle;
+    if (fh.createSyncAccessHandle) {
+      const h = await fh.createSyncAccessHandle();
+      try {
+        h.truncate(0);
+        let at = 0;
+        for (const bytes of parts) {
+          let done = 0;
+          while (done < bytes.length) {
+            const n = h.write(bytes.subarray(done), { at });
+            if (n <= 0) throw new Error(`OPFS wrote ${at} bytes, then nothing`);
+            done += n;
+            at += n;
+          }
+        }
+        h.flush();
+      } finally {
+        h.close();
+      }
+      return;
+    }
+    const w = await fh.createWritable();
+    try {
+      for (const bytes of parts) await w.write(bytes as Uint8Array<ArrayBuffer>);
+    } finally {
+      await w.close();
+    }
+  }
   return {
     kind: 'opfs',
     async get(name) {
@@ -52,30 +82,9 @@ async function opfsStore(): Promise<BlobStore | null> {
       return new Uint8Array(await (await fh.getFile()).arrayBuffer());
     },
     async put(name, bytes) {
-      const fh = (await dir.getFileHandle(name, { create: true })) as FileHandle;
-      if (fh.createSyncAccessHandle) {
-        const h = await fh.createSyncAccessHandle();
-        try {
-          h.truncate(0);
-          let at = 0;
-          while (at < bytes.length) {
-            const n = h.write(bytes.subarray(at), { at });
-            if (n <= 0) throw new Error(`OPFS wrote ${at} of ${bytes.length} bytes`);
-            at += n;
-          }
-          h.flush();
-        } finally {
-          h.close();
-        }
-        return;
-      }
-      const w = await fh.createWritable();
-      try {
-        await w.write(bytes as Uint8Array<ArrayBuffer>);
-      } finally {
-        await w.close();
-      }
+      await putParts(name, [bytes]);
     },
+    putParts,
     async delete(name) {
       try {
         await dir.removeEntry(name);

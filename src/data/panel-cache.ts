@@ -35,6 +35,8 @@ export interface BlobStore {
   readonly kind: string;
   get(name: string): Promise<Uint8Array | null>;
   put(name: string, bytes: Uint8Array): Promise<void>;
+  /** write the concatenation of `parts` (optional: a store without it gets the parts joined into one put) */
+  putParts?(name: string, parts: Uint8Array[]): Promise<void>;
   delete(name: string): Promise<void>;
   list(): Promise<string[]>;
 }
@@ -105,22 +107,37 @@ export async function panelCacheKey(fingerprint: string, spec: DatasetSpec, prep
  * sums: any single changed word changes it, and moving a word changes the second) and an FNV-style multiply lane.
  */
 export function checksum44(b: Uint8Array): Uint8Array {
-  const n = b.length >> 2;
-  const words = b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, n) : new Uint32Array(b.slice(0, n * 4).buffer);
+  return checksum44Parts([b]);
+}
+
+/**
+ * checksum44 of the concatenation of `parts` without building it: every part but the last must be a whole number of
+ * 32-bit words (the words are the concatenation's).
+ */
+export function checksum44Parts(parts: Uint8Array[]): Uint8Array {
   let s1 = 0,
     s2 = 0,
-    m = 0x811c9dc5;
-  for (let i = 0; i < n; i++) {
-    const w = words[i];
-    s1 = (s1 + w) | 0;
-    s2 = (s2 + s1) | 0;
-    m = Math.imul(m ^ w, 0x01000193);
+    m = 0x811c9dc5,
+    length = 0,
+    tail = 0;
+  // a plain loop (not a forEach callback): the running sums stay locals of this function, not a closure's context
+  for (let k = 0; k < parts.length; k++) {
+    const b = parts[k];
+    const n = b.length >> 2;
+    if (k < parts.length - 1 && n * 4 !== b.length) throw new Error('internal: checksum44Parts: a part is not a whole number of words');
+    const words = b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, n) : new Uint32Array(b.slice(0, n * 4).buffer);
+    for (let i = 0; i < n; i++) {
+      const w = words[i];
+      s1 = (s1 + w) | 0;
+      s2 = (s2 + s1) | 0;
+      m = Math.imul(m ^ w, 0x01000193);
+    }
+    for (let i = n * 4; i < b.length; i++) tail |= b[i] << (8 * (i - n * 4));
+    length += b.length;
   }
-  let tail = 0;
-  for (let i = n * 4; i < b.length; i++) tail |= b[i] << (8 * (i - n * 4));
   s1 = (s1 + tail) | 0;
   s2 = (s2 + s1) | 0;
-  m = Math.imul(m ^ tail ^ b.length, 0x01000193);
+  m = Math.imul(m ^ tail ^ length, 0x01000193);
   const out = new Uint8Array(32);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, s1 >>> 0, true);
@@ -165,6 +182,27 @@ function panelArrays(p: Panel): { name: string; type: ArrType; a: Float32Array |
 
 /** Panel + meta -> one blob (see the layout above). */
 export async function encodePanel(key: string, panel: Panel, meta: PanelCacheMeta): Promise<Uint8Array> {
+  return joinParts(encodePanelParts(key, panel, meta));
+}
+
+/** The parts' bytes in one array. */
+export function joinParts(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * The blob of encodePanel as parts whose concatenation is the blob: the fixed head with magic and checksum, the header
+ * JSON with its padding, and each panel array as a view of the panel's own memory (no copy), followed by its padding
+ * (with the array's last bytes when its length is not a whole number of words). A store that writes parts one after
+ * another (OPFS) never holds the blob whole: on the full shared dataset that saves allocating and filling ~420 MB.
+ */
+export function encodePanelParts(key: string, panel: Panel, meta: PanelCacheMeta): Uint8Array[] {
   const arrs = panelArrays(panel);
   let off = 0;
   const arrays: ArrEntry[] = arrs.map(({ name, type, a }) => {
@@ -192,13 +230,24 @@ export async function encodePanel(key: string, panel: Panel, meta: PanelCacheMet
   };
   const hj = new TextEncoder().encode(JSON.stringify(header));
   const start = align8(FIXED + hj.length);
-  const out = new Uint8Array(start + off);
-  out.set(new TextEncoder().encode(MAGIC), 0);
-  new DataView(out.buffer).setUint32(8, hj.length, true);
-  out.set(hj, FIXED);
-  arrs.forEach(({ a }, i) => out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), start + arrays[i].offset));
-  out.set(checksum44(out.subarray(FIXED)), 12);
-  return out;
+  const head = new Uint8Array(FIXED);
+  head.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(head.buffer).setUint32(8, hj.length, true);
+  const headerPart = new Uint8Array(start - FIXED); // JSON + zero padding to the payload (start - FIXED: whole words)
+  headerPart.set(hj, 0);
+  const body: Uint8Array[] = [headerPart];
+  arrs.forEach(({ a }, i) => {
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    const whole = bytes.length & ~3;
+    const end = i + 1 < arrays.length ? arrays[i + 1].offset : off;
+    if (whole > 0) body.push(bytes.subarray(0, whole));
+    // the last 0-3 bytes and the zeros up to the next array (whole words: array offsets are 8-byte aligned)
+    const pad = new Uint8Array(end - arrays[i].offset - whole);
+    pad.set(bytes.subarray(whole), 0);
+    if (pad.length) body.push(pad);
+  });
+  head.set(checksum44Parts(body), 12);
+  return [head, ...body];
 }
 
 /**
@@ -328,15 +377,17 @@ export class PanelCache {
   /** Save a panel under `key`, keeping the last maxEntries. Returns a notice when it could not be saved (never throws). */
   async write(key: string, panel: Panel, meta: PanelCacheMeta): Promise<string | null> {
     const store = this.store.kind;
-    let blob: Uint8Array;
+    let parts: Uint8Array[];
     try {
-      blob = await encodePanel(key, panel, meta);
+      parts = encodePanelParts(key, panel, meta);
     } catch (e) {
       return `Panel cache (${store}): the panel could not be serialised (${(e as Error).message}); it is not cached.`;
     }
     const others = (await this.index()).filter((k) => k !== key);
+    const put = () => (this.store.putParts ? this.store.putParts(key, parts) : this.store.put(key, joinParts(parts)));
+    const blobBytes = parts.reduce((a, p) => a + p.length, 0);
     try {
-      await this.store.put(key, blob);
+      await put();
     } catch (e) {
       await this.store.delete(key).catch(() => {}); // a partial write never stays
       if (!isQuotaError(e)) return `Panel cache (${store}): not saved (${(e as Error).message}).`;
@@ -344,10 +395,10 @@ export class PanelCache {
       for (const k of others) await this.drop(k);
       others.length = 0;
       try {
-        await this.store.put(key, blob);
+        await put();
       } catch (e2) {
         await this.store.delete(key).catch(() => {});
-        return `Panel cache (${store}): not saved: the browser's storage quota has no room for ${mb(blob.length)} (${(e2 as Error).message}). The next load rebuilds the panel.`;
+        return `Panel cache (${store}): not saved: the browser's storage quota has no room for ${mb(blobBytes)} (${(e2 as Error).message}). The next load rebuilds the panel.`;
       }
     }
     const keep = [key, ...others].slice(0, this.maxEntries);
@@ -380,6 +431,9 @@ export function memoryBlobStore(quotaBytes = Infinity): BlobStore & { blobs: Map
       if (used() - (blobs.get(n)?.length ?? 0) + b.length > quotaBytes)
         throw Object.assign(new Error(`quota of ${quotaBytes} bytes exceeded`), { name: 'QuotaExceededError' });
       blobs.set(n, b.slice());
+    },
+    async putParts(n, parts) {
+      await this.put(n, joinParts(parts));
     },
     delete: async (n) => {
       blobs.delete(n);

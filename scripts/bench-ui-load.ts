@@ -28,6 +28,7 @@ interface LabState {
     loadMs: number | null;
     steps: { id: string; state: string; ms: number | null; detail: string | null }[];
     cache: { hit: boolean; store: string } | null;
+    cacheSaving?: boolean;
   };
   models: string[];
   lastError: { message: string } | null;
@@ -49,6 +50,9 @@ async function timedLoad(page: Page, url: string, readMs = 0): Promise<{ ms: num
     polling: 20,
   });
   const ms = Date.now() - t0;
+  // a cold load replies before its panel cache save: wait for the save (the next reload must find the panel), then
+  // read the steps with the save's time
+  await page.waitForFunction(() => !(window as LabWindow).__lab!.getState().data.cacheSaving, null, { timeout: 300_000 });
   const state = await page.evaluate(() => (window as LabWindow).__lab!.getState());
   if (state.lastError) throw new Error(`bundled load failed: ${state.lastError.message}`);
   return { ms, state };

@@ -31,7 +31,15 @@ export class LabPage {
 
   /** Wait until the data loader is idle; returns the state. */
   async waitDataIdle(timeout = 180_000): Promise<LabSnapshot> {
-    await this.page.waitForFunction(() => window.__lab!.getState().data.status !== 'loading', null, { timeout });
+    // a cold load replies before its panel cache save ends (the page is usable); idle = the save ended too, so a
+    // reload right after finds the cached panel
+    await this.page.waitForFunction(
+      () => window.__lab!.getState().data.status !== 'loading' && !window.__lab!.getState().data.cacheSaving,
+      null,
+      {
+        timeout,
+      },
+    );
     return this.state();
   }
 

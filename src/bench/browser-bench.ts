@@ -38,15 +38,26 @@ async function benchData(pricesUrl: string, sectorsUrl: string): Promise<TrainFi
       sectors,
     );
     const wall = performance.now() - t1;
+    const toPanel = performance.now() - ts;
+    // the worker replies with the panel before its cache save: the save runs after, while the user reads the page
+    const saved = await client.cacheSaved();
     const rt = 'chromium';
     return [
       // what a first visit waits for: worker start (DuckDB-WASM + parquet-wasm instantiated), fetching the two files and
-      // the load (parquet, validation, factors, preprocessing, and the panel cache save while it is on the load's path)
+      // the load (parquet, validation, factors, preprocessing) up to the panel's summary; the panel cache save runs
+      // after that reply (its own figure below)
       {
         name: 'data: full dataset to panel, worker start included',
         runtime: rt,
         backend: '',
-        value: performance.now() - ts,
+        value: toPanel,
+        unit: 'ms',
+      },
+      {
+        name: 'data: panel cache save after the reply (background, worker)',
+        runtime: rt,
+        backend: '',
+        value: saved?.saved ? saved.ms : NaN,
         unit: 'ms',
       },
       { name: 'data: worker start (DuckDB-WASM instantiated, once per page)', runtime: rt, backend: '', value: startMs, unit: 'ms' },

@@ -16,6 +16,9 @@ interface SyncHandle {
 }
 type FileHandle = FileSystemFileHandle & { createSyncAccessHandle?: () => Promise<SyncHandle> };
 
+/** bytes written between two yields to the worker's event loop (a sync write of 16 MB takes ~0.1-0.3 s here) */
+const CHUNK = 16 << 20;
+
 const notFound = (e: unknown) => e instanceof DOMException && (e.name === 'NotFoundError' || e.name === 'TypeMismatchError');
 
 async function opfsStore(): Promise<BlobStore | null> {
@@ -30,14 +33,21 @@ async function opfsStore(): Promise<BlobStore | null> {
       const h = await fh.createSyncAccessHandle();
       try {
         h.truncate(0);
-        let at = 0;
+        let at = 0,
+          sinceYield = 0;
         for (const bytes of parts) {
           let done = 0;
           while (done < bytes.length) {
-            const n = h.write(bytes.subarray(done), { at });
+            const n = h.write(bytes.subarray(done, Math.min(bytes.length, done + CHUNK)), { at });
             if (n <= 0) throw new Error(`OPFS wrote ${at} bytes, then nothing`);
             done += n;
             at += n;
+            sinceYield += n;
+            // the worker answers other requests between chunks (the save runs after the load's reply)
+            if (sinceYield >= CHUNK) {
+              sinceYield = 0;
+              await new Promise((r) => setTimeout(r, 0));
+            }
           }
         }
         h.flush();

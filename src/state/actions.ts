@@ -388,6 +388,7 @@ export async function loadDataset(spec?: DatasetSpec, file?: File, opts: { disca
       results: sameData ? cur.results : [],
     });
     clearLast('data');
+    if (summary.cache?.saving) void followCacheSave(token);
     return true;
   } catch (e) {
     if (token !== loadToken) return false;
@@ -395,6 +396,31 @@ export async function loadDataset(spec?: DatasetSpec, file?: File, opts: { disca
     report('data', e);
     return false;
   }
+}
+
+/**
+ * A cold load's panel cache save runs in the worker after the summary came back: wait for it, then say in the
+ * summary (and the 'save' step) how it ended; a save that failed adds its notice to the warnings. A later load
+ * (another token) owns the state by then: nothing is changed.
+ */
+async function followCacheSave(token: number): Promise<void> {
+  const r = await (labApi().cacheSaved?.() ?? Promise.resolve(null)).catch((e: unknown) => ({
+    saved: false,
+    ms: 0,
+    detail: 'not saved',
+    notice: `Panel cache: not saved (${(e as Error).message}).`,
+  }));
+  if (token !== loadToken) return;
+  const s = get();
+  if (!s.summary?.cache) return;
+  const { saving: _saving, ...rest } = s.summary.cache;
+  const cache = r?.notice ? { ...rest, notice: rest.notice ? `${rest.notice} ${r.notice}` : r.notice } : rest;
+  set({
+    summary: { ...s.summary, cache, ...(r?.notice ? { warnings: [...(s.summary.warnings ?? []), r.notice] } : {}) },
+    dataSteps:
+      s.dataSteps?.map((st) => (st.id === 'save' ? { ...st, state: 'done' as const, ...(r ? { ms: r.ms, detail: r.detail } : {}) } : st)) ??
+      null,
+  });
 }
 
 /** labels of the trained models a dataset change would discard (latest per model) */

@@ -70,7 +70,17 @@ export function toSummary(s: EngineSummary, fileBytes?: number): DatasetSummary 
     tradingDays: s.edgesPerStock.dates, // summarizePanel sends the panel's dates here
     horizons: s.horizons,
     loadMs: s.load_ms,
-    ...(s.cache ? { cache: { hit: s.cache.hit, store: s.cache.store, savedAt: s.cache.savedAt, notice: s.cache.notice } } : {}),
+    ...(s.cache
+      ? {
+          cache: {
+            hit: s.cache.hit,
+            store: s.cache.store,
+            savedAt: s.cache.savedAt,
+            notice: s.cache.notice,
+            ...(s.cache.saving ? { saving: true } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -251,6 +261,7 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
       const size = fileBytes?.byteLength; // read before the buffer is transferred (detached)
       return toSummary(await c().loadDataset(spec, prep.preprocessing, fileBytes, undefined, onSteps && ((p) => onSteps(p.steps))), size);
     },
+    cacheSaved: () => c().cacheSaved(),
     async query(sql) {
       return toQuery(await c().query(sql));
     },

@@ -85,7 +85,7 @@ export interface DatasetSummary {
   /** ms the engine took to load it (from the files, or from the panel cache) */
   loadMs?: number;
   /** the panel cache's part in the load (hit: the panel came from the browser's cache); absent = no cache */
-  cache?: { hit: boolean; store: string; savedAt?: string; notice?: string };
+  cache?: { hit: boolean; store: string; savedAt?: string; notice?: string; saving?: boolean };
 }
 
 export interface QueryResult {
@@ -293,6 +293,12 @@ export interface LabApi {
   /** Load (or re-prepare) a dataset; fileBytes carries a user file (kind 'file'). Rejects with LabError. */
   /** `onSteps`: the load's steps as they change (the Data panel lists them) */
   loadDataset(spec: DatasetSpec, prep: DataPrep, fileBytes?: ArrayBuffer, onSteps?: (steps: LoadStep[]) => void): Promise<DatasetSummary>;
+  /**
+   * Wait for the panel cache save a cold load left running after its summary came back (summary.cache.saving):
+   * how it ended (ms, what was written, or a notice why not), null when none was pending. Optional: engines without
+   * a background save leave it out.
+   */
+  cacheSaved?(): Promise<{ saved: boolean; ms: number; detail: string; notice?: string } | null>;
   /** Run one read-only SQL statement over the loaded tables. */
   query(sql: string): Promise<QueryResult>;
   /** Train and evaluate a run; rejects with an AbortError-named error when signal aborts. */

@@ -10,7 +10,7 @@ import type { BackendChoice, BackendName } from './backend';
 import type { TrainProgress } from './loop';
 import type { SeededStepResult } from './parity';
 import type { GroupCheckpoint } from './run-key';
-import type { LoadProgress } from './dataset';
+import type { CacheSaveOutcome, LoadProgress } from './dataset';
 import {
   ReplyType,
   RequestType,
@@ -135,6 +135,15 @@ export class LabClient {
     const body = { type: RequestType.LOAD_DATASET as const, spec, prep, bytes: b, sectorsBytes: s, baseUrl: this.baseUrl };
     const { reply } = this.send(body, transfer, { onLoad });
     return (await this.expect(reply, ReplyType.DATASET)).summary;
+  }
+
+  /**
+   * Wait for the panel cache save the last load left running in the worker after its reply (a cold load of a file
+   * or the bundled data): how it ended, or null when no save was pending. A reload right after a load should wait
+   * for it, or the next page finds no cached panel.
+   */
+  async cacheSaved(): Promise<CacheSaveOutcome | null> {
+    return (await this.expect(this.send({ type: RequestType.CACHE_SAVED }).reply, ReplyType.CACHE_SAVED)).outcome;
   }
 
   /** run SQL in the worker's DuckDB; at most the first 1000 rows come back */

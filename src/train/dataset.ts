@@ -63,7 +63,7 @@ export interface LoadedDataset {
   /** the SQL console's tables (not for a synthetic market) */
   tables?: { name: string; columns: string[]; rows: number }[];
   /** the panel cache's part in this load (absent: no cache here, or a synthetic market) */
-  cache?: { hit: boolean; store: string; key: string; savedAt?: string; notice?: string };
+  cache?: { hit: boolean; store: string; key: string; savedAt?: string; notice?: string; saving?: boolean };
   /**
    * a cache hit decodes no parquet: the SQL console's tables are created from the file bytes on first use by calling
    * this (parquet decode + validation, no factors)
@@ -71,6 +71,21 @@ export interface LoadedDataset {
   hydrateSql?: () => Promise<void>;
   /** the summary's panel-derived part (Fig. 3 / 4 series, universes), computed once and cached with the panel */
   summary?: DatasetSummary;
+  /**
+   * with `deferSave` on a cache miss: the panel cache save, still to run (the caller replies first, then calls it).
+   * It never throws; the outcome says whether the panel was saved. The load's 'save' step is left 'running'.
+   */
+  save?: () => Promise<CacheSaveOutcome>;
+}
+
+/** How a (deferred) panel cache save ended: the time it took, what it wrote, or why it was not saved. */
+export interface CacheSaveOutcome {
+  saved: boolean;
+  ms: number;
+  /** e.g. '414.2 MB', or 'not saved' */
+  detail: string;
+  /** why it was not saved (quota, storage error), for the warnings */
+  notice?: string;
 }
 
 const STEP_LABELS: Record<LoadStep['id'], string> = {
@@ -199,7 +214,15 @@ export async function loadPanel(
   prep: PreprocessConfig,
   bytes?: Uint8Array,
   sectorsBytes?: Uint8Array,
-  opts: { onProgress?: (p: LoadProgress) => void } = {},
+  opts: {
+    onProgress?: (p: LoadProgress) => void;
+    /**
+     * return on a cache miss as soon as the panel is built, with the save as `save` for the caller to run after it
+     * replied (the browser worker: on the full shared dataset the OPFS write of ~414 MB takes seconds the user need
+     * not wait for). Default: the save runs inside the load (the headless runner, tests).
+     */
+    deferSave?: boolean;
+  } = {},
 ): Promise<LoadedDataset> {
   const t0 = performance.now();
   if (spec.kind === 'synthetic') {
@@ -303,6 +326,7 @@ export async function loadPanel(
     );
     track.done('preprocess');
     for (const [k, ms] of Object.entries(lastTimings)) steps[k === 'panel' ? 'preprocess' : k] = ms;
+    t1 = performance.now(); // the next lap ('save') starts here, not at the factor pass
   } else if (v.shape === 'factors') {
     track.start('factors');
     const frame = factorPanelToFrame(engine, v.table, { columns: v.columns, start: spec.start, end: spec.end, name: spec.name });
@@ -322,17 +346,32 @@ export async function loadPanel(
   const tables = listTables(engine);
   const load_ms = performance.now() - t0;
   let summary: DatasetSummary | undefined;
+  let save: LoadedDataset['save'];
   if (cache && cacheInfo) {
     track.start('save');
     // the summary's series are a function of the panel: computed here once, saved with it (a hit skips them too)
     summary = summarizePanel(panel, { warnings, notes, load_ms }, tables);
-    const notice = await cache.write(cacheInfo.key, panel, { warnings, notes, tables, steps, load_ms, summary: summaryToJson(summary) });
-    track.done('save', notice ? 'not saved' : `${(panelBytes(panel) / 1e6).toFixed(1)} MB`);
-    lap('save');
-    if (notice) cacheInfo.notice = cacheInfo.notice ? `${cacheInfo.notice} ${notice}` : notice;
+    const key = cacheInfo.key,
+      built = panel,
+      meta = { warnings: [...warnings], notes: [...notes], tables, steps: { ...steps }, load_ms, summary: summaryToJson(summary) };
+    const write = async (): Promise<CacheSaveOutcome> => {
+      const ts = performance.now();
+      const notice = await cache.write(key, built, meta).catch((e: unknown) => `Panel cache: not saved (${(e as Error).message}).`);
+      const detail = notice ? 'not saved' : `${(panelBytes(built) / 1e6).toFixed(1)} MB`;
+      return { saved: !notice, ms: performance.now() - ts, detail, ...(notice ? { notice } : {}) };
+    };
+    if (opts.deferSave) {
+      save = write;
+      cacheInfo.saving = true; // the summary says the save is still running
+    } else {
+      const r = await write();
+      track.done('save', r.detail);
+      lap('save');
+      if (r.notice) cacheInfo.notice = cacheInfo.notice ? `${cacheInfo.notice} ${r.notice}` : r.notice;
+    }
   }
   if (cacheInfo?.notice) warnings.push(cacheInfo.notice);
-  return { panel, warnings, notes, load_ms, steps, tables, cache: cacheInfo, ...(summary ? { summary } : {}) };
+  return { panel, warnings, notes, load_ms, steps, tables, cache: cacheInfo, ...(summary ? { summary } : {}), ...(save ? { save } : {}) };
 }
 
 /** the engine's tables with their columns and row counts (for the SQL console) */

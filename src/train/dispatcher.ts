@@ -8,7 +8,15 @@ import type { Panel } from '../core/panel';
 import type { DatasetSpec, PreprocessConfig, RunConfig } from '../core/run';
 import { LabError, serializeError } from '../core/errors';
 import { selectBackend, type BackendChoice, type BackendName } from './backend';
-import { listTables, loadPanel, summarizePanel, type DataIO, type LoadedDataset, type LoadProgress } from './dataset';
+import {
+  listTables,
+  loadPanel,
+  summarizePanel,
+  type CacheSaveOutcome,
+  type DataIO,
+  type LoadedDataset,
+  type LoadProgress,
+} from './dataset';
 import { PauseGate } from './loop';
 import { oneSeededStep } from './parity';
 import { ReplyType, RequestType, transferables, type EvalOutput, type QueryResult, type WorkerReply, type WorkerRequest } from './protocol';
@@ -128,6 +136,8 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
   let loadedMeta: Omit<LoadedDataset, 'panel' | 'hydrateSql'> | null = null;
   /** after a panel-cache hit: creates the SQL console's tables from the file on the first QUERY */
   let pendingSql: (() => Promise<void>) | null = null;
+  /** the last load's panel cache save, running in the background after its reply (null: none) */
+  let pendingSave: Promise<CacheSaveOutcome> | null = null;
   /** the console's tables built from the panel (factors; prices for a synthetic market) */
   const sqlTables = new PanelSqlTables();
   /** before a query: the file's tables (after a cache hit) and the panel's tables it names; returns notes */
@@ -178,14 +188,21 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
     panel = null;
     loadedKey = '';
     pendingSql = null;
+    // a save still running (the previous load's, in the background) ends first: a load of the same data must never
+    // read a half-written cache entry
+    if (pendingSave) await pendingSave;
     const loaded = await loadPanel(
       getIo(),
       spec,
       prep,
       spec.kind === 'file' ? fileBytes.bytes : undefined,
       spec.kind === 'file' ? fileBytes.sectors : undefined,
-      { onProgress },
+      { onProgress, deferSave: true },
     );
+    // the cache save runs after the caller replied (LOAD_DATASET posts the summary first); CACHE_SAVED waits for it
+    // (a macrotask later: the reply is posted first, then the save's checksum and writes run)
+    const save = loaded.save;
+    pendingSave = save ? new Promise<void>((r) => setTimeout(r, 0)).then(save) : null;
     panel = loaded.panel;
     loadedKey = key;
     loadedMeta = {
@@ -283,6 +300,10 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
           const tables = req.spec.kind === 'synthetic' ? [] : (loadedMeta?.tables ?? listTables(await getIo().engine()));
           const summary = summarizePanel(p, loadedMeta!, withLazyTables(tables, p));
           post({ type: ReplyType.DATASET, requestId, summary }, transferables(summary, panelBuffers()));
+          return;
+        }
+        case RequestType.CACHE_SAVED: {
+          post({ type: ReplyType.CACHE_SAVED, requestId, outcome: pendingSave ? await pendingSave : null }, []);
           return;
         }
         case RequestType.QUERY: {

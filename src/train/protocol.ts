@@ -15,7 +15,7 @@ import type { EvalResult } from '../eval/evaluate';
 import type { AlternativeEval, UniverseMetrics } from './reevaluate';
 import type { RunExplanation } from '../explain/run';
 import type { BundleManifest } from '../bundle/format';
-import type { LoadedDataset, LoadProgress } from './dataset';
+import type { CacheSaveOutcome, LoadedDataset, LoadProgress } from './dataset';
 
 export type { RunExplanation, DateExplanation, Table5Row } from '../explain/run';
 
@@ -42,6 +42,8 @@ export enum RequestType {
   OPEN_BUNDLE = 'OPEN_BUNDLE',
   /** run a read-only query and return its whole result as a CSV or parquet file (the SQL console's export) */
   EXPORT_QUERY = 'EXPORT_QUERY',
+  /** wait for the panel cache save the last load left running in the background (CACHE_SAVED; null: none ran) */
+  CACHE_SAVED = 'CACHE_SAVED',
 }
 
 export enum ReplyType {
@@ -63,6 +65,8 @@ export enum ReplyType {
   BUNDLE_OPENED = 'BUNDLE_OPENED',
   /** EXPORT_QUERY: the file's bytes (transferred) and the result's row count */
   EXPORT_RESULT = 'EXPORT_RESULT',
+  /** CACHE_SAVED: how the background panel cache save ended (null: no save was pending) */
+  CACHE_SAVED = 'CACHE_SAVED',
 }
 
 /** A run bundle as the worker opened it (OPEN_BUNDLE): its manifest, metrics.json and each method's result. */
@@ -190,7 +194,8 @@ export type WorkerRequest =
   /** methods: finished results by label; bundle: the run key of the opened bundle they came from (its grids are used) */
   | (Req<RequestType.SAVE_BUNDLE> & { name: string; methods: { label: string; output: TrainOutput }[]; bundle?: string; notes?: string[] })
   | (Req<RequestType.OPEN_BUNDLE> & { bytes: ArrayBuffer })
-  | (Req<RequestType.EXPORT_QUERY> & { sql: string; format: 'csv' | 'parquet' });
+  | (Req<RequestType.EXPORT_QUERY> & { sql: string; format: 'csv' | 'parquet' })
+  | Req<RequestType.CACHE_SAVED>;
 
 interface Rep<T extends ReplyType> {
   type: T;
@@ -213,7 +218,8 @@ export type WorkerReply =
   | (Rep<ReplyType.BENCHMARK> & { summary: BenchmarkSummary })
   | (Rep<ReplyType.BUNDLE> & { bytes: ArrayBuffer })
   | (Rep<ReplyType.BUNDLE_OPENED> & { run: OpenedRun })
-  | (Rep<ReplyType.EXPORT_RESULT> & { bytes: ArrayBuffer; rows: number });
+  | (Rep<ReplyType.EXPORT_RESULT> & { bytes: ArrayBuffer; rows: number })
+  | (Rep<ReplyType.CACHE_SAVED> & { outcome: CacheSaveOutcome | null });
 
 /** Distributes Omit over a union (so each request variant keeps its own fields). */
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -19,6 +19,8 @@ export interface LabSnapshot {
     /** the current / last load's steps (state, ms) and the panel cache's part in it */
     steps: { id: string; state: string; ms: number | null; detail: string | null }[];
     cache: null | { hit: boolean; store: string; notice: string | null };
+    /** true while the panel cache save of the last (cold) load still runs in the worker, after the load's reply */
+    cacheSaving: boolean;
     loadMs: number | null;
     summary: null | {
       name: string;
@@ -102,6 +104,7 @@ export function snapshot(): LabSnapshot {
       activity: s.dataActivity,
       steps: (s.dataSteps ?? []).map((x) => ({ id: x.id, state: x.state, ms: x.ms ?? null, detail: x.detail ?? null })),
       cache: sum?.cache ? { hit: sum.cache.hit, store: sum.cache.store, notice: sum.cache.notice ?? null } : null,
+      cacheSaving: !!sum?.cache?.saving,
       loadMs: sum?.loadMs ?? null,
       summary: sum && {
         name: sum.name,

@@ -43,7 +43,15 @@ export function LoadSteps({ loading, activity }: { loading: boolean; activity: s
       <summary data-testid="load-summary">
         {cache?.hit
           ? `Loaded from the panel cache (${cache.store}) in ${secs(total ?? 0)}: no parquet decode, validation, factors or preprocessing.`
-          : `Loaded in ${secs(total ?? 0)}${cache ? (cache.notice ? ' (panel not cached: see the warnings)' : `; panel saved to the cache (${cache.store}) for the next load`) : ''}.`}
+          : `Loaded in ${secs(total ?? 0)}${
+              cache
+                ? cache.notice
+                  ? ' (panel not cached: see the warnings)'
+                  : cache.saving
+                    ? `; saving the panel to the cache (${cache.store}) for the next load…`
+                    : `; panel saved to the cache (${cache.store}) for the next load`
+                : ''
+            }${cache?.saving ? '' : '.'}`}
       </summary>
       <StepList steps={steps} />
     </details>

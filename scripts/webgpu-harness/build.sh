@@ -22,7 +22,11 @@ npx esbuild scripts/webgpu-harness/harness.ts --bundle --platform=node --format=
   --external:webgpu --banner:js="$banner" --outfile="$out/harness.mjs" --log-level=warning --minify-whitespace
 cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$out/"
 if [ -d node_modules/webgpu ]; then
-  cp -rL node_modules/webgpu "$out/node_modules/webgpu"
+  # only what this platform loads: index.js (node builtins only) and the linux-x64 dawn.node (~21 MB); the package's
+  # other platforms' binaries and its build tools would take the package over 64 MiB
+  mkdir -p "$out/node_modules/webgpu/dist"
+  cp -L node_modules/webgpu/{package.json,index.js,LICENSE.md} "$out/node_modules/webgpu/"
+  cp -rL node_modules/webgpu/dist/linux-x64 "$out/node_modules/webgpu/dist/"
 else
   echo "[build] node_modules/webgpu is not installed: the package runs the wasm figures only." >&2
   echo "        On a machine with network: npm install --no-save webgpu@0.6.2, then run build.sh again." >&2

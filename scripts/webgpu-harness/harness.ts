@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { tf } from '../../src/train/tf';
 import { checkWebGpu, registeredBackends, type BackendName } from '../../src/train/backend';
 import { benchTrainStep, DMFM_BENCH, MLP_BENCH, type TrainFigure } from '../../src/bench/train-bench';
+import { oneSeededStep } from '../../src/train/parity';
 
 const arg = (k: string, d: string) => {
   const i = process.argv.indexOf(`--${k}`);
@@ -53,6 +54,39 @@ if (want.includes('webgpu')) {
     const g = await checkWebGpu();
     adapter = g.info;
     console.error(`[webgpu] adapter: ${g.info}${g.ok ? '' : ' (not a GPU: webgpu figures are labelled as a fallback)'}`);
+  }
+}
+/**
+ * Correctness before speed: one seeded MLP training step (src/train/parity.ts, the browser parity spec's step) on each
+ * backend against cpu; loss, loss after the Adam update and every weight within 1e-5 (the spec's tolerance). A
+ * backend that disagrees is reported and its figures are not trusted (exit code 1).
+ */
+const ref = await oneSeededStep('cpu');
+for (const b of want) {
+  if (b === 'cpu' || !registeredBackends().includes(b) || (b === 'webgpu' && !adapter)) continue;
+  try {
+    const r = await oneSeededStep(b);
+    let maxDiff = Math.max(Math.abs(r.loss - ref.loss), Math.abs(r.lossAfter - ref.lossAfter));
+    for (const w of r.weights) {
+      const rw = ref.weights.find((x) => x.name === w.name);
+      if (!rw) throw new Error(`weight ${w.name} missing on cpu`);
+      for (let i = 0; i < w.values.length; i++) maxDiff = Math.max(maxDiff, Math.abs(w.values[i] - rw.values[i]));
+    }
+    const ok = maxDiff < 1e-5;
+    console.error(`[parity] ${b} vs cpu, one seeded step: max |difference| ${maxDiff.toExponential(2)} ${ok ? 'ok' : 'FAILED (> 1e-5)'}`);
+    figures.push({
+      name: `parity: seeded step max |difference| vs cpu`,
+      runtime: 'node',
+      backend: b,
+      value: maxDiff,
+      unit: '',
+      ...(b === 'webgpu' ? { adapter } : {}),
+      ...stamp(),
+    });
+    if (!ok) process.exitCode = 1;
+  } catch (e) {
+    console.error(`[parity] ${b} failed:`, (e as Error).message);
+    process.exitCode = 1;
   }
 }
 for (const b of want) {

@@ -94,7 +94,7 @@ const STEP_LABELS: Record<LoadStep['id'], string> = {
   engine: 'Start DuckDB-WASM and parquet-wasm',
   parquet: 'Decode the parquet file',
   validate: 'Validate columns and rows',
-  factors: 'Compute the factors (prices streamed from DuckDB, factors in typed arrays)',
+  factors: "Compute the factors (or read a factor file's columns)",
   preprocess: 'Preprocess the panel (winsorise, normalise, universes)',
   save: 'Save the panel to the cache',
   generate: 'Generate the synthetic market',

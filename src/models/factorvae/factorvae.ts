@@ -39,7 +39,7 @@ import { LabError } from '../../core/errors';
 import { makeRng, type Rng } from '../../core/rng';
 import { spearman } from '../../eval/metrics';
 import { ParamStore, resolveConfig, trainingFields } from '../common';
-import { gru, gruParams, sequenceSteps, type GruParams } from '../layers/gru';
+import { gru, gruParams, type GruParams } from '../layers/gru';
 import { leakyRelu, linear } from '../layers/ops';
 import type {
   BuildContext,
@@ -320,8 +320,15 @@ export class FactorVaeModel implements Model {
         'Train FactorVAE through the shared loop, which builds the windows from its lookback.',
       );
     const [B, N] = c.mask.shape;
-    // step by step (time-major L x [B*N, F]: no slicing of the [B, N, L, F] window on wasm, see layers/gru.ts)
-    const hs = sequenceSteps(c.seq).map((xt) => leakyRelu(linear(xt, this.proj.w as tf.Tensor2D, this.proj.b as tf.Tensor1D), FVAE_SLOPE)); // L x [B*N, H]  (linear, not linearOnData: gradient x input differentiates w.r.t. the window)
+    const [, , L, F] = c.seq.shape;
+    // the projection of every (stock, day) row at once: one [B N L, F] x [F, H] matmul (linear, not linearOnData:
+    // gradient x input differentiates w.r.t. the window), then the GRU over [B N, L, H] (fused on wasm, layers/gru.ts)
+    const x2 = c.seq.reshape([B * N * L, F]) as tf.Tensor2D;
+    const hs = leakyRelu(linear(x2, this.proj.w as tf.Tensor2D, this.proj.b as tf.Tensor1D), FVAE_SLOPE).reshape([
+      B * N,
+      L,
+      this.H,
+    ]) as tf.Tensor3D;
     const e = gru(hs, this.gruP).last; // [B*N, H]
     return e.reshape([B, N, this.H]).mul(c.mask.expandDims(2)) as tf.Tensor3D;
   }

@@ -10,9 +10,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import { makeRng } from '../../core/rng';
 import { ParamStore } from '../common';
 import { directionalCheck } from '../gradcheck-util';
-import { setWasmKernels } from '../kernels/tfjs-wasm';
+import { gruKernelsFor } from '../kernels/gru-kernels';
+import { heapKernels, setWasmKernels } from '../kernels/tfjs-wasm';
 import { gru, gruParams, sequenceSteps, type GruOptions, type GruParams } from './gru';
-import { fastExp, gruFusedReady, setGruFused } from './gru-fused';
+import { fastExp, gruFusedReady, setGruFused, setGruSimdGates } from './gru-fused';
 
 beforeAll(async () => {
   tf.enableProdMode();
@@ -21,13 +22,15 @@ beforeAll(async () => {
 afterAll(async () => {
   setWasmKernels(true);
   setGruFused(true);
+  setGruSimdGates(true);
   await tf.setBackend('cpu');
 });
 
 const M = 9,
   L = 7,
-  I = 5,
-  H = 6;
+  I = 5;
+/** hidden width of the current block: 6 runs the JS gates loop, 8 (a multiple of 4) the wasm SIMD gates kernel */
+let H = 6;
 
 /** ragged step mask [M, L]: full rows, leading gaps (shorter histories), holes, a trailing gap, one row all masked */
 function raggedMask(): tf.Tensor2D {
@@ -104,9 +107,14 @@ const maxAbsDiff = (a: Float32Array, b: Float32Array) => {
 };
 const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
-describe('fused GRU (wasm) vs the op-based GRU', () => {
+describe.each([6, 8])('fused GRU (wasm) vs the op-based GRU, H = %i', (hidden) => {
+  beforeAll(() => {
+    H = hidden;
+  });
   it('runs on this wasm backend (the lab kernels are available), and is off with the kernels or its own switch off', () => {
     expect(gruFusedReady()).toBe(true);
+    // the SIMD gates module builds over tfjs-wasm's memory (else the JS loop would run silently)
+    expect(gruKernelsFor(heapKernels().k.memory)).not.toBeNull();
     setWasmKernels(false);
     expect(gruFusedReady()).toBe(false);
     setWasmKernels(true);
@@ -135,16 +143,20 @@ describe('fused GRU (wasm) vs the op-based GRU', () => {
     setGruFused(false);
     const ref = run(p, x, opts, 3);
     setGruFused(true);
-    const fused = run(p, x, opts, 3);
-    expect(Math.abs(fused.loss - ref.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(ref.loss)));
-    expect(maxAbsDiff(fused.last, ref.last)).toBeLessThan(1e-5);
-    if (flags.returnSequences) expect(maxAbsDiff(fused.seq!, ref.seq!)).toBeLessThan(1e-5);
-    expect(fused.grads).toHaveLength(flags.inputIsData ? 4 : 5);
-    fused.grads.forEach((g, i) => {
-      // every gradient is non-trivial (not all zeros) and equal to the reference to float32 rounding
-      expect(maxAbs(ref.grads[i])).toBeGreaterThan(1e-3);
-      expect(maxAbsDiff(g, ref.grads[i])).toBeLessThan(1e-5 * Math.max(1, maxAbs(ref.grads[i])));
-    });
+    // the fused forward with the JS gates loop and (H a multiple of 4) with the wasm SIMD gates kernel
+    for (const simd of [false, true]) {
+      setGruSimdGates(simd);
+      const fused = run(p, x, opts, 3);
+      expect(Math.abs(fused.loss - ref.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(ref.loss)));
+      expect(maxAbsDiff(fused.last, ref.last)).toBeLessThan(1e-5);
+      if (flags.returnSequences) expect(maxAbsDiff(fused.seq!, ref.seq!)).toBeLessThan(1e-5);
+      expect(fused.grads).toHaveLength(flags.inputIsData ? 4 : 5);
+      fused.grads.forEach((g, i) => {
+        // every gradient is non-trivial (not all zeros) and equal to the reference to float32 rounding
+        expect(maxAbs(ref.grads[i])).toBeGreaterThan(1e-3);
+        expect(maxAbsDiff(g, ref.grads[i])).toBeLessThan(1e-5 * Math.max(1, maxAbs(ref.grads[i])));
+      });
+    }
     tf.dispose([x, mask]);
     ps.dispose();
   });

@@ -23,10 +23,16 @@
  * here a step is one matmul call on the heap and one JS loop over [M, H] (README "Speed", issue 12).
  */
 import * as tf from '@tensorflow/tfjs';
+import { gruKernelsFor } from '../kernels/gru-kernels';
 import { heapKernels, kernelsReady, offset } from '../kernels/tfjs-wasm';
 import type { GruOptions, GruOutput, GruParams } from './gru';
 
 let fusedOn = true;
+let simdGates = true;
+/** use the wasm SIMD gates kernel (default) or the JS loop (A/B, tests) in the fused forward */
+export function setGruSimdGates(on: boolean): void {
+  simdGates = on;
+}
 /** switch the fused GRU off (A/B measurements, LAB_GRU_FUSED=off in the benchmarks) or back on */
 export function setGruFused(on: boolean): void {
   fusedOn = on;
@@ -199,7 +205,14 @@ export function gruFused(x: tf.Tensor3D, p: GruParams, opts: GruOptions = {}): G
     // state slots and one step of gates
     const hp = keep ? be.makeOutput([ML, H], 'float32') : null;
     const gates = keep ? be.makeOutput([ML, 4 * H], 'float32') : null;
-    const sc = scratch(be, { gx: ML * G, gh: M * G, ...(keep ? {} : { hp: 2 * M * H, gates: M * 4 * H }) });
+    // the wasm SIMD gates (kernels/gru-kernels.ts) for H a multiple of 4, else the JS loop
+    const gk = H % 4 === 0 && simdGates ? gruKernelsFor(k.memory) : null;
+    const sc = scratch(be, {
+      gx: ML * G,
+      gh: M * G,
+      ...(keep ? {} : { hp: 2 * M * H, gates: M * 4 * H }),
+      ...(gk ? { mk: ML } : {}),
+    });
     try {
       const gxP = sc.ptr.gx,
         ghP = sc.ptr.gh;
@@ -214,6 +227,10 @@ export function gruFused(x: tf.Tensor3D, p: GruParams, opts: GruOptions = {}): G
         ga = gaP >>> 2,
         oq = outP >>> 2;
       heap.fill(0, hq, hq + M * H); // h_0 = 0
+      if (gk) {
+        if (maskV) heap.set(maskV, sc.ptr.mk >>> 2);
+        else heap.fill(1, sc.ptr.mk >>> 2, (sc.ptr.mk >>> 2) + ML);
+      }
       const whP = offset(be, wh),
         bhP = offset(be, bh);
       for (let t = 0; t < L; t++) {
@@ -223,21 +240,23 @@ export function gruFused(x: tf.Tensor3D, p: GruParams, opts: GruOptions = {}): G
         const hNext = keep ? hPrev + M * H : hq + (1 - slot) * M * H; // h_t (unused at the last step)
         const gBase = ga + (keep ? t * M * 4 * H : 0);
         k.matmul(hPrev * 4, whP, bhP, ghP, M, H, G, 1); // G_h = h_{t-1} W_h + b_h
-        gatesForward(
-          heap,
-          maskV,
-          M,
-          L,
-          H,
-          t,
-          gx,
-          gh,
-          hPrev,
-          last ? -1 : hNext,
-          gBase,
-          seqOut ? oq + t * H : last ? oq : -1,
-          seqOut ? L * H : H,
-        );
+        const outAt = seqOut ? oq + t * H : last ? oq : -1; // h_t in the layer output (stock 0)
+        if (gk)
+          gk.gruGates(
+            (gx + t * G) * 4,
+            L * G * 4,
+            ghP,
+            hPrev * 4,
+            sc.ptr.mk + t * 4,
+            L * 4,
+            gBase * 4,
+            last ? 0 : hNext * 4,
+            outAt < 0 ? 0 : outAt * 4,
+            (seqOut ? L * H : H) * 4,
+            M,
+            H,
+          );
+        else gatesForward(heap, maskV, M, L, H, t, gx, gh, hPrev, last ? -1 : hNext, gBase, outAt, seqOut ? L * H : H);
       }
     } finally {
       sc.free();

@@ -162,6 +162,91 @@ function gruGatesFn(): Fn {
   return f;
 }
 
+/**
+ * gruGatesBack(dh, dy, dys, hp, ga, mk, ms, dgx, xs, dgh, M, H): one backward step (layers/gru-fused.ts) for M stocks,
+ * H % 4 == 0. d = dh row (+ the output gradient row at dy, dys bytes between stocks; dy 0 = none), with the step's
+ * h_{t-1} rows (hp), gates (r, z, n, G_h,n) rows (ga) and mask (mk, ms bytes between stocks):
+ *   d1 = m d, da_n = d1 (1 - z)(1 - n^2), da_r = da_n G_h,n r (1 - r), da_z = d1 (h_{t-1} - n) z (1 - z)
+ *   dG_x row (xs bytes between stocks) = [da_r | da_z | da_n], dG_h row = [da_r | da_z | da_n r], dh row = d - d1 + d1 z.
+ */
+function gruGatesBackFn(): Fn {
+  const f = new Fn('gruGatesBack', [
+    ['dh', I32],
+    ['dy', I32],
+    ['dys', I32],
+    ['hp', I32],
+    ['ga', I32],
+    ['mk', I32],
+    ['ms', I32],
+    ['dgx', I32],
+    ['xs', I32],
+    ['dgh', I32],
+    ['M', I32],
+    ['H', I32],
+  ]);
+  f.local(I32, 'm', 'j', 'H4', 'H8');
+  f.local(V128, 'mv', 'd', 'd1', 'r', 'z', 'n', 'dan', 'dar', 'daz', 'one');
+  f.get('H').i32(2).shl().set('H4');
+  f.get('H4').i32(1).shl().set('H8');
+  vconst(f, 1).set('one');
+  f.for(
+    'm',
+    () => f.i32(0),
+    () => f.get('M'),
+    1,
+    () => {
+      f.get('mk').f32load().fsplat().set('mv');
+      f.for(
+        'j',
+        () => f.i32(0),
+        () => f.get('H4'),
+        16,
+        () => {
+          f.get('dy');
+          f.code.push(0x04, V128); // if (result v128)
+          f.get('dh').get('j').add().vload().get('dy').get('j').add().vload().vfadd();
+          f.code.push(0x05); // else
+          f.get('dh').get('j').add().vload();
+          f.code.push(0x0b);
+          f.set('d');
+          f.get('ga').get('j').add().vload().set('r');
+          f.get('ga').get('j').add().get('H4').add().vload().set('z');
+          f.get('ga').get('j').add().get('H8').add().vload().set('n');
+          f.get('mv').get('d').vfmul().set('d1');
+          // da_n = d1 (1 - z)(1 - n^2)
+          f.get('d1').get('one').get('z').vfsub().vfmul().get('one').get('n').get('n').vfmul().vfsub().vfmul().set('dan');
+          // da_r = da_n G_h,n r (1 - r)
+          f.get('dan').get('ga').get('j').add().get('H8').add().get('H4').add().vload().vfmul();
+          f.get('r').vfmul().get('one').get('r').vfsub().vfmul().set('dar');
+          // da_z = d1 (h_{t-1} - n) z (1 - z)
+          f.get('d1').get('hp').get('j').add().vload().get('n').vfsub().vfmul();
+          f.get('z').vfmul().get('one').get('z').vfsub().vfmul().set('daz');
+          f.get('dgx').get('j').add().get('dar').vstore();
+          f.get('dgx').get('j').add().get('H4').add().get('daz').vstore();
+          f.get('dgx').get('j').add().get('H8').add().get('dan').vstore();
+          f.get('dgh').get('j').add().get('dar').vstore();
+          f.get('dgh').get('j').add().get('H4').add().get('daz').vstore();
+          f.get('dgh').get('j').add().get('H8').add().get('dan').get('r').vfmul().vstore();
+          // dh = d - d1 + d1 z
+          f.get('dh').get('j').add().get('d').get('d1').vfsub().get('d1').get('z').vfmul().vfadd().vstore();
+        },
+        true,
+      );
+      f.get('dh').get('H4').add().set('dh');
+      f.get('dy');
+      f.code.push(0x04, 0x40);
+      f.get('dy').get('dys').add().set('dy');
+      f.code.push(0x0b);
+      f.get('hp').get('H4').add().set('hp');
+      f.get('ga').get('H8').add().get('H8').add().set('ga');
+      f.get('mk').get('ms').add().set('mk');
+      f.get('dgx').get('xs').add().set('dgx');
+      f.get('dgh').get('H8').add().get('H4').add().set('dgh');
+    },
+  );
+  return f;
+}
+
 export interface GruKernels {
   gruGates(
     gx: number,
@@ -177,10 +262,24 @@ export interface GruKernels {
     M: number,
     H: number,
   ): void;
+  gruGatesBack(
+    dh: number,
+    dy: number,
+    dys: number,
+    hp: number,
+    ga: number,
+    mk: number,
+    ms: number,
+    dgx: number,
+    xs: number,
+    dgh: number,
+    M: number,
+    H: number,
+  ): void;
 }
 
 /** the module's bytes; `shared`: for a shared (threaded build) memory */
-export const gruKernelBytes = (shared = false): Uint8Array<ArrayBuffer> => encodeModule([gruGatesFn()], shared);
+export const gruKernelBytes = (shared = false): Uint8Array<ArrayBuffer> => encodeModule([gruGatesFn(), gruGatesBackFn()], shared);
 
 const byMemory = new WeakMap<WebAssembly.Memory, GruKernels | null>();
 /** the GRU kernels over `memory` (cached), null where they cannot be built (no wasm SIMD) */

@@ -29,7 +29,7 @@ import type { GruOptions, GruOutput, GruParams } from './gru';
 
 let fusedOn = true;
 let simdGates = true;
-/** use the wasm SIMD gates kernel (default) or the JS loop (A/B, tests) in the fused forward */
+/** use the wasm SIMD gates kernels (default) or the JS loops (A/B, tests) in the fused forward and backward */
 export function setGruSimdGates(on: boolean): void {
   simdGates = on;
 }
@@ -277,10 +277,15 @@ export function gruFused(x: tf.Tensor3D, p: GruParams, opts: GruOptions = {}): G
       dWh = be.makeOutput([H, G], 'float32'),
       dbx = be.makeOutput([G], 'float32'),
       dbh = be.makeOutput([G], 'float32');
-    const sc = scratch(be, { dgx: ML * G, dgh: ML * G, dh: M * H, tmp: M * H, whT: G * H, wxT: data ? 0 : G * I });
+    const gk = H % 4 === 0 && simdGates ? gruKernelsFor(k.memory) : null;
+    const sc = scratch(be, { dgx: ML * G, dgh: ML * G, dh: M * H, tmp: M * H, whT: G * H, wxT: data ? 0 : G * I, mk: gk ? ML : 0 });
     try {
       const heap = new Float32Array(k.memory.buffer);
       const P = sc.ptr;
+      if (gk) {
+        if (maskV) heap.set(maskV, P.mk >>> 2);
+        else heap.fill(1, P.mk >>> 2, (P.mk >>> 2) + ML);
+      }
       transposeInto(heap, offset(be, wh), P.whT, H, G); // W_h^T [3H, H]
       if (!data) transposeInto(heap, offset(be, wx), P.wxT, I, G); // W_x^T [3H, I]
       const dyq = offset(be, dy) >>> 2,
@@ -296,7 +301,22 @@ export function gruFused(x: tf.Tensor3D, p: GruParams, opts: GruOptions = {}): G
       for (let t = L - 1; t >= 0; t--) {
         const hPrev = hq + t * M * H,
           gBase = ga + t * M * 4 * H;
-        gatesBackward(heap, maskV, M, L, H, t, dh, hPrev, gBase, dgx, dgh, seqOut ? dyq : -1);
+        if (gk)
+          gk.gruGatesBack(
+            P.dh,
+            seqOut ? (dyq + t * H) * 4 : 0,
+            L * H * 4,
+            hPrev * 4,
+            gBase * 4,
+            P.mk + t * 4,
+            L * 4,
+            (dgx + t * G) * 4,
+            L * G * 4,
+            (dgh + t * M * G) * 4,
+            M,
+            H,
+          );
+        else gatesBackward(heap, maskV, M, L, H, t, dh, hPrev, gBase, dgx, dgh, seqOut ? dyq : -1);
         if (t > 0) {
           // dL/dh_{t-1} += dG_h W_h^T (h_0 = 0 needs no gradient)
           k.matmul(P.dgh + t * M * G * 4, P.whT, 0, P.tmp, M, G, H, 0);

@@ -41,6 +41,7 @@ import { spearman } from '../../eval/metrics';
 import { ParamStore, resolveConfig, trainingFields } from '../common';
 import { gru, gruParams, type GruParams } from '../layers/gru';
 import { leakyRelu, linear } from '../layers/ops';
+import { cosineScoresFused, cosineScoresFusedReady } from './attention-wasm';
 import type {
   BuildContext,
   ChannelOutput,
@@ -244,10 +245,21 @@ export function stockSoftmax(logits: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor3
  * over the date's stocks (no division by 0; see the file comment). Returns [B, N, K].
  */
 export function globalAttentionWeights(keys: tf.Tensor4D, q: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => attentionFromCos(cosineScores(keys, q), mask));
+}
+
+/** Eq. 14 scores cos(q_k, key[b, i, k]) of keys [B, N, K, H] and queries q [K, H] -> [B, N, K] (tfjs ops) */
+export function cosineScores(keys: tf.Tensor4D, q: tf.Tensor2D): tf.Tensor3D {
   return tf.tidy(() => {
     const qn = q.div(q.square().sum(1, true).add(1e-12).sqrt()); // [K, H]  q / ||q||
     const kn = keys.square().sum(3).add(1e-12).sqrt(); // [B, N, K]  ||key||
-    const cos = keys.mul(qn).sum(3).div(kn); // [B, N, K]
+    return keys.mul(qn).sum(3).div(kn) as tf.Tensor3D; // [B, N, K]
+  });
+}
+
+/** Eq. 14 weights from the scores cos [B, N, K] over the date's stocks (mask [B, N]); see globalAttentionWeights */
+export function attentionFromCos(cos: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => {
     const s = tf.relu(cos).mul(mask.expandDims(2)); // [B, N, K]
     const den = s.sum(1, true); // [B, 1, K]
     const none = tf.onesLike(den).sub(tf.step(den)); // [B, 1, K] 1 where every score is 0 (den >= 0; step has a zero gradient)
@@ -349,8 +361,11 @@ export class FactorVaeModel implements Model {
       // beta layer (eq. 11)
       const beta = linear(e2, this.betaL.w as tf.Tensor2D, this.betaL.b as tf.Tensor1D).reshape([B, N, K]) as tf.Tensor3D;
       // factor predictor: K heads of global attention (eq. 14-15)
-      const keys = linear(e2, this.pred.key as tf.Tensor2D).reshape([B, N, K, H]) as tf.Tensor4D; // key_i = W_key,k e_i
-      const att = globalAttentionWeights(keys, this.pred.query as tf.Tensor2D, c.mask); // [B, N, K]
+      // key_i = W_key,k e_i and the scores cos(q_k, key_i): one fused op on wasm (attention-wasm.ts), else tfjs ops
+      const cos = cosineScoresFusedReady()
+        ? (cosineScoresFused(e2, this.pred.key as tf.Tensor2D, this.pred.query as tf.Tensor2D).reshape([B, N, K]) as tf.Tensor3D)
+        : cosineScores(linear(e2, this.pred.key as tf.Tensor2D).reshape([B, N, K, H]) as tf.Tensor4D, this.pred.query as tf.Tensor2D);
+      const att = attentionFromCos(cos, c.mask); // [B, N, K]
       // h_k = sum_i a_ik W_value,k e_i = W_value,k (sum_i a_ik e_i): the weighted feature first (linearity), then one [H, H] per head
       const eBar = tf.matMul(att, e, true, false); // [B, K, H]
       const hMulti = tf.matMul(eBar.transpose([1, 0, 2]), this.pred.value as tf.Tensor3D).transpose([1, 0, 2]); // [B, K, H]  eq. 15

@@ -19,7 +19,9 @@
  * every date), oldest step first.
  *
  * Cost per step: three [M, I] @ [I, H] and three [M, H] @ [H, H] matmuls and elementwise gates (tfjs autodiff for the
- * backward pass).
+ * backward pass). On tfjs-wasm with the lab's kernels, gru() runs the fused op of gru-fused.ts instead (one input
+ * matmul for all steps, one recurrent matmul and a SIMD gates kernel per step, backpropagation through time by hand);
+ * this op-based path stays the reference (gru-fused.test.ts) and runs on every other backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamStore } from '../common';

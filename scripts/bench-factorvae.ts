@@ -15,6 +15,13 @@ import { plantedPanel } from '../src/train/fixtures';
 import { prepareData } from '../src/train/data';
 import { predict, trainModel, trainOptionsFrom } from '../src/train/loop';
 import type { Figure } from './bench-dmfm';
+import { setWasmKernels } from '../src/models/kernels/tfjs-wasm';
+import { setGruFused } from '../src/models/layers/gru-fused';
+
+// A/B switches: LAB_KERNELS=off runs the tfjs path instead of the lab's wasm kernels (and so the op-based GRU);
+// LAB_GRU_FUSED=off keeps the kernels but runs the op-based GRU (src/models/layers/gru-fused.ts)
+if (process.env.LAB_KERNELS === 'off') setWasmKernels(false);
+if (process.env.LAB_GRU_FUSED === 'off') setGruFused(false);
 
 const N = 400,
   F = 44,

@@ -39,8 +39,9 @@ import { LabError } from '../../core/errors';
 import { makeRng, type Rng } from '../../core/rng';
 import { spearman } from '../../eval/metrics';
 import { ParamStore, resolveConfig, trainingFields } from '../common';
-import { gru, gruParams, sequenceSteps, type GruParams } from '../layers/gru';
+import { gru, gruParams, type GruParams } from '../layers/gru';
 import { leakyRelu, linear } from '../layers/ops';
+import { cosineScoresFused, cosineScoresFusedReady } from './attention-wasm';
 import type {
   BuildContext,
   ChannelOutput,
@@ -225,13 +226,27 @@ export function gaussianNll(
   });
 }
 
+/**
+ * max over axis 1 (keepDims) with a zero gradient: the softmax below does not depend on the shift, so its gradient
+ * through the max is 0 anyway, but tfjs would compute it (an Equal + select broadcast over [B, N, M]: 4.7 ms per step at
+ * N 400, M 128 on wasm, more than the rest of the encoder).
+ */
+function maxNoGrad(x: tf.Tensor3D): tf.Tensor3D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const xi = args[0] as tf.Tensor3D;
+    const shape = xi.shape;
+    return { value: xi.max(1, true), gradFunc: () => [tf.zeros(shape)] };
+  }) as (x: tf.Tensor3D) => tf.Tensor3D;
+  return op(x);
+}
+
 /** Softmax over the stocks (axis 1) of logits [B, N, M] restricted to mask [B, N]; masked stocks get exactly 0 (eq. 6). */
 export function stockSoftmax(logits: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor3D {
   return tf.tidy(() => {
     const m = mask.expandDims(2); // [B, N, 1]
     // any per-(date, portfolio) shift leaves the softmax unchanged: the max over all N rows (masked rows are bounded
     // like the others: e is 0 there) avoids overflow and stays finite on a date without any valid stock
-    const shifted = logits.sub(logits.max(1, true));
+    const shifted = logits.sub(maxNoGrad(logits));
     const ex = shifted.exp().mul(m); // [B, N, M]
     const den = ex.sum(1, true); // [B, 1, M]  >= 1 unless the date has no valid stock (then 0: weights stay 0)
     return ex.div(den.add(tf.onesLike(den).sub(tf.step(den)))) as tf.Tensor3D;
@@ -244,10 +259,21 @@ export function stockSoftmax(logits: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor3
  * over the date's stocks (no division by 0; see the file comment). Returns [B, N, K].
  */
 export function globalAttentionWeights(keys: tf.Tensor4D, q: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => attentionFromCos(cosineScores(keys, q), mask));
+}
+
+/** Eq. 14 scores cos(q_k, key[b, i, k]) of keys [B, N, K, H] and queries q [K, H] -> [B, N, K] (tfjs ops) */
+export function cosineScores(keys: tf.Tensor4D, q: tf.Tensor2D): tf.Tensor3D {
   return tf.tidy(() => {
     const qn = q.div(q.square().sum(1, true).add(1e-12).sqrt()); // [K, H]  q / ||q||
     const kn = keys.square().sum(3).add(1e-12).sqrt(); // [B, N, K]  ||key||
-    const cos = keys.mul(qn).sum(3).div(kn); // [B, N, K]
+    return keys.mul(qn).sum(3).div(kn) as tf.Tensor3D; // [B, N, K]
+  });
+}
+
+/** Eq. 14 weights from the scores cos [B, N, K] over the date's stocks (mask [B, N]); see globalAttentionWeights */
+export function attentionFromCos(cos: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => {
     const s = tf.relu(cos).mul(mask.expandDims(2)); // [B, N, K]
     const den = s.sum(1, true); // [B, 1, K]
     const none = tf.onesLike(den).sub(tf.step(den)); // [B, 1, K] 1 where every score is 0 (den >= 0; step has a zero gradient)
@@ -320,8 +346,15 @@ export class FactorVaeModel implements Model {
         'Train FactorVAE through the shared loop, which builds the windows from its lookback.',
       );
     const [B, N] = c.mask.shape;
-    // step by step (time-major L x [B*N, F]: no slicing of the [B, N, L, F] window on wasm, see layers/gru.ts)
-    const hs = sequenceSteps(c.seq).map((xt) => leakyRelu(linear(xt, this.proj.w as tf.Tensor2D, this.proj.b as tf.Tensor1D), FVAE_SLOPE)); // L x [B*N, H]  (linear, not linearOnData: gradient x input differentiates w.r.t. the window)
+    const [, , L, F] = c.seq.shape;
+    // the projection of every (stock, day) row at once: one [B N L, F] x [F, H] matmul (linear, not linearOnData:
+    // gradient x input differentiates w.r.t. the window), then the GRU over [B N, L, H] (fused on wasm, layers/gru.ts)
+    const x2 = c.seq.reshape([B * N * L, F]) as tf.Tensor2D;
+    const hs = leakyRelu(linear(x2, this.proj.w as tf.Tensor2D, this.proj.b as tf.Tensor1D), FVAE_SLOPE).reshape([
+      B * N,
+      L,
+      this.H,
+    ]) as tf.Tensor3D;
     const e = gru(hs, this.gruP).last; // [B*N, H]
     return e.reshape([B, N, this.H]).mul(c.mask.expandDims(2)) as tf.Tensor3D;
   }
@@ -342,8 +375,11 @@ export class FactorVaeModel implements Model {
       // beta layer (eq. 11)
       const beta = linear(e2, this.betaL.w as tf.Tensor2D, this.betaL.b as tf.Tensor1D).reshape([B, N, K]) as tf.Tensor3D;
       // factor predictor: K heads of global attention (eq. 14-15)
-      const keys = linear(e2, this.pred.key as tf.Tensor2D).reshape([B, N, K, H]) as tf.Tensor4D; // key_i = W_key,k e_i
-      const att = globalAttentionWeights(keys, this.pred.query as tf.Tensor2D, c.mask); // [B, N, K]
+      // key_i = W_key,k e_i and the scores cos(q_k, key_i): one fused op on wasm (attention-wasm.ts), else tfjs ops
+      const cos = cosineScoresFusedReady()
+        ? (cosineScoresFused(e2, this.pred.key as tf.Tensor2D, this.pred.query as tf.Tensor2D).reshape([B, N, K]) as tf.Tensor3D)
+        : cosineScores(linear(e2, this.pred.key as tf.Tensor2D).reshape([B, N, K, H]) as tf.Tensor4D, this.pred.query as tf.Tensor2D);
+      const att = attentionFromCos(cos, c.mask); // [B, N, K]
       // h_k = sum_i a_ik W_value,k e_i = W_value,k (sum_i a_ik e_i): the weighted feature first (linearity), then one [H, H] per head
       const eBar = tf.matMul(att, e, true, false); // [B, K, H]
       const hMulti = tf.matMul(eBar.transpose([1, 0, 2]), this.pred.value as tf.Tensor3D).transpose([1, 0, 2]); // [B, K, H]  eq. 15

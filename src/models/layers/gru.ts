@@ -19,11 +19,14 @@
  * every date), oldest step first.
  *
  * Cost per step: three [M, I] @ [I, H] and three [M, H] @ [H, H] matmuls and elementwise gates (tfjs autodiff for the
- * backward pass).
+ * backward pass). On tfjs-wasm with the lab's kernels, gru() runs the fused op of gru-fused.ts instead (one input
+ * matmul for all steps, one recurrent matmul and a SIMD gates kernel per step, backpropagation through time by hand);
+ * this op-based path stays the reference (gru-fused.test.ts) and runs on every other backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamStore } from '../common';
 import { linear, linearOnData } from './ops';
+import { gruFused, gruFusedReady } from './gru-fused';
 
 /** the variables of one GRU layer (gate order r, z, n) */
 export interface GruParams {
@@ -89,6 +92,15 @@ export function gruParams(p: ParamStore, name: string, inDim: number, hidden: nu
  * (webgl, webgpu) it is one slice per step. Use it to feed raw factor windows (data) to `gru` step by step.
  */
 export function sequenceSteps(seq: tf.Tensor4D | tf.Tensor3D): tf.Tensor2D[] {
+  const steps = sequenceStepsOf(seq);
+  stepsSource.set(steps, seq);
+  return steps;
+}
+
+/** the window each list of sequenceSteps came from (the fused GRU reads the window itself, not the per-step copies) */
+const stepsSource = new WeakMap<tf.Tensor2D[], tf.Tensor4D | tf.Tensor3D>();
+
+function sequenceStepsOf(seq: tf.Tensor4D | tf.Tensor3D): tf.Tensor2D[] {
   const sh = seq.shape;
   const F = sh[sh.length - 1],
     L = sh[sh.length - 2];
@@ -140,6 +152,15 @@ export function gru(x: tf.Tensor3D | tf.Tensor2D[], p: GruParams, opts: GruOptio
   if (I !== p.inDim) throw new Error(`gru: input width ${I} does not match the layer's ${p.inDim}.`);
   if (opts.mask && (opts.mask.shape[0] !== M || opts.mask.shape[1] !== L))
     throw new Error(`gru: mask shape [${opts.mask.shape.join(', ')}] does not match the sequences [${M}, ${L}].`);
+  if (gruFusedReady()) {
+    // wasm with the lab's kernels: one fused op over the whole sequence (gru-fused.ts); input as [M, L, I]
+    const src = steps ? stepsSource.get(x) : x;
+    return tf.tidy(() => {
+      const x3 = (src && !src.isDisposed ? src.reshape([M, L, I]) : tf.stack(x as tf.Tensor2D[], 1)) as tf.Tensor3D;
+      const out = gruFused(x3, p, opts);
+      return out.seq ? { last: out.last, seq: out.seq } : { last: out.last };
+    });
+  }
   return tf.tidy(() => {
     // the packed weights split once per call into per-gate blocks (gate order r, z, n), so each step is matMuls and
     // elementwise ops with no column slices; gradients flow back into the packed W_x, W_h, b_x, b_h

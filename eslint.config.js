@@ -12,7 +12,7 @@ const noTf = { group: ['@tensorflow/*'], message: 'eval/ and data/ never import 
 const noTrain = { group: ['**/train/**'], message: 'train/ sits above this layer' };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'scripts/webgpu-harness/out/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -37,7 +37,8 @@ test('FactorVAE Quick preset: FactorVAE trains, results and the risk view with d
   expect(run.config).toMatchObject({ hidden: 32, factors: 16, portfolios: 64, lookback: 20 });
   expect(run.split).toMatchObject({ kind: 'fixed', trainEnd: '2017-12-31', validEnd: '2018-12-31', testEnd: '2019-12-31' });
   expect(run.strategy).toMatchObject({ kind: 'topkdrop', k: 50, n: 5, horizon: 1 });
-  for (const id of ['linear', 'mlp', 'factorvae']) await expect(lab.byTestId(`compare-${id}`)).toBeChecked();
+  for (const id of ['linear', 'mlp', 'ipca', 'ca', 'gru', 'alstm', 'gat', 'transformer', 'factorvae'])
+    await expect(lab.byTestId(`compare-${id}`)).toBeChecked();
   await lab.byTestId('panel-model').scrollIntoViewIfNeeded();
   await lab.screenshot('60-factorvae-quick-preset');
 

@@ -39,6 +39,14 @@ const loadAvg = (): number => {
   }
 };
 
+/** ms to write a fresh `mb` MB Float32Array once (its pages are mapped on first touch); the second write for contrast is not reported */
+export function firstTouchMs(mb: number): number {
+  const a = new Float32Array((mb * 1024 * 1024) / 4);
+  const t0 = performance.now();
+  for (let i = 0; i < a.length; i += 1024) a[i] = 1; // one write per 4 KB page: the faults, not the bandwidth
+  return performance.now() - t0;
+}
+
 /** Load + validate + factor panel on the full shared prices; returns one row per measurement. */
 export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchResult[]> {
   // BENCH_DATA_DIR overrides the default ../shared/data (a git worktree sits one level deeper than the main checkout)
@@ -57,6 +65,10 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
     add(`${name} [CPU]`, (c.user + c.system) / 1000, 'ms');
   };
   add('data: 1-minute load average at the start', loadAvg(), '');
+  // the machine's cost of touching fresh memory (page faults): the load writes ~1-2 GB it has just allocated (the 414 MB
+  // panel, DuckDB's tables, Arrow batches), so this figure explains much of the gap between machines (about 3 ms per MB
+  // on the 2-core Firecracker VMs here, a tenth of that on a laptop)
+  add('data: first write of 256 MB of fresh memory (page faults)', firstTouchMs(256), 'ms');
   const engine = await createNodeEngine();
   await initParquetNode();
   try {

@@ -797,26 +797,42 @@ export function setPanelStageRows(rows: number): number {
 
 class DateMajorWriter {
   private stage: Float32Array;
+  /** the plane columns of the staged rows, row-major [rows, P] */
+  private stageP: Float32Array;
   private target: Int32Array;
   private local = new Int32Array(0);
   private n = 0;
+  private readonly P: number;
+  /**
+   * `planes`: the [T, N]-indexed outputs of the batch columns F, F + 1, ... (the labels per horizon, the return, the
+   * dollar volume): plane p's value of panel cell (t, n) goes to planes[p].out[planes[p].offset + t N + n], staged and
+   * written date by date like x (no stock-major copy of them to transpose afterwards: 65 MB less fresh memory on the
+   * full shared dataset); `gateRem[p]`: the plane is gated by the rows left in the ticker (labels) instead of the age
+   */
   constructor(
     private readonly x: Float32Array,
     private readonly N: number,
     private readonly F: number,
     capacityRows: number,
+    private readonly planes: { out: Float32Array; offset: number; gateRem: boolean }[] = [],
   ) {
+    this.P = planes.length;
     this.stage = new Float32Array(capacityRows * F);
+    this.stageP = new Float32Array(capacityRows * this.P);
     this.target = new Int32Array(capacityRows);
   }
 
-  /** writeRows of a batch's factor columns [0, F), staged (see writeRows for the masking) */
-  write(v: BatchValues, dst: Int32Array, gate: Int32Array, min: Int32Array, len: number): void {
+  /**
+   * writeRows of a batch's factor columns [0, F) and writeColumn of its plane columns [F, F + P), staged (see
+   * writeRows for the masking: gate = age, or rem for a label plane)
+   */
+  write(v: BatchValues, dst: Int32Array, gate: Int32Array, min: Int32Array, len: number, rem: Int32Array = gate): void {
     let kept = 0;
     for (let r = 0; r < len; r++) if (dst[r] >= 0) kept++;
     if (this.n + kept > this.target.length) this.flush();
     if (kept > this.target.length) {
       this.stage = new Float32Array(kept * this.F);
+      this.stageP = new Float32Array(kept * this.P);
       this.target = new Int32Array(kept);
     }
     if (this.local.length < len) this.local = new Int32Array(len);
@@ -829,11 +845,15 @@ class DateMajorWriter {
       }
     }
     writeRows(v, 0, this.F, local, gate, min, len, this.stage, this.F);
+    for (let p = 0; p < this.P; p++)
+      writeColumn(v, this.F + p, local, this.planes[p].gateRem ? rem : gate, min[this.F + p], len, this.stageP, this.P, p);
   }
 
   /** write every staged row to x, date by date */
   flush(): void {
-    const { n, target, stage, x, N, F } = this;
+    const { n, target, stage, stageP, x, N, F, P, planes } = this;
+    const outP = planes.map((q) => q.out),
+      offP = Int32Array.from(planes, (q) => q.offset);
     if (n === 0) return;
     const starts: number[] = [0];
     for (let r = 1; r < n; r++) if (target[r] <= target[r - 1]) starts.push(r);
@@ -855,6 +875,7 @@ class DateMajorWriter {
           const src = r * F,
             dst = target[r] * F;
           for (let c = 0; c < F; c++) x[dst + c] = stage[src + c];
+          for (let p = 0; p < P; p++) outP[p][offP[p] + target[r]] = stageP[r * P + p];
           r++;
         }
         cur[k] = r;
@@ -961,47 +982,33 @@ export function computeFactorPanel(
     const d = allocPanelDraft(plan.days, 0, T, N, F, H, [], `${plan.name} (${plan.nRows} rows)`, panelOpts.maxMB);
     const { x, fwd, ret, dvAll, present, valid, industry } = d;
     const minHist = prep.minHistory;
-    // the [T, N] planes are staged stock-major ([N, T]: the stream's order, so each write follows the previous one)
-    // and transposed once at the end; x rows (F contiguous values) go straight to [T, N, F]
+    // present / valid (bytes) are staged stock-major ([N, T]: the stream's order, so each write follows the previous
+    // one) and transposed once at the end; x rows (F contiguous values) and the float planes go through the
+    // DateMajorWriter
     const NT = N * T;
     const presentS = new Uint8Array(NT),
       validS = new Uint8Array(NT);
-    const fwdS = new Float32Array(H * NT).fill(NaN),
-      retS = new Float32Array(NT).fill(NaN),
-      dvS = new Float32Array(NT).fill(NaN);
-    let stage = new Int32Array(4096); // per batch row: its index in the staged planes
-    const ensureStage = (len: number) => {
-      if (len > stage.length) {
-        const grown = new Int32Array(2 * len);
-        grown.set(stage);
-        stage = grown;
-      }
-    };
-    const xw = new DateMajorWriter(x, N, F, Math.min(plan.nRows, stageRows));
+    // the labels, the return and the dollar volume ([T, N] planes) are staged and written with x, date by date
+    const planes = [
+      ...Array.from({ length: H }, (_, h) => ({ out: fwd, offset: h * NT, gateRem: true })),
+      { out: ret, offset: 0, gateRem: false },
+      { out: dvAll, offset: 0, gateRem: false },
+    ];
+    const xw = new DateMajorWriter(x, N, F, Math.min(plan.nRows, stageRows), planes);
     runFactorPass(engine, plan, {
       target: (t, n) => t * N + n,
-      row: (i, _c, t, _day, n, a) => {
-        ensureStage(i + 1);
+      row: (_i, _c, t, _day, n, a) => {
         const sIdx = n * T + t;
-        stage[i] = sIdx;
         presentS[sIdx] = 1;
         validS[sIdx] = a >= minHist ? 1 : 0;
       },
       write: (v, dst, age, rem, min, len) => {
-        ensureStage(len);
-        for (let r = 0; r < len; r++) if (dst[r] < 0) stage[r] = -1;
-        xw.write(v, dst, age, min, len);
-        for (let h = 0; h < H; h++) writeColumn(v, F + h, stage, rem, min[F + h], len, fwdS, 1, h * NT);
-        writeColumn(v, F + H, stage, age, min[F + H], len, retS, 1, 0);
-        writeColumn(v, F + H + 1, stage, age, min[F + H + 1], len, dvS, 1, 0);
+        xw.write(v, dst, age, min, len, rem);
       },
     });
     xw.flush();
     transposeInto(presentS, present, N, T);
     transposeInto(validS, valid, N, T);
-    for (let h = 0; h < H; h++) transposeInto(fwdS.subarray(h * NT, (h + 1) * NT), fwd.subarray(h * NT, (h + 1) * NT), N, T);
-    transposeInto(retS, ret, N, T);
-    transposeInto(dvS, dvAll, N, T);
     for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) if (present[t * N + n]) industry[t * N + n] = plan.industryOfN[n];
     tt.factors = performance.now() - t0;
     t0 = performance.now();

@@ -29,7 +29,8 @@ export const presets: RunPreset[] = [
     label: 'FactorVAE Quick',
     summary: 'FactorVAE (H 32, K 16, M 64, 2 epochs) on the bundled data: train 2016-2017, validate 2018, test 2019',
     help:
-      "A small FactorVAE next to the lab's Linear and MLP baselines on the bundled 400 US large caps: a fixed split as " +
+      "A small FactorVAE on the bundled 400 US large caps, with the paper's baselines (Linear, IPCA, CA, GRU, ALSTM, GAT, " +
+      "Transformer; small settings, 2 epochs) and the lab's MLP ticked for Compare methods: a fixed split as " +
       'in the paper (train 2016-2017, validation 2018, test 2019), the last 20 days of every factor per stock, one date ' +
       'per step, 2 epochs. TopK-Drop (k 50, n 5, daily, 0.05% / 0.15% costs) on the next-day return; set eta above 0 in ' +
       'the strategy for TDrisk (rank by mu - eta sigma). The risk view compares the predicted sigma with realised |return|.',
@@ -60,7 +61,8 @@ export const presets: RunPreset[] = [
       "The paper's fixed split moved to the data the lab has (the paper: train 2010-2017, validation 2018, test " +
       '2019-2020; the shared US file ends in 2019-12, so train 2010-2016, validation 2017, test 2018-2019: two test years ' +
       'as in the paper). T = 20 days, H 64, K 32, M 128, gamma 1, one date per step, up to 20 epochs with early stopping on ' +
-      'the validation rank IC. Load the full shared file in step 1 first. Hours on a CPU.',
+      "the validation rank IC; the paper's baselines (IPCA, CA, GRU, ALSTM, GAT, Transformer: H 64, up to 12 epochs, 4 " +
+      'dates per step) and the MLP are ticked for Compare methods. Load the full shared file in step 1 first. Hours on a CPU.',
     run: {
       model: 'factorvae',
       split: { kind: 'fixed', start: '2010-01-01', trainEnd: '2016-12-31', validEnd: '2017-12-31', testEnd: '2019-12-31', gap: 1 },

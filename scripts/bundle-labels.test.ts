@@ -2,8 +2,8 @@
  * One name per method: a bundle the headless runner wrote (default labels = model ids) opens, through the page's own
  * path (readBundle, as the worker runs it, then openedResults, as LabApi.openRun and the notebook run it), with the
  * names the page gives its own runs (the registry's display name), in the results table rows, the CSV, every chart
- * series, Table 1 and the notebook folder's index; an explicit label stays; colours follow the model id, so renaming
- * changes none; the bundle's own keys (metrics.json, checkpoints) are untouched; a gallery bundle already on disk
+ * series (one line per entry, seeds of one method sharing one), Table 1 and the notebook folder's index; an explicit
+ * label stays; colours follow the model id, so renaming changes none; the bundle's own keys (metrics.json, checkpoints) are untouched; a gallery bundle already on disk
  * opens with the display names too.
  */
 import { describe, expect, it } from 'vitest';
@@ -18,10 +18,11 @@ import { getModel } from '../src/models/registry';
 import { MODEL_COLORS } from '../src/models/palette';
 import { openedResults, toResult } from '../src/state/lab-api-worker';
 import { methodDisplayLabel } from '../src/state/method-labels';
-import { methodViews, resultsCsv, resultsTableView } from '../src/state/views';
+import { relabel } from '../src/state/experiments';
+import { icViews, methodViews, resultsCsv, resultsTableView } from '../src/state/views';
 import { seedTableView } from '../src/state/paper-tables';
 import type { TrainOutput } from '../src/train/protocol';
-import { cumOption } from '../src/ui/charts/options';
+import { cumOption, icOption } from '../src/ui/charts/options';
 import { indexHtml } from '../src/ui/notebook/folder';
 
 const nameOf = (id: string) => {
@@ -119,11 +120,21 @@ describe('a runner bundle opened as the page opens it', () => {
         ]),
       );
     const opt = cumOption(methodViews(results), null, 'excess') as { series: { name: string; itemStyle: { color: string } }[] };
-    expect(opt.series.length).toBeGreaterThan(0);
-    for (const s of opt.series) expect(names).toContain(s.name);
+    // one line per entry: the two FactorVAE entries are two lines (before: keyed by model id, the latest hid the other)
+    expect(opt.series.map((s) => s.name)).toEqual(names);
+    expect(opt.series[1].itemStyle.color).toBe(opt.series[2].itemStyle.color);
     expect(opt.series.find((s) => s.name === 'Linear')!.itemStyle.color).toBe(MODEL_COLORS.linear);
     expect(colourOf(results)).toEqual(colourOf(raw));
     expect(colourOf(results).factorvae).toBe(MODEL_COLORS.factorvae);
+
+    // the IC chart's daily bars (for the latest result's model) are the latest entry's, as the chart's note says
+    const ic = icOption(icViews(results, 2), 2, results[2].model) as { series: { name: string; type: string }[] };
+    expect(ic.series.filter((x) => x.type === 'bar').map((x) => x.name)).toEqual(['factorvae-prior daily IC']);
+
+    // the seeds of one method and its holdout run still share one line (the latest), as in the page's own comparisons
+    const lin = results[0];
+    const again = [relabel(lin, 'Linear@1'), relabel(lin, 'Linear@2'), relabel(lin, 'Linear · held-out@2')];
+    expect(methodViews([...again, results[1]]).map((m) => m.label)).toEqual(['Linear · held-out@2', FVAE]);
 
     // Table 1 (seeds view) rows by the shown names
     expect(seedTableView(results).map((s) => s.method)).toEqual(names);

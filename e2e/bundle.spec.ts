@@ -72,7 +72,9 @@ test('a Node bundle opens with its metrics, re-evaluates from its grids, and rou
   await lab.goto();
   const st = await openFile(lab, 'run.flrun.zip', nodeBundle);
   expect(st.error).toBeNull();
-  expect(st.methods).toEqual(['linear', config.models[1].label]);
+  // the runner labels an entry without a label by its model id; the page shows the model's display name, as for its own
+  // runs (the results table, the charts' legends and the opened run's methods agree); an explicit label stays
+  expect(st.methods).toEqual(['Linear', config.models[1].label]);
   // no dataset loaded, nothing trained: the numbers are the bundle's, equal to the runner's metrics.json
   const s = await lab.state();
   expect(s.data.status).toBe('empty');
@@ -83,6 +85,10 @@ test('a Node bundle opens with its metrics, re-evaluates from its grids, and rou
   expect(rows.linear.ic).toBe(nodeMetrics.models.linear.horizons['5'].ic);
   // the label with markup is text: shown literally, never executed
   await expect(page.getByTestId('opened-run')).toContainText('<img src=x');
+  await expect(page.getByTestId('opened-run')).toContainText(`Linear, ${config.models[1].label}`);
+  const names = (await page.evaluate(() => window.__lab!.resultsTable()))!.methods;
+  expect(names).toEqual(['Linear', config.models[1].label]);
+  for (const id of ['cumExcess', 'drawdown']) expect((await lab.chartData(id))!.map((c) => c.name).sort(), id).toEqual([...names].sort());
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   // charts have data
   for (const id of ['cumExcess', 'drawdown', 'quantiles']) expect((await lab.chartData(id))?.length ?? 0, id).toBeGreaterThan(0);
@@ -118,6 +124,7 @@ test('a Node bundle opens with its metrics, re-evaluates from its grids, and rou
   const saved = readFileSync((await dl.path())!);
   const b = readBundle(new Uint8Array(saved));
   expect(b.manifest.producer).toBe('browser');
+  // the saved bundle keeps the labels it was opened with (its metrics.json keys): renaming is the page's, not the file's
   expect(b.methods.map((m) => m.label)).toEqual(['linear', config.models[1].label]);
   expect(b.metrics).toEqual(nodeMetrics);
   expect(b.methods[0].output.eval.metrics.ir).toBe(nodeMetrics.models.linear.portfolio.ir);
@@ -126,6 +133,7 @@ test('a Node bundle opens with its metrics, re-evaluates from its grids, and rou
   await lab.goto();
   const st2 = await openFile(lab, 'again.flrun.zip', saved);
   expect(st2.error).toBeNull();
+  expect(st2.methods).toEqual(['Linear', config.models[1].label]);
   // (the results table keys its rows by model id)
   expect(await irOf(lab)).toEqual({
     linear: nodeMetrics.models.linear.portfolio.ir,

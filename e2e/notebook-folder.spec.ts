@@ -61,7 +61,8 @@ async function checkFolder(context: BrowserContext, root: string, id: string, sh
   await expect(section).toContainText('ew <img src=x');
   expect(await page.locator('img').count()).toBe(0);
   await expect(section.locator('tbody tr')).toHaveCount(2);
-  await expect(section.locator('tbody tr').first().locator('td').first()).toHaveText('linear');
+  // the runner's default label (the model id) shows as the model's display name, as in the lab
+  await expect(section.locator('tbody tr').first().locator('td').first()).toHaveText('Linear');
   await expect(section.locator('tbody tr').first().locator('td').nth(2)).toHaveText(metrics.models.linear.portfolio.ir!.toFixed(2));
   await page.screenshot({ path: `${SCREENS}/${shot}-index.png` });
   await section.getByRole('link', { name: 'Open the notebook' }).click();
@@ -70,6 +71,10 @@ async function checkFolder(context: BrowserContext, root: string, id: string, sh
   const s = await page.evaluate(() => window.__lab!.getState());
   const ir = Object.fromEntries(s.results.metrics!.rows.map((r) => [r.method, r.values.ir]));
   expect(ir.linear).toBe(metrics.models.linear.portfolio.ir);
+  // one name per method: the table rows and the chart legends
+  const names = (await page.evaluate(() => window.__lab!.resultsTable()))!.methods;
+  expect(names).toEqual(['Linear', config.models[1].label]);
+  expect((await page.evaluate(() => window.__lab!.chartData('cumExcess')))!.map((c) => c.name).sort()).toEqual([...names].sort());
   for (const c of ['cumExcess', 'drawdown'])
     expect((await page.evaluate((k) => window.__lab!.chartData(k), c))?.length ?? 0, c).toBeGreaterThan(0);
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();

@@ -65,9 +65,13 @@ describe('npm run notebook (a folder of notebooks)', () => {
       // the markup label is text; its row shows the metrics.json numbers (IC at horizon 5, 4 decimals; IR 2 decimals)
       expect(section).toContain('ew &lt;b&gt;&quot;IC&quot;&lt;/b&gt;');
       expect(section).not.toContain('<b>');
-      for (const label of ['linear', 'dmfm']) {
+      // a runner default label (the model id) shows as the model's display name, as in the lab (method-labels.ts)
+      for (const [label, shown] of [
+        ['linear', 'Linear'],
+        ['dmfm', 'DMFM (deep multi-factor model)'],
+      ]) {
         const m = metrics.models[label];
-        expect(section).toContain(`<td>${label}</td><td>${m.horizons['5'].ic.toFixed(4)}</td><td>${m.portfolio.ir.toFixed(2)}</td>`);
+        expect(section).toContain(`<td>${shown}</td><td>${m.horizons['5'].ic.toFixed(4)}</td><td>${m.portfolio.ir.toFixed(2)}</td>`);
       }
     }
     // no network: no absolute URL anywhere, a CSP that allows no fetch, no script
@@ -82,7 +86,9 @@ describe('npm run notebook (a folder of notebooks)', () => {
       const html = readFileSync(site(`runs/${id}.html`), 'utf8');
       const raw = /<script type="application\/zip;base64" id="lab-notebook-data">([^<]*)<\/script>/.exec(html)![1];
       const d = decodeNotebook(fromB64(raw));
-      expect(d.results.map((r) => r.label)).toEqual(b.methods.map((m) => m.label));
+      // shown by display name (the runner's default labels are model ids), the bundle's own label kept beside it
+      expect(d.results.map((r) => r.label)).toEqual(['Linear', 'ew <b>"IC"</b>', 'DMFM (deep multi-factor model)']);
+      expect(d.results.map((r) => r.bundleLabel ?? r.label)).toEqual(b.methods.map((m) => m.label));
       expect(d.metrics).toEqual(b.metrics);
       // each method's metrics as the views show them are the bundle's stored evaluation (the compact one stores the
       // original's evaluation too), and its series run over the stored holding days

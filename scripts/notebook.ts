@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { initParquetNode } from '../src/data/parquet-node';
 import { readBundle, type OpenedBundle } from '../src/bundle/read';
 import { BUNDLE_EXT } from '../src/bundle/format';
-import { toResult } from '../src/state/lab-api-worker';
+import { openedResults } from '../src/state/lab-api-worker';
 import type { TrainOutput } from '../src/train/protocol';
 import type { NotebookData } from '../src/ui/notebook/payload';
 import { folderId, notebookFolder, type FolderRun } from '../src/ui/notebook/folder';
@@ -23,11 +23,7 @@ export function notebookDataOf(b: OpenedBundle): NotebookData {
     created: b.manifest.created,
     manifest: b.manifest,
     metrics: b.metrics,
-    results: b.methods.map(({ label, output }) => ({
-      ...toResult(output as unknown as TrainOutput),
-      label,
-      bundle: b.manifest.runKey,
-    })),
+    results: openedResults(b.manifest.runKey, b.methods as unknown as { label: string; output: TrainOutput }[]),
     notes: b.manifest.notes ?? [],
   };
 }

@@ -56,7 +56,7 @@ export function comparisonJobs(methods: MethodRun[], seeds: number[]): MethodRun
 }
 
 /** a result's label: the model's name, marked when its run held stocks out, then `@<seed>` when seeded */
-export function resultLabel(name: string, run: RunConfig, seeded: boolean): string {
+export function resultLabel(name: string, run: Pick<RunConfig, 'seed' | 'holdout'>, seeded: boolean): string {
   const base = run.holdout ? `${name}${HOLDOUT_MARK}` : name;
   return seeded ? seedLabel(base, run.seed) : base;
 }

@@ -12,6 +12,8 @@ import type { DatasetSummary as EngineSummary, QueryResult as EngineQuery, Train
 import type { AlternativeEval, UniverseMetrics } from '../train/reevaluate';
 import type { EvalResult } from '../eval/evaluate';
 import { evalDateOf, toSignalSheet } from './signal-sheet';
+import { relabel } from './experiments';
+import { bundleMethodLabel } from './method-labels';
 import type {
   AlternativeResult,
   BackendName,
@@ -219,6 +221,20 @@ export function toResult(r: TrainOutput): TrainResult {
   };
 }
 
+/**
+ * A run bundle's methods -> UI results, each named as the page names its own runs (bundleMethodLabel: the runner's
+ * default label, the model id, becomes the model's display name) in the table row, every series and alternative, with
+ * the bundle's own label kept as `bundleLabel`. The one path of Open run (openRun) and the notebook (scripts/notebook.ts).
+ */
+export function openedResults(runKey: string, methods: { label: string; output: TrainOutput }[]): TrainResult[] {
+  const names = methods.map(({ label, output }) => bundleMethodLabel(label, output.model, output.run));
+  return methods.map(({ label, output }, i) => {
+    // two methods shown under one name (a label 'Linear' beside the runner's 'linear'): both keep their own labels
+    const shown = names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : label;
+    return { ...relabel(toResult(output), shown), bundle: runKey, ...(shown !== label ? { bundleLabel: label } : {}) };
+  });
+}
+
 /** Alternative score evaluations -> UI: each an extra method '<model>:<name>' with its metrics and series. */
 export function alternativeResults(alts: AlternativeEval[] | undefined, model: string, label: string): AlternativeResult[] | undefined {
   if (!alts?.length) return undefined;
@@ -328,7 +344,7 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
       const methods = results.map((r) => {
         const output = outputs.get(r);
         if (!output) throw new LabError(`Save run: the result of ${r.label} has no stored engine output.`, 'Train it again in this page.');
-        return { label: r.label, output };
+        return { label: r.bundleLabel ?? r.label, output };
       });
       const from = new Set(results.map((r) => r.bundle ?? ''));
       if (from.size > 1)
@@ -340,10 +356,7 @@ export function createWorkerLabApi(makeClient: () => LabClient = createLabClient
     },
     async openRun(bytes) {
       const run = await c().openBundle(bytes);
-      const results = run.methods.map(({ label, output }) => {
-        const res = { ...toResult(output), label, bundle: run.manifest.runKey };
-        return keep(res, output);
-      });
+      const results = openedResults(run.manifest.runKey, run.methods).map((res, i) => keep(res, run.methods[i].output));
       return { manifest: run.manifest, metrics: run.metrics, results, bytes: run.bytes };
     },
     async loadBenchmark(fileBytes, name) {

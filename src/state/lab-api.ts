@@ -262,6 +262,11 @@ export interface TrainResult {
   alternatives?: AlternativeResult[];
   /** the run key of the run bundle this result was opened from (its grids re-evaluate it); absent = trained here */
   bundle?: string;
+  /**
+   * the label the opened bundle stores this result under (its metrics.json key; the runner's default is the model id)
+   * when `label` shows another name (method-labels.ts); Save run writes this one back, so the bundle is not renamed
+   */
+  bundleLabel?: string;
   /** a robustness run (RunConfig.holdout, FactorVAE Table 2): the held-out tickers it was evaluated on, and of how many */
   holdout?: { stocks: string[]; candidates: number };
 }

@@ -95,7 +95,15 @@ export interface RunsState {
   /** the saved runs, newest first */
   saved: SavedRunInfo[];
   /** the run whose results are shown, when they came from a bundle */
-  opened: { name: string; source: string; manifest: BundleManifest; metrics: Record<string, unknown>; size: number } | null;
+  /** methods: the opened results' labels as the page shows them (method-labels.ts), in the bundle's order */
+  opened: {
+    name: string;
+    source: string;
+    manifest: BundleManifest;
+    metrics: Record<string, unknown>;
+    size: number;
+    methods?: string[];
+  } | null;
   /** a refused bundle or a failed save: the message names the part */
   error: ErrorInfo | null;
   /** a note after add-to-comparison (what was flagged) */
@@ -222,7 +230,7 @@ export async function openRunBytes(bytes: Uint8Array, source: string, mode: 'rep
       });
     }
     setR({
-      opened: { name: o.manifest.name, source, manifest: o.manifest, metrics: o.metrics, size },
+      opened: { name: o.manifest.name, source, manifest: o.manifest, metrics: o.metrics, size, methods: o.results.map((r) => r.label) },
       notes: o.manifest.notes ?? [],
       notesText: (o.manifest.notes ?? []).join('\n\n---\n\n'),
     });

@@ -3,14 +3,24 @@ import type { RunConfig, SplitConfig, StrategyConfig } from '../core/run';
 import { makeSplits, splitTimeline, type TimelineRow } from '../data/splits';
 import { rollingMean } from '../eval/ic';
 import { METRICS } from '../eval/metrics';
+import { methodOfLabel } from '../eval/seeds';
 import { TABLE_PRESETS, buildResultsTable, type ResultRow, type ResultsTable, type TableColumn } from '../eval/table';
 import type { MethodSeries, MetricsTable, TrainResult } from './lab-api';
 import type { LabState, TablePreset } from './store';
+import { HOLDOUT_MARK } from './experiments';
 
-/** One series per method across results (a model's alternative scores are methods too): the latest result wins. */
+/**
+ * One series per method across results (a model's alternative scores are methods too): the latest result wins. A
+ * method is the model id and its result's label without `@<seed>` and the held-out mark, so the seeds of one method
+ * (and its holdout run) share one line as before, while two entries of one model under their own labels (a bundle's
+ * `factorvae` and `factorvae-prior`) are two lines (each in its model's colour, named by its label).
+ */
 export function methodViews(results: TrainResult[]): MethodSeries[] {
   const byMethod = new Map<string, MethodSeries>();
-  for (const r of results) for (const s of [...r.series, ...(r.alternatives ?? []).map((a) => a.series)]) byMethod.set(s.method, s);
+  for (const r of results) {
+    const own = methodOfLabel(r.label).replace(HOLDOUT_MARK, '');
+    for (const s of [...r.series, ...(r.alternatives ?? []).map((a) => a.series)]) byMethod.set(`${s.method}\u0000${own}`, s);
+  }
   return [...byMethod.values()];
 }
 

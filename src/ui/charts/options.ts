@@ -293,7 +293,8 @@ export function icOption(
   barsFor?: string,
   metric = 'IC',
 ): EChartsCoreOption {
-  const last = barsFor === undefined ? undefined : views.find((v) => v.method === barsFor);
+  // the latest view of that model (two entries of one model, e.g. factorvae and factorvae-prior, are two views)
+  const last = barsFor === undefined ? undefined : [...views].reverse().find((v) => v.method === barsFor);
   const series: Record<string, unknown>[] = [];
   if (last)
     series.push({

@@ -5,12 +5,17 @@
 import { useEffect } from 'react';
 import { loadGallery, openGalleryRun, useGallery } from '../../state/gallery';
 import { useRuns } from '../../state/runs';
+import { useLab } from '../../state/store';
+import { methodDisplayLabel } from '../../state/method-labels';
 
 const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
 
 export function GalleryList() {
   const { status, items, error } = useGallery();
   const busy = useRuns((s) => s.status !== 'idle');
+  // the index lists the bundles' own labels (the runner's default: the model id): shown as the opened run names them
+  const models = useLab((s) => s.models);
+  const nameOf = (id: string) => models.find((m) => m.id === id)?.label;
   useEffect(() => {
     if (useGallery.getState().status === 'idle') void loadGallery(window.location.href);
   }, []);
@@ -41,7 +46,7 @@ export function GalleryList() {
               {it.title}
             </button>{' '}
             <span className="muted">
-              {it.methods.join(', ')} · test {it.period} · {mb(it.bytes)}
+              {it.methods.map((m) => methodDisplayLabel(m, nameOf)).join(', ')} · test {it.period} · {mb(it.bytes)}
             </span>
           </li>
         ))}

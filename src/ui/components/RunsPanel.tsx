@@ -251,7 +251,7 @@ export function RunsPanel() {
           <dt>Data</dt>
           <dd>{opened.manifest.dataset.description}</dd>
           <dt>Methods</dt>
-          <dd>{opened.manifest.methods.map((m) => m.label).join(', ')}</dd>
+          <dd>{(opened.methods ?? opened.manifest.methods.map((m) => m.label)).join(', ')}</dd>
           <dt>Written</dt>
           <dd>
             {opened.manifest.created} by the {opened.manifest.producer === 'node' ? 'headless runner' : 'browser'} (lab{' '}

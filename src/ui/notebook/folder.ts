@@ -48,7 +48,7 @@ export function indexHtml(title: string, runs: FolderRun[]): string {
       const period = dates.length ? `${dates[0]} … ${dates[dates.length - 1]}` : '';
       const methods = data.results
         .map((r) => {
-          const mm = models[r.label];
+          const mm = models[r.bundleLabel ?? r.label];
           const ic = mm?.horizons?.[String(mm?.evalHorizon)]?.ic;
           return `<tr><td>${escapeHtml(r.label)}</td><td>${fmt(ic, 4)}</td><td>${fmt(mm?.portfolio?.ir, 2)}</td><td>${fmt(
             typeof mm?.portfolio?.alpha === 'number' ? mm.portfolio.alpha * 100 : undefined,

@@ -258,7 +258,7 @@ export function ResultsPanel() {
                     {methods
                       .filter((m) => m.monthly)
                       .map((m) => (
-                        <option key={m.method} value={m.method}>
+                        <option key={`${m.method} ${m.label}`} value={m.method}>
                           {m.label}
                         </option>
                       ))}

@@ -47,7 +47,7 @@ export function SignalTearSheet({ methods }: { methods: MethodSeries[] }) {
           <label htmlFor="signal-method">Method</label>
           <select id="signal-method" value={cur.method} onChange={(e) => setPicked(e.target.value)} data-testid="signal-method">
             {withSig.map((m) => (
-              <option key={m.method} value={m.method}>
+              <option key={`${m.method} ${m.label}`} value={m.method}>
                 {m.label}
               </option>
             ))}

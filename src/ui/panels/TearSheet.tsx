@@ -61,7 +61,7 @@ export function TearSheet({ methods }: { methods: MethodSeries[] }) {
             <label htmlFor="tear-method">Method</label>
             <select id="tear-method" value={cur.method} onChange={(e) => setPicked(e.target.value)} data-testid="tear-method">
               {withDays.map((m) => (
-                <option key={m.method} value={m.method}>
+                <option key={`${m.method} ${m.label}`} value={m.method}>
                   {m.label}
                 </option>
               ))}

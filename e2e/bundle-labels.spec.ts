@@ -1,0 +1,95 @@
+/**
+ * One name per method: a run bundle the headless runner wrote for linear, factorvae (default labels: the model ids) and
+ * a labelled factorvae-prior opens with the names the page gives its own runs (Linear, FactorVAE (...)) and the
+ * explicit label as it is, in the results table, the chart legends (a line per entry) and the opened run's methods;
+ * the table's colour dots follow the model, so both FactorVAE entries share FactorVAE's colour.
+ */
+import { expect, test } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LabPage, SCREENS } from './pages/lab-page';
+
+const fvae = { hidden: 4, factors: 2, portfolios: 4, lookback: 5, epochs: 1, batchDates: 8 };
+const config = {
+  name: 'labels-e2e',
+  run: {
+    dataset: { kind: 'synthetic', name: 'synthetic', synthetic: { seed: 5, nStocks: 24, nDays: 400, nFactors: 6, alpha: 0.01 } },
+    preprocessing: { madK: 5, normalize: 'zscore', missing: 'fill', industryNeutral: false, minHistory: 20 },
+    split: { kind: 'walkforward', groups: 1, gap: 21 },
+    strategy: { kind: 'topquantile', groups: 5, rebalance: 5, cost: 0.004, horizon: 5 },
+  },
+  models: [
+    { model: 'linear' },
+    { model: 'factorvae', config: fvae },
+    { model: 'factorvae', label: 'factorvae-prior', config: { ...fvae, variant: 'prior' } },
+  ],
+};
+const NAMES = ['Linear', 'FactorVAE (probabilistic dynamic factor model)', 'factorvae-prior'];
+let bundle: Buffer;
+let metrics: { models: Record<string, { portfolio: Record<string, number | null> }> };
+
+test.beforeAll(() => {
+  const dir = mkdtempSync(join(tmpdir(), 'factor-lab-e2e-labels-'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  execFileSync(
+    'npx',
+    ['tsx', 'scripts/experiment.ts', '--config', join(dir, 'config.json'), '--out', join(dir, 'out'), '--backend', 'cpu'],
+    {
+      stdio: 'pipe',
+      timeout: 170_000,
+    },
+  );
+  bundle = readFileSync(join(dir, 'out', 'run.flrun.zip'));
+  metrics = JSON.parse(readFileSync(join(dir, 'out', 'metrics.json'), 'utf8'));
+  mkdirSync(SCREENS, { recursive: true });
+});
+
+test('a runner bundle opens with the display names in the table, the legends and the opened run', async ({ page }) => {
+  const lab = new LabPage(page);
+  await lab.goto();
+  await lab.byTestId('open-run-input').setInputFiles({ name: 'run.flrun.zip', mimeType: 'application/zip', buffer: bundle });
+  // wait for the outcome (methods or an error), not for time
+  await page.waitForFunction(
+    () => {
+      const s = window.__labRuns?.state();
+      return s?.status === 'idle' && (s.error !== null || s.methods.length > 0);
+    },
+    null,
+    { timeout: 60_000 },
+  );
+  const st = await page.evaluate(() => window.__labRuns!.state());
+  expect(st.error).toBeNull();
+  expect(st.methods).toEqual(NAMES);
+  // the bundle's keys are the runner's labels, unchanged
+  expect(Object.keys(metrics.models)).toEqual(['linear', 'factorvae', 'factorvae-prior']);
+  const t = (await page.evaluate(() => window.__lab!.resultsTable()))!;
+  expect(t.methods).toEqual(NAMES);
+  expect(t.ids).toEqual(['linear', 'factorvae', 'factorvae']);
+  // each row shows the runner's IR for its entry (the lab preset's IR column, 2 decimals as shown)
+  const ir = t.columns.findIndex((c) => c.key === 'ir');
+  ['linear', 'factorvae', 'factorvae-prior'].forEach((k, i) => expect(t.cells[i][ir]).toBe(metrics.models[k].portfolio.ir));
+  // the evaluation charts' legends name the same methods, one line per entry (no model id left, none hidden)
+  for (const id of ['cumExcess', 'drawdown', 'turnover'])
+    expect(
+      (await lab.chartData(id))!.map((c) => c.name),
+      id,
+    ).toEqual(NAMES);
+  await expect(lab.byTestId('opened-run')).toContainText(NAMES.join(', '));
+  // colour dots: by model id, so both FactorVAE entries carry FactorVAE's colour and Linear its own
+  const dot = (i: number) =>
+    page
+      .locator('tr[data-method]')
+      .nth(i)
+      .locator('.dot')
+      .first()
+      .evaluate((e) => getComputedStyle(e).backgroundColor);
+  const [c0, c1, c2] = [await dot(0), await dot(1), await dot(2)];
+  expect(c1).toBe(c2);
+  expect(c0).not.toBe(c1);
+  await page.evaluate(() => document.getElementById('panel-results')!.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: `${SCREENS}/bundle-labels-results.png` });
+  await page.evaluate(() => document.querySelector('[data-testid="card-cum"]')?.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: `${SCREENS}/bundle-labels-chart.png` });
+});

@@ -70,7 +70,8 @@ export interface LabSnapshot {
   };
   results: {
     models: string[];
-    metrics: null | { columns: string[]; rows: { method: string; values: Record<string, number> }[] };
+    /** one row per entry: method = model id (two entries of one model share it), label = the entry's display label */
+    metrics: null | { columns: string[]; rows: { method: string; label: string; values: Record<string, number> }[] };
     /** series lengths per method */
     cumExcess: Record<string, number>;
     ic: Record<string, number>;
@@ -160,7 +161,7 @@ export function snapshot(): LabSnapshot {
       models: s.results.map((r) => r.model),
       metrics: metrics && {
         columns: metrics.columns.map((c) => c.key),
-        rows: metrics.rows.map((r) => ({ method: r.method, values: r.values })),
+        rows: metrics.rows.map((r) => ({ method: r.method, label: r.label, values: r.values })),
       },
       cumExcess: Object.fromEntries(methodViews(s.results).map((m) => [m.method, m.cumExcess.length])),
       ic: Object.fromEntries(icViews(s.results, s.icWindow).map((m) => [m.method, m.ic.length])),

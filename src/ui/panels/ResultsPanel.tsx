@@ -63,7 +63,7 @@ export function ResultsPanel() {
   const last = results[results.length - 1];
   const icLabel = icKind === 'rankIc' ? 'rank IC' : 'IC';
   const ic = useMemo(
-    () => icOption(ics, icWindow, showDaily ? last?.model : undefined, icLabel),
+    () => icOption(ics, icWindow, showDaily ? last?.label : undefined, icLabel),
     [ics, icWindow, showDaily, last, icLabel],
   );
   const dd = useMemo(() => drawdownOption(methods), [methods]);

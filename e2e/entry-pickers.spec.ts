@@ -63,6 +63,9 @@ test('each picker lists both FactorVAE entries and shows the chosen entry its ow
     const g = port(LABELS_KEYS[i]).annReturnGeo;
     const want = (Math.expm1((Math.log1p(g) * days(i)) / 252) * 100).toFixed(1);
     await expect(july, LABELS_NAMES[i]).toHaveText(want);
+    // in full precision through the test API, which takes the entry's label as the picker does
+    const mr = (await page.evaluate((l) => window.__lab!.monthlyReturns(l), LABELS_NAMES[i]))!;
+    expect(mr.months[0][6]).toBeCloseTo(Math.expm1((Math.log1p(g) * days(i)) / 252), 9);
   }
   // the picker with its entries, shown as a list for the screenshot (a native drop-down does not draw in one)
   await tear.evaluate((s) => s.setAttribute('size', '3'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRun } from '../core/run';
-import { entryViews, pickEntry, pickSeries } from './entries';
+import { entryViews, pickEntry, pickSeries, seriesByKey } from './entries';
 import type { TrainResult } from './lab-api';
 import { dailyReturns, monthlyReturns } from './tearsheet';
 import { mergedMetrics, methodViews } from './views';
@@ -95,5 +95,19 @@ describe('entry pickers (two entries of one model)', () => {
       ['factorvae', 'FactorVAE', 1.5],
       ['factorvae', 'factorvae-prior', -0.4],
     ]);
+  });
+});
+
+describe('test-API lookups (monthlyReturns, signalSheet): an entry label or a model id', () => {
+  const results = [linear, fvae, prior];
+  const all = () => true;
+  it('a label names its entry; a model id its first line, as before; no key the latest line', () => {
+    expect(seriesByKey(results, 'factorvae-prior', all)!.monthly!.ic[0]).toBe(-0.02);
+    expect(seriesByKey(results, 'FactorVAE', all)!.monthly!.ic[0]).toBe(0.05);
+    expect(seriesByKey(results, 'factorvae', all)!.label).toBe('FactorVAE');
+    expect(seriesByKey(results, undefined, all)!.label).toBe('factorvae-prior');
+    expect(seriesByKey(results, 'mlp', all)).toBeUndefined();
+    // `keep` filters both ways: an entry left out is not found by its label
+    expect(seriesByKey(results, 'factorvae-prior', (m) => m.label !== 'factorvae-prior')).toBeUndefined();
   });
 });

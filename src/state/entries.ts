@@ -6,7 +6,7 @@
  * per entry (state/method-labels.ts, resultLabel), so each choice shows its own entry.
  */
 import type { MethodSeries, TrainResult } from './lab-api';
-import { latestResults } from './views';
+import { latestResults, methodViews } from './views';
 
 /**
  * One series per entry, keyed by its display label: the latest result per label (latestResults) with its model's
@@ -32,3 +32,14 @@ export function pickEntry<T>(items: readonly T[], picked: string | null | undefi
 /** pickEntry over series (label = the entry's display label) */
 export const pickSeries = (items: readonly MethodSeries[], picked: string | null | undefined): MethodSeries | undefined =>
   pickEntry(items, picked, (m) => m.label);
+
+/**
+ * The series a test-API reader names by `key` (window.__lab.monthlyReturns / signalSheet): an entry's display label
+ * ('factorvae-prior', 'FactorVAE@2'), else a model id (its first line among methodViews, as before); without a key the
+ * latest line. Only series that pass `keep` count.
+ */
+export function seriesByKey(results: TrainResult[], key: string | undefined, keep: (m: MethodSeries) => boolean): MethodSeries | undefined {
+  const lines = methodViews(results).filter(keep);
+  if (!key) return lines[lines.length - 1];
+  return entryViews(results).find((m) => m.label === key && keep(m)) ?? lines.find((m) => m.method === key);
+}

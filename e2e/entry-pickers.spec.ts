@@ -96,3 +96,64 @@ test('each picker lists both FactorVAE entries and shows the chosen entry its ow
   await ex.evaluate((s, n) => s.setAttribute('size', String(n)), exLabels.length);
   await lab.byTestId('explain-model-field').screenshot({ path: `${SCREENS}/entry-pickers-explain.png` });
 });
+
+test('the seeds of a method are entries of the signal tear sheet picker, each with its own sheet', async ({ page }) => {
+  test.setTimeout(900_000);
+  const lab = new LabPage(page);
+  await lab.goto();
+  await lab.loadBundled();
+  await lab.chooseModel('mlp');
+  expect(await lab.setHyper('epochs', 1)).toBe(true);
+  // compare only the MLP, over seeds 1 and 2: two entries of one model (`<name>@1`, `<name>@2`)
+  const boxes = lab.byTestId('compare-methods').locator('input[type=checkbox]');
+  for (let i = 0; i < (await boxes.count()); i++) {
+    const b = boxes.nth(i);
+    await b.setChecked((await b.getAttribute('data-testid')) === 'compare-mlp');
+  }
+  await lab.byTestId('experiment-fields').locator('summary').click();
+  const seeds = lab.byTestId('seeds');
+  await seeds.fill('1, 2');
+  await seeds.press('Enter');
+  await expect(lab.byTestId('seeds-error')).toHaveCount(0);
+  await lab.byTestId('compare-button').click();
+  // wait for the outcome (both seeds in, queue gone) or an error, not for time
+  await page.waitForFunction(
+    () => {
+      const s = window.__lab!.getState();
+      return !!s.lastError || (s.results.queue === null && s.training.status !== 'running' && s.results.models.length === 2);
+    },
+    null,
+    { timeout: 780_000 },
+  );
+  const s = await lab.state();
+  expect(s.lastError?.message ?? null).toBeNull();
+  const rows = s.results.metrics!.rows;
+  expect(rows.map((r) => r.method)).toEqual(['mlp', 'mlp']);
+  const labels = rows.map((r) => r.label);
+  expect(labels.map((l) => l.replace(/^.*@/, '@'))).toEqual(['@1', '@2']);
+
+  // both seeds are listed (the charts draw one line for them: the latest seed's), the latest chosen by default
+  const sig = lab.byTestId('signal-method');
+  await sig.scrollIntoViewIfNeeded();
+  expect(await optionLabels(page, 'signal-method')).toEqual(labels);
+  await expect(sig).toHaveValue(labels[1]);
+  expect(await optionLabels(page, 'tear-method')).toEqual(labels);
+  const pct3 = (v: number) => `${(v * 100).toFixed(3)}%`;
+  for (const i of [0, 1, 0]) {
+    await sig.selectOption({ label: labels[i] });
+    await expect(lab.byTestId('card-returnDistribution')).toContainText(`Daily return distribution: ${labels[i]}`);
+    const d = (await page.evaluate((l) => window.__lab!.signalSheet(l), labels[i]))!.distribution;
+    // the sheet is this seed's: its daily returns' mean / sd x sqrt(252) is the seed's Sharpe from the metrics engine
+    expect((d.mean / d.std) * Math.sqrt(252)).toBeCloseTo(rows[i].values.sharpe, 9);
+    await expect(lab.byTestId('distribution-stats').locator('dd').first()).toHaveText(pct3(d.mean));
+  }
+  // two seeds of a trained network: different weights, so different portfolios
+  expect(rows[0].values.sharpe).not.toBeCloseTo(rows[1].values.sharpe, 6);
+  await sig.evaluate((el) => el.setAttribute('size', '2'));
+  // below the sticky step bar: the section title, its picker listing both seeds, and the first charts
+  await page.locator('#signal-tearsheet-title').evaluate((el) => {
+    el.scrollIntoView({ block: 'start' });
+    window.scrollBy(0, -90);
+  });
+  await lab.screenshot('entry-pickers-signal-seeds');
+});

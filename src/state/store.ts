@@ -130,7 +130,7 @@ export interface ResultsSlice {
   tableLayout: 'auto' | 'columns' | 'rows';
   /** universes hidden from the results table (all shown by default) */
   hiddenUniverses: string[];
-  /** method shown in the monthly IC heat map (null = the latest result) */
+  /** entry shown in the monthly IC heat map, by display label (state/entries.ts; null = the latest result) */
   heatMethod: string | null;
   /** a strategy re-evaluation of the stored scores is running */
   reevalStatus: 'idle' | 'running';

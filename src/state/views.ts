@@ -29,15 +29,18 @@ export function benchmarkView(results: TrainResult[]): TrainResult['benchmark'] 
   return results.length ? results[results.length - 1].benchmark : null;
 }
 
-/** Metrics rows merged across results (latest row per method wins), columns of the latest result. */
+/**
+ * Metrics rows merged across results, one per entry by display label (latest row per label wins, so two entries of one
+ * model, e.g. factorvae and factorvae-prior, or two seeds, keep a row each), columns of the latest result.
+ */
 export function mergedMetrics(results: TrainResult[]): MetricsTable | null {
   if (!results.length) return null;
   const rows = new Map<string, MetricsTable['rows'][number]>();
   const columns = results[results.length - 1].metrics.columns;
   for (const r of results) {
-    for (const row of r.metrics.rows) rows.set(row.method, row);
+    for (const row of r.metrics.rows) rows.set(row.label, row);
     for (const a of r.alternatives ?? [])
-      rows.set(a.method, {
+      rows.set(a.label, {
         method: a.method,
         label: a.label,
         values: Object.fromEntries(columns.map((c) => [c.key, a.metrics[c.key] ?? NaN])),

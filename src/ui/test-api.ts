@@ -7,6 +7,7 @@ import { dailyReturns, monthlyReturns, type MonthlyReturns } from '../state/tear
 import { groundTruthView, type GroundTruthRow } from '../state/ground-truth';
 import { bookOn, type SignalSheet } from '../state/signal-sheet';
 import { icViews, mergedMetrics, methodViews, tableViewOf } from '../state/views';
+import { seriesByKey } from '../state/entries';
 import { explainedResult, groupSharesOverTime, stockContribution, type StockContribution } from '../state/explain-views';
 import { modelViews } from './model-views';
 import { chartSeries, mountedCharts, type ChartSeriesData } from './charts/registry';
@@ -70,7 +71,8 @@ export interface LabSnapshot {
   };
   results: {
     models: string[];
-    metrics: null | { columns: string[]; rows: { method: string; values: Record<string, number> }[] };
+    /** one row per entry: method = model id (two entries of one model share it), label = the entry's display label */
+    metrics: null | { columns: string[]; rows: { method: string; label: string; values: Record<string, number> }[] };
     /** series lengths per method */
     cumExcess: Record<string, number>;
     ic: Record<string, number>;
@@ -160,7 +162,7 @@ export function snapshot(): LabSnapshot {
       models: s.results.map((r) => r.model),
       metrics: metrics && {
         columns: metrics.columns.map((c) => c.key),
-        rows: metrics.rows.map((r) => ({ method: r.method, values: r.values })),
+        rows: metrics.rows.map((r) => ({ method: r.method, label: r.label, values: r.values })),
       },
       cumExcess: Object.fromEntries(methodViews(s.results).map((m) => [m.method, m.cumExcess.length])),
       ic: Object.fromEntries(icViews(s.results, s.icWindow).map((m) => [m.method, m.ic.length])),
@@ -250,7 +252,7 @@ export interface LabTestApi {
   view(name: string): unknown;
   /** synthetic market: per trained model, mean correlation of its score with each planted part (null otherwise) */
   groundTruth(): GroundTruthRow[] | null;
-  /** tear sheet of one method (default the latest): compounded returns per month [year][12] and per year */
+  /** tear sheet of one method (an entry's label or a model id; default the latest): compounded returns per month [year][12] and per year */
   monthlyReturns(method?: string): MonthlyReturns | null;
   /**
    * the signal tear sheet of one method (default the latest with one): IC decay, IC by industry, quantile curves,
@@ -302,8 +304,8 @@ export function installTestApi(win: Window = window): void {
     view: (name) => modelViews.find((v) => v.testApi?.[name])?.testApi![name](useLab.getState().results),
     exportCsv: currentCsv,
     monthlyReturns: (method) => {
-      const ms = methodViews(useLab.getState().results).filter((m) => m.dates.length > 1);
-      const m = ms.find((x) => x.method === method) ?? (method ? undefined : ms[ms.length - 1]);
+      // an entry's display label or a model id (state/entries.ts)
+      const m = seriesByKey(useLab.getState().results, method, (x) => x.dates.length > 1);
       return m ? monthlyReturns(m.dates, dailyReturns(m.nav ?? m.cumReturn.map((v) => v + 1))) : null;
     },
     signalSheet: (method) => signalOf(method)?.signal ?? null,
@@ -317,6 +319,5 @@ export function installTestApi(win: Window = window): void {
 }
 
 function signalOf(method?: string) {
-  const ms = methodViews(useLab.getState().results).filter((m) => m.signal);
-  return method ? ms.find((m) => m.method === method) : ms[ms.length - 1];
+  return seriesByKey(useLab.getState().results, method, (m) => !!m.signal);
 }

@@ -286,7 +286,7 @@ export function cumOption(methods: MethodSeries[], bench: TrainResult['benchmark
 /** the IC chart's width at 1280 x 800 (a full-width card of the Results panel) */
 const IC_WIDTH = 760;
 
-/** Daily IC of method `barsFor` (if given) as faint bars, plus the rolling mean of every method. */
+/** Daily IC of entry `barsFor` (a display label, or a model id: its latest view) as faint bars, plus the rolling mean of every method. */
 export function icOption(
   views: { method: string; label: string; dates: string[]; ic: number[]; rolling: number[] }[],
   window: number,
@@ -294,7 +294,8 @@ export function icOption(
   metric = 'IC',
 ): EChartsCoreOption {
   // the latest view of that model (two entries of one model, e.g. factorvae and factorvae-prior, are two views)
-  const last = barsFor === undefined ? undefined : [...views].reverse().find((v) => v.method === barsFor);
+  const last =
+    barsFor === undefined ? undefined : (views.find((v) => v.label === barsFor) ?? [...views].reverse().find((v) => v.method === barsFor));
   const series: Record<string, unknown>[] = [];
   if (last)
     series.push({

@@ -6,6 +6,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { explainedTickers, groupSharesOverTime, stockContribution, tickerStatus } from '../../state/explain-views';
+import { pickEntry } from '../../state/entries';
 import type { TrainResult } from '../../state/lab-api';
 import { latestResults } from '../../state/views';
 import { useLab } from '../../state/store';
@@ -226,15 +227,18 @@ function IndustryComposition() {
   );
 }
 
-/** The views of one trained model, chosen in a selector when several trained models have views (default: the latest). */
+/**
+ * The views of one trained entry, chosen in a selector when several entries have views (default: the latest). Chosen
+ * by display label, so two entries of one model (factorvae, factorvae-prior; two seeds) each show their own views.
+ */
 function ModelSelectorViews() {
   const results = useLab((s) => s.results);
   const items = useMemo(() => explainable(results), [results]);
   const [picked, setPicked] = useState('');
-  const latest = items[items.length - 1]?.result.model ?? '';
-  // a newly trained model becomes the selection
+  const latest = items[items.length - 1]?.result.label ?? '';
+  // a newly trained entry becomes the selection
   useEffect(() => setPicked(latest), [latest]);
-  const cur = items.find((x) => x.result.model === picked) ?? items[items.length - 1];
+  const cur = pickEntry(items, picked, (x) => x.result.label);
   if (!cur)
     return (
       <p className="muted small" data-testid="explain-empty">
@@ -246,9 +250,9 @@ function ModelSelectorViews() {
       {items.length > 1 && (
         <div className="field inline" data-testid="explain-model-field">
           <label htmlFor="explain-model">Model</label>
-          <select id="explain-model" value={cur.result.model} onChange={(e) => setPicked(e.target.value)} data-testid="explain-model">
+          <select id="explain-model" value={cur.result.label} onChange={(e) => setPicked(e.target.value)} data-testid="explain-model">
             {items.map((x) => (
-              <option key={x.result.model} value={x.result.model}>
+              <option key={x.result.label} value={x.result.label}>
                 {x.result.label}
               </option>
             ))}

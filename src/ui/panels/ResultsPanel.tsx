@@ -6,6 +6,7 @@
 import { useMemo, useState } from 'react';
 import { quantileDefinition, rollingMeanDefinition } from '../../eval/ic';
 import { drawdownDefinition, icDefinition, rankIcDefinition, turnoverDefinition } from '../../eval/metrics';
+import { entryViews, pickSeries } from '../../state/entries';
 import { useLab } from '../../state/store';
 import { benchmarkView, icViews, methodViews } from '../../state/views';
 import { EChart } from '../charts/EChart';
@@ -50,6 +51,8 @@ export function ResultsPanel() {
   const bundled = useLab((s) => s.loadedSpec?.kind === 'bundled');
   const notes = bundled ? SURVIVORSHIP_NOTES : NO_NOTES;
   const methods = useMemo(() => methodViews(results), [results]);
+  // what the pickers list: one per entry by display label (two entries of one model, each seed)
+  const entries = useMemo(() => entryViews(results), [results]);
   const bench = useMemo(() => benchmarkView(results), [results]);
   const ics = useMemo(() => icViews(results, icWindow, icKind), [results, icWindow, icKind]);
   const cum = useMemo(
@@ -60,14 +63,17 @@ export function ResultsPanel() {
   const last = results[results.length - 1];
   const icLabel = icKind === 'rankIc' ? 'rank IC' : 'IC';
   const ic = useMemo(
-    () => icOption(ics, icWindow, showDaily ? last?.model : undefined, icLabel),
+    () => icOption(ics, icWindow, showDaily ? last?.label : undefined, icLabel),
     [ics, icWindow, showDaily, last, icLabel],
   );
   const dd = useMemo(() => drawdownOption(methods), [methods]);
   const to = useMemo(() => turnoverOption(methods), [methods]);
   const qs = useMemo(() => quantileOption(methods), [methods]);
   const mono = useMemo(() => monotonicityOption(methods), [methods]);
-  const heatOf = methods.find((m) => m.method === heatMethod && m.monthly) ?? [...methods].reverse().find((m) => m.monthly);
+  const heatOf = pickSeries(
+    entries.filter((m) => m.monthly),
+    heatMethod,
+  );
   const heat = useMemo(() => (heatOf ? icHeatmapOption(heatOf, icKind) : null), [heatOf, icKind]);
   const heatYears = heatOf?.monthly?.years.length ?? 0;
 
@@ -246,19 +252,19 @@ export function ResultsPanel() {
             title={`Monthly mean ${icLabel}`}
             help={`Mean daily ${icLabel} of ${heatOf?.label ?? 'the method'} per calendar month of the test period: blue = scores ranked stocks the right way round, red = the wrong way.`}
             controls={
-              methods.length > 1 && (
+              entries.length > 1 && (
                 <div className="field inline">
                   <label htmlFor="heat-method">Method</label>
                   <select
                     id="heat-method"
-                    value={heatOf?.method ?? ''}
+                    value={heatOf?.label ?? ''}
                     onChange={(e) => setHeatMethod(e.target.value)}
                     data-testid="heat-method"
                   >
-                    {methods
+                    {entries
                       .filter((m) => m.monthly)
                       .map((m) => (
-                        <option key={`${m.method} ${m.label}`} value={m.method}>
+                        <option key={m.label} value={m.label}>
                           {m.label}
                         </option>
                       ))}
@@ -301,10 +307,10 @@ export function ResultsPanel() {
             </ChartCard>
           </div>
 
-          <TearSheet methods={methods} />
+          <TearSheet methods={methods} entries={entries} />
 
           <PaperTables />
-          <SignalTearSheet methods={methods} />
+          <SignalTearSheet methods={methods} entries={entries} />
 
           <ExplainSection />
         </>

@@ -5,6 +5,7 @@
  */
 import { useMemo, useState } from 'react';
 import type { MethodSeries } from '../../state/lab-api';
+import { pickSeries } from '../../state/entries';
 import { bookOn } from '../../state/signal-sheet';
 import { EChart } from '../charts/EChart';
 import {
@@ -22,10 +23,15 @@ import { methodColor } from '../colors';
 const pct = (v: number, d = 2) => (Number.isFinite(v) ? `${(v * 100).toFixed(d)}%` : '–');
 const fix = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '–');
 
-export function SignalTearSheet({ methods }: { methods: MethodSeries[] }) {
+/**
+ * `methods`: one line per method in the cross-method charts (methodViews); `entries`: what the picker lists, one per
+ * entry by display label (entryViews: two entries of one model, each seed), defaulting to `methods`.
+ */
+export function SignalTearSheet({ methods, entries = methods }: { methods: MethodSeries[]; entries?: MethodSeries[] }) {
   const withSig = useMemo(() => methods.filter((m) => m.signal), [methods]);
+  const choices = useMemo(() => entries.filter((m) => m.signal), [entries]);
   const [picked, setPicked] = useState('');
-  const cur = withSig.find((m) => m.method === picked) ?? withSig[withSig.length - 1];
+  const cur = pickSeries(choices, picked);
   const bookDates = cur?.signal?.book.dates ?? [];
   const [date, setDate] = useState('');
   const decay = useMemo(() => icDecayOption(withSig), [withSig]);
@@ -45,9 +51,9 @@ export function SignalTearSheet({ methods }: { methods: MethodSeries[] }) {
         <h3 id="signal-tearsheet-title">Signal tear sheet</h3>
         <div className="field inline">
           <label htmlFor="signal-method">Method</label>
-          <select id="signal-method" value={cur.method} onChange={(e) => setPicked(e.target.value)} data-testid="signal-method">
-            {withSig.map((m) => (
-              <option key={`${m.method} ${m.label}`} value={m.method}>
+          <select id="signal-method" value={cur.label} onChange={(e) => setPicked(e.target.value)} data-testid="signal-method">
+            {choices.map((m) => (
+              <option key={m.label} value={m.label}>
                 {m.label}
               </option>
             ))}

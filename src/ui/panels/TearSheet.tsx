@@ -4,6 +4,7 @@
  */
 import { useMemo, useState } from 'react';
 import type { MethodSeries } from '../../state/lab-api';
+import { pickSeries } from '../../state/entries';
 import { dailyReturns, monthlyReturns, rollingBeta, rollingSharpe } from '../../state/tearsheet';
 import { EChart } from '../charts/EChart';
 import { rollingOption } from '../charts/eval-options';
@@ -20,11 +21,16 @@ const heat = (v: number) =>
       : `rgba(220, 38, 38, ${Math.min(1, -v / 0.05) * 0.5})`
     : 'transparent';
 
-export function TearSheet({ methods }: { methods: MethodSeries[] }) {
+/**
+ * `methods`: one line per method in the rolling charts (methodViews); `entries`: what the monthly table's picker lists,
+ * one per entry by display label (entryViews: two entries of one model, each seed), defaulting to `methods`.
+ */
+export function TearSheet({ methods, entries = methods }: { methods: MethodSeries[]; entries?: MethodSeries[] }) {
   const [window, setWindow] = useState(63);
   const withDays = methods.filter((m) => m.dates.length > 1);
+  const choices = entries.filter((m) => m.dates.length > 1);
   const [picked, setPicked] = useState('');
-  const cur = withDays.find((m) => m.method === picked) ?? withDays[withDays.length - 1];
+  const cur = pickSeries(choices, picked);
   const sharpe = useMemo(
     () =>
       rollingOption(
@@ -59,9 +65,9 @@ export function TearSheet({ methods }: { methods: MethodSeries[] }) {
         controls={
           <div className="field inline">
             <label htmlFor="tear-method">Method</label>
-            <select id="tear-method" value={cur.method} onChange={(e) => setPicked(e.target.value)} data-testid="tear-method">
-              {withDays.map((m) => (
-                <option key={`${m.method} ${m.label}`} value={m.method}>
+            <select id="tear-method" value={cur.label} onChange={(e) => setPicked(e.target.value)} data-testid="tear-method">
+              {choices.map((m) => (
+                <option key={m.label} value={m.label}>
                   {m.label}
                 </option>
               ))}

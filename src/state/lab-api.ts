@@ -175,6 +175,11 @@ export interface MethodSeries {
   /** method id: a model id ('mlp'), a baseline ('ew') */
   method: string;
   label: string;
+  /**
+   * set by the results views (state/views.ts methodViews): 1, 2, ... for the second, third, ... entry of the same model
+   * on a chart (e.g. factorvae-prior next to FactorVAE): same colour, dashed / dash-dot line (ui/colors.ts methodLineType)
+   */
+  variant?: number;
   /** [D] holding days (ISO) of the backtest */
   dates: string[];
   /** [D] cumulative portfolio return, 0 = start */

@@ -21,7 +21,14 @@ export function methodViews(results: TrainResult[]): MethodSeries[] {
     const own = methodOfLabel(r.label).replace(HOLDOUT_MARK, '');
     for (const s of [...r.series, ...(r.alternatives ?? []).map((a) => a.series)]) byMethod.set(`${s.method}\u0000${own}`, s);
   }
-  return [...byMethod.values()];
+  // the second, third, ... line of one model (an ablation such as factorvae-prior) keeps the model's colour and gets
+  // a dashed / dash-dot line, so two lines of one colour stay apart
+  const seen = new Map<string, number>();
+  return [...byMethod.values()].map((s) => {
+    const k = seen.get(s.method) ?? 0;
+    seen.set(s.method, k + 1);
+    return k === 0 ? s : { ...s, variant: k };
+  });
 }
 
 /** Benchmark of the latest result, or null. */
@@ -54,7 +61,14 @@ export function icViews(results: TrainResult[], window: number, kind: 'ic' | 'ra
   return methodViews(results)
     .map((m) => ({ m, x: kind === 'rankIc' ? (m.rankIc ?? []) : m.ic }))
     .filter(({ x }) => x.length > 0)
-    .map(({ m, x }) => ({ method: m.method, label: m.label, dates: m.icDates, ic: x, rolling: Array.from(rollingMean(x, window)) }));
+    .map(({ m, x }) => ({
+      method: m.method,
+      label: m.label,
+      variant: m.variant,
+      dates: m.icDates,
+      ic: x,
+      rolling: Array.from(rollingMean(x, window)),
+    }));
 }
 
 // ---------------------------------------------------------------- results table (paper style)

@@ -20,8 +20,13 @@ export function methodColor(id: string): string {
   return SPARE[h % SPARE.length];
 }
 
-/** Line style of a method's series: solid for a model, dotted for a model's alternative score ('<model>:<channel>'). */
-export const methodLineType = (id: string): 'solid' | 'dotted' => (id.includes(':') ? 'dotted' : 'solid');
+/**
+ * Line style of a method's series: solid for a model, dotted for a model's alternative score ('<model>:<channel>'),
+ * dashed for a second entry of the same model on one chart (variant 1, e.g. factorvae-prior next to FactorVAE) and
+ * dash-dot for a third or later (MethodSeries.variant).
+ */
+export const methodLineType = (id: string, variant = 0): 'solid' | 'dotted' | 'dashed' | number[] =>
+  id.includes(':') ? 'dotted' : variant <= 0 ? 'solid' : variant === 1 ? 'dashed' : [10, 4, 2, 4];
 
 /**
  * One colour per universe (the edges-per-stock chart; any chart that splits by universe should reuse these).

@@ -73,12 +73,12 @@ function base(extra: EChartsCoreOption): EChartsCoreOption {
   };
 }
 
-const line = (m: { method: string; label: string }, data: unknown[], extra: Record<string, unknown> = {}) => ({
+const line = (m: { method: string; label: string; variant?: number }, data: unknown[], extra: Record<string, unknown> = {}) => ({
   name: m.label,
   type: 'line',
   showSymbol: false,
   data,
-  lineStyle: { width: 2, color: methodColor(m.method), type: methodLineType(m.method) },
+  lineStyle: { width: 2, color: methodColor(m.method), type: methodLineType(m.method, m.variant) },
   itemStyle: { color: methodColor(m.method) },
   ...extra,
 });
@@ -122,7 +122,7 @@ export function drawdownOption(methods: MethodSeries[]): EChartsCoreOption {
           m.drawdown!.map((v) => -v),
         ),
         {
-          lineStyle: { width: 1.5, color: methodColor(m.method), type: methodLineType(m.method) },
+          lineStyle: { width: 1.5, color: methodColor(m.method), type: methodLineType(m.method, m.variant) },
           areaStyle: { color: methodColor(m.method), opacity: 0.12 },
         },
       ),
@@ -153,7 +153,7 @@ export function turnoverOption(methods: MethodSeries[]): EChartsCoreOption {
       line(m, datePairs(m.rebalances!.dates, m.rebalances!.turnover), {
         showSymbol: m.rebalances!.dates.length <= 60,
         symbolSize: 5,
-        lineStyle: { width: 1.5, color: methodColor(m.method), type: methodLineType(m.method) },
+        lineStyle: { width: 1.5, color: methodColor(m.method), type: methodLineType(m.method, m.variant) },
       }),
     );
   return base({

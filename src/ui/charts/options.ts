@@ -254,7 +254,7 @@ export function cumOption(methods: MethodSeries[], bench: TrainResult['benchmark
     type: 'line',
     showSymbol: false,
     data: datePairs(m.dates, mode === 'excess' ? m.cumExcess : m.cumReturn),
-    lineStyle: { width: 2, color: methodColor(m.method), type: methodLineType(m.method) },
+    lineStyle: { width: 2, color: methodColor(m.method), type: methodLineType(m.method, m.variant) },
     itemStyle: { color: methodColor(m.method) },
   }));
   if (mode === 'absolute' && bench)
@@ -288,7 +288,7 @@ const IC_WIDTH = 760;
 
 /** Daily IC of entry `barsFor` (a display label, or a model id: its latest view) as faint bars, plus the rolling mean of every method. */
 export function icOption(
-  views: { method: string; label: string; dates: string[]; ic: number[]; rolling: number[] }[],
+  views: { method: string; label: string; variant?: number; dates: string[]; ic: number[]; rolling: number[] }[],
   window: number,
   barsFor?: string,
   metric = 'IC',
@@ -312,7 +312,7 @@ export function icOption(
       type: 'line',
       showSymbol: false,
       data: datePairs(v.dates, v.rolling),
-      lineStyle: { width: 2, color: methodColor(v.method), type: methodLineType(v.method) },
+      lineStyle: { width: 2, color: methodColor(v.method), type: methodLineType(v.method, v.variant) },
       itemStyle: { color: methodColor(v.method) },
       connectNulls: false,
     });

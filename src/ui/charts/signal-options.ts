@@ -90,7 +90,7 @@ export function icDecayOption(methods: MethodSeries[]): EChartsCoreOption {
       type: 'line',
       data: at((r) => r.mean),
       symbolSize: 7,
-      lineStyle: { width: 2, color, type: methodLineType(m.method) },
+      lineStyle: { width: 2, color, type: methodLineType(m.method, m.variant) },
       itemStyle: { color },
     });
     for (const [k, sgn] of [
@@ -186,7 +186,7 @@ export function rankAutocorrOption(methods: MethodSeries[]): EChartsCoreOption {
     data: datePairs(m.signal!.rank.dates, m.signal!.rank.autocorr),
     showSymbol: m.signal!.rank.dates.length <= 60,
     symbolSize: 5,
-    lineStyle: { width: 1.8, color: methodColor(m.method), type: methodLineType(m.method) },
+    lineStyle: { width: 1.8, color: methodColor(m.method), type: methodLineType(m.method, m.variant) },
     itemStyle: { color: methodColor(m.method) },
   }));
   return base({

@@ -5,44 +5,16 @@
  * the table's colour dots follow the model, so both FactorVAE entries share FactorVAE's colour.
  */
 import { expect, test } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { LabPage, SCREENS } from './pages/lab-page';
+import { LABELS_NAMES, buildLabelsBundle, type LabelsMetrics } from './fixtures/labels-bundle';
 
-const fvae = { hidden: 4, factors: 2, portfolios: 4, lookback: 5, epochs: 1, batchDates: 8 };
-const config = {
-  name: 'labels-e2e',
-  run: {
-    dataset: { kind: 'synthetic', name: 'synthetic', synthetic: { seed: 5, nStocks: 24, nDays: 400, nFactors: 6, alpha: 0.01 } },
-    preprocessing: { madK: 5, normalize: 'zscore', missing: 'fill', industryNeutral: false, minHistory: 20 },
-    split: { kind: 'walkforward', groups: 1, gap: 21 },
-    strategy: { kind: 'topquantile', groups: 5, rebalance: 5, cost: 0.004, horizon: 5 },
-  },
-  models: [
-    { model: 'linear' },
-    { model: 'factorvae', config: fvae },
-    { model: 'factorvae', label: 'factorvae-prior', config: { ...fvae, variant: 'prior' } },
-  ],
-};
-const NAMES = ['Linear', 'FactorVAE (probabilistic dynamic factor model)', 'factorvae-prior'];
+const NAMES = LABELS_NAMES;
 let bundle: Buffer;
-let metrics: { models: Record<string, { portfolio: Record<string, number | null> }> };
+let metrics: LabelsMetrics;
 
 test.beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'factor-lab-e2e-labels-'));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-  execFileSync(
-    'npx',
-    ['tsx', 'scripts/experiment.ts', '--config', join(dir, 'config.json'), '--out', join(dir, 'out'), '--backend', 'cpu'],
-    {
-      stdio: 'pipe',
-      timeout: 170_000,
-    },
-  );
-  bundle = readFileSync(join(dir, 'out', 'run.flrun.zip'));
-  metrics = JSON.parse(readFileSync(join(dir, 'out', 'metrics.json'), 'utf8'));
+  ({ bundle, metrics } = buildLabelsBundle());
   mkdirSync(SCREENS, { recursive: true });
 });
 

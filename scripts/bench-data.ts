@@ -17,6 +17,7 @@ import { pricesInputColumns, validatePrices, validateSectors } from '../src/data
 import { computeFactorFrame, computeFactorPanel, lastTimings } from '../src/data/factors';
 import { panelSummary } from '../src/data/panel';
 import { defaultPreprocessing } from '../src/core/run';
+import { firstTouchMs } from '../src/bench/first-touch';
 
 export interface BenchResult {
   name: string;
@@ -38,14 +39,6 @@ const loadAvg = (): number => {
     return NaN;
   }
 };
-
-/** ms to write a fresh `mb` MB Float32Array once (its pages are mapped on first touch); the second write for contrast is not reported */
-export function firstTouchMs(mb: number): number {
-  const a = new Float32Array((mb * 1024 * 1024) / 4);
-  const t0 = performance.now();
-  for (let i = 0; i < a.length; i += 1024) a[i] = 1; // one write per 4 KB page: the faults, not the bandwidth
-  return performance.now() - t0;
-}
 
 /** Load + validate + factor panel on the full shared prices; returns one row per measurement. */
 export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchResult[]> {

@@ -10,6 +10,7 @@ import { registerBrowserBackends, wasmMode } from '../train/backend-browser';
 import { checkWebGpu, registeredBackends, type BackendName } from '../train/backend';
 import { oneSeededStep, type SeededStepResult } from '../train/parity';
 import { kernelsReady, setWasmKernels } from '../models/kernels/tfjs-wasm';
+import { firstTouchMs } from './first-touch';
 import { benchTrainStep, DMFM_BENCH, MLP_BENCH, type TrainFigure } from './train-bench';
 
 async function fetchBytes(url: string): Promise<ArrayBuffer> {
@@ -41,10 +42,7 @@ async function benchData(pricesUrl: string, sectorsUrl: string): Promise<TrainFi
     const toPanel = performance.now() - ts;
     // the worker replies with the panel before its cache save: the save runs after, while the user reads the page
     const saved = await client.cacheSaved();
-    const fresh = new Float32Array((256 * 1024 * 1024) / 4);
-    const tt = performance.now();
-    for (let i = 0; i < fresh.length; i += 1024) fresh[i] = 1; // one write per 4 KB page
-    const touchMs = performance.now() - tt;
+    const touchMs = firstTouchMs(256);
     const rt = 'chromium';
     return [
       // what a first visit waits for: worker start (DuckDB-WASM + parquet-wasm instantiated), fetching the two files and

@@ -112,7 +112,8 @@ export async function benchBrowser(): Promise<Figure[]> {
       page.on('console', (m) => {
         if (m.type() === 'error') console.error('[chromium]', m.text());
       });
-      await page.goto(`http://127.0.0.1:${port}/lab/bench.html`);
+      // BENCH_PREP_HELPERS=off: the load's per-date preprocessing on the lab worker alone (A/B of the helper workers)
+      await page.goto(`http://127.0.0.1:${port}/lab/bench.html${process.env.BENCH_PREP_HELPERS === 'off' ? '?prepHelpers=off' : ''}`);
       await page.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });
       const base = chromiumRssMb();
       let peak = base;

@@ -14,7 +14,8 @@ import { createNodeEngine } from '../src/data/sql-engine-node';
 import { initParquetNode } from '../src/data/parquet-node';
 import { loadParquet } from '../src/data/parquet';
 import { pricesInputColumns, validatePrices, validateSectors } from '../src/data/schema';
-import { computeFactorFrame, computeFactorPanel, lastTimings } from '../src/data/factors';
+import { computeFactorFrame, computeFactorPanelParallel, lastTimings } from '../src/data/factors';
+import { nodeCrossSectionPool } from '../src/data/cross-section-pool-node';
 import { panelSummary } from '../src/data/panel';
 import { defaultPreprocessing } from '../src/core/run';
 import { firstTouchMs } from '../src/bench/first-touch';
@@ -64,6 +65,9 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
   add('data: first write of 256 MB of fresh memory (page faults)', firstTouchMs(256), 'ms');
   const engine = await createNodeEngine();
   await initParquetNode();
+  // the per-date preprocessing's helper threads, started before the parquet load as loadPanel does (one per further core)
+  const pool = nodeCrossSectionPool();
+  add('data: preprocessing helper threads', pool.size, '');
   try {
     const pricesBytes = readFileSync(join(dir, 'us_large_cap_prices.parquet'));
     const sectorsBytes = readFileSync(join(dir, 'us_large_cap_sectors.parquet'));
@@ -82,7 +86,12 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
     engine.run('DROP TABLE raw_sectors');
     stop(`data: validate prices + sectors (${v.stats.keptRows} rows)`);
     start();
-    const panel = computeFactorPanel(engine, { prices: 'prices', sectors: 'sectors', name: 'us_large_cap_prices' }, defaultPreprocessing);
+    const panel = await computeFactorPanelParallel(
+      engine,
+      { prices: 'prices', sectors: 'sectors', name: 'us_large_cap_prices' },
+      defaultPreprocessing,
+      { pool },
+    );
     const s = panelSummary(panel);
     stop(`data: factor panel (${s.F} factors + ${s.H} labels, T=${s.T}, N=${s.N}; SQL pass straight into the panel + preprocessing)`);
     for (const [k, ms] of Object.entries(lastTimings)) add(`data: factor panel step '${k === 'panel' ? 'preprocess' : k}'`, ms, 'ms');
@@ -103,9 +112,10 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
     validatePrices(engine, 'b_raw', { file: 'us-large-cap-2012-2019.parquet', out: 'b_prices', order: 'ticker' });
     validateSectors(engine, 'b_sect_raw', { file: 'us-large-cap-sectors.parquet', out: 'b_sectors', pricesTable: 'b_prices' });
     engine.run('DROP TABLE b_raw');
-    const bp = computeFactorPanel(engine, { prices: 'b_prices', sectors: 'b_sectors' }, defaultPreprocessing);
+    const bp = await computeFactorPanelParallel(engine, { prices: 'b_prices', sectors: 'b_sectors' }, defaultPreprocessing, { pool });
     stop(`data: bundled dataset end to end (parquet bytes -> Panel, T=${bp.dates.length}, N=${bp.tickers.length})`);
   } finally {
+    pool.close();
     engine.close();
   }
   return out;

@@ -36,6 +36,8 @@ import { initParquetNode } from '../src/data/parquet-node';
 import { selectBackend, type BackendName } from '../src/train/backend';
 import { loadPanel } from '../src/train/dataset';
 import { nodeDataIO } from '../src/train/node-io';
+import { defaultHelperCount } from '../src/data/cross-section-pool';
+import { availableParallelism } from 'node:os';
 import { lookbackOf, runOnPanel, trainGroups, type RunResult } from '../src/train/runner';
 import { evaluateUniverses } from '../src/train/reevaluate';
 import { runKey, type GroupCheckpoint } from '../src/train/run-key';
@@ -212,7 +214,7 @@ async function loadExperiment(config: ExperimentConfig & Partial<RunConfig>, o: 
   const { name, runs } = expandConfig(config);
   const todo = o.only ? runs.filter((r) => o.only!.includes(r.label) || o.only!.includes(r.run.model)) : runs;
   if (todo.length === 0) throw new Error(`no model of ${runs.map((r) => r.label).join(', ')} matches --models ${o.only?.join(',')}`);
-  const io = nodeDataIO();
+  const io = nodeDataIO(undefined, { prepHelpers: defaultHelperCount(availableParallelism()) });
   const first = todo[0].run;
   for (const r of todo) {
     if (JSON.stringify([r.run.dataset, r.run.preprocessing]) !== JSON.stringify([first.dataset, first.preprocessing]))

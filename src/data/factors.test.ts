@@ -8,6 +8,7 @@ import { validatePrices, validateSectors } from './schema';
 import {
   computeFactorFrame,
   computeFactorPanel,
+  computeFactorPanelParallel,
   factorCatalog,
   FACTOR_DEFS,
   selectFactors,
@@ -15,6 +16,7 @@ import {
   setPanelStageRows,
 } from './factors';
 import { buildPanel } from './panel';
+import { nodeCrossSectionPool } from './cross-section-pool-node';
 import { makeTable } from './test-fixtures';
 import type { Panel } from '../core/panel';
 import type { PreprocessConfig } from '../core/run';
@@ -225,6 +227,32 @@ describe('the factor pass in either storage order, and straight into a panel', (
         const got = computeFactorPanel(engine, o, prep);
         expect(panelDiffs(got, want), `${JSON.stringify(prep)} ${JSON.stringify(opts)}`).toEqual([]);
         expect(got.dates.length).toBeGreaterThan(100);
+      }
+    }
+  });
+
+  it('computeFactorPanelParallel on 1 and 3 helper threads (worker_threads) equals computeFactorPanel exactly', async () => {
+    const preps: PreprocessConfig[] = [
+      { madK: 5, normalize: 'zscore', missing: 'fill', industryNeutral: false, minHistory: 60 },
+      { madK: 3, normalize: 'rank', missing: 'fill', industryNeutral: true, minHistory: 20, industryLevel: 'sub_industry' },
+    ];
+    for (const helpers of [1, 3]) {
+      const pool = nodeCrossSectionPool(helpers);
+      try {
+        expect(pool.size).toBe(helpers);
+        for (const prep of preps) {
+          const o = { prices: 'fx_t', sectors: 'fx_sect', industryLevel: prep.industryLevel, minStocks: 1 };
+          const want = computeFactorPanel(engine, o, prep);
+          // small sizes: this small panel (~300 dates x 8 stocks x 44 factors) is split into chunks of 9 dates for the
+          // helpers and steps of 2 dates here (the app keeps panels under 1M values on one thread)
+          const parallel = { minValues: 0, chunkValues: 9 * 8 * 44, stepValues: 2 * 8 * 44 };
+          const got = await computeFactorPanelParallel(engine, o, prep, { pool, parallel });
+          expect(panelDiffs(got, want), `${helpers} helpers ${JSON.stringify(prep)}`).toEqual([]);
+          expect(got.source.notes).toEqual(want.source.notes);
+        }
+        expect(pool.healthy).toBe(true);
+      } finally {
+        pool.close();
       }
     }
   });

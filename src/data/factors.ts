@@ -19,7 +19,8 @@ import type { PreprocessConfig } from '../core/run';
 import type { FactorFrame } from './frame';
 import { DEFAULT_HORIZONS, FACTOR_DEFS, RET_MIN_AGE, factorPassSql, marketSql, type FactorDef, type PassConstants } from './factors-sql';
 import { jsPassCovers, tickerPass, type TickerRows } from './factors-js';
-import { allocPanelDraft, finishPanel, type BuildPanelOptions } from './panel';
+import { allocPanelDraft, finishPanel, finishPanelParallel, type BuildPanelOptions, type PanelDraft, type PanelMeta } from './panel';
+import type { CrossSectionPool, ParallelOptions } from './cross-section-pool';
 import { classifyPanelColumns, type PanelColumns } from './schema';
 import { describeColumns, sqlIdent, sqlString, tableExists, type SqlEngine } from './sql-engine';
 
@@ -969,12 +970,53 @@ export function computeFactorPanel(
   engine: SqlEngine,
   opts: ComputeFactorOptions,
   prep: PreprocessConfig,
-  panelOpts: Pick<BuildPanelOptions, 'universeSizes' | 'maxMB'> & { onPhase?: (phase: 'preprocess') => void } = {},
+  panelOpts: FactorPanelOptions = {},
 ): Panel {
+  const { d, meta, tt } = factorPanelDraft(engine, opts, prep, panelOpts);
+  const t0 = performance.now();
+  panelOpts.onPhase?.('preprocess');
+  const panel = finishPanel(d, meta, prep, panelOpts.universeSizes);
+  tt.panel = performance.now() - t0;
+  lastTimings = tt;
+  return panel;
+}
+
+/**
+ * computeFactorPanel with the per-date preprocessing split across `pool`'s helper threads (finishPanelParallel);
+ * the same panel (tested). Without a pool (or with a failed one) it preprocesses on this thread.
+ */
+export async function computeFactorPanelParallel(
+  engine: SqlEngine,
+  opts: ComputeFactorOptions,
+  prep: PreprocessConfig,
+  panelOpts: FactorPanelOptions & {
+    pool?: CrossSectionPool | null;
+    /** the split's sizes (cross-section-pool.ts; tests make them small) */
+    parallel?: ParallelOptions;
+  } = {},
+): Promise<Panel> {
+  const { d, meta, tt } = factorPanelDraft(engine, opts, prep, panelOpts);
+  const t0 = performance.now();
+  panelOpts.onPhase?.('preprocess');
+  const panel = await finishPanelParallel(d, meta, prep, panelOpts.universeSizes, panelOpts.pool, panelOpts.parallel);
+  tt.panel = performance.now() - t0;
+  lastTimings = tt;
+  return panel;
+}
+
+export type FactorPanelOptions = Pick<BuildPanelOptions, 'universeSizes' | 'maxMB'> & { onPhase?: (phase: 'preprocess') => void };
+
+/** the plan and the factor pass of computeFactorPanel: the panel draft before preprocessing, and its metadata */
+function factorPanelDraft(
+  engine: SqlEngine,
+  opts: ComputeFactorOptions,
+  prep: PreprocessConfig,
+  panelOpts: FactorPanelOptions,
+): { d: PanelDraft; meta: PanelMeta; tt: Record<string, number> } {
   const tt: Record<string, number> = {};
   try {
     const plan = planFactorPass(engine, opts, tt);
-    let t0 = performance.now();
+    const t0 = performance.now();
     const T = plan.days.length,
       N = plan.tickers.length,
       F = plan.defs.length,
@@ -1011,24 +1053,15 @@ export function computeFactorPanel(
     transposeInto(validS, valid, N, T);
     for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) if (present[t * N + n]) industry[t * N + n] = plan.industryOfN[n];
     tt.factors = performance.now() - t0;
-    t0 = performance.now();
-    panelOpts.onPhase?.('preprocess');
-    const panel = finishPanel(
-      d,
-      {
-        tickers: plan.tickers,
-        factorNames: plan.defs.map((f) => f.name),
-        factorGroups: plan.defs.map((f) => f.group),
-        industries: plan.industries,
-        horizons: plan.horizons.slice(),
-        source: { name: plan.name, kind: 'prices', notes: passNotes(plan, opts.minStocks ?? 5) },
-      },
-      prep,
-      panelOpts.universeSizes,
-    );
-    tt.panel = performance.now() - t0;
-    lastTimings = tt;
-    return panel;
+    const meta: PanelMeta = {
+      tickers: plan.tickers,
+      factorNames: plan.defs.map((f) => f.name),
+      factorGroups: plan.defs.map((f) => f.group),
+      industries: plan.industries,
+      horizons: plan.horizons.slice(),
+      source: { name: plan.name, kind: 'prices', notes: passNotes(plan, opts.minStocks ?? 5) },
+    };
+    return { d, meta, tt };
   } finally {
     dropTemps(engine);
   }

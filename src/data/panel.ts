@@ -11,7 +11,8 @@ import type { Panel, UniverseDef } from '../core/panel';
 import { panelBytes } from '../core/panel';
 import type { PreprocessConfig } from '../core/run';
 import type { FactorFrame } from './frame';
-import { makeScratch, preprocessCrossSection } from './preprocess';
+import { preprocessDates } from './preprocess';
+import { preprocessDatesParallel, type CrossSectionPool, type ParallelOptions } from './cross-section-pool';
 import { dollarVolumeUniverses, type UniverseSizes, defaultUniverseSizes } from './universes';
 
 export interface BuildPanelOptions {
@@ -218,20 +219,24 @@ export interface PanelMeta {
 }
 
 /** Preprocess every date of a filled draft in place (preprocess.ts), mark thin dates, build the universes. */
-export function finishPanel(d: PanelDraft, meta: PanelMeta, prep: PreprocessConfig, sizes: UniverseSizes = defaultUniverseSizes): Panel {
+export function finishPanel(
+  d: PanelDraft,
+  meta: PanelMeta,
+  prep: PreprocessConfig,
+  sizes: UniverseSizes = defaultUniverseSizes,
+  preprocessed?: Int32Array,
+): Panel {
   const { x, valid, industry, present, N, F, t0, t1, allDays } = d;
   const T = t1 - t0;
-  // --- per-date preprocessing and the minimum cross-section
-  const scratch = makeScratch(N, meta.industries.length);
+  // --- per-date preprocessing (unless finishPanelParallel has done it: `preprocessed` = [T] valid stocks per date)
+  const nValid = preprocessed ?? preprocessDates(x, valid, industry, T, N, F, prep, meta.industries.length);
+  // --- the minimum cross-section
   const thinDates: number[] = [];
   for (let t = 0; t < T; t++) {
-    const xs = x.subarray(t * N * F, (t + 1) * N * F); // [N, F]
-    const vs = valid.subarray(t * N, (t + 1) * N); // [N]
-    const nValid = preprocessCrossSection(xs, vs, industry.subarray(t * N, (t + 1) * N), N, F, prep, scratch);
-    if (nValid < MIN_STOCKS_PER_DATE) {
-      if (nValid > 0) {
-        vs.fill(0);
-        xs.fill(0);
+    if (nValid[t] < MIN_STOCKS_PER_DATE) {
+      if (nValid[t] > 0) {
+        valid.fill(0, t * N, (t + 1) * N);
+        x.fill(0, t * N * F, (t + 1) * N * F);
       }
       thinDates.push(t);
     }
@@ -270,6 +275,23 @@ export function finishPanel(d: PanelDraft, meta: PanelMeta, prep: PreprocessConf
     universes,
     source: { name: meta.source.name, kind: meta.source.kind, notes },
   };
+}
+
+/**
+ * finishPanel with the per-date preprocessing split across the pool's helper threads (cross-section-pool.ts); the
+ * same panel as finishPanel (tested). Without a pool it is finishPanel.
+ */
+export async function finishPanelParallel(
+  d: PanelDraft,
+  meta: PanelMeta,
+  prep: PreprocessConfig,
+  sizes: UniverseSizes = defaultUniverseSizes,
+  pool?: CrossSectionPool | null,
+  opts: ParallelOptions = {},
+): Promise<Panel> {
+  const T = d.t1 - d.t0;
+  const nValid = await preprocessDatesParallel(d.x, d.valid, d.industry, T, d.N, d.F, prep, meta.industries.length, pool, opts);
+  return finishPanel(d, meta, prep, sizes, nValid);
 }
 
 export interface PanelSummary {

@@ -490,3 +490,35 @@ function maxIndustry(industry: Int32Array | null, n: number): number {
   if (industry) for (let i = 0; i < n; i++) if (industry[i] > k) k = industry[i];
   return k;
 }
+
+/**
+ * Preprocess dates [0, T) of a [T, N, F] block in place, date by date (preprocessCrossSection), with one scratch for
+ * the block. industry: [T, N] ids (-1 unknown); nIndustries sizes the scratch. Returns [T] the valid stocks per date
+ * after preprocessing. Dates are independent, so a panel's dates can be split into blocks and preprocessed by
+ * several threads (cross-section-pool.ts): the result does not depend on the split (tested).
+ */
+export function preprocessDates(
+  x: Float32Array,
+  valid: Uint8Array,
+  industry: Int32Array,
+  T: number,
+  N: number,
+  F: number,
+  cfg: CrossSectionConfig,
+  nIndustries: number,
+): Int32Array {
+  const scratch = makeScratch(N, nIndustries);
+  const nValid = new Int32Array(T);
+  for (let t = 0; t < T; t++) {
+    nValid[t] = preprocessCrossSection(
+      x.subarray(t * N * F, (t + 1) * N * F), // [N, F]
+      valid.subarray(t * N, (t + 1) * N), // [N]
+      industry.subarray(t * N, (t + 1) * N),
+      N,
+      F,
+      cfg,
+      scratch,
+    );
+  }
+  return nValid;
+}

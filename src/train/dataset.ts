@@ -15,7 +15,8 @@ import { loadTableFile } from '../data/table-file';
 import { dataFingerprint, panelCacheKey, type PanelCache } from '../data/panel-cache';
 import { panelBytes } from '../core/panel';
 import { pricesInputColumns, validateInput, validateSectors, type ValidationResult } from '../data/schema';
-import { computeFactorPanel, factorPanelToFrame, lastTimings } from '../data/factors';
+import { computeFactorPanelParallel, factorPanelToFrame, lastTimings } from '../data/factors';
+import type { CrossSectionPool } from '../data/cross-section-pool';
 import { buildPanel, panelSummary } from '../data/panel';
 import { panelFromSynthetic } from '../data/synthetic';
 import { industryProportions, sameIndustryEdgesPerStock } from '../data/graphs';
@@ -35,6 +36,12 @@ export interface DataIO {
   fetchUrl(url: string): Promise<Uint8Array>;
   /** the panel cache (browser: OPFS or IndexedDB, src/data/panel-cache-browser.ts); absent or null = no cache */
   panelCache?(): Promise<PanelCache | null>;
+  /**
+   * helper threads for the per-date preprocessing (src/data/cross-section-pool.ts), created on the first call and
+   * reused; absent or null = preprocess on the loading thread. Asked for at the start of a cold load, so the helpers
+   * start while the file is decoded.
+   */
+  crossSectionPool?(): CrossSectionPool | null;
 }
 
 /** One step of a dataset load as the Data panel lists it (sent whole on every change: LoadProgress). */
@@ -298,6 +305,7 @@ export async function loadPanel(
     track.done('cache', r.notice ? 'discarded' : 'miss');
     cacheInfo = { hit: false, store: r.store, key, ...(r.notice ? { notice: r.notice } : {}) };
   }
+  const pool = io.crossSectionPool?.() ?? null;
   track.start('engine');
   await io.initParquet();
   const engine = await io.engine();
@@ -318,11 +326,11 @@ export async function loadPanel(
   let panel: Panel;
   if (v.shape === 'prices') {
     track.start('factors');
-    panel = computeFactorPanel(
+    panel = await computeFactorPanelParallel(
       engine,
       { prices: v.table, sectors: sectorsTable, start: spec.start, end: spec.end, name: spec.name, industryLevel: prep.industryLevel },
       prep,
-      { onPhase: () => track.start('preprocess') },
+      { onPhase: () => track.start('preprocess'), pool },
     );
     track.done('preprocess');
     for (const [k, ms] of Object.entries(lastTimings)) steps[k === 'panel' ? 'preprocess' : k] = ms;

@@ -10,12 +10,26 @@ import { initParquetNode } from '../data/parquet-node';
 import type { SqlEngine } from '../data/sql-engine';
 import { readBundledWith } from './bundled';
 import type { DataIO } from './dataset';
+import type { CrossSectionPool } from '../data/cross-section-pool';
+import { nodeCrossSectionPool } from '../data/cross-section-pool-node';
 import type { WorkerEnv } from './dispatcher';
 
-/** DataIO for Node; bundled datasets are read from `dataDir` (default <cwd>/public/data). */
-export function nodeDataIO(dataDir = join(process.cwd(), 'public', 'data')): DataIO & { close(): void } {
+/**
+ * DataIO for Node; bundled datasets are read from `dataDir` (default <cwd>/public/data). `prepHelpers`: worker threads
+ * for the per-date preprocessing of a cold load (cross-section-pool-node.ts); default 0 (tests load small panels, where
+ * helpers would only cost their start), the runner and the bench ask for defaultHelperCount(cores).
+ */
+export function nodeDataIO(
+  dataDir = join(process.cwd(), 'public', 'data'),
+  opts: { prepHelpers?: number } = {},
+): DataIO & { close(): void } {
   let engine: Promise<SqlEngine> | null = null;
+  let pool: CrossSectionPool | null | undefined;
   return {
+    crossSectionPool: () => {
+      if (pool === undefined) pool = (opts.prepHelpers ?? 0) > 0 ? nodeCrossSectionPool(opts.prepHelpers) : null;
+      return pool;
+    },
     engine: () => (engine ??= createNodeEngine()),
     initParquet: initParquetNode,
     readBundled: (name) =>
@@ -29,6 +43,8 @@ export function nodeDataIO(dataDir = join(process.cwd(), 'public', 'data')): Dat
     close: () => {
       void engine?.then((e) => e.close());
       engine = null;
+      pool?.close();
+      pool = undefined;
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * A/B switches of the page's URL that the lab worker must see: `?wasmThreads=on|off` (which tfjs-wasm build loads,
- * see wasm-build.ts) and `?kernels=off` (the lab's wasm kernels off, the tfjs path instead). The worker's own
+ * see wasm-build.ts), `?kernels=off` (the lab's wasm kernels off, the tfjs path instead) and `?prepHelpers=off` (the
+ * per-date preprocessing on the lab worker alone, without helper workers: src/data/cross-section-pool.ts). The worker's own
  * `location` is its script URL, without the page's query, so the page passes them in the worker's `name`
  * ("factor-lab?wasmThreads=off&kernels=off"). Only these keys with these values travel; anything else is dropped.
  * Pure (no DOM), unit tested.
@@ -8,13 +9,18 @@
 export interface WorkerFlags {
   wasmThreads: 'on' | 'off' | null;
   kernels: 'off' | null;
+  prepHelpers: 'off' | null;
 }
 
 const BASE = 'factor-lab';
 
 function flagsOf(params: URLSearchParams): WorkerFlags {
   const t = params.get('wasmThreads');
-  return { wasmThreads: t === 'on' || t === 'off' ? t : null, kernels: params.get('kernels') === 'off' ? 'off' : null };
+  return {
+    wasmThreads: t === 'on' || t === 'off' ? t : null,
+    kernels: params.get('kernels') === 'off' ? 'off' : null,
+    prepHelpers: params.get('prepHelpers') === 'off' ? 'off' : null,
+  };
 }
 
 function params(search: string): URLSearchParams {
@@ -31,6 +37,7 @@ export function workerName(search: string): string {
   const q = new URLSearchParams();
   if (f.wasmThreads) q.set('wasmThreads', f.wasmThreads);
   if (f.kernels) q.set('kernels', f.kernels);
+  if (f.prepHelpers) q.set('prepHelpers', f.prepHelpers);
   const s = q.toString();
   return s ? `${BASE}?${s}` : BASE;
 }

@@ -5,6 +5,8 @@
 import { createBrowserEngine } from '../data/sql-engine-browser';
 import { initParquetBrowser } from '../data/parquet-browser';
 import type { SqlEngine } from '../data/sql-engine';
+import type { CrossSectionPool } from '../data/cross-section-pool';
+import { browserCrossSectionPool, defaultHelperCount } from '../data/cross-section-pool-browser';
 import { LabError } from '../core/errors';
 import { registerBrowserBackends } from './backend-browser';
 import { readBundledWith } from './bundled';
@@ -61,7 +63,19 @@ void panelCache
     initParquetBrowser().catch(() => {});
   });
 // `?kernels=off` on the page (A/B of the lab's wasm kernels against the tfjs path) reaches us in the worker's name
-if (workerFlags((ctx as { name?: string }).name).kernels === 'off') setWasmKernels(false);
+const flags = workerFlags((ctx as { name?: string }).name);
+if (flags.kernels === 'off') setWasmKernels(false);
+// helper workers for the per-date preprocessing of a cold load (one per further core, at most 7), started at the
+// first cold load and kept for later ones; `?prepHelpers=off` on the page = none (A/B). A pool whose helper failed
+// reports size 0, and the load preprocesses here
+let prepPool: CrossSectionPool | null | undefined;
+const crossSectionPool = (): CrossSectionPool | null => {
+  if (prepPool === undefined) {
+    const n = flags.prepHelpers === 'off' ? 0 : defaultHelperCount(navigator.hardwareConcurrency || 1);
+    prepPool = n > 0 && typeof Worker !== 'undefined' ? browserCrossSectionPool(n) : null;
+  }
+  return prepPool;
+};
 
 const dispatch = createDispatcher(
   {
@@ -73,6 +87,7 @@ const dispatch = createDispatcher(
         readBundled: (name) => readBundledWith(name, (rel) => fetchBytes(base + rel, true)),
         fetchUrl: async (url) => (await fetchBytes(url, false))!,
         panelCache: () => (panelCache ??= browserPanelCache()),
+        crossSectionPool,
       };
     },
     registerBackends: registerBrowserBackends,

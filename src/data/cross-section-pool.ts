@@ -1,0 +1,300 @@
+/**
+ * Per-date preprocessing on several threads: the dates of a panel are independent (preprocess.ts), so
+ * preprocessDatesParallel lets the calling thread work from the first date forward while helpers (Web Workers in the
+ * browser, worker_threads in Node: cross-section-worker.ts / cross-section-pool-node.ts) take chunks of dates from the
+ * last date backward, until the two ends meet.
+ *
+ * A chunk travels as a copy in reused buffers (copied in, transferred, copied back), not as shared memory: the panel
+ * must not live in a SharedArrayBuffer (the page is not always cross-origin isolated, and OPFS writes and digests
+ * refuse shared views). The copies cost a few percent of the work; the preprocessing they split costs 2-2.5 s on one
+ * core for the full shared dataset's panel. The result is exactly the single-thread result (tested):
+ * preprocessCrossSection depends only on its date, and the guided selections' hints change only how fast the exact
+ * median is found.
+ *
+ * A helper that fails (cannot start, throws, is terminated) never loses a chunk: its chunk is preprocessed on the
+ * calling thread and the pool stops using helpers.
+ */
+import type { CrossSectionConfig } from './preprocess';
+import { preprocessDates } from './preprocess';
+
+/** one block of dates, [T, N, F] */
+export interface CrossSectionJob {
+  id: number;
+  x: Float32Array;
+  valid: Uint8Array;
+  industry: Int32Array;
+  T: number;
+  N: number;
+  F: number;
+  nIndustries: number;
+  cfg: CrossSectionConfig;
+}
+
+/** a helper's answer: the block preprocessed, or the error it hit */
+export type CrossSectionReply =
+  { id: number; ok: true; x: Float32Array; valid: Uint8Array; nValid: Int32Array } | { id: number; ok: false; error: string };
+
+/** What a helper runs on a job (the worker entries call this): in place on the job's own copies. */
+export function runCrossSectionJob(job: CrossSectionJob): { reply: CrossSectionReply; transfer: ArrayBuffer[] } {
+  try {
+    const nValid = preprocessDates(job.x, job.valid, job.industry, job.T, job.N, job.F, job.cfg, job.nIndustries);
+    return {
+      reply: { id: job.id, ok: true, x: job.x, valid: job.valid, nValid },
+      transfer: [job.x.buffer as ArrayBuffer, job.valid.buffer as ArrayBuffer, nValid.buffer as ArrayBuffer],
+    };
+  } catch (e) {
+    return { reply: { id: job.id, ok: false, error: e instanceof Error ? e.message : String(e) }, transfer: [] };
+  }
+}
+
+/** helpers for a machine with `cores` logical cores: the others besides the loading thread's, 0 to 7 */
+export const defaultHelperCount = (cores: number): number => Math.max(0, Math.min(7, Math.floor(cores) - 1));
+
+/** the thread behind a helper, whatever the runtime */
+export interface HelperPort {
+  post(job: CrossSectionJob, transfer: ArrayBuffer[]): void;
+  /** called with each reply; `fail` with a reason when the helper dies (error event, exit) */
+  listen(reply: (r: CrossSectionReply) => void, fail: (why: string) => void): void;
+  terminate(): void;
+}
+
+export interface CrossSectionPool {
+  /** helper threads (the calling thread works too: size + 1 blocks) */
+  readonly size: number;
+  /** run one block on a free helper; rejects when the helper fails (the caller then runs the block itself) */
+  run(job: Omit<CrossSectionJob, 'id'>): Promise<{ x: Float32Array; valid: Uint8Array; nValid: Int32Array }>;
+  /** false once a helper has failed: the pool is not used again */
+  readonly healthy: boolean;
+  close(): void;
+}
+
+/** A pool of `size` helpers made by `spawn`; they start at once, so their start-up overlaps the work before. */
+export function createCrossSectionPool(spawn: () => HelperPort, size: number): CrossSectionPool {
+  const helpers: { port: HelperPort; busy: boolean }[] = [];
+  const pending = new Map<number, { resolve: (r: CrossSectionReply) => void; reject: (e: Error) => void; helper: number }>();
+  const queue: { job: CrossSectionJob; transfer: ArrayBuffer[] }[] = [];
+  let nextId = 1;
+  let healthy = true;
+  const failAll = (why: string) => {
+    healthy = false;
+    for (const [id, p] of pending) {
+      pending.delete(id);
+      p.reject(new Error(why));
+    }
+    queue.length = 0; // their promises were in `pending`: rejected above
+  };
+  const pump = () => {
+    for (let h = 0; h < helpers.length && queue.length > 0; h++) {
+      if (helpers[h].busy) continue;
+      const { job, transfer } = queue.shift()!;
+      const p = pending.get(job.id);
+      if (!p) continue;
+      p.helper = h;
+      helpers[h].busy = true;
+      try {
+        helpers[h].port.post(job, transfer);
+      } catch (e) {
+        failAll(`a preprocessing helper could not take a block: ${(e as Error).message}`);
+      }
+    }
+  };
+  try {
+    for (let i = 0; i < size; i++) {
+      const port = spawn();
+      const h = helpers.length;
+      helpers.push({ port, busy: false });
+      port.listen(
+        (r) => {
+          const p = pending.get(r.id);
+          helpers[h].busy = false;
+          if (p) {
+            pending.delete(r.id);
+            p.resolve(r);
+          }
+          pump();
+        },
+        (why) => failAll(`a preprocessing helper stopped: ${why}`),
+      );
+    }
+  } catch {
+    // a helper could not be created (no Worker here, a blocked script): no helpers, the caller works alone
+    healthy = false;
+    for (const h of helpers) h.port.terminate();
+    helpers.length = 0;
+  }
+  return {
+    get size() {
+      return healthy ? helpers.length : 0;
+    },
+    get healthy() {
+      return healthy;
+    },
+    run(j) {
+      if (!healthy || helpers.length === 0) return Promise.reject(new Error('no preprocessing helper'));
+      const job: CrossSectionJob = { ...j, id: nextId++ };
+      return new Promise<CrossSectionReply>((resolve, reject) => {
+        pending.set(job.id, { resolve, reject, helper: -1 });
+        queue.push({ job, transfer: [job.x.buffer as ArrayBuffer, job.valid.buffer as ArrayBuffer] });
+        pump();
+      }).then((r) => {
+        if (!r.ok) {
+          healthy = false;
+          throw new Error(r.error);
+        }
+        return { x: r.x, valid: r.valid, nValid: r.nValid };
+      });
+    },
+    close() {
+      failAll('the pool was closed');
+      for (const h of helpers) h.port.terminate();
+      helpers.length = 0;
+    },
+  };
+}
+
+/** panels of fewer values ([T, N, F]) are preprocessed on the calling thread */
+export const PARALLEL_MIN_VALUES = 1 << 20;
+/** values per helper chunk (~8 MB of x): small enough to keep the two ends of the panel in step */
+export const CHUNK_VALUES = 1 << 21;
+/** values the calling thread preprocesses between two looks at the helpers' replies (~5 ms of work) */
+const STEP_VALUES = 1 << 18;
+
+/** sizes of preprocessDatesParallel's work (tests make them small to exercise many chunks on a small panel) */
+export interface ParallelOptions {
+  /** below this many values the panel is preprocessed on the calling thread (default PARALLEL_MIN_VALUES) */
+  minValues?: number;
+  /** values per helper chunk (default CHUNK_VALUES) */
+  chunkValues?: number;
+  /** values per step of the calling thread (default 2^18) */
+  stepValues?: number;
+}
+
+/** let the event loop deliver the helpers' replies (a macrotask: setImmediate in Node, a MessageChannel in a worker) */
+function yieldToEvents(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => void };
+  if (typeof g.setImmediate === 'function') return new Promise((r) => g.setImmediate!(r));
+  return new Promise((r) => {
+    const c = new MessageChannel();
+    c.port1.onmessage = () => {
+      c.port1.close();
+      r();
+    };
+    c.port2.postMessage(0);
+  });
+}
+
+/**
+ * preprocessDates over [0, T) of a [T, N, F] panel on the calling thread and the pool's helpers at once; the same
+ * result as preprocessDates on one thread (tested). Without a usable pool, or for a small panel, it is preprocessDates.
+ *
+ * The calling thread works from the first date forward, a few dates at a time, and looks at the helpers' replies in
+ * between; the helpers take chunks of dates from the last date backward, two in flight each, until the two ends meet,
+ * so neither side waits on a fixed split. A chunk travels in reused buffers (copied in, transferred, copied back):
+ * the only new memory is 2 chunk buffers per helper, not a copy of the panel (first writes to fresh memory cost about
+ * 3 ms per MB on the VMs here, as much as the preprocessing itself). A chunk whose helper fails is redone here.
+ */
+export async function preprocessDatesParallel(
+  x: Float32Array,
+  valid: Uint8Array,
+  industry: Int32Array,
+  T: number,
+  N: number,
+  F: number,
+  cfg: CrossSectionConfig,
+  nIndustries: number,
+  pool: CrossSectionPool | null | undefined,
+  opts: ParallelOptions = {},
+): Promise<Int32Array> {
+  const helpers = pool && pool.healthy ? pool.size : 0;
+  // a small panel is done here: below ~1M values the work (~25 ms) does not pay for the copies and messages
+  if (helpers === 0 || T < 2 || T * N * F < (opts.minValues ?? PARALLEL_MIN_VALUES))
+    return preprocessDates(x, valid, industry, T, N, F, cfg, nIndustries);
+  const nValid = new Int32Array(T);
+  const cell = Math.max(1, N * F);
+  const chunk = Math.max(1, Math.floor((opts.chunkValues ?? CHUNK_VALUES) / cell)); // dates per helper chunk
+  const step = Math.max(1, Math.floor((opts.stepValues ?? STEP_VALUES) / cell)); // dates per local step
+  const jobCfg: CrossSectionConfig = {
+    madK: cfg.madK,
+    normalize: cfg.normalize,
+    missing: cfg.missing,
+    industryNeutral: cfg.industryNeutral,
+  };
+  const local = (a: number, e: number) =>
+    nValid.set(
+      preprocessDates(
+        x.subarray(a * N * F, e * N * F),
+        valid.subarray(a * N, e * N),
+        industry.subarray(a * N, e * N),
+        e - a,
+        N,
+        F,
+        cfg,
+        nIndustries,
+      ),
+      a,
+    );
+  let lo = 0; // dates [0, lo) are done or being done here
+  let hi = T; // dates [hi, T) are claimed by helpers
+  const redo: [number, number][] = []; // chunks whose helper failed
+  let inFlight = 0;
+  let wake: (() => void) | null = null; // the final wait for the chunks still in flight
+  const settle = () => {
+    inFlight--;
+    wake?.();
+  };
+  type Buffers = { x: Float32Array; valid: Uint8Array; industry: Int32Array };
+  /** claim the next chunk from the back into `b` and send it; false when nothing is left to claim */
+  const send = (b: Buffers): boolean => {
+    // leave the calling thread at least its current step's worth so the two ends do not fight over the last dates
+    if (!pool!.healthy || hi - lo <= step) return false;
+    const e = hi,
+      a = Math.max(lo + step, hi - chunk);
+    hi = a;
+    const Tb = e - a;
+    const job = {
+      x: b.x.subarray(0, Tb * N * F),
+      valid: b.valid.subarray(0, Tb * N),
+      industry: b.industry.subarray(0, Tb * N),
+      T: Tb,
+      N,
+      F,
+      nIndustries,
+      cfg: jobCfg,
+    };
+    job.x.set(x.subarray(a * N * F, e * N * F));
+    job.valid.set(valid.subarray(a * N, e * N));
+    job.industry.set(industry.subarray(a * N, e * N));
+    inFlight++;
+    pool!.run(job).then(
+      (r) => {
+        if (r.x.length === Tb * N * F && r.valid.length === Tb * N && r.nValid.length === Tb) {
+          x.set(r.x, a * N * F);
+          valid.set(r.valid, a * N);
+          nValid.set(r.nValid, a);
+          // the same memory came back (transferred both ways): reuse it for the next chunk
+          send({ x: new Float32Array(r.x.buffer), valid: new Uint8Array(r.valid.buffer), industry: b.industry });
+        } else redo.push([a, e]);
+        settle();
+      },
+      () => {
+        redo.push([a, e]); // the panel's copy of the chunk is untouched: this thread does it
+        settle();
+      },
+    );
+    return true;
+  };
+  const cap = Math.min(chunk, T) * N;
+  for (let h = 0; h < helpers * 2; h++)
+    if (!send({ x: new Float32Array(cap * F), valid: new Uint8Array(cap), industry: new Int32Array(cap) })) break;
+  // this thread: from the front, a step at a time, letting the replies in between
+  while (lo < hi) {
+    const e = Math.min(hi, lo + step);
+    const a = lo;
+    lo = e;
+    local(a, e);
+    await yieldToEvents();
+  }
+  while (inFlight > 0) await new Promise<void>((r) => (wake = r));
+  for (const [a, e] of redo) local(a, e);
+  return nValid;
+}

@@ -17,6 +17,7 @@ import { pricesInputColumns, validatePrices, validateSectors } from '../src/data
 import { computeFactorFrame, computeFactorPanelParallel, lastTimings } from '../src/data/factors';
 import { nodeCrossSectionPool } from '../src/data/cross-section-pool-node';
 import { panelSummary } from '../src/data/panel';
+import { DEFAULT_HORIZONS, FACTOR_DEFS } from '../src/data/factors-sql';
 import { defaultPreprocessing } from '../src/core/run';
 import { firstTouchMs } from '../src/bench/first-touch';
 
@@ -80,7 +81,15 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
     await loadParquet(engine, 'raw_sectors', sectorsBytes);
     stop(`data: parquet load (${load.rows} rows, ${load.rowGroups} row groups, ${load.columns.length} columns -> DuckDB)`);
     start();
-    const v = validatePrices(engine, 'raw_prices', { file: 'us_large_cap_prices.parquet', order: 'ticker' });
+    // as loadPanel does: once the check scan has counted dates and tickers, a helper maps the panel's memory
+    let spare: Promise<ArrayBuffer | null> | null = null;
+    const v = validatePrices(engine, 'raw_prices', {
+      file: 'us_large_cap_prices.parquet',
+      order: 'ticker',
+      onShape: (dates, tickers) => {
+        if (process.env.BENCH_SPARE !== 'off') spare = pool.reserve(dates * tickers * (FACTOR_DEFS.length + DEFAULT_HORIZONS.length) * 4);
+      },
+    });
     engine.run('DROP TABLE raw_prices');
     validateSectors(engine, 'raw_sectors', { file: 'us_large_cap_sectors.parquet', pricesTable: 'prices' });
     engine.run('DROP TABLE raw_sectors');
@@ -90,7 +99,7 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
       engine,
       { prices: 'prices', sectors: 'sectors', name: 'us_large_cap_prices' },
       defaultPreprocessing,
-      { pool },
+      { pool, spare },
     );
     const s = panelSummary(panel);
     stop(`data: factor panel (${s.F} factors + ${s.H} labels, T=${s.T}, N=${s.N}; SQL pass straight into the panel + preprocessing)`);

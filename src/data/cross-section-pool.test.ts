@@ -100,6 +100,10 @@ describe('preprocessDatesParallel', () => {
       let onFail: (w: string) => void = () => {};
       return {
         post: (job) => {
+          if ('reserve' in job) {
+            queueMicrotask(() => onReply(runCrossSectionJob(job).reply));
+            return;
+          }
           jobs.push(job.T);
           queueMicrotask(() => answer(job, onReply, onFail));
         },
@@ -157,6 +161,19 @@ describe('preprocessDatesParallel', () => {
     expect(await preprocessDatesParallel(x2, p.valid.slice(), p.industry, T, N, F, cfg, 3, pool)).toEqual(want.nValid);
     expect(jobs.length).toBe(sentBefore);
     expect(bytes(x2)).toEqual(bytes(want.x));
+  });
+
+  it('reserve: a helper that cannot allocate gives null and the pool stays usable; no helper gives null', async () => {
+    const { pool } = fakePool(1, (j, reply) => reply(runCrossSectionJob(j).reply));
+    // a RangeError in the helper (an ArrayBuffer beyond any limit) is a null reservation, not a failed pool
+    expect(await pool.reserve(2 ** 53)).toBeNull();
+    expect(pool.healthy).toBe(true);
+    const b = await pool.reserve(3 * 4096 + 5);
+    expect(b?.byteLength).toBe(3 * 4096 + 5);
+    const none = createCrossSectionPool(() => {
+      throw new Error('Worker is not defined');
+    }, 1);
+    expect(await none.reserve(1024)).toBeNull();
   });
 
   it('a pool whose helpers cannot be created works alone (size 0)', async () => {

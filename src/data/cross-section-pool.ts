@@ -30,12 +30,34 @@ export interface CrossSectionJob {
   cfg: CrossSectionConfig;
 }
 
-/** a helper's answer: the block preprocessed, or the error it hit */
-export type CrossSectionReply =
-  { id: number; ok: true; x: Float32Array; valid: Uint8Array; nValid: Int32Array } | { id: number; ok: false; error: string };
+/**
+ * a request for `bytes` of memory, written once by the helper (every 4 KB page) and sent back: fresh memory costs
+ * about 3 ms per MB at its first write on the VMs here (page faults, see the README), and a helper pays that on its
+ * own core while the loading thread validates; the pages stay in place when the buffer is transferred
+ */
+export interface ReserveRequest {
+  id: number;
+  reserve: number;
+}
 
-/** What a helper runs on a job (the worker entries call this): in place on the job's own copies. */
-export function runCrossSectionJob(job: CrossSectionJob): { reply: CrossSectionReply; transfer: ArrayBuffer[] } {
+/** a helper's answer: the block preprocessed, the memory reserved, or the error it hit */
+export type CrossSectionReply =
+  | { id: number; ok: true; x: Float32Array; valid: Uint8Array; nValid: Int32Array }
+  | { id: number; ok: true; buffer: ArrayBuffer }
+  | { id: number; ok: false; error: string };
+
+/** What a helper runs on a message (the worker entries call this): a job in place on its own copies, or a reservation. */
+export function runCrossSectionJob(job: CrossSectionJob | ReserveRequest): { reply: CrossSectionReply; transfer: ArrayBuffer[] } {
+  if ('reserve' in job) {
+    try {
+      const buffer = new ArrayBuffer(job.reserve);
+      const u = new Uint8Array(buffer);
+      for (let i = 0; i < u.length; i += 4096) u[i] = 0; // a write to each page maps it (a read would not)
+      return { reply: { id: job.id, ok: true, buffer }, transfer: [buffer] };
+    } catch (e) {
+      return { reply: { id: job.id, ok: false, error: e instanceof Error ? e.message : String(e) }, transfer: [] };
+    }
+  }
   try {
     const nValid = preprocessDates(job.x, job.valid, job.industry, job.T, job.N, job.F, job.cfg, job.nIndustries);
     return {
@@ -52,7 +74,7 @@ export const defaultHelperCount = (cores: number): number => Math.max(0, Math.mi
 
 /** the thread behind a helper, whatever the runtime */
 export interface HelperPort {
-  post(job: CrossSectionJob, transfer: ArrayBuffer[]): void;
+  post(job: CrossSectionJob | ReserveRequest, transfer: ArrayBuffer[]): void;
   /** called with each reply; `fail` with a reason when the helper dies (error event, exit) */
   listen(reply: (r: CrossSectionReply) => void, fail: (why: string) => void): void;
   terminate(): void;
@@ -63,6 +85,11 @@ export interface CrossSectionPool {
   readonly size: number;
   /** run one block on a free helper; rejects when the helper fails (the caller then runs the block itself) */
   run(job: Omit<CrossSectionJob, 'id'>): Promise<{ x: Float32Array; valid: Uint8Array; nValid: Int32Array }>;
+  /**
+   * `bytes` of memory with every page already written, from a free helper (see ReserveRequest); null when there is no
+   * helper or it could not allocate (the caller allocates itself). A failed reservation does not retire the pool.
+   */
+  reserve(bytes: number): Promise<ArrayBuffer | null>;
   /** false once a helper has failed: the pool is not used again */
   readonly healthy: boolean;
   close(): void;
@@ -72,7 +99,7 @@ export interface CrossSectionPool {
 export function createCrossSectionPool(spawn: () => HelperPort, size: number): CrossSectionPool {
   const helpers: { port: HelperPort; busy: boolean }[] = [];
   const pending = new Map<number, { resolve: (r: CrossSectionReply) => void; reject: (e: Error) => void; helper: number }>();
-  const queue: { job: CrossSectionJob; transfer: ArrayBuffer[] }[] = [];
+  const queue: { job: CrossSectionJob | ReserveRequest; transfer: ArrayBuffer[] }[] = [];
   let nextId = 1;
   let healthy = true;
   const failAll = (why: string) => {
@@ -137,12 +164,24 @@ export function createCrossSectionPool(spawn: () => HelperPort, size: number): C
         queue.push({ job, transfer: [job.x.buffer as ArrayBuffer, job.valid.buffer as ArrayBuffer] });
         pump();
       }).then((r) => {
-        if (!r.ok) {
+        if (!r.ok || !('x' in r)) {
           healthy = false;
-          throw new Error(r.error);
+          throw new Error(r.ok ? 'a preprocessing helper answered a block with something else' : r.error);
         }
         return { x: r.x, valid: r.valid, nValid: r.nValid };
       });
+    },
+    reserve(bytes) {
+      if (!healthy || helpers.length === 0) return Promise.resolve(null);
+      const job: ReserveRequest = { id: nextId++, reserve: bytes };
+      return new Promise<CrossSectionReply>((resolve, reject) => {
+        pending.set(job.id, { resolve, reject, helper: -1 });
+        queue.push({ job, transfer: [] });
+        pump();
+      }).then(
+        (r) => (r.ok && 'buffer' in r && r.buffer.byteLength === bytes ? r.buffer : null),
+        () => null,
+      );
     },
     close() {
       failAll('the pool was closed');

@@ -257,6 +257,36 @@ describe('the factor pass in either storage order, and straight into a panel', (
     }
   });
 
+  it("a spare buffer (a helper's reservation) holds x and fwd when it fits, and the panel is the same", async () => {
+    const prep: PreprocessConfig = { madK: 5, normalize: 'zscore', missing: 'fill', industryNeutral: false, minHistory: 20 };
+    const o = { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1 };
+    const want = computeFactorPanel(engine, o, prep);
+    const [T, N, F, H] = [want.dates.length, want.tickers.length, want.factorNames.length, want.horizons.length];
+    const need = (T * N * F + H * T * N) * 4;
+    const pool = nodeCrossSectionPool(1);
+    try {
+      // a real worker_thread maps it and transfers it: the bytes asked, all zero
+      const spare = await pool.reserve(need + 4096);
+      expect(spare?.byteLength).toBe(need + 4096);
+      expect(new Uint8Array(spare!).every((b) => b === 0)).toBe(true);
+      const got = await computeFactorPanelParallel(engine, o, prep, { spare: Promise.resolve(spare) });
+      expect(panelDiffs(got, want)).toEqual([]);
+      expect(got.x.buffer).toBe(spare);
+      expect(got.fwd.buffer).toBe(spare);
+      expect([got.x.byteOffset, got.fwd.byteOffset, got.fwd.length]).toEqual([0, T * N * F * 4, H * T * N]);
+      // too small, or far too large (it would stay alive with the panel): new arrays instead
+      // (at most a quarter more than needed plus 1 MB is used: 1.25 need + 1 MB + 4 bytes is not)
+      for (const bytes of [need - 4, 4 * Math.ceil((need * 1.25 + 2 ** 20) / 4) + 4]) {
+        const other = new ArrayBuffer(bytes);
+        const p = await computeFactorPanelParallel(engine, o, prep, { spare: Promise.resolve(other) });
+        expect(p.x.buffer === other || p.fwd.buffer === other, `${bytes} bytes`).toBe(false);
+        expect(panelDiffs(p, want)).toEqual([]);
+      }
+    } finally {
+      pool.close();
+    }
+  });
+
   it('the date-major panel writer gives the same panel with a tiny staging buffer (stocks split over many flushes), on both passes', () => {
     const prep: PreprocessConfig = { madK: 5, normalize: 'zscore', missing: 'fill', industryNeutral: false, minHistory: 20 };
     const o = { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1 };

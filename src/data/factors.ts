@@ -993,9 +993,12 @@ export async function computeFactorPanelParallel(
     pool?: CrossSectionPool | null;
     /** the split's sizes (cross-section-pool.ts; tests make them small) */
     parallel?: ParallelOptions;
+    /** memory a helper has prepared for the panel's x and fwd (CrossSectionPool.reserve): used when large enough */
+    spare?: Promise<ArrayBuffer | null> | null;
   } = {},
 ): Promise<Panel> {
-  const { d, meta, tt } = factorPanelDraft(engine, opts, prep, panelOpts);
+  const spare = panelOpts.spare ? await panelOpts.spare : null;
+  const { d, meta, tt } = factorPanelDraft(engine, opts, prep, panelOpts, spare);
   const t0 = performance.now();
   panelOpts.onPhase?.('preprocess');
   const panel = await finishPanelParallel(d, meta, prep, panelOpts.universeSizes, panelOpts.pool, panelOpts.parallel);
@@ -1012,6 +1015,7 @@ function factorPanelDraft(
   opts: ComputeFactorOptions,
   prep: PreprocessConfig,
   panelOpts: FactorPanelOptions,
+  spare: ArrayBuffer | null = null,
 ): { d: PanelDraft; meta: PanelMeta; tt: Record<string, number> } {
   const tt: Record<string, number> = {};
   try {
@@ -1021,7 +1025,7 @@ function factorPanelDraft(
       N = plan.tickers.length,
       F = plan.defs.length,
       H = plan.horizons.length;
-    const d = allocPanelDraft(plan.days, 0, T, N, F, H, [], `${plan.name} (${plan.nRows} rows)`, panelOpts.maxMB);
+    const d = allocPanelDraft(plan.days, 0, T, N, F, H, [], `${plan.name} (${plan.nRows} rows)`, panelOpts.maxMB, spare);
     const { x, fwd, ret, dvAll, present, valid, industry } = d;
     const minHist = prep.minHistory;
     // present / valid (bytes) are staged stock-major ([N, T]: the stream's order, so each write follows the previous

@@ -168,7 +168,11 @@ export interface PanelDraft {
   uniMember: Uint8Array[];
 }
 
-/** Allocate a PanelDraft (refusing sizes above maxMB, default 1024). `what` names the input in the error. */
+/**
+ * Allocate a PanelDraft (refusing sizes above maxMB, default 1024). `what` names the input in the error. `spare`: zeroed
+ * memory already mapped (a helper's reservation, cross-section-pool.ts): x and fwd, the two big arrays, are views into
+ * it when it is large enough and at most a quarter larger (its pages are not faulted in again here), else new arrays.
+ */
 export function allocPanelDraft(
   allDays: ArrayLike<number>,
   t0: number,
@@ -179,6 +183,7 @@ export function allocPanelDraft(
   uniNames: string[],
   what: string,
   maxMB = 1024,
+  spare?: ArrayBuffer | null,
 ): PanelDraft {
   const T = t1 - t0,
     Tall = allDays.length;
@@ -189,6 +194,9 @@ export function allocPanelDraft(
       'Restrict the date range (start/end) or select fewer factors.',
     );
   }
+  // used when large enough, and not much larger: x and fwd keep the whole buffer alive as long as the panel lives
+  const need = (T * N * F + H * T * N) * 4;
+  const fits = spare != null && spare.byteLength >= need && spare.byteLength <= need * 1.25 + 2 ** 20;
   return {
     allDays,
     t0,
@@ -196,11 +204,11 @@ export function allocPanelDraft(
     N,
     F,
     H,
-    x: new Float32Array(T * N * F), // [T, N, F]
+    x: fits ? new Float32Array(spare, 0, T * N * F) : new Float32Array(T * N * F), // [T, N, F]
     present: new Uint8Array(T * N), // [T, N]
     valid: new Uint8Array(T * N), // [T, N]
     industry: new Int32Array(T * N).fill(-1), // [T, N]
-    fwd: new Float32Array(H * T * N).fill(NaN), // [H, T, N]
+    fwd: (fits ? new Float32Array(spare, T * N * F * 4, H * T * N) : new Float32Array(H * T * N)).fill(NaN), // [H, T, N]
     ret: new Float32Array(T * N).fill(NaN), // [T, N]
     dvAll: new Float32Array(Tall * N).fill(NaN), // [Tall, N]
     uniNames,

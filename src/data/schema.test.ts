@@ -214,6 +214,16 @@ describe('validatePrices', () => {
     );
   });
 
+  it("onShape: the file's distinct dates and tickers, counted before rows are dropped (upper bounds of the panel)", async () => {
+    const rows = grid(6, 3) as [string, string, number | null][];
+    rows[3][2] = NaN; // one row of 2020-01-01 dropped: its date and ticker still have other rows
+    await load('p_shape', prices(rows));
+    const seen: number[][] = [];
+    validatePrices(engine, 'p_shape', { file: 's.parquet', out: 'p_shape_clean', onShape: (d, t) => seen.push([d, t]) });
+    // 6 tickers x 3 weekdays, called once
+    expect(seen).toEqual([[3, 6]]);
+  });
+
   it('unsorted dates are accepted, sorted and noted', async () => {
     const rows = grid(6, 3);
     const shuffled = [...rows.slice(12), ...rows.slice(0, 12)]; // last date first

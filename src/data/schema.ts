@@ -85,6 +85,12 @@ export interface ValidateOptions {
   /** doubtful one-day returns (doubtful-returns.ts): 'keep' (default, with a warning), 'clip' or 'drop' */
   extremeReturns?: ExtremeReturnsMode;
   /**
+   * prices: called with the file's distinct dates and tickers (counted in the check scan, so upper bounds of the
+   * panel's T and N) before the clean table is written; the loader has a helper thread prepare the panel's memory
+   * meanwhile (cross-section-pool.ts reserve)
+   */
+  onShape?: (dates: number, tickers: number) => void;
+  /**
    * keep factor columns that look like labels (by name, or |IC| > LEAK_IC with the forward return) as factors, with a
    * warning; default false: they are excluded with a warning naming each
    */
@@ -532,6 +538,7 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
           .join(', ')},
         count(*) FILTER (WHERE date < pd)::INTEGER AS back, count(*) FILTER (WHERE date = pd AND ticker <= pt)::INTEGER AS same,
         count(*) FILTER (WHERE ticker < pt)::INTEGER AS tback, count(*) FILTER (WHERE ticker = pt AND date <= pd)::INTEGER AS tdate
+        ${opts.onShape ? ', count(DISTINCT date)::INTEGER AS ndates, count(DISTINCT ticker)::INTEGER AS ntickers' : ''}
       FROM ${scan}`,
     )[0];
     const found = Object.keys(conds).filter((k) => Number(c[`${k}_n`]) > 0);
@@ -557,6 +564,7 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
         `${file}: ${num('i_n')} row(s) have an empty '${idCol}' (e.g. row ${num('i_row')}); expected a stock id on every row`,
       );
     const order = orderOf({ back: num('back'), same: num('same'), tback: num('tback'), tdate: num('tdate') }, file, notes);
+    if (opts.onShape) opts.onShape(num('ndates'), num('ntickers'));
     if (!order.strict) checkDuplicates(engine, stage, file);
     if (num('a_n') > 0) {
       warnings.push(

@@ -16,7 +16,7 @@ import { dataFingerprint, panelCacheKey, type PanelCache } from '../data/panel-c
 import { panelBytes } from '../core/panel';
 import { pricesInputColumns, validateInput, validateSectors, type ValidationResult } from '../data/schema';
 import { computeFactorPanelParallel, factorPanelToFrame, lastTimings } from '../data/factors';
-import type { CrossSectionPool } from '../data/cross-section-pool';
+import { PARALLEL_MIN_VALUES, type CrossSectionPool } from '../data/cross-section-pool';
 import { buildPanel, panelSummary } from '../data/panel';
 import { panelFromSynthetic } from '../data/synthetic';
 import { industryProportions, sameIndustryEdgesPerStock } from '../data/graphs';
@@ -170,6 +170,7 @@ async function decodeAndValidate(
   fileName: string,
   prep: Pick<PreprocessConfig, 'extremeReturns' | 'includeLabelLike'>,
   track?: StepTracker,
+  onShape?: (dates: number, tickers: number) => void,
 ): Promise<Decoded> {
   track?.start('parquet');
   // a prices file: only the columns validation reads are decoded (e.g. not dividend, split)
@@ -185,6 +186,7 @@ async function decodeAndValidate(
       fileColumns: loaded.fileColumns,
       extremeReturns: prep.extremeReturns,
       includeLabelLike: prep.includeLabelLike,
+      onShape,
     });
   } finally {
     engine.run('DROP TABLE IF EXISTS raw_input'); // the clean table is a copy: free the raw one now
@@ -311,7 +313,18 @@ export async function loadPanel(
   const engine = await io.engine();
   track.done('engine');
   lap('init');
-  const { v, warnings, notes, sectorsTable } = await decodeAndValidate(engine, prices, sectors, fileName, prep, track);
+  // once validation has counted the file's dates and tickers, a helper maps the panel's memory (x and fwd, upper
+  // bounds: all factors and horizons) on its own core while this thread validates (CrossSectionPool.reserve). Not
+  // for a date range (the file's counts would overstate the panel) or a small file
+  let spare: Promise<ArrayBuffer | null> | null = null;
+  const onShape =
+    pool && pool.size > 0 && !spec.start && !spec.end
+      ? (dates: number, tickers: number) => {
+          const bytes = dates * tickers * (FACTOR_DEFS.length + DEFAULT_HORIZONS.length) * 4;
+          if (bytes >= PARALLEL_MIN_VALUES * 4 && bytes <= 2 ** 30) spare = pool.reserve(bytes);
+        }
+      : undefined;
+  const { v, warnings, notes, sectorsTable } = await decodeAndValidate(engine, prices, sectors, fileName, prep, track, onShape);
   for (const id of ['parquet', 'validate'] as const) steps[id] = track.steps.find((s) => s.id === id)?.ms ?? 0;
   t1 = performance.now();
   // refuse what cannot fit before building the panel (numbers and what to do), not DuckDB's allocation error later
@@ -330,7 +343,7 @@ export async function loadPanel(
       engine,
       { prices: v.table, sectors: sectorsTable, start: spec.start, end: spec.end, name: spec.name, industryLevel: prep.industryLevel },
       prep,
-      { onPhase: () => track.start('preprocess'), pool },
+      { onPhase: () => track.start('preprocess'), pool, spare },
     );
     track.done('preprocess');
     for (const [k, ms] of Object.entries(lastTimings)) steps[k === 'panel' ? 'preprocess' : k] = ms;

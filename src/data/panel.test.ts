@@ -4,7 +4,8 @@ import { LabError } from '../core/errors';
 import { panelBytes } from '../core/panel';
 import { defaultPreprocessing, type PreprocessConfig } from '../core/run';
 import type { FactorFrame } from './frame';
-import { buildPanel, panelSummary } from './panel';
+import { buildPanel, buildPanelParallel, panelSummary } from './panel';
+import { nodeCrossSectionPool } from './cross-section-pool-node';
 import { generateSyntheticFrame } from './synthetic';
 
 /**
@@ -183,6 +184,25 @@ describe('buildPanel on a synthetic frame', () => {
   const { F } = { F: p.factorNames.length };
   const T2 = p.dates.length,
     N2 = p.tickers.length;
+
+  it('buildPanelParallel (a factor-panel file: 2 worker_threads, chunks of 7 dates) gives the same panel', async () => {
+    const pool = nodeCrossSectionPool(2);
+    try {
+      const cell = N2 * F;
+      const q = await buildPanelParallel(frame, prep, {
+        universeSizes: sizes,
+        pool,
+        parallel: { minValues: 0, chunkValues: 7 * cell, stepValues: 3 * cell },
+      });
+      expect(new Uint8Array(q.x.buffer)).toEqual(new Uint8Array(p.x.buffer));
+      expect(q.valid).toEqual(p.valid);
+      expect(q.universes.map((u) => u.member)).toEqual(p.universes.map((u) => u.member));
+      expect(q.source).toEqual(p.source);
+      expect(pool.healthy).toBe(true);
+    } finally {
+      pool.close();
+    }
+  });
 
   it('z-scored factors have mean 0 and mean square 1 on every valid date (mask policy, ddof 0)', () => {
     let checked = 0;

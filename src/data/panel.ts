@@ -52,6 +52,26 @@ export function estimatePanelBytes(T: number, N: number, F: number, H: number, n
 
 /** Build the model-ready Panel from a FactorFrame: place rows, mask, preprocess per date, attach labels and universes. */
 export function buildPanel(frame: FactorFrame, prep: PreprocessConfig, opts: BuildPanelOptions = {}): Panel {
+  const { d, meta, sizes } = placeFrame(frame, prep, opts);
+  return finishPanel(d, meta, prep, sizes);
+}
+
+/** buildPanel with the per-date preprocessing split across `pool`'s helpers (finishPanelParallel); the same panel. */
+export async function buildPanelParallel(
+  frame: FactorFrame,
+  prep: PreprocessConfig,
+  opts: BuildPanelOptions & { pool?: CrossSectionPool | null; parallel?: ParallelOptions } = {},
+): Promise<Panel> {
+  const { d, meta, sizes } = placeFrame(frame, prep, opts);
+  return finishPanelParallel(d, meta, prep, sizes, opts.pool, opts.parallel);
+}
+
+/** buildPanel's placement pass: the frame's rows in a PanelDraft, and the panel's names */
+function placeFrame(
+  frame: FactorFrame,
+  prep: PreprocessConfig,
+  opts: BuildPanelOptions,
+): { d: PanelDraft; meta: PanelMeta; sizes: UniverseSizes } {
   const nRows = frame.nRows;
   const N = frame.tickers.length;
   const what = `${frame.source.name} (${nRows} rows)`;
@@ -121,19 +141,15 @@ export function buildPanel(frame: FactorFrame, prep: PreprocessConfig, opts: Bui
       if (v > 0) d.uniMember[u][tn] = 1;
     }
   }
-  return finishPanel(
-    d,
-    {
-      tickers: frame.tickers.slice(),
-      factorNames: sel.map((j) => frame.factors[j].name),
-      factorGroups: sel.map((j) => frame.factors[j].group),
-      industries: frame.industries.slice(),
-      horizons,
-      source: frame.source,
-    },
-    prep,
-    sizes,
-  );
+  const meta: PanelMeta = {
+    tickers: frame.tickers.slice(),
+    factorNames: sel.map((j) => frame.factors[j].name),
+    factorGroups: sel.map((j) => frame.factors[j].group),
+    industries: frame.industries.slice(),
+    horizons,
+    source: frame.source,
+  };
+  return { d, meta, sizes };
 }
 
 /**

@@ -5,7 +5,7 @@
  *   synthetic:             data/synthetic panelFromSynthetic
  *   bundled / file / url:  parquet or CSV -> DuckDB (loadTableFile; raw table dropped once validated) -> validateInput ->
  *                          computeFactorPanel (prices: factors streamed straight into the panel) or
- *                          factorPanelToFrame + buildPanel (factor panel)
+ *                          factorPanelToFrame + buildPanelParallel (factor panel)
  */
 import type { Panel } from '../core/panel';
 import type { DatasetSpec, PreprocessConfig } from '../core/run';
@@ -17,7 +17,7 @@ import { panelBytes } from '../core/panel';
 import { pricesInputColumns, validateInput, validateSectors, type ValidationResult } from '../data/schema';
 import { computeFactorPanelParallel, factorPanelToFrame, lastTimings } from '../data/factors';
 import { PARALLEL_MIN_VALUES, type CrossSectionPool } from '../data/cross-section-pool';
-import { buildPanel, panelSummary } from '../data/panel';
+import { buildPanelParallel, panelSummary } from '../data/panel';
 import { panelFromSynthetic } from '../data/synthetic';
 import { industryProportions, sameIndustryEdgesPerStock } from '../data/graphs';
 import { monthEnds } from '../data/splits';
@@ -354,7 +354,7 @@ export async function loadPanel(
     track.done('factors');
     lap('factors');
     track.start('preprocess');
-    panel = buildPanel(frame, prep);
+    panel = await buildPanelParallel(frame, prep, { pool });
     track.done('preprocess');
     lap('panel');
   } else {

@@ -16,7 +16,6 @@ import { loadParquet } from '../src/data/parquet';
 import { pricesInputColumns, validatePrices, validateSectors } from '../src/data/schema';
 import { computeFactorFrame, computeFactorPanelParallel, lastTimings } from '../src/data/factors';
 import { nodeCrossSectionPool } from '../src/data/cross-section-pool-node';
-import { parquetDecoder } from '../src/data/cross-section-pool';
 import { panelSummary } from '../src/data/panel';
 import { DEFAULT_HORIZONS, FACTOR_DEFS } from '../src/data/factors-sql';
 import { defaultPreprocessing } from '../src/core/run';
@@ -78,8 +77,6 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
     const load = await loadParquet(engine, 'raw_prices', pricesBytes, {
       fileName: 'us_large_cap_prices.parquet',
       selectColumns: pricesInputColumns,
-      // as loadPanel does: the row groups decoded by the helper while this thread inserts them
-      decoder: process.env.BENCH_DECODER === 'off' ? null : parquetDecoder(pool, pricesBytes),
     });
     await loadParquet(engine, 'raw_sectors', sectorsBytes);
     stop(`data: parquet load (${load.rows} rows, ${load.rowGroups} row groups, ${load.columns.length} columns -> DuckDB)`);

@@ -100,10 +100,6 @@ describe('preprocessDatesParallel', () => {
       let onFail: (w: string) => void = () => {};
       return {
         post: (job) => {
-          if ('decode' in job) {
-            queueMicrotask(() => onReply({ id: job.id, ok: false, error: 'no decoder here' }));
-            return;
-          }
           if ('reserve' in job) {
             queueMicrotask(() => onReply(runCrossSectionJob(job).reply));
             return;

@@ -40,24 +40,11 @@ export interface ReserveRequest {
   reserve: number;
 }
 
-/**
- * a request to decode row group `group` of a parquet file (parquet.ts decodeRowGroup); `file` is a view of a
- * SharedArrayBuffer (the helpers read the one copy), the reply an Arrow IPC stream of `cols`
- */
-export interface DecodeRequest {
-  id: number;
-  decode: { file: Uint8Array; group: number; batchSize: number; cols: string[] | undefined };
-}
-
-/** a helper's answer: the block preprocessed, the memory reserved, the row group decoded, or the error it hit */
+/** a helper's answer: the block preprocessed, the memory reserved, or the error it hit */
 export type CrossSectionReply =
   | { id: number; ok: true; x: Float32Array; valid: Uint8Array; nValid: Int32Array }
   | { id: number; ok: true; buffer: ArrayBuffer }
-  | { id: number; ok: true; ipc: Uint8Array }
   | { id: number; ok: false; error: string };
-
-/** any message to a helper */
-export type HelperRequest = CrossSectionJob | ReserveRequest | DecodeRequest;
 
 /** What a helper runs on a message (the worker entries call this): a job in place on its own copies, or a reservation. */
 export function runCrossSectionJob(job: CrossSectionJob | ReserveRequest): { reply: CrossSectionReply; transfer: ArrayBuffer[] } {
@@ -82,33 +69,12 @@ export function runCrossSectionJob(job: CrossSectionJob | ReserveRequest): { rep
   }
 }
 
-/**
- * A parquet file's row groups decoded by the pool's helpers (RowGroupDecoder of parquet.ts): the file is copied once
- * into a SharedArrayBuffer the helpers read. null where that cannot help: no helper, no SharedArrayBuffer (a page
- * that is not cross-origin isolated), or a small file (under 4 MB).
- */
-export function parquetDecoder(
-  pool: CrossSectionPool | null | undefined,
-  bytes: Uint8Array,
-): { decode(group: number, batchSize: number, cols: string[] | undefined): Promise<Uint8Array | null> } | null {
-  if (!pool || pool.size === 0 || bytes.length < 4 * 2 ** 20 || typeof SharedArrayBuffer === 'undefined') return null;
-  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return null;
-  let file: Uint8Array;
-  try {
-    file = new Uint8Array(new SharedArrayBuffer(bytes.length));
-    file.set(bytes);
-  } catch {
-    return null;
-  }
-  return { decode: (group, batchSize, cols) => pool.decode(file, group, batchSize, cols) };
-}
-
 /** helpers for a machine with `cores` logical cores: the others besides the loading thread's, 0 to 7 */
 export const defaultHelperCount = (cores: number): number => Math.max(0, Math.min(7, Math.floor(cores) - 1));
 
 /** the thread behind a helper, whatever the runtime */
 export interface HelperPort {
-  post(job: HelperRequest, transfer: ArrayBuffer[]): void;
+  post(job: CrossSectionJob | ReserveRequest, transfer: ArrayBuffer[]): void;
   /** called with each reply; `fail` with a reason when the helper dies (error event, exit) */
   listen(reply: (r: CrossSectionReply) => void, fail: (why: string) => void): void;
   terminate(): void;
@@ -124,11 +90,6 @@ export interface CrossSectionPool {
    * helper or it could not allocate (the caller allocates itself). A failed reservation does not retire the pool.
    */
   reserve(bytes: number): Promise<ArrayBuffer | null>;
-  /**
-   * row group `group` of the parquet file in `file` (a SharedArrayBuffer view) decoded by a free helper, as Arrow IPC
-   * of `cols`; null when there is no helper or it failed (the caller decodes it, with its own messages)
-   */
-  decode(file: Uint8Array, group: number, batchSize: number, cols: string[] | undefined): Promise<Uint8Array | null>;
   /** false once a helper has failed: the pool is not used again */
   readonly healthy: boolean;
   close(): void;
@@ -138,7 +99,7 @@ export interface CrossSectionPool {
 export function createCrossSectionPool(spawn: () => HelperPort, size: number): CrossSectionPool {
   const helpers: { port: HelperPort; busy: boolean }[] = [];
   const pending = new Map<number, { resolve: (r: CrossSectionReply) => void; reject: (e: Error) => void; helper: number }>();
-  const queue: { job: HelperRequest; transfer: ArrayBuffer[] }[] = [];
+  const queue: { job: CrossSectionJob | ReserveRequest; transfer: ArrayBuffer[] }[] = [];
   let nextId = 1;
   let healthy = true;
   const failAll = (why: string) => {
@@ -188,15 +149,6 @@ export function createCrossSectionPool(spawn: () => HelperPort, size: number): C
     for (const h of helpers) h.port.terminate();
     helpers.length = 0;
   }
-  /** a request whose failure is the caller's to handle (null), not the pool's */
-  const ask = (job: ReserveRequest | DecodeRequest): Promise<CrossSectionReply | null> => {
-    if (!healthy || helpers.length === 0) return Promise.resolve(null);
-    return new Promise<CrossSectionReply>((resolve, reject) => {
-      pending.set(job.id, { resolve, reject, helper: -1 });
-      queue.push({ job, transfer: [] });
-      pump();
-    }).catch(() => null);
-  };
   return {
     get size() {
       return healthy ? helpers.length : 0;
@@ -220,12 +172,16 @@ export function createCrossSectionPool(spawn: () => HelperPort, size: number): C
       });
     },
     reserve(bytes) {
-      return ask({ id: nextId++, reserve: bytes }).then((r) =>
-        r && r.ok && 'buffer' in r && r.buffer.byteLength === bytes ? r.buffer : null,
+      if (!healthy || helpers.length === 0) return Promise.resolve(null);
+      const job: ReserveRequest = { id: nextId++, reserve: bytes };
+      return new Promise<CrossSectionReply>((resolve, reject) => {
+        pending.set(job.id, { resolve, reject, helper: -1 });
+        queue.push({ job, transfer: [] });
+        pump();
+      }).then(
+        (r) => (r.ok && 'buffer' in r && r.buffer.byteLength === bytes ? r.buffer : null),
+        () => null,
       );
-    },
-    decode(file, group, batchSize, cols) {
-      return ask({ id: nextId++, decode: { file, group, batchSize, cols } }).then((r) => (r && r.ok && 'ipc' in r ? r.ipc : null));
     },
     close() {
       failAll('the pool was closed');

@@ -162,29 +162,6 @@ export interface LoadParquetOptions extends ParquetReadOptions {
   selectColumns?: (names: string[]) => string[] | undefined;
   /** bytes a file may take while loaded (default memory.ts DEFAULT_MEMORY_LIMIT); bigger files are refused before decoding */
   memoryLimit?: number;
-  /**
-   * decodes row groups on a helper thread (cross-section-pool.ts parquetDecoder) while this thread inserts the ones
-   * before: groups 1, 2, ... go to it, a few ahead; a group it cannot give (null) is decoded here, with this thread's
-   * errors and messages
-   */
-  decoder?: RowGroupDecoder | null;
-}
-
-/** row groups decoded elsewhere: group `group` of the file as an Arrow IPC stream of `cols`, or null (decode it here) */
-export interface RowGroupDecoder {
-  decode(group: number, batchSize: number, cols: string[] | undefined): Promise<Uint8Array | null>;
-}
-
-/** row groups a helper decodes ahead of the one being inserted (each ~8 MB of Arrow on the shared prices file) */
-const DECODE_AHEAD = 3;
-
-/**
- * Row group `group` of a parquet file as an Arrow IPC stream of `cols` (undefined = all); synchronous (see
- * loadParquet). The preprocessing helpers call it too (cross-section-worker.ts).
- */
-export function decodeRowGroup(bytes: Uint8Array, group: number, batchSize: number, cols: string[] | undefined): Uint8Array {
-  needInit();
-  return selectIPC(pq.readParquet(bytes, { rowGroups: [group], batchSize }).intoIPCStream(), cols);
 }
 
 /** Column names of a parquet file's schema, in file order (from the footer only). */
@@ -252,31 +229,13 @@ export async function loadParquet(
     } else {
       // Synchronous reads, one row group at a time: a decoder panic on corrupt data pages is then a catchable
       // RuntimeError here (ParquetFile.read's async path throws it from a promise callback: the load never settled).
-      // With a decoder, a helper decodes groups 1, 2, ... (DECODE_AHEAD in flight) while this thread decodes group 0
-      // and inserts each group in file order (the raw table keeps the file's row order).
-      const batch = (i: number) => Math.max(1024, groups[i]);
-      const decoder = opts.decoder && groups.length > 1 ? opts.decoder : null;
-      const ahead: (Promise<Uint8Array | null> | undefined)[] = [];
-      let useDecoder = decoder !== null;
-      const request = (k: number) => {
-        if (useDecoder && k > 0 && k < groups.length && !ahead[k]) ahead[k] = decoder!.decode(k, batch(k), cols);
-      };
-      for (let k = 1; k <= DECODE_AHEAD; k++) request(k);
       for (let i = 0; i < groups.length; i++) {
-        request(i + DECODE_AHEAD);
-        let ipc: Uint8Array | null = null;
-        if (ahead[i]) {
-          ipc = await ahead[i]!;
-          ahead[i] = undefined;
-          if (!ipc) useDecoder = false; // the helper failed: this thread decodes the rest
-        }
-        if (!ipc) {
-          try {
-            ipc = decodeRowGroup(bytes, i, batch(i), cols);
-          } catch (e) {
-            engine.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}`);
-            throw damagedError(file, i, groups.length, e);
-          }
+        let ipc: Uint8Array;
+        try {
+          ipc = selectIPC(pq.readParquet(bytes, { rowGroups: [i], batchSize: Math.max(1024, groups[i]) }).intoIPCStream(), cols);
+        } catch (e) {
+          engine.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}`);
+          throw damagedError(file, i, groups.length, e);
         }
         engine.insertArrowIPC(table, ipc, i === 0); // the table was dropped above: the first group creates it
       }

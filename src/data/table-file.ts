@@ -5,7 +5,7 @@
  * (schema.ts, benchmark.ts) and the same messages apply.
  */
 import { loadCsv } from './csv';
-import { loadParquet, type RowGroupDecoder } from './parquet';
+import { loadParquet } from './parquet';
 import type { SqlEngine } from './sql-engine';
 import { detectTableFormat, type TableFormat } from './table-format';
 
@@ -16,8 +16,6 @@ export interface LoadTableOptions {
   selectColumns?: (names: string[]) => string[] | undefined;
   /** the columns expected, for CSV messages (e.g. 'date, return (or close)') */
   expected?: string;
-  /** a parquet file's row groups decoded on a helper thread (parquet.ts LoadParquetOptions.decoder) */
-  decoder?: RowGroupDecoder | null;
 }
 
 export interface LoadTableResult {
@@ -38,7 +36,7 @@ export async function loadTableFile(
   const fileName = opts.fileName ?? table;
   const format = detectTableFormat(fileName, bytes);
   if (format === 'parquet') {
-    const r = await loadParquet(engine, table, bytes, { fileName, selectColumns: opts.selectColumns, decoder: opts.decoder });
+    const r = await loadParquet(engine, table, bytes, { fileName, selectColumns: opts.selectColumns });
     return { format, rows: r.rows, columns: r.columns, fileColumns: r.fileColumns };
   }
   const r = await loadCsv(engine, table, bytes, {

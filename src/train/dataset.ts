@@ -16,8 +16,7 @@ import { dataFingerprint, panelCacheKey, type PanelCache } from '../data/panel-c
 import { panelBytes } from '../core/panel';
 import { pricesInputColumns, validateInput, validateSectors, type ValidationResult } from '../data/schema';
 import { computeFactorPanelParallel, factorPanelToFrame, lastTimings } from '../data/factors';
-import { PARALLEL_MIN_VALUES, parquetDecoder, type CrossSectionPool } from '../data/cross-section-pool';
-import type { RowGroupDecoder } from '../data/parquet';
+import { PARALLEL_MIN_VALUES, type CrossSectionPool } from '../data/cross-section-pool';
 import { buildPanelParallel, panelSummary } from '../data/panel';
 import { panelFromSynthetic } from '../data/synthetic';
 import { industryProportions, sameIndustryEdgesPerStock } from '../data/graphs';
@@ -171,12 +170,11 @@ async function decodeAndValidate(
   fileName: string,
   prep: Pick<PreprocessConfig, 'extremeReturns' | 'includeLabelLike'>,
   track?: StepTracker,
-  helpers: { onShape?: (dates: number, tickers: number) => void; decoder?: RowGroupDecoder | null } = {},
+  onShape?: (dates: number, tickers: number) => void,
 ): Promise<Decoded> {
-  const { onShape, decoder } = helpers;
   track?.start('parquet');
   // a prices file: only the columns validation reads are decoded (e.g. not dividend, split)
-  const loaded = await loadTableFile(engine, 'raw_input', prices, { fileName, selectColumns: pricesInputColumns, decoder });
+  const loaded = await loadTableFile(engine, 'raw_input', prices, { fileName, selectColumns: pricesInputColumns });
   track?.done('parquet');
   track?.start('validate');
   let v: ValidationResult;
@@ -326,12 +324,7 @@ export async function loadPanel(
           if (bytes >= PARALLEL_MIN_VALUES * 4 && bytes <= 2 ** 30) spare = pool.reserve(bytes);
         }
       : undefined;
-  // a big parquet file's row groups are decoded by a helper while this thread inserts them (parquet.ts)
-  const decoder = parquetDecoder(pool, prices);
-  const { v, warnings, notes, sectorsTable } = await decodeAndValidate(engine, prices, sectors, fileName, prep, track, {
-    onShape,
-    decoder,
-  });
+  const { v, warnings, notes, sectorsTable } = await decodeAndValidate(engine, prices, sectors, fileName, prep, track, onShape);
   for (const id of ['parquet', 'validate'] as const) steps[id] = track.steps.find((s) => s.id === id)?.ms ?? 0;
   t1 = performance.now();
   // refuse what cannot fit before building the panel (numbers and what to do), not DuckDB's allocation error later

@@ -93,27 +93,32 @@ describe('preprocessDatesParallel', () => {
   function fakePool(
     size: number,
     answer: (job: CrossSectionJob, reply: (r: CrossSectionReply) => void, fail: (w: string) => void) => void,
+    timeoutMs?: number,
   ) {
     const jobs: number[] = [];
-    const pool = createCrossSectionPool((): HelperPort => {
-      let onReply: (r: CrossSectionReply) => void = () => {};
-      let onFail: (w: string) => void = () => {};
-      return {
-        post: (job) => {
-          if ('reserve' in job) {
-            queueMicrotask(() => onReply(runCrossSectionJob(job).reply));
-            return;
-          }
-          jobs.push(job.T);
-          queueMicrotask(() => answer(job, onReply, onFail));
-        },
-        listen: (r, f) => {
-          onReply = r;
-          onFail = f;
-        },
-        terminate: () => {},
-      };
-    }, size);
+    const pool = createCrossSectionPool(
+      (): HelperPort => {
+        let onReply: (r: CrossSectionReply) => void = () => {};
+        let onFail: (w: string) => void = () => {};
+        return {
+          post: (job) => {
+            if ('reserve' in job) {
+              queueMicrotask(() => onReply(runCrossSectionJob(job).reply));
+              return;
+            }
+            jobs.push(job.T);
+            queueMicrotask(() => answer(job, onReply, onFail));
+          },
+          listen: (r, f) => {
+            onReply = r;
+            onFail = f;
+          },
+          terminate: () => {},
+        };
+      },
+      size,
+      { timeoutMs },
+    );
     return { pool, jobs };
   }
 
@@ -174,6 +179,28 @@ describe('preprocessDatesParallel', () => {
       throw new Error('Worker is not defined');
     }, 1);
     expect(await none.reserve(1024)).toBeNull();
+  });
+
+  it('a helper that never answers: after the timeout the pool is retired and this thread does every chunk', async () => {
+    const cfg = CFGS[2];
+    const p = randomPanel(T, N, F, 11);
+    const want = sequential(p, T, N, F, cfg);
+    const { pool, jobs } = fakePool(1, () => {}, 30); // posts are swallowed; 30 ms watchdog
+    const x = p.x.slice(),
+      valid = p.valid.slice();
+    const nValid = await preprocessDatesParallel(x, valid, p.industry, T, N, F, cfg, 3, pool, small);
+    expect(jobs.length).toBeGreaterThanOrEqual(1);
+    expect(bytes(x)).toEqual(bytes(want.x));
+    expect(valid).toEqual(want.valid);
+    expect(nValid).toEqual(want.nValid);
+    expect([pool.healthy, pool.size]).toEqual([false, 0]);
+    // a reservation from a silent helper comes back null, not never
+    const terminated: number[] = [];
+    const silent = createCrossSectionPool(() => ({ post: () => {}, listen: () => {}, terminate: () => terminated.push(1) }), 1, {
+      timeoutMs: 30,
+    });
+    expect(await silent.reserve(4096)).toBeNull();
+    expect([silent.healthy, terminated.length]).toEqual([false, 1]); // the hung helper was terminated
   });
 
   it('a pool whose helpers cannot be created works alone (size 0)', async () => {

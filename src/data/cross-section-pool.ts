@@ -96,14 +96,26 @@ export interface CrossSectionPool {
 }
 
 /** A pool of `size` helpers made by `spawn`; they start at once, so their start-up overlaps the work before. */
-export function createCrossSectionPool(spawn: () => HelperPort, size: number): CrossSectionPool {
-  const helpers: { port: HelperPort; busy: boolean }[] = [];
+export function createCrossSectionPool(
+  spawn: () => HelperPort,
+  size: number,
+  opts: {
+    /**
+     * a helper that has not answered a message after this long is taken for hung: the pool is retired and its
+     * helpers terminated, every waiting caller does its own work (default 60 s; a chunk takes ~0.1 s)
+     */
+    timeoutMs?: number;
+  } = {},
+): CrossSectionPool {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const helpers: { port: HelperPort; busy: boolean; timer?: ReturnType<typeof setTimeout> }[] = [];
   const pending = new Map<number, { resolve: (r: CrossSectionReply) => void; reject: (e: Error) => void; helper: number }>();
   const queue: { job: CrossSectionJob | ReserveRequest; transfer: ArrayBuffer[] }[] = [];
   let nextId = 1;
   let healthy = true;
   const failAll = (why: string) => {
     healthy = false;
+    for (const h of helpers) clearTimeout(h.timer);
     for (const [id, p] of pending) {
       pending.delete(id);
       p.reject(new Error(why));
@@ -118,6 +130,11 @@ export function createCrossSectionPool(spawn: () => HelperPort, size: number): C
       if (!p) continue;
       p.helper = h;
       helpers[h].busy = true;
+      helpers[h].timer = setTimeout(() => {
+        failAll(`a preprocessing helper did not answer within ${timeoutMs / 1000} s`);
+        for (const x of helpers) x.port.terminate();
+        helpers.length = 0;
+      }, timeoutMs);
       try {
         helpers[h].port.post(job, transfer);
       } catch (e) {
@@ -133,7 +150,10 @@ export function createCrossSectionPool(spawn: () => HelperPort, size: number): C
       port.listen(
         (r) => {
           const p = pending.get(r.id);
-          if (helpers[h]) helpers[h].busy = false; // (gone after close: a late reply)
+          if (helpers[h]) {
+            helpers[h].busy = false;
+            clearTimeout(helpers[h].timer);
+          } // (gone after close: a late reply)
           if (p) {
             pending.delete(r.id);
             p.resolve(r);

@@ -14,10 +14,9 @@ import { createNodeEngine } from '../src/data/sql-engine-node';
 import { initParquetNode } from '../src/data/parquet-node';
 import { loadParquet } from '../src/data/parquet';
 import { pricesInputColumns, validatePrices, validateSectors } from '../src/data/schema';
-import { computeFactorFrame, computeFactorPanelParallel, lastTimings } from '../src/data/factors';
+import { computeFactorFrame, computeFactorPanelParallel, lastTimings, panelSpareBytes } from '../src/data/factors';
 import { nodeCrossSectionPool } from '../src/data/cross-section-pool-node';
 import { panelSummary } from '../src/data/panel';
-import { DEFAULT_HORIZONS, FACTOR_DEFS } from '../src/data/factors-sql';
 import { defaultPreprocessing } from '../src/core/run';
 import { firstTouchMs } from '../src/bench/first-touch';
 
@@ -87,7 +86,7 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
       file: 'us_large_cap_prices.parquet',
       order: 'ticker',
       onShape: (dates, tickers) => {
-        if (process.env.BENCH_SPARE !== 'off') spare = pool.reserve(dates * tickers * (FACTOR_DEFS.length + DEFAULT_HORIZONS.length) * 4);
+        if (process.env.BENCH_SPARE !== 'off') spare = pool.reserve(panelSpareBytes(dates, tickers));
       },
     });
     engine.run('DROP TABLE raw_prices');

@@ -1007,6 +1007,14 @@ export async function computeFactorPanelParallel(
   return panel;
 }
 
+/**
+ * Bytes of x and fwd for a panel of `dates` x `tickers` with every factor and the default horizons: the size of the
+ * memory a helper prepares for computeFactorPanelParallel (`spare`) once validation has counted the file (an upper
+ * bound: the panel may select fewer factors, and its T and N are at most the file's)
+ */
+export const panelSpareBytes = (dates: number, tickers: number): number =>
+  dates * tickers * (FACTOR_DEFS.length + DEFAULT_HORIZONS.length) * 4;
+
 export type FactorPanelOptions = Pick<BuildPanelOptions, 'universeSizes' | 'maxMB'> & { onPhase?: (phase: 'preprocess') => void };
 
 /** the plan and the factor pass of computeFactorPanel: the panel draft before preprocessing, and its metadata */

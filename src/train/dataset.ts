@@ -4,7 +4,7 @@
  * the headless runner Node versions.
  *   synthetic:             data/synthetic panelFromSynthetic
  *   bundled / file / url:  parquet or CSV -> DuckDB (loadTableFile; raw table dropped once validated) -> validateInput ->
- *                          computeFactorPanel (prices: factors streamed straight into the panel) or
+ *                          computeFactorPanelParallel (prices: factors streamed straight into the panel) or
  *                          factorPanelToFrame + buildPanelParallel (factor panel)
  */
 import type { Panel } from '../core/panel';
@@ -15,7 +15,7 @@ import { loadTableFile } from '../data/table-file';
 import { dataFingerprint, panelCacheKey, type PanelCache } from '../data/panel-cache';
 import { panelBytes } from '../core/panel';
 import { pricesInputColumns, validateInput, validateSectors, type ValidationResult } from '../data/schema';
-import { computeFactorPanelParallel, factorPanelToFrame, lastTimings } from '../data/factors';
+import { computeFactorPanelParallel, factorPanelToFrame, lastTimings, panelSpareBytes } from '../data/factors';
 import { PARALLEL_MIN_VALUES, type CrossSectionPool } from '../data/cross-section-pool';
 import { buildPanelParallel, panelSummary } from '../data/panel';
 import { panelFromSynthetic } from '../data/synthetic';
@@ -320,7 +320,7 @@ export async function loadPanel(
   const onShape =
     pool && pool.size > 0 && !spec.start && !spec.end
       ? (dates: number, tickers: number) => {
-          const bytes = dates * tickers * (FACTOR_DEFS.length + DEFAULT_HORIZONS.length) * 4;
+          const bytes = panelSpareBytes(dates, tickers);
           if (bytes >= PARALLEL_MIN_VALUES * 4 && bytes <= 2 ** 30) spare = pool.reserve(bytes);
         }
       : undefined;

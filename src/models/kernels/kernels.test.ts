@@ -107,10 +107,12 @@ describe('wasm kernels on tfjs-wasm (in place on its heap)', () => {
   });
 
   it.each([
-    [803, 44, 221],
+    [803, 44, 221], // 401 blocks of 2 rows + 1 row; 13 strips of 16 columns, 3 single vectors, 1 column
+    [7, 64, 192], // 12 whole strips
+    [5, 17, 36], // 2 strips and 1 vector
     [6, 64, 5],
     [1, 3, 4],
-  ])('LabMatMul M=%i K=%i J=%i = tf.matMul(x, w) (+ b): 4-row blocks and row / column tails', async (M, K, J) => {
+  ])('LabMatMul M=%i K=%i J=%i = tf.matMul(x, w) (+ b): row blocks, column strips and their tails', async (M, K, J) => {
     await tf.setBackend('wasm');
     const r = makeRng(M + J);
     const x = tf.tensor2d(randArr(r, M * K), [M, K]),

@@ -11,7 +11,8 @@ import { checkWebGpu, registeredBackends, type BackendName } from '../train/back
 import { oneSeededStep, type SeededStepResult } from '../train/parity';
 import { kernelsReady, setWasmKernels } from '../models/kernels/tfjs-wasm';
 import { firstTouchMs } from './first-touch';
-import { benchTrainStep, DMFM_BENCH, MLP_BENCH, type TrainFigure } from './train-bench';
+import { benchSeqStep, benchTrainStep, DMFM_BENCH, FACTORVAE_BENCH_CONFIG, MLP_BENCH, type TrainFigure } from './train-bench';
+import { models } from '../models/registry';
 
 async function fetchBytes(url: string): Promise<ArrayBuffer> {
   const r = await fetch(url);
@@ -103,6 +104,30 @@ async function benchTrain(): Promise<TrainFigure[]> {
         out.push(...figs);
       } catch (e) {
         console.error(`bench ${base.model} on ${b} failed`, e);
+      }
+    }
+    // issue 12's FactorVAE and GRU figures (named as in scripts/bench-factorvae.ts), 1 and 16 dates per step: on wasm,
+    // and on webgpu only with a real GPU adapter (on cpu, webgl's software GL and a fallback adapter a step takes
+    // seconds; Node's bench has the cpu figure)
+    if (b === 'wasm' || (b === 'webgpu' && gpu.ok)) {
+      const seq: [string, number, number, Record<string, number>][] = [
+        ['factorvae', 1, 8, FACTORVAE_BENCH_CONFIG],
+        ['factorvae', 16, 1, FACTORVAE_BENCH_CONFIG],
+        ...(models.some((s) => s.id === 'gru')
+          ? ([
+              ['gru', 1, 8, { hidden: 64 }],
+              ['gru', 16, 1, { hidden: 64 }],
+            ] as [string, number, number, Record<string, number>][])
+          : []),
+      ];
+      for (const [model, B, steps, cfg] of seq) {
+        try {
+          const figs = await benchSeqStep(model, b, B, steps, cfg, 'chromium');
+          for (const f of figs) f.name += b === 'wasm' ? ` [${getThreadsCount()} thread(s)]` : ' [real GPU adapter]';
+          out.push(...figs);
+        } catch (e) {
+          console.error(`bench ${model} B=${B} on ${b} failed`, e);
+        }
       }
     }
     // whether the wasm figures ran the lab's wasm SIMD kernels (src/models/kernels) or fell back to the tfjs path

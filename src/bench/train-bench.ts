@@ -77,3 +77,52 @@ export async function benchTrainStep(backend: BackendName, s: TrainBenchShape, r
     { name: `inference per trading day (${tag})`, runtime, backend, value: inferMs, unit: 'ms/day' },
   ];
 }
+
+/**
+ * issue 12's sequence benchmark: 400 stocks, T = 20 days, the full factor set (44), H 64 (FactorVAE: K 32, M 128),
+ * `B` dates per step, `steps` steps after a warm-up of 2 steps; figure names shared by Node (scripts/bench-factorvae.ts)
+ * and Chromium (bench.html). `cpuMs` (Node: the process CPU time so far) adds a CPU-time figure next to the wall time.
+ */
+export const SEQ_BENCH = { N: 400, F: 44, L: 20, horizons: [1, 5, 20] };
+export const FACTORVAE_BENCH_CONFIG = { hidden: 64, factors: 32, portfolios: 128 };
+
+export async function benchSeqStep(
+  model: string,
+  backend: BackendName,
+  B: number,
+  steps: number,
+  cfg: Record<string, number | string>,
+  runtime: string,
+  cpuMs?: () => number,
+): Promise<TrainFigure[]> {
+  await useBackend(backend);
+  const { N, F, L, horizons } = SEQ_BENCH;
+  const T = L + B * steps;
+  const d = prepareData(plantedPanel({ T, N, F, horizons, seed: 1, noise: 0.02, missing: 0.002, nIndustries: 11 }), {
+    lookback: L,
+    target: cfg.target === 'raw' ? 'raw' : 'zscore',
+  });
+  const config = { ...cfg, lookback: L, epochs: 1, batchDates: B };
+  const dates = Array.from({ length: T - L }, (_, t) => t + L);
+  const spec = getModel(model);
+  const warm = spec.build({ F, horizons, seed: 1, config });
+  await trainModel(warm, d, { train: dates.slice(0, Math.min(dates.length, 2 * B)), valid: [] }, trainOptionsFrom(config, 1, 0));
+  warm.dispose();
+  const m = spec.build({ F, horizons, seed: 1, config });
+  const c0 = cpuMs?.() ?? 0;
+  const h = await trainModel(m, d, { train: dates, valid: [] }, trainOptionsFrom(config, 1, 0));
+  const cpuPerDay = cpuMs ? (cpuMs() - c0) / (h.steps * B) : NaN;
+  const t0 = performance.now();
+  await predict(m, d, dates, 16);
+  const inferMs = (performance.now() - t0) / dates.length;
+  m.dispose();
+  const extra = model === 'factorvae' ? ` K=${cfg.factors} M=${cfg.portfolios}` : '';
+  const tag = `${model === 'factorvae' ? 'FactorVAE' : model.toUpperCase()} N=${N} T=${L} F=${F} H=${cfg.hidden}${extra} B=${B}`;
+  return [
+    { name: `train per trading day (${tag})`, runtime, backend, value: h.stepMs / B, unit: 'ms/day' },
+    ...(cpuMs
+      ? [{ name: `train per trading day, process CPU time (${tag})`, runtime, backend, value: cpuPerDay, unit: 'cpu-ms/day' }]
+      : []),
+    { name: `inference per trading day (${tag})`, runtime, backend, value: inferMs, unit: 'ms/day' },
+  ];
+}

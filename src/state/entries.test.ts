@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRun } from '../core/run';
-import { entryViews, pickEntry, pickSeries, seriesByKey } from './entries';
+import { entryViews, linesWithPicked, pickEntry, pickSeries, seriesByKey } from './entries';
 import type { TrainResult } from './lab-api';
 import { dailyReturns, monthlyReturns } from './tearsheet';
 import { mergedMetrics, methodViews } from './views';
@@ -81,6 +81,26 @@ describe('entry pickers (two entries of one model)', () => {
     expect(e.map((m) => m.label)).toEqual(['FactorVAE@1', 'FactorVAE@2']);
     expect(january(pickSeries(e, 'FactorVAE@1')!)).toBeCloseTo(0.01, 12);
     expect(january(pickSeries(e, 'FactorVAE@2')!)).toBeCloseTo(0.02, 12);
+  });
+
+  it('the cross-method lines show the picked seed in place of the latest one (other methods untouched)', () => {
+    const s1 = entry('factorvae', 'FactorVAE@1', [1.01, 1.01, 1.01], 0.03, 1);
+    const s2 = entry('factorvae', 'FactorVAE@2', [1.02, 1.02, 1.02], 0.04, 2);
+    const lin = entry('linear', 'Linear@1', [1.005, 1.005, 1.005], 0.01, 0.3);
+    const lines = methodViews([lin, s1, s2]);
+    expect(lines.map((m) => m.label)).toEqual(['Linear@1', 'FactorVAE@2']);
+    const e = entryViews([lin, s1, s2]);
+    // seed 1 picked: its line (January +1%) replaces seed 2's (+2%); Linear stays
+    const picked = linesWithPicked(lines, pickSeries(e, 'FactorVAE@1'));
+    expect(picked.map((m) => m.label)).toEqual(['Linear@1', 'FactorVAE@1']);
+    expect(january(picked[1])).toBeCloseTo(0.01, 12);
+    // the latest seed, or another method's entry, picked: the same lines
+    expect(linesWithPicked(lines, pickSeries(e, 'FactorVAE@2'))).toBe(lines);
+    expect(linesWithPicked(lines, pickSeries(e, 'Linear@1'))).toBe(lines);
+    // a held-out run shares its method's line too; an ablation (own label) has its own line and is never swapped in
+    const held = entry('factorvae', 'FactorVAE · held-out@1', [0.99, 0.99, 0.99], 0, 0);
+    expect(linesWithPicked(lines, held.series[0]).map((m) => m.label)).toEqual(['Linear@1', 'FactorVAE · held-out@1']);
+    expect(linesWithPicked(lines, prior.series[0])).toBe(lines);
   });
 
   it('the Explain picker: entries by result label', () => {

@@ -7,6 +7,8 @@
  */
 import type { MethodSeries, TrainResult } from './lab-api';
 import { latestResults, methodViews } from './views';
+import { methodOfLabel } from '../eval/seeds';
+import { HOLDOUT_MARK } from './experiments';
 
 /**
  * One series per entry, keyed by its display label: the latest result per label (latestResults) with its model's
@@ -42,4 +44,23 @@ export function seriesByKey(results: TrainResult[], key: string | undefined, kee
   const lines = methodViews(results).filter(keep);
   if (!key) return lines[lines.length - 1];
   return entryViews(results).find((m) => m.label === key && keep(m)) ?? lines.find((m) => m.method === key);
+}
+
+/** the chart line an entry label shares with others (methodViews' key): without its seed and held-out marks */
+const lineKey = (label: string): string => methodOfLabel(label).replace(HOLDOUT_MARK, '');
+
+/**
+ * The cross-method chart lines (methodViews) with the picked entry in place of the line it shares: the seeds of a
+ * method (Method@1, Method@2) and a held-out run share one line, which shows the latest of them; when a picker chose
+ * another, the charts beside the picker show the chosen one (keeping the line's variant, so its colour and dash). A
+ * picked entry that has its own line, or none to share, leaves the lines as they are.
+ */
+export function linesWithPicked(lines: MethodSeries[], picked: MethodSeries | undefined): MethodSeries[] {
+  if (!picked || lines.some((m) => m.label === picked.label)) return lines;
+  const key = lineKey(picked.label);
+  const i = lines.findIndex((m) => m.method === picked.method && lineKey(m.label) === key);
+  if (i < 0) return lines;
+  const out = lines.slice();
+  out[i] = lines[i].variant ? { ...picked, variant: lines[i].variant } : picked;
+  return out;
 }

@@ -5,7 +5,7 @@
  */
 import { useMemo, useState } from 'react';
 import type { MethodSeries } from '../../state/lab-api';
-import { pickSeries } from '../../state/entries';
+import { linesWithPicked, pickSeries } from '../../state/entries';
 import { bookOn } from '../../state/signal-sheet';
 import { EChart } from '../charts/EChart';
 import {
@@ -28,10 +28,11 @@ const fix = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '–');
  * entry by display label (entryViews: two entries of one model, each seed), defaulting to `methods`.
  */
 export function SignalTearSheet({ methods, entries = methods }: { methods: MethodSeries[]; entries?: MethodSeries[] }) {
-  const withSig = useMemo(() => methods.filter((m) => m.signal), [methods]);
   const choices = useMemo(() => entries.filter((m) => m.signal), [entries]);
   const [picked, setPicked] = useState('');
   const cur = pickSeries(choices, picked);
+  // one line per method; a picked seed (or held-out run) of a method shows in place of its latest one
+  const withSig = useMemo(() => linesWithPicked(methods, cur).filter((m) => m.signal), [methods, cur]);
   const bookDates = cur?.signal?.book.dates ?? [];
   const [date, setDate] = useState('');
   const decay = useMemo(() => icDecayOption(withSig), [withSig]);

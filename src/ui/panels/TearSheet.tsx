@@ -4,7 +4,7 @@
  */
 import { useMemo, useState } from 'react';
 import type { MethodSeries } from '../../state/lab-api';
-import { pickSeries } from '../../state/entries';
+import { linesWithPicked, pickSeries } from '../../state/entries';
 import { dailyReturns, monthlyReturns, rollingBeta, rollingSharpe } from '../../state/tearsheet';
 import { EChart } from '../charts/EChart';
 import { rollingOption } from '../charts/eval-options';
@@ -27,10 +27,11 @@ const heat = (v: number) =>
  */
 export function TearSheet({ methods, entries = methods }: { methods: MethodSeries[]; entries?: MethodSeries[] }) {
   const [window, setWindow] = useState(63);
-  const withDays = methods.filter((m) => m.dates.length > 1);
   const choices = entries.filter((m) => m.dates.length > 1);
   const [picked, setPicked] = useState('');
   const cur = pickSeries(choices, picked);
+  // one line per method; a picked seed (or held-out run) of a method shows in place of its latest one
+  const withDays = linesWithPicked(methods, cur).filter((m) => m.dates.length > 1);
   const sharpe = useMemo(
     () =>
       rollingOption(

@@ -146,6 +146,11 @@ test('the seeds of a method are entries of the signal tear sheet picker, each wi
     // the sheet is this seed's: its daily returns' mean / sd x sqrt(252) is the seed's Sharpe from the metrics engine
     expect((d.mean / d.std) * Math.sqrt(252)).toBeCloseTo(rows[i].values.sharpe, 9);
     await expect(lab.byTestId('distribution-stats').locator('dd').first()).toHaveText(pct3(d.mean));
+    // the cross-method charts draw one line per method: the picked seed's (they used to keep the latest seed's)
+    await expect
+      .poll(async () => (await lab.chartData('icDecay'))?.map((x) => x.name).filter((n) => labels.includes(n)))
+      .toEqual([labels[i]]);
+    await expect.poll(async () => (await lab.chartData('rankAutocorr'))?.map((x) => x.name)).toContain(labels[i]);
   }
   // two seeds of a trained network: different weights, so different portfolios
   expect(rows[0].values.sharpe).not.toBeCloseTo(rows[1].values.sharpe, 6);

@@ -1,7 +1,8 @@
 /**
  * FactorVAE's fused attention scores (attention-wasm.ts, tfjs-wasm with the lab's kernels) against the op-based scores
  * of factorvae.ts (keys = e W_key through linear, cosineScores in tfjs ops): values and the gradients w.r.t. e, W_key
- * and q, with a zero feature row (a masked stock: e = 0, so every key is 0 and its score 0), and no tensor leak.
+ * and q, with a zero feature row (a masked stock: e = 0, so every key is 0 and its score 0), and no tensor leak; with
+ * H = 5 (the JS loops) and H = 8 (the wasm SIMD loops of kernels/cos-kernels.ts, and the JS loops switched in).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -9,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { makeRng } from '../../core/rng';
 import { setWasmKernels } from '../kernels/tfjs-wasm';
 import { linear } from '../layers/ops';
-import { cosineScoresFused, cosineScoresFusedReady } from './attention-wasm';
+import { cosineScoresFused, cosineScoresFusedReady, setCosSimd } from './attention-wasm';
 import { cosineScores } from './factorvae';
 
 beforeAll(async () => {
@@ -18,12 +19,13 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   setWasmKernels(true);
+  setCosSimd(true);
   await tf.setBackend('cpu');
 });
 
 const R = 11,
-  K = 3,
-  H = 5;
+  K = 3;
+let H = 5;
 
 function data(seed: number) {
   const r = makeRng(seed);
@@ -40,7 +42,16 @@ function data(seed: number) {
 
 const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
-describe('fused attention scores (wasm) vs the op-based scores', () => {
+describe.each([
+  [5, true],
+  [8, true],
+  [8, false],
+])('fused attention scores (wasm) vs the op-based scores, H = %i, SIMD loops %s', (h, simd) => {
+  beforeAll(() => {
+    H = h;
+    setCosSimd(simd);
+  });
+
   it('same scores and gradients w.r.t. e, W_key and q', () => {
     expect(cosineScoresFusedReady()).toBe(true);
     const { e, w, q, g } = data(3);

@@ -11,6 +11,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapKernels, kernelsReady, matmul, offset, xtdy } from '../kernels/tfjs-wasm';
+import { cosKernelsFor } from '../kernels/cos-kernels';
+
+let simdLoops = true;
+/** use the wasm SIMD loops of kernels/cos-kernels.ts (default) or the JS loops below (A/B, tests) */
+export function setCosSimd(on: boolean): void {
+  simdLoops = on;
+}
 
 /** true where the fused scores run: tfjs-wasm with the lab's kernels on */
 export const cosineScoresFusedReady = (): boolean => kernelsReady();
@@ -31,26 +38,29 @@ export function cosineScoresFused(e: tf.Tensor2D, wkey: tf.Tensor2D, q: tf.Tenso
       const { be, k } = heapKernels();
       const out = be.makeOutput([R, K], 'float32'),
         kn = be.makeOutput([R, K], 'float32');
+      const ck = simdLoops && H % 4 === 0 ? cosKernelsFor(k.memory) : null;
+      if (ck) ck.cosFwd(offset(be, keys), offset(be, qi), offset(be, out), offset(be, kn), R, K, H);
       const heap = new Float32Array(k.memory.buffer);
       const kq = offset(be, keys) >>> 2,
         qq = offset(be, qi) >>> 2,
         oq = offset(be, out) >>> 2,
         nq = offset(be, kn) >>> 2;
-      for (let r = 0; r < R; r++)
-        for (let h = 0; h < K; h++) {
-          const kb = kq + (r * K + h) * H,
-            qb = qq + h * H;
-          let s1 = 0,
-            s2 = 0;
-          for (let j = 0; j < H; j++) {
-            const v = heap[kb + j];
-            s1 += v * v;
-            s2 += v * heap[qb + j];
+      if (!ck)
+        for (let r = 0; r < R; r++)
+          for (let h = 0; h < K; h++) {
+            const kb = kq + (r * K + h) * H,
+              qb = qq + h * H;
+            let s1 = 0,
+              s2 = 0;
+            for (let j = 0; j < H; j++) {
+              const v = heap[kb + j];
+              s1 += v * v;
+              s2 += v * heap[qb + j];
+            }
+            const n = Math.sqrt(s1 + 1e-12);
+            heap[nq + r * K + h] = n;
+            heap[oq + r * K + h] = s2 / n;
           }
-          const n = Math.sqrt(s1 + 1e-12);
-          heap[nq + r * K + h] = n;
-          heap[oq + r * K + h] = s2 / n;
-        }
       const e2 = tf.engine();
       const value = e2.makeTensorFromTensorInfo(out) as tf.Tensor2D;
       save([ei, wi, qi, keys, e2.makeTensorFromTensorInfo(kn), value]);
@@ -60,6 +70,19 @@ export function cosineScoresFused(e: tf.Tensor2D, wkey: tf.Tensor2D, q: tf.Tenso
           const [es, ws, qs, ks, ns, cs] = s;
           const r2 = heapKernels();
           const dkeys = r2.be.makeOutput([R, K * H], 'float32');
+          const ck2 = simdLoops && H % 4 === 0 ? cosKernelsFor(r2.k.memory) : null;
+          if (ck2) {
+            const dqo = r2.be.makeOutput([K, H], 'float32');
+            const o = (t: tf.TensorInfo) => offset(r2.be, t);
+            ck2.cosBack(o(ks), o(qs), o(ns), o(cs), o(dy), o(dkeys), o(dqo), R, K, H);
+            const e3 = tf.engine();
+            const dk = e3.makeTensorFromTensorInfo(dkeys) as tf.Tensor2D;
+            const wT = ws.transpose() as tf.Tensor2D; // [K H, H]
+            const de = matmul(dk, wT); // d e = d keys W_key^T
+            const dw = xtdy(es as tf.Tensor2D, dk); // d W_key = e^T d keys
+            tf.dispose([dk, wT]);
+            return [de, dw, e3.makeTensorFromTensorInfo(dqo) as tf.Tensor2D];
+          }
           const dq = new Float64Array(K * H);
           const hp = new Float32Array(r2.k.memory.buffer);
           const kq2 = offset(r2.be, ks) >>> 2,

@@ -8,6 +8,7 @@
  * time per day (single-threaded: wall time on an idle machine) is reported next to it.
  *   npm run bench -- dmfm      or      npx tsx scripts/bench-dmfm.ts [--quick]
  */
+import { setFusedAdam } from '../src/train/adam';
 import { tf } from '../src/train/tf';
 import { useBackend, type BackendName } from '../src/train/backend';
 import { getModel } from '../src/models/registry';
@@ -18,6 +19,8 @@ import { setWasmKernels } from '../src/models/kernels/tfjs-wasm';
 
 // LAB_KERNELS=off: the tfjs path instead of the lab's wasm SIMD kernels (src/models/kernels), for an A/B
 if (process.env.LAB_KERNELS === 'off') setWasmKernels(false);
+// LAB_ADAM=off: tfjs' Adam update instead of the fused one (src/train/adam.ts), for an A/B
+if (process.env.LAB_ADAM === 'off') setFusedAdam(false);
 
 export interface Figure {
   name: string;

@@ -8,6 +8,7 @@
  * 2-core machine, so the process CPU time per day is reported next to it.
  *   npm run bench -- factorvae      or      npx tsx scripts/bench-factorvae.ts [--quick]
  */
+import { setFusedAdam } from '../src/train/adam';
 import { tf } from '../src/train/tf';
 import { useBackend, type BackendName } from '../src/train/backend';
 import { models } from '../src/models/registry';
@@ -20,6 +21,8 @@ import { setGruFused } from '../src/models/layers/gru-fused';
 // LAB_GRU_FUSED=off keeps the kernels but runs the op-based GRU (src/models/layers/gru-fused.ts)
 if (process.env.LAB_KERNELS === 'off') setWasmKernels(false);
 if (process.env.LAB_GRU_FUSED === 'off') setGruFused(false);
+// LAB_ADAM=off: tfjs' Adam update instead of the fused one (src/train/adam.ts)
+if (process.env.LAB_ADAM === 'off') setFusedAdam(false);
 
 /** ms per trading day of training (and inference) of `model` on `backend` with B dates per step, over `steps` steps */
 function benchSeq(model: string, backend: BackendName, B: number, steps: number, cfg: Record<string, number | string>): Promise<Figure[]> {

@@ -5,6 +5,7 @@
  * at the end the best epoch's weights are restored. Non-trainable models only `fit`.
  * Between steps it yields to the event loop, so cancel / pause messages reach a worker while it trains.
  */
+import { labAdam } from './adam';
 import { LabError } from '../core/errors';
 import { makeRng } from '../core/rng';
 import type { ChannelOutput, ExtrasInput, Model, NamedWeight, ValMetricKind } from '../models/types';
@@ -416,8 +417,9 @@ export async function trainModel(
 
   const vars = model.variables();
   const decayed = o.weightDecay > 0 ? (model.decayed?.() ?? []) : [];
-  // Adam with epsilon 1e-7 on every backend: tfjs WebGL would otherwise raise the default to 1e-4 (docs/ARCHITECTURE.md, toolchain facts)
-  const opt = tf.train.adam(o.lr, 0.9, 0.999, 1e-7);
+  // Adam with epsilon 1e-7 on every backend: tfjs WebGL would otherwise raise the default to 1e-4 (docs/ARCHITECTURE.md,
+  // toolchain facts); tfjs' optimizer, its update fused into one wasm call per variable on tfjs-wasm (train/adam.ts)
+  const opt = labAdam(o.lr, 0.9, 0.999, 1e-7);
   const steps = epochBatches(Array.from(split.train), o.batchDates).length; // the same for every epoch's order
   const interval = o.progressIntervalMs ?? 100;
   let lastReport = -Infinity;

@@ -92,6 +92,21 @@ test('a Node bundle opens with its metrics, re-evaluates from its grids, and rou
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   // charts have data
   for (const id of ['cumExcess', 'drawdown', 'quantiles']) expect((await lab.chartData(id))?.length ?? 0, id).toBeGreaterThan(0);
+  // the signal tear sheet: a bundle does not store it; the worker computes it on open from the stored scores on the
+  // bundle's grids. Its return distribution is the backtest's: mean / sd x sqrt(252) is the bundle's own Sharpe
+  await expect(lab.byTestId('signal-tearsheet')).toBeVisible();
+  for (const id of ['icDecay', 'quantileCum', 'rankAutocorr', 'returnDistribution'])
+    expect((await lab.chartData(id))?.length ?? 0, id).toBeGreaterThan(0);
+  const sheet = (await page.evaluate(() => window.__lab!.signalSheet('linear')))!;
+  const dist = sheet.distribution;
+  expect((dist.mean / dist.std) * Math.sqrt(252)).toBeCloseTo(rows.linear.sharpe, 9);
+  // its dates are the stored run's (computed on the grids, renumbered onto the panel's dates): every one an ISO date,
+  // the quintile curves on the backtest's holding days, the book on rebalance days among them
+  const iso = (d: string[]) => d.length > 0 && d.every((x) => /^\d{4}-\d{2}-\d{2}$/.test(x));
+  expect(iso(sheet.quantiles.dates) && iso(sheet.rank.dates) && iso(sheet.book.dates)).toBe(true);
+  const excess = (await lab.chartData('cumExcess'))!.find((c) => c.name === 'Linear')!.data as [string, number][];
+  expect(sheet.quantiles.dates).toEqual(excess.map((p) => p[0]));
+  await expect(lab.byTestId('signal-tearsheet')).toContainText(`Set at the rebalance of ${sheet.book.dates[sheet.book.dates.length - 1]}`);
   await page.getByTestId('panel-runs').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SCREENS}/bundle-opened.png`, fullPage: false });
 

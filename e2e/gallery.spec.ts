@@ -44,6 +44,10 @@ test('the Runs panel lists the gallery and opens a run in one click, without tra
     expect((await page.evaluate(() => window.__lab!.chartData('cumExcess')))?.length ?? 0).toBeGreaterThan(0);
     await page.evaluate(() => document.querySelector('[data-testid="panel-results"], #panel-results')?.scrollIntoView());
     await page.screenshot({ path: `${SCREENS}/gallery-${id}.png` });
+    // the signal tear sheet, computed on open from the stored scores (one IC decay line per method)
+    await expect(lab.byTestId('signal-tearsheet')).toBeVisible();
+    expect((await lab.chartData('icDecay'))?.length ?? 0).toBeGreaterThan(0);
+    await lab.byTestId('signal-tearsheet').screenshot({ path: `${SCREENS}/gallery-${id}-signal.png` });
   }
 });
 

@@ -1,6 +1,7 @@
 /** The bundle's grids as a panel: re-evaluation of stored scores, and a panel-shaped view for re-writing a bundle. */
 import type { Panel } from '../core/panel';
 import type { RunScores } from '../train/reevaluate';
+import type { SignalViews } from '../eval/signal-views';
 import type { OpenedBundle } from './read';
 import type { MethodOutput } from './metrics';
 
@@ -45,5 +46,20 @@ export function padPanel(b: Pick<OpenedBundle, 'grids' | 'gridOffset' | 'manifes
     industry: new Int32Array(T * N).fill(-1),
     fwd,
     universes: g.universes.map((u) => ({ ...u, member: pad(u.member, Uint8Array, 0) })),
+  };
+}
+
+/**
+ * Signal views computed on a bundle's grids (date indices from the grids' first date) with the date indices of the
+ * original panel, as the bundle's stored evaluation uses them (index + gridOffset): holding days of the quintile curves,
+ * formation dates of the rank autocorrelation, rebalance days of the book.
+ */
+export function signalOnPanel(s: SignalViews, b: Pick<OpenedBundle, 'gridOffset'>): SignalViews {
+  const shift = (a: Int32Array) => a.map((t) => t + b.gridOffset);
+  return {
+    ...s,
+    quantiles: { ...s.quantiles, day: shift(s.quantiles.day) },
+    rank: { ...s.rank, formation: shift(s.rank.formation) },
+    book: { ...s.book, day: shift(s.book.day) },
   };
 }

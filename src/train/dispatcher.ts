@@ -30,7 +30,7 @@ import type { GroupCheckpoint } from './run-key';
 import { tf } from './tf';
 import { readBundle, type OpenedBundle } from '../bundle/read';
 import { writeBundle } from '../bundle/write';
-import { padPanel, reevalScores } from '../bundle/grids';
+import { padPanel, reevalScores, signalOnPanel } from '../bundle/grids';
 import { buildMetrics, type MethodOutput } from '../bundle/metrics';
 import { PanelSqlTables, withLazyTables } from './sql-tables';
 import { queryToCsvBytes } from '../data/csv-export';
@@ -405,6 +405,20 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
         case RequestType.OPEN_BUNDLE: {
           await getIo().initParquet();
           const ob = readBundle(new Uint8Array(req.bytes));
+          // a bundle stores scores, metrics and series, not the signal tear sheet's views (IC decay, quintiles, book...):
+          // computed here from the stored scores on the bundle's grids, as a re-evaluation does (the stored metrics stay
+          // the bundle's); a method whose evaluation fails opens without the sheet
+          for (const m of ob.methods) {
+            const o = m.output;
+            if (!o.eval || o.eval.signal) continue;
+            try {
+              const sig = evaluateScores(ob.grids, o.run, reevalScores(ob, { ...o, channels: [] }), undefined, { signal: true }).signal;
+              // its dates as the stored evaluation numbers them (the original panel's, not the grids')
+              if (sig) o.eval.signal = signalOnPanel(sig, ob);
+            } catch {
+              /* no sheet for this method */
+            }
+          }
           // kept: the grids and the manifest (the methods' arrays are transferred to the page, the raw entries dropped)
           bundles.set(ob.manifest.runKey, { ...ob, methods: [], files: {} });
           const run = { manifest: ob.manifest, metrics: ob.metrics, methods: ob.methods, bytes: ob.bytes };

@@ -150,9 +150,13 @@ export async function benchBrowser(): Promise<Figure[]> {
       await page2.goto(
         `http://127.0.0.1:${port}/lab/bench.html${process.env.BENCH_BACKENDS ? `?backends=${process.env.BENCH_BACKENDS}` : ''}` +
           (process.env.BENCH_KERNELS === 'off' ? `${process.env.BENCH_BACKENDS ? '&' : '?'}kernels=off` : '') +
+          // BENCH_FMA=off: the plain SIMD kernels instead of the relaxed-SIMD fused multiply-add ones (A/B)
+          (process.env.BENCH_FMA === 'off'
+            ? `${process.env.BENCH_BACKENDS || process.env.BENCH_KERNELS === 'off' ? '&' : '?'}fma=off`
+            : '') +
           // BENCH_WASM_THREADS=on|off: force the threaded / plain SIMD wasm build on the isolated page (A/B)
           (process.env.BENCH_WASM_THREADS
-            ? `${process.env.BENCH_BACKENDS || process.env.BENCH_KERNELS === 'off' ? '&' : '?'}wasmThreads=${process.env.BENCH_WASM_THREADS}`
+            ? `${process.env.BENCH_BACKENDS || process.env.BENCH_KERNELS === 'off' || process.env.BENCH_FMA === 'off' ? '&' : '?'}wasmThreads=${process.env.BENCH_WASM_THREADS}`
             : ''),
       );
       await page2.waitForFunction(() => (window as any).__bench?.ready, null, { timeout: 60_000 });

@@ -9,7 +9,8 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerBrowserBackends, wasmMode } from '../train/backend-browser';
 import { checkWebGpu, registeredBackends, type BackendName } from '../train/backend';
 import { oneSeededStep, type SeededStepResult } from '../train/parity';
-import { kernelsReady, setWasmKernels } from '../models/kernels/tfjs-wasm';
+import { heapKernels, kernelsReady, setWasmKernels } from '../models/kernels/tfjs-wasm';
+import { setKernelFma } from '../models/kernels/kernels';
 import { firstTouchMs } from './first-touch';
 import { benchSeqStep, benchTrainStep, DMFM_BENCH, FACTORVAE_BENCH_CONFIG, MLP_BENCH, type TrainFigure } from './train-bench';
 import { models } from '../models/registry';
@@ -89,6 +90,8 @@ async function benchTrain(): Promise<TrainFigure[]> {
   registerBrowserBackends({ threads: Number(new URLSearchParams(location.search).get('threads') ?? 1) || 1 });
   // bench.html?kernels=off: the tfjs path instead of the lab's wasm kernels (A/B; scripts/bench-browser.ts BENCH_KERNELS=off)
   if (new URLSearchParams(location.search).get('kernels') === 'off') setWasmKernels(false);
+  // bench.html?fma=off: the plain SIMD kernels where relaxed SIMD's fused multiply-add would run (A/B; BENCH_FMA=off)
+  if (new URLSearchParams(location.search).get('fma') === 'off') setKernelFma(false);
   const gpu = await checkWebGpu();
   const out: TrainFigure[] = [];
   // bench.html?backends=wasm,webgl limits the backends (scripts/bench-browser.ts passes BENCH_BACKENDS)
@@ -137,6 +140,14 @@ async function benchTrain(): Promise<TrainFigure[]> {
         runtime: 'chromium',
         backend: b,
         value: kernelsReady() ? 1 : 0,
+        unit: '',
+      });
+    if (b === 'wasm' && kernelsReady())
+      out.push({
+        name: `train: lab kernels with relaxed-SIMD fused multiply-add (1) or plain SIMD (0) [${getThreadsCount()} thread(s)]`,
+        runtime: 'chromium',
+        backend: b,
+        value: heapKernels().k.fma ? 1 : 0,
         unit: '',
       });
   }

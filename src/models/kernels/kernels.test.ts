@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeRng } from '../../core/rng';
@@ -165,5 +166,31 @@ describe('wasm kernels on tfjs-wasm (in place on its heap)', () => {
       expect(maxRelDiff(mine[i], tfPath[i])).toBeLessThan(1e-5);
       expect(maxRelDiff(mine[i], cpu[i])).toBeLessThan(1e-5);
     }
+  });
+
+  /**
+   * The fused multiply-add variant (relaxed SIMD: what Chromium runs) in V8 with the flag Node 20 needs, in a child
+   * process (scripts/kernel-fma-parity.ts): it validates and is chosen, its matmul and x^T dy match a float64 reference
+   * to float32 rounding, and it differs from the plain kernels (the fused rounding, on a CPU with FMA as these machines: the variant ran).
+   */
+  it('the relaxed-SIMD FMA kernels (child V8 with --experimental-wasm-relaxed-simd) match float64 to ~1e-6', () => {
+    const out = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', 'scripts/kernel-fma-parity.ts'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as {
+      fma: boolean;
+      plainFma: boolean;
+      shapes: { matmul: number; xtdy: number; matmulVsPlain: number; xtdyVsPlain: number }[];
+    };
+    expect(r.fma).toBe(true);
+    expect(r.plainFma).toBe(false);
+    expect(r.shapes.length).toBe(4);
+    for (const s of r.shapes) {
+      expect(s.matmul).toBeLessThan(2e-6);
+      expect(s.xtdy).toBeLessThan(2e-6);
+    }
+    expect(Math.max(...r.shapes.map((s) => s.matmulVsPlain))).toBeGreaterThan(0);
+    expect(Math.max(...r.shapes.map((s) => s.xtdyVsPlain))).toBeGreaterThan(0);
   });
 });

@@ -9,7 +9,7 @@
  *   adam(w, g, m, v, ow, om, ov, n, b1, c1, b2, c2, k1, k2, eps, nlr)   c1 = 1 - b1, c2 = 1 - b2, nlr = -lr
  * A module of its own (as gru-kernels.ts): when it cannot be built the tfjs optimizer runs.
  */
-import { Fn, I32, F32, V128, encodeModule, uleb } from './wasm-asm';
+import { Fn, I32, F32, V128, uleb, moduleOver } from './wasm-asm';
 
 const F32_SQRT = 0x91,
   F32_DIV = 0x95,
@@ -131,19 +131,5 @@ export interface AdamKernels {
 }
 
 const byMemory = new WeakMap<WebAssembly.Memory, AdamKernels | null>();
-
 /** the kernel over `memory` (cached per memory); null where it cannot be built (tfjs' optimizer runs instead) */
-export function adamKernelsFor(memory: WebAssembly.Memory): AdamKernels | null {
-  if (byMemory.has(memory)) return byMemory.get(memory)!;
-  let k: AdamKernels | null = null;
-  try {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = encodeModule([adamFn()], shared);
-    if (WebAssembly.validate(bytes))
-      k = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as AdamKernels;
-  } catch {
-    k = null;
-  }
-  byMemory.set(memory, k);
-  return k;
-}
+export const adamKernelsFor = (memory: WebAssembly.Memory): AdamKernels | null => moduleOver(byMemory, memory, () => [adamFn()]);

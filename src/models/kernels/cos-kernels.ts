@@ -11,11 +11,20 @@
  * Why: those loops were ~7% of a FactorVAE step (R = 400 stocks, K = 32 heads, H = 64: 819k key components read
  * twice forward and three times backward, in scalar JS).
  */
-import { Fn, I32, F32, V128, encodeModule } from './wasm-asm';
+import { Fn, I32, F32, V128, moduleOver } from './wasm-asm';
 
 /** f32.sqrt / f32.div (scalar opcodes wasm-asm does not name) */
 const F32_SQRT = 0x91,
   F32_DIV = 0x95;
+
+/** k <- k + 1, back to 0 at K: the head of row i = r K + k, counted alongside i (no division) */
+function nextHead(f: Fn) {
+  f.get('k').i32(1).add().tee('k').get('K').ltS();
+  f.code.push(0x04, 0x40); // if k < K: nothing
+  f.code.push(0x05); // else
+  f.i32(0).set('k');
+  f.code.push(0x0b);
+}
 
 function cosFwdFn(): Fn {
   const f = new Fn('cosFwd', [
@@ -38,7 +47,6 @@ function cosFwdFn(): Fn {
     () => f.get('n'),
     1,
     () => {
-      // k = i mod K (the head), without a division: counted alongside i
       f.get('keys').get('i').get('H4').mul().add().set('kp');
       f.get('q').get('k').get('H4').mul().add().set('qp');
       f.vzero().set('s1');
@@ -65,12 +73,7 @@ function cosFwdFn(): Fn {
       f.get('out').get('i').i32(2).shl().add().get('c').get('a');
       f.code.push(F32_DIV);
       f.f32store();
-      // next head (wrapping to 0 at K)
-      f.get('k').i32(1).add().tee('k').get('K').ltS();
-      f.code.push(0x04, 0x40); // if
-      f.code.push(0x05); // else
-      f.i32(0).set('k');
-      f.code.push(0x0b);
+      nextHead(f);
     },
   );
   return f;
@@ -139,11 +142,7 @@ function cosBackFn(): Fn {
         },
         true,
       );
-      f.get('k').i32(1).add().tee('k').get('K').ltS();
-      f.code.push(0x04, 0x40);
-      f.code.push(0x05);
-      f.i32(0).set('k');
-      f.code.push(0x0b);
+      nextHead(f);
     },
   );
   return f;
@@ -155,19 +154,6 @@ export interface CosKernels {
 }
 
 const byMemory = new WeakMap<WebAssembly.Memory, CosKernels | null>();
-
 /** the kernels over `memory` (cached per memory); null where they cannot be built (the JS loops run instead) */
-export function cosKernelsFor(memory: WebAssembly.Memory): CosKernels | null {
-  if (byMemory.has(memory)) return byMemory.get(memory)!;
-  let k: CosKernels | null = null;
-  try {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = encodeModule([cosFwdFn(), cosBackFn()], shared);
-    if (WebAssembly.validate(bytes))
-      k = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as CosKernels;
-  } catch {
-    k = null;
-  }
-  byMemory.set(memory, k);
-  return k;
-}
+export const cosKernelsFor = (memory: WebAssembly.Memory): CosKernels | null =>
+  moduleOver(byMemory, memory, () => [cosFwdFn(), cosBackFn()]);

@@ -10,7 +10,7 @@
  * A module of its own (not in kernels.ts): when it cannot be built the JS loop runs and the other kernels are not
  * affected. Measured (Node, 400 stocks x 64 units x 20 steps, load ~4): the fused forward 25-29 ms with the JS loop, 17-18 with this kernel.
  */
-import { Fn, I32, V128, encodeModule, uleb } from './wasm-asm';
+import { Fn, I32, V128, uleb, moduleOver } from './wasm-asm';
 
 /** SIMD opcodes beyond wasm-asm's set (WebAssembly 2.0 fixed-width SIMD) */
 const OP = {
@@ -278,22 +278,7 @@ export interface GruKernels {
   ): void;
 }
 
-/** the module's bytes; `shared`: for a shared (threaded build) memory */
-export const gruKernelBytes = (shared = false): Uint8Array<ArrayBuffer> => encodeModule([gruGatesFn(), gruGatesBackFn()], shared);
-
 const byMemory = new WeakMap<WebAssembly.Memory, GruKernels | null>();
 /** the GRU kernels over `memory` (cached), null where they cannot be built (no wasm SIMD) */
-export function gruKernelsFor(memory: WebAssembly.Memory): GruKernels | null {
-  if (byMemory.has(memory)) return byMemory.get(memory)!;
-  let k: GruKernels | null = null;
-  try {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = gruKernelBytes(shared);
-    if (WebAssembly.validate(bytes))
-      k = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as GruKernels;
-  } catch {
-    k = null;
-  }
-  byMemory.set(memory, k);
-  return k;
-}
+export const gruKernelsFor = (memory: WebAssembly.Memory): GruKernels | null =>
+  moduleOver(byMemory, memory, () => [gruGatesFn(), gruGatesBackFn()]);

@@ -264,3 +264,23 @@ export function encodeModule(fns: Fn[], shared = false): Uint8Array<ArrayBuffer>
   ];
   return new Uint8Array(bytes);
 }
+
+/**
+ * A module of `fns` instantiated over `memory` once per memory: `cache` holds the exports (or null where the engine
+ * refuses the module, e.g. no wasm SIMD; the callers then run their JS or tfjs path). A shared memory (tfjs' threaded
+ * build) gets a module that imports it as shared.
+ */
+export function moduleOver<T>(cache: WeakMap<WebAssembly.Memory, T | null>, memory: WebAssembly.Memory, fns: () => Fn[]): T | null {
+  if (cache.has(memory)) return cache.get(memory)!;
+  let k: T | null = null;
+  try {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const bytes = encodeModule(fns(), shared);
+    if (WebAssembly.validate(bytes))
+      k = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as T;
+  } catch {
+    k = null;
+  }
+  cache.set(memory, k);
+  return k;
+}

@@ -7,6 +7,7 @@ import type { MethodSeries, TrainResult } from '../../state/lab-api';
 import type { TimelineView } from '../../state/views';
 import { methodColor, methodLineType, UI_COLORS } from '../colors';
 import { escapeHtml } from './escape';
+import { legendAt, legendGridTop } from './legend';
 import { datePairs } from './options';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
@@ -21,7 +22,7 @@ const pctTip =
   (v: unknown) =>
     typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(digits)}%` : '–';
 const numTip = (digits: number) => (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
-const legend = { top: 2, left: 'center', itemWidth: 18, itemHeight: 10, textStyle: { fontSize: 12 } };
+const legend = legendAt(2);
 const timeAxis = {
   type: 'time',
   axisLabel: { hideOverlap: true, color: UI_COLORS.muted, formatter: { year: '{yyyy}', month: '{yyyy}-{MM}', day: '{yyyy}-{MM}-{dd}' } },
@@ -43,24 +44,6 @@ const zeroLine = (y: number) => ({
   data: [{ yAxis: y }],
 });
 
-/**
- * Grid top that clears a wrapping legend: ECharts wraps legend items onto more rows when they do not fit, and does
- * not move the plot down. Item width ~ symbol + gap + 6.6 px per character at 12 px; `width` = the chart's width
- * at 1280 x 800 (half-width cards ~370 px, full-width ~800 px).
- */
-export function legendGridTop(labels: string[], width: number): number {
-  let rows = 1,
-    x = 0;
-  for (const l of labels) {
-    const w = 18 + 5 + l.length * 6.6 + 10;
-    if (x > 0 && x + w > width) {
-      rows++;
-      x = 0;
-    }
-    x += w;
-  }
-  return 14 + rows * 20;
-}
 const HALF = 370;
 
 function base(extra: EChartsCoreOption): EChartsCoreOption {

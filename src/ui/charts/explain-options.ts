@@ -7,6 +7,7 @@ import type { EChartsCoreOption } from 'echarts/core';
 import type { StockContribution } from '../../state/explain-views';
 import { UI_COLORS } from '../colors';
 import { escapeHtml } from './escape';
+import { legendAt } from './legend';
 
 export const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
 const POS = '#2166ac',
@@ -139,7 +140,7 @@ export function groupShareOption(v: { dates: string[]; groups: string[]; share: 
   return {
     animation: false,
     textStyle: { fontFamily: FONT, fontSize: 12, color: UI_COLORS.ink },
-    legend: { top: 4, left: 'center', itemWidth: 18, itemHeight: 10, textStyle: { fontSize: 12 } },
+    legend: legendAt(4),
     grid: { left: 48, right: 20, top: 40, bottom: 32 },
     tooltip: { trigger: 'axis', confine: true, valueFormatter: (x: unknown) => (typeof x === 'number' ? `${x.toFixed(1)}%` : '–') },
     xAxis: { type: 'category', boundaryGap: false, data: v.dates, axisLabel: { color: UI_COLORS.muted, hideOverlap: true } },

@@ -4,7 +4,7 @@ import type { DatasetSummary, MethodSeries, TrainResult } from '../../state/lab-
 import type { LossPoint, ValidPoint } from '../../state/store';
 import { methodColor, methodLineType, UI_COLORS, universeColor } from '../colors';
 import { escapeHtml } from './escape';
-import { legendGridTop } from './eval-options';
+import { legendAt, legendGridTop } from './legend';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
 // the one escape helper (re-exported for older imports); every tooltip formatter uses it
@@ -47,7 +47,7 @@ const valueAxis = (extra: Record<string, unknown> = {}) => ({
   splitLine: { lineStyle: { color: UI_COLORS.grid } },
   ...extra,
 });
-const legend = { top: 4, left: 'center', itemWidth: 18, itemHeight: 10, textStyle: { fontSize: 12 } };
+const legend = legendAt(4);
 
 /**
  * Average same-industry edges per stock per day (DMFM Fig. 3), one line per universe (legend, universe colours);

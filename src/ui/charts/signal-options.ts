@@ -8,11 +8,11 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import type { MethodSeries } from '../../state/lab-api';
 import { methodColor, methodLineType, UI_COLORS } from '../colors';
-import { legendGridTop } from './eval-options';
+import { legendAt, legendGridTop } from './legend';
 import { datePairs } from './options';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
-const legend = { top: 2, left: 'center', itemWidth: 18, itemHeight: 10, textStyle: { fontSize: 12 } };
+const legend = legendAt(2);
 const HALF = 370;
 /** grid that clears the legend's rows at the half-width card size of 1280 x 800 */
 const gridFor = (labels: string[], extra: Record<string, number> = {}) => ({

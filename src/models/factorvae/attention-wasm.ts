@@ -32,20 +32,20 @@ export function cosineScoresFused(e: tf.Tensor2D, wkey: tf.Tensor2D, q: tf.Tenso
     const qn = q.div(q.square().sum(1, true).add(1e-12).sqrt()) as tf.Tensor2D; // [K, H]  q / ||q||
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [ei, wi, qi, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-      // [R, K H] by tfjs' matMul (XNNPACK): the lab's matmul kernel streams W by columns, slow for a W as wide as
-      // K H = 2048 (measured 8.1 vs 2.9 ms at R = 400, H = 64); for d e below (J = H) both take ~2.9 ms
+      // [R, K H] by tfjs' matMul (XNNPACK): the lab's matmul kernel streams W by columns, slower for a W as wide as
+      // K H = 2048 (the scores' forward + backward 16.9-20.6 ms with it vs 13.3-13.5 with tfjs', R 400, H 64)
       const keys = tf.matMul(ei, wi);
       const { be, k } = heapKernels();
       const out = be.makeOutput([R, K], 'float32'),
         kn = be.makeOutput([R, K], 'float32');
       const ck = simdLoops && H % 4 === 0 ? cosKernelsFor(k.memory) : null;
       if (ck) ck.cosFwd(offset(be, keys), offset(be, qi), offset(be, out), offset(be, kn), R, K, H);
-      const heap = new Float32Array(k.memory.buffer);
-      const kq = offset(be, keys) >>> 2,
-        qq = offset(be, qi) >>> 2,
-        oq = offset(be, out) >>> 2,
-        nq = offset(be, kn) >>> 2;
-      if (!ck)
+      else {
+        const heap = new Float32Array(k.memory.buffer);
+        const kq = offset(be, keys) >>> 2,
+          qq = offset(be, qi) >>> 2,
+          oq = offset(be, out) >>> 2,
+          nq = offset(be, kn) >>> 2;
         for (let r = 0; r < R; r++)
           for (let h = 0; h < K; h++) {
             const kb = kq + (r * K + h) * H,
@@ -61,6 +61,7 @@ export function cosineScoresFused(e: tf.Tensor2D, wkey: tf.Tensor2D, q: tf.Tenso
             heap[nq + r * K + h] = n;
             heap[oq + r * K + h] = s2 / n;
           }
+      }
       const e2 = tf.engine();
       const value = e2.makeTensorFromTensorInfo(out) as tf.Tensor2D;
       save([ei, wi, qi, keys, e2.makeTensorFromTensorInfo(kn), value]);
@@ -71,48 +72,45 @@ export function cosineScoresFused(e: tf.Tensor2D, wkey: tf.Tensor2D, q: tf.Tenso
           const r2 = heapKernels();
           const dkeys = r2.be.makeOutput([R, K * H], 'float32');
           const ck2 = simdLoops && H % 4 === 0 ? cosKernelsFor(r2.k.memory) : null;
+          let dqt: tf.Tensor2D;
           if (ck2) {
+            // the wasm SIMD loops (kernels/cos-kernels.ts): d keys and d q^ on the heap
             const dqo = r2.be.makeOutput([K, H], 'float32');
             const o = (t: tf.TensorInfo) => offset(r2.be, t);
             ck2.cosBack(o(ks), o(qs), o(ns), o(cs), o(dy), o(dkeys), o(dqo), R, K, H);
-            const e3 = tf.engine();
-            const dk = e3.makeTensorFromTensorInfo(dkeys) as tf.Tensor2D;
-            const wT = ws.transpose() as tf.Tensor2D; // [K H, H]
-            const de = matmul(dk, wT); // d e = d keys W_key^T
-            const dw = xtdy(es as tf.Tensor2D, dk); // d W_key = e^T d keys
-            tf.dispose([dk, wT]);
-            return [de, dw, e3.makeTensorFromTensorInfo(dqo) as tf.Tensor2D];
-          }
-          const dq = new Float64Array(K * H);
-          const hp = new Float32Array(r2.k.memory.buffer);
-          const kq2 = offset(r2.be, ks) >>> 2,
-            qq2 = offset(r2.be, qs) >>> 2,
-            nq2 = offset(r2.be, ns) >>> 2,
-            cq = offset(r2.be, cs) >>> 2,
-            gq = offset(r2.be, dy) >>> 2,
-            dq2 = offset(r2.be, dkeys) >>> 2;
-          for (let r = 0; r < R; r++)
-            for (let h = 0; h < K; h++) {
-              const i = r * K + h;
-              const g = hp[gq + i],
-                inv = 1 / hp[nq2 + i],
-                c = hp[cq + i];
-              const kb = kq2 + i * H,
-                db = dq2 + i * H,
-                qb = qq2 + h * H;
-              const a = g * inv,
-                b = g * c * inv * inv;
-              for (let j = 0; j < H; j++) {
-                const v = hp[kb + j];
-                hp[db + j] = a * hp[qb + j] - b * v;
-                dq[h * H + j] += a * v;
+            dqt = tf.engine().makeTensorFromTensorInfo(dqo) as tf.Tensor2D;
+          } else {
+            const dq = new Float64Array(K * H);
+            const hp = new Float32Array(r2.k.memory.buffer);
+            const kq2 = offset(r2.be, ks) >>> 2,
+              qq2 = offset(r2.be, qs) >>> 2,
+              nq2 = offset(r2.be, ns) >>> 2,
+              cq = offset(r2.be, cs) >>> 2,
+              gq = offset(r2.be, dy) >>> 2,
+              dq2 = offset(r2.be, dkeys) >>> 2;
+            for (let r = 0; r < R; r++)
+              for (let h = 0; h < K; h++) {
+                const i = r * K + h;
+                const g = hp[gq + i],
+                  inv = 1 / hp[nq2 + i],
+                  c = hp[cq + i];
+                const kb = kq2 + i * H,
+                  db = dq2 + i * H,
+                  qb = qq2 + h * H;
+                const a = g * inv,
+                  b = g * c * inv * inv;
+                for (let j = 0; j < H; j++) {
+                  const v = hp[kb + j];
+                  hp[db + j] = a * hp[qb + j] - b * v;
+                  dq[h * H + j] += a * v;
+                }
               }
-            }
+            dqt = tf.tensor2d(Float32Array.from(dq), [K, H]);
+          }
           const dk = tf.engine().makeTensorFromTensorInfo(dkeys) as tf.Tensor2D;
           const wT = ws.transpose() as tf.Tensor2D; // [K H, H]
           const de = matmul(dk, wT); // d e = d keys W_key^T
           const dw = xtdy(es as tf.Tensor2D, dk); // d W_key = e^T d keys
-          const dqt = tf.tensor2d(Float32Array.from(dq), [K, H]);
           tf.dispose([dk, wT]);
           return [de, dw, dqt];
         },

@@ -57,6 +57,54 @@ function lagAdd3(a: Col, b: Col, kb: number, c: Col, kc: number, n: number, out:
   for (let i = k0; i < n; i++) out[i] = a[i] + b[i - kb] + c[i - kc];
   return out;
 }
+/**
+ * The doubling chain of one quantity x in one loop over the rows: p2 = x + x_{t-1}, p4 = p2 + p2_{t-2},
+ * p8 = p4 + p4_{t-4}, p16 = p8 + p8_{t-8}, s20 = p16 + p4_{t-16} (NaN before each lag exists). The same additions in
+ * the same order as one lagAdd pass per step (row i of each step reads only rows <= i of the steps before, which this
+ * loop has written), so the values are equal to the bit (tested); one pass instead of five halves the time (the sums
+ * were half of the pass).
+ */
+export function sums20(x: Col, n: number, p2: Col, p4: Col, p8: Col, p16: Col, s20: Col): void {
+  const h = Math.min(16, n);
+  for (let i = 0; i < h; i++) {
+    p2[i] = i >= 1 ? x[i] + x[i - 1] : NaN;
+    p4[i] = i >= 2 ? p2[i] + p2[i - 2] : NaN;
+    p8[i] = i >= 4 ? p4[i] + p4[i - 4] : NaN;
+    p16[i] = i >= 8 ? p8[i] + p8[i - 8] : NaN;
+    s20[i] = NaN;
+  }
+  for (let i = h; i < n; i++) {
+    const v2 = x[i] + x[i - 1];
+    p2[i] = v2;
+    const v4 = v2 + p2[i - 2];
+    p4[i] = v4;
+    const v8 = v4 + p4[i - 4];
+    p8[i] = v8;
+    const v16 = v8 + p8[i - 8];
+    p16[i] = v16;
+    s20[i] = v16 + p4[i - 16];
+  }
+}
+/** sums20's chain to p8, then s14 = p8 + p4_{t-8} + p2_{t-12} (as lagAdd3) */
+export function sums14(x: Col, n: number, p2: Col, p4: Col, p8: Col, s14: Col): void {
+  const h = Math.min(12, n);
+  for (let i = 0; i < h; i++) {
+    p2[i] = i >= 1 ? x[i] + x[i - 1] : NaN;
+    p4[i] = i >= 2 ? p2[i] + p2[i - 2] : NaN;
+    p8[i] = i >= 4 ? p4[i] + p4[i - 4] : NaN;
+    s14[i] = NaN;
+  }
+  for (let i = h; i < n; i++) {
+    const v2 = x[i] + x[i - 1];
+    p2[i] = v2;
+    const v4 = v2 + p2[i - 2];
+    p4[i] = v4;
+    const v8 = v4 + p4[i - 4];
+    p8[i] = v8;
+    s14[i] = v8 + p4[i - 8] + p2[i - 12];
+  }
+}
+
 function lagged(a: Col, i: number, k: number): number {
   return i >= k ? a[i - k] : NaN;
 }
@@ -137,7 +185,8 @@ const FACTORS: Record<string, ColumnFn> = {
       const m = s1[i] / 60;
       const m2 = s2[i] / 60 - m * m;
       const m3 = s3[i] / 60 - (3 * m * s2[i]) / 60 + 2 * m * m * m;
-      o[i] = (m3 / Math.pow(m2, 1.5)) * SKEW_K;
+      // m2^1.5 as m2 sqrt(m2) (the SQL's pow(m2, 1.5)): within an ulp or two, and Math.pow was a tenth of the whole pass
+      o[i] = (m3 / (m2 * Math.sqrt(m2))) * SKEW_K;
     }
   },
   beta_60: ({ s60_mkt: x, s60_mkt2: x2, s60_lr: y, s60_lrm: xy }, n, o) => {
@@ -328,18 +377,10 @@ export function tickerPass(rows: TickerRows, defs: FactorDef[], horizons: number
     dsq[i] = lneg * lneg;
     up[i] = r[i] !== r[i] ? NaN : r[i] > 0 ? 1 : 0;
   }
-  // rolling sums by doubling
-  for (const x of [...S20, ...S14]) {
-    const p2 = lagAdd(q[x], q[x], 1, n, Q(`p2_${x}`));
-    const p4 = lagAdd(p2, p2, 2, n, Q(`p4_${x}`));
-    lagAdd(p4, p4, 4, n, Q(`p8_${x}`));
-  }
+  // rolling sums by doubling (each quantity's chain in one loop: see sums20)
+  for (const x of S20) sums20(q[x], n, Q(`p2_${x}`), Q(`p4_${x}`), Q(`p8_${x}`), Q(`p16_${x}`), Q(`s20_${x}`));
+  for (const x of S14) sums14(q[x], n, Q(`p2_${x}`), Q(`p4_${x}`), Q(`p8_${x}`), Q(`s14_${x}`));
   for (const x of S5) lagAdd(q[`p4_${x}`], q[x], 4, n, Q(`s5_${x}`));
-  for (const x of S20) {
-    const p16 = lagAdd(q[`p8_${x}`], q[`p8_${x}`], 8, n, Q(`p16_${x}`));
-    lagAdd(p16, q[`p4_${x}`], 16, n, Q(`s20_${x}`));
-  }
-  for (const x of S14) lagAdd3(q[`p8_${x}`], q[`p4_${x}`], 8, q[`p2_${x}`], 12, n, Q(`s14_${x}`));
   for (const x of S60) lagAdd3(q[`s20_${x}`], q[`s20_${x}`], 20, q[`s20_${x}`], 40, n, Q(`s60_${x}`));
   // rolling max / min over 20 rows: m2, m4, m8, m16, then m16_t with m4_{t-16}
   for (const [x, kind, name] of [

@@ -102,7 +102,7 @@ describe('preprocessDatesParallel', () => {
         let onFail: (w: string) => void = () => {};
         return {
           post: (job) => {
-            if ('reserve' in job) {
+            if (!('T' in job)) {
               queueMicrotask(() => onReply(runCrossSectionJob(job).reply));
               return;
             }

@@ -16,6 +16,7 @@
  */
 import type { CrossSectionConfig } from './preprocess';
 import { preprocessDates } from './preprocess';
+import { blockBuffers, runFactorPassBlock, type FactorPassBlock, type FactorPassJob } from './factor-pass-job';
 
 /** one block of dates, [T, N, F] */
 export interface CrossSectionJob {
@@ -40,14 +41,26 @@ export interface ReserveRequest {
   reserve: number;
 }
 
-/** a helper's answer: the block preprocessed, the memory reserved, or the error it hit */
+/** what a helper is sent: a block of dates to preprocess, memory to prepare, or a block of the factor pass */
+export type HelperJob = CrossSectionJob | ReserveRequest | FactorPassJob;
+
+/** a helper's answer: the block preprocessed, the memory reserved, the factor block computed, or the error it hit */
 export type CrossSectionReply =
   | { id: number; ok: true; x: Float32Array; valid: Uint8Array; nValid: Int32Array }
   | { id: number; ok: true; buffer: ArrayBuffer }
+  | { id: number; ok: true; pass: FactorPassBlock }
   | { id: number; ok: false; error: string };
 
 /** What a helper runs on a message (the worker entries call this): a job in place on its own copies, or a reservation. */
-export function runCrossSectionJob(job: CrossSectionJob | ReserveRequest): { reply: CrossSectionReply; transfer: ArrayBuffer[] } {
+export function runCrossSectionJob(job: HelperJob): { reply: CrossSectionReply; transfer: ArrayBuffer[] } {
+  if ('pass' in job) {
+    try {
+      runFactorPassBlock(job.pass);
+      return { reply: { id: job.id, ok: true, pass: job.pass }, transfer: blockBuffers(job.pass) };
+    } catch (e) {
+      return { reply: { id: job.id, ok: false, error: e instanceof Error ? e.message : String(e) }, transfer: [] };
+    }
+  }
   if ('reserve' in job) {
     try {
       const buffer = new ArrayBuffer(job.reserve);
@@ -74,7 +87,7 @@ export const defaultHelperCount = (cores: number): number => Math.max(0, Math.mi
 
 /** the thread behind a helper, whatever the runtime */
 export interface HelperPort {
-  post(job: CrossSectionJob | ReserveRequest, transfer: ArrayBuffer[]): void;
+  post(job: HelperJob, transfer: ArrayBuffer[]): void;
   /** called with each reply; `fail` with a reason when the helper dies (error event, exit) */
   listen(reply: (r: CrossSectionReply) => void, fail: (why: string) => void): void;
   terminate(): void;
@@ -90,6 +103,11 @@ export interface CrossSectionPool {
    * helper or it could not allocate (the caller allocates itself). A failed reservation does not retire the pool.
    */
   reserve(bytes: number): Promise<ArrayBuffer | null>;
+  /**
+   * compute a block of the factor pass on a free helper (its buffers are transferred there and back: the block that
+   * resolves is the same memory, filled); rejects when the helper fails (the caller then computes the block itself)
+   */
+  pass(block: FactorPassBlock): Promise<FactorPassBlock>;
   /** false once a helper has failed: the pool is not used again */
   readonly healthy: boolean;
   close(): void;
@@ -110,7 +128,7 @@ export function createCrossSectionPool(
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const helpers: { port: HelperPort; busy: boolean; timer?: ReturnType<typeof setTimeout> }[] = [];
   const pending = new Map<number, { resolve: (r: CrossSectionReply) => void; reject: (e: Error) => void; helper: number }>();
-  const queue: { job: CrossSectionJob | ReserveRequest; transfer: ArrayBuffer[] }[] = [];
+  const queue: { job: HelperJob; transfer: ArrayBuffer[] }[] = [];
   let nextId = 1;
   let healthy = true;
   const failAll = (why: string) => {
@@ -203,6 +221,21 @@ export function createCrossSectionPool(
         () => null,
       );
     },
+    pass(block) {
+      if (!healthy || helpers.length === 0) return Promise.reject(new Error('no helper'));
+      const job: FactorPassJob = { id: nextId++, pass: block };
+      return new Promise<CrossSectionReply>((resolve, reject) => {
+        pending.set(job.id, { resolve, reject, helper: -1 });
+        queue.push({ job, transfer: blockBuffers(block) });
+        pump();
+      }).then((r) => {
+        if (!r.ok || !('pass' in r)) {
+          healthy = false;
+          throw new Error(r.ok ? 'a helper answered a factor block with something else' : r.error);
+        }
+        return r.pass;
+      });
+    },
     close() {
       failAll('the pool was closed');
       for (const h of helpers) h.port.terminate();
@@ -229,7 +262,7 @@ export interface ParallelOptions {
 }
 
 /** let the event loop deliver the helpers' replies (a macrotask: setImmediate in Node, a MessageChannel in a worker) */
-function yieldToEvents(): Promise<void> {
+export function yieldToEvents(): Promise<void> {
   const g = globalThis as { setImmediate?: (f: () => void) => void };
   if (typeof g.setImmediate === 'function') return new Promise((r) => g.setImmediate!(r));
   return new Promise((r) => {

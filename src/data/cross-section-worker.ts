@@ -1,8 +1,9 @@
 /**
- * A preprocessing helper (browser Web Worker): preprocesses the blocks of dates the lab worker sends
- * (cross-section-pool.ts) and sends them back; and memory it is asked to prepare (reserve). It imports only the preprocessing code, so it starts in milliseconds.
+ * A helper of the lab worker (browser Web Worker, cross-section-pool.ts): preprocesses the blocks of dates it is sent,
+ * computes blocks of the factor pass (factor-pass-job.ts), prepares memory it is asked for (reserve), and sends each
+ * back. It imports only that code (no DuckDB, no tfjs), so it starts in milliseconds.
  */
-import { runCrossSectionJob, type CrossSectionJob, type ReserveRequest } from './cross-section-pool';
+import { runCrossSectionJob, type HelperJob } from './cross-section-pool';
 
 const ctx = self as unknown as {
   postMessage(m: unknown, t: Transferable[]): void;
@@ -10,6 +11,6 @@ const ctx = self as unknown as {
 };
 
 ctx.onmessage = (e: MessageEvent) => {
-  const { reply, transfer } = runCrossSectionJob(e.data as CrossSectionJob | ReserveRequest);
+  const { reply, transfer } = runCrossSectionJob(e.data as HelperJob);
   ctx.postMessage(reply, transfer);
 };

@@ -312,7 +312,7 @@ const S14 = ['dpos', 'dabs'];
  * One ticker's pass: out[c * n + i] for c over defs (factors), then fwd_k per horizon, ret = r_t, dv = close * volume
  * (unmasked: the writer gates by age / rows left, as for the SQL pass). out must hold (defs + horizons + 2) * n values.
  */
-export function tickerPass(rows: TickerRows, defs: FactorDef[], horizons: number[], out: Float64Array): void {
+export function tickerPass(rows: TickerRows, defs: readonly Pick<FactorDef, 'name'>[], horizons: number[], out: Float64Array): void {
   const { n, open, high, low, close, adj, volume, mkt } = rows;
   const q: Quantities = { open, high, low, close, adj, volume, mkt };
   const Q = (name: string) => (q[name] = col(name, n));

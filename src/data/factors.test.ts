@@ -9,6 +9,7 @@ import {
   computeFactorFrame,
   computeFactorPanel,
   computeFactorPanelParallel,
+  setPassBlockRows,
   factorCatalog,
   FACTOR_DEFS,
   selectFactors,
@@ -237,22 +238,47 @@ describe('the factor pass in either storage order, and straight into a panel', (
       { madK: 3, normalize: 'rank', missing: 'fill', industryNeutral: true, minHistory: 20, industryLevel: 'sub_industry' },
     ];
     for (const helpers of [1, 3]) {
-      const pool = nodeCrossSectionPool(helpers);
+      const real = nodeCrossSectionPool(helpers);
+      // the factor blocks the helpers were given (the pool as it is, counting them)
+      const blockRows: number[] = [];
+      const pool = new Proxy(real, {
+        get: (t, k) =>
+          k === 'pass'
+            ? (b: Parameters<typeof real.pass>[0]) => {
+                blockRows.push(b.rows);
+                return t.pass(b);
+              }
+            : Reflect.get(t, k),
+      });
       try {
         expect(pool.size).toBe(helpers);
-        for (const prep of preps) {
-          const o = { prices: 'fx_t', sectors: 'fx_sect', industryLevel: prep.industryLevel, minStocks: 1 };
-          const want = computeFactorPanel(engine, o, prep);
-          // small sizes: this small panel (~300 dates x 8 stocks x 44 factors) is split into chunks of 9 dates for the
-          // helpers and steps of 2 dates here (the app keeps panels under 1M values on one thread)
-          const parallel = { minValues: 0, chunkValues: 9 * 8 * 44, stepValues: 2 * 8 * 44 };
-          const got = await computeFactorPanelParallel(engine, o, prep, { pool, parallel });
-          expect(panelDiffs(got, want), `${helpers} helpers ${JSON.stringify(prep)}`).toEqual([]);
-          expect(got.source.notes).toEqual(want.source.notes);
+        // the factor pass in blocks of whole stocks: 300 rows (one stock of ~300 rows a block: blocks go to the helpers
+        // while this thread reads the stream, and it computes the last ones itself), and the app's size (one block)
+        for (const rows of [300, 65536]) {
+          const prevRows = setPassBlockRows(rows);
+          try {
+            for (const prep of preps) {
+              const o = { prices: 'fx_t', sectors: 'fx_sect', industryLevel: prep.industryLevel, minStocks: 1 };
+              const want = computeFactorPanel(engine, o, prep);
+              // small sizes: this small panel (~300 dates x 8 stocks x 44 factors) is split into chunks of 9 dates for
+              // the helpers and steps of 2 dates here (the app keeps panels under 1M values on one thread)
+              const parallel = { minValues: 0, chunkValues: 9 * 8 * 44, stepValues: 2 * 8 * 44 };
+              blockRows.length = 0;
+              const got = await computeFactorPanelParallel(engine, o, prep, { pool, parallel });
+              expect(panelDiffs(got, want), `${helpers} helpers, blocks of ${rows} rows ${JSON.stringify(prep)}`).toEqual([]);
+              expect(got.source.notes).toEqual(want.source.notes);
+              // the helpers computed part of the stocks: with 300-row blocks, some but not all of the ~2,400 rows
+              const sent = blockRows.reduce((a, b) => a + b, 0);
+              if (rows === 300) expect(blockRows.length >= 1 && sent < got.dates.length * 8).toBe(true);
+              else expect(blockRows.length).toBe(1); // the one block went to a helper (this thread had nothing left)
+            }
+          } finally {
+            setPassBlockRows(prevRows);
+          }
         }
         expect(pool.healthy).toBe(true);
       } finally {
-        pool.close();
+        real.close();
       }
     }
   });

@@ -19,8 +19,9 @@ import type { PreprocessConfig } from '../core/run';
 import type { FactorFrame } from './frame';
 import { DEFAULT_HORIZONS, FACTOR_DEFS, RET_MIN_AGE, factorPassSql, marketSql, type FactorDef, type PassConstants } from './factors-sql';
 import { jsPassCovers, tickerPass, type TickerRows } from './factors-js';
+import { stageBatch, writeColumn, type BatchValues, type FactorPassBlock } from './factor-pass-job';
 import { allocPanelDraft, finishPanel, finishPanelParallel, type BuildPanelOptions, type PanelDraft, type PanelMeta } from './panel';
-import type { CrossSectionPool, ParallelOptions } from './cross-section-pool';
+import { yieldToEvents, type CrossSectionPool, type ParallelOptions } from './cross-section-pool';
 import { classifyPanelColumns, type PanelColumns } from './schema';
 import { describeColumns, sqlIdent, sqlString, tableExists, type SqlEngine } from './sql-engine';
 
@@ -428,13 +429,6 @@ function planFactorPass(engine: SqlEngine, opts: ComputeFactorOptions, tt: Recor
  * NULL when bits[c] >= 0 and bit r of u8[bits[c] ..] is 0. (If a column does not sit in the shared body, e.g. an
  * unaligned buffer that apache-arrow copied, every column is copied into reusable scratch instead.)
  */
-interface BatchValues {
-  f64: Float64Array;
-  u8: Uint8Array;
-  start: Int32Array;
-  bits: Int32Array;
-}
-
 function batchValues(
   batch: arrow.RecordBatch,
   first: number,
@@ -482,72 +476,6 @@ function batchValues(
     }
   });
   return { f64: scratch.f64, u8: scratch.u8, start, bits };
-}
-
-/**
- * Columns [c0, c1) of a batch, row by row, to out[dst[r] * stride + (c - c0)] (a panel row's factors are
- * contiguous: one cache line run per row instead of one line per value). NULL, non-finite, or gate[r] < min[c] -> NaN.
- * Rows old enough for every column of a batch without NULLs (nearly all) take a loop without those checks.
- */
-function writeRows(
-  v: BatchValues,
-  c0: number,
-  c1: number,
-  dst: Int32Array,
-  gate: Int32Array,
-  min: Int32Array,
-  len: number,
-  out: Float32Array,
-  stride: number,
-): void {
-  const { f64, u8, start, bits } = v;
-  let maxMin = 0,
-    anyNull = false;
-  for (let c = c0; c < c1; c++) {
-    if (min[c] > maxMin) maxMin = min[c];
-    if (bits[c] >= 0) anyNull = true;
-  }
-  for (let r = 0; r < len; r++) {
-    const cell = dst[r];
-    if (cell < 0) continue;
-    const base = cell * stride - c0,
-      g = gate[r];
-    if (g >= maxMin && !anyNull) {
-      for (let c = c0; c < c1; c++) {
-        const x = f64[start[c] + r];
-        out[base + c] = x - x === 0 ? x : NaN; // x - x is NaN for +-Inf and NaN
-      }
-      continue;
-    }
-    for (let c = c0; c < c1; c++) {
-      const x = f64[start[c] + r];
-      const b = bits[c];
-      out[base + c] = g >= min[c] && x - x === 0 && (b < 0 || (u8[b + (r >> 3)] & (1 << (r & 7))) !== 0) ? x : NaN;
-    }
-  }
-}
-
-/** Column c of a batch to out[dst[r] * stride + offset] (NaN as in writeRows, with gate[r] < min). */
-function writeColumn(
-  v: BatchValues,
-  c: number,
-  dst: Int32Array,
-  gate: Int32Array,
-  min: number,
-  len: number,
-  out: Float32Array,
-  stride: number,
-  offset: number,
-): void {
-  const { f64, u8 } = v;
-  const s = v.start[c],
-    b = v.bits[c];
-  for (let r = 0; r < len; r++) {
-    const cell = dst[r];
-    if (cell < 0) continue;
-    const x = f64[s + r];
-    out[cell * stride + offset] = gate[r] >= min && x - x === 0 && (b < 0 || (u8[b + (r >> 3)] & (1 << (r & 7))) !== 0) ? x : NaN;
-  }
 }
 
 /** Where the factor pass writes: the target of each kept row, per-row bookkeeping, and the batch's values. */
@@ -778,6 +706,209 @@ function runFactorPassJs(engine: SqlEngine, plan: PassPlan, sink: PassSink): voi
   order.finish();
 }
 
+/** rows per helper block of the parallel pass: ~14 stocks of full history, ~40 ms of work (blocks end on a stock) */
+let passBlockRows = 65536;
+/** Tests: small helper blocks (many blocks on a small panel); returns the previous value. */
+export function setPassBlockRows(rows: number): number {
+  const prev = passBlockRows;
+  passBlockRows = Math.max(1, Math.floor(rows));
+  return prev;
+}
+
+/**
+ * The typed-array pass on this thread and the pool's helpers at once (computeFactorPanelParallel); the same panel as
+ * runFactorPassJs on one thread, byte for byte (tested): each stock's values come from the same tickerPass and are
+ * staged by the same stageBatch, whichever thread runs them, and every panel cell is written once.
+ *
+ * This thread streams the prices from DuckDB (which only it can do) into one [7, rows] array with the row bookkeeping
+ * (RowOrder: checks, age, rows left, targets), and cuts the stream into blocks of whole stocks (passBlockRows). As
+ * soon as a block is complete a helper may take it (up to two blocks in flight per helper), so the helpers compute
+ * while the stream is still being read; the helpers go on taking blocks from the front, this thread computes blocks
+ * from the back once the stream is read, until the two ends meet. A helper's block comes back as staged rows that
+ * the writer copies into the panel date by date (DateMajorWriter.writeStaged). A block travels in reused buffers
+ * (copied in, transferred both ways); a block whose helper fails is computed here.
+ */
+async function runFactorPassJsParallel(
+  engine: SqlEngine,
+  plan: PassPlan,
+  sink: PassSink,
+  xw: DateMajorWriter,
+  pool: CrossSectionPool,
+): Promise<void> {
+  const { defs, horizons, consts } = plan;
+  const F = defs.length,
+    nCols = F + horizons.length + 2,
+    P = xw.P;
+  const minOf = Int32Array.from([...defs.map((d) => d.minAge), ...horizons.map((k) => 1 + k), RET_MIN_AGE, 0]);
+  const names = defs.map((d) => d.name);
+  let m = 0;
+  for (let k = 0; k < plan.srcCount.length; k++) m += plan.srcCount[k];
+  const vals = new Float64Array(7 * m); // [7, m]: open, high, low, close, adj, volume, market log return
+  const dst = new Int32Array(m),
+    age = new Int32Array(m),
+    rem = new Int32Array(m);
+  const order = new RowOrder(plan, sink);
+  // blocks of whole stocks in stream order: rows [s, e) and each stock's rows
+  const blocks: { s: number; e: number; counts: number[] }[] = [];
+  let lo = 0, // blocks [0, lo) are claimed by helpers
+    hi = -1, // blocks [hi, end) are done or being done here (-1: the stream is still being read)
+    inFlight = 0;
+  const redo: number[] = [];
+  let wake: (() => void) | null = null;
+  const free: FactorPassBlock[] = []; // buffers back from the helpers, for the next blocks
+  const helpers = pool.size;
+
+  /** a block's stocks computed and staged here, as runFactorPassJs does */
+  let out = new Float64Array(0);
+  const local = (k: number) => {
+    const { s: s0, counts } = blocks[k];
+    let s = s0;
+    for (const n of counts) {
+      if (out.length < nCols * n) out = new Float64Array(nCols * n);
+      const col = (c: number) => vals.subarray(c * m + s, c * m + s + n);
+      const rows: TickerRows = { n, open: col(0), high: col(1), low: col(2), close: col(3), adj: col(4), volume: col(5), mkt: col(6) };
+      tickerPass(rows, defs, horizons, out);
+      const start = Int32Array.from({ length: nCols }, (_, c) => c * n);
+      const v: BatchValues = { f64: out, u8: new Uint8Array(0), start, bits: new Int32Array(nCols).fill(-1) };
+      xw.write(v, dst.subarray(s, s + n), age.subarray(s, s + n), minOf, n, rem.subarray(s, s + n));
+      s += n;
+    }
+  };
+  /** claim the next block from the front for a helper; false when none is ready or the two ends met */
+  const send = (): boolean => {
+    if (!pool.healthy || lo >= (hi < 0 ? blocks.length : hi)) return false;
+    const k = lo++;
+    const { s, e, counts } = blocks[k];
+    const rows = e - s;
+    let b = free.pop();
+    const cap = b ? b.cols.length / 7 : 0;
+    if (!b || cap < rows) {
+      const c = Math.max(rows, passBlockRows + 8192);
+      b = {
+        names,
+        horizons,
+        minOf: minOf.slice(),
+        gateRem: xw.gateRem.slice(),
+        counts: new Int32Array(0),
+        rows: 0,
+        cols: new Float64Array(7 * c),
+        local: new Int32Array(c),
+        age: new Int32Array(c),
+        rem: new Int32Array(c),
+        stage: new Float32Array(c * F),
+        stageP: new Float32Array(c * P),
+      };
+    }
+    const c = b.cols.length / 7;
+    for (let j = 0; j < 7; j++) b.cols.set(vals.subarray(j * m + s, j * m + e), j * c);
+    const target = new Int32Array(rows);
+    let kept = 0;
+    for (let r = 0; r < rows; r++) {
+      const t = dst[s + r];
+      if (t < 0) b.local[r] = -1;
+      else {
+        b.local[r] = kept;
+        target[kept++] = t;
+      }
+    }
+    b.age.set(age.subarray(s, e));
+    b.rem.set(rem.subarray(s, e));
+    b.counts = Int32Array.from(counts);
+    b.rows = rows;
+    inFlight++;
+    pool.pass(b).then(
+      (r) => {
+        if (r.rows === rows && r.stage.length >= kept * F && r.stageP.length >= kept * P) {
+          xw.writeStaged(r.stage, r.stageP, target, kept);
+          free.push(r);
+        } else redo.push(k);
+        inFlight--;
+        while (inFlight < 2 * helpers && send());
+        wake?.();
+      },
+      () => {
+        redo.push(k); // its values are still in vals: this thread computes it
+        inFlight--;
+        wake?.();
+      },
+    );
+    return true;
+  };
+
+  const sql = `SELECT date, (_pt < ticker)::TINYINT - (_pt > ticker)::TINYINT AS _ord, open::DOUBLE AS open, high::DOUBLE AS high,
+    low::DOUBLE AS low, close::DOUBLE AS close, adj_close::DOUBLE AS adj, volume::DOUBLE AS volume
+    FROM (SELECT *, lag(ticker) OVER () AS _pt FROM ${plan.source})`;
+  const scratch = { f64: new Float64Array(0), u8: new Uint8Array(0) };
+  let g = 0,
+    runStart = 0,
+    blockStart = 0,
+    counts: number[] = [],
+    closed = false;
+  for (const batch of engine.stream(sql)) {
+    const len = batch.numRows;
+    const v = batchValues(batch, 2, 6, len, scratch);
+    const ordV = batch.getChildAt(1)!;
+    const dayChunks = batch.getChildAt(0)!.data;
+    let i = 0,
+      ci = 0;
+    for (const od of ordV.data) {
+      const ov = od.values as Int8Array;
+      const dd = dayChunks[ci++];
+      const dv = dd.values as Int32Array;
+      const obm = od.nullCount > 0 ? od.nullBitmap : null;
+      for (let k = 0; k < od.length; k++, i++) {
+        const jo = od.offset + k;
+        const isNull = obm !== null && !(obm[jo >> 3] & (1 << (jo & 7)));
+        if (g === 0 && !isNull) throw order.error('is the first but has a previous row');
+        const o = isNull ? (g === 0 ? 1 : NaN) : ov[jo];
+        if (g >= m) throw order.error(`is beyond the ${m} rows of the plan`);
+        if (o === 1 && g > 0) {
+          // a stock ends: close the block once it holds enough rows, and let a helper take it at once
+          counts.push(g - runStart);
+          runStart = g;
+          if (g - blockStart >= passBlockRows) {
+            blocks.push({ s: blockStart, e: g, counts });
+            blockStart = g;
+            counts = [];
+            while (inFlight < 2 * helpers && send());
+            closed = true;
+          }
+        }
+        const day = dv[dd.offset + k];
+        order.place(o, day, g, dst, age, rem);
+        for (let c = 0; c < 6; c++) {
+          const b = v.bits[c];
+          vals[c * m + g] = b < 0 || (v.u8[b + (i >> 3)] & (1 << (i & 7))) !== 0 ? v.f64[v.start[c] + i] : NaN;
+        }
+        const mi = day - consts.day0;
+        const mv = mi >= 0 && mi < consts.mkt.length ? consts.mkt[mi] : null;
+        vals[6 * m + g] = mv === null || mv === undefined ? NaN : mv;
+        g++;
+      }
+    }
+    // after a batch that closed a block: let the helpers' replies in (each sends the next block), so the helpers keep
+    // working while the stream is read; the engine refuses other statements while this stream is open (sql-engine.ts)
+    if (closed) {
+      closed = false;
+      await yieldToEvents();
+    }
+  }
+  order.finish();
+  if (g > 0) {
+    counts.push(g - runStart);
+    blocks.push({ s: blockStart, e: g, counts });
+  }
+  // this thread: blocks from the back, letting the helpers' replies in between (each reply sends the next front block)
+  hi = blocks.length;
+  while (inFlight < 2 * helpers && send());
+  while (lo < hi) {
+    local(--hi);
+    await yieldToEvents();
+  }
+  while (inFlight > 0) await new Promise<void>((r) => (wake = r));
+  for (const k of redo) local(k);
+}
+
 /**
  * The [T, N, F] factor array written date by date instead of stock by stock. The pass brings one stock's rows after
  * another, and panel cell (t, n) sits at (t N + n) F: one stock's rows land N F floats apart, so writing them as they
@@ -803,7 +934,9 @@ class DateMajorWriter {
   private target: Int32Array;
   private local = new Int32Array(0);
   private n = 0;
-  private readonly P: number;
+  readonly P: number;
+  /** per plane: 1 = gated by the rows left in the ticker (labels) */
+  readonly gateRem: Uint8Array;
   /**
    * `planes`: the [T, N]-indexed outputs of the batch columns F, F + 1, ... (the labels per horizon, the return, the
    * dollar volume): plane p's value of panel cell (t, n) goes to planes[p].out[planes[p].offset + t N + n], staged and
@@ -818,15 +951,13 @@ class DateMajorWriter {
     private readonly planes: { out: Float32Array; offset: number; gateRem: boolean }[] = [],
   ) {
     this.P = planes.length;
+    this.gateRem = Uint8Array.from(planes, (q) => (q.gateRem ? 1 : 0));
     this.stage = new Float32Array(capacityRows * F);
     this.stageP = new Float32Array(capacityRows * this.P);
     this.target = new Int32Array(capacityRows);
   }
 
-  /**
-   * writeRows of a batch's factor columns [0, F) and writeColumn of its plane columns [F, F + P), staged (see
-   * writeRows for the masking: gate = age, or rem for a label plane)
-   */
+  /** a batch's rows staged (stageBatch: factor columns [0, F), planes [F, F + P); gate = age, or rem for a label plane) */
   write(v: BatchValues, dst: Int32Array, gate: Int32Array, min: Int32Array, len: number, rem: Int32Array = gate): void {
     let kept = 0;
     for (let r = 0; r < len; r++) if (dst[r] >= 0) kept++;
@@ -845,14 +976,22 @@ class DateMajorWriter {
         this.target[this.n++] = dst[r];
       }
     }
-    writeRows(v, 0, this.F, local, gate, min, len, this.stage, this.F);
-    for (let p = 0; p < this.P; p++)
-      writeColumn(v, this.F + p, local, this.planes[p].gateRem ? rem : gate, min[this.F + p], len, this.stageP, this.P, p);
+    stageBatch(v, local, gate, rem, min, len, this.stage, this.F, this.stageP, this.gateRem);
   }
 
   /** write every staged row to x, date by date */
   flush(): void {
-    const { n, target, stage, stageP, x, N, F, P, planes } = this;
+    this.writeStaged(this.stage, this.stageP, this.target, this.n);
+    this.n = 0;
+  }
+
+  /**
+   * Staged rows from elsewhere (a helper's block, factor-pass-job.ts) to x and the planes, date by date: row r of
+   * `stage` ([n, F]) and `stageP` ([n, P]) goes to panel cell target[r]; each run of increasing targets is read front
+   * to back. This writer's own staged rows are not touched.
+   */
+  writeStaged(stage: Float32Array, stageP: Float32Array, target: Int32Array, n: number): void {
+    const { x, N, F, P, planes } = this;
     const outP = planes.map((q) => q.out),
       offP = Int32Array.from(planes, (q) => q.offset);
     if (n === 0) return;
@@ -882,7 +1021,6 @@ class DateMajorWriter {
         cur[k] = r;
       }
     }
-    this.n = 0;
   }
 }
 
@@ -998,7 +1136,7 @@ export async function computeFactorPanelParallel(
   } = {},
 ): Promise<Panel> {
   const spare = panelOpts.spare ? await panelOpts.spare : null;
-  const { d, meta, tt } = factorPanelDraft(engine, opts, prep, panelOpts, spare);
+  const { d, meta, tt } = await factorPanelDraftParallel(engine, opts, prep, panelOpts, spare, panelOpts.pool);
   const t0 = performance.now();
   panelOpts.onPhase?.('preprocess');
   const panel = await finishPanelParallel(d, meta, prep, panelOpts.universeSizes, panelOpts.pool, panelOpts.parallel);
@@ -1017,6 +1155,85 @@ export const panelSpareBytes = (dates: number, tickers: number): number =>
 
 export type FactorPanelOptions = Pick<BuildPanelOptions, 'universeSizes' | 'maxMB'> & { onPhase?: (phase: 'preprocess') => void };
 
+/** a panel draft being filled by the factor pass: its plan, arrays, row sink and writer */
+interface DraftState {
+  plan: PassPlan;
+  d: PanelDraft;
+  sink: PassSink;
+  xw: DateMajorWriter;
+  presentS: Uint8Array;
+  validS: Uint8Array;
+  t0: number;
+  tt: Record<string, number>;
+}
+
+/** plan the pass and allocate the panel draft; the sink the pass places rows with, the writer it writes them with */
+function startDraft(
+  engine: SqlEngine,
+  opts: ComputeFactorOptions,
+  prep: PreprocessConfig,
+  panelOpts: FactorPanelOptions,
+  spare: ArrayBuffer | null,
+): DraftState {
+  const tt: Record<string, number> = {};
+  const plan = planFactorPass(engine, opts, tt);
+  const t0 = performance.now();
+  const T = plan.days.length,
+    N = plan.tickers.length,
+    F = plan.defs.length,
+    H = plan.horizons.length;
+  const d = allocPanelDraft(plan.days, 0, T, N, F, H, [], `${plan.name} (${plan.nRows} rows)`, panelOpts.maxMB, spare);
+  const { x, fwd, ret, dvAll } = d;
+  const minHist = prep.minHistory;
+  // present / valid (bytes) are staged stock-major ([N, T]: the stream's order, so each write follows the previous
+  // one) and transposed once at the end; x rows (F contiguous values) and the float planes go through the
+  // DateMajorWriter
+  const NT = N * T;
+  const presentS = new Uint8Array(NT),
+    validS = new Uint8Array(NT);
+  // the labels, the return and the dollar volume ([T, N] planes) are staged and written with x, date by date
+  const planes = [
+    ...Array.from({ length: H }, (_, h) => ({ out: fwd, offset: h * NT, gateRem: true })),
+    { out: ret, offset: 0, gateRem: false },
+    { out: dvAll, offset: 0, gateRem: false },
+  ];
+  const xw = new DateMajorWriter(x, N, F, Math.min(plan.nRows, stageRows), planes);
+  const sink: PassSink = {
+    target: (t, n) => t * N + n,
+    row: (_i, _c, t, _day, n, a) => {
+      const sIdx = n * T + t;
+      presentS[sIdx] = 1;
+      validS[sIdx] = a >= minHist ? 1 : 0;
+    },
+    write: (v, dst, age, rem, min, len) => {
+      xw.write(v, dst, age, min, len, rem);
+    },
+  };
+  return { plan, d, sink, xw, presentS, validS, t0, tt };
+}
+
+/** after the pass: the last staged rows, present / valid / industry, and the panel's metadata */
+function endDraft(st: DraftState, opts: ComputeFactorOptions): { d: PanelDraft; meta: PanelMeta; tt: Record<string, number> } {
+  const { plan, d, xw, presentS, validS, tt } = st;
+  const { present, valid, industry } = d;
+  const T = plan.days.length,
+    N = plan.tickers.length;
+  xw.flush();
+  transposeInto(presentS, present, N, T);
+  transposeInto(validS, valid, N, T);
+  for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) if (present[t * N + n]) industry[t * N + n] = plan.industryOfN[n];
+  tt.factors = performance.now() - st.t0;
+  const meta: PanelMeta = {
+    tickers: plan.tickers,
+    factorNames: plan.defs.map((f) => f.name),
+    factorGroups: plan.defs.map((f) => f.group),
+    industries: plan.industries,
+    horizons: plan.horizons.slice(),
+    source: { name: plan.name, kind: 'prices', notes: passNotes(plan, opts.minStocks ?? 5) },
+  };
+  return { d, meta, tt };
+}
+
 /** the plan and the factor pass of computeFactorPanel: the panel draft before preprocessing, and its metadata */
 function factorPanelDraft(
   engine: SqlEngine,
@@ -1025,55 +1242,30 @@ function factorPanelDraft(
   panelOpts: FactorPanelOptions,
   spare: ArrayBuffer | null = null,
 ): { d: PanelDraft; meta: PanelMeta; tt: Record<string, number> } {
-  const tt: Record<string, number> = {};
   try {
-    const plan = planFactorPass(engine, opts, tt);
-    const t0 = performance.now();
-    const T = plan.days.length,
-      N = plan.tickers.length,
-      F = plan.defs.length,
-      H = plan.horizons.length;
-    const d = allocPanelDraft(plan.days, 0, T, N, F, H, [], `${plan.name} (${plan.nRows} rows)`, panelOpts.maxMB, spare);
-    const { x, fwd, ret, dvAll, present, valid, industry } = d;
-    const minHist = prep.minHistory;
-    // present / valid (bytes) are staged stock-major ([N, T]: the stream's order, so each write follows the previous
-    // one) and transposed once at the end; x rows (F contiguous values) and the float planes go through the
-    // DateMajorWriter
-    const NT = N * T;
-    const presentS = new Uint8Array(NT),
-      validS = new Uint8Array(NT);
-    // the labels, the return and the dollar volume ([T, N] planes) are staged and written with x, date by date
-    const planes = [
-      ...Array.from({ length: H }, (_, h) => ({ out: fwd, offset: h * NT, gateRem: true })),
-      { out: ret, offset: 0, gateRem: false },
-      { out: dvAll, offset: 0, gateRem: false },
-    ];
-    const xw = new DateMajorWriter(x, N, F, Math.min(plan.nRows, stageRows), planes);
-    runFactorPass(engine, plan, {
-      target: (t, n) => t * N + n,
-      row: (_i, _c, t, _day, n, a) => {
-        const sIdx = n * T + t;
-        presentS[sIdx] = 1;
-        validS[sIdx] = a >= minHist ? 1 : 0;
-      },
-      write: (v, dst, age, rem, min, len) => {
-        xw.write(v, dst, age, min, len, rem);
-      },
-    });
-    xw.flush();
-    transposeInto(presentS, present, N, T);
-    transposeInto(validS, valid, N, T);
-    for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) if (present[t * N + n]) industry[t * N + n] = plan.industryOfN[n];
-    tt.factors = performance.now() - t0;
-    const meta: PanelMeta = {
-      tickers: plan.tickers,
-      factorNames: plan.defs.map((f) => f.name),
-      factorGroups: plan.defs.map((f) => f.group),
-      industries: plan.industries,
-      horizons: plan.horizons.slice(),
-      source: { name: plan.name, kind: 'prices', notes: passNotes(plan, opts.minStocks ?? 5) },
-    };
-    return { d, meta, tt };
+    const st = startDraft(engine, opts, prep, panelOpts, spare);
+    runFactorPass(engine, st.plan, st.sink);
+    return endDraft(st, opts);
+  } finally {
+    dropTemps(engine);
+  }
+}
+
+/** factorPanelDraft with the typed-array pass split across `pool`'s helpers (runFactorPassJsParallel) when it can be */
+async function factorPanelDraftParallel(
+  engine: SqlEngine,
+  opts: ComputeFactorOptions,
+  prep: PreprocessConfig,
+  panelOpts: FactorPanelOptions,
+  spare: ArrayBuffer | null,
+  pool: CrossSectionPool | null | undefined,
+): Promise<{ d: PanelDraft; meta: PanelMeta; tt: Record<string, number> }> {
+  try {
+    const st = startDraft(engine, opts, prep, panelOpts, spare);
+    if (pool && pool.healthy && pool.size > 0 && passEngine === 'js' && jsPassCovers(st.plan.defs))
+      await runFactorPassJsParallel(engine, st.plan, st.sink, st.xw, pool);
+    else runFactorPass(engine, st.plan, st.sink);
+    return endDraft(st, opts);
   } finally {
     dropTemps(engine);
   }

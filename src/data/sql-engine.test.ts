@@ -55,6 +55,24 @@ describe('SqlEngine (DuckDB-WASM blocking, node)', () => {
     expect(queryScalar(engine, 'SELECT 1')).toBe(1); // the connection is free again
   });
 
+  it('refuses other statements while a stream is open (its reader may await between batches), free again after it', async () => {
+    const it1 = engine.stream('SELECT i::DOUBLE AS x FROM range(5000) t(i)')[Symbol.iterator]();
+    expect(it1.next().value!.numRows).toBe(2048);
+    await new Promise((r) => setTimeout(r, 0)); // what the parallel factor pass does between batches
+    // a statement now would end DuckDB's pending result under the reader: a clear error instead, the stream goes on
+    expect(() => engine.query('SELECT 1')).toThrow(/busy reading a result/);
+    expect(() => engine.run('CREATE TABLE busy_t (x INT)')).toThrow(/busy reading a result/);
+    expect(() => engine.stream('SELECT 2')[Symbol.iterator]().next()).toThrow(/busy reading a result/);
+    let rows = 2048;
+    for (let r = it1.next(); !r.done; r = it1.next()) rows += r.value.numRows;
+    expect(rows).toBe(5000);
+    expect(queryScalar(engine, 'SELECT 1')).toBe(1);
+    expect(tableExists(engine, 'busy_t')).toBe(false);
+    // a reader that stops early (break, an error) ends the stream too
+    for (const b of engine.stream('SELECT i FROM range(5000) t(i)')) if (b.numRows > 0) break;
+    expect(queryScalar(engine, 'SELECT 2')).toBe(2);
+  });
+
   it('runs several statements in one call and quotes identifiers and strings', () => {
     engine.run(`CREATE TABLE ${sqlIdent('odd "name"')} (v INTEGER); INSERT INTO ${sqlIdent('odd "name"')} VALUES (5), (7)`);
     expect(queryScalar(engine, `SELECT sum(v)::INTEGER FROM ${sqlIdent('odd "name"')}`)).toBe(12);

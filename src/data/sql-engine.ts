@@ -7,6 +7,7 @@
  * the engine asks the bindings for raw Arrow IPC bytes (`runQuery`) and decodes them here.
  */
 import * as arrow from 'apache-arrow';
+import { LabError } from '../core/errors';
 
 export interface SqlEngine {
   /** run a query and return its result as an Arrow table */
@@ -60,9 +61,32 @@ export function engineFromBindings(db: BlockingBindings): SqlEngine {
   const conn = db.connect();
   const connId = conn.useUnsafe((_b, id) => id);
   let closed = false;
+  /** a streamed result is being read (its reader may await between batches: nothing else may run meanwhile) */
+  let streaming = false;
   const check = () => {
     if (closed) throw new Error('SqlEngine is closed');
+    if (streaming)
+      throw new LabError(
+        'The database is busy reading a result (the dataset is still loading); run this again when the load has finished.',
+      );
   };
+  /** a query's result batch by batch: the schema message, then one IPC message per chunk until an empty buffer */
+  function* streamBatches(sql: string): Generator<arrow.RecordBatch> {
+    let header = db.startPendingQuery(connId, sql, true);
+    while (header === null) header = db.pollPendingQuery(connId);
+    function* messages(): Generator<Uint8Array> {
+      yield header!;
+      for (;;) {
+        let m: Uint8Array | null = null;
+        do m = db.fetchQueryResults(connId);
+        while (m === null);
+        if (m.length === 0) return;
+        yield m;
+      }
+    }
+    const reader = arrow.RecordBatchReader.from(messages());
+    for (const batch of reader) yield batch;
+  }
   const engine: SqlEngine = {
     version: db.getVersion(),
     query(sql: string): arrow.Table {
@@ -71,21 +95,12 @@ export function engineFromBindings(db: BlockingBindings): SqlEngine {
     },
     *stream(sql: string): Iterable<arrow.RecordBatch> {
       check();
-      let header = db.startPendingQuery(connId, sql, true);
-      while (header === null) header = db.pollPendingQuery(connId);
-      // header = the schema message; then one IPC message per chunk until an empty buffer
-      function* messages(): Generator<Uint8Array> {
-        yield header!;
-        for (;;) {
-          let m: Uint8Array | null = null;
-          do m = db.fetchQueryResults(connId);
-          while (m === null);
-          if (m.length === 0) return;
-          yield m;
-        }
+      streaming = true;
+      try {
+        yield* streamBatches(sql);
+      } finally {
+        streaming = false;
       }
-      const reader = arrow.RecordBatchReader.from(messages());
-      for (const batch of reader) yield batch;
     },
     run(sql: string): void {
       check();

@@ -63,11 +63,13 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
   // panel, DuckDB's tables, Arrow batches), so this figure explains much of the gap between machines (about 3 ms per MB
   // on the 2-core Firecracker VMs here, a tenth of that on a laptop)
   add('data: first write of 256 MB of fresh memory (page faults)', firstTouchMs(256), 'ms');
+  // the helper threads (preprocessing, factor pass, parquet decoding), started before the engine as loadPanel does
+  // (one per further core); the first loads parquet-wasm while this thread starts the engine
+  const pool = nodeCrossSectionPool();
+  pool.warmParquet();
+  add('data: preprocessing helper threads', pool.size, '');
   const engine = await createNodeEngine();
   await initParquetNode();
-  // the per-date preprocessing's helper threads, started before the parquet load as loadPanel does (one per further core)
-  const pool = nodeCrossSectionPool();
-  add('data: preprocessing helper threads', pool.size, '');
   try {
     const pricesBytes = readFileSync(join(dir, 'us_large_cap_prices.parquet'));
     const sectorsBytes = readFileSync(join(dir, 'us_large_cap_sectors.parquet'));
@@ -76,9 +78,11 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
     const load = await loadParquet(engine, 'raw_prices', pricesBytes, {
       fileName: 'us_large_cap_prices.parquet',
       selectColumns: pricesInputColumns,
+      helpers: process.env.BENCH_PARQUET_HELPER === 'off' ? null : pool, // as loadPanel: a helper decodes ahead
     });
     await loadParquet(engine, 'raw_sectors', sectorsBytes);
     stop(`data: parquet load (${load.rows} rows, ${load.rowGroups} row groups, ${load.columns.length} columns -> DuckDB)`);
+    add('data: parquet row groups decoded on a helper thread', load.helperGroups, '');
     start();
     // as loadPanel does: once the check scan has counted dates and tickers, a helper maps the panel's memory
     let spare: Promise<ArrayBuffer | null> | null = null;

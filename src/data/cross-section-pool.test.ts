@@ -102,6 +102,10 @@ describe('preprocessDatesParallel', () => {
         let onFail: (w: string) => void = () => {};
         return {
           post: (job) => {
+            if ('parquet' in job) {
+              queueMicrotask(() => onReply({ id: job.id, ok: false, error: 'no parquet here' }));
+              return;
+            }
             if (!('T' in job)) {
               queueMicrotask(() => onReply(runCrossSectionJob(job).reply));
               return;

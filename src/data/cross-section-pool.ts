@@ -17,6 +17,10 @@
 import type { CrossSectionConfig } from './preprocess';
 import { preprocessDates } from './preprocess';
 import { blockBuffers, runFactorPassBlock, type FactorPassBlock, type FactorPassJob } from './factor-pass-job';
+import type { ParquetGroupJob } from './parquet-helper';
+import { yieldToEvents } from './yield-events';
+
+export { yieldToEvents };
 
 /** one block of dates, [T, N, F] */
 export interface CrossSectionJob {
@@ -41,18 +45,22 @@ export interface ReserveRequest {
   reserve: number;
 }
 
-/** what a helper is sent: a block of dates to preprocess, memory to prepare, or a block of the factor pass */
-export type HelperJob = CrossSectionJob | ReserveRequest | FactorPassJob;
+/**
+ * what a helper is sent: a block of dates to preprocess, memory to prepare, a block of the factor pass, or a parquet
+ * row group to decode (the worker entries run that one, asynchronously: parquet-helper.ts runParquetJob)
+ */
+export type HelperJob = CrossSectionJob | ReserveRequest | FactorPassJob | ParquetGroupJob;
 
 /** a helper's answer: the block preprocessed, the memory reserved, the factor block computed, or the error it hit */
 export type CrossSectionReply =
   | { id: number; ok: true; x: Float32Array; valid: Uint8Array; nValid: Int32Array }
   | { id: number; ok: true; buffer: ArrayBuffer }
   | { id: number; ok: true; pass: FactorPassBlock }
+  | { id: number; ok: true; ipc: Uint8Array }
   | { id: number; ok: false; error: string };
 
 /** What a helper runs on a message (the worker entries call this): a job in place on its own copies, or a reservation. */
-export function runCrossSectionJob(job: HelperJob): { reply: CrossSectionReply; transfer: ArrayBuffer[] } {
+export function runCrossSectionJob(job: Exclude<HelperJob, ParquetGroupJob>): { reply: CrossSectionReply; transfer: ArrayBuffer[] } {
   if ('pass' in job) {
     try {
       runFactorPassBlock(job.pass);
@@ -108,6 +116,17 @@ export interface CrossSectionPool {
    * resolves is the same memory, filled); rejects when the helper fails (the caller then computes the block itself)
    */
   pass(block: FactorPassBlock): Promise<FactorPassBlock>;
+  /**
+   * a parquet row group decoded by the first helper (only that one: each helper that decodes holds a copy of the file
+   * and parquet-wasm's memory); rejects when it could not (the caller decodes it). A failed decode (a damaged file)
+   * does not retire the pool.
+   */
+  parquet(job: ParquetGroupJob['parquet']): Promise<Uint8Array>;
+  /**
+   * have the first helper load parquet-wasm now (a few hundred ms in a fresh helper), so a parquet load that follows
+   * does not wait for it; nothing without helpers
+   */
+  warmParquet(): void;
   /** false once a helper has failed: the pool is not used again */
   readonly healthy: boolean;
   close(): void;
@@ -128,7 +147,8 @@ export function createCrossSectionPool(
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const helpers: { port: HelperPort; busy: boolean; timer?: ReturnType<typeof setTimeout> }[] = [];
   const pending = new Map<number, { resolve: (r: CrossSectionReply) => void; reject: (e: Error) => void; helper: number }>();
-  const queue: { job: HelperJob; transfer: ArrayBuffer[] }[] = [];
+  /** jobs waiting for a free helper (`only`: for that helper alone) */
+  const queue: { job: HelperJob; transfer: ArrayBuffer[]; only?: number }[] = [];
   let nextId = 1;
   let healthy = true;
   const failAll = (why: string) => {
@@ -143,7 +163,9 @@ export function createCrossSectionPool(
   const pump = () => {
     for (let h = 0; h < helpers.length && queue.length > 0; h++) {
       if (helpers[h].busy) continue;
-      const { job, transfer } = queue.shift()!;
+      const q = queue.findIndex((e) => e.only === undefined || e.only === h);
+      if (q < 0) continue;
+      const { job, transfer } = queue.splice(q, 1)[0];
       const p = pending.get(job.id);
       if (!p) continue;
       p.helper = h;
@@ -236,6 +258,21 @@ export function createCrossSectionPool(
         return r.pass;
       });
     },
+    parquet(p) {
+      if (!healthy || helpers.length === 0) return Promise.reject(new Error('no helper'));
+      const job: ParquetGroupJob = { id: nextId++, parquet: p };
+      return new Promise<CrossSectionReply>((resolve, reject) => {
+        pending.set(job.id, { resolve, reject, helper: -1 });
+        queue.push({ job, transfer: [], only: 0 });
+        pump();
+      }).then((r) => {
+        if (!r.ok || !('ipc' in r)) throw new Error(r.ok ? 'a helper answered a parquet group with something else' : r.error);
+        return r.ipc;
+      });
+    },
+    warmParquet() {
+      if (healthy && helpers.length > 0) this.parquet({ file: 0, blob: null, group: -1, batchSize: 0 }).catch(() => {});
+    },
     close() {
       failAll('the pool was closed');
       for (const h of helpers) h.port.terminate();
@@ -259,20 +296,6 @@ export interface ParallelOptions {
   chunkValues?: number;
   /** values per step of the calling thread (default 2^18) */
   stepValues?: number;
-}
-
-/** let the event loop deliver the helpers' replies (a macrotask: setImmediate in Node, a MessageChannel in a worker) */
-export function yieldToEvents(): Promise<void> {
-  const g = globalThis as { setImmediate?: (f: () => void) => void };
-  if (typeof g.setImmediate === 'function') return new Promise((r) => g.setImmediate!(r));
-  return new Promise((r) => {
-    const c = new MessageChannel();
-    c.port1.onmessage = () => {
-      c.port1.close();
-      r();
-    };
-    c.port2.postMessage(0);
-  });
 }
 
 /**

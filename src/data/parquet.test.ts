@@ -58,8 +58,8 @@ describe('parquet (parquet-wasm)', () => {
     const a = await loadParquet(engine, 'pq_rg', bytes);
     const b = await loadParquet(engine, 'pq_whole', bytes, { mode: 'whole' });
     const all = ['date', 'ticker', 'x', 'volume', 'y'];
-    expect(a).toEqual({ rows: 1000, rowGroups: 8, mode: 'rowgroups', columns: all, fileColumns: all });
-    expect(b).toEqual({ rows: 1000, rowGroups: 1, mode: 'whole', columns: all, fileColumns: all });
+    expect(a).toEqual({ rows: 1000, rowGroups: 8, mode: 'rowgroups', columns: all, fileColumns: all, helperGroups: 0 });
+    expect(b).toEqual({ rows: 1000, rowGroups: 1, mode: 'whole', columns: all, fileColumns: all, helperGroups: 0 });
     const q = (t: string) =>
       queryRows(
         engine,
@@ -85,6 +85,7 @@ describe('parquet (parquet-wasm)', () => {
       mode: 'rowgroups',
       columns: ['date', 'ticker', 'volume'],
       fileColumns: ['date', 'ticker', 'x', 'volume', 'y'],
+      helperGroups: 0,
     });
     expect(describeColumns(engine, 'pq_sel').map((c) => c.name)).toEqual(['date', 'ticker', 'volume']);
     // volume sum = 1000 * (0 + ... + 299) = 44_850_000, the same rows as the full load

@@ -9,6 +9,8 @@ import * as pq from 'parquet-wasm/esm';
 import { LabError } from '../core/errors';
 import { sqlIdent, type SqlEngine } from './sql-engine';
 import { checkFileMemory } from './memory';
+import type { ParquetGroupJob } from './parquet-helper';
+import { yieldToEvents } from './yield-events';
 
 let ready: Promise<void> | null = null;
 let initialised = false;
@@ -84,6 +86,12 @@ function selectIPC(ipc: Uint8Array, cols: string[] | undefined): Uint8Array {
   return arrow.tableToIPC(t.selectAt(cols.map((c) => names.indexOf(c)).filter((i) => i >= 0)), 'stream');
 }
 
+/** Row group `group` of a parquet file as an Arrow IPC stream of the `columns` kept (undefined = all); throws as readParquet. */
+export function decodeRowGroup(bytes: Uint8Array, group: number, batchSize: number, columns: string[] | undefined): Uint8Array {
+  needInit();
+  return selectIPC(pq.readParquet(bytes, { rowGroups: [group], batchSize }).intoIPCStream(), columns);
+}
+
 /** The user-facing error for a row group (or whole file) the decoder could not read. */
 function damagedError(file: string, group: number | null, groups: number, e: unknown): LabError {
   const trap = isTrap(e);
@@ -153,6 +161,8 @@ export interface LoadParquetResult {
   columns: string[];
   /** every column of the file (before selectColumns) */
   fileColumns: string[];
+  /** row groups a helper thread decoded (0 without helpers) */
+  helperGroups: number;
 }
 
 export interface LoadParquetOptions extends ParquetReadOptions {
@@ -162,7 +172,22 @@ export interface LoadParquetOptions extends ParquetReadOptions {
   selectColumns?: (names: string[]) => string[] | undefined;
   /** bytes a file may take while loaded (default memory.ts DEFAULT_MEMORY_LIMIT); bigger files are refused before decoding */
   memoryLimit?: number;
+  /** helper threads that decode row groups ahead while this thread inserts ('rowgroups' mode; see parquet-helper.ts) */
+  helpers?: ParquetHelpers | null;
 }
+
+/** what loadParquet needs of the helper pool (cross-section-pool.ts CrossSectionPool) */
+export interface ParquetHelpers {
+  readonly size: number;
+  readonly healthy: boolean;
+  /** a row group decoded by a helper: the same bytes decodeRowGroup gives; rejects when the helper could not */
+  parquet(job: ParquetGroupJob['parquet']): Promise<Uint8Array>;
+}
+
+/** row groups a helper has been given and not yet sent back (it decodes one at a time) */
+const PARQUET_AHEAD = 2;
+/** loads so far: the number of each file's helper jobs (a helper keeps one file's bytes while the number holds) */
+let filesDecoded = 0;
 
 /** Column names of a parquet file's schema, in file order (from the footer only). */
 export async function parquetColumnNames(bytes: Uint8Array, fileName = 'parquet'): Promise<string[]> {
@@ -181,7 +206,9 @@ function schemaNames(file: pq.ParquetFile): string[] {
  * is never held twice, and a decoder panic on corrupt pages is a catchable error naming the row group; the async
  * ParquetFile.read threw it from a promise callback and the load never settled). Measured on the 1.8M-row shared file
  * (Node, 2 shared cores, load ~12): the 15 row groups decode in ~2.5 s synchronously vs ~2.8 s through ParquetFile.read;
- * `selectColumns` drops the unused columns from each decoded group before it reaches DuckDB.
+ * `selectColumns` drops the unused columns from each decoded group before it reaches DuckDB. With `helpers`, a
+ * helper thread decodes groups from the last one backward while this thread decodes and inserts from the first (the
+ * inserts stay on this thread, in file order); the same table (tested).
  */
 export async function loadParquet(
   engine: SqlEngine,
@@ -195,12 +222,14 @@ export async function loadParquet(
   let pf: pq.ParquetFile | null = null;
   try {
     needInit();
+    const blob = new Blob([bytes as Uint8Array<ArrayBuffer>]);
     try {
-      pf = await pq.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+      pf = await pq.ParquetFile.fromFile(blob);
     } catch (e) {
       throw decodeError(file, e);
     }
     const names = schemaNames(pf);
+    let helperGroups = 0;
     const wanted = opts.columns ?? names;
     const columns = opts.selectColumns?.(wanted) ?? wanted;
     const cols = columns.length === names.length ? undefined : columns;
@@ -229,15 +258,66 @@ export async function loadParquet(
     } else {
       // Synchronous reads, one row group at a time: a decoder panic on corrupt data pages is then a catchable
       // RuntimeError here (ParquetFile.read's async path throws it from a promise callback: the load never settled).
-      for (let i = 0; i < groups.length; i++) {
-        let ipc: Uint8Array;
-        try {
-          ipc = selectIPC(pq.readParquet(bytes, { rowGroups: [i], batchSize: Math.max(1024, groups[i]) }).intoIPCStream(), cols);
-        } catch (e) {
-          engine.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}`);
-          throw damagedError(file, i, groups.length, e);
+      // with a helper: it decodes groups from the last one backward while this thread decodes and inserts from the
+      // first forward; where the two meet, this thread inserts the helper's groups (in file order: the table's rows
+      // keep the file's order). A group the helper could not decode is decoded here.
+      const helper = opts.helpers && opts.helpers.healthy && opts.helpers.size > 0 && groups.length > 1 ? opts.helpers : null;
+      const fileNo = ++filesDecoded;
+      const got: (Uint8Array | null | undefined)[] = []; // a helper's group: undefined until it is back, null if it failed
+      let hi = groups.length, // groups [hi, G) are claimed by the helper
+        inFlight = 0,
+        next = 0; // the group this thread inserts next
+      let wake: (() => void) | null = null;
+      let over = false; // the load has ended (or failed): late replies claim nothing more
+      const claim = () => {
+        while (!over && helper && helper.healthy && inFlight < PARQUET_AHEAD && hi - 1 > next) {
+          const g = --hi;
+          inFlight++;
+          helper
+            .parquet({ file: fileNo, blob, group: g, batchSize: Math.max(1024, groups[g]), columns: cols })
+            .then(
+              (ipc) => {
+                got[g] = ipc;
+                helperGroups++;
+              },
+              () => (got[g] = null),
+            )
+            .finally(() => {
+              inFlight--;
+              claim();
+              wake?.();
+            });
         }
-        engine.insertArrowIPC(table, ipc, i === 0); // the table was dropped above: the first group creates it
+      };
+      claim();
+      try {
+        await insertGroups();
+      } finally {
+        over = true;
+      }
+      async function insertGroups(): Promise<void> {
+        for (let i = 0; i < groups.length; i++) {
+          next = i;
+          let ipc: Uint8Array | null = null;
+          if (i >= hi) {
+            while (got[i] === undefined) await new Promise<void>((r) => (wake = r));
+            ipc = got[i]!;
+            got[i] = null; // not held here after its insert
+          }
+          if (!ipc)
+            try {
+              ipc = decodeRowGroup(bytes, i, Math.max(1024, groups[i]), cols);
+            } catch (e) {
+              engine.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}`);
+              throw damagedError(file, i, groups.length, e);
+            }
+          engine.insertArrowIPC(table, ipc, i === 0); // the table was dropped above: the first group creates it
+          if (helper) {
+            await yieldToEvents(); // the helper's replies come in (each claims the next group from the back)
+            next = i + 1;
+            claim();
+          }
+        }
       }
     }
     const rows = Number(
@@ -246,7 +326,7 @@ export async function loadParquet(
         .getChild('n')!
         .get(0),
     );
-    return { rows, rowGroups: mode === 'whole' ? 1 : groups.length, mode, columns, fileColumns: names };
+    return { rows, rowGroups: mode === 'whole' ? 1 : groups.length, mode, columns, fileColumns: names, helperGroups };
   } finally {
     pf?.free();
   }

@@ -5,7 +5,7 @@
  * (schema.ts, benchmark.ts) and the same messages apply.
  */
 import { loadCsv } from './csv';
-import { loadParquet } from './parquet';
+import { loadParquet, type ParquetHelpers } from './parquet';
 import type { SqlEngine } from './sql-engine';
 import { detectTableFormat, type TableFormat } from './table-format';
 
@@ -16,6 +16,8 @@ export interface LoadTableOptions {
   selectColumns?: (names: string[]) => string[] | undefined;
   /** the columns expected, for CSV messages (e.g. 'date, return (or close)') */
   expected?: string;
+  /** helper threads that decode a parquet file's row groups while this thread inserts them (parquet.ts loadParquet) */
+  helpers?: ParquetHelpers | null;
 }
 
 export interface LoadTableResult {
@@ -24,6 +26,9 @@ export interface LoadTableResult {
   columns: string[];
   /** every column of the file (columns = those kept by selectColumns) */
   fileColumns: string[];
+  /** parquet: row groups in the file, and those a helper thread decoded */
+  rowGroups?: number;
+  helperGroups?: number;
 }
 
 /** Load a parquet, CSV or gzip-compressed CSV file into DuckDB table `table` (replacing it). */
@@ -36,8 +41,8 @@ export async function loadTableFile(
   const fileName = opts.fileName ?? table;
   const format = detectTableFormat(fileName, bytes);
   if (format === 'parquet') {
-    const r = await loadParquet(engine, table, bytes, { fileName, selectColumns: opts.selectColumns });
-    return { format, rows: r.rows, columns: r.columns, fileColumns: r.fileColumns };
+    const r = await loadParquet(engine, table, bytes, { fileName, selectColumns: opts.selectColumns, helpers: opts.helpers });
+    return { format, rows: r.rows, columns: r.columns, fileColumns: r.fileColumns, rowGroups: r.rowGroups, helperGroups: r.helperGroups };
   }
   const r = await loadCsv(engine, table, bytes, {
     fileName,

@@ -171,11 +171,16 @@ async function decodeAndValidate(
   prep: Pick<PreprocessConfig, 'extremeReturns' | 'includeLabelLike'>,
   track?: StepTracker,
   onShape?: (dates: number, tickers: number) => void,
+  pool?: CrossSectionPool | null,
 ): Promise<Decoded> {
   track?.start('parquet');
-  // a prices file: only the columns validation reads are decoded (e.g. not dividend, split)
-  const loaded = await loadTableFile(engine, 'raw_input', prices, { fileName, selectColumns: pricesInputColumns });
-  track?.done('parquet');
+  // a prices file: only the columns validation reads are decoded (e.g. not dividend, split); a helper decodes the
+  // row groups ahead of the inserts
+  const loaded = await loadTableFile(engine, 'raw_input', prices, { fileName, selectColumns: pricesInputColumns, helpers: pool });
+  track?.done(
+    'parquet',
+    loaded.helperGroups ? `${loaded.helperGroups} of ${loaded.rowGroups} row groups decoded on a helper thread` : undefined,
+  );
   track?.start('validate');
   let v: ValidationResult;
   try {
@@ -308,6 +313,7 @@ export async function loadPanel(
     cacheInfo = { hit: false, store: r.store, key, ...(r.notice ? { notice: r.notice } : {}) };
   }
   const pool = io.crossSectionPool?.() ?? null;
+  pool?.warmParquet(); // its first helper loads parquet-wasm while this thread starts the engine (decodeAndValidate)
   track.start('engine');
   await io.initParquet();
   const engine = await io.engine();
@@ -324,7 +330,7 @@ export async function loadPanel(
           if (bytes >= PARALLEL_MIN_VALUES * 4 && bytes <= 2 ** 30) spare = pool.reserve(bytes);
         }
       : undefined;
-  const { v, warnings, notes, sectorsTable } = await decodeAndValidate(engine, prices, sectors, fileName, prep, track, onShape);
+  const { v, warnings, notes, sectorsTable } = await decodeAndValidate(engine, prices, sectors, fileName, prep, track, onShape, pool);
   for (const id of ['parquet', 'validate'] as const) steps[id] = track.steps.find((s) => s.id === id)?.ms ?? 0;
   t1 = performance.now();
   // refuse what cannot fit before building the panel (numbers and what to do), not DuckDB's allocation error later

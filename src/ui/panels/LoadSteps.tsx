@@ -69,8 +69,8 @@ function StepList({ steps }: { steps: LoadStep[] }) {
           <span className="load-step-label">{s.label}</span>
           <span className="load-step-time">
             {s.state === 'done' && s.ms !== undefined ? secs(s.ms) : s.state === 'skipped' ? 'skipped' : ''}
-            {s.detail ? ` · ${s.detail}` : ''}
           </span>
+          {s.detail ? <span className="load-step-detail">{s.detail}</span> : null}
           <span className="sr-only">{s.state}</span>
         </li>
       ))}

@@ -65,9 +65,10 @@ void panelCache
 // `?kernels=off` on the page (A/B of the lab's wasm kernels against the tfjs path) reaches us in the worker's name
 const flags = workerFlags((ctx as { name?: string }).name);
 if (flags.kernels === 'off') setWasmKernels(false);
-// helper workers for the per-date preprocessing of a cold load (one per further core, at most 7), started at the
-// first cold load and kept for later ones; `?prepHelpers=off` on the page = none (A/B). A pool whose helper failed
-// reports size 0, and the load preprocesses here
+// helper workers for a cold load (parquet row groups, the factor pass, the per-date preprocessing; one per further
+// core, at most 7), started with this worker so their start and the first one's parquet-wasm overlap DuckDB's start,
+// and kept for later loads; `?prepHelpers=off` on the page = none (A/B). A pool whose helper failed reports size 0, and
+// the load does its work here
 let prepPool: CrossSectionPool | null | undefined;
 const crossSectionPool = (): CrossSectionPool | null => {
   if (prepPool === undefined) {
@@ -76,6 +77,8 @@ const crossSectionPool = (): CrossSectionPool | null => {
   }
   return prepPool;
 };
+
+crossSectionPool()?.warmParquet();
 
 const dispatch = createDispatcher(
   {

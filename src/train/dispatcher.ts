@@ -175,6 +175,15 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
     }
   };
 
+  /**
+   * the dataset load in progress: the SQL requests wait for it (the factor pass reads a streamed result and lets
+   * messages in between batches; the engine refuses other statements meanwhile, sql-engine.ts)
+   */
+  let panelLoad: Promise<unknown> | null = null;
+  const loadSettled = async () => {
+    while (panelLoad) await panelLoad.catch(() => {});
+  };
+
   async function ensurePanel(spec: DatasetSpec, prep: PreprocessConfig, onProgress?: (p: LoadProgress) => void): Promise<Panel> {
     const key = keyOf(spec, prep);
     if (panel && key === loadedKey) return panel;
@@ -191,7 +200,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
     // a save still running (the previous load's, in the background) ends first: a load of the same data must never
     // read a half-written cache entry
     if (pendingSave) await pendingSave;
-    const loaded = await loadPanel(
+    const loading = loadPanel(
       getIo(),
       spec,
       prep,
@@ -199,6 +208,10 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
       spec.kind === 'file' ? fileBytes.sectors : undefined,
       { onProgress, deferSave: true },
     );
+    panelLoad = loading;
+    const loaded = await loading.finally(() => {
+      if (panelLoad === loading) panelLoad = null;
+    });
     // the cache save runs after the caller replied (LOAD_DATASET posts the summary first); CACHE_SAVED waits for it
     // (a macrotask later: the reply is posted first, then the save's checksum and writes run)
     const save = loaded.save;
@@ -307,6 +320,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
           return;
         }
         case RequestType.QUERY: {
+          await loadSettled();
           const engine = await getIo().engine();
           const notes = await prepareSql(engine, req.sql);
           post(
@@ -316,6 +330,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
           return;
         }
         case RequestType.EXPORT_QUERY: {
+          await loadSettled();
           const engine = await getIo().engine();
           await prepareSql(engine, req.sql);
           let out: { bytes: Uint8Array; rows: number };
@@ -362,6 +377,7 @@ export function createDispatcher(env: WorkerEnv, post: Post): (req: WorkerReques
           return;
         }
         case RequestType.LOAD_BENCHMARK: {
+          await loadSettled();
           const io = getIo();
           await io.initParquet();
           // a failed parse keeps the previous series (the error names the file and what was wrong)

@@ -18,6 +18,7 @@ let real: CrossSectionPool;
 const asked: number[] = [];
 const decoded = new Map<number, number>();
 const lastFile = () => Math.max(...decoded.keys());
+let released = 0;
 let pool: CrossSectionPool;
 beforeAll(async () => {
   await initParquetNode();
@@ -27,6 +28,10 @@ beforeAll(async () => {
     get: (t, k) =>
       k === 'parquet'
         ? (job: Parameters<CrossSectionPool['parquet']>[0]) => {
+            if (job.group < 0) {
+              released++; // the end of a load: the helper drops its copy of the file
+              return t.parquet(job);
+            }
             asked.push(job.group);
             return t.parquet(job).then((ipc) => {
               decoded.set(job.file, (decoded.get(job.file) ?? 0) + 1);
@@ -70,6 +75,7 @@ describe('loadParquet with a helper decoding ahead', () => {
     expect(r.rows).toBe(n);
     expect(r.columns).toEqual(['date', 'ticker', 'close', 'volume']);
     expect([r.rowGroups, r.helperGroups]).toEqual([5, asked.length]);
+    expect(released).toBe(1); // and was told the load had ended
     // the helper takes groups from the last backward (this thread from the first forward): a descending run ending
     // at group 4, each asked once, and never group 0 (this thread's first); every group it was asked it decoded
     expect(asked.length).toBeGreaterThanOrEqual(1);

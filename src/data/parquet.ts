@@ -294,6 +294,8 @@ export async function loadParquet(
         await insertGroups();
       } finally {
         over = true;
+        // the helper's copy of the file is not needed any more (a group still in flight is decoded first: one at a time)
+        if (helper && hi < groups.length) helper.parquet({ file: fileNo, blob: null, group: -1, batchSize: 0 }).catch(() => {});
       }
       async function insertGroups(): Promise<void> {
         for (let i = 0; i < groups.length; i++) {

@@ -18,6 +18,7 @@ import {
 } from './factors';
 import { buildPanel } from './panel';
 import { nodeCrossSectionPool } from './cross-section-pool-node';
+import { createCrossSectionPool, runCrossSectionJob, type CrossSectionReply, type HelperPort } from './cross-section-pool';
 import { makeTable } from './test-fixtures';
 import type { Panel } from '../core/panel';
 import type { PreprocessConfig } from '../core/run';
@@ -279,6 +280,47 @@ describe('the factor pass in either storage order, and straight into a panel', (
         expect(pool.healthy).toBe(true);
       } finally {
         real.close();
+      }
+    }
+  });
+
+  it('a helper that fails factor blocks (an error, or a wrong answer) loses none: this thread computes them, same panel', async () => {
+    const prep: PreprocessConfig = { madK: 5, normalize: 'zscore', missing: 'fill', industryNeutral: false, minHistory: 20 };
+    const o = { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1 };
+    const want = computeFactorPanel(engine, o, prep);
+    for (const fault of ['error', 'short'] as const) {
+      // an in-process helper: factor blocks fail (an error reply, or a block that comes back with fewer rows than
+      // sent); other jobs run as a real helper runs them
+      let blocks = 0;
+      const pool = createCrossSectionPool((): HelperPort => {
+        let onReply: (r: CrossSectionReply) => void = () => {};
+        return {
+          post: (job) => {
+            if ('pass' in job) {
+              blocks++;
+              const reply: CrossSectionReply =
+                fault === 'error'
+                  ? { id: job.id, ok: false, error: 'helper broke' }
+                  : { id: job.id, ok: true, pass: { ...job.pass, rows: 1 } };
+              queueMicrotask(() => onReply(reply));
+            } else if (!('parquet' in job)) queueMicrotask(() => onReply(runCrossSectionJob(job).reply));
+          },
+          listen: (r) => {
+            onReply = r;
+          },
+          terminate: () => {},
+        };
+      }, 1);
+      const prev = setPassBlockRows(300);
+      try {
+        const got = await computeFactorPanelParallel(engine, o, prep, { pool });
+        expect(blocks, fault).toBeGreaterThan(0);
+        expect(panelDiffs(got, want), fault).toEqual([]);
+        // an error reply retires the pool (as for the preprocessing); a short block is only redone here
+        expect(pool.healthy).toBe(fault !== 'error');
+      } finally {
+        setPassBlockRows(prev);
+        pool.close();
       }
     }
   });

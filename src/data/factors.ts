@@ -547,6 +547,31 @@ class RowOrder {
 }
 
 /**
+ * A result batch's order flags and days (columns 1 and 0 of the passes' streams) into o and day: o = 1 starts a new
+ * ticker run, 0 continues it, -1 (a ticker before the previous row's) and NaN (NULL after the first row) are errors
+ * RowOrder.place reports; the stream's first row must have no previous row.
+ */
+function orderAndDays(batch: arrow.RecordBatch, o: Float64Array, day: Int32Array, first: boolean, order: RowOrder): void {
+  const dayChunks = batch.getChildAt(0)!.data;
+  let i = 0,
+    ci = 0;
+  for (const od of batch.getChildAt(1)!.data) {
+    const ov = od.values as Int8Array;
+    const dd = dayChunks[ci++];
+    const dv = dd.values as Int32Array;
+    const obm = od.nullCount > 0 ? od.nullBitmap : null;
+    for (let k = 0; k < od.length; k++, i++) {
+      const jo = od.offset + k;
+      const isNull = obm !== null && !(obm[jo >> 3] & (1 << (jo & 7)));
+      const f = first && i === 0;
+      if (f && !isNull) throw order.error('is the first but has a previous row');
+      o[i] = isNull ? (f ? 1 : NaN) : ov[jo];
+      day[i] = dv[dd.offset + k];
+    }
+  }
+}
+
+/**
  * Stream the factor pass (factors-sql.ts factorPassSql) into `sink`, batch by batch. Checks the order the streaming
  * windows saw: each row's ticker compares equal (0) or greater (1) than the previous row's, the dates of a ticker
  * strictly increase, and the stream has exactly one run per source ticker with that ticker's row count, so run k
@@ -563,7 +588,9 @@ function runFactorPass(engine: SqlEngine, plan: PassPlan, sink: PassSink): void 
   const minOf = Int32Array.from([...defs.map((d) => d.minAge), ...horizons.map((k) => 1 + k), RET_MIN_AGE, 0]);
   let dst = new Int32Array(0),
     age = new Int32Array(0),
-    rem = new Int32Array(0);
+    rem = new Int32Array(0),
+    ords = new Float64Array(0),
+    days = new Int32Array(0);
   const order = new RowOrder(plan, sink);
   for (const batch of engine.stream(sql)) {
     const len = batch.numRows;
@@ -571,26 +598,12 @@ function runFactorPass(engine: SqlEngine, plan: PassPlan, sink: PassSink): void 
       dst = new Int32Array(len);
       age = new Int32Array(len);
       rem = new Int32Array(len);
+      ords = new Float64Array(len);
+      days = new Int32Array(len);
     }
     // per row: run (ticker) index, age, rows left, target
-    let i = 0;
-    const ordV = batch.getChildAt(1)!;
-    const dayV = batch.getChildAt(0)!;
-    const dayChunks = dayV.data;
-    let ci = 0;
-    for (const od of ordV.data) {
-      const ov = od.values as Int8Array;
-      const dd = dayChunks[ci++];
-      const dv = dd.values as Int32Array;
-      const obm = od.nullCount > 0 ? od.nullBitmap : null;
-      for (let k = 0; k < od.length; k++, i++) {
-        const jo = od.offset + k;
-        const isNull = obm !== null && !(obm[jo >> 3] & (1 << (jo & 7)));
-        const first = order.g === 0;
-        if (first && !isNull) throw order.error('is the first but has a previous row');
-        order.place(isNull ? (first ? 1 : NaN) : ov[jo], dv[dd.offset + k], i, dst, age, rem);
-      }
-    }
+    orderAndDays(batch, ords, days, order.g === 0, order);
+    for (let i = 0; i < len; i++) order.place(ords[i], days[i], i, dst, age, rem);
     sink.write(batchValues(batch, 2, nCols, len, scratch), dst, age, rem, minOf, len);
   }
   order.finish();
@@ -634,6 +647,42 @@ class TickerBuffer {
 }
 
 /**
+ * One batch of the clean prices in stream order: per row its order flag o (1 = a new ticker run, 0 = the same run,
+ * NaN = out of order) and day; the prices open .. volume are v's columns 0-5 (NULL = a clear bit).
+ */
+interface PriceBatch {
+  len: number;
+  o: Float64Array;
+  day: Int32Array;
+  v: BatchValues;
+}
+
+/**
+ * The clean prices of the typed-array passes, batch by batch (runFactorPassJs, runFactorPassJsParallel): the stream
+ * of `plan.source` in its (ticker, date) order with each row's comparison to the previous row's ticker.
+ */
+function* priceBatches(engine: SqlEngine, plan: PassPlan, order: RowOrder): Generator<PriceBatch> {
+  const sql = `SELECT date, (_pt < ticker)::TINYINT - (_pt > ticker)::TINYINT AS _ord, open::DOUBLE AS open, high::DOUBLE AS high,
+    low::DOUBLE AS low, close::DOUBLE AS close, adj_close::DOUBLE AS adj, volume::DOUBLE AS volume
+    FROM (SELECT *, lag(ticker) OVER () AS _pt FROM ${plan.source})`;
+  const scratch = { f64: new Float64Array(0), u8: new Uint8Array(0) };
+  let o = new Float64Array(0),
+    day = new Int32Array(0),
+    first = true;
+  for (const batch of engine.stream(sql)) {
+    const len = batch.numRows;
+    if (o.length < len) {
+      o = new Float64Array(len);
+      day = new Int32Array(len);
+    }
+    const v = batchValues(batch, 2, 6, len, scratch);
+    orderAndDays(batch, o, day, first, order);
+    if (len > 0) first = false;
+    yield { len, o, day, v };
+  }
+}
+
+/**
  * The typed-array factor pass (see passEngine): the same checks, row bookkeeping and sink calls as the SQL pass,
  * one sink.write per ticker (a ticker's values are final only once its last row, which the forward returns need, is in).
  */
@@ -641,11 +690,7 @@ function runFactorPassJs(engine: SqlEngine, plan: PassPlan, sink: PassSink): voi
   const { defs, horizons, consts } = plan;
   const nCols = defs.length + horizons.length + 2;
   const minOf = Int32Array.from([...defs.map((d) => d.minAge), ...horizons.map((k) => 1 + k), RET_MIN_AGE, 0]);
-  const sql = `SELECT date, (_pt < ticker)::TINYINT - (_pt > ticker)::TINYINT AS _ord, open::DOUBLE AS open, high::DOUBLE AS high,
-    low::DOUBLE AS low, close::DOUBLE AS close, adj_close::DOUBLE AS adj, volume::DOUBLE AS volume
-    FROM (SELECT *, lag(ticker) OVER () AS _pt FROM ${plan.source})`;
   const buf = new TickerBuffer();
-  const scratch = { f64: new Float64Array(0), u8: new Uint8Array(0) };
   let dst = new Int32Array(0),
     age = new Int32Array(0),
     rem = new Int32Array(0),
@@ -674,31 +719,13 @@ function runFactorPassJs(engine: SqlEngine, plan: PassPlan, sink: PassSink): voi
     sink.write({ f64: out, u8: new Uint8Array(0), start, bits: new Int32Array(nCols).fill(-1) }, dst, age, rem, minOf, n);
     buf.n = 0;
   };
-  let first = true;
-  for (const batch of engine.stream(sql)) {
-    const len = batch.numRows;
-    const v = batchValues(batch, 2, 6, len, scratch);
-    const ordV = batch.getChildAt(1)!;
-    const dayChunks = batch.getChildAt(0)!.data;
-    let i = 0,
-      ci = 0;
-    for (const od of ordV.data) {
-      const ov = od.values as Int8Array;
-      const dd = dayChunks[ci++];
-      const dv = dd.values as Int32Array;
-      const obm = od.nullCount > 0 ? od.nullBitmap : null;
-      for (let k = 0; k < od.length; k++, i++) {
-        const jo = od.offset + k;
-        const isNull = obm !== null && !(obm[jo >> 3] & (1 << (jo & 7)));
-        if (first && !isNull) throw order.error('is the first but has a previous row');
-        const o = isNull ? (first ? 1 : NaN) : ov[jo];
-        first = false;
-        if (o === 1) flush();
-        const r = buf.push(dv[dd.offset + k], o);
-        for (let c = 0; c < 6; c++) {
-          const b = v.bits[c];
-          buf.cols[c][r] = b < 0 || (v.u8[b + (i >> 3)] & (1 << (i & 7))) !== 0 ? v.f64[v.start[c] + i] : NaN;
-        }
+  for (const { len, o, day, v } of priceBatches(engine, plan, order)) {
+    for (let i = 0; i < len; i++) {
+      if (o[i] === 1) flush();
+      const r = buf.push(day[i], o[i]);
+      for (let c = 0; c < 6; c++) {
+        const b = v.bits[c];
+        buf.cols[c][r] = b < 0 || (v.u8[b + (i >> 3)] & (1 << (i & 7))) !== 0 ? v.f64[v.start[c] + i] : NaN;
       }
     }
   }
@@ -835,56 +862,37 @@ async function runFactorPassJsParallel(
     return true;
   };
 
-  const sql = `SELECT date, (_pt < ticker)::TINYINT - (_pt > ticker)::TINYINT AS _ord, open::DOUBLE AS open, high::DOUBLE AS high,
-    low::DOUBLE AS low, close::DOUBLE AS close, adj_close::DOUBLE AS adj, volume::DOUBLE AS volume
-    FROM (SELECT *, lag(ticker) OVER () AS _pt FROM ${plan.source})`;
-  const scratch = { f64: new Float64Array(0), u8: new Uint8Array(0) };
   let g = 0,
     runStart = 0,
     blockStart = 0,
     counts: number[] = [],
     closed = false;
-  for (const batch of engine.stream(sql)) {
-    const len = batch.numRows;
-    const v = batchValues(batch, 2, 6, len, scratch);
-    const ordV = batch.getChildAt(1)!;
-    const dayChunks = batch.getChildAt(0)!.data;
-    let i = 0,
-      ci = 0;
-    for (const od of ordV.data) {
-      const ov = od.values as Int8Array;
-      const dd = dayChunks[ci++];
-      const dv = dd.values as Int32Array;
-      const obm = od.nullCount > 0 ? od.nullBitmap : null;
-      for (let k = 0; k < od.length; k++, i++) {
-        const jo = od.offset + k;
-        const isNull = obm !== null && !(obm[jo >> 3] & (1 << (jo & 7)));
-        if (g === 0 && !isNull) throw order.error('is the first but has a previous row');
-        const o = isNull ? (g === 0 ? 1 : NaN) : ov[jo];
-        if (g >= m) throw order.error(`is beyond the ${m} rows of the plan`);
-        if (o === 1 && g > 0) {
-          // a stock ends: close the block once it holds enough rows, and let a helper take it at once
-          counts.push(g - runStart);
-          runStart = g;
-          if (g - blockStart >= passBlockRows) {
-            blocks.push({ s: blockStart, e: g, counts });
-            blockStart = g;
-            counts = [];
-            while (inFlight < 2 * helpers && send());
-            closed = true;
-          }
+  for (const { len, o: ords, day: days, v } of priceBatches(engine, plan, order)) {
+    for (let i = 0; i < len; i++) {
+      const o = ords[i],
+        day = days[i];
+      if (g >= m) throw order.error(`is beyond the ${m} rows of the plan`);
+      if (o === 1 && g > 0) {
+        // a stock ends: close the block once it holds enough rows, and let a helper take it at once
+        counts.push(g - runStart);
+        runStart = g;
+        if (g - blockStart >= passBlockRows) {
+          blocks.push({ s: blockStart, e: g, counts });
+          blockStart = g;
+          counts = [];
+          while (inFlight < 2 * helpers && send());
+          closed = true;
         }
-        const day = dv[dd.offset + k];
-        order.place(o, day, g, dst, age, rem);
-        for (let c = 0; c < 6; c++) {
-          const b = v.bits[c];
-          vals[c * m + g] = b < 0 || (v.u8[b + (i >> 3)] & (1 << (i & 7))) !== 0 ? v.f64[v.start[c] + i] : NaN;
-        }
-        const mi = day - consts.day0;
-        const mv = mi >= 0 && mi < consts.mkt.length ? consts.mkt[mi] : null;
-        vals[6 * m + g] = mv === null || mv === undefined ? NaN : mv;
-        g++;
       }
+      order.place(o, day, g, dst, age, rem);
+      for (let c = 0; c < 6; c++) {
+        const b = v.bits[c];
+        vals[c * m + g] = b < 0 || (v.u8[b + (i >> 3)] & (1 << (i & 7))) !== 0 ? v.f64[v.start[c] + i] : NaN;
+      }
+      const mi = day - consts.day0;
+      const mv = mi >= 0 && mi < consts.mkt.length ? consts.mkt[mi] : null;
+      vals[6 * m + g] = mv === null || mv === undefined ? NaN : mv;
+      g++;
     }
     // after a batch that closed a block: let the helpers' replies in (each sends the next block), so the helpers keep
     // working while the stream is read; the engine refuses other statements while this stream is open (sql-engine.ts)

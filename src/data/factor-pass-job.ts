@@ -3,7 +3,8 @@
  * DateMajorWriter) and the helper threads (cross-section-pool.ts): writeRows / writeColumn mask a batch's values (by
  * age, rows left, NULL, non-finite) into float32 rows, and runFactorPassJob computes a block of whole tickers on a
  * helper: their prices in, their staged panel rows out, the same values the loading thread would stage for them
- * (same functions, same order of operations; tested byte for byte against the one-thread panel).
+ * (same functions, same order of operations; tested byte for byte against the one-thread panel), laid out as the
+ * block's corner of the panel so the loading thread copies each date's stocks whole.
  */
 import { tickerPass, type TickerRows } from './factors-js';
 
@@ -86,9 +87,9 @@ export function writeColumn(
 
 /**
  * A batch's factor columns [0, F) to stage rows (row-major [rows, F]) and its plane columns [F, F + P) (labels per
- * horizon, return, dollar volume) to stageP ([rows, P]); local[r] = the stage row of batch row r, or -1 (not in the
- * panel). Factor columns and the return / dollar volume are gated by the age, a label plane (gateRem[p] = 1) by the
- * rows left in the ticker.
+ * horizon, return, dollar volume) to stageP: row-major [rows, P], or with `planeCells` plane by plane [P, planeCells];
+ * local[r] = the stage row of batch row r, or -1 (not in the panel). Factor columns and the return / dollar volume are
+ * gated by the age, a label plane (gateRem[p] = 1) by the rows left in the ticker.
  */
 export function stageBatch(
   v: BatchValues,
@@ -101,13 +102,24 @@ export function stageBatch(
   F: number,
   stageP: Float32Array,
   gateRem: ArrayLike<number>,
+  planeCells?: number,
 ): void {
   const P = gateRem.length;
   writeRows(v, 0, F, local, age, min, len, stage, F);
-  for (let p = 0; p < P; p++) writeColumn(v, F + p, local, gateRem[p] ? rem : age, min[F + p], len, stageP, P, p);
+  for (let p = 0; p < P; p++) {
+    const gate = gateRem[p] ? rem : age;
+    if (planeCells === undefined) writeColumn(v, F + p, local, gate, min[F + p], len, stageP, P, p);
+    else writeColumn(v, F + p, local, gate, min[F + p], len, stageP, 1, p * planeCells);
+  }
 }
 
-/** a block of whole tickers for a helper (buffers are transferred both ways and reused by the loading thread) */
+/**
+ * A block of whole tickers (consecutive stocks n0 .. n0 + K - 1 of the panel, dates t0 .. t0 + Tb - 1) for a helper or
+ * the loading thread. Its output is the block's own corner of the panel, date-major: stage [Tb, K, F] (cell (t, n) at
+ * row (t - t0) K + (n - n0)) and stageP [P, Tb K]; so each date's K stocks are one contiguous run of the panel's x,
+ * copied whole (DateMajorWriter.writeBlock). Cells without a row keep 0 (x) and NaN (planes), as the panel's own
+ * arrays start. Buffers are transferred both ways and reused.
+ */
 export interface FactorPassBlock {
   /** the factors (factors-js.ts names) and horizons of the pass, in output order */
   names: string[];
@@ -120,13 +132,15 @@ export interface FactorPassBlock {
   counts: Int32Array;
   /** rows of the block */
   rows: number;
+  /** cells of the block's corner of the panel (Tb K) */
+  cells: number;
   /** [7, cap] (cap >= rows): open, high, low, close, adj, volume and the market log return of each row */
   cols: Float64Array;
-  /** [rows]: stage row of each row, or -1 (a date or stock the panel leaves out) */
+  /** [rows]: the cell of each row ((t - t0) K + n - n0), or -1 (a date or stock the panel leaves out) */
   local: Int32Array;
   age: Int32Array;
   rem: Int32Array;
-  /** output: [kept, F] and [kept, P] staged rows (kept = rows with local >= 0) */
+  /** output: [cells, F] and [P, cells] */
   stage: Float32Array;
   stageP: Float32Array;
 }
@@ -139,12 +153,17 @@ export interface FactorPassJob {
 const NO_BITS = new Uint8Array(0);
 let scratch = new Float64Array(0);
 
-/** Compute a block on this thread: every ticker's tickerPass, then its rows staged as DateMajorWriter.write does. */
+/** Compute a block (on a helper or the loading thread): every ticker's tickerPass, its rows staged into the block's cells. */
 export function runFactorPassBlock(b: FactorPassBlock): void {
   const defs = b.names.map((name) => ({ name }));
   const F = b.names.length,
+    P = b.gateRem.length,
     nCols = F + b.horizons.length + 2;
   const cap = b.cols.length / 7;
+  if (b.stage.length < b.cells * F || b.stageP.length < b.cells * P || cap < b.rows)
+    throw new Error(`factor block: buffers too small for ${b.rows} rows, ${b.cells} cells`);
+  b.stage.fill(0, 0, b.cells * F);
+  b.stageP.fill(NaN, 0, b.cells * P);
   const colOf = (c: number, s: number, n: number) => b.cols.subarray(c * cap + s, c * cap + s + n);
   const start = new Int32Array(nCols);
   const bits = new Int32Array(nCols).fill(-1);
@@ -174,6 +193,7 @@ export function runFactorPassBlock(b: FactorPassBlock): void {
       F,
       b.stageP,
       b.gateRem,
+      b.cells,
     );
     s += n;
   }

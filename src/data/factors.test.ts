@@ -9,7 +9,7 @@ import {
   computeFactorFrame,
   computeFactorPanel,
   computeFactorPanelParallel,
-  setPassBlockRows,
+  setPassBlockCells,
   factorCatalog,
   FACTOR_DEFS,
   selectFactors,
@@ -253,10 +253,11 @@ describe('the factor pass in either storage order, and straight into a panel', (
       });
       try {
         expect(pool.size).toBe(helpers);
-        // the factor pass in blocks of whole stocks: 300 rows (one stock of ~300 rows a block: blocks go to the helpers
-        // while this thread reads the stream, and it computes the last ones itself), and the app's size (one block)
-        for (const rows of [300, 65536]) {
-          const prevRows = setPassBlockRows(rows);
+        // the factor pass in blocks of whole stocks: 300 cells (one stock of ~300 dates a block: blocks go to the
+        // helpers while this thread reads the stream, and it computes the last ones itself), and the app's size (one
+        // block), and 700 (two stocks a block); a block is its stocks' corner of the panel (cells without a row stay 0 / NaN)
+        for (const cells of [300, 700, 65536]) {
+          const prevCells = setPassBlockCells(cells);
           try {
             for (const prep of preps) {
               const o = { prices: 'fx_t', sectors: 'fx_sect', industryLevel: prep.industryLevel, minStocks: 1 };
@@ -266,15 +267,15 @@ describe('the factor pass in either storage order, and straight into a panel', (
               const parallel = { minValues: 0, chunkValues: 9 * 8 * 44, stepValues: 2 * 8 * 44 };
               blockRows.length = 0;
               const got = await computeFactorPanelParallel(engine, o, prep, { pool, parallel });
-              expect(panelDiffs(got, want), `${helpers} helpers, blocks of ${rows} rows ${JSON.stringify(prep)}`).toEqual([]);
+              expect(panelDiffs(got, want), `${helpers} helpers, blocks of ${cells} cells ${JSON.stringify(prep)}`).toEqual([]);
               expect(got.source.notes).toEqual(want.source.notes);
-              // the helpers computed part of the stocks: with 300-row blocks, some but not all of the ~2,400 rows
+              // the helpers computed part of the stocks: with 300-cell blocks, some but not all of the ~2,400 rows
               const sent = blockRows.reduce((a, b) => a + b, 0);
-              if (rows === 300) expect(blockRows.length >= 1 && sent < got.dates.length * 8).toBe(true);
-              else expect(blockRows.length).toBe(1); // the one block went to a helper (this thread had nothing left)
+              if (cells === 300) expect(blockRows.length >= 1 && sent < got.dates.length * 8).toBe(true);
+              else if (cells === 65536) expect(blockRows.length).toBe(1); // the one block went to a helper (this thread had nothing left)
             }
           } finally {
-            setPassBlockRows(prevRows);
+            setPassBlockCells(prevCells);
           }
         }
         expect(pool.healthy).toBe(true);
@@ -311,7 +312,7 @@ describe('the factor pass in either storage order, and straight into a panel', (
           terminate: () => {},
         };
       }, 1);
-      const prev = setPassBlockRows(300);
+      const prev = setPassBlockCells(300);
       try {
         const got = await computeFactorPanelParallel(engine, o, prep, { pool });
         expect(blocks, fault).toBeGreaterThan(0);
@@ -319,7 +320,7 @@ describe('the factor pass in either storage order, and straight into a panel', (
         // an error reply retires the pool (as for the preprocessing); a short block is only redone here
         expect(pool.healthy).toBe(fault !== 'error');
       } finally {
-        setPassBlockRows(prev);
+        setPassBlockCells(prev);
         pool.close();
       }
     }

@@ -19,7 +19,7 @@ import type { PreprocessConfig } from '../core/run';
 import type { FactorFrame } from './frame';
 import { DEFAULT_HORIZONS, FACTOR_DEFS, RET_MIN_AGE, factorPassSql, marketSql, type FactorDef, type PassConstants } from './factors-sql';
 import { jsPassCovers, tickerPass, type TickerRows } from './factors-js';
-import { stageBatch, writeColumn, type BatchValues, type FactorPassBlock } from './factor-pass-job';
+import { runFactorPassBlock, stageBatch, writeColumn, type BatchValues, type FactorPassBlock } from './factor-pass-job';
 import { allocPanelDraft, finishPanel, finishPanelParallel, type BuildPanelOptions, type PanelDraft, type PanelMeta } from './panel';
 import { yieldToEvents, type CrossSectionPool, type ParallelOptions } from './cross-section-pool';
 import { classifyPanelColumns, type PanelColumns } from './schema';
@@ -733,27 +733,43 @@ function runFactorPassJs(engine: SqlEngine, plan: PassPlan, sink: PassSink): voi
   order.finish();
 }
 
-/** rows per helper block of the parallel pass: ~14 stocks of full history, ~40 ms of work (blocks end on a stock) */
-let passBlockRows = 65536;
-/** Tests: small helper blocks (many blocks on a small panel); returns the previous value. */
-export function setPassBlockRows(rows: number): number {
-  const prev = passBlockRows;
-  passBlockRows = Math.max(1, Math.floor(rows));
+/**
+ * panel cells (dates x stocks) per block of the parallel pass: ~13 stocks of full history on the full shared dataset,
+ * ~40 ms of work; a block ends on a stock (a stock's rolling windows never cross threads) and its staged corner of the
+ * panel takes cells x (F + P) floats (~14 MB)
+ */
+let passBlockCells = 65536;
+/** Tests: small blocks (many blocks on a small panel); returns the previous value. */
+export function setPassBlockCells(cells: number): number {
+  const prev = passBlockCells;
+  passBlockCells = Math.max(1, Math.floor(cells));
   return prev;
+}
+
+/** a block of the parallel pass: rows [s, e) of the stream, its stocks' row counts, its corner of the panel */
+interface PassBlock {
+  s: number;
+  e: number;
+  counts: number[];
+  /** first stock, stocks, first date, dates (K = 0: no row of the block is in the panel) */
+  n0: number;
+  K: number;
+  t0: number;
+  Tb: number;
 }
 
 /**
  * The typed-array pass on this thread and the pool's helpers at once (computeFactorPanelParallel); the same panel as
  * runFactorPassJs on one thread, byte for byte (tested): each stock's values come from the same tickerPass and are
- * staged by the same stageBatch, whichever thread runs them, and every panel cell is written once.
+ * masked by the same stageBatch, whichever thread runs them, and every panel cell is written once.
  *
  * This thread streams the prices from DuckDB (which only it can do) into one [7, rows] array with the row bookkeeping
- * (RowOrder: checks, age, rows left, targets), and cuts the stream into blocks of whole stocks (passBlockRows). As
+ * (RowOrder: checks, age, rows left, targets), and cuts the stream into blocks of whole stocks (passBlockCells). As
  * soon as a block is complete a helper may take it (up to two blocks in flight per helper), so the helpers compute
  * while the stream is still being read; the helpers go on taking blocks from the front, this thread computes blocks
- * from the back once the stream is read, until the two ends meet. A helper's block comes back as staged rows that
- * the writer copies into the panel date by date (DateMajorWriter.writeStaged). A block travels in reused buffers
- * (copied in, transferred both ways); a block whose helper fails is computed here.
+ * from the back once the stream is read, until the two ends meet. Either way a block comes out as its own corner of
+ * the panel, date-major, which this thread copies into the panel one date at a time (DateMajorWriter.writeBlock). A
+ * block travels in reused buffers (copied in, transferred both ways); a block whose helper fails is computed here.
  */
 async function runFactorPassJsParallel(
   engine: SqlEngine,
@@ -764,8 +780,8 @@ async function runFactorPassJsParallel(
 ): Promise<void> {
   const { defs, horizons, consts } = plan;
   const F = defs.length,
-    nCols = F + horizons.length + 2,
-    P = xw.P;
+    P = xw.P,
+    N = plan.tickers.length;
   const minOf = Int32Array.from([...defs.map((d) => d.minAge), ...horizons.map((k) => 1 + k), RET_MIN_AGE, 0]);
   const names = defs.map((d) => d.name);
   let m = 0;
@@ -775,42 +791,24 @@ async function runFactorPassJsParallel(
     age = new Int32Array(m),
     rem = new Int32Array(m);
   const order = new RowOrder(plan, sink);
-  // blocks of whole stocks in stream order: rows [s, e) and each stock's rows
-  const blocks: { s: number; e: number; counts: number[] }[] = [];
+  const blocks: PassBlock[] = [];
   let lo = 0, // blocks [0, lo) are claimed by helpers
     hi = -1, // blocks [hi, end) are done or being done here (-1: the stream is still being read)
     inFlight = 0;
   const redo: number[] = [];
   let wake: (() => void) | null = null;
-  const free: FactorPassBlock[] = []; // buffers back from the helpers, for the next blocks
+  const free: FactorPassBlock[] = []; // block buffers, back from the helpers or used here, for the next blocks
   const helpers = pool.size;
 
-  /** a block's stocks computed and staged here, as runFactorPassJs does */
-  let out = new Float64Array(0);
-  const local = (k: number) => {
-    const { s: s0, counts } = blocks[k];
-    let s = s0;
-    for (const n of counts) {
-      if (out.length < nCols * n) out = new Float64Array(nCols * n);
-      const col = (c: number) => vals.subarray(c * m + s, c * m + s + n);
-      const rows: TickerRows = { n, open: col(0), high: col(1), low: col(2), close: col(3), adj: col(4), volume: col(5), mkt: col(6) };
-      tickerPass(rows, defs, horizons, out);
-      const start = Int32Array.from({ length: nCols }, (_, c) => c * n);
-      const v: BatchValues = { f64: out, u8: new Uint8Array(0), start, bits: new Int32Array(nCols).fill(-1) };
-      xw.write(v, dst.subarray(s, s + n), age.subarray(s, s + n), minOf, n, rem.subarray(s, s + n));
-      s += n;
-    }
-  };
-  /** claim the next block from the front for a helper; false when none is ready or the two ends met */
-  const send = (): boolean => {
-    if (!pool.healthy || lo >= (hi < 0 ? blocks.length : hi)) return false;
-    const k = lo++;
-    const { s, e, counts } = blocks[k];
-    const rows = e - s;
+  /** block k's inputs in buffers of the free list (or new ones) */
+  const fill = (k: number): FactorPassBlock => {
+    const { s, e, counts, n0, K, t0 } = blocks[k];
+    const rows = e - s,
+      cells = K * blocks[k].Tb;
     let b = free.pop();
-    const cap = b ? b.cols.length / 7 : 0;
-    if (!b || cap < rows) {
-      const c = Math.max(rows, passBlockRows + 8192);
+    if (!b || b.cols.length / 7 < rows || b.stage.length < cells * F) {
+      const c = Math.max(rows, passBlockCells),
+        cc = Math.max(cells, passBlockCells);
       b = {
         names,
         horizons,
@@ -818,37 +816,56 @@ async function runFactorPassJsParallel(
         gateRem: xw.gateRem.slice(),
         counts: new Int32Array(0),
         rows: 0,
+        cells: 0,
         cols: new Float64Array(7 * c),
         local: new Int32Array(c),
         age: new Int32Array(c),
         rem: new Int32Array(c),
-        stage: new Float32Array(c * F),
-        stageP: new Float32Array(c * P),
+        stage: new Float32Array(cc * F),
+        stageP: new Float32Array(cc * P),
       };
     }
     const c = b.cols.length / 7;
     for (let j = 0; j < 7; j++) b.cols.set(vals.subarray(j * m + s, j * m + e), j * c);
-    const target = new Int32Array(rows);
-    let kept = 0;
     for (let r = 0; r < rows; r++) {
-      const t = dst[s + r];
-      if (t < 0) b.local[r] = -1;
+      const d = dst[s + r];
+      if (d < 0) b.local[r] = -1;
       else {
-        b.local[r] = kept;
-        target[kept++] = t;
+        const t = (d / N) | 0;
+        b.local[r] = (t - t0) * K + (d - t * N - n0);
       }
     }
     b.age.set(age.subarray(s, e));
     b.rem.set(rem.subarray(s, e));
     b.counts = Int32Array.from(counts);
     b.rows = rows;
+    b.cells = cells;
+    return b;
+  };
+  const write = (k: number, b: FactorPassBlock) => {
+    const { n0, K, t0, Tb } = blocks[k];
+    xw.writeBlock(b.stage, b.stageP, t0, Tb, n0, K);
+    free.push(b);
+  };
+  /** block k here */
+  const local = (k: number) => {
+    if (blocks[k].K === 0) return;
+    const b = fill(k);
+    runFactorPassBlock(b);
+    write(k, b);
+  };
+  /** claim the next block from the front for a helper; false when none is ready or the two ends met */
+  const send = (): boolean => {
+    if (!pool.healthy || lo >= (hi < 0 ? blocks.length : hi)) return false;
+    const k = lo++;
+    if (blocks[k].K === 0) return true; // nothing of it is in the panel
+    const b = fill(k);
+    const { rows, cells } = b;
     inFlight++;
     pool.pass(b).then(
       (r) => {
-        if (r.rows === rows && r.stage.length >= kept * F && r.stageP.length >= kept * P) {
-          xw.writeStaged(r.stage, r.stageP, target, kept);
-          free.push(r);
-        } else redo.push(k);
+        if (r.rows === rows && r.cells === cells && r.stage.length >= cells * F && r.stageP.length >= cells * P) write(k, r);
+        else redo.push(k);
         inFlight--;
         while (inFlight < 2 * helpers && send());
         wake?.();
@@ -862,29 +879,61 @@ async function runFactorPassJsParallel(
     return true;
   };
 
+  // the block being read: its rows from blockStart, its stocks' counts, its corner so far
   let g = 0,
     runStart = 0,
-    blockStart = 0,
-    counts: number[] = [],
     closed = false;
+  let cur: PassBlock = { s: 0, e: 0, counts: [], n0: 0, K: 0, t0: 0, Tb: 0 };
+  // the stock being read: its stock index and first / last date in the panel (n < 0: none of its rows is)
+  let sn = -1,
+    sa = 0,
+    sb = 0;
+  /** the stock of rows [runStart, g) is complete: it joins the block, or closes it and starts the next */
+  const endStock = () => {
+    if (sn >= 0 && cur.K > 0) {
+      const t0 = Math.min(cur.t0, sa),
+        t1 = Math.max(cur.t0 + cur.Tb - 1, sb);
+      if ((sn - cur.n0 + 1) * (t1 - t0 + 1) > passBlockCells) {
+        cur.e = runStart;
+        blocks.push(cur);
+        cur = { s: runStart, e: 0, counts: [], n0: 0, K: 0, t0: 0, Tb: 0 };
+        while (inFlight < 2 * helpers && send());
+        closed = true;
+      }
+    }
+    if (sn >= 0) {
+      if (cur.K === 0) {
+        cur.n0 = sn;
+        cur.t0 = sa;
+        cur.Tb = sb - sa + 1;
+      } else {
+        const t0 = Math.min(cur.t0, sa),
+          t1 = Math.max(cur.t0 + cur.Tb - 1, sb);
+        cur.t0 = t0;
+        cur.Tb = t1 - t0 + 1;
+      }
+      cur.K = sn - cur.n0 + 1;
+    }
+    cur.counts.push(g - runStart);
+    runStart = g;
+    sn = -1;
+  };
   for (const { len, o: ords, day: days, v } of priceBatches(engine, plan, order)) {
     for (let i = 0; i < len; i++) {
       const o = ords[i],
         day = days[i];
       if (g >= m) throw order.error(`is beyond the ${m} rows of the plan`);
-      if (o === 1 && g > 0) {
-        // a stock ends: close the block once it holds enough rows, and let a helper take it at once
-        counts.push(g - runStart);
-        runStart = g;
-        if (g - blockStart >= passBlockRows) {
-          blocks.push({ s: blockStart, e: g, counts });
-          blockStart = g;
-          counts = [];
-          while (inFlight < 2 * helpers && send());
-          closed = true;
-        }
-      }
+      if (o === 1 && g > 0) endStock();
       order.place(o, day, g, dst, age, rem);
+      const d = dst[g];
+      if (d >= 0) {
+        const t = (d / N) | 0;
+        if (sn < 0) {
+          sn = d - t * N;
+          sa = t;
+        }
+        sb = t;
+      }
       for (let c = 0; c < 6; c++) {
         const b = v.bits[c];
         vals[c * m + g] = b < 0 || (v.u8[b + (i >> 3)] & (1 << (i & 7))) !== 0 ? v.f64[v.start[c] + i] : NaN;
@@ -903,8 +952,9 @@ async function runFactorPassJsParallel(
   }
   order.finish();
   if (g > 0) {
-    counts.push(g - runStart);
-    blocks.push({ s: blockStart, e: g, counts });
+    endStock();
+    cur.e = g;
+    blocks.push(cur);
   }
   // this thread: blocks from the back, letting the helpers' replies in between (each reply sends the next front block)
   hi = blocks.length;
@@ -994,11 +1044,10 @@ class DateMajorWriter {
   }
 
   /**
-   * Staged rows from elsewhere (a helper's block, factor-pass-job.ts) to x and the planes, date by date: row r of
-   * `stage` ([n, F]) and `stageP` ([n, P]) goes to panel cell target[r]; each run of increasing targets is read front
-   * to back. This writer's own staged rows are not touched.
+   * Staged rows to x and the planes, date by date: row r of `stage` ([n, F]) and `stageP` ([n, P]) goes to panel cell
+   * target[r]; each run of increasing targets is read front to back.
    */
-  writeStaged(stage: Float32Array, stageP: Float32Array, target: Int32Array, n: number): void {
+  private writeStaged(stage: Float32Array, stageP: Float32Array, target: Int32Array, n: number): void {
     const { x, N, F, P, planes } = this;
     const outP = planes.map((q) => q.out),
       offP = Int32Array.from(planes, (q) => q.offset);
@@ -1027,6 +1076,25 @@ class DateMajorWriter {
           r++;
         }
         cur[k] = r;
+      }
+    }
+  }
+
+  /**
+   * A block's corner of the panel (factor-pass-job.ts FactorPassBlock): dates t0 .. t0 + Tb - 1, stocks n0 .. n0 + K - 1;
+   * stage [Tb, K, F] and stageP [P, Tb K]. Each date's K stocks are one contiguous run of x, copied whole.
+   */
+  writeBlock(stage: Float32Array, stageP: Float32Array, t0: number, Tb: number, n0: number, K: number): void {
+    const { x, N, F, P, planes } = this;
+    const run = K * F,
+      cells = Tb * K;
+    for (let tb = 0; tb < Tb; tb++) x.set(stage.subarray(tb * run, (tb + 1) * run), ((t0 + tb) * N + n0) * F);
+    for (let p = 0; p < P; p++) {
+      const { out, offset } = planes[p];
+      for (let tb = 0; tb < Tb; tb++) {
+        const src = p * cells + tb * K,
+          dst = offset + (t0 + tb) * N + n0;
+        for (let k = 0; k < K; k++) out[dst + k] = stageP[src + k];
       }
     }
   }

@@ -1,7 +1,7 @@
 /**
  * Where the typed-array factor pass's values become panel rows, shared by the loading thread (factors.ts
  * DateMajorWriter) and the helper threads (cross-section-pool.ts): writeRows / writeColumn mask a batch's values (by
- * age, rows left, NULL, non-finite) into float32 rows, and runFactorPassJob computes a block of whole tickers on a
+ * age, rows left, NULL, non-finite) into float32 rows, and runFactorPassBlock computes a block of whole tickers on a
  * helper: their prices in, their staged panel rows out, the same values the loading thread would stage for them
  * (same functions, same order of operations; tested byte for byte against the one-thread panel), laid out as the
  * block's corner of the panel so the loading thread copies each date's stocks whole.

@@ -291,13 +291,6 @@ export async function loadParquet(
       };
       claim();
       try {
-        await insertGroups();
-      } finally {
-        over = true;
-        // the helper's copy of the file is not needed any more (a group still in flight is decoded first: one at a time)
-        if (helper && hi < groups.length) helper.parquet({ file: fileNo, blob: null, group: -1, batchSize: 0 }).catch(() => {});
-      }
-      async function insertGroups(): Promise<void> {
         for (let i = 0; i < groups.length; i++) {
           next = i;
           let ipc: Uint8Array | null = null;
@@ -320,6 +313,10 @@ export async function loadParquet(
             claim();
           }
         }
+      } finally {
+        over = true;
+        // the helper's copy of the file is not needed any more (a group still in flight is decoded first: one at a time)
+        if (helper && hi < groups.length) helper.parquet({ file: fileNo, blob: null, group: -1, batchSize: 0 }).catch(() => {});
       }
     }
     const rows = Number(

@@ -15,7 +15,7 @@
  * calling thread and the pool stops using helpers.
  */
 import type { CrossSectionConfig } from './preprocess';
-import { preprocessDates } from './preprocess';
+import { makeScratch, preprocessDates } from './preprocess';
 import { blockBuffers, runFactorPassBlock, type FactorPassBlock, type FactorPassJob } from './factor-pass-job';
 import type { ParquetGroupJob } from './parquet-helper';
 import { yieldToEvents } from './yield-events';
@@ -334,6 +334,8 @@ export async function preprocessDatesParallel(
     missing: cfg.missing,
     industryNeutral: cfg.industryNeutral,
   };
+  // one scratch for this thread's steps: each step starts from the previous step's last date's hints
+  const scratch = makeScratch(N, nIndustries);
   const local = (a: number, e: number) =>
     nValid.set(
       preprocessDates(
@@ -345,6 +347,7 @@ export async function preprocessDatesParallel(
         F,
         cfg,
         nIndustries,
+        scratch,
       ),
       a,
     );

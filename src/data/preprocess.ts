@@ -41,6 +41,14 @@ export interface CrossSectionScratch {
    * next date's selections (a factor's cross-section moves little from one day to the next). Grown on first use.
    */
   hint?: Float64Array;
+  /**
+   * [F, nValid] the date's valid rows transposed (column j of the valid stocks at j * nValid: each column is
+   * contiguous, so the per-column passes read and write neighbouring values), and [N] the valid stocks' rows and
+   * industries by position. Grown on first use.
+   */
+  cols?: Float64Array;
+  rowOf?: Int32Array;
+  indOf?: Int32Array;
 }
 
 /** Work buffers for cross-sections of up to n stocks and nIndustries industries. */
@@ -430,9 +438,15 @@ export function preprocessCrossSection(
       }
     }
   }
+  if (!scratch.rowOf || scratch.rowOf.length < n) {
+    scratch.rowOf = new Int32Array(n);
+    scratch.indOf = new Int32Array(n);
+  }
+  const rowOf = scratch.rowOf,
+    indOf = scratch.indOf!;
   let nValid = 0;
   for (let i = 0; i < n; i++) {
-    if (valid[i]) nValid++;
+    if (valid[i]) rowOf[nValid++] = i;
     else x.fill(0, i * f, i * f + f); // 3. invalid stocks hold 0
   }
   if (nValid === 0) return 0;
@@ -440,15 +454,25 @@ export function preprocessCrossSection(
   const neutral = cfg.industryNeutral && industry !== null;
   if (!scratch.hint || scratch.hint.length < 2 * f) scratch.hint = new Float64Array(2 * f).fill(NaN);
   const { hint } = scratch;
+  if (!scratch.cols || scratch.cols.length < nValid * f) scratch.cols = new Float64Array(n * f);
+  const cols = scratch.cols;
+  // the valid rows, transposed: cols[j nValid + r] = x[rowOf[r] f + j] (each row read front to back); the columns
+  // are processed in cols and written back the same way at the end. The same values in the same order as reading
+  // x column by column: the result is the same to the bit
+  for (let r = 0; r < nValid; r++) {
+    const o = rowOf[r] * f;
+    for (let j = 0, q = r; j < f; j++, q += nValid) cols[q] = x[o + j];
+  }
+  if (neutral) for (let r = 0; r < nValid; r++) indOf[r] = industry[rowOf[r]];
   for (let j = 0; j < f; j++) {
-    // 2. gather the valid, finite entries of column j
+    const c0 = j * nValid;
+    // 2. gather the finite entries of column j (idx: their positions among the valid stocks)
     let m = 0;
-    for (let i = 0; i < n; i++) {
-      if (!valid[i]) continue;
-      const v = x[i * f + j];
+    for (let r = 0; r < nValid; r++) {
+      const v = cols[c0 + r];
       if (v - v === 0) {
         a[m] = v;
-        idx[m] = i;
+        idx[m] = r;
         m++;
       }
     }
@@ -460,16 +484,17 @@ export function preprocessCrossSection(
         if (!neutral) {
           // 2b + write-back in one pass (the common path): missing entries of valid stocks get the mean, 0
           const [mean, inv] = zscoreParams(a, m, sum);
-          if (m < nValid) for (let i = 0; i < n; i++) if (valid[i]) x[i * f + j] = 0;
-          for (let i = 0; i < m; i++) x[idx[i] * f + j] = inv === 0 ? 0 : (a[i] - mean) * inv;
+          if (m < nValid) cols.fill(0, c0, c0 + nValid);
+          if (inv === 0) for (let i = 0; i < m; i++) cols[c0 + idx[i]] = 0;
+          else for (let i = 0; i < m; i++) cols[c0 + idx[i]] = (a[i] - mean) * inv;
           continue;
         }
         zscoreInPlace(a, m, sum); // 2b
       }
     }
     if (neutral) {
-      // 2c
-      industryDemeanInPlace(a, m, idx, industry, scratch.indSum, scratch.indCnt);
+      // 2c (indOf: the industry of each position)
+      industryDemeanInPlace(a, m, idx, indOf, scratch.indSum, scratch.indCnt);
       if (cfg.normalize !== 'none') zscoreInPlace(a, m);
     }
     // 2d. fill value for valid stocks with a missing entry: the processed column's mean
@@ -479,8 +504,12 @@ export function preprocessCrossSection(
       for (let i = 0; i < m; i++) s += a[i];
       fill = s / m;
     }
-    if (m < nValid) for (let i = 0; i < n; i++) if (valid[i]) x[i * f + j] = fill;
-    for (let i = 0; i < m; i++) x[idx[i] * f + j] = a[i];
+    if (m < nValid) cols.fill(fill, c0, c0 + nValid);
+    for (let i = 0; i < m; i++) cols[c0 + idx[i]] = a[i];
+  }
+  for (let r = 0; r < nValid; r++) {
+    const o = rowOf[r] * f;
+    for (let j = 0, q = r; j < f; j++, q += nValid) x[o + j] = cols[q];
   }
   return nValid;
 }
@@ -495,7 +524,8 @@ function maxIndustry(industry: Int32Array | null, n: number): number {
  * Preprocess dates [0, T) of a [T, N, F] block in place, date by date (preprocessCrossSection), with one scratch for
  * the block. industry: [T, N] ids (-1 unknown); nIndustries sizes the scratch. Returns [T] the valid stocks per date
  * after preprocessing. Dates are independent, so a panel's dates can be split into blocks and preprocessed by
- * several threads (cross-section-pool.ts): the result does not depend on the split (tested).
+ * several threads (cross-section-pool.ts): the result does not depend on the split (tested). `scratch`: one shared
+ * by consecutive blocks keeps the hints of the previous block's last date (makeScratch(N, nIndustries) or larger).
  */
 export function preprocessDates(
   x: Float32Array,
@@ -506,8 +536,8 @@ export function preprocessDates(
   F: number,
   cfg: CrossSectionConfig,
   nIndustries: number,
+  scratch: CrossSectionScratch = makeScratch(N, nIndustries),
 ): Int32Array {
-  const scratch = makeScratch(N, nIndustries);
   const nValid = new Int32Array(T);
   for (let t = 0; t < T; t++) {
     nValid[t] = preprocessCrossSection(

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { createNodeEngine } from '../src/data/sql-engine-node';
 import { initParquetNode } from '../src/data/parquet-node';
 import { loadParquet } from '../src/data/parquet';
-import { pricesInputColumns, validatePrices, validateSectors } from '../src/data/schema';
+import { doubtfulWarning, pricesInputColumns, validatePrices, validateSectors } from '../src/data/schema';
+import { DoubtfulScan } from '../src/data/doubtful-returns';
 import { computeFactorFrame, computeFactorPanelParallel, lastTimings, panelSpareBytes } from '../src/data/factors';
 import { nodeCrossSectionPool } from '../src/data/cross-section-pool-node';
 import { panelSummary } from '../src/data/panel';
@@ -89,6 +90,7 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
     const v = validatePrices(engine, 'raw_prices', {
       file: 'us_large_cap_prices.parquet',
       order: 'ticker',
+      doubtfulInPass: true, // as loadPanel: the factor pass counts the doubtful returns (below)
       onShape: (dates, tickers) => {
         if (process.env.BENCH_SPARE !== 'off') spare = pool.reserve(panelSpareBytes(dates, tickers));
       },
@@ -98,12 +100,16 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
     engine.run('DROP TABLE raw_sectors');
     stop(`data: validate prices + sectors (${v.stats.keptRows} rows)`);
     start();
+    const doubtful = new DoubtfulScan();
     const panel = await computeFactorPanelParallel(
       engine,
-      { prices: 'prices', sectors: 'sectors', name: 'us_large_cap_prices' },
+      { prices: 'prices', sectors: 'sectors', name: 'us_large_cap_prices', doubtful },
       defaultPreprocessing,
       { pool, spare },
     );
+    if (!doubtful.done || v.doubtfulAt === undefined) throw new Error('bench: the factor pass did not count the doubtful returns');
+    if (doubtful.n > 0)
+      v.warnings.splice(v.doubtfulAt, 0, doubtfulWarning('us_large_cap_prices.parquet', doubtful.n, doubtful.largest, 'keep'));
     const s = panelSummary(panel);
     stop(`data: factor panel (${s.F} factors + ${s.H} labels, T=${s.T}, N=${s.N}; SQL pass straight into the panel + preprocessing)`);
     for (const [k, ms] of Object.entries(lastTimings)) add(`data: factor panel step '${k === 'panel' ? 'preprocess' : k}'`, ms, 'ms');

@@ -10,6 +10,7 @@
  * Rescaling only the adjusted price is enough: the factor library adjusts open / high / low by adj / close
  * (factors-sql.ts), and labels and daily returns are ratios of the adjusted price.
  */
+import { dayToIso } from '../core/dates';
 import { queryRows, queryScalar, sqlIdent, type SqlEngine } from './sql-engine';
 
 export type ExtremeReturnsMode = 'keep' | 'clip' | 'drop';
@@ -25,6 +26,90 @@ export const EXTREME_RETURN = 0.5;
 /** SQL predicate over a one-day return `r` and the two-day return `back` (t-1 -> t+1): true for a doubtful day */
 export const doubtfulSql = (r: string, back: string): string =>
   `(${r} <= ${-EXTREME_RETURN + 0.01} OR ${r} >= ${2 * EXTREME_RETURN} OR (abs(${r}) > ${EXTREME_RETURN} AND abs(${back}) < 0.1))`;
+
+/** the predicate's bounds as the SQL reads them (the same doubles: each is parsed from the text doubtfulSql writes) */
+const FALL = Number(String(-EXTREME_RETURN + 0.01)),
+  RISE = Number(String(2 * EXTREME_RETURN)),
+  MOVE = Number(String(EXTREME_RETURN));
+
+/** A doubtful day for the messages: ticker, ISO date, one-day return */
+export interface DoubtfulDay {
+  ticker: string;
+  d: string;
+  r: number;
+}
+
+/** 'AAA on 2008-12-05: +102.4%, ...': the examples of the warning and the treatment note */
+export const doubtfulExamples = (days: DoubtfulDay[]): string =>
+  days.map((x) => `${x.ticker} on ${x.d}: ${x.r > 0 ? '+' : ''}${(x.r * 100).toFixed(1)}%`).join(', ');
+
+/**
+ * The doubtful days of a price stream in (ticker, date) order, fed row by row: the typed-array twin of the query
+ * schema.ts extremeReturns runs on a (ticker, date)-ordered table (the factor pass reads those rows anyway, so the
+ * loader has it count them there instead of a query of its own). Row i of a run (a ticker's rows) has
+ * r = p_i / p_(i-1) - 1 (none on a run's first row) and back = p_(i+1) / p_(i-1) - 1 (none on its first or last row),
+ * the same divisions as the SQL's lag / lead, tested with doubtfulSql's bounds (the same doubles). Each row is decided
+ * when the next one arrives (or its run ends). Keeps the count and the `keep` largest |r| (ties: earlier run, then
+ * earlier day: the SQL's ORDER BY abs(r) DESC, ticker, date for runs in ticker order). Prices must be > 0 (the clean
+ * prices table's adj_close is).
+ */
+export class DoubtfulScan {
+  n = 0;
+  /** the largest |r| so far, largest first: run index, day number, r */
+  readonly top: { run: number; day: number; r: number }[] = [];
+  /** true once a whole stream has been fed (finish) */
+  done = false;
+  private run = -1;
+  /** the row waiting for its next one: price, day, its r (NaN on a run's first row), the price before it (NaN: none) */
+  private p = NaN;
+  private day = 0;
+  private r = NaN;
+  private before = NaN;
+  constructor(private readonly keep = 3) {}
+
+  /** the next row: true when it starts a ticker's run, its day number and price */
+  push(startsRun: boolean, day: number, p: number): void {
+    if (startsRun || this.run < 0) {
+      if (this.run >= 0) this.decide(NaN);
+      this.run++;
+      this.r = NaN;
+      this.before = NaN;
+    } else {
+      const prev = this.p;
+      this.decide(p / this.before - 1); // the waiting row's back (NaN when it has no row before it)
+      this.r = p / prev - 1;
+      this.before = prev;
+    }
+    this.p = p;
+    this.day = day;
+  }
+
+  /** the stream has ended: the last row is decided; `tickers`: the name of each run, for `largest` */
+  finish(tickers: readonly string[]): void {
+    if (this.run >= 0) this.decide(NaN);
+    this.run = -1;
+    this.done = true;
+    this.largest = this.top.map((x) => ({ ticker: tickers[x.run] ?? `#${x.run}`, d: dayToIso(x.day), r: x.r }));
+  }
+
+  /** the kept days with names and ISO dates, once finished */
+  largest: DoubtfulDay[] = [];
+
+  /** the waiting row, given its back */
+  private decide(back: number): void {
+    const r = this.r;
+    if (!(r <= FALL || r >= RISE || (Math.abs(r) > MOVE && Math.abs(back) < 0.1))) return;
+    this.n++;
+    const a = Math.abs(r);
+    const top = this.top;
+    // rows arrive in (run, day) order: one with the same |r| as a kept one goes after it
+    let k = top.length;
+    while (k > 0 && Math.abs(top[k - 1].r) < a) k--;
+    if (k >= this.keep) return;
+    top.splice(k, 0, { run: this.run, day: this.day, r });
+    if (top.length > this.keep) top.pop();
+  }
+}
 
 export interface DoubtfulTreatment {
   /** doubtful days found (and clipped or dropped unless mode is 'keep') */
@@ -63,12 +148,12 @@ export function treatDoubtfulReturns(
   try {
     const n = Number(queryScalar(engine, `SELECT count(*) FROM ${scratch} WHERE flag`));
     if (n === 0) return { n: 0, note: '' };
-    const ex = queryRows<{ ticker: string; d: string; r: number }>(
-      engine,
-      `SELECT ticker, CAST(date AS VARCHAR) AS d, r FROM ${scratch} WHERE flag ORDER BY abs(r) DESC, ticker, date LIMIT 3`,
-    )
-      .map((x) => `${x.ticker} on ${x.d}: ${x.r > 0 ? '+' : ''}${(x.r * 100).toFixed(1)}%`)
-      .join(', ');
+    const ex = doubtfulExamples(
+      queryRows<DoubtfulDay>(
+        engine,
+        `SELECT ticker, CAST(date AS VARCHAR) AS d, r FROM ${scratch} WHERE flag ORDER BY abs(r) DESC, ticker, date LIMIT 3`,
+      ),
+    );
     // the later rows of a ticker after its last priced row keep the last factor (a NULL price stays NULL)
     engine.run(`CREATE OR REPLACE TABLE ${t} AS SELECT * FROM (
       SELECT x.* REPLACE (x.${p} * coalesce(s.cum, 1e0) AS ${p}) FROM ${t} x LEFT JOIN ${scratch} s ON s.ticker = x.ticker AND s.date = x.date

@@ -23,6 +23,7 @@ import { runFactorPassBlock, stageBatch, writeColumn, type BatchValues, type Fac
 import { allocPanelDraft, finishPanel, finishPanelParallel, type BuildPanelOptions, type PanelDraft, type PanelMeta } from './panel';
 import { yieldToEvents, type CrossSectionPool, type ParallelOptions } from './cross-section-pool';
 import { classifyPanelColumns, type PanelColumns } from './schema';
+import type { DoubtfulScan } from './doubtful-returns';
 import { describeColumns, sqlIdent, sqlString, tableExists, type SqlEngine } from './sql-engine';
 
 export { FACTOR_DEFS, DEFAULT_HORIZONS, type FactorDef };
@@ -53,6 +54,12 @@ export interface ComputeFactorOptions {
   minStocks?: number;
   /** source name for the frame */
   name?: string;
+  /**
+   * count the doubtful one-day returns of the adjusted close on the way (doubtful-returns.ts DoubtfulScan): fed by
+   * the typed-array passes, which read every row of the prices in (ticker, date) order; left not `done` by the SQL
+   * pass (the caller then runs schema.extremeReturns). With `end`, only the rows up to it are seen
+   */
+  doubtful?: DoubtfulScan;
 }
 
 const isoDate = (s: string, what: string): string => {
@@ -267,6 +274,10 @@ interface PassPlan {
   consts: PassConstants;
   /** rows per source ticker (source tickers in name order = the order of the stream's runs) */
   srcCount: Int32Array;
+  /** the source tickers' names, in that order */
+  srcTickers: string[];
+  /** ComputeFactorOptions.doubtful */
+  doubtful: DoubtfulScan | null;
   /** source ticker -> stock index n in `tickers` (-1: the ticker has no row on a kept date) */
   nOfTid: Int32Array;
   tickers: string[];
@@ -409,6 +420,8 @@ function planFactorPass(engine: SqlEngine, opts: ComputeFactorOptions, tt: Recor
     horizons,
     consts: { day0: dayMin, mkt },
     srcCount,
+    srcTickers: Array.from({ length: tk.numRows }, (_, i) => String(tv.get(i))),
+    doubtful: opts.doubtful ?? null,
     nOfTid,
     tickers,
     industries,
@@ -669,6 +682,7 @@ function* priceBatches(engine: SqlEngine, plan: PassPlan, order: RowOrder): Gene
   let o = new Float64Array(0),
     day = new Int32Array(0),
     first = true;
+  const scan = plan.doubtful;
   for (const batch of engine.stream(sql)) {
     const len = batch.numRows;
     if (o.length < len) {
@@ -678,8 +692,16 @@ function* priceBatches(engine: SqlEngine, plan: PassPlan, order: RowOrder): Gene
     const v = batchValues(batch, 2, 6, len, scratch);
     orderAndDays(batch, o, day, first, order);
     if (len > 0) first = false;
+    if (scan) {
+      // the adjusted close (column 4; never NULL in the clean prices: a NULL bit reads as NaN, which flags nothing)
+      const b = v.bits[4],
+        s = v.start[4];
+      for (let i = 0; i < len; i++)
+        scan.push(o[i] === 1, day[i], b < 0 || (v.u8[b + (i >> 3)] & (1 << (i & 7))) !== 0 ? v.f64[s + i] : NaN);
+    }
     yield { len, o, day, v };
   }
+  scan?.finish(plan.srcTickers);
 }
 
 /**

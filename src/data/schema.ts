@@ -19,7 +19,14 @@
  */
 import { LabError } from '../core/errors';
 import { describeColumns, queryRows, queryScalar, sqlIdent, type SqlEngine } from './sql-engine';
-import { doubtfulSql, EXTREME_RETURN, treatDoubtfulReturns, type ExtremeReturnsMode } from './doubtful-returns';
+import {
+  doubtfulExamples,
+  doubtfulSql,
+  EXTREME_RETURN,
+  treatDoubtfulReturns,
+  type DoubtfulDay,
+  type ExtremeReturnsMode,
+} from './doubtful-returns';
 
 export type InputShape = 'prices' | 'factors' | 'sectors';
 
@@ -65,6 +72,11 @@ export interface ValidationResult {
   stats: ValidationStats;
   /** factor-panel column roles */
   columns?: PanelColumns;
+  /**
+   * prices with `doubtfulInPass`: the doubtful-returns check was left to the factor pass; its warning belongs at this
+   * index of `warnings` (where extremeReturns would have put it)
+   */
+  doubtfulAt?: number;
 }
 
 export interface ValidateOptions {
@@ -90,6 +102,12 @@ export interface ValidateOptions {
    * meanwhile (cross-section-pool.ts reserve)
    */
   onShape?: (dates: number, tickers: number) => void;
+  /**
+   * prices, extremeReturns 'keep': leave the doubtful-returns check (a query over every row) to the factor pass,
+   * which reads every row in the same order anyway (factors.ts ComputeFactorOptions.doubtful); the result's
+   * doubtfulAt says where its warning goes. 'clip' and 'drop' change the prices first, so they always run here
+   */
+  doubtfulInPass?: boolean;
   /**
    * keep factor columns that look like labels (by name, or |IC| > LEAK_IC with the forward return) as factors, with a
    * warning; default false: they are excluded with a warning naming each
@@ -609,13 +627,14 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
     }
     calendarDoubts(engine, out, file, warnings);
     const mode = opts.extremeReturns ?? 'keep';
-    if (extremeReturns(engine, out, 'adj_close', file, warnings, opts.order === 'ticker', mode) > 0) {
+    const doubtfulAt = mode === 'keep' && opts.doubtfulInPass ? warnings.length : undefined;
+    if (doubtfulAt === undefined && extremeReturns(engine, out, 'adj_close', file, warnings, opts.order === 'ticker', mode) > 0) {
       const t = treatDoubtfulReturns(engine, out, 'adj_close', mode, file, opts.order === 'ticker' ? 'ticker, date' : 'date, ticker');
       if (t.note) notes.push(t.note);
     }
     // after the treatment: extremeReturns 'drop' removes rows, which the kept / dropped counts must show
     const stats = tableStats(engine, out, file, rawRows, minStocks, warnings);
-    return { shape: 'prices', table: out, warnings, notes, stats };
+    return { shape: 'prices', table: out, warnings, notes, stats, ...(doubtfulAt !== undefined ? { doubtfulAt } : {}) };
   } finally {
     engine.run(`DROP VIEW IF EXISTS ${stage}`);
   }
@@ -758,18 +777,20 @@ export function extremeReturns(
        FROM ${sqlIdent(table)} WHERE ${p} > 0`
     : `SELECT ticker, date, ${p} / lag(${p}) OVER w - 1 AS r, lead(${p}) OVER w / lag(${p}) OVER w - 1 AS back
        FROM ${sqlIdent(table)} WHERE ${p} > 0 WINDOW w AS (PARTITION BY ticker ORDER BY date)`;
-  const rows = queryRows<{ n: number; ticker: string; d: string; r: number }>(
+  const rows = queryRows<{ n: number } & DoubtfulDay>(
     engine,
     `WITH r AS (${r}),
           x AS (SELECT * FROM r WHERE ${doubtfulSql('r', 'back')})
      SELECT (SELECT count(*) FROM x)::INTEGER AS n, ticker, CAST(date AS VARCHAR) AS d, r FROM x ORDER BY abs(r) DESC, ticker, date LIMIT 3`,
   );
   if (rows.length === 0) return 0;
-  const ex = rows.map((x) => `${x.ticker} on ${x.d}: ${x.r > 0 ? '+' : ''}${(x.r * 100).toFixed(1)}%`).join(', ');
-  warnings.push(
-    `${file}: ${rows[0].n} doubtful one-day return(s) (a fall of ${EXTREME_RETURN * 100}% or more, a rise of ${2 * EXTREME_RETURN * 100}% or more, or a move beyond ±${EXTREME_RETURN * 100}% undone the next day; largest: ${ex}); often an unadjusted split or a bad price. ${DOUBTFUL_ACTION[mode]}`,
-  );
+  warnings.push(doubtfulWarning(file, rows[0].n, rows, mode));
   return rows[0].n;
+}
+
+/** The warning for n doubtful one-day returns, the largest first in `largest` (extremeReturns, or the factor pass) */
+export function doubtfulWarning(file: string, n: number, largest: DoubtfulDay[], mode: ExtremeReturnsMode): string {
+  return `${file}: ${n} doubtful one-day return(s) (a fall of ${EXTREME_RETURN * 100}% or more, a rise of ${2 * EXTREME_RETURN * 100}% or more, or a move beyond ±${EXTREME_RETURN * 100}% undone the next day; largest: ${doubtfulExamples(largest)}); often an unadjusted split or a bad price. ${DOUBTFUL_ACTION[mode]}`;
 }
 
 // ---------------------------------------------------------------- factor panel

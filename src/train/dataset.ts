@@ -14,7 +14,8 @@ import type { SqlEngine } from '../data/sql-engine';
 import { loadTableFile } from '../data/table-file';
 import { dataFingerprint, panelCacheKey, type PanelCache } from '../data/panel-cache';
 import { panelBytes } from '../core/panel';
-import { pricesInputColumns, validateInput, validateSectors, type ValidationResult } from '../data/schema';
+import { doubtfulWarning, extremeReturns, pricesInputColumns, validateInput, validateSectors, type ValidationResult } from '../data/schema';
+import { DoubtfulScan } from '../data/doubtful-returns';
 import { computeFactorPanelParallel, factorPanelToFrame, lastTimings, panelSpareBytes } from '../data/factors';
 import { PARALLEL_MIN_VALUES, type CrossSectionPool } from '../data/cross-section-pool';
 import { buildPanelParallel, panelSummary } from '../data/panel';
@@ -172,6 +173,7 @@ async function decodeAndValidate(
   track?: StepTracker,
   onShape?: (dates: number, tickers: number) => void,
   pool?: CrossSectionPool | null,
+  doubtfulInPass = false,
 ): Promise<Decoded> {
   track?.start('parquet');
   // a prices file: only the columns validation reads are decoded (e.g. not dividend, split); a helper decodes the
@@ -192,6 +194,7 @@ async function decodeAndValidate(
       extremeReturns: prep.extremeReturns,
       includeLabelLike: prep.includeLabelLike,
       onShape,
+      doubtfulInPass,
     });
   } finally {
     engine.run('DROP TABLE IF EXISTS raw_input'); // the clean table is a copy: free the raw one now
@@ -330,7 +333,19 @@ export async function loadPanel(
           if (bytes >= PARALLEL_MIN_VALUES * 4 && bytes <= 2 ** 30) spare = pool.reserve(bytes);
         }
       : undefined;
-  const { v, warnings, notes, sectorsTable } = await decodeAndValidate(engine, prices, sectors, fileName, prep, track, onShape, pool);
+  // the doubtful-returns check ('keep') is made by the factor pass, which reads every row anyway: not with an end date
+  // (the pass stops there)
+  const { v, warnings, notes, sectorsTable } = await decodeAndValidate(
+    engine,
+    prices,
+    sectors,
+    fileName,
+    prep,
+    track,
+    onShape,
+    pool,
+    !spec.end,
+  );
   for (const id of ['parquet', 'validate'] as const) steps[id] = track.steps.find((s) => s.id === id)?.ms ?? 0;
   t1 = performance.now();
   // refuse what cannot fit before building the panel (numbers and what to do), not DuckDB's allocation error later
@@ -345,12 +360,28 @@ export async function loadPanel(
   let panel: Panel;
   if (v.shape === 'prices') {
     track.start('factors');
+    const doubtful = v.doubtfulAt !== undefined ? new DoubtfulScan() : undefined;
     panel = await computeFactorPanelParallel(
       engine,
-      { prices: v.table, sectors: sectorsTable, start: spec.start, end: spec.end, name: spec.name, industryLevel: prep.industryLevel },
+      {
+        prices: v.table,
+        sectors: sectorsTable,
+        start: spec.start,
+        end: spec.end,
+        name: spec.name,
+        industryLevel: prep.industryLevel,
+        doubtful,
+      },
       prep,
       { onPhase: () => track.start('preprocess'), pool, spare },
     );
+    if (doubtful && v.doubtfulAt !== undefined) {
+      // where validation would have put it; the query when the pass did not scan (the SQL pass)
+      const w: string[] = [];
+      if (!doubtful.done) extremeReturns(engine, v.table, 'adj_close', fileName, w, true, 'keep');
+      else if (doubtful.n > 0) w.push(doubtfulWarning(fileName, doubtful.n, doubtful.largest, 'keep'));
+      warnings.splice(v.doubtfulAt, 0, ...w);
+    }
     track.done('preprocess');
     for (const [k, ms] of Object.entries(lastTimings)) steps[k === 'panel' ? 'preprocess' : k] = ms;
     t1 = performance.now(); // the next lap ('save') starts here, not at the factor pass

@@ -139,3 +139,37 @@ describe('extremeReturns drop: the validation counts are taken after the doubtfu
     expect(keep.stats.minStocksPerDate).toBe(6);
   });
 });
+
+describe("keep: the load leaves the check to the factor pass (validatePrices doubtfulInPass); the warnings are validation's", () => {
+  it('the same warnings in the same order as validating alone (which runs the query), and with an end date', async () => {
+    const engine = await io.engine();
+    await loadParquet(engine, 'split_raw2', await splitFile());
+    const alone = validateInput(engine, 'split_raw2', { file: 'split.parquet', out: 'split_alone', order: 'ticker' });
+    const deferred = validateInput(engine, 'split_raw2', {
+      file: 'split.parquet',
+      out: 'split_def',
+      order: 'ticker',
+      doubtfulInPass: true,
+    });
+    // validation alone warns (the query); asked to defer, it does not, and says where the warning goes
+    expect(alone.warnings.some((w) => w.includes('AAA on 2020-01-20: -99.9%'))).toBe(true);
+    expect(deferred.warnings.some((w) => w.includes('doubtful'))).toBe(false);
+    expect(deferred.doubtfulAt).toBe(alone.warnings.findIndex((w) => w.includes('doubtful')));
+    // the statements the load runs: extremeReturns's query is the one reading lead(ticker)
+    const seen: string[] = [];
+    const query = engine.query.bind(engine);
+    engine.query = (sql: string) => (seen.push(sql), query(sql));
+    try {
+      const r = await load(undefined);
+      expect(r.loaded.warnings).toEqual(alone.warnings);
+      expect(seen.some((q) => q.includes('lead(ticker)'))).toBe(false);
+      // with an end date the pass stops there: validation runs the query itself (the split on day 10 is before the end)
+      const prep: PreprocessConfig = { ...defaultPreprocessing, minHistory: 0 };
+      const ended = await loadPanel(io, { kind: 'file', name: 'split.parquet', end: '2020-02-10' }, prep, await splitFile());
+      expect(ended.warnings).toEqual(alone.warnings);
+      expect(seen.some((q) => q.includes('lead(ticker)'))).toBe(true);
+    } finally {
+      engine.query = query;
+    }
+  });
+});

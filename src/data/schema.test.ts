@@ -204,6 +204,22 @@ describe('validatePrices', () => {
     expect(queryRows(engine, 'SELECT count(open)::INTEGER AS n FROM p_nanopen_clean')[0].n).toBe(9);
   });
 
+  it("blank stock ids (empty, spaces only): an error naming the count and the first row; ' A' is an id", async () => {
+    await load(
+      'raw_blank',
+      prices([
+        ['2020-01-02', ' A', 10],
+        ['2020-01-02', 'BB', 10],
+        ['2020-01-03', '   ', 10], // row 3: blank
+        ['2020-01-03', 'BB', 10],
+        ['2020-01-06', '', 10], // row 5: blank
+      ]),
+    );
+    expect(() => validatePrices(engine, 'raw_blank', { file: 'b.parquet' })).toThrow(
+      "b.parquet: 2 row(s) have an empty 'ticker' (e.g. row 3); expected a stock id on every row",
+    );
+  });
+
   it('duplicate (date, ticker): an error with an example', async () => {
     const rows = grid(6, 3);
     rows.splice(5, 0, [rows[7][0], rows[7][1], 99]); // row 6 duplicates (2020-01-02, T1)

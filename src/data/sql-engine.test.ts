@@ -78,5 +78,10 @@ describe('SqlEngine (DuckDB-WASM blocking, node)', () => {
     expect(queryScalar(engine, `SELECT sum(v)::INTEGER FROM ${sqlIdent('odd "name"')}`)).toBe(12);
     expect(queryScalar(engine, `SELECT ${sqlString("it's")}`)).toBe("it's");
     expect(tableExists(engine, 'no_such_table')).toBe(false);
+    expect(tableExists(engine, 'odd "name"')).toBe(true);
+    engine.run('CREATE TEMP TABLE te_tmp (x INT); CREATE VIEW te_view AS SELECT 1 AS x');
+    expect(tableExists(engine, 'te_tmp')).toBe(true);
+    expect(tableExists(engine, 'te_view')).toBe(true);
+    expect(tableExists(engine, 'te_vie')).toBe(false); // a near name is not the table ('Did you mean' in the error)
   });
 });

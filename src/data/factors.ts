@@ -940,8 +940,28 @@ async function runFactorPassJsParallel(
     runStart = g;
     sn = -1;
   };
-  for (const { len, o: ords, day: days, v } of priceBatches(engine, plan, order)) {
+  // the market return by day - day0 (NaN: none), for the per-batch copy below
+  const mkt = Float64Array.from(consts.mkt, (x) => (x === null || x === undefined ? NaN : x));
+  for (const { len: batchLen, o: ords, day: days, v } of priceBatches(engine, plan, order)) {
+    const g0 = g;
+    // the batch's values first (a block closed in the row loop below may go to a helper at once), column by column into
+    // rows [g0, g0 + len): a copy for a column without NULLs, else NULL -> NaN. Rows beyond the plan's m are not
+    // copied (the row loop throws on the first)
+    const len = Math.min(batchLen, m - g0);
+    for (let c = 0; c < 6; c++) {
+      const b = v.bits[c],
+        s = v.start[c],
+        out = c * m + g0;
+      if (b < 0) vals.set(v.f64.subarray(s, s + len), out);
+      else for (let i = 0; i < len; i++) vals[out + i] = (v.u8[b + (i >> 3)] & (1 << (i & 7))) !== 0 ? v.f64[s + i] : NaN;
+    }
+    const d0 = consts.day0,
+      out = 6 * m + g0;
     for (let i = 0; i < len; i++) {
+      const mi = days[i] - d0;
+      vals[out + i] = mi >= 0 && mi < mkt.length ? mkt[mi] : NaN;
+    }
+    for (let i = 0; i < batchLen; i++) {
       const o = ords[i],
         day = days[i];
       if (g >= m) throw order.error(`is beyond the ${m} rows of the plan`);
@@ -956,15 +976,9 @@ async function runFactorPassJsParallel(
         }
         sb = t;
       }
-      for (let c = 0; c < 6; c++) {
-        const b = v.bits[c];
-        vals[c * m + g] = b < 0 || (v.u8[b + (i >> 3)] & (1 << (i & 7))) !== 0 ? v.f64[v.start[c] + i] : NaN;
-      }
-      const mi = day - consts.day0;
-      const mv = mi >= 0 && mi < consts.mkt.length ? consts.mkt[mi] : null;
-      vals[6 * m + g] = mv === null || mv === undefined ? NaN : mv;
       g++;
     }
+
     // after a batch that closed a block: let the helpers' replies in (each sends the next block), so the helpers keep
     // working while the stream is read; the engine refuses other statements while this stream is open (sql-engine.ts)
     if (closed) {

@@ -258,20 +258,26 @@ export async function loadParquet(
     } else {
       // Synchronous reads, one row group at a time: a decoder panic on corrupt data pages is then a catchable
       // RuntimeError here (ParquetFile.read's async path throws it from a promise callback: the load never settled).
-      // with a helper: it decodes groups from the last one backward while this thread decodes and inserts from the
-      // first forward; where the two meet, this thread inserts the helper's groups (in file order: the table's rows
-      // keep the file's order). A group the helper could not decode is decoded here.
+      // With a helper: it decodes the groups after this thread's current one, in file order, up to PARQUET_AHEAD at
+      // a time, while this thread inserts (DuckDB's insert costs about what a decode does, so the two run side by
+      // side); this thread decodes group 0 (to start inserting at once), any group the helper was not given (it was
+      // busy when this thread got there) and any it could not decode. The table's rows keep the file's order.
       const helper = opts.helpers && opts.helpers.healthy && opts.helpers.size > 0 && groups.length > 1 ? opts.helpers : null;
       const fileNo = ++filesDecoded;
+      const G = groups.length;
       const got: (Uint8Array | null | undefined)[] = []; // a helper's group: undefined until it is back, null if it failed
-      let hi = groups.length, // groups [hi, G) are claimed by the helper
-        inFlight = 0,
-        next = 0; // the group this thread inserts next
+      const given = new Uint8Array(G); // 1: the helper was given the group
+      let inFlight = 0,
+        next = 0, // the group this thread inserts next
+        ahead = 1; // the next group the helper may be given
       let wake: (() => void) | null = null;
       let over = false; // the load has ended (or failed): late replies claim nothing more
       const claim = () => {
-        while (!over && helper && helper.healthy && inFlight < PARQUET_AHEAD && hi - 1 > next) {
-          const g = --hi;
+        while (!over && helper && helper.healthy && inFlight < PARQUET_AHEAD) {
+          if (ahead <= next) ahead = next + 1; // this thread is past it: it decodes its current group itself
+          if (ahead >= G) return;
+          const g = ahead++;
+          given[g] = 1;
           inFlight++;
           helper
             .parquet({ file: fileNo, blob, group: g, batchSize: Math.max(1024, groups[g]), columns: cols })
@@ -291,10 +297,10 @@ export async function loadParquet(
       };
       claim();
       try {
-        for (let i = 0; i < groups.length; i++) {
+        for (let i = 0; i < G; i++) {
           next = i;
           let ipc: Uint8Array | null = null;
-          if (i >= hi) {
+          if (given[i]) {
             while (got[i] === undefined) await new Promise<void>((r) => (wake = r));
             ipc = got[i]!;
             got[i] = null; // not held here after its insert
@@ -304,11 +310,11 @@ export async function loadParquet(
               ipc = decodeRowGroup(bytes, i, Math.max(1024, groups[i]), cols);
             } catch (e) {
               engine.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}`);
-              throw damagedError(file, i, groups.length, e);
+              throw damagedError(file, i, G, e);
             }
           engine.insertArrowIPC(table, ipc, i === 0); // the table was dropped above: the first group creates it
           if (helper) {
-            await yieldToEvents(); // the helper's replies come in (each claims the next group from the back)
+            await yieldToEvents(); // the helper's replies come in (each gives it the next group)
             next = i + 1;
             claim();
           }
@@ -316,7 +322,7 @@ export async function loadParquet(
       } finally {
         over = true;
         // the helper's copy of the file is not needed any more (a group still in flight is decoded first: one at a time)
-        if (helper && hi < groups.length) helper.parquet({ file: fileNo, blob: null, group: -1, batchSize: 0 }).catch(() => {});
+        if (helper && given.some((x) => x === 1)) helper.parquet({ file: fileNo, blob: null, group: -1, batchSize: 0 }).catch(() => {});
       }
     }
     const rows = Number(

@@ -207,8 +207,8 @@ function schemaNames(file: pq.ParquetFile): string[] {
  * ParquetFile.read threw it from a promise callback and the load never settled). Measured on the 1.8M-row shared file
  * (Node, 2 shared cores, load ~12): the 15 row groups decode in ~2.5 s synchronously vs ~2.8 s through ParquetFile.read;
  * `selectColumns` drops the unused columns from each decoded group before it reaches DuckDB. With `helpers`, a
- * helper thread decodes groups from the last one backward while this thread decodes and inserts from the first (the
- * inserts stay on this thread, in file order); the same table (tested).
+ * helper thread decodes the groups ahead of this thread's inserts, in file order, while this thread inserts (it
+ * decodes group 0 and any group the helper did not get or could not decode); the same table (tested).
  */
 export async function loadParquet(
   engine: SqlEngine,

@@ -1,5 +1,5 @@
 /**
- * loadParquet with a helper decoding row groups ahead of the inserts (parquet-helper.ts, through a real worker_thread pool): the
+ * loadParquet with a helper decoding row groups ahead (parquet-helper.ts, through a real worker_thread pool): the
  * same table as decoding on this thread; a damaged file gets the same message and leaves the pool usable.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,7 +67,7 @@ const rowsOf = (t: string) =>
   )[0].h;
 
 describe('loadParquet with a helper decoding ahead', () => {
-  it('gives the table decoding here gives (rows in file order, the columns kept), the helper decoding the groups ahead', async () => {
+  it('gives the table decoding here gives (rows in file order, the columns kept), the helper decoding the last groups', async () => {
     const bytes = file();
     expect((await loadParquet(engine, 'here', bytes, { fileName: 'p.parquet', selectColumns: keep })).helperGroups).toBe(0);
     asked.length = 0;
@@ -76,11 +76,10 @@ describe('loadParquet with a helper decoding ahead', () => {
     expect(r.columns).toEqual(['date', 'ticker', 'close', 'volume']);
     expect([r.rowGroups, r.helperGroups]).toEqual([5, asked.length]);
     expect(released).toBe(1); // and was told the load had ended
-    // the helper is given the groups after this thread's current one, in file order (this thread decodes group 0 to
-    // start inserting at once): ascending, each asked once, never group 0; every group it was asked it decoded
+    // the helper takes groups from the last backward (this thread from the first forward): a descending run ending
+    // at group 4, each asked once, and never group 0 (this thread's first); every group it was asked it decoded
     expect(asked.length).toBeGreaterThanOrEqual(1);
-    expect(asked[0]).toBe(1);
-    expect(asked.every((g, k) => k === 0 || g > asked[k - 1])).toBe(true);
+    expect(asked).toEqual(Array.from({ length: asked.length }, (_, k) => 4 - k));
     expect(asked).not.toContain(0);
     expect(decoded.get(lastFile())).toBe(asked.length);
     expect(rowsOf('helped')).toBe(rowsOf('here'));

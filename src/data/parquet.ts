@@ -207,8 +207,8 @@ function schemaNames(file: pq.ParquetFile): string[] {
  * ParquetFile.read threw it from a promise callback and the load never settled). Measured on the 1.8M-row shared file
  * (Node, 2 shared cores, load ~12): the 15 row groups decode in ~2.5 s synchronously vs ~2.8 s through ParquetFile.read;
  * `selectColumns` drops the unused columns from each decoded group before it reaches DuckDB. With `helpers`, a
- * helper thread decodes the groups ahead of this thread's inserts, in file order, while this thread inserts (it
- * decodes group 0 and any group the helper did not get or could not decode); the same table (tested).
+ * helper thread decodes groups from the last one backward while this thread decodes and inserts from the first (the
+ * inserts stay on this thread, in file order); the same table (tested).
  */
 export async function loadParquet(
   engine: SqlEngine,
@@ -258,26 +258,20 @@ export async function loadParquet(
     } else {
       // Synchronous reads, one row group at a time: a decoder panic on corrupt data pages is then a catchable
       // RuntimeError here (ParquetFile.read's async path throws it from a promise callback: the load never settled).
-      // With a helper: it decodes the groups after this thread's current one, in file order, up to PARQUET_AHEAD at
-      // a time, while this thread inserts (DuckDB's insert costs about what a decode does, so the two run side by
-      // side); this thread decodes group 0 (to start inserting at once), any group the helper was not given (it was
-      // busy when this thread got there) and any it could not decode. The table's rows keep the file's order.
+      // with a helper: it decodes groups from the last one backward while this thread decodes and inserts from the
+      // first forward; where the two meet, this thread inserts the helper's groups (in file order: the table's rows
+      // keep the file's order). A group the helper could not decode is decoded here.
       const helper = opts.helpers && opts.helpers.healthy && opts.helpers.size > 0 && groups.length > 1 ? opts.helpers : null;
       const fileNo = ++filesDecoded;
-      const G = groups.length;
       const got: (Uint8Array | null | undefined)[] = []; // a helper's group: undefined until it is back, null if it failed
-      const given = new Uint8Array(G); // 1: the helper was given the group
-      let inFlight = 0,
-        next = 0, // the group this thread inserts next
-        ahead = 1; // the next group the helper may be given
+      let hi = groups.length, // groups [hi, G) are claimed by the helper
+        inFlight = 0,
+        next = 0; // the group this thread inserts next
       let wake: (() => void) | null = null;
       let over = false; // the load has ended (or failed): late replies claim nothing more
       const claim = () => {
-        while (!over && helper && helper.healthy && inFlight < PARQUET_AHEAD) {
-          if (ahead <= next) ahead = next + 1; // this thread is past it: it decodes its current group itself
-          if (ahead >= G) return;
-          const g = ahead++;
-          given[g] = 1;
+        while (!over && helper && helper.healthy && inFlight < PARQUET_AHEAD && hi - 1 > next) {
+          const g = --hi;
           inFlight++;
           helper
             .parquet({ file: fileNo, blob, group: g, batchSize: Math.max(1024, groups[g]), columns: cols })
@@ -297,10 +291,10 @@ export async function loadParquet(
       };
       claim();
       try {
-        for (let i = 0; i < G; i++) {
+        for (let i = 0; i < groups.length; i++) {
           next = i;
           let ipc: Uint8Array | null = null;
-          if (given[i]) {
+          if (i >= hi) {
             while (got[i] === undefined) await new Promise<void>((r) => (wake = r));
             ipc = got[i]!;
             got[i] = null; // not held here after its insert
@@ -310,11 +304,11 @@ export async function loadParquet(
               ipc = decodeRowGroup(bytes, i, Math.max(1024, groups[i]), cols);
             } catch (e) {
               engine.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}`);
-              throw damagedError(file, i, G, e);
+              throw damagedError(file, i, groups.length, e);
             }
           engine.insertArrowIPC(table, ipc, i === 0); // the table was dropped above: the first group creates it
           if (helper) {
-            await yieldToEvents(); // the helper's replies come in (each gives it the next group)
+            await yieldToEvents(); // the helper's replies come in (each claims the next group from the back)
             next = i + 1;
             claim();
           }
@@ -322,7 +316,7 @@ export async function loadParquet(
       } finally {
         over = true;
         // the helper's copy of the file is not needed any more (a group still in flight is decoded first: one at a time)
-        if (helper && given.some((x) => x === 1)) helper.parquet({ file: fileNo, blob: null, group: -1, batchSize: 0 }).catch(() => {});
+        if (helper && hi < groups.length) helper.parquet({ file: fileNo, blob: null, group: -1, batchSize: 0 }).catch(() => {});
       }
     }
     const rows = Number(

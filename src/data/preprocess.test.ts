@@ -100,7 +100,9 @@ describe("guided selection (the previous date's median / MAD as a bracket)", () 
     let misses = 0;
     for (let trial = 0; trial < 300; trial++) {
       const m = 30 + rng.int(400);
-      const shift = trial % 7 === 0 ? 5 * rng.normal() : 0.05 * rng.normal(); // now and then a jump: the hint misses
+      // now and then a jump (the hint misses, and so does the retry on that side), or a move of about a MAD or two (the
+      // first bracket misses, the retry on the side it lies holds it)
+      const shift = trial % 7 === 0 ? 5 * rng.normal() : trial % 5 === 0 ? 1.5 * rng.normal() : 0.05 * rng.normal();
       const vals = Float64Array.from(
         { length: m },
         () => shift + (trial % 3 === 0 ? Math.round(rng.normal() * 6) / 3 : rng.normal() / (0.05 + rng.uniform())),

@@ -131,8 +131,15 @@ export function selectInBracket(a: Float64Array, m: number, k: number, both: boo
     nl += +(v < lo);
     nm += +(v >= lo) & +(v <= hi);
   }
+  missedBelow = nl > (both ? k - 1 : k);
   return selectFromBracket(out, nm, nl, k, both);
 }
+
+/**
+ * after a selectInBracket / selectDevInBracket that returned NaN: true when the statistic lies below the bracket
+ * (more than k values were below lo), false when above it; madClipGuided retries on that side only
+ */
+let missedBelow = false;
 
 /**
  * The order statistic k (with `both`, the mean of k-1 and k) of m values of which nl lie below the bracket and the
@@ -168,6 +175,7 @@ function selectDevInBracket(
     nl += +(v < lo);
     nm += +(v >= lo) & +(v <= hi);
   }
+  missedBelow = nl > (both ? k - 1 : k);
   return selectFromBracket(out, nm, nl, k, both);
 }
 
@@ -185,14 +193,23 @@ export function madClipGuided(a: Float64Array, m: number, k: number, work: Float
   const h = m >> 1,
     even = (m & 1) === 0;
   const guided = gMad > 0 && gMad - gMad === 0 && gMed - gMed === 0 && m >= 32;
-  // median: the bracket guess +- MAD / 2, else a full quickselect
+  // median: the bracket guess +- MAD / 2; on a miss the next 2.5 MAD on the side where it lies (a day's move: the
+  // cross-section of returns shifts with the market), else a full quickselect
   let med = guided ? selectInBracket(a, m, h, even, gMed - 0.5 * gMad, gMed + 0.5 * gMad, work) : NaN;
+  if (guided && med !== med)
+    med = missedBelow
+      ? selectInBracket(a, m, h, even, gMed - 3 * gMad, gMed - 0.5 * gMad, work)
+      : selectInBracket(a, m, h, even, gMed + 0.5 * gMad, gMed + 3 * gMad, work);
   if (med !== med) {
     for (let i = 0; i < m; i++) work[i] = a[i];
     med = medianInPlace(work, m);
   }
-  // MAD: the bracket guess +- MAD / 4 over the deviations, else a full quickselect
+  // MAD: the bracket guess +- MAD / 4 over the deviations; on a miss [0, 0.75] or [1.25, 3] MAD, else a full quickselect
   let mad = guided ? selectDevInBracket(a, m, med, h, even, 0.75 * gMad, 1.25 * gMad, work) : NaN;
+  if (guided && mad !== mad)
+    mad = missedBelow
+      ? selectDevInBracket(a, m, med, h, even, 0, 0.75 * gMad, work)
+      : selectDevInBracket(a, m, med, h, even, 1.25 * gMad, 3 * gMad, work);
   if (mad !== mad) {
     for (let i = 0; i < m; i++) work[i] = Math.abs(a[i] - med);
     mad = medianInPlace(work, m);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createNodeEngine } from '../src/data/sql-engine-node';
 import { initParquetNode } from '../src/data/parquet-node';
 import { loadParquet } from '../src/data/parquet';
-import { doubtfulWarning, pricesInputColumns, validatePrices, validateSectors } from '../src/data/schema';
+import { placeDoubtfulWarning, pricesInputColumns, validatePrices, validateSectors } from '../src/data/schema';
 import { DoubtfulScan } from '../src/data/doubtful-returns';
 import { computeFactorFrame, computeFactorPanelParallel, lastTimings, panelSpareBytes } from '../src/data/factors';
 import { nodeCrossSectionPool } from '../src/data/cross-section-pool-node';
@@ -108,8 +108,7 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
       { pool, spare },
     );
     if (!doubtful.done || v.doubtfulAt === undefined) throw new Error('bench: the factor pass did not count the doubtful returns');
-    if (doubtful.n > 0)
-      v.warnings.splice(v.doubtfulAt, 0, doubtfulWarning('us_large_cap_prices.parquet', doubtful.n, doubtful.largest, 'keep'));
+    placeDoubtfulWarning(engine, v, 'us_large_cap_prices.parquet', doubtful, v.warnings);
     const s = panelSummary(panel);
     stop(`data: factor panel (${s.F} factors + ${s.H} labels, T=${s.T}, N=${s.N}; SQL pass straight into the panel + preprocessing)`);
     for (const [k, ms] of Object.entries(lastTimings)) add(`data: factor panel step '${k === 'panel' ? 'preprocess' : k}'`, ms, 'ms');

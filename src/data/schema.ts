@@ -25,6 +25,7 @@ import {
   EXTREME_RETURN,
   treatDoubtfulReturns,
   type DoubtfulDay,
+  type DoubtfulScan,
   type ExtremeReturnsMode,
 } from './doubtful-returns';
 
@@ -792,6 +793,19 @@ export function extremeReturns(
   if (rows.length === 0) return 0;
   warnings.push(doubtfulWarning(file, rows[0].n, rows, mode));
   return rows[0].n;
+}
+
+/**
+ * After a factor pass fed `scan` (validatePrices with doubtfulInPass, result `v`): the doubtful-returns warning goes
+ * into `warnings` at v.doubtfulAt, where validation would have put it; when the pass did not scan (the SQL pass), the
+ * query runs on v's table instead. Nothing when validation made the check itself.
+ */
+export function placeDoubtfulWarning(engine: SqlEngine, v: ValidationResult, file: string, scan: DoubtfulScan, warnings: string[]): void {
+  if (v.doubtfulAt === undefined) return;
+  const w: string[] = [];
+  if (!scan.done) extremeReturns(engine, v.table, 'adj_close', file, w, true, 'keep');
+  else if (scan.n > 0) w.push(doubtfulWarning(file, scan.n, scan.largest, 'keep'));
+  warnings.splice(v.doubtfulAt, 0, ...w);
 }
 
 /** The warning for n doubtful one-day returns, the largest first in `largest` (extremeReturns, or the factor pass) */

@@ -14,7 +14,7 @@ import type { SqlEngine } from '../data/sql-engine';
 import { loadTableFile } from '../data/table-file';
 import { dataFingerprint, panelCacheKey, type PanelCache } from '../data/panel-cache';
 import { panelBytes } from '../core/panel';
-import { doubtfulWarning, extremeReturns, pricesInputColumns, validateInput, validateSectors, type ValidationResult } from '../data/schema';
+import { placeDoubtfulWarning, pricesInputColumns, validateInput, validateSectors, type ValidationResult } from '../data/schema';
 import { DoubtfulScan } from '../data/doubtful-returns';
 import { computeFactorPanelParallel, factorPanelToFrame, lastTimings, panelSpareBytes } from '../data/factors';
 import { PARALLEL_MIN_VALUES, type CrossSectionPool } from '../data/cross-section-pool';
@@ -375,13 +375,7 @@ export async function loadPanel(
       prep,
       { onPhase: () => track.start('preprocess'), pool, spare },
     );
-    if (doubtful && v.doubtfulAt !== undefined) {
-      // where validation would have put it; the query when the pass did not scan (the SQL pass)
-      const w: string[] = [];
-      if (!doubtful.done) extremeReturns(engine, v.table, 'adj_close', fileName, w, true, 'keep');
-      else if (doubtful.n > 0) w.push(doubtfulWarning(fileName, doubtful.n, doubtful.largest, 'keep'));
-      warnings.splice(v.doubtfulAt, 0, ...w);
-    }
+    if (doubtful) placeDoubtfulWarning(engine, v, fileName, doubtful, warnings);
     track.done('preprocess');
     for (const [k, ms] of Object.entries(lastTimings)) steps[k === 'panel' ? 'preprocess' : k] = ms;
     t1 = performance.now(); // the next lap ('save') starts here, not at the factor pass

@@ -2,7 +2,8 @@
  * Data-layer benchmark on the FULL shared dataset (../shared/data: 1,785,864 rows, 400 stocks, 1999-2019), Node.
  * Run alone: npx tsx scripts/bench-data.ts   (scripts/bench.ts imports benchDataNode).
  * The app's path, step by step: parquet bytes -> DuckDB (the 8 columns validation reads, row group by row group)
- * -> validate (clean table in (ticker, date) order; raw table dropped) -> computeFactorPanel (plan queries, the
+ * -> validate (clean table in the file's (date, ticker) order, which the factor pass regroups by ticker in memory; raw
+ * table dropped) -> computeFactorPanel (plan queries, the
  * streamed factor pass written straight into the panel, per-date preprocessing). Timings are wall-clock
  * milliseconds plus process CPU time (this machine is shared: wall time includes waiting for a core; the load
  * average is recorded with them). Peak RSS is the process's maximum resident set (process.resourceUsage).
@@ -89,13 +90,14 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
     let spare: Promise<ArrayBuffer | null> | null = null;
     const v = validatePrices(engine, 'raw_prices', {
       file: 'us_large_cap_prices.parquet',
-      order: 'ticker',
+      order: 'pass', // as loadPanel
+      adoptRaw: true,
       doubtfulInPass: true, // as loadPanel: the factor pass counts the doubtful returns (below)
       onShape: (dates, tickers) => {
         if (process.env.BENCH_SPARE !== 'off') spare = pool.reserve(panelSpareBytes(dates, tickers));
       },
     });
-    engine.run('DROP TABLE raw_prices');
+    engine.run('DROP TABLE IF EXISTS raw_prices');
     validateSectors(engine, 'raw_sectors', { file: 'us_large_cap_sectors.parquet', pricesTable: 'prices' });
     engine.run('DROP TABLE raw_sectors');
     stop(`data: validate prices + sectors (${v.stats.keptRows} rows)`);
@@ -103,7 +105,7 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
     const doubtful = new DoubtfulScan();
     const panel = await computeFactorPanelParallel(
       engine,
-      { prices: 'prices', sectors: 'sectors', name: 'us_large_cap_prices', doubtful },
+      { prices: 'prices', sectors: 'sectors', name: 'us_large_cap_prices', doubtful, rowOrder: v.rowOrder },
       defaultPreprocessing,
       { pool, spare },
     );
@@ -117,7 +119,7 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
     add('data: peak RSS', process.resourceUsage().maxRSS / 1024, 'MB');
     // the long FactorFrame (tests, factor-panel files) of the same prices: the pass alone, rows in (date, ticker) order
     start();
-    const frame = computeFactorFrame(engine, { prices: 'prices', sectors: 'sectors', name: 'us_large_cap_prices' });
+    const frame = computeFactorFrame(engine, { prices: 'prices', sectors: 'sectors', name: 'us_large_cap_prices', rowOrder: v.rowOrder });
     stop(`data: factor frame (${frame.factors.length} factors + ${frame.fwd.length} labels, ${frame.nRows} rows)`);
     // the default dataset a page loads (public/data, 775k rows): end to end, bytes -> Panel
     const bundled = join(here, '..', 'public', 'data');
@@ -126,10 +128,17 @@ export async function benchDataNode(opts: BenchDataOptions = {}): Promise<BenchR
       selectColumns: pricesInputColumns,
     });
     await loadParquet(engine, 'b_sect_raw', readFileSync(join(bundled, 'us-large-cap-sectors.parquet')));
-    validatePrices(engine, 'b_raw', { file: 'us-large-cap-2012-2019.parquet', out: 'b_prices', order: 'ticker' });
+    const bv = validatePrices(engine, 'b_raw', { file: 'us-large-cap-2012-2019.parquet', out: 'b_prices', order: 'pass', adoptRaw: true });
     validateSectors(engine, 'b_sect_raw', { file: 'us-large-cap-sectors.parquet', out: 'b_sectors', pricesTable: 'b_prices' });
-    engine.run('DROP TABLE b_raw');
-    const bp = await computeFactorPanelParallel(engine, { prices: 'b_prices', sectors: 'b_sectors' }, defaultPreprocessing, { pool });
+    engine.run('DROP TABLE IF EXISTS b_raw');
+    const bp = await computeFactorPanelParallel(
+      engine,
+      { prices: 'b_prices', sectors: 'b_sectors', rowOrder: bv.rowOrder },
+      defaultPreprocessing,
+      {
+        pool,
+      },
+    );
     stop(`data: bundled dataset end to end (parquet bytes -> Panel, T=${bp.dates.length}, N=${bp.tickers.length})`);
   } finally {
     pool.close();

@@ -2,7 +2,8 @@
  * The factor pass's doubtful-returns count (doubtful-returns.ts DoubtfulScan, fed by the typed-array passes) against
  * the query it stands in for (schema.ts extremeReturns on the (ticker, date)-ordered prices): the same count, the same
  * three largest in the same order, the same warning text, on crafted edge cases and on random walks with jumps; the
- * one-thread pass, the pass split across a helper thread, and the SQL pass (which leaves the scan not done).
+ * one-thread pass (on prices in (ticker, date) order, and in (date, ticker) order regrouped in memory), the pass split
+ * across a helper thread, and the SQL pass (which leaves the scan not done).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRng } from '../core/rng';
@@ -31,14 +32,22 @@ function pricesTable(series: Record<string, number[]>): void {
     1000::DOUBLE AS volume FROM (VALUES ${rows.join(', ')}) v(d, t, p) ORDER BY ticker, date`);
 }
 
-/** the query's warning (or none) and the scan's, from the one-thread pass */
+/**
+ * the query's warning (or none) and the scan's, from the one-thread pass; the scan of the same rows stored in (date,
+ * ticker) order (regrouped by ticker in memory: ComputeFactorOptions.rowOrder 'date') must give the same warning
+ */
 function both(file = 'f.parquet'): { sql: string | undefined; scan: string | undefined; n: number } {
   const w: string[] = [];
   const n = extremeReturns(engine, 'px', 'adj_close', file, w, true, 'keep');
+  const warning = (s: DoubtfulScan) => (s.n > 0 ? doubtfulWarning(file, s.n, s.largest, 'keep') : undefined);
   const scan = new DoubtfulScan();
   computeFactorPanel(engine, { prices: 'px', doubtful: scan }, { ...defaultPreprocessing, minHistory: 0 });
   expect(scan.done).toBe(true);
-  return { sql: w[0], scan: scan.n > 0 ? doubtfulWarning(file, scan.n, scan.largest, 'keep') : undefined, n };
+  engine.run('CREATE OR REPLACE TABLE pxd AS SELECT * FROM px ORDER BY date, ticker');
+  const byDate = new DoubtfulScan();
+  computeFactorPanel(engine, { prices: 'pxd', doubtful: byDate, rowOrder: 'date' }, { ...defaultPreprocessing, minHistory: 0 });
+  expect(warning(byDate)).toBe(warning(scan));
+  return { sql: w[0], scan: warning(scan), n };
 }
 
 const flat = (k: number, p = 50) => Array.from({ length: k }, () => p);

@@ -205,6 +205,93 @@ describe('the factor pass in either storage order, and straight into a panel', (
     expect([a.tickers, a.industries]).toEqual([b.tickers, b.industries]);
   });
 
+  it("rowOrder 'date': a (date, ticker) table regrouped by ticker in memory gives the sorted table's frame and panels", async () => {
+    const prep: PreprocessConfig = { madK: 5, normalize: 'zscore', missing: 'fill', industryNeutral: true, minHistory: 20 };
+    const cols = (f: FactorFrame) => [
+      f.date,
+      f.ticker,
+      f.industry,
+      f.age,
+      f.ret,
+      f.dollarVolume,
+      ...f.factors.map((c) => c.values),
+      ...f.fwd.map((c) => c.values),
+    ];
+    const beta = ['beta_60', 'idvol_60'];
+    for (const opts of [{ minStocks: 1 }, { minStocks: 5, start: '2015-06-01', end: '2015-12-31' }]) {
+      const o = { sectors: 'fx_sect', name: 'fx', ...opts };
+      const want = computeFactorFrame(engine, { ...o, prices: 'fx_t' });
+      const got = computeFactorFrame(engine, { ...o, prices: 'fx_d', rowOrder: 'date' });
+      // every column byte for byte but the two that read the market return: this path averages ln(adj / previous adj)
+      // in JS (Math.log), the other in DuckDB (ln), in the same order; they may differ in the last bit
+      const names = [
+        'date',
+        'ticker',
+        'industry',
+        'age',
+        'ret',
+        'dv',
+        ...want.factors.map((c) => c.name),
+        ...want.fwd.map((c) => `fwd_${c.horizon}`),
+      ];
+      const differs = names.filter((_, i) => !sameBytes(cols(got)[i], cols(want)[i]));
+      expect(
+        differs.filter((n) => !beta.includes(n)),
+        JSON.stringify(opts),
+      ).toEqual([]);
+      for (const n of beta) {
+        const a = col(got, n),
+          b = col(want, n);
+        for (let r = 0; r < a.length; r++) {
+          if (Number.isNaN(b[r])) expect(a[r]).toBeNaN();
+          else expect(Math.abs(a[r] - b[r])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(b[r])));
+        }
+      }
+      expect([got.tickers, got.industries]).toEqual([want.tickers, want.industries]);
+      // the panels: one thread, and helpers (small blocks, so several go to the helper)
+      const wantP = computeFactorPanel(engine, { ...o, prices: 'fx_t' }, prep);
+      const gotP = computeFactorPanel(engine, { ...o, prices: 'fx_d', rowOrder: 'date' }, prep);
+      expect(panelDiffs(gotP, wantP).filter((k) => k !== 'x')).toEqual([]);
+      const pool = nodeCrossSectionPool(1);
+      const prevCells = setPassBlockCells(300);
+      try {
+        const par = await computeFactorPanelParallel(engine, { ...o, prices: 'fx_d', rowOrder: 'date' }, prep, { pool });
+        expect(panelDiffs(par, gotP)).toEqual([]); // the same regrouped rows on either path, byte for byte
+      } finally {
+        setPassBlockCells(prevCells);
+        pool.close();
+      }
+      // x: equal but for the beta factors' columns (z-scored per date with the industry means, so within 1e-5)
+      const F = gotP.factorNames.length;
+      const bi = beta.map((n) => gotP.factorNames.indexOf(n));
+      for (let i = 0; i < gotP.x.length; i++) {
+        if (bi.includes(i % F)) expect(Math.abs(gotP.x[i] - wantP.x[i])).toBeLessThanOrEqual(1e-5);
+        else if (!Object.is(gotP.x[i], wantP.x[i])) expect.fail(`x[${i}] (${gotP.factorNames[i % F]}) ${gotP.x[i]} vs ${wantP.x[i]}`);
+      }
+    }
+  });
+
+  it("rowOrder 'date' on a table not in date order (a wrong hint), or with the SQL pass, reads a sorted copy: the same frame", () => {
+    const want = computeFactorFrame(engine, { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1 });
+    const same = (f: FactorFrame) =>
+      [f.date, f.ticker, f.ret, ...f.factors.map((c) => c.values)].every((c, i) =>
+        sameBytes(c, [want.date, want.ticker, want.ret, ...want.factors.map((c) => c.values)][i]),
+      );
+    expect(same(computeFactorFrame(engine, { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1, rowOrder: 'date' }))).toBe(true);
+    setFactorPassEngine('sql');
+    try {
+      const sqlWant = computeFactorFrame(engine, { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1 });
+      const got = computeFactorFrame(engine, { prices: 'fx_d', sectors: 'fx_sect', minStocks: 1, rowOrder: 'date' });
+      expect(
+        [got.date, got.ticker, got.ret, ...got.factors.map((c) => c.values)].every((c, i) =>
+          sameBytes(c, [sqlWant.date, sqlWant.ticker, sqlWant.ret, ...sqlWant.factors.map((c) => c.values)][i]),
+        ),
+      ).toBe(true);
+    } finally {
+      setFactorPassEngine('js');
+    }
+  });
+
   it('industry level: 2 sectors by default, 4 sub-industries (EEE falls back to its sector) when asked', () => {
     const sec = computeFactorFrame(engine, { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1 });
     expect(sec.industries).toEqual(['Energy', 'Tech']);

@@ -276,6 +276,61 @@ describe('validatePrices', () => {
     });
   });
 
+  it("order 'pass' keeps a date-sorted file's order (rowOrder 'date'), sorts others by (ticker, date); adoptRaw renames a clean raw table", async () => {
+    const rows = grid(6, 3);
+    const cells = (t: string) =>
+      queryRows<{ d: string; t: string; v: number; ty: string }>(
+        engine,
+        `SELECT date::VARCHAR AS d, ticker AS t, volume AS v, typeof(volume) AS ty FROM ${t}`,
+      ).map((r) => `${r.d} ${r.t} ${r.v} ${r.ty}`);
+    const tables = () =>
+      queryRows<{ n: string }>(engine, `SELECT table_name AS n FROM duckdb_tables() WHERE table_name LIKE 'pp_%'`).map((r) => r.n);
+    // (date, ticker): kept as it is; clean, with exactly the clean columns -> the raw table becomes the clean one (its
+    // BIGINT volume converted to DOUBLE), so the raw name is gone
+    await load('pp_raw', prices(rows));
+    const v = validatePrices(engine, 'pp_raw', { file: 'pp.parquet', out: 'pp_clean', order: 'pass', adoptRaw: true });
+    expect(v.rowOrder).toBe('date');
+    expect(tables()).toEqual(['pp_clean']);
+    expect(cells('pp_clean')).toEqual(rows.map((r) => `${r[0]} ${r[1]} 1000 DOUBLE`));
+    expect(v.stats.keptRows).toBe(18);
+    // the same file without adoptRaw: a copy (the raw table stays), the same rows in the same order
+    await load('pp_raw', prices(rows));
+    const c = validatePrices(engine, 'pp_raw', { file: 'pp.parquet', out: 'pp_copy', order: 'pass' });
+    expect([c.rowOrder, cells('pp_copy')]).toEqual(['date', cells('pp_clean')]);
+    expect(tables().sort()).toEqual(['pp_clean', 'pp_copy', 'pp_raw']);
+    // a value to clear (a negative volume -> missing): a copy even with adoptRaw, the raw table stays
+    const neg = prices(rows);
+    await load('pp_neg_raw', neg);
+    engine.run(`UPDATE pp_neg_raw SET volume = -1 WHERE ticker = 'T3' AND date = DATE '2020-01-02'`);
+    const n = validatePrices(engine, 'pp_neg_raw', { file: 'neg.parquet', out: 'pp_neg', order: 'pass', adoptRaw: true });
+    expect(n.warnings.some((w) => w.includes('negative volume'))).toBe(true);
+    expect(
+      queryRows<{ v: number | null }>(engine, `SELECT volume AS v FROM pp_neg WHERE ticker = 'T3' AND date = DATE '2020-01-02'`)[0].v,
+    ).toBeNull();
+    expect(tables()).toContain('pp_neg_raw');
+    // a dropped row (adj_close <= 0): a copy without it
+    await load('pp_drop_raw', prices(rows.map((r, i) => (i === 4 ? [r[0], r[1], 0] : r))));
+    const d = validatePrices(engine, 'pp_drop_raw', { file: 'drop.parquet', out: 'pp_drop', order: 'pass', adoptRaw: true });
+    expect([d.stats.keptRows, tables().includes('pp_drop_raw')]).toEqual([17, true]);
+    // unsorted dates: sorted by (ticker, date) (a sort is needed anyway: the factor pass's order), not adopted
+    await load('pp_uns_raw', prices([...rows.slice(12), ...rows.slice(0, 12)]));
+    const u = validatePrices(engine, 'pp_uns_raw', { file: 'uns.parquet', out: 'pp_uns', order: 'pass', adoptRaw: true });
+    expect(u.rowOrder).toBe('ticker');
+    const byTicker = [...rows].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : 1));
+    expect(cells('pp_uns')).toEqual(byTicker.map((r) => `${r[0]} ${r[1]} 1000 DOUBLE`));
+    expect(tables()).toContain('pp_uns_raw');
+    // (ticker, date): kept, rowOrder 'ticker', adopted
+    await load('pp_tk_raw', prices(byTicker));
+    const k = validatePrices(engine, 'pp_tk_raw', { file: 'tk.parquet', out: 'pp_tk', order: 'pass', adoptRaw: true });
+    expect([k.rowOrder, tables().includes('pp_tk_raw')]).toEqual(['ticker', false]);
+    expect(cells('pp_tk')).toEqual(cells('pp_uns'));
+    // 'file' on a date-sorted file: 'date'; 'ticker': sorted, 'ticker'
+    await load('pp_raw', prices(rows));
+    expect(validatePrices(engine, 'pp_raw', { file: 'pp.parquet', out: 'pp_f' }).rowOrder).toBe('date');
+    expect(validatePrices(engine, 'pp_raw', { file: 'pp.parquet', out: 'pp_t', order: 'ticker' }).rowOrder).toBe('ticker');
+    expect(cells('pp_t')).toEqual(cells('pp_uns'));
+  });
+
   it('a date with only 3 stocks: a warning, no crash, and the date is left out of the frame', async () => {
     const rows = grid(6, 30).filter(([d, t]) => !(d === '2020-01-15' && ['T3', 'T4', 'T5'].includes(t)));
     await load('p_thin', prices(rows));

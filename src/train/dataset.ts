@@ -186,10 +186,12 @@ async function decodeAndValidate(
   track?.start('validate');
   let v: ValidationResult;
   try {
-    // prices are written in (ticker, date) order: the order the factor pass streams, so it needs no sorted copy
+    // prices are written in (ticker, date) order, the order the factor pass streams, or kept in the file's date order,
+    // which the pass regroups by ticker in memory (cheaper than DuckDB sorting the table)
     v = validateInput(engine, 'raw_input', {
       file: fileName,
-      order: 'ticker',
+      order: 'pass',
+      adoptRaw: true, // the raw table is dropped below: when it is clean already, it becomes the clean table
       fileColumns: loaded.fileColumns,
       extremeReturns: prep.extremeReturns,
       includeLabelLike: prep.includeLabelLike,
@@ -371,6 +373,7 @@ export async function loadPanel(
         name: spec.name,
         industryLevel: prep.industryLevel,
         doubtful,
+        rowOrder: v.rowOrder,
       },
       prep,
       { onPhase: () => track.start('preprocess'), pool, spare },

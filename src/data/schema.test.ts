@@ -331,6 +331,36 @@ describe('validatePrices', () => {
     expect(cells('pp_t')).toEqual(cells('pp_uns'));
   });
 
+  it('adoptRaw on the compact layout (DECIMAL prices, a FLOAT adj_factor): converted in place to the copy, cell for cell', () => {
+    // the bundled file's types: adj_close = close::DOUBLE * adj_factor::DOUBLE, e.g. 12.34 * 0.3f = 3.7020000219345093
+    // (0.3 as a FLOAT is 0.30000001192092896)
+    const raw = (t: string) =>
+      engine.run(`CREATE OR REPLACE TABLE ${t} AS SELECT DATE '2020-01-01' + (i // 3)::INTEGER AS date, 'T' || (i % 3) AS ticker,
+        (12.34 + i)::DECIMAL(9,2) AS open, (12.34 + i)::DECIMAL(9,2) AS high, (12.34 + i)::DECIMAL(9,2) AS low,
+        (12.34 + i)::DECIMAL(9,2) AS close, 0.3::FLOAT AS adj_factor, (1000 + i)::BIGINT AS volume FROM range(18) r(i)`);
+    raw('pc_raw');
+    validatePrices(engine, 'pc_raw', { file: 'c.parquet', out: 'pc_copy', order: 'pass' });
+    const v = validatePrices(engine, 'pc_raw', { file: 'c.parquet', out: 'pc_adopt', order: 'pass', adoptRaw: true });
+    expect(v.rowOrder).toBe('date');
+    const types = (t: string) =>
+      queryRows<{ n: string; ty: string }>(engine, `SELECT column_name AS n, column_type AS ty FROM (DESCRIBE ${t})`);
+    expect(types('pc_adopt')).toEqual(types('pc_copy'));
+    expect(
+      types('pc_adopt')
+        .map((c) => `${c.n}:${c.ty}`)
+        .join(' '),
+    ).toBe('date:DATE ticker:VARCHAR open:DOUBLE high:DOUBLE low:DOUBLE close:DOUBLE adj_close:DOUBLE volume:DOUBLE');
+    const diff = queryRows<{ n: number }>(
+      engine,
+      `SELECT count(*) FILTER (WHERE a.date IS DISTINCT FROM b.date OR a.ticker IS DISTINCT FROM b.ticker OR a.open IS DISTINCT FROM b.open
+        OR a.close IS DISTINCT FROM b.close OR a.adj_close IS DISTINCT FROM b.adj_close OR a.volume IS DISTINCT FROM b.volume)::INTEGER AS n
+       FROM pc_adopt a POSITIONAL JOIN pc_copy b`,
+    )[0].n;
+    expect(diff).toBe(0);
+    expect(queryRows<{ a: number }>(engine, `SELECT adj_close AS a FROM pc_adopt LIMIT 1`)[0].a).toBe(12.34 * Math.fround(0.3));
+    expect(queryRows<{ n: number }>(engine, `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'pc_raw'`)[0].n).toBe(0);
+  });
+
   it('a date with only 3 stocks: a warning, no crash, and the date is left out of the frame', async () => {
     const rows = grid(6, 30).filter(([d, t]) => !(d === '2020-01-15' && ['T3', 'T4', 'T5'].includes(t)));
     await load('p_thin', prices(rows));

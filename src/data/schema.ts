@@ -118,9 +118,9 @@ export interface ValidateOptions {
   doubtfulInPass?: boolean;
   /**
    * prices: the raw table may become the clean one by a rename (it is then gone under its own name) when it needs no
-   * change: no sort, every row kept, no value to clear, and exactly the clean table's columns (date DATE, ticker VARCHAR,
-   * DOUBLE prices; a numeric volume is converted in place). Writing the copy cost ~0.75 s on the full shared dataset;
-   * the loader, which drops the raw table after validation, sets it
+   * change but column types: no sort, every row kept, no value to clear, and the clean table's columns (or the compact
+   * layout's adj_factor; adoptStatements). Writing the copy cost ~0.75 s on the full shared dataset, converting its
+   * volume column 0.06 s; the loader, which drops the raw table after validation, sets it
    */
   adoptRaw?: boolean;
   /**
@@ -399,30 +399,25 @@ function checkOrder(
   return orderOf(r, file, notes);
 }
 
-/** a raw prices table with exactly the clean table's columns, in its order and types (volume: any number type) */
-const CLEAN_PRICE_COLUMNS = ['date', 'ticker', 'open', 'high', 'low', 'close', 'adj_close', 'volume'];
-const NUMBER_TYPES = new Set([
-  'DOUBLE',
-  'FLOAT',
-  'BIGINT',
-  'INTEGER',
-  'SMALLINT',
-  'TINYINT',
-  'UBIGINT',
-  'UINTEGER',
-  'USMALLINT',
-  'UTINYINT',
-  'HUGEINT',
-]);
-function adoptable(cols: { name: string; type: string }[]): boolean {
-  return (
-    cols.length === CLEAN_PRICE_COLUMNS.length &&
-    cols.every((c, i) => c.name === CLEAN_PRICE_COLUMNS[i]) &&
-    cols[0].type === 'DATE' &&
-    cols[1].type === 'VARCHAR' &&
-    cols.slice(2, 7).every((c) => c.type === 'DOUBLE') &&
-    NUMBER_TYPES.has(cols[7].type)
-  );
+/**
+ * The statements that make a raw prices table the clean one in place, or null when it is not that close: exactly the
+ * clean table's columns in its order (date DATE, ticker VARCHAR, open, high, low, close, adj_close, volume), or the
+ * compact layout's adj_factor in adj_close's place; number columns of another type are converted to DOUBLE (the
+ * copy's `::DOUBLE` casts), adj_factor becomes close * adj_factor (the copy's expression) and is renamed
+ */
+function adoptStatements(table: string, cols: { name: string; type: string }[]): string[] | null {
+  const want = ['date', 'ticker', 'open', 'high', 'low', 'close', 'adj_close', 'volume'];
+  const compact = cols[6]?.name === 'adj_factor';
+  if (cols.length !== want.length || !cols.every((c, i) => c.name === want[i] || (i === 6 && compact))) return null;
+  if (cols[0].type !== 'DATE' || cols[1].type !== 'VARCHAR' || !cols.slice(2).every((c) => isNumericType(c.type))) return null;
+  const t = sqlIdent(table);
+  const out: string[] = [];
+  // adj_factor first, while close still has the file's type (close::DOUBLE is the same value either way)
+  if (compact) out.push(`ALTER TABLE ${t} ALTER adj_factor TYPE DOUBLE USING "close"::DOUBLE * adj_factor::DOUBLE`);
+  for (const c of cols.slice(2))
+    if (c.type !== 'DOUBLE' && !(compact && c.name === 'adj_factor')) out.push(`ALTER TABLE ${t} ALTER ${sqlIdent(c.name)} TYPE DOUBLE`);
+  if (compact) out.push(`ALTER TABLE ${t} RENAME adj_factor TO adj_close`);
+  return out;
 }
 
 /** The layout from checkOrder's four counts (rows where the date goes back, ...); notes an unsorted file. */
@@ -661,9 +656,10 @@ export function validatePrices(engine: SqlEngine, raw: string, opts: ValidateOpt
     const sortBy = want === 'ticker' ? (order.byTicker ? '' : 'ORDER BY ticker, date') : order.layout ? '' : 'ORDER BY date, ticker';
     const rowOrder = want === 'ticker' || (order.layout && order.byTicker) ? 'ticker' : 'date';
     const clean = num('a_n') === 0 && num('neg_n') === 0 && other.every((_, i) => num(`nf${i}_n`) === 0);
-    if (opts.adoptRaw && !sortBy && clean && raw !== out && adoptable(cols)) {
+    const adopt = opts.adoptRaw && !sortBy && clean && raw !== out ? adoptStatements(raw, cols) : null;
+    if (adopt) {
       // the raw table is the clean one already (every CASE below would return its value, the filter every row)
-      if (cols[7].type !== 'DOUBLE') engine.run(`ALTER TABLE ${sqlIdent(raw)} ALTER volume TYPE DOUBLE`);
+      for (const sql of adopt) engine.run(sql);
       engine.run(`DROP TABLE IF EXISTS ${sqlIdent(out)}`);
       engine.run(`ALTER TABLE ${sqlIdent(raw)} RENAME TO ${sqlIdent(out)}`);
     } else

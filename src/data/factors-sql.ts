@@ -22,7 +22,8 @@
  * reader maps every non-finite value to missing), DOUBLE out (no cast; the reader converts to float32).
  *
  * Passes (factors.ts):
- *   source   the clean prices ORDER BY ticker, date (validatePrices writes it so, else one sort);
+ *   source   the clean prices ORDER BY ticker, date (validatePrices writes it so, else one sort; the typed-array
+ *            passes also read a date-ordered table, regrouped by ticker in memory: factors.ts dateMajorPrices);
  *   market   marketSql: market log return and row count per date (one GROUP BY; its order counts double as the
  *            check that the source is (ticker, date)-sorted), passed to the factor pass as a literal list indexed
  *            by day (a join could reorder the rows);

@@ -5,7 +5,8 @@
  *  - factorPanelToFrame: a user factor panel (schema.validateFactorPanel) as it is.
  * A few small queries plan the pass (market return and rows per date, rows per ticker, industries); SQL then
  * computes every value in one streamed query over the prices in (ticker, date) order (engine.stream: batch by
- * batch, never materialised whole). TypeScript keeps the dates inside [start, end] that have at least `minStocks`
+ * batch, never materialised whole), or the typed-array pass (the default) reads the prices in that order, or in date
+ * order regrouped by ticker in memory (ComputeFactorOptions.rowOrder). TypeScript keeps the dates inside [start, end] that have at least `minStocks`
  * stocks (a thin date is not a cross-section), counts each row's age and the rows left in its ticker, masks every
  * factor by its history need (minAge) and every label by the rows ahead, and writes each batch straight to its
  * destination: frame rows in (date, ticker) order (a cursor per date: each date's rows arrive in ticker order) or

@@ -3,7 +3,8 @@
  * initialisation, reading bundled files) come in through `DataIO`, so the worker passes browser versions and
  * the headless runner Node versions.
  *   synthetic:             data/synthetic panelFromSynthetic
- *   bundled / file / url:  parquet or CSV -> DuckDB (loadTableFile; raw table dropped once validated) -> validateInput ->
+ *   bundled / file / url:  parquet or CSV -> DuckDB (loadTableFile; raw table dropped once validated, or renamed to the
+ *                          clean one when it needs no change: validatePrices adoptRaw) -> validateInput ->
  *                          computeFactorPanelParallel (prices: factors streamed straight into the panel) or
  *                          factorPanelToFrame + buildPanelParallel (factor panel)
  */

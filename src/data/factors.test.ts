@@ -60,6 +60,23 @@ function panelDiffs(p: Panel, q: Panel): string[] {
   return out;
 }
 
+/** a frame's columns: date, ticker, industry, age, ret, dv, every factor, every label */
+const frameCols = (f: FactorFrame): ArrayBufferView[] => [
+  f.date,
+  f.ticker,
+  f.industry,
+  f.age,
+  f.ret,
+  f.dollarVolume,
+  ...f.factors.map((c) => c.values),
+  ...f.fwd.map((c) => c.values),
+];
+const sameFrames = (a: FactorFrame, b: FactorFrame): boolean => {
+  const x = frameCols(a),
+    y = frameCols(b);
+  return x.length === y.length && x.every((c, i) => sameBytes(c, y[i]));
+};
+
 const rowIndex = (f: FactorFrame) => {
   const m = new Map<string, number>();
   for (let r = 0; r < f.nRows; r++) m.set(`${f.date[r]}|${f.tickers[f.ticker[r]]}`, r);
@@ -191,32 +208,13 @@ describe('the factor pass in either storage order, and straight into a panel', (
     const a = computeFactorFrame(engine, { prices: 'fx_d', sectors: 'fx_sect', minStocks: 1 });
     const b = computeFactorFrame(engine, { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1 });
     expect(b.nRows).toBe(rows.length);
-    const cols = (f: typeof a) => [
-      f.date,
-      f.ticker,
-      f.industry,
-      f.age,
-      f.ret,
-      f.dollarVolume,
-      ...f.factors.map((c) => c.values),
-      ...f.fwd.map((c) => c.values),
-    ];
-    expect(cols(a).every((c, i) => sameBytes(c, cols(b)[i]))).toBe(true);
+    expect(sameFrames(a, b)).toBe(true);
     expect([a.tickers, a.industries]).toEqual([b.tickers, b.industries]);
   });
 
   it("rowOrder 'date': a (date, ticker) table regrouped by ticker in memory gives the sorted table's frame and panels", async () => {
     const prep: PreprocessConfig = { madK: 5, normalize: 'zscore', missing: 'fill', industryNeutral: true, minHistory: 20 };
-    const cols = (f: FactorFrame) => [
-      f.date,
-      f.ticker,
-      f.industry,
-      f.age,
-      f.ret,
-      f.dollarVolume,
-      ...f.factors.map((c) => c.values),
-      ...f.fwd.map((c) => c.values),
-    ];
+    const cols = frameCols;
     const beta = ['beta_60', 'idvol_60'];
     for (const opts of [{ minStocks: 1 }, { minStocks: 5, start: '2015-06-01', end: '2015-12-31' }]) {
       const o = { sectors: 'fx_sect', name: 'fx', ...opts };
@@ -273,20 +271,12 @@ describe('the factor pass in either storage order, and straight into a panel', (
 
   it("rowOrder 'date' on a table not in date order (a wrong hint), or with the SQL pass, reads a sorted copy: the same frame", () => {
     const want = computeFactorFrame(engine, { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1 });
-    const same = (f: FactorFrame) =>
-      [f.date, f.ticker, f.ret, ...f.factors.map((c) => c.values)].every((c, i) =>
-        sameBytes(c, [want.date, want.ticker, want.ret, ...want.factors.map((c) => c.values)][i]),
-      );
-    expect(same(computeFactorFrame(engine, { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1, rowOrder: 'date' }))).toBe(true);
+    expect(sameFrames(computeFactorFrame(engine, { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1, rowOrder: 'date' }), want)).toBe(true);
     setFactorPassEngine('sql');
     try {
       const sqlWant = computeFactorFrame(engine, { prices: 'fx_t', sectors: 'fx_sect', minStocks: 1 });
       const got = computeFactorFrame(engine, { prices: 'fx_d', sectors: 'fx_sect', minStocks: 1, rowOrder: 'date' });
-      expect(
-        [got.date, got.ticker, got.ret, ...got.factors.map((c) => c.values)].every((c, i) =>
-          sameBytes(c, [sqlWant.date, sqlWant.ticker, sqlWant.ret, ...sqlWant.factors.map((c) => c.values)][i]),
-        ),
-      ).toBe(true);
+      expect(sameFrames(got, sqlWant)).toBe(true);
     } finally {
       setFactorPassEngine('js');
     }

@@ -2,7 +2,8 @@
  * FactorVAE training benchmark (Node): time per trading day of one optimiser step (window gather and upload, forward,
  * backward, Adam update, loss read-back, as the shared loop does them) at issue 12's size: 400 stocks, T = 20 days,
  * the full factor set (44), H 64, K 32, M 128, with one date per step (the paper's) and 16 dates per step, on the wasm
- * and cpu backends. The GRU baseline (model id 'gru', when registered) at the same size next to it.
+ * and cpu backends. The GRU baseline (model id 'gru', when registered) at the same size next to it, and the Transformer
+ * baseline at the FactorVAE Quick preset's size (H 32, 4 dates per step).
  * Anchor (issue 12): a PyTorch 1.13 CPU step of the same model, one thread, one date per step: 23-36 ms per date
  * depending on the machine's load (about 25 ms when quiet). Wall time inflates with other processes on the shared
  * 2-core machine, so the process CPU time per day is reported next to it.
@@ -45,6 +46,8 @@ export async function benchFactorVaeNode(quick = false): Promise<Figure[]> {
     out.push(...(await benchSeq('gru', 'wasm', 1, quick ? 8 : 32, { hidden: 64 })));
     out.push(...(await benchSeq('gru', 'wasm', 16, quick ? 1 : 3, { hidden: 64 })));
   }
+  // the Transformer baseline at the FactorVAE Quick preset's size (H 32, 4 dates per step): the slowest baseline there
+  if (models.some((s) => s.id === 'transformer')) out.push(...(await benchSeq('transformer', 'wasm', 4, quick ? 2 : 6, { hidden: 32 })));
   if (prev) await useBackend(prev as BackendName);
   return out;
 }

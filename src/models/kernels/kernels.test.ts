@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeRng } from '../../core/rng';
-import { linear, linearOnData } from '../layers/ops';
+import { batchMatMul, linear, linearOnData } from '../layers/ops';
 import { kernelBytes, xtdyArrays } from './kernels';
 import { colsum, kernelsReady, matmul, setWasmKernels, wasmInternals, xtdy } from './tfjs-wasm';
 
@@ -165,6 +165,54 @@ describe('wasm kernels on tfjs-wasm (in place on its heap)', () => {
     for (let i = 0; i < mine.length; i++) {
       expect(maxRelDiff(mine[i], tfPath[i])).toBeLessThan(1e-5);
       expect(maxRelDiff(mine[i], cpu[i])).toBeLessThan(1e-5);
+    }
+  });
+
+  /**
+   * batchMatMul (the attention's many small products, LabBatchMatMul: one 2-D kernel call per matrix) against tf.matMul
+   * with the kernels off (wasm) and on the cpu backend: value and both gradients (da = dc b^T, db = a^T dc) to ~1e-5,
+   * on the Transformer's shapes (Q K^T: [M heads, 20, 16] x [.., 16, 20]; attn V: [.., 20, 20] x [.., 20, 16]) and odd ones.
+   */
+  it.each([
+    [37, 20, 16, 20],
+    [37, 20, 20, 16],
+    [5, 3, 7, 9],
+    [1, 1, 1, 1],
+  ])('batchMatMul B=%i M=%i K=%i J=%i: value and gradients equal tf.matMul (wasm kernels off, and cpu)', async (B, M, K, J) => {
+    const r = makeRng(B * 7 + K);
+    const av = randArr(r, B * M * K),
+      bv = randArr(r, B * K * J),
+      cv = randArr(r, B * M * J);
+    const run = async (backend: string, kernels: boolean) => {
+      await tf.setBackend(backend);
+      setWasmKernels(kernels);
+      const a = tf.tensor3d(av, [B, M, K]),
+        b = tf.tensor3d(bv, [B, K, J]),
+        c = tf.tensor3d(cv, [B, M, J]);
+      const before = tf.memory().numTensors;
+      const g = tf.grads(((ai: tf.Tensor3D, bi: tf.Tensor3D) => batchMatMul(ai, bi).mul(c).sum()) as (...x: tf.Tensor[]) => tf.Tensor)([
+        a,
+        b,
+      ]);
+      const y = batchMatMul(a, b);
+      const out = [y, ...g].map((t) => t.dataSync().slice());
+      tf.dispose([y, ...g]);
+      const leaked = tf.memory().numTensors - before;
+      tf.dispose([a, b, c]);
+      setWasmKernels(true);
+      return { out, leaked };
+    };
+    const mine = await run('wasm', true),
+      tfPath = await run('wasm', false),
+      cpu = await run('cpu', true);
+    expect([mine.leaked, tfPath.leaked]).toEqual([0, 0]);
+    // the worked shape: y[0][0][0] = sum_k a[0][0][k] b[0][k][0]
+    let y000 = 0;
+    for (let k = 0; k < K; k++) y000 += av[k] * bv[k * J];
+    expect(mine.out[0][0]).toBeCloseTo(y000, 5);
+    for (let i = 0; i < 3; i++) {
+      expect(maxRelDiff(mine.out[i], tfPath.out[i])).toBeLessThan(1e-5);
+      expect(maxRelDiff(mine.out[i], cpu.out[i])).toBeLessThan(1e-5);
     }
   });
 

@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { glorotUniform, type ParamStore } from '../common';
 import { maskedSoftmax } from './gat';
 import { fastTanh, toSteps } from './lstm';
-import { linear } from './ops';
+import { batchMatMul, linear } from './ops';
 
 /** x [M, L, K] @ w [K, J] (+ b) -> [M, L, J] */
 function dense3(x: tf.Tensor3D, w: tf.Variable, b?: tf.Variable): tf.Tensor3D {
@@ -142,7 +142,8 @@ export function multiHeadSelfAttention(
     const q = split(dense3(x, p.wq, p.bq)); // [M heads, L, dk]
     const k = split(dense3(x, p.wk, p.bk)); // [M heads, L, dk]
     const v = split(dense3(x, p.wv, p.bv)); // [M heads, L, dk]
-    const logits = tf.matMul(q, k, false, true).div(Math.sqrt(dk)); // [M heads, L, L]  Q K^T / sqrt(d_k)
+    // [M heads, L, L]  Q K^T / sqrt(d_k) (batchMatMul: many small matrices, ops.ts)
+    const logits = batchMatMul(q, tf.transpose(k, [0, 2, 1]) as tf.Tensor3D).div(Math.sqrt(dk));
     // [M heads, L, L]; without a step mask a plain softmax (the tiled key mask cost a third of a wasm step, measured)
     const attn = (
       stepMask
@@ -155,8 +156,7 @@ export function multiHeadSelfAttention(
           )
         : tf.softmax(logits)
     ) as tf.Tensor3D;
-    const ctx = tf
-      .matMul(attn, v) // [M heads, L, dk]
+    const ctx = batchMatMul(attn, v) // [M heads, L, dk]
       .reshape([M, heads, L, dk])
       .transpose([0, 2, 1, 3])
       .reshape([M, L, d]) as tf.Tensor3D; // [M, L, d]  heads concatenated

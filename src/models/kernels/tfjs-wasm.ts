@@ -35,14 +35,16 @@ export function wasmInternals(backend: unknown): WasmBackendInternals | string {
   return be as WasmBackendInternals;
 }
 
-/** per tfjs-wasm backend instance: its internals and the kernels instantiated over its memory (null: unusable) */
-const byBackend = new WeakMap<object, { be: WasmBackendInternals; k: Kernels } | null>();
+/** a tfjs-wasm backend's internals and the kernels instantiated over its memory */
+type Heap = { be: WasmBackendInternals; k: Kernels };
+/** per tfjs-wasm backend instance (null: unusable) */
+const byBackend = new WeakMap<object, Heap | null>();
 let enabled = true;
 
-function kernelsFor(backend: object): { be: WasmBackendInternals; k: Kernels } | null {
+function kernelsFor(backend: object): Heap | null {
   if (byBackend.has(backend)) return byBackend.get(backend)!;
   const be = wasmInternals(backend);
-  let r: { be: WasmBackendInternals; k: Kernels } | null = null;
+  let r: Heap | null = null;
   if (typeof be !== 'string') {
     const memory = memoryOf(be) as WebAssembly.Memory;
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
@@ -68,7 +70,7 @@ export function kernelsReady(): boolean {
 }
 
 /** the current tfjs-wasm backend's internals and the kernels over its memory (only when kernelsReady()) */
-export function heapKernels(): { be: WasmBackendInternals; k: Kernels } {
+export function heapKernels(): Heap {
   const r = kernelsFor(tf.backend());
   if (!r) throw new Error('lab wasm kernels: not available on this backend (check kernelsReady() first)');
   return r;
@@ -83,66 +85,55 @@ export const offset = (be: WasmBackendInternals, t: tf.TensorInfo): number => {
 
 const XTDY = 'LabXtDy',
   COLSUM = 'LabColSum',
-  MATMUL = 'LabMatMul';
+  MATMUL = 'LabMatMul',
+  BMM = 'LabBatchMatMul';
 
-tf.registerKernel({
-  kernelName: XTDY,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend }) => {
-    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-    const r = kernelsFor(backend as object)!;
-    const [M, K] = x.shape,
-      J = dy.shape[1];
-    const out = r.be.makeOutput([K, J], 'float32');
-    r.k.xtdy(offset(r.be, x), offset(r.be, dy), offset(r.be, out), M, K, J);
-    return out;
-  },
-});
-tf.registerKernel({
-  kernelName: COLSUM,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend }) => {
-    const { dy } = inputs as { dy: tf.TensorInfo };
-    const r = kernelsFor(backend as object)!;
-    const [M, J] = dy.shape;
-    const out = r.be.makeOutput([J], 'float32');
-    r.k.colsum(offset(r.be, dy), offset(r.be, out), M, J);
-    return out;
-  },
-});
+/** a lab kernel on tfjs-wasm: `run` gets the kernels over the backend's memory, the inputs and their byte offsets */
+function registerLab(
+  kernelName: string,
+  run: (r: Heap, t: Record<string, tf.TensorInfo>, at: (t: tf.TensorInfo) => number) => tf.TensorInfo,
+): void {
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const r = kernelsFor(backend as object)!;
+      return run(r, inputs as Record<string, tf.TensorInfo>, (t) => offset(r.be, t));
+    },
+  });
+}
 
-tf.registerKernel({
-  kernelName: MATMUL,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend }) => {
-    const { x, w, b } = inputs as { x: tf.TensorInfo; w: tf.TensorInfo; b?: tf.TensorInfo };
-    const r = kernelsFor(backend as object)!;
-    const [M, K] = x.shape,
-      J = w.shape[1];
-    const out = r.be.makeOutput([M, J], 'float32');
-    r.k.matmul(offset(r.be, x), offset(r.be, w), b ? offset(r.be, b) : 0, offset(r.be, out), M, K, J, b ? 1 : 0);
-    return out;
-  },
+registerLab(XTDY, (r, { x, dy }, at) => {
+  const [M, K] = x.shape,
+    J = dy.shape[1];
+  const out = r.be.makeOutput([K, J], 'float32');
+  r.k.xtdy(at(x), at(dy), at(out), M, K, J);
+  return out;
 });
-
-const BMM = 'LabBatchMatMul';
-tf.registerKernel({
-  kernelName: BMM,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend }) => {
-    const { x, w } = inputs as { x: tf.TensorInfo; w: tf.TensorInfo };
-    const r = kernelsFor(backend as object)!;
-    const [B, M, K] = x.shape,
-      J = w.shape[2];
-    const out = r.be.makeOutput([B, M, J], 'float32');
-    const ox = offset(r.be, x),
-      ow = offset(r.be, w),
-      oo = offset(r.be, out);
-    // one call of the 2-D kernel per matrix: tfjs-wasm's batched matMul pays ~9 us of set-up per matrix, which on the
-    // attention's [20, 16] x [16, 20] matrices is ~10x the arithmetic (seq-attention.ts)
-    for (let b = 0; b < B; b++) r.k.matmul(ox + 4 * b * M * K, ow + 4 * b * K * J, 0, oo + 4 * b * M * J, M, K, J, 0);
-    return out;
-  },
+registerLab(COLSUM, (r, { dy }, at) => {
+  const [M, J] = dy.shape;
+  const out = r.be.makeOutput([J], 'float32');
+  r.k.colsum(at(dy), at(out), M, J);
+  return out;
+});
+registerLab(MATMUL, (r, { x, w, b }, at) => {
+  const [M, K] = x.shape,
+    J = w.shape[1];
+  const out = r.be.makeOutput([M, J], 'float32');
+  r.k.matmul(at(x), at(w), b ? at(b) : 0, at(out), M, K, J, b ? 1 : 0);
+  return out;
+});
+registerLab(BMM, (r, { x, w }, at) => {
+  const [B, M, K] = x.shape,
+    J = w.shape[2];
+  const out = r.be.makeOutput([B, M, J], 'float32');
+  const ox = at(x),
+    ow = at(w),
+    oo = at(out);
+  // one call of the 2-D kernel per matrix: tfjs-wasm's batched matMul pays ~9 us of set-up per matrix, which on the
+  // attention's [20, 16] x [16, 20] matrices is ~10x the arithmetic (seq-attention.ts)
+  for (let i = 0; i < B; i++) r.k.matmul(ox + 4 * i * M * K, ow + 4 * i * K * J, 0, oo + 4 * i * M * J, M, K, J, 0);
+  return out;
 });
 
 /** x [B, M, K] @ w [B, K, J] -> [B, M, J], matrix by matrix with the wasm kernel (only when kernelsReady()); no gradient */
